@@ -1,0 +1,47 @@
+# Yima — the two commands of the README are `make demo` and `make test`.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_URL ?= postgresql://postgres:postgres@127.0.0.1:5432/postgres
+APT_PACKAGES := postgresql chromium fonts-wqy-zenhei fonts-noto-cjk poppler-utils
+
+.PHONY: demo test install system-deps postgres lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Install, seed the demo zones/users/data into var/yima.db, and serve http://127.0.0.1:8000
+demo: $(STAMP)
+	@fc-list 2>/dev/null | grep -qi wqy || echo "note: Chinese PDF text needs fonts-wqy-zenhei (make system-deps)"
+	$(BIN)/yima demo
+
+## Install and run the whole suite (SQLite always; PostgreSQL when reachable at $(PG_URL))
+test: $(STAMP)
+	$(BIN)/ruff check src tests
+	YIMA_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/python -m pytest -q
+
+## Debian packages: PostgreSQL, chromium (Playwright drives it), CJK fonts, poppler
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; fi
+
+## Start Debian's PostgreSQL cluster and give the postgres user a password for TCP logins
+postgres:
+	pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start || true
+	@for i in $$(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+	su postgres -c "psql -q -c \"ALTER USER postgres PASSWORD 'postgres'\""
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+
+bench: $(STAMP)
+	$(BIN)/yima bench register
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

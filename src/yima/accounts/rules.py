@@ -1,0 +1,41 @@
+"""Roles and what each may see: plain data and functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from yima.errors import Forbidden
+
+ROLES: dict[str, tuple[str, str]] = {
+    "applicant": ("申请人", "Applicant"),
+    "officer": ("审批人员", "Officer"),
+    "admin": ("管理员", "Administrator"),
+}
+ZONE_BOUND = {"officer"}
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: int
+    username: str
+    role: str
+    zone_id: str | None
+    display_name: str = ""
+
+
+def check_role(role: str, zone_id: str | None) -> None:
+    if role not in ROLES:
+        raise Forbidden("user.role", "role", f"未知角色：{role}（可选：{', '.join(ROLES)}）",
+                        f"Unknown role: {role} (one of: {', '.join(ROLES)})")
+    if role in ZONE_BOUND and not zone_id:
+        raise Forbidden("user.zone_required", "zone", "审批人员必须绑定一个开发区",
+                        "An officer must be bound to one zone")
+
+
+def require_role(actor: Actor, *roles: str) -> None:
+    if actor.role not in roles:
+        raise Forbidden("auth.role", "role", "无权执行此操作", "You are not allowed to do this")
+
+
+def may_work_zone(actor: Actor, zone_id: str) -> bool:
+    return actor.role == "admin" or (actor.role == "officer" and actor.zone_id == zone_id)

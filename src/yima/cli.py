@@ -1,0 +1,185 @@
+"""The ``yima`` command: one command group per feature, each calling that feature's service."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from yima.clock import utcnow
+from yima.config import get_settings
+from yima.db import Database
+from yima.db.migrate import upgrade
+from yima.errors import DomainError
+
+app = typer.Typer(help="Yima 一码 — market-access platform / 市场准入系统", no_args_is_help=True)
+zones_app = typer.Typer(help="Zones (开发区)", no_args_is_help=True)
+users_app = typer.Typer(help="Users and roles", no_args_is_help=True)
+jobs_app = typer.Typer(help="Scheduled jobs", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks", no_args_is_help=True)
+app.add_typer(zones_app, name="zones")
+app.add_typer(users_app, name="users")
+app.add_typer(jobs_app, name="jobs")
+app.add_typer(bench_app, name="bench")
+
+console = Console()
+err_console = Console(stderr=True)
+DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: YIMA_DATABASE_URL or SQLite)")]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def database_url(db: str | None) -> str:
+    return db or get_settings().database_url
+
+
+def open_db(db: str | None) -> Database:
+    url = database_url(db)
+    upgrade(url)
+    return Database(url)
+
+
+def domain_errors(func: F) -> F:
+    """Print a rule failure in both languages and exit 1, instead of a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DomainError as err:
+            for finding in err.findings:
+                err_console.print(f"[red]✗ {finding.rule}[/red] [{finding.field}] {finding.zh} / {finding.en}")
+            raise typer.Exit(1) from err
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.command()
+@domain_errors
+def init(db: DbOption = None) -> None:
+    """Create or upgrade the database schema (Alembic migrations)."""
+    url = database_url(db)
+    upgrade(url)
+    console.print(f"[green]✓[/green] database ready: {url}")
+
+
+@zones_app.command("add")
+@domain_errors
+def zones_add(zone_id: Annotated[str, typer.Argument(metavar="ID")],
+              name: Annotated[str, typer.Option(help="Chinese name, e.g. 重庆高新区")],
+              division: Annotated[str, typer.Option(help="GB/T 2260 division code")],
+              residents: Annotated[int, typer.Option(help="Resident population")],
+              name_en: Annotated[str, typer.Option("--name-en")] = "",
+              authority: Annotated[str, typer.Option(help="Issuing authority on licences")] = "",
+              places: Annotated[str, typer.Option(help="Place names a company name may carry, comma-separated")] = "",
+              org_block: Annotated[int | None, typer.Option(help="Organisation-code block number")] = None,
+              db: DbOption = None) -> None:
+    from yima.zones.service import add_zone
+
+    zone = add_zone(open_db(db), zone_id, name, division, residents, utcnow(), name_en=name_en,
+                    authority_name=authority, org_block=org_block,
+                    place_names=[p.strip() for p in places.split(",") if p.strip()] or None)
+    console.print(f"[green]✓[/green] zone {zone.id} {zone.name} (division {zone.division_code}, "
+                  f"codes from {zone.org_block_start:08d})")
+
+
+@zones_app.command("list")
+def zones_list(db: DbOption = None) -> None:
+    from yima.zones.service import list_zones
+
+    table = Table("id", "name", "division", "residents", "code block")
+    for zone in list_zones(open_db(db)):
+        table.add_row(zone.id, zone.name, zone.division_code, f"{zone.residents:,}", f"{zone.org_block_start:08d}")
+    console.print(table)
+
+
+@zones_app.command("ban-address")
+@domain_errors
+def zones_ban_address(zone_id: Annotated[str, typer.Argument(metavar="ID")],
+                      pattern: Annotated[str, typer.Argument(help="Text that marks a banned address")],
+                      reason: Annotated[str, typer.Option()] = "", db: DbOption = None) -> None:
+    """Add an entry to the zone's address negative list (住所负面清单)."""
+    from yima.zones.service import ban_address
+
+    ban_address(open_db(db), zone_id, pattern, reason, utcnow())
+    console.print(f"[green]✓[/green] {zone_id}: addresses containing “{pattern}” need proof of use")
+
+
+@users_app.command("add")
+@domain_errors
+def users_add(name: Annotated[str, typer.Argument(metavar="NAME")],
+              role: Annotated[str, typer.Option(help="applicant | officer | admin")],
+              zone: Annotated[str | None, typer.Option(help="Zone an officer is bound to")] = None,
+              password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password "
+                                                           "from standard input")] = False,
+              display_name: Annotated[str, typer.Option("--display-name")] = "",
+              db: DbOption = None) -> None:
+    from yima.accounts.service import add_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    actor = add_user(open_db(db), name, role, password, utcnow(), zone_id=zone, display_name=display_name)
+    bound = f", {actor.zone_id}" if actor.zone_id else ""
+    console.print(f"[green]✓[/green] user {actor.username} ({actor.role}{bound})")
+
+
+@jobs_app.command("run")
+def jobs_run(db: DbOption = None) -> None:
+    """Run the scheduled jobs once (lapse overdue deferrals)."""
+    from yima.jobs import run_jobs
+
+    for line in run_jobs(open_db(db), utcnow()):
+        console.print(line)
+
+
+@app.command()
+def serve(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1",
+          port: Annotated[int, typer.Option()] = 8000,
+          workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+          jobs_every: Annotated[int, typer.Option(help="Seconds between job runs; 0 disables")] = 300) -> None:
+    """Serve the web app and API; scheduled jobs run in the background."""
+    from yima.web.server import run_server
+
+    url = database_url(db)
+    upgrade(url)
+    run_server(url, host, port, workers, jobs_every)
+
+
+@app.command()
+def demo(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1",
+         port: Annotated[int, typer.Option()] = 8000,
+         serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after seeding")] = True) -> None:
+    """Create the demo zones, users and data (once), then serve the web app."""
+    from yima.demo import seed_demo
+    from yima.web.server import run_server
+
+    url = database_url(db)
+    database = open_db(url)
+    for line in seed_demo(database, utcnow()):
+        console.print(line)
+    database.dispose()
+    if serve_after:
+        console.print(f"[bold]Yima demo:[/bold] http://{host}:{port}/  (API docs: /docs)")
+        run_server(url, host, port, 1, 300)
+
+
+@bench_app.command("register")
+def bench_register(clients: Annotated[int, typer.Option(help="Concurrent clients")] = 16,
+                   count: Annotated[int, typer.Option(help="Applications to submit")] = 2000,
+                   db: Annotated[str | None, typer.Option("--db", help="Database URL (default: a fresh "
+                                                          "SQLite file)")] = None,
+                   workers: Annotated[int, typer.Option(help="Server worker processes")] = 1) -> None:
+    """A live server and C clients submitting applications that qualify for 秒批."""
+    from yima.bench.register import run_register_benchmark
+
+    run_register_benchmark(console, clients=clients, count=count, db_url=db, workers=workers)
+
+
+if __name__ == "__main__":
+    app()

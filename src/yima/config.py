@@ -1,0 +1,38 @@
+"""One typed settings object, read from the environment with the prefix ``YIMA_``.
+
+No other module reads the environment; everything asks ``get_settings()``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="YIMA_", env_file=None, extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///var/yima.db",
+        description="SQLAlchemy URL; SQLite (embedded, WAL) by default, postgresql+psycopg:// in production.",
+    )
+    data_dir: Path = Field(default=Path("var"), description="Uploads, keys and other files.")
+    secret_key: str = Field(default="dev-only-change-me", description="Signs session cookies and tokens.")
+    key_encryption_key: str = Field(
+        default="dev-only-key-encryption-key",
+        description="Encrypts private keys at rest (seal keys, zone signing keys).",
+    )
+    token_minutes: int = 12 * 60
+    public_base_url: str = Field(default="http://127.0.0.1:8000", description="Where phones reach this zone.")
+    max_upload_bytes: int = 10 * 1024 * 1024
+    seal_set_price_yuan: int = Field(default=300, description="What a seal set would cost; counts savings.")
+    cjk_font: Path | None = Field(default=None, description="A TrueType CJK font; found automatically if unset.")
+    default_locale: str = "zh_Hans_CN"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,25 @@
+"""The declarative base and naming convention every feature's tables share."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def import_all_tables() -> None:
+    """Import every feature's tables so that ``Base.metadata`` knows them (Alembic, tests)."""
+    import yima.accounts.tables  # noqa: F401
+    import yima.registration.tables  # noqa: F401
+    import yima.zones.tables  # noqa: F401

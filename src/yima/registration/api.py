@@ -1,0 +1,73 @@
+"""Registration routes of the v1 API. They translate HTTP to the service and back, nothing more."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Header, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from yima.clock import utcnow
+from yima.registration import service, views
+from yima.registration.model import ApplicationIn
+from yima.web.deps import DB, AppSettings, CurrentActor, Standard
+
+router = APIRouter(prefix="/api/v1", tags=["registration"])
+
+
+class DecisionIn(BaseModel):
+    decision: str = Field(description="approve | reject | accept_with_missing")
+    reason: str = ""
+
+
+@router.post("/applications", status_code=201)
+def submit_application(body: ApplicationIn, db: DB, standard: Standard, actor: CurrentActor,
+                       idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> JSONResponse:
+    """Create and submit an application; when every rule passes it is approved at once (秒批)."""
+    now = utcnow()
+    app_id = service.submit(db, standard, actor, body, now, idempotency_key)
+    return JSONResponse(status_code=201, content=views.get_application(db, actor, app_id, now))
+
+
+@router.get("/applications")
+def list_applications(db: DB, actor: CurrentActor, status: str | None = None) -> list[dict[str, Any]]:
+    """The applicant's own applications, or the officer's zone queue (oldest first)."""
+    return views.list_applications(db, actor, utcnow(), status)
+
+
+@router.get("/applications/{app_id}")
+def get_application(app_id: int, db: DB, actor: CurrentActor) -> dict[str, Any]:
+    return views.get_application(db, actor, app_id, utcnow())
+
+
+@router.post("/applications/{app_id}/decision")
+def decide(app_id: int, body: DecisionIn, db: DB, standard: Standard, actor: CurrentActor) -> dict[str, Any]:
+    now = utcnow()
+    service.decide(db, standard, actor, app_id, body.decision, body.reason, now)
+    return views.get_application(db, actor, app_id, now)
+
+
+@router.post("/applications/{app_id}/materials")
+async def supply_material(app_id: int, db: DB, standard: Standard, settings: AppSettings, actor: CurrentActor,
+                          material: Annotated[str, Form(max_length=64)],
+                          file: Annotated[UploadFile, File()]) -> dict[str, Any]:
+    """Upload a missing material (PDF, JPEG or PNG, checked by content, size-limited)."""
+    content = await file.read(settings.max_upload_bytes + 1)
+    now = utcnow()
+    service.supply_material(db, standard, actor, app_id, material, file.filename or "upload", content, now,
+                            settings.data_dir, settings.max_upload_bytes)
+    return views.get_application(db, actor, app_id, now)
+
+
+@router.post("/applications/{app_id}/withdraw")
+def withdraw(app_id: int, db: DB, actor: CurrentActor) -> dict[str, Any]:
+    now = utcnow()
+    service.withdraw(db, actor, app_id, now)
+    return views.get_application(db, actor, app_id, now)
+
+
+@router.get("/enterprises/{uscc}")
+def get_enterprise(uscc: str, db: DB, standard: Standard) -> dict[str, Any]:
+    """Public: anyone may look up an enterprise; personal data is masked."""
+    return views.get_enterprise(db, standard, uscc)

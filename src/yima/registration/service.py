@@ -1,0 +1,298 @@
+"""Registration use cases: submit (with 秒批), decide, supply materials, withdraw, lapse.
+
+Each use case is one transaction (``Database.write``): it loads what the rules need, calls the
+pure rules, stores the result and its transitions, and commits, or changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from yima.accounts.rules import Actor, may_work_zone, require_role
+from yima.clock import as_utc, local_date
+from yima.db import Database
+from yima.errors import Conflict, DomainError, Forbidden, NotFound
+from yima.registration import rules
+from yima.registration.codes import make_uscc
+from yima.registration.materials import check_upload
+from yima.registration.model import ApplicationIn
+from yima.registration.tables import Application, Enterprise, EnterpriseAddress, MaterialUpload, Transition
+from yima.standard.model import MatterStandard
+from yima.zones.tables import AddressBan, Zone
+
+PENDING = ("submitted", "under_review", "awaiting_materials")
+DECISIONS = ("approve", "reject", "accept_with_missing")
+
+
+def _not_found(app_id: int) -> NotFound:
+    return NotFound("application.unknown", "id", f"没有编号为 {app_id} 的申请", f"No application {app_id}")
+
+
+def _transition(app: Application, to: str, actor: Actor | None, now: datetime, reason: str = "") -> None:
+    app.transitions.append(Transition(from_status=app.status if app.transitions else None, to_status=to,
+                                      actor_id=actor.id if actor else None,
+                                      actor_role=actor.role if actor else "system", reason=reason, at=now))
+    app.status = to
+
+
+def _taken_names(session: Session, zone_id: str, name: str | None) -> frozenset[str]:
+    if not name:
+        return frozenset()
+    active = select(Enterprise.name).where(Enterprise.zone_id == zone_id, Enterprise.name == name,
+                                           Enterprise.status == "active")
+    pending = select(Application.name).where(Application.zone_id == zone_id, Application.name == name,
+                                             Application.status.in_(PENDING))
+    return frozenset(session.scalars(active.union(pending)))
+
+
+def enterprise_snapshot(enterprise: Enterprise) -> dict[str, Any]:
+    return {"uscc": enterprise.uscc, "name": enterprise.name, "entity_type": enterprise.entity_type,
+            "status": enterprise.status, "owner_id": enterprise.owner_id}
+
+
+def build_context(session: Session, standard: MatterStandard, body: ApplicationIn, now: datetime,
+                  enterprise: Enterprise | None) -> rules.RuleContext:
+    zone = session.get(Zone, body.zone)
+    bans = session.scalars(select(AddressBan).where(AddressBan.zone_id == body.zone)) if zone else []
+    return rules.RuleContext(
+        standard=standard, zone_id=body.zone, zone_known=zone is not None,
+        place_names=tuple(zone.place_names or ()) if zone else (), today=local_date(now),
+        taken_names=_taken_names(session, body.zone, body.name),
+        address_bans=tuple(rules.AddressBanEntry(b.pattern, b.reason) for b in bans),
+        enterprise=enterprise_snapshot(enterprise) if enterprise else None)
+
+
+def submit(db: Database, standard: MatterStandard, actor: Actor, body: ApplicationIn, now: datetime,
+           idempotency_key: str | None = None) -> int:
+    """Create and submit an application; approve it at once (秒批) when every rule passes."""
+    require_role(actor, "applicant", "officer", "admin")
+    if actor.role == "officer" and actor.zone_id != body.zone:
+        raise Forbidden("zone.not_yours", "zone", "审批人员只能为本区受理申请", "Officers accept only for their zone")
+    try:
+        with db.write() as session:
+            if idempotency_key:
+                earlier = session.scalar(select(Application.id).where(
+                    Application.applicant_id == actor.id, Application.idempotency_key == idempotency_key))
+                if earlier is not None:
+                    return earlier
+            enterprise = session.get(Enterprise, body.uscc) if body.uscc else None
+            if enterprise is not None and enterprise.zone_id != body.zone:
+                enterprise = None
+            if enterprise is not None and actor.role == "applicant" and enterprise.owner_id != actor.id:
+                raise Forbidden("enterprise.not_yours", "uscc", "只能为本人名下的企业办理此事项",
+                                "You may take this matter only for your own enterprise")
+            ctx = build_context(session, standard, body, now, enterprise)
+            evaluation = rules.evaluate(body, ctx)
+            status = rules.outcome(evaluation)
+            matter = standard.matters[body.matter]
+            entity_type = rules.entity_type_of(body, ctx) or ""
+            app = Application(
+                zone_id=body.zone, applicant_id=actor.id, matter=body.matter, entity_type=entity_type,
+                channel=body.channel, name=body.name or (enterprise.name if enterprise else ""),
+                status="submitted", enterprise_uscc=body.uscc, body=body.model_dump(mode="json"),
+                findings=[f.as_dict() for f in evaluation.findings],
+                missing_materials=rules.missing_materials(body, ctx),
+                statutory_due_at=now + timedelta(days=matter.statutory_days),
+                idempotency_key=idempotency_key, submitted_at=now, standard_digest=standard.digest)
+            session.add(app)
+            _transition(app, "submitted", actor, now)
+            reason = "; ".join(f.message for f in evaluation.findings)
+            if status == "approved":
+                _approve(session, app, actor, now, "秒批：全部规则通过 / instant approval: every rule passed")
+            else:
+                _transition(app, status, None, now, reason)
+                if status == "rejected":
+                    app.decided_at = now
+            session.flush()
+            return app.id
+    except IntegrityError as err:
+        if idempotency_key:
+            with db.read() as session:
+                earlier = session.scalar(select(Application.id).where(
+                    Application.applicant_id == actor.id, Application.idempotency_key == idempotency_key))
+            if earlier is not None:
+                return earlier
+        raise Conflict("application.conflict", "name", "与同时提交的另一申请冲突，请重试",
+                       "Conflicts with another submission made at the same time; try again") from err
+
+
+def _next_uscc(session: Session, zone_id: str, entity_type: str) -> str:
+    seq = session.execute(update(Zone).where(Zone.id == zone_id)
+                          .values(org_next_seq=Zone.org_next_seq + 1)
+                          .returning(Zone.org_next_seq, Zone.division_code, Zone.org_block_start,
+                                     Zone.org_block_size)).one()
+    if seq.org_next_seq > seq.org_block_size:
+        raise Conflict("zone.org_block_exhausted", "zone", "本区组织机构代码段已用完",
+                       "The zone's code block is used up")
+    return make_uscc(entity_type, seq.division_code, seq.org_next_seq, seq.org_block_start)
+
+
+def _addresses(body: dict[str, Any], now: datetime, first_is_domicile: bool) -> list[EnterpriseAddress]:
+    result = []
+    for i, item in enumerate(body.get("addresses") or []):
+        kind = item.get("kind") or ("domicile" if i == 0 and first_is_domicile else "site")
+        result.append(EnterpriseAddress(kind=kind, text=item["text"], proof=item["proof"], added_at=now))
+    return result
+
+
+def _approve(session: Session, app: Application, actor: Actor | None, now: datetime, reason: str) -> None:
+    """Carry out an approved matter on the enterprise register."""
+    body = app.body
+    today = local_date(now)
+    if app.matter == "establish":
+        uscc = _next_uscc(session, app.zone_id, app.entity_type)
+        enterprise = Enterprise(
+            uscc=uscc, zone_id=app.zone_id, name=app.name, entity_type=app.entity_type,
+            industry_code=body["industry_code"], registered_capital=body["registered_capital"],
+            established_on=today, status="active", scope=body["scope"],
+            legal_representative=body["legal_representative"], shareholders=body.get("shareholders") or [],
+            owner_id=app.applicant_id, source="registered",
+            address_commitment=any(a["proof"] == "commitment" for a in body["addresses"]),
+            created_at=now, updated_at=now)
+        enterprise.addresses = _addresses(body, now, first_is_domicile=True)
+        session.add(enterprise)
+        app.enterprise_uscc = uscc
+    else:
+        enterprise = session.get(Enterprise, app.enterprise_uscc)
+        if enterprise is None or enterprise.status != "active":
+            raise Conflict("enterprise.not_active", "uscc", "该企业已不在存续状态",
+                           "The enterprise is no longer active")
+        if app.matter == "cancel":
+            enterprise.status, enterprise.cancelled_on = "cancelled", today
+        elif app.matter == "filing":
+            enterprise.addresses.extend(_addresses(body, now, first_is_domicile=False))
+        else:
+            for key in ("name", "industry_code", "registered_capital", "scope", "legal_representative",
+                        "shareholders"):
+                if body.get(key) not in (None, []):
+                    setattr(enterprise, key, body[key])
+            if body.get("addresses"):
+                enterprise.addresses = _addresses(body, now, first_is_domicile=True)
+        enterprise.updated_at = now
+    app.decided_at = now
+    _transition(app, "approved", actor, now, reason)
+
+
+def decide(db: Database, standard: MatterStandard, actor: Actor, app_id: int, decision: str, reason: str,
+           now: datetime) -> None:
+    """An officer approves, rejects (with a reason) or accepts with missing materials (容缺受理)."""
+    if decision not in DECISIONS:
+        raise DomainError("decision.unknown", "decision", f"决定须为 {' | '.join(DECISIONS)}",
+                          f"decision must be one of {' | '.join(DECISIONS)}")
+    reason = (reason or "").strip()
+    with db.write() as session:
+        app = session.get(Application, app_id)
+        if app is None or not may_work_zone(actor, app.zone_id):
+            raise _not_found(app_id)
+        allowed = {"approve": ("under_review",), "reject": ("under_review", "awaiting_materials"),
+                   "accept_with_missing": ("under_review",)}[decision]
+        if app.status not in allowed:
+            raise Conflict("decision.state", "decision", f"申请当前状态为 {app.status}，不能作此决定",
+                           f"The application is {app.status}; this decision is not possible")
+        if decision == "reject":
+            if not reason:
+                raise DomainError("decision.reason_required", "reason", "驳回必须说明理由",
+                                  "A rejection needs a reason")
+            app.decided_at = now
+            _transition(app, "rejected", actor, now, reason)
+        elif decision == "approve":
+            if app.missing_materials:
+                raise Conflict("decision.materials_missing", "decision", "材料尚未补齐，不能批准",
+                               "Materials are still missing; the application cannot be approved")
+            if app.matter in ("establish", "change") and app.name and _name_in_use(session, app):
+                raise Conflict("name.taken", "name", "本区已有同名存续企业", "An active enterprise of the zone has "
+                               "this name")
+            _approve(session, app, actor, now, reason or "审批通过 / approved by an officer")
+        else:
+            _accept_with_missing(standard, app, actor, now, reason)
+
+
+def _name_in_use(session: Session, app: Application) -> bool:
+    query = select(Enterprise.uscc).where(Enterprise.zone_id == app.zone_id, Enterprise.name == app.name,
+                                          Enterprise.status == "active")
+    return any(uscc != app.enterprise_uscc for uscc in session.scalars(query))
+
+
+def _accept_with_missing(standard: MatterStandard, app: Application, actor: Actor, now: datetime,
+                         reason: str) -> None:
+    if not app.missing_materials:
+        raise Conflict("decision.nothing_missing", "decision", "没有缺少的材料，无需容缺受理",
+                       "No material is missing; nothing to defer")
+    days = []
+    for material_id in app.missing_materials:
+        material = standard.materials[material_id]
+        if material.deferrable_days is None:
+            raise Conflict("decision.not_deferrable", "decision", f"“{material.name.zh}”不可容缺，须先补齐",
+                           f"{material.name.en} cannot be deferred; it must be supplied first")
+        days.append(material.deferrable_days)
+    app.materials_due_on = local_date(now) + timedelta(days=min(days))
+    _transition(app, "awaiting_materials", actor, now,
+                reason or f"容缺受理，{app.materials_due_on} 前补齐 / accepted, materials due {app.materials_due_on}")
+
+
+def supply_material(db: Database, standard: MatterStandard, actor: Actor, app_id: int, material_id: str,
+                    filename: str, content: bytes, now: datetime, data_dir: Path, max_bytes: int) -> None:
+    """The applicant uploads a material (PDF, JPEG or PNG, checked by content), stored with its hash."""
+    content_type = check_upload(filename, content, max_bytes)
+    with db.write() as session:
+        app = session.get(Application, app_id)
+        if app is None or (app.applicant_id != actor.id and not may_work_zone(actor, app.zone_id)):
+            raise _not_found(app_id)
+        if app.status not in ("under_review", "awaiting_materials"):
+            raise Conflict("materials.state", "material", f"申请当前状态为 {app.status}，不能补交材料",
+                           f"The application is {app.status}; materials cannot be supplied")
+        required = standard.matters[app.matter].required_materials(app.entity_type)
+        if material_id not in required:
+            raise DomainError("materials.not_required", "material", f"本事项不需要材料 {material_id}",
+                              f"{material_id} is not a material of this matter (one of: {', '.join(required)})")
+        digest = hashlib.sha256(content).hexdigest()
+        target = data_dir / "uploads" / digest[:2] / digest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists():
+            target.write_bytes(content)
+        app.uploads.append(MaterialUpload(material=material_id, filename=filename[:255], content_type=content_type,
+                                          size=len(content), sha256=digest, uploaded_at=now))
+        app.body = {**app.body, "materials": sorted(set(app.body.get("materials", [])) | {material_id})}
+        app.missing_materials = [m for m in app.missing_materials if m != material_id]
+        app.findings = [f for f in app.findings if not (f["rule"] == "materials.missing"
+                                                        and standard.materials[material_id].name.zh in f["message"])]
+        if app.status == "awaiting_materials" and not app.missing_materials:
+            app.materials_due_on = None
+            _transition(app, "under_review", actor, now, "材料已补齐 / materials supplied")
+
+
+def withdraw(db: Database, actor: Actor, app_id: int, now: datetime) -> None:
+    with db.write() as session:
+        app = session.get(Application, app_id)
+        if app is None or app.applicant_id != actor.id:
+            raise _not_found(app_id)
+        if app.status not in PENDING:
+            raise Conflict("withdraw.state", "id", f"申请当前状态为 {app.status}，不能撤回",
+                           f"The application is {app.status}; it cannot be withdrawn")
+        app.decided_at = now
+        _transition(app, "withdrawn", actor, now, "申请人撤回 / withdrawn by the applicant")
+
+
+def lapse_overdue(db: Database, now: datetime) -> list[int]:
+    """Deferred materials not supplied by their deadline lapse the application (a scheduled job)."""
+    today = local_date(now)
+    with db.write() as session:
+        overdue = session.scalars(select(Application).where(Application.status == "awaiting_materials",
+                                                            Application.materials_due_on < today)).all()
+        for app in overdue:
+            app.decided_at = now
+            _transition(app, "lapsed", None, now,
+                        f"容缺材料逾期未补齐（期限 {app.materials_due_on}） / deferred materials not supplied "
+                        f"by {app.materials_due_on}")
+        return [app.id for app in overdue]
+
+
+def time_left(app: Application, now: datetime) -> timedelta:
+    return as_utc(app.statutory_due_at) - as_utc(now)

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from yima.db.base import Base
+
+
+class Application(Base):
+    __tablename__ = "applications"
+    __table_args__ = (
+        UniqueConstraint("applicant_id", "idempotency_key", name="uq_applications_idempotency"),
+        Index("ix_applications_zone_status", "zone_id", "status", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    zone_id: Mapped[str] = mapped_column(ForeignKey("zones.id"))
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    matter: Mapped[str] = mapped_column(String(32))
+    entity_type: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(32))
+    enterprise_uscc: Mapped[str | None] = mapped_column(String(18), nullable=True, index=True)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    findings: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    missing_materials: Mapped[list[str]] = mapped_column(JSON, default=list)
+    materials_due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    statutory_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    standard_digest: Mapped[str] = mapped_column(String(64))
+
+    transitions: Mapped[list[Transition]] = relationship(
+        back_populates="application", order_by="Transition.id", cascade="all, delete-orphan"
+    )
+    uploads: Mapped[list[MaterialUpload]] = relationship(
+        back_populates="application", order_by="MaterialUpload.id", cascade="all, delete-orphan"
+    )
+
+
+class Transition(Base):
+    """One state change of an application: who, when, from what to what, and why."""
+
+    __tablename__ = "transitions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    to_status: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    actor_role: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    application: Mapped[Application] = relationship(back_populates="transitions")
+
+
+class MaterialUpload(Base):
+    __tablename__ = "material_uploads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    material: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    application: Mapped[Application] = relationship(back_populates="uploads")
+
+
+class Enterprise(Base):
+    """A market entity of the zone: registered here, or imported from an earlier register."""
+
+    __tablename__ = "enterprises"
+    __table_args__ = (Index("ix_enterprises_zone_name", "zone_id", "name"),)
+
+    uscc: Mapped[str] = mapped_column(String(18), primary_key=True)
+    zone_id: Mapped[str] = mapped_column(ForeignKey("zones.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    entity_type: Mapped[str] = mapped_column(String(32))
+    industry_code: Mapped[str] = mapped_column(String(8))
+    registered_capital: Mapped[Decimal] = mapped_column(Numeric(20, 2))
+    established_on: Mapped[date] = mapped_column(Date)
+    cancelled_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    scope: Mapped[list[str]] = mapped_column(JSON, default=list)
+    legal_representative: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    shareholders: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    source: Mapped[str] = mapped_column(String(16), default="registered")
+    address_commitment: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    addresses: Mapped[list[EnterpriseAddress]] = relationship(
+        back_populates="enterprise", order_by="EnterpriseAddress.id", cascade="all, delete-orphan"
+    )
+
+
+class EnterpriseAddress(Base):
+    """一照多址: a domicile plus business sites; 一址多照: many enterprises may share one text."""
+
+    __tablename__ = "enterprise_addresses"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    uscc: Mapped[str] = mapped_column(ForeignKey("enterprises.uscc"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(String(300), index=True)
+    proof: Mapped[str] = mapped_column(String(16))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    enterprise: Mapped[Enterprise] = relationship(back_populates="addresses")

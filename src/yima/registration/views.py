@@ -1,0 +1,114 @@
+"""Read models: applications as their applicant or officer sees them, enterprises as the public does."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from yima.accounts.rules import Actor, may_work_zone
+from yima.clock import as_utc
+from yima.db import Database
+from yima.errors import NotFound
+from yima.privacy import mask_id_number, mask_phone
+from yima.registration.service import PENDING, _not_found, time_left
+from yima.registration.tables import Application, Enterprise
+from yima.standard.model import MatterStandard
+
+
+def _iso(value: datetime | None) -> str | None:
+    return as_utc(value).isoformat() if value else None
+
+
+def application_view(app: Application, now: datetime, detail: bool = True) -> dict[str, Any]:
+    left = time_left(app, now)
+    view: dict[str, Any] = {
+        "id": app.id, "zone": app.zone_id, "matter": app.matter, "entity_type": app.entity_type,
+        "channel": app.channel, "name": app.name, "status": app.status, "uscc": app.enterprise_uscc,
+        "findings": [{"rule": f["rule"], "field": f.get("field", ""), "message": f["message"],
+                      "message_zh": f.get("message_zh", ""), "message_en": f.get("message_en", "")}
+                     for f in app.findings],
+        "missing_materials": list(app.missing_materials or []),
+        "materials_due_on": app.materials_due_on.isoformat() if app.materials_due_on else None,
+        "submitted_at": _iso(app.submitted_at), "decided_at": _iso(app.decided_at),
+        "statutory_due_at": _iso(app.statutory_due_at),
+        "time_left_hours": round(left.total_seconds() / 3600, 1) if app.status in PENDING else None,
+        "overdue": app.status in PENDING and left.total_seconds() < 0,
+    }
+    if detail:
+        view["body"] = app.body
+        view["transitions"] = [{"from": t.from_status, "to": t.to_status, "actor_role": t.actor_role,
+                                "reason": t.reason, "at": _iso(t.at)} for t in app.transitions]
+        view["uploads"] = [{"material": u.material, "filename": u.filename, "content_type": u.content_type,
+                            "size": u.size, "sha256": u.sha256, "uploaded_at": _iso(u.uploaded_at)}
+                           for u in app.uploads]
+    return view
+
+
+def get_application(db: Database, actor: Actor, app_id: int, now: datetime) -> dict[str, Any]:
+    with db.read() as session:
+        app = session.get(Application, app_id, options=[selectinload(Application.transitions),
+                                                        selectinload(Application.uploads)])
+        if app is None or not (app.applicant_id == actor.id or may_work_zone(actor, app.zone_id)):
+            raise _not_found(app_id)
+        return application_view(app, now)
+
+
+def list_applications(db: Database, actor: Actor, now: datetime, status: str | None = None,
+                      limit: int = 200) -> list[dict[str, Any]]:
+    """An applicant's own applications (newest first), or an officer's zone queue (oldest first)."""
+    query = select(Application)
+    if actor.role == "applicant":
+        query = query.where(Application.applicant_id == actor.id).order_by(Application.id.desc())
+    else:
+        if actor.role == "officer":
+            query = query.where(Application.zone_id == actor.zone_id)
+        statuses = (status,) if status else ("under_review", "awaiting_materials")
+        query = query.where(Application.status.in_(statuses)).order_by(Application.submitted_at, Application.id)
+    if status and actor.role == "applicant":
+        query = query.where(Application.status == status)
+    with db.read() as session:
+        return [application_view(app, now, detail=False) for app in session.scalars(query.limit(limit))]
+
+
+def enterprise_public_view(standard: MatterStandard, enterprise: Enterprise) -> dict[str, Any]:
+    """What anyone may see of an enterprise: personal data masked."""
+    rep = enterprise.legal_representative or {}
+    etype = standard.entity_types.get(enterprise.entity_type)
+    return {
+        "uscc": enterprise.uscc, "name": enterprise.name, "zone": enterprise.zone_id,
+        "entity_type": enterprise.entity_type,
+        "entity_type_name": etype.name.zh if etype else enterprise.entity_type,
+        "status": enterprise.status, "industry_code": enterprise.industry_code,
+        "registered_capital": f"{enterprise.registered_capital:.2f}",
+        "established_on": enterprise.established_on.isoformat(),
+        "cancelled_on": enterprise.cancelled_on.isoformat() if enterprise.cancelled_on else None,
+        "legal_representative": {"name": rep.get("name", ""),
+                                 "id_number": mask_id_number(rep.get("id_number", "")),
+                                 "phone": mask_phone(rep["phone"]) if rep.get("phone") else None},
+        "shareholders": [{"name": h.get("name", ""), "share_pct": h.get("share_pct"),
+                          "id_number": mask_id_number(h["id_number"]) if h.get("id_number") else None,
+                          "uscc": h.get("uscc")} for h in enterprise.shareholders or []],
+        "scope": [{"id": s, "name": standard.scope[s].name.zh if s in standard.scope else s}
+                  for s in enterprise.scope or []],
+        "addresses": [{"kind": a.kind, "text": a.text, "by_commitment": a.proof == "commitment"}
+                      for a in enterprise.addresses],
+    }
+
+
+def get_enterprise(db: Database, standard: MatterStandard, uscc: str) -> dict[str, Any]:
+    with db.read() as session:
+        enterprise = session.get(Enterprise, uscc.upper(), options=[selectinload(Enterprise.addresses)])
+        if enterprise is None:
+            raise NotFound("enterprise.unknown", "uscc", f"没有统一社会信用代码为 {uscc} 的企业",
+                           f"No enterprise has the credit code {uscc}")
+        return enterprise_public_view(standard, enterprise)
+
+
+def my_enterprises(db: Database, standard: MatterStandard, actor: Actor) -> list[dict[str, Any]]:
+    with db.read() as session:
+        rows = session.scalars(select(Enterprise).where(Enterprise.owner_id == actor.id)
+                               .options(selectinload(Enterprise.addresses)).order_by(Enterprise.created_at))
+        return [enterprise_public_view(standard, e) for e in rows]

@@ -1,0 +1,98 @@
+"""The matter standard (同一标准办一件事) as typed data.
+
+Everything a zone decides by policy lives in the versioned data file, not in code: the matters,
+their materials, which materials a commitment may replace (告知承诺制), which may be supplied
+later (容缺受理) and by when, statutory time limits, the business-scope catalogue with the
+industry class (GB/T 4754-2017) and permits of each item, and the negative lists. Two zones that
+load the same file share one standard, identified by its digest.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Text(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    zh: str
+    en: str
+
+
+class Material(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    id: str
+    name: Text
+    commitment: str | None = Field(
+        default=None, description="Commitment id that may replace this material (告知承诺制)."
+    )
+    deferrable_days: int | None = Field(
+        default=None, description="May be supplied this many days after acceptance (容缺受理)."
+    )
+
+
+class Matter(BaseModel):
+    """One registration matter (设立/变更/注销/备案) and what it needs."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str
+    name: Text
+    statutory_days: int
+    instant: bool = Field(description="May be approved by machine (秒批) when every rule passes.")
+    needs_enterprise: bool = False
+    materials: dict[str, list[str]] = Field(
+        description="Required material ids per entity type; key '*' applies to every type."
+    )
+
+    def required_materials(self, entity_type: str) -> list[str]:
+        return list(self.materials.get(entity_type, self.materials.get("*", [])))
+
+
+class EntityType(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    id: str
+    name: Text
+    name_suffixes: list[str] = Field(default_factory=list, description="Organisation forms (组织形式).")
+    company: bool = False
+    needs_shareholders: bool = True
+    instant: bool = True
+
+
+class ScopeItem(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    id: str
+    name: Text
+    industry_code: str
+    permit: str | None = None
+
+
+class NegativeScope(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    id: str
+    reason: Text
+
+
+class Commitment(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    id: str
+    text: Text
+
+
+class MatterStandard(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    version: str
+    title: Text
+    digest: str = ""
+    matters: dict[str, Matter]
+    entity_types: dict[str, EntityType]
+    materials: dict[str, Material]
+    commitments: dict[str, Commitment]
+    scope: dict[str, ScopeItem]
+    scope_negative_list: dict[str, NegativeScope]
+    industry_words: list[str] = Field(description="行业 terms an enterprise name may carry.")
+    address_negative_list: list[str] = Field(
+        default_factory=list, description="Standard-wide 住所负面清单 patterns; zones add their own."
+    )
+    minimum_age: int = 18
+
+    def matter(self, matter_id: str) -> Matter | None:
+        return self.matters.get(matter_id)

@@ -1,0 +1,1 @@
+"""The web application: JSON API (v1) and server-rendered pages."""

@@ -1,0 +1,191 @@
+"""Fixtures shared by the suite.
+
+Every database test runs on SQLite and on PostgreSQL (``db`` is parametrised). PostgreSQL comes
+from ``YIMA_TEST_POSTGRES_URL``; each run creates a throwaway database there and drops it after.
+When PostgreSQL is unreachable those tests skip saying why, except under
+``YIMA_REQUIRE_POSTGRES=1`` (CI), where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from yima.accounts.service import add_user, authenticate, configure_hasher
+from yima.config import Settings
+from yima.db import Base, Database
+from yima.db.base import import_all_tables
+from yima.db.engine import normalise_url
+from yima.db.migrate import upgrade
+from yima.registration.identity import make_id_number
+from yima.standard import load_standard
+from yima.zones.service import add_zone
+
+PASSWORD = "test-password-1"
+configure_hasher(time_cost=1, memory_kib=1024)  # still argon2id, just cheap enough for hundreds of sign-ins
+NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+
+
+def _postgres_admin_url() -> str:
+    return os.environ.get("YIMA_TEST_POSTGRES_URL", "postgresql://postgres:postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    admin_url = normalise_url(_postgres_admin_url())
+    name = f"yima_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as err:  # unreachable server: skip (or fail in CI)
+        message = f"PostgreSQL unreachable at {make_url(admin_url).render_as_string()}: {err.__class__.__name__}"
+        if os.environ.get("YIMA_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'yima-test.db'}"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def migrated_url(request: pytest.FixtureRequest) -> str:
+    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def _databases() -> Iterator[dict[str, Database]]:
+    cache: dict[str, Database] = {}
+    yield cache
+    for database in cache.values():
+        database.dispose()
+
+
+def _empty(database: Database) -> None:
+    import_all_tables()
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with database.engine.begin() as conn:
+        if database.is_sqlite:
+            for name in tables:
+                conn.exec_driver_sql(f'DELETE FROM "{name}"')
+        else:
+            conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{n}"' for n in tables) + " RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture
+def db(migrated_url: str, _databases: dict[str, Database]) -> Iterator[Database]:
+    """An empty, migrated database: SQLite, then PostgreSQL."""
+    database = _databases.setdefault(migrated_url, Database(migrated_url))
+    _empty(database)
+    yield database
+
+
+@pytest.fixture
+def standard():
+    return load_standard()
+
+
+@pytest.fixture
+def zone_cq(db: Database) -> str:
+    add_zone(db, "cq-gxq", "重庆高新区", "500107", 575_047, NOW, place_names=["重庆", "重庆市"])
+    add_zone(db, "cd-gxq", "成都高新区", "510109", 1_000_000, NOW, place_names=["成都", "成都市"])
+    return "cq-gxq"
+
+
+@pytest.fixture
+def people(db: Database, zone_cq: str) -> dict[str, Any]:
+    for name, role, zone in (("alice", "applicant", None), ("bob", "applicant", None),
+                             ("officer-cq", "officer", "cq-gxq"), ("officer-cd", "officer", "cd-gxq"),
+                             ("admin", "admin", None)):
+        add_user(db, name, role, PASSWORD, NOW, zone_id=zone)
+    return {name: authenticate(db, name, PASSWORD) for name in ("alice", "bob", "officer-cq", "officer-cd", "admin")}
+
+
+def person(name: str = "张三", birth: date = date(1990, 5, 17), seq: int = 1) -> dict[str, str]:
+    return {"name": name, "id_number": make_id_number("500107", birth, seq), "phone": "13800000000"}
+
+
+def application_body(**changes: Any) -> dict[str, Any]:
+    """The v1 example body, which qualifies for 秒批."""
+    rep = person()
+    body: dict[str, Any] = {
+        "zone": "cq-gxq", "matter": "establish", "entity_type": "llc", "channel": "online",
+        "name": "重庆云帆科技有限公司", "registered_capital": "1000000.00", "industry_code": "I6513",
+        "scope": ["software_development"],
+        "addresses": [{"text": "重庆市九龙坡区科城路60号", "proof": "commitment"}],
+        "legal_representative": rep,
+        "shareholders": [{"name": rep["name"], "id_number": rep["id_number"], "share_pct": "100"}],
+        "materials": ["application_form", "articles_of_association"], "commitments": ["address"]}
+    body.update(changes)
+    return body
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """A real uvicorn server on 127.0.0.1 serving the app on the test database."""
+
+    def __init__(self, database: Database, data_dir: Path) -> None:
+        from yima.web.app import create_app
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        settings = Settings(database_url=database.url, data_dir=data_dir, public_base_url=self.url,
+                            secret_key="test-secret-key-0123456789abcdef0123", max_upload_bytes=200_000)
+        self.app = create_app(settings, database)
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+    def client(self, username: str | None = None, password: str = PASSWORD) -> httpx.Client:
+        client = httpx.Client(base_url=self.url, timeout=30)
+        if username:
+            response = httpx.post(f"{self.url}/api/v1/auth/token", data={"username": username, "password": password})
+            response.raise_for_status()
+            client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+        return client
+
+
+@pytest.fixture
+def server(db: Database, people: dict[str, Any], tmp_path: Path) -> Iterator[LiveServer]:
+    with LiveServer(db, tmp_path / "data") as live:
+        yield live
