@@ -14,7 +14,6 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,19 +23,17 @@ import uvicorn
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from factories import NOW, PASSWORD  # noqa: E402,I001
 from yima.accounts.service import add_user, authenticate, configure_hasher
 from yima.config import Settings
 from yima.db import Base, Database
 from yima.db.base import import_all_tables
 from yima.db.engine import normalise_url
 from yima.db.migrate import upgrade
-from yima.registration.identity import make_id_number
 from yima.standard import load_standard
 from yima.zones.service import add_zone
 
-PASSWORD = "test-password-1"
 configure_hasher(time_cost=1, memory_kib=1024)  # still argon2id, just cheap enough for hundreds of sign-ins
-NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 
 
 def _postgres_admin_url() -> str:
@@ -123,25 +120,6 @@ def people(db: Database, zone_cq: str) -> dict[str, Any]:
     return {name: authenticate(db, name, PASSWORD) for name in ("alice", "bob", "officer-cq", "officer-cd", "admin")}
 
 
-def person(name: str = "张三", birth: date = date(1990, 5, 17), seq: int = 1) -> dict[str, str]:
-    return {"name": name, "id_number": make_id_number("500107", birth, seq), "phone": "13800000000"}
-
-
-def application_body(**changes: Any) -> dict[str, Any]:
-    """The v1 example body, which qualifies for 秒批."""
-    rep = person()
-    body: dict[str, Any] = {
-        "zone": "cq-gxq", "matter": "establish", "entity_type": "llc", "channel": "online",
-        "name": "重庆云帆科技有限公司", "registered_capital": "1000000.00", "industry_code": "I6513",
-        "scope": ["software_development"],
-        "addresses": [{"text": "重庆市九龙坡区科城路60号", "proof": "commitment"}],
-        "legal_representative": rep,
-        "shareholders": [{"name": rep["name"], "id_number": rep["id_number"], "share_pct": "100"}],
-        "materials": ["application_form", "articles_of_association"], "commitments": ["address"]}
-    body.update(changes)
-    return body
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -189,3 +167,19 @@ class LiveServer:
 def server(db: Database, people: dict[str, Any], tmp_path: Path) -> Iterator[LiveServer]:
     with LiveServer(db, tmp_path / "data") as live:
         yield live
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from web.browser import launch
+
+    yield from launch()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()

@@ -20,7 +20,8 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; SQLite (embedded, WAL) by default, postgresql+psycopg:// in production.",
     )
     data_dir: Path = Field(default=Path("var"), description="Uploads, keys and other files.")
-    secret_key: str = Field(default="dev-only-change-me", description="Signs session cookies and tokens.")
+    secret_key: str = Field(default="dev-only-secret-change-me-in-production-0123456789",
+                            description="Signs session cookies and tokens.")
     key_encryption_key: str = Field(
         default="dev-only-key-encryption-key",
         description="Encrypts private keys at rest (seal keys, zone signing keys).",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import application_body, person
+from factories import application_body, person
 from yima.registration.codes import is_valid_uscc
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e]

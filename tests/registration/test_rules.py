@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from conftest import application_body, person
+from factories import application_body, person
 from yima.errors import DomainError
 from yima.registration import rules
 from yima.registration.model import ApplicationIn

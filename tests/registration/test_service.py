@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from conftest import NOW, application_body
+from factories import NOW, application_body
 from yima.errors import Conflict, DomainError, Forbidden, NotFound
 from yima.registration import service, views
 from yima.registration.codes import is_valid_uscc

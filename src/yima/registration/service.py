@@ -105,7 +105,7 @@ def submit(db: Database, standard: MatterStandard, actor: Actor, body: Applicati
             _transition(app, "submitted", actor, now)
             reason = "; ".join(f.message for f in evaluation.findings)
             if status == "approved":
-                _approve(session, app, actor, now, "秒批：全部规则通过 / instant approval: every rule passed")
+                _approve(session, app, None, now, "秒批：全部规则通过 / instant approval: every rule passed")
             else:
                 _transition(app, status, None, now, reason)
                 if status == "rejected":

@@ -25,10 +25,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     from yima.accounts.api import router as accounts_api
     from yima.registration.api import router as registration_api
+    from yima.registration.pages import router as registration_pages
     from yima.web.pages import router as pages
     from yima.zones.api import router as zones_api
 
-    for router in (accounts_api, registration_api, zones_api, pages):
+    for router in (accounts_api, registration_api, zones_api, pages, registration_pages):
         app.include_router(router)
     static = resources.files("yima.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

@@ -1,5 +1,54 @@
-"""Pages router (filled by the page modules)."""
+"""Common pages: home, sign-in and sign-out, and the router every feature's pages join."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from yima.accounts.service import authenticate, issue_token
+from yima.clock import utcnow
+from yima.errors import DomainError
+from yima.web.deps import COOKIE, DB, AppSettings, OptionalActor
+from yima.web.templating import render, text
 
 router = APIRouter(include_in_schema=False)
+HOME_BY_ROLE = {"applicant": "/applications", "officer": "/queue", "admin": "/queue"}
+
+
+def safe_next(target: str | None) -> str | None:
+    return target if target and target.startswith("/") and not target.startswith("//") else None
+
+
+@router.get("/")
+def home(request: Request, actor: OptionalActor) -> Response:
+    if actor is not None:
+        return RedirectResponse(HOME_BY_ROLE.get(actor.role, "/applications"), status_code=303)
+    return render(request, "home.html")
+
+
+@router.get("/login")
+def login_form(request: Request, next: str | None = None) -> Response:
+    return render(request, "login.html", {"next": safe_next(next) or ""})
+
+
+@router.post("/login")
+def login(request: Request, db: DB, settings: AppSettings, username: Annotated[str, Form()] = "",
+          password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "") -> Response:
+    try:
+        actor = authenticate(db, username.strip(), password)
+    except DomainError as err:
+        message = text(request, err.finding.zh, err.finding.en)
+        return render(request, "login.html", {"error": message, "username": username, "next": next}, status=401)
+    response = RedirectResponse(safe_next(next) or HOME_BY_ROLE.get(actor.role, "/"), status_code=303)
+    token = issue_token(actor, settings.secret_key, utcnow(), settings.token_minutes)
+    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=settings.token_minutes * 60)
+    return response
+
+
+@router.post("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response

@@ -1,0 +1,150 @@
+"""COSE_Sign1 (RFC 9052 §4.2, §4.4) for the one-code licence, written on cbor2 and cryptography.
+
+This is Yima's own signer and parser; it deliberately does not use pycose, so that the tests can
+verify our messages with pycose as an independent implementation. The message is::
+
+    18([ protected: bstr .cbor {1: alg, 4: kid}, unprotected: {}, payload: bstr .cbor CWT claims,
+         signature: bstr ])
+
+with ``alg`` -8 (EdDSA/Ed25519) or -7 (ES256), the signature over the ``Sig_structure``
+``["Signature1", protected, h'', payload]`` (RFC 9052 §4.4, empty external AAD). We emit COSE tag
+18 without the CWT tag 61 (as EU DCC does: the QR prefix already says what the bytes are); the
+parser also accepts ``61(18([...]))``. Anything carried in QR text is zlib-compressed (RFC 1950).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from io import BytesIO
+from typing import Any
+
+import cbor2
+from cbor2 import CBORTag
+
+from yima.errors import DomainError
+from yima.licences.errors import MalformedLicence
+from yima.licences.keys import KeyStatus, ZoneKeyring, ZoneSigningKey
+from yima.licences.payload import LicencePayload, to_claims
+
+COSE_SIGN1_TAG = 18
+CWT_TAG = 61
+HEADER_ALG = 1
+HEADER_CRIT = 2
+HEADER_KID = 4
+MAX_COSE_BYTES = 16 * 1024
+"""Decompression stops here: a licence is well under 2 KiB, so more is an attack, not a licence."""
+
+
+@dataclass(frozen=True)
+class CoseSign1:
+    """A parsed COSE_Sign1; ``protected_bytes`` are kept as received, since the signature covers them."""
+
+    protected_bytes: bytes
+    protected: Mapping[Any, Any]
+    unprotected: Mapping[Any, Any]
+    payload: bytes
+    signature: bytes
+
+    @property
+    def alg(self) -> Any:
+        return self.protected.get(HEADER_ALG)
+
+    @property
+    def kid(self) -> bytes:
+        return self.protected[HEADER_KID]
+
+    def to_be_signed(self) -> bytes:
+        return sig_structure(self.protected_bytes, self.payload)
+
+
+def sig_structure(protected_bytes: bytes, payload: bytes, external_aad: bytes = b"") -> bytes:
+    return cbor2.dumps(["Signature1", protected_bytes, external_aad, payload])
+
+
+def sign1(payload: bytes, key: ZoneSigningKey) -> bytes:
+    """A tagged COSE_Sign1 over ``payload`` with ``alg`` and ``kid`` in the protected header."""
+    protected = cbor2.dumps({HEADER_ALG: key.algorithm.cose_id, HEADER_KID: key.kid})
+    signature = key.sign(sig_structure(protected, payload))
+    return cbor2.dumps(CBORTag(COSE_SIGN1_TAG, [protected, {}, payload, signature]))
+
+
+def sign_licence(
+    payload: LicencePayload, keyring: ZoneKeyring, *, expires_at: datetime | None = None
+) -> bytes:
+    """The licence as a CWT in a COSE_Sign1 (uncompressed), signed by the keyring's active key."""
+    if payload.zone != keyring.zone:
+        raise DomainError(
+            "licence.wrong_zone", "zone", f"执照签发区 {payload.zone} 与密钥所属区 {keyring.zone} 不一致",
+            f"the licence names zone {payload.zone}, but the keys belong to zone {keyring.zone}",
+        )
+    key = keyring.active
+    if key.status is not KeyStatus.ACTIVE:  # a keyring guarantees it; kept for hand-built keys
+        raise DomainError("licence.key_retired", "key", "停用的密钥不能签发执照",
+                          "a retired key signs no new licence")
+    claims = cbor2.dumps(to_claims(payload, expires_at))
+    return sign1(claims, key)
+
+
+def decode_sign1(data: bytes) -> CoseSign1:
+    """Parse a tagged COSE_Sign1 (optionally inside CWT tag 61); ``MalformedLicence`` otherwise."""
+    item = decode_cbor(data, "COSE message")
+    if isinstance(item, CBORTag) and item.tag == CWT_TAG:
+        item = item.value
+    if not isinstance(item, CBORTag) or item.tag != COSE_SIGN1_TAG:
+        raise MalformedLicence("not a COSE_Sign1 message (CBOR tag 18)")
+    parts = item.value
+    if not isinstance(parts, list | tuple) or len(parts) != 4:
+        raise MalformedLicence("COSE_Sign1 is not an array of four items")
+    protected_bytes, unprotected, payload, signature = parts
+    if not isinstance(protected_bytes, bytes):
+        raise MalformedLicence("the protected header is not a byte string")
+    if not isinstance(unprotected, Mapping):
+        raise MalformedLicence("the unprotected header is not a map")
+    if not isinstance(payload, bytes):
+        raise MalformedLicence("the payload is not a byte string (detached payloads are not used)")
+    if not isinstance(signature, bytes):
+        raise MalformedLicence("the signature is not a byte string")
+    protected = decode_cbor(protected_bytes, "protected header") if protected_bytes else {}
+    if not isinstance(protected, Mapping):
+        raise MalformedLicence("the protected header is not a map")
+    if HEADER_CRIT in protected:
+        raise MalformedLicence("critical header parameters are not supported")
+    if not isinstance(protected.get(HEADER_KID), bytes):
+        raise MalformedLicence("the protected header has no kid (label 4, byte string)")
+    if not isinstance(protected.get(HEADER_ALG), int | str):
+        raise MalformedLicence("the protected header has no alg (label 1)")
+    return CoseSign1(protected_bytes, protected, unprotected, payload, signature)
+
+
+def decode_cbor(data: bytes, what: str) -> Any:
+    """Exactly one CBOR data item; trailing bytes are refused."""
+    stream = BytesIO(data)
+    try:
+        item = cbor2.CBORDecoder(stream).decode()
+    except Exception as exc:  # cbor2 raises many kinds on hostile input; all mean "not ours"
+        raise MalformedLicence(f"{what} is not valid CBOR: {exc}") from exc
+    if stream.tell() != len(data):
+        raise MalformedLicence(f"{what} has {len(data) - stream.tell()} trailing bytes")
+    return item
+
+
+def compress(cose: bytes) -> bytes:
+    return zlib.compress(cose, 9)
+
+
+def decompress(data: bytes, limit: int = MAX_COSE_BYTES) -> bytes:
+    inflater = zlib.decompressobj()
+    try:
+        out = inflater.decompress(data, limit)
+    except zlib.error as exc:
+        raise MalformedLicence(f"not zlib data: {exc}") from exc
+    if inflater.unconsumed_tail:
+        raise MalformedLicence(f"the decompressed licence exceeds {limit} bytes")
+    if not inflater.eof:
+        raise MalformedLicence("the zlib stream is truncated")
+    if inflater.unused_data:
+        raise MalformedLicence("bytes follow the zlib stream")
+    return out

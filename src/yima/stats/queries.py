@@ -1,0 +1,159 @@
+"""The report's figures computed in the database: aggregates only, never rows loaded into Python.
+
+Each function is one SQL statement that returns a handful of grouped rows; ``service`` turns
+them into ``rules.ZoneFigures``. The definitions are those of ``yima.stats.rules`` (active on a
+day, new in a period, domestic enterprise ...). Dates of the register are calendar dates; the
+times of applications are UTC instants, so a period of China Standard Time days becomes the
+half-open UTC interval ``[start 00:00 CST, end + 1 day 00:00 CST)``. The indexes these queries
+use are created by migration 0002 (see ``yima.stats.tables``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, or_, select
+
+from yima.clock import CHINA
+from yima.registration.tables import Application, Enterprise, Transition
+from yima.stats.rules import DECIDED_STATUSES, DOMESTIC_ENTERPRISE_TYPES, Period, division_key
+
+E = Enterprise.__table__.c
+A = Application.__table__.c
+
+
+def utc_bounds(period: Period) -> tuple[datetime, datetime]:
+    """The UTC instants that bound a period of China Standard Time days (end exclusive)."""
+    start = datetime.combine(period.start, time(), CHINA).astimezone(UTC)
+    end = datetime.combine(period.end + timedelta(days=1), time(), CHINA).astimezone(UTC)
+    return start, end
+
+
+def _is_sqlite(conn: Connection) -> bool:
+    return conn.dialect.name == "sqlite"
+
+
+def _month(conn: Connection, column: Any) -> ColumnElement[str]:
+    if _is_sqlite(conn):
+        return func.substr(column, 1, 7)  # SQLite keeps a Date as 'YYYY-MM-DD' text
+    return func.to_char(column, "YYYY-MM")
+
+
+def _seconds(conn: Connection, later: Any, earlier: Any) -> ColumnElement[float]:
+    if _is_sqlite(conn):
+        return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+    return func.extract("epoch", later - earlier)
+
+
+def _one(value: Any) -> int:
+    return int(value or 0)
+
+
+def _domestic() -> ColumnElement[bool]:
+    return E.entity_type.in_(DOMESTIC_ENTERPRISE_TYPES)
+
+
+@dataclass(frozen=True)
+class MonthSums:
+    new_domestic: int
+    new_domestic_capital: Decimal
+    new_market_entities: int
+    address_commitment: int
+
+
+def new_registrations_by_month(conn: Connection, zone_id: str, period: Period) -> dict[str, MonthSums]:
+    """Entities established in the period, per month: domestic enterprises and their capital, all
+    entities, and those registered with an address commitment (住所申报承诺制)."""
+    month = _month(conn, E.established_on).label("month")
+    domestic = _domestic()
+    query = (select(month,
+                    func.sum(case((domestic, 1), else_=0)),
+                    func.sum(case((domestic, E.registered_capital), else_=0)),
+                    func.count(),
+                    func.sum(case((E.address_commitment.is_(True), 1), else_=0)))
+             .where(E.zone_id == zone_id, E.established_on.between(period.start, period.end))
+             .group_by(month))
+    return {row[0]: MonthSums(_one(row[1]), Decimal(row[2] or 0).quantize(Decimal("0.01")), _one(row[3]),
+                              _one(row[4]))
+            for row in conn.execute(query)}
+
+
+@dataclass(frozen=True)
+class ActiveGroup:
+    entity_type: str
+    division: str
+    active: int
+    active_year_earlier: int
+
+
+def active_by_type_and_division(conn: Connection, zone_id: str, on: Any, year_earlier_on: Any) -> list[ActiveGroup]:
+    """Entities active on ``on`` and on ``year_earlier_on``, grouped by entity type and GB/T 4754
+    division (``I65``), in one pass over the entities established by ``on``."""
+    division = func.substr(E.industry_code, 1, 3).label("division")
+    alive_then = and_(E.established_on <= year_earlier_on,
+                      or_(E.cancelled_on.is_(None), E.cancelled_on > year_earlier_on))
+    query = (select(E.entity_type, division,
+                    func.sum(case((or_(E.cancelled_on.is_(None), E.cancelled_on > on), 1), else_=0)),
+                    func.sum(case((alive_then, 1), else_=0)))
+             .where(E.zone_id == zone_id, E.established_on <= on)
+             .group_by(E.entity_type, division))
+    return [ActiveGroup(row[0], division_key(row[1]), _one(row[2]), _one(row[3])) for row in conn.execute(query)]
+
+
+def matters_decided(conn: Connection, zone_id: str, period: Period) -> dict[tuple[str, str], int]:
+    """Registration matters decided in the period, counted by (status, channel)."""
+    start, end = utc_bounds(period)
+    query = (select(A.status, A.channel, func.count())
+             .where(A.zone_id == zone_id, A.decided_at >= start, A.decided_at < end,
+                    A.status.in_(DECIDED_STATUSES))
+             .group_by(A.status, A.channel))
+    return {(row[0], row[1]): _one(row[2]) for row in conn.execute(query)}
+
+
+@dataclass(frozen=True)
+class ApprovalSums:
+    matter: str
+    approved: int
+    mean_seconds: float | None
+    median_seconds: float | None
+    within_limit: int
+
+
+def approval_times(conn: Connection, zone_id: str, period: Period,
+                   statutory_days: Mapping[str, int]) -> list[ApprovalSums]:
+    """Per matter, for the applications approved in the period: how many, the mean and median time
+    from the ``submitted`` transition to the ``approved`` one, and how many within the statutory
+    limit. The median is the middle row (or the mean of the two middle rows) by window functions,
+    which both SQLite and PostgreSQL have."""
+    start, end = utc_bounds(period)
+    T = Transition.__table__.c
+    per_app = (select(A.matter.label("matter"),
+                      func.min(case((T.to_status == "submitted", T.at))).label("submitted_at"),
+                      func.max(case((T.to_status == "approved", T.at))).label("approved_at"))
+               .select_from(Application.__table__.join(Transition.__table__, T.application_id == A.id))
+               .where(A.zone_id == zone_id, A.status == "approved", A.decided_at >= start, A.decided_at < end,
+                      T.to_status.in_(("submitted", "approved")))
+               .group_by(A.id, A.matter)).subquery("per_app")
+    seconds = _seconds(conn, per_app.c.approved_at, per_app.c.submitted_at)
+    timed = (select(per_app.c.matter.label("matter"), seconds.label("seconds"))
+             .where(per_app.c.submitted_at.is_not(None), per_app.c.approved_at.is_not(None))).subquery("timed")
+    ranked = select(timed.c.matter, timed.c.seconds,
+                    func.row_number().over(partition_by=timed.c.matter, order_by=timed.c.seconds).label("rn"),
+                    func.count().over(partition_by=timed.c.matter).label("n")).subquery("ranked")
+    limit = case(*((ranked.c.matter == matter, literal(days * 86400.0)) for matter, days in statutory_days.items()),
+                 else_=literal(None)) if statutory_days else literal(None)
+    middle = or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2)
+    query = (select(ranked.c.matter, func.count(), func.avg(ranked.c.seconds),
+                    func.avg(case((middle, ranked.c.seconds))),
+                    func.sum(case((ranked.c.seconds <= limit, 1), else_=0)))
+             .group_by(ranked.c.matter).order_by(ranked.c.matter))
+    return [ApprovalSums(row[0], _one(row[1]), _float(row[2]), _float(row[3]), _one(row[4]))
+            for row in conn.execute(query)]
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)

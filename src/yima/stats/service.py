@@ -1,0 +1,135 @@
+"""Use case: the figures of one zone and period (SPEC C9), from the register and the applications.
+
+All counting happens in SQL (``queries``), inside one read transaction so that the figures agree
+with each other; the few grouped rows are turned into ``rules.ZoneFigures`` here. Figures owned
+by other features (one-code licences, seal sets, cross-region licences, the bundled-licence
+reductions) come from ``Sources``: each is a number or a function of ``(db, zone_id, period)``
+that the application wires in; one left out is reported as null, not as 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from yima.db import Database
+from yima.errors import NotFound
+from yima.standard.model import MatterStandard
+from yima.stats import queries
+from yima.stats.rules import (
+    CATEGORY_NAMES,
+    ApprovalTime,
+    BundledReduction,
+    MattersProcessed,
+    Period,
+    YearOnYear,
+    ZoneFigures,
+    is_domestic_enterprise,
+    merge_months,
+    same_day_year_earlier,
+    sections_from_divisions,
+    sectors_from_divisions,
+    statistical_category,
+)
+from yima.zones.tables import Zone
+
+CountSource = Callable[[Database, str, Period], int]
+ReductionSource = Callable[[Database, str, Period], BundledReduction | None]
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Figures other features keep: a fixed number, or a function of ``(db, zone_id, period)``.
+
+    ``one_code_licences`` — 一码通行 licences issued in the period (licences feature);
+    ``cross_region_licences`` — 跨省异地办照 licences delivered (federation feature);
+    ``seal_sets`` — free e-seal sets issued (seals feature; savings use ``seal_set_price_yuan``);
+    ``bundled_reduction`` — materials and days of bundled licences against separate processing.
+    """
+
+    one_code_licences: int | CountSource | None = None
+    cross_region_licences: int | CountSource | None = None
+    seal_sets: int | CountSource | None = None
+    bundled_reduction: BundledReduction | ReductionSource | None = None
+
+
+def _count(source: int | CountSource | None, db: Database, zone_id: str, period: Period) -> int | None:
+    if source is None or isinstance(source, int):
+        return source
+    return int(source(db, zone_id, period))
+
+
+def _reduction(source: BundledReduction | ReductionSource | None, db: Database, zone_id: str,
+               period: Period) -> BundledReduction | None:
+    if source is None or isinstance(source, BundledReduction):
+        return source
+    return source(db, zone_id, period)
+
+
+def compute_figures(db: Database, zone_id: str, period: Period, standard: MatterStandard, *,
+                    seal_set_price_yuan: int = 0, sources: Sources | None = None) -> ZoneFigures:
+    sources = sources or Sources()
+    base = period.year_earlier()
+    limits = {matter.id: matter.statutory_days for matter in standard.matters.values()}
+    with db.read() as session:
+        zone = session.get(Zone, zone_id)
+        if zone is None:
+            raise NotFound("zone.unknown", "zone", f"未知的开发区：{zone_id}", f"Unknown zone: {zone_id}")
+        zone_name, residents = zone.name, zone.residents
+        conn = session.connection()
+        months_now = queries.new_registrations_by_month(conn, zone_id, period)
+        months_then = queries.new_registrations_by_month(conn, zone_id, base)
+        groups = queries.active_by_type_and_division(conn, zone_id, period.end, same_day_year_earlier(period.end))
+        decided = queries.matters_decided(conn, zone_id, period)
+        timings = queries.approval_times(conn, zone_id, period, limits)
+
+    by_category = {category: 0 for category in CATEGORY_NAMES}
+    for group in groups:
+        by_category[statistical_category(group.entity_type)] += group.active
+    domestic = [(g.division, g.active) for g in groups if is_domestic_enterprise(g.entity_type)]
+    monthly = merge_months(
+        period,
+        {m: (s.new_domestic, s.new_domestic_capital, s.new_market_entities) for m, s in months_now.items()},
+        {m: (s.new_domestic, s.new_domestic_capital, s.new_market_entities) for m, s in months_then.items()})
+    return ZoneFigures(
+        zone_id=zone_id, zone_name=zone_name, residents=residents, period=period,
+        new_domestic=YearOnYear(sum(s.new_domestic for s in months_now.values()),
+                                sum(s.new_domestic for s in months_then.values())),
+        new_domestic_capital=YearOnYear(_money_sum(months_now), _money_sum(months_then)),
+        market_entities=YearOnYear(sum(g.active for g in groups), sum(g.active_year_earlier for g in groups)),
+        market_entities_by_category=by_category,
+        domestic_active=sum(count for _, count in domestic),
+        domestic_by_sector=sectors_from_divisions(domestic),
+        domestic_by_section=sections_from_divisions(domestic),
+        matters=MattersProcessed(
+            approved=sum(n for (status, _), n in decided.items() if status == "approved"),
+            rejected=sum(n for (status, _), n in decided.items() if status == "rejected"),
+            online=sum(n for (_, channel), n in decided.items() if channel == "online")),
+        approval_times=[_approval_time(t, standard) for t in timings],
+        address_commitment=sum(s.address_commitment for s in months_now.values()),
+        monthly=monthly,
+        one_code_licences=_count(sources.one_code_licences, db, zone_id, period),
+        cross_region_licences=_count(sources.cross_region_licences, db, zone_id, period),
+        seal_sets=_count(sources.seal_sets, db, zone_id, period),
+        seal_set_price_yuan=seal_set_price_yuan,
+        bundled=_reduction(sources.bundled_reduction, db, zone_id, period),
+    )
+
+
+def _money_sum(months: dict[str, queries.MonthSums]) -> Decimal:
+    return sum((s.new_domestic_capital for s in months.values()), Decimal(0))
+
+
+def _approval_time(sums: queries.ApprovalSums, standard: MatterStandard) -> ApprovalTime:
+    matter = standard.matter(sums.matter)
+
+    def hours(seconds: float | None) -> float | None:
+        return None if seconds is None else seconds / 3600.0
+
+    return ApprovalTime(
+        matter=sums.matter, name_zh=matter.name.zh if matter else sums.matter,
+        name_en=matter.name.en if matter else sums.matter,
+        statutory_days=matter.statutory_days if matter else 0, approved=sums.approved,
+        mean_hours=hours(sums.mean_seconds), median_hours=hours(sums.median_seconds),
+        within_limit=sums.within_limit)

@@ -1,0 +1,30 @@
+"""Test data shared by the suite (imported by tests; fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from yima.registration.identity import make_id_number
+
+PASSWORD = "test-password-1"
+NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+
+
+def person(name: str = "张三", birth: date = date(1990, 5, 17), seq: int = 1) -> dict[str, str]:
+    return {"name": name, "id_number": make_id_number("500107", birth, seq), "phone": "13800000000"}
+
+
+def application_body(**changes: Any) -> dict[str, Any]:
+    """The v1 example body, which qualifies for 秒批."""
+    rep = person()
+    body: dict[str, Any] = {
+        "zone": "cq-gxq", "matter": "establish", "entity_type": "llc", "channel": "online",
+        "name": "重庆云帆科技有限公司", "registered_capital": "1000000.00", "industry_code": "I6513",
+        "scope": ["software_development"],
+        "addresses": [{"text": "重庆市九龙坡区科城路60号", "proof": "commitment"}],
+        "legal_representative": rep,
+        "shareholders": [{"name": rep["name"], "id_number": rep["id_number"], "share_pct": "100"}],
+        "materials": ["application_form", "articles_of_association"], "commitments": ["address"]}
+    body.update(changes)
+    return body

@@ -1,0 +1,126 @@
+"""Text forms of the licence and its QR code: segno renders, zxing-cpp reads back."""
+
+from __future__ import annotations
+
+import base64
+import io
+import zlib
+
+import pytest
+import segno
+from licence_samples import BASE_URL, KEYRING, LICENCE
+from PIL import Image
+
+from yima.licences.cose import sign_licence
+from yima.licences.errors import MalformedLicence
+from yima.licences.qr import (
+    QR_ALPHANUMERIC,
+    decode_qr_image,
+    extract_cose_bytes,
+    licence_base45,
+    licence_url,
+    qr_facts,
+    render_qr_png,
+    render_qr_svg,
+)
+
+
+@pytest.fixture
+def cose() -> bytes:
+    return sign_licence(LICENCE, KEYRING)
+
+
+def test_url_form_is_uppercase_base32_of_the_compressed_cose(cose: bytes) -> None:
+    url = licence_url(cose, BASE_URL + "/")
+    prefix = "HTTPS://YIMA.CQGXQ.GOV.CN/V/"
+    assert url.startswith(prefix)
+    segment = url[len(prefix):]
+    assert "=" not in segment
+    assert zlib.decompress(base64.b32decode(segment + "=" * (-len(segment) % 8))) == cose
+
+
+def test_url_form_fits_the_qr_alphanumeric_mode(cose: bytes) -> None:
+    url = licence_url(cose, BASE_URL)
+    assert set(url) <= QR_ALPHANUMERIC
+    assert segno.make(url, error="m", boost_error=False).mode == "alphanumeric"
+    assert qr_facts(url).mode == "alphanumeric"
+
+
+def test_base45_form_has_the_versioned_prefix_and_is_alphanumeric(cose: bytes) -> None:
+    text = licence_base45(cose)
+    assert text.startswith("YM1:")
+    assert set(text) <= QR_ALPHANUMERIC
+    assert qr_facts(text).mode == "alphanumeric"
+
+
+@pytest.mark.parametrize("form", ["url", "lower", "segment", "base45", "padded"])
+def test_every_accepted_form_gives_back_the_cose_bytes(cose: bytes, form: str) -> None:
+    url = licence_url(cose, BASE_URL)
+    text = {
+        "url": url,
+        "lower": url.lower(),
+        "segment": url.rsplit("/", 1)[1].lower(),
+        "base45": licence_base45(cose),
+        "padded": f"  {url}/\n",
+    }[form]
+    assert extract_cose_bytes(text) == cose
+
+
+def test_base_url_outside_the_alphanumeric_set_is_refused(cose: bytes) -> None:
+    with pytest.raises(ValueError):
+        licence_url(cose, "https://yima_zone.example.cn")
+    with pytest.raises(ValueError):
+        licence_url(cose, "yima.example.cn")
+
+
+def test_png_rendered_by_segno_is_read_back_by_zxing(cose: bytes) -> None:
+    for text in (licence_url(cose, BASE_URL), licence_base45(cose)):
+        png = render_qr_png(text)
+        assert png.startswith(b"\x89PNG")
+        assert decode_qr_image(png) == text
+
+
+def test_photo_like_jpeg_is_read(cose: bytes) -> None:
+    text = licence_url(cose, BASE_URL)
+    image = Image.open(io.BytesIO(render_qr_png(text, scale=5))).convert("RGB")
+    image = image.rotate(7, expand=True, fillcolor="white")
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=70)
+    assert decode_qr_image(out.getvalue()) == text
+
+
+def test_svg_is_an_svg_document(cose: bytes) -> None:
+    svg = render_qr_svg(licence_url(cose, BASE_URL))
+    assert svg.startswith("<svg") and "</svg>" in svg
+
+
+def test_image_without_a_qr_code_is_refused() -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (200, 200), "white").save(out, format="PNG")
+    with pytest.raises(MalformedLicence):
+        decode_qr_image(out.getvalue())
+    with pytest.raises(MalformedLicence):
+        decode_qr_image(b"not an image")
+
+
+def test_three_permit_licence_fits_a_version_19_symbol_at_level_m(cose: bytes) -> None:
+    """The figure reported in the README: a licence with three permits, URL form, level M."""
+    facts = qr_facts(licence_url(cose, BASE_URL))
+    assert facts.error == "M"
+    assert facts.version <= 20
+    assert facts.modules == 17 + 4 * facts.version
+
+
+def test_base32_with_impossible_length_or_spare_bits_is_refused(cose: bytes) -> None:
+    url = licence_url(cose, BASE_URL)
+    segment = url.rsplit("/", 1)[1]
+    last = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".index(segment[-1])
+    spare = (len(segment) * 5) % 8
+    if spare:
+        with pytest.raises(MalformedLicence):
+            extract_cose_bytes(url[:-1] + "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[last | 1])
+    for cut in range(1, 8):
+        text = url[:-cut]
+        if (len(segment) - cut) * 5 % 8 >= 5:
+            with pytest.raises(MalformedLicence):
+                extract_cose_bytes(text)

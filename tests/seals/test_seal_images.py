@@ -1,0 +1,107 @@
+import xml.etree.ElementTree as ET
+from io import BytesIO
+
+import pytest
+from PIL import Image
+
+from yima.errors import DomainError
+from yima.seals.images import name_seal_characters, seal_drawing, seal_png, seal_svg
+from yima.seals.model import SealType
+
+NAME = "重庆山城科技有限公司"
+USCC = "91500000MA5U7AB12X"
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _png(seal_type: SealType) -> Image.Image:
+    return Image.open(BytesIO(seal_png(seal_type, NAME, USCC, person_name="张小明")))
+
+
+@pytest.mark.parametrize("seal_type", list(SealType))
+def test_png_is_red_ink_on_transparent(seal_type: SealType) -> None:
+    image = _png(seal_type)
+    assert image.format == "PNG" and image.mode == "RGBA" and image.width == 600
+    data = image.tobytes()
+    pixels = [tuple(data[i:i + 4]) for i in range(0, len(data), 4)]
+    inked = [p for p in pixels if p[3] > 128]
+    assert 0.05 < len(inked) / len(pixels) < 0.5  # mostly transparent, but clearly marked
+    assert all(r > 180 and g < 40 and b < 40 for r, g, b, _ in inked)
+    assert image.getpixel((0, 0))[3] == 0  # type: ignore[index]
+
+
+def test_oval_seals_are_wider_than_high() -> None:
+    assert _png(SealType.INVOICE).size == (600, 450)
+    assert _png(SealType.COMPANY).size == (600, 600)
+
+
+def test_round_seal_has_a_star_in_the_centre() -> None:
+    image = _png(SealType.COMPANY)
+    assert image.getpixel((300, 300))[3] == 255  # type: ignore[index]
+    assert seal_drawing(SealType.COMPANY, NAME, USCC).star
+    assert not seal_drawing(SealType.INVOICE, NAME, USCC).star
+
+
+@pytest.mark.parametrize("seal_type", list(SealType))
+def test_svg_parses_and_names_the_seal(seal_type: SealType) -> None:
+    svg = seal_svg(seal_type, NAME, USCC, person_name="张小明")
+    root = ET.fromstring(svg)
+    assert root.tag == f"{SVG}svg"
+    title = root.find(f"{SVG}title")
+    assert title is not None and NAME in (title.text or "")
+    assert "WenQuanYi Zen Hei" in svg
+    assert "#d40000" in svg
+
+
+def _svg_text(svg: str) -> str:
+    return "".join(t.text or "" for t in ET.fromstring(svg).iter(f"{SVG}text"))
+
+
+def test_svg_text_carries_name_and_seal_type() -> None:
+    text = _svg_text(seal_svg(SealType.CONTRACT, NAME, USCC))
+    assert text == NAME + "合同专用章"
+
+
+def test_company_seal_shows_only_the_name() -> None:
+    assert _svg_text(seal_svg(SealType.COMPANY, NAME, USCC)) == NAME
+
+
+def test_invoice_seal_carries_the_credit_code() -> None:
+    assert _svg_text(seal_svg(SealType.INVOICE, NAME, USCC)) == NAME + USCC + "发票专用章"
+
+
+def test_name_characters_turn_along_the_arc() -> None:
+    glyphs = seal_drawing(SealType.CONTRACT, NAME, USCC).glyphs[:len(NAME)]
+    angles = [g.angle for g in glyphs]
+    assert angles == sorted(angles) and angles[0] < -60 and angles[-1] > 60
+
+
+@pytest.mark.parametrize("name, columns", [
+    ("李雷", [["李", "雷"], ["之", "印"]]),
+    ("张小明", [["张", "小"], ["明", "印"]]),
+    ("欧阳娜娜", [["欧", "阳"], ["娜", "娜"]]),
+    ("买买提·艾力", [["买", "买", "提"], ["·", "艾", "力"]]),
+])
+def test_name_seal_layout(name: str, columns: list[list[str]]) -> None:
+    assert name_seal_characters(name) == columns
+
+
+def test_three_character_name_seal_is_a_two_by_two_grid() -> None:
+    glyphs = seal_drawing(SealType.LEGAL_REPRESENTATIVE, NAME, USCC, "张小明").glyphs
+    assert [g.char for g in glyphs] == ["张", "小", "明", "印"]
+    right, left = glyphs[0].x, glyphs[2].x
+    assert right > left  # read from the right-hand column
+    assert glyphs[0].x == glyphs[1].x and glyphs[0].y < glyphs[1].y
+
+
+def test_long_names_still_fit() -> None:
+    long_name = "重庆两江新区智能网联汽车研究院科技发展有限责任公司"
+    drawing = seal_drawing(SealType.COMPANY, long_name, USCC)
+    assert len(drawing.glyphs) == len(long_name)
+    assert all(0 < g.x < drawing.width and 0 < g.y < drawing.height for g in drawing.glyphs)
+
+
+def test_name_seal_needs_a_person_and_every_seal_an_enterprise() -> None:
+    with pytest.raises(DomainError):
+        seal_png(SealType.LEGAL_REPRESENTATIVE, NAME, USCC)
+    with pytest.raises(DomainError):
+        seal_svg(SealType.COMPANY, " ", USCC)

@@ -1,0 +1,24 @@
+"""Playwright driving Debian's chromium (never a downloaded browser build)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+
+def launch() -> Iterator[object]:
+    from pathlib import Path
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed (make system-deps installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield browser
+        browser.close()

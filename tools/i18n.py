@@ -1,0 +1,55 @@
+"""Catalogue upkeep: list the msgids the templates use, and merge Chinese translations into the .po file.
+
+    python tools/i18n.py missing            # msgids with no Chinese yet
+    python tools/i18n.py merge FILE.py      # FILE.py defines ZH = {msgid: 中文}; adds them to the catalogue
+"""
+
+from __future__ import annotations
+
+import re
+import runpy
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parents[1] / "src" / "yima"
+PO = ROOT / "web" / "locales" / "zh_Hans" / "LC_MESSAGES" / "messages.po"
+CALL = re.compile(r"""\b_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*[,)]""")
+
+
+def template_msgids() -> set[str]:
+    found: set[str] = set()
+    for path in ROOT.rglob("*.html"):
+        for match in CALL.finditer(path.read_text("utf-8")):
+            found.add(match.group(1) if match.group(1) is not None else match.group(2))
+    return found
+
+
+def load() -> Catalog:
+    if PO.exists():
+        with PO.open("rb") as handle:
+            return read_po(handle, locale="zh_Hans_CN")
+    return Catalog(locale="zh_Hans_CN", project="yima")
+
+
+def main(argv: list[str]) -> int:
+    catalog = load()
+    if argv[:1] == ["missing"]:
+        missing = sorted(m for m in template_msgids() if not (catalog.get(m) and catalog.get(m).string))
+        print("\n".join(missing))
+        return 1 if missing else 0
+    if argv[:1] == ["merge"] and len(argv) == 2:
+        for msgid, text in runpy.run_path(argv[1])["ZH"].items():
+            catalog.add(msgid, text)
+        PO.parent.mkdir(parents=True, exist_ok=True)
+        with PO.open("wb") as handle:
+            write_po(handle, catalog, sort_output=True, width=0)
+        return 0
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
