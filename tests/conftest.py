@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from factories import NOW, PASSWORD  # noqa: E402,I001
@@ -82,8 +82,9 @@ def _databases() -> Iterator[dict[str, Database]]:
 
 def _empty(database: Database) -> None:
     import_all_tables()
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with database.engine.begin() as conn:
+        present = set(inspect(conn).get_table_names())
+        tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name in present]
         if database.is_sqlite:
             for name in tables:
                 conn.exec_driver_sql(f'DELETE FROM "{name}"')

@@ -42,6 +42,8 @@ def main(argv: list[str]) -> int:
         return 1 if missing else 0
     if argv[:1] == ["merge"] and len(argv) == 2:
         for msgid, text in runpy.run_path(argv[1])["ZH"].items():
+            if catalog.get(msgid) is not None:
+                catalog.delete(msgid)
             catalog.add(msgid, text)
         PO.parent.mkdir(parents=True, exist_ok=True)
         with PO.open("wb") as handle:

@@ -181,5 +181,24 @@ def bench_register(clients: Annotated[int, typer.Option(help="Concurrent clients
     run_register_benchmark(console, clients=clients, count=count, db_url=db, workers=workers)
 
 
+import_app = typer.Typer(help="Import registers", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+FEATURE_COMMANDS = ("yima.licences.cli", "yima.seals.cli", "yima.stats.cli")
+
+
+def _register_features() -> None:
+    """Each feature module adds its commands through ``register(app, import_app, bench_app)``."""
+    import importlib
+
+    for module in FEATURE_COMMANDS:
+        try:
+            importlib.import_module(module).register(app, import_app, bench_app)
+        except ModuleNotFoundError as err:
+            if err.name != module:
+                raise
+
+
+_register_features()
+
 if __name__ == "__main__":
     app()

@@ -34,6 +34,20 @@ class Settings(BaseSettings):
     default_locale: str = "zh_Hans_CN"
 
 
+_active: Settings | None = None
+
+
 @lru_cache
-def get_settings() -> Settings:
+def _from_environment() -> Settings:
     return Settings()
+
+
+def get_settings() -> Settings:
+    """The process's settings: those the app was created with, else the environment's."""
+    return _active or _from_environment()
+
+
+def use_settings(settings: Settings | None) -> None:
+    """Make ``settings`` the process's settings (the app factory does this; tests pass their own)."""
+    global _active
+    _active = settings

@@ -1,14 +1,31 @@
-"""Scheduled jobs, run by ``yima jobs run`` and periodically by ``yima serve``."""
+"""Scheduled jobs, run by ``yima jobs run`` and periodically by ``yima serve``.
+
+Each job is ``module:function`` taking ``(db, now)`` and returning lines to report.
+"""
 
 from __future__ import annotations
 
+import importlib
 from datetime import datetime
 
 from yima.db import Database
-from yima.registration.service import lapse_overdue
+
+JOBS = (
+    "yima.registration.service:lapse_overdue_job",
+    "yima.licences.service:expire_overdue_verifications_job",
+    "yima.seals.service:issue_pending_seal_sets_job",
+)
 
 
 def run_jobs(db: Database, now: datetime) -> list[str]:
-    lapsed = lapse_overdue(db, now)
-    return [f"lapsed {len(lapsed)} application(s) with overdue deferred materials"
-            + (f": {', '.join(map(str, lapsed))}" if lapsed else "")]
+    lines: list[str] = []
+    for spec in JOBS:
+        module, function = spec.split(":")
+        try:
+            job = getattr(importlib.import_module(module), function)
+        except (ModuleNotFoundError, AttributeError) as err:
+            if isinstance(err, ModuleNotFoundError) and err.name != module:
+                raise
+            continue
+        lines.extend(job(db, now))
+    return lines

@@ -291,6 +291,26 @@ def addresses_not_on_negative_list(app: ApplicationIn, ctx: RuleContext) -> list
     return findings
 
 
+def required_materials(app: ApplicationIn, standard: MatterStandard, entity_type: str) -> list[str]:
+    """The matter's materials plus what each bundled permit adds (一业一证: one application)."""
+    matter = standard.matters[app.matter]
+    required = matter.required_materials(entity_type)
+    if app.matter == "establish":
+        for permit_id in permits_needed(app.scope or [], standard):
+            required += [m for m in standard.permits[permit_id].bundled_materials if m not in required]
+    return required
+
+
+def permits_needed(scope: list[str], standard: MatterStandard) -> list[str]:
+    """The sector permits a business scope needs, in catalogue order, each once."""
+    needed: list[str] = []
+    for item in scope:
+        entry = standard.scope.get(item)
+        if entry and entry.permit and entry.permit not in needed:
+            needed.append(entry.permit)
+    return needed
+
+
 def missing_materials(app: ApplicationIn, ctx: RuleContext) -> list[str]:
     """Required materials neither supplied nor replaced by a commitment the applicant made."""
     matter = ctx.standard.matter(app.matter)
@@ -299,7 +319,7 @@ def missing_materials(app: ApplicationIn, ctx: RuleContext) -> list[str]:
         return []
     supplied = set(app.materials)
     missing: list[str] = []
-    for material_id in matter.required_materials(etype):
+    for material_id in required_materials(app, ctx.standard, etype):
         material = ctx.standard.materials[material_id]
         if material_id in supplied:
             continue

@@ -105,7 +105,7 @@ def submit(db: Database, standard: MatterStandard, actor: Actor, body: Applicati
             _transition(app, "submitted", actor, now)
             reason = "; ".join(f.message for f in evaluation.findings)
             if status == "approved":
-                _approve(session, app, None, now, "秒批：全部规则通过 / instant approval: every rule passed")
+                _approve(session, standard, app, None, now, "秒批：全部规则通过 / instant approval: every rule passed")
             else:
                 _transition(app, status, None, now, reason)
                 if status == "rejected":
@@ -142,8 +142,20 @@ def _addresses(body: dict[str, Any], now: datetime, first_is_domicile: bool) -> 
     return result
 
 
-def _approve(session: Session, app: Application, actor: Actor | None, now: datetime, reason: str) -> None:
-    """Carry out an approved matter on the enterprise register."""
+def _enqueue_seal_set(session: Session, uscc: str, now: datetime) -> None:
+    try:
+        from yima.seals.service import enqueue_seal_set
+    except ModuleNotFoundError as err:  # the seal feature is optional in a deployment
+        if err.name != "yima.seals.service":
+            raise
+    else:
+        enqueue_seal_set(session, uscc, now)
+
+
+def _approve(session: Session, standard: MatterStandard, app: Application, actor: Actor | None, now: datetime,
+             reason: str) -> None:
+    """Carry out an approved matter on the enterprise register, with its permits, licence and seals."""
+    from yima.licences import service as licences
     body = app.body
     today = local_date(now)
     if app.matter == "establish":
@@ -159,6 +171,9 @@ def _approve(session: Session, app: Application, actor: Actor | None, now: datet
         enterprise.addresses = _addresses(body, now, first_is_domicile=True)
         session.add(enterprise)
         app.enterprise_uscc = uscc
+        session.flush()
+        licences.on_establishment_approved(session, standard, enterprise, app, now)
+        _enqueue_seal_set(session, uscc, now)
     else:
         enterprise = session.get(Enterprise, app.enterprise_uscc)
         if enterprise is None or enterprise.status != "active":
@@ -166,6 +181,7 @@ def _approve(session: Session, app: Application, actor: Actor | None, now: datet
                            "The enterprise is no longer active")
         if app.matter == "cancel":
             enterprise.status, enterprise.cancelled_on = "cancelled", today
+            licences.on_enterprise_ended(session, enterprise, now, "cancelled", "注销 / cancelled")
         elif app.matter == "filing":
             enterprise.addresses.extend(_addresses(body, now, first_is_domicile=False))
         else:
@@ -176,6 +192,8 @@ def _approve(session: Session, app: Application, actor: Actor | None, now: datet
             if body.get("addresses"):
                 enterprise.addresses = _addresses(body, now, first_is_domicile=True)
         enterprise.updated_at = now
+        session.flush()
+        licences.on_enterprise_changed(session, standard, enterprise, now)
     app.decided_at = now
     _transition(app, "approved", actor, now, reason)
 
@@ -209,7 +227,7 @@ def decide(db: Database, standard: MatterStandard, actor: Actor, app_id: int, de
             if app.matter in ("establish", "change") and app.name and _name_in_use(session, app):
                 raise Conflict("name.taken", "name", "本区已有同名存续企业", "An active enterprise of the zone has "
                                "this name")
-            _approve(session, app, actor, now, reason or "审批通过 / approved by an officer")
+            _approve(session, standard, app, actor, now, reason or "审批通过 / approved by an officer")
         else:
             _accept_with_missing(standard, app, actor, now, reason)
 
@@ -248,7 +266,7 @@ def supply_material(db: Database, standard: MatterStandard, actor: Actor, app_id
         if app.status not in ("under_review", "awaiting_materials"):
             raise Conflict("materials.state", "material", f"申请当前状态为 {app.status}，不能补交材料",
                            f"The application is {app.status}; materials cannot be supplied")
-        required = standard.matters[app.matter].required_materials(app.entity_type)
+        required = rules.required_materials(ApplicationIn.model_validate(app.body), standard, app.entity_type)
         if material_id not in required:
             raise DomainError("materials.not_required", "material", f"本事项不需要材料 {material_id}",
                               f"{material_id} is not a material of this matter (one of: {', '.join(required)})")
@@ -296,3 +314,9 @@ def lapse_overdue(db: Database, now: datetime) -> list[int]:
 
 def time_left(app: Application, now: datetime) -> timedelta:
     return as_utc(app.statutory_due_at) - as_utc(now)
+
+
+def lapse_overdue_job(db: Database, now: datetime) -> list[str]:
+    lapsed = lapse_overdue(db, now)
+    return [f"lapsed {len(lapsed)} application(s) with overdue deferred materials"
+            + (f": {', '.join(map(str, lapsed))}" if lapsed else "")]

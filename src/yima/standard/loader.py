@@ -28,7 +28,8 @@ def canonical_digest(raw: dict[str, Any]) -> str:
 def parse_standard(text: str) -> MatterStandard:
     raw = tomllib.loads(text)
     digest = canonical_digest(raw)
-    for section in ("matters", "entity_types", "materials", "commitments", "scope", "scope_negative_list"):
+    for section in ("matters", "entity_types", "materials", "commitments", "scope", "scope_negative_list",
+                    "permits"):
         for key, value in raw.get(section, {}).items():
             value.setdefault("id", key)
     standard = MatterStandard.model_validate({**raw, "digest": digest})
@@ -47,6 +48,13 @@ def _check_references(standard: MatterStandard) -> None:
     for material in standard.materials.values():
         if material.commitment and material.commitment not in standard.commitments:
             raise ValueError(f"material {material.id}: unknown commitment {material.commitment}")
+    for item in standard.scope.values():
+        if item.permit and item.permit not in standard.permits:
+            raise ValueError(f"scope item {item.id}: unknown permit {item.permit}")
+    for permit in standard.permits.values():
+        for material_id in permit.separate_materials + permit.bundled_materials:
+            if material_id not in standard.materials:
+                raise ValueError(f"permit {permit.id}: unknown material {material_id}")
     for scope_id in standard.scope_negative_list:
         if scope_id not in standard.scope:
             raise ValueError(f"negative list: unknown scope item {scope_id}")

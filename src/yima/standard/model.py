@@ -65,6 +65,26 @@ class ScopeItem(BaseModel):
     permit: str | None = None
 
 
+class PermitType(BaseModel):
+    """A sector permit bundled with the licence (一业一证 / 多证合一)."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str
+    name: Text
+    kind: str = Field(description="permit, or filing (备案) completed in the registration step")
+    department: Text
+    number_prefix: str
+    validity_years: int | None = None
+    statutory_days: int
+    commitment: bool = Field(description="Decided on the spot by commitment (告知承诺制)")
+    verification_days: int | None = Field(default=None, description="Commitment verified within (days)")
+    licence_waits: bool = Field(default=False, description="The licence waits for this permit's decision")
+    revoke_licence_on_false_commitment: bool = False
+    change_by_commitment: bool = Field(default=False, description="Change or renewal decided on the spot")
+    separate_materials: list[str] = Field(description="Materials when applied for on its own")
+    bundled_materials: list[str] = Field(description="Extra materials when bundled with the licence")
+
+
 class NegativeScope(BaseModel):
     model_config = ConfigDict(frozen=True)
     id: str
@@ -88,6 +108,9 @@ class MatterStandard(BaseModel):
     commitments: dict[str, Commitment]
     scope: dict[str, ScopeItem]
     scope_negative_list: dict[str, NegativeScope]
+    permits: dict[str, PermitType] = Field(default_factory=dict)
+    separate_registration_materials: list[str] = Field(
+        default_factory=list, description="Materials of a licence applied for on its own, for comparisons")
     industry_words: list[str] = Field(description="行业 terms an enterprise name may carry.")
     address_negative_list: list[str] = Field(
         default_factory=list, description="Standard-wide 住所负面清单 patterns; zones add their own."

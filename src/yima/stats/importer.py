@@ -1,76 +1,49 @@
-"""Import of an existing register of market entities (历史登记数据) from CSV.
+"""``yima import entities``: load an existing register of market entities (历史登记数据) from CSV.
 
 The file is UTF-8 CSV with the header ``uscc,name,entity_type,industry_code,registered_capital,
-established_on,cancelled_on,address``. Each row is checked by the pure functions below: the
-credit code's GB 32100-2015 check character and its entity category (position 2: 1 enterprise,
-2 individual business, 3 farmer cooperative, under registration authority 9), an industry code of
-GB/T 4754-2017 that falls in one of the three industries, a known entity type, a registered
-capital in yuan (decimal, >= 0, at most two places), ISO dates in order and not in the future.
-A bad row is reported with its line number and reason, in Chinese and English, and skipped.
+established_on,cancelled_on,address``; every row is checked by ``yima.stats.rows`` and a bad row
+is reported with its line number and reason and skipped. Good rows are inserted in batches with
+SQLAlchemy Core, ``INSERT ... ON CONFLICT (uscc) DO NOTHING``, so that importing a file again
+changes nothing: a credit code already in the register (or earlier in the same batch) counts as
+existing. Each imported entity gets its domicile in ``enterprise_addresses`` (proof: a lease, the
+norm before address commitments).
 
-Good rows are inserted in batches with SQLAlchemy Core (``INSERT ... ON CONFLICT (uscc) DO
-NOTHING``), so importing the same file again changes nothing: a credit code already in the
-register, or earlier in the same batch, is counted as existing. Each imported entity gets its
-domicile in ``enterprise_addresses`` (proof: a lease, the pre-commitment norm).
+Speed: checking a row costs about as much as storing it, so for a large file the checks run in a
+second process that hands batches of checked rows to this one, which only stores them; on SQLite
+the Core statement is compiled once and executed with plain tuples, and the connection's page
+cache is enlarged while the import runs.
 """
 
 from __future__ import annotations
 
-import csv
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from yima.db import Database
-from yima.errors import DomainError, Finding, NotFound
-from yima.registration.codes import is_valid_uscc
+from yima.errors import DomainError, NotFound
 from yima.registration.tables import Enterprise, EnterpriseAddress
-from yima.standard.industry import normalise, three_industry
-from yima.stats.rules import MARKET_ENTITY_TYPES
+from yima.stats.checker import BATCH_SIZE, Batch, checked_in_worker, read_batches
+from yima.stats.rows import BadRow, EntityRow, RowText
 from yima.zones.tables import Zone
 
-HEADER: tuple[str, ...] = ("uscc", "name", "entity_type", "industry_code", "registered_capital",
-                           "established_on", "cancelled_on", "address")
-BATCH_SIZE = 5_000
+#: Files smaller than this are checked in this process; starting a second one costs about half a second.
+PIPELINE_MIN_BYTES = 4_000_000
 MAX_REPORTED_BAD_ROWS = 1_000
-_MAX_CAPITAL = Decimal("1e18")
-#: GB 32100 position 2 under registration authority 9 (market regulation) per entity category.
-_CATEGORY_CHAR = {"individual_business": "2", "farmer_cooperative": "3"}
-_ENTERPRISE_CHAR = "1"
-
-
-@dataclass(frozen=True)
-class EntityRow:
-    """One valid row of a register, ready to insert."""
-
-    uscc: str
-    name: str
-    entity_type: str
-    industry_code: str
-    registered_capital: Decimal
-    established_on: date
-    cancelled_on: date | None
-    address: str
-    address_commitment: bool = False
-
-
-@dataclass(frozen=True)
-class BadRow:
-    line: int
-    finding: Finding
-
-    @property
-    def message(self) -> str:
-        return f"第{self.line}行 / line {self.line}: {self.finding.zh} / {self.finding.en}"
+COMMIT_ROWS = 200_000
+IMPORT_CACHE_KIB = 256 * 1024
+ENTERPRISE_COLUMNS = ("uscc", "zone_id", "name", "entity_type", "industry_code", "registered_capital",
+                      "established_on", "cancelled_on", "status", "scope", "legal_representative", "shareholders",
+                      "owner_id", "source", "address_commitment", "created_at", "updated_at")
+ADDRESS_COLUMNS = ("uscc", "kind", "text", "proof", "added_at")
 
 
 @dataclass
@@ -90,176 +63,90 @@ class ImportSummary:
         return self.rows / self.seconds if self.seconds > 0 else 0.0
 
 
-class RowError(Exception):
-    def __init__(self, rule: str, field: str, zh: str, en: str) -> None:
-        super().__init__(f"{rule} [{field}]")
-        self.finding = Finding(rule, field, zh, en)
+# --- storing ------------------------------------------------------------------------------------
 
+class _Writer:
+    """Inserts batches of checked rows on one connection; ``commit`` ends the open transaction.
 
-# --- row validation (pure) ----------------------------------------------------------------------
+    A transaction spans several batches: the indexes keyed by name and address text take rows in
+    random order, and each commit rewrites every index page a transaction touched (SQLite's WAL).
+    """
 
-def check_entity_type(value: str) -> str:
-    if value not in MARKET_ENTITY_TYPES:
-        raise RowError("import.entity_type", "entity_type", f"未知的市场主体类型“{value}”",
-                       f"Unknown entity type '{value}' (one of: {', '.join(MARKET_ENTITY_TYPES)})")
-    return value
+    def __init__(self, conn: Connection, zone_id: str, source: str, now: datetime) -> None:
+        self.conn, self.zone_id, self.source, self.now = conn, zone_id, source, now
+        self.sqlite = conn.dialect.name == "sqlite"
+        self._in_sql: dict[int, str] = {}
+        enterprises = Enterprise.__table__
+        insert = sqlite_insert if self.sqlite else pg_insert
+        self.enterprise_insert = insert(enterprises).on_conflict_do_nothing(index_elements=["uscc"])
+        self.address_insert = insert(EnterpriseAddress.__table__)
+        if self.sqlite:
+            self.enterprise_sql = self._positional(self.enterprise_insert, ENTERPRISE_COLUMNS)
+            self.address_sql = self._positional(self.address_insert, ADDRESS_COLUMNS)
+            to_text = enterprises.c.created_at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+            self.stamp: Any = to_text(now) if to_text else now
+        else:
+            self.stamp = now
 
+    def _positional(self, statement: Any, columns: tuple[str, ...]) -> str:
+        compiled = statement.compile(dialect=self.conn.dialect, column_keys=list(columns))
+        if tuple(compiled.positiontup or ()) != columns:
+            raise RuntimeError(f"unexpected parameter order {compiled.positiontup}")
+        return compiled.string
 
-def check_uscc(value: str, entity_type: str) -> str:
-    if not is_valid_uscc(value):
-        raise RowError("import.uscc", "uscc", f"统一社会信用代码“{value}”不符合 GB 32100-2015（校验码错误或格式不对）",
-                       f"'{value}' is not a valid unified social credit code (GB 32100-2015 check character "
-                       "or format)")
-    if value[0] == "9":
-        wanted = _CATEGORY_CHAR.get(entity_type, _ENTERPRISE_CHAR)
-        if value[1] != wanted:
-            raise RowError("import.uscc_category", "uscc",
-                           f"统一社会信用代码第2位（机构类别）为{value[1]}，与主体类型“{entity_type}”应有的{wanted}不符",
-                           f"Position 2 of the credit code (entity category) is {value[1]}; "
-                           f"'{entity_type}' needs {wanted}")
-    return value
-
-
-@lru_cache(maxsize=8192)
-def _industry(value: str) -> str | Finding:
-    try:
-        canonical = normalise(value)
-        three_industry(canonical)
-    except DomainError as err:
-        return err.finding
-    return canonical
-
-
-def check_industry_code(value: str) -> str:
-    result = _industry(value)
-    if isinstance(result, Finding):
-        raise RowError("import.industry_code", "industry_code", result.zh, result.en)
-    return result
-
-
-def check_capital(value: str) -> Decimal:
-    try:
-        amount = Decimal(value.replace(",", ""))
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite() or amount < 0 or amount >= _MAX_CAPITAL \
-            or amount != amount.quantize(Decimal("0.01")):
-        raise RowError("import.registered_capital", "registered_capital",
-                       f"注册资本“{value}”须为不小于0、最多两位小数的金额（元）",
-                       f"Registered capital '{value}' must be an amount in yuan, >= 0, with at most two decimals")
-    return amount
-
-
-def check_date(value: str, field_name: str, today: date) -> date:
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise RowError(f"import.{field_name}", field_name, f"日期“{value}”须为 YYYY-MM-DD 格式",
-                       f"Date '{value}' must be YYYY-MM-DD") from None
-    if len(value) != 10:
-        raise RowError(f"import.{field_name}", field_name, f"日期“{value}”须为 YYYY-MM-DD 格式",
-                       f"Date '{value}' must be YYYY-MM-DD")
-    if day > today:
-        raise RowError(f"import.{field_name}_future", field_name, f"日期{value}晚于今天（{today}）",
-                       f"Date {value} is after today ({today})")
-    return day
-
-
-def parse_row(line: int, record: Mapping[str, str | None], today: date) -> EntityRow | BadRow:
-    """Validate one CSV record; the first broken rule makes it a ``BadRow``."""
-    def text(key: str) -> str:
-        return (record.get(key) or "").strip()
-
-    try:
-        name = text("name")
-        if not name or len(name) > 200:
-            raise RowError("import.name", "name", "名称不能为空且不超过200字", "The name is required, at most 200 "
-                           "characters")
-        entity_type = check_entity_type(text("entity_type"))
-        uscc = check_uscc(text("uscc"), entity_type)
-        industry = check_industry_code(text("industry_code"))
-        capital = check_capital(text("registered_capital"))
-        established = check_date(text("established_on"), "established_on", today)
-        cancelled_text = text("cancelled_on")
-        cancelled = check_date(cancelled_text, "cancelled_on", today) if cancelled_text else None
-        if cancelled is not None and cancelled < established:
-            raise RowError("import.dates_order", "cancelled_on",
-                           f"注销日期{cancelled}早于成立日期{established}",
-                           f"Cancelled on {cancelled}, before it was established ({established})")
-        address = text("address")
-        if len(address) > 300:
-            raise RowError("import.address", "address", "住所不超过300字", "The address is at most 300 characters")
-    except RowError as err:
-        return BadRow(line, err.finding)
-    return EntityRow(uscc, name, entity_type, industry, capital, established, cancelled, address)
-
-
-def check_header(header: list[str] | None) -> None:
-    missing = [name for name in HEADER if name not in (header or [])]
-    if missing:
-        raise DomainError("import.header", "header", f"CSV 表头缺少列：{', '.join(missing)}（应为 {','.join(HEADER)}）",
-                          f"The CSV header lacks: {', '.join(missing)} (expected {','.join(HEADER)})")
-
-
-def read_register(path: Path, today: date) -> Iterator[EntityRow | BadRow]:
-    """The records of a register file, validated, in file order."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        check_header(list(reader.fieldnames or []))
-        for record in reader:
-            if None in record:  # more fields than the header names
-                yield BadRow(reader.line_num, Finding("import.columns", "row", "该行的列数多于表头",
-                                                      "The row has more fields than the header"))
-                continue
-            yield parse_row(reader.line_num, record, today)
-
-
-def count_records(path: Path) -> int:
-    """Lines after the header: the progress bar's total (exact unless fields hold line breaks)."""
-    lines, last = 0, b"\n"
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            lines += chunk.count(b"\n")
-            last = chunk[-1:]
-    if last != b"\n":
-        lines += 1
-    return max(lines - 1, 0)
-
-
-# --- loading ------------------------------------------------------------------------------------
-
-def _insert(db: Database, table: Any) -> Any:
-    return (sqlite_insert if db.is_sqlite else pg_insert)(table)
-
-
-def _status(row: EntityRow) -> str:
-    return "active" if row.cancelled_on is None else "cancelled"
-
-
-def _store_batch(db: Database, zone_id: str, batch: list[EntityRow], source: str, now: datetime) -> tuple[int, int]:
-    """Insert the rows of one batch that are not in the register yet; (loaded, existing)."""
-    unique: dict[str, EntityRow] = {}
-    for row in batch:
-        unique.setdefault(row.uscc, row)
-    enterprises = Enterprise.__table__
-    with db.engine.begin() as conn:
-        taken = set(conn.scalars(select(enterprises.c.uscc).where(enterprises.c.uscc.in_(list(unique)))))
-        fresh = [row for uscc, row in unique.items() if uscc not in taken]
+    def store(self, rows: list[RowText]) -> tuple[int, int]:
+        """Insert the rows not in the register yet; returns (loaded, existing)."""
+        unique: dict[str, RowText] = {}
+        for row in rows:
+            unique.setdefault(row[0], row)
+        if not self.conn.in_transaction():
+            self.conn.begin()
+        taken = self._taken(list(unique))
+        fresh = [row for code, row in unique.items() if code not in taken]
         if fresh:
-            conn.execute(_insert(db, enterprises).on_conflict_do_nothing(index_elements=["uscc"]), [{
-                "uscc": r.uscc, "zone_id": zone_id, "name": r.name, "entity_type": r.entity_type,
-                "industry_code": r.industry_code, "registered_capital": r.registered_capital,
-                "established_on": r.established_on, "cancelled_on": r.cancelled_on, "status": _status(r),
-                "scope": [], "legal_representative": {}, "shareholders": [], "owner_id": None,
-                "source": source, "address_commitment": r.address_commitment, "created_at": now,
-                "updated_at": now} for r in fresh])
-            addressed = [r for r in fresh if r.address]
-            if addressed:
-                conn.execute(EnterpriseAddress.__table__.insert(), [{
-                    "uscc": r.uscc, "kind": "domicile", "text": r.address,
-                    "proof": "commitment" if r.address_commitment else "lease", "added_at": now}
-                    for r in addressed])
-    return len(fresh), len(batch) - len(fresh)
+            if self.sqlite:
+                self._store_sqlite(fresh)
+            else:
+                self._store_core(fresh)
+        return len(fresh), len(rows) - len(fresh)
+
+    def _taken(self, codes: list[str]) -> set[str]:
+        """The codes already in the register. On SQLite the statement text is cached per batch size:
+        compiling an IN of ten thousand bound values each time costs as much as running it."""
+        if not self.sqlite:
+            uscc = Enterprise.__table__.c.uscc
+            return set(self.conn.scalars(select(uscc).where(uscc.in_(codes))))
+        sql = self._in_sql.get(len(codes))
+        if sql is None:
+            sql = f"SELECT uscc FROM enterprises WHERE uscc IN ({', '.join('?' * len(codes))})"
+            self._in_sql[len(codes)] = sql
+        return {row[0] for row in self.conn.exec_driver_sql(sql, tuple(codes))}
+
+    def commit(self) -> None:
+        if self.conn.in_transaction():
+            self.conn.commit()
+
+    def _store_sqlite(self, rows: list[RowText]) -> None:
+        z, s, t = self.zone_id, self.source, self.stamp
+        self.conn.exec_driver_sql(self.enterprise_sql, [
+            (r[0], z, r[1], r[2], r[3], r[4], r[5], r[6], "active" if r[6] is None else "cancelled",
+             "[]", "{}", "[]", None, s, int(r[8]), t, t) for r in rows])
+        self.conn.exec_driver_sql(self.address_sql, [
+            (r[0], "domicile", r[7], "commitment" if r[8] else "lease", t) for r in rows if r[7]])
+
+    def _store_core(self, rows: list[RowText]) -> None:
+        z, s, t = self.zone_id, self.source, self.stamp
+        self.conn.execute(self.enterprise_insert, [{
+            "uscc": r[0], "zone_id": z, "name": r[1], "entity_type": r[2], "industry_code": r[3],
+            "registered_capital": Decimal(r[4]), "established_on": date.fromisoformat(r[5]),
+            "cancelled_on": date.fromisoformat(r[6]) if r[6] else None,
+            "status": "active" if r[6] is None else "cancelled", "scope": [], "legal_representative": {},
+            "shareholders": [], "owner_id": None, "source": s, "address_commitment": r[8], "created_at": t,
+            "updated_at": t} for r in rows])
+        addressed = [{"uscc": r[0], "kind": "domicile", "text": r[7], "proof": "commitment" if r[8] else "lease",
+                      "added_at": t} for r in rows if r[7]]
+        if addressed:
+            self.conn.execute(self.address_insert, addressed)
 
 
 def require_zone(db: Database, zone_id: str) -> None:
@@ -268,46 +155,75 @@ def require_zone(db: Database, zone_id: str) -> None:
             raise NotFound("zone.unknown", "zone", f"未知的开发区：{zone_id}", f"Unknown zone: {zone_id}")
 
 
-def load_entities(db: Database, zone_id: str, rows: Iterable[EntityRow | BadRow], now: datetime, *,
-                  source: str = "imported", batch_size: int = BATCH_SIZE,
+def store_batches(db: Database, zone_id: str, batches: Iterable[Batch], now: datetime, *, source: str = "imported",
                   on_progress: Callable[[int], None] | None = None) -> ImportSummary:
-    """Store the good rows in batches, count the bad ones; ``on_progress`` gets rows handled so far."""
     require_zone(db, zone_id)
     summary = ImportSummary()
     started = time.perf_counter()
-    batch: list[EntityRow] = []
-    handled = 0
-
-    def flush() -> None:
-        loaded, existing = _store_batch(db, zone_id, batch, source, now)
-        summary.loaded += loaded
-        summary.existing += existing
-        batch.clear()
-
-    for row in rows:
-        handled += 1
-        if isinstance(row, BadRow):
-            summary.bad += 1
-            if len(summary.bad_rows) < MAX_REPORTED_BAD_ROWS:
-                summary.bad_rows.append(row)
-        else:
-            batch.append(row)
-            if len(batch) >= batch_size:
-                flush()
+    with db.engine.connect() as conn:
+        cache = None
+        if conn.dialect.name == "sqlite":
+            cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+            conn.exec_driver_sql(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
+            conn.commit()
+        try:
+            writer = _Writer(conn, zone_id, source, now)
+            uncommitted = 0
+            for good, bad, handled in batches:
+                if good:
+                    loaded, existing = writer.store(good)
+                    summary.loaded += loaded
+                    summary.existing += existing
+                    uncommitted += loaded
+                    if uncommitted >= COMMIT_ROWS:
+                        writer.commit()
+                        uncommitted = 0
+                summary.bad += len(bad)
+                summary.bad_rows.extend(bad[:MAX_REPORTED_BAD_ROWS - len(summary.bad_rows)])
                 if on_progress:
                     on_progress(handled)
-    if batch:
-        flush()
-    if on_progress:
-        on_progress(handled)
+            writer.commit()
+        finally:
+            if cache is not None:
+                conn.rollback()
+                conn.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
+                conn.commit()
     summary.seconds = time.perf_counter() - started
     return summary
 
 
+def batched(rows: Iterable[EntityRow | BadRow], batch_size: int = BATCH_SIZE) -> Iterator[Batch]:
+    good: list[RowText] = []
+    bad: list[BadRow] = []
+    handled = 0
+    for row in rows:
+        handled += 1
+        if isinstance(row, BadRow):
+            bad.append(row)
+        else:
+            good.append(row.as_text())
+        if handled % batch_size == 0:
+            yield good, bad, handled
+            good, bad = [], []
+    if good or bad:
+        yield good, bad, handled
+
+
+def load_entities(db: Database, zone_id: str, rows: Iterable[EntityRow | BadRow], now: datetime, *,
+                  source: str = "imported", on_progress: Callable[[int], None] | None = None) -> ImportSummary:
+    """Store rows made in this process (synthetic registers, tests)."""
+    return store_batches(db, zone_id, batched(rows), now, source=source, on_progress=on_progress)
+
+
 def import_register(db: Database, zone_id: str, path: Path, now: datetime, today: date, *,
-                    on_progress: Callable[[int], None] | None = None) -> ImportSummary:
-    """``yima import entities``: validate and load one register file into a zone."""
+                    on_progress: Callable[[int], None] | None = None,
+                    pipeline: bool | None = None) -> ImportSummary:
+    """Check and load one register file into a zone. ``pipeline`` forces (or forbids) the
+    second checking process; by default it is used for files of a few megabytes or more."""
     if not path.is_file():
         raise DomainError("import.file", "file", f"找不到文件：{path}", f"No such file: {path}")
-    return load_entities(db, zone_id, read_register(path, today), now, on_progress=on_progress)
-
+    require_zone(db, zone_id)
+    if pipeline is None:
+        pipeline = path.stat().st_size >= PIPELINE_MIN_BYTES
+    batches = checked_in_worker(path, today) if pipeline else read_batches(path, today)
+    return store_batches(db, zone_id, batches, now, on_progress=on_progress)

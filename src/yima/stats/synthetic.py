@@ -23,7 +23,7 @@ from pathlib import Path
 
 from yima.registration.codes import make_uscc
 from yima.standard.industry import all_industries, three_industry
-from yima.stats.importer import HEADER, EntityRow
+from yima.stats.rows import HEADER, EntityRow
 
 ENTITY_MIX: tuple[tuple[str, float], ...] = (
     ("individual_business", 0.585), ("domestic_enterprise", 0.385), ("foreign_enterprise", 0.015),
@@ -41,6 +41,9 @@ DIVISION_WEIGHT: dict[str, float] = {
     "F51": 25, "F52": 30, "H61": 3, "H62": 12, "G54": 6, "I64": 6, "I65": 18, "K70": 5, "L71": 3,
     "L72": 15, "M73": 4, "M74": 6, "M75": 10, "N78": 2, "O80": 8, "O81": 4, "P83": 2, "R86": 2,
     "R88": 2, "R90": 2,
+    # Party and state organs, mass organisations, grassroots self-government and international
+    # organisations are not registered as market entities.
+    "S91": 0, "S92": 0, "S93": 0, "S94": 0, "S95": 0, "S96": 0, "T97": 0,
 }
 TRADE_WORDS = ("科技", "信息技术", "贸易", "商贸", "建筑工程", "餐饮管理", "电子", "智能制造", "生物医药",
                "文化传媒", "物流", "咨询", "教育科技", "环保", "新材料", "汽车服务", "网络", "企业管理")
@@ -121,21 +124,28 @@ def address(rng: random.Random) -> str:
     return f"重庆市九龙坡区{rng.choice(STREETS)}{rng.randint(1, 999)}号"
 
 
+def establishment_dates(rng: random.Random, n: int, today: date) -> list[date]:
+    """``n`` dates over the fifteen years to ``today``, about 10% more each year, in order."""
+    year_weights = [1.1 ** k for k in range(YEARS)]
+    first_year = today.year - YEARS + 1
+    days: list[date] = []
+    for year in rng.choices(range(first_year, today.year + 1), year_weights, k=n):
+        day = date(year, 1, 1) + timedelta(days=rng.randrange(366 if year % 4 == 0 else 365))
+        days.append(day if day <= today else today - timedelta(days=rng.randrange(365)))
+    days.sort()
+    return days
+
+
 def synthetic_register(n: int, today: date, org_block_start: int, *, seed: int = 2021) -> Iterator[EntityRow]:
-    """``n`` entities established over the fifteen years to ``today``; codes from the zone's block
-    (each further million under another Chongqing district's division code, so they stay unique)."""
+    """``n`` entities established over the fifteen years to ``today``. Credit codes follow the order
+    of registration, as a registry assigns them: from the zone's organisation-code block, each
+    further million under another Chongqing district's division code, so that they stay unique."""
     rng = random.Random(seed)
     types = [t for t, _ in ENTITY_MIX]
     type_weights = [w for _, w in ENTITY_MIX]
-    year_weights = [1.1 ** k for k in range(YEARS)]
-    first_year = today.year - YEARS + 1
     block = 1_000_000
-    for i in range(n):
+    for i, established in enumerate(establishment_dates(rng, n, today)):
         entity_type = rng.choices(types, type_weights)[0]
-        year = first_year + rng.choices(range(YEARS), year_weights)[0]
-        established = date(year, 1, 1) + timedelta(days=rng.randrange(366 if year % 4 == 0 else 365))
-        if established > today:
-            established = today - timedelta(days=rng.randrange(365))
         cancelled = None
         if rng.random() < (0.35 if entity_type == "individual_business" else 0.25):
             closing = established + timedelta(days=int(rng.expovariate(1 / (5 * 365))) + 1)

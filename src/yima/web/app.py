@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import importlib
 from importlib import resources
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from yima import __version__
-from yima.config import Settings, get_settings
+from yima.config import Settings, get_settings, use_settings
 from yima.db import Database
 from yima.standard import load_standard
 from yima.web import errors
 
+# Every feature's JSON API and pages, in the order their routes should match.
+ROUTERS = (
+    "yima.accounts.api", "yima.registration.api", "yima.zones.api", "yima.licences.api", "yima.seals.api",
+    "yima.stats.api", "yima.web.pages", "yima.registration.pages", "yima.licences.pages", "yima.seals.pages",
+    "yima.stats.pages",
+)
+
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
+    use_settings(settings)
     app = FastAPI(title="Yima 一码", version=__version__,
                   description="Market-access platform: apply online, 秒批, one-code licence (一码通行).")
     app.state.settings = settings
@@ -23,14 +32,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.standard = load_standard()
     errors.install(app)
 
-    from yima.accounts.api import router as accounts_api
-    from yima.registration.api import router as registration_api
-    from yima.registration.pages import router as registration_pages
-    from yima.web.pages import router as pages
-    from yima.zones.api import router as zones_api
-
-    for router in (accounts_api, registration_api, zones_api, pages, registration_pages):
-        app.include_router(router)
+    for module in ROUTERS:
+        try:
+            app.include_router(importlib.import_module(module).router)
+        except ModuleNotFoundError as err:
+            if err.name != module:  # a feature module that is absent is skipped; a broken one is not
+                raise
     static = resources.files("yima.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 

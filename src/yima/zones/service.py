@@ -74,6 +74,11 @@ def add_zone(db: Database, zone_id: str, name: str, division: str, residents: in
                     authority_name=authority_name or f"{name}市场监督管理局", place_names=places, created_at=now)
         session.add(zone)
         session.flush()
+        from yima.licences.service import create_zone_key
+        from yima.pki.service import create_zone_pki
+
+        create_zone_pki(session, zone_id, name, zone.authority_name, now)
+        create_zone_key(session, zone_id, now)
         return view(zone)
 
 

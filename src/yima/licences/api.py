@@ -1,0 +1,121 @@
+"""Licence routes of the v1 API: the licence and its QR, the PDF, verification, the trust list, permits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from yima.clock import utcnow
+from yima.errors import NotFound
+from yima.licences import documents, service
+from yima.licences.qr import render_qr_png, render_qr_svg
+from yima.web.deps import DB, CurrentActor, Standard
+
+router = APIRouter(tags=["licences"])
+
+
+class VerifyIn(BaseModel):
+    qr: str = Field(min_length=1, max_length=8000, description="QR text: the zone URL form or the YM1: form")
+
+
+class PermitDecisionIn(BaseModel):
+    decision: str = Field(description="approve | reject")
+    reason: str = ""
+
+
+class VerificationIn(BaseModel):
+    truthful: bool = Field(description="Whether the commitment proved true on verification")
+    reason: str = ""
+
+
+class PermitChangeIn(BaseModel):
+    action: str = Field(description="change | renew")
+    items: list[str] | None = None
+    commitments: list[str] = Field(default_factory=list)
+
+
+class RevocationIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+@router.get("/api/v1/licences/{uscc}")
+def get_licence(uscc: str, db: DB, standard: Standard) -> dict[str, Any]:
+    """The current licence: every field and permit (personal data masked) and the signed QR text."""
+    return documents.licence_view(db, standard, uscc)
+
+
+@router.get("/api/v1/licences/{uscc}/qr.png")
+def licence_qr_png(uscc: str, db: DB) -> Response:
+    licence, _, _ = service.licence_record(db, uscc)
+    return Response(render_qr_png(licence.qr_text, scale=6), media_type="image/png")
+
+
+@router.get("/api/v1/licences/{uscc}/qr.svg")
+def licence_qr_svg(uscc: str, db: DB) -> Response:
+    licence, _, _ = service.licence_record(db, uscc)
+    return Response(render_qr_svg(licence.qr_text, scale=6), media_type="image/svg+xml")
+
+
+@router.get("/api/v1/licences/{uscc}/licence.pdf")
+def licence_pdf(uscc: str, db: DB, standard: Standard) -> Response:
+    """The licence laid out as a 营业执照, signed by the zone (PAdES)."""
+    pdf = documents.signed_licence_pdf(db, standard, uscc, utcnow())
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="licence-{uscc.upper()}.pdf"'})
+
+
+@router.post("/api/v1/verify")
+def verify(body: VerifyIn, db: DB, standard: Standard) -> dict[str, Any]:
+    """Verify a scanned licence QR: signature, key, expiry, and the current status (active, revoked, cancelled)."""
+    return service.verify_scanned(db, standard, body.qr, utcnow())
+
+
+@router.get("/.well-known/yima/trust-list.json")
+def published_trust_list(db: DB, standard: Standard, zone: str | None = None) -> JSONResponse:
+    """The zone's public keys (JWK set) with its id and the standard digest; ``?zone=`` picks a zone
+    when this instance serves several."""
+    zone_id = zone or documents.default_zone(db)
+    if zone_id is None:
+        raise NotFound("zone.unknown", "zone", "本平台尚无开发区", "No zone on this instance yet")
+    return JSONResponse(service.trust_list(db, standard, zone_id).to_dict(),
+                        headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/api/v1/permits")
+def pending_permits(db: DB, actor: CurrentActor) -> list[dict[str, Any]]:
+    """Permits awaiting their department's decision, for officers of the zone."""
+    return service.pending_permits(db, actor)
+
+
+@router.post("/api/v1/permits/{permit_id}/decision")
+def decide_permit(permit_id: int, body: PermitDecisionIn, db: DB, standard: Standard,
+                  actor: CurrentActor) -> dict[str, str]:
+    service.decide_permit(db, standard, actor, permit_id, body.decision, body.reason, utcnow())
+    return {"status": "decided"}
+
+
+@router.post("/api/v1/permits/{permit_id}/verification")
+def verify_commitment(permit_id: int, body: VerificationIn, db: DB, standard: Standard,
+                      actor: CurrentActor) -> dict[str, str]:
+    """Record the verification of a permit granted by commitment; a false one revokes the permit."""
+    service.verify_commitment(db, standard, actor, permit_id, body.truthful, body.reason, utcnow())
+    return {"status": "recorded"}
+
+
+@router.post("/api/v1/enterprises/{uscc}/permits/{permit_type}")
+def change_permit(uscc: str, permit_type: str, body: PermitChangeIn, db: DB, standard: Standard,
+                  actor: CurrentActor) -> dict[str, Any]:
+    """Change or renew a permit by commitment (告知承诺制): decided on the spot."""
+    version = service.renew_or_change_permit(db, standard, actor, uscc.upper(), permit_type, body.action,
+                                             body.items, body.commitments, utcnow())
+    return {"status": "decided", "licence_version": version}
+
+
+@router.post("/api/v1/enterprises/{uscc}/revocation")
+def revoke(uscc: str, body: RevocationIn, db: DB, standard: Standard, actor: CurrentActor) -> dict[str, str]:
+    """Revoke the business licence (吊销): permits and seals end, the QR check shows it."""
+    service.revoke_enterprise(db, standard, actor, uscc.upper(), body.reason, utcnow())
+    return {"status": "revoked"}

@@ -1,0 +1,363 @@
+"""Licence use cases: zone keys, bundled permits, issuing the signed one-code licence (一码通行),
+permit decisions and verification of commitments, revocation, and verifying a scanned QR.
+
+The functions that take a ``Session`` run inside the caller's transaction (registration's
+approval); the others open their own, one per use case.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from yima.accounts.rules import Actor, may_work_zone
+from yima.clock import as_utc, local_date
+from yima.config import get_settings
+from yima.db import Database
+from yima.errors import Conflict, DomainError, Forbidden, NotFound
+from yima.licences import permits as permit_rules
+from yima.licences.cose import sign_licence
+from yima.licences.keys import KeyStatus, SigningAlgorithm, ZoneKeyring, ZoneSigningKey, generate_signing_key
+from yima.licences.payload import LicencePayload, PermitEntry, PermitStatus
+from yima.licences.qr import extract_cose_bytes, licence_url
+from yima.licences.tables import Licence, Permit, ZoneSigningKeyRow
+from yima.licences.trustlist import TrustList, trust_list_for
+from yima.licences.verify import verify_licence
+from yima.pki.service import decrypt_key, encrypt_key
+from yima.registration.tables import Application, Enterprise
+from yima.standard.model import MatterStandard
+from yima.zones.tables import Zone
+
+LIVE_PERMIT = ("active", "filed", "pending")
+
+
+def _unknown_enterprise(uscc: str) -> NotFound:
+    return NotFound("enterprise.unknown", "uscc", f"没有统一社会信用代码为 {uscc} 的企业",
+                    f"No enterprise has the credit code {uscc}")
+
+
+# --- zone signing keys ----------------------------------------------------------------------------
+
+def _store_key(session: Session, zone_id: str, key: ZoneSigningKey) -> ZoneSigningKeyRow:
+    row = ZoneSigningKeyRow(kid=key.kid_text, zone_id=zone_id, algorithm=key.algorithm.name,
+                            key_pem=encrypt_key(key.private_key), status=key.status.value,
+                            created_at=key.created_at, retired_at=None)
+    session.add(row)
+    return row
+
+
+def create_zone_key(session: Session, zone_id: str, now: datetime,
+                    algorithm: SigningAlgorithm = SigningAlgorithm.EDDSA) -> str:
+    return _store_key(session, zone_id, generate_signing_key(now, algorithm)).kid
+
+
+def keyring(session: Session, zone_id: str) -> ZoneKeyring:
+    rows = session.scalars(select(ZoneSigningKeyRow).where(ZoneSigningKeyRow.zone_id == zone_id)
+                           .order_by(ZoneSigningKeyRow.created_at)).all()
+    if not rows:
+        raise NotFound("licence.no_key", "zone", f"开发区 {zone_id} 没有签名密钥", f"Zone {zone_id} has no signing key")
+    keys = tuple(ZoneSigningKey(decrypt_key(r.key_pem), created_at=as_utc(r.created_at), status=KeyStatus(r.status),
+                                not_after=as_utc(r.retired_at) if r.retired_at else None) for r in rows)
+    return ZoneKeyring(zone_id, keys)
+
+
+def rotate_key(db: Database, zone_id: str, now: datetime) -> tuple[str, str]:
+    """A new active key signs from now on; the old one is retired and keeps verifying."""
+    with db.write() as session:
+        old = keyring(session, zone_id).active
+        session.get(ZoneSigningKeyRow, old.kid_text).status = KeyStatus.RETIRED.value  # type: ignore[union-attr]
+        session.get(ZoneSigningKeyRow, old.kid_text).retired_at = now  # type: ignore[union-attr]
+        new_kid = create_zone_key(session, zone_id, now, old.algorithm)
+        return old.kid_text, new_kid
+
+
+def trust_list(db: Database, standard: MatterStandard, zone_id: str) -> TrustList:
+    with db.read() as session:
+        if session.get(Zone, zone_id) is None:
+            raise NotFound("zone.unknown", "zone", f"未知的开发区：{zone_id}", f"Unknown zone: {zone_id}")
+        return trust_list_for(keyring(session, zone_id), standard.digest)
+
+
+# --- permits and the licence, inside the approval's transaction --------------------------------------
+
+def _new_permit(session: Session, standard: MatterStandard, enterprise: Enterprise, app_id: int | None,
+                decision: permit_rules.PermitDecision, now: datetime) -> Permit:
+    permit = Permit(uscc=enterprise.uscc, zone_id=enterprise.zone_id, application_id=app_id, type=decision.type,
+                    number=f"pending-{uuid.uuid4().hex}", items=list(decision.items), status=decision.status,
+                    decided_by=decision.decided_by, valid_from=decision.valid_from, valid_to=decision.valid_to,
+                    verification_due_on=decision.verification_due_on,
+                    history=[{"at": now.isoformat(), "status": decision.status, "by": decision.decided_by}],
+                    created_at=now, decided_at=now if decision.status != "pending" else None)
+    session.add(permit)
+    session.flush()
+    zone = session.get(Zone, enterprise.zone_id)
+    permit.number = permit_rules.permit_number(standard.permits[decision.type].number_prefix,
+                                               zone.division_code if zone else "000000", now.year, permit.id)
+    return permit
+
+
+def on_establishment_approved(session: Session, standard: MatterStandard, enterprise: Enterprise,
+                              app: Application, now: datetime) -> None:
+    """Decide every permit the scope needs with the licence, then issue the licence unless a
+    pending permit's standard says the licence waits for it."""
+    decisions = permit_rules.decide_permits(list(enterprise.scope), app.body.get("commitments", []), standard,
+                                            local_date(now))
+    for decision in decisions:
+        _new_permit(session, standard, enterprise, app.id, decision, now)
+    pending = [d.type for d in decisions if d.status == "pending"]
+    if permit_rules.licence_may_issue(pending, standard):
+        issue_licence(session, standard, enterprise, now)
+
+
+def on_enterprise_changed(session: Session, standard: MatterStandard, enterprise: Enterprise, now: datetime) -> None:
+    if _latest(session, enterprise.uscc) is not None:
+        issue_licence(session, standard, enterprise, now)
+
+
+def on_enterprise_ended(session: Session, enterprise: Enterprise, now: datetime, status: str, reason: str) -> None:
+    """Cancellation (注销) or revocation (吊销): permits end with the enterprise; seals are revoked."""
+    for permit in session.scalars(select(Permit).where(Permit.uscc == enterprise.uscc,
+                                                       Permit.status.in_(LIVE_PERMIT))):
+        _set_permit_status(permit, status, now, reason)
+    try:
+        from yima.seals.service import revoke_enterprise_seals
+    except ModuleNotFoundError as err:  # the seal feature is optional in a deployment
+        if err.name != "yima.seals.service":
+            raise
+    else:
+        revoke_enterprise_seals(session, enterprise.uscc, now, reason)
+
+
+def _set_permit_status(permit: Permit, status: str, now: datetime, reason: str, by: str = "officer") -> None:
+    permit.status = status
+    permit.decided_at = now
+    permit.history = [*permit.history, {"at": now.isoformat(), "status": status, "by": by, "reason": reason}]
+
+
+def _latest(session: Session, uscc: str) -> Licence | None:
+    return session.scalar(select(Licence).where(Licence.uscc == uscc).order_by(Licence.version.desc()).limit(1))
+
+
+def build_payload(standard: MatterStandard, enterprise: Enterprise, permits: list[Permit], version: int,
+                  now: datetime) -> LicencePayload:
+    etype = standard.entity_types.get(enterprise.entity_type)
+    domicile = next((a.text for a in enterprise.addresses if a.kind == "domicile"), "")
+    return LicencePayload(
+        uscc=enterprise.uscc, name=enterprise.name, entity_type=etype.name.zh if etype else enterprise.entity_type,
+        legal_representative=(enterprise.legal_representative or {}).get("name", "") or "—",
+        registered_capital=enterprise.registered_capital, domicile=domicile or "—",
+        business_sites=tuple(a.text for a in enterprise.addresses if a.kind == "site"),
+        scope=tuple(enterprise.scope or ()), established_on=enterprise.established_on, zone=enterprise.zone_id,
+        permits=tuple(PermitEntry(type=p.type, number=p.number, items=tuple(p.items),
+                                  valid_from=p.valid_from or local_date(now), valid_to=p.valid_to,
+                                  status=PermitStatus(p.status)) for p in permits),
+        issued_at=now.replace(microsecond=0), version=version)
+
+
+def issue_licence(session: Session, standard: MatterStandard, enterprise: Enterprise, now: datetime) -> Licence:
+    """Sign a new version of the licence carrying the enterprise and every permit it holds."""
+    permits = session.scalars(select(Permit).where(Permit.uscc == enterprise.uscc).order_by(Permit.id)).all()
+    latest = _latest(session, enterprise.uscc)
+    version = (latest.version if latest else 0) + 1
+    payload = build_payload(standard, enterprise, list(permits), version, now)
+    ring = keyring(session, enterprise.zone_id)
+    cose = sign_licence(payload, ring)
+    licence = Licence(uscc=enterprise.uscc, zone_id=enterprise.zone_id, version=version, kid=ring.active.kid_text,
+                      cose=cose, qr_text=licence_url(cose, get_settings().public_base_url),
+                      permit_count=len(permits), issued_at=now)
+    session.add(licence)
+    session.flush()
+    return licence
+
+
+# --- use cases with their own transaction ---------------------------------------------------------
+
+def _permit_for_officer(session: Session, actor: Actor, permit_id: int) -> Permit:
+    permit = session.get(Permit, permit_id)
+    if permit is None or not may_work_zone(actor, permit.zone_id):
+        raise NotFound("permit.unknown", "id", f"没有编号为 {permit_id} 的许可", f"No permit {permit_id}")
+    return permit
+
+
+def _enterprise(session: Session, uscc: str) -> Enterprise:
+    enterprise = session.get(Enterprise, uscc, options=[selectinload(Enterprise.addresses)])
+    if enterprise is None:
+        raise _unknown_enterprise(uscc)
+    return enterprise
+
+
+def decide_permit(db: Database, standard: MatterStandard, actor: Actor, permit_id: int, decision: str,
+                  reason: str, now: datetime) -> None:
+    """The permit's department approves or rejects a permit that could not be decided on the spot."""
+    if decision not in ("approve", "reject"):
+        raise DomainError("decision.unknown", "decision", "决定须为 approve 或 reject",
+                          "decision must be approve or reject")
+    with db.write() as session:
+        permit = _permit_for_officer(session, actor, permit_id)
+        if permit.status != "pending":
+            raise Conflict("permit.state", "decision", f"许可当前状态为 {permit.status}，不能作此决定",
+                           f"The permit is {permit.status}; it cannot be decided")
+        if decision == "reject" and not reason.strip():
+            raise DomainError("decision.reason_required", "reason", "驳回必须说明理由", "A rejection needs a reason")
+        if decision == "approve":
+            today = local_date(now)
+            permit.valid_from, permit.valid_to = today, permit_rules.validity(standard, permit.type, today)
+        _set_permit_status(permit, "active" if decision == "approve" else "rejected", now, reason)
+        issue_licence(session, standard, _enterprise(session, permit.uscc), now)
+
+
+def verify_commitment(db: Database, standard: MatterStandard, actor: Actor, permit_id: int, truthful: bool,
+                      reason: str, now: datetime) -> None:
+    """After-the-fact verification of a permit decided by commitment; a false commitment revokes it
+    (and the licence, where the standard says so)."""
+    with db.write() as session:
+        permit = _permit_for_officer(session, actor, permit_id)
+        if permit.decided_by != "commitment" or permit.status != "active":
+            raise Conflict("permit.not_by_commitment", "id", "该许可不是以承诺方式作出的有效许可",
+                           "The permit is not an active permit decided by commitment")
+        enterprise = _enterprise(session, permit.uscc)
+        if truthful:
+            permit.verification_due_on = None
+            permit.history = [*permit.history, {"at": now.isoformat(), "status": "verified", "by": "officer",
+                                                "reason": reason}]
+            return
+        if not reason.strip():
+            raise DomainError("decision.reason_required", "reason", "认定承诺不实必须说明理由",
+                              "Finding a commitment false needs a reason")
+        _set_permit_status(permit, "revoked", now, f"承诺不实 / false commitment: {reason}")
+        if standard.permits[permit.type].revoke_licence_on_false_commitment:
+            enterprise.status = "revoked"
+            on_enterprise_ended(session, enterprise, now, "revoked", reason)
+        issue_licence(session, standard, enterprise, now)
+
+
+def renew_or_change_permit(db: Database, standard: MatterStandard, actor: Actor, uscc: str, permit_type: str,
+                           action: str, items: list[str] | None, commitments: list[str], now: datetime) -> int:
+    """A change or renewal by commitment (告知承诺制), decided on the spot where the standard allows."""
+    if action not in ("change", "renew"):
+        raise DomainError("permit.action", "action", "操作须为 change 或 renew", "action must be change or renew")
+    kind = standard.permits.get(permit_type)
+    if kind is None or not kind.change_by_commitment:
+        raise DomainError("permit.not_by_commitment", "type", "该许可不能以承诺方式变更或延续",
+                          "This permit cannot be changed or renewed by commitment")
+    if permit_rules.PERMIT_COMMITMENT not in commitments:
+        raise DomainError("commitments.permit_missing", "commitments", "须作出许可条件承诺（permit_conditions）",
+                          "The permit-conditions commitment (permit_conditions) is required")
+    with db.write() as session:
+        enterprise = _enterprise(session, uscc)
+        if enterprise.owner_id != actor.id:
+            raise Forbidden("enterprise.not_yours", "uscc", "只能为本人名下的企业办理", "Only for your own enterprise")
+        permit = session.scalar(select(Permit).where(Permit.uscc == uscc, Permit.type == permit_type,
+                                                     Permit.status == "active"))
+        if permit is None:
+            raise NotFound("permit.unknown", "type", "该企业没有有效的此类许可",
+                           "The enterprise holds no such active permit")
+        today = local_date(now)
+        if action == "renew":
+            start = max(today, (permit.valid_to or today) + timedelta(days=1))
+            permit.valid_to = permit_rules.validity(standard, permit_type, start)
+        else:
+            wanted = items or []
+            unknown = [i for i in wanted if standard.scope.get(i) is None or standard.scope[i].permit != permit_type]
+            if not wanted or unknown:
+                raise DomainError("permit.items", "items", "变更的许可项目须属于该许可", "Changed items must belong to "
+                                  "this permit")
+            permit.items = wanted
+        permit.decided_by = "commitment"
+        permit.verification_due_on = today + timedelta(days=kind.verification_days or 30)
+        permit.history = [*permit.history, {"at": now.isoformat(), "status": "active", "by": "commitment",
+                                            "reason": action}]
+        permit.decided_at = now
+        return issue_licence(session, standard, enterprise, now).version
+
+
+def revoke_enterprise(db: Database, standard: MatterStandard, actor: Actor, uscc: str, reason: str,
+                      now: datetime) -> None:
+    """Revocation of the business licence (吊销) by an officer of the zone, with a reason."""
+    if not reason.strip():
+        raise DomainError("decision.reason_required", "reason", "吊销必须说明理由", "A revocation needs a reason")
+    with db.write() as session:
+        enterprise = _enterprise(session, uscc)
+        if not may_work_zone(actor, enterprise.zone_id):
+            raise _unknown_enterprise(uscc)
+        if enterprise.status != "active":
+            raise Conflict("enterprise.not_active", "uscc", "该企业不在存续状态", "The enterprise is not active")
+        enterprise.status, enterprise.updated_at = "revoked", now
+        on_enterprise_ended(session, enterprise, now, "revoked", reason)
+        issue_licence(session, standard, enterprise, now)
+
+
+def pending_permits(db: Database, actor: Actor) -> list[dict[str, Any]]:
+    with db.read() as session:
+        query = select(Permit).where(Permit.status == "pending").order_by(Permit.created_at)
+        if actor.role == "officer":
+            query = query.where(Permit.zone_id == actor.zone_id)
+        elif actor.role != "admin":
+            raise Forbidden("auth.role", "role", "无权查看", "Not allowed")
+        return [permit_view(p) for p in session.scalars(query)]
+
+
+def permit_view(permit: Permit) -> dict[str, Any]:
+    return {"id": permit.id, "uscc": permit.uscc, "type": permit.type, "number": permit.number,
+            "items": list(permit.items), "status": permit.status, "decided_by": permit.decided_by,
+            "valid_from": permit.valid_from.isoformat() if permit.valid_from else None,
+            "valid_to": permit.valid_to.isoformat() if permit.valid_to else None,
+            "verification_due_on": permit.verification_due_on.isoformat() if permit.verification_due_on else None,
+            "history": permit.history}
+
+
+def licence_record(db: Database, uscc: str) -> tuple[Licence, Enterprise, list[Permit]]:
+    with db.read() as session:
+        licence = _latest(session, uscc.upper())
+        enterprise = session.get(Enterprise, uscc.upper(), options=[selectinload(Enterprise.addresses)])
+        if licence is None or enterprise is None:
+            raise NotFound("licence.unknown", "uscc", f"统一社会信用代码 {uscc} 尚无营业执照",
+                           f"No licence has been issued for {uscc}")
+        permits = session.scalars(select(Permit).where(Permit.uscc == enterprise.uscc).order_by(Permit.id)).all()
+        return licence, enterprise, list(permits)
+
+
+def verify_scanned(db: Database, standard: MatterStandard, text: str, now: datetime) -> dict[str, Any]:
+    """Verify a scanned QR offline against this instance's trust lists, then add the live status."""
+    try:
+        cose = extract_cose_bytes(text)
+    except DomainError as err:
+        return {"valid": False, "reason": "malformed", "message": err.finding.message,
+                "message_zh": err.finding.zh, "message_en": err.finding.en, "licence": None, "status": None}
+    with db.read() as session:
+        zones = session.scalars(select(ZoneSigningKeyRow.zone_id).distinct()).all()
+        rings = {zone_id: trust_list_for(keyring(session, zone_id), standard.digest) for zone_id in zones}
+    result = None
+    for trust in rings.values():
+        result = verify_licence(cose, trust, now)
+        if result.reason.value not in ("unknown_key", "wrong_zone"):
+            break
+    if result is None:
+        return {"valid": False, "reason": "unknown_key", "message": "本平台没有签名密钥 / no signing keys here",
+                "licence": None, "status": None}
+    answer = result.as_dict()
+    answer["status"] = None
+    if result.valid and result.payload is not None:
+        with db.read() as session:
+            enterprise = session.get(Enterprise, result.payload.uscc)
+            latest = _latest(session, result.payload.uscc)
+            answer["status"] = enterprise.status if enterprise else "unknown"
+            answer["current_version"] = latest.version if latest else None
+            answer["superseded"] = bool(latest and latest.version > result.payload.version)
+            numbers = [p.number for p in result.payload.permits]
+            answer["permit_status_now"] = {p.number: p.status for p in session.scalars(
+                select(Permit).where(Permit.number.in_(numbers)))} if numbers else {}
+    return answer
+
+
+def expire_overdue_verifications_job(db: Database, now: datetime) -> list[str]:
+    """Reports permits decided by commitment whose verification is overdue (the officers' to-do)."""
+    with db.read() as session:
+        overdue = session.scalar(select(func.count()).select_from(Permit).where(
+            Permit.status == "active", Permit.decided_by == "commitment",
+            Permit.verification_due_on < local_date(now)))
+    return [f"{overdue} permit(s) decided by commitment await verification past their due date"]

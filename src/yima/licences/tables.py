@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from yima.db.base import Base
+
+
+class ZoneSigningKeyRow(Base):
+    """A zone's licence-signing key (COSE): encrypted at rest; retired keys keep verifying."""
+
+    __tablename__ = "zone_signing_keys"
+
+    kid: Mapped[str] = mapped_column(String(32), primary_key=True)
+    zone_id: Mapped[str] = mapped_column(ForeignKey("zones.id"), index=True)
+    algorithm: Mapped[str] = mapped_column(String(16))
+    key_pem: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Permit(Base):
+    """A sector permit or filing bundled with the licence (一业一证)."""
+
+    __tablename__ = "permits"
+    __table_args__ = (Index("ix_permits_zone_status", "zone_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uscc: Mapped[str] = mapped_column(ForeignKey("enterprises.uscc"), index=True)
+    zone_id: Mapped[str] = mapped_column(ForeignKey("zones.id"))
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), nullable=True)
+    type: Mapped[str] = mapped_column(String(64))
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    items: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16))
+    decided_by: Mapped[str] = mapped_column(String(16))
+    valid_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+    verification_due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    history: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Licence(Base):
+    """One issued version of an enterprise's one-code licence (一码通行): the signed CWT and its QR text."""
+
+    __tablename__ = "licences"
+    __table_args__ = (UniqueConstraint("uscc", "version", name="uq_licences_uscc_version"),
+                      Index("ix_licences_zone_issued", "zone_id", "issued_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uscc: Mapped[str] = mapped_column(ForeignKey("enterprises.uscc"), index=True)
+    zone_id: Mapped[str] = mapped_column(ForeignKey("zones.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    kid: Mapped[str] = mapped_column(String(32))
+    cose: Mapped[bytes] = mapped_column(LargeBinary)
+    qr_text: Mapped[str] = mapped_column(Text)
+    permit_count: Mapped[int] = mapped_column(Integer, default=0)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

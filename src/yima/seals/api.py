@@ -1,0 +1,121 @@
+"""Seal routes of the v1 API and the zone's published PKI files. They translate HTTP to the service."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from yima.clock import utcnow
+from yima.seals import documents, service
+from yima.web.deps import DB, AppSettings, CurrentActor
+
+router = APIRouter(tags=["seals"])
+
+POSITION = ("Seal centre in millimetres from the page's top-left corner (of its visible area, the CropBox), "
+            "x to the right, y downwards; page rotation is not applied. Leave out x and/or y for the default: "
+            "the bottom right, the seal's centre 50 mm above the bottom edge, its right edge 20 mm from the "
+            "right edge.")
+PDF_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}},
+                                                       "description": "The sealed PDF"}}
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition for a download whose name may be Chinese (RFC 6266 / RFC 5987)."""
+    fallback = filename.encode("ascii", "replace").decode("ascii").replace("?", "_").replace('"', "_")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def sealed_name(filename: str | None) -> str:
+    stem = PurePath(filename or "document.pdf").stem or "document"
+    return f"{stem}-sealed.pdf"
+
+
+def read_upload(upload: UploadFile, max_bytes: int) -> bytes:
+    return upload.file.read(max_bytes + 1)
+
+
+class Pkcs12In(BaseModel):
+    passphrase: str = Field(min_length=service.PKCS12_MIN_PASSPHRASE, max_length=1024,
+                            description="Protects the exported key; at least 8 characters.")
+
+
+@router.get("/api/v1/enterprises/{uscc}/seals")
+def list_seals(uscc: str, db: DB, actor: CurrentActor) -> list[dict[str, str]]:
+    """The enterprise's electronic seals, for its authorised user only (a pending set is issued first)."""
+    return [seal.as_dict() for seal in service.list_seals(db, actor, uscc, utcnow())]
+
+
+@router.get("/api/v1/seals/{seal_id}/image.png", response_class=Response,
+            responses={200: {"content": {"image/png": {}}}})
+def seal_png(seal_id: str, db: DB) -> Response:
+    """The seal's image (public: a seal's look is no secret; its key is)."""
+    return Response(service.seal_image(db, seal_id, "png"), media_type="image/png",
+                    headers={"Cache-Control": "public, max-age=86400"})
+
+
+@router.get("/api/v1/seals/{seal_id}/image.svg", response_class=Response,
+            responses={200: {"content": {"image/svg+xml": {}}}})
+def seal_svg(seal_id: str, db: DB) -> Response:
+    return Response(service.seal_image(db, seal_id, "svg"), media_type="image/svg+xml",
+                    headers={"Cache-Control": "public, max-age=86400"})
+
+
+@router.post("/api/v1/seals/validate")
+def validate(db: DB, settings: AppSettings, file: Annotated[UploadFile, File(description="The PDF to check")]
+             ) -> list[dict[str, Any]]:
+    """Check every seal (signature) on a PDF: who sealed it (enterprise, credit code), with which seal
+    (type, id, certificate serial), when, whether the document changed afterwards (``intact``), whether
+    the seal's CA is one of this instance's zones (``trusted``) and whether the seal is revoked, as of now
+    (the zones' current CRLs). ``ok`` is all of these; ``message_zh``/``message_en`` say it in words."""
+    content = read_upload(file, settings.max_upload_bytes)
+    checks = documents.check_document(db, file.filename or "upload.pdf", content, utcnow(),
+                                      max_bytes=settings.max_upload_bytes)
+    return [check.as_dict() for check in checks]
+
+
+@router.post("/api/v1/seals/{seal_id}/sign", response_class=Response, responses=PDF_RESPONSE)
+def sign(seal_id: str, db: DB, settings: AppSettings, actor: CurrentActor,
+         file: Annotated[UploadFile, File(description="The PDF to seal (checked by content; size-limited)")],
+         page: Annotated[int, Form(ge=1, description="Page number, 1-based; default 1")] = 1,
+         x: Annotated[float | None, Form(description=POSITION)] = None,
+         y: Annotated[float | None, Form(description=POSITION)] = None) -> Response:
+    """Seal a PDF: a visible seal image and a PAdES signature (B-B) made with this seal's key, by the
+    enterprise's authorised user. Position: ``x``, ``y`` in mm from the page's **top-left** corner (see
+    the fields). Seal the result again (e.g. with the legal representative's name seal) to add a second
+    seal; earlier seals stay valid."""
+    content = read_upload(file, settings.max_upload_bytes)
+    stamp = documents.Stamp(seal_id, page, x, y)
+    sealed = documents.seal_document(db, actor, file.filename or "document.pdf", content, [stamp], utcnow(),
+                                     max_bytes=settings.max_upload_bytes)
+    return Response(sealed, media_type="application/pdf",
+                    headers={"Content-Disposition": attachment(sealed_name(file.filename))})
+
+
+@router.post("/api/v1/seals/{seal_id}/pkcs12", response_class=Response,
+             responses={200: {"content": {"application/x-pkcs12": {}}}})
+def export_pkcs12(seal_id: str, body: Pkcs12In, db: DB, actor: CurrentActor) -> Response:
+    """The seal's private key, certificate and CA chain as a PKCS#12 file protected by the passphrase,
+    for the enterprise's authorised user (to seal with Acrobat or other software)."""
+    filename, data = service.export_pkcs12(db, actor, seal_id, body.passphrase)
+    return Response(data, media_type="application/x-pkcs12", headers={"Content-Disposition": attachment(filename)})
+
+
+@router.get("/pki/{zone_id}/issuing.crl", response_class=Response,
+            responses={200: {"content": {"application/pkix-crl": {}}}})
+def issuing_crl(zone_id: str, db: DB) -> Response:
+    """The CRL (DER) of the zone's issuing seal CA: the revoked seals' certificates, current for a day."""
+    return Response(service.issuing_crl(db, zone_id, utcnow()), media_type="application/pkix-crl",
+                    headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/pki/{zone_id}/root.crt", response_class=Response,
+            responses={200: {"content": {"application/pkix-cert": {}}}})
+def root_certificate(zone_id: str, db: DB) -> Response:
+    """The zone's seal-CA root certificate (DER), to add to a PDF reader's trusted certificates."""
+    return Response(service.root_certificate_der(db, zone_id), media_type="application/pkix-cert",
+                    headers={"Content-Disposition": attachment(f"{zone_id}-root.crt")})

@@ -1,0 +1,87 @@
+"""``yima seal sign|check`` and ``yima bench seals``.
+
+The command line is an operator's tool on the server: ``seal sign`` acts as the platform, which holds
+the seal keys, and needs no sign-in. ``--user`` restricts it to the seals of enterprises whose
+authorised user that account is, as the web does.
+"""
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+
+def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) -> None:
+    from yima.cli import DbOption, console, domain_errors, err_console, open_db
+    from yima.clock import utcnow
+    from yima.config import get_settings
+
+    seal_app = typer.Typer(help="Electronic seals (电子印章)", no_args_is_help=True)
+    app.add_typer(seal_app, name="seal")
+
+    @seal_app.command("sign")
+    @domain_errors
+    def seal_sign(source: Annotated[Path, typer.Argument(metavar="IN.pdf", exists=True, dir_okay=False)],
+                  target: Annotated[Path, typer.Argument(metavar="OUT.pdf", dir_okay=False)],
+                  seal: Annotated[str, typer.Option("--seal", help="Seal id (see the enterprise's seals page)")],
+                  page: Annotated[int, typer.Option(help="Page number, 1-based")] = 1,
+                  x: Annotated[float | None, typer.Option(help="Seal centre, mm from the page's left edge")] = None,
+                  y: Annotated[float | None, typer.Option(help="Seal centre, mm from the page's top edge")] = None,
+                  user: Annotated[str | None, typer.Option(help="Act for this user: only their enterprises' "
+                                                           "seals")] = None,
+                  db: DbOption = None) -> None:
+        """Seal IN.pdf with a visible seal and a PAdES signature; write OUT.pdf. Acts as the platform."""
+        from yima.seals import documents, service
+
+        database = open_db(db)
+        actor = service.operator_actor(database, user) if user else None
+        sealed = documents.seal_document(database, actor, source.name, source.read_bytes(),
+                                         [documents.Stamp(seal, page, x, y)], utcnow(),
+                                         max_bytes=get_settings().max_upload_bytes)
+        target.write_bytes(sealed)
+        console.print(f"[green]✓[/green] sealed {source} with seal {seal} → {target}")
+
+    @seal_app.command("check")
+    @domain_errors
+    def seal_check(file: Annotated[Path, typer.Argument(metavar="FILE.pdf", exists=True, dir_okay=False)],
+                   db: DbOption = None) -> None:
+        """Check the seals on a PDF; exit 0 only if every one is valid, intact, trusted and not revoked."""
+        from yima.seals import documents
+
+        for noisy in ("pyhanko", "pyhanko_certvalidator"):  # it logs each failed check with a traceback;
+            logging.getLogger(noisy).setLevel(logging.ERROR)  # the verdicts below say the same in words
+        checks = documents.check_document(open_db(db), file.name, file.read_bytes(), utcnow(),
+                                          max_bytes=get_settings().max_upload_bytes)
+        if not checks:
+            err_console.print(f"[red]✗[/red] {file}: no seal or signature / 文件没有签章", soft_wrap=True)
+            raise typer.Exit(1)
+        table = Table(title=str(file))
+        for header in ("#", "seal", "enterprise", "seal id", "sealed at (UTC)", "intact", "trusted", "revoked"):
+            table.add_column(header, overflow="fold")
+        for number, check in enumerate(checks, 1):
+            row = check.as_dict()
+            table.add_row(str(number), row["seal_type_name"] or row["signer"],
+                          f"{row['enterprise'] or ''} {row['uscc'] or ''}", row["seal_id"] or "-",
+                          (row["signed_at"] or "")[:19].replace("T", " "), _yes(row["intact"]), _yes(row["trusted"]),
+                          _yes(row["revoked"]))
+        console.print(table)
+        for number, check in enumerate(checks, 1):
+            r = check.report
+            mark = "[green]✓ valid[/green]" if r.ok else "[red]✗ not valid[/red]"
+            console.print(f"{number}. {mark} {r.uscc or ''} serial {r.certificate_serial}: {r.message}",
+                          soft_wrap=True)
+        if not all(check.report.ok for check in checks):
+            raise typer.Exit(1)
+
+    @bench_app.command("seals")
+    def bench_seals(n: Annotated[int, typer.Option("--n", min=1, help="Operations of each kind")] = 50) -> None:
+        """Seal operations and validations per second on a one-page PDF (a throwaway SQLite database)."""
+        from yima.seals.bench import run_seal_benchmark
+
+        run_seal_benchmark(console, n, utcnow())
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"

@@ -1,0 +1,330 @@
+"""Seal-set use cases (SPEC C5): enqueue on approval, issue, list, export, revoke, publish the CRL.
+
+A set is enqueued in the approval's own transaction (rows only), and issued later by the job or on
+the owner's first look, whichever comes first. Issuing draws five ECDSA P-256 keys, has the zone's
+issuing CA certify them and draws the seal images; that work happens outside any transaction
+(drawing takes about a second, and SQLite would hold its write lock meanwhile), and the result is
+stored only if the set is still pending. Keys are stored encrypted (``yima.pki.service``) and
+decrypted only for the enterprise's authorised user (``Enterprise.owner_id``) or the platform's
+operator (the CLI, ``actor=None``). Revoked seals are listed on the zone's issuing-CA CRL
+(RFC 5280 clause 5) with the reason cessationOfOperation (注销) or privilegeWithdrawn (吊销).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from yima.accounts.rules import Actor
+from yima.accounts.service import actor_of
+from yima.accounts.tables import User
+from yima.clock import CHINA, as_utc
+from yima.config import get_settings
+from yima.db import Database
+from yima.errors import DomainError, Forbidden, NotFound
+from yima.pki.ca import Revocation, build_crl, issue_signing_certificate
+from yima.pki.keys import PrivateKey, cert_to_pem, new_signing_key, to_pkcs12
+from yima.pki.service import crl_url, decrypt_key, encrypt_key, load_zone_pki
+from yima.registration.tables import Enterprise
+from yima.seals.images import seal_png, seal_svg
+from yima.seals.model import SEAL_SET, SealFormat, SealType, seal_identity
+from yima.seals.tables import Seal, SealSet
+from yima.zones.tables import Zone
+
+log = logging.getLogger("yima.seals")
+
+PENDING, ISSUED, REVOKED = "pending", "issued", "revoked"
+ACTIVE = "active"
+CRL_VALIDITY = timedelta(days=1)
+PKCS12_MIN_PASSPHRASE = 8
+
+
+@dataclass(frozen=True)
+class SealView:
+    """A seal as its enterprise sees it (no key)."""
+
+    id: str
+    type: SealType
+    status: str
+    certificate_pem: str
+    serial: str
+    uscc: str
+    enterprise_name: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"id": self.id, "type": self.type.value, "type_name": self.type.zh, "status": self.status,
+                "certificate": self.certificate_pem, "serial": self.serial,
+                "image_png_url": f"/api/v1/seals/{self.id}/image.png",
+                "image_svg_url": f"/api/v1/seals/{self.id}/image.svg"}
+
+
+@dataclass(frozen=True)
+class SealInUse:
+    """What signing with one seal needs: its key, certificate and chain, image, and where it is."""
+
+    id: str
+    type: SealType
+    key: PrivateKey
+    cert: x509.Certificate
+    chain: tuple[x509.Certificate, ...]
+    image_png: bytes
+    zone_name: str
+
+
+def _enterprise_unknown(uscc: str) -> NotFound:
+    return NotFound("enterprise.unknown", "uscc", f"没有统一社会信用代码为 {uscc} 的企业",
+                    f"No enterprise has the credit code {uscc}")
+
+
+def _seal_unknown(seal_id: str) -> NotFound:
+    return NotFound("seal.unknown", "id", f"没有编号为 {seal_id} 的印章", f"No seal {seal_id}")
+
+
+def require_owner(enterprise: Enterprise, actor: Actor | None) -> None:
+    """Only the enterprise's authorised user may use its seals; ``None`` is the platform's operator."""
+    if actor is not None and enterprise.owner_id != actor.id:
+        raise Forbidden("seal.not_owner", "uscc", "只有企业的授权用户才能使用其电子印章",
+                        "Only the enterprise's authorised user may use its electronic seals")
+
+
+# --- enqueue and issue ---------------------------------------------------------------------------
+
+def enqueue_seal_set(session: Session, uscc: str, now: datetime) -> None:
+    """Ask for the free seal set of a newly established enterprise, in the caller's transaction."""
+    zone_id = session.scalar(select(Enterprise.zone_id).where(Enterprise.uscc == uscc))
+    if zone_id is None:
+        raise _enterprise_unknown(uscc)
+    if session.scalar(select(SealSet.id).where(SealSet.uscc == uscc)) is None:
+        session.add(SealSet(uscc=uscc, zone_id=zone_id, status=PENDING, requested_at=now))
+        session.flush()
+
+
+@dataclass(frozen=True)
+class _MadeSeal:
+    type: SealType
+    cert: x509.Certificate
+    key_pem: str
+    svg: str
+    png: bytes
+
+
+def _make_seals(session: Session, seal_set: SealSet, now: datetime) -> list[_MadeSeal]:
+    enterprise = session.get(Enterprise, seal_set.uscc)
+    if enterprise is None:
+        raise _enterprise_unknown(seal_set.uscc)
+    issuing = load_zone_pki(session, seal_set.zone_id).ca.issuing
+    name, uscc = enterprise.name, enterprise.uscc
+    person = (enterprise.legal_representative or {}).get("name")
+    made = []
+    for seal_type in SEAL_SET:
+        key = new_signing_key()
+        person_name = person if seal_type.is_personal else None
+        certified = issue_signing_certificate(issuing, key, seal_identity(seal_type, name, uscc, person_name),
+                                              now=now, crl_url=crl_url(seal_set.zone_id))
+        made.append(_MadeSeal(seal_type, certified.cert, encrypt_key(key),
+                              seal_svg(seal_type, name, uscc, person_name),
+                              seal_png(seal_type, name, uscc, person_name)))
+    return made
+
+
+def _issue_set(db: Database, set_id: int, now: datetime) -> str | None:
+    """Issue one pending set; the credit code when this call issued it, None when it was no longer pending."""
+    with db.read() as session:
+        seal_set = session.get(SealSet, set_id)
+        if seal_set is None or seal_set.status != PENDING:
+            return None
+        made = _make_seals(session, seal_set, now)
+    with db.write() as session:
+        seal_set = session.scalar(select(SealSet).where(SealSet.id == set_id).with_for_update())
+        if seal_set is None or seal_set.status != PENDING:
+            return None  # issued by someone else meanwhile, or revoked: drop what was made
+        for position, seal in enumerate(made):
+            session.add(Seal(id=secrets.token_hex(8), set_id=set_id, position=position, type=seal.type.value,
+                             format=SealFormat.X509_PADES.value, cert_serial=format(seal.cert.serial_number, "x"),
+                             cert_pem=cert_to_pem(seal.cert).decode("ascii"), key_pem=seal.key_pem,
+                             image_svg=seal.svg, image_png=seal.png, status=ACTIVE, created_at=now))
+        seal_set.status, seal_set.issued_at = ISSUED, now
+        seal_set.price_yuan = Decimal(get_settings().seal_set_price_yuan)
+        return seal_set.uscc
+
+
+def issue_pending_seal_sets(db: Database, now: datetime) -> list[str]:
+    """Issue every pending set, each in its own transaction; the credit codes of the sets issued.
+
+    A set that cannot be issued (its zone has no CA yet, no legal representative's name) stays
+    pending and is logged; the others go on.
+    """
+    with db.read() as session:
+        pending = list(session.scalars(select(SealSet.id).where(SealSet.status == PENDING).order_by(SealSet.id)))
+    issued = []
+    for set_id in pending:
+        try:
+            uscc = _issue_set(db, set_id, now)
+        except DomainError as err:
+            log.warning("seal set %s not issued: %s", set_id, err)
+            continue
+        if uscc:
+            issued.append(uscc)
+    return issued
+
+
+def issue_pending_seal_sets_job(db: Database, now: datetime) -> list[str]:
+    issued = issue_pending_seal_sets(db, now)
+    with db.read() as session:
+        left = session.scalar(select(func.count()).select_from(SealSet).where(SealSet.status == PENDING)) or 0
+    line = f"issued {len(issued)} seal set(s)" + (f": {', '.join(issued)}" if issued else "")
+    return [line + (f"; {left} still pending (see the log)" if left else "")]
+
+
+# --- what the enterprise sees and uses -------------------------------------------------------------
+
+def _view(seal: Seal, enterprise: Enterprise) -> SealView:
+    return SealView(seal.id, SealType(seal.type), seal.status, seal.cert_pem, seal.cert_serial, enterprise.uscc,
+                    enterprise.name)
+
+
+def list_seals(db: Database, actor: Actor | None, uscc: str, now: datetime) -> list[SealView]:
+    """The enterprise's seals for its authorised user, issuing a still pending set first."""
+    uscc = uscc.strip().upper()
+    with db.read() as session:
+        enterprise = session.get(Enterprise, uscc)
+        if enterprise is None:
+            raise _enterprise_unknown(uscc)
+        require_owner(enterprise, actor)
+        seal_set = session.scalar(select(SealSet).where(SealSet.uscc == uscc))
+        if seal_set is None:
+            return []
+        pending_id = seal_set.id if seal_set.status == PENDING else None
+    if pending_id is not None:
+        _issue_set(db, pending_id, now)
+    with db.read() as session:
+        enterprise = session.get(Enterprise, uscc)
+        seals = session.scalars(select(Seal).join(SealSet).where(SealSet.uscc == uscc).order_by(Seal.position))
+        return [_view(seal, enterprise) for seal in seals]
+
+
+def _load_seal(session: Session, seal_id: str) -> tuple[Seal, Enterprise]:
+    seal = session.get(Seal, seal_id)
+    enterprise = session.get(Enterprise, seal.seal_set.uscc) if seal is not None else None
+    if seal is None or enterprise is None:
+        raise _seal_unknown(seal_id)
+    return seal, enterprise
+
+
+def seals_for_use(db: Database, actor: Actor | None, seal_ids: Sequence[str]) -> list[SealInUse]:
+    """Decrypted keys of active seals, for the enterprise's authorised user (or the operator) only."""
+    found = []
+    with db.read() as session:
+        for seal_id in seal_ids:
+            seal, enterprise = _load_seal(session, seal_id)
+            require_owner(enterprise, actor)
+            if seal.status != ACTIVE:
+                raise DomainError("seal.revoked", "seal", f"印章 {seal_id} 已被吊销，不能再用于签章",
+                                  f"The seal {seal_id} has been revoked and can no longer seal")
+            zone_id = seal.seal_set.zone_id
+            pki = load_zone_pki(session, zone_id)
+            zone = session.get(Zone, zone_id)
+            found.append(SealInUse(
+                id=seal.id, type=SealType(seal.type), key=decrypt_key(seal.key_pem),
+                cert=x509.load_pem_x509_certificate(seal.cert_pem.encode("ascii")), chain=pki.ca.issuing.full_chain,
+                image_png=seal.image_png, zone_name=zone.name if zone else zone_id))
+    return found
+
+
+def export_pkcs12(db: Database, actor: Actor | None, seal_id: str, passphrase: str) -> tuple[str, bytes]:
+    """The seal's key, certificate and CA chain as PKCS#12, and a file name for it."""
+    if len(passphrase) < PKCS12_MIN_PASSPHRASE:
+        raise DomainError("seal.passphrase", "passphrase", f"口令至少 {PKCS12_MIN_PASSPHRASE} 位",
+                          f"The passphrase needs at least {PKCS12_MIN_PASSPHRASE} characters")
+    seal = seals_for_use(db, actor, [seal_id])[0]
+    name = seal.cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0].value
+    data = to_pkcs12(str(name), seal.key, seal.cert, seal.chain, passphrase.encode("utf-8"))
+    return f"{seal.id}-{seal.type.value}.p12", data
+
+
+def seal_image(db: Database, seal_id: str, kind: str) -> bytes:
+    """The seal's picture, ``png`` or ``svg``; public, as a printed seal is."""
+    with db.read() as session:
+        seal = session.get(Seal, seal_id)
+        if seal is None:
+            raise _seal_unknown(seal_id)
+        return seal.image_png if kind == "png" else seal.image_svg.encode("utf-8")
+
+
+def operator_actor(db: Database, username: str) -> Actor:
+    """The account an operator acts for on the command line (``--user``), without its password."""
+    with db.read() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound("user.unknown", "user", f"没有用户 {username}", f"No user {username}")
+        return actor_of(user)
+
+
+# --- revocation and the CRL -----------------------------------------------------------------------
+
+def crl_reason_for(enterprise_status: str | None, reason: str) -> x509.ReasonFlags:
+    """RFC 5280 CRLReason: a code given as the reason is taken as is; otherwise privilegeWithdrawn when
+    the licence was revoked (吊销), cessationOfOperation when the enterprise ceased (注销) or else."""
+    for flag in x509.ReasonFlags:
+        if reason.strip() in (flag.value, flag.name):
+            return flag
+    if enterprise_status == "revoked" or "吊销" in reason:
+        return x509.ReasonFlags.privilege_withdrawn
+    return x509.ReasonFlags.cessation_of_operation
+
+
+def revoke_enterprise_seals(session: Session, uscc: str, now: datetime, reason: str) -> None:
+    """Revoke the enterprise's seal set (a pending one is never issued), in the caller's transaction."""
+    seal_set = session.scalar(select(SealSet).where(SealSet.uscc == uscc).with_for_update())
+    if seal_set is None or seal_set.status == REVOKED:
+        return
+    reason = reason[:400]
+    crl_reason = crl_reason_for(session.scalar(select(Enterprise.status).where(Enterprise.uscc == uscc)), reason)
+    seal_set.status, seal_set.revoked_at, seal_set.revoke_reason = REVOKED, now, reason
+    session.execute(update(Seal).where(Seal.set_id == seal_set.id, Seal.status == ACTIVE).values(
+        status=REVOKED, revoked_at=now, revoke_reason=reason, crl_reason=crl_reason.value))
+
+
+def revocations(session: Session, zone_id: str) -> list[Revocation]:
+    rows = session.execute(select(Seal.cert_serial, Seal.revoked_at, Seal.crl_reason).join(SealSet)
+                           .where(SealSet.zone_id == zone_id, Seal.status == REVOKED).order_by(Seal.revoked_at))
+    return [(int(serial, 16), as_utc(at), x509.ReasonFlags(code) if code else None) for serial, at, code in rows]
+
+
+def zone_crl(session: Session, zone_id: str, now: datetime) -> bytes:
+    """The zone's issuing-CA CRL (DER), current at ``now``, valid for a day."""
+    issuing = load_zone_pki(session, zone_id).ca.issuing
+    return build_crl(issuing.cert, issuing.key, revocations(session, zone_id), now=now, next_update=now + CRL_VALIDITY)
+
+
+def issuing_crl(db: Database, zone_id: str, now: datetime) -> bytes:
+    with db.read() as session:
+        return zone_crl(session, zone_id, now)
+
+
+def root_certificate_der(db: Database, zone_id: str) -> bytes:
+    with db.read() as session:
+        return load_zone_pki(session, zone_id).ca.root.cert.public_bytes(Encoding.DER)
+
+
+# --- statistics -------------------------------------------------------------------------------------
+
+def seal_sets_issued(session: Session, zone_id: str, date_from: date, date_to: date) -> tuple[int, Decimal]:
+    """Sets issued on the China Standard Time days ``date_from``..``date_to`` (both included), and the
+    money saved (their prices at issue). Sets revoked later still count: they were given."""
+    start = datetime.combine(date_from, time(), CHINA).astimezone(UTC)  # stored times are UTC
+    end = datetime.combine(date_to + timedelta(days=1), time(), CHINA).astimezone(UTC)
+    count, saved = session.execute(
+        select(func.count(SealSet.id), func.coalesce(func.sum(SealSet.price_yuan), 0))
+        .where(SealSet.zone_id == zone_id, SealSet.issued_at.is_not(None),
+               SealSet.issued_at >= start, SealSet.issued_at < end)).one()
+    return int(count), Decimal(str(saved)).quantize(Decimal("0.01"))

@@ -1,0 +1,62 @@
+"""Seal sets and seals as stored. Private keys only as encrypted PKCS#8 (``yima.pki.service.encrypt_key``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from yima.db.base import Base
+
+
+class SealSet(Base):
+    """The free set of seals of one enterprise: pending until its keys and images are made, then issued.
+
+    ``price_yuan`` is what the set would have cost, fixed when it is issued (the money saved).
+    """
+
+    __tablename__ = "seal_sets"
+    __table_args__ = (Index("ix_seal_sets_zone_issued", "zone_id", "issued_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uscc: Mapped[str] = mapped_column(ForeignKey("enterprises.uscc"), unique=True)
+    zone_id: Mapped[str] = mapped_column(ForeignKey("zones.id"))
+    status: Mapped[str] = mapped_column(String(16), index=True)  # pending | issued | revoked
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    price_yuan: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoke_reason: Mapped[str | None] = mapped_column(String(400), nullable=True)
+
+    seals: Mapped[list[Seal]] = relationship(back_populates="seal_set", order_by="Seal.position")
+
+
+class Seal(Base):
+    """One seal: its key pair (key encrypted), certificate from the zone's seal CA, and image.
+
+    ``id`` is a short random token used in URLs; ``format`` is how the seal signs (``SealFormat``).
+    ``crl_reason`` is the RFC 5280 CRLReason published for a revoked seal.
+    """
+
+    __tablename__ = "seals"
+    __table_args__ = (UniqueConstraint("set_id", "type", name="uq_seals_set_type"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("seal_sets.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(32))
+    format: Mapped[str] = mapped_column(String(16))
+    cert_serial: Mapped[str] = mapped_column(String(64), index=True)
+    cert_pem: Mapped[str] = mapped_column(Text)
+    key_pem: Mapped[str] = mapped_column(Text)
+    image_svg: Mapped[str] = mapped_column(Text)
+    image_png: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16))  # active | revoked
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoke_reason: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    crl_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+    seal_set: Mapped[SealSet] = relationship(back_populates="seals")

@@ -1,0 +1,185 @@
+"""One row of an imported register, and the checks it must pass (pure functions).
+
+The import file's columns are ``HEADER``. A row is good when: its entity type is known; its credit
+code is valid under GB 32100-2015 (``is_valid_uscc``: the character set, the division digits and
+the check character) and, under registration authority 9 (market regulation), its category
+character (position 2) matches the type: 1 enterprise, 2 individual business, 3 farmer cooperative;
+its industry code is a GB/T 4754-2017 code that falls in one of the three industries (a bare
+section A, B or C spans two and is refused); its registered capital is an amount in yuan, at least
+0 and with at most two decimals; its dates are ISO (YYYY-MM-DD), not after today, and it was not
+cancelled before it was established. The first broken rule makes it a ``BadRow`` that names the
+line, the field and the reason in Chinese and English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+from yima.errors import DomainError, Finding
+from yima.registration.codes import is_valid_uscc
+from yima.standard.industry import normalise, three_industry
+from yima.stats.rules import MARKET_ENTITY_TYPES
+
+HEADER: tuple[str, ...] = ("uscc", "name", "entity_type", "industry_code", "registered_capital",
+                           "established_on", "cancelled_on", "address")
+_MAX_CAPITAL = Decimal("1e18")
+_CENT = Decimal("0.01")
+#: GB 32100 position 2 under registration authority 9 (market regulation), by entity type.
+_CATEGORY_CHAR = {"individual_business": "2", "farmer_cooperative": "3"}
+_ENTERPRISE_CHAR = "1"
+
+#: A row as text, the way it travels between processes and into SQLite: uscc, name, entity type,
+#: industry code (canonical), capital, established (ISO), cancelled (ISO or None), address, and
+#: whether the address was declared by commitment.
+RowText = tuple[str, str, str, str, str, str, str | None, str, bool]
+
+
+@dataclass(frozen=True)
+class EntityRow:
+    """One valid row of a register."""
+
+    uscc: str
+    name: str
+    entity_type: str
+    industry_code: str
+    registered_capital: Decimal
+    established_on: date
+    cancelled_on: date | None
+    address: str
+    address_commitment: bool = False
+
+    def as_text(self) -> RowText:
+        return (self.uscc, self.name, self.entity_type, self.industry_code, str(self.registered_capital),
+                self.established_on.isoformat(), self.cancelled_on.isoformat() if self.cancelled_on else None,
+                self.address, self.address_commitment)
+
+
+@dataclass(frozen=True)
+class BadRow:
+    line: int
+    finding: Finding
+
+    @property
+    def message(self) -> str:
+        return f"第{self.line}行 / line {self.line}: [{self.finding.field}] {self.finding.zh} / {self.finding.en}"
+
+
+class RowError(Exception):
+    def __init__(self, rule: str, field: str, zh: str, en: str) -> None:
+        super().__init__(f"{rule} [{field}]")
+        self.finding = Finding(rule, field, zh, en)
+
+
+def check_entity_type(value: str) -> str:
+    if value not in MARKET_ENTITY_TYPES:
+        raise RowError("import.entity_type", "entity_type", f"未知的市场主体类型“{value}”",
+                       f"Unknown entity type '{value}' (one of: {', '.join(MARKET_ENTITY_TYPES)})")
+    return value
+
+
+def check_uscc(value: str, entity_type: str) -> str:
+    if not is_valid_uscc(value):
+        raise RowError("import.uscc", "uscc", f"统一社会信用代码“{value}”不符合 GB 32100-2015（格式或校验码错误）",
+                       f"'{value}' is not a valid unified social credit code (GB 32100-2015 format or check "
+                       "character)")
+    if value[0] == "9":
+        wanted = _CATEGORY_CHAR.get(entity_type, _ENTERPRISE_CHAR)
+        if value[1] != wanted:
+            raise RowError("import.uscc_category", "uscc",
+                           f"统一社会信用代码第2位（机构类别）为{value[1]}，与主体类型“{entity_type}”应有的{wanted}不符",
+                           f"Position 2 of the credit code (entity category) is {value[1]}; '{entity_type}' "
+                           f"needs {wanted}")
+    return value
+
+
+@lru_cache(maxsize=8192)
+def _industry(value: str) -> str | Finding:
+    try:
+        canonical = normalise(value)
+        three_industry(canonical)
+    except DomainError as err:
+        return err.finding
+    return canonical
+
+
+def check_industry_code(value: str) -> str:
+    result = _industry(value)
+    if isinstance(result, Finding):
+        raise RowError("import.industry_code", "industry_code", result.zh, result.en)
+    return result
+
+
+def check_capital(value: str) -> Decimal:
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite() or amount < 0 or amount >= _MAX_CAPITAL \
+            or amount != amount.quantize(_CENT):
+        raise RowError("import.registered_capital", "registered_capital",
+                       f"注册资本“{value}”须为不小于0、最多两位小数的金额（元）",
+                       f"Registered capital '{value}' must be an amount in yuan, >= 0, with at most two decimals")
+    return amount
+
+
+def check_date(value: str, field_name: str, today: date) -> date:
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise RowError(f"import.{field_name}", field_name, f"日期“{value}”须为 YYYY-MM-DD 格式",
+                       f"Date '{value}' must be YYYY-MM-DD") from None
+    if day > today:
+        raise RowError(f"import.{field_name}_future", field_name, f"日期{value}晚于今天（{today}）",
+                       f"Date {value} is after today ({today})")
+    return day
+
+
+def parse_values(line: int, values: Sequence[str], today: date) -> EntityRow | BadRow:
+    """Check the eight values of one row, in ``HEADER`` order."""
+    uscc, name, entity_type, industry, capital, established, cancelled, address = (v.strip() for v in values)
+    try:
+        if not name or len(name) > 200:
+            raise RowError("import.name", "name", "名称不能为空且不超过200字",
+                           "The name is required, at most 200 characters")
+        check_entity_type(entity_type)
+        check_uscc(uscc, entity_type)
+        industry = check_industry_code(industry)
+        amount = check_capital(capital)
+        established_on = check_date(established, "established_on", today)
+        cancelled_on = check_date(cancelled, "cancelled_on", today) if cancelled else None
+        if cancelled_on is not None and cancelled_on < established_on:
+            raise RowError("import.dates_order", "cancelled_on",
+                           f"注销日期{cancelled_on}早于成立日期{established_on}",
+                           f"Cancelled on {cancelled_on}, before it was established ({established_on})")
+        if len(address) > 300:
+            raise RowError("import.address", "address", "住所不超过300字", "The address is at most 300 characters")
+    except RowError as err:
+        return BadRow(line, err.finding)
+    return EntityRow(uscc, name, entity_type, industry, amount, established_on, cancelled_on, address)
+
+
+def parse_row(line: int, record: Mapping[str, str | None], today: date) -> EntityRow | BadRow:
+    """Check one record given as a mapping of the ``HEADER`` columns (missing ones are empty)."""
+    return parse_values(line, [record.get(key) or "" for key in HEADER], today)
+
+
+def check_header(header: Sequence[str] | None) -> list[int]:
+    """Where each ``HEADER`` column sits in the file's header; a missing column is a DomainError."""
+    names = [name.strip() for name in header or []]
+    missing = [name for name in HEADER if name not in names]
+    if missing:
+        raise DomainError("import.header", "header",
+                          f"CSV 表头缺少列：{', '.join(missing)}（应为 {','.join(HEADER)}）",
+                          f"The CSV header lacks: {', '.join(missing)} (expected {','.join(HEADER)})")
+    return [names.index(name) for name in HEADER]
+
+
+def wrong_width(line: int, width: int, expected: int) -> BadRow:
+    return BadRow(line, Finding("import.columns", "row", f"该行有{width}列，表头有{expected}列",
+                                f"The row has {width} fields; the header has {expected}"))

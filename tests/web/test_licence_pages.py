@@ -1,0 +1,44 @@
+"""The page a phone opens when it scans a licence QR, in Debian's chromium."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from factories import application_body
+
+pytestmark = [pytest.mark.db, pytest.mark.e2e, pytest.mark.browser]
+SHOTS = Path("/tmp/yima-screens")
+
+
+def test_scanned_licence_shows_permits_then_revocation_in_red(server, page):
+    body = application_body(name="重庆嘉陵酒店管理有限公司", scope=["hotel"], industry_code="H6110",
+                            materials=["application_form", "articles_of_association", "floor_plan",
+                                       "staff_health_certificates"], commitments=["address", "permit_conditions"])
+    with server.client("alice") as alice:
+        uscc = alice.post("/api/v1/applications", json=body).json()["uscc"]
+        qr = alice.get(f"/api/v1/licences/{uscc}").json()["qr"]
+    page.set_viewport_size({"width": 414, "height": 896})  # a phone
+    page.goto(qr.replace(server.url.upper(), server.url))
+    assert "重庆嘉陵酒店管理有限公司" in page.text_content("h1")
+    assert "公共场所卫生许可证" in page.text_content("#permits")
+    assert "存续" in page.text_content("#status")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "scan-active.png"), full_page=True)
+    with server.client("officer-cq") as officer:
+        assert officer.post(f"/api/v1/enterprises/{uscc}/revocation", json={"reason": "虚假登记"}).status_code == 200
+    page.reload()
+    status = page.locator("#verdict .revoked")
+    assert status.text_content() == "已吊销" or "REVOKED" in status.text_content() or status.count() == 1
+    color = status.evaluate("el => getComputedStyle(el).color")
+    assert color == "rgb(200, 22, 29)"
+    page.screenshot(path=str(SHOTS / "scan-revoked.png"), full_page=True)
+
+
+def test_licence_page_shows_the_qr_and_the_pdf_link(server, page):
+    with server.client("alice") as alice:
+        uscc = alice.post("/api/v1/applications", json=application_body()).json()["uscc"]
+    page.goto(f"{server.url}/licences/{uscc}")
+    assert page.locator("#qr").evaluate("img => img.naturalWidth") > 100
+    assert page.get_attribute("#pdf", "href").endswith("/licence.pdf")
