@@ -63,8 +63,10 @@ def licence_may_issue(pending_types: list[str], standard: MatterStandard) -> boo
     return not any(standard.permits[t].licence_waits for t in pending_types)
 
 
-def permit_number(prefix: str, division_code: str, year: int, sequence: int) -> str:
-    return f"{prefix}{division_code}{year}{sequence:07d}"
+def permit_number(prefix: str, uscc: str, year: int, index: int) -> str:
+    """Division code (from the credit code), year, the holder's organisation code and a counter:
+    unique because the credit code is."""
+    return f"{prefix}{uscc[2:8]}{year}{uscc[8:17]}{index:02d}"
 
 
 @dataclass(frozen=True)

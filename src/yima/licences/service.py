@@ -7,7 +7,6 @@ approval); the others open their own, one per use case.
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -84,20 +83,16 @@ def trust_list(db: Database, standard: MatterStandard, zone_id: str) -> TrustLis
 
 # --- permits and the licence, inside the approval's transaction --------------------------------------
 
-def _new_permit(session: Session, standard: MatterStandard, enterprise: Enterprise, app_id: int | None,
-                decision: permit_rules.PermitDecision, now: datetime) -> Permit:
-    permit = Permit(uscc=enterprise.uscc, zone_id=enterprise.zone_id, application_id=app_id, type=decision.type,
-                    number=f"pending-{uuid.uuid4().hex}", items=list(decision.items), status=decision.status,
+def _new_permit(standard: MatterStandard, enterprise: Enterprise, app_id: int | None,
+                decision: permit_rules.PermitDecision, index: int, now: datetime) -> Permit:
+    number = permit_rules.permit_number(standard.permits[decision.type].number_prefix, enterprise.uscc,
+                                        local_date(now).year, index)
+    return Permit(uscc=enterprise.uscc, zone_id=enterprise.zone_id, application_id=app_id, type=decision.type,
+                    number=number, items=list(decision.items), status=decision.status,
                     decided_by=decision.decided_by, valid_from=decision.valid_from, valid_to=decision.valid_to,
                     verification_due_on=decision.verification_due_on,
                     history=[{"at": now.isoformat(), "status": decision.status, "by": decision.decided_by}],
                     created_at=now, decided_at=now if decision.status != "pending" else None)
-    session.add(permit)
-    session.flush()
-    zone = session.get(Zone, enterprise.zone_id)
-    permit.number = permit_rules.permit_number(standard.permits[decision.type].number_prefix,
-                                               zone.division_code if zone else "000000", now.year, permit.id)
-    return permit
 
 
 def on_establishment_approved(session: Session, standard: MatterStandard, enterprise: Enterprise,
@@ -106,11 +101,11 @@ def on_establishment_approved(session: Session, standard: MatterStandard, enterp
     pending permit's standard says the licence waits for it."""
     decisions = permit_rules.decide_permits(list(enterprise.scope), app.body.get("commitments", []), standard,
                                             local_date(now))
-    for decision in decisions:
-        _new_permit(session, standard, enterprise, app.id, decision, now)
+    permits = [_new_permit(standard, enterprise, app.id, d, i + 1, now) for i, d in enumerate(decisions)]
+    session.add_all(permits)
     pending = [d.type for d in decisions if d.status == "pending"]
     if permit_rules.licence_may_issue(pending, standard):
-        issue_licence(session, standard, enterprise, now)
+        issue_licence(session, standard, enterprise, now, permits=permits, first=True)
 
 
 def on_enterprise_changed(session: Session, standard: MatterStandard, enterprise: Enterprise, now: datetime) -> None:
@@ -158,10 +153,14 @@ def build_payload(standard: MatterStandard, enterprise: Enterprise, permits: lis
         issued_at=now.replace(microsecond=0), version=version)
 
 
-def issue_licence(session: Session, standard: MatterStandard, enterprise: Enterprise, now: datetime) -> Licence:
-    """Sign a new version of the licence carrying the enterprise and every permit it holds."""
-    permits = session.scalars(select(Permit).where(Permit.uscc == enterprise.uscc).order_by(Permit.id)).all()
-    latest = _latest(session, enterprise.uscc)
+def issue_licence(session: Session, standard: MatterStandard, enterprise: Enterprise, now: datetime, *,
+                  permits: list[Permit] | None = None, first: bool = False) -> Licence:
+    """Sign a new version of the licence carrying the enterprise and every permit it holds.
+
+    ``first`` (with the new enterprise's ``permits``) spares the look-ups on the 秒批 path."""
+    if permits is None:
+        permits = list(session.scalars(select(Permit).where(Permit.uscc == enterprise.uscc).order_by(Permit.id)))
+    latest = None if first else _latest(session, enterprise.uscc)
     version = (latest.version if latest else 0) + 1
     payload = build_payload(standard, enterprise, list(permits), version, now)
     ring = keyring(session, enterprise.zone_id)
@@ -170,7 +169,6 @@ def issue_licence(session: Session, standard: MatterStandard, enterprise: Enterp
                       cose=cose, qr_text=licence_url(cose, get_settings().public_base_url),
                       permit_count=len(permits), issued_at=now)
     session.add(licence)
-    session.flush()
     return licence
 
 

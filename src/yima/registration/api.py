@@ -25,9 +25,8 @@ class DecisionIn(BaseModel):
 def submit_application(body: ApplicationIn, db: DB, standard: Standard, actor: CurrentActor,
                        idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> JSONResponse:
     """Create and submit an application; when every rule passes it is approved at once (秒批)."""
-    now = utcnow()
-    app_id = service.submit(db, standard, actor, body, now, idempotency_key)
-    return JSONResponse(status_code=201, content=views.get_application(db, actor, app_id, now))
+    return JSONResponse(status_code=201,
+                        content=service.submit_with_view(db, standard, actor, body, utcnow(), idempotency_key))
 
 
 @router.get("/applications")

@@ -72,16 +72,24 @@ def build_context(session: Session, standard: MatterStandard, body: ApplicationI
 def submit(db: Database, standard: MatterStandard, actor: Actor, body: ApplicationIn, now: datetime,
            idempotency_key: str | None = None) -> int:
     """Create and submit an application; approve it at once (秒批) when every rule passes."""
+    return int(submit_with_view(db, standard, actor, body, now, idempotency_key)["id"])
+
+
+def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body: ApplicationIn, now: datetime,
+                     idempotency_key: str | None = None) -> dict[str, Any]:
+    """``submit``, answering with the application as its applicant sees it (from the same transaction)."""
+    from yima.registration.views import application_view
+
     require_role(actor, "applicant", "officer", "admin")
     if actor.role == "officer" and actor.zone_id != body.zone:
         raise Forbidden("zone.not_yours", "zone", "审批人员只能为本区受理申请", "Officers accept only for their zone")
     try:
         with db.write() as session:
             if idempotency_key:
-                earlier = session.scalar(select(Application.id).where(
+                earlier = session.scalar(select(Application).where(
                     Application.applicant_id == actor.id, Application.idempotency_key == idempotency_key))
                 if earlier is not None:
-                    return earlier
+                    return application_view(earlier, now)
             enterprise = session.get(Enterprise, body.uscc) if body.uscc else None
             if enterprise is not None and enterprise.zone_id != body.zone:
                 enterprise = None
@@ -111,23 +119,24 @@ def submit(db: Database, standard: MatterStandard, actor: Actor, body: Applicati
                 if status == "rejected":
                     app.decided_at = now
             session.flush()
-            return app.id
+            return application_view(app, now)
     except IntegrityError as err:
         if idempotency_key:
             with db.read() as session:
-                earlier = session.scalar(select(Application.id).where(
+                again = session.scalar(select(Application).where(
                     Application.applicant_id == actor.id, Application.idempotency_key == idempotency_key))
-            if earlier is not None:
-                return earlier
+                if again is not None:
+                    return application_view(again, now)
         raise Conflict("application.conflict", "name", "与同时提交的另一申请冲突，请重试",
                        "Conflicts with another submission made at the same time; try again") from err
 
 
 def _next_uscc(session: Session, zone_id: str, entity_type: str) -> str:
-    seq = session.execute(update(Zone).where(Zone.id == zone_id)
-                          .values(org_next_seq=Zone.org_next_seq + 1)
-                          .returning(Zone.org_next_seq, Zone.division_code, Zone.org_block_start,
-                                     Zone.org_block_size)).one()
+    zones = Zone.__table__
+    seq = session.connection().execute(update(zones).where(zones.c.id == zone_id)
+                                       .values(org_next_seq=zones.c.org_next_seq + 1)
+                                       .returning(zones.c.org_next_seq, zones.c.division_code,
+                                                  zones.c.org_block_start, zones.c.org_block_size)).one()
     if seq.org_next_seq > seq.org_block_size:
         raise Conflict("zone.org_block_exhausted", "zone", "本区组织机构代码段已用完",
                        "The zone's code block is used up")
@@ -171,7 +180,7 @@ def _approve(session: Session, standard: MatterStandard, app: Application, actor
         enterprise.addresses = _addresses(body, now, first_is_domicile=True)
         session.add(enterprise)
         app.enterprise_uscc = uscc
-        session.flush()
+        session.flush()  # the application's id and the enterprise row, which permits refer to
         licences.on_establishment_approved(session, standard, enterprise, app, now)
         _enqueue_seal_set(session, uscc, now)
     else:

@@ -100,12 +100,11 @@ def require_owner(enterprise: Enterprise, actor: Actor | None) -> None:
 
 def enqueue_seal_set(session: Session, uscc: str, now: datetime) -> None:
     """Ask for the free seal set of a newly established enterprise, in the caller's transaction."""
-    zone_id = session.scalar(select(Enterprise.zone_id).where(Enterprise.uscc == uscc))
-    if zone_id is None:
+    enterprise = session.get(Enterprise, uscc)  # usually already in the session: no query
+    if enterprise is None:
         raise _enterprise_unknown(uscc)
     if session.scalar(select(SealSet.id).where(SealSet.uscc == uscc)) is None:
-        session.add(SealSet(uscc=uscc, zone_id=zone_id, status=PENDING, requested_at=now))
-        session.flush()
+        session.add(SealSet(uscc=uscc, zone_id=enterprise.zone_id, status=PENDING, requested_at=now))
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,8 @@ existing. Each imported entity gets its domicile in ``enterprise_addresses`` (pr
 norm before address commitments).
 
 Speed: checking a row costs about as much as storing it, so for a large file the checks run in a
-second process that hands batches of checked rows to this one, which only stores them; on SQLite
-the Core statement is compiled once and executed with plain tuples, and the connection's page
-cache is enlarged while the import runs.
+second process (``checker``) that hands batches of checked rows to this one, which only stores
+them (``storage``).
 """
 
 from __future__ import annotations
@@ -20,30 +19,19 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Connection, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from yima.db import Database
 from yima.errors import DomainError, NotFound
-from yima.registration.tables import Enterprise, EnterpriseAddress
 from yima.stats.checker import BATCH_SIZE, Batch, checked_in_worker, read_batches
 from yima.stats.rows import BadRow, EntityRow, RowText
+from yima.stats.storage import register_writer
 from yima.zones.tables import Zone
 
 #: Files smaller than this are checked in this process; starting a second one costs about half a second.
 PIPELINE_MIN_BYTES = 4_000_000
 MAX_REPORTED_BAD_ROWS = 1_000
 COMMIT_ROWS = 200_000
-IMPORT_CACHE_KIB = 256 * 1024
-ENTERPRISE_COLUMNS = ("uscc", "zone_id", "name", "entity_type", "industry_code", "registered_capital",
-                      "established_on", "cancelled_on", "status", "scope", "legal_representative", "shareholders",
-                      "owner_id", "source", "address_commitment", "created_at", "updated_at")
-ADDRESS_COLUMNS = ("uscc", "kind", "text", "proof", "added_at")
 
 
 @dataclass
@@ -65,90 +53,6 @@ class ImportSummary:
 
 # --- storing ------------------------------------------------------------------------------------
 
-class _Writer:
-    """Inserts batches of checked rows on one connection; ``commit`` ends the open transaction.
-
-    A transaction spans several batches: the indexes keyed by name and address text take rows in
-    random order, and each commit rewrites every index page a transaction touched (SQLite's WAL).
-    """
-
-    def __init__(self, conn: Connection, zone_id: str, source: str, now: datetime) -> None:
-        self.conn, self.zone_id, self.source, self.now = conn, zone_id, source, now
-        self.sqlite = conn.dialect.name == "sqlite"
-        self._in_sql: dict[int, str] = {}
-        enterprises = Enterprise.__table__
-        insert = sqlite_insert if self.sqlite else pg_insert
-        self.enterprise_insert = insert(enterprises).on_conflict_do_nothing(index_elements=["uscc"])
-        self.address_insert = insert(EnterpriseAddress.__table__)
-        if self.sqlite:
-            self.enterprise_sql = self._positional(self.enterprise_insert, ENTERPRISE_COLUMNS)
-            self.address_sql = self._positional(self.address_insert, ADDRESS_COLUMNS)
-            to_text = enterprises.c.created_at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-            self.stamp: Any = to_text(now) if to_text else now
-        else:
-            self.stamp = now
-
-    def _positional(self, statement: Any, columns: tuple[str, ...]) -> str:
-        compiled = statement.compile(dialect=self.conn.dialect, column_keys=list(columns))
-        if tuple(compiled.positiontup or ()) != columns:
-            raise RuntimeError(f"unexpected parameter order {compiled.positiontup}")
-        return compiled.string
-
-    def store(self, rows: list[RowText]) -> tuple[int, int]:
-        """Insert the rows not in the register yet; returns (loaded, existing)."""
-        unique: dict[str, RowText] = {}
-        for row in rows:
-            unique.setdefault(row[0], row)
-        if not self.conn.in_transaction():
-            self.conn.begin()
-        taken = self._taken(list(unique))
-        fresh = [row for code, row in unique.items() if code not in taken]
-        if fresh:
-            if self.sqlite:
-                self._store_sqlite(fresh)
-            else:
-                self._store_core(fresh)
-        return len(fresh), len(rows) - len(fresh)
-
-    def _taken(self, codes: list[str]) -> set[str]:
-        """The codes already in the register. On SQLite the statement text is cached per batch size:
-        compiling an IN of ten thousand bound values each time costs as much as running it."""
-        if not self.sqlite:
-            uscc = Enterprise.__table__.c.uscc
-            return set(self.conn.scalars(select(uscc).where(uscc.in_(codes))))
-        sql = self._in_sql.get(len(codes))
-        if sql is None:
-            sql = f"SELECT uscc FROM enterprises WHERE uscc IN ({', '.join('?' * len(codes))})"
-            self._in_sql[len(codes)] = sql
-        return {row[0] for row in self.conn.exec_driver_sql(sql, tuple(codes))}
-
-    def commit(self) -> None:
-        if self.conn.in_transaction():
-            self.conn.commit()
-
-    def _store_sqlite(self, rows: list[RowText]) -> None:
-        z, s, t = self.zone_id, self.source, self.stamp
-        self.conn.exec_driver_sql(self.enterprise_sql, [
-            (r[0], z, r[1], r[2], r[3], r[4], r[5], r[6], "active" if r[6] is None else "cancelled",
-             "[]", "{}", "[]", None, s, int(r[8]), t, t) for r in rows])
-        self.conn.exec_driver_sql(self.address_sql, [
-            (r[0], "domicile", r[7], "commitment" if r[8] else "lease", t) for r in rows if r[7]])
-
-    def _store_core(self, rows: list[RowText]) -> None:
-        z, s, t = self.zone_id, self.source, self.stamp
-        self.conn.execute(self.enterprise_insert, [{
-            "uscc": r[0], "zone_id": z, "name": r[1], "entity_type": r[2], "industry_code": r[3],
-            "registered_capital": Decimal(r[4]), "established_on": date.fromisoformat(r[5]),
-            "cancelled_on": date.fromisoformat(r[6]) if r[6] else None,
-            "status": "active" if r[6] is None else "cancelled", "scope": [], "legal_representative": {},
-            "shareholders": [], "owner_id": None, "source": s, "address_commitment": r[8], "created_at": t,
-            "updated_at": t} for r in rows])
-        addressed = [{"uscc": r[0], "kind": "domicile", "text": r[7], "proof": "commitment" if r[8] else "lease",
-                      "added_at": t} for r in rows if r[7]]
-        if addressed:
-            self.conn.execute(self.address_insert, addressed)
-
-
 def require_zone(db: Database, zone_id: str) -> None:
     with db.read() as session:
         if session.get(Zone, zone_id) is None:
@@ -161,13 +65,8 @@ def store_batches(db: Database, zone_id: str, batches: Iterable[Batch], now: dat
     summary = ImportSummary()
     started = time.perf_counter()
     with db.engine.connect() as conn:
-        cache = None
-        if conn.dialect.name == "sqlite":
-            cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-            conn.exec_driver_sql(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
-            conn.commit()
+        writer = register_writer(conn, zone_id, source, now)
         try:
-            writer = _Writer(conn, zone_id, source, now)
             uncommitted = 0
             for good, bad, handled in batches:
                 if good:
@@ -184,10 +83,7 @@ def store_batches(db: Database, zone_id: str, batches: Iterable[Batch], now: dat
                     on_progress(handled)
             writer.commit()
         finally:
-            if cache is not None:
-                conn.rollback()
-                conn.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
-                conn.commit()
+            writer.close()
     summary.seconds = time.perf_counter() - started
     return summary
 

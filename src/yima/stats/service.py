@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from yima.accounts.rules import Actor
 from yima.db import Database
-from yima.errors import NotFound
+from yima.errors import DomainError, NotFound
 from yima.standard.model import MatterStandard
 from yima.stats import queries
 from yima.stats.rules import (
@@ -25,8 +26,10 @@ from yima.stats.rules import (
     Period,
     YearOnYear,
     ZoneFigures,
+    check_may_see_zone,
     is_domestic_enterprise,
     merge_months,
+    parse_period,
     same_day_year_earlier,
     sections_from_divisions,
     sectors_from_divisions,
@@ -54,6 +57,21 @@ class Sources:
     bundled_reduction: BundledReduction | ReductionSource | None = None
 
 
+_registered: dict[str, object] = {}
+
+
+def register_source(name: str, provider: int | CountSource | BundledReduction | ReductionSource) -> None:
+    """Let another feature supply one of the ``Sources`` figures, e.g. at start-up:
+    ``register_source("seal_sets", seals.service.count_sets_issued)``."""
+    if name not in Sources.__dataclass_fields__:
+        raise ValueError(f"unknown figure source {name!r}; one of {', '.join(Sources.__dataclass_fields__)}")
+    _registered[name] = provider
+
+
+def registered_sources() -> Sources:
+    return Sources(**_registered)  # type: ignore[arg-type]
+
+
 def _count(source: int | CountSource | None, db: Database, zone_id: str, period: Period) -> int | None:
     if source is None or isinstance(source, int):
         return source
@@ -69,9 +87,10 @@ def _reduction(source: BundledReduction | ReductionSource | None, db: Database, 
 
 def compute_figures(db: Database, zone_id: str, period: Period, standard: MatterStandard, *,
                     seal_set_price_yuan: int = 0, sources: Sources | None = None) -> ZoneFigures:
-    sources = sources or Sources()
+    sources = sources or registered_sources()
     base = period.year_earlier()
     limits = {matter.id: matter.statutory_days for matter in standard.matters.values()}
+    order = {matter_id: i for i, matter_id in enumerate(standard.matters)}
     with db.read() as session:
         zone = session.get(Zone, zone_id)
         if zone is None:
@@ -106,7 +125,7 @@ def compute_figures(db: Database, zone_id: str, period: Period, standard: Matter
             approved=sum(n for (status, _), n in decided.items() if status == "approved"),
             rejected=sum(n for (status, _), n in decided.items() if status == "rejected"),
             online=sum(n for (_, channel), n in decided.items() if channel == "online")),
-        approval_times=[_approval_time(t, standard) for t in timings],
+        approval_times=sorted((_approval_time(t, standard) for t in timings), key=lambda t: order.get(t.matter, 99)),
         address_commitment=sum(s.address_commitment for s in months_now.values()),
         monthly=monthly,
         one_code_licences=_count(sources.one_code_licences, db, zone_id, period),
@@ -133,3 +152,13 @@ def _approval_time(sums: queries.ApprovalSums, standard: MatterStandard) -> Appr
         statutory_days=matter.statutory_days if matter else 0, approved=sums.approved,
         mean_hours=hours(sums.mean_seconds), median_hours=hours(sums.median_seconds),
         within_limit=sums.within_limit)
+
+
+def zone_figures(db: Database, standard: MatterStandard, actor: Actor, zone_id: str | None, start: str | None,
+                 end: str | None, *, seal_set_price_yuan: int = 0, sources: Sources | None = None) -> ZoneFigures:
+    """The figures an actor asked for by zone and ``from``/``to`` text: checked, then computed."""
+    if not zone_id:
+        raise DomainError("stats.zone_required", "zone", "请指定开发区（zone）", "The parameter 'zone' is required")
+    period = parse_period(start, end)
+    check_may_see_zone(actor.role, actor.zone_id, zone_id)
+    return compute_figures(db, zone_id, period, standard, seal_set_price_yuan=seal_set_price_yuan, sources=sources)

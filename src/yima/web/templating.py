@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from yima.web.deps import COOKIE, optional_actor
+from yima.web.deps import actor_of_request
 from yima.web.i18n import pick_language, translations
 
 LANG_COOKIE = "yima_lang"
@@ -40,7 +40,7 @@ def language(request: Request) -> str:
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200) -> HTMLResponse:
     lang = language(request)
     gettext = translations(lang).gettext
-    actor = optional_actor(request, None) if request.cookies.get(COOKIE) else None
+    actor = actor_of_request(request)
     values = {"request": request, "_": gettext, "lang": lang, "actor": actor,
               "standard": request.app.state.standard, **(context or {})}
     response = HTMLResponse(env.get_template(name).render(values), status_code=status)

@@ -1,0 +1,156 @@
+"""Commands: ``yima stats``, ``yima import entities`` and ``yima bench stats``.
+
+``yima.cli`` calls ``register(app, import_app, bench_app)``; the helpers of ``yima.cli``
+(``open_db``, ``domain_errors``) are imported inside the functions, as ``yima.cli`` imports this
+module while it is being loaded.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from yima.stats.rules import ZoneFigures
+
+console = Console()
+err_console = Console(stderr=True)
+DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: YIMA_DATABASE_URL or SQLite)")]
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    xlsx = "xlsx"
+    pdf = "pdf"
+
+
+def stats(zone: Annotated[str, typer.Option("--zone", help="Zone id, e.g. cq-gxq")],
+          start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD")],
+          end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD")],
+          output: Annotated[Format, typer.Option("--format", help="table | json | xlsx | pdf")] = Format.table,
+          out: Annotated[Path | None, typer.Option("--out", help="Write to this file")] = None,
+          db: DbOption = None) -> None:
+    """The zone's figures for a period, compared with the same period a year earlier (SPEC C9)."""
+    from yima.cli import open_db
+    from yima.clock import utcnow
+    from yima.config import get_settings
+    from yima.standard import load_standard
+    from yima.stats.rules import parse_period
+    from yima.stats.service import compute_figures
+
+    period = parse_period(start, end)
+    database = open_db(db)
+    try:
+        figures = compute_figures(database, zone, period, load_standard(),
+                                  seal_set_price_yuan=get_settings().seal_set_price_yuan)
+    finally:
+        database.dispose()
+    if output is Format.table:
+        print_figures(figures)
+        return
+    if output is Format.json:
+        text = json.dumps(figures.as_json(), ensure_ascii=False, indent=2)
+        if out is None:
+            typer.echo(text)
+        else:
+            out.write_text(text + "\n", "utf-8")
+            console.print(f"[green]✓[/green] {out}")
+        return
+    if output is Format.xlsx:
+        from yima.stats.spreadsheet import figures_workbook
+
+        content = figures_workbook(figures)
+    else:
+        from yima.stats.report import figures_report_pdf
+
+        content = figures_report_pdf(figures, utcnow())
+    target = out or Path(f"yima-{zone}-{period.start}-{period.end}.{output.value}")
+    target.write_bytes(content)
+    console.print(f"[green]✓[/green] {target} ({len(content):,} bytes)")
+
+
+def print_figures(figures: ZoneFigures) -> None:
+    from yima.stats.briefing import briefing_zh, figure_rows, pct
+
+    base = figures.base_period
+    table = Table("指标 / figure", "数值 / value", "单位", "上年同期 / year earlier", "增长 / growth",
+                  title=f"{figures.zone_name} {figures.period.start} – {figures.period.end} "
+                        f"(vs {base.start} – {base.end})")
+    for row in figure_rows(figures):
+        growth = "" if row.growth_pct is None else pct(row.growth_pct)
+        if row.growth_pct is not None:
+            growth = f"[red]▲ {growth}[/red]" if row.growth_pct >= 0 else f"[green]▼ {pct(-row.growth_pct)}[/green]"
+        table.add_row(f"{row.zh}\n[dim]{row.en}[/dim]", _number(row.value), row.unit_zh, _number(row.year_earlier),
+                      growth)
+    console.print(table)
+    if figures.approval_times:
+        timing = Table("事项 / matter", "批准 / approved", "中位数 h / median h", "平均 h / mean h",
+                       "法定时限 / limit", "时限内 / within", title="审批用时 / approval time")
+        for t in figures.approval_times:
+            timing.add_row(f"{t.name_zh} {t.name_en}", f"{t.approved:,}", f"{t.median_hours or 0:.3f}",
+                           f"{t.mean_hours or 0:.3f}", f"{t.statutory_days} d", pct(t.within_limit_pct))
+        console.print(timing)
+    for paragraph in briefing_zh(figures):
+        console.print(paragraph)
+
+
+def _number(value: float | int | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:,.2f}" if isinstance(value, float) else f"{value:,}"
+
+
+def import_entities(file: Annotated[Path, typer.Argument(metavar="FILE.csv", help="UTF-8 CSV register")],
+                    zone: Annotated[str, typer.Option("--zone", help="Zone id to import into")],
+                    db: DbOption = None) -> None:
+    """Load an existing register of market entities; bad rows are reported and skipped."""
+    from yima.cli import open_db
+    from yima.clock import local_date, utcnow
+    from yima.stats.bench import row_progress
+    from yima.stats.checker import count_records
+    from yima.stats.importer import import_register
+
+    database = open_db(db)
+    now = utcnow()
+    try:
+        total = count_records(file) if file.is_file() else 0
+        with row_progress(console) as progress:
+            task = progress.add_task("import", total=total)
+            summary = import_register(database, zone, file, now, local_date(now),
+                                      on_progress=lambda done: progress.update(task, completed=done))
+    finally:
+        database.dispose()
+    for bad in summary.bad_rows[:50]:
+        err_console.print(f"[red]✗[/red] {bad.message}")
+    if summary.bad > 50:
+        err_console.print(f"… {summary.bad - 50} more bad rows / 另有{summary.bad - 50}行有误")
+    table = Table("", "rows / 行", title=f"{file.name} → {zone}")
+    table.add_row("loaded / 已导入", f"{summary.loaded:,}")
+    table.add_row("skipped, already registered / 已存在，跳过", f"{summary.existing:,}")
+    table.add_row("bad, skipped / 有误，跳过", f"{summary.bad:,}")
+    table.add_row("rate / 速度", f"{summary.rows_per_second:,.0f} rows/s in {summary.seconds:.1f} s")
+    console.print(table)
+
+
+def bench_stats(n: Annotated[int, typer.Option("--n", help="Entities in the synthetic register")] = 1_000_000,
+                db: Annotated[str | None, typer.Option("--db", help="Database URL (default: a fresh SQLite "
+                                                       "file)")] = None,
+                keep: Annotated[bool, typer.Option("--keep", help="Keep the zone, database and CSV")] = False) -> None:
+    """Generate a synthetic register of N entities, import it, and time the full report."""
+    from yima.stats.bench import run_stats_benchmark
+
+    run_stats_benchmark(console, n=n, db_url=db, keep=keep)
+
+
+def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) -> None:
+    from yima.cli import domain_errors
+
+    app.command("stats")(domain_errors(stats))
+    import_app.command("entities")(domain_errors(import_entities))
+    bench_app.command("stats")(domain_errors(bench_stats))

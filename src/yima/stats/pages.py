@@ -1,0 +1,167 @@
+"""The zone leadership's dashboard (``/dashboard``) and its printable report and spreadsheet.
+
+The page carries the figures as JSON and draws its charts with ECharts, served from
+``/static/vendor/echarts.min.js`` (Apache ECharts 5, vendored: no CDN). Labels come in pairs
+(Chinese, English) from ``LABELS`` and ``briefing``, like the domain messages; the page's language
+picks one.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from yima.accounts.rules import Actor
+from yima.clock import local_date, utcnow
+from yima.errors import DomainError
+from yima.registration.pages import login_redirect
+from yima.stats.briefing import briefing_en, briefing_zh, figure_rows, section_names
+from yima.stats.report import figures_report_pdf
+from yima.stats.rules import CATEGORY_NAMES, SECTOR_NAMES, ZoneFigures
+from yima.stats.service import zone_figures
+from yima.stats.spreadsheet import figures_workbook
+from yima.web.deps import DB, AppSettings, OptionalActor, Standard
+from yima.web.templating import language, render, text
+from yima.zones.service import list_zones
+
+router = APIRouter(include_in_schema=False)
+
+LABELS: dict[str, tuple[str, str]] = {
+    "title": ("数据看板", "Dashboard"),
+    "zone": ("开发区", "Zone"), "from": ("起始日期", "From"), "to": ("截止日期", "To"), "show": ("查看", "Show"),
+    "pdf": ("打印报告（PDF）", "Printable report (PDF)"), "xlsx": ("导出表格（Excel）", "Spreadsheet (Excel)"),
+    "period": ("统计期", "Period"), "year_earlier": ("上年同期", "A year earlier"), "yoy": ("同比", "year on year"),
+    "new_domestic": ("新增内资企业", "New domestic enterprises"),
+    "capital": ("新增注册资本（金）", "Their registered capital"),
+    "market_entities": ("市场主体总数", "Market entities"),
+    "per_10k": ("每万名常住人口市场主体", "Per 10,000 residents"),
+    "domestic": ("内资企业", "Domestic enterprises"), "tertiary_share": ("第三产业占比", "tertiary share"),
+    "matters": ("办结登记事项", "Matters processed"), "online_share": ("不见面审批占比", "without a visit"),
+    "commitments": ("住所承诺登记", "Address commitments"),
+    "one_code": ("“一码通行”执照", "One-code licences"), "cross_region": ("跨省异地办照", "Cross-region licences"),
+    "seals": ("免费电子印章", "Free e-seal sets"), "saved": ("节约", "saved"),
+    "trend": ("新增内资企业月度走势", "New domestic enterprises by month"),
+    "this_period": ("本期", "This period"), "capital_axis": ("注册资本（亿元）", "Capital (100m yuan)"),
+    "structure": ("内资企业产业结构", "Industry structure of domestic enterprises"),
+    "sections": ("按国民经济行业门类", "By GB/T 4754 section"),
+    "approval": ("审批用时（占法定时限%）", "Approval time (% of the statutory limit)"),
+    "median": ("中位数", "Median"), "mean": ("平均", "Mean"),
+    "channel": ("办件渠道", "Channel"), "online": ("网上（不见面）", "Online (no visit)"),
+    "counter": ("窗口", "Counter"), "briefing": ("简报", "Briefing"),
+    "residents": ("常住人口", "Residents"), "unit_households": ("户", ""), "unit_items": ("件", ""),
+    "unit_100m": ("亿元", "100m yuan"), "unit_copies": ("份", ""), "unit_sets": ("套", ""),
+    "no_base": ("上年同期为零", "no base"), "categories": ("市场主体构成", "Market entities by category"),
+}
+
+
+def _labels(lang: str) -> dict[str, str]:
+    return {key: en if lang == "en" else zh for key, (zh, en) in LABELS.items()}
+
+
+def _messages(request: Request, err: DomainError) -> list[dict[str, str]]:
+    return [{"rule": f.rule, "field": f.field, "text": text(request, f.zh, f.en)} for f in err.findings]
+
+
+def _defaults(actor: Actor, db: DB, zone: str | None, start: str | None, end: str | None) -> tuple[str, str, str]:
+    today = local_date(utcnow())
+    if not zone:
+        zone = actor.zone_id or next((z.id for z in list_zones(db)), "")
+    return zone, start or date(today.year, 1, 1).isoformat(), end or today.isoformat()
+
+
+def _figures(request: Request, db: DB, standard: Standard, settings: AppSettings, actor: Actor | None,
+             zone: str | None, start: str | None, end: str | None) -> tuple[ZoneFigures, dict[str, str]] | Response:
+    """The figures asked for, or the page to answer instead (sign in first, or what was wrong)."""
+    if actor is None:
+        return login_redirect(request)
+    zone, start, end = _defaults(actor, db, zone, start, end)
+    try:
+        figures = zone_figures(db, standard, actor, zone, start, end,
+                               seal_set_price_yuan=settings.seal_set_price_yuan)
+    except DomainError as err:
+        return render(request, "error.html", {"errors": _messages(request, err)}, status=err.status)
+    return figures, {"zone": zone, "from": start, "to": end}
+
+
+def chart_data(f: ZoneFigures, lang: str) -> dict[str, Any]:
+    """What the page's charts draw, with their labels in the page's language."""
+    en = lang == "en"
+    names = section_names()
+    return {
+        "labels": _labels(lang),
+        "months": [m.month for m in f.monthly],
+        "new_domestic": [m.new_domestic for m in f.monthly],
+        "new_domestic_year_earlier": [m.new_domestic_year_earlier for m in f.monthly],
+        "capital_100m": [round(float(m.new_domestic_capital) / 1e8, 2) for m in f.monthly],
+        "sectors": [{"name": SECTOR_NAMES[s][1 if en else 0], "value": f.domestic_by_sector.count(s)}
+                    for s in (3, 2, 1)],
+        "sections": [{"name": f"{k} {'' if en else names.get(k, '')}".strip(), "value": v}
+                     for k, v in f.domestic_by_section.items()],
+        "categories": [{"name": CATEGORY_NAMES[k][1 if en else 0], "value": v}
+                       for k, v in f.market_entities_by_category.items()],
+        "approval": [{"matter": t.name_en if en else t.name_zh, "median_pct": _r(t.median_vs_limit_pct),
+                      "mean_pct": _r(None if t.mean_hours is None else t.mean_hours / (t.statutory_days * 24) * 100),
+                      "median_hours": _r(t.median_hours), "mean_hours": _r(t.mean_hours),
+                      "limit_days": t.statutory_days, "approved": t.approved} for t in f.approval_times],
+        "channel": [{"name": _labels(lang)["online"], "value": f.matters.online},
+                    {"name": _labels(lang)["counter"], "value": f.matters.processed - f.matters.online}],
+    }
+
+
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _script_json(value: Any) -> str:
+    """JSON safe inside a <script> element."""
+    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
+
+
+@router.get("/dashboard")
+def dashboard(request: Request, db: DB, standard: Standard, settings: AppSettings, actor: OptionalActor,
+              zone: str | None = None, start: Annotated[str | None, Query(alias="from")] = None,
+              end: Annotated[str | None, Query(alias="to")] = None) -> Response:
+    loaded = _figures(request, db, standard, settings, actor, zone, start, end)
+    if isinstance(loaded, Response):
+        return loaded
+    figures, params = loaded
+    lang = language(request)
+    zones = [z for z in list_zones(db) if actor and (actor.role == "admin" or z.id == actor.zone_id)]
+    return render(request, "stats/dashboard.html", {
+        "t": _labels(lang), "f": figures, "params": params, "query": urlencode(params), "zones": zones,
+        "rows": {row.key: row for row in figure_rows(figures)},
+        "briefing": briefing_en(figures) if lang == "en" else briefing_zh(figures),
+        "data_json": _script_json({"figures": figures.as_json(), "charts": chart_data(figures, lang)}),
+    })
+
+
+@router.get("/dashboard/report.pdf")
+def report_pdf(request: Request, db: DB, standard: Standard, settings: AppSettings, actor: OptionalActor,
+               zone: str | None = None, start: Annotated[str | None, Query(alias="from")] = None,
+               end: Annotated[str | None, Query(alias="to")] = None) -> Response:
+    loaded = _figures(request, db, standard, settings, actor, zone, start, end)
+    if isinstance(loaded, Response):
+        return loaded
+    figures, params = loaded
+    name = f"yima-report-{params['zone']}-{params['from']}-{params['to']}.pdf"
+    return Response(figures_report_pdf(figures, utcnow()), media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+@router.get("/dashboard/export.xlsx")
+def export_xlsx(request: Request, db: DB, standard: Standard, settings: AppSettings, actor: OptionalActor,
+                zone: str | None = None, start: Annotated[str | None, Query(alias="from")] = None,
+                end: Annotated[str | None, Query(alias="to")] = None) -> Response:
+    loaded = _figures(request, db, standard, settings, actor, zone, start, end)
+    if isinstance(loaded, Response):
+        return loaded
+    figures, params = loaded
+    name = f"yima-figures-{params['zone']}-{params['from']}-{params['to']}.xlsx"
+    return Response(figures_workbook(figures),
+                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

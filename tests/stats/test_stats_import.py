@@ -1,0 +1,104 @@
+"""``yima import entities`` on SQLite and PostgreSQL: bad rows by line, idempotent re-import, addresses."""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from yima.errors import DomainError, NotFound
+from yima.registration.codes import make_uscc
+from yima.registration.tables import Enterprise, EnterpriseAddress
+from yima.stats.importer import import_register
+from yima.stats.rows import HEADER
+
+pytestmark = pytest.mark.db
+NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 25)
+
+
+def code(seq: int, entity_type: str = "llc") -> str:
+    return make_uscc(entity_type, "500107", 900_000 + seq, 0)
+
+
+def write(path: Path, rows: list[list[str]], header: tuple[str, ...] = HEADER) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+GOOD = [
+    [code(1), "重庆云帆科技有限公司", "domestic_enterprise", "I6513", "1000000", "2019-03-01", "", "重庆市九龙坡区科城路60号"],
+    [code(2, "individual_business"), "九龙坡区张记小面馆", "individual_business", "H6210", "30000", "2015-06-01",
+     "2020-06-30", "重庆市九龙坡区含谷大道5号"],
+    [code(3), "重庆渝新外贸有限公司", "foreign_enterprise", "F5179", "5000000.50", "2021-01-04", "", ""],
+]
+BAD = [
+    [code(4)[:-1] + ("0" if code(4)[-1] != "0" else "1"), "校验码错", "domestic_enterprise", "I6513", "1", "2019-01-01",
+     "", "x"],
+    [code(5), "行业代码错", "domestic_enterprise", "Q9999", "1", "2019-01-01", "", "x"],
+    [code(6), "日期倒置", "domestic_enterprise", "I6513", "1", "2019-01-01", "2018-12-31", "x"],
+    [code(7), "列数不对", "domestic_enterprise"],
+]
+
+
+def counts(db) -> tuple[int, int]:
+    with db.read() as session:
+        return (session.scalar(select(func.count()).select_from(Enterprise)),
+                session.scalar(select(func.count()).select_from(EnterpriseAddress)))
+
+
+@pytest.mark.parametrize("pipeline", [False, True], ids=["in-process", "checker-process"])
+def test_bad_rows_are_reported_by_line_and_good_rows_load(db, zone_cq, tmp_path, pipeline):
+    path = write(tmp_path / "register.csv", [GOOD[0], BAD[0], GOOD[1], BAD[1], [], BAD[2], GOOD[2], BAD[3]])
+    summary = import_register(db, zone_cq, path, NOW, TODAY, pipeline=pipeline)
+    assert (summary.loaded, summary.existing, summary.bad) == (3, 0, 4)
+    assert [(b.line, b.finding.field) for b in summary.bad_rows] == [
+        (3, "uscc"), (5, "industry_code"), (7, "cancelled_on"), (9, "row")]
+    assert counts(db) == (3, 2)  # the third entity has no address
+    with db.read() as session:
+        shop = session.get(Enterprise, code(2, "individual_business"))
+        assert (shop.status, shop.cancelled_on, shop.source, shop.zone_id) == ("cancelled", date(2020, 6, 30),
+                                                                               "imported", zone_cq)
+        assert shop.scope == [] and shop.owner_id is None and shop.address_commitment is False
+        assert [(a.kind, a.proof, a.text) for a in shop.addresses] == [("domicile", "lease", "重庆市九龙坡区含谷大道5号")]
+        foreign = session.get(Enterprise, code(3))
+        assert foreign.registered_capital == pytest.approx(5000000.50) and foreign.status == "active"
+
+
+def test_importing_the_same_file_again_changes_nothing(db, zone_cq, tmp_path):
+    path = write(tmp_path / "register.csv", GOOD + [GOOD[0]])
+    first = import_register(db, zone_cq, path, NOW, TODAY)
+    assert (first.loaded, first.existing, first.bad) == (3, 1, 0)
+    before = counts(db)
+    again = import_register(db, zone_cq, path, NOW, TODAY)
+    assert (again.loaded, again.existing, again.bad) == (0, 4, 0)
+    assert counts(db) == before
+
+
+def test_a_file_with_new_and_known_rows_adds_only_the_new(db, zone_cq, tmp_path):
+    import_register(db, zone_cq, write(tmp_path / "a.csv", GOOD[:2]), NOW, TODAY)
+    summary = import_register(db, zone_cq, write(tmp_path / "b.csv", GOOD[1:]), NOW, TODAY)
+    assert (summary.loaded, summary.existing) == (1, 1)
+    assert counts(db) == (3, 2)
+
+
+def test_a_missing_column_or_unknown_zone_or_binary_file_stops_the_import(db, zone_cq, tmp_path):
+    with pytest.raises(DomainError) as caught:
+        import_register(db, zone_cq, write(tmp_path / "h.csv", [GOOD[0][:7]], HEADER[:7]), NOW, TODAY)
+    assert caught.value.finding.rule == "import.header" and "address" in caught.value.finding.en
+    with pytest.raises(NotFound):
+        import_register(db, "nowhere", write(tmp_path / "z.csv", GOOD), NOW, TODAY)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(",".join(HEADER).encode() + b"\n" + "重庆".encode("gb18030") + b",x\n")
+    with pytest.raises(DomainError) as caught:
+        import_register(db, zone_cq, latin, NOW, TODAY)
+    assert caught.value.finding.rule == "import.file_format"
+    with pytest.raises(DomainError):
+        import_register(db, zone_cq, latin, NOW, TODAY, pipeline=True)
+    assert counts(db) == (0, 0)

@@ -1,0 +1,78 @@
+"""The synthetic seed register, checked by the pure rules on a small variant of the seed's shape."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from yima.registration.codes import is_valid_uscc
+from yima.stats.rules import (
+    RegisterEntry,
+    growth_pct,
+    is_active_on,
+    is_domestic_enterprise,
+    same_day_year_earlier,
+    sector_of,
+)
+from yima.stats.seed_figures import CHONGQING_2021, SMALL, seed_matters, seed_register
+from yima.stats.synthetic import synthetic_register
+
+
+def entries(rows):
+    return [RegisterEntry(r.entity_type, r.industry_code, r.registered_capital, r.established_on, r.cancelled_on,
+                          r.address_commitment) for r in rows]
+
+
+def test_the_small_seed_register_gives_its_targets():
+    rows = seed_register(SMALL)
+    period, base = SMALL.period, SMALL.period.year_earlier()
+    t1, t0 = period.end, same_day_year_earlier(period.end)
+    register = entries(rows)
+    new = [e for e in register if is_domestic_enterprise(e.entity_type) and e.established_on in period]
+    new_before = [e for e in register if is_domestic_enterprise(e.entity_type) and e.established_on in base]
+    assert len(new) == SMALL.new_domestic and len(new_before) == SMALL.new_domestic_year_earlier
+    assert sum(e.registered_capital for e in new) == SMALL.new_capital_yuan
+    assert sum(e.registered_capital for e in new_before) == SMALL.new_capital_year_earlier_yuan
+    assert sum(is_active_on(e, t1) for e in register) == SMALL.market_entities
+    assert sum(is_active_on(e, t0) for e in register) == SMALL.market_entities_year_earlier
+    domestic = [e for e in register if is_domestic_enterprise(e.entity_type) and is_active_on(e, t1)]
+    sectors = [sector_of(e.industry_code) for e in domestic]
+    assert (sectors.count(1), sectors.count(2), sectors.count(3)) == (SMALL.primary, SMALL.secondary, SMALL.tertiary)
+    assert sum(e.address_commitment and e.established_on in period for e in register) == SMALL.address_commitments
+    assert all(is_valid_uscc(r.uscc) for r in rows) and len({r.uscc for r in rows}) == len(rows)
+
+
+def test_the_register_has_entities_on_the_boundary_days():
+    register = entries(seed_register(SMALL))
+    t1 = SMALL.period.end
+    assert any(e.cancelled_on == t1 for e in register)
+    assert any(e.cancelled_on == same_day_year_earlier(t1).replace(day=1, month=9) for e in register)
+
+
+def test_the_seed_matters_count_only_decisions_of_the_period():
+    records = seed_matters(SMALL)
+    counted = [r for r in records if r.status in ("approved", "rejected")
+               and SMALL.period.start <= r.decided_at.date() <= SMALL.period.end]
+    assert len(counted) == SMALL.matters_processed
+    assert sum(r.channel == "online" for r in counted) == SMALL.matters_online
+    assert any(r.status == "withdrawn" for r in records)
+    assert all(r.submitted_at <= r.decided_at for r in records)
+
+
+def test_the_full_seed_targets_are_the_seeds_numbers():
+    t = CHONGQING_2021
+    assert (t.new_domestic, t.market_entities, t.domestic, t.tertiary, t.matters_processed) == (
+        3_437, 60_725, 23_858, 18_232, 11_209)
+    assert round(growth_pct(t.new_capital_yuan, t.new_capital_year_earlier_yuan), 2) == 63.61
+    assert round(growth_pct(t.market_entities, t.market_entities_year_earlier), 2) == 15.15
+
+
+def test_the_synthetic_register_is_plausible_and_reproducible():
+    rows = list(synthetic_register(4_000, date(2026, 11, 25), 0))
+    assert rows == list(synthetic_register(4_000, date(2026, 11, 25), 0))
+    assert [r.established_on for r in rows] == sorted(r.established_on for r in rows)
+    domestic = [r for r in rows if is_domestic_enterprise(r.entity_type)]
+    assert 0.33 < len(domestic) / len(rows) < 0.44
+    tertiary = sum(sector_of(r.industry_code) == 3 for r in domestic) / len(domestic)
+    assert 0.70 < tertiary < 0.82
+    assert all(is_valid_uscc(r.uscc) for r in rows[:500])
+    assert all(r.cancelled_on is None or r.cancelled_on >= r.established_on for r in rows)
