@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     seal_set_price_yuan: int = Field(default=300, description="What a seal set would cost; counts savings.")
     cjk_font: Path | None = Field(default=None, description="A TrueType CJK font; found automatically if unset.")
     default_locale: str = "zh_Hans_CN"
+    worker_threads: int = Field(default=4, description="Threads serving blocking requests per process.")
 
 
 _active: Settings | None = None

@@ -125,6 +125,16 @@ def test_other_features_figures_come_from_sources_and_are_null_without_them(db, 
     assert data["bundled_licences"]["time_reduction_pct"] == 98.0
 
 
+def test_features_register_their_sources_once(monkeypatch):
+    from yima.stats import service
+
+    monkeypatch.setattr(service, "_registered", {})
+    service.register_source("seal_sets", 7)
+    assert service.registered_sources() == Sources(seal_sets=7)
+    with pytest.raises(ValueError, match="unknown figure source"):
+        service.register_source("unicorns", 1)
+
+
 def test_an_empty_zone_has_zero_counts_and_undefined_growth(db, zone_cq, standard):
     data = compute_figures(db, zone_cq, PERIOD, standard).as_json()
     assert data["new_domestic_enterprises"]["count"] == 0
@@ -142,7 +152,8 @@ def test_sql_agrees_with_the_small_seed(db, zone_cq, standard):
     applicant = add_user(db, "historian", "applicant", "password-123", NOW)
     load_seed(db, zone_cq, applicant.id, NOW, standard, targets=SMALL)
     f = compute_figures(db, zone_cq, SMALL.period, standard)
-    assert (f.new_domestic.current, f.new_domestic.year_earlier) == (SMALL.new_domestic, SMALL.new_domestic_year_earlier)
+    assert (f.new_domestic.current, f.new_domestic.year_earlier) == (SMALL.new_domestic,
+                                                                     SMALL.new_domestic_year_earlier)
     assert f.new_domestic_capital.current == SMALL.new_capital_yuan
     assert (f.market_entities.current, f.market_entities.year_earlier) == (
         SMALL.market_entities, SMALL.market_entities_year_earlier)

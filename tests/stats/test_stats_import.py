@@ -33,7 +33,8 @@ def write(path: Path, rows: list[list[str]], header: tuple[str, ...] = HEADER) -
 
 
 GOOD = [
-    [code(1), "重庆云帆科技有限公司", "domestic_enterprise", "I6513", "1000000", "2019-03-01", "", "重庆市九龙坡区科城路60号"],
+    [code(1), "重庆云帆科技有限公司", "domestic_enterprise", "I6513", "1000000", "2019-03-01", "",
+     "重庆市九龙坡区科城路60号"],
     [code(2, "individual_business"), "九龙坡区张记小面馆", "individual_business", "H6210", "30000", "2015-06-01",
      "2020-06-30", "重庆市九龙坡区含谷大道5号"],
     [code(3), "重庆渝新外贸有限公司", "foreign_enterprise", "F5179", "5000000.50", "2021-01-04", "", ""],
@@ -66,7 +67,8 @@ def test_bad_rows_are_reported_by_line_and_good_rows_load(db, zone_cq, tmp_path,
         assert (shop.status, shop.cancelled_on, shop.source, shop.zone_id) == ("cancelled", date(2020, 6, 30),
                                                                                "imported", zone_cq)
         assert shop.scope == [] and shop.owner_id is None and shop.address_commitment is False
-        assert [(a.kind, a.proof, a.text) for a in shop.addresses] == [("domicile", "lease", "重庆市九龙坡区含谷大道5号")]
+        homes = [(a.kind, a.proof, a.text) for a in shop.addresses]
+        assert homes == [("domicile", "lease", "重庆市九龙坡区含谷大道5号")]
         foreign = session.get(Enterprise, code(3))
         assert foreign.registered_capital == pytest.approx(5000000.50) and foreign.status == "active"
 

@@ -42,3 +42,25 @@ def test_licence_page_shows_the_qr_and_the_pdf_link(server, page):
     page.goto(f"{server.url}/licences/{uscc}")
     assert page.locator("#qr").evaluate("img => img.naturalWidth") > 100
     assert page.get_attribute("#pdf", "href").endswith("/licence.pdf")
+
+
+def test_department_officer_approves_a_pending_food_permit_in_the_browser(server, page):
+    body = application_body(name="重庆山城餐饮管理有限公司", scope=["catering"], industry_code="H6210",
+                            materials=["application_form", "articles_of_association", "food_safety_rules",
+                                       "equipment_layout", "food_safety_manager"])
+    with server.client("alice") as alice:
+        uscc = alice.post("/api/v1/applications", json=body).json()["uscc"]
+    page.goto(f"{server.url}/login")
+    page.fill("#username", "officer-cq")
+    page.fill("#password", "test-password-1")
+    page.click("button[type=submit]")
+    page.goto(f"{server.url}/permits")
+    row = page.locator("#permits-queue tbody tr").first
+    assert uscc in row.text_content()
+    row.locator("input[name=reason]").fill("现场核查合格")
+    row.locator("button").click()
+    page.wait_for_url("**/permits")
+    assert page.locator("#permits-queue").count() == 0
+    with server.client() as public:
+        licence = public.get(f"/api/v1/licences/{uscc}").json()
+    assert licence["version"] == 2 and licence["permits"][0]["status"] == "active"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from urllib.parse import quote
 
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from yima.accounts.rules import Actor
 from yima.clock import utcnow
 from yima.errors import DomainError
 from yima.licences import documents, service
-from yima.web.deps import DB, Standard
+from yima.web.deps import DB, OptionalActor, Standard
 from yima.web.templating import render, text
 
 router = APIRouter(include_in_schema=False)
@@ -50,6 +53,34 @@ def licence_page(request: Request, uscc: str, db: DB, standard: Standard) -> Res
         return render(request, "error.html", {"errors": [{"rule": f.rule, "text": text(request, f.zh, f.en)}
                                                          for f in err.findings]}, status=err.status)
     return render(request, "licence.html", {"l": view})
+
+
+def _permits_page(request: Request, db: DB, actor: Actor, errors: list[dict[str, str]] | None = None,
+                  status: int = 200) -> Response:
+    return render(request, "permits.html", {"permits": service.pending_permits(db, actor), "errors": errors or []},
+                  status=status)
+
+
+@router.get("/permits")
+def permits_page(request: Request, db: DB, actor: OptionalActor) -> Response:
+    if actor is None or actor.role not in ("officer", "admin"):
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    return _permits_page(request, db, actor)
+
+
+@router.post("/permits/{permit_id}/decision")
+async def permit_decision(request: Request, permit_id: int, db: DB, standard: Standard,
+                          actor: OptionalActor) -> Response:
+    if actor is None:
+        return RedirectResponse("/login?next=/permits", status_code=303)
+    form = await request.form()
+    try:
+        service.decide_permit(db, standard, actor, permit_id, str(form.get("decision", "")),
+                              str(form.get("reason", "")), utcnow())
+    except DomainError as err:
+        return _permits_page(request, db, actor, [{"rule": f.rule, "text": text(request, f.zh, f.en)}
+                                                  for f in err.findings], err.status)
+    return RedirectResponse("/permits", status_code=303)
 
 
 @router.get("/verify")

@@ -7,7 +7,9 @@ approval); the others open their own, one per use case.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
@@ -54,31 +56,51 @@ def create_zone_key(session: Session, zone_id: str, now: datetime,
     return _store_key(session, zone_id, generate_signing_key(now, algorithm)).kid
 
 
-def keyring(session: Session, zone_id: str) -> ZoneKeyring:
-    rows = session.scalars(select(ZoneSigningKeyRow).where(ZoneSigningKeyRow.zone_id == zone_id)
+KEYRING_TTL_SECONDS = 5.0
+_recent: dict[tuple[str, str], tuple[float, ZoneKeyring]] = {}
+
+
+def keyring(session: Session, zone_id: str, *, fresh: bool = False) -> ZoneKeyring:
+    """The zone's keys as stored. Signing reuses what was read in the last few seconds: a rotation
+    made by another process takes effect within ``KEYRING_TTL_SECONDS`` (retired keys keep verifying,
+    so a licence signed meanwhile stays valid)."""
+    cache_key = (str(session.get_bind().url), zone_id)
+    hit = _recent.get(cache_key)
+    if hit is not None and not fresh and time.monotonic() - hit[0] < KEYRING_TTL_SECONDS:
+        return hit[1]
+    rows = session.execute(select(ZoneSigningKeyRow.key_pem, ZoneSigningKeyRow.created_at, ZoneSigningKeyRow.status,
+                                  ZoneSigningKeyRow.retired_at).where(ZoneSigningKeyRow.zone_id == zone_id)
                            .order_by(ZoneSigningKeyRow.created_at)).all()
     if not rows:
         raise NotFound("licence.no_key", "zone", f"开发区 {zone_id} 没有签名密钥", f"Zone {zone_id} has no signing key")
-    keys = tuple(ZoneSigningKey(decrypt_key(r.key_pem), created_at=as_utc(r.created_at), status=KeyStatus(r.status),
-                                not_after=as_utc(r.retired_at) if r.retired_at else None) for r in rows)
-    return ZoneKeyring(zone_id, keys)
+    ring = _keyring(zone_id, tuple((r.key_pem, as_utc(r.created_at), r.status,
+                                    as_utc(r.retired_at) if r.retired_at else None) for r in rows))
+    _recent[cache_key] = (time.monotonic(), ring)
+    return ring
+
+
+@lru_cache(maxsize=256)
+def _keyring(zone_id: str, rows: tuple[tuple[str, datetime, str, datetime | None], ...]) -> ZoneKeyring:
+    return ZoneKeyring(zone_id, tuple(ZoneSigningKey(decrypt_key(pem), created_at=created, status=KeyStatus(status),
+                                                     not_after=retired) for pem, created, status, retired in rows))
 
 
 def rotate_key(db: Database, zone_id: str, now: datetime) -> tuple[str, str]:
     """A new active key signs from now on; the old one is retired and keeps verifying."""
     with db.write() as session:
-        old = keyring(session, zone_id).active
+        old = keyring(session, zone_id, fresh=True).active
         session.get(ZoneSigningKeyRow, old.kid_text).status = KeyStatus.RETIRED.value  # type: ignore[union-attr]
         session.get(ZoneSigningKeyRow, old.kid_text).retired_at = now  # type: ignore[union-attr]
         new_kid = create_zone_key(session, zone_id, now, old.algorithm)
-        return old.kid_text, new_kid
+    _recent.clear()
+    return old.kid_text, new_kid
 
 
 def trust_list(db: Database, standard: MatterStandard, zone_id: str) -> TrustList:
     with db.read() as session:
         if session.get(Zone, zone_id) is None:
             raise NotFound("zone.unknown", "zone", f"未知的开发区：{zone_id}", f"Unknown zone: {zone_id}")
-        return trust_list_for(keyring(session, zone_id), standard.digest)
+        return trust_list_for(keyring(session, zone_id, fresh=True), standard.digest)
 
 
 # --- permits and the licence, inside the approval's transaction --------------------------------------
@@ -328,7 +350,7 @@ def verify_scanned(db: Database, standard: MatterStandard, text: str, now: datet
                 "message_zh": err.finding.zh, "message_en": err.finding.en, "licence": None, "status": None}
     with db.read() as session:
         zones = session.scalars(select(ZoneSigningKeyRow.zone_id).distinct()).all()
-        rings = {zone_id: trust_list_for(keyring(session, zone_id), standard.digest) for zone_id in zones}
+        rings = {zone_id: trust_list_for(keyring(session, zone_id, fresh=True), standard.digest) for zone_id in zones}
     result = None
     for trust in rings.values():
         result = verify_licence(cose, trust, now)

@@ -149,6 +149,17 @@ async def decision_form(request: Request, app_id: int, db: DB, standard: Standar
     return RedirectResponse(f"/applications/{app_id}", status_code=303)
 
 
+@router.post("/applications/{app_id}/withdraw")
+def withdraw_form(request: Request, app_id: int, db: DB, standard: Standard, actor: OptionalActor) -> Response:
+    if actor is None:
+        return login_redirect(request)
+    try:
+        service.withdraw(db, actor, app_id, utcnow())
+    except DomainError as err:
+        return _detail(request, db, standard, actor, app_id, _messages(request, err.findings), err.status)
+    return RedirectResponse(f"/applications/{app_id}", status_code=303)
+
+
 @router.post("/applications/{app_id}/materials")
 async def materials_form(request: Request, app_id: int, db: DB, standard: Standard, settings: AppSettings,
                          actor: OptionalActor) -> Response:

@@ -108,7 +108,8 @@ def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body:
                 findings=[f.as_dict() for f in evaluation.findings],
                 missing_materials=rules.missing_materials(body, ctx),
                 statutory_due_at=now + timedelta(days=matter.statutory_days),
-                idempotency_key=idempotency_key, submitted_at=now, standard_digest=standard.digest)
+                idempotency_key=idempotency_key, submitted_at=now, standard_digest=standard.digest,
+                uploads=[])
             session.add(app)
             _transition(app, "submitted", actor, now)
             reason = "; ".join(f.message for f in evaluation.findings)
@@ -158,7 +159,7 @@ def _enqueue_seal_set(session: Session, uscc: str, now: datetime) -> None:
         if err.name != "yima.seals.service":
             raise
     else:
-        enqueue_seal_set(session, uscc, now)
+        enqueue_seal_set(session, uscc, now, new_enterprise=True)
 
 
 def _approve(session: Session, standard: MatterStandard, app: Application, actor: Actor | None, now: datetime,

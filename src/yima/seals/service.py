@@ -98,12 +98,14 @@ def require_owner(enterprise: Enterprise, actor: Actor | None) -> None:
 
 # --- enqueue and issue ---------------------------------------------------------------------------
 
-def enqueue_seal_set(session: Session, uscc: str, now: datetime) -> None:
-    """Ask for the free seal set of a newly established enterprise, in the caller's transaction."""
+def enqueue_seal_set(session: Session, uscc: str, now: datetime, *, new_enterprise: bool = False) -> None:
+    """Ask for the free seal set of a newly established enterprise, in the caller's transaction.
+
+    ``new_enterprise`` says the enterprise was created in this transaction, so it has no set yet."""
     enterprise = session.get(Enterprise, uscc)  # usually already in the session: no query
     if enterprise is None:
         raise _enterprise_unknown(uscc)
-    if session.scalar(select(SealSet.id).where(SealSet.uscc == uscc)) is None:
+    if new_enterprise or session.scalar(select(SealSet.id).where(SealSet.uscc == uscc)) is None:
         session.add(SealSet(uscc=uscc, zone_id=enterprise.zone_id, status=PENDING, requested_at=now))
 
 

@@ -1,0 +1,1 @@
+"""Market-entity statistics: register import, the zone figures, report, spreadsheet and dashboard (SPEC C9)."""

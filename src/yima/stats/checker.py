@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from yima.errors import DomainError
-from yima.stats.rows import BadRow, RowText, check_header, parse_values, wrong_width
+from yima.stats.rows import BadRow, RowText, check_header, check_values, wrong_width
 
 BATCH_SIZE = 10_000
 
@@ -47,17 +47,18 @@ def _batches(reader: Any, today: date, batch_size: int) -> Iterator[Batch]:
     good: list[RowText] = []
     bad: list[BadRow] = []
     handled = 0
+    in_order = positions == list(range(len(positions))) and width == len(positions)
     for record in reader:
         if len(record) != width:
             if not any(value.strip() for value in record):
                 continue
             bad.append(wrong_width(reader.line_num, len(record), width))
         else:
-            row = parse_values(reader.line_num, [record[i] for i in positions], today)
+            row = check_values(reader.line_num, record if in_order else [record[i] for i in positions], today)
             if isinstance(row, BadRow):
                 bad.append(row)
             else:
-                good.append(row.as_text())
+                good.append(row)
         handled += 1
         if handled % batch_size == 0:
             yield good, bad, handled

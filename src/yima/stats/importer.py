@@ -31,7 +31,7 @@ from yima.zones.tables import Zone
 #: Files smaller than this are checked in this process; starting a second one costs about half a second.
 PIPELINE_MIN_BYTES = 4_000_000
 MAX_REPORTED_BAD_ROWS = 1_000
-COMMIT_ROWS = 200_000
+COMMIT_ROWS = 500_000
 
 
 @dataclass

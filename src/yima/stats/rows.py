@@ -140,9 +140,10 @@ def check_date(value: str, field_name: str, today: date) -> date:
     return day
 
 
-def parse_values(line: int, values: Sequence[str], today: date) -> EntityRow | BadRow:
-    """Check the eight values of one row, in ``HEADER`` order."""
-    uscc, name, entity_type, industry, capital, established, cancelled, address = (v.strip() for v in values)
+def check_values(line: int, values: Sequence[str], today: date) -> RowText | BadRow:
+    """Check the eight values of one row, in ``HEADER`` order; a good row comes back as checked text
+    (the industry code in Yima's written form), ready to store without converting it again."""
+    uscc, name, entity_type, industry, capital, established, cancelled, address = [v.strip() for v in values]
     try:
         if not name or len(name) > 200:
             raise RowError("import.name", "name", "名称不能为空且不超过200字",
@@ -150,18 +151,26 @@ def parse_values(line: int, values: Sequence[str], today: date) -> EntityRow | B
         check_entity_type(entity_type)
         check_uscc(uscc, entity_type)
         industry = check_industry_code(industry)
-        amount = check_capital(capital)
+        check_capital(capital)
         established_on = check_date(established, "established_on", today)
-        cancelled_on = check_date(cancelled, "cancelled_on", today) if cancelled else None
-        if cancelled_on is not None and cancelled_on < established_on:
-            raise RowError("import.dates_order", "cancelled_on",
-                           f"注销日期{cancelled_on}早于成立日期{established_on}",
-                           f"Cancelled on {cancelled_on}, before it was established ({established_on})")
+        if cancelled and check_date(cancelled, "cancelled_on", today) < established_on:
+            raise RowError("import.dates_order", "cancelled_on", f"注销日期{cancelled}早于成立日期{established}",
+                           f"Cancelled on {cancelled}, before it was established ({established})")
         if len(address) > 300:
             raise RowError("import.address", "address", "住所不超过300字", "The address is at most 300 characters")
     except RowError as err:
         return BadRow(line, err.finding)
-    return EntityRow(uscc, name, entity_type, industry, amount, established_on, cancelled_on, address)
+    return uscc, name, entity_type, industry, capital, established, cancelled or None, address, False
+
+
+def parse_values(line: int, values: Sequence[str], today: date) -> EntityRow | BadRow:
+    """Check the eight values of one row, in ``HEADER`` order, into an ``EntityRow``."""
+    checked = check_values(line, values, today)
+    if isinstance(checked, BadRow):
+        return checked
+    uscc, name, entity_type, industry, capital, established, cancelled, address, _ = checked
+    return EntityRow(uscc, name, entity_type, industry, Decimal(capital), date.fromisoformat(established),
+                     date.fromisoformat(cancelled) if cancelled else None, address)
 
 
 def parse_row(line: int, record: Mapping[str, str | None], today: date) -> EntityRow | BadRow:

@@ -16,8 +16,8 @@ and the tests check the two against each other.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
@@ -178,10 +178,6 @@ def check_may_see_zone(role: str, actor_zone: str | None, zone_id: str) -> None:
         return
     raise Forbidden("stats.zone_not_yours", "zone", "只能查看本区的统计数据",
                     "You may see the figures of your own zone only")
-
-
-def month_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
 
 
 def shift_month_year_earlier(month: str) -> str:
@@ -356,7 +352,6 @@ class ZoneFigures:
     seal_sets: int | None = None
     seal_set_price_yuan: int = 0
     bundled: BundledReduction | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def base_period(self) -> Period:
@@ -443,9 +438,3 @@ def merge_months(period: Period, current: dict[str, tuple[int, Decimal, int]],
                              Decimal(then_capital)))
     return rows
 
-
-def iter_days(period: Period) -> Iterator[date]:
-    day = period.start
-    while day <= period.end:
-        yield day
-        day += timedelta(days=1)

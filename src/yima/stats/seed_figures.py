@@ -80,7 +80,7 @@ CHONGQING_2021 = SeedTargets()
 SMALL = SeedTargets(new_domestic=34, new_domestic_year_earlier=29, new_capital_yuan=260_780_000,
                     new_capital_year_earlier_yuan=159_390_000, market_entities=607, market_entities_year_earlier=527,
                     primary=5, secondary=51, tertiary=182, matters_processed=112, matters_online=78,
-                    address_commitments=12, residents=5_750)
+                    address_commitments=12)
 
 
 def _day_between(rng: random.Random, first: date, last: date) -> date:

@@ -20,6 +20,7 @@ from yima.standard.model import MatterStandard
 from yima.stats import queries
 from yima.stats.rules import (
     CATEGORY_NAMES,
+    WITHOUT_VISIT_CHANNEL,
     ApprovalTime,
     BundledReduction,
     MattersProcessed,
@@ -124,7 +125,7 @@ def compute_figures(db: Database, zone_id: str, period: Period, standard: Matter
         matters=MattersProcessed(
             approved=sum(n for (status, _), n in decided.items() if status == "approved"),
             rejected=sum(n for (status, _), n in decided.items() if status == "rejected"),
-            online=sum(n for (_, channel), n in decided.items() if channel == "online")),
+            online=sum(n for (_, channel), n in decided.items() if channel == WITHOUT_VISIT_CHANNEL)),
         approval_times=sorted((_approval_time(t, standard) for t in timings), key=lambda t: order.get(t.matter, 99)),
         address_commitment=sum(s.address_commitment for s in months_now.values()),
         monthly=monthly,

@@ -5,14 +5,17 @@ give a new entity its domicile only when the entity itself was inserted, so that
 rows again changes nothing. Each is tuned to its database:
 
 - SQLite: the Core statement is compiled once to its text and run with ``executemany`` over plain
-  tuples (SQLAlchemy's per-row parameter processing would cost as much as SQLite's insert); the
-  codes already present are looked up first, with a statement text cached per batch size.
+  tuples (SQLAlchemy's per-row parameter processing would cost as much as SQLite's insert). A
+  batch is inserted whole inside a savepoint; only if SQLite changed fewer rows than it was given
+  is the savepoint undone and the batch inserted again without the codes already present.
 - PostgreSQL: each batch is copied (``COPY``) into a temporary table, then moved with one
   statement: the insert into ``enterprises`` returning the codes it inserted, and the insert of
   their addresses from those codes.
 
-A transaction spans several batches (``commit`` ends it): the indexes keyed by name and address
-text take rows in random order, and each commit writes every index page it touched again.
+A transaction spans several batches (``commit`` ends it, every ``importer.COMMIT_ROWS`` rows): the
+indexes keyed by name and address text take rows in random order, and each commit writes every
+index page it touched again. On SQLite other writers wait for such a transaction (seconds, within
+their busy timeout); readers are not held up (WAL).
 """
 
 from __future__ import annotations
@@ -48,7 +51,8 @@ ENTERPRISE_COLUMNS = ("uscc", "zone_id", "name", "entity_type", "industry_code",
                       "owner_id", "source", "address_commitment", "created_at", "updated_at")
 ADDRESS_COLUMNS = ("uscc", "kind", "text", "proof", "added_at")
 STAGE = "yima_import_stage"
-IMPORT_CACHE_KIB = 256 * 1024
+IMPORT_CACHE_KIB = 512 * 1024
+ANALYZE_AFTER_ROWS = 10_000
 
 
 class RegisterWriter(Protocol):
@@ -104,20 +108,38 @@ class SqliteWriter:
         return {row[0] for row in self.conn.exec_driver_sql(sql, tuple(codes))}
 
     def store(self, rows: list[RowText]) -> tuple[int, int]:
-        unique = _unique(rows)
+        """Insert the batch at once; only when some codes were already there (SQLite counts the
+        rows it changed) undo it, find those codes and insert the others."""
+        unique = list(_unique(rows).values())
         if not self.conn.in_transaction():
             self.conn.begin()
-        taken = self._taken(list(unique))
-        fresh = [row for code, row in unique.items() if code not in taken]
+        raw = self.conn.connection.dbapi_connection
+        attempt = self.conn.begin_nested()
+        before = raw.total_changes  # type: ignore[union-attr]
+        self._insert(unique)
+        if raw.total_changes - before == len(unique):  # type: ignore[union-attr]
+            attempt.commit()
+            self._insert_homes(unique)
+            return len(unique), len(rows) - len(unique)
+        attempt.rollback()
+        taken = self._taken([row[0] for row in unique])
+        fresh = [row for row in unique if row[0] not in taken]
         if fresh:
-            z, s, t = self.zone_id, self.source, self.stamp
-            self.conn.exec_driver_sql(self.enterprise_sql, [
-                (r[0], z, r[1], r[2], r[3], r[4], r[5], r[6], "active" if r[6] is None else "cancelled",
-                 "[]", "{}", "[]", None, s, int(r[8]), t, t) for r in fresh])
-            homes = [(r[0], "domicile", r[7], "commitment" if r[8] else "lease", t) for r in fresh if r[7]]
-            if homes:
-                self.conn.exec_driver_sql(self.address_sql, homes)
+            self._insert(fresh)
+            self._insert_homes(fresh)
         return len(fresh), len(rows) - len(fresh)
+
+    def _insert(self, rows: list[RowText]) -> None:
+        z, s, t = self.zone_id, self.source, self.stamp
+        self.conn.exec_driver_sql(self.enterprise_sql, [
+            (r[0], z, r[1], r[2], r[3], r[4], r[5], r[6], "active" if r[6] is None else "cancelled",
+             "[]", "{}", "[]", None, s, int(r[8]), t, t) for r in rows])
+
+    def _insert_homes(self, rows: list[RowText]) -> None:
+        t = self.stamp
+        homes = [(r[0], "domicile", r[7], "commitment" if r[8] else "lease", t) for r in rows if r[7]]
+        if homes:
+            self.conn.exec_driver_sql(self.address_sql, homes)
 
     def commit(self) -> None:
         if self.conn.in_transaction():
@@ -164,6 +186,7 @@ class PostgresWriter:
         self.move = select(select(func.count()).select_from(inserted).scalar_subquery(),
                            select(func.count()).select_from(housed).scalar_subquery())
         self.copy_sql = f"COPY {STAGE} ({', '.join(c.name for c in _stage.columns)}) FROM STDIN"
+        self.loaded = 0
 
     def store(self, rows: list[RowText]) -> tuple[int, int]:
         unique = _unique(rows)
@@ -175,6 +198,7 @@ class PostgresWriter:
             for r in unique.values():
                 copy.write_row(r)
         loaded = int(self.conn.execute(self.move).one()[0])
+        self.loaded += loaded
         return loaded, len(rows) - loaded
 
     def commit(self) -> None:
@@ -185,4 +209,7 @@ class PostgresWriter:
         if self.conn.in_transaction():
             self.conn.rollback()
         self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGE}")
+        if self.loaded >= ANALYZE_AFTER_ROWS:  # fresh statistics now, rather than when autovacuum comes by
+            self.conn.exec_driver_sql("ANALYZE enterprises")
+            self.conn.exec_driver_sql("ANALYZE enterprise_addresses")
         self.conn.commit()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -22,10 +25,18 @@ ROUTERS = (
 )
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Blocking handlers run in worker threads. Many threads buy nothing under one GIL and cost
+    # convoys of lock hand-offs, so a handful serve the requests in turn.
+    anyio.to_thread.current_default_thread_limiter().total_tokens = app.state.settings.worker_threads
+    yield
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     use_settings(settings)
-    app = FastAPI(title="Yima 一码", version=__version__,
+    app = FastAPI(title="Yima 一码", version=__version__, lifespan=_lifespan,
                   description="Market-access platform: apply online, 秒批, one-code licence (一码通行).")
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
