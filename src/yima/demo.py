@@ -67,14 +67,25 @@ def seed_demo(db: Database, now: datetime) -> Iterator[str]:
     bob = authenticate(db, "bob", DEMO_PASSWORD)
     yao = person("姚红艳", date(1988, 6, 24), 12, "13800000001")
     chen = person("陈立", date(1979, 3, 2), 35, "13900000002")
+    permits = ["permit_conditions"]
     submissions: list[tuple[Actor, dict[str, Any]]] = [
         (alice, establishment("重庆云帆科技有限公司", ["software_development", "technical_consulting"], "I6513", yao)),
-        (alice, establishment("重庆红艳美容美发有限公司", ["barber_beauty"], "O8040", yao, capital="200000.00")),
-        (bob, establishment("重庆山城餐饮管理有限公司", ["catering"], "H6210", chen, capital="500000.00")),
+        (alice, establishment("重庆红艳美容美发有限公司", ["barber_beauty"], "O8040", yao, capital="200000.00",
+                              materials=["application_form", "articles_of_association", "floor_plan",
+                                         "staff_health_certificates"], commitments=["address", *permits])),
+        (bob, establishment("重庆山城餐饮管理有限公司", ["catering"], "H6210", chen, capital="500000.00",
+                            materials=["application_form", "articles_of_association", "food_safety_rules",
+                                       "equipment_layout", "food_safety_manager"])),
+        (alice, establishment("重庆嘉陵酒店管理有限公司", ["hotel", "convenience_store"], "H6110", yao,
+                              capital="3000000.00", commitments=["address", *permits],
+                              materials=["application_form", "articles_of_association", "floor_plan",
+                                         "staff_health_certificates"],
+                              addresses=[{"text": "重庆市九龙坡区科城路60号康田西锦荟3栋", "proof": "commitment"},
+                                         {"text": "重庆市九龙坡区石桥铺渝州路88号", "proof": "commitment"}])),
         (bob, establishment("山城小面", ["catering"], "H6210", chen)),
         (bob, establishment("重庆渝味便利店有限公司", ["convenience_store"], "F5213", chen, capital="100000.00",
                             materials=["application_form"])),
-        (alice, establishment("重庆嘉陵酒店管理有限公司", ["hotel"], "H6110", yao, channel="counter",
+        (alice, establishment("重庆朝天门商贸有限公司", ["software_development"], "I6513", yao, channel="counter",
                               addresses=[{"text": "重庆市九龙坡区科城路99号", "proof": "commitment"}])),
     ]
     for actor, body in submissions:
@@ -88,3 +99,7 @@ def seed_demo(db: Database, now: datetime) -> Iterator[str]:
     if deferrable is not None:
         service.decide(db, standard, officer, deferrable, "accept_with_missing", "容缺受理：章程15日内补交", now)
         yield f"application {deferrable}: accepted with missing materials (容缺受理)"
+    from yima.jobs import run_jobs
+
+    for line in run_jobs(db, now):
+        yield line
