@@ -108,7 +108,9 @@ def test_matters_and_approval_times_count_the_periods_china_days(db, register, s
 
 
 def test_other_features_figures_come_from_sources_and_are_null_without_them(db, register, standard):
-    assert compute_figures(db, register, PERIOD, standard).as_json()["seal_sets"] is None
+    counted = compute_figures(db, register, PERIOD, standard).as_json()
+    assert counted["seal_sets"] == 0 and counted["one_code_licences"] == 0  # from the (empty) records
+    assert counted["cross_region_licences"] is None  # no feature keeps it yet
     calls = []
 
     def seal_sets(database, zone_id, period):
@@ -130,7 +132,9 @@ def test_features_register_their_sources_once(monkeypatch):
 
     monkeypatch.setattr(service, "_registered", {})
     service.register_source("seal_sets", 7)
-    assert service.registered_sources() == Sources(seal_sets=7)
+    registered = service.registered_sources()
+    assert registered.seal_sets == 7  # a registered provider replaces the count from the seal records
+    assert registered.cross_region_licences is None
     with pytest.raises(ValueError, match="unknown figure source"):
         service.register_source("unicorns", 1)
 
@@ -161,3 +165,20 @@ def test_sql_agrees_with_the_small_seed(db, zone_cq, standard):
     assert (sectors.primary, sectors.secondary, sectors.tertiary) == (SMALL.primary, SMALL.secondary, SMALL.tertiary)
     assert (f.matters.processed, f.matters.online) == (SMALL.matters_processed, SMALL.matters_online)
     assert f.address_commitment == SMALL.address_commitments
+
+
+def test_yima_registered_and_imported_enterprises_count_alike(db, people, standard):
+    from factories import NOW as REGISTERED_AT
+    from factories import application_body
+    from yima.clock import local_date
+    from yima.registration import service
+    from yima.registration.model import ApplicationIn
+
+    service.submit(db, standard, people["alice"], ApplicationIn.model_validate(application_body()), REGISTERED_AT)
+    day = local_date(REGISTERED_AT)
+    load_entities(db, "cq-gxq", [entity(1, "domestic_enterprise", "I6513", 500_000, day)], REGISTERED_AT)
+    f = compute_figures(db, "cq-gxq", Period(day.replace(day=1), day), standard)
+    assert f.new_domestic.current == 2 and f.new_domestic_capital.current == Decimal("1500000")
+    assert f.domestic_by_sector.tertiary == 2 and f.address_commitment == 1
+    assert (f.matters.processed, f.matters.online) == (1, 1)
+    assert f.approval_times[0].matter == "establish" and f.approval_times[0].median_hours == 0

@@ -25,4 +25,5 @@ def import_all_tables() -> None:
     import yima.pki.tables  # noqa: F401
     import yima.registration.tables  # noqa: F401
     import yima.seals.tables  # noqa: F401
+    import yima.stats.tables  # noqa: F401
     import yima.zones.tables  # noqa: F401

@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from yima.stats.rules import ZoneFigures
@@ -127,7 +128,7 @@ def import_entities(file: Annotated[Path, typer.Argument(metavar="FILE.csv", hel
     finally:
         database.dispose()
     for bad in summary.bad_rows[:50]:
-        err_console.print(f"[red]✗[/red] {bad.message}")
+        err_console.print(f"[red]✗[/red] {escape(bad.message)}")
     if summary.bad > 50:
         err_console.print(f"… {summary.bad - 50} more bad rows / 另有{summary.bad - 50}行有误")
     table = Table("", "rows / 行", title=f"{file.name} → {zone}")

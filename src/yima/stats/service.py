@@ -70,7 +70,12 @@ def register_source(name: str, provider: int | CountSource | BundledReduction | 
 
 
 def registered_sources() -> Sources:
-    return Sources(**_registered)  # type: ignore[arg-type]
+    """What features registered, else the figures read from the licence and seal records."""
+    from yima.stats import sources
+
+    defaults: dict[str, object] = {"one_code_licences": sources.one_code_licences, "seal_sets": sources.seal_sets,
+                                   "bundled_reduction": sources.bundled_reduction}
+    return Sources(**{**defaults, **_registered})  # type: ignore[arg-type]
 
 
 def _count(source: int | CountSource | None, db: Database, zone_id: str, period: Period) -> int | None:
