@@ -9,6 +9,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from yima.clock import utcnow
@@ -52,7 +53,8 @@ def domain_errors(func: F) -> F:
             return func(*args, **kwargs)
         except DomainError as err:
             for finding in err.findings:
-                err_console.print(f"[red]✗ {finding.rule}[/red] [{finding.field}] {finding.zh} / {finding.en}")
+                detail = escape(f"[{finding.field}] {finding.zh} / {finding.en}")
+                err_console.print(f"[red]✗ {escape(finding.rule)}[/red] {detail}")
             raise typer.Exit(1) from err
 
     return wrapper  # type: ignore[return-value]

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from factories import PASSWORD, application_body, person
+from factories import application_body, person
+from web.browser import sign_in
 from yima.seals.bench import sample_contract_pdf
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e, pytest.mark.browser]
@@ -28,12 +29,6 @@ def uscc(server):
     return created["uscc"]
 
 
-def sign_in(page, server, username: str) -> None:
-    page.goto(f"{server.url}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_owner_seals_an_uploaded_contract_with_two_seals_and_downloads_it(server, page, uscc, tmp_path):

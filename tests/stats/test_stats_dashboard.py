@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from factories import PASSWORD
+from web.browser import sign_in
 from yima.stats.seed_figures import SMALL, load_seed
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e, pytest.mark.browser]
@@ -21,12 +21,6 @@ def seeded(db, people, standard):
     load_seed(db, "cq-gxq", people["alice"].id, datetime(2021, 9, 30, tzinfo=UTC), standard, targets=SMALL)
 
 
-def sign_in(page, server, username: str) -> None:
-    page.goto(f"{server.url}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_leadership_sees_figures_and_charts(server, seeded, page):

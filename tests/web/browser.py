@@ -22,3 +22,14 @@ def launch() -> Iterator[object]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         yield browser
         browser.close()
+
+
+def sign_in(page: object, server: object, username: str, password: str | None = None) -> None:
+    """Sign in through the login form, as a person would."""
+    from factories import PASSWORD
+
+    page.goto(f"{server.url}/login")  # type: ignore[attr-defined]
+    page.fill("#username", username)  # type: ignore[attr-defined]
+    page.fill("#password", password or PASSWORD)  # type: ignore[attr-defined]
+    page.click("button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_load_state()  # type: ignore[attr-defined]

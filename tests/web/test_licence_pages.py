@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from factories import application_body
+from web.browser import sign_in
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e, pytest.mark.browser]
 SHOTS = Path("/tmp/yima-screens")
@@ -50,10 +51,7 @@ def test_department_officer_approves_a_pending_food_permit_in_the_browser(server
                                        "equipment_layout", "food_safety_manager"])
     with server.client("alice") as alice:
         uscc = alice.post("/api/v1/applications", json=body).json()["uscc"]
-    page.goto(f"{server.url}/login")
-    page.fill("#username", "officer-cq")
-    page.fill("#password", "test-password-1")
-    page.click("button[type=submit]")
+    sign_in(page, server, "officer-cq")
     page.goto(f"{server.url}/permits")
     row = page.locator("#permits-queue tbody tr").first
     assert uscc in row.text_content()

@@ -7,18 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from factories import PASSWORD, application_body, person
+from factories import application_body, person
+from web.browser import sign_in
 from yima.registration.codes import is_valid_uscc
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e, pytest.mark.browser]
 SHOTS = Path(os.environ.get("YIMA_SCREENSHOTS", "/tmp/yima-screens"))
 
 
-def sign_in(page, server, username: str) -> None:
-    page.goto(f"{server.url}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
 
 
 def fill_application(page, name: str, rep: dict[str, str], with_articles: bool = True) -> None:

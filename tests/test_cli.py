@@ -1,0 +1,35 @@
+"""The v1 CLI verbs, run as a user would run them (a real process, a real SQLite file)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+YIMA = [sys.executable, "-m", "yima.cli"]
+
+
+def run(*args: str, stdin: str | None = None, db: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*YIMA, *args, "--db", db], input=stdin, capture_output=True, text=True, timeout=120)
+
+
+def test_init_zones_users_and_jobs(tmp_path):
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert run("init", db=db).returncode == 0
+    added = run("zones", "add", "cq-gxq", "--name", "重庆高新区", "--division", "500107", "--residents", "575047",
+                db=db)
+    assert added.returncode == 0, added.stderr
+    again = run("zones", "add", "cq-gxq", "--name", "重庆高新区", "--division", "500107", "--residents", "1", db=db)
+    assert again.returncode == 1 and "zone.exists" in again.stderr
+    bad = run("zones", "add", "xx-1", "--name", "X", "--division", "990000", "--residents", "1", db=db)
+    assert bad.returncode == 1 and "[division]" in bad.stderr and "GB/T 2260" in bad.stderr
+    officer = run("users", "add", "li", "--role", "officer", "--zone", "cq-gxq", "--password-stdin",
+                  stdin="a-long-password\n", db=db)
+    assert officer.returncode == 0, officer.stderr
+    unbound = run("users", "add", "wang", "--role", "officer", "--password-stdin", stdin="a-long-password\n", db=db)
+    assert unbound.returncode == 1 and "zone" in unbound.stderr
+    assert run("zones", "ban-address", "cq-gxq", "科城路99号", "--reason", "拆迁", db=db).returncode == 0
+    jobs = run("jobs", "run", db=db)
+    assert jobs.returncode == 0 and "lapsed 0 application" in jobs.stdout
+    trust = run("keys", "trust-list", "cq-gxq", db=db)
+    assert trust.returncode == 0 and json.loads(trust.stdout)["zone"] == "cq-gxq"
