@@ -176,7 +176,7 @@ def bench_register(clients: Annotated[int, typer.Option(help="Concurrent clients
                    count: Annotated[int, typer.Option(help="Applications to submit")] = 2000,
                    db: Annotated[str | None, typer.Option("--db", help="Database URL (default: a fresh "
                                                           "SQLite file)")] = None,
-                   workers: Annotated[int, typer.Option(help="Server worker processes")] = 1) -> None:
+                   workers: Annotated[int, typer.Option(help="Server worker processes (one per core)")] = 2) -> None:
     """A live server and C clients submitting applications that qualify for 秒批."""
     from yima.bench.register import run_register_benchmark
 

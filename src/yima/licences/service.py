@@ -105,11 +105,11 @@ def trust_list(db: Database, standard: MatterStandard, zone_id: str) -> TrustLis
 
 # --- permits and the licence, inside the approval's transaction --------------------------------------
 
-def _new_permit(standard: MatterStandard, enterprise: Enterprise, app_id: int | None,
+def _new_permit(standard: MatterStandard, enterprise: Enterprise, app: Application | None,
                 decision: permit_rules.PermitDecision, index: int, now: datetime) -> Permit:
     number = permit_rules.permit_number(standard.permits[decision.type].number_prefix, enterprise.uscc,
                                         local_date(now).year, index)
-    return Permit(uscc=enterprise.uscc, zone_id=enterprise.zone_id, application_id=app_id, type=decision.type,
+    return Permit(enterprise=enterprise, zone_id=enterprise.zone_id, application=app, type=decision.type,
                     number=number, items=list(decision.items), status=decision.status,
                     decided_by=decision.decided_by, valid_from=decision.valid_from, valid_to=decision.valid_to,
                     verification_due_on=decision.verification_due_on,
@@ -123,7 +123,7 @@ def on_establishment_approved(session: Session, standard: MatterStandard, enterp
     pending permit's standard says the licence waits for it."""
     decisions = permit_rules.decide_permits(list(enterprise.scope), app.body.get("commitments", []), standard,
                                             local_date(now))
-    permits = [_new_permit(standard, enterprise, app.id, d, i + 1, now) for i, d in enumerate(decisions)]
+    permits = [_new_permit(standard, enterprise, app, d, i + 1, now) for i, d in enumerate(decisions)]
     session.add_all(permits)
     pending = [d.type for d in decisions if d.status == "pending"]
     if permit_rules.licence_may_issue(pending, standard):
@@ -187,7 +187,7 @@ def issue_licence(session: Session, standard: MatterStandard, enterprise: Enterp
     payload = build_payload(standard, enterprise, list(permits), version, now)
     ring = keyring(session, enterprise.zone_id)
     cose = sign_licence(payload, ring)
-    licence = Licence(uscc=enterprise.uscc, zone_id=enterprise.zone_id, version=version, kid=ring.active.kid_text,
+    licence = Licence(enterprise=enterprise, zone_id=enterprise.zone_id, version=version, kid=ring.active.kid_text,
                       cose=cose, qr_text=licence_url(cose, get_settings().public_base_url),
                       permit_count=len(permits), issued_at=now)
     session.add(licence)

@@ -4,9 +4,10 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yima.db.base import Base
+from yima.registration.tables import Application, Enterprise
 
 
 class ZoneSigningKeyRow(Base):
@@ -45,6 +46,10 @@ class Permit(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
+    # Set on creation so that one flush inserts the enterprise, the application and then the permits.
+    enterprise: Mapped[Enterprise] = relationship()
+    application: Mapped[Application | None] = relationship()
+
 
 class Licence(Base):
     """One issued version of an enterprise's one-code licence (一码通行): the signed CWT and its QR text."""
@@ -62,3 +67,5 @@ class Licence(Base):
     qr_text: Mapped[str] = mapped_column(Text)
     permit_count: Mapped[int] = mapped_column(Integer, default=0)
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    enterprise: Mapped[Enterprise] = relationship()

@@ -7,13 +7,14 @@ pure rules, stores the result and its transitions, and commits, or changes nothi
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from yima.accounts.rules import Actor, may_work_zone, require_role
 from yima.clock import as_utc, local_date
@@ -77,59 +78,84 @@ def submit(db: Database, standard: MatterStandard, actor: Actor, body: Applicati
 
 def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body: ApplicationIn, now: datetime,
                      idempotency_key: str | None = None) -> dict[str, Any]:
-    """``submit``, answering with the application as its applicant sees it (from the same transaction)."""
+    """``submit``, answering with the application as its applicant sees it.
+
+    The rules run on a read transaction, so that concurrent submissions evaluate side by side;
+    the write transaction then re-checks the one thing that may have changed meanwhile (the name
+    taken by a submission that committed first) and stores the result.
+    """
     from yima.registration.views import application_view
 
     require_role(actor, "applicant", "officer", "admin")
     if actor.role == "officer" and actor.zone_id != body.zone:
         raise Forbidden("zone.not_yours", "zone", "审批人员只能为本区受理申请", "Officers accept only for their zone")
+    with db.read() as session:
+        earlier = _by_idempotency_key(session, actor, idempotency_key)
+        if earlier is not None:
+            return application_view(earlier, now)
+        enterprise = _enterprise_for(session, actor, body)
+        ctx = build_context(session, standard, body, now, enterprise)
+    evaluation = rules.evaluate(body, ctx)
+    status = rules.outcome(evaluation)  # invalid input raises here, before anything is written
     try:
         with db.write() as session:
-            if idempotency_key:
-                earlier = session.scalar(select(Application).where(
-                    Application.applicant_id == actor.id, Application.idempotency_key == idempotency_key))
-                if earlier is not None:
-                    return application_view(earlier, now)
-            enterprise = session.get(Enterprise, body.uscc) if body.uscc else None
-            if enterprise is not None and enterprise.zone_id != body.zone:
-                enterprise = None
-            if enterprise is not None and actor.role == "applicant" and enterprise.owner_id != actor.id:
-                raise Forbidden("enterprise.not_yours", "uscc", "只能为本人名下的企业办理此事项",
-                                "You may take this matter only for your own enterprise")
-            ctx = build_context(session, standard, body, now, enterprise)
-            evaluation = rules.evaluate(body, ctx)
-            status = rules.outcome(evaluation)
-            matter = standard.matters[body.matter]
-            entity_type = rules.entity_type_of(body, ctx) or ""
-            app = Application(
-                zone_id=body.zone, applicant_id=actor.id, matter=body.matter, entity_type=entity_type,
-                channel=body.channel, name=body.name or (enterprise.name if enterprise else ""),
-                status="submitted", enterprise_uscc=body.uscc, body=body.model_dump(mode="json"),
-                findings=[f.as_dict() for f in evaluation.findings],
-                missing_materials=rules.missing_materials(body, ctx),
-                statutory_due_at=now + timedelta(days=matter.statutory_days),
-                idempotency_key=idempotency_key, submitted_at=now, standard_digest=standard.digest,
-                uploads=[])
+            earlier = _by_idempotency_key(session, actor, idempotency_key)
+            if earlier is not None:
+                return application_view(earlier, now)
+            if status == "approved" and _taken_names(session, body.zone, body.name) - ctx.taken_names:
+                evaluation.review.extend(rules.name_is_unique(body, replace(ctx, taken_names=frozenset([body.name]))))
+                status = rules.outcome(evaluation)
+            app = _new_application(standard, actor, body, ctx, evaluation, now, idempotency_key)
             session.add(app)
             _transition(app, "submitted", actor, now)
-            reason = "; ".join(f.message for f in evaluation.findings)
             if status == "approved":
                 _approve(session, standard, app, None, now, "秒批：全部规则通过 / instant approval: every rule passed")
             else:
-                _transition(app, status, None, now, reason)
+                _transition(app, status, None, now, "; ".join(f.message for f in evaluation.findings))
                 if status == "rejected":
                     app.decided_at = now
             session.flush()
-            return application_view(app, now)
     except IntegrityError as err:
         if idempotency_key:
             with db.read() as session:
-                again = session.scalar(select(Application).where(
-                    Application.applicant_id == actor.id, Application.idempotency_key == idempotency_key))
+                again = _by_idempotency_key(session, actor, idempotency_key)
                 if again is not None:
                     return application_view(again, now)
         raise Conflict("application.conflict", "name", "与同时提交的另一申请冲突，请重试",
                        "Conflicts with another submission made at the same time; try again") from err
+    return application_view(app, now)
+
+
+def _by_idempotency_key(session: Session, actor: Actor, key: str | None) -> Application | None:
+    if not key:
+        return None
+    return session.scalar(select(Application).options(selectinload(Application.transitions),
+                                                      selectinload(Application.uploads))
+                          .where(Application.applicant_id == actor.id, Application.idempotency_key == key))
+
+
+def _enterprise_for(session: Session, actor: Actor, body: ApplicationIn) -> Enterprise | None:
+    """The enterprise a change, cancellation or filing is for, if the actor may act for it."""
+    enterprise = session.get(Enterprise, body.uscc) if body.uscc else None
+    if enterprise is None or enterprise.zone_id != body.zone:
+        return None
+    if actor.role == "applicant" and enterprise.owner_id != actor.id:
+        raise Forbidden("enterprise.not_yours", "uscc", "只能为本人名下的企业办理此事项",
+                        "You may take this matter only for your own enterprise")
+    return enterprise
+
+
+def _new_application(standard: MatterStandard, actor: Actor, body: ApplicationIn, ctx: rules.RuleContext,
+                     evaluation: rules.Evaluation, now: datetime, idempotency_key: str | None) -> Application:
+    matter = standard.matters[body.matter]
+    own_name = ctx.enterprise["name"] if ctx.enterprise else ""
+    return Application(
+        zone_id=body.zone, applicant_id=actor.id, matter=body.matter,
+        entity_type=rules.entity_type_of(body, ctx) or "", channel=body.channel, name=body.name or own_name,
+        status="submitted", enterprise_uscc=body.uscc, body=body.model_dump(mode="json"),
+        findings=[f.as_dict() for f in evaluation.findings], missing_materials=rules.missing_materials(body, ctx),
+        statutory_due_at=now + timedelta(days=matter.statutory_days), idempotency_key=idempotency_key,
+        submitted_at=now, standard_digest=standard.digest, uploads=[])
 
 
 def _next_uscc(session: Session, zone_id: str, entity_type: str) -> str:
@@ -152,14 +178,14 @@ def _addresses(body: dict[str, Any], now: datetime, first_is_domicile: bool) -> 
     return result
 
 
-def _enqueue_seal_set(session: Session, uscc: str, now: datetime) -> None:
+def _enqueue_seal_set(session: Session, enterprise: Enterprise, now: datetime) -> None:
     try:
         from yima.seals.service import enqueue_seal_set
     except ModuleNotFoundError as err:  # the seal feature is optional in a deployment
         if err.name != "yima.seals.service":
             raise
     else:
-        enqueue_seal_set(session, uscc, now, new_enterprise=True)
+        enqueue_seal_set(session, enterprise.uscc, now, new_enterprise=enterprise)
 
 
 def _approve(session: Session, standard: MatterStandard, app: Application, actor: Actor | None, now: datetime,
@@ -181,9 +207,8 @@ def _approve(session: Session, standard: MatterStandard, app: Application, actor
         enterprise.addresses = _addresses(body, now, first_is_domicile=True)
         session.add(enterprise)
         app.enterprise_uscc = uscc
-        session.flush()  # the application's id and the enterprise row, which permits refer to
         licences.on_establishment_approved(session, standard, enterprise, app, now)
-        _enqueue_seal_set(session, uscc, now)
+        _enqueue_seal_set(session, enterprise, now)
     else:
         enterprise = session.get(Enterprise, app.enterprise_uscc)
         if enterprise is None or enterprise.status != "active":

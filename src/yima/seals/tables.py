@@ -9,6 +9,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, Numeri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yima.db.base import Base
+from yima.registration.tables import Enterprise
 
 
 class SealSet(Base):
@@ -31,6 +32,7 @@ class SealSet(Base):
     revoke_reason: Mapped[str | None] = mapped_column(String(400), nullable=True)
 
     seals: Mapped[list[Seal]] = relationship(back_populates="seal_set", order_by="Seal.position")
+    enterprise: Mapped[Enterprise] = relationship()  # orders the INSERT after the new enterprise's
 
 
 class Seal(Base):
