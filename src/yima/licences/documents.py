@@ -21,7 +21,7 @@ from yima.zones.tables import Zone
 
 def default_zone(db: Database) -> str | None:
     with db.read() as session:
-        return session.scalar(select(Zone.id).order_by(Zone.created_at, Zone.id).limit(1))
+        return session.scalar(select(Zone.id).order_by(Zone.org_block_start).limit(1))  # the first zone added
 
 
 def licence_view(db: Database, standard: MatterStandard, uscc: str) -> dict[str, Any]:
