@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgresql://postgres:postgres@127.0.0.1:5432/postgres
 APT_PACKAGES := postgresql chromium fonts-wqy-zenhei fonts-noto-cjk poppler-utils
 
-.PHONY: demo test install system-deps postgres lint bench clean
+.PHONY: demo test test-services install system-deps postgres lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -21,8 +21,9 @@ demo: $(STAMP)
 	@fc-list 2>/dev/null | grep -qi wqy || echo "note: Chinese PDF text needs fonts-wqy-zenhei (make system-deps)"
 	$(BIN)/yima demo
 
-## Install and run the whole suite (SQLite always; PostgreSQL when reachable at $(PG_URL))
-test: $(STAMP)
+## Install and run the whole suite (SQLite always; PostgreSQL when reachable at $(PG_URL)).
+## As root it also installs the Debian packages and starts PostgreSQL, so a fresh machine needs nothing else.
+test: $(STAMP) test-services
 	$(BIN)/ruff check src tests
 	YIMA_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/python -m pytest -q
 
@@ -36,6 +37,10 @@ postgres:
 	pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start || true
 	@for i in $$(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
 	su postgres -c "psql -q -c \"ALTER USER postgres PASSWORD 'postgres'\""
+
+test-services:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then $(MAKE) --no-print-directory system-deps postgres; \
+	else echo "not root: using the Debian packages already installed; PostgreSQL tests skip if it is not running"; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
