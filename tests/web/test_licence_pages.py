@@ -62,3 +62,21 @@ def test_department_officer_approves_a_pending_food_permit_in_the_browser(server
     with server.client() as public:
         licence = public.get(f"/api/v1/licences/{uscc}").json()
     assert licence["version"] == 2 and licence["permits"][0]["status"] == "active"
+
+
+def test_officer_revokes_from_the_enterprise_page_and_applicants_cannot(server, page):
+    with server.client("alice") as alice:
+        uscc = alice.post("/api/v1/applications", json=application_body()).json()["uscc"]
+    sign_in(page, server, "alice")
+    page.goto(f"{server.url}/enterprises/{uscc}")
+    assert page.locator("#revoke-form").count() == 0
+    page.click("header form button")  # sign out
+    sign_in(page, server, "officer-cq")
+    page.goto(f"{server.url}/enterprises/{uscc}")
+    page.fill("#reason", "虚假登记")
+    page.click("#revoke-form button[type=submit]")
+    page.wait_for_url(f"**/enterprises/{uscc}")
+    assert "已吊销" in page.text_content("h1")
+    with server.client() as public:
+        qr = public.get(f"/api/v1/licences/{uscc}").json()["qr"]
+        assert public.post("/api/v1/verify", json={"qr": qr}).json()["status"] == "revoked"

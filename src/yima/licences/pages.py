@@ -83,6 +83,20 @@ async def permit_decision(request: Request, permit_id: int, db: DB, standard: St
     return RedirectResponse("/permits", status_code=303)
 
 
+@router.post("/enterprises/{uscc}/revocation")
+async def revoke_form(request: Request, uscc: str, db: DB, standard: Standard, actor: OptionalActor) -> Response:
+    """An officer of the zone revokes the licence (吊销) from the enterprise's page."""
+    if actor is None:
+        return RedirectResponse(f"/login?next={quote(f'/enterprises/{uscc}')}", status_code=303)
+    form = await request.form()
+    try:
+        service.revoke_enterprise(db, standard, actor, uscc.upper(), str(form.get("reason", "")), utcnow())
+    except DomainError as err:
+        return render(request, "error.html", {"errors": [{"rule": f.rule, "text": text(request, f.zh, f.en)}
+                                                         for f in err.findings]}, status=err.status)
+    return RedirectResponse(f"/enterprises/{uscc.upper()}", status_code=303)
+
+
 @router.get("/verify")
 def verify_form(request: Request) -> Response:
     return render(request, "verify_form.html")
