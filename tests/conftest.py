@@ -187,3 +187,13 @@ def page(browser: Any) -> Iterator[Any]:
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def poppler() -> None:
+    """poppler's tools check PDFs independently; the suite installs them, so their absence fails."""
+    import shutil
+
+    missing = [tool for tool in ("pdfsig", "pdftoppm", "pdftotext") if shutil.which(tool) is None]
+    if missing:
+        pytest.fail(f"poppler-utils missing ({', '.join(missing)}): run make system-deps")

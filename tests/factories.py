@@ -28,3 +28,15 @@ def application_body(**changes: Any) -> dict[str, Any]:
         "materials": ["application_form", "articles_of_association"], "commitments": ["address"]}
     body.update(changes)
     return body
+
+
+# Establishments with bundled permits (一业一证): a hotel by commitment, a restaurant whose food
+# business permit waits for its department.
+HOTEL: dict[str, Any] = dict(
+    name="重庆嘉陵酒店管理有限公司", scope=["hotel"], industry_code="H6110",
+    materials=["application_form", "articles_of_association", "floor_plan", "staff_health_certificates"],
+    commitments=["address", "permit_conditions"])
+CATERING: dict[str, Any] = dict(
+    name="重庆山城餐饮管理有限公司", scope=["catering"], industry_code="H6210",
+    materials=["application_form", "articles_of_association", "food_safety_rules", "equipment_layout",
+               "food_safety_manager"])

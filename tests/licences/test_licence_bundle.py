@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from factories import NOW, application_body
+from factories import CATERING, HOTEL, NOW, application_body
 from yima.errors import Conflict, DomainError
 from yima.licences import service
 from yima.licences.tables import Licence, Permit
@@ -17,12 +17,6 @@ from yima.registration.model import ApplicationIn
 
 pytestmark = pytest.mark.db
 
-HOTEL = dict(name="重庆嘉陵酒店管理有限公司", scope=["hotel"], industry_code="H6110",
-             materials=["application_form", "articles_of_association", "floor_plan", "staff_health_certificates"],
-             commitments=["address", "permit_conditions"])
-CATERING = dict(name="重庆山城餐饮管理有限公司", scope=["catering"], industry_code="H6210",
-                materials=["application_form", "articles_of_association", "food_safety_rules", "equipment_layout",
-                           "food_safety_manager"])
 SHOP = dict(name="重庆渝味便利店有限公司", scope=["convenience_store"], industry_code="F5213")
 
 

@@ -20,7 +20,7 @@ AUTHORITY = "重庆高新技术产业开发区市场监督管理局"
 def _poppler(tool: str) -> str:
     path = shutil.which(tool)
     if path is None:
-        pytest.skip(f"poppler's {tool} is not installed")
+        pytest.fail(f"poppler's {tool} is not installed: make system-deps")
     return path
 
 

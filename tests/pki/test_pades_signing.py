@@ -20,8 +20,8 @@ from yima.pki.keys import new_signing_key
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 LATER = NOW + timedelta(hours=2)
 BOX = (380.0, 100.0, 500.0, 220.0)
-needs_pdfsig = pytest.mark.skipif(shutil.which("pdfsig") is None, reason="poppler's pdfsig not installed")
-needs_pdftoppm = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
+needs_pdfsig = pytest.mark.usefixtures("poppler")
+needs_pdftoppm = pytest.mark.usefixtures("poppler")
 
 
 def pdfsig(pdf: bytes, tmp_path: Path) -> str:

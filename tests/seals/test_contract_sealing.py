@@ -1,6 +1,5 @@
 """A contract sealed with the enterprise's contract seal and then its legal representative's seal."""
 
-import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
@@ -67,7 +66,7 @@ def test_both_seals_stay_valid(sealed_contract: tuple[bytes, ca.ZoneCA]) -> None
     assert contract.uscc == name_seal.uscc == USCC
 
 
-@pytest.mark.skipif(shutil.which("pdfsig") is None, reason="poppler-utils' pdfsig not installed")
+@pytest.mark.usefixtures("poppler")
 def test_poppler_finds_both_seals_valid(sealed_contract: tuple[bytes, ca.ZoneCA], tmp_path: Path) -> None:
     path = tmp_path / "contract.pdf"
     path.write_bytes(sealed_contract[0])

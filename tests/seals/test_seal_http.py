@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from io import BytesIO
 from pathlib import Path
@@ -19,7 +18,7 @@ from yima.seals.bench import sample_contract_pdf
 pytestmark = [pytest.mark.db, pytest.mark.e2e]
 NAME = "重庆云帆科技有限公司"
 PERSON = "张小明"
-needs_pdfsig = pytest.mark.skipif(shutil.which("pdfsig") is None, reason="poppler-utils' pdfsig not installed")
+needs_pdfsig = pytest.mark.usefixtures("poppler")
 
 
 @pytest.fixture
@@ -251,7 +250,7 @@ def test_the_seals_page_forms_seal_at_a_position_and_export_a_key(server, enterp
                         data={"seal": contract, "passphrase": "passphrase"}).status_code == 403
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils' pdftoppm not installed")
+@pytest.mark.usefixtures("poppler")
 def test_the_seal_is_printed_red_where_it_was_asked_for(server, enterprise, tmp_path):
     from PIL import Image
 

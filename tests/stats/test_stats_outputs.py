@@ -51,7 +51,7 @@ def test_the_spreadsheet_has_figures_industry_and_monthly_sheets(small_figures):
 @pytest.mark.db
 def test_the_report_pdf_renders_and_states_the_figures(small_figures, tmp_path):
     if not shutil.which("pdftoppm") or not shutil.which("pdftotext"):
-        pytest.skip("poppler-utils (pdftoppm, pdftotext) not installed")
+        pytest.fail("poppler-utils (pdftoppm, pdftotext) not installed: make system-deps")
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(figures_report_pdf(small_figures, NOW))
     subprocess.run(["pdftoppm", "-png", "-r", "50", str(pdf), str(tmp_path / "page")], check=True)

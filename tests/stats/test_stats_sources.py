@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from factories import NOW, application_body
+from factories import CATERING, HOTEL, NOW, application_body
 from yima.licences import service as licences
 from yima.registration import service as registration
 from yima.registration.model import ApplicationIn
@@ -16,12 +16,6 @@ from yima.stats.rules import Period
 from yima.stats.service import compute_figures
 
 pytestmark = pytest.mark.db
-HOTEL = dict(name="重庆嘉陵酒店管理有限公司", scope=["hotel"], industry_code="H6110",
-             materials=["application_form", "articles_of_association", "floor_plan", "staff_health_certificates"],
-             commitments=["address", "permit_conditions"])
-CATERING = dict(name="重庆山城餐饮管理有限公司", scope=["catering"], industry_code="H6210",
-                materials=["application_form", "articles_of_association", "food_safety_rules", "equipment_layout",
-                           "food_safety_manager"])
 TODAY = Period(date(2026, 11, 1), date(2026, 11, 30))
 
 
