@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -19,3 +19,11 @@ def as_utc(value: datetime) -> datetime:
 
 def local_date(value: datetime) -> date:
     return as_utc(value).astimezone(CHINA).date()
+
+
+def china_days(first: date, last: date) -> tuple[datetime, datetime]:
+    """The UTC instants bounding the China Standard Time days ``first``..``last`` (both included):
+    ``start <= t < end``."""
+    start = datetime.combine(first, time(), CHINA).astimezone(UTC)
+    end = datetime.combine(last + timedelta(days=1), time(), CHINA).astimezone(UTC)
+    return start, end

@@ -16,7 +16,7 @@ import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from cryptography import x509
@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from yima.accounts.rules import Actor
 from yima.accounts.service import actor_of
 from yima.accounts.tables import User
-from yima.clock import CHINA, as_utc
+from yima.clock import as_utc, china_days
 from yima.config import get_settings
 from yima.db import Database
 from yima.errors import DomainError, Forbidden, NotFound
@@ -322,8 +322,7 @@ def root_certificate_der(db: Database, zone_id: str) -> bytes:
 def seal_sets_issued(session: Session, zone_id: str, date_from: date, date_to: date) -> tuple[int, Decimal]:
     """Sets issued on the China Standard Time days ``date_from``..``date_to`` (both included), and the
     money saved (their prices at issue). Sets revoked later still count: they were given."""
-    start = datetime.combine(date_from, time(), CHINA).astimezone(UTC)  # stored times are UTC
-    end = datetime.combine(date_to + timedelta(days=1), time(), CHINA).astimezone(UTC)
+    start, end = china_days(date_from, date_to)  # stored times are UTC
     count, saved = session.execute(
         select(func.count(SealSet.id), func.coalesce(func.sum(SealSet.price_yuan), 0))
         .where(SealSet.zone_id == zone_id, SealSet.issued_at.is_not(None),

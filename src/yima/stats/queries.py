@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, or_, select
 
-from yima.clock import CHINA
+from yima.clock import china_days
 from yima.registration.tables import Application, Enterprise, Transition
 from yima.stats.rules import DECIDED_STATUSES, DOMESTIC_ENTERPRISE_TYPES, Period, division_key
 from yima.stats.tables import INDUSTRY_DIVISION
@@ -29,9 +29,7 @@ A = Application.__table__.c
 
 def utc_bounds(period: Period) -> tuple[datetime, datetime]:
     """The UTC instants that bound a period of China Standard Time days (end exclusive)."""
-    start = datetime.combine(period.start, time(), CHINA).astimezone(UTC)
-    end = datetime.combine(period.end + timedelta(days=1), time(), CHINA).astimezone(UTC)
-    return start, end
+    return china_days(period.start, period.end)
 
 
 def _is_sqlite(conn: Connection) -> bool:

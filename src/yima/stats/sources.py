@@ -3,28 +3,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
-
 from sqlalchemy import func, select
 
-from yima.clock import CHINA, as_utc
+from yima.clock import as_utc
 from yima.db import Database
 from yima.licences.permits import compare_with_separate
 from yima.licences.tables import Licence, Permit
 from yima.registration.tables import Application
 from yima.standard import load_standard
+from yima.stats.queries import utc_bounds
 from yima.stats.rules import BundledReduction, Period
-
-
-def _bounds(period: Period) -> tuple[datetime, datetime]:
-    start = datetime.combine(period.start, time(), CHINA).astimezone(UTC)
-    end = datetime.combine(period.end + timedelta(days=1), time(), CHINA).astimezone(UTC)
-    return start, end
 
 
 def one_code_licences(db: Database, zone_id: str, period: Period) -> int:
     """Enterprises whose first licence carrying a permit was issued in the period."""
-    start, end = _bounds(period)
+    start, end = utc_bounds(period)
     first = (select(Licence.uscc, func.min(Licence.issued_at).label("first_at"))
              .where(Licence.zone_id == zone_id, Licence.permit_count > 0).group_by(Licence.uscc).subquery())
     with db.read() as session:
@@ -44,7 +37,7 @@ def bundled_reduction(db: Database, zone_id: str, period: Period) -> BundledRedu
     days of separate processes (from the standard) against the bundled materials and the measured
     time until the licence and every permit were decided."""
     standard = load_standard()
-    start, end = _bounds(period)
+    start, end = utc_bounds(period)
     with db.read() as session:
         rows = session.execute(
             select(Application.id, Application.entity_type, Application.submitted_at, Application.decided_at,
