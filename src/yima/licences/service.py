@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from yima.accounts.rules import Actor, may_work_zone
 from yima.clock import as_utc, local_date
 from yima.config import get_settings
-from yima.db import Database
+from yima.db import Base, Database
 from yima.errors import Conflict, DomainError, Forbidden, NotFound
 from yima.licences import permits as permit_rules
 from yima.licences.cose import sign_licence
@@ -118,16 +118,19 @@ def _new_permit(standard: MatterStandard, enterprise: Enterprise, app: Applicati
 
 
 def on_establishment_approved(session: Session, standard: MatterStandard, enterprise: Enterprise,
-                              app: Application, now: datetime) -> None:
-    """Decide every permit the scope needs with the licence, then issue the licence unless a
-    pending permit's standard says the licence waits for it."""
+                              app: Application, now: datetime) -> list[Base]:
+    """Decide every permit the scope needs with the licence, then sign the licence unless a pending
+    permit's standard says the licence waits for it.
+
+    Returns the new rows (permits, then the licence) for the caller to insert with the new
+    enterprise (``yima.db.bulk.insert_new``)."""
     decisions = permit_rules.decide_permits(list(enterprise.scope), app.body.get("commitments", []), standard,
                                             local_date(now))
     permits = [_new_permit(standard, enterprise, app, d, i + 1, now) for i, d in enumerate(decisions)]
-    session.add_all(permits)
     pending = [d.type for d in decisions if d.status == "pending"]
-    if permit_rules.licence_may_issue(pending, standard):
-        issue_licence(session, standard, enterprise, now, permits=permits, first=True)
+    if not permit_rules.licence_may_issue(pending, standard):
+        return list(permits)
+    return [*permits, _signed_licence(session, standard, enterprise, permits, 1, now)]
 
 
 def on_enterprise_changed(session: Session, standard: MatterStandard, enterprise: Enterprise, now: datetime) -> None:
@@ -175,23 +178,23 @@ def build_payload(standard: MatterStandard, enterprise: Enterprise, permits: lis
         issued_at=now.replace(microsecond=0), version=version)
 
 
-def issue_licence(session: Session, standard: MatterStandard, enterprise: Enterprise, now: datetime, *,
-                  permits: list[Permit] | None = None, first: bool = False) -> Licence:
-    """Sign a new version of the licence carrying the enterprise and every permit it holds.
-
-    ``first`` (with the new enterprise's ``permits``) spares the look-ups on the 秒批 path."""
-    if permits is None:
-        permits = list(session.scalars(select(Permit).where(Permit.uscc == enterprise.uscc).order_by(Permit.id)))
-    latest = None if first else _latest(session, enterprise.uscc)
-    version = (latest.version if latest else 0) + 1
-    payload = build_payload(standard, enterprise, list(permits), version, now)
-    ring = keyring(session, enterprise.zone_id)
-    cose = sign_licence(payload, ring)
-    licence = Licence(enterprise=enterprise, zone_id=enterprise.zone_id, version=version, kid=ring.active.kid_text,
-                      cose=cose, qr_text=licence_url(cose, get_settings().public_base_url),
-                      permit_count=len(permits), issued_at=now)
+def issue_licence(session: Session, standard: MatterStandard, enterprise: Enterprise, now: datetime) -> Licence:
+    """Sign a new version of the licence carrying the enterprise and every permit it holds."""
+    permits = list(session.scalars(select(Permit).where(Permit.uscc == enterprise.uscc).order_by(Permit.id)))
+    latest = _latest(session, enterprise.uscc)
+    licence = _signed_licence(session, standard, enterprise, permits, (latest.version if latest else 0) + 1, now)
     session.add(licence)
     return licence
+
+
+def _signed_licence(session: Session, standard: MatterStandard, enterprise: Enterprise, permits: list[Permit],
+                    version: int, now: datetime) -> Licence:
+    payload = build_payload(standard, enterprise, permits, version, now)
+    ring = keyring(session, enterprise.zone_id)
+    cose = sign_licence(payload, ring)
+    return Licence(enterprise=enterprise, zone_id=enterprise.zone_id, version=version, kid=ring.active.kid_text,
+                   cose=cose, qr_text=licence_url(cose, get_settings().public_base_url),
+                   permit_count=len(permits), issued_at=now)
 
 
 # --- use cases with their own transaction ---------------------------------------------------------

@@ -12,13 +12,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from yima.accounts.rules import Actor, may_work_zone, require_role
 from yima.clock import as_utc, local_date
-from yima.db import Database
+from yima.db import Base, Database
+from yima.db.bulk import insert_new
 from yima.errors import Conflict, DomainError, Forbidden, NotFound
 from yima.registration import rules
 from yima.registration.codes import make_uscc
@@ -43,14 +44,27 @@ def _transition(app: Application, to: str, actor: Actor | None, now: datetime, r
     app.status = to
 
 
+# The statements of the 秒批 path are built once: building a statement costs more than running it.
+_ENTERPRISES, _APPLICATIONS, _ZONES = Enterprise.__table__, Application.__table__, Zone.__table__
+_TAKEN_NAMES = union(
+    select(_ENTERPRISES.c.name).where(_ENTERPRISES.c.zone_id == bindparam("zone"),
+                                      _ENTERPRISES.c.name == bindparam("name"), _ENTERPRISES.c.status == "active"),
+    select(_APPLICATIONS.c.name).where(_APPLICATIONS.c.zone_id == bindparam("zone"),
+                                       _APPLICATIONS.c.name == bindparam("name"), _APPLICATIONS.c.status.in_(PENDING)))
+_ZONE_PLACES = select(_ZONES.c.place_names).where(_ZONES.c.id == bindparam("zone"))
+_ADDRESS_BANS = select(AddressBan.__table__.c.pattern, AddressBan.__table__.c.reason).where(
+    AddressBan.__table__.c.zone_id == bindparam("zone"))
+_NEXT_ORG_SEQ = (update(_ZONES).where(_ZONES.c.id == bindparam("zone"))
+                 .values(org_next_seq=_ZONES.c.org_next_seq + 1)
+                 .returning(_ZONES.c.org_next_seq, _ZONES.c.division_code, _ZONES.c.org_block_start,
+                            _ZONES.c.org_block_size))
+
+
 def _taken_names(session: Session, zone_id: str, name: str | None) -> frozenset[str]:
+    """Names of the zone's active enterprises and pending applications equal to ``name``."""
     if not name:
         return frozenset()
-    active = select(Enterprise.name).where(Enterprise.zone_id == zone_id, Enterprise.name == name,
-                                           Enterprise.status == "active")
-    pending = select(Application.name).where(Application.zone_id == zone_id, Application.name == name,
-                                             Application.status.in_(PENDING))
-    return frozenset(session.scalars(active.union(pending)))
+    return frozenset(session.connection().execute(_TAKEN_NAMES, {"zone": zone_id, "name": name}).scalars())
 
 
 def enterprise_snapshot(enterprise: Enterprise) -> dict[str, Any]:
@@ -60,11 +74,12 @@ def enterprise_snapshot(enterprise: Enterprise) -> dict[str, Any]:
 
 def build_context(session: Session, standard: MatterStandard, body: ApplicationIn, now: datetime,
                   enterprise: Enterprise | None) -> rules.RuleContext:
-    zone = session.get(Zone, body.zone)
-    bans = session.scalars(select(AddressBan).where(AddressBan.zone_id == body.zone)) if zone else []
+    connection = session.connection()
+    places = connection.execute(_ZONE_PLACES, {"zone": body.zone}).first()
+    bans = connection.execute(_ADDRESS_BANS, {"zone": body.zone}).all() if places else []
     return rules.RuleContext(
-        standard=standard, zone_id=body.zone, zone_known=zone is not None,
-        place_names=tuple(zone.place_names or ()) if zone else (), today=local_date(now),
+        standard=standard, zone_id=body.zone, zone_known=places is not None,
+        place_names=tuple(places.place_names or ()) if places else (), today=local_date(now),
         taken_names=_taken_names(session, body.zone, body.name),
         address_bans=tuple(rules.AddressBanEntry(b.pattern, b.reason) for b in bans),
         enterprise=enterprise_snapshot(enterprise) if enterprise else None)
@@ -106,15 +121,16 @@ def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body:
                 evaluation.review.extend(rules.name_is_unique(body, replace(ctx, taken_names=frozenset([body.name]))))
                 status = rules.outcome(evaluation)
             app = _new_application(standard, actor, body, ctx, evaluation, now, idempotency_key)
-            session.add(app)
             _transition(app, "submitted", actor, now)
             if status == "approved":
-                _approve(session, standard, app, None, now, "秒批：全部规则通过 / instant approval: every rule passed")
+                created = _approve(session, standard, app, None, now,
+                                   "秒批：全部规则通过 / instant approval: every rule passed")
             else:
+                created = []
                 _transition(app, status, None, now, "; ".join(f.message for f in evaluation.findings))
                 if status == "rejected":
                     app.decided_at = now
-            session.flush()
+            insert_new(session, [app, *app.transitions, *created])
     except IntegrityError as err:
         if idempotency_key:
             with db.read() as session:
@@ -159,11 +175,7 @@ def _new_application(standard: MatterStandard, actor: Actor, body: ApplicationIn
 
 
 def _next_uscc(session: Session, zone_id: str, entity_type: str) -> str:
-    zones = Zone.__table__
-    seq = session.connection().execute(update(zones).where(zones.c.id == zone_id)
-                                       .values(org_next_seq=zones.c.org_next_seq + 1)
-                                       .returning(zones.c.org_next_seq, zones.c.division_code,
-                                                  zones.c.org_block_start, zones.c.org_block_size)).one()
+    seq = session.connection().execute(_NEXT_ORG_SEQ, {"zone": zone_id}).one()
     if seq.org_next_seq > seq.org_block_size:
         raise Conflict("zone.org_block_exhausted", "zone", "本区组织机构代码段已用完",
                        "The zone's code block is used up")
@@ -178,59 +190,62 @@ def _addresses(body: dict[str, Any], now: datetime, first_is_domicile: bool) -> 
     return result
 
 
-def _enqueue_seal_set(session: Session, enterprise: Enterprise, now: datetime) -> None:
+def _new_seal_set(enterprise: Enterprise, now: datetime) -> list[Base]:
     try:
-        from yima.seals.service import enqueue_seal_set
+        from yima.seals.service import new_seal_set
     except ModuleNotFoundError as err:  # the seal feature is optional in a deployment
         if err.name != "yima.seals.service":
             raise
-    else:
-        enqueue_seal_set(session, enterprise.uscc, now, new_enterprise=enterprise)
+        return []
+    return [new_seal_set(enterprise, now)]
 
 
 def _approve(session: Session, standard: MatterStandard, app: Application, actor: Actor | None, now: datetime,
-             reason: str) -> None:
-    """Carry out an approved matter on the enterprise register, with its permits, licence and seals."""
+             reason: str) -> list[Base]:
+    """Carry out an approved matter on the enterprise register, with its permits, licence and seals.
+
+    An establishment returns the rows it creates (the enterprise and its addresses, permits,
+    licence and seal set), parents first, for the caller to insert with ``insert_new``."""
     from yima.licences import service as licences
     body = app.body
     today = local_date(now)
+    app.decided_at = now
+    _transition(app, "approved", actor, now, reason)
     if app.matter == "establish":
         uscc = _next_uscc(session, app.zone_id, app.entity_type)
         enterprise = Enterprise(
             uscc=uscc, zone_id=app.zone_id, name=app.name, entity_type=app.entity_type,
             industry_code=body["industry_code"], registered_capital=body["registered_capital"],
-            established_on=today, status="active", scope=body["scope"],
+            established_on=today, cancelled_on=None, status="active", scope=body["scope"],
             legal_representative=body["legal_representative"], shareholders=body.get("shareholders") or [],
             owner_id=app.applicant_id, source="registered",
             address_commitment=any(a["proof"] == "commitment" for a in body["addresses"]),
             created_at=now, updated_at=now)
         enterprise.addresses = _addresses(body, now, first_is_domicile=True)
-        session.add(enterprise)
         app.enterprise_uscc = uscc
-        licences.on_establishment_approved(session, standard, enterprise, app, now)
-        _enqueue_seal_set(session, enterprise, now)
+        return [enterprise, *enterprise.addresses,
+                *licences.on_establishment_approved(session, standard, enterprise, app, now),
+                *_new_seal_set(enterprise, now)]
+    enterprise = session.get(Enterprise, app.enterprise_uscc)
+    if enterprise is None or enterprise.status != "active":
+        raise Conflict("enterprise.not_active", "uscc", "该企业已不在存续状态",
+                       "The enterprise is no longer active")
+    if app.matter == "cancel":
+        enterprise.status, enterprise.cancelled_on = "cancelled", today
+        licences.on_enterprise_ended(session, enterprise, now, "cancelled", "注销 / cancelled")
+    elif app.matter == "filing":
+        enterprise.addresses.extend(_addresses(body, now, first_is_domicile=False))
     else:
-        enterprise = session.get(Enterprise, app.enterprise_uscc)
-        if enterprise is None or enterprise.status != "active":
-            raise Conflict("enterprise.not_active", "uscc", "该企业已不在存续状态",
-                           "The enterprise is no longer active")
-        if app.matter == "cancel":
-            enterprise.status, enterprise.cancelled_on = "cancelled", today
-            licences.on_enterprise_ended(session, enterprise, now, "cancelled", "注销 / cancelled")
-        elif app.matter == "filing":
-            enterprise.addresses.extend(_addresses(body, now, first_is_domicile=False))
-        else:
-            for key in ("name", "industry_code", "registered_capital", "scope", "legal_representative",
-                        "shareholders"):
-                if body.get(key) not in (None, []):
-                    setattr(enterprise, key, body[key])
-            if body.get("addresses"):
-                enterprise.addresses = _addresses(body, now, first_is_domicile=True)
-        enterprise.updated_at = now
-        session.flush()
-        licences.on_enterprise_changed(session, standard, enterprise, now)
-    app.decided_at = now
-    _transition(app, "approved", actor, now, reason)
+        for key in ("name", "industry_code", "registered_capital", "scope", "legal_representative",
+                    "shareholders"):
+            if body.get(key) not in (None, []):
+                setattr(enterprise, key, body[key])
+        if body.get("addresses"):
+            enterprise.addresses = _addresses(body, now, first_is_domicile=True)
+    enterprise.updated_at = now
+    session.flush()
+    licences.on_enterprise_changed(session, standard, enterprise, now)
+    return []
 
 
 def decide(db: Database, standard: MatterStandard, actor: Actor, app_id: int, decision: str, reason: str,
@@ -262,7 +277,8 @@ def decide(db: Database, standard: MatterStandard, actor: Actor, app_id: int, de
             if app.matter in ("establish", "change") and app.name and _name_in_use(session, app):
                 raise Conflict("name.taken", "name", "本区已有同名存续企业", "An active enterprise of the zone has "
                                "this name")
-            _approve(session, standard, app, actor, now, reason or "审批通过 / approved by an officer")
+            insert_new(session, _approve(session, standard, app, actor, now,
+                                         reason or "审批通过 / approved by an officer"))
         else:
             _accept_with_missing(standard, app, actor, now, reason)
 

@@ -98,15 +98,18 @@ def require_owner(enterprise: Enterprise, actor: Actor | None) -> None:
 
 # --- enqueue and issue ---------------------------------------------------------------------------
 
-def enqueue_seal_set(session: Session, uscc: str, now: datetime, *, new_enterprise: Enterprise | None = None) -> None:
-    """Ask for the free seal set of a newly established enterprise, in the caller's transaction.
-
-    ``new_enterprise`` is the enterprise created in this transaction: it has no set yet."""
-    enterprise = new_enterprise or session.get(Enterprise, uscc)
+def enqueue_seal_set(session: Session, uscc: str, now: datetime) -> None:
+    """Ask for the free seal set of an existing enterprise that has none, in the caller's transaction."""
+    enterprise = session.get(Enterprise, uscc)
     if enterprise is None:
         raise _enterprise_unknown(uscc)
-    if new_enterprise is not None or session.scalar(select(SealSet.id).where(SealSet.uscc == uscc)) is None:
-        session.add(SealSet(enterprise=enterprise, zone_id=enterprise.zone_id, status=PENDING, requested_at=now))
+    if session.scalar(select(SealSet.id).where(SealSet.uscc == uscc)) is None:
+        session.add(new_seal_set(enterprise, now))
+
+
+def new_seal_set(enterprise: Enterprise, now: datetime) -> SealSet:
+    """The free seal set a newly established enterprise is owed, queued for issue."""
+    return SealSet(enterprise=enterprise, zone_id=enterprise.zone_id, status=PENDING, requested_at=now)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,90 @@
+"""Write new rows for mapped objects with plain Core INSERT statements, one per table.
+
+Written by hand because SQLAlchemy has no public function for it: ``Session.add`` plus a flush
+runs the ORM's unit of work, which on the 秒批 (instant approval) path cost about 2 ms for the
+eight rows one approval writes, most of the time SQLite's single write lock was held. The
+objects here are built with the mapped classes as usual but never enter the session: each table
+gets one ``INSERT`` (an ``executemany`` when it has several rows), foreign keys are copied from
+the many-to-one relationships the code set (``Permit(enterprise=...)``), and generated primary
+keys are read back with ``RETURNING`` and set on the objects. Later changes to such an object
+are not tracked; load it from the session to change it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Column, Insert, Table, insert
+from sqlalchemy.orm import Mapper, Session, class_mapper
+from sqlalchemy.orm.interfaces import MANYTOONE
+
+from yima.db.base import Base
+
+
+def insert_new(session: Session, objects: Iterable[Base]) -> None:
+    """Insert the objects' rows in the session's transaction, in the order given (parents first)."""
+    batch: list[Base] = []
+    for obj in objects:
+        if batch and type(obj) is not type(batch[0]):
+            _insert_batch(session, batch)
+            batch = []
+        batch.append(obj)
+    if batch:
+        _insert_batch(session, batch)
+
+
+def _insert_batch(session: Session, objects: Sequence[Base]) -> None:
+    plan = _plan(type(objects[0]))
+    rows = [_row(plan, obj) for obj in objects]
+    generated = plan.generated_key is not None and getattr(objects[0], plan.generated_key.key) is None
+    statement = plan.returning if generated else plan.insert
+    result = session.connection().execute(statement, rows)
+    if generated:
+        assert plan.generated_key is not None
+        for obj, key in zip(objects, result.scalars().all(), strict=True):
+            setattr(obj, plan.generated_key.key, key)
+
+
+class _Plan:
+    """What inserting one mapped class needs, worked out once per class."""
+
+    def __init__(self, mapper: Mapper[Any]) -> None:
+        table = mapper.local_table
+        assert isinstance(table, Table)
+        self.columns: list[Column[Any]] = list(table.columns)
+        auto = [c for c in table.primary_key.columns if c.autoincrement is True
+                or (c.autoincrement == "auto" and len(table.primary_key.columns) == 1
+                    and c.type._type_affinity is not None and issubclass(c.type._type_affinity, int))]
+        self.generated_key: Column[Any] | None = auto[0] if auto else None
+        self.insert: Insert = insert(table)
+        self.returning: Insert = (insert(table).returning(self.generated_key, sort_by_parameter_order=True)
+                                  if self.generated_key is not None else self.insert)
+        self.parents = [(rel.key, [(local.key, remote.key) for local, remote in rel.local_remote_pairs])
+                        for rel in mapper.relationships if rel.direction is MANYTOONE]
+        self.attribute = {c.key: mapper.get_property_by_column(c).key for c in self.columns}
+
+
+@cache
+def _plan(cls: type[Base]) -> _Plan:
+    return _Plan(class_mapper(cls))
+
+
+def _row(plan: _Plan, obj: Base) -> dict[str, Any]:
+    state = obj.__dict__
+    row: dict[str, Any] = {}
+    for column in plan.columns:
+        value = state.get(plan.attribute[column.key])
+        if value is None and column is plan.generated_key:
+            continue
+        if value is None and column.default is not None:
+            default = column.default
+            value = default.arg(None) if default.is_callable else default.arg  # type: ignore[attr-defined]
+        row[column.key] = value
+    for relationship, pairs in plan.parents:
+        parent = state.get(relationship)
+        if parent is not None:
+            for local, remote in pairs:
+                row[local] = getattr(parent, remote)
+    return row
