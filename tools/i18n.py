@@ -17,13 +17,16 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parents[1] / "src" / "yima"
 PO = ROOT / "web" / "locales" / "zh_Hans" / "LC_MESSAGES" / "messages.po"
 CALL = re.compile(r"""\b_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*[,)]""")
+MARK = re.compile(r"""\bN_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*\)""")
 
 
 def template_msgids() -> set[str]:
+    """The msgids of the templates' ``_()`` calls and of the ``N_()`` marks in Python code."""
     found: set[str] = set()
-    for path in ROOT.rglob("*.html"):
-        for match in CALL.finditer(path.read_text("utf-8")):
-            found.add(match.group(1) if match.group(1) is not None else match.group(2))
+    for pattern, files in ((CALL, ROOT.rglob("*.html")), (MARK, ROOT.rglob("*.py"))):
+        for path in files:
+            for match in pattern.finditer(path.read_text("utf-8")):
+                found.add(match.group(1) if match.group(1) is not None else match.group(2))
     return found
 
 

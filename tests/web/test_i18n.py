@@ -23,3 +23,12 @@ def test_chinese_is_the_default_and_english_is_a_switch():
     assert pick_language(None, None, "en-GB,en;q=0.9") == "en"
     assert translations("zh").gettext("Sign in") == "登录"
     assert translations("en").gettext("Sign in") == "Sign in"
+
+
+def test_msgids_marked_in_python_code_are_in_the_catalogue():
+    from yima.stats.pages import LABELS, MEASURE_WORDS, _labels
+
+    assert set(LABELS.values()) | set(MEASURE_WORDS.values()) <= TOOL["template_msgids"]()
+    zh, en = _labels("zh"), _labels("en")
+    assert (zh["channel"], en["channel"]) == ("办件渠道", "Channel of matters")
+    assert (zh["unit_households"], en["unit_households"]) == ("户", "")

@@ -1,9 +1,9 @@
 """The zone leadership's dashboard (``/dashboard``) and its printable report and spreadsheet.
 
 The page carries the figures as JSON and draws its charts with ECharts, served from
-``/static/vendor/echarts.min.js`` (Apache ECharts 5, vendored: no CDN). Labels come in pairs
-(Chinese, English) from ``LABELS`` and ``briefing``, like the domain messages; the page's language
-picks one.
+``/static/vendor/echarts.min.js`` (Apache ECharts 5, vendored: no CDN). Its labels are msgids of
+the translation catalogue (``LABELS``); the briefing's sentences carry figures and come in
+pairs (Chinese, English) from ``briefing``, like the domain messages.
 """
 
 from __future__ import annotations
@@ -26,41 +26,67 @@ from yima.stats.rules import CATEGORY_NAMES, SECTOR_NAMES, ZoneFigures
 from yima.stats.service import zone_figures
 from yima.stats.spreadsheet import figures_workbook
 from yima.web.deps import DB, AppSettings, OptionalActor, Standard
+from yima.web.i18n import N_, translations
 from yima.web.templating import language, render, text
 from yima.zones.service import list_zones
 
 router = APIRouter(include_in_schema=False)
 
-LABELS: dict[str, tuple[str, str]] = {
-    "title": ("数据看板", "Dashboard"),
-    "zone": ("开发区", "Zone"), "from": ("起始日期", "From"), "to": ("截止日期", "To"), "show": ("查看", "Show"),
-    "pdf": ("打印报告（PDF）", "Printable report (PDF)"), "xlsx": ("导出表格（Excel）", "Spreadsheet (Excel)"),
-    "period": ("统计期", "Period"), "year_earlier": ("上年同期", "A year earlier"), "yoy": ("同比", "year on year"),
-    "new_domestic": ("新增内资企业", "New domestic enterprises"),
-    "capital": ("新增注册资本（金）", "Their registered capital"),
-    "market_entities": ("市场主体总数", "Market entities"),
-    "per_10k": ("每万名常住人口市场主体", "Per 10,000 residents"),
-    "domestic": ("内资企业", "Domestic enterprises"), "tertiary_share": ("第三产业占比", "tertiary share"),
-    "matters": ("办结登记事项", "Matters processed"), "online_share": ("不见面审批占比", "without a visit"),
-    "commitments": ("住所承诺登记", "Address commitments"),
-    "one_code": ("“一码通行”执照", "One-code licences"), "cross_region": ("跨省异地办照", "Cross-region licences"),
-    "seals": ("免费电子印章", "Free e-seal sets"), "saved": ("节约", "saved"),
-    "trend": ("新增内资企业月度走势", "New domestic enterprises by month"),
-    "this_period": ("本期", "This period"), "capital_axis": ("注册资本（亿元）", "Capital (100m yuan)"),
-    "structure": ("内资企业产业结构", "Industry structure of domestic enterprises"),
-    "sections": ("按国民经济行业门类", "By GB/T 4754 section"),
-    "approval": ("审批用时（占法定时限%）", "Approval time (% of the statutory limit)"),
-    "median": ("中位数", "Median"), "mean": ("平均", "Mean"),
-    "channel": ("办件渠道", "Channel"), "online": ("网上（不见面）", "Online (no visit)"),
-    "counter": ("窗口", "Counter"), "briefing": ("简报", "Briefing"),
-    "residents": ("常住人口", "Residents"), "unit_households": ("户", ""), "unit_items": ("件", ""),
-    "unit_100m": ("亿元", "100m yuan"), "unit_copies": ("份", ""), "unit_sets": ("套", ""),
-    "no_base": ("上年同期为零", "no base"), "categories": ("市场主体构成", "Market entities by category"),
+LABELS: dict[str, str] = {
+    "title": N_("Dashboard"),
+    "zone": N_("Zone"),
+    "from": N_("From"),
+    "to": N_("To"),
+    "show": N_("Show"),
+    "pdf": N_("Printable report (PDF)"),
+    "xlsx": N_("Spreadsheet (Excel)"),
+    "period": N_("Period"),
+    "year_earlier": N_("A year earlier"),
+    "yoy": N_("year on year"),
+    "new_domestic": N_("New domestic enterprises"),
+    "capital": N_("Their registered capital"),
+    "market_entities": N_("Market entities"),
+    "per_10k": N_("Per 10,000 residents"),
+    "domestic": N_("Domestic enterprises"),
+    "tertiary_share": N_("tertiary share"),
+    "matters": N_("Matters processed"),
+    "online_share": N_("without a visit"),
+    "commitments": N_("Address commitments"),
+    "one_code": N_("One-code licences"),
+    "cross_region": N_("Cross-region licences"),
+    "seals": N_("Free e-seal sets"),
+    "saved": N_("saved"),
+    "trend": N_("New domestic enterprises by month"),
+    "this_period": N_("This period"),
+    "capital_axis": N_("Capital (100m yuan)"),
+    "structure": N_("Industry structure of domestic enterprises"),
+    "sections": N_("By GB/T 4754 section"),
+    "approval": N_("Approval time (% of the statutory limit)"),
+    "median": N_("Median"),
+    "mean": N_("Mean"),
+    "channel": N_("Channel of matters"),
+    "online": N_("Online (no visit)"),
+    "counter": N_("Counter"),
+    "briefing": N_("Briefing"),
+    "residents": N_("Residents"),
+    "unit_100m": N_("100m yuan"),
+    "no_base": N_("no base"),
+    "categories": N_("Market entities by category"),
+}
+# Chinese counts take a measure word (量词) after the number; English shows the number alone.
+MEASURE_WORDS: dict[str, str] = {
+    "unit_households": N_("measure word for enterprises"),
+    "unit_items": N_("measure word for matters"),
+    "unit_copies": N_("measure word for licences"),
+    "unit_sets": N_("measure word for seal sets"),
 }
 
 
 def _labels(lang: str) -> dict[str, str]:
-    return {key: en if lang == "en" else zh for key, (zh, en) in LABELS.items()}
+    gettext = translations(lang).gettext
+    labels = {key: gettext(msgid) for key, msgid in LABELS.items()}
+    labels.update({key: gettext(msgid) if lang == "zh" else "" for key, msgid in MEASURE_WORDS.items()})
+    return labels
 
 
 def _messages(request: Request, err: DomainError) -> list[dict[str, str]]:

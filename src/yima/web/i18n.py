@@ -31,6 +31,11 @@ def translations(lang: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
+def N_(message: str) -> str:  # noqa: N802 - the name gettext tools know
+    """Mark a msgid in Python code for the catalogue; it is translated where it is shown."""
+    return message
+
+
 def pick_language(query: str | None, cookie: str | None, accept: str | None) -> str:
     for candidate in (query, cookie):
         if candidate in LOCALES:
