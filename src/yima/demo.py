@@ -111,8 +111,11 @@ SEED_ORG_BLOCK = 90_000_000  # organisation codes of the synthetic register, far
 
 def seed_statistics(db: Database, standard: MatterStandard, applicant_id: int, now: datetime) -> Iterator[str]:
     """The register behind the seed's figures (Jan–Aug 2021), so the dashboard shows them."""
+    from yima.config import get_settings
     from yima.stats.seed_figures import load_seed
 
     yield "statistics: loading the Chongqing High-tech Zone register of 2021 (about 70,000 records) …"
-    summary = load_seed(db, "cq-gxq", applicant_id, now, standard, org_block_start=SEED_ORG_BLOCK)
-    yield f"statistics: {summary.loaded:,} entities and the 2021 registration matters loaded; see /dashboard"
+    summary = load_seed(db, "cq-gxq", applicant_id, now, standard, org_block_start=SEED_ORG_BLOCK,
+                        seal_set_price_yuan=get_settings().seal_set_price_yuan)
+    yield (f"statistics: {summary.loaded:,} entities, the 2021 registration matters, one-code licences and seal "
+           "sets loaded; see /dashboard?zone=cq-gxq&from=2021-01-01&to=2021-08-31")

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from yima.accounts.service import add_user
 from yima.cli import app
 from yima.stats.report import figures_report_pdf
-from yima.stats.seed_figures import CHONGQING_2021, SEED_PERIOD, SMALL, load_seed
+from yima.stats.seed_figures import SEED_PERIOD, SMALL, load_seed
 from yima.stats.service import compute_figures
 from yima.stats.spreadsheet import figures_workbook
 
@@ -27,8 +27,7 @@ NOW = datetime(2021, 9, 30, 2, 0, tzinfo=UTC)
 def small_figures(db, zone_cq, standard):
     applicant = add_user(db, "historian", "applicant", "password-123", NOW)
     load_seed(db, zone_cq, applicant.id, NOW, standard, targets=SMALL)
-    return compute_figures(db, zone_cq, SEED_PERIOD, standard, seal_set_price_yuan=300,
-                           sources=CHONGQING_2021.sources)
+    return compute_figures(db, zone_cq, SEED_PERIOD, standard, seal_set_price_yuan=300)
 
 
 @pytest.mark.db
@@ -39,7 +38,7 @@ def test_the_spreadsheet_has_figures_industry_and_monthly_sheets(small_figures):
     assert figures["New domestic enterprises"][2] == SMALL.new_domestic
     assert figures["New domestic enterprises"][4] == SMALL.new_domestic_year_earlier
     assert figures["Market entities"][2] == SMALL.market_entities
-    assert figures["Free e-seal sets"][2] == 3_000
+    assert figures["Free e-seal sets"][2] == SMALL.seal_sets
     industry = list(book["产业结构 Industry"].iter_rows(min_row=2, max_row=4, values_only=True))
     assert [(r[0], r[2]) for r in industry] == [("第一产业", SMALL.primary), ("第二产业", SMALL.secondary),
                                                 ("第三产业", SMALL.tertiary)]
@@ -63,7 +62,7 @@ def test_the_report_pdf_renders_and_states_the_figures(small_figures, tmp_path):
     assert f"新增内资企业{SMALL.new_domestic}户" in text
     assert f"共有各类市场主体{SMALL.market_entities}户" in text
     assert f"第三产业{SMALL.tertiary}户" in text
-    assert "发放免费印章3000套，为企业节约成本90万元" in text
+    assert f"发放免费印章{SMALL.seal_sets}套，为企业节约成本9000元" in text
     assert "图1" in text and "图2" in text
 
 
