@@ -305,5 +305,5 @@ def seal_png(seal_type: SealType, enterprise_name: str, uscc: str, person_name: 
     image = Image.new("RGBA", mask.size, (*INK, 0))
     image.putalpha(mask)
     out = BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG")  # optimize=True: 2% smaller, three times slower
     return out.getvalue()
