@@ -174,7 +174,8 @@ def test_second_seal_keeps_the_first_valid(zone: ca.ZoneCA, sealed: bytes, compa
         assert pdfsig(twice, tmp_path).count("Signature Validation: Signature is Valid.") == 2
 
 
-def test_revoked_seal_shows_revoked(zone: ca.ZoneCA, sealed: bytes, contract_signer: ca.CertifiedKey) -> None:
+def test_revoked_seal_shows_revoked(zone: ca.ZoneCA, sealed: bytes, contract_signer: ca.CertifiedKey,
+                                    caplog: pytest.LogCaptureFixture) -> None:
     revoked_at = NOW + timedelta(hours=1)
     revocation = (contract_signer.cert.serial_number, revoked_at, x509.ReasonFlags.cessation_of_operation)
     crl = ca.build_crl(zone.issuing.cert, zone.issuing.key, [revocation], now=revoked_at,
@@ -184,6 +185,8 @@ def test_revoked_seal_shows_revoked(zone: ca.ZoneCA, sealed: bytes, contract_sig
     assert report.revocation_time == revoked_at
     assert report.intact
     assert "吊销" in report.message_zh and "revoked" in report.message_en
+    pyhanko_records = [r for r in caplog.records if r.name.startswith("pyhanko")]
+    assert pyhanko_records and all(r.exc_info is None for r in pyhanko_records)  # the answer, not a fault
 
 
 def test_seal_absent_from_current_crl_stays_valid(zone: ca.ZoneCA, sealed: bytes) -> None:

@@ -13,6 +13,7 @@ worker thread so that both functions can be called from anywhere.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -347,6 +348,21 @@ def _unreadable_report(sig: EmbeddedPdfSignature) -> SignatureReport:
         message_zh=f"{who} 的签名数据已损坏，无法验证",
         message_en=f"The signature data of {who} is damaged and cannot be validated",
     )
+
+
+class _WithoutTraceback(logging.Filter):
+    """pyHanko logs every failed certificate check with its traceback. Here a revoked, expired or
+    untrusted seal is the answer a validation gives, not a fault of the server: keep the one-line
+    message, drop the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info, record.exc_text = None, None
+        return True
+
+
+for _name in ("pyhanko.sign.validation.generic_cms", "pyhanko.sign.validation.status",
+              "pyhanko.sign.validation.pdf_embedded"):
+    logging.getLogger(_name).addFilter(_WithoutTraceback())
 
 
 @_off_event_loop
