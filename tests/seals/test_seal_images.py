@@ -48,12 +48,40 @@ def test_svg_parses_and_names_the_seal(seal_type: SealType) -> None:
     assert root.tag == f"{SVG}svg"
     title = root.find(f"{SVG}title")
     assert title is not None and NAME in (title.text or "")
-    assert "WenQuanYi Zen Hei" in svg
     assert "#d40000" in svg
 
 
 def _svg_text(svg: str) -> str:
-    return "".join(t.text or "" for t in ET.fromstring(svg).iter(f"{SVG}text"))
+    """The characters the SVG draws: each is a path titled with its character."""
+    return "".join((p.findtext(f"{SVG}title") or "") for p in ET.fromstring(svg).iter(f"{SVG}path"))
+
+
+@pytest.mark.parametrize("seal_type", list(SealType))
+def test_svg_draws_every_character_as_an_outline_needing_no_font(seal_type: SealType) -> None:
+    svg = seal_svg(seal_type, NAME, USCC, person_name="张小明")
+    root = ET.fromstring(svg)
+    assert list(root.iter(f"{SVG}text")) == [] and "font-family" not in svg
+    paths = list(root.iter(f"{SVG}path"))
+    assert len(paths) == len(seal_drawing(seal_type, NAME, USCC, "张小明").glyphs)
+    assert all(len(p.get("d", "")) > 20 for p in paths)
+
+
+def test_svg_and_png_look_the_same_in_a_browser(page) -> None:
+    """Chromium draws the SVG; its ink covers the same pixels as the PNG's (Pillow, same font)."""
+    import base64
+
+    svg = seal_svg(SealType.CONTRACT, NAME, USCC)
+    page.set_viewport_size({"width": 600, "height": 600})
+    page.set_content('<body style="margin:0;background:#fff"><img style="display:block" width="600" height="600" '
+                     f'src="data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode()}"></body>')
+    page.wait_for_load_state()
+    shot = Image.open(BytesIO(page.screenshot())).convert("RGB").tobytes()
+    drawn = [shot[i] > 150 and shot[i + 1] < 120 for i in range(0, len(shot), 3)]
+    png = _png(SealType.CONTRACT).tobytes()
+    printed = [png[i] > 128 for i in range(3, len(png), 4)]
+    both = sum(1 for d, p in zip(drawn, printed, strict=True) if d and p)
+    either = sum(1 for d, p in zip(drawn, printed, strict=True) if d or p)
+    assert both / either > 0.85, both / either
 
 
 def test_svg_text_carries_name_and_seal_type() -> None:

@@ -7,7 +7,8 @@ name and the star); an oval finance or invoice seal (the invoice seal carries th
 credit code across the middle, as the tax rules for 发票专用章 require); a square name seal for the
 legal representative, read in columns from the right, with 印 (or 之印) completing a 2x2 grid.
 Proportions follow a 42 mm company seal (1.2 mm rim, 14 mm star). PNGs are drawn with Pillow using
-the project's CJK font (no cairo needed); SVG text names the same font family.
+the project's CJK font (no cairo needed). The SVG carries each character as its outline from the
+same font (read with fontTools), so that it looks the same on a machine without that font.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from functools import lru_cache
 from io import BytesIO
 from xml.sax.saxutils import escape
 
+from fontTools.pens.svgPathPen import SVGPathPen
+from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont
 
 from yima.errors import DomainError
@@ -251,16 +254,47 @@ def seal_svg(seal_type: SealType, enterprise_name: str, uscc: str, person_name: 
     if d.star:
         points = " ".join(f"{x:.2f},{y:.2f}" for x, y in d.star)
         parts.append(f'<polygon points="{points}" fill="{INK_HEX}"/>')
-    parts.append(f'<g fill="{INK_HEX}" stroke="{INK_HEX}" stroke-linejoin="round" '
-                 f'font-family="{FONT_FAMILY}" text-anchor="middle" dominant-baseline="central">')
+    parts.append(f'<g fill="{INK_HEX}" stroke="{INK_HEX}" stroke-linejoin="round">')
     for g in d.glyphs:
+        outline = _glyph_outline(g.char)
+        if outline is None:  # not in the font: name the font family and hope the viewer has one
+            parts.append(
+                f'<text font-family="{FONT_FAMILY}" text-anchor="middle" dominant-baseline="central" '
+                f'font-size="{g.size:.2f}" stroke-width="{2 * g.weight * g.size:.2f}" '
+                f'transform="translate({g.x:.2f} {g.y:.2f}) rotate({g.angle:.2f}) scale({g.x_scale:.3f} 1)">'
+                f"{escape(g.char)}</text>")
+            continue
+        path, em, middle_x, middle_y = outline
+        scale = g.size / em
         parts.append(
-            f'<text font-size="{g.size:.2f}" stroke-width="{2 * g.weight * g.size:.2f}" '
-            f'transform="translate({g.x:.2f} {g.y:.2f}) rotate({g.angle:.2f}) scale({g.x_scale:.3f} 1)">'
-            f"{escape(g.char)}</text>"
-        )
+            f'<path d="{path}" stroke-width="{2 * g.weight * em:.0f}" '
+            f'transform="translate({g.x:.2f} {g.y:.2f}) rotate({g.angle:.2f}) '
+            f'scale({g.x_scale * scale:.5f} {-scale:.5f}) translate({-middle_x:.1f} {-middle_y:.1f})">'
+            f"<title>{escape(g.char)}</title></path>")
     parts += ["</g>", "</svg>"]
     return "\n".join(parts)
+
+
+@lru_cache(maxsize=1)
+def _outline_font() -> TTFont:
+    return TTFont(str(cjk_font_path()), fontNumber=0, lazy=True)
+
+
+@lru_cache(maxsize=4096)
+def _glyph_outline(char: str) -> tuple[str, int, float, float] | None:
+    """The character's outline as SVG path data in font units (y up), the em size, and the point
+    the drawing centres on: half the advance, and halfway between ascender and descender (what
+    Pillow's ``anchor="mm"`` and SVG's ``dominant-baseline="central"`` centre on)."""
+    font = _outline_font()
+    name = font.getBestCmap().get(ord(char))
+    if name is None:
+        return None
+    glyphs = font.getGlyphSet()
+    pen = SVGPathPen(glyphs)
+    glyphs[name].draw(pen)
+    hhea = font["hhea"]
+    return (pen.getCommands(), int(font["head"].unitsPerEm), glyphs[name].width / 2,
+            (hhea.ascent + hhea.descent) / 2)
 
 
 @lru_cache(maxsize=64)
