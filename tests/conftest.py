@@ -97,9 +97,11 @@ def db(migrated_url: str, _databases: dict[str, Database]) -> Iterator[Database]
     """An empty, migrated database: SQLite, then PostgreSQL."""
     database = _databases.setdefault(migrated_url, Database(migrated_url))
     _empty(database)
+    from yima.accounts.service import _checked
     from yima.licences.service import _recent
 
     _recent.clear()  # keys read within the last seconds belong to the previous test's zones
+    _checked.clear()  # and so do the users whose tokens were checked
     yield database
 
 

@@ -122,13 +122,59 @@ def users_add(name: Annotated[str, typer.Argument(metavar="NAME")],
               db: DbOption = None) -> None:
     from yima.accounts.service import add_user
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    actor = add_user(open_db(db), name, role, password, utcnow(), zone_id=zone, display_name=display_name)
+    actor = add_user(open_db(db), name, role, _read_password(password_stdin), utcnow(), zone_id=zone,
+                     display_name=display_name)
     bound = f", {actor.zone_id}" if actor.zone_id else ""
     console.print(f"[green]✓[/green] user {actor.username} ({actor.role}{bound})")
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@users_app.command("password")
+@domain_errors
+def users_password(name: Annotated[str, typer.Argument(metavar="NAME")],
+                   password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password "
+                                                                "from standard input")] = False,
+                   db: DbOption = None) -> None:
+    """Set a new password; the user's earlier sign-ins stop working."""
+    from yima.accounts.service import set_password
+
+    actor = set_password(open_db(db), name, _read_password(password_stdin))
+    console.print(f"[green]✓[/green] {actor.username}: new password; signed out everywhere")
+
+
+@users_app.command("sign-out")
+@domain_errors
+def users_sign_out(name: Annotated[str, typer.Argument(metavar="NAME")], db: DbOption = None) -> None:
+    """Sign the user out everywhere: every token issued so far stops working."""
+    from yima.accounts.service import sign_out_everywhere
+
+    actor = sign_out_everywhere(open_db(db), name)
+    console.print(f"[green]✓[/green] {actor.username}: signed out everywhere")
+
+
+@users_app.command("disable")
+@domain_errors
+def users_disable(name: Annotated[str, typer.Argument(metavar="NAME")], db: DbOption = None) -> None:
+    """Disable an account (a user who left): no sign-in, tokens refused; their records stay."""
+    from yima.accounts.service import disable_user
+
+    actor = disable_user(open_db(db), name, utcnow())
+    console.print(f"[green]✓[/green] {actor.username}: disabled")
+
+
+@users_app.command("enable")
+@domain_errors
+def users_enable(name: Annotated[str, typer.Argument(metavar="NAME")], db: DbOption = None) -> None:
+    """Enable a disabled account again."""
+    from yima.accounts.service import enable_user
+
+    actor = enable_user(open_db(db), name)
+    console.print(f"[green]✓[/green] {actor.username}: enabled")
 
 
 @jobs_app.command("run")

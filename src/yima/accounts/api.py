@@ -1,4 +1,5 @@
-"""``POST /api/v1/auth/token``: OAuth2 password sign-in returning a bearer token."""
+"""``POST /api/v1/auth/token``: OAuth2 password sign-in returning a bearer token; signing out
+everywhere; an administrator disabling, enabling or signing out an account."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 
-from yima.accounts.service import authenticate, issue_token
+from yima.accounts.rules import require_role
+from yima.accounts.service import authenticate, disable_user, enable_user, issue_token, sign_out_everywhere
 from yima.clock import utcnow
+from yima.errors import DomainError
 from yima.web.deps import DB, AppSettings, CurrentActor
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -25,3 +28,33 @@ def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DB, setting
 def me(actor: CurrentActor) -> dict[str, Any]:
     return {"id": actor.id, "username": actor.username, "role": actor.role, "zone": actor.zone_id,
             "display_name": actor.display_name}
+
+
+@router.post("/auth/sign-out")
+def sign_out(db: DB, actor: CurrentActor) -> dict[str, Any]:
+    """Sign the caller out everywhere: this token and every other issued to them stop working."""
+    sign_out_everywhere(db, actor.username)
+    return {"signed_out": True}
+
+
+ACCOUNT_ACTIONS = ("disable", "enable", "sign-out")
+
+
+@router.post("/users/{username}/{action}")
+def account_action(username: str, action: str, db: DB, actor: CurrentActor) -> dict[str, Any]:
+    """Administrators: ``disable`` an account (no sign-in, tokens refused), ``enable`` it again, or
+    ``sign-out`` its sessions everywhere."""
+    require_role(actor, "admin")
+    if action not in ACCOUNT_ACTIONS:
+        raise DomainError("user.action", "action", f"操作须为 {' | '.join(ACCOUNT_ACTIONS)}",
+                          f"action must be one of {' | '.join(ACCOUNT_ACTIONS)}")
+    if action == "disable":
+        if username == actor.username:
+            raise DomainError("user.disable_self", "username", "不能停用自己的账号",
+                              "You cannot disable your own account")
+        changed = disable_user(db, username, utcnow())
+    elif action == "enable":
+        changed = enable_user(db, username)
+    else:
+        changed = sign_out_everywhere(db, username)
+    return {"username": changed.username, "role": changed.role, "action": action}

@@ -21,6 +21,7 @@ class Actor:
     role: str
     zone_id: str | None
     display_name: str = ""
+    token_generation: int = 0  # of the token (or the user record) this actor came from
 
 
 def check_role(role: str, zone_id: str | None) -> None:

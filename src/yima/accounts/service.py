@@ -1,13 +1,22 @@
-"""Users: creation, sign-in (argon2 password hashes) and bearer tokens (JWT, HS256)."""
+"""Users: creation, sign-in (argon2 password hashes), bearer tokens (JWT, HS256), signing a
+user out everywhere and disabling an account.
+
+A token carries the user's token generation (``gen``). Signing out everywhere, a new password
+or disabling the account raises the generation, and a token of an older generation is refused.
+Each request checks the token against the user's record, read through a per-process cache of
+``TOKEN_CHECK_SECONDS``: a change made by another worker process takes effect within that time,
+one made in this process at once.
+"""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 
 from yima.accounts.rules import Actor, check_role
 from yima.accounts.tables import User
@@ -26,14 +35,18 @@ def configure_hasher(time_cost: int, memory_kib: int) -> None:
 
 def actor_of(user: User) -> Actor:
     return Actor(id=user.id, username=user.username, role=user.role, zone_id=user.zone_id,
-                 display_name=user.display_name or user.username)
+                 display_name=user.display_name or user.username, token_generation=user.token_generation)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 8:
+        raise DomainError("user.password", "password", "密码至少 8 位", "The password needs at least 8 characters")
 
 
 def add_user(db: Database, username: str, role: str, password: str, now: datetime,
              zone_id: str | None = None, display_name: str = "") -> Actor:
     check_role(role, zone_id)
-    if len(password) < 8:
-        raise DomainError("user.password", "password", "密码至少 8 位", "The password needs at least 8 characters")
+    _check_password(password)
     if not username or len(username) > 64:
         raise DomainError("user.username", "username", "用户名须为 1 至 64 个字符",
                           "The username must have 1 to 64 characters")
@@ -55,15 +68,19 @@ def authenticate(db: Database, username: str, password: str) -> Actor:
         if user is not None:
             try:
                 _hasher.verify(user.password_hash, password)
-                return actor_of(user)
             except (VerifyMismatchError, InvalidHashError):
                 pass
+            else:
+                if user.disabled_at is not None:
+                    raise Unauthorized("auth.disabled", "username", "该账号已停用，请联系管理员",
+                                       "This account is disabled; ask an administrator")
+                return actor_of(user)
     raise Unauthorized("auth.credentials", "password", "用户名或密码错误", "Wrong username or password")
 
 
 def issue_token(actor: Actor, secret: str, now: datetime, minutes: int) -> str:
     claims = {"sub": str(actor.id), "usr": actor.username, "role": actor.role, "zone": actor.zone_id,
-              "name": actor.display_name, "iat": int(now.timestamp()),
+              "name": actor.display_name, "gen": actor.token_generation, "iat": int(now.timestamp()),
               "exp": int((now + timedelta(minutes=minutes)).timestamp())}
     return jwt.encode(claims, secret, algorithm="HS256")
 
@@ -72,7 +89,77 @@ def read_token(token: str, secret: str) -> Actor:
     try:
         claims = jwt.decode(token, secret, algorithms=["HS256"])
     except jwt.PyJWTError as err:
-        raise Unauthorized("auth.token", "Authorization", "登录已失效，请重新登录",
-                           "The sign-in has expired or is invalid; sign in again") from err
+        raise _expired() from err
     return Actor(id=int(claims["sub"]), username=claims["usr"], role=claims["role"], zone_id=claims.get("zone"),
-                 display_name=claims.get("name", ""))
+                 display_name=claims.get("name", ""), token_generation=int(claims.get("gen", 0)))
+
+
+TOKEN_CHECK_SECONDS = 2.0
+_checked: dict[tuple[str, int], tuple[float, int, bool]] = {}
+_USER_STATE = select(User.token_generation, User.disabled_at).where(User.id == bindparam("id"))
+
+
+def _expired() -> Unauthorized:
+    return Unauthorized("auth.token", "Authorization", "登录已失效，请重新登录",
+                        "The sign-in has expired or is invalid; sign in again")
+
+
+def _verdict(actor: Actor, state: tuple[float, int, bool]) -> Actor:
+    _, generation, enabled = state
+    if not enabled or generation != actor.token_generation:
+        raise _expired()
+    return actor
+
+
+def check_current_cached(db: Database, actor: Actor) -> Actor | None:
+    """``check_current`` from the cache alone: None when it holds no recent answer (never blocks)."""
+    hit = _checked.get((db.url, actor.id))
+    if hit is None or time.monotonic() - hit[0] > TOKEN_CHECK_SECONDS:
+        return None
+    return _verdict(actor, hit)
+
+
+def check_current(db: Database, actor: Actor) -> Actor:
+    """The token's actor, if its user still exists, is not disabled, and has not been signed out
+    since the token was issued."""
+    known = check_current_cached(db, actor)
+    if known is not None:
+        return known
+    with db.read() as session:
+        row = session.connection().execute(_USER_STATE, {"id": actor.id}).first()
+    state = (time.monotonic(), row.token_generation if row else -1, row is not None and row.disabled_at is None)
+    _checked[(db.url, actor.id)] = state
+    return _verdict(actor, state)
+
+
+def _change_user(db: Database, username: str, **values: object) -> Actor:
+    with db.write() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound("user.unknown", "username", f"没有用户 {username}", f"No user {username}")
+        session.execute(update(User).where(User.id == user.id)
+                        .values(token_generation=User.token_generation + 1, **values))
+        session.refresh(user)
+        actor = actor_of(user)
+    _checked.pop((db.url, actor.id), None)
+    return actor
+
+
+def sign_out_everywhere(db: Database, username: str) -> Actor:
+    """Every token issued to the user so far stops working."""
+    return _change_user(db, username)
+
+
+def disable_user(db: Database, username: str, now: datetime) -> Actor:
+    """The user can no longer sign in, and their tokens stop working; the records they made stay."""
+    return _change_user(db, username, disabled_at=now)
+
+
+def enable_user(db: Database, username: str) -> Actor:
+    return _change_user(db, username, disabled_at=None)
+
+
+def set_password(db: Database, username: str, password: str) -> Actor:
+    """A new password; tokens issued with the old one stop working."""
+    _check_password(password)
+    return _change_user(db, username, password_hash=_hasher.hash(password))

@@ -18,3 +18,6 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(32))
     zone_id: Mapped[str | None] = mapped_column(ForeignKey("zones.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: Tokens carry the generation they were issued in; raising it signs the user out everywhere.
+    token_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

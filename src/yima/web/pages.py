@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from yima.accounts.service import authenticate, issue_token
+from yima.accounts.service import authenticate, issue_token, sign_out_everywhere
 from yima.clock import utcnow
 from yima.errors import DomainError
 from yima.web.deps import COOKIE, DB, AppSettings, OptionalActor
@@ -48,7 +48,11 @@ def login(request: Request, db: DB, settings: AppSettings, username: Annotated[s
 
 
 @router.post("/logout")
-def logout() -> Response:
+def logout(db: DB, actor: OptionalActor) -> Response:
+    """Sign out: the session ends on the server too (every session of the account), so a copied
+    cookie stops working."""
+    if actor is not None:
+        sign_out_everywhere(db, actor.username)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(COOKIE)
     return response
