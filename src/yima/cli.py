@@ -39,8 +39,22 @@ def database_url(db: str | None) -> str:
 
 
 def open_db(db: str | None) -> Database:
+    """The database, its schema brought up to date; one that cannot be opened is a clear error."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
     url = database_url(db)
-    upgrade(url)
+    try:
+        upgrade(url)
+    except (SQLAlchemyError, ArgumentError) as err:
+        try:
+            shown = make_url(url).render_as_string(hide_password=True)
+        except ArgumentError:
+            shown = "(unreadable URL)"
+        reason = str(getattr(err, "orig", None) or err).splitlines()[0]
+        err_console.print(f"[red]✗ database.open[/red] [--db] 无法打开数据库 {escape(shown)} / cannot open the "
+                          f"database: {escape(reason)}")
+        raise typer.Exit(2) from err
     return Database(url)
 
 
@@ -143,7 +157,7 @@ def users_password(name: Annotated[str, typer.Argument(metavar="NAME")],
     """Set a new password; the user's earlier sign-ins stop working."""
     from yima.accounts.service import set_password
 
-    actor = set_password(open_db(db), name, _read_password(password_stdin))
+    actor = set_password(open_db(db), name, _read_password(password_stdin), utcnow())
     console.print(f"[green]✓[/green] {actor.username}: new password; signed out everywhere")
 
 
@@ -153,7 +167,7 @@ def users_sign_out(name: Annotated[str, typer.Argument(metavar="NAME")], db: DbO
     """Sign the user out everywhere: every token issued so far stops working."""
     from yima.accounts.service import sign_out_everywhere
 
-    actor = sign_out_everywhere(open_db(db), name)
+    actor = sign_out_everywhere(open_db(db), name, utcnow())
     console.print(f"[green]✓[/green] {actor.username}: signed out everywhere")
 
 
@@ -173,7 +187,7 @@ def users_enable(name: Annotated[str, typer.Argument(metavar="NAME")], db: DbOpt
     """Enable a disabled account again."""
     from yima.accounts.service import enable_user
 
-    actor = enable_user(open_db(db), name)
+    actor = enable_user(open_db(db), name, utcnow())
     console.print(f"[green]✓[/green] {actor.username}: enabled")
 
 
@@ -231,7 +245,7 @@ def bench_register(clients: Annotated[int, typer.Option(help="Concurrent clients
 
 import_app = typer.Typer(help="Import registers", no_args_is_help=True)
 app.add_typer(import_app, name="import")
-FEATURE_COMMANDS = ("yima.licences.cli", "yima.seals.cli", "yima.stats.cli")
+FEATURE_COMMANDS = ("yima.licences.cli", "yima.seals.cli", "yima.stats.cli", "yima.audit.cli")
 
 
 def _register_features() -> None:

@@ -29,7 +29,7 @@ def _current(db, token: str):
 def test_signing_out_everywhere_refuses_earlier_tokens_only(db, people):
     before = _token(db, "alice")
     assert _current(db, before).username == "alice"
-    service.sign_out_everywhere(db, "alice")
+    service.sign_out_everywhere(db, "alice", NOW)
     with pytest.raises(Unauthorized) as refused:
         _current(db, before)
     assert refused.value.finding.rule == "auth.token"
@@ -48,7 +48,7 @@ def test_a_disabled_account_cannot_sign_in_until_enabled(db, people):
     with pytest.raises(Unauthorized) as wrong:  # a wrong password does not reveal the account is disabled
         service.authenticate(db, "officer-cq", "not-the-password")
     assert wrong.value.finding.rule == "auth.credentials"
-    service.enable_user(db, "officer-cq")
+    service.enable_user(db, "officer-cq", NOW)
     with pytest.raises(Unauthorized):
         _current(db, token)  # enabling does not revive the old token
     assert _current(db, _token(db, "officer-cq")).role == "officer"
@@ -57,17 +57,17 @@ def test_a_disabled_account_cannot_sign_in_until_enabled(db, people):
 def test_a_new_password_replaces_the_old_and_its_tokens(db, people):
     token = _token(db, "bob")
     with pytest.raises(DomainError) as short:
-        service.set_password(db, "bob", "short")
+        service.set_password(db, "bob", "short", NOW)
     assert short.value.finding.field == "password"
     assert _current(db, token).username == "bob"  # nothing changed by the refused password
-    service.set_password(db, "bob", "a-brand-new-password")
+    service.set_password(db, "bob", "a-brand-new-password", NOW)
     with pytest.raises(Unauthorized):
         _current(db, token)
     with pytest.raises(Unauthorized):
         service.authenticate(db, "bob", PASSWORD)
     assert service.authenticate(db, "bob", "a-brand-new-password").username == "bob"
     with pytest.raises(NotFound):
-        service.set_password(db, "nobody", "a-brand-new-password")
+        service.set_password(db, "nobody", "a-brand-new-password", NOW)
 
 
 def test_a_change_made_by_another_process_counts_once_the_cache_expires(db, people, monkeypatch):

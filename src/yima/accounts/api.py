@@ -33,7 +33,7 @@ def me(actor: CurrentActor) -> dict[str, Any]:
 @router.post("/auth/sign-out")
 def sign_out(db: DB, actor: CurrentActor) -> dict[str, Any]:
     """Sign the caller out everywhere: this token and every other issued to them stop working."""
-    sign_out_everywhere(db, actor.username)
+    sign_out_everywhere(db, actor.username, utcnow(), actor)
     return {"signed_out": True}
 
 
@@ -52,9 +52,9 @@ def account_action(username: str, action: str, db: DB, actor: CurrentActor) -> d
         if username == actor.username:
             raise DomainError("user.disable_self", "username", "不能停用自己的账号",
                               "You cannot disable your own account")
-        changed = disable_user(db, username, utcnow())
+        changed = disable_user(db, username, utcnow(), actor)
     elif action == "enable":
-        changed = enable_user(db, username)
+        changed = enable_user(db, username, utcnow(), actor)
     else:
-        changed = sign_out_everywhere(db, username)
+        changed = sign_out_everywhere(db, username, utcnow(), actor)
     return {"username": changed.username, "role": changed.role, "action": action}

@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, select, update
 
 from yima.accounts.rules import Actor, check_role
 from yima.accounts.tables import User
+from yima.audit import service as audit
 from yima.db import Database
 from yima.errors import Conflict, DomainError, NotFound, Unauthorized
 from yima.zones.tables import Zone
@@ -59,6 +60,8 @@ def add_user(db: Database, username: str, role: str, password: str, now: datetim
                     password_hash=_hasher.hash(password), created_at=now)
         session.add(user)
         session.flush()
+        audit.record(session, [audit.event(None, None, now, "user.added", f"user:{username}", role=role,
+                                           zone=zone_id)])
         return actor_of(user)
 
 
@@ -132,7 +135,8 @@ def check_current(db: Database, actor: Actor) -> Actor:
     return _verdict(actor, state)
 
 
-def _change_user(db: Database, username: str, **values: object) -> Actor:
+def _change_user(db: Database, username: str, action: str, now: datetime, by: Actor | None,
+                 **values: object) -> Actor:
     with db.write() as session:
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
@@ -141,25 +145,26 @@ def _change_user(db: Database, username: str, **values: object) -> Actor:
                         .values(token_generation=User.token_generation + 1, **values))
         session.refresh(user)
         actor = actor_of(user)
+        audit.record(session, [audit.event(None, by, now, action, f"user:{username}")])
     _checked.pop((db.url, actor.id), None)
     return actor
 
 
-def sign_out_everywhere(db: Database, username: str) -> Actor:
-    """Every token issued to the user so far stops working."""
-    return _change_user(db, username)
+def sign_out_everywhere(db: Database, username: str, now: datetime, by: Actor | None = None) -> Actor:
+    """Every token issued to the user so far stops working (``by``: who did it; None, the operator)."""
+    return _change_user(db, username, "user.signed_out", now, by)
 
 
-def disable_user(db: Database, username: str, now: datetime) -> Actor:
+def disable_user(db: Database, username: str, now: datetime, by: Actor | None = None) -> Actor:
     """The user can no longer sign in, and their tokens stop working; the records they made stay."""
-    return _change_user(db, username, disabled_at=now)
+    return _change_user(db, username, "user.disabled", now, by, disabled_at=now)
 
 
-def enable_user(db: Database, username: str) -> Actor:
-    return _change_user(db, username, disabled_at=None)
+def enable_user(db: Database, username: str, now: datetime, by: Actor | None = None) -> Actor:
+    return _change_user(db, username, "user.enabled", now, by, disabled_at=None)
 
 
-def set_password(db: Database, username: str, password: str) -> Actor:
+def set_password(db: Database, username: str, password: str, now: datetime, by: Actor | None = None) -> Actor:
     """A new password; tokens issued with the old one stop working."""
     _check_password(password)
-    return _change_user(db, username, password_hash=_hasher.hash(password))
+    return _change_user(db, username, "user.password_set", now, by, password_hash=_hasher.hash(password))

@@ -7,6 +7,7 @@ approval); the others open their own, one per use case.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -16,6 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from yima.accounts.rules import Actor, may_work_zone
+from yima.audit import service as audit
+from yima.audit.rules import AuditEvent
 from yima.clock import as_utc, local_date
 from yima.config import get_settings
 from yima.db import Base, Database
@@ -92,6 +95,8 @@ def rotate_key(db: Database, zone_id: str, now: datetime) -> tuple[str, str]:
         session.get(ZoneSigningKeyRow, old.kid_text).status = KeyStatus.RETIRED.value  # type: ignore[union-attr]
         session.get(ZoneSigningKeyRow, old.kid_text).retired_at = now  # type: ignore[union-attr]
         new_kid = create_zone_key(session, zone_id, now, old.algorithm)
+        audit.record(session, [audit.event(zone_id, None, now, "key.rotated", f"zone:{zone_id}",
+                                           retired=old.kid_text, active=new_kid)])
     _recent.clear()
     return old.kid_text, new_kid
 
@@ -133,9 +138,10 @@ def on_establishment_approved(session: Session, standard: MatterStandard, enterp
     return [*permits, _signed_licence(session, standard, enterprise, permits, 1, now)]
 
 
-def on_enterprise_changed(session: Session, standard: MatterStandard, enterprise: Enterprise, now: datetime) -> None:
+def on_enterprise_changed(session: Session, standard: MatterStandard, enterprise: Enterprise, now: datetime,
+                          actor: Actor | None = None) -> None:
     if _latest(session, enterprise.uscc) is not None:
-        issue_licence(session, standard, enterprise, now)
+        issue_licence(session, standard, enterprise, now, actor)
 
 
 def on_enterprise_ended(session: Session, enterprise: Enterprise, now: datetime, status: str, reason: str) -> None:
@@ -178,13 +184,23 @@ def build_payload(standard: MatterStandard, enterprise: Enterprise, permits: lis
         issued_at=now.replace(microsecond=0), version=version)
 
 
-def issue_licence(session: Session, standard: MatterStandard, enterprise: Enterprise, now: datetime) -> Licence:
+def issue_licence(session: Session, standard: MatterStandard, enterprise: Enterprise, now: datetime,
+                  actor: Actor | None = None) -> Licence:
     """Sign a new version of the licence carrying the enterprise and every permit it holds."""
     permits = list(session.scalars(select(Permit).where(Permit.uscc == enterprise.uscc).order_by(Permit.id)))
     latest = _latest(session, enterprise.uscc)
     licence = _signed_licence(session, standard, enterprise, permits, (latest.version if latest else 0) + 1, now)
     session.add(licence)
+    audit.record(session, [licence_issued_event(licence, now, actor.id if actor else None,
+                                                actor.role if actor else "system")])
     return licence
+
+
+def licence_issued_event(licence: Licence, at: datetime, actor_id: int | None, actor_role: str) -> AuditEvent:
+    """The audit entry of a licence version: which key signed it, and the digest of what it signed."""
+    return AuditEvent(licence.zone_id, at, actor_id, actor_role, "licence.issued", f"licence:{licence.uscc}",
+                      {"version": licence.version, "kid": licence.kid, "permits": licence.permit_count,
+                       "sha256": hashlib.sha256(licence.cose).hexdigest()})
 
 
 def _signed_licence(session: Session, standard: MatterStandard, enterprise: Enterprise, permits: list[Permit],
@@ -192,7 +208,8 @@ def _signed_licence(session: Session, standard: MatterStandard, enterprise: Ente
     payload = build_payload(standard, enterprise, permits, version, now)
     ring = keyring(session, enterprise.zone_id)
     cose = sign_licence(payload, ring)
-    return Licence(enterprise=enterprise, zone_id=enterprise.zone_id, version=version, kid=ring.active.kid_text,
+    return Licence(enterprise=enterprise, uscc=enterprise.uscc, zone_id=enterprise.zone_id, version=version,
+                   kid=ring.active.kid_text,
                    cose=cose, qr_text=licence_url(cose, get_settings().public_base_url),
                    permit_count=len(permits), issued_at=now)
 
@@ -230,7 +247,9 @@ def decide_permit(db: Database, standard: MatterStandard, actor: Actor, permit_i
             today = local_date(now)
             permit.valid_from, permit.valid_to = today, permit_rules.validity(standard, permit.type, today)
         _set_permit_status(permit, "active" if decision == "approve" else "rejected", now, reason)
-        issue_licence(session, standard, _enterprise(session, permit.uscc), now)
+        audit.record(session, [audit.event(permit.zone_id, actor, now, f"permit.{permit.status}",
+                                           f"permit:{permit.number}", reason=reason.strip() or None)])
+        issue_licence(session, standard, _enterprise(session, permit.uscc), now, actor)
 
 
 def verify_commitment(db: Database, standard: MatterStandard, actor: Actor, permit_id: int, truthful: bool,
@@ -243,6 +262,9 @@ def verify_commitment(db: Database, standard: MatterStandard, actor: Actor, perm
             raise Conflict("permit.not_by_commitment", "id", "该许可不是以承诺方式作出的有效许可",
                            "The permit is not an active permit decided by commitment")
         enterprise = _enterprise(session, permit.uscc)
+        audit.record(session, [audit.event(permit.zone_id, actor, now,
+                                           "permit.verified" if truthful else "permit.revoked",
+                                           f"permit:{permit.number}", reason=reason.strip() or None)])
         if truthful:
             permit.verification_due_on = None
             permit.history = [*permit.history, {"at": now.isoformat(), "status": "verified", "by": "officer",
@@ -254,8 +276,10 @@ def verify_commitment(db: Database, standard: MatterStandard, actor: Actor, perm
         _set_permit_status(permit, "revoked", now, f"承诺不实 / false commitment: {reason}")
         if standard.permits[permit.type].revoke_licence_on_false_commitment:
             enterprise.status = "revoked"
+            audit.record(session, [audit.event(enterprise.zone_id, actor, now, "enterprise.revoked",
+                                               f"enterprise:{enterprise.uscc}", reason="承诺不实 / false commitment")])
             on_enterprise_ended(session, enterprise, now, "revoked", reason)
-        issue_licence(session, standard, enterprise, now)
+        issue_licence(session, standard, enterprise, now, actor)
 
 
 def renew_or_change_permit(db: Database, standard: MatterStandard, actor: Actor, uscc: str, permit_type: str,
@@ -295,7 +319,10 @@ def renew_or_change_permit(db: Database, standard: MatterStandard, actor: Actor,
         permit.history = [*permit.history, {"at": now.isoformat(), "status": "active", "by": "commitment",
                                             "reason": action}]
         permit.decided_at = now
-        return issue_licence(session, standard, enterprise, now).version
+        done = "permit.changed" if action == "change" else "permit.renewed"
+        audit.record(session, [audit.event(permit.zone_id, actor, now, done, f"permit:{permit.number}",
+                                           items=list(permit.items), valid_to=str(permit.valid_to))])
+        return issue_licence(session, standard, enterprise, now, actor).version
 
 
 def revoke_enterprise(db: Database, standard: MatterStandard, actor: Actor, uscc: str, reason: str,
@@ -310,8 +337,10 @@ def revoke_enterprise(db: Database, standard: MatterStandard, actor: Actor, uscc
         if enterprise.status != "active":
             raise Conflict("enterprise.not_active", "uscc", "该企业不在存续状态", "The enterprise is not active")
         enterprise.status, enterprise.updated_at = "revoked", now
+        audit.record(session, [audit.event(enterprise.zone_id, actor, now, "enterprise.revoked",
+                                           f"enterprise:{enterprise.uscc}", reason=reason.strip())])
         on_enterprise_ended(session, enterprise, now, "revoked", reason)
-        issue_licence(session, standard, enterprise, now)
+        issue_licence(session, standard, enterprise, now, actor)
 
 
 def pending_permits(db: Database, actor: Actor) -> list[dict[str, Any]]:

@@ -1,12 +1,14 @@
 """Registration use cases: submit (with 秒批), decide, supply materials, withdraw, lapse.
 
 Each use case is one transaction (``Database.write``): it loads what the rules need, calls the
-pure rules, stores the result and its transitions, and commits, or changes nothing.
+pure rules, stores the result, its transitions and their audit entries, and commits, or changes
+nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,6 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from yima.accounts.rules import Actor, may_work_zone, require_role
+from yima.audit import service as audit
+from yima.audit.rules import AuditEvent
 from yima.clock import as_utc, local_date
 from yima.db import Base, Database
 from yima.db.bulk import insert_new
@@ -42,6 +46,33 @@ def _transition(app: Application, to: str, actor: Actor | None, now: datetime, r
                                       actor_id=actor.id if actor else None,
                                       actor_role=actor.role if actor else "system", reason=reason, at=now))
     app.status = to
+
+
+def _record(session: Session, app: Application, since: int, created: Sequence[Base] = ()) -> None:
+    """Audit what this use case did: the application's transitions from ``since`` on, and the
+    rows an establishment created (by whoever made the last transition)."""
+    from yima.licences.service import licence_issued_event
+
+    subject = f"application:{app.id}"
+    events = [AuditEvent(app.zone_id, t.at, t.actor_id, t.actor_role, f"application.{t.to_status}", subject,
+                         {"matter": app.matter, "from": t.from_status, "reason": t.reason[:200]})
+              for t in app.transitions[since:]]
+    last = app.transitions[-1]
+    for row in created:
+        if isinstance(row, Enterprise):
+            events.append(AuditEvent(app.zone_id, last.at, last.actor_id, last.actor_role, "enterprise.established",
+                                     f"enterprise:{row.uscc}", {"name": row.name, "application": app.id,
+                                                                "addresses": len(row.addresses)}))
+        elif type(row).__name__ == "Permit":
+            events.append(AuditEvent(app.zone_id, last.at, last.actor_id, last.actor_role,
+                                     f"permit.{row.status}", f"permit:{row.number}",  # type: ignore[attr-defined]
+                                     {"type": row.type, "application": app.id}))  # type: ignore[attr-defined]
+        elif type(row).__name__ == "Licence":
+            events.append(licence_issued_event(row, last.at, last.actor_id, last.actor_role))  # type: ignore[arg-type]
+        elif type(row).__name__ == "SealSet":
+            events.append(AuditEvent(app.zone_id, last.at, last.actor_id, last.actor_role, "seal_set.requested",
+                                     f"seal_set:{row.uscc}", {}))  # type: ignore[attr-defined]
+    audit.record(session, events)
 
 
 # The statements of the 秒批 path are built once: building a statement costs more than running it.
@@ -131,6 +162,7 @@ def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body:
                 if status == "rejected":
                     app.decided_at = now
             insert_new(session, [app, *app.transitions, *created])
+            _record(session, app, 0, created)
     except IntegrityError as err:
         if idempotency_key:
             with db.read() as session:
@@ -244,7 +276,10 @@ def _approve(session: Session, standard: MatterStandard, app: Application, actor
             enterprise.addresses = _addresses(body, now, first_is_domicile=True)
     enterprise.updated_at = now
     session.flush()
-    licences.on_enterprise_changed(session, standard, enterprise, now)
+    action = {"cancel": "cancelled", "filing": "filed"}.get(app.matter, "changed")
+    audit.record(session, [audit.event(app.zone_id, actor, now, f"enterprise.{action}", f"enterprise:{enterprise.uscc}",
+                                       application=app.id)])
+    licences.on_enterprise_changed(session, standard, enterprise, now, actor)
     return []
 
 
@@ -259,6 +294,7 @@ def decide(db: Database, standard: MatterStandard, actor: Actor, app_id: int, de
         app = session.get(Application, app_id)
         if app is None or not may_work_zone(actor, app.zone_id):
             raise _not_found(app_id)
+        since = len(app.transitions)
         allowed = {"approve": ("under_review",), "reject": ("under_review", "awaiting_materials"),
                    "accept_with_missing": ("under_review",)}[decision]
         if app.status not in allowed:
@@ -277,10 +313,13 @@ def decide(db: Database, standard: MatterStandard, actor: Actor, app_id: int, de
             if app.matter in ("establish", "change") and app.name and _name_in_use(session, app):
                 raise Conflict("name.taken", "name", "本区已有同名存续企业", "An active enterprise of the zone has "
                                "this name")
-            insert_new(session, _approve(session, standard, app, actor, now,
-                                         reason or "审批通过 / approved by an officer"))
+            created = _approve(session, standard, app, actor, now, reason or "审批通过 / approved by an officer")
+            insert_new(session, created)
+            _record(session, app, since, created)
+            return
         else:
             _accept_with_missing(standard, app, actor, now, reason)
+        _record(session, app, since)
 
 
 def _name_in_use(session: Session, app: Application) -> bool:
@@ -326,6 +365,7 @@ def supply_material(db: Database, standard: MatterStandard, actor: Actor, app_id
         target.parent.mkdir(parents=True, exist_ok=True)
         if not target.exists():
             target.write_bytes(content)
+        since = len(app.transitions)
         app.uploads.append(MaterialUpload(material=material_id, filename=filename[:255], content_type=content_type,
                                           size=len(content), sha256=digest, uploaded_at=now))
         app.body = {**app.body, "materials": sorted(set(app.body.get("materials", [])) | {material_id})}
@@ -335,6 +375,9 @@ def supply_material(db: Database, standard: MatterStandard, actor: Actor, app_id
         if app.status == "awaiting_materials" and not app.missing_materials:
             app.materials_due_on = None
             _transition(app, "under_review", actor, now, "材料已补齐 / materials supplied")
+        audit.record(session, [audit.event(app.zone_id, actor, now, "application.material_supplied",
+                                           f"application:{app.id}", material=material_id, sha256=digest)])
+        _record(session, app, since)
 
 
 def withdraw(db: Database, actor: Actor, app_id: int, now: datetime) -> None:
@@ -345,8 +388,10 @@ def withdraw(db: Database, actor: Actor, app_id: int, now: datetime) -> None:
         if app.status not in PENDING:
             raise Conflict("withdraw.state", "id", f"申请当前状态为 {app.status}，不能撤回",
                            f"The application is {app.status}; it cannot be withdrawn")
+        since = len(app.transitions)
         app.decided_at = now
         _transition(app, "withdrawn", actor, now, "申请人撤回 / withdrawn by the applicant")
+        _record(session, app, since)
 
 
 def lapse_overdue(db: Database, now: datetime) -> list[int]:
@@ -356,10 +401,12 @@ def lapse_overdue(db: Database, now: datetime) -> list[int]:
         overdue = session.scalars(select(Application).where(Application.status == "awaiting_materials",
                                                             Application.materials_due_on < today)).all()
         for app in overdue:
+            since = len(app.transitions)
             app.decided_at = now
             _transition(app, "lapsed", None, now,
                         f"容缺材料逾期未补齐（期限 {app.materials_due_on}） / deferred materials not supplied "
                         f"by {app.materials_due_on}")
+            _record(session, app, since)
         return [app.id for app in overdue]
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from yima.accounts.rules import Actor
 from yima.accounts.service import actor_of
 from yima.accounts.tables import User
+from yima.audit import service as audit
 from yima.clock import as_utc, china_days
 from yima.config import get_settings
 from yima.db import Database
@@ -109,7 +110,8 @@ def enqueue_seal_set(session: Session, uscc: str, now: datetime) -> None:
 
 def new_seal_set(enterprise: Enterprise, now: datetime) -> SealSet:
     """The free seal set a newly established enterprise is owed, queued for issue."""
-    return SealSet(enterprise=enterprise, zone_id=enterprise.zone_id, status=PENDING, requested_at=now)
+    return SealSet(enterprise=enterprise, uscc=enterprise.uscc, zone_id=enterprise.zone_id, status=PENDING,
+                   requested_at=now)
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,8 @@ def _issue_set(db: Database, set_id: int, now: datetime) -> str | None:
                              image_svg=seal.svg, image_png=seal.png, status=ACTIVE, created_at=now))
         seal_set.status, seal_set.issued_at = ISSUED, now
         seal_set.price_yuan = Decimal(get_settings().seal_set_price_yuan)
+        audit.record(session, [audit.event(seal_set.zone_id, None, now, "seal_set.issued", f"seal_set:{seal_set.uscc}",
+                                           certificates=[format(m.cert.serial_number, "x") for m in made])])
         return seal_set.uscc
 
 

@@ -20,8 +20,8 @@ from yima.web import errors
 # Every feature's JSON API and pages, in the order their routes should match.
 ROUTERS = (
     "yima.accounts.api", "yima.registration.api", "yima.zones.api", "yima.licences.api", "yima.seals.api",
-    "yima.stats.api", "yima.web.pages", "yima.registration.pages", "yima.licences.pages", "yima.seals.pages",
-    "yima.stats.pages",
+    "yima.stats.api", "yima.audit.api", "yima.web.pages", "yima.registration.pages", "yima.licences.pages",
+    "yima.seals.pages", "yima.stats.pages",
 )
 
 

@@ -52,7 +52,7 @@ def logout(db: DB, actor: OptionalActor) -> Response:
     """Sign out: the session ends on the server too (every session of the account), so a copied
     cookie stops working."""
     if actor is not None:
-        sign_out_everywhere(db, actor.username)
+        sign_out_everywhere(db, actor.username, utcnow(), actor)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(COOKIE)
     return response

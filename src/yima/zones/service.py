@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from yima.audit import service as audit
 from yima.db import Database
 from yima.errors import Conflict, DomainError, NotFound
 from yima.zones.tables import AddressBan, Zone
@@ -78,7 +79,9 @@ def add_zone(db: Database, zone_id: str, name: str, division: str, residents: in
         from yima.pki.service import create_zone_pki
 
         create_zone_pki(session, zone_id, name, zone.authority_name, now)
-        create_zone_key(session, zone_id, now)
+        kid = create_zone_key(session, zone_id, now)
+        audit.record(session, [audit.event(zone_id, None, now, "zone.created", f"zone:{zone_id}", name=name,
+                                           division=division, org_block_start=start, signing_key=kid)])
         return view(zone)
 
 
@@ -103,6 +106,8 @@ def ban_address(db: Database, zone_id: str, pattern: str, reason: str, now: date
         if session.get(Zone, zone_id) is None:
             raise NotFound("zone.unknown", "zone", f"未知的开发区：{zone_id}", f"Unknown zone: {zone_id}")
         session.add(AddressBan(zone_id=zone_id, pattern=pattern, reason=reason, created_at=now))
+        audit.record(session, [audit.event(zone_id, None, now, "address_ban.added", f"zone:{zone_id}",
+                                           pattern=pattern, reason=reason or None)])
 
 
 def address_bans(db: Database, zone_id: str) -> list[tuple[str, str]]:

@@ -1,0 +1,26 @@
+"""``GET /api/v1/audit`` (the newest entries of a chain) and ``GET /api/v1/audit/verify``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from yima.audit import service
+from yima.web.deps import DB, CurrentActor
+
+router = APIRouter(prefix="/api/v1", tags=["audit"])
+
+
+@router.get("/audit")
+def audit_entries(db: DB, actor: CurrentActor, zone: str, subject: str | None = None,
+                  limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
+    """The newest entries of a zone's chain (``zone=platform``: account changes; administrators
+    only). Officers read their own zone's."""
+    return service.recent_entries(db, actor, zone, limit=limit, subject=subject)
+
+
+@router.get("/audit/verify")
+def audit_verify(db: DB, actor: CurrentActor, zone: str) -> dict[str, Any]:
+    """Recompute the chain from its first entry: ``ok``, or the entry where it breaks and why."""
+    return service.verify_for(db, actor, zone).as_dict()

@@ -1,0 +1,99 @@
+"""Audit entries and their hash chain: pure functions, no database.
+
+Each zone keeps one chain (the platform's own events, such as account changes, another).
+An entry's hash is SHA-256 over the previous entry's hash and the entry's canonical JSON
+(sorted keys, no spaces, UTF-8, times in UTC to the microsecond), so changing, removing or
+reordering any stored entry breaks every hash after it. The chain starts from ``GENESIS``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+GENESIS = "0" * 64
+PLATFORM = "platform"  # the chain of events that belong to no zone
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """What happened: ``action`` (``application.approved``) to ``subject`` (``application:42``)."""
+
+    chain: str
+    at: datetime
+    actor_id: int | None
+    actor_role: str
+    action: str
+    subject: str
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    seq: int
+    event: AuditEvent
+    prev_hash: str
+    hash: str
+
+
+def _utc(moment: datetime) -> str:
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.isoformat(timespec="microseconds")
+
+
+def canonical(seq: int, event: AuditEvent) -> bytes:
+    return json.dumps({"chain": event.chain, "seq": seq, "at": _utc(event.at), "actor_id": event.actor_id,
+                       "actor_role": event.actor_role, "action": event.action, "subject": event.subject,
+                       "detail": dict(event.detail)},
+                      sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
+
+
+def entry_hash(prev_hash: str, seq: int, event: AuditEvent) -> str:
+    return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + canonical(seq, event)).hexdigest()
+
+
+def link(prev_hash: str, last_seq: int, events: Iterable[AuditEvent]) -> list[StoredEntry]:
+    """The entries that follow a chain whose last entry is ``last_seq`` with ``prev_hash``."""
+    entries = []
+    for event in events:
+        last_seq += 1
+        digest = entry_hash(prev_hash, last_seq, event)
+        entries.append(StoredEntry(last_seq, event, prev_hash, digest))
+        prev_hash = digest
+    return entries
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    chain: str
+    entries: int
+    ok: bool
+    head: str
+    broken_at: int | None = None  # the first entry that does not follow from the one before
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"chain": self.chain, "entries": self.entries, "ok": self.ok, "head": self.head,
+                "broken_at": self.broken_at, "reason": self.reason}
+
+
+def check_chain(chain: str, entries: Iterable[StoredEntry], head: tuple[int, str] | None) -> ChainCheck:
+    """Recompute every hash in order; the stored head (last seq and hash) must be the last entry."""
+    prev, expected_seq, count = GENESIS, 1, 0
+    for entry in entries:
+        count += 1
+        if entry.seq != expected_seq:
+            return ChainCheck(chain, count, False, prev, entry.seq, f"entry {expected_seq} is missing")
+        if entry.prev_hash != prev:
+            return ChainCheck(chain, count, False, prev, entry.seq, "does not follow the entry before it")
+        if entry_hash(prev, entry.seq, entry.event) != entry.hash:
+            return ChainCheck(chain, count, False, prev, entry.seq, "its content does not match its hash")
+        prev, expected_seq = entry.hash, expected_seq + 1
+    if (head or (0, GENESIS)) != (expected_seq - 1, prev):
+        return ChainCheck(chain, count, False, prev, expected_seq,
+                          "the chain does not end at its recorded head (entries removed or rewritten)")
+    return ChainCheck(chain, count, True, prev)

@@ -1,0 +1,110 @@
+"""Appending to the audit log inside a use case's transaction; checking and reading the chains.
+
+Appending reads the chain's head with a row lock (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite
+writers already take turns), links the new entries to it, inserts them and moves the head, all
+in the caller's transaction: the change and its record are committed together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from yima.accounts.rules import Actor, may_work_zone
+from yima.audit.rules import GENESIS, PLATFORM, AuditEvent, ChainCheck, StoredEntry, check_chain, link
+from yima.audit.tables import AuditEntry, AuditHead
+from yima.clock import as_utc
+from yima.db import Database
+from yima.errors import Forbidden
+
+_ENTRIES, _HEADS = AuditEntry.__table__, AuditHead.__table__
+_INSERT = insert(_ENTRIES)
+_HEAD = select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.chain == bindparam("chain"))
+_MOVE = (update(_HEADS).where(_HEADS.c.chain == bindparam("chain_"))
+         .values(seq=bindparam("seq_"), hash=bindparam("hash_")))
+READ_BATCH = 5_000
+
+
+def record(session: Session, events: Sequence[AuditEvent]) -> None:
+    """Append the events to their chains (in the order given within each chain)."""
+    conn = session.connection()
+    postgres = conn.dialect.name == "postgresql"
+    for chain, in_chain in groupby(sorted(events, key=lambda e: e.chain), key=lambda e: e.chain):
+        read_head = _HEAD.with_for_update() if postgres else _HEAD
+        head = conn.execute(read_head, {"chain": chain}).first()
+        if head is None:  # the chain's first entry; a concurrent first writer makes this a no-op
+            new_head = (pg_insert if postgres else sqlite_insert)(_HEADS).values(chain=chain, seq=0, hash=GENESIS)
+            conn.execute(new_head.on_conflict_do_nothing(index_elements=["chain"]))
+            head = conn.execute(read_head, {"chain": chain}).one()
+        entries = link(head.hash, head.seq, in_chain)
+        conn.execute(_INSERT, [{"chain": chain, "seq": e.seq, "at": e.event.at, "actor_id": e.event.actor_id,
+                                "actor_role": e.event.actor_role, "action": e.event.action,
+                                "subject": e.event.subject, "detail": dict(e.event.detail),
+                                "prev_hash": e.prev_hash, "hash": e.hash} for e in entries])
+        conn.execute(_MOVE, {"chain_": chain, "seq_": entries[-1].seq, "hash_": entries[-1].hash})
+
+
+def event(chain: str | None, actor: Actor | None, at: Any, action: str, subject: str,
+          **detail: Any) -> AuditEvent:
+    """An event by ``actor`` (None: the system itself, such as 秒批 or a scheduled job)."""
+    return AuditEvent(chain or PLATFORM, at, actor.id if actor else None, actor.role if actor else "system",
+                      action, subject, {k: v for k, v in detail.items() if v is not None})
+
+
+def _stored(row: Any) -> StoredEntry:
+    return StoredEntry(row.seq, AuditEvent(row.chain, as_utc(row.at), row.actor_id, row.actor_role, row.action,
+                                           row.subject, row.detail or {}), row.prev_hash, row.hash)
+
+
+def _entries(db: Database, chain: str) -> Iterator[StoredEntry]:
+    after = 0
+    while True:
+        with db.read() as session:
+            rows = session.execute(select(_ENTRIES).where(_ENTRIES.c.chain == chain, _ENTRIES.c.seq > after)
+                                   .order_by(_ENTRIES.c.seq).limit(READ_BATCH)).all()
+        if not rows:
+            return
+        for row in rows:
+            yield _stored(row)
+        after = rows[-1].seq
+
+
+def chains(db: Database) -> list[str]:
+    with db.read() as session:
+        return sorted(session.scalars(select(_HEADS.c.chain)))
+
+
+def verify_chain(db: Database, chain: str) -> ChainCheck:
+    """Recompute the chain from its first entry; where it breaks, if it does."""
+    with db.read() as session:
+        head = session.execute(_HEAD, {"chain": chain}).first()
+    return check_chain(chain, _entries(db, chain), (head.seq, head.hash) if head else None)
+
+
+def _may_read(actor: Actor, chain: str) -> None:
+    if not (actor.role == "admin" or (chain != PLATFORM and may_work_zone(actor, chain))):
+        raise Forbidden("audit.not_yours", "zone", "只能查看本区的审计日志", "You may read only your zone's audit log")
+
+
+def recent_entries(db: Database, actor: Actor, chain: str, *, limit: int = 100,
+                   subject: str | None = None) -> list[dict[str, Any]]:
+    """The newest entries of a chain (officers: their zone's; administrators: any)."""
+    _may_read(actor, chain)
+    query = select(_ENTRIES).where(_ENTRIES.c.chain == chain)
+    if subject:
+        query = query.where(_ENTRIES.c.subject == subject)
+    with db.read() as session:
+        rows = session.execute(query.order_by(_ENTRIES.c.seq.desc()).limit(max(1, min(limit, 1000)))).all()
+    return [{"seq": r.seq, "at": as_utc(r.at).isoformat(), "actor_id": r.actor_id, "actor_role": r.actor_role,
+             "action": r.action, "subject": r.subject, "detail": r.detail, "hash": r.hash} for r in rows]
+
+
+def verify_for(db: Database, actor: Actor, chain: str) -> ChainCheck:
+    _may_read(actor, chain)
+    return verify_chain(db, chain)
