@@ -99,9 +99,11 @@ def db(migrated_url: str, _databases: dict[str, Database]) -> Iterator[Database]
     _empty(database)
     from yima.accounts.service import _checked
     from yima.licences.service import _recent
+    from yima.zones.service import _settings
 
     _recent.clear()  # keys read within the last seconds belong to the previous test's zones
     _checked.clear()  # and so do the users whose tokens were checked
+    _settings.clear()  # and the zones' settings
     yield database
 
 

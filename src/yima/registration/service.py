@@ -31,7 +31,8 @@ from yima.registration.materials import check_upload
 from yima.registration.model import ApplicationIn
 from yima.registration.tables import Application, Enterprise, EnterpriseAddress, MaterialUpload, Transition
 from yima.standard.model import MatterStandard
-from yima.zones.tables import AddressBan, Zone
+from yima.zones.service import ZoneRuleSettings, rule_settings
+from yima.zones.tables import Zone
 
 PENDING = ("submitted", "under_review", "awaiting_materials")
 DECISIONS = ("approve", "reject", "accept_with_missing")
@@ -82,9 +83,6 @@ _TAKEN_NAMES = union(
                                       _ENTERPRISES.c.name == bindparam("name"), _ENTERPRISES.c.status == "active"),
     select(_APPLICATIONS.c.name).where(_APPLICATIONS.c.zone_id == bindparam("zone"),
                                        _APPLICATIONS.c.name == bindparam("name"), _APPLICATIONS.c.status.in_(PENDING)))
-_ZONE_PLACES = select(_ZONES.c.place_names).where(_ZONES.c.id == bindparam("zone"))
-_ADDRESS_BANS = select(AddressBan.__table__.c.pattern, AddressBan.__table__.c.reason).where(
-    AddressBan.__table__.c.zone_id == bindparam("zone"))
 _NEXT_ORG_SEQ = (update(_ZONES).where(_ZONES.c.id == bindparam("zone"))
                  .values(org_next_seq=_ZONES.c.org_next_seq + 1)
                  .returning(_ZONES.c.org_next_seq, _ZONES.c.division_code, _ZONES.c.org_block_start,
@@ -103,16 +101,14 @@ def enterprise_snapshot(enterprise: Enterprise) -> dict[str, Any]:
             "status": enterprise.status, "owner_id": enterprise.owner_id}
 
 
-def build_context(session: Session, standard: MatterStandard, body: ApplicationIn, now: datetime,
+def build_context(standard: MatterStandard, body: ApplicationIn, now: datetime, zone: ZoneRuleSettings | None,
                   enterprise: Enterprise | None) -> rules.RuleContext:
-    connection = session.connection()
-    places = connection.execute(_ZONE_PLACES, {"zone": body.zone}).first()
-    bans = connection.execute(_ADDRESS_BANS, {"zone": body.zone}).all() if places else []
+    """What the rules know besides the application. Names taken in the zone are looked up in the
+    write transaction, where they cannot change before the application is stored."""
     return rules.RuleContext(
-        standard=standard, zone_id=body.zone, zone_known=places is not None,
-        place_names=tuple(places.place_names or ()) if places else (), today=local_date(now),
-        taken_names=_taken_names(session, body.zone, body.name),
-        address_bans=tuple(rules.AddressBanEntry(b.pattern, b.reason) for b in bans),
+        standard=standard, zone_id=body.zone, zone_known=zone is not None,
+        place_names=zone.place_names if zone else (), today=local_date(now), taken_names=frozenset(),
+        address_bans=tuple(rules.AddressBanEntry(p, r) for p, r in zone.address_bans) if zone else (),
         enterprise=enterprise_snapshot(enterprise) if enterprise else None)
 
 
@@ -126,21 +122,23 @@ def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body:
                      idempotency_key: str | None = None) -> dict[str, Any]:
     """``submit``, answering with the application as its applicant sees it.
 
-    The rules run on a read transaction, so that concurrent submissions evaluate side by side;
-    the write transaction then re-checks the one thing that may have changed meanwhile (the name
-    taken by a submission that committed first) and stores the result.
+    The rules run before the write transaction, so that concurrent submissions evaluate side by
+    side; the write transaction then checks what another submission may change meanwhile (the
+    names taken in the zone) and stores the result.
     """
     from yima.registration.views import application_view
 
     require_role(actor, "applicant", "officer", "admin")
     if actor.role == "officer" and actor.zone_id != body.zone:
         raise Forbidden("zone.not_yours", "zone", "审批人员只能为本区受理申请", "Officers accept only for their zone")
-    with db.read() as session:
-        earlier = _by_idempotency_key(session, actor, idempotency_key)
-        if earlier is not None:
-            return application_view(earlier, now)
-        enterprise = _enterprise_for(session, actor, body)
-        ctx = build_context(session, standard, body, now, enterprise)
+    enterprise = None
+    if idempotency_key or body.uscc:
+        with db.read() as session:
+            earlier = _by_idempotency_key(session, actor, idempotency_key)
+            if earlier is not None:
+                return application_view(earlier, now)
+            enterprise = _enterprise_for(session, actor, body)
+    ctx = build_context(standard, body, now, rule_settings(db, body.zone), enterprise)
     evaluation = rules.evaluate(body, ctx)
     status = rules.outcome(evaluation)  # invalid input raises here, before anything is written
     try:
@@ -148,8 +146,9 @@ def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body:
             earlier = _by_idempotency_key(session, actor, idempotency_key)
             if earlier is not None:
                 return application_view(earlier, now)
-            if status == "approved" and _taken_names(session, body.zone, body.name) - ctx.taken_names:
-                evaluation.review.extend(rules.name_is_unique(body, replace(ctx, taken_names=frozenset([body.name]))))
+            taken = _taken_names(session, body.zone, body.name)
+            if taken and status != "rejected":
+                evaluation.review.extend(rules.name_is_unique(body, replace(ctx, taken_names=taken)))
                 status = rules.outcome(evaluation)
             app = _new_application(standard, actor, body, ctx, evaluation, now, idempotency_key)
             _transition(app, "submitted", actor, now)

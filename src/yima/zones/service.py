@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -108,6 +109,37 @@ def ban_address(db: Database, zone_id: str, pattern: str, reason: str, now: date
         session.add(AddressBan(zone_id=zone_id, pattern=pattern, reason=reason, created_at=now))
         audit.record(session, [audit.event(zone_id, None, now, "address_ban.added", f"zone:{zone_id}",
                                            pattern=pattern, reason=reason or None)])
+    _settings.pop((db.url, zone_id), None)
+
+
+@dataclass(frozen=True)
+class ZoneRuleSettings:
+    """What the registration rules need of a zone: its place names and address negative list."""
+
+    place_names: tuple[str, ...]
+    address_bans: tuple[tuple[str, str], ...]  # (pattern, reason)
+
+
+ZONE_SETTINGS_SECONDS = 2.0
+_settings: dict[tuple[str, str], tuple[float, ZoneRuleSettings]] = {}
+
+
+def rule_settings(db: Database, zone_id: str) -> ZoneRuleSettings | None:
+    """The zone's settings for the rules, or None for an unknown zone. Read through a per-process
+    cache of ``ZONE_SETTINGS_SECONDS``: a change made in this process counts at once, one made by
+    another worker process within that time."""
+    hit = _settings.get((db.url, zone_id))
+    if hit is not None and time.monotonic() - hit[0] <= ZONE_SETTINGS_SECONDS:
+        return hit[1]
+    with db.read() as session:
+        zone = session.get(Zone, zone_id)
+        if zone is None:
+            return None
+        bans = session.execute(select(AddressBan.pattern, AddressBan.reason).where(AddressBan.zone_id == zone_id)
+                               .order_by(AddressBan.id)).all()
+        settings = ZoneRuleSettings(tuple(zone.place_names or ()), tuple((b.pattern, b.reason) for b in bans))
+    _settings[(db.url, zone_id)] = (time.monotonic(), settings)
+    return settings
 
 
 def address_bans(db: Database, zone_id: str) -> list[tuple[str, str]]:
