@@ -103,7 +103,20 @@ def seed_demo(db: Database, now: datetime) -> Iterator[str]:
     from yima.jobs import run_jobs
 
     yield from run_jobs(db, now)
-    yield from seed_statistics(db, standard, alice.id, now)
+    yield from seed_statistics(db, standard, _history_account(db, now), now)
+
+
+def _history_account(db: Database, now: datetime) -> int:
+    """The account the 2021 matters are filed under, so that they stay out of the demo users'
+    lists; disabled, with a password nobody knows."""
+    import secrets
+
+    from yima.accounts.service import disable_user
+
+    history = add_user(db, "history-2021", "applicant", secrets.token_urlsafe(24), now,
+                       display_name="2021年历史办件 / matters of 2021")
+    disable_user(db, history.username, now)
+    return history.id
 
 
 SEED_ORG_BLOCK = 90_000_000  # organisation codes of the synthetic register, far from any zone's block
