@@ -49,9 +49,6 @@ def account_action(username: str, action: str, db: DB, actor: CurrentActor) -> d
         raise DomainError("user.action", "action", f"操作须为 {' | '.join(ACCOUNT_ACTIONS)}",
                           f"action must be one of {' | '.join(ACCOUNT_ACTIONS)}")
     if action == "disable":
-        if username == actor.username:
-            raise DomainError("user.disable_self", "username", "不能停用自己的账号",
-                              "You cannot disable your own account")
         changed = disable_user(db, username, utcnow(), actor)
     elif action == "enable":
         changed = enable_user(db, username, utcnow(), actor)

@@ -157,6 +157,8 @@ def sign_out_everywhere(db: Database, username: str, now: datetime, by: Actor | 
 
 def disable_user(db: Database, username: str, now: datetime, by: Actor | None = None) -> Actor:
     """The user can no longer sign in, and their tokens stop working; the records they made stay."""
+    if by is not None and by.username == username:
+        raise DomainError("user.disable_self", "username", "不能停用自己的账号", "You cannot disable your own account")
     return _change_user(db, username, "user.disabled", now, by, disabled_at=now)
 
 
@@ -168,3 +170,11 @@ def set_password(db: Database, username: str, password: str, now: datetime, by: 
     """A new password; tokens issued with the old one stop working."""
     _check_password(password)
     return _change_user(db, username, "user.password_set", now, by, password_hash=_hasher.hash(password))
+
+
+def list_users(db: Database) -> list[dict[str, object]]:
+    """Every account, for administrators: no password hashes."""
+    with db.read() as session:
+        return [{"username": u.username, "display_name": u.display_name, "role": u.role, "zone": u.zone_id,
+                 "disabled": u.disabled_at is not None, "created_at": u.created_at}
+                for u in session.scalars(select(User).order_by(User.role, User.username))]

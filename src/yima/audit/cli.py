@@ -39,8 +39,9 @@ def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) 
                 console.print(f"[green]✓[/green] {escape(name)}: {check.entries:,} entries, head {check.head[:16]}…")
             else:
                 broken += 1
-                err_console.print(f"[red]✗ {escape(name)}[/red]: broken at entry {check.broken_at}: "
-                                  f"{escape(check.reason)}")
+                err_console.print(f"[red]✗ {escape(name)}[/red]: 断裂于第 {check.broken_at} 条："
+                                  f"{escape(check.reason_zh)} / broken at entry {check.broken_at}: "
+                                  f"{escape(check.reason)}", soft_wrap=True)
         if broken:
             raise typer.Exit(1)
 

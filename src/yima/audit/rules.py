@@ -75,10 +75,11 @@ class ChainCheck:
     head: str
     broken_at: int | None = None  # the first entry that does not follow from the one before
     reason: str = ""
+    reason_zh: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {"chain": self.chain, "entries": self.entries, "ok": self.ok, "head": self.head,
-                "broken_at": self.broken_at, "reason": self.reason}
+                "broken_at": self.broken_at, "reason": self.reason, "reason_zh": self.reason_zh}
 
 
 def check_chain(chain: str, entries: Iterable[StoredEntry], head: tuple[int, str] | None) -> ChainCheck:
@@ -87,13 +88,17 @@ def check_chain(chain: str, entries: Iterable[StoredEntry], head: tuple[int, str
     for entry in entries:
         count += 1
         if entry.seq != expected_seq:
-            return ChainCheck(chain, count, False, prev, entry.seq, f"entry {expected_seq} is missing")
+            return ChainCheck(chain, count, False, prev, entry.seq, f"entry {expected_seq} is missing",
+                              f"缺少第 {expected_seq} 条")
         if entry.prev_hash != prev:
-            return ChainCheck(chain, count, False, prev, entry.seq, "does not follow the entry before it")
+            return ChainCheck(chain, count, False, prev, entry.seq, "does not follow the entry before it",
+                              "与前一条记录不相衔接")
         if entry_hash(prev, entry.seq, entry.event) != entry.hash:
-            return ChainCheck(chain, count, False, prev, entry.seq, "its content does not match its hash")
+            return ChainCheck(chain, count, False, prev, entry.seq, "its content does not match its hash",
+                              "记录内容与其哈希值不符")
         prev, expected_seq = entry.hash, expected_seq + 1
     if (head or (0, GENESIS)) != (expected_seq - 1, prev):
         return ChainCheck(chain, count, False, prev, expected_seq,
-                          "the chain does not end at its recorded head (entries removed or rewritten)")
+                          "the chain does not end at its recorded head (entries removed or rewritten)",
+                          "日志链的末尾与记录的链头不符（有记录被删除或改写）")
     return ChainCheck(chain, count, True, prev)

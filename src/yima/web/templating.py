@@ -14,7 +14,8 @@ from yima.web.deps import actor_of_request
 from yima.web.i18n import pick_language, translations
 
 LANG_COOKIE = "yima_lang"
-FEATURES_WITH_TEMPLATES = ("yima.web", "yima.registration", "yima.licences", "yima.seals", "yima.stats")
+FEATURES_WITH_TEMPLATES = ("yima.web", "yima.registration", "yima.licences", "yima.seals", "yima.stats",
+                           "yima.audit", "yima.accounts")
 
 
 def _template_dirs() -> list[str]:
