@@ -1,4 +1,5 @@
-"""``GET /api/v1/audit`` (the newest entries of a chain) and ``GET /api/v1/audit/verify``."""
+"""``GET /api/v1/audit`` (the newest entries of a chain), ``GET /api/v1/audit/verify`` and the
+public, signed ``GET /api/v1/audit/checkpoint``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from yima.audit import service
+from yima.clock import utcnow
 from yima.web.deps import DB, CurrentActor
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
@@ -24,3 +26,10 @@ def audit_entries(db: DB, actor: CurrentActor, zone: str, subject: str | None = 
 def audit_verify(db: DB, actor: CurrentActor, zone: str) -> dict[str, Any]:
     """Recompute the chain from its first entry: ``ok``, or the entry where it breaks and why."""
     return service.verify_for(db, actor, zone).as_dict()
+
+
+@router.get("/audit/checkpoint")
+def audit_checkpoint(db: DB, zone: str) -> dict[str, Any]:
+    """Public: the zone's chain head signed with the zone's key. Anyone may keep copies; a later
+    ``yima audit verify --checkpoint`` shows whether the chain still passes through it."""
+    return service.signed_checkpoint(db, zone, utcnow())

@@ -7,7 +7,9 @@ in the caller's transaction: the change and its record are committed together or
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import base64
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from itertools import groupby
 from typing import Any
 
@@ -17,11 +19,24 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from yima.accounts.rules import Actor, may_work_zone
-from yima.audit.rules import GENESIS, PLATFORM, AuditEvent, ChainCheck, StoredEntry, check_chain, link
+from yima.audit.rules import (
+    CHECKPOINT_PURPOSE,
+    GENESIS,
+    PLATFORM,
+    AuditEvent,
+    ChainCheck,
+    StoredEntry,
+    check_chain,
+    checkpoint_message,
+    link,
+    passes_through,
+)
 from yima.audit.tables import AuditEntry, AuditHead
 from yima.clock import as_utc
 from yima.db import Database
-from yima.errors import Forbidden
+from yima.errors import Forbidden, NotFound
+from yima.licences.keys import kid_from_text
+from yima.licences.trustlist import TrustList
 
 _ENTRIES, _HEADS = AuditEntry.__table__, AuditHead.__table__
 _INSERT = insert(_ENTRIES)
@@ -108,3 +123,47 @@ def recent_entries(db: Database, actor: Actor, chain: str, *, limit: int = 100,
 def verify_for(db: Database, actor: Actor, chain: str) -> ChainCheck:
     _may_read(actor, chain)
     return verify_chain(db, chain)
+
+
+# --- signed checkpoints ---------------------------------------------------------------------------
+
+def signed_checkpoint(db: Database, zone_id: str, now: datetime) -> dict[str, Any]:
+    """The zone's chain head, signed with the zone's active key (the one its licences carry and
+    its trust list publishes)."""
+    from yima.licences.service import keyring
+
+    with db.read() as session:
+        head = session.execute(_HEAD, {"chain": zone_id}).first()
+        if head is None:
+            raise NotFound("audit.no_chain", "zone", f"开发区 {zone_id} 没有审计日志",
+                           f"Zone {zone_id} has no audit log")
+        key = keyring(session, zone_id, fresh=True).active
+    message = checkpoint_message(zone_id, head.seq, head.hash, now)
+    return {"purpose": CHECKPOINT_PURPOSE, "chain": zone_id, "seq": head.seq, "hash": head.hash,
+            "at": as_utc(now).isoformat(timespec="microseconds"), "kid": key.kid_text, "alg": key.algorithm.name,
+            "signature": base64.urlsafe_b64encode(key.sign(message)).decode("ascii").rstrip("=")}
+
+
+def check_checkpoint(db: Database, checkpoint: Mapping[str, Any], trust_list: TrustList) -> tuple[bool, str, str]:
+    """(ok, 中文, English): the checkpoint is signed by a key of the trust list, and the chain as
+    stored now is unbroken and passes through the checkpoint's head."""
+    try:
+        chain, seq, head = str(checkpoint["chain"]), int(checkpoint["seq"]), str(checkpoint["hash"])
+        at = datetime.fromisoformat(str(checkpoint["at"]))
+        signature = base64.urlsafe_b64decode(str(checkpoint["signature"]) + "==")
+        key = trust_list.key(kid_from_text(str(checkpoint["kid"])))
+    except (KeyError, ValueError, TypeError) as err:
+        return False, f"检查点格式不正确：{err}", f"The checkpoint is malformed: {err}"
+    if checkpoint.get("purpose") != CHECKPOINT_PURPOSE or chain != trust_list.zone:
+        return False, "检查点不属于该开发区的审计日志", "The checkpoint is not of this zone's audit log"
+    if key is None or not key.verify(signature, checkpoint_message(chain, seq, head, at)):
+        return False, "检查点的签名无效", "The checkpoint's signature is not valid for the zone's keys"
+    check = verify_chain(db, chain)
+    if not check.ok:
+        return False, f"日志链在第 {check.broken_at} 条处断裂：{check.reason_zh}", \
+            f"The chain is broken at entry {check.broken_at}: {check.reason}"
+    if not passes_through(_entries(db, chain), seq, head):
+        return (False, f"日志链已被改写：第 {seq} 条与检查点不符",
+                f"The chain was rewritten: entry {seq} differs from the checkpoint")
+    return True, f"日志链完整，且包含 {as_utc(at):%Y-%m-%d %H:%M} 的检查点（第 {seq} 条）", \
+        f"The chain is unbroken and passes through the checkpoint of {as_utc(at):%Y-%m-%d %H:%M} (entry {seq})"
