@@ -161,34 +161,28 @@ def users_password(name: Annotated[str, typer.Argument(metavar="NAME")],
     console.print(f"[green]✓[/green] {actor.username}: new password; signed out everywhere")
 
 
-@users_app.command("sign-out")
-@domain_errors
-def users_sign_out(name: Annotated[str, typer.Argument(metavar="NAME")], db: DbOption = None) -> None:
-    """Sign the user out everywhere: every token issued so far stops working."""
-    from yima.accounts.service import sign_out_everywhere
-
-    actor = sign_out_everywhere(open_db(db), name, utcnow())
-    console.print(f"[green]✓[/green] {actor.username}: signed out everywhere")
-
-
-@users_app.command("disable")
-@domain_errors
-def users_disable(name: Annotated[str, typer.Argument(metavar="NAME")], db: DbOption = None) -> None:
-    """Disable an account (a user who left): no sign-in, tokens refused; their records stay."""
-    from yima.accounts.service import disable_user
-
-    actor = disable_user(open_db(db), name, utcnow())
-    console.print(f"[green]✓[/green] {actor.username}: disabled")
+ACCOUNT_CHANGES = (  # verb, service function, what it did, help
+    ("sign-out", "sign_out_everywhere", "signed out everywhere",
+     "Sign the user out everywhere: every token issued so far stops working."),
+    ("disable", "disable_user", "disabled",
+     "Disable an account (a user who left): no sign-in, tokens refused; their records stay."),
+    ("enable", "enable_user", "enabled", "Enable a disabled account again."),
+)
 
 
-@users_app.command("enable")
-@domain_errors
-def users_enable(name: Annotated[str, typer.Argument(metavar="NAME")], db: DbOption = None) -> None:
-    """Enable a disabled account again."""
-    from yima.accounts.service import enable_user
+def _account_command(function: str, done: str, help_text: str) -> Callable[..., None]:
+    def command(name: Annotated[str, typer.Argument(metavar="NAME")], db: DbOption = None) -> None:
+        from yima.accounts import service
 
-    actor = enable_user(open_db(db), name, utcnow())
-    console.print(f"[green]✓[/green] {actor.username}: enabled")
+        actor = getattr(service, function)(open_db(db), name, utcnow())
+        console.print(f"[green]✓[/green] {actor.username}: {done}")
+
+    command.__doc__ = help_text
+    return command
+
+
+for _verb, _function, _done, _help in ACCOUNT_CHANGES:
+    users_app.command(_verb)(domain_errors(_account_command(_function, _done, _help)))
 
 
 @jobs_app.command("run")
