@@ -53,26 +53,27 @@ def _record(session: Session, app: Application, since: int, created: Sequence[Ba
     """Audit what this use case did: the application's transitions from ``since`` on, and the
     rows an establishment created (by whoever made the last transition)."""
     from yima.licences.service import licence_issued_event
+    from yima.licences.tables import Licence, Permit
 
     subject = f"application:{app.id}"
     events = [AuditEvent(app.zone_id, t.at, t.actor_id, t.actor_role, f"application.{t.to_status}", subject,
                          {"matter": app.matter, "from": t.from_status, "reason": t.reason[:200]})
               for t in app.transitions[since:]]
     last = app.transitions[-1]
+
+    def by_last(action: str, about: str, **detail: Any) -> AuditEvent:
+        return AuditEvent(app.zone_id, last.at, last.actor_id, last.actor_role, action, about, detail)
+
     for row in created:
         if isinstance(row, Enterprise):
-            events.append(AuditEvent(app.zone_id, last.at, last.actor_id, last.actor_role, "enterprise.established",
-                                     f"enterprise:{row.uscc}", {"name": row.name, "application": app.id,
-                                                                "addresses": len(row.addresses)}))
-        elif type(row).__name__ == "Permit":
-            events.append(AuditEvent(app.zone_id, last.at, last.actor_id, last.actor_role,
-                                     f"permit.{row.status}", f"permit:{row.number}",  # type: ignore[attr-defined]
-                                     {"type": row.type, "application": app.id}))  # type: ignore[attr-defined]
-        elif type(row).__name__ == "Licence":
-            events.append(licence_issued_event(row, last.at, last.actor_id, last.actor_role))  # type: ignore[arg-type]
-        elif type(row).__name__ == "SealSet":
-            events.append(AuditEvent(app.zone_id, last.at, last.actor_id, last.actor_role, "seal_set.requested",
-                                     f"seal_set:{row.uscc}", {}))  # type: ignore[attr-defined]
+            events.append(by_last("enterprise.established", f"enterprise:{row.uscc}", name=row.name,
+                                  application=app.id, addresses=len(row.addresses)))
+        elif isinstance(row, Permit):
+            events.append(by_last(f"permit.{row.status}", f"permit:{row.number}", type=row.type, application=app.id))
+        elif isinstance(row, Licence):
+            events.append(licence_issued_event(row, last.at, last.actor_id, last.actor_role))
+        elif getattr(row, "__tablename__", "") == "seal_sets":  # the seal feature is optional
+            events.append(by_last("seal_set.requested", f"seal_set:{app.enterprise_uscc}"))
     audit.record(session, events)
 
 
