@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC
 
 import pytest
 from sqlalchemy import select, update
@@ -85,3 +86,32 @@ def test_checkpoints_over_http_and_the_command_line(server, db, tmp_path):
     _rewrite_consistently(db, "cq-gxq", 2)
     bad = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 1 and "rewritten" in bad.stderr
+
+
+def test_docs_formulas_check_out_without_yimas_code(db, standard, people):
+    """docs/audit-log.md is enough: recompute an entry's hash and verify a checkpoint with hashlib
+    and cryptography alone."""
+    import base64
+    import hashlib
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    _submit(db, standard, people["alice"], "重庆文档核验科技有限公司")
+    with db.read() as session:
+        last, before = session.scalars(select(AuditEntry).where(AuditEntry.chain == "cq-gxq")
+                                       .order_by(AuditEntry.seq.desc()).limit(2)).all()
+    moment = last.at.replace(tzinfo=UTC) if last.at.tzinfo is None else last.at.astimezone(UTC)  # SQLite: naive UTC
+    at = moment.isoformat(timespec="microseconds")
+    canonical = json.dumps({"chain": last.chain, "seq": last.seq, "at": at, "actor_id": last.actor_id,
+                            "actor_role": last.actor_role, "action": last.action, "subject": last.subject,
+                            "detail": last.detail}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert last.prev_hash == before.hash
+    assert hashlib.sha256(before.hash.encode() + b"\n" + canonical.encode()).hexdigest() == last.hash
+
+    checkpoint = audit.signed_checkpoint(db, "cq-gxq", NOW)
+    jwk = next(k for k in trust_list(db, standard, "cq-gxq").to_dict()["keys"] if k["kid"] == checkpoint["kid"])
+    public = Ed25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(jwk["x"] + "=="))
+    message = json.dumps({key: checkpoint[key] for key in ("purpose", "chain", "seq", "hash", "at")},
+                         sort_keys=True, separators=(",", ":"))
+    public.verify(base64.urlsafe_b64decode(checkpoint["signature"] + "=="), message.encode("ascii"))
+    assert checkpoint["seq"] == last.seq and checkpoint["hash"] == last.hash
