@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -33,3 +34,13 @@ def test_init_zones_users_and_jobs(tmp_path):
     assert jobs.returncode == 0 and "lapsed 0 application" in jobs.stdout
     trust = run("keys", "trust-list", "cq-gxq", db=db)
     assert trust.returncode == 0 and json.loads(trust.stdout)["zone"] == "cq-gxq"
+
+
+def test_the_default_database_is_created_with_its_directory(tmp_path):
+    """A fresh checkout has no var/: ``yima init`` (and ``make demo``) must create it, not fail."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("YIMA_")}
+    result = subprocess.run([*YIMA, "init"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "var" / "yima.db").is_file()
+    nested = run("init", db=f"sqlite:///{tmp_path / 'deep' / 'er' / 'x.db'}")
+    assert nested.returncode == 0 and (tmp_path / "deep" / "er" / "x.db").is_file()
