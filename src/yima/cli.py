@@ -213,12 +213,16 @@ def demo(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1"
          serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after seeding")] = True) -> None:
     """Create the demo zones, users and data (once), then serve the web app."""
     from yima.demo import seed_demo
+    from yima.stats.bench import row_progress
     from yima.web.server import run_server
 
     url = database_url(db)
     database = open_db(url)
-    for line in seed_demo(database, utcnow()):
-        console.print(line)
+    with row_progress(console) as progress:
+        task = progress.add_task("register", total=None)
+        for line in seed_demo(database, utcnow(),
+                              on_progress=lambda done, total: progress.update(task, completed=done, total=total)):
+            progress.console.print(line)
     database.dispose()
     if serve_after:
         console.print(f"[bold]Yima demo:[/bold] http://{host}:{port}/  (API docs: /docs)")

@@ -5,7 +5,7 @@ Seeding goes through the same services a user would, so the demo data obey every
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -21,6 +21,8 @@ from yima.standard import load_standard
 from yima.standard.model import MatterStandard
 from yima.zones.service import add_zone, ban_address
 from yima.zones.tables import Zone
+
+Progress = Callable[[int, int], None]  # (done, total)
 
 DEMO_PASSWORD = "yima-demo-2026"
 DEMO_USERS: tuple[tuple[str, str, str | None, str], ...] = (
@@ -49,7 +51,8 @@ def establishment(name: str, scope: list[str], industry: str, owner: dict[str, s
     return body
 
 
-def seed_demo(db: Database, now: datetime) -> Iterator[str]:
+def seed_demo(db: Database, now: datetime, on_progress: Progress | None = None) -> Iterator[str]:
+    """Seed once; ``on_progress(done, total)`` follows the register's load, the long step."""
     with db.read() as session:
         if session.get(Zone, "cq-gxq") is not None:
             yield "demo data already present"
@@ -103,7 +106,7 @@ def seed_demo(db: Database, now: datetime) -> Iterator[str]:
     from yima.jobs import run_jobs
 
     yield from run_jobs(db, now)
-    yield from seed_statistics(db, standard, _history_account(db, now), now)
+    yield from seed_statistics(db, standard, _history_account(db, now), now, on_progress)
 
 
 def _history_account(db: Database, now: datetime) -> int:
@@ -122,13 +125,14 @@ def _history_account(db: Database, now: datetime) -> int:
 SEED_ORG_BLOCK = 90_000_000  # organisation codes of the synthetic register, far from any zone's block
 
 
-def seed_statistics(db: Database, standard: MatterStandard, applicant_id: int, now: datetime) -> Iterator[str]:
+def seed_statistics(db: Database, standard: MatterStandard, applicant_id: int, now: datetime,
+                    on_progress: Progress | None = None) -> Iterator[str]:
     """The register behind the seed's figures (Jan–Aug 2021), so the dashboard shows them."""
     from yima.config import get_settings
     from yima.stats.seed_figures import load_seed
 
     yield "statistics: loading the Chongqing High-tech Zone register of 2021 (about 70,000 records) …"
     summary = load_seed(db, "cq-gxq", applicant_id, now, standard, org_block_start=SEED_ORG_BLOCK,
-                        seal_set_price_yuan=get_settings().seal_set_price_yuan)
+                        seal_set_price_yuan=get_settings().seal_set_price_yuan, on_progress=on_progress)
     yield (f"statistics: {summary.loaded:,} entities, the 2021 registration matters, one-code licences and seal "
            "sets loaded; see /dashboard?zone=cq-gxq&from=2021-01-01&to=2021-08-31")

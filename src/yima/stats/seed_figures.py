@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -376,12 +377,14 @@ def seed_seal_sets(db: Database, zone_id: str, targets: SeedTargets = CHONGQING_
 
 def load_seed(db: Database, zone_id: str, applicant_id: int, now: datetime, standard: MatterStandard, *,
               targets: SeedTargets = CHONGQING_2021, division_code: str = "500107",
-              org_block_start: int = 0, seal_set_price_yuan: int = 300) -> ImportSummary:
+              org_block_start: int = 0, seal_set_price_yuan: int = 300,
+              on_progress: Callable[[int, int], None] | None = None) -> ImportSummary:
     """Store the seed register, matters, one-code licences and seal sets in a zone (for the demo
     and the seed test). The one-code establishments are online matters of the period, so the
     other matters number that many fewer."""
-    summary = load_entities(db, zone_id, seed_register(targets, division_code=division_code,
-                                                       org_block_start=org_block_start), now, source="synthetic")
+    rows = seed_register(targets, division_code=division_code, org_block_start=org_block_start)
+    summary = load_entities(db, zone_id, rows, now, source="synthetic",
+                            on_progress=(lambda done: on_progress(done, len(rows))) if on_progress else None)
     others = replace(targets, matters_processed=targets.matters_processed - targets.one_code_licences,
                      matters_online=targets.matters_online - targets.one_code_licences)
     store_matters(db, zone_id, applicant_id, seed_matters(others), standard)
