@@ -62,21 +62,19 @@ def default_centres(seal_types: Sequence[SealType], frame: PageFrame) -> list[tu
     return centres
 
 
+def _require_on_page(axis: str, axis_zh: str, centre_mm: float, size_mm: float, extent_mm: float) -> None:
+    low, high = EDGE_MM + size_mm / 2, extent_mm - EDGE_MM - size_mm / 2
+    if not low <= centre_mm <= high:
+        raise DomainError("seal.position", axis,
+                          f"{axis_zh}位置须在 {low:.0f} 至 {high:.0f} 毫米之间，印章才能完整落在页面内",
+                          f"{axis} must be between {low:.0f} and {high:.0f} mm for the seal to fit on the page")
+
+
 def seal_rect(seal_type: SealType, frame: PageFrame, x_mm: float, y_mm: float) -> Box:
     """The seal's box in PDF points for a centre given in mm from the top-left; inside the page."""
     width, height = seal_type.size_mm
-    if not EDGE_MM + width / 2 <= x_mm <= frame.width_mm - EDGE_MM - width / 2:
-        raise DomainError("seal.position", "x",
-                          f"横向位置须在 {EDGE_MM + width / 2:.0f} 至 {frame.width_mm - EDGE_MM - width / 2:.0f} "
-                          "毫米之间，印章才能完整落在页面内",
-                          f"x must be between {EDGE_MM + width / 2:.0f} and "
-                          f"{frame.width_mm - EDGE_MM - width / 2:.0f} mm for the seal to fit on the page")
-    if not EDGE_MM + height / 2 <= y_mm <= frame.height_mm - EDGE_MM - height / 2:
-        raise DomainError("seal.position", "y",
-                          f"纵向位置须在 {EDGE_MM + height / 2:.0f} 至 {frame.height_mm - EDGE_MM - height / 2:.0f} "
-                          "毫米之间，印章才能完整落在页面内",
-                          f"y must be between {EDGE_MM + height / 2:.0f} and "
-                          f"{frame.height_mm - EDGE_MM - height / 2:.0f} mm for the seal to fit on the page")
+    _require_on_page("x", "横向", x_mm, width, frame.width_mm)
+    _require_on_page("y", "纵向", y_mm, height, frame.height_mm)
     centre_x = frame.left + x_mm * POINTS_PER_MM
     centre_y = frame.bottom + frame.height - y_mm * POINTS_PER_MM
     return seal_box(seal_type, centre_x, centre_y)

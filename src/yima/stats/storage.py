@@ -113,7 +113,15 @@ def _create_stage(conn: Connection) -> None:
     conn.commit()
 
 
-class SqliteWriter:
+class _Writer:
+    conn: Connection
+
+    def commit(self) -> None:
+        if self.conn.in_transaction():
+            self.conn.commit()
+
+
+class SqliteWriter(_Writer):
     """Also enlarges the connection's page cache while it writes; ``close`` restores it."""
 
     def __init__(self, conn: Connection, zone_id: str, source: str, now: datetime) -> None:
@@ -150,10 +158,6 @@ class SqliteWriter:
         self.conn.execute(self.house)
         return loaded, len(rows) - loaded
 
-    def commit(self) -> None:
-        if self.conn.in_transaction():
-            self.conn.commit()
-
     def close(self) -> None:
         if self.conn.in_transaction():
             self.conn.rollback()
@@ -162,7 +166,7 @@ class SqliteWriter:
         self.conn.commit()
 
 
-class PostgresWriter:
+class PostgresWriter(_Writer):
     def __init__(self, conn: Connection, zone_id: str, source: str, now: datetime) -> None:
         self.conn = conn
         _create_stage(conn)
@@ -190,10 +194,6 @@ class PostgresWriter:
         loaded = int(self.conn.execute(self.move).one()[0])
         self.loaded += loaded
         return loaded, len(rows) - loaded
-
-    def commit(self) -> None:
-        if self.conn.in_transaction():
-            self.conn.commit()
 
     def close(self) -> None:
         if self.conn.in_transaction():
