@@ -18,14 +18,19 @@ NAME = "重庆云帆科技有限公司"
 PERSON = "张小明"
 
 
+def establishment_body(name: str = NAME, person_name: str = PERSON, seq: int = 1) -> dict[str, object]:
+    """An application that qualifies for 秒批, its legal representative the sole shareholder."""
+    rep = person(person_name, seq=seq)
+    return application_body(name=name, legal_representative=rep,
+                            shareholders=[{"name": rep["name"], "id_number": rep["id_number"], "share_pct": "100"}])
+
+
 def establish(db: Database, standard: MatterStandard, actor: Actor, name: str = NAME, person_name: str = PERSON,
               seq: int = 1) -> str:
     """An enterprise approved instantly for ``actor``; its credit code."""
-    rep = person(person_name, seq=seq)
-    body = application_body(name=name, legal_representative=rep,
-                            shareholders=[{"name": rep["name"], "id_number": rep["id_number"], "share_pct": "100"}])
     from yima.registration.model import ApplicationIn
 
+    body = establishment_body(name, person_name, seq)
     app_id = registration.submit(db, standard, actor, ApplicationIn.model_validate(body), NOW)
     with db.read() as session:
         app = session.get(Application, app_id)

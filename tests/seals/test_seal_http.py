@@ -11,23 +11,18 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from seal_helpers import NAME, PERSON, establishment_body
 
-from factories import application_body, person
 from yima.seals.bench import sample_contract_pdf
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e]
-NAME = "重庆云帆科技有限公司"
-PERSON = "张小明"
 needs_pdfsig = pytest.mark.usefixtures("poppler")
 
 
 @pytest.fixture
 def enterprise(server):
-    rep = person(PERSON)
-    body = application_body(name=NAME, legal_representative=rep,
-                            shareholders=[{"name": PERSON, "id_number": rep["id_number"], "share_pct": "100"}])
     with server.client("alice") as alice:
-        created = alice.post("/api/v1/applications", json=body).json()
+        created = alice.post("/api/v1/applications", json=establishment_body()).json()
         assert created["status"] == "approved", created["findings"]
         seals = alice.get(f"/api/v1/enterprises/{created['uscc']}/seals").json()
     return created["uscc"], {s["type"]: s for s in seals}

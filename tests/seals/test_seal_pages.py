@@ -7,24 +7,19 @@ import os
 from pathlib import Path
 
 import pytest
+from seal_helpers import NAME, PERSON, establishment_body
 
-from factories import application_body, person
 from web.browser import sign_in
 from yima.seals.bench import sample_contract_pdf
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e, pytest.mark.browser]
 SHOTS = Path(os.environ.get("YIMA_SCREENSHOTS", "/tmp/yima-screens"))
-NAME = "重庆云帆科技有限公司"
-PERSON = "张小明"
 
 
 @pytest.fixture
 def uscc(server):
-    rep = person(PERSON)
-    body = application_body(name=NAME, legal_representative=rep,
-                            shareholders=[{"name": PERSON, "id_number": rep["id_number"], "share_pct": "100"}])
     with server.client("alice") as alice:
-        created = alice.post("/api/v1/applications", json=body).json()
+        created = alice.post("/api/v1/applications", json=establishment_body()).json()
     assert created["status"] == "approved", created["findings"]
     return created["uscc"]
 
