@@ -1,7 +1,9 @@
 """Translation catalogues (Babel/gettext). Simplified Chinese is the default language.
 
-Message ids are English; ``locales/zh_Hans/LC_MESSAGES/messages.po`` holds the Chinese. The
-catalogue is compiled in memory at start-up, so no build step is needed.
+Message ids are English; the ``.po`` files in ``locales/zh_Hans/LC_MESSAGES/`` hold the Chinese:
+``messages.po`` for the core, and one file per later feature (``observers.po``, …) so that features
+keep their words apart. They are read as one catalogue, compiled in memory at start-up, so no
+build step is needed.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import io
 from functools import lru_cache
 from importlib import resources
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -22,9 +25,13 @@ DEFAULT = "zh"
 def translations(lang: str) -> gettext.NullTranslations:
     if LOCALES.get(lang) != "zh_Hans":
         return gettext.NullTranslations()
-    po = resources.files("yima.web").joinpath("locales", "zh_Hans", "LC_MESSAGES", "messages.po")
-    with po.open("rb") as handle:
-        catalog = read_po(handle, locale="zh_Hans_CN")
+    folder = resources.files("yima.web").joinpath("locales", "zh_Hans", "LC_MESSAGES")
+    catalog = Catalog(locale="zh_Hans_CN", project="yima")
+    for po in sorted((entry for entry in folder.iterdir() if entry.name.endswith(".po")), key=lambda e: e.name):
+        with po.open("rb") as handle:
+            for message in read_po(handle, locale="zh_Hans_CN"):
+                if message.id and message.string:
+                    catalog[message.id] = message
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
