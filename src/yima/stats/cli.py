@@ -78,6 +78,7 @@ def stats(zone: Annotated[str, typer.Option("--zone", help="Zone id, e.g. cq-gxq
 
 def print_figures(figures: ZoneFigures) -> None:
     from yima.stats.briefing import briefing_zh, figure_rows, pct
+    from yima.stats.sections import sections
 
     base = figures.base_period
     table = Table("指标 / figure", "数值 / value", "单位", "上年同期 / year earlier", "增长 / growth",
@@ -97,6 +98,17 @@ def print_figures(figures: ZoneFigures) -> None:
             timing.add_row(f"{t.name_zh} {t.name_en}", f"{t.approved:,}", f"{t.median_hours or 0:.3f}",
                            f"{t.mean_hours or 0:.3f}", f"{t.statutory_days} d", pct(t.within_limit_pct))
         console.print(timing)
+    for section in sections():
+        lines = section.rows(figures.sections.get(section.name, {}))
+        if not lines:
+            continue
+        extra = Table("指标 / figure", "数值 / value", "单位", "上年同期 / year earlier", "增长 / growth",
+                      title=f"{section.title_zh} / {section.title_en}")
+        for line in lines:
+            growth = "" if line.growth_pct is None else pct(line.growth_pct)
+            extra.add_row(f"{line.zh}\n[dim]{line.en}[/dim]", _number(line.value), line.unit_zh,
+                          _number(line.year_earlier), growth)
+        console.print(extra)
     for paragraph in briefing_zh(figures):
         console.print(paragraph)
 

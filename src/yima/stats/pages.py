@@ -23,6 +23,7 @@ from yima.registration.pages import login_redirect
 from yima.stats.briefing import briefing_en, briefing_zh, figure_rows, section_names
 from yima.stats.report import figures_report_pdf
 from yima.stats.rules import CATEGORY_NAMES, SECTOR_NAMES, ZoneFigures
+from yima.stats.sections import sections
 from yima.stats.service import zone_figures
 from yima.stats.spreadsheet import figures_workbook
 from yima.web.deps import DB, AppSettings, OptionalActor, Standard
@@ -162,6 +163,9 @@ def dashboard(request: Request, db: DB, standard: Standard, settings: AppSetting
         "t": _labels(lang), "f": figures, "params": params, "query": urlencode(params), "zones": zones,
         "rows": {row.key: row for row in figure_rows(figures)},
         "briefing": briefing_en(figures) if lang == "en" else briefing_zh(figures),
+        "extra_sections": [{"name": s.name, "title": s.title_en if lang == "en" else s.title_zh,
+                            "template": s.template, "section": figures.sections.get(s.name, {})}
+                           for s in sections() if s.template],
         "data_json": _script_json({"figures": figures.as_json(), "charts": chart_data(figures, lang)}),
     })
 

@@ -17,7 +17,7 @@ and the tests check the two against each other.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
@@ -352,6 +352,7 @@ class ZoneFigures:
     seal_sets: int | None = None
     seal_set_price_yuan: int = 0
     bundled: BundledReduction | None = None
+    sections: dict[str, dict[str, object]] = field(default_factory=dict)  # by later features (stats.sections)
 
     @property
     def base_period(self) -> Period:
@@ -419,6 +420,7 @@ class ZoneFigures:
                 "new_domestic_enterprises_year_earlier": m.new_domestic_year_earlier,
                 "registered_capital_year_earlier_yuan": _money(m.new_domestic_capital_year_earlier),
             } for m in self.monthly],
+            **self.sections,
         }
 
 

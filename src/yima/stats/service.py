@@ -36,6 +36,7 @@ from yima.stats.rules import (
     sectors_from_divisions,
     statistical_category,
 )
+from yima.stats.sections import compute_sections
 from yima.zones.tables import Zone
 
 CountSource = Callable[[Database, str, Period], int]
@@ -139,6 +140,7 @@ def compute_figures(db: Database, zone_id: str, period: Period, standard: Matter
         seal_sets=_count(sources.seal_sets, db, zone_id, period),
         seal_set_price_yuan=seal_set_price_yuan,
         bundled=_reduction(sources.bundled_reduction, db, zone_id, period),
+        sections=compute_sections(db, zone_id, period),
     )
 
 

@@ -15,7 +15,7 @@ from yima.web.i18n import pick_language, translations
 
 LANG_COOKIE = "yima_lang"
 FEATURES_WITH_TEMPLATES = ("yima.web", "yima.registration", "yima.licences", "yima.seals", "yima.stats",
-                           "yima.audit", "yima.accounts")
+                           "yima.audit", "yima.accounts", "yima.federation", "yima.observers", "yima.projects")
 
 
 def _template_dirs() -> list[str]:

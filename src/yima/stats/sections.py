@@ -1,0 +1,69 @@
+"""Figures that later features add to a zone's report, each as a named section.
+
+The core figures (registrations, market entities, matters, licences, seals) are counted by this
+package. Features with records of their own — cross-region registration, the observers' ledger,
+investment projects — count theirs in their own package and describe them here as a
+``Section``: the JSON key under which ``GET /api/v1/stats`` and ``yima stats --format json``
+carry it, the rows the command-line table prints, and the dashboard partial that draws it.
+
+Each feature names its section in a module listed in ``MODULES`` (a module-level ``SECTION``);
+a module that is not installed is skipped, as the app factory skips an absent router. The
+section's numbers are computed for the same zone and period as the rest of the report.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from yima.db import Database
+from yima.stats.rules import Period
+
+# Where features keep their sections, in the order they appear on the dashboard and in reports.
+MODULES = ("yima.federation.figures", "yima.observers.figures", "yima.projects.figures")
+
+
+@dataclass(frozen=True)
+class SectionRow:
+    """One printed line of a section: labels in both languages, the value, its unit, growth."""
+
+    zh: str
+    en: str
+    value: float | int | None
+    unit_zh: str = ""
+    unit_en: str = ""
+    year_earlier: float | int | None = None
+    growth_pct: float | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """``compute(db, zone_id, period)`` returns JSON-ready numbers (null where undefined);
+    ``rows(numbers)`` the lines of the command-line table and the printed report; ``template`` a
+    Jinja partial the dashboard includes with ``section`` bound to the numbers."""
+
+    name: str
+    title_zh: str
+    title_en: str
+    compute: Callable[[Database, str, Period], dict[str, Any]]
+    rows: Callable[[Mapping[str, Any]], list[SectionRow]] = field(default=lambda numbers: [])
+    template: str | None = None
+
+
+def sections() -> list[Section]:
+    found: list[Section] = []
+    for module in MODULES:
+        try:
+            loaded = importlib.import_module(module)
+        except ModuleNotFoundError as err:
+            if err.name is not None and module.startswith(err.name):  # not installed; a broken one raises
+                continue
+            raise
+        found.append(loaded.SECTION)
+    return found
+
+
+def compute_sections(db: Database, zone_id: str, period: Period) -> dict[str, dict[str, Any]]:
+    return {section.name: section.compute(db, zone_id, period) for section in sections()}
