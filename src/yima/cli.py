@@ -15,7 +15,7 @@ from yima.bench.register import run_register_benchmark
 from yima.cli_support import DbOption, console, database_url, domain_errors, open_db
 from yima.clock import utcnow
 from yima.db.migrate import upgrade
-from yima.demo import seed_demo
+from yima.demo.seed import seed_demo
 from yima.jobs import run_jobs
 from yima.stats.bench import row_progress
 from yima.web.server import run_server

@@ -16,6 +16,7 @@ from yima.accounts.rules import Actor
 from yima.accounts.service import add_user, authenticate, disable_user
 from yima.config import get_settings
 from yima.db import Database
+from yima.demo.history_2021 import load_seed
 from yima.jobs import run_jobs
 from yima.registration import service
 from yima.registration.identity import make_id_number
@@ -23,7 +24,6 @@ from yima.registration.model import ApplicationIn
 from yima.registration.tables import Application
 from yima.standard import load_standard
 from yima.standard.model import MatterStandard
-from yima.stats.seed_figures import load_seed
 from yima.zones.service import add_zone, ban_address
 from yima.zones.tables import Zone
 

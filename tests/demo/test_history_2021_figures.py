@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from yima.accounts.service import add_user
+from yima.demo.history_2021 import SEED_PERIOD, load_seed
 from yima.stats.briefing import briefing_zh
-from yima.stats.seed_figures import SEED_PERIOD, load_seed
 from yima.stats.service import compute_figures
 
 pytestmark = pytest.mark.db
@@ -48,9 +48,9 @@ def test_the_seed_figures_are_computed_from_the_register(db, zone_cq, standard):
 def test_the_seed_one_code_licences_are_signed_licences_carrying_their_permits(db, zone_cq, standard):
     from sqlalchemy import select
 
+    from yima.demo.history_2021 import SMALL
     from yima.licences.service import verify_scanned
     from yima.licences.tables import Licence, Permit
-    from yima.stats.seed_figures import SMALL
 
     now = datetime(2021, 9, 30, 2, 0, tzinfo=UTC)
     applicant = add_user(db, "historian", "applicant", "password-123", now)
