@@ -1,4 +1,4 @@
-"""The synthetic seed register, checked by the pure rules on a small variant of the seed's shape."""
+"""The synthetic 2021 register, checked by the pure rules on a small variant of the 2021 figures' shape."""
 
 from __future__ import annotations
 

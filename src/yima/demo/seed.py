@@ -124,7 +124,8 @@ SEED_ORG_BLOCK = 90_000_000  # organisation codes of the synthetic register, far
 
 def seed_statistics(db: Database, standard: MatterStandard, applicant_id: int, now: datetime,
                     on_progress: Progress | None = None) -> Iterator[str]:
-    """The register behind the seed's figures (Jan–Aug 2021), so the dashboard shows them."""
+    """The register behind the figures the zone published in its 2021 report (Jan–Aug 2021), so the
+    dashboard shows them."""
     yield "statistics: loading the Chongqing High-tech Zone register of 2021 (about 70,000 records) …"
     summary = load_seed(db, "cq-gxq", applicant_id, now, standard, org_block_start=SEED_ORG_BLOCK,
                         seal_set_price_yuan=get_settings().seal_set_price_yuan, on_progress=on_progress)
