@@ -77,7 +77,8 @@ def render_licence_pdf(
     _register_font()
     out = io.BytesIO()
     # invariant: no wall clock and no random document id; the dates are the licence's issue time.
-    canvas = Canvas(out, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), pageCompression=1, invariant=True)
+    canvas = Canvas(out, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), pageCompression=1, invariant=True,
+                    initialFontName=FONT)  # no unembedded Helvetica
     stamp = payload.issued_at.strftime("D:%Y%m%d%H%M%S+00'00'")
     canvas.setDateFormatter(lambda *_: stamp)
     canvas.setTitle(f"营业执照 {payload.name}")
