@@ -20,7 +20,8 @@ SYSTEM_CANDIDATES = (
     Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
     Path("/usr/share/fonts/truetype/arphic/uming.ttc"),
 )
-INSTALL_HINT = "reinstall Yima (pip install -e .) to restore its bundled font, or set YIMA_CJK_FONT to a TrueType CJK font"
+INSTALL_HINT = ("reinstall Yima (pip install -e .) to restore its bundled font, "
+                "or set YIMA_CJK_FONT to a TrueType CJK font")
 
 
 class FontMissing(RuntimeError):
