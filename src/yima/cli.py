@@ -16,7 +16,7 @@ from yima.clock import utcnow
 from yima.config import get_settings
 from yima.db import Database
 from yima.db.migrate import upgrade
-from yima.errors import DomainError
+from yima.errors import DomainError, MissingPart
 
 app = typer.Typer(help="Yima 一码 — market-access platform / 市场准入系统", no_args_is_help=True)
 zones_app = typer.Typer(help="Zones (开发区)", no_args_is_help=True)
@@ -69,6 +69,10 @@ def domain_errors(func: F) -> F:
             for finding in err.findings:
                 detail = escape(f"[{finding.field}] {finding.zh} / {finding.en}")
                 err_console.print(f"[red]✗ {escape(finding.rule)}[/red] {detail}")
+            raise typer.Exit(1) from err
+        except MissingPart as err:
+            err_console.print(f"[red]✗ {escape(err.part)} missing[/red] {escape(f'{err.zh} / {err.en}')}\n"
+                              f"  to install: {escape(err.install)}")
             raise typer.Exit(1) from err
 
     return wrapper  # type: ignore[return-value]
@@ -208,6 +212,7 @@ def serve(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1
 
 
 @app.command()
+@domain_errors
 def demo(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1",
          port: Annotated[int, typer.Option()] = 8000,
          serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after seeding")] = True) -> None:

@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from yima.config import get_settings
+from yima.errors import MissingPart
 
 PACKAGED = "NotoSansSC-Yima.ttf"
 SYSTEM_CANDIDATES = (
@@ -24,11 +25,11 @@ INSTALL_HINT = ("reinstall Yima (pip install -e .) to restore its bundled font, 
                 "or set YIMA_CJK_FONT to a TrueType CJK font")
 
 
-class FontMissing(RuntimeError):
+class FontMissing(MissingPart):
     """No usable CJK font: the installation is missing a part (the web layer answers 503)."""
 
-    part = "CJK font"
-    hint = INSTALL_HINT
+    def __init__(self, en: str) -> None:
+        super().__init__("cjk_font", "缺少中文字体（CJK TrueType），无法生成营业执照 PDF 和印章图像", en, INSTALL_HINT)
 
 
 def packaged_font_path() -> Path:
@@ -40,9 +41,9 @@ def cjk_font_path() -> Path:
     configured = get_settings().cjk_font
     if configured is not None:
         if not configured.is_file():
-            raise FontMissing(f"YIMA_CJK_FONT points to {configured}, which does not exist; {INSTALL_HINT}")
+            raise FontMissing(f"YIMA_CJK_FONT points to {configured}, which does not exist")
         return configured
     for path in (packaged_font_path(), *SYSTEM_CANDIDATES):
         if path.is_file():
             return path
-    raise FontMissing(f"no TrueType CJK font found (the bundled {PACKAGED} is missing); {INSTALL_HINT}")
+    raise FontMissing(f"no TrueType CJK font found (the bundled {PACKAGED} is missing)")
