@@ -96,7 +96,10 @@ def verify(qr: Annotated[str, typer.Argument(metavar="QR_TEXT_OR_IMAGE", help="Q
     page = text.strip() if text.strip().lower().startswith(("http://", "https://")) else (
         f"{base}/api/v1/verify" if base else None)
     summary_zh, summary_en = offline_summary(payload.status, page)
-    table = Table(title=f"✓ {summary_en}\n{summary_zh}", show_header=False)
+    mark = "[green]✓[/green]" if payload.status.in_force else "[red]✗[/red]"
+    console.print(f"{mark} {summary_en}", soft_wrap=True, markup=True, highlight=False)
+    console.print(f"  {summary_zh}", soft_wrap=True, highlight=False)
+    table = Table(show_header=False)
     status_zh, status_en = STATUS_NAMES[payload.status]
     for label, value in (("统一社会信用代码 USCC", payload.uscc), ("名称 Name", payload.name),
                          ("法定代表人 Legal rep.", payload.legal_representative),
