@@ -149,6 +149,7 @@ def serve(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1
 
 
 @app.command()
+@domain_errors
 def demo(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1",
          port: Annotated[int, typer.Option()] = 8000,
          serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after seeding")] = True) -> None:

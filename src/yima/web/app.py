@@ -15,7 +15,7 @@ from yima import __version__
 from yima.config import Settings, get_settings, use_settings
 from yima.db import Database
 from yima.standard import load_standard
-from yima.web import errors
+from yima.web import api_docs, errors
 
 # Every feature's JSON API and pages, in the order their routes should match.
 ROUTERS = (
@@ -36,7 +36,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     use_settings(settings)
-    app = FastAPI(title="Yima 一码", version=__version__, lifespan=_lifespan,
+    app = FastAPI(title="Yima 一码", version=__version__, lifespan=_lifespan, docs_url=None, redoc_url=None,
                   description="Market-access platform: apply online, 秒批, one-code licence (一码通行).")
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                 raise
     static = resources.files("yima.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    api_docs.install(app)
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> dict[str, str]:
