@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 from urllib.parse import quote
@@ -32,27 +33,41 @@ def _messages(request: Request, findings: list[Finding]) -> list[dict[str, str]]
     return [{"rule": f.rule, "field": f.field, "text": text(request, f.zh, f.en)} for f in findings]
 
 
+def _one(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _many(form: FormData, name: str) -> list[str]:
+    return [v.strip() for v in form.getlist(name) if isinstance(v, str)]
+
+
+def _holders(form: FormData) -> list[dict[str, str]]:
+    """The shareholder rows someone filled in (any cell), in order; blank rows are dropped."""
+    names, ids, shares = _many(form, "sh_name"), _many(form, "sh_id_number"), _many(form, "sh_share")
+    rows = []
+    for i in range(max(len(names), len(ids), len(shares))):
+        row = {"name": names[i] if i < len(names) else "", "id_number": ids[i] if i < len(ids) else "",
+               "share_pct": shares[i] if i < len(shares) else ""}
+        if any(row.values()):
+            rows.append(row)
+    return rows
+
+
+def _sites(form: FormData) -> list[dict[str, str]]:
+    proofs = _many(form, "site_proof")
+    return [{"text": site, "proof": proofs[i] if i < len(proofs) and proofs[i] else "commitment"}
+            for i, site in enumerate(_many(form, "site_text")) if site]
+
+
 def body_from_form(form: FormData, actor: Actor) -> dict[str, Any]:
     """The guided form's fields, as the v1 application body."""
-
-    def one(name: str) -> str:
-        value = form.get(name)
-        return value.strip() if isinstance(value, str) else ""
-
-    def many(name: str) -> list[str]:
-        return [v.strip() for v in form.getlist(name) if isinstance(v, str)]
-
+    one = functools.partial(_one, form)
+    many = functools.partial(_many, form)
     addresses = [{"text": one("domicile_text"), "proof": one("domicile_proof") or "commitment", "kind": "domicile"}]
-    proofs = many("site_proof")
-    for i, site in enumerate(many("site_text")):
-        if site:
-            addresses.append({"text": site, "proof": proofs[i] if i < len(proofs) else "commitment", "kind": "site"})
-    holders = []
-    ids, shares = many("sh_id_number"), many("sh_share")
-    for i, holder in enumerate(many("sh_name")):
-        if holder:
-            holders.append({"name": holder, "id_number": ids[i] if i < len(ids) else "",
-                            "share_pct": shares[i] if i < len(shares) and shares[i] else "0"})
+    addresses += [{**site, "kind": "site"} for site in _sites(form)]
+    holders = [{"name": h["name"], "id_number": h["id_number"], "share_pct": h["share_pct"] or "0"}
+               for h in _holders(form)]
     commitments = many("commitments")
     if any(a["proof"] == "commitment" for a in addresses) and "address" not in commitments and one("commit_address"):
         commitments.append("address")
@@ -67,11 +82,37 @@ def body_from_form(form: FormData, actor: Actor) -> dict[str, Any]:
     }
 
 
-def _form_context(db: DB, standard: Standard, values: dict[str, Any] | None = None) -> dict[str, Any]:
+_LR_FIELDS = {"name": "lr_name", "id_number": "lr_id_number", "phone": "lr_phone"}
+
+
+def form_field(path: str) -> str:
+    """Which input of the guided form a finding's field path belongs next to."""
+    head, _, rest = path.partition(".")
+    index, _, part = rest.partition(".")
+    if head == "legal_representative":
+        return _LR_FIELDS.get(index, "lr_name")
+    if head == "addresses":
+        return f"site_{int(index) - 1}" if index.isdigit() and int(index) > 0 else "domicile_text"
+    if head == "shareholders":
+        return f"sh_{index}" if index.isdigit() else "shareholders"
+    if head == "commitments":
+        return "commit_address"
+    return head
+
+
+def _form_context(db: DB, standard: Standard, form: FormData | None = None,
+                  errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
     establish = standard.matters["establish"]
-    return {"zones": list_zones(db), "values": values or {},
-            "materials_by_type": json.dumps(establish.materials, ensure_ascii=False),
-            "scope_classes": json.dumps({k: v.industry_code for k, v in standard.scope.items()})}
+    by_field: dict[str, list[str]] = {}
+    for error in errors or []:
+        by_field.setdefault(form_field(error["field"]), []).append(error["text"])
+    return {"zones": list_zones(db), "form": form, "errors": errors or [], "field_errors": by_field,
+            "holders": (_holders(form) if form is not None else []) or [{"name": "", "id_number": "", "share_pct": ""}],
+            "sites": _sites(form) if form is not None else [],
+            "chosen_materials": set(_many(form, "materials")) if form is not None else set(),
+            "apply_data": json.dumps({"materials_by_type": establish.materials,
+                                      "scope_classes": {k: v.industry_code for k, v in standard.scope.items()}},
+                                     ensure_ascii=False).replace("</", "<\\/")}
 
 
 @router.get("/apply")
@@ -96,8 +137,7 @@ async def apply(request: Request, db: DB, standard: Standard, actor: OptionalAct
         errors = _messages(request, err.findings)
     else:
         return RedirectResponse(f"/applications/{app_id}", status_code=303)
-    context = _form_context(db, standard, {**raw, "form": form})
-    return render(request, "apply.html", {**context, "errors": errors}, status=422)
+    return render(request, "apply.html", _form_context(db, standard, form, errors), status=422)
 
 
 @router.get("/applications")
