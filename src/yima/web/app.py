@@ -17,8 +17,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from yima import __version__
 from yima.config import Settings, get_settings, use_settings
 from yima.db import Database
-from yima.standard import load_standard
 from yima.errors import Finding
+from yima.standard import load_standard
 from yima.web import errors
 from yima.web.security import SecurityMiddleware
 from yima.web.templating import render, text

@@ -61,7 +61,8 @@ FIELD_WORDS: dict[str, tuple[str, str]] = {
 ITEM_WORDS: dict[str, tuple[str, str, str, str]] = {  # list field: zh item, en item, zh/en of its parts
     "addresses": ("第{n}个地址", "address {n}", "text:|proof:的证明方式|kind:的类型",
                   "text:|proof:proof|kind:kind"),
-    "shareholders": ("第{n}位股东", "shareholder {n}", "name:的姓名|id_number:的身份证号码|uscc:的统一社会信用代码|share_pct:的出资比例",
+    "shareholders": ("第{n}位股东", "shareholder {n}",
+                     "name:的姓名|id_number:的身份证号码|uscc:的统一社会信用代码|share_pct:的出资比例",
                      "name:name|id_number:ID number|uscc:credit code|share_pct:share"),
     "scope": ("第{n}项经营范围", "business scope item {n}", "", ""),
     "materials": ("第{n}项材料", "material {n}", "", ""),
