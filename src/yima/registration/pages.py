@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -13,20 +13,17 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from yima.accounts.rules import Actor
+from yima.accounts.service import display_names
 from yima.clock import utcnow
 from yima.errors import DomainError, Finding
 from yima.registration import service, views
 from yima.registration.model import ApplicationIn
 from yima.web.deps import DB, AppSettings, OptionalActor, Standard
 from yima.web.errors import findings_of_validation
-from yima.web.templating import render, text
-from yima.zones.service import list_zones
+from yima.web.templating import ROLE_NAMES, flash, login_redirect, page_actor, render, text
+from yima.zones.service import get_zone, list_zones
 
 router = APIRouter(include_in_schema=False)
-
-
-def login_redirect(request: Request) -> Response:
-    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
 
 def _messages(request: Request, findings: list[Finding]) -> list[dict[str, str]]:
@@ -136,7 +133,9 @@ async def apply(request: Request, db: DB, standard: Standard, actor: OptionalAct
     except DomainError as err:
         errors = _messages(request, err.findings)
     else:
-        return RedirectResponse(f"/applications/{app_id}", status_code=303)
+        return flash(request, RedirectResponse(f"/applications/{app_id}", status_code=303),
+                     f"申请 #{app_id} 已提交，结果见下。",
+                     f"Application #{app_id} has been submitted; its outcome is below.")
     return render(request, "apply.html", _form_context(db, standard, form, errors), status=422)
 
 
@@ -147,13 +146,30 @@ def my_applications(request: Request, db: DB, actor: OptionalActor) -> Response:
     return render(request, "applications.html", {"applications": views.list_applications(db, actor, utcnow())})
 
 
+QUEUE_PAGE = 50
+DECISION_DONE = {"approve": ("已核准", "approved"), "reject": ("已驳回", "rejected"),
+                 "accept_with_missing": ("已容缺受理", "accepted with missing materials")}
+
+
 @router.get("/queue")
-def queue(request: Request, db: DB, actor: OptionalActor) -> Response:
-    if actor is None:
-        return login_redirect(request)
-    if actor.role not in ("officer", "admin"):
-        return RedirectResponse("/applications", status_code=303)
-    return render(request, "queue.html", {"applications": views.list_applications(db, actor, utcnow())})
+def queue(request: Request, db: DB, standard: Standard, signed_in: OptionalActor, status: str = "",
+          matter: str = "", overdue: str = "", page: int = 1) -> Response:
+    """The officer's queue: their zone's applications awaiting a decision, oldest first, by page;
+    filtered by status, matter and overdue."""
+    actor = page_actor(request, signed_in, "officer", "admin")
+    if isinstance(actor, Response):
+        return actor
+    status = status if status in views.QUEUED else ""
+    matter = matter if matter in standard.matters else ""
+    page = max(1, page)
+    applications, total = views.queue_page(db, actor, utcnow(), status=status or None, matter=matter or None,
+                                           overdue=bool(overdue), offset=(page - 1) * QUEUE_PAGE,
+                                           limit=QUEUE_PAGE)
+    zone = get_zone(db, actor.zone_id) if actor.zone_id else None
+    filters = {k: v for k, v in {"status": status, "matter": matter, "overdue": "1" if overdue else ""}.items() if v}
+    return render(request, "queue.html", {
+        "applications": applications, "total": total, "page": page, "pages": max(1, -(-total // QUEUE_PAGE)),
+        "zone": zone, "filters": filters, "query": urlencode(filters), "statuses": views.QUEUED})
 
 
 def _detail(request: Request, db: DB, standard: Standard, actor: Actor, app_id: int,
@@ -165,8 +181,11 @@ def _detail(request: Request, db: DB, standard: Standard, actor: Actor, app_id: 
     may_decide = actor.role in ("officer", "admin") and app["status"] in ("under_review", "awaiting_materials")
     may_supply = app["status"] in ("under_review", "awaiting_materials") and actor.role == "applicant"
     required = standard.matters[app["matter"]].required_materials(app["entity_type"])
-    return render(request, "application.html", {"app": app, "may_decide": may_decide, "may_supply": may_supply,
-                                                "required": required, "errors": errors or []}, status=status)
+    zone = get_zone(db, app["zone"])
+    return render(request, "application.html", {
+        "app": app, "may_decide": may_decide, "may_supply": may_supply, "required": required, "errors": errors or [],
+        "names": display_names(db, (t["actor_id"] for t in app["transitions"])), "role_words": ROLE_NAMES,
+        "zone_name": zone.name_en or zone.name if text(request, "zh", "en") == "en" else zone.name}, status=status)
 
 
 @router.get("/applications/{app_id}")
@@ -182,11 +201,13 @@ async def decision_form(request: Request, app_id: int, db: DB, standard: Standar
         return login_redirect(request)
     form = await request.form()
     try:
-        service.decide(db, standard, actor, app_id, str(form.get("decision", "")), str(form.get("reason", "")),
-                       utcnow())
+        decision = str(form.get("decision", ""))
+        service.decide(db, standard, actor, app_id, decision, str(form.get("reason", "")), utcnow())
     except DomainError as err:
         return _detail(request, db, standard, actor, app_id, _messages(request, err.findings), err.status)
-    return RedirectResponse(f"/applications/{app_id}", status_code=303)
+    zh, en = DECISION_DONE.get(decision, ("决定已记录", "Decision recorded"))
+    return flash(request, RedirectResponse(f"/applications/{app_id}", status_code=303), f"申请 #{app_id}：{zh}。",
+                 f"Application #{app_id}: {en}.")
 
 
 @router.post("/applications/{app_id}/withdraw")
@@ -197,7 +218,8 @@ def withdraw_form(request: Request, app_id: int, db: DB, standard: Standard, act
         service.withdraw(db, actor, app_id, utcnow())
     except DomainError as err:
         return _detail(request, db, standard, actor, app_id, _messages(request, err.findings), err.status)
-    return RedirectResponse(f"/applications/{app_id}", status_code=303)
+    return flash(request, RedirectResponse(f"/applications/{app_id}", status_code=303), "申请已撤回。",
+                 "The application has been withdrawn.")
 
 
 @router.post("/applications/{app_id}/materials")
@@ -216,12 +238,13 @@ async def materials_form(request: Request, app_id: int, db: DB, standard: Standa
                                 settings.max_upload_bytes)
     except DomainError as err:
         return _detail(request, db, standard, actor, app_id, _messages(request, err.findings), err.status)
-    return RedirectResponse(f"/applications/{app_id}", status_code=303)
+    return flash(request, RedirectResponse(f"/applications/{app_id}", status_code=303),
+                 f"材料“{upload.filename}”已上传。", f"The material '{upload.filename}' has been uploaded.")
 
 
 @router.get("/enterprises")
 def enterprise_lookup(uscc: str = "") -> Response:
-    return RedirectResponse(f"/enterprises/{quote(uscc.strip().upper())}", status_code=303)
+    return RedirectResponse(f"/enterprises/{quote(uscc.strip().upper(), safe='')}", status_code=303)
 
 
 @router.get("/enterprises/{uscc}")

@@ -9,9 +9,10 @@ What every page template may use besides its own context:
   bare value for scripts (header ``X-CSRF-Token``).
 - ``|local_time`` shows a stored instant (ISO 8601 text or datetime) in China Standard Time
   (Asia/Shanghai), e.g. ``2026-12-01 21:26``; the API keeps ISO 8601 with its offset.
+- ``|in_language(lang)`` picks one side of a recorded ``中文 / English`` text.
 - ``flash`` is what the previous action did (set with :func:`flash` on its redirect).
 
-A page handler guards itself with :func:`require_role`: nobody signed in goes to the sign-in
+A page handler guards itself with :func:`page_actor`: nobody signed in goes to the sign-in
 page, a signed-in person whose role may not use the page gets :func:`forbidden` (403, saying why,
 with a link to their own start page).
 """
@@ -83,9 +84,19 @@ def local_time(value: str | datetime | None, seconds: bool = False) -> str:
     return as_utc(instant).astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
+def in_language(value: str, lang: str) -> str:
+    """A recorded bilingual text (``中文 / English``, several joined by ``; ``) in one language;
+    text someone typed in one language is shown as typed."""
+    picked = []
+    for part in value.split("; "):
+        zh, sep, en = part.partition(" / ")
+        picked.append((en if lang == "en" else zh) if sep else part)
+    return "; ".join(picked)
+
+
 env = Environment(loader=FileSystemLoader(_template_dirs()), autoescape=select_autoescape(["html"]))
 env.globals.update(csrf_field=csrf_field, csrf_token=csrf_token)
-env.filters["local_time"] = local_time
+env.filters.update(local_time=local_time, in_language=in_language)
 
 
 def language(request: Request) -> str:
@@ -127,6 +138,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
     actor = actor_of_request(request)
     shown = _flash_of(request, lang)
     values = {"request": request, "_": gettext, "lang": lang, "actor": actor, "home": home_of(actor),
+              "role_names": ROLE_NAMES,
               "flash": shown, "standard": request.app.state.standard, **(context or {})}
     response = HTMLResponse(env.get_template(name).render(values), status_code=status)
     if request.query_params.get("lang") in ("zh", "en"):
@@ -141,7 +153,8 @@ def text(request: Request, zh: str, en: str) -> str:
     return en if language(request) == "en" else zh
 
 
-ROLE_NAMES = {"applicant": N_("applicant"), "officer": N_("officer"), "admin": N_("administrator")}
+ROLE_NAMES = {"applicant": N_("applicant"), "officer": N_("officer"), "admin": N_("administrator"),
+              "system": N_("the system")}
 
 
 def forbidden(request: Request, zh: str, en: str, rule: str = "page.role") -> HTMLResponse:
@@ -154,8 +167,9 @@ def login_redirect(request: Request) -> Response:
     return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
 
-def require_role(request: Request, actor: Actor | None, *roles: str) -> Response | None:
-    """None when ``actor`` may use the page; else the answer: sign in first, or 403 saying why."""
+def page_actor(request: Request, actor: Actor | None, *roles: str) -> Actor | Response:
+    """The actor when they may use the page (any of ``roles``; any role when none is given);
+    else the answer to send instead: sign in first, or 403 saying why."""
     if actor is None:
         return login_redirect(request)
     if roles and actor.role not in roles:
@@ -165,4 +179,4 @@ def require_role(request: Request, actor: Actor | None, *roles: str) -> Response
         role = ROLE_NAMES.get(actor.role, actor.role)
         return forbidden(request, f"此页面仅供{allowed_zh}使用，您当前以{zh(role)}身份登录。",
                          f"This page is for the {allowed_en} role only; you are signed in as {en(role)}.")
-    return None
+    return actor
