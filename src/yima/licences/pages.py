@@ -14,6 +14,7 @@ from yima.licences import documents, service
 from yima.registration import views
 from yima.web.deps import DB, OptionalActor, Standard
 from yima.web.templating import flash, page_actor, render, text
+from yima.zones.service import list_zones
 
 router = APIRouter(include_in_schema=False)
 
@@ -22,15 +23,20 @@ def _scanned(request: Request, db: DB, standard: Standard, segment: str) -> Resp
     result = service.verify_scanned(db, standard, segment, utcnow())
     licence = result.get("licence")
     permits = []
+    english = text(request, "zh", "en") == "en"
+    zone_name = ""
     if licence:
+        zone = next((z for z in list_zones(db) if z.id == licence.get("zone")), None)
+        zone_name = ((zone.name_en or zone.name) if english else zone.name) if zone else ""
         for permit in licence.get("permits", []):
             kind = standard.permits.get(permit["type"])
             permits.append({**permit, "type_name": (kind.name.en if text(request, "zh", "en") == "en" else kind.name.zh)
                             if kind else permit["type"],
-                            "item_names": [standard.scope[i].name.zh if i in standard.scope else i
-                                           for i in permit.get("items", [])]})
+                            "item_names": [(standard.scope[i].name.en if english else standard.scope[i].name.zh)
+                                           if i in standard.scope else i for i in permit.get("items", [])]})
     status = 200 if result["valid"] else 422
     return render(request, "verify.html", {"result": result, "licence": licence, "permits": permits,
+                                           "zone_name": zone_name,
                                            "message": text(request, result.get("message_zh", ""),
                                                            result.get("message_en", ""))}, status=status)
 

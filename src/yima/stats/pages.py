@@ -79,6 +79,7 @@ MEASURE_WORDS: dict[str, str] = {
     "unit_items": N_("measure word for matters"),
     "unit_copies": N_("measure word for licences"),
     "unit_sets": N_("measure word for seal sets"),
+    "unit_people": N_("measure word for residents"),
 }
 
 
@@ -86,6 +87,7 @@ def _labels(lang: str) -> dict[str, str]:
     gettext = translations(lang).gettext
     labels = {key: gettext(msgid) for key, msgid in LABELS.items()}
     labels.update({key: gettext(msgid) if lang == "zh" else "" for key, msgid in MEASURE_WORDS.items()})
+    labels["unit_100m_tight"] = labels["unit_100m"] if lang == "zh" else " " + labels["unit_100m"]
     return labels
 
 
