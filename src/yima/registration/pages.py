@@ -19,7 +19,7 @@ from yima.errors import DomainError, Finding
 from yima.registration import service, views
 from yima.registration.model import ApplicationIn
 from yima.web.deps import DB, AppSettings, OptionalActor, Standard
-from yima.web.errors import findings_of_validation
+from yima.web.errors import field_words, findings_of_validation
 from yima.web.templating import ROLE_NAMES, flash, login_redirect, page_actor, render, text
 from yima.zones.service import get_zone, list_zones
 
@@ -79,6 +79,17 @@ def body_from_form(form: FormData, actor: Actor) -> dict[str, Any]:
     }
 
 
+def form_words(path: str) -> tuple[str, str]:
+    """Fields named as the guided form names them: the first address is the domicile, the others
+    its business sites."""
+    head, _, rest = path.partition(".")
+    index, _, part = rest.partition(".")
+    if head == "addresses" and index.isdigit() and part in ("", "text"):
+        n = int(index)
+        return ("住所", "domicile") if n == 0 else (f"第{n}个经营场所", f"business site {n}")
+    return field_words(path)
+
+
 _LR_FIELDS = {"name": "lr_name", "id_number": "lr_id_number", "phone": "lr_phone"}
 
 
@@ -129,7 +140,7 @@ async def apply(request: Request, db: DB, standard: Standard, actor: OptionalAct
         body = ApplicationIn.model_validate(raw)
         app_id = service.submit(db, standard, actor, body, utcnow(), form.get("idempotency_key") or None)  # type: ignore[arg-type]
     except ValidationError as err:
-        errors = _messages(request, findings_of_validation(list(err.errors())))
+        errors = _messages(request, findings_of_validation(list(err.errors()), form_words))
     except DomainError as err:
         errors = _messages(request, err.findings)
     else:

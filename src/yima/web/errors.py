@@ -7,6 +7,7 @@ stack trace and always learns which field broke which rule.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -88,14 +89,16 @@ def field_words(path: str) -> tuple[str, str]:
     return path, path
 
 
-def findings_of_validation(errors: list[dict[str, Any]]) -> list[Finding]:
+def findings_of_validation(errors: list[dict[str, Any]],
+                           words: Callable[[str], tuple[str, str]] = field_words) -> list[Finding]:
+    """Pydantic's errors as findings; ``words`` names the fields (a page may name them as its form does)."""
     findings = []
     for error in errors:
         loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "form")]
         path = ".".join(loc) or "body"
         kind = error.get("type", "value_error")
         zh, en = PYDANTIC_ZH.get(kind, ("格式不正确", "is not valid"))
-        field_zh, field_en = field_words(path)
+        field_zh, field_en = words(path)
         sentence = f"{field_en} {en}"
         findings.append(Finding(f"schema.{kind}", path, f"{field_zh}{zh}", sentence[:1].upper() + sentence[1:]))
     return findings
