@@ -353,6 +353,10 @@ class ZoneFigures:
     seal_set_price_yuan: int = 0
     bundled: BundledReduction | None = None
     sections: dict[str, dict[str, object]] = field(default_factory=dict)  # by later features (stats.sections)
+    zone_name_en: str = ""  # the zone's English name ("" when it has none: the Chinese name is shown)
+
+    def zone_name_in(self, lang: str) -> str:
+        return (self.zone_name_en or self.zone_name) if lang == "en" else self.zone_name
 
     @property
     def base_period(self) -> Period:
