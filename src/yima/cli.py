@@ -202,9 +202,21 @@ def serve(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1
     """Serve the web app and API; scheduled jobs run in the background."""
     from yima.web.server import run_server
 
+    _refuse_unsafe(host)
     url = database_url(db)
     upgrade(url)
-    run_server(url, host, port, workers, jobs_every)
+    run_server(url, host, port, workers, jobs_every, get_settings())
+
+
+def _refuse_unsafe(host: str) -> None:
+    """Exit 2 naming the setting when a development secret would be served beyond loopback."""
+    from yima.web.server import UnsafeSettings, check_public_settings
+
+    try:
+        check_public_settings(host, get_settings())
+    except UnsafeSettings as err:
+        err_console.print(f"[red]✗ serve.{err.setting}[/red] [--host {escape(host)}] {escape(str(err))}")
+        raise typer.Exit(2) from err
 
 
 @app.command()
@@ -216,6 +228,8 @@ def demo(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1"
     from yima.stats.bench import row_progress
     from yima.web.server import run_server
 
+    if serve_after:
+        _refuse_unsafe(host)
     url = database_url(db)
     database = open_db(url)
     with row_progress(console) as progress:
@@ -226,7 +240,7 @@ def demo(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1"
     database.dispose()
     if serve_after:
         console.print(f"[bold]Yima demo:[/bold] http://{host}:{port}/  (API docs: /docs)")
-        run_server(url, host, port, 1, 300)
+        run_server(url, host, port, 1, 300, get_settings())
 
 
 @bench_app.command("register")
@@ -234,11 +248,19 @@ def bench_register(clients: Annotated[int, typer.Option(help="Concurrent clients
                    count: Annotated[int, typer.Option(help="Applications to submit")] = 2000,
                    db: Annotated[str | None, typer.Option("--db", help="Database URL (default: a fresh "
                                                           "SQLite file)")] = None,
-                   workers: Annotated[int, typer.Option(help="Server worker processes (one per core)")] = 2) -> None:
+                   workers: Annotated[int, typer.Option(help="Server worker processes (one per core)")] = 2,
+                   sqlite_synchronous: Annotated[str, typer.Option(
+                       "--sqlite-synchronous", help="FULL (durable, the default) or NORMAL, to measure what "
+                       "durable commits cost")] = "FULL") -> None:
     """A live server and C clients submitting applications that qualify for 秒批."""
     from yima.bench.register import run_register_benchmark
 
-    run_register_benchmark(console, clients=clients, count=count, db_url=db, workers=workers)
+    if sqlite_synchronous.upper() not in ("FULL", "NORMAL"):
+        err_console.print("[red]✗ bench.sqlite_synchronous[/red] [--sqlite-synchronous] 须为 FULL 或 NORMAL / "
+                          "must be FULL or NORMAL")
+        raise typer.Exit(2)
+    run_register_benchmark(console, clients=clients, count=count, db_url=db, workers=workers,
+                           sqlite_synchronous=sqlite_synchronous.upper())
 
 
 import_app = typer.Typer(help="Import registers", no_args_is_help=True)

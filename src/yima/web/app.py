@@ -16,12 +16,14 @@ from yima.config import Settings, get_settings, use_settings
 from yima.db import Database
 from yima.standard import load_standard
 from yima.web import errors
+from yima.web.logs import RequestLog
 
 # Every feature's JSON API and pages, in the order their routes should match.
 ROUTERS = (
     "yima.accounts.api", "yima.registration.api", "yima.zones.api", "yima.licences.api", "yima.seals.api",
     "yima.stats.api", "yima.audit.api", "yima.web.pages", "yima.registration.pages", "yima.licences.pages",
     "yima.seals.pages", "yima.stats.pages", "yima.audit.pages", "yima.accounts.pages",
+    "yima.web.health",
 )
 
 
@@ -39,7 +41,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app = FastAPI(title="Yima 一码", version=__version__, lifespan=_lifespan,
                   description="Market-access platform: apply online, 秒批, one-code licence (一码通行).")
     app.state.settings = settings
-    app.state.db = db or Database(settings.database_url)
+    app.state.db = db or Database(settings.database_url, settings.sqlite_synchronous)
     app.state.standard = load_standard()
     errors.install(app)
 
@@ -51,9 +53,5 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                 raise
     static = resources.files("yima.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-
-    @app.get("/healthz", include_in_schema=False)
-    def health() -> dict[str, str]:
-        return {"status": "ok", "standard": app.state.standard.digest}
-
+    app.add_middleware(RequestLog)
     return app
