@@ -167,6 +167,7 @@ ACCOUNT_CHANGES = (  # verb, service function, what it did, help
     ("disable", "disable_user", "disabled",
      "Disable an account (a user who left): no sign-in, tokens refused; their records stay."),
     ("enable", "enable_user", "enabled", "Enable a disabled account again."),
+    ("unlock", "unlock_user", "sign-in lock lifted", "Lift the lock that failed sign-ins put on an account."),
 )
 
 

@@ -61,3 +61,13 @@ class Conflict(DomainError):
 
 class Unauthorized(DomainError):
     status = 401
+
+
+class TooManyRequests(DomainError):
+    """Refused for now; ``retry_after`` seconds later it may succeed (HTTP 429 with Retry-After)."""
+
+    status = 429
+
+    def __init__(self, rule: str, field: str, zh: str, en: str, retry_after: int = 60) -> None:
+        super().__init__(rule, field, zh, en)
+        self.retry_after = retry_after
