@@ -23,9 +23,6 @@ from sqlalchemy.engine import make_url
 
 from yima.db.engine import normalise_url
 
-SECRET = "reliability-test-secret-0123456789abcdef"
-KEK = "reliability-test-key-encryption-key-0123456789"
-
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -41,8 +38,8 @@ class ServeProcess:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = workdir / f"serve-{self.port}.log"
+        # The development secrets (loopback only): the tests seed zone keys with them in-process.
         self.env = {**os.environ, "YIMA_DATABASE_URL": url, "YIMA_DATA_DIR": str(workdir / "data"),
-                    "YIMA_SECRET_KEY": SECRET, "YIMA_KEY_ENCRYPTION_KEY": KEK,
                     "YIMA_PUBLIC_BASE_URL": self.base, **(env or {})}
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
