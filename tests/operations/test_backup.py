@@ -22,8 +22,8 @@ from reliability.serve_process import fresh_database
 from yima.audit import service as audit
 from yima.audit.tables import AuditEntry
 from yima.cli import app
-from yima.db import Base, Database
-from yima.db.base import import_all_tables
+from yima.db import Database
+from yima.db.schema import metadata
 from yima.registration import service as registration
 from yima.registration.model import ApplicationIn
 from yima.registration.tables import Application
@@ -45,10 +45,9 @@ def populate(db: Database, standard: Any, people: dict[str, Any]) -> None:
 
 def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, in primary-key order."""
-    import_all_tables()
     rows = {}
     with db.read() as session:
-        for table in Base.metadata.sorted_tables:
+        for table in metadata.sorted_tables:
             rows[table.name] = [tuple(r) for r in session.execute(select(table).order_by(*table.primary_key))]
     return rows
 

@@ -33,8 +33,9 @@ def free_port() -> int:
 class ServeProcess:
     """``yima serve`` on 127.0.0.1: start, SIGKILL its whole process group, start again."""
 
-    def __init__(self, url: str, workdir: Path, workers: int = 1, env: dict[str, str] | None = None) -> None:
-        self.url, self.workdir, self.workers = url, workdir, workers
+    def __init__(self, url: str, workdir: Path, workers: int = 1, env: dict[str, str] | None = None,
+                 jobs_every: int = 0) -> None:
+        self.url, self.workdir, self.workers, self.jobs_every = url, workdir, workers, jobs_every
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = workdir / f"serve-{self.port}.log"
@@ -48,7 +49,8 @@ class ServeProcess:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "yima.cli", "serve", "--port", str(self.port), "--workers", str(self.workers),
-                 "--jobs-every", "0"], env=self.env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+                 "--jobs-every", str(self.jobs_every)], env=self.env, stdout=subprocess.DEVNULL, stderr=log,
+                start_new_session=True)
         self.starts += 1
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

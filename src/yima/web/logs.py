@@ -7,7 +7,7 @@ and never the query string, so what a client typed into a URL (an ID number, a p
 not reach the log; the actor is named by their account id.
 
 As a second guard every line goes through ``redact``: anything that is a valid resident ID number
-(GB 11643, checked by python-stdnum) or looks like a mainland mobile number is masked with
+(GB 11643, checked by ``yima.registration.identity``) or looks like a mainland mobile number is masked with
 ``yima.privacy`` before it is written, whatever logged it. The JSON formatter is a few lines on the
 standard library's ``logging``, which uvicorn's own loggers already use; a logging library would add
 a dependency for what ``json.dumps`` does here.
@@ -25,9 +25,10 @@ from typing import Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from stdnum.cn import ric
 
+from yima.errors import DomainError
 from yima.privacy import mask_id_number, mask_phone
+from yima.registration.identity import validate_id_number
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
@@ -43,9 +44,17 @@ def request_id(incoming: str | None) -> str:
     return uuid.uuid4().hex
 
 
+def _is_id_number(text: str) -> bool:
+    try:
+        validate_id_number(text)
+    except DomainError:
+        return False
+    return True
+
+
 def redact(line: str) -> str:
     """Mask ID numbers and mobile numbers anywhere in ``line``."""
-    line = _ID_NUMBER.sub(lambda m: mask_id_number(m[0]) if ric.is_valid(m[0]) else m[0], line)
+    line = _ID_NUMBER.sub(lambda m: mask_id_number(m[0]) if _is_id_number(m[0]) else m[0], line)
     return _PHONE.sub(lambda m: mask_phone(m[0]), line)
 
 
