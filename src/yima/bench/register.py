@@ -167,7 +167,7 @@ def _durability(database: Database, sqlite_synchronous: str) -> str:
 
 
 def _wait_for(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"server exited: {log.read_text(errors='replace')[-2000:]}")
@@ -176,4 +176,4 @@ def _wait_for(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
                 return
         except httpx.HTTPError:
             time.sleep(0.2)
-    raise RuntimeError("server did not start within 60 s")
+    raise RuntimeError("server did not start within 180 s")
