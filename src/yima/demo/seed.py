@@ -3,7 +3,7 @@
 Seeding goes through the same services a user would, so the demo data obey every rule. It resumes:
 every step first looks whether its data are already there, and the last step records
 ``demo.seeded`` in the platform's audit log. A run that finds zones but no such entry was
-interrupted (or began with an older Yima), says so, and finishes the seed; only a database with
+interrupted (or began with an older Yima), says so, and finishes seeding; only a database with
 the entry counts as "demo data already present".
 """
 
@@ -74,7 +74,7 @@ def establishment(name: str, scope: list[str], industry: str, owner: dict[str, s
 
 
 SEEDED = "demo.seeded"
-"""The platform audit entry the last step writes: the seed is complete."""
+"""The platform audit entry the last step writes: the demo data are complete."""
 HISTORY_USER = "history-2021"
 HISTORY_START = datetime(2022, 1, 1, tzinfo=UTC)  # the 2021 history's records are all before this
 
