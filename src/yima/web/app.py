@@ -16,6 +16,8 @@ from yima.config import Settings, get_settings, use_settings
 from yima.db import Database
 from yima.standard import load_standard
 from yima.web import errors
+from yima.web.limits import BodySizeLimit
+from yima.web.schemas import ERRORS
 
 # Every feature's JSON API and pages, in the order their routes should match.
 ROUTERS = (
@@ -42,10 +44,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = db or Database(settings.database_url)
     app.state.standard = load_standard()
     errors.install(app)
+    app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes,
+                       max_upload_bytes=settings.max_upload_bytes)
 
     for module in ROUTERS:
         try:
-            app.include_router(importlib.import_module(module).router)
+            app.include_router(importlib.import_module(module).router, responses=ERRORS)
         except ModuleNotFoundError as err:
             if err.name != module:  # a feature module that is absent is skipped; a broken one is not
                 raise
