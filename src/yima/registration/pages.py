@@ -87,17 +87,18 @@ async def apply(request: Request, db: DB, standard: Standard, actor: OptionalAct
         return login_redirect(request)
     form = await request.form()
     raw = body_from_form(form, actor)
+    status = 422
     try:
         body = ApplicationIn.model_validate(raw)
         app_id = service.submit(db, standard, actor, body, utcnow(), form.get("idempotency_key") or None)  # type: ignore[arg-type]
     except ValidationError as err:
         errors = _messages(request, findings_of_validation(list(err.errors())))
     except DomainError as err:
-        errors = _messages(request, err.findings)
+        errors, status = _messages(request, err.findings), err.status  # e.g. 403 for another zone's officer
     else:
         return RedirectResponse(f"/applications/{app_id}", status_code=303)
     context = _form_context(db, standard, {**raw, "form": form})
-    return render(request, "apply.html", {**context, "errors": errors}, status=422)
+    return render(request, "apply.html", {**context, "errors": errors}, status=status)
 
 
 @router.get("/applications")
