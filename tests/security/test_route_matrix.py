@@ -16,10 +16,9 @@ import pytest
 from fastapi.routing import iter_route_contexts
 from sqlalchemy import func, select
 
-from factories import NOW, PASSWORD
+from factories import PASSWORD
 from security.route_matrix import ROLES, ROUTES, Call, Route
-from security.world import USERS, World, build_world
-from yima.accounts.service import add_user
+from security.world import USERS, World
 from yima.audit.tables import AuditEntry
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e]
@@ -109,12 +108,6 @@ def sign_in(world: World, role: str) -> str:
     response = httpx.post(f"{world.url}/api/v1/auth/token", data={"username": USERS[role], "password": PASSWORD})
     response.raise_for_status()
     return str(response.json()["access_token"])
-
-
-@pytest.fixture
-def world(server, db) -> World:
-    add_user(db, "carol", "applicant", PASSWORD, NOW)  # the account the account-management rows act on
-    return build_world(server.url, PASSWORD)
 
 
 def test_every_role_gets_only_what_it_may(server, world):

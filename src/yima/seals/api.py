@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from yima.clock import utcnow
+from yima.registration.materials import clean_filename
 from yima.seals import documents, service
 from yima.seals.schemas import SealCheckOut, SealOut
 from yima.web.deps import DB, AppSettings, CurrentActor
@@ -32,7 +33,7 @@ def attachment(filename: str) -> str:
 
 
 def sealed_name(filename: str | None) -> str:
-    stem = PurePath(filename or "document.pdf").stem or "document"
+    stem = PurePath(clean_filename(filename, "document.pdf")).stem or "document"
     return f"{stem}-sealed.pdf"
 
 

@@ -3,7 +3,7 @@
 Starlette reads a whole JSON or form body, and spools a whole multipart upload, before a route
 sees it, so a route's own size check comes too late to spare the server. This ASGI middleware
 refuses a declared ``Content-Length`` over the limit at once and stops counting a streamed body
-as soon as it passes the limit. Multipart bodies (uploads) may be as large as the upload limit
+as soon as it passes the limit, answering 413 itself. Multipart bodies (uploads) may be as large as the upload limit
 plus room for the other form fields; every other body as large as ``max_body_bytes``.
 """
 
@@ -46,15 +46,29 @@ class BodySizeLimit:
             if name == b"content-length" and value.isdigit() and int(value) > limit:
                 await problem(BodyTooLarge(limit).findings, 413)(scope, receive, send)
                 return
-        seen = 0
+        seen, too_large, started = 0, False, False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, too_large
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise BodyTooLarge(limit)
+                    too_large = True  # the app sees the client go; this middleware answers
+                    return {"type": "http.disconnect"}
             return message
 
-        await self.app(scope, counted, send)
+        async def guarded(message: Message) -> None:
+            nonlocal started
+            if too_large:
+                return  # whatever the app makes of the cut-off body, the answer is 413
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, guarded)
+        except Exception:
+            if not too_large:
+                raise
+        if too_large and not started:
+            await problem(BodyTooLarge(limit).findings, 413)(scope, receive, send)
