@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable
-from functools import wraps
-from typing import Annotated, Any, TypeVar
+from pathlib import Path
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
+from yima.accounts import service as accounts
+from yima.audit import service as audit
+from yima.bench.register import run_register_benchmark
+from yima.cli_support import DbOption, console, database_url, domain_errors, err_console, open_db
 from yima.clock import utcnow
 from yima.config import get_settings
-from yima.db import Database
+from yima.db.backup import backup, restore
 from yima.db.migrate import upgrade
-from yima.errors import DomainError
+from yima.demo.seed import seed_demo
+from yima.jobs import run_jobs
+from yima.stats.bench import row_progress
+from yima.web.server import UnsafeSettings, check_public_settings, run_server
+from yima.zones.service import add_zone, ban_address, list_zones
 
 app = typer.Typer(help="Yima 一码 — market-access platform / 市场准入系统", no_args_is_help=True)
 zones_app = typer.Typer(help="Zones (开发区)", no_args_is_help=True)
@@ -27,52 +37,6 @@ app.add_typer(zones_app, name="zones")
 app.add_typer(users_app, name="users")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(bench_app, name="bench")
-
-console = Console()
-err_console = Console(stderr=True)
-DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: YIMA_DATABASE_URL or SQLite)")]
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def database_url(db: str | None) -> str:
-    return db or get_settings().database_url
-
-
-def open_db(db: str | None) -> Database:
-    """The database, its schema brought up to date; one that cannot be opened is a clear error."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-
-    url = database_url(db)
-    try:
-        upgrade(url)
-    except (SQLAlchemyError, ArgumentError) as err:
-        try:
-            shown = make_url(url).render_as_string(hide_password=True)
-        except ArgumentError:
-            shown = "(unreadable URL)"
-        reason = str(getattr(err, "orig", None) or err).splitlines()[0]
-        err_console.print(f"[red]✗ database.open[/red] [--db] 无法打开数据库 {escape(shown)} / cannot open the "
-                          f"database: {escape(reason)}")
-        raise typer.Exit(2) from err
-    return Database(url)
-
-
-def domain_errors(func: F) -> F:
-    """Print a rule failure in both languages and exit 1, instead of a traceback."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except DomainError as err:
-            for finding in err.findings:
-                detail = escape(f"[{finding.field}] {finding.zh} / {finding.en}")
-                err_console.print(f"[red]✗ {escape(finding.rule)}[/red] {detail}")
-            raise typer.Exit(1) from err
-
-    return wrapper  # type: ignore[return-value]
-
 
 @app.command()
 @domain_errors
@@ -94,8 +58,6 @@ def zones_add(zone_id: Annotated[str, typer.Argument(metavar="ID")],
               places: Annotated[str, typer.Option(help="Place names a company name may carry, comma-separated")] = "",
               org_block: Annotated[int | None, typer.Option(help="Organisation-code block number")] = None,
               db: DbOption = None) -> None:
-    from yima.zones.service import add_zone
-
     zone = add_zone(open_db(db), zone_id, name, division, residents, utcnow(), name_en=name_en,
                     authority_name=authority, org_block=org_block,
                     place_names=[p.strip() for p in places.split(",") if p.strip()] or None)
@@ -105,8 +67,6 @@ def zones_add(zone_id: Annotated[str, typer.Argument(metavar="ID")],
 
 @zones_app.command("list")
 def zones_list(db: DbOption = None) -> None:
-    from yima.zones.service import list_zones
-
     table = Table("id", "name", "division", "residents", "code block")
     for zone in list_zones(open_db(db)):
         table.add_row(zone.id, zone.name, zone.division_code, f"{zone.residents:,}", f"{zone.org_block_start:08d}")
@@ -119,8 +79,6 @@ def zones_ban_address(zone_id: Annotated[str, typer.Argument(metavar="ID")],
                       pattern: Annotated[str, typer.Argument(help="Text that marks a banned address")],
                       reason: Annotated[str, typer.Option()] = "", db: DbOption = None) -> None:
     """Add an entry to the zone's address negative list (住所负面清单)."""
-    from yima.zones.service import ban_address
-
     ban_address(open_db(db), zone_id, pattern, reason, utcnow())
     console.print(f"[green]✓[/green] {zone_id}: addresses containing “{pattern}” need proof of use")
 
@@ -134,9 +92,7 @@ def users_add(name: Annotated[str, typer.Argument(metavar="NAME")],
                                                            "from standard input")] = False,
               display_name: Annotated[str, typer.Option("--display-name")] = "",
               db: DbOption = None) -> None:
-    from yima.accounts.service import add_user
-
-    actor = add_user(open_db(db), name, role, _read_password(password_stdin), utcnow(), zone_id=zone,
+    actor = accounts.add_user(open_db(db), name, role, _read_password(password_stdin), utcnow(), zone_id=zone,
                      display_name=display_name)
     bound = f", {actor.zone_id}" if actor.zone_id else ""
     console.print(f"[green]✓[/green] user {actor.username} ({actor.role}{bound})")
@@ -155,9 +111,7 @@ def users_password(name: Annotated[str, typer.Argument(metavar="NAME")],
                                                                 "from standard input")] = False,
                    db: DbOption = None) -> None:
     """Set a new password; the user's earlier sign-ins stop working."""
-    from yima.accounts.service import set_password
-
-    actor = set_password(open_db(db), name, _read_password(password_stdin), utcnow())
+    actor = accounts.set_password(open_db(db), name, _read_password(password_stdin), utcnow())
     console.print(f"[green]✓[/green] {actor.username}: new password; signed out everywhere")
 
 
@@ -167,14 +121,13 @@ ACCOUNT_CHANGES = (  # verb, service function, what it did, help
     ("disable", "disable_user", "disabled",
      "Disable an account (a user who left): no sign-in, tokens refused; their records stay."),
     ("enable", "enable_user", "enabled", "Enable a disabled account again."),
+    ("unlock", "unlock_user", "sign-in lock lifted", "Lift the lock that failed sign-ins put on an account."),
 )
 
 
 def _account_command(function: str, done: str, help_text: str) -> Callable[..., None]:
     def command(name: Annotated[str, typer.Argument(metavar="NAME")], db: DbOption = None) -> None:
-        from yima.accounts import service
-
-        actor = getattr(service, function)(open_db(db), name, utcnow())
+        actor = getattr(accounts, function)(open_db(db), name, utcnow())
         console.print(f"[green]✓[/green] {actor.username}: {done}")
 
     command.__doc__ = help_text
@@ -188,10 +141,52 @@ for _verb, _function, _done, _help in ACCOUNT_CHANGES:
 @jobs_app.command("run")
 def jobs_run(db: DbOption = None) -> None:
     """Run the scheduled jobs once (lapse overdue deferrals)."""
-    from yima.jobs import run_jobs
-
     for line in run_jobs(open_db(db), utcnow()):
         console.print(line)
+
+
+@app.command("backup")
+@domain_errors
+def backup_database(file: Annotated[Path, typer.Argument(metavar="FILE", dir_okay=False)],
+                    db: DbOption = None) -> None:
+    """An online, consistent backup of the database while it serves (SQLite's backup API; pg_dump
+    for PostgreSQL). Uploaded files in the data directory are copied separately."""
+    url = database_url(db)
+    size = backup(url, file)
+    console.print(f"[green]✓[/green] backup of {escape(_shown(url))} → {escape(str(file))} ({size:,} bytes)")
+
+
+@app.command("restore")
+@domain_errors
+def restore_database(file: Annotated[Path, typer.Argument(metavar="FILE", exists=True, dir_okay=False)],
+                     db: DbOption = None,
+                     replace: Annotated[bool, typer.Option("--replace", help="Overwrite a database that already "
+                                                           "holds tables")] = False) -> None:
+    """Restore a backup made by yima backup, bring its schema up to date and verify every audit
+    chain; exit 0 only when every chain verifies."""
+    url = database_url(db)
+    kind = restore(file, url, replace)
+    database = open_db(url)
+    console.print(f"[green]✓[/green] restored {escape(str(file))} ({kind}) into {escape(_shown(url))}")
+    broken = 0
+    for chain in audit.chains(database):
+        check = audit.verify_chain(database, chain)
+        if check.ok:
+            console.print(f"[green]✓[/green] audit {escape(chain)}: {check.entries:,} entries verify")
+        else:
+            broken += 1
+            err_console.print(f"[red]✗ {escape(chain)}[/red]: 审计链断裂于第 {check.broken_at} 条 / the audit chain "
+                              f"is broken at entry {check.broken_at}: {escape(check.reason)}")
+    database.dispose()
+    if broken:
+        raise typer.Exit(1)
+
+
+def _shown(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unreadable URL)"
 
 
 @app.command()
@@ -200,22 +195,29 @@ def serve(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1
           workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
           jobs_every: Annotated[int, typer.Option(help="Seconds between job runs; 0 disables")] = 300) -> None:
     """Serve the web app and API; scheduled jobs run in the background."""
-    from yima.web.server import run_server
-
+    _refuse_unsafe(host)
     url = database_url(db)
     upgrade(url)
-    run_server(url, host, port, workers, jobs_every)
+    run_server(url, host, port, workers, jobs_every, get_settings())
+
+
+def _refuse_unsafe(host: str) -> None:
+    """Exit 2 naming the setting when a development secret would be served beyond loopback."""
+    try:
+        check_public_settings(host, get_settings())
+    except UnsafeSettings as err:
+        err_console.print(f"[red]✗ serve.{err.setting}[/red] [--host {escape(host)}] {escape(str(err))}")
+        raise typer.Exit(2) from err
 
 
 @app.command()
+@domain_errors
 def demo(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1",
          port: Annotated[int, typer.Option()] = 8000,
          serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after seeding")] = True) -> None:
     """Create the demo zones, users and data (once), then serve the web app."""
-    from yima.demo import seed_demo
-    from yima.stats.bench import row_progress
-    from yima.web.server import run_server
-
+    if serve_after:
+        _refuse_unsafe(host)
     url = database_url(db)
     database = open_db(url)
     with row_progress(console) as progress:
@@ -226,7 +228,7 @@ def demo(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1"
     database.dispose()
     if serve_after:
         console.print(f"[bold]Yima demo:[/bold] http://{host}:{port}/  (API docs: /docs)")
-        run_server(url, host, port, 1, 300)
+        run_server(url, host, port, 1, 300, get_settings())
 
 
 @bench_app.command("register")
@@ -234,11 +236,17 @@ def bench_register(clients: Annotated[int, typer.Option(help="Concurrent clients
                    count: Annotated[int, typer.Option(help="Applications to submit")] = 2000,
                    db: Annotated[str | None, typer.Option("--db", help="Database URL (default: a fresh "
                                                           "SQLite file)")] = None,
-                   workers: Annotated[int, typer.Option(help="Server worker processes (one per core)")] = 2) -> None:
+                   workers: Annotated[int, typer.Option(help="Server worker processes (one per core)")] = 2,
+                   sqlite_synchronous: Annotated[str, typer.Option(
+                       "--sqlite-synchronous", help="FULL (durable, the default) or NORMAL, to measure what "
+                       "durable commits cost")] = "FULL") -> None:
     """A live server and C clients submitting applications that qualify for 秒批."""
-    from yima.bench.register import run_register_benchmark
-
-    run_register_benchmark(console, clients=clients, count=count, db_url=db, workers=workers)
+    if sqlite_synchronous.upper() not in ("FULL", "NORMAL"):
+        err_console.print("[red]✗ bench.sqlite_synchronous[/red] [--sqlite-synchronous] 须为 FULL 或 NORMAL / "
+                          "must be FULL or NORMAL")
+        raise typer.Exit(2)
+    run_register_benchmark(console, clients=clients, count=count, db_url=db, workers=workers,
+                           sqlite_synchronous=sqlite_synchronous.upper())
 
 
 import_app = typer.Typer(help="Import registers", no_args_is_help=True)
@@ -248,8 +256,6 @@ FEATURE_COMMANDS = ("yima.licences.cli", "yima.seals.cli", "yima.stats.cli", "yi
 
 def _register_features() -> None:
     """Each feature module adds its commands through ``register(app, import_app, bench_app)``."""
-    import importlib
-
     for module in FEATURE_COMMANDS:
         try:
             importlib.import_module(module).register(app, import_app, bench_app)

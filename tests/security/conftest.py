@@ -14,6 +14,6 @@ from yima.accounts.service import add_user
 @pytest.fixture
 def world(server, db) -> Iterator[World]:
     add_user(db, "carol", "applicant", PASSWORD, NOW)  # the account the account-management rows act on
-    built = build_world(server.url, PASSWORD)
+    built = build_world(server.url, PASSWORD, server.app.state.settings.secret_key)
     yield built
     built.close()

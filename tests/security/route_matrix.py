@@ -129,9 +129,10 @@ ROUTES: list[Route] = [
     row("GET", "/openapi.json", EVERYONE, lambda w: Call("/openapi.json")),
     row("GET", "/docs", EVERYONE, lambda w: Call("/docs")),
     row("GET", "/docs/oauth2-redirect", EVERYONE, lambda w: Call("/docs/oauth2-redirect")),
-    row("GET", "/redoc", EVERYONE, lambda w: Call("/redoc")),
     row("GET", "/static", EVERYONE, lambda w: Call("/static/yima.css")),
+    row("GET", "/docs/assets", EVERYONE, lambda w: Call("/docs/assets/swagger-ui.css")),
     row("GET", "/healthz", EVERYONE, lambda w: Call("/healthz")),
+    row("GET", "/readyz", EVERYONE, lambda w: Call("/readyz")),
     # --- accounts ---------------------------------------------------------------------------------
     row("POST", "/api/v1/auth/token", EVERYONE,
         lambda w: Call("/api/v1/auth/token", data={"username": "carol", "password": PASSWORD})),

@@ -56,9 +56,13 @@ class Outcome:
     problem: str = ""
 
 
-def send(client: httpx.Client, method: str, call: Call) -> httpx.Response:
-    """The one place requests leave: page forms are posted as a browser posts them."""
-    return client.request(method, call.url, params=call.params, json=call.json, data=call.data, files=call.files)
+def send(world: World, role: str, method: str, call: Call, page: bool) -> httpx.Response:
+    """The one place requests leave: the API with the role's bearer token; pages as the role's
+    browser (sign-in cookie, and the CSRF token a page form carries)."""
+    client = world.client(role, browser=page)
+    headers = world.csrf_headers() if page and method != "GET" else None
+    return client.request(method, call.url, params=call.params, json=call.json, data=call.data, files=call.files,
+                          headers=headers)
 
 
 def audit_count(server) -> int:
@@ -77,10 +81,9 @@ def refused(response: httpx.Response, page: bool) -> bool:
 def judge(server, world: World, route: Route, role: str) -> Outcome:
     call = route.example(world)
     before = audit_count(server)
-    with world.client_for(role) as client:
-        response = send(client, route.method, call)
-    outcome = Outcome(route, role, response.status_code, response.headers.get("location", ""))
     page = not route.path.startswith(("/api/", "/.well-known/", "/pki/"))
+    response = send(world, role, route.method, call, page)
+    outcome = Outcome(route, role, response.status_code, response.headers.get("location", ""))
     if role in route.allowed:
         to_sign_in = outcome.location.startswith("/login")
         if response.status_code >= 400 or to_sign_in:

@@ -19,6 +19,7 @@ import httpx
 from reportlab.pdfgen import canvas
 
 from factories import CATERING, HOTEL, application_body, person
+from yima.web.security import CSRF_COOKIE, form_token
 
 # The people the matrix acts as; ``None`` signs in nobody.
 USERS: dict[str, str | None] = {
@@ -42,9 +43,13 @@ def small_pdf(text: str = "Yima test document") -> bytes:
     return buffer.getvalue()
 
 
+CSRF_NONCE = "route-matrix-nonce"
+
+
 @dataclass
 class World:
     url: str
+    secret: str = ""
     tokens: dict[str, str] = field(default_factory=dict)
     counter: int = 0
     uscc: str = ""
@@ -67,22 +72,28 @@ class World:
     def spend(self) -> None:
         self.pool.clear()
 
-    def client(self, role: str) -> httpx.Client:
-        """The role's client (bearer token and sign-in cookie), kept open: making one costs more than a request."""
+    def client(self, role: str, browser: bool = False) -> httpx.Client:
+        """The role's API client (bearer token), or with ``browser`` its browser (the sign-in cookie
+        only, and the CSRF cookie a page would have set); kept open: making one costs more than a request."""
         token = self.tokens.get(role)
-        kept = self.clients.get(role)
+        key = f"{role} browser" if browser else role
+        kept = self.clients.get(key)
         if kept is None or kept[0] != token:
             if kept is not None:
                 kept[1].close()
-            headers = {"Authorization": f"Bearer {token}"} if token else {}
-            cookies = {"yima_token": token} if token else {}
-            client = httpx.Client(base_url=self.url, headers=headers, cookies=cookies, timeout=30,
-                                  follow_redirects=False)
-            kept = self.clients[role] = (token, client)
+            headers = {"Authorization": f"Bearer {token}"} if token and not browser else {}
+            client = httpx.Client(base_url=self.url, headers=headers, timeout=30, follow_redirects=False)
+            kept = self.clients[key] = (token, client)
         kept[1].cookies.clear()
-        if token:
+        if token and browser:
             kept[1].cookies.set("yima_token", token)
+        if browser:
+            kept[1].cookies.set(CSRF_COOKIE, CSRF_NONCE)
         return kept[1]
+
+    def csrf_headers(self) -> dict[str, str]:
+        """What a page's script sends with a form post: the token that goes with the CSRF cookie."""
+        return {"X-CSRF-Token": form_token(self.secret, CSRF_NONCE)}
 
     @contextmanager
     def client_for(self, role: str) -> Iterator[httpx.Client]:
@@ -147,8 +158,8 @@ class World:
         return [ALICE_REP["id_number"], ALICE_REP["phone"], ALICE_PARTNER["id_number"]]
 
 
-def build_world(url: str, password: str) -> World:
-    world = World(url)
+def build_world(url: str, password: str, secret: str) -> World:
+    world = World(url, secret)
     for role, username in USERS.items():
         if username:
             response = httpx.post(f"{url}/api/v1/auth/token", data={"username": username, "password": password})

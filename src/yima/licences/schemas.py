@@ -1,4 +1,4 @@
-"""Response models of the licence routes: the licence, verification, the trust list, permits."""
+"""Response models of the licence routes: the licence, the trust list, permits (``VerifyOut`` is in ``api.py``)."""
 
 from __future__ import annotations
 
@@ -43,26 +43,6 @@ class LicenceOut(ResponseModel):
     pdf_url: str
     legal_representative: str = Field(description="The legal representative's name")
     permits: list[LicencePermitOut]
-
-
-class VerifyOut(ResponseModel):
-    """The answer to a scanned QR: valid or not, why, the licence it carries and its status now."""
-
-    valid: bool
-    reason: str = Field(description="ok | malformed | bad_signature | unknown_key | wrong_zone | expired …")
-    message: str
-    message_zh: str | None = None
-    message_en: str | None = None
-    detail: str | None = None
-    kid: str | None = None
-    expires_at: str | None = None
-    licence: dict[str, Any] | None = Field(description="The signed payload (docs/licence-qr-format.md)")
-    status: str | None = Field(description="The enterprise's status now (active, revoked, cancelled)")
-    current_version: int | None = None
-    superseded: bool | None = None
-    permit_status_now: dict[str, str] | None = None
-    in_force: bool | None = None
-    current: bool | None = None
 
 
 class JwkOut(ResponseModel):

@@ -27,12 +27,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from yima.keys.model import SigningAlgorithm, kid_text
+from yima.keys.trustlist import TrustList
 from yima.licences.cose import CoseSign1, decode_cbor, decode_sign1, decompress
 from yima.licences.errors import MalformedLicence
-from yima.licences.keys import SigningAlgorithm, kid_text
 from yima.licences.payload import CLAIM_ISS, LicencePayload, expiry_of, from_claims
 from yima.licences.qr import extract_cose_bytes
-from yima.licences.trustlist import TrustList
 
 
 class VerificationReason(StrEnum):
@@ -46,7 +46,9 @@ class VerificationReason(StrEnum):
 
 
 MESSAGES: dict[VerificationReason, tuple[str, str]] = {
-    VerificationReason.OK: ("执照有效，签名已核验", "the licence is genuine and in force"),
+    # Offline, only the signature and the status as of issue are known; whether the licence is still
+    # in force is the issuing zone's answer (``yima.licences.standing``).
+    VerificationReason.OK: ("签名真实，执照内容未被改动", "the signature is genuine and the licence unaltered"),
     VerificationReason.MALFORMED: (
         "二维码内容不是可识别的电子执照", "the QR content is not a readable licence"),
     VerificationReason.UNKNOWN_KEY: (

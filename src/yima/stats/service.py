@@ -1,4 +1,4 @@
-"""Use case: the figures of one zone and period (SPEC C9), from the register and the applications.
+"""Use case: the figures of one zone and period , from the register and the applications.
 
 All counting happens in SQL (``queries``), inside one read transaction so that the figures agree
 with each other; the few grouped rows are turned into ``rules.ZoneFigures`` here. Figures owned
@@ -17,7 +17,7 @@ from yima.accounts.rules import Actor
 from yima.db import Database
 from yima.errors import DomainError, NotFound
 from yima.standard.model import MatterStandard
-from yima.stats import queries
+from yima.stats import queries, sources
 from yima.stats.rules import (
     CATEGORY_NAMES,
     WITHOUT_VISIT_CHANNEL,
@@ -72,8 +72,6 @@ def register_source(name: str, provider: int | CountSource | BundledReduction | 
 
 def registered_sources() -> Sources:
     """What features registered, else the figures read from the licence and seal records."""
-    from yima.stats import sources
-
     defaults: dict[str, object] = {"one_code_licences": sources.one_code_licences, "seal_sets": sources.seal_sets,
                                    "bundled_reduction": sources.bundled_reduction}
     return Sources(**{**defaults, **_registered})  # type: ignore[arg-type]
@@ -102,7 +100,7 @@ def compute_figures(db: Database, zone_id: str, period: Period, standard: Matter
         zone = session.get(Zone, zone_id)
         if zone is None:
             raise NotFound("zone.unknown", "zone", f"未知的开发区：{zone_id}", f"Unknown zone: {zone_id}")
-        zone_name, residents = zone.name, zone.residents
+        zone_name, zone_name_en, residents = zone.name, zone.name_en, zone.residents
         conn = session.connection()
         months_now = queries.new_registrations_by_month(conn, zone_id, period)
         months_then = queries.new_registrations_by_month(conn, zone_id, base)
@@ -119,7 +117,7 @@ def compute_figures(db: Database, zone_id: str, period: Period, standard: Matter
         {m: (s.new_domestic, s.new_domestic_capital, s.new_market_entities) for m, s in months_now.items()},
         {m: (s.new_domestic, s.new_domestic_capital, s.new_market_entities) for m, s in months_then.items()})
     return ZoneFigures(
-        zone_id=zone_id, zone_name=zone_name, residents=residents, period=period,
+        zone_id=zone_id, zone_name=zone_name, zone_name_en=zone_name_en, residents=residents, period=period,
         new_domestic=YearOnYear(sum(s.new_domestic for s in months_now.values()),
                                 sum(s.new_domestic for s in months_then.values())),
         new_domestic_capital=YearOnYear(_money_sum(months_now), _money_sum(months_then)),
