@@ -136,18 +136,19 @@ async def apply(request: Request, db: DB, standard: Standard, actor: OptionalAct
         return login_redirect(request)
     form = await request.form()
     raw = body_from_form(form, actor)
+    status = 422
     try:
         body = ApplicationIn.model_validate(raw)
         app_id = service.submit(db, standard, actor, body, utcnow(), form.get("idempotency_key") or None)  # type: ignore[arg-type]
     except ValidationError as err:
         errors = _messages(request, findings_of_validation(list(err.errors()), form_words))
     except DomainError as err:
-        errors = _messages(request, err.findings)
+        errors, status = _messages(request, err.findings), err.status  # e.g. 403 for another zone's officer
     else:
         return flash(request, RedirectResponse(f"/applications/{app_id}", status_code=303),
                      f"申请 #{app_id} 已提交，结果见下。",
                      f"Application #{app_id} has been submitted; its outcome is below.")
-    return render(request, "apply.html", _form_context(db, standard, form, errors), status=422)
+    return render(request, "apply.html", _form_context(db, standard, form, errors), status=status)
 
 
 @router.get("/applications")

@@ -20,7 +20,9 @@ from yima.db import Database
 from yima.errors import Finding
 from yima.standard import load_standard
 from yima.web import api_docs, errors
+from yima.web.limits import BodySizeLimit
 from yima.web.logs import RequestLog
+from yima.web.schemas import ERRORS
 from yima.web.security import SecurityMiddleware
 from yima.web.templating import render, text
 
@@ -72,10 +74,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = db or Database(settings.database_url, settings.sqlite_synchronous)
     app.state.standard = load_standard()
     errors.install(app)
+    app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes,
+                       max_upload_bytes=settings.max_upload_bytes)
 
     for module in ROUTERS:
         try:
-            app.include_router(importlib.import_module(module).router)
+            app.include_router(importlib.import_module(module).router, responses=ERRORS)
         except ModuleNotFoundError as err:
             if err.name != module:  # a feature module that is absent is skipped; a broken one is not
                 raise
