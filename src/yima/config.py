@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     cjk_font: Path | None = Field(default=None, description="A TrueType CJK font; found automatically if unset.")
     default_locale: str = "zh_Hans_CN"
     worker_threads: int = Field(default=4, description="Threads serving blocking requests per process.")
+    standard_file: Path | None = Field(default=None, description="A matter-standard TOML file to load instead "
+                                       "of the packaged one; the trust list publishes its digest.")
 
 
 _active: Settings | None = None

@@ -22,6 +22,7 @@ def import_all_tables() -> None:
     """Import every feature's tables so that ``Base.metadata`` knows them (Alembic, tests)."""
     import yima.accounts.tables  # noqa: F401
     import yima.audit.tables  # noqa: F401
+    import yima.federation.tables  # noqa: F401
     import yima.licences.tables  # noqa: F401
     import yima.pki.tables  # noqa: F401
     import yima.registration.tables  # noqa: F401
