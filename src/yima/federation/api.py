@@ -13,6 +13,7 @@ from yima.accounts.rules import require_role
 from yima.clock import utcnow
 from yima.errors import DomainError
 from yima.federation import delivery, partners, service, views
+from yima.licences.qr import render_qr_png
 from yima.web.deps import DB, AppSettings, CurrentActor, Standard
 
 router = APIRouter(tags=["federation"])
@@ -80,3 +81,9 @@ def delivered_licence_pdf(app_id: int, db: DB, actor: CurrentActor) -> Response:
     pdf = views.delivered_pdf(db, actor, app_id)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="licence-application-{app_id}.pdf"'})
+
+
+@router.get("/api/v1/applications/{app_id}/licence-qr.png", response_class=Response)
+def delivered_licence_qr(app_id: int, db: DB, actor: CurrentActor) -> Response:
+    """The QR of the licence the partner zone delivered, to print and hand over here."""
+    return Response(render_qr_png(views.delivered_qr(db, actor, app_id), scale=6), media_type="image/png")
