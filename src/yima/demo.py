@@ -14,6 +14,7 @@ from sqlalchemy import select
 from yima.accounts.rules import Actor
 from yima.accounts.service import add_user, authenticate
 from yima.db import Database
+from yima.federation.history import seed_cross_region_history
 from yima.registration import service
 from yima.registration.identity import make_id_number
 from yima.registration.model import ApplicationIn
@@ -106,7 +107,9 @@ def seed_demo(db: Database, now: datetime, on_progress: Progress | None = None) 
     from yima.jobs import run_jobs
 
     yield from run_jobs(db, now)
-    yield from seed_statistics(db, standard, _history_account(db, now), now, on_progress)
+    history = _history_account(db, now)
+    yield from seed_statistics(db, standard, history, now, on_progress)
+    yield from seed_cross_region_history(db, db, standard, history)
 
 
 def _history_account(db: Database, now: datetime) -> int:

@@ -95,10 +95,11 @@ def _with_pdf(db: Database, standard: MatterStandard, envelope: Envelope, now: d
 
 
 def deliver_one(db: Database, message_id: str, standard: MatterStandard | None = None,
-                transport: Transport = http_transport) -> bool:
-    """One attempt; True when the receipt came back and was kept."""
+                transport: Transport = http_transport, now: datetime | None = None) -> bool:
+    """One attempt; True when the receipt came back and was kept. ``now`` is the clock (the
+    demo's 2021 history passes its own)."""
     standard = standard or _standard()
-    now = utcnow()
+    now = now or utcnow()
     with db.read() as session:
         row = session.get(OutboxMessage, message_id)
         if row is None or row.delivered_at is not None:
@@ -128,7 +129,7 @@ def deliver_one(db: Database, message_id: str, standard: MatterStandard | None =
     except (KeyError, ValueError, DomainError) as err:
         _failed(db, message_id, f"receipt refused: {err}", now)
         return False
-    _delivered(db, message_id, receipt, answered, hashlib.sha256(signed).hexdigest(), utcnow())
+    _delivered(db, message_id, receipt, answered, hashlib.sha256(signed).hexdigest(), now)
     return True
 
 

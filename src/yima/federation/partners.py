@@ -87,7 +87,14 @@ def _partner_account(db: Database, zone_id: str, now: datetime) -> int:
 
 def add_partner(db: Database, standard: MatterStandard, zone_id: str, url: str, source: str, now: datetime,
                 local_zone: str | None = None) -> PartnerView:
-    trust = _checked(read_trust_list(source), zone_id, standard)
+    """Record a partner from its trust list at ``source`` (a file or a URL)."""
+    return record_partner(db, standard, zone_id, url, source, read_trust_list(source), now, local_zone)
+
+
+def record_partner(db: Database, standard: MatterStandard, zone_id: str, url: str, source: str, trust: TrustList,
+                   now: datetime, local_zone: str | None = None) -> PartnerView:
+    """Record a partner whose trust list the caller has read (the demo reads it from the other database)."""
+    trust = _checked(trust, zone_id, standard)
     with db.read() as session:
         local = _local_zone(session, local_zone)
         if local == zone_id:

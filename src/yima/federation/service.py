@@ -12,7 +12,8 @@ the signed PDF. Every message sent, received or refused is in the zone's audit l
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -66,9 +67,24 @@ def queue(session: Session, envelope: Envelope, application_id: int | None) -> O
     return row
 
 
+_paused: list[bool] = []
+
+
 def after_commit(db: Database, message_id: str) -> None:
+    if _paused:
+        return
     for kick in _kicks:
         kick(db, message_id)
+
+
+@contextmanager
+def sending_paused() -> Iterator[None]:
+    """No message is sent right after its commit meanwhile (the caller delivers them itself)."""
+    _paused.append(True)
+    try:
+        yield
+    finally:
+        _paused.pop()
 
 
 def on_commit(kick: Kick) -> None:
