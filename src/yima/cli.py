@@ -210,12 +210,22 @@ def serve(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1
 @app.command()
 def demo(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1",
          port: Annotated[int, typer.Option()] = 8000,
-         serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after seeding")] = True) -> None:
+         serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after seeding")] = True,
+         federated: Annotated[bool, typer.Option("--federated", help="The two zones as two instances (two "
+                                                 "databases, ports PORT and PORT+1), partners of each other")] = False,
+         partner_db: Annotated[str, typer.Option("--partner-db", help="With --federated: Chengdu's database "
+                                                 "(Chongqing's is --db, default var/demo-cq.db)")]
+         = "sqlite:///var/demo-cd.db") -> None:
     """Create the demo zones, users and data (once), then serve the web app."""
     from yima.demo import seed_demo
     from yima.stats.bench import row_progress
     from yima.web.server import run_server
 
+    if federated:
+        from yima.federation.twozones import run_federated_demo
+
+        run_federated_demo(console, db or "sqlite:///var/demo-cq.db", partner_db, host, port, serve_after)
+        return
     url = database_url(db)
     database = open_db(url)
     with row_progress(console) as progress:
