@@ -22,4 +22,5 @@ def federation_page(request: Request, db: DB, actor: OptionalActor) -> Response:
         return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
     found = views.cases(db, actor, utcnow())
     return render(request, "federation/overview.html", {
-        "partners": partners.list_partners(db), "cases": found, "late": [c for c in found if c["late"]]})
+        "partners": [p for p in partners.list_partners(db) if actor.role == "admin" or p.local_zone == actor.zone_id],
+        "cases": found, "late": [c for c in found if c["late"]]})

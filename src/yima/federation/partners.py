@@ -154,10 +154,10 @@ def list_partners(db: Database) -> list[PartnerView]:
     """Each partner with its digest, the last delivery to it and how many messages wait for it."""
     with db.read() as session:
         last = dict(session.execute(select(OutboxMessage.recipient, func.max(OutboxMessage.delivered_at))
-                                    .group_by(OutboxMessage.recipient)).tuples().all())
+                                    .group_by(OutboxMessage.recipient)).all())
         waiting = dict(session.execute(select(OutboxMessage.recipient, func.count())
                                        .where(OutboxMessage.delivered_at.is_(None))
-                                       .group_by(OutboxMessage.recipient)).tuples().all())
+                                       .group_by(OutboxMessage.recipient)).all())
         return [partner_view(p, last.get(p.zone_id), int(waiting.get(p.zone_id, 0)))
                 for p in session.scalars(select(Partner).order_by(Partner.zone_id))]
 

@@ -26,10 +26,10 @@ def late_cases(db: Database, actor: Actor, now: datetime) -> list[dict[str, Any]
     with db.read() as session:
         waiting = dict(session.execute(select(OutboxMessage.application_id, func.count())
                                        .where(OutboxMessage.delivered_at.is_(None))
-                                       .group_by(OutboxMessage.application_id)).tuples().all())
+                                       .group_by(OutboxMessage.application_id)).all())
         return [{"application": app.id, "partner_zone": case.partner_zone, "name": app.name,
                  "forwarded_at": as_utc(case.created_at).isoformat(),
-                 "waiting_messages": int(waiting.get(app.id, 0))} for case, app in session.execute(query).tuples()]
+                 "waiting_messages": int(waiting.get(app.id, 0))} for case, app in session.execute(query)]
 
 
 def delivered_pdf(db: Database, actor: Actor, app_id: int) -> bytes:
@@ -64,4 +64,4 @@ def cases(db: Database, actor: Actor, now: datetime, limit: int = 200) -> list[d
                  "uscc": case.uscc if case.role == "accepting" else app.enterprise_uscc,
                  "licence_delivered": case.licence_delivered_at is not None,
                  "late": case.role == "accepting" and is_late(as_utc(case.created_at), bool(case.remote_status), now),
-                 "since": as_utc(case.created_at).isoformat()} for case, app in session.execute(query).tuples()]
+                 "since": as_utc(case.created_at).isoformat()} for case, app in session.execute(query)]
