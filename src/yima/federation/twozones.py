@@ -9,6 +9,7 @@ and the delivery loop sends them within a second.
 
 from __future__ import annotations
 
+import atexit
 import os
 import subprocess
 import sys
@@ -112,11 +113,17 @@ def run_federated_demo(console: Console, chongqing_url: str, chengdu_url: str, h
     env = {**os.environ, "YIMA_PUBLIC_BASE_URL": urls[1], "YIMA_DATABASE_URL": chengdu_url}
     partner = subprocess.Popen([sys.executable, "-m", "yima.cli", "serve", "--db", chengdu_url, "--host", host,
                                 "--port", str(port + 1)], env=env)
+    atexit.register(_stop, partner)  # uvicorn may end this process without unwinding to ``finally``
     os.environ["YIMA_PUBLIC_BASE_URL"] = urls[0]
     use_settings(Settings(**{**base.model_dump(), "public_base_url": urls[0], "database_url": chongqing_url}))
     print(f"Yima federated demo: Chongqing {urls[0]}/  ·  Chengdu {urls[1]}/  (API docs: /docs)", flush=True)
     try:
         run_server(chongqing_url, host, port, 1, 300)
     finally:
-        partner.terminate()
-        partner.wait(timeout=20)
+        _stop(partner)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        process.wait(timeout=20)
