@@ -13,11 +13,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from yima.standard.model import MatterStandard
+
 console = Console()
 DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: YIMA_DATABASE_URL or SQLite)")]
 
 
-def _standard():  # type: ignore[no-untyped-def]
+def _standard() -> MatterStandard:
     from yima.config import get_settings
     from yima.standard import load_standard
 

@@ -100,7 +100,7 @@ def check_fresh(envelope: Envelope, now: datetime) -> None:
 
 def backoff_seconds(attempts: int) -> float:
     """Seconds before the next attempt after ``attempts`` failed ones: doubling, capped at 30."""
-    return min(BACKOFF_CAP_SECONDS, BACKOFF_FIRST_SECONDS * 2 ** max(0, attempts - 1))
+    return float(min(BACKOFF_CAP_SECONDS, BACKOFF_FIRST_SECONDS * 2.0 ** max(0, attempts - 1)))
 
 
 def is_late(created: datetime, delivered: bool, now: datetime) -> bool:

@@ -71,7 +71,11 @@ def courier_for(app: Application) -> MaterialCourier | None:
 def register(*, forwarder: Forwarder | None = None, courier: MaterialCourier | None = None,
              view_extension: ViewExtension | None = None, listener: TransitionListener | None = None) -> None:
     """Add a feature's functions (each once, however often its module is imported)."""
-    for item, registry in ((forwarder, forwarders), (courier, couriers), (view_extension, view_extensions),
-                           (listener, transition_listeners)):
-        if item is not None and item not in registry:
-            registry.append(item)  # type: ignore[attr-defined]
+    if forwarder is not None and forwarder not in forwarders:
+        forwarders.append(forwarder)
+    if courier is not None and courier not in couriers:
+        couriers.append(courier)
+    if view_extension is not None and view_extension not in view_extensions:
+        view_extensions.append(view_extension)
+    if listener is not None and listener not in transition_listeners:
+        transition_listeners.append(listener)
