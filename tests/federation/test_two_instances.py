@@ -18,8 +18,10 @@ from pycose.keys import EC2Key, OKPKey
 from pycose.messages import Sign1Message
 from sqlalchemy import select
 
-from yima.audit.tables import AuditEntry
-from yima.clock import utcnow
+from yima.audit.rules import AuditEvent, entry_hash
+from yima.audit.service import verify_chain
+from yima.audit.tables import AuditEntry, AuditHead
+from yima.clock import as_utc, utcnow
 from yima.db import Database
 from yima.federation.delivery import b64, unb64
 from yima.federation.model import new_message
@@ -272,3 +274,33 @@ def test_a_partner_on_another_standard_is_refused_naming_both_digests(pair, tmp_
     assert probe.returncode != 0
     said = probe.stderr.replace("\n", "")
     assert "federation.standard_mismatch" in said and theirs in said and ours in said and ours != theirs
+
+
+def test_a_partner_that_rewrites_its_history_is_caught_by_the_checkpoints_it_witnessed(pair) -> None:
+    """Last in this module: it rewrites Chengdu's chain."""
+    chongqing, chengdu = pair
+    kept = chongqing.cli("jobs", "run")
+    assert "witness: kept cd-gxq's checkpoint" in kept.stdout
+    assert chongqing.cli("audit", "verify", "--zone", "cd-gxq").returncode == 0
+
+    db = Database(chengdu.db_url)
+    try:
+        with db.write() as session:  # rewrite entry 3 and recompute every hash after it, head included
+            rows = list(session.scalars(select(AuditEntry).where(AuditEntry.chain == "cd-gxq")
+                                        .order_by(AuditEntry.seq)))
+            rows[2].detail = {**rows[2].detail, "rewritten": True}
+            previous = rows[1].hash
+            for row in rows[2:]:
+                event = AuditEvent(row.chain, as_utc(row.at), row.actor_id, row.actor_role, row.action, row.subject,
+                                   row.detail)
+                row.prev_hash, row.hash = previous, entry_hash(previous, row.seq, event)
+                previous = row.hash
+            head = session.get(AuditHead, "cd-gxq")
+            assert head is not None and head.seq == rows[-1].seq
+            head.hash = previous
+        assert verify_chain(db, "cd-gxq").ok  # its own check cannot see it
+    finally:
+        db.dispose()
+    caught = chongqing.cli("audit", "verify", "--zone", "cd-gxq", check=False)
+    assert caught.returncode == 1
+    assert "rewrote its chain" in caught.stderr.replace("\n", "") and "改写" in caught.stderr

@@ -59,7 +59,11 @@ def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) 
         if checkpoint is not None:
             _check_checkpoint(database, checkpoint, trust_list)
             return
-        names = [zone] if zone else service.chains(database)
+        chains = service.chains(database)
+        if zone and zone not in chains and _is_partner(database, zone):
+            _verify_partner(database, zone)
+            return
+        names = [zone] if zone else chains
         broken = 0
         for name in names:
             check = service.verify_chain(database, name)
@@ -100,6 +104,26 @@ def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) 
             table.add_row(str(row["seq"]), row["at"][:19], actor, row["action"], row["subject"],
                           escape(detail if len(detail) <= 100 else detail[:99] + "…"))
         console.print(table)
+
+
+def _is_partner(database: object, zone: str) -> bool:
+    try:
+        from yima.federation.tables import Partner
+    except ModuleNotFoundError:  # the federation feature is optional in a deployment
+        return False
+    with database.read() as session:  # type: ignore[attr-defined]
+        return session.get(Partner, zone) is not None
+
+
+def _verify_partner(database: object, zone: str) -> None:
+    """A partner zone's published chain against the checkpoints this zone witnessed."""
+    from yima.federation.witness import verify_partner
+
+    check = verify_partner(database, zone)  # type: ignore[arg-type]
+    if not check.ok:
+        err_console.print(f"[red]✗ {escape(zone)}[/red]: {escape(check.zh)} / {escape(check.en)}", soft_wrap=True)
+        raise typer.Exit(1)
+    console.print(f"[green]✓[/green] {escape(zone)}: {escape(check.zh)} / {escape(check.en)}", soft_wrap=True)
 
 
 def _check_checkpoint(database: object, checkpoint: Path, trust_list: str | None) -> None:

@@ -4,15 +4,16 @@ late forwarded applications, and the licence PDF delivered by a partner."""
 from __future__ import annotations
 
 import binascii
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from yima.accounts.rules import require_role
 from yima.clock import utcnow
 from yima.errors import DomainError
-from yima.federation import delivery, partners, service, views
+from yima.federation import delivery, partners, service, views, witness
 from yima.licences.qr import render_qr_png
 from yima.web.deps import DB, AppSettings, CurrentActor, Standard
 
@@ -87,3 +88,15 @@ def delivered_licence_pdf(app_id: int, db: DB, actor: CurrentActor) -> Response:
 def delivered_licence_qr(app_id: int, db: DB, actor: CurrentActor) -> Response:
     """The QR of the licence the partner zone delivered, to print and hand over here."""
     return Response(render_qr_png(views.delivered_qr(db, actor, app_id), scale=6), media_type="image/png")
+
+
+class ChainHashesOut(BaseModel):
+    zone: str
+    hashes: dict[int, str] = Field(description="entry number → its hash, for the numbers asked (at most 1000)")
+
+
+@router.get("/api/v1/federation/chain", response_model=ChainHashesOut)
+def chain_hashes(db: DB, zone: str, seq: Annotated[list[int], Query(max_length=1000)]) -> ChainHashesOut:
+    """Public: the hashes of the zone's audit entries at the given positions (not their content),
+    so that partners check the chain still passes through the checkpoints they witnessed."""
+    return ChainHashesOut(zone=zone, hashes=witness.hashes_at(db, zone, seq))
