@@ -11,8 +11,8 @@ from yima.accounts.service import add_user
 from yima.audit.service import verify_chain
 from yima.federation.history import CROSS_REGION_2021, seed_cross_region_history
 from yima.federation.tables import Case, OutboxMessage
+from yima.keys.service import trust_list
 from yima.licences.qr import extract_cose_bytes
-from yima.licences.service import trust_list
 from yima.licences.verify import verify_licence
 from yima.registration.tables import Application
 from yima.stats.rules import Period

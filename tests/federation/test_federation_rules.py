@@ -17,9 +17,9 @@ from yima.federation.rules import (
     check_fresh,
     check_message,
 )
+from yima.keys.model import ZoneKeyring, generate_signing_key
+from yima.keys.trustlist import trust_list_for
 from yima.licences.cose import sign1
-from yima.licences.keys import ZoneKeyring, generate_signing_key
-from yima.licences.trustlist import trust_list_for
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 DIGEST = "ab" * 32

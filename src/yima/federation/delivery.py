@@ -33,8 +33,8 @@ from yima.federation import service
 from yima.federation.model import RECEIPT, Envelope, envelope_from_payload
 from yima.federation.rules import PartnerKeys, backoff_seconds, check_message
 from yima.federation.tables import Case, OutboxMessage, Partner
+from yima.keys.trustlist import TrustList
 from yima.licences import documents
-from yima.licences.trustlist import TrustList
 from yima.standard import load_standard
 from yima.standard.model import MatterStandard
 

@@ -23,7 +23,7 @@ from yima.config import get_settings
 from yima.db import Database
 from yima.federation import delivery, partners, service
 from yima.federation.tables import OutboxMessage, Partner
-from yima.licences.service import trust_list
+from yima.keys.service import trust_list
 from yima.registration.identity import make_id_number
 from yima.registration.model import ApplicationIn
 from yima.standard.model import MatterStandard

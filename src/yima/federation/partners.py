@@ -24,7 +24,7 @@ from yima.db import Database
 from yima.errors import Conflict, DomainError, NotFound
 from yima.federation.rules import PartnerKeys, standard_mismatch
 from yima.federation.tables import OutboxMessage, Partner
-from yima.licences.trustlist import TrustList
+from yima.keys.trustlist import TrustList
 from yima.standard.model import MatterStandard
 from yima.zones.tables import Zone
 

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 
 from yima.errors import Conflict, DomainError, Forbidden
 from yima.federation.model import Envelope, envelope_from_payload
+from yima.keys.trustlist import TrustList
 from yima.licences.cose import decode_cbor, decode_sign1
 from yima.licences.errors import MalformedLicence
-from yima.licences.trustlist import TrustList
 
 MAX_AGE = timedelta(minutes=10)
 """A copy signed longer ago than this is refused: the sender signs a fresh copy for each attempt."""

@@ -33,8 +33,8 @@ from yima.federation import partners as partner_store
 from yima.federation.model import RECEIPT, Envelope, new_message
 from yima.federation.rules import Refusal, check_fresh, check_message, is_late, open_envelope, standard_mismatch
 from yima.federation.tables import Case, InboxMessage, OutboxMessage, Partner
+from yima.keys.service import keyring
 from yima.licences.cose import sign1
-from yima.licences.service import keyring
 from yima.licences.tables import Licence
 from yima.registration import handoff, rules
 from yima.registration import service as registration

@@ -23,11 +23,14 @@ from yima.clock import utcnow
 from yima.config import Settings, get_settings, use_settings
 from yima.db import Database
 from yima.db.migrate import upgrade
+from yima.demo import DEMO_PASSWORD, _history_account, seed_statistics
 from yima.federation import history, service
 from yima.registration.identity import make_id_number
 from yima.registration.model import ApplicationIn
 from yima.standard import load_standard
 from yima.standard.model import MatterStandard
+from yima.stats.bench import row_progress
+from yima.web.server import run_server
 from yima.zones.service import add_zone, ban_address
 from yima.zones.tables import Zone
 
@@ -55,8 +58,6 @@ def _sample(name: str, **changes: object) -> ApplicationIn:
 def seed_two_zones(chongqing: Database, chengdu: Database, standard: MatterStandard, urls: tuple[str, str],
                    now: datetime, on_progress: Progress | None = None) -> Iterator[str]:
     """Seed both instances once (a second run finds them seeded)."""
-    from yima.demo import DEMO_PASSWORD, _history_account, seed_statistics
-
     with chongqing.read() as session:
         if session.get(Zone, "cq-gxq") is not None:
             yield "demo data already present"
@@ -89,9 +90,6 @@ def seed_two_zones(chongqing: Database, chengdu: Database, standard: MatterStand
 def run_federated_demo(console: Console, chongqing_url: str, chengdu_url: str, host: str, port: int,
                        serve_after: bool) -> None:
     """Seed both instances, then serve Chengdu in a child process and Chongqing in this one."""
-    from yima.stats.bench import row_progress
-    from yima.web.server import run_server
-
     urls = (f"http://{host}:{port}", f"http://{host}:{port + 1}")
     for url in (chongqing_url, chengdu_url):
         upgrade(url)

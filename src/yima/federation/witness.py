@@ -25,8 +25,8 @@ from yima.audit.rules import CHECKPOINT_PURPOSE, GENESIS, checkpoint_message
 from yima.audit.tables import AuditEntry
 from yima.db import Database
 from yima.federation.tables import Partner, WitnessedCheckpoint
-from yima.licences.keys import kid_from_text
-from yima.licences.trustlist import TrustList
+from yima.keys.model import kid_from_text
+from yima.keys.trustlist import TrustList
 
 TIMEOUT_SECONDS = 15.0
 MAX_SEQS = 1000
@@ -43,6 +43,11 @@ def checkpoint_is_signed(checkpoint: Mapping[str, Any], trust: TrustList) -> boo
         return False
     return (checkpoint.get("purpose") == CHECKPOINT_PURPOSE and checkpoint.get("chain") == trust.zone
             and key is not None and key.verify(signature, message))
+
+
+def is_partner(db: Database, zone_id: str) -> bool:
+    with db.read() as session:
+        return session.get(Partner, zone_id) is not None
 
 
 def hashes_at(db: Database, zone_id: str, seqs: Iterable[int]) -> dict[int, str]:
