@@ -167,7 +167,7 @@ def deliver_due(db: Database, now: datetime, *, standard: MatterStandard | None 
                 only: str | None = None, transport: Transport = http_transport) -> tuple[int, int]:
     """Claim and send what is due: ``(delivered, attempted)``."""
     ids = claim(db, now, limit, only)
-    delivered = sum(deliver_one(db, message_id, standard, transport) for message_id in ids)
+    delivered = sum(deliver_one(db, message_id, standard, transport, now) for message_id in ids)
     return delivered, len(ids)
 
 

@@ -12,6 +12,7 @@ the signed PDF. Every message sent, received or refused is in the zone's audit l
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -119,14 +120,17 @@ class PartnerForwarder:
         return view
 
 
-_local_cache: dict[str, frozenset[str]] = {}
+_local_cache: dict[str, tuple[float, frozenset[str]]] = {}
 
 
 def _local(db: Database) -> frozenset[str]:
-    if db.url not in _local_cache:
+    """The zones this instance serves, read through a cache of ``PARTNERS_CACHE_SECONDS``."""
+    hit = _local_cache.get(db.url)
+    if hit is None or time.monotonic() - hit[0] > partner_store.PARTNERS_CACHE_SECONDS:
         with db.read() as session:
-            _local_cache[db.url] = partner_store.local_zones(session)
-    return _local_cache[db.url]
+            hit = (time.monotonic(), partner_store.local_zones(session))
+        _local_cache[db.url] = hit
+    return hit[1]
 
 
 def forward(db: Database, standard: MatterStandard, actor: Actor, body: ApplicationIn, now: datetime,
