@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     sqlite_synchronous: Literal["FULL", "NORMAL"] = Field(
         default="FULL", description="FULL: an acknowledged commit survives power loss. NORMAL only to measure "
                                     "what that costs (yima bench register --sqlite-synchronous NORMAL).")
+    standard_file: Path | None = Field(default=None, description="A matter-standard TOML file to load instead "
+                                       "of the packaged one; the trust list publishes its digest.")
 
 
 _active: Settings | None = None

@@ -32,6 +32,7 @@ from yima.demo.history_2021 import (
     seed_seal_sets,
     store_matters,
 )
+from yima.federation.history import seed_cross_region_history
 from yima.jobs import run_jobs
 from yima.registration import service
 from yima.registration.identity import make_id_number
@@ -141,7 +142,9 @@ def seed_demo(db: Database, now: datetime, on_progress: Progress | None = None) 
         service.decide(db, standard, officer, deferrable.id, "accept_with_missing", "容缺受理：章程15日内补交", now)
         yield f"application {deferrable.id}: accepted with missing materials (容缺受理)"
     yield from run_jobs(db, now)
-    yield from seed_statistics(db, standard, _history_account(db, now), now, on_progress)
+    history = _history_account(db, now)
+    yield from seed_statistics(db, standard, history, now, on_progress)
+    yield from seed_cross_region_history(db, db, standard, history)
     with db.write() as session:
         audit.record(session, [audit.event(None, None, now, SEEDED, "demo:cq-gxq", zones=["cq-gxq", "cd-gxq"])])
     yield "demo data complete"

@@ -190,12 +190,15 @@ def _detail(request: Request, db: DB, standard: Standard, actor: Actor, app_id: 
         app = views.get_application(db, actor, app_id, utcnow())
     except DomainError as err:
         return render(request, "error.html", {"errors": _messages(request, err.findings)}, status=err.status)
-    may_decide = actor.role in ("officer", "admin") and app["status"] in ("under_review", "awaiting_materials")
+    elsewhere = (app.get("cross_region") or {}).get("role") == "accepting"  # decided by the partner zone
+    may_decide = actor.role in ("officer", "admin") and app["status"] in ("under_review", "awaiting_materials") \
+        and not elsewhere
     may_supply = app["status"] in ("under_review", "awaiting_materials") and actor.role == "applicant"
     required = standard.matters[app["matter"]].required_materials(app["entity_type"])
     zone = get_zone(db, app["zone"])
     return render(request, "application.html", {
-        "app": app, "may_decide": may_decide, "may_supply": may_supply, "required": required, "errors": errors or [],
+        "app": app, "may_decide": may_decide, "may_supply": may_supply, "may_withdraw": may_supply and not elsewhere,
+        "required": required, "errors": errors or [],
         "names": display_names(db, (t["actor_id"] for t in app["transitions"])), "role_words": ROLE_NAMES,
         "zone_name": zone.name_en or zone.name if text(request, "zh", "en") == "en" else zone.name}, status=status)
 
