@@ -14,6 +14,7 @@ from sqlalchemy import select
 from yima.accounts.rules import Actor
 from yima.accounts.service import add_user, authenticate
 from yima.db import Database
+from yima.observers.demo import seed_observers
 from yima.registration import service
 from yima.registration.identity import make_id_number
 from yima.registration.model import ApplicationIn
@@ -103,6 +104,7 @@ def seed_demo(db: Database, now: datetime, on_progress: Progress | None = None) 
     if deferrable is not None:
         service.decide(db, standard, officer, deferrable, "accept_with_missing", "容缺受理：章程15日内补交", now)
         yield f"application {deferrable}: accepted with missing materials (容缺受理)"
+    yield from seed_observers(db, now, DEMO_PASSWORD)
     from yima.jobs import run_jobs
 
     yield from run_jobs(db, now)

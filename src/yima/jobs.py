@@ -14,6 +14,7 @@ JOBS = (
     "yima.registration.service:lapse_overdue_job",
     "yima.licences.service:expire_overdue_verifications_job",
     "yima.seals.service:issue_pending_seal_sets_job",
+    "yima.observers.views:remind_due_suggestions_job",
 )
 
 

@@ -23,6 +23,7 @@ def import_all_tables() -> None:
     import yima.accounts.tables  # noqa: F401
     import yima.audit.tables  # noqa: F401
     import yima.licences.tables  # noqa: F401
+    import yima.observers.tables  # noqa: F401
     import yima.pki.tables  # noqa: F401
     import yima.registration.tables  # noqa: F401
     import yima.seals.tables  # noqa: F401
