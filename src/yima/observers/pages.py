@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from yima.accounts.rules import Actor
+from yima.accounts.rules import ROLES, Actor
 from yima.clock import local_date, utcnow
 from yima.errors import DomainError, Finding
 from yima.observers import rules, service, views
@@ -63,7 +63,7 @@ def _zone_of(actor: Actor, requested: str | None) -> str | None:
 
 def _labels() -> dict[str, Any]:
     return {"states": rules.STATES, "categories": rules.CATEGORIES, "ratings": rules.RATINGS,
-            "sectors": rules.SECTORS}
+            "sectors": rules.SECTORS, "steps": rules.STEPS, "roles": ROLES}
 
 
 @router.get("/ledger")

@@ -57,6 +57,19 @@ STATES: dict[str, tuple[str, str]] = {
     "closed": ("已办结", "Closed"),
     "merged": ("已合并", "Merged"),
 }
+STEPS: dict[str, tuple[str, str]] = {
+    "submitted": ("提出建议", "Submitted"),
+    "attached": ("补充附件", "Attachment added"),
+    "accepted": ("纳入台账", "Accepted into the ledger"),
+    "merged": ("合并", "Merged"),
+    "assigned": ("交办", "Assigned"),
+    "reply_drafted": ("起草答复", "Reply drafted"),
+    "reply_published": ("发布答复", "Reply published"),
+    "extension_requested": ("申请延期", "Extension requested"),
+    "extension_granted": ("同意延期", "Extension granted"),
+    "extension_refused": ("不同意延期", "Extension refused"),
+    "rated": ("评价答复", "Reply rated"),
+}
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "accept": ("submitted",),
     "merge": ("submitted", "accepted"),

@@ -181,18 +181,17 @@ def observers(db: Database, actor: Actor | None, zone_id: str, on: date | None =
     """The zone's observers (serving on ``on``, if given), for the reform office and administrators."""
     if actor is not None:
         require_office(actor, zone_id, admin_too=True)
-    query = select(Observer).where(Observer.zone_id == zone_id)
+    query = (select(Observer, User.username).join(User, Observer.user_id == User.id)
+             .where(Observer.zone_id == zone_id))
     if on is not None:
         query = query.where(Observer.term_from <= on, Observer.term_to >= on)
     with db.read() as session:
         if session.get(Zone, zone_id) is None:
             raise NotFound("zone.unknown", "zone", f"未知的开发区：{zone_id}", f"Unknown zone: {zone_id}")
-        users = dict(session.execute(select(User.id, User.username)).tuples().all())
         return [{"id": o.id, "zone": o.zone_id, "name": o.name, "sector": o.sector, "organisation": o.organisation,
-                 "term_from": o.term_from.isoformat(), "term_to": o.term_to.isoformat(),
-                 "username": users.get(o.user_id, ""),
+                 "term_from": o.term_from.isoformat(), "term_to": o.term_to.isoformat(), "username": username,
                  "serving": on is None or rules.serving(o.term_from, o.term_to, on)}
-                for o in session.scalars(query.order_by(Observer.id))]
+                for o, username in session.execute(query.order_by(Observer.id))]
 
 
 def remind_due_suggestions_job(db: Database, now: datetime) -> list[str]:
