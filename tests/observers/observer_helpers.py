@@ -14,7 +14,7 @@ from yima.observers import service
 from yima.zones.service import add_zone
 
 ZONE = "gz-kfq"
-TERM = (date(2025, 1, 1), date(2026, 12, 31))
+TERM = (date(2025, 1, 1), date(2030, 12, 31))
 
 
 def at(day: str, hour: int = 2) -> datetime:
