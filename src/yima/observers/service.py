@@ -293,8 +293,8 @@ def assign(db: Database, actor: Actor, suggestion_id: int, department_id: int, w
         suggestion.due_on, suggestion.calendar = due.due_on, due.calendar
         suggestion.round_no += 1
         suggestion.state = "assigned"
-        _step(session, suggestion, actor, "assigned", now, f"{department.name} · {working_days} 个工作日 / working "
-              f"days · {due.due_on}", department=department.id, due_on=due.due_on.isoformat(), calendar=due.calendar)
+        _step(session, suggestion, actor, "assigned", now, f"{department.name} → {due.due_on} ({working_days})",
+              department=department.id, due_on=due.due_on.isoformat(), calendar=due.calendar)
         return due
 
 
