@@ -1,7 +1,6 @@
 """Commands: ``yima observers add|list|department|bind``.
 
-``yima.cli`` calls ``register(app, import_app, bench_app)``; its helpers are imported inside the
-functions, as ``yima.cli`` imports this module while it is being loaded.
+``yima.cli`` calls ``register(app, import_app, bench_app)``.
 """
 
 from __future__ import annotations
@@ -10,14 +9,13 @@ from datetime import date
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from yima.cli_support import DbOption, console, domain_errors, open_db
+from yima.clock import local_date, utcnow
 from yima.errors import DomainError
-
-console = Console()
-DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: YIMA_DATABASE_URL or SQLite)")]
+from yima.observers import rules, service, views
 
 
 def parse_day(value: str, field: str) -> date:
@@ -46,10 +44,6 @@ def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) 
                       db: DbOption = None) -> None:
         """Appoint an observer for a term. Without --user an account is made; it can sign in once
         ``yima users password`` sets a password."""
-        from yima.cli import domain_errors, open_db
-        from yima.clock import utcnow
-        from yima.observers import service, views
-
         def run() -> None:
             database = open_db(db)
             observer_id = service.appoint_observer(database, None, zone, name, sector,
@@ -68,10 +62,6 @@ def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) 
                                                                "serving or not")] = False,
                        db: DbOption = None) -> None:
         """Who serves as an observer on a day."""
-        from yima.cli import domain_errors, open_db
-        from yima.clock import local_date, utcnow
-        from yima.observers import rules, views
-
         def run() -> None:
             day = parse_day(on, "on") if on else local_date(utcnow())
             found = views.observers(open_db(db), None, zone, None if all_terms else day)
@@ -91,10 +81,6 @@ def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) 
                              zone: Annotated[str, typer.Option(help="The zone that keeps the list")],
                              name_en: Annotated[str, typer.Option("--name-en")] = "", db: DbOption = None) -> None:
         """Add a department that handles suggestions (承办部门) to the zone's list."""
-        from yima.cli import domain_errors, open_db
-        from yima.clock import utcnow
-        from yima.observers import service
-
         department_id = domain_errors(service.add_department)(open_db(db), None, zone, name, utcnow(), name_en)
         console.print(f"[green]✓[/green] department {department_id} {escape(name)} in {zone}")
 
@@ -103,9 +89,5 @@ def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) 
                        department: Annotated[int, typer.Option(help="The department's id")],
                        db: DbOption = None) -> None:
         """Bind a user of role department to the department they act for."""
-        from yima.cli import domain_errors, open_db
-        from yima.clock import utcnow
-        from yima.observers import service
-
         domain_errors(service.bind_department_user)(open_db(db), None, username, department, utcnow())
         console.print(f"[green]✓[/green] {escape(username)} acts for department {department}")
