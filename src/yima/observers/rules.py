@@ -79,6 +79,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "request_extension": ("assigned",),
     "decide_extension": ("assigned",),
     "rate": ("replied",),
+    "attach": ("submitted", "accepted", "assigned", "reopened"),
 }
 OPEN = ("submitted", "accepted", "assigned", "reopened")
 MAX_ROUNDS = 2  # the first reply and, once reopened, a second one

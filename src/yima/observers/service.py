@@ -234,8 +234,7 @@ def attach(db: Database, actor: Actor, suggestion_id: int, upload: Upload, now: 
     with db.write() as session:
         suggestion = _load(session, suggestion_id)
         _own(session, actor, suggestion)
-        if suggestion.state not in rules.OPEN:
-            rules.check_transition("accept", suggestion.state)
+        rules.check_transition("attach", suggestion.state)
         digests = _attach(session, suggestion, [upload], now, data_dir, max_bytes)
         _step(session, suggestion, actor, "attached", now, upload.filename[:100], sha256=digests[0])
 
