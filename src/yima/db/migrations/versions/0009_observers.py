@@ -1,7 +1,7 @@
 """observers: observers, departments, suggestions and the ledger
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0011
 Create Date: 2026-12-01 13:30:00
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0009'
-down_revision = '0006'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
