@@ -24,6 +24,7 @@ def import_all_tables() -> None:
     import yima.audit.tables  # noqa: F401
     import yima.licences.tables  # noqa: F401
     import yima.pki.tables  # noqa: F401
+    import yima.projects.tables  # noqa: F401
     import yima.registration.tables  # noqa: F401
     import yima.seals.tables  # noqa: F401
     import yima.stats.tables  # noqa: F401

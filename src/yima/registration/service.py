@@ -7,7 +7,6 @@ nothing.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -27,7 +26,7 @@ from yima.db.bulk import insert_new
 from yima.errors import Conflict, DomainError, Forbidden, NotFound
 from yima.registration import rules
 from yima.registration.codes import make_uscc
-from yima.registration.materials import check_upload
+from yima.registration.materials import check_upload, store_by_hash
 from yima.registration.model import ApplicationIn
 from yima.registration.tables import Application, Enterprise, EnterpriseAddress, MaterialUpload, Transition
 from yima.standard.model import MatterStandard
@@ -360,11 +359,7 @@ def supply_material(db: Database, standard: MatterStandard, actor: Actor, app_id
         if material_id not in required:
             raise DomainError("materials.not_required", "material", f"本事项不需要材料 {material_id}",
                               f"{material_id} is not a material of this matter (one of: {', '.join(required)})")
-        digest = hashlib.sha256(content).hexdigest()
-        target = data_dir / "uploads" / digest[:2] / digest
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not target.exists():
-            target.write_bytes(content)
+        digest = store_by_hash(data_dir, content)
         since = len(app.transitions)
         app.uploads.append(MaterialUpload(material=material_id, filename=filename[:255], content_type=content_type,
                                           size=len(content), sha256=digest, uploaded_at=now))
