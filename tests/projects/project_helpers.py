@@ -8,7 +8,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from yima.db import Database
-from yima.projects.rows import FUND_HEADER, KEY_ENTERPRISE_HEADER, PROJECT_HEADER, SERVICE_HEADER
 from yima.registration.codes import make_uscc
 from yima.stats.importer import load_entities
 from yima.stats.rows import EntityRow

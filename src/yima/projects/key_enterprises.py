@@ -214,7 +214,7 @@ def _summary(key: KeyEnterprise, names: dict[str, tuple[str, str]], specialists:
 
 def _specialists(session: Session, keys: list[KeyEnterprise]) -> dict[int, str]:
     ids = {k.specialist_id for k in keys if k.specialist_id}
-    return dict(session.execute(select(User.id, User.username).where(User.id.in_(ids))).tuples().all())
+    return dict(session.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
 
 
 def _detail(session: Session, key: KeyEnterprise, today: date) -> KeyEnterpriseDetailOut:

@@ -165,12 +165,6 @@ class DeskOut(BaseModel):
     open_requests: list[ServiceOut]
 
 
-class YoY(BaseModel):
-    value: float
-    year_earlier: float
-    growth_pct: float | None
-
-
 class FiguresOut(BaseModel):
     zone: str
     period: dict[str, date]

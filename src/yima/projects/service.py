@@ -217,7 +217,7 @@ def list_projects(db: Database, actor: Actor, zone_id: str | None) -> list[Proje
     with db.read() as session:
         funds = dict(session.execute(select(ProjectFund.project_id, func.sum(ProjectFund.amount))
                                      .join(Project).where(Project.zone_id == zone)
-                                     .group_by(ProjectFund.project_id)).tuples().all())
+                                     .group_by(ProjectFund.project_id)).all())
         projects = session.scalars(select(Project).where(Project.zone_id == zone)
                                    .order_by(Project.signed_on.desc(), Project.code)).all()
         return [_summary(p, Decimal(funds.get(p.id) or 0)) for p in projects]

@@ -14,7 +14,8 @@ from yima.web.deps import COOKIE, DB, AppSettings, OptionalActor
 from yima.web.templating import render, text
 
 router = APIRouter(include_in_schema=False)
-HOME_BY_ROLE = {"applicant": "/applications", "officer": "/queue", "admin": "/queue"}
+HOME_BY_ROLE = {"applicant": "/applications", "officer": "/queue", "admin": "/queue",
+                "investment_office": "/projects", "service_specialist": "/specialist"}
 
 
 def safe_next(target: str | None) -> str | None:
