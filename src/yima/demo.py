@@ -14,6 +14,7 @@ from sqlalchemy import select
 from yima.accounts.rules import Actor
 from yima.accounts.service import add_user, authenticate
 from yima.db import Database
+from yima.projects.history import seed_investment
 from yima.registration import service
 from yima.registration.identity import make_id_number
 from yima.registration.model import ApplicationIn
@@ -107,6 +108,7 @@ def seed_demo(db: Database, now: datetime, on_progress: Progress | None = None) 
 
     yield from run_jobs(db, now)
     yield from seed_statistics(db, standard, _history_account(db, now), now, on_progress)
+    yield from seed_investment(db, "cq-gxq", now, DEMO_PASSWORD)
 
 
 def _history_account(db: Database, now: datetime) -> int:
