@@ -39,7 +39,8 @@
       series: [{type: "funnel", sort: "none", left: "10%", width: "80%", top: 10, bottom: 10, minSize: "20%",
                 gap: 2, label: {position: "inside", formatter: "{b}  {c}", color: "#fff", fontWeight: "bold"},
                 data: [{name: L.signed, value: f.signed}, {name: L.landed, value: f.landed},
-                       {name: L.started, value: f.started}, {name: L.completed, value: f.completed}],
+                       {name: L.started, value: f.started, label: {color: "#1f2937"}},
+                       {name: L.completed, value: f.completed, label: {color: "#1f2937"}}],
                 color: [red, "#e0474d", "#ee8a8d", "#f5b8ba"]}]
     }, charts);
     draw("projects-industry", {
