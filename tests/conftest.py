@@ -26,10 +26,10 @@ from sqlalchemy.engine import make_url
 from factories import NOW, PASSWORD  # noqa: E402,I001
 from yima.accounts.service import add_user, authenticate, configure_hasher
 from yima.config import Settings
-from yima.db import Base, Database
-from yima.db.base import import_all_tables
+from yima.db import Database
 from yima.db.engine import normalise_url
 from yima.db.migrate import upgrade
+from yima.db.schema import metadata
 from yima.standard import load_standard
 from yima.zones.service import add_zone
 
@@ -81,10 +81,9 @@ def _databases() -> Iterator[dict[str, Database]]:
 
 
 def _empty(database: Database) -> None:
-    import_all_tables()
     with database.engine.begin() as conn:
         present = set(inspect(conn).get_table_names())
-        tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name in present]
+        tables = [t.name for t in reversed(metadata.sorted_tables) if t.name in present]
         if database.is_sqlite:
             for name in tables:
                 conn.exec_driver_sql(f'DELETE FROM "{name}"')
@@ -98,10 +97,10 @@ def db(migrated_url: str, _databases: dict[str, Database]) -> Iterator[Database]
     database = _databases.setdefault(migrated_url, Database(migrated_url))
     _empty(database)
     from yima.accounts.service import _checked
-    from yima.licences.service import _recent
+    from yima.keys.service import forget_cached
     from yima.zones.service import _settings
 
-    _recent.clear()  # keys read within the last seconds belong to the previous test's zones
+    forget_cached()  # keys read within the last seconds belong to the previous test's zones
     _checked.clear()  # and so do the users whose tokens were checked
     _settings.clear()  # and the zones' settings
     yield database

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable
-from functools import wraps
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from yima.accounts import service as accounts
+from yima.bench.register import run_register_benchmark
+from yima.cli_support import DbOption, console, database_url, domain_errors, open_db
 from yima.clock import utcnow
-from yima.config import get_settings
-from yima.db import Database
 from yima.db.migrate import upgrade
-from yima.errors import DomainError
+from yima.demo import seed_demo
+from yima.jobs import run_jobs
+from yima.stats.bench import row_progress
+from yima.web.server import run_server
+from yima.zones.service import add_zone, ban_address, list_zones
 
 app = typer.Typer(help="Yima 一码 — market-access platform / 市场准入系统", no_args_is_help=True)
 zones_app = typer.Typer(help="Zones (开发区)", no_args_is_help=True)
@@ -27,52 +30,6 @@ app.add_typer(zones_app, name="zones")
 app.add_typer(users_app, name="users")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(bench_app, name="bench")
-
-console = Console()
-err_console = Console(stderr=True)
-DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: YIMA_DATABASE_URL or SQLite)")]
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def database_url(db: str | None) -> str:
-    return db or get_settings().database_url
-
-
-def open_db(db: str | None) -> Database:
-    """The database, its schema brought up to date; one that cannot be opened is a clear error."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-
-    url = database_url(db)
-    try:
-        upgrade(url)
-    except (SQLAlchemyError, ArgumentError) as err:
-        try:
-            shown = make_url(url).render_as_string(hide_password=True)
-        except ArgumentError:
-            shown = "(unreadable URL)"
-        reason = str(getattr(err, "orig", None) or err).splitlines()[0]
-        err_console.print(f"[red]✗ database.open[/red] [--db] 无法打开数据库 {escape(shown)} / cannot open the "
-                          f"database: {escape(reason)}")
-        raise typer.Exit(2) from err
-    return Database(url)
-
-
-def domain_errors(func: F) -> F:
-    """Print a rule failure in both languages and exit 1, instead of a traceback."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except DomainError as err:
-            for finding in err.findings:
-                detail = escape(f"[{finding.field}] {finding.zh} / {finding.en}")
-                err_console.print(f"[red]✗ {escape(finding.rule)}[/red] {detail}")
-            raise typer.Exit(1) from err
-
-    return wrapper  # type: ignore[return-value]
-
 
 @app.command()
 @domain_errors
@@ -94,8 +51,6 @@ def zones_add(zone_id: Annotated[str, typer.Argument(metavar="ID")],
               places: Annotated[str, typer.Option(help="Place names a company name may carry, comma-separated")] = "",
               org_block: Annotated[int | None, typer.Option(help="Organisation-code block number")] = None,
               db: DbOption = None) -> None:
-    from yima.zones.service import add_zone
-
     zone = add_zone(open_db(db), zone_id, name, division, residents, utcnow(), name_en=name_en,
                     authority_name=authority, org_block=org_block,
                     place_names=[p.strip() for p in places.split(",") if p.strip()] or None)
@@ -105,8 +60,6 @@ def zones_add(zone_id: Annotated[str, typer.Argument(metavar="ID")],
 
 @zones_app.command("list")
 def zones_list(db: DbOption = None) -> None:
-    from yima.zones.service import list_zones
-
     table = Table("id", "name", "division", "residents", "code block")
     for zone in list_zones(open_db(db)):
         table.add_row(zone.id, zone.name, zone.division_code, f"{zone.residents:,}", f"{zone.org_block_start:08d}")
@@ -119,8 +72,6 @@ def zones_ban_address(zone_id: Annotated[str, typer.Argument(metavar="ID")],
                       pattern: Annotated[str, typer.Argument(help="Text that marks a banned address")],
                       reason: Annotated[str, typer.Option()] = "", db: DbOption = None) -> None:
     """Add an entry to the zone's address negative list (住所负面清单)."""
-    from yima.zones.service import ban_address
-
     ban_address(open_db(db), zone_id, pattern, reason, utcnow())
     console.print(f"[green]✓[/green] {zone_id}: addresses containing “{pattern}” need proof of use")
 
@@ -134,9 +85,7 @@ def users_add(name: Annotated[str, typer.Argument(metavar="NAME")],
                                                            "from standard input")] = False,
               display_name: Annotated[str, typer.Option("--display-name")] = "",
               db: DbOption = None) -> None:
-    from yima.accounts.service import add_user
-
-    actor = add_user(open_db(db), name, role, _read_password(password_stdin), utcnow(), zone_id=zone,
+    actor = accounts.add_user(open_db(db), name, role, _read_password(password_stdin), utcnow(), zone_id=zone,
                      display_name=display_name)
     bound = f", {actor.zone_id}" if actor.zone_id else ""
     console.print(f"[green]✓[/green] user {actor.username} ({actor.role}{bound})")
@@ -155,9 +104,7 @@ def users_password(name: Annotated[str, typer.Argument(metavar="NAME")],
                                                                 "from standard input")] = False,
                    db: DbOption = None) -> None:
     """Set a new password; the user's earlier sign-ins stop working."""
-    from yima.accounts.service import set_password
-
-    actor = set_password(open_db(db), name, _read_password(password_stdin), utcnow())
+    actor = accounts.set_password(open_db(db), name, _read_password(password_stdin), utcnow())
     console.print(f"[green]✓[/green] {actor.username}: new password; signed out everywhere")
 
 
@@ -172,9 +119,7 @@ ACCOUNT_CHANGES = (  # verb, service function, what it did, help
 
 def _account_command(function: str, done: str, help_text: str) -> Callable[..., None]:
     def command(name: Annotated[str, typer.Argument(metavar="NAME")], db: DbOption = None) -> None:
-        from yima.accounts import service
-
-        actor = getattr(service, function)(open_db(db), name, utcnow())
+        actor = getattr(accounts, function)(open_db(db), name, utcnow())
         console.print(f"[green]✓[/green] {actor.username}: {done}")
 
     command.__doc__ = help_text
@@ -188,8 +133,6 @@ for _verb, _function, _done, _help in ACCOUNT_CHANGES:
 @jobs_app.command("run")
 def jobs_run(db: DbOption = None) -> None:
     """Run the scheduled jobs once (lapse overdue deferrals)."""
-    from yima.jobs import run_jobs
-
     for line in run_jobs(open_db(db), utcnow()):
         console.print(line)
 
@@ -200,8 +143,6 @@ def serve(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1
           workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
           jobs_every: Annotated[int, typer.Option(help="Seconds between job runs; 0 disables")] = 300) -> None:
     """Serve the web app and API; scheduled jobs run in the background."""
-    from yima.web.server import run_server
-
     url = database_url(db)
     upgrade(url)
     run_server(url, host, port, workers, jobs_every)
@@ -212,10 +153,6 @@ def demo(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1"
          port: Annotated[int, typer.Option()] = 8000,
          serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after seeding")] = True) -> None:
     """Create the demo zones, users and data (once), then serve the web app."""
-    from yima.demo import seed_demo
-    from yima.stats.bench import row_progress
-    from yima.web.server import run_server
-
     url = database_url(db)
     database = open_db(url)
     with row_progress(console) as progress:
@@ -236,8 +173,6 @@ def bench_register(clients: Annotated[int, typer.Option(help="Concurrent clients
                                                           "SQLite file)")] = None,
                    workers: Annotated[int, typer.Option(help="Server worker processes (one per core)")] = 2) -> None:
     """A live server and C clients submitting applications that qualify for 秒批."""
-    from yima.bench.register import run_register_benchmark
-
     run_register_benchmark(console, clients=clients, count=count, db_url=db, workers=workers)
 
 
@@ -248,8 +183,6 @@ FEATURE_COMMANDS = ("yima.licences.cli", "yima.seals.cli", "yima.stats.cli", "yi
 
 def _register_features() -> None:
     """Each feature module adds its commands through ``register(app, import_app, bench_app)``."""
-    import importlib
-
     for module in FEATURE_COMMANDS:
         try:
             importlib.import_module(module).register(app, import_app, bench_app)

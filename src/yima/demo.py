@@ -5,6 +5,7 @@ Seeding goes through the same services a user would, so the demo data obey every
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any
@@ -12,14 +13,18 @@ from typing import Any
 from sqlalchemy import select
 
 from yima.accounts.rules import Actor
-from yima.accounts.service import add_user, authenticate
+from yima.accounts.service import add_user, authenticate, disable_user
+from yima.config import get_settings
 from yima.db import Database
+from yima.jobs import run_jobs
 from yima.projects.history import seed_investment
 from yima.registration import service
 from yima.registration.identity import make_id_number
 from yima.registration.model import ApplicationIn
+from yima.registration.tables import Application
 from yima.standard import load_standard
 from yima.standard.model import MatterStandard
+from yima.stats.seed_figures import load_seed
 from yima.zones.service import add_zone, ban_address
 from yima.zones.tables import Zone
 
@@ -97,15 +102,11 @@ def seed_demo(db: Database, now: datetime, on_progress: Progress | None = None) 
         app_id = service.submit(db, standard, actor, ApplicationIn.model_validate(body), now)
         yield f"application {app_id}: {body['name']}"
     with db.read() as session:
-        from yima.registration.tables import Application
-
         deferrable = session.scalar(select(Application.id).where(Application.name == "重庆渝味便利店有限公司"))
     officer = authenticate(db, "officer-cq", DEMO_PASSWORD)
     if deferrable is not None:
         service.decide(db, standard, officer, deferrable, "accept_with_missing", "容缺受理：章程15日内补交", now)
         yield f"application {deferrable}: accepted with missing materials (容缺受理)"
-    from yima.jobs import run_jobs
-
     yield from run_jobs(db, now)
     yield from seed_statistics(db, standard, _history_account(db, now), now, on_progress)
     yield from seed_investment(db, "cq-gxq", now, DEMO_PASSWORD)
@@ -114,10 +115,6 @@ def seed_demo(db: Database, now: datetime, on_progress: Progress | None = None) 
 def _history_account(db: Database, now: datetime) -> int:
     """The account the 2021 matters are filed under, so that they stay out of the demo users'
     lists; disabled, with a password nobody knows."""
-    import secrets
-
-    from yima.accounts.service import disable_user
-
     history = add_user(db, "history-2021", "applicant", secrets.token_urlsafe(24), now,
                        display_name="2021年历史办件 / matters of 2021")
     disable_user(db, history.username, now)
@@ -130,9 +127,6 @@ SEED_ORG_BLOCK = 90_000_000  # organisation codes of the synthetic register, far
 def seed_statistics(db: Database, standard: MatterStandard, applicant_id: int, now: datetime,
                     on_progress: Progress | None = None) -> Iterator[str]:
     """The register behind the seed's figures (Jan–Aug 2021), so the dashboard shows them."""
-    from yima.config import get_settings
-    from yima.stats.seed_figures import load_seed
-
     yield "statistics: loading the Chongqing High-tech Zone register of 2021 (about 70,000 records) …"
     summary = load_seed(db, "cq-gxq", applicant_id, now, standard, org_block_start=SEED_ORG_BLOCK,
                         seal_set_price_yuan=get_settings().seal_set_price_yuan, on_progress=on_progress)

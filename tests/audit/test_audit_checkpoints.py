@@ -14,7 +14,7 @@ from factories import NOW, application_body
 from yima.audit import service as audit
 from yima.audit.rules import AuditEvent, link
 from yima.audit.tables import AuditEntry, AuditHead
-from yima.licences.service import trust_list
+from yima.keys.service import trust_list
 from yima.registration import service
 from yima.registration.model import ApplicationIn
 

@@ -8,15 +8,14 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from yima.db import Base, Database
-from yima.db.base import import_all_tables
+from yima.db import Database
+from yima.db.schema import metadata
 
 pytestmark = pytest.mark.db
 
 
 def test_migrations_match_the_tables(db: Database) -> None:
-    import_all_tables()
     with db.engine.connect() as conn, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SQLite cannot reflect expression indexes; alembic says so
-        diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
     assert diffs == []

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from yima.licences.keys import ZoneKeyring, ZoneSigningKey
+from yima.keys.model import ZoneKeyring, ZoneSigningKey
+from yima.keys.trustlist import trust_list_for
 from yima.licences.payload import LicencePayload, PermitEntry, PermitStatus
-from yima.licences.trustlist import trust_list_for
 
 ZONE = "cq-gxq"
 BASE_URL = "https://yima.cqgxq.gov.cn"

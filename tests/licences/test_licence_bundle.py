@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from factories import CATERING, HOTEL, NOW, application_body
 from yima.errors import Conflict, DomainError
+from yima.keys import service as keys
+from yima.keys.tables import ZoneSigningKeyRow
 from yima.licences import service
 from yima.licences.tables import Licence, Permit
 from yima.registration import service as registration
@@ -158,18 +160,16 @@ def test_rotated_keys_keep_verifying_old_licences(db, standard, people):
     second = establish(db, standard, people["bob"], name="重庆山城软件有限公司")
     assert verified(db, standard, uscc)["valid"] and verified(db, standard, uscc)["kid"] == old_kid
     assert verified(db, standard, second)["kid"] == new_kid
-    keys = service.trust_list(db, standard, "cq-gxq").to_dict()["keys"]
-    assert {k["kid"] for k in keys} == {old_kid, new_kid}
+    published = keys.trust_list(db, standard, "cq-gxq").to_dict()["keys"]
+    assert {k["kid"] for k in published} == {old_kid, new_kid}
 
 
 def test_a_licence_of_an_unknown_zone_key_is_refused(db, standard, people):
     uscc = establish(db, standard, people["alice"])
     text = licences_of(db, uscc)[0].qr_text
     with db.write() as session:
-        from yima.licences.tables import ZoneSigningKeyRow
-
         for row in session.scalars(select(ZoneSigningKeyRow).where(ZoneSigningKeyRow.zone_id == "cq-gxq")):
             session.delete(row)
-        service.create_zone_key(session, "cq-gxq", NOW)
+        keys.create_zone_key(session, "cq-gxq", NOW)
     result = service.verify_scanned(db, standard, text, NOW)
     assert not result["valid"] and result["reason"] in ("unknown_key", "wrong_zone")

@@ -14,6 +14,8 @@ from pycose.keys import EC2Key, OKPKey
 from pycose.messages import Sign1Message
 
 from yima.errors import DomainError
+from yima.keys.model import SigningAlgorithm, ZoneKeyring, generate_signing_key
+from yima.keys.trustlist import trust_list_for
 from yima.licences.cose import (
     CWT_TAG,
     compress,
@@ -24,9 +26,7 @@ from yima.licences.cose import (
     sign_licence,
 )
 from yima.licences.errors import MalformedLicence
-from yima.licences.keys import SigningAlgorithm, ZoneKeyring, generate_signing_key
 from yima.licences.payload import from_claims
-from yima.licences.trustlist import trust_list_for
 from yima.licences.verify import VerificationReason, verify_licence
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from licence_samples import ZONE, seeded_key
 
+from yima.keys.model import ZoneKeyring
+from yima.keys.trustlist import TrustList
 from yima.licences.cose import sign_licence
-from yima.licences.keys import ZoneKeyring
 from yima.licences.payload import LicencePayload, PermitEntry
 from yima.licences.qr import extract_cose_bytes
-from yima.licences.trustlist import TrustList
 from yima.licences.verify import verify_licence
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "licence-qr-format.md"

@@ -12,8 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from licence_samples import ISSUED, STANDARD_DIGEST, ZONE, seeded_key
 
 from yima.errors import Conflict, DomainError
-from yima.licences.errors import MalformedTrustList
-from yima.licences.keys import (
+from yima.keys.model import (
     KeyStatus,
     SigningAlgorithm,
     ZoneKeyring,
@@ -22,7 +21,7 @@ from yima.licences.keys import (
     kid_from_text,
     kid_text,
 )
-from yima.licences.trustlist import TrustList, trust_list_for
+from yima.keys.trustlist import MalformedTrustList, TrustList, trust_list_for
 
 
 def test_kid_is_the_first_8_bytes_of_sha256_of_the_spki() -> None:

@@ -18,10 +18,10 @@ from licence_samples import (
     three_permit_licence,
 )
 
+from yima.keys.model import SigningAlgorithm, ZoneKeyring, generate_signing_key
+from yima.keys.trustlist import TrustList, trust_list_for
 from yima.licences.cose import sig_structure, sign_licence
-from yima.licences.keys import SigningAlgorithm, ZoneKeyring, generate_signing_key
 from yima.licences.qr import licence_base45, licence_url
-from yima.licences.trustlist import TrustList, trust_list_for
 from yima.licences.verify import VerificationReason, verify_licence
 
 

@@ -1,7 +1,6 @@
-"""Commands: ``yima audit verify`` and ``yima audit show``.
+"""Commands: ``yima audit checkpoint``, ``yima audit verify`` and ``yima audit show``.
 
-``yima.cli`` calls ``register(app, import_app, bench_app)``; its helpers are imported inside the
-functions, as ``yima.cli`` imports this module while it is being loaded.
+``yima.cli`` calls ``register(app, import_app, bench_app)``.
 """
 
 from __future__ import annotations
@@ -11,13 +10,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-console = Console()
-err_console = Console(stderr=True)
-DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: YIMA_DATABASE_URL or SQLite)")]
+from yima.accounts.rules import Actor
+from yima.audit import service
+from yima.cli_support import DbOption, console, domain_errors, err_console, open_db, read_text_source
+from yima.clock import utcnow
+from yima.db import Database
+from yima.errors import DomainError
+from yima.keys import service as keys
+from yima.keys.trustlist import TrustList
+from yima.standard import load_standard
 
 
 def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) -> None:
@@ -30,10 +34,6 @@ def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) 
                          db: DbOption = None) -> None:
         """Sign the zone's chain head with the zone's key; keep the JSON somewhere else (a partner
         zone, an archive) to show later that the chain was not rewritten."""
-        from yima.audit import service
-        from yima.cli import domain_errors, open_db
-        from yima.clock import utcnow
-
         document = domain_errors(service.signed_checkpoint)(open_db(db), zone, utcnow())
         text = json.dumps(document, ensure_ascii=False, indent=2)
         if out is None:
@@ -52,9 +52,6 @@ def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) 
                      db: DbOption = None) -> None:
         """Recompute every chain (or one); exit 0 only when none is broken (and, with
         --checkpoint, the chain still passes through the checkpoint's head)."""
-        from yima.audit import service
-        from yima.cli import open_db
-
         database = open_db(db)
         if checkpoint is not None:
             _check_checkpoint(database, checkpoint, trust_list)
@@ -81,10 +78,6 @@ def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) 
                    as_json: Annotated[bool, typer.Option("--json", help="JSON lines")] = False,
                    db: DbOption = None) -> None:
         """The newest entries of a chain, newest first."""
-        from yima.accounts.rules import Actor
-        from yima.audit import service
-        from yima.cli import open_db
-
         operator = Actor(id=0, username="operator", role="admin", zone_id=None)
         rows = service.recent_entries(open_db(db), operator, zone, limit=limit, subject=subject)
         if as_json:
@@ -102,24 +95,17 @@ def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) 
         console.print(table)
 
 
-def _check_checkpoint(database: object, checkpoint: Path, trust_list: str | None) -> None:
-    from yima.audit import service
-    from yima.errors import DomainError
-    from yima.licences.cli import _read_trust_list
-    from yima.licences.service import trust_list as stored_trust_list
-    from yima.licences.trustlist import TrustList
-    from yima.standard import load_standard
-
+def _check_checkpoint(database: Database, checkpoint: Path, trust_list: str | None) -> None:
     try:
         document = json.loads(checkpoint.read_text("utf-8"))
         zone = str(document.get("chain", "")) if isinstance(document, dict) else ""
-        trust = (TrustList.from_json(_read_trust_list(trust_list)) if trust_list
-                 else stored_trust_list(database, load_standard(), zone))  # type: ignore[arg-type]
+        trust = (TrustList.from_json(read_text_source(trust_list)) if trust_list
+                 else keys.trust_list(database, load_standard(), zone))
     except (OSError, ValueError, DomainError) as err:
         err_console.print(f"[red]✗ 无法读取检查点或信任列表 / cannot read the checkpoint or the trust list[/red]: "
                           f"{escape(str(err))}", soft_wrap=True)
         raise typer.Exit(2) from err
-    ok, zh, en = service.check_checkpoint(database, document, trust)  # type: ignore[arg-type]
+    ok, zh, en = service.check_checkpoint(database, document, trust)
     if not ok:
         err_console.print(f"[red]✗ {escape(zone)}[/red]: {escape(zh)} / {escape(en)}", soft_wrap=True)
         raise typer.Exit(1)

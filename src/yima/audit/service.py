@@ -7,7 +7,6 @@ in the caller's transaction: the change and its record are committed together or
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import groupby
@@ -34,9 +33,10 @@ from yima.audit.rules import (
 from yima.audit.tables import AuditEntry, AuditHead
 from yima.clock import as_utc
 from yima.db import Database
-from yima.errors import Forbidden, NotFound
-from yima.licences.keys import kid_from_text
-from yima.licences.trustlist import TrustList
+from yima.errors import DomainError, Forbidden, NotFound
+from yima.keys import service as keys
+from yima.keys.signature import ZoneSignature, verify
+from yima.keys.trustlist import TrustList
 
 _ENTRIES, _HEADS = AuditEntry.__table__, AuditHead.__table__
 _INSERT = insert(_ENTRIES)
@@ -130,18 +130,16 @@ def verify_for(db: Database, actor: Actor, chain: str) -> ChainCheck:
 def signed_checkpoint(db: Database, zone_id: str, now: datetime) -> dict[str, Any]:
     """The zone's chain head, signed with the zone's active key (the one its licences carry and
     its trust list publishes)."""
-    from yima.licences.service import keyring
-
     with db.read() as session:
         head = session.execute(_HEAD, {"chain": zone_id}).first()
         if head is None:
             raise NotFound("audit.no_chain", "zone", f"开发区 {zone_id} 没有审计日志",
                            f"Zone {zone_id} has no audit log")
-        key = keyring(session, zone_id, fresh=True).active
-    message = checkpoint_message(zone_id, head.seq, head.hash, now)
+        signature = keys.sign(session, zone_id, checkpoint_message(zone_id, head.seq, head.hash, now))
+    document = signature.to_dict()
     return {"purpose": CHECKPOINT_PURPOSE, "chain": zone_id, "seq": head.seq, "hash": head.hash,
-            "at": as_utc(now).isoformat(timespec="microseconds"), "kid": key.kid_text, "alg": key.algorithm.name,
-            "signature": base64.urlsafe_b64encode(key.sign(message)).decode("ascii").rstrip("=")}
+            "at": as_utc(now).isoformat(timespec="microseconds"), "kid": document["kid"], "alg": document["alg"],
+            "signature": document["signature"]}
 
 
 def check_checkpoint(db: Database, checkpoint: Mapping[str, Any], trust_list: TrustList) -> tuple[bool, str, str]:
@@ -150,13 +148,12 @@ def check_checkpoint(db: Database, checkpoint: Mapping[str, Any], trust_list: Tr
     try:
         chain, seq, head = str(checkpoint["chain"]), int(checkpoint["seq"]), str(checkpoint["hash"])
         at = datetime.fromisoformat(str(checkpoint["at"]))
-        signature = base64.urlsafe_b64decode(str(checkpoint["signature"]) + "==")
-        key = trust_list.key(kid_from_text(str(checkpoint["kid"])))
-    except (KeyError, ValueError, TypeError) as err:
+        signature = ZoneSignature.from_dict({**checkpoint, "zone": chain})
+    except (KeyError, ValueError, TypeError, DomainError) as err:
         return False, f"检查点格式不正确：{err}", f"The checkpoint is malformed: {err}"
     if checkpoint.get("purpose") != CHECKPOINT_PURPOSE or chain != trust_list.zone:
         return False, "检查点不属于该开发区的审计日志", "The checkpoint is not of this zone's audit log"
-    if key is None or not key.verify(signature, checkpoint_message(chain, seq, head, at)):
+    if not verify(trust_list, signature, checkpoint_message(chain, seq, head, at)):
         return False, "检查点的签名无效", "The checkpoint's signature is not valid for the zone's keys"
     check = verify_chain(db, chain)
     if not check.ok:

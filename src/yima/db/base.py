@@ -17,15 +17,3 @@ NAMING = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
-
-def import_all_tables() -> None:
-    """Import every feature's tables so that ``Base.metadata`` knows them (Alembic, tests)."""
-    import yima.accounts.tables  # noqa: F401
-    import yima.audit.tables  # noqa: F401
-    import yima.licences.tables  # noqa: F401
-    import yima.pki.tables  # noqa: F401
-    import yima.projects.tables  # noqa: F401
-    import yima.registration.tables  # noqa: F401
-    import yima.seals.tables  # noqa: F401
-    import yima.stats.tables  # noqa: F401
-    import yima.zones.tables  # noqa: F401

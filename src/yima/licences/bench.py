@@ -13,11 +13,11 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from yima.keys.model import SigningAlgorithm, ZoneKeyring, generate_signing_key
+from yima.keys.trustlist import trust_list_for
 from yima.licences.cose import decode_sign1, sig_structure, sign_licence
-from yima.licences.keys import SigningAlgorithm, ZoneKeyring, generate_signing_key
 from yima.licences.payload import LicencePayload, PermitEntry, PermitStatus
 from yima.licences.qr import licence_base45, licence_url, qr_facts
-from yima.licences.trustlist import trust_list_for
 from yima.licences.verify import verify_licence
 
 BASE_URL = "https://yima.example.gov.cn"

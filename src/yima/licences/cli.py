@@ -7,32 +7,25 @@ from typing import Annotated
 
 import httpx
 import typer
-from rich.console import Console
 from rich.table import Table
 
-console = Console()
-err_console = Console(stderr=True)
-
-
-def _read_trust_list(source: str) -> str:
-    if source.startswith(("http://", "https://")):
-        response = httpx.get(source, timeout=10)
-        response.raise_for_status()
-        return response.text
-    return Path(source).read_text("utf-8")
+from yima.cli_support import DbOption, console, domain_errors, err_console, open_db, read_text_source
+from yima.clock import utcnow
+from yima.errors import DomainError
+from yima.keys import service as keys
+from yima.keys.trustlist import TrustList
+from yima.licences.bench import run_verify_benchmark
+from yima.licences.qr import decode_qr_image
+from yima.licences.service import rotate_key
+from yima.licences.verify import verify_licence
+from yima.standard import load_standard
 
 
 def verify(qr: Annotated[str, typer.Argument(metavar="QR_TEXT_OR_IMAGE", help="QR text, or a PNG/JPEG photo")],
            trust_list: Annotated[str, typer.Option("--trust-list", help="Trust-list JSON file or URL")]) -> None:
     """Verify a licence QR offline with the zone's published trust list; exit 0 only when valid."""
-    from yima.clock import utcnow
-    from yima.errors import DomainError
-    from yima.licences.qr import decode_qr_image
-    from yima.licences.trustlist import TrustList
-    from yima.licences.verify import verify_licence
-
     try:
-        trust = TrustList.from_json(_read_trust_list(trust_list))
+        trust = TrustList.from_json(read_text_source(trust_list))
     except (OSError, httpx.HTTPError) as err:
         err_console.print(f"[red]✗ cannot read the trust list / 无法读取信任列表[/red]: {err}")
         raise typer.Exit(2) from err
@@ -65,39 +58,25 @@ def verify(qr: Annotated[str, typer.Argument(metavar="QR_TEXT_OR_IMAGE", help="Q
     console.print(table)
 
 
-def keys_rotate(zone: Annotated[str, typer.Argument(metavar="ZONE")],
-                db: Annotated[str | None, typer.Option("--db")] = None) -> None:
-    """Rotate the zone's licence-signing key: the new key signs, the old one keeps verifying."""
-    from yima.cli import open_db
-    from yima.clock import utcnow
-    from yima.licences.service import rotate_key
-
+def keys_rotate(zone: Annotated[str, typer.Argument(metavar="ZONE")], db: DbOption = None) -> None:
+    """Rotate the zone's signing key: the new key signs, the old one keeps verifying."""
     old, new = rotate_key(open_db(db), zone, utcnow())
     console.print(f"[green]✓[/green] {zone}: key {old} retired, {new} now signs")
 
 
-def keys_trust_list(zone: Annotated[str, typer.Argument(metavar="ZONE")],
-                    db: Annotated[str | None, typer.Option("--db")] = None) -> None:
+def keys_trust_list(zone: Annotated[str, typer.Argument(metavar="ZONE")], db: DbOption = None) -> None:
     """Print the zone's trust list (JWK set, zone id, standard digest) for offline verifiers."""
-    from yima.cli import open_db
-    from yima.licences.service import trust_list
-    from yima.standard import load_standard
-
-    print(trust_list(open_db(db), load_standard(), zone).to_json())
+    print(keys.trust_list(open_db(db), load_standard(), zone).to_json())
 
 
 def bench_verify(n: Annotated[int, typer.Option(help="Verifications to time")] = 5000) -> None:
     """Offline verifications per second against raw signature checks of the same algorithm."""
-    from yima.licences.bench import run_verify_benchmark
-
     run_verify_benchmark(console, n)
 
 
 def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) -> None:
-    from yima.cli import domain_errors
-
     app.command("verify")(verify)
-    keys_app = typer.Typer(help="Zone licence-signing keys", no_args_is_help=True)
+    keys_app = typer.Typer(help="The zone's signing keys (licences, audit checkpoints)", no_args_is_help=True)
     keys_app.command("rotate")(domain_errors(keys_rotate))
     keys_app.command("trust-list")(domain_errors(keys_trust_list))
     app.add_typer(keys_app, name="keys")

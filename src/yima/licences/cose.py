@@ -25,8 +25,8 @@ import cbor2
 from cbor2 import CBORTag
 
 from yima.errors import DomainError
+from yima.keys.model import KeyStatus, ZoneKeyring, ZoneSigningKey
 from yima.licences.errors import MalformedLicence
-from yima.licences.keys import KeyStatus, ZoneKeyring, ZoneSigningKey
 from yima.licences.payload import LicencePayload, to_claims
 
 COSE_SIGN1_TAG = 18

@@ -15,6 +15,8 @@ from yima.licences.pdf import STAMP_BOX, render_licence_pdf
 from yima.licences.qr import render_qr_png
 from yima.pki.pades import sign_pdf
 from yima.pki.service import load_zone_pki
+from yima.seals.images import seal_png
+from yima.seals.model import SealType
 from yima.standard.model import MatterStandard
 from yima.zones.tables import Zone
 
@@ -61,7 +63,4 @@ def signed_licence_pdf(db: Database, standard: MatterStandard, uscc: str, now: d
 
 @lru_cache(maxsize=64)
 def _zone_stamp(authority: str) -> bytes:
-    from yima.seals.images import seal_png
-    from yima.seals.model import SealType
-
     return seal_png(SealType.COMPANY, authority, "", width=300)

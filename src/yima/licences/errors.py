@@ -1,4 +1,4 @@
-"""Errors of the signed licence: text, QR, COSE or claims that cannot be read, and bad trust lists."""
+"""Errors of the signed licence: text, QR, COSE or claims that cannot be read."""
 
 from __future__ import annotations
 
@@ -11,9 +11,3 @@ class MalformedLicence(DomainError):
     def __init__(self, en: str, zh: str = "执照二维码内容无法解析", field: str = "qr") -> None:
         super().__init__("licence.malformed", field, zh, en)
 
-
-class MalformedTrustList(DomainError):
-    """A trust list (JWK set with the zone id and standard digest) that cannot be read."""
-
-    def __init__(self, en: str, zh: str = "信任列表格式错误", field: str = "trust_list") -> None:
-        super().__init__("licence.trust_list_malformed", field, zh, en)

@@ -1,4 +1,4 @@
-"""Licence use cases: zone keys, bundled permits, issuing the signed one-code licence (一码通行),
+"""Licence use cases: key rotation, bundled permits, issuing the signed one-code licence (一码通行),
 permit decisions and verification of commitments, revocation, and verifying a scanned QR.
 
 The functions that take a ``Session`` run inside the caller's transaction (registration's
@@ -8,9 +8,7 @@ approval); the others open their own, one per use case.
 from __future__ import annotations
 
 import hashlib
-import time
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
@@ -19,22 +17,22 @@ from sqlalchemy.orm import Session, selectinload
 from yima.accounts.rules import Actor, may_work_zone
 from yima.audit import service as audit
 from yima.audit.rules import AuditEvent
-from yima.clock import as_utc, local_date
+from yima.clock import local_date
 from yima.config import get_settings
 from yima.db import Base, Database
 from yima.errors import Conflict, DomainError, Forbidden, NotFound
+from yima.keys import service as keys
+from yima.keys.tables import ZoneSigningKeyRow
+from yima.keys.trustlist import trust_list_for
 from yima.licences import permits as permit_rules
 from yima.licences.cose import sign_licence
-from yima.licences.keys import KeyStatus, SigningAlgorithm, ZoneKeyring, ZoneSigningKey, generate_signing_key
 from yima.licences.payload import LicencePayload, PermitEntry, PermitStatus
 from yima.licences.qr import extract_cose_bytes, licence_url
-from yima.licences.tables import Licence, Permit, ZoneSigningKeyRow
-from yima.licences.trustlist import TrustList, trust_list_for
+from yima.licences.tables import Licence, Permit
 from yima.licences.verify import verify_licence
-from yima.pki.service import decrypt_key, encrypt_key
 from yima.registration.tables import Application, Enterprise
+from yima.seals.service import revoke_enterprise_seals
 from yima.standard.model import MatterStandard
-from yima.zones.tables import Zone
 
 LIVE_PERMIT = ("active", "filed", "pending")
 
@@ -46,66 +44,14 @@ def _unknown_enterprise(uscc: str) -> NotFound:
 
 # --- zone signing keys ----------------------------------------------------------------------------
 
-def _store_key(session: Session, zone_id: str, key: ZoneSigningKey) -> ZoneSigningKeyRow:
-    row = ZoneSigningKeyRow(kid=key.kid_text, zone_id=zone_id, algorithm=key.algorithm.name,
-                            key_pem=encrypt_key(key.private_key), status=key.status.value,
-                            created_at=key.created_at, retired_at=None)
-    session.add(row)
-    return row
-
-
-def create_zone_key(session: Session, zone_id: str, now: datetime,
-                    algorithm: SigningAlgorithm = SigningAlgorithm.EDDSA) -> str:
-    return _store_key(session, zone_id, generate_signing_key(now, algorithm)).kid
-
-
-KEYRING_TTL_SECONDS = 5.0
-_recent: dict[tuple[str, str], tuple[float, ZoneKeyring]] = {}
-
-
-def keyring(session: Session, zone_id: str, *, fresh: bool = False) -> ZoneKeyring:
-    """The zone's keys as stored. Signing reuses what was read in the last few seconds: a rotation
-    made by another process takes effect within ``KEYRING_TTL_SECONDS`` (retired keys keep verifying,
-    so a licence signed meanwhile stays valid)."""
-    cache_key = (str(session.get_bind().url), zone_id)
-    hit = _recent.get(cache_key)
-    if hit is not None and not fresh and time.monotonic() - hit[0] < KEYRING_TTL_SECONDS:
-        return hit[1]
-    rows = session.execute(select(ZoneSigningKeyRow.key_pem, ZoneSigningKeyRow.created_at, ZoneSigningKeyRow.status,
-                                  ZoneSigningKeyRow.retired_at).where(ZoneSigningKeyRow.zone_id == zone_id)
-                           .order_by(ZoneSigningKeyRow.created_at)).all()
-    if not rows:
-        raise NotFound("licence.no_key", "zone", f"开发区 {zone_id} 没有签名密钥", f"Zone {zone_id} has no signing key")
-    ring = _keyring(zone_id, tuple((r.key_pem, as_utc(r.created_at), r.status,
-                                    as_utc(r.retired_at) if r.retired_at else None) for r in rows))
-    _recent[cache_key] = (time.monotonic(), ring)
-    return ring
-
-
-@lru_cache(maxsize=256)
-def _keyring(zone_id: str, rows: tuple[tuple[str, datetime, str, datetime | None], ...]) -> ZoneKeyring:
-    return ZoneKeyring(zone_id, tuple(ZoneSigningKey(decrypt_key(pem), created_at=created, status=KeyStatus(status),
-                                                     not_after=retired) for pem, created, status, retired in rows))
-
-
 def rotate_key(db: Database, zone_id: str, now: datetime) -> tuple[str, str]:
     """A new active key signs from now on; the old one is retired and keeps verifying."""
     with db.write() as session:
-        old = keyring(session, zone_id, fresh=True).active
-        session.get(ZoneSigningKeyRow, old.kid_text).status = KeyStatus.RETIRED.value  # type: ignore[union-attr]
-        session.get(ZoneSigningKeyRow, old.kid_text).retired_at = now  # type: ignore[union-attr]
-        new_kid = create_zone_key(session, zone_id, now, old.algorithm)
+        old_kid, new_kid = keys.rotate(session, zone_id, now)
         audit.record(session, [audit.event(zone_id, None, now, "key.rotated", f"zone:{zone_id}",
-                                           retired=old.kid_text, active=new_kid)])
-    _recent.clear()
-    return old.kid_text, new_kid
-
-
-def trust_list(db: Database, standard: MatterStandard, zone_id: str) -> TrustList:
-    with db.read() as session:
-        if session.get(Zone, zone_id) is None:
-            raise NotFound("zone.unknown", "zone", f"未知的开发区：{zone_id}", f"Unknown zone: {zone_id}")
-        return trust_list_for(keyring(session, zone_id, fresh=True), standard.digest)
+                                           retired=old_kid, active=new_kid)])
+    keys.forget_cached()
+    return old_kid, new_kid
 
 
 # --- permits and the licence, inside the approval's transaction --------------------------------------
@@ -149,13 +95,7 @@ def on_enterprise_ended(session: Session, enterprise: Enterprise, now: datetime,
     for permit in session.scalars(select(Permit).where(Permit.uscc == enterprise.uscc,
                                                        Permit.status.in_(LIVE_PERMIT))):
         _set_permit_status(permit, status, now, reason)
-    try:
-        from yima.seals.service import revoke_enterprise_seals
-    except ModuleNotFoundError as err:  # the seal feature is optional in a deployment
-        if err.name != "yima.seals.service":
-            raise
-    else:
-        revoke_enterprise_seals(session, enterprise.uscc, now, reason)
+    revoke_enterprise_seals(session, enterprise.uscc, now, reason)
 
 
 def _set_permit_status(permit: Permit, status: str, now: datetime, reason: str, by: str = "officer") -> None:
@@ -206,7 +146,7 @@ def licence_issued_event(licence: Licence, at: datetime, actor_id: int | None, a
 def _signed_licence(session: Session, standard: MatterStandard, enterprise: Enterprise, permits: list[Permit],
                     version: int, now: datetime) -> Licence:
     payload = build_payload(standard, enterprise, permits, version, now)
-    ring = keyring(session, enterprise.zone_id)
+    ring = keys.keyring(session, enterprise.zone_id)
     cose = sign_licence(payload, ring)
     return Licence(enterprise=enterprise, uscc=enterprise.uscc, zone_id=enterprise.zone_id, version=version,
                    kid=ring.active.kid_text,
@@ -382,7 +322,8 @@ def verify_scanned(db: Database, standard: MatterStandard, text: str, now: datet
                 "message_zh": err.finding.zh, "message_en": err.finding.en, "licence": None, "status": None}
     with db.read() as session:
         zones = session.scalars(select(ZoneSigningKeyRow.zone_id).distinct()).all()
-        rings = {zone_id: trust_list_for(keyring(session, zone_id, fresh=True), standard.digest) for zone_id in zones}
+        rings = {zone_id: trust_list_for(keys.keyring(session, zone_id, fresh=True), standard.digest)
+                 for zone_id in zones}
     result = None
     for trust in rings.values():
         result = verify_licence(cose, trust, now)

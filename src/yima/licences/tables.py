@@ -10,20 +10,6 @@ from yima.db.base import Base
 from yima.registration.tables import Application, Enterprise
 
 
-class ZoneSigningKeyRow(Base):
-    """A zone's licence-signing key (COSE): encrypted at rest; retired keys keep verifying."""
-
-    __tablename__ = "zone_signing_keys"
-
-    kid: Mapped[str] = mapped_column(String(32), primary_key=True)
-    zone_id: Mapped[str] = mapped_column(ForeignKey("zones.id"), index=True)
-    algorithm: Mapped[str] = mapped_column(String(16))
-    key_pem: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-
-
 class Permit(Base):
     """A sector permit or filing bundled with the licence (一业一证)."""
 

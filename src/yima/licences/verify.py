@@ -27,12 +27,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from yima.keys.model import SigningAlgorithm, kid_text
+from yima.keys.trustlist import TrustList
 from yima.licences.cose import CoseSign1, decode_cbor, decode_sign1, decompress
 from yima.licences.errors import MalformedLicence
-from yima.licences.keys import SigningAlgorithm, kid_text
 from yima.licences.payload import CLAIM_ISS, LicencePayload, expiry_of, from_claims
 from yima.licences.qr import extract_cose_bytes
-from yima.licences.trustlist import TrustList
 
 
 class VerificationReason(StrEnum):

@@ -1,8 +1,6 @@
 """Commands: ``yima import projects``, ``project-funds``, ``key-enterprises`` and ``services``.
 
-``yima.cli`` calls ``register(app, import_app, bench_app)``; its helpers (``open_db``,
-``domain_errors``) are imported inside the functions, as ``yima.cli`` imports this module while
-it is being loaded (the same arrangement as ``yima.stats.cli``).
+``yima.cli`` calls ``register(app, import_app, bench_app)``.
 """
 
 from __future__ import annotations
@@ -12,15 +10,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from yima.projects.importer import IMPORTS
+from yima.cli_support import DbOption, console, domain_errors, err_console, open_db
+from yima.clock import local_date, utcnow
+from yima.projects.importer import IMPORTS, import_file
+from yima.stats.bench import row_progress
+from yima.stats.checker import count_records
 
-console = Console()
-err_console = Console(stderr=True)
-DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: YIMA_DATABASE_URL or SQLite)")]
 HELP = {
     "projects": "Load investment projects (header: {header}); idempotent on the code.",
     "project-funds": "Load funds in place (header: {header}); idempotent on code, day and amount.",
@@ -30,12 +28,6 @@ HELP = {
 
 
 def run_import(kind: str, file: Path, zone: str, db: str | None) -> None:
-    from yima.cli import open_db
-    from yima.clock import local_date, utcnow
-    from yima.projects.importer import import_file
-    from yima.stats.bench import row_progress
-    from yima.stats.checker import count_records
-
     database = open_db(db)
     now = utcnow()
     try:
@@ -68,7 +60,5 @@ def _command(kind: str) -> Callable[..., None]:
 
 
 def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) -> None:
-    from yima.cli import domain_errors
-
     for kind in IMPORTS:
         import_app.command(kind)(domain_errors(_command(kind)))

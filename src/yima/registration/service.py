@@ -20,25 +20,26 @@ from sqlalchemy.orm import Session, selectinload
 from yima.accounts.rules import Actor, may_work_zone, require_role
 from yima.audit import service as audit
 from yima.audit.rules import AuditEvent
-from yima.clock import as_utc, local_date
+from yima.clock import local_date
 from yima.db import Base, Database
 from yima.db.bulk import insert_new
-from yima.errors import Conflict, DomainError, Forbidden, NotFound
+from yima.errors import Conflict, DomainError, Forbidden
+from yima.licences import service as licences
+from yima.licences.service import licence_issued_event
+from yima.licences.tables import Licence, Permit
 from yima.registration import rules
 from yima.registration.codes import make_uscc
 from yima.registration.materials import check_upload, store_by_hash
 from yima.registration.model import ApplicationIn
 from yima.registration.tables import Application, Enterprise, EnterpriseAddress, MaterialUpload, Transition
+from yima.registration.views import PENDING, application_not_found, application_view
+from yima.seals.service import new_seal_set
+from yima.seals.tables import SealSet
 from yima.standard.model import MatterStandard
 from yima.zones.service import ZoneRuleSettings, rule_settings
 from yima.zones.tables import Zone
 
-PENDING = ("submitted", "under_review", "awaiting_materials")
 DECISIONS = ("approve", "reject", "accept_with_missing")
-
-
-def _not_found(app_id: int) -> NotFound:
-    return NotFound("application.unknown", "id", f"没有编号为 {app_id} 的申请", f"No application {app_id}")
 
 
 def _transition(app: Application, to: str, actor: Actor | None, now: datetime, reason: str = "") -> None:
@@ -51,9 +52,6 @@ def _transition(app: Application, to: str, actor: Actor | None, now: datetime, r
 def _record(session: Session, app: Application, since: int, created: Sequence[Base] = ()) -> None:
     """Audit what this use case did: the application's transitions from ``since`` on, and the
     rows an establishment created (by whoever made the last transition)."""
-    from yima.licences.service import licence_issued_event
-    from yima.licences.tables import Licence, Permit
-
     subject = f"application:{app.id}"
     events = [AuditEvent(app.zone_id, t.at, t.actor_id, t.actor_role, f"application.{t.to_status}", subject,
                          {"matter": app.matter, "from": t.from_status, "reason": t.reason[:200]})
@@ -71,7 +69,7 @@ def _record(session: Session, app: Application, since: int, created: Sequence[Ba
             events.append(by_last(f"permit.{row.status}", f"permit:{row.number}", type=row.type, application=app.id))
         elif isinstance(row, Licence):
             events.append(licence_issued_event(row, last.at, last.actor_id, last.actor_role))
-        elif getattr(row, "__tablename__", "") == "seal_sets":  # the seal feature is optional
+        elif isinstance(row, SealSet):
             events.append(by_last("seal_set.requested", f"seal_set:{app.enterprise_uscc}"))
     audit.record(session, events)
 
@@ -126,8 +124,6 @@ def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body:
     side; the write transaction then checks what another submission may change meanwhile (the
     names taken in the zone) and stores the result.
     """
-    from yima.registration.views import application_view
-
     require_role(actor, "applicant", "officer", "admin")
     if actor.role == "officer" and actor.zone_id != body.zone:
         raise Forbidden("zone.not_yours", "zone", "审批人员只能为本区受理申请", "Officers accept only for their zone")
@@ -221,14 +217,6 @@ def _addresses(body: dict[str, Any], now: datetime, first_is_domicile: bool) -> 
     return result
 
 
-def _new_seal_set(enterprise: Enterprise, now: datetime) -> list[Base]:
-    try:
-        from yima.seals.service import new_seal_set
-    except ModuleNotFoundError as err:  # the seal feature is optional in a deployment
-        if err.name != "yima.seals.service":
-            raise
-        return []
-    return [new_seal_set(enterprise, now)]
 
 
 def _approve(session: Session, standard: MatterStandard, app: Application, actor: Actor | None, now: datetime,
@@ -237,7 +225,6 @@ def _approve(session: Session, standard: MatterStandard, app: Application, actor
 
     An establishment returns the rows it creates (the enterprise and its addresses, permits,
     licence and seal set), parents first, for the caller to insert with ``insert_new``."""
-    from yima.licences import service as licences
     body = app.body
     today = local_date(now)
     app.decided_at = now
@@ -256,7 +243,7 @@ def _approve(session: Session, standard: MatterStandard, app: Application, actor
         app.enterprise_uscc = uscc
         return [enterprise, *enterprise.addresses,
                 *licences.on_establishment_approved(session, standard, enterprise, app, now),
-                *_new_seal_set(enterprise, now)]
+                new_seal_set(enterprise, now)]
     enterprise = session.get(Enterprise, app.enterprise_uscc)
     if enterprise is None or enterprise.status != "active":
         raise Conflict("enterprise.not_active", "uscc", "该企业已不在存续状态",
@@ -292,7 +279,7 @@ def decide(db: Database, standard: MatterStandard, actor: Actor, app_id: int, de
     with db.write() as session:
         app = session.get(Application, app_id)
         if app is None or not may_work_zone(actor, app.zone_id):
-            raise _not_found(app_id)
+            raise application_not_found(app_id)
         since = len(app.transitions)
         allowed = {"approve": ("under_review",), "reject": ("under_review", "awaiting_materials"),
                    "accept_with_missing": ("under_review",)}[decision]
@@ -351,7 +338,7 @@ def supply_material(db: Database, standard: MatterStandard, actor: Actor, app_id
     with db.write() as session:
         app = session.get(Application, app_id)
         if app is None or (app.applicant_id != actor.id and not may_work_zone(actor, app.zone_id)):
-            raise _not_found(app_id)
+            raise application_not_found(app_id)
         if app.status not in ("under_review", "awaiting_materials"):
             raise Conflict("materials.state", "material", f"申请当前状态为 {app.status}，不能补交材料",
                            f"The application is {app.status}; materials cannot be supplied")
@@ -379,7 +366,7 @@ def withdraw(db: Database, actor: Actor, app_id: int, now: datetime) -> None:
     with db.write() as session:
         app = session.get(Application, app_id)
         if app is None or app.applicant_id != actor.id:
-            raise _not_found(app_id)
+            raise application_not_found(app_id)
         if app.status not in PENDING:
             raise Conflict("withdraw.state", "id", f"申请当前状态为 {app.status}，不能撤回",
                            f"The application is {app.status}; it cannot be withdrawn")
@@ -403,10 +390,6 @@ def lapse_overdue(db: Database, now: datetime) -> list[int]:
                         f"by {app.materials_due_on}")
             _record(session, app, since)
         return [app.id for app in overdue]
-
-
-def time_left(app: Application, now: datetime) -> timedelta:
-    return as_utc(app.statutory_due_at) - as_utc(now)
 
 
 def lapse_overdue_job(db: Database, now: datetime) -> list[str]:

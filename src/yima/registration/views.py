@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -13,9 +13,19 @@ from yima.clock import as_utc
 from yima.db import Database
 from yima.errors import NotFound
 from yima.privacy import mask_id_number, mask_phone
-from yima.registration.service import PENDING, _not_found, time_left
 from yima.registration.tables import Application, Enterprise
 from yima.standard.model import MatterStandard
+
+PENDING = ("submitted", "under_review", "awaiting_materials")
+
+
+def application_not_found(app_id: int) -> NotFound:
+    return NotFound("application.unknown", "id", f"没有编号为 {app_id} 的申请", f"No application {app_id}")
+
+
+def time_left(app: Application, now: datetime) -> timedelta:
+    """Time until the statutory limit (negative when it is past)."""
+    return as_utc(app.statutory_due_at) - as_utc(now)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -52,7 +62,7 @@ def get_application(db: Database, actor: Actor, app_id: int, now: datetime) -> d
         app = session.get(Application, app_id, options=[selectinload(Application.transitions),
                                                         selectinload(Application.uploads)])
         if app is None or not (app.applicant_id == actor.id or may_work_zone(actor, app.zone_id)):
-            raise _not_found(app_id)
+            raise application_not_found(app_id)
         return application_view(app, now)
 
 

@@ -12,12 +12,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from yima.cli_support import DbOption, console, domain_errors, err_console, open_db
+from yima.clock import utcnow
+from yima.config import get_settings
+from yima.seals import documents, service
+from yima.seals.bench import run_seal_benchmark
+
 
 def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) -> None:
-    from yima.cli import DbOption, console, domain_errors, err_console, open_db
-    from yima.clock import utcnow
-    from yima.config import get_settings
-
     seal_app = typer.Typer(help="Electronic seals (电子印章)", no_args_is_help=True)
     app.add_typer(seal_app, name="seal")
 
@@ -33,8 +35,6 @@ def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) 
                                                            "seals")] = None,
                   db: DbOption = None) -> None:
         """Seal IN.pdf with a visible seal and a PAdES signature; write OUT.pdf. Acts as the platform."""
-        from yima.seals import documents, service
-
         database = open_db(db)
         actor = service.operator_actor(database, user) if user else None
         sealed = documents.seal_document(database, actor, source.name, source.read_bytes(),
@@ -48,8 +48,6 @@ def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) 
     def seal_check(file: Annotated[Path, typer.Argument(metavar="FILE.pdf", exists=True, dir_okay=False)],
                    db: DbOption = None) -> None:
         """Check the seals on a PDF; exit 0 only if every one is valid, intact, trusted and not revoked."""
-        from yima.seals import documents
-
         for noisy in ("pyhanko", "pyhanko_certvalidator"):  # it logs each failed check with a traceback;
             logging.getLogger(noisy).setLevel(logging.ERROR)  # the verdicts below say the same in words
         checks = documents.check_document(open_db(db), file.name, file.read_bytes(), utcnow(),
@@ -78,8 +76,6 @@ def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) 
     @bench_app.command("seals")
     def bench_seals(n: Annotated[int, typer.Option("--n", min=1, help="Operations of each kind")] = 50) -> None:
         """Seal operations and validations per second on a one-page PDF (a throwaway SQLite database)."""
-        from yima.seals.bench import run_seal_benchmark
-
         run_seal_benchmark(console, n, utcnow())
 
 

@@ -1,8 +1,6 @@
 """Commands: ``yima stats``, ``yima import entities`` and ``yima bench stats``.
 
-``yima.cli`` calls ``register(app, import_app, bench_app)``; the helpers of ``yima.cli``
-(``open_db``, ``domain_errors``) are imported inside the functions, as ``yima.cli`` imports this
-module while it is being loaded.
+``yima.cli`` calls ``register(app, import_app, bench_app)``.
 """
 
 from __future__ import annotations
@@ -13,15 +11,22 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from yima.stats.rules import ZoneFigures
-
-console = Console()
-err_console = Console(stderr=True)
-DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: YIMA_DATABASE_URL or SQLite)")]
+from yima.cli_support import DbOption, console, domain_errors, err_console, open_db
+from yima.clock import local_date, utcnow
+from yima.config import get_settings
+from yima.standard import load_standard
+from yima.stats.bench import row_progress, run_stats_benchmark
+from yima.stats.briefing import briefing_zh, figure_rows, pct
+from yima.stats.checker import count_records
+from yima.stats.importer import import_register
+from yima.stats.report import figures_report_pdf
+from yima.stats.rules import ZoneFigures, parse_period
+from yima.stats.sections import sections
+from yima.stats.service import compute_figures
+from yima.stats.spreadsheet import figures_workbook
 
 
 class Format(StrEnum):
@@ -38,13 +43,6 @@ def stats(zone: Annotated[str, typer.Option("--zone", help="Zone id, e.g. cq-gxq
           out: Annotated[Path | None, typer.Option("--out", help="Write to this file")] = None,
           db: DbOption = None) -> None:
     """The zone's figures for a period, compared with the same period a year earlier (SPEC C9)."""
-    from yima.cli import open_db
-    from yima.clock import utcnow
-    from yima.config import get_settings
-    from yima.standard import load_standard
-    from yima.stats.rules import parse_period
-    from yima.stats.service import compute_figures
-
     period = parse_period(start, end)
     database = open_db(db)
     try:
@@ -64,12 +62,8 @@ def stats(zone: Annotated[str, typer.Option("--zone", help="Zone id, e.g. cq-gxq
             console.print(f"[green]✓[/green] {out}")
         return
     if output is Format.xlsx:
-        from yima.stats.spreadsheet import figures_workbook
-
         content = figures_workbook(figures)
     else:
-        from yima.stats.report import figures_report_pdf
-
         content = figures_report_pdf(figures, utcnow())
     target = out or Path(f"yima-{zone}-{period.start}-{period.end}.{output.value}")
     target.write_bytes(content)
@@ -77,9 +71,6 @@ def stats(zone: Annotated[str, typer.Option("--zone", help="Zone id, e.g. cq-gxq
 
 
 def print_figures(figures: ZoneFigures) -> None:
-    from yima.stats.briefing import briefing_zh, figure_rows, pct
-    from yima.stats.sections import sections
-
     base = figures.base_period
     table = Table("指标 / figure", "数值 / value", "单位", "上年同期 / year earlier", "增长 / growth",
                   title=f"{figures.zone_name} {figures.period.start} – {figures.period.end} "
@@ -123,12 +114,6 @@ def import_entities(file: Annotated[Path, typer.Argument(metavar="FILE.csv", hel
                     zone: Annotated[str, typer.Option("--zone", help="Zone id to import into")],
                     db: DbOption = None) -> None:
     """Load an existing register of market entities; bad rows are reported and skipped."""
-    from yima.cli import open_db
-    from yima.clock import local_date, utcnow
-    from yima.stats.bench import row_progress
-    from yima.stats.checker import count_records
-    from yima.stats.importer import import_register
-
     database = open_db(db)
     now = utcnow()
     try:
@@ -156,14 +141,10 @@ def bench_stats(n: Annotated[int, typer.Option("--n", help="Entities in the synt
                                                        "file)")] = None,
                 keep: Annotated[bool, typer.Option("--keep", help="Keep the zone, database and CSV")] = False) -> None:
     """Generate a synthetic register of N entities, import it, and time the full report."""
-    from yima.stats.bench import run_stats_benchmark
-
     run_stats_benchmark(console, n=n, db_url=db, keep=keep)
 
 
 def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) -> None:
-    from yima.cli import domain_errors
-
     app.command("stats")(domain_errors(stats))
     import_app.command("entities")(domain_errors(import_entities))
     bench_app.command("stats")(domain_errors(bench_stats))

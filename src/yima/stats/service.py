@@ -17,7 +17,7 @@ from yima.accounts.rules import Actor
 from yima.db import Database
 from yima.errors import DomainError, NotFound
 from yima.standard.model import MatterStandard
-from yima.stats import queries
+from yima.stats import queries, sources
 from yima.stats.rules import (
     CATEGORY_NAMES,
     WITHOUT_VISIT_CHANNEL,
@@ -72,8 +72,6 @@ def register_source(name: str, provider: int | CountSource | BundledReduction | 
 
 def registered_sources() -> Sources:
     """What features registered, else the figures read from the licence and seal records."""
-    from yima.stats import sources
-
     defaults: dict[str, object] = {"one_code_licences": sources.one_code_licences, "seal_sets": sources.seal_sets,
                                    "bundled_reduction": sources.bundled_reduction}
     return Sources(**{**defaults, **_registered})  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ from yima.db import Database
 from yima.licences.permits import compare_with_separate
 from yima.licences.tables import Licence, Permit
 from yima.registration.tables import Application
+from yima.seals.service import seal_sets_issued
 from yima.standard import load_standard
 from yima.stats.queries import utc_bounds
 from yima.stats.rules import BundledReduction, Period
@@ -26,8 +27,6 @@ def one_code_licences(db: Database, zone_id: str, period: Period) -> int:
 
 
 def seal_sets(db: Database, zone_id: str, period: Period) -> int:
-    from yima.seals.service import seal_sets_issued
-
     with db.read() as session:
         return seal_sets_issued(session, zone_id, period.start, period.end)[0]
 

@@ -1,7 +1,7 @@
 """The indexes the figures need, declared on the register's tables (created by migration 0002).
 
 Statistics own no table: they read ``enterprises`` and ``applications``. Declaring the indexes
-here keeps ``Base.metadata`` equal to the migrated schema (``import_all_tables`` imports this).
+here keeps ``Base.metadata`` equal to the migrated schema (``yima.db.schema`` imports this).
 """
 
 from __future__ import annotations

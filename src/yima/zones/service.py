@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from yima.audit import service as audit
 from yima.db import Database
 from yima.errors import Conflict, DomainError, NotFound
+from yima.keys.service import create_zone_key
+from yima.pki.service import create_zone_pki
 from yima.zones.tables import AddressBan, Zone
 
 ORG_BLOCK_SIZE = 1_000_000
@@ -76,9 +78,6 @@ def add_zone(db: Database, zone_id: str, name: str, division: str, residents: in
                     authority_name=authority_name or f"{name}市场监督管理局", place_names=places, created_at=now)
         session.add(zone)
         session.flush()
-        from yima.licences.service import create_zone_key
-        from yima.pki.service import create_zone_pki
-
         create_zone_pki(session, zone_id, name, zone.authority_name, now)
         kid = create_zone_key(session, zone_id, now)
         audit.record(session, [audit.event(zone_id, None, now, "zone.created", f"zone:{zone_id}", name=name,

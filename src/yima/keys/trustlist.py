@@ -9,7 +9,7 @@ ignore) name the issuing zone and the digest of the matter standard it applies::
                "use": "sig", "status": "active"}, ...]}
 
 Ed25519 keys are OKP JWKs (RFC 8037 §2), P-256 keys EC JWKs (RFC 7518 §6.2.1). ``kid`` is
-base64url of the 8-byte key id of ``yima.licences.keys``; a reader recomputes it and refuses a
+base64url of the 8-byte key id of ``yima.keys.model``; a reader recomputes it and refuses a
 key whose ``kid`` does not match. ``status`` is ``active`` or ``retired``; a retired key carries
 ``not_after`` (RFC 3339, UTC), the moment it stopped signing. Both still verify. Withdrawing a key
 (compromise) means removing it from the list. Keys of a ``kty``/``crv`` the reader does not know
@@ -31,10 +31,17 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from yima.licences.errors import MalformedTrustList
-from yima.licences.keys import KeyStatus, ZoneKeyring, ZonePublicKey, kid_text
+from yima.errors import DomainError
+from yima.keys.model import KeyStatus, ZoneKeyring, ZonePublicKey, kid_text
 
 _HEX = re.compile(r"^(?:[0-9a-f]{2})+$")
+
+
+class MalformedTrustList(DomainError):
+    """A trust list (JWK set with the zone id and standard digest) that cannot be read."""
+
+    def __init__(self, en: str, zh: str = "信任列表格式错误", field: str = "trust_list") -> None:
+        super().__init__("licence.trust_list_malformed", field, zh, en)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The zone's licence signing keys: key ids, a keyring with one active key, rotation, storage.
+"""The zone's signing keys: key ids, a keyring with one active key, rotation, encrypted storage.
 
 Algorithms are those of RFC 9053 §2.1–2.2 as registered for COSE: EdDSA with Ed25519 (alg -8,
 the default) and ECDSA P-256 with SHA-256 (ES256, alg -7; signature ``r || s``, 32 bytes each).

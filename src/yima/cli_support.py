@@ -1,0 +1,75 @@
+"""What every command module shares: the consoles, the ``--db`` option, opening the database, and
+printing a rule failure in both languages instead of a traceback.
+
+``yima.cli`` and each feature's ``cli`` module import this module; it imports no feature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import httpx
+import typer
+from rich.console import Console
+from rich.markup import escape
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from yima.config import get_settings
+from yima.db import Database
+from yima.db.migrate import upgrade
+from yima.errors import DomainError
+
+console = Console()
+err_console = Console(stderr=True)
+DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: YIMA_DATABASE_URL or SQLite)")]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def database_url(db: str | None) -> str:
+    return db or get_settings().database_url
+
+
+def open_db(db: str | None) -> Database:
+    """The database, its schema brought up to date; one that cannot be opened is a clear error."""
+    url = database_url(db)
+    try:
+        upgrade(url)
+    except (SQLAlchemyError, ArgumentError) as err:
+        try:
+            shown = make_url(url).render_as_string(hide_password=True)
+        except ArgumentError:
+            shown = "(unreadable URL)"
+        reason = str(getattr(err, "orig", None) or err).splitlines()[0]
+        err_console.print(f"[red]✗ database.open[/red] [--db] 无法打开数据库 {escape(shown)} / cannot open the "
+                          f"database: {escape(reason)}")
+        raise typer.Exit(2) from err
+    return Database(url)
+
+
+def domain_errors(func: F) -> F:
+    """Print a rule failure in both languages and exit 1, instead of a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DomainError as err:
+            for finding in err.findings:
+                detail = escape(f"[{finding.field}] {finding.zh} / {finding.en}")
+                err_console.print(f"[red]✗ {escape(finding.rule)}[/red] {detail}")
+            raise typer.Exit(1) from err
+
+    return wrapper  # type: ignore[return-value]
+
+
+def read_text_source(source: str) -> str:
+    """The text of a file, or of an http(s) URL (a zone's published trust list)."""
+    if source.startswith(("http://", "https://")):
+        response = httpx.get(source, timeout=10)
+        response.raise_for_status()
+        return response.text
+    return Path(source).read_text("utf-8")
