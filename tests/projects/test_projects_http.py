@@ -153,6 +153,9 @@ def test_the_sections_appear_in_the_zone_statistics(server, office):
     assert stats["projects"]["projects_signed"]["count"]["value"] == 1
     assert stats["projects"]["investors_by_tag"]["fortune_global_500"]["value"] == 1
     assert stats["key_enterprises"]["served"]["value"] == 1
+    office_view = server.client("invest-cq").get("/api/v1/projects/figures?from=2021-01-01&to=2021-06-30").json()
+    assert office_view["zone"] == "cq-gxq"
+    assert office_view["projects"] == stats["projects"] and office_view["key_enterprises"] == stats["key_enterprises"]
     paths = server.client().get("/openapi.json").json()["paths"]
     for method, template, _ in ROUTE_ROLES:
         path = template.split("?")[0].replace("{project}", "{project_id}").replace("{service}", "{service_id}")

@@ -111,6 +111,35 @@ def test_the_specialist_sees_their_enterprises_and_resolves_a_request(server, of
     rows.first.locator("input[name=action]").fill("已协调供电公司扩容")
     rows.first.locator("button").click()
     page.wait_for_load_state()
-    assert "没有未办结的诉求" in page.content() or page.locator("#open-requests").count() == 0
+    assert "没有未办结的诉求" in page.locator("main").inner_text() and page.locator("#open-requests").count() == 0
+    page.goto(f"{server.url}/key-enterprises/{office[2]}")
+    log = page.locator("#service-log li[data-kind=request]")
+    assert "办结日期" in log.inner_text() and "已协调供电公司扩容" in log.inner_text()
+    assert page.locator("#change").count() == 0  # the office's form, not the specialist's
     page.goto(f"{server.url}/projects")
     assert page.locator(".errors").count() == 1 and "招商部门" in page.content()
+
+
+def test_the_office_marks_a_key_enterprise_and_records_its_certificate(server, office, page):
+    extra = add_register(server.app.state.db, "cq-gxq", count=4)[3]
+    sign_in(page, server, "invest-cq")
+    page.goto(f"{server.url}/key-enterprises")
+    assert page.locator("#key-enterprises tbody tr").count() == 3
+    page.click("#mark summary")
+    page.fill("#uscc", extra)
+    page.fill("#specialist", "spec-b")
+    page.fill("#cert_number", "GR1")
+    page.click("#mark button[type=submit]")
+    page.wait_for_load_state()
+    assert "key_enterprise.certificate" in page.locator(".errors").inner_text()  # a number without its dates
+    page.fill("#cert_issued_on", "2020-12-01")
+    page.fill("#cert_expires_on", "2023-11-30")
+    page.click("#mark button[type=submit]")
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/key-enterprises/{extra}")
+    assert "spec-b" in page.locator("#specialist").inner_text()
+    assert "今日已不在有效期内" in page.locator("#certificate").inner_text()  # expired in 2023; today is later
+    page.fill("#cert_expires_on", "2099-12-31")
+    page.click("#change button[type=submit]")
+    page.wait_for_load_state()
+    assert "今日有效" in page.locator("#certificate").inner_text()

@@ -58,9 +58,9 @@ def figures(db: DB, actor: CurrentActor, zone: ZoneQuery = None,
     ``projects`` and ``key_enterprises`` sections of ``GET /api/v1/stats``)."""
     period = parse_period(start, end)
     zone_id = service.office_zone(actor, zone)
-    return FiguresOut(zone=zone_id, period={"from": period.start, "to": period.end},
-                      projects=compute_projects(db, zone_id, period),
-                      key_enterprises=compute_key_enterprises(db, zone_id, period))
+    return FiguresOut.model_validate({"zone": zone_id, "period": {"from": period.start, "to": period.end},
+                                      "projects": compute_projects(db, zone_id, period),
+                                      "key_enterprises": compute_key_enterprises(db, zone_id, period)})
 
 
 @router.get("/projects/{project_id}", response_model=ProjectDetailOut, tags=["projects"])

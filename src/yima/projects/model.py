@@ -91,9 +91,11 @@ class ProjectDetailOut(ProjectOut):
 
 
 class CertificateIn(_In):
-    number: str = Field(min_length=1, max_length=64)
-    issued_on: date
-    expires_on: date
+    """All three fields together (the rule ``key_enterprise.certificate`` names a missing one)."""
+
+    number: str = Field(default="", max_length=64)
+    issued_on: date | None = None
+    expires_on: date | None = None
 
 
 class KeyEnterpriseIn(_In):
@@ -165,8 +167,68 @@ class DeskOut(BaseModel):
     open_requests: list[ServiceOut]
 
 
+class Pair(BaseModel):
+    """A figure of the period, the same figure a year earlier, and the growth (null on a zero base)."""
+
+    value: int | float
+    year_earlier: int | float
+    growth_pct: float | None
+
+
+class SignedOut(BaseModel):
+    count: Pair
+    amount_yuan: Pair
+
+
+class Funnel(BaseModel):
+    """Of the projects signed in the period, how many reached each stage by its last day."""
+
+    signed: int
+    landed: int
+    started: int
+    completed: int
+
+
+class MonthOut(BaseModel):
+    month: str
+    count: int
+    amount_yuan: float
+    amount_year_earlier_yuan: float
+
+
+class IndustryOut(BaseModel):
+    section: str
+    name_zh: str
+    count: int
+    amount_yuan: float
+
+
+class ProjectFiguresOut(BaseModel):
+    projects_signed: SignedOut
+    funds_in_place_yuan: Pair
+    signed_100m_or_more: Pair
+    landed_100m_or_more: Pair
+    landed: Pair
+    started: Pair
+    completed: Pair
+    started_or_completed: Pair
+    investors_by_tag: dict[InvestorTag, Pair] = Field(description="Distinct investors among the projects signed")
+    funnel: Funnel
+    monthly: list[MonthOut]
+    by_industry: list[IndustryOut]
+
+
+class ServiceFiguresOut(BaseModel):
+    served: Pair
+    high_tech: int
+    high_tech_share_pct: float | None
+    requests_resolved: Pair
+    median_days_to_resolve: float | None
+    open_requests: int
+
+
 class FiguresOut(BaseModel):
     zone: str
-    period: dict[str, date]
-    projects: dict[str, object]
-    key_enterprises: dict[str, object]
+    period: dict[str, date] = Field(description="'from' and 'to'")
+    projects: ProjectFiguresOut
+    key_enterprises: ServiceFiguresOut

@@ -22,7 +22,15 @@ from yima.clock import local_date, utcnow
 from yima.errors import DomainError, Finding
 from yima.projects import key_enterprises, service
 from yima.projects.figures import compute_key_enterprises, compute_projects
-from yima.projects.model import FundIn, ProjectIn, ResolveIn, ServiceIn, StageIn
+from yima.projects.model import (
+    FundIn,
+    KeyEnterpriseChange,
+    KeyEnterpriseIn,
+    ProjectIn,
+    ResolveIn,
+    ServiceIn,
+    StageIn,
+)
 from yima.projects.rules import INVESTOR_TAGS, SERVICE_KINDS, STAGE_NAMES, STAGES
 from yima.registration.pages import login_redirect
 from yima.stats.rules import parse_period
@@ -175,17 +183,78 @@ def document(request: Request, project_id: int, sha256: str, db: DB, settings: A
 
 # --- key enterprises ------------------------------------------------------------------------------
 
+def _key_list_page(request: Request, db: DB, actor: Actor, zone: str | None, errors: list[Finding] | None = None,
+                   values: dict[str, str] | None = None) -> Response:
+    try:
+        listing = key_enterprises.list_key_enterprises(db, actor, zone, utcnow())
+    except DomainError as err:
+        return _error_page(request, err)
+    return render(request, "projects/key_enterprises.html", {
+        "enterprises": listing, "zone": zone or actor.zone_id, "errors": _messages(request, errors or []),
+        "values": values or {}}, status=422 if errors else 200)
+
+
 @router.get("/key-enterprises")
 def key_enterprises_page(request: Request, db: DB, actor: OptionalActor, zone: str | None = None) -> Response:
     if actor is None:
         return login_redirect(request)
     if actor.role == key_enterprises.SPECIALIST:
         return RedirectResponse("/specialist", status_code=303)
+    return _key_list_page(request, db, actor, zone)
+
+
+def _certificate(values: dict[str, str]) -> dict[str, str | None] | None:
+    fields = {"number": values.get("cert_number", "").strip(), "issued_on": values.get("cert_issued_on") or None,
+              "expires_on": values.get("cert_expires_on") or None}
+    return fields if any(fields.values()) else None
+
+
+@router.post("/key-enterprises")
+async def mark_key_enterprise(request: Request, db: DB, actor: OptionalActor) -> Response:
+    if actor is None:
+        return login_redirect(request)
+    values = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     try:
-        listing = key_enterprises.list_key_enterprises(db, actor, zone, utcnow())
+        body = KeyEnterpriseIn.model_validate({
+            "zone": values.get("zone", ""), "uscc": values.get("uscc", "").strip().upper(),
+            "specialist": values.get("specialist", "").strip() or None,
+            "high_tech_certificate": _certificate(values)})
+        key_enterprises.mark(db, actor, body, utcnow())
+    except (ValidationError, DomainError) as err:
+        return _key_list_page(request, db, actor, values.get("zone"), _form_errors(err), values)
+    return RedirectResponse(f"/key-enterprises/{body.uscc}", status_code=303)
+
+
+def _key_page(request: Request, db: DB, actor: Actor, uscc: str, errors: list[Finding] | None = None) -> Response:
+    try:
+        detail = key_enterprises.get_key_enterprise(db, actor, uscc, utcnow())
     except DomainError as err:
         return _error_page(request, err)
-    return render(request, "projects/key_enterprises.html", {"enterprises": listing, "zone": zone or actor.zone_id})
+    return render(request, "projects/key_enterprise.html", {
+        **_names(request), "k": detail, "errors": _messages(request, errors or [])}, status=422 if errors else 200)
+
+
+@router.get("/key-enterprises/{uscc}")
+def key_enterprise_page(request: Request, uscc: str, db: DB, actor: OptionalActor) -> Response:
+    if actor is None:
+        return login_redirect(request)
+    return _key_page(request, db, actor, uscc)
+
+
+@router.post("/key-enterprises/{uscc}")
+async def change_key_enterprise(request: Request, uscc: str, db: DB, actor: OptionalActor) -> Response:
+    if actor is None:
+        return login_redirect(request)
+    values = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    try:
+        certificate = _certificate(values)
+        body = KeyEnterpriseChange.model_validate({
+            "specialist": values.get("specialist", "").strip() or None, "high_tech_certificate": certificate,
+            "remove_certificate": certificate is None})
+        key_enterprises.change(db, actor, uscc, body, utcnow())
+    except (ValidationError, DomainError) as err:
+        return _key_page(request, db, actor, uscc, _form_errors(err))
+    return RedirectResponse(f"/key-enterprises/{uscc}", status_code=303)
 
 
 def _desk_page(request: Request, db: DB, actor: Actor, errors: list[Finding] | None = None) -> Response:
