@@ -3,7 +3,7 @@ service specialist (``/specialist``).
 
 They translate forms to ``service`` and ``key_enterprises`` and show what those answer; a rule
 broken comes back on the same page in the page's language. The charts (the figures section, also
-on the dashboard) are drawn by ``/static/projects.js`` with the vendored ECharts, from the numbers
+on the dashboard) are drawn by ``/static/js/projects.js`` with the vendored ECharts, from the numbers
 the page carries as JSON: no inline script.
 """
 
