@@ -13,8 +13,10 @@ ROLES: dict[str, tuple[str, str]] = {
     "observer": ("营商环境观察员", "Business-environment observer"),
     "reform_office": ("营商环境改革办", "Business-environment reform office"),
     "department": ("承办部门", "Department"),
+    "investment_office": ("招商部门", "Investment office"),
+    "service_specialist": ("服务专员", "Service specialist"),
 }
-ZONE_BOUND = {"officer", "observer", "reform_office", "department"}
+ZONE_BOUND = {"officer", "observer", "reform_office", "department", "investment_office", "service_specialist"}
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from yima.demo.history_2021 import (
 from yima.federation.history import seed_cross_region_history
 from yima.jobs import run_jobs
 from yima.observers.demo import seed_observers
+from yima.projects.history import seed_investment
 from yima.registration import service
 from yima.registration.identity import make_id_number
 from yima.registration.model import ApplicationIn
@@ -147,6 +148,7 @@ def seed_demo(db: Database, now: datetime, on_progress: Progress | None = None) 
     history = _history_account(db, now)
     yield from seed_statistics(db, standard, history, now, on_progress)
     yield from seed_cross_region_history(db, db, standard, history)
+    yield from seed_investment(db, "cq-gxq", now, DEMO_PASSWORD)
     with db.write() as session:
         audit.record(session, [audit.event(None, None, now, SEEDED, "demo:cq-gxq", zones=["cq-gxq", "cd-gxq"])])
     yield "demo data complete"

@@ -32,6 +32,7 @@ ROUTERS = (
     "yima.stats.api", "yima.audit.api", "yima.federation.api", "yima.web.pages", "yima.registration.pages",
     "yima.licences.pages", "yima.seals.pages", "yima.stats.pages", "yima.audit.pages", "yima.accounts.pages",
     "yima.federation.pages", "yima.web.health", "yima.observers.api", "yima.observers.pages",
+    "yima.projects.api", "yima.projects.pages",
 )
 
 

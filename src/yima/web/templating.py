@@ -47,7 +47,8 @@ FEATURES_WITH_TEMPLATES = ("yima.web", "yima.registration", "yima.licences", "yi
                            "yima.audit", "yima.accounts", "yima.federation", "yima.observers", "yima.projects")
 # Each role's start page; a role added later adds its own.
 HOME_BY_ROLE = {"applicant": "/applications", "officer": "/queue", "admin": "/queue", "observer": "/ledger",
-                "reform_office": "/ledger", "department": "/ledger"}
+                "reform_office": "/ledger", "department": "/ledger", "investment_office": "/projects",
+                "service_specialist": "/specialist"}
 
 
 def _template_dirs() -> list[str]:
