@@ -25,6 +25,7 @@ demo: $(STAMP)
 ## As root it also installs the Debian packages and starts PostgreSQL, so a fresh machine needs nothing else.
 test: $(STAMP) test-services
 	$(BIN)/ruff check src tests
+	$(BIN)/mypy
 	YIMA_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/python -m pytest -q
 
 ## Debian packages: PostgreSQL, chromium (Playwright drives it), CJK fonts, poppler
@@ -44,6 +45,7 @@ test-services:
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/yima bench register

@@ -22,7 +22,7 @@ def audit_page(request: Request, db: DB, actor: OptionalActor, zone: str | None 
     if actor is None or actor.role not in ("officer", "admin"):
         return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
     chains = service.chains(db) if actor.role == "admin" else [actor.zone_id or ""]
-    chain = zone or (actor.zone_id if actor.role == "officer" else (chains[0] if chains else ""))
+    chain = zone or ((actor.zone_id or "") if actor.role == "officer" else (chains[0] if chains else ""))
     try:
         entries = service.recent_entries(db, actor, chain, limit=200, subject=(subject or "").strip() or None)
         check = service.verify_for(db, actor, chain)

@@ -51,7 +51,11 @@ def actor_of_request(request: Request, token: str | None = None) -> Actor | None
 async def _checked(request: Request, token: str) -> Actor:
     db = request.app.state.db
     actor = read_token(token, request.app.state.settings.secret_key)
-    return check_current_cached(db, actor) or await run_in_threadpool(check_current, db, actor)
+    cached = check_current_cached(db, actor)
+    if cached is not None:
+        return cached
+    checked: Actor = await run_in_threadpool(check_current, db, actor)
+    return checked
 
 
 async def optional_actor(request: Request, token: Annotated[str | None, Depends(oauth2)]) -> Actor | None:

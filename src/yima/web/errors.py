@@ -7,6 +7,7 @@ stack trace and always learns which field broke which rule.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -44,7 +45,7 @@ PYDANTIC_ZH: dict[str, tuple[str, str]] = {
 }
 
 
-def findings_of_validation(errors: list[dict[str, Any]]) -> list[Finding]:
+def findings_of_validation(errors: Iterable[Mapping[str, Any]]) -> list[Finding]:
     findings = []
     for error in errors:
         loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "form")]
