@@ -29,6 +29,7 @@ demo-federated: $(STAMP)
 ## As root it also installs the Debian packages and starts PostgreSQL, so a fresh machine needs nothing else.
 test: $(STAMP) test-services
 	$(BIN)/ruff check src tests
+	$(BIN)/mypy
 	YIMA_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/python -m pytest -q
 
 ## Debian packages: PostgreSQL, chromium (Playwright drives it), CJK fonts, poppler
@@ -48,6 +49,7 @@ test-services:
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/yima bench register

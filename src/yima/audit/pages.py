@@ -72,7 +72,7 @@ def audit_page(request: Request, db: DB, signed_in: OptionalActor, zone: str | N
     if isinstance(actor, Response):
         return actor
     chains = service.chains(db) if actor.role == "admin" else [actor.zone_id or ""]
-    chain = zone or (actor.zone_id if actor.role == "officer" else (chains[0] if chains else ""))
+    chain = zone or ((actor.zone_id or "") if actor.role == "officer" else (chains[0] if chains else ""))
     subject = (subject or "").strip()
     first, last = _day(start), _day(end)
     since = china_days(first, first)[0] if first else None

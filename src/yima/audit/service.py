@@ -33,12 +33,13 @@ from yima.audit.rules import (
 from yima.audit.tables import AuditEntry, AuditHead
 from yima.clock import as_utc
 from yima.db import Database
+from yima.db.base import table_of
 from yima.errors import DomainError, Forbidden, NotFound
 from yima.keys import service as keys
 from yima.keys.signature import ZoneSignature, verify
 from yima.keys.trustlist import TrustList
 
-_ENTRIES, _HEADS = AuditEntry.__table__, AuditHead.__table__
+_ENTRIES, _HEADS = table_of(AuditEntry), table_of(AuditHead)
 _INSERT = insert(_ENTRIES)
 _HEAD = select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.chain == bindparam("chain"))
 _MOVE = (update(_HEADS).where(_HEADS.c.chain == bindparam("chain_"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING = {
@@ -16,3 +16,11 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def table_of(cls: type[Base]) -> Table:
+    """The ``Table`` a mapped class is mapped to (``__table__`` is typed as any ``FromClause``)."""
+    table = cls.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{cls.__name__} is not mapped to a single table")
+    return table

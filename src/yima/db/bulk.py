@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, Insert, Table, insert
+from sqlalchemy import Column, ColumnElement, Insert, Table, insert
 from sqlalchemy.orm import Mapper, Session, class_mapper
 from sqlalchemy.orm.interfaces import MANYTOONE
 
@@ -61,9 +61,15 @@ class _Plan:
         self.insert: Insert = insert(table)
         self.returning: Insert = (insert(table).returning(self.generated_key, sort_by_parameter_order=True)
                                   if self.generated_key is not None else self.insert)
-        self.parents = [(rel.key, [(local.key, remote.key) for local, remote in rel.local_remote_pairs])
+        self.parents = [(rel.key, [(_key(local), _key(remote)) for local, remote in rel.local_remote_pairs])
                         for rel in mapper.relationships if rel.direction is MANYTOONE]
         self.attribute = {c.key: mapper.get_property_by_column(c).key for c in self.columns}
+
+
+def _key(column: ColumnElement[Any]) -> str:
+    if column.key is None:  # a relationship joins table columns, which always have a key
+        raise TypeError(f"{column!r} is not a table column")
+    return column.key
 
 
 @cache

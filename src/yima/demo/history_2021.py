@@ -36,6 +36,7 @@ from sqlalchemy.orm import selectinload
 
 from yima.clock import CHINA
 from yima.db import Database
+from yima.db.base import Base, table_of
 from yima.db.bulk import insert_new
 from yima.licences import service as licences
 from yima.licences.permits import PERMIT_COMMITMENT, compare_with_separate
@@ -257,7 +258,7 @@ def store_matters(db: Database, zone_id: str, applicant_id: int, records: list[M
                      "materials_due_on": None, "statutory_due_at": r.submitted_at + timedelta(days=limit),
                      "idempotency_key": None, "submitted_at": r.submitted_at, "decided_at": r.decided_at,
                      "standard_digest": standard.digest})
-    table = Application.__table__
+    table = table_of(Application)
     with db.write() as session:
         ids = list(session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), apps).scalars())
         steps: list[dict[str, Any]] = []
@@ -272,7 +273,7 @@ def store_matters(db: Database, zone_id: str, applicant_id: int, records: list[M
             steps.append({"application_id": app_id, "from_status": previous, "to_status": r.status,
                           "actor_id": None, "actor_role": "officer" if r.reviewed else "system", "reason": "",
                           "at": r.decided_at})
-        session.execute(insert(Transition.__table__), steps)
+        session.execute(insert(table_of(Transition)), steps)
     return len(records)
 
 
@@ -322,7 +323,9 @@ def seed_one_code_licences(db: Database, zone_id: str, applicant_id: int, standa
         separate = [compare_with_separate(standard, [standard.scope[scope].permit or ""]).separate_days
                     for scope in scopes]
         durations = _bundled_durations(rng, separate, targets.time_reduction_pct)
-        apps, permits, signed = [], [], []
+        apps: list[Application] = []
+        permits: list[Base] = []
+        signed: list[Base] = []
         for enterprise, scope, took in zip(chosen, scopes, durations, strict=True):
             enterprise.scope, enterprise.industry_code = [scope], standard.scope[scope].industry_code
             enterprise.entity_type = "llc"  # still a domestic enterprise, now with a licence to show its type
@@ -373,7 +376,7 @@ def seed_seal_sets(db: Database, zone_id: str, targets: SeedTargets = CHONGQING_
             rows.append({"uscc": uscc, "zone_id": zone_id, "status": "issued", "requested_at": requested,
                          "issued_at": max(issued, requested), "price_yuan": Decimal(price_yuan),
                          "revoked_at": None, "revoke_reason": None})
-        session.execute(insert(SealSet.__table__), rows)
+        session.execute(insert(table_of(SealSet)), rows)
     return len(rows)
 
 

@@ -39,8 +39,8 @@ _TO_BASE32HEX = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789ABC
 class QrFacts:
     version: int
     modules: int  # width of the symbol in modules, without the quiet zone
-    mode: str
-    error: str
+    mode: str | None  # None when the text needs segments of several modes
+    error: str | None  # None only for the smallest Micro QR symbol, which a licence never is
     characters: int
 
 
@@ -113,19 +113,19 @@ def render_qr_svg(text: str, *, scale: int = 4, border: int = 4) -> str:
 def qr_facts(text: str) -> QrFacts:
     symbol = _symbol(text)
     width, _ = symbol.symbol_size(scale=1, border=0)
-    return QrFacts(int(symbol.version), width, symbol.mode, symbol.error, len(text))
+    return QrFacts(int(symbol.version), int(width), symbol.mode, symbol.error, len(text))
 
 
 def decode_qr_image(image: bytes) -> str:
     """The text of the first QR code in a PNG/JPEG (a rendered code or a photo of a licence)."""
     try:
-        picture = Image.open(io.BytesIO(image))
+        picture: Image.Image = Image.open(io.BytesIO(image))
         picture.load()
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise MalformedLicence(f"not a readable image: {exc}", zh="图片无法读取", field="image") from exc
     if picture.mode not in ("L", "RGB"):
         picture = picture.convert("RGB")
-    found = zxingcpp.read_barcodes(picture, formats=zxingcpp.BarcodeFormat.QRCode)
+    found = zxingcpp.read_barcodes(picture, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
     if not found:
         raise MalformedLicence("no QR code found in the image", zh="图片中未找到二维码", field="image")
     return found[0].text

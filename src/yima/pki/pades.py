@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from functools import wraps
 from io import BytesIO
 from typing import ParamSpec, TypeVar
@@ -80,7 +81,7 @@ class _ClockedPdfSigner(signers.PdfSigner):
 
 def _stamp_style(stamp_png: bytes) -> StaticStampStyle:
     try:
-        image = Image.open(BytesIO(stamp_png))
+        image: Image.Image = Image.open(BytesIO(stamp_png))
         image.load()
     except OSError as exc:
         raise DomainError("pdf.stamp_image", "stamp_png", "印章图片无法读取",
@@ -170,7 +171,7 @@ def sign_pdf(pdf: bytes, key: PrivateKey, cert: x509.Certificate, chain: Sequenc
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
         cert_registry=SimpleCertificateStore.from_certs([_asn1_cert(c) for c in chain]),
     )
-    field_box = None if box is None else tuple(round(v) for v in box)
+    field_box = None if box is None else (round(box[0]), round(box[1]), round(box[2]), round(box[3]))
     pdf_signer = _ClockedPdfSigner(
         signers.PdfSignatureMetadata(
             field_name=field_name,
@@ -306,7 +307,7 @@ def _report(field_name: str, status: PdfSignatureStatus, modification: str) -> S
     revocation_time = status.revocation_details.revocation_date if status.revocation_details else None
     trusted = bool(status.trusted)
     indic = status.trust_problem_indic
-    trust_problem = indic.name.lower() if indic is not None else None
+    trust_problem = None if indic is None else (indic.name if isinstance(indic, Enum) else str(indic)).lower()
     signing_time = status.signer_reported_dt
     zh, en = _messages(identity.common_name, signing_time, valid=valid, intact=intact,
                        trusted=trusted, revoked=revoked, revocation_time=revocation_time,

@@ -22,6 +22,7 @@ from yima.audit import service as audit
 from yima.audit.rules import AuditEvent
 from yima.clock import local_date
 from yima.db import Base, Database
+from yima.db.base import table_of
 from yima.db.bulk import insert_new
 from yima.errors import Conflict, DomainError, Forbidden
 from yima.licences import service as licences
@@ -78,7 +79,7 @@ def _record(session: Session, app: Application, since: int, created: Sequence[Ba
 
 
 # The statements of the 秒批 path are built once: building a statement costs more than running it.
-_ENTERPRISES, _APPLICATIONS, _ZONES = Enterprise.__table__, Application.__table__, Zone.__table__
+_ENTERPRISES, _APPLICATIONS, _ZONES = table_of(Enterprise), table_of(Application), table_of(Zone)
 _TAKEN_NAMES = union(
     select(_ENTERPRISES.c.name).where(_ENTERPRISES.c.zone_id == bindparam("zone"),
                                       _ENTERPRISES.c.name == bindparam("name"), _ENTERPRISES.c.status == "active"),
@@ -243,7 +244,7 @@ def _approve(session: Session, standard: MatterStandard, app: Application, actor
     _transition(app, "approved", actor, now, reason)
     if app.matter == "establish":
         uscc = _next_uscc(session, app.zone_id, app.entity_type)
-        enterprise = Enterprise(
+        founded = Enterprise(
             uscc=uscc, zone_id=app.zone_id, name=app.name, entity_type=app.entity_type,
             industry_code=body["industry_code"], registered_capital=body["registered_capital"],
             established_on=today, cancelled_on=None, status="active", scope=body["scope"],
@@ -251,12 +252,12 @@ def _approve(session: Session, standard: MatterStandard, app: Application, actor
             owner_id=app.applicant_id, source="registered",
             address_commitment=any(a["proof"] == "commitment" for a in body["addresses"]),
             created_at=now, updated_at=now)
-        enterprise.addresses = _addresses(body, now, first_is_domicile=True)
+        founded.addresses = _addresses(body, now, first_is_domicile=True)
         app.enterprise_uscc = uscc
-        return [enterprise, *enterprise.addresses,
-                *licences.on_establishment_approved(session, standard, enterprise, app, now),
-                new_seal_set(enterprise, now)]
-    enterprise = session.get(Enterprise, app.enterprise_uscc)
+        return [founded, *founded.addresses,
+                *licences.on_establishment_approved(session, standard, founded, app, now),
+                new_seal_set(founded, now)]
+    enterprise = session.get(Enterprise, app.enterprise_uscc) if app.enterprise_uscc else None
     if enterprise is None or enterprise.status != "active":
         raise Conflict("enterprise.not_active", "uscc", "该企业已不在存续状态",
                        "The enterprise is no longer active")

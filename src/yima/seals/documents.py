@@ -116,8 +116,8 @@ def seal_document(db: Database, actor: Actor | None, filename: str, pdf: bytes, 
     for index in sorted(set(pages)):
         members = [i for i, p in enumerate(pages) if p == index]
         placed = place([(seals[i].type, stamps[i].x_mm, stamps[i].y_mm) for i in members], frames[index])
-        for i, box in zip(members, placed, strict=True):
-            boxes[i] = box
+        for i, placed_box in zip(members, placed, strict=True):
+            boxes[i] = placed_box
     for seal, page, box in zip(seals, pages, boxes, strict=True):
         number = 1
         while f"Seal-{seal.id}-{number}" in taken:

@@ -216,6 +216,8 @@ def list_seals(db: Database, actor: Actor | None, uscc: str, now: datetime) -> l
         _issue_set(db, pending_id, now)
     with db.read() as session:
         enterprise = session.get(Enterprise, uscc)
+        if enterprise is None:  # it was there a moment ago; enterprises are never deleted
+            raise _enterprise_unknown(uscc)
         seals = session.scalars(select(Seal).join(SealSet).where(SealSet.uscc == uscc).order_by(Seal.position))
         return [_view(seal, enterprise) for seal in seals]
 
@@ -305,7 +307,12 @@ def revoke_enterprise_seals(session: Session, uscc: str, now: datetime, reason: 
 def revocations(session: Session, zone_id: str) -> list[Revocation]:
     rows = session.execute(select(Seal.cert_serial, Seal.revoked_at, Seal.crl_reason).join(SealSet)
                            .where(SealSet.zone_id == zone_id, Seal.status == REVOKED).order_by(Seal.revoked_at))
-    return [(int(serial, 16), as_utc(at), x509.ReasonFlags(code) if code else None) for serial, at, code in rows]
+    listed: list[Revocation] = []
+    for serial, at, code in rows:
+        if at is None:  # revoking sets the time with the status; a CRL entry cannot go without one
+            raise ValueError(f"seal certificate {serial} is revoked without a revocation time")
+        listed.append((int(serial, 16), as_utc(at), x509.ReasonFlags(code) if code else None))
+    return listed
 
 
 def zone_crl(session: Session, zone_id: str, now: datetime) -> bytes:

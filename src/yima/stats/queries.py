@@ -42,7 +42,7 @@ def _month(conn: Connection, column: Any) -> ColumnElement[str]:
     return func.to_char(column, "YYYY-MM")
 
 
-def _seconds(conn: Connection, later: Any, earlier: Any) -> ColumnElement[float]:
+def _seconds(conn: Connection, later: Any, earlier: Any) -> ColumnElement[Any]:
     if _is_sqlite(conn):
         return (func.julianday(later) - func.julianday(earlier)) * 86400.0
     return func.extract("epoch", later - earlier)

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
+
 from sqlalchemy import func, select
 
 from yima.clock import as_utc
@@ -31,6 +34,17 @@ def seal_sets(db: Database, zone_id: str, period: Period) -> int:
         return seal_sets_issued(session, zone_id, period.start, period.end)[0]
 
 
+@dataclass
+class _Case:
+    """An establishment with bundled permits: done when the licence and every permit are decided."""
+
+    entity_type: str
+    submitted: datetime
+    done: datetime
+    types: list[str] = field(default_factory=list)
+    open: bool = False
+
+
 def bundled_reduction(db: Database, zone_id: str, period: Period) -> BundledReduction | None:
     """For establishments approved in the period with bundled permits: the materials and statutory
     days of separate processes (from the standard) against the bundled materials and the measured
@@ -45,24 +59,25 @@ def bundled_reduction(db: Database, zone_id: str, period: Period) -> BundledRedu
             .where(Application.zone_id == zone_id, Application.matter == "establish",
                    Application.status == "approved", Application.decided_at >= start, Application.decided_at < end)
         ).all()
-    cases: dict[int, dict[str, object]] = {}
+    cases: dict[int, _Case] = {}
     for app_id, entity_type, submitted, decided, permit_type, permit_decided in rows:
-        case = cases.setdefault(app_id, {"entity_type": entity_type, "types": [], "submitted": as_utc(submitted),
-                                         "done": as_utc(decided), "open": False})
-        case["types"].append(permit_type)  # type: ignore[union-attr]
+        if decided is None:  # not the case of an approved application, whose decision is in the period
+            continue
+        case = cases.setdefault(app_id, _Case(entity_type, as_utc(submitted), as_utc(decided)))
+        case.types.append(permit_type)
         if permit_decided is None:
-            case["open"] = True
-        elif as_utc(permit_decided) > case["done"]:  # type: ignore[operator]
-            case["done"] = as_utc(permit_decided)
-    finished = [c for c in cases.values() if not c["open"]]
+            case.open = True
+        elif as_utc(permit_decided) > case.done:
+            case.done = as_utc(permit_decided)
+    finished = [c for c in cases.values() if not c.open]
     if not finished:
         return None
     separate_materials = bundled_materials = 0
     separate_days = bundled_days = 0.0
     for case in finished:
-        comparison = compare_with_separate(standard, list(case["types"]), str(case["entity_type"]))  # type: ignore[call-overload]
+        comparison = compare_with_separate(standard, case.types, case.entity_type)
         separate_materials += comparison.separate_materials
         bundled_materials += comparison.bundled_materials
         separate_days += comparison.separate_days
-        bundled_days += (case["done"] - case["submitted"]).total_seconds() / 86400  # type: ignore[operator]
+        bundled_days += (case.done - case.submitted).total_seconds() / 86400
     return BundledReduction(separate_materials, bundled_materials, separate_days, bundled_days)

@@ -31,7 +31,8 @@ def _sheet(book: Workbook, title: str, heading: list[str], widths: list[int]) ->
 
 def figures_workbook(f: ZoneFigures) -> bytes:
     book = Workbook()
-    book.remove(book.active)
+    for blank in list(book.worksheets):  # the sheet a new workbook starts with
+        book.remove(blank)
     sheet = _sheet(book, "指标 Figures", ["指标", "Figure", "数值 Value", "单位 Unit", "上年同期 Year earlier",
                                           "同比增长% Growth %"], [30, 36, 16, 12, 18, 16])
     for row in figure_rows(f):
@@ -69,8 +70,8 @@ def figures_workbook(f: ZoneFigures) -> bytes:
         sheet.append([t.name_zh, t.name_en, t.approved, _round(t.median_hours, 4), _round(t.mean_hours, 4),
                       t.statutory_days, _round(t.within_limit_pct)])
     for ws in book.worksheets:
-        for row in ws.iter_rows(min_row=2):
-            for cell in row:
+        for cells in ws.iter_rows(min_row=2):
+            for cell in cells:
                 if isinstance(cell.value, float):
                     cell.number_format = PCT if abs(cell.value) < 1e6 else "#,##0.00"
     buffer = io.BytesIO()

@@ -47,6 +47,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.schema import CreateTable
 
+from yima.db.base import table_of
 from yima.registration.tables import Enterprise, EnterpriseAddress
 from yima.stats.rows import RowText
 
@@ -131,10 +132,10 @@ class SqliteWriter(_Writer):
         conn.commit()
         _create_stage(conn)
         self.fill = f"INSERT INTO {STAGE} VALUES ({', '.join('?' * len(stage.columns))})"
-        self.move = sqlite_insert(Enterprise.__table__).from_select(
+        self.move = sqlite_insert(table_of(Enterprise)).from_select(
             list(ENTERPRISE_COLUMNS), staged_entities(zone_id, source, now)).on_conflict_do_nothing(
             index_elements=["uscc"])
-        self.house = core_insert(EnterpriseAddress.__table__).from_select(list(ADDRESS_COLUMNS), staged_domiciles(now))
+        self.house = core_insert(table_of(EnterpriseAddress)).from_select(list(ADDRESS_COLUMNS), staged_domiciles(now))
         registered = exists().where(Enterprise.__table__.c.uscc == stage.c.uscc)
         self.drop_registered = delete(stage).where(registered)
 
@@ -170,7 +171,7 @@ class PostgresWriter(_Writer):
     def __init__(self, conn: Connection, zone_id: str, source: str, now: datetime) -> None:
         self.conn = conn
         _create_stage(conn)
-        enterprises, addresses = Enterprise.__table__, EnterpriseAddress.__table__
+        enterprises, addresses = table_of(Enterprise), table_of(EnterpriseAddress)
         inserted = (pg_insert(enterprises).from_select(list(ENTERPRISE_COLUMNS), staged_entities(zone_id, source, now))
                     .on_conflict_do_nothing(index_elements=["uscc"])
                     .returning(enterprises.c.uscc).cte("inserted"))

@@ -53,9 +53,11 @@ def actor_of_request(request: Request, token: str | None = None) -> Actor | None
 async def _checked(request: Request, token: str) -> Actor:
     db = request.app.state.db
     actor = read_token(token, request.app.state.settings.secret_key)
-    actor = check_current_cached(db, actor) or await run_in_threadpool(check_current, db, actor)
-    request.state.actor_id = actor.id  # for the request's log line
-    return actor
+    checked: Actor | None = check_current_cached(db, actor)
+    if checked is None:
+        checked = await run_in_threadpool(check_current, db, actor)
+    request.state.actor_id = checked.id  # for the request's log line
+    return checked
 
 
 async def optional_actor(request: Request, token: Annotated[str | None, Depends(oauth2)]) -> Actor | None:
