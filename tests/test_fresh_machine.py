@@ -135,7 +135,7 @@ def test_demo_in_a_clean_clone_without_system_fonts_resumes_and_serves_true_pdfs
     assert "营业执照" in text and "营业期限" in text and mine[0]["name"] in text
     with Image.open(BytesIO(png.content)) as image:
         assert image.mode == "RGBA" and image.width == 600
-        inked = sum(1 for alpha in image.getchannel("A").getdata() if alpha > 128)
+        inked = sum(image.getchannel("A").histogram()[129:])
     assert inked > 0.05 * image.width * image.height  # rim, star and the name's characters in red ink
     # Drawn with the packaged font: the same picture as this process draws with it.
     assert png.content == seal_png(SealType(seals[0]["type"]), mine[0]["name"], uscc)
