@@ -72,3 +72,13 @@ class MissingPart(RuntimeError):
     def __init__(self, part: str, zh: str, en: str, install: str) -> None:
         super().__init__(f"{part} missing: {en}; {install}")
         self.part, self.zh, self.en, self.install = part, zh, en, install
+
+
+class TooManyRequests(DomainError):
+    """Refused for now; ``retry_after`` seconds later it may succeed (HTTP 429 with Retry-After)."""
+
+    status = 429
+
+    def __init__(self, rule: str, field: str, zh: str, en: str, retry_after: int = 60) -> None:
+        super().__init__(rule, field, zh, en)
+        self.retry_after = retry_after

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from yima.accounts.rules import Actor, may_work_zone
@@ -50,7 +50,8 @@ def application_view(app: Application, now: datetime, detail: bool = True) -> di
     if detail:
         view["body"] = app.body
         view["transitions"] = [{"from": t.from_status, "to": t.to_status, "actor_role": t.actor_role,
-                                "reason": t.reason, "at": _iso(t.at)} for t in app.transitions]
+                                "actor_id": t.actor_id, "reason": t.reason, "at": _iso(t.at)}
+                               for t in app.transitions]
         view["uploads"] = [{"material": u.material, "filename": u.filename, "content_type": u.content_type,
                             "size": u.size, "sha256": u.sha256, "uploaded_at": _iso(u.uploaded_at)}
                            for u in app.uploads]
@@ -95,6 +96,28 @@ def list_applications(db: Database, actor: Actor, now: datetime, status: str | N
         standing = _enterprise_statuses(session, [app.enterprise_uscc for app in apps])
         return [{**application_view(app, now, detail=False), "enterprise_status": standing.get(app.enterprise_uscc)}
                 for app in apps]
+
+
+QUEUED = ("under_review", "awaiting_materials")
+
+
+def queue_page(db: Database, actor: Actor, now: datetime, *, status: str | None = None, matter: str | None = None,
+               overdue: bool = False, offset: int = 0, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
+    """One page of an officer's queue (oldest first) with the number of applications that match:
+    by status (pending ones by default), matter, and overdue (past the statutory limit)."""
+    query = select(Application)
+    if actor.role != "admin":
+        query = query.where(Application.zone_id == (actor.zone_id or ""))
+    query = query.where(Application.status.in_((status,) if status else QUEUED))
+    if matter:
+        query = query.where(Application.matter == matter)
+    if overdue:
+        query = query.where(Application.status.in_(PENDING), Application.statutory_due_at < now)
+    with db.read() as session:
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = session.scalars(query.order_by(Application.submitted_at, Application.id)
+                               .offset(max(0, offset)).limit(max(1, min(limit, 200))))
+        return [application_view(app, now, detail=False) for app in rows], int(total)
 
 
 def enterprise_public_view(standard: MatterStandard, enterprise: Enterprise) -> dict[str, Any]:

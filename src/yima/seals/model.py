@@ -1,4 +1,4 @@
-"""The seal set an enterprise receives (SPEC C5): the five seal types, their look and their signer.
+"""The seal set an enterprise receives: the five seal types, their look and their signer.
 
 Seal types and shapes follow common practice for enterprise seals in China (the Ministry of Public
 Security's seal-management rules: the company seal round with a star; finance and invoice seals

@@ -24,6 +24,14 @@ from yima.audit import service as audit
 from yima.audit.tables import AuditEntry
 from yima.config import get_settings
 from yima.db import Database
+from yima.demo.history_2021 import (
+    CHONGQING_2021,
+    seed_matters,
+    seed_one_code_licences,
+    seed_register,
+    seed_seal_sets,
+    store_matters,
+)
 from yima.jobs import run_jobs
 from yima.registration import service
 from yima.registration.identity import make_id_number
@@ -33,14 +41,6 @@ from yima.seals.tables import SealSet
 from yima.standard import load_standard
 from yima.standard.model import MatterStandard
 from yima.stats.importer import load_entities
-from yima.stats.seed_figures import (
-    CHONGQING_2021,
-    seed_matters,
-    seed_one_code_licences,
-    seed_register,
-    seed_seal_sets,
-    store_matters,
-)
 from yima.zones.service import add_zone, ban_address
 from yima.zones.tables import AddressBan, Zone
 
