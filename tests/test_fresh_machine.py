@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -19,13 +20,18 @@ import httpx
 import pytest
 from PIL import Image
 
-from conftest import free_port
 from yima.seals.images import seal_png
 from yima.seals.model import SealType
 
 pytestmark = [pytest.mark.e2e]
 REPO = Path(__file__).resolve().parents[1]
 DEMO_PASSWORD = "yima-demo-2026"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _without_fonts(command: list[str]) -> list[str]:

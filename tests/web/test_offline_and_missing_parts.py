@@ -4,6 +4,7 @@ And a missing part of the installation (here: the CJK font) answers 503 naming i
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -13,12 +14,17 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from conftest import free_port
 from factories import PASSWORD, application_body
 from web.browser import sign_in
 from yima.web.deps import COOKIE
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _block_other_hosts(page) -> list[str]:
