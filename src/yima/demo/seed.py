@@ -210,7 +210,7 @@ def seed_statistics(db: Database, standard: MatterStandard, applicant_id: int, n
     if matters is None:
         with db.read() as session:
             stored = session.scalar(select(func.count()).select_from(Enterprise).where(
-                Enterprise.zone_id == zone, Enterprise.source == "synthetic"))
+                Enterprise.zone_id == zone, Enterprise.source == "synthetic")) or 0
         rows = seed_register(targets, division_code="500107", org_block_start=SEED_ORG_BLOCK)
         if stored < len(rows):
             yield (f"statistics: loading the Chongqing High-tech Zone register of 2021 ({len(rows):,} records"

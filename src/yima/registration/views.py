@@ -96,8 +96,8 @@ def list_applications(db: Database, actor: Actor, now: datetime, status: str | N
         query = query.where(Application.status == status)
     with db.read() as session:
         apps = list(session.scalars(query.limit(limit)))
-        statuses = _enterprise_statuses(session, [app.enterprise_uscc for app in apps])
-        return [{**application_view(app, now, detail=False), "enterprise_status": statuses.get(app.enterprise_uscc)}
+        standing = _enterprise_statuses(session, [app.enterprise_uscc for app in apps])
+        return [{**application_view(app, now, detail=False), "enterprise_status": standing.get(app.enterprise_uscc)}
                 for app in apps]
 
 
