@@ -7,7 +7,7 @@ stack trace and always learns which field broke which rule.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -89,7 +89,7 @@ def field_words(path: str) -> tuple[str, str]:
     return path, path
 
 
-def findings_of_validation(errors: list[dict[str, Any]],
+def findings_of_validation(errors: Iterable[Mapping[str, Any]],
                            words: Callable[[str], tuple[str, str]] = field_words) -> list[Finding]:
     """Pydantic's errors as findings; ``words`` names the fields (a page may name them as its form does)."""
     findings = []
