@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,9 @@ class Settings(BaseSettings):
     cjk_font: Path | None = Field(default=None, description="A TrueType CJK font; found automatically if unset.")
     default_locale: str = "zh_Hans_CN"
     worker_threads: int = Field(default=4, description="Threads serving blocking requests per process.")
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = Field(
+        default="FULL", description="FULL: an acknowledged commit survives power loss. NORMAL only to measure "
+                                    "what that costs (yima bench register --sqlite-synchronous NORMAL).")
 
 
 _active: Settings | None = None

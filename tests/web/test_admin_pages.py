@@ -7,7 +7,7 @@ import pytest
 from factories import PASSWORD, application_body
 from web.browser import sign_in
 
-pytestmark = [pytest.mark.db, pytest.mark.e2e]
+pytestmark = [pytest.mark.db, pytest.mark.e2e, pytest.mark.browser]
 
 
 def test_an_officer_reads_the_zones_audit_log_and_its_check(server, page):

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from yima.accounts.rules import require_role
-from yima.accounts.service import authenticate, disable_user, enable_user, issue_token, sign_out_everywhere
+from yima.accounts.service import (
+    authenticate,
+    disable_user,
+    enable_user,
+    issue_token,
+    sign_out_everywhere,
+    unlock_user,
+)
 from yima.clock import utcnow
 from yima.errors import DomainError
 from yima.web.deps import DB, AppSettings, CurrentActor
@@ -17,9 +24,11 @@ from yima.web.deps import DB, AppSettings, CurrentActor
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 
-@router.post("/auth/token")
-def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DB, settings: AppSettings) -> dict[str, Any]:
-    actor = authenticate(db, form.username, form.password)
+@router.post("/auth/token", responses={429: {"description": "Too many failed sign-ins: the account or the "
+                                                           "client address is locked for Retry-After seconds"}})
+def token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DB,
+          settings: AppSettings) -> dict[str, Any]:
+    actor = authenticate(db, form.username, form.password, address=request.client.host if request.client else None)
     return {"access_token": issue_token(actor, settings.secret_key, utcnow(), settings.token_minutes),
             "token_type": "bearer", "role": actor.role, "zone": actor.zone_id}
 
@@ -37,13 +46,13 @@ def sign_out(db: DB, actor: CurrentActor) -> dict[str, Any]:
     return {"signed_out": True}
 
 
-ACCOUNT_ACTIONS = ("disable", "enable", "sign-out")
+ACCOUNT_ACTIONS = ("disable", "enable", "sign-out", "unlock")
 
 
 @router.post("/users/{username}/{action}")
 def account_action(username: str, action: str, db: DB, actor: CurrentActor) -> dict[str, Any]:
-    """Administrators: ``disable`` an account (no sign-in, tokens refused), ``enable`` it again, or
-    ``sign-out`` its sessions everywhere."""
+    """Administrators: ``disable`` an account (no sign-in, tokens refused), ``enable`` it again,
+    ``sign-out`` its sessions everywhere, or ``unlock`` it after failed sign-ins locked it."""
     require_role(actor, "admin")
     if action not in ACCOUNT_ACTIONS:
         raise DomainError("user.action", "action", f"操作须为 {' | '.join(ACCOUNT_ACTIONS)}",
@@ -52,6 +61,8 @@ def account_action(username: str, action: str, db: DB, actor: CurrentActor) -> d
         changed = disable_user(db, username, utcnow(), actor)
     elif action == "enable":
         changed = enable_user(db, username, utcnow(), actor)
+    elif action == "unlock":
+        changed = unlock_user(db, username, utcnow(), actor)
     else:
         changed = sign_out_everywhere(db, username, utcnow(), actor)
     return {"username": changed.username, "role": changed.role, "action": action}

@@ -5,25 +5,45 @@ which the audit log records. Every action ends on the accounts page saying what 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from yima.accounts.service import disable_user, enable_user, list_users, sign_out_everywhere
-from yima.clock import utcnow
+from yima.accounts.service import (
+    disable_user,
+    enable_user,
+    list_users,
+    sign_in_locks,
+    sign_out_everywhere,
+    unlock_user,
+)
+from yima.clock import CHINA, utcnow
 from yima.errors import DomainError
 from yima.web.deps import DB, OptionalActor
 from yima.web.templating import flash, page_actor, render, text
 
 router = APIRouter(include_in_schema=False)
-ACTIONS = ("disable", "enable", "sign-out")
+ACTIONS = ("disable", "enable", "sign-out", "unlock")
 DONE = {"disable": ("账号 {u} 已停用，其所有会话已结束。",
                     "The account {u} is disabled and all its sessions have ended."),
         "enable": ("账号 {u} 已启用。", "The account {u} is enabled again."),
-        "sign-out": ("账号 {u} 已在所有设备上退出登录。", "The account {u} has been signed out on every device.")}
+        "sign-out": ("账号 {u} 已在所有设备上退出登录。", "The account {u} has been signed out on every device."),
+        "unlock": ("账号 {u} 已解除登录锁定。", "The account {u} may sign in again: its lock is lifted.")}
 
 
 def _page(request: Request, db: DB, errors: list[dict[str, str]] | None = None, status: int = 200) -> Response:
-    return render(request, "users.html", {"users": list_users(db), "errors": errors or []}, status=status)
+    now = utcnow()
+    users = [{**u, "locked_until": _local(u["locked_until"])} for u in list_users(db, now)]
+    addresses = sorted((key, _local(until), failures) for (scope, key), (until, failures)
+                       in sign_in_locks(db, now).items() if scope == "address")
+    return render(request, "users.html", {"users": users, "locked_addresses": addresses, "errors": errors or []},
+                  status=status)
+
+
+def _local(value: object) -> str | None:
+    """A lock's end in the zone's time (China Standard Time), to the minute."""
+    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else None
 
 
 @router.get("/admin/users")
@@ -66,6 +86,8 @@ async def user_action(request: Request, username: str, action: str, db: DB, sign
             disable_user(db, username, utcnow(), actor, reason)
         elif action == "enable":
             enable_user(db, username, utcnow(), actor)
+        elif action == "unlock":
+            unlock_user(db, username, utcnow(), actor)
         else:
             sign_out_everywhere(db, username, utcnow(), actor)
     except DomainError as err:

@@ -278,7 +278,7 @@ def decide(db: Database, standard: MatterStandard, actor: Actor, app_id: int, de
                           f"decision must be one of {' | '.join(DECISIONS)}")
     reason = (reason or "").strip()
     with db.write() as session:
-        app = session.get(Application, app_id)
+        app = session.get(Application, app_id, with_for_update=True)  # concurrent changes take turns
         if app is None or not may_work_zone(actor, app.zone_id):
             raise application_not_found(app_id)
         since = len(app.transitions)
@@ -337,7 +337,7 @@ def supply_material(db: Database, standard: MatterStandard, actor: Actor, app_id
     """The applicant uploads a material (PDF, JPEG or PNG, checked by content), stored with its hash."""
     content_type = check_upload(filename, content, max_bytes)
     with db.write() as session:
-        app = session.get(Application, app_id)
+        app = session.get(Application, app_id, with_for_update=True)  # concurrent changes take turns
         if app is None or (app.applicant_id != actor.id and not may_work_zone(actor, app.zone_id)):
             raise application_not_found(app_id)
         if app.status not in ("under_review", "awaiting_materials"):
@@ -369,7 +369,7 @@ def supply_material(db: Database, standard: MatterStandard, actor: Actor, app_id
 
 def withdraw(db: Database, actor: Actor, app_id: int, now: datetime) -> None:
     with db.write() as session:
-        app = session.get(Application, app_id)
+        app = session.get(Application, app_id, with_for_update=True)  # concurrent changes take turns
         if app is None or app.applicant_id != actor.id:
             raise application_not_found(app_id)
         if app.status not in PENDING:

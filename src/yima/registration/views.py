@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from yima.accounts.rules import Actor, may_work_zone
 from yima.clock import as_utc
@@ -64,7 +64,18 @@ def get_application(db: Database, actor: Actor, app_id: int, now: datetime) -> d
                                                         selectinload(Application.uploads)])
         if app is None or not (app.applicant_id == actor.id or may_work_zone(actor, app.zone_id)):
             raise application_not_found(app_id)
-        return application_view(app, now)
+        view = application_view(app, now)
+        view["enterprise_status"] = _enterprise_statuses(session, [app.enterprise_uscc]).get(app.enterprise_uscc)
+        return view
+
+
+def _enterprise_statuses(session: Session, usccs: list[str | None]) -> dict[str | None, str]:
+    """The status now (active, revoked, cancelled) of the enterprises the applications are for."""
+    wanted = sorted({u for u in usccs if u})
+    if not wanted:
+        return {}
+    rows = session.execute(select(Enterprise.uscc, Enterprise.status).where(Enterprise.uscc.in_(wanted)))
+    return {uscc: status for uscc, status in rows}
 
 
 def list_applications(db: Database, actor: Actor, now: datetime, status: str | None = None,
@@ -81,7 +92,10 @@ def list_applications(db: Database, actor: Actor, now: datetime, status: str | N
     if status and actor.role == "applicant":
         query = query.where(Application.status == status)
     with db.read() as session:
-        return [application_view(app, now, detail=False) for app in session.scalars(query.limit(limit))]
+        apps = list(session.scalars(query.limit(limit)))
+        statuses = _enterprise_statuses(session, [app.enterprise_uscc for app in apps])
+        return [{**application_view(app, now, detail=False), "enterprise_status": statuses.get(app.enterprise_uscc)}
+                for app in apps]
 
 
 QUEUED = ("under_review", "awaiting_materials")

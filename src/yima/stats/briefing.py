@@ -2,7 +2,7 @@
 
 Every output (the CLI table, the spreadsheet, the printed report, the dashboard) takes its labels
 and wording from here, so that the numbers read the same everywhere. The Chinese follows the
-style of the zone's own briefing in the seed ("今年1-8月，重庆高新区新增内资企业3437户，增长率为
+style of the zone's own briefing in its 2021 report ("今年1-8月，重庆高新区新增内资企业3437户，增长率为
 16.76%；注册资本（金）260.78亿元，同比增长63.61%……"): counts without separators, money in 亿元 or
 万元, per cent with two decimals.
 """

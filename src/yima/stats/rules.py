@@ -1,7 +1,7 @@
 """The figures a zone reports about its market entities, and the formulas behind them (pure).
 
-Definitions follow the way a market-regulation bureau reports (as in the zone briefing of the
-seed): "market entities" (市场主体) are every registered entity, enterprises and individual
+Definitions follow the way a market-regulation bureau reports (as in the zone's 2021 report):
+"market entities" (市场主体) are every registered entity, enterprises and individual
 businesses and farmer cooperatives alike; "domestic enterprises" (内资企业) are the enterprises
 with domestic capital, i.e. not foreign-invested enterprises and not individual businesses or
 cooperatives. An entity is *active* on a day when it was established on or before that day and

@@ -1,4 +1,4 @@
-"""Use case: the figures of one zone and period (SPEC C9), from the register and the applications.
+"""Use case: the figures of one zone and period , from the register and the applications.
 
 All counting happens in SQL (``queries``), inside one read transaction so that the figures agree
 with each other; the few grouped rows are turned into ``rules.ZoneFigures`` here. Figures owned

@@ -20,7 +20,8 @@ from yima.config import Settings, get_settings, use_settings
 from yima.db import Database
 from yima.errors import Finding
 from yima.standard import load_standard
-from yima.web import errors
+from yima.web import api_docs, errors
+from yima.web.logs import RequestLog
 from yima.web.security import SecurityMiddleware
 from yima.web.templating import render, text
 
@@ -29,6 +30,7 @@ ROUTERS = (
     "yima.accounts.api", "yima.registration.api", "yima.zones.api", "yima.licences.api", "yima.seals.api",
     "yima.stats.api", "yima.audit.api", "yima.web.pages", "yima.registration.pages", "yima.licences.pages",
     "yima.seals.pages", "yima.stats.pages", "yima.audit.pages", "yima.accounts.pages",
+    "yima.web.health",
 )
 
 
@@ -66,10 +68,10 @@ class YimaApp(FastAPI):
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     use_settings(settings)
-    app = YimaApp(title="Yima 一码", version=__version__, lifespan=_lifespan,
+    app = YimaApp(title="Yima 一码", version=__version__, lifespan=_lifespan, docs_url=None, redoc_url=None,
                   description="Market-access platform: apply online, 秒批, one-code licence (一码通行).")
     app.state.settings = settings
-    app.state.db = db or Database(settings.database_url)
+    app.state.db = db or Database(settings.database_url, settings.sqlite_synchronous)
     app.state.standard = load_standard()
     errors.install(app)
 
@@ -81,9 +83,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                 raise
     static = resources.files("yima.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-
-    @app.get("/healthz", include_in_schema=False)
-    def health() -> dict[str, str]:
-        return {"status": "ok", "standard": app.state.standard.digest}
-
+    api_docs.install(app)
+    app.add_middleware(RequestLog)
     return app

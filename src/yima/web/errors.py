@@ -12,10 +12,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from yima.errors import DomainError, Finding
+from yima.errors import DomainError, Finding, MissingPart, TooManyRequests
+from yima.web.templating import render, text
 
 log = logging.getLogger("yima.web")
 
@@ -111,10 +112,35 @@ def problem(findings: list[Finding], status: int) -> JSONResponse:
         "detail": [f.as_dict() for f in findings]})
 
 
+_reported_parts: set[str] = set()
+
+
+def missing_part(request: Request, exc: MissingPart) -> Response:
+    """503: the installation lacks a part. Named with how to install it, never a stack trace; the
+    log says it once per part and process, not once per request."""
+    if exc.part not in _reported_parts:
+        _reported_parts.add(exc.part)
+        log.error("installation part missing: %s: %s; %s", exc.part, exc.en, exc.install)
+    finding = Finding(f"installation.{exc.part}", exc.part, f"{exc.zh}。安装方法：{exc.install}",
+                      f"{exc.en}. To install: {exc.install}")
+    wants_page = not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+    if wants_page:
+        return render(request, "error.html", {"errors": [{"rule": finding.rule, "text": text(
+            request, finding.zh, finding.en)}]}, status=503)
+    return problem([finding], 503)
+
+
 def install(app: FastAPI) -> None:
+    @app.exception_handler(MissingPart)
+    async def _missing(request: Request, exc: MissingPart) -> Response:
+        return missing_part(request, exc)
+
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return problem(exc.findings, exc.status)
+        response = problem(exc.findings, exc.status)
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

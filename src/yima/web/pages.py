@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from yima.accounts.service import authenticate, issue_token, sign_out_everywhere
 from yima.clock import utcnow
-from yima.errors import DomainError
+from yima.errors import DomainError, TooManyRequests
 from yima.web.deps import COOKIE, DB, AppSettings, OptionalActor
 from yima.web.security import cookie_options
 from yima.web.templating import HOME_BY_ROLE, flash, render, text
@@ -38,10 +38,14 @@ def login_form(request: Request, next: str | None = None) -> Response:
 def login(request: Request, db: DB, settings: AppSettings, username: Annotated[str, Form()] = "",
           password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "") -> Response:
     try:
-        actor = authenticate(db, username.strip(), password)
+        actor = authenticate(db, username.strip(), password, address=request.client.host if request.client else None)
     except DomainError as err:
         message = text(request, err.finding.zh, err.finding.en)
-        return render(request, "login.html", {"error": message, "username": username, "next": next}, status=401)
+        page = render(request, "login.html", {"error": message, "username": username, "next": next},
+                      status=err.status if err.status == 429 else 401)
+        if isinstance(err, TooManyRequests):
+            page.headers["Retry-After"] = str(err.retry_after)
+        return page
     response = RedirectResponse(safe_next(next) or HOME_BY_ROLE.get(actor.role, "/"), status_code=303)
     token = issue_token(actor, settings.secret_key, utcnow(), settings.token_minutes)
     response.set_cookie(COOKIE, token, max_age=settings.token_minutes * 60, **cookie_options(request))
