@@ -217,3 +217,30 @@ def test_with_english_chosen_the_pages_are_english(server, db, page):
     for name in names:
         main = main.replace(name, "")
     assert not CJK.search(main), CJK.findall(main)
+
+
+def test_the_dashboard_in_english_is_english_and_every_figure_has_its_unit(server, db, people, standard, page):
+    from yima.stats.seed_figures import SMALL, load_seed
+
+    load_seed(db, "cq-gxq", people["alice"].id, datetime(2021, 9, 30, tzinfo=CHINA), standard, targets=SMALL)
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE zones SET name_en = 'Chongqing High-tech Zone' WHERE id = 'cq-gxq'"))
+    sign_in(page, server, "officer-cq")
+    query = "zone=cq-gxq&from=2021-01-01&to=2021-08-31"
+    page.goto(f"{server.url}/dashboard?{query}")
+    page.wait_for_selector("html[data-charts-ready='5']")
+    capital = page.locator("[data-figure=new_domestic_capital] .sub").inner_text()
+    assert re.search(r"上年同期 \d+\.\d\d亿元", capital), capital
+    assert re.search(r"上年同期 \d+户", page.locator("[data-figure=new_domestic_enterprises] .sub").inner_text())
+    chinese = page.locator(".briefing p").count()
+    page.goto(f"{server.url}/dashboard?{query}&lang=en")
+    page.wait_for_selector("html[data-charts-ready='5']")
+    paragraphs = page.locator(".briefing p").all_inner_texts()
+    assert len(paragraphs) == chinese == 4  # every paragraph, in English
+    assert all(not CJK.search(p) for p in paragraphs), paragraphs
+    assert "Chongqing High-tech Zone" in page.locator("h1").inner_text()
+    assert "one-code licences" in paragraphs[3] and "median" in paragraphs[2]
+    assert re.search(r"A year earlier \d+\.\d\d 100m yuan",
+                     page.locator("[data-figure=new_domestic_capital] .sub").inner_text())
+    kpis = page.locator("section.kpis").inner_text()
+    assert not CJK.search(kpis), kpis

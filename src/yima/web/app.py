@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from yima import __version__
@@ -50,6 +51,7 @@ async def _refuse_forgery(scope: Scope, receive: Receive, send: Send) -> None:
     zh = "表单已过期或并非来自本站页面（缺少有效的 CSRF 令牌），未作任何更改。请重新打开页面后再提交。"
     en = ("The form has expired or did not come from this site's pages (no valid CSRF token); nothing was "
           "changed. Open the page again and resubmit.")
+    response: Response
     if request.url.path.startswith("/api/"):
         response = errors.problem([Finding("csrf.invalid", "csrf_token", zh, en)], 403)
     else:
