@@ -22,7 +22,7 @@ from yima.clock import utcnow
 from yima.config import get_settings
 from yima.db.backup import backup, restore
 from yima.db.migrate import upgrade
-from yima.demo import seed_demo
+from yima.demo.seed import seed_demo
 from yima.jobs import run_jobs
 from yima.stats.bench import row_progress
 from yima.web.server import UnsafeSettings, check_public_settings, run_server
@@ -211,6 +211,7 @@ def _refuse_unsafe(host: str) -> None:
 
 
 @app.command()
+@domain_errors
 def demo(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1",
          port: Annotated[int, typer.Option()] = 8000,
          serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after seeding")] = True) -> None:

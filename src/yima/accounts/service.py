@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import jwt
@@ -240,8 +241,8 @@ def check_current(db: Database, actor: Actor) -> Actor:
     return _verdict(actor, state)
 
 
-def _change_user(db: Database, username: str, action: str, now: datetime, by: Actor | None,
-                 **values: object) -> Actor:
+def _change_user(db: Database, username: str, action: str, now: datetime, by: Actor | None, *,
+                 reason: str = "", **values: object) -> Actor:
     with db.write() as session:
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
@@ -250,7 +251,8 @@ def _change_user(db: Database, username: str, action: str, now: datetime, by: Ac
                         .values(token_generation=User.token_generation + 1, **values))
         session.refresh(user)
         actor = actor_of(user)
-        audit.record(session, [audit.event(None, by, now, action, f"user:{username}")])
+        detail = {"reason": reason} if reason else {}
+        audit.record(session, [audit.event(None, by, now, action, f"user:{username}", **detail)])
     _checked.pop((db.url, actor.id), None)
     return actor
 
@@ -260,11 +262,12 @@ def sign_out_everywhere(db: Database, username: str, now: datetime, by: Actor | 
     return _change_user(db, username, "user.signed_out", now, by)
 
 
-def disable_user(db: Database, username: str, now: datetime, by: Actor | None = None) -> Actor:
-    """The user can no longer sign in, and their tokens stop working; the records they made stay."""
+def disable_user(db: Database, username: str, now: datetime, by: Actor | None = None, reason: str = "") -> Actor:
+    """The user can no longer sign in, and their tokens stop working; the records they made stay.
+    ``reason`` (why, e.g. the person left) is recorded in the audit log."""
     if by is not None and by.username == username:
         raise DomainError("user.disable_self", "username", "不能停用自己的账号", "You cannot disable your own account")
-    return _change_user(db, username, "user.disabled", now, by, disabled_at=now)
+    return _change_user(db, username, "user.disabled", now, by, reason=reason.strip(), disabled_at=now)
 
 
 def enable_user(db: Database, username: str, now: datetime, by: Actor | None = None) -> Actor:
@@ -275,6 +278,16 @@ def set_password(db: Database, username: str, password: str, now: datetime, by: 
     """A new password; tokens issued with the old one stop working."""
     _check_password(password)
     return _change_user(db, username, "user.password_set", now, by, password_hash=_hasher.hash(password))
+
+
+def display_names(db: Database, ids: Iterable[int | None]) -> dict[int, str]:
+    """The names to show for these user ids (the display name, else the username)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    with db.read() as session:
+        rows = session.execute(select(User.id, User.display_name, User.username).where(User.id.in_(wanted)))
+        return {row.id: row.display_name or row.username for row in rows}
 
 
 def list_users(db: Database, now: datetime | None = None) -> list[dict[str, object]]:

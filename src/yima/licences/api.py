@@ -22,6 +22,28 @@ class VerifyIn(BaseModel):
     qr: str = Field(min_length=1, max_length=8000, description="QR text: the zone URL form or the YM1: form")
 
 
+class VerifyOut(BaseModel):
+    """``valid`` is the v1 field: the signature is genuine. It says nothing about standing: read
+    ``in_force`` (not revoked 吊销, cancelled 注销 or suspended, now) and ``current`` (no newer version)."""
+
+    valid: bool = Field(description="The signature is genuine: a key of the zone signed exactly this content")
+    in_force: bool = Field(description="False when the enterprise is revoked, cancelled or suspended (or unknown here)")
+    current: bool = Field(description="False when a newer version of the licence has been issued")
+    reason: str = Field(description="ok | malformed | unknown_key | bad_signature | tampered | expired | wrong_zone")
+    message: str = Field(description="What the three answers mean, in Chinese / English")
+    message_zh: str = ""
+    message_en: str = ""
+    detail: str = ""
+    kid: str | None = None
+    expires_at: str | None = None
+    licence: dict[str, Any] | None = Field(default=None, description="The signed content (as of issue)")
+    status: str | None = Field(default=None, description="The enterprise's status now: active | revoked | cancelled")
+    status_at_issue: str | None = Field(default=None, description="The enterprise's status the licence was signed with")
+    current_version: int | None = None
+    superseded: bool | None = None
+    permit_status_now: dict[str, str] | None = None
+
+
 class PermitDecisionIn(BaseModel):
     decision: str = Field(description="approve | reject")
     reason: str = ""
@@ -68,10 +90,11 @@ def licence_pdf(uscc: str, db: DB, standard: Standard) -> Response:
                     headers={"Content-Disposition": f'inline; filename="licence-{uscc.upper()}.pdf"'})
 
 
-@router.post("/api/v1/verify")
-def verify(body: VerifyIn, db: DB, standard: Standard) -> dict[str, Any]:
-    """Verify a scanned licence QR: signature, key, expiry, and the current status (active, revoked, cancelled)."""
-    return service.verify_scanned(db, standard, body.qr, utcnow())
+@router.post("/api/v1/verify", response_model=VerifyOut)
+def verify(body: VerifyIn, db: DB, standard: Standard) -> VerifyOut:
+    """Verify a scanned licence QR: the signature (``valid``), whether it is in force now (``in_force``:
+    not revoked, cancelled or suspended) and whether it is the current version (``current``)."""
+    return VerifyOut.model_validate(service.verify_scanned(db, standard, body.qr, utcnow()))
 
 
 @router.get("/.well-known/yima/trust-list.json")

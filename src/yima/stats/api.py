@@ -1,4 +1,4 @@
-"""``GET /api/v1/stats``: a zone's figures for a period, compared with a year earlier (SPEC C9)."""
+"""``GET /api/v1/stats``: a zone's figures for a period, compared with a year earlier."""
 
 from __future__ import annotations
 
