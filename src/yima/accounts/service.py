@@ -151,8 +151,8 @@ def _count_failure(db: Database, keys: list[Key], now: datetime, known_user: boo
         for scope, key in keys:
             session.execute(insert(SignInAttempts).values(scope=scope, key=key, failures=0, window_started_at=now)
                             .on_conflict_do_nothing(index_elements=["scope", "key"]))
-        rows = session.scalars(select(SignInAttempts).where(tuple_(SignInAttempts.scope, SignInAttempts.key)
-                                                            .in_(keys)).with_for_update()).all()
+        rows = session.scalars(select(SignInAttempts).where(tuple_(SignInAttempts.scope, SignInAttempts.key).in_(keys))
+                               .order_by(SignInAttempts.scope, SignInAttempts.key).with_for_update()).all()
         for row in rows:
             before = throttle.Attempts(row.failures, as_utc(row.window_started_at),
                                        as_utc(row.locked_until) if row.locked_until else None)
