@@ -3,15 +3,25 @@ and its schema is at the newest migration — and answers 503 with the reason ot
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import httpx
+import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from reliability.serve_process import ServeProcess, fresh_database
+from reliability.serve_process import KINDS, ServeProcess, fresh_database, own_database_for
 from yima.db.engine import normalise_url
 from yima.db.migrate import alembic_config
+
+
+@pytest.fixture(params=KINDS)
+def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of the test's own, unmigrated: SQLite, then PostgreSQL."""
+    yield from own_database_for(request, tmp_path)
 
 
 def test_readyz_is_503_while_the_schema_is_behind_the_newest_migration(own_database, tmp_path):

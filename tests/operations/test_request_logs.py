@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import httpx
+import pytest
 
 from factories import NOW, application_body
-from reliability.serve_process import ServeProcess
+from reliability.serve_process import KINDS, ServeProcess, own_database_for
 from yima.accounts.service import add_user
 from yima.db import Database
 from yima.db.migrate import upgrade
@@ -23,6 +26,12 @@ from yima.zones.service import add_zone
 PASSWORD = "a-secret-passphrase-9"
 ID_NUMBER = make_id_number("500107", date(1979, 11, 3), 427)
 PHONE = "13912345678"
+
+
+@pytest.fixture(params=KINDS)
+def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of the test's own, unmigrated: SQLite, then PostgreSQL."""
+    yield from own_database_for(request, tmp_path)
 
 
 def test_a_sane_request_id_is_kept_and_anything_else_replaced():

@@ -4,14 +4,17 @@ server processes because it lives in the database."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import select
 
 from factories import NOW, PASSWORD
-from reliability.serve_process import ServeProcess
+from reliability.serve_process import KINDS, ServeProcess, own_database_for
 from yima.accounts import service, throttle
 from yima.accounts.service import add_user
 from yima.audit.tables import AuditEntry
@@ -21,6 +24,12 @@ from yima.errors import TooManyRequests, Unauthorized
 from yima.zones.service import add_zone
 
 TOKEN = "/api/v1/auth/token"
+
+
+@pytest.fixture(params=KINDS)
+def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of the test's own, unmigrated: SQLite, then PostgreSQL."""
+    yield from own_database_for(request, tmp_path)
 
 
 # --- the rule --------------------------------------------------------------------------------
@@ -109,8 +118,13 @@ def test_http_answers_429_with_retry_after_and_admins_see_and_lift_the_lock(serv
     right = httpx.post(server.url + TOKEN, data={"username": "alice", "password": PASSWORD})
     assert right.status_code == 429 and right.json()["error"] == "auth.locked"
     assert 0 < int(right.headers["Retry-After"]) <= 15 * 60
-    page = httpx.post(server.url + "/login", data={"username": "alice", "password": PASSWORD})
+    with httpx.Client(base_url=server.url) as browser_like:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', browser_like.get("/login").text)
+        assert token is not None
+        page = browser_like.post("/login", data={"username": "alice", "password": PASSWORD,
+                                                 "csrf_token": token.group(1)})
     assert page.status_code == 429 and "Retry-After" in page.headers and "yima_token" not in page.cookies
+    assert "登录失败次数过多" in page.text
     with server.client("admin") as admin:
         admin.cookies.set("yima_token", admin.headers["Authorization"].removeprefix("Bearer "))
         users = admin.get("/admin/users?lang=en")

@@ -110,9 +110,11 @@ def fresh_database(kind: str, postgres_url: str | None, workdir: Path) -> Iterat
         admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An unmigrated database of the test's own (import this fixture into a test module)."""
+KINDS = ["sqlite", "postgresql"]
+
+
+def own_database_for(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """For a fixture parametrised by ``KINDS``: an unmigrated database of the test's own."""
     postgres = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
     with fresh_database(request.param, postgres, tmp_path) as url:
         yield url

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from reliability.load_helpers import check_every_acknowledgement_kept, establishment, seed, sign_in
-from reliability.serve_process import ServeProcess
+from reliability.serve_process import KINDS, ServeProcess, own_database_for
 
 CLIENTS = 8
 PER_CLIENT = 30
@@ -65,6 +67,12 @@ class Clients:
                     return
                 self.unexpected.append(f"{key}: {response.status_code} {response.text[:300]}")
                 return
+
+
+@pytest.fixture(params=KINDS)
+def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of the test's own, unmigrated: SQLite, then PostgreSQL."""
+    yield from own_database_for(request, tmp_path)
 
 
 def test_acknowledged_applications_survive_sigkill_of_the_whole_server(own_database: str, tmp_path: Path):

@@ -151,8 +151,8 @@ def _count_failure(db: Database, keys: list[Key], now: datetime, known_user: boo
         for scope, key in keys:
             session.execute(insert(SignInAttempts).values(scope=scope, key=key, failures=0, window_started_at=now)
                             .on_conflict_do_nothing(index_elements=["scope", "key"]))
-        rows = session.scalars(select(SignInAttempts).where(tuple_(SignInAttempts.scope, SignInAttempts.key)
-                                                            .in_(keys)).with_for_update()).all()
+        rows = session.scalars(select(SignInAttempts).where(tuple_(SignInAttempts.scope, SignInAttempts.key).in_(keys))
+                               .order_by(SignInAttempts.scope, SignInAttempts.key).with_for_update()).all()
         for row in rows:
             before = throttle.Attempts(row.failures, as_utc(row.window_started_at),
                                        as_utc(row.locked_until) if row.locked_until else None)
@@ -182,15 +182,15 @@ def sign_in_locks(db: Database, now: datetime) -> dict[Key, tuple[datetime, int]
 def unlock(db: Database, scope: str, key: str, now: datetime, by: Actor | None = None) -> bool:
     """Lift the lock (and the count) of an account or an address; False when there was none."""
     with db.write() as session:
-        done = session.execute(delete(SignInAttempts).where(SignInAttempts.scope == scope,
-                                                            SignInAttempts.key == key)).rowcount
+        done = session.execute(delete(SignInAttempts).where(SignInAttempts.scope == scope, SignInAttempts.key == key)
+                               .returning(SignInAttempts.key)).first() is not None
         if done:
             audit.record(session, [audit.event(None, by, now, f"sign_in.{scope}_unlocked",
                                                f"user:{key}" if scope == "account" else "sign_in:address")])
     if done:
         security_log.warning("sign_in.unlocked", extra={"fields": {"scope": scope, "key": key,
                                                                    "by": by.id if by else None}})
-    return bool(done)
+    return done
 
 
 def unlock_user(db: Database, username: str, now: datetime, by: Actor | None = None) -> Actor:

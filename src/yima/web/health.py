@@ -52,7 +52,7 @@ def readiness(request: Request, db: DB) -> Readiness | JSONResponse:
         return _unavailable(Readiness(status="unavailable", database="ok", revision=revision, head=head,
                                       reason=f"数据库结构版本为 {revision}，应为 {head}，请运行 yima init / the schema "
                                              f"is at {revision}, not {head}: run yima init"))
-    return Readiness(status="ready", database="ok", revision=revision, head=head)
+    return Readiness(status="ready", database="ok", revision=revision, head=head, reason="")
 
 
 def _unavailable(body: Readiness) -> JSONResponse:

@@ -22,6 +22,11 @@ from yima.db import Database
 from yima.jobs import run_jobs
 from yima.web.logs import LOG_CONFIG, log_job_run
 
+#: Seconds a worker process may take to answer its supervisor. uvicorn's default (5 s) is shorter
+#: than a worker's start on a busy machine; the supervisor then kills it and starts another, over
+#: and over, and the server never serves.
+WORKER_HEALTHCHECK_SECONDS = 60
+
 #: The settings that must not keep their development default on a public address.
 SECRETS = ("secret_key", "key_encryption_key")
 
@@ -91,6 +96,6 @@ def run_server(url: str, host: str, port: int, workers: int, jobs_every: int, se
         threading.Thread(target=loop, args=(url, stop), daemon=True, name=spec).start()
     try:
         uvicorn.run("yima.web.asgi:app", host=host, port=port, workers=workers, log_config=LOG_CONFIG,
-                    access_log=False)
+                    access_log=False, timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
     finally:
         stop.set()
