@@ -14,6 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from security.fixtures import world_fixture  # noqa: F401  (the ``world`` fixture)
 from security.world import World, small_pdf
 from yima.audit.tables import AuditEntry
 from yima.registration.tables import Application, Enterprise, MaterialUpload
