@@ -14,6 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from security.fixtures import world_fixture  # noqa: F401  (the ``world`` fixture)
 from security.world import World, small_pdf
 from yima.audit.tables import AuditEntry
 from yima.registration.tables import Application, Enterprise, MaterialUpload
@@ -49,6 +50,11 @@ def test_an_oversized_json_body_is_refused_with_413_and_nothing_is_stored(server
 
     assert_rule(alice.post("/api/v1/applications", content=streamed(), headers={"Content-Type": "application/json"}),
                 413, "request.too_large", "body")
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    page_form = world.client("anonymous", browser=True).post("/login", content=b"username=" + b"x" * 3_000_000,
+                                                             headers=form)
+    assert_rule(page_form, 413, "request.too_large", "body")  # refused before the CSRF check reads the form
+    assert page_form.headers["x-content-type-options"] == "nosniff" and "content-security-policy" in page_form.headers
     assert counts(server) == before
     assert alice.get("/api/v1/me").status_code == 200  # the server goes on serving
 

@@ -17,6 +17,7 @@ from fastapi.routing import iter_route_contexts
 from sqlalchemy import func, select
 
 from factories import PASSWORD
+from security.fixtures import world_fixture  # noqa: F401  (the ``world`` fixture)
 from security.route_matrix import ROLES, ROUTES, Call, Route
 from security.world import USERS, World
 from yima.audit.tables import AuditEntry

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from security.fixtures import world_fixture  # noqa: F401  (the ``world`` fixture)
 from security.world import World
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e]

@@ -61,11 +61,16 @@ async def _refuse_forgery(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 class YimaApp(FastAPI):
-    """FastAPI with :class:`SecurityMiddleware` outermost, so that even a 500 carries the headers."""
+    """FastAPI with :class:`SecurityMiddleware` outside the app, so that even a 500 carries the headers,
+    and :class:`BodySizeLimit` outside that."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityMiddleware(super().build_middleware_stack(), lambda: self.state.settings.secret_key,  # type: ignore[arg-type]
-                                  _refuse_forgery)
+        settings = self.state.settings
+        secured = SecurityMiddleware(super().build_middleware_stack(), lambda: settings.secret_key,  # type: ignore[arg-type]
+                                     _refuse_forgery)
+        # Outside even the CSRF check, which reads a form's whole body to find its token.
+        return BodySizeLimit(secured, max_body_bytes=settings.max_body_bytes,  # type: ignore[arg-type]
+                             max_upload_bytes=settings.max_upload_bytes)
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
@@ -77,8 +82,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = db or Database(settings.database_url, settings.sqlite_synchronous)
     app.state.standard = load_standard(str(settings.standard_file) if settings.standard_file else None)
     errors.install(app)
-    app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes,
-                       max_upload_bytes=settings.max_upload_bytes)
 
     for module in ROUTERS:
         try:

@@ -9,10 +9,12 @@ plus room for the other form fields; every other body as large as ``max_body_byt
 
 from __future__ import annotations
 
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yima.errors import DomainError
 from yima.web.errors import problem
+from yima.web.security import CSP, HEADERS
 
 FORM_SLACK = 256 * 1024
 
@@ -23,6 +25,16 @@ class BodyTooLarge(DomainError):
     def __init__(self, limit: int) -> None:
         super().__init__("request.too_large", "body", f"请求内容超过 {limit} 字节上限",
                          f"The request body exceeds the limit of {limit} bytes")
+
+
+def refusal(limit: int) -> JSONResponse:
+    """The 413, with the security headers every answer carries (this middleware stands outside
+    the one that adds them)."""
+    response = problem(BodyTooLarge(limit).findings, 413)
+    for name, value in HEADERS:
+        response.headers[name.decode()] = value.decode()
+    response.headers["content-security-policy"] = CSP.format(extra="")
+    return response
 
 
 class BodySizeLimit:
@@ -44,7 +56,7 @@ class BodySizeLimit:
         limit = self.limit_for(scope)
         for name, value in scope.get("headers", ()):
             if name == b"content-length" and value.isdigit() and int(value) > limit:
-                await problem(BodyTooLarge(limit).findings, 413)(scope, receive, send)
+                await refusal(limit)(scope, receive, send)
                 return
         seen, too_large, started = 0, False, False
 
@@ -71,4 +83,4 @@ class BodySizeLimit:
             if not too_large:
                 raise
         if too_large and not started:
-            await problem(BodyTooLarge(limit).findings, 413)(scope, receive, send)
+            await refusal(limit)(scope, receive, send)

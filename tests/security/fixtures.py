@@ -1,4 +1,6 @@
-"""The populated zone the security tests aim at (see ``world.py``)."""
+"""The populated zone the security tests aim at (see ``world.py``); a test module imports the
+fixture (``from security.fixtures import world_fixture``). Not a conftest.py: the suite imports the top
+conftest by name, which a second one would shadow."""
 
 from __future__ import annotations
 
@@ -11,8 +13,8 @@ from security.world import World, build_world
 from yima.accounts.service import add_user
 
 
-@pytest.fixture
-def world(server, db) -> Iterator[World]:
+@pytest.fixture(name="world")
+def world_fixture(server, db) -> Iterator[World]:
     add_user(db, "carol", "applicant", PASSWORD, NOW)  # the account the account-management rows act on
     built = build_world(server.url, PASSWORD, server.app.state.settings.secret_key)
     yield built
