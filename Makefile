@@ -18,7 +18,6 @@ install: $(STAMP)
 
 ## Install, seed the demo zones/users/data into var/yima.db, and serve http://127.0.0.1:8000
 demo: $(STAMP)
-	@fc-list 2>/dev/null | grep -qi wqy || echo "note: Chinese PDF text needs fonts-wqy-zenhei (make system-deps)"
 	$(BIN)/yima demo
 
 ## The two demo zones as two instances (var/demo-cq.db on :8000, var/demo-cd.db on :8001), partners of each other

@@ -176,6 +176,20 @@ def server(db: Database, people: dict[str, Any], tmp_path: Path) -> Iterator[Liv
         yield live
 
 
+BROWSER_FIXTURES = {"page", "browser"}
+
+
+def unmarked_browser_test(item: pytest.Item) -> bool:
+    """A test that drives chromium (through the ``page`` or ``browser`` fixture) without saying so."""
+    uses = BROWSER_FIXTURES & set(getattr(item, "fixturenames", ()))
+    return bool(uses) and item.get_closest_marker("browser") is None
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if unmarked_browser_test(item):
+        pytest.fail(f"{item.nodeid} drives chromium: mark it @pytest.mark.browser", pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     from web.browser import launch

@@ -4,12 +4,16 @@
   imports inside functions too), so no two feature services import each other, directly or
   through others.
 * No import of a ``yima`` module hides inside a function (the usual way to dodge a cycle).
+* A test that drives chromium carries the ``browser`` marker (``conftest.pytest_runtest_setup``).
 """
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
+from types import SimpleNamespace
+
+from conftest import unmarked_browser_test
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "yima"
@@ -149,3 +153,14 @@ def test_no_import_of_a_yima_module_hides_in_a_function() -> None:
     found = sorted({f"{path.relative_to(SRC)}:{node.lineno}" for path in MODULES.values()
                     for node in _hidden_imports(ast.parse(path.read_text("utf-8")))})
     assert found == []
+
+
+def test_a_test_that_drives_chromium_unmarked_is_caught() -> None:
+    def item(fixtures: list[str], marked: bool) -> SimpleNamespace:
+        return SimpleNamespace(fixturenames=fixtures,
+                               get_closest_marker=lambda name: object() if marked and name == "browser" else None)
+
+    assert unmarked_browser_test(item(["db", "page"], marked=False))  # type: ignore[arg-type]
+    assert unmarked_browser_test(item(["browser"], marked=False))  # type: ignore[arg-type]
+    assert not unmarked_browser_test(item(["db", "page"], marked=True))  # type: ignore[arg-type]
+    assert not unmarked_browser_test(item(["db", "server"], marked=False))  # type: ignore[arg-type]

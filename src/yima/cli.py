@@ -5,21 +5,28 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from yima.accounts import service as accounts
+from yima.audit import service as audit
 from yima.bench.register import run_register_benchmark
-from yima.cli_support import DbOption, console, database_url, domain_errors, open_db
+from yima.cli_support import DbOption, console, database_url, domain_errors, err_console, open_db
 from yima.clock import utcnow
+from yima.config import get_settings
+from yima.db.backup import backup, restore
 from yima.db.migrate import upgrade
-from yima.demo import seed_demo
+from yima.demo.seed import seed_demo
 from yima.federation.twozones import run_federated_demo
 from yima.jobs import run_jobs
 from yima.stats.bench import row_progress
-from yima.web.server import run_server
+from yima.web.server import UnsafeSettings, check_public_settings, run_server
 from yima.zones.service import add_zone, ban_address, list_zones
 
 app = typer.Typer(help="Yima 一码 — market-access platform / 市场准入系统", no_args_is_help=True)
@@ -115,6 +122,7 @@ ACCOUNT_CHANGES = (  # verb, service function, what it did, help
     ("disable", "disable_user", "disabled",
      "Disable an account (a user who left): no sign-in, tokens refused; their records stay."),
     ("enable", "enable_user", "enabled", "Enable a disabled account again."),
+    ("unlock", "unlock_user", "sign-in lock lifted", "Lift the lock that failed sign-ins put on an account."),
 )
 
 
@@ -138,18 +146,73 @@ def jobs_run(db: DbOption = None) -> None:
         console.print(line)
 
 
+@app.command("backup")
+@domain_errors
+def backup_database(file: Annotated[Path, typer.Argument(metavar="FILE", dir_okay=False)],
+                    db: DbOption = None) -> None:
+    """An online, consistent backup of the database while it serves (SQLite's backup API; pg_dump
+    for PostgreSQL). Uploaded files in the data directory are copied separately."""
+    url = database_url(db)
+    size = backup(url, file)
+    console.print(f"[green]✓[/green] backup of {escape(_shown(url))} → {escape(str(file))} ({size:,} bytes)")
+
+
+@app.command("restore")
+@domain_errors
+def restore_database(file: Annotated[Path, typer.Argument(metavar="FILE", exists=True, dir_okay=False)],
+                     db: DbOption = None,
+                     replace: Annotated[bool, typer.Option("--replace", help="Overwrite a database that already "
+                                                           "holds tables")] = False) -> None:
+    """Restore a backup made by yima backup, bring its schema up to date and verify every audit
+    chain; exit 0 only when every chain verifies."""
+    url = database_url(db)
+    kind = restore(file, url, replace)
+    database = open_db(url)
+    console.print(f"[green]✓[/green] restored {escape(str(file))} ({kind}) into {escape(_shown(url))}")
+    broken = 0
+    for chain in audit.chains(database):
+        check = audit.verify_chain(database, chain)
+        if check.ok:
+            console.print(f"[green]✓[/green] audit {escape(chain)}: {check.entries:,} entries verify")
+        else:
+            broken += 1
+            err_console.print(f"[red]✗ {escape(chain)}[/red]: 审计链断裂于第 {check.broken_at} 条 / the audit chain "
+                              f"is broken at entry {check.broken_at}: {escape(check.reason)}")
+    database.dispose()
+    if broken:
+        raise typer.Exit(1)
+
+
+def _shown(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unreadable URL)"
+
+
 @app.command()
 def serve(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1",
           port: Annotated[int, typer.Option()] = 8000,
           workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
           jobs_every: Annotated[int, typer.Option(help="Seconds between job runs; 0 disables")] = 300) -> None:
     """Serve the web app and API; scheduled jobs run in the background."""
+    _refuse_unsafe(host)
     url = database_url(db)
     upgrade(url)
-    run_server(url, host, port, workers, jobs_every)
+    run_server(url, host, port, workers, jobs_every, get_settings())
+
+
+def _refuse_unsafe(host: str) -> None:
+    """Exit 2 naming the setting when a development secret would be served beyond loopback."""
+    try:
+        check_public_settings(host, get_settings())
+    except UnsafeSettings as err:
+        err_console.print(f"[red]✗ serve.{err.setting}[/red] [--host {escape(host)}] {escape(str(err))}")
+        raise typer.Exit(2) from err
 
 
 @app.command()
+@domain_errors
 def demo(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1",
          port: Annotated[int, typer.Option()] = 8000,
          serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after seeding")] = True,
@@ -159,6 +222,8 @@ def demo(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1"
                                                  "(Chongqing's is --db, default var/demo-cq.db)")]
          = "sqlite:///var/demo-cd.db") -> None:
     """Create the demo zones, users and data (once), then serve the web app."""
+    if serve_after:
+        _refuse_unsafe(host)
     if federated:
         run_federated_demo(console, db or "sqlite:///var/demo-cq.db", partner_db, host, port, serve_after)
         return
@@ -172,7 +237,7 @@ def demo(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1"
     database.dispose()
     if serve_after:
         console.print(f"[bold]Yima demo:[/bold] http://{host}:{port}/  (API docs: /docs)")
-        run_server(url, host, port, 1, 300)
+        run_server(url, host, port, 1, 300, get_settings())
 
 
 @bench_app.command("register")
@@ -180,9 +245,17 @@ def bench_register(clients: Annotated[int, typer.Option(help="Concurrent clients
                    count: Annotated[int, typer.Option(help="Applications to submit")] = 2000,
                    db: Annotated[str | None, typer.Option("--db", help="Database URL (default: a fresh "
                                                           "SQLite file)")] = None,
-                   workers: Annotated[int, typer.Option(help="Server worker processes (one per core)")] = 2) -> None:
+                   workers: Annotated[int, typer.Option(help="Server worker processes (one per core)")] = 2,
+                   sqlite_synchronous: Annotated[str, typer.Option(
+                       "--sqlite-synchronous", help="FULL (durable, the default) or NORMAL, to measure what "
+                       "durable commits cost")] = "FULL") -> None:
     """A live server and C clients submitting applications that qualify for 秒批."""
-    run_register_benchmark(console, clients=clients, count=count, db_url=db, workers=workers)
+    if sqlite_synchronous.upper() not in ("FULL", "NORMAL"):
+        err_console.print("[red]✗ bench.sqlite_synchronous[/red] [--sqlite-synchronous] 须为 FULL 或 NORMAL / "
+                          "must be FULL or NORMAL")
+        raise typer.Exit(2)
+    run_register_benchmark(console, clients=clients, count=count, db_url=db, workers=workers,
+                           sqlite_synchronous=sqlite_synchronous.upper())
 
 
 import_app = typer.Typer(help="Import registers", no_args_is_help=True)

@@ -21,7 +21,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from yima.config import get_settings
 from yima.db import Database
 from yima.db.migrate import upgrade
-from yima.errors import DomainError
+from yima.errors import DomainError, MissingPart
 
 console = Console()
 err_console = Console(stderr=True)
@@ -61,6 +61,10 @@ def domain_errors(func: F) -> F:
             for finding in err.findings:
                 detail = escape(f"[{finding.field}] {finding.zh} / {finding.en}")
                 err_console.print(f"[red]✗ {escape(finding.rule)}[/red] {detail}")
+            raise typer.Exit(1) from err
+        except MissingPart as err:
+            err_console.print(f"[red]✗ {escape(err.part)} missing[/red] {escape(f'{err.zh} / {err.en}')}\n"
+                              f"  to install: {escape(err.install)}")
             raise typer.Exit(1) from err
 
     return wrapper  # type: ignore[return-value]

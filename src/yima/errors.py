@@ -61,3 +61,24 @@ class Conflict(DomainError):
 
 class Unauthorized(DomainError):
     status = 401
+
+
+class MissingPart(RuntimeError):
+    """A part of the installation is missing (a font, a package, a tool): not the request's fault.
+
+    The web layer answers 503 naming the part and how to install it (and logs it once); the CLI
+    prints the same. ``part`` is a short id, e.g. ``cjk_font``."""
+
+    def __init__(self, part: str, zh: str, en: str, install: str) -> None:
+        super().__init__(f"{part} missing: {en}; {install}")
+        self.part, self.zh, self.en, self.install = part, zh, en, install
+
+
+class TooManyRequests(DomainError):
+    """Refused for now; ``retry_after`` seconds later it may succeed (HTTP 429 with Retry-After)."""
+
+    status = 429
+
+    def __init__(self, rule: str, field: str, zh: str, en: str, retry_after: int = 60) -> None:
+        super().__init__(rule, field, zh, en)
+        self.retry_after = retry_after

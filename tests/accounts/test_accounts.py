@@ -112,6 +112,7 @@ def test_signing_out_over_the_api_ends_the_token(server):
 
 
 @pytest.mark.e2e
+@pytest.mark.browser
 def test_signing_out_of_the_pages_ends_the_session_on_the_server(server, page):
     from web.browser import sign_in
 

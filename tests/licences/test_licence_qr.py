@@ -104,11 +104,14 @@ def test_image_without_a_qr_code_is_refused() -> None:
 
 
 def test_three_permit_licence_fits_a_version_19_symbol_at_level_m(cose: bytes) -> None:
-    """The figure reported in the README: a licence with three permits, URL form, level M."""
-    facts = qr_facts(licence_url(cose, BASE_URL))
-    assert facts.error == "M"
-    assert facts.version <= 20
-    assert facts.modules == 17 + 4 * facts.version
+    """The figures docs/licence-qr-format.md and the README report for the three-permit sample at
+    level M: the URL form is 886 characters in a version 19 symbol (93 × 93 modules), the base45
+    form 808 characters in version 18 (89 × 89)."""
+    assert len(LICENCE.permits) == 3
+    url = qr_facts(licence_url(cose, BASE_URL))
+    assert (url.error, url.characters, url.version, url.modules) == ("M", 886, 19, 93)
+    base45 = qr_facts(licence_base45(cose))
+    assert (base45.error, base45.characters, base45.version, base45.modules) == ("M", 808, 18, 89)
 
 
 def test_base32_with_impossible_length_or_spare_bits_is_refused(cose: bytes) -> None:

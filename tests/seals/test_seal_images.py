@@ -66,6 +66,7 @@ def test_svg_draws_every_character_as_an_outline_needing_no_font(seal_type: Seal
     assert all(len(p.get("d", "")) > 20 for p in paths)
 
 
+@pytest.mark.browser
 def test_svg_and_png_look_the_same_in_a_browser(page) -> None:
     """Chromium draws the SVG; its ink covers the same pixels as the PNG's (Pillow, same font)."""
     import base64

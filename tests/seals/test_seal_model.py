@@ -62,3 +62,15 @@ def test_seal_box_prints_at_real_size() -> None:
     x1, y1, x2, y2 = seal_box(SealType.INVOICE, 300, 200)
     assert round(x2 - x1) == 113 and round(y2 - y1) == 85  # 40 x 30 mm in points
     assert (x1 + x2) / 2 == 300 and (y1 + y2) / 2 == 200
+
+
+def test_name_seal_certificate_names_the_person_and_seal_in_full() -> None:
+    long_name = "重庆两江新区智能网联汽车研究院科技发展有限责任公司"
+    identity = seal_identity(SealType.LEGAL_REPRESENTATIVE, long_name, "91500000MA5U7AB12X", "欧阳文华")
+    assert identity.common_name == "欧阳文华（法定代表人名章）" and identity.organization == long_name
+    root = ca.create_root_ca(new_signing_key(), common_name="根", organization="重庆高新区", now=NOW)
+    issuing = ca.create_issuing_ca(root, new_signing_key(), common_name="签发", organization="重庆高新区", now=NOW)
+    signer = ca.issue_signing_certificate(issuing, new_signing_key(), identity, now=NOW, crl_url=None)
+    read = ca.read_signer_identity(signer.cert.subject)
+    assert read.common_name == "欧阳文华（法定代表人名章）" and "…" not in read.common_name
+    assert read.organization == long_name

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from yima.stats.seed_figures import SMALL, load_seed
+from yima.demo.history_2021 import SMALL, load_seed
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e]
 PERIOD = {"zone": "cq-gxq", "from": "2021-01-01", "to": "2021-08-31"}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from web.browser import sign_in
-from yima.stats.seed_figures import SMALL, load_seed
+from yima.demo.history_2021 import SMALL, load_seed
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e, pytest.mark.browser]
 SHOTS = Path(os.environ.get("YIMA_SCREENSHOTS", "/tmp/yima-screens"))

@@ -9,12 +9,12 @@ import pytest
 
 from yima.accounts.service import add_user
 from yima.clock import CHINA
+from yima.demo.history_2021 import SMALL, MatterRecord, load_seed, store_matters
 from yima.errors import NotFound
 from yima.registration.codes import make_uscc
 from yima.stats.importer import load_entities
 from yima.stats.rows import EntityRow
 from yima.stats.rules import BundledReduction, Period
-from yima.stats.seed_figures import SMALL, MatterRecord, load_seed, store_matters
 from yima.stats.service import Sources, compute_figures
 
 pytestmark = pytest.mark.db

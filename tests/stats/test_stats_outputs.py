@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from yima.accounts.service import add_user
 from yima.cli import app
+from yima.demo.history_2021 import SEED_PERIOD, SMALL, load_seed
 from yima.stats.report import figures_report_pdf
-from yima.stats.seed_figures import SEED_PERIOD, SMALL, load_seed
 from yima.stats.service import compute_figures
 from yima.stats.spreadsheet import figures_workbook
 

@@ -1,4 +1,4 @@
-"""The figures' pure rules: categories, formulas, periods, sectors, access, and the seed's numbers."""
+"""The figures' pure rules: categories, formulas, periods, sectors, access, and the 2021 report's numbers."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def test_the_seed_figures_follow_from_their_counts():
 
 
 def test_no_whole_base_gives_the_seeds_16_76_percent():
-    """The seed prints +16.76% for 3,437 new domestic enterprises; no integer base rounds to it."""
+    """The 2021 report prints +16.76% for 3,437 new domestic enterprises; no integer base rounds to it."""
     rounded = {base: round(growth_pct(3_437, base), 2) for base in range(2_900, 3_000)}
     assert 16.76 not in rounded.values()
     assert rounded[2_944] == 16.75 and rounded[2_943] == 16.79

@@ -31,7 +31,8 @@ def test_scanned_licence_shows_permits_then_revocation_in_red(server, page):
         assert officer.post(f"/api/v1/enterprises/{uscc}/revocation", json={"reason": "虚假登记"}).status_code == 200
     page.reload()
     status = page.locator("#verdict .revoked")
-    assert status.text_content() == "已吊销" or "REVOKED" in status.text_content() or status.count() == 1
+    assert status.count() == 1 and status.text_content().strip() == "已吊销"
+    assert "已吊销" in page.text_content("#status")
     color = status.evaluate("el => getComputedStyle(el).color")
     assert color == "rgb(200, 22, 29)"
     page.screenshot(path=str(SHOTS / "scan-revoked.png"), full_page=True)
@@ -75,8 +76,14 @@ def test_officer_revokes_from_the_enterprise_page_and_applicants_cannot(server, 
     page.goto(f"{server.url}/enterprises/{uscc}")
     page.fill("#reason", "虚假登记")
     page.click("#revoke-form button[type=submit]")
+    page.wait_for_selector("#confirm-form")  # it asks first, repeating the reason
+    assert page.input_value("#reason") == "虚假登记" and uscc in page.text_content("#confirm")
+    with server.client() as public:  # nothing is revoked until it is confirmed
+        assert public.get(f"/api/v1/enterprises/{uscc}").json()["status"] == "active"
+    page.click("#confirm-button")
     page.wait_for_url(f"**/enterprises/{uscc}")
     assert "已吊销" in page.text_content("h1")
+    assert "营业执照已吊销" in page.text_content("#flash")
     with server.client() as public:
         qr = public.get(f"/api/v1/licences/{uscc}").json()["qr"]
         assert public.post("/api/v1/verify", json={"qr": qr}).json()["status"] == "revoked"

@@ -88,13 +88,23 @@ def test_applicant_supplies_a_missing_material_after_deferral(server, page, tmp_
     sign_in(page, server, "alice")
     page.goto(f"{server.url}/applications/{created['id']}")
     assert "待补材料" in page.text_content("#status")
+    bad = tmp_path / "virus.pdf"
+    bad.write_bytes(b"MZ not really a pdf")
+    page.set_input_files("#file", str(bad))
+    with page.expect_response(lambda r: r.url.endswith("/materials")) as answered:
+        page.click("#supply-form button[type=submit]")
+    assert answered.value.status == 422
+    assert "virus.pdf 不是 PDF、JPEG 或 PNG 文件" in page.text_content(".errors")
+    assert "待补材料" in page.text_content("#status")
+    with server.client("alice") as alice:
+        kept = alice.get(f"/api/v1/applications/{created['id']}").json()
+    assert kept["status"] == "awaiting_materials" and kept["missing_materials"] and kept["uploads"] == []
     document = tmp_path / "章程.pdf"
     document.write_bytes(b"%PDF-1.4\n%articles of association\n")
     page.set_input_files("#file", str(document))
     page.click("#supply-form button[type=submit]")
     page.wait_for_load_state()
     assert "审核中" in page.text_content("#status")
-    bad = tmp_path / "virus.pdf"
-    bad.write_bytes(b"MZ not really a pdf")
     with server.client("alice") as alice:
-        assert alice.get(f"/api/v1/applications/{created['id']}").json()["missing_materials"] == []
+        supplied = alice.get(f"/api/v1/applications/{created['id']}").json()
+    assert supplied["missing_materials"] == [] and [u["filename"] for u in supplied["uploads"]] == ["章程.pdf"]

@@ -1,42 +1,98 @@
-"""``/admin/users``: administrators see every account and disable, enable or sign one out."""
+"""``/admin/users``: administrators see every account and disable, enable or sign one out.
+
+Disabling asks first: a page names the account and what disabling does, and takes the reason,
+which the audit log records. Every action ends on the accounts page saying what it did."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from yima.accounts.service import disable_user, enable_user, list_users, sign_out_everywhere
-from yima.clock import utcnow
+from yima.accounts.service import (
+    disable_user,
+    enable_user,
+    list_users,
+    sign_in_locks,
+    sign_out_everywhere,
+    unlock_user,
+)
+from yima.clock import CHINA, utcnow
 from yima.errors import DomainError
 from yima.web.deps import DB, OptionalActor
-from yima.web.templating import render, text
+from yima.web.templating import flash, page_actor, render, text
 
 router = APIRouter(include_in_schema=False)
-ACTIONS = {"disable": disable_user, "enable": enable_user, "sign-out": sign_out_everywhere}
+ACTIONS = ("disable", "enable", "sign-out", "unlock")
+DONE = {"disable": ("账号 {u} 已停用，其所有会话已结束。",
+                    "The account {u} is disabled and all its sessions have ended."),
+        "enable": ("账号 {u} 已启用。", "The account {u} is enabled again."),
+        "sign-out": ("账号 {u} 已在所有设备上退出登录。", "The account {u} has been signed out on every device."),
+        "unlock": ("账号 {u} 已解除登录锁定。", "The account {u} may sign in again: its lock is lifted.")}
 
 
 def _page(request: Request, db: DB, errors: list[dict[str, str]] | None = None, status: int = 200) -> Response:
-    return render(request, "users.html", {"users": list_users(db), "errors": errors or []}, status=status)
+    now = utcnow()
+    users = [{**u, "locked_until": _local(u["locked_until"])} for u in list_users(db, now)]
+    addresses = sorted((key, _local(until), failures) for (scope, key), (until, failures)
+                       in sign_in_locks(db, now).items() if scope == "address")
+    return render(request, "users.html", {"users": users, "locked_addresses": addresses, "errors": errors or []},
+                  status=status)
+
+
+def _local(value: object) -> str | None:
+    """A lock's end in the zone's time (China Standard Time), to the minute."""
+    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else None
 
 
 @router.get("/admin/users")
-def users_page(request: Request, db: DB, actor: OptionalActor) -> Response:
-    if actor is None or actor.role != "admin":
-        return RedirectResponse("/login?next=/admin/users", status_code=303)
+def users_page(request: Request, db: DB, signed_in: OptionalActor) -> Response:
+    actor = page_actor(request, signed_in, "admin")
+    if isinstance(actor, Response):
+        return actor
     return _page(request, db)
 
 
+def _confirm_disable(request: Request, username: str, reason: str, errors: list[dict[str, str]]) -> Response:
+    return render(request, "confirm.html", {
+        "heading": text(request, "确认停用账号", "Confirm disabling the account"), "subject": username,
+        "consequence": text(request,
+                            "停用后该账号不能再登录，其所有会话立即结束；它留下的记录保持不变。可随时重新启用。",
+                            "Once disabled, the account can no longer sign in and every session ends at once; the "
+                            "records it made stay. It can be enabled again."),
+        "reason": reason, "errors": errors, "action": f"/admin/users/{username}/disable", "cancel": "/admin/users",
+        "confirm_label": text(request, "确认停用", "Disable the account")}, status=422 if errors else 200)
+
+
 @router.post("/admin/users/{username}/{action}")
-def user_action(request: Request, username: str, action: str, db: DB, actor: OptionalActor) -> Response:
-    if actor is None or actor.role != "admin":
-        return RedirectResponse("/login?next=/admin/users", status_code=303)
-    change = ACTIONS.get(action)
+async def user_action(request: Request, username: str, action: str, db: DB, signed_in: OptionalActor) -> Response:
+    actor = page_actor(request, signed_in, "admin")
+    if isinstance(actor, Response):
+        return actor
+    form = await request.form()
+    reason = str(form.get("reason", "")).strip()
     try:
-        if change is None:
+        if action not in ACTIONS:
             raise DomainError("user.action", "action", f"操作须为 {' | '.join(ACTIONS)}",
                               f"action must be one of {' | '.join(ACTIONS)}")
-        change(db, username, utcnow(), actor)
+        if action == "disable":
+            if form.get("confirmed") != "1":
+                return _confirm_disable(request, username, reason, [])
+            if not reason:
+                return _confirm_disable(request, username, reason, [{
+                    "rule": "user.reason_required", "text": text(request, "停用账号须说明理由",
+                                                                 "Disabling an account needs a reason")}])
+            disable_user(db, username, utcnow(), actor, reason)
+        elif action == "enable":
+            enable_user(db, username, utcnow(), actor)
+        elif action == "unlock":
+            unlock_user(db, username, utcnow(), actor)
+        else:
+            sign_out_everywhere(db, username, utcnow(), actor)
     except DomainError as err:
         return _page(request, db, [{"rule": f.rule, "text": text(request, f.zh, f.en)} for f in err.findings],
                      err.status)
-    return RedirectResponse("/admin/users", status_code=303)
+    zh, en = DONE[action]
+    return flash(request, RedirectResponse("/admin/users", status_code=303), zh.format(u=username),
+                 en.format(u=username))

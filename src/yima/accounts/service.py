@@ -6,26 +6,38 @@ or disabling the account raises the generation, and a token of an older generati
 Each request checks the token against the user's record, read through a per-process cache of
 ``TOKEN_CHECK_SECONDS``: a change made by another worker process takes effect within that time,
 one made in this process at once.
+
+Sign-in is limited per account and per client address (``yima.accounts.throttle``): failures are
+counted in the database, a lock answers 429 with the seconds to wait, is logged, recorded in the
+audit log (for an account) and shown to administrators, who may lift it.
 """
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
+from yima.accounts import throttle
 from yima.accounts.rules import Actor, check_role
-from yima.accounts.tables import User
+from yima.accounts.tables import SignInAttempts, User
 from yima.audit import service as audit
+from yima.clock import as_utc, utcnow
 from yima.db import Database
-from yima.errors import Conflict, DomainError, NotFound, Unauthorized
+from yima.errors import Conflict, DomainError, NotFound, TooManyRequests, Unauthorized
 from yima.zones.tables import Zone
 
 _hasher = PasswordHasher()
+security_log = logging.getLogger("yima.security")
 
 
 def configure_hasher(time_cost: int, memory_kib: int) -> None:
@@ -65,20 +77,114 @@ def add_user(db: Database, username: str, role: str, password: str, now: datetim
         return actor_of(user)
 
 
-def authenticate(db: Database, username: str, password: str) -> Actor:
+Key = tuple[str, str]  # (scope, key): ("account", username) or ("address", client address)
+
+
+def authenticate(db: Database, username: str, password: str, *, now: datetime | None = None,
+                 address: str | None = None) -> Actor:
+    """The account, if the password is right and neither the account nor the client ``address``
+    is locked by failed sign-ins; a lock refuses even the right password (429)."""
+    now = now or utcnow()
+    keys: list[Key] = [("account", username[:128])] + ([("address", address[:128])] if address else [])
+    with db.read() as session:
+        attempts = _attempts(session, keys)
+        user = session.scalar(select(User).where(User.username == username))
+    wait = max((throttle.locked_for(attempts.get(k), now) or 0 for k in keys), default=0)
+    if wait:
+        raise _locked(wait)
+    if user is not None:
+        try:
+            _hasher.verify(user.password_hash, password)
+        except (VerifyMismatchError, InvalidHashError):
+            pass
+        else:
+            if user.disabled_at is not None:
+                raise Unauthorized("auth.disabled", "username", "该账号已停用，请联系管理员",
+                                   "This account is disabled; ask an administrator")
+            if keys[0] in attempts:  # a right password clears the account's count (not the address's)
+                with db.write() as session:
+                    session.execute(delete(SignInAttempts).where(SignInAttempts.scope == "account",
+                                                                 SignInAttempts.key == keys[0][1]))
+            return actor_of(user)
+    wait = _count_failure(db, keys, now, known_user=user is not None)
+    if wait:
+        raise _locked(wait)
+    raise Unauthorized("auth.credentials", "password", "用户名或密码错误", "Wrong username or password")
+
+
+def _locked(seconds: int) -> TooManyRequests:
+    minutes = max(1, -(-seconds // 60))
+    return TooManyRequests("auth.locked", "username", f"登录失败次数过多，已暂时锁定，请 {minutes} 分钟后再试",
+                           f"Too many failed sign-ins: locked for now, try again in {minutes} minute(s)",
+                           retry_after=seconds)
+
+
+def _attempts(session: Session, keys: list[Key]) -> dict[Key, throttle.Attempts]:
+    rows = session.scalars(select(SignInAttempts).where(tuple_(SignInAttempts.scope, SignInAttempts.key).in_(keys)))
+    return {(r.scope, r.key): throttle.Attempts(r.failures, as_utc(r.window_started_at),
+                                                as_utc(r.locked_until) if r.locked_until else None) for r in rows}
+
+
+def _count_failure(db: Database, keys: list[Key], now: datetime, known_user: bool) -> int:
+    """Count one failed sign-in against every key, in one transaction that holds the keys' rows
+    (PostgreSQL: row locks; SQLite: the writer lock); the seconds of a lock it places, or 0."""
+    security_log.warning("sign_in.failed", extra={"fields": dict(keys)})
+    wait = 0
+    with db.write() as session:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        for scope, key in keys:
+            session.execute(insert(SignInAttempts).values(scope=scope, key=key, failures=0, window_started_at=now)
+                            .on_conflict_do_nothing(index_elements=["scope", "key"]))
+        rows = session.scalars(select(SignInAttempts).where(tuple_(SignInAttempts.scope, SignInAttempts.key)
+                                                            .in_(keys)).with_for_update()).all()
+        for row in rows:
+            before = throttle.Attempts(row.failures, as_utc(row.window_started_at),
+                                       as_utc(row.locked_until) if row.locked_until else None)
+            after = throttle.after_failure(before if row.failures else None, throttle.LIMITS[row.scope], now)
+            row.failures, row.window_started_at, row.locked_until = (after.failures, after.window_started_at,
+                                                                     after.locked_until)
+            if throttle.newly_locked(before, after, now) and after.locked_until is not None:
+                wait = max(wait, throttle.locked_for(after, now) or 0)
+                security_log.warning("sign_in.locked", extra={"fields": {
+                    "scope": row.scope, "key": row.key, "failures": after.failures,
+                    "locked_until": after.locked_until.isoformat()}})
+                if row.scope == "account" and known_user:
+                    audit.record(session, [audit.event(None, None, now, "user.locked", f"user:{row.key}",
+                                                       failures=after.failures,
+                                                       until=after.locked_until.isoformat())])
+    return wait
+
+
+def sign_in_locks(db: Database, now: datetime) -> dict[Key, tuple[datetime, int]]:
+    """Keys locked now: until when, after how many failures."""
+    with db.read() as session:
+        rows = session.scalars(select(SignInAttempts).where(SignInAttempts.locked_until.is_not(None))).all()
+    return {(r.scope, r.key): (as_utc(r.locked_until), r.failures) for r in rows
+            if r.locked_until is not None and as_utc(r.locked_until) > now}
+
+
+def unlock(db: Database, scope: str, key: str, now: datetime, by: Actor | None = None) -> bool:
+    """Lift the lock (and the count) of an account or an address; False when there was none."""
+    with db.write() as session:
+        done = session.execute(delete(SignInAttempts).where(SignInAttempts.scope == scope,
+                                                            SignInAttempts.key == key)).rowcount
+        if done:
+            audit.record(session, [audit.event(None, by, now, f"sign_in.{scope}_unlocked",
+                                               f"user:{key}" if scope == "account" else "sign_in:address")])
+    if done:
+        security_log.warning("sign_in.unlocked", extra={"fields": {"scope": scope, "key": key,
+                                                                   "by": by.id if by else None}})
+    return bool(done)
+
+
+def unlock_user(db: Database, username: str, now: datetime, by: Actor | None = None) -> Actor:
+    """Lift a sign-in lock on an account before it runs out."""
     with db.read() as session:
         user = session.scalar(select(User).where(User.username == username))
-        if user is not None:
-            try:
-                _hasher.verify(user.password_hash, password)
-            except (VerifyMismatchError, InvalidHashError):
-                pass
-            else:
-                if user.disabled_at is not None:
-                    raise Unauthorized("auth.disabled", "username", "该账号已停用，请联系管理员",
-                                       "This account is disabled; ask an administrator")
-                return actor_of(user)
-    raise Unauthorized("auth.credentials", "password", "用户名或密码错误", "Wrong username or password")
+    if user is None:
+        raise NotFound("user.unknown", "username", f"没有用户 {username}", f"No user {username}")
+    unlock(db, "account", username, now, by)
+    return actor_of(user)
 
 
 def issue_token(actor: Actor, secret: str, now: datetime, minutes: int) -> str:
@@ -135,8 +241,8 @@ def check_current(db: Database, actor: Actor) -> Actor:
     return _verdict(actor, state)
 
 
-def _change_user(db: Database, username: str, action: str, now: datetime, by: Actor | None,
-                 **values: object) -> Actor:
+def _change_user(db: Database, username: str, action: str, now: datetime, by: Actor | None, *,
+                 reason: str = "", **values: object) -> Actor:
     with db.write() as session:
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
@@ -145,7 +251,8 @@ def _change_user(db: Database, username: str, action: str, now: datetime, by: Ac
                         .values(token_generation=User.token_generation + 1, **values))
         session.refresh(user)
         actor = actor_of(user)
-        audit.record(session, [audit.event(None, by, now, action, f"user:{username}")])
+        detail = {"reason": reason} if reason else {}
+        audit.record(session, [audit.event(None, by, now, action, f"user:{username}", **detail)])
     _checked.pop((db.url, actor.id), None)
     return actor
 
@@ -155,11 +262,12 @@ def sign_out_everywhere(db: Database, username: str, now: datetime, by: Actor | 
     return _change_user(db, username, "user.signed_out", now, by)
 
 
-def disable_user(db: Database, username: str, now: datetime, by: Actor | None = None) -> Actor:
-    """The user can no longer sign in, and their tokens stop working; the records they made stay."""
+def disable_user(db: Database, username: str, now: datetime, by: Actor | None = None, reason: str = "") -> Actor:
+    """The user can no longer sign in, and their tokens stop working; the records they made stay.
+    ``reason`` (why, e.g. the person left) is recorded in the audit log."""
     if by is not None and by.username == username:
         raise DomainError("user.disable_self", "username", "不能停用自己的账号", "You cannot disable your own account")
-    return _change_user(db, username, "user.disabled", now, by, disabled_at=now)
+    return _change_user(db, username, "user.disabled", now, by, reason=reason.strip(), disabled_at=now)
 
 
 def enable_user(db: Database, username: str, now: datetime, by: Actor | None = None) -> Actor:
@@ -172,9 +280,26 @@ def set_password(db: Database, username: str, password: str, now: datetime, by: 
     return _change_user(db, username, "user.password_set", now, by, password_hash=_hasher.hash(password))
 
 
-def list_users(db: Database) -> list[dict[str, object]]:
-    """Every account, for administrators: no password hashes."""
+def display_names(db: Database, ids: Iterable[int | None]) -> dict[int, str]:
+    """The names to show for these user ids (the display name, else the username)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
     with db.read() as session:
-        return [{"username": u.username, "display_name": u.display_name, "role": u.role, "zone": u.zone_id,
-                 "disabled": u.disabled_at is not None, "created_at": u.created_at}
-                for u in session.scalars(select(User).order_by(User.role, User.username))]
+        rows = session.execute(select(User.id, User.display_name, User.username).where(User.id.in_(wanted)))
+        return {row.id: row.display_name or row.username for row in rows}
+
+
+def list_users(db: Database, now: datetime | None = None) -> list[dict[str, object]]:
+    """Every account, for administrators: no password hashes; ``locked_until`` and
+    ``failed_sign_ins`` when failed sign-ins lock it now."""
+    locks = sign_in_locks(db, now or utcnow())
+    with db.read() as session:
+        users = session.scalars(select(User).order_by(User.role, User.username)).all()
+    result: list[dict[str, object]] = []
+    for u in users:
+        until, failures = locks.get(("account", u.username), (None, 0))
+        result.append({"username": u.username, "display_name": u.display_name, "role": u.role, "zone": u.zone_id,
+                       "disabled": u.disabled_at is not None, "created_at": u.created_at,
+                       "locked_until": until, "failed_sign_ins": failures})
+    return result

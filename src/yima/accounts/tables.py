@@ -21,3 +21,16 @@ class User(Base):
     #: Tokens carry the generation they were issued in; raising it signs the user out everywhere.
     token_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class SignInAttempts(Base):
+    """Failed sign-ins of one key — an account name or a client address — and its lock, kept in the
+    database so that every worker process sees the same count (``yima.accounts.throttle``)."""
+
+    __tablename__ = "sign_in_attempts"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)  # "account" | "address"
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

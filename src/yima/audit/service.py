@@ -12,7 +12,7 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -118,6 +118,29 @@ def recent_entries(db: Database, actor: Actor, chain: str, *, limit: int = 100,
         rows = session.execute(query.order_by(_ENTRIES.c.seq.desc()).limit(max(1, min(limit, 1000)))).all()
     return [{"seq": r.seq, "at": as_utc(r.at).isoformat(), "actor_id": r.actor_id, "actor_role": r.actor_role,
              "action": r.action, "subject": r.subject, "detail": r.detail, "hash": r.hash} for r in rows]
+
+
+def entries_page(db: Database, actor: Actor, chain: str, *, subject: str | None = None,
+                 since: datetime | None = None, until: datetime | None = None, offset: int = 0,
+                 limit: int = 50) -> tuple[list[dict[str, Any]], int]:
+    """One page of a chain's entries, newest first, and how many match: by subject (exact, or a
+    kind of subject such as ``application`` for every ``application:…``) and by time
+    (``since <= at < until``)."""
+    _may_read(actor, chain)
+    where = [_ENTRIES.c.chain == chain]
+    if subject:
+        where.append(_ENTRIES.c.subject == subject if ":" in subject
+                     else _ENTRIES.c.subject.startswith(subject + ":", autoescape=True))
+    if since is not None:
+        where.append(_ENTRIES.c.at >= since)
+    if until is not None:
+        where.append(_ENTRIES.c.at < until)
+    with db.read() as session:
+        total = session.scalar(select(func.count()).select_from(_ENTRIES).where(*where)) or 0
+        rows = session.execute(select(_ENTRIES).where(*where).order_by(_ENTRIES.c.seq.desc())
+                               .offset(max(0, offset)).limit(max(1, min(limit, 500)))).all()
+    return [{"seq": r.seq, "at": as_utc(r.at).isoformat(), "actor_id": r.actor_id, "actor_role": r.actor_role,
+             "action": r.action, "subject": r.subject, "detail": r.detail, "hash": r.hash} for r in rows], int(total)
 
 
 def verify_for(db: Database, actor: Actor, chain: str) -> ChainCheck:

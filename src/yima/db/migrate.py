@@ -7,9 +7,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
-from yima.db.engine import normalise_url
+from yima.db.engine import Database, normalise_url
 
 
 def alembic_config(url: str) -> Config:
@@ -25,3 +27,15 @@ def upgrade(url: str, revision: str = "head") -> None:
     if parsed.drivername.startswith("sqlite") and parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(url), revision)
+
+
+def head_revision(url: str) -> str | None:
+    """The newest migration this code knows."""
+    return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+
+
+def current_revision(db: Database) -> str | None:
+    """The migration the database's schema is at (None: never migrated). Raises when the database
+    does not answer."""
+    with db.read() as session:
+        return MigrationContext.configure(session.connection()).get_current_revision()

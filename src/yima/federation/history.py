@@ -15,14 +15,14 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from yima.accounts.service import actor_of
 from yima.accounts.tables import User
 from yima.config import get_settings
 from yima.db import Database
 from yima.federation import delivery, partners, service
-from yima.federation.tables import OutboxMessage, Partner
+from yima.federation.tables import Case, OutboxMessage, Partner
 from yima.keys.service import trust_list
 from yima.registration.identity import make_id_number
 from yima.registration.model import ApplicationIn
@@ -82,7 +82,8 @@ def seed_cross_region_history(accepting: Database, issuing: Database, standard: 
                               *, count: int = CROSS_REGION_2021, seed: int = 28, accepting_url: str = "",
                               issuing_url: str = "") -> Iterator[str]:
     """``count`` applications forwarded between 2021-01-04 and 2021-08-27, approved and delivered;
-    the zones become partners first if they are not yet."""
+    the zones become partners first if they are not yet. Those already forwarded in 2021 (an
+    interrupted run) are not forwarded again: the run carries on with the next one."""
     url = get_settings().public_base_url
     partner_up(accepting, issuing, standard, accepting_url or url, issuing_url or url,
                datetime(2021, 1, 1, tzinfo=UTC))
@@ -92,10 +93,19 @@ def seed_cross_region_history(accepting: Database, issuing: Database, standard: 
         user = session.get(User, applicant_id)
         assert user is not None
         actor = actor_of(user)
+    with accepting.read() as session:
+        done = session.scalar(select(func.count()).select_from(Case).where(
+            Case.role == "accepting", Case.created_at < datetime(2022, 1, 1, tzinfo=UTC))) or 0
+    if done >= count:
+        yield f"cross-region: the {count} cross-region licences of 2021 are already stored"
+        return
     with service.sending_paused():
         for i, day in enumerate(days):
             at = datetime(2021, 1, 4, 1, 30, tzinfo=UTC) + timedelta(days=day, minutes=7 * i)
-            service.forward(accepting, standard, actor, ApplicationIn.model_validate(_body(i, rng)), at)
+            body = _body(i, rng)
+            if i < done:
+                continue
+            service.forward(accepting, standard, actor, ApplicationIn.model_validate(body), at)
             _deliver_waiting(accepting, issuing, standard, at)
             _deliver_waiting(issuing, accepting, standard, at + timedelta(seconds=1))
     yield (f"cross-region: {count} applications accepted at {ACCEPTING} in 2021, registered by {ISSUING} and their "

@@ -13,13 +13,37 @@ from yima.errors import NotFound
 from yima.keys import service as keys
 from yima.licences import documents, service
 from yima.licences.qr import render_qr_png, render_qr_svg
+from yima.licences.schemas import DecidedOut, LicenceOut, PermitOut, TrustListOut
 from yima.web.deps import DB, CurrentActor, Standard
+from yima.web.schemas import Done
 
 router = APIRouter(tags=["licences"])
 
 
 class VerifyIn(BaseModel):
     qr: str = Field(min_length=1, max_length=8000, description="QR text: the zone URL form or the YM1: form")
+
+
+class VerifyOut(BaseModel):
+    """``valid`` is the v1 field: the signature is genuine. It says nothing about standing: read
+    ``in_force`` (not revoked 吊销, cancelled 注销 or suspended, now) and ``current`` (no newer version)."""
+
+    valid: bool = Field(description="The signature is genuine: a key of the zone signed exactly this content")
+    in_force: bool = Field(description="False when the enterprise is revoked, cancelled or suspended (or unknown here)")
+    current: bool = Field(description="False when a newer version of the licence has been issued")
+    reason: str = Field(description="ok | malformed | unknown_key | bad_signature | tampered | expired | wrong_zone")
+    message: str = Field(description="What the three answers mean, in Chinese / English")
+    message_zh: str = ""
+    message_en: str = ""
+    detail: str = ""
+    kid: str | None = None
+    expires_at: str | None = None
+    licence: dict[str, Any] | None = Field(default=None, description="The signed content (as of issue)")
+    status: str | None = Field(default=None, description="The enterprise's status now: active | revoked | cancelled")
+    status_at_issue: str | None = Field(default=None, description="The enterprise's status the licence was signed with")
+    current_version: int | None = None
+    superseded: bool | None = None
+    permit_status_now: dict[str, str] | None = None
 
 
 class PermitDecisionIn(BaseModel):
@@ -43,24 +67,27 @@ class RevocationIn(BaseModel):
 
 
 @router.get("/api/v1/licences/{uscc}")
-def get_licence(uscc: str, db: DB, standard: Standard) -> dict[str, Any]:
+def get_licence(uscc: str, db: DB, standard: Standard) -> LicenceOut:
     """The current licence: every field and permit (personal data masked) and the signed QR text."""
-    return documents.licence_view(db, standard, uscc)
+    return LicenceOut.model_validate(documents.licence_view(db, standard, uscc))
 
 
-@router.get("/api/v1/licences/{uscc}/qr.png")
+@router.get("/api/v1/licences/{uscc}/qr.png", response_class=Response,
+            responses={200: {"content": {"image/png": {}}}})
 def licence_qr_png(uscc: str, db: DB) -> Response:
     licence, _, _ = service.licence_record(db, uscc)
     return Response(render_qr_png(licence.qr_text, scale=6), media_type="image/png")
 
 
-@router.get("/api/v1/licences/{uscc}/qr.svg")
+@router.get("/api/v1/licences/{uscc}/qr.svg", response_class=Response,
+            responses={200: {"content": {"image/svg+xml": {}}}})
 def licence_qr_svg(uscc: str, db: DB) -> Response:
     licence, _, _ = service.licence_record(db, uscc)
     return Response(render_qr_svg(licence.qr_text, scale=6), media_type="image/svg+xml")
 
 
-@router.get("/api/v1/licences/{uscc}/licence.pdf")
+@router.get("/api/v1/licences/{uscc}/licence.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}})
 def licence_pdf(uscc: str, db: DB, standard: Standard) -> Response:
     """The licence laid out as a 营业执照, signed by the zone (PAdES)."""
     pdf = documents.signed_licence_pdf(db, standard, uscc, utcnow())
@@ -68,13 +95,14 @@ def licence_pdf(uscc: str, db: DB, standard: Standard) -> Response:
                     headers={"Content-Disposition": f'inline; filename="licence-{uscc.upper()}.pdf"'})
 
 
-@router.post("/api/v1/verify")
-def verify(body: VerifyIn, db: DB, standard: Standard) -> dict[str, Any]:
-    """Verify a scanned licence QR: signature, key, expiry, and the current status (active, revoked, cancelled)."""
-    return service.verify_scanned(db, standard, body.qr, utcnow())
+@router.post("/api/v1/verify", response_model=VerifyOut)
+def verify(body: VerifyIn, db: DB, standard: Standard) -> VerifyOut:
+    """Verify a scanned licence QR: the signature (``valid``), whether it is in force now (``in_force``:
+    not revoked, cancelled or suspended) and whether it is the current version (``current``)."""
+    return VerifyOut.model_validate(service.verify_scanned(db, standard, body.qr, utcnow()))
 
 
-@router.get("/.well-known/yima/trust-list.json")
+@router.get("/.well-known/yima/trust-list.json", response_model=TrustListOut)
 def published_trust_list(db: DB, standard: Standard, zone: str | None = None) -> JSONResponse:
     """The zone's public keys (JWK set) with its id and the standard digest; ``?zone=`` picks a zone
     when this instance serves several."""
@@ -86,37 +114,37 @@ def published_trust_list(db: DB, standard: Standard, zone: str | None = None) ->
 
 
 @router.get("/api/v1/permits")
-def pending_permits(db: DB, actor: CurrentActor) -> list[dict[str, Any]]:
+def pending_permits(db: DB, actor: CurrentActor) -> list[PermitOut]:
     """Permits awaiting their department's decision, for officers of the zone."""
-    return service.pending_permits(db, actor)
+    return [PermitOut.model_validate(p) for p in service.pending_permits(db, actor)]
 
 
 @router.post("/api/v1/permits/{permit_id}/decision")
 def decide_permit(permit_id: int, body: PermitDecisionIn, db: DB, standard: Standard,
-                  actor: CurrentActor) -> dict[str, str]:
+                  actor: CurrentActor) -> Done:
     service.decide_permit(db, standard, actor, permit_id, body.decision, body.reason, utcnow())
-    return {"status": "decided"}
+    return Done(status="decided")
 
 
 @router.post("/api/v1/permits/{permit_id}/verification")
 def verify_commitment(permit_id: int, body: VerificationIn, db: DB, standard: Standard,
-                      actor: CurrentActor) -> dict[str, str]:
+                      actor: CurrentActor) -> Done:
     """Record the verification of a permit granted by commitment; a false one revokes the permit."""
     service.verify_commitment(db, standard, actor, permit_id, body.truthful, body.reason, utcnow())
-    return {"status": "recorded"}
+    return Done(status="recorded")
 
 
 @router.post("/api/v1/enterprises/{uscc}/permits/{permit_type}")
 def change_permit(uscc: str, permit_type: str, body: PermitChangeIn, db: DB, standard: Standard,
-                  actor: CurrentActor) -> dict[str, Any]:
+                  actor: CurrentActor) -> DecidedOut:
     """Change or renew a permit by commitment (告知承诺制): decided on the spot."""
     version = service.renew_or_change_permit(db, standard, actor, uscc.upper(), permit_type, body.action,
                                              body.items, body.commitments, utcnow())
-    return {"status": "decided", "licence_version": version}
+    return DecidedOut(status="decided", licence_version=version)
 
 
 @router.post("/api/v1/enterprises/{uscc}/revocation")
-def revoke(uscc: str, body: RevocationIn, db: DB, standard: Standard, actor: CurrentActor) -> dict[str, str]:
+def revoke(uscc: str, body: RevocationIn, db: DB, standard: Standard, actor: CurrentActor) -> Done:
     """Revoke the business licence (吊销): permits and seals end, the QR check shows it."""
     service.revoke_enterprise(db, standard, actor, uscc.upper(), body.reason, utcnow())
-    return {"status": "revoked"}
+    return Done(status="revoked")

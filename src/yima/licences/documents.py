@@ -13,6 +13,7 @@ from yima.db import Database
 from yima.licences import service
 from yima.licences.pdf import STAMP_BOX, render_licence_pdf
 from yima.licences.qr import render_qr_png
+from yima.licences.standing import STATUS_NAMES
 from yima.pki.pades import sign_pdf
 from yima.pki.service import load_zone_pki
 from yima.seals.images import seal_png
@@ -31,6 +32,7 @@ def licence_view(db: Database, standard: MatterStandard, uscc: str) -> dict[str,
     kinds = standard.permits
     return {
         "uscc": enterprise.uscc, "name": enterprise.name, "status": enterprise.status, "zone": enterprise.zone_id,
+        "in_force": enterprise.status == "active",
         "version": licence.version, "issued_at": as_utc(licence.issued_at).isoformat(), "kid": licence.kid,
         "qr": licence.qr_text,
         "qr_png_url": f"/api/v1/licences/{enterprise.uscc}/qr.png",
@@ -56,8 +58,12 @@ def signed_licence_pdf(db: Database, standard: MatterStandard, uscc: str, now: d
         permit_type_names={k: v.name.zh for k, v in standard.permits.items()},
         scope_names={k: v.name.zh for k, v in standard.scope.items()})
     signer = pki.licence_signer
+    # A revoked or cancelled enterprise's PDF is signed as what it is: the page and the signature's
+    # reason carry the status (``render_licence_pdf`` marks the page), never as a licence in force.
+    standing = "" if payload.status.in_force else f"（{STATUS_NAMES[payload.status][0]}，不再有效）"
     return sign_pdf(unsigned, signer.key, signer.cert, signer.chain, field_name="ZoneSignature",
-                    reason=f"营业执照 {enterprise.uscc} 第{licence.version}版", location=zone.name if zone else None,
+                    reason=f"营业执照 {enterprise.uscc} 第{licence.version}版{standing}",
+                    location=zone.name if zone else None,
                     now=now, page=0, box=STAMP_BOX, stamp_png=_zone_stamp(zone.authority_name if zone else ""))
 
 

@@ -7,12 +7,14 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from yima.accounts.rules import Actor
+from yima.accounts.rules import Actor, may_work_zone
 from yima.clock import utcnow
-from yima.errors import DomainError
+from yima.errors import DomainError, Forbidden
 from yima.licences import documents, service
+from yima.registration import views
 from yima.web.deps import DB, OptionalActor, Standard
-from yima.web.templating import render, text
+from yima.web.templating import flash, page_actor, render, text
+from yima.zones.service import list_zones
 
 router = APIRouter(include_in_schema=False)
 
@@ -21,15 +23,20 @@ def _scanned(request: Request, db: DB, standard: Standard, segment: str) -> Resp
     result = service.verify_scanned(db, standard, segment, utcnow())
     licence = result.get("licence")
     permits = []
+    english = text(request, "zh", "en") == "en"
+    zone_name = ""
     if licence:
+        zone = next((z for z in list_zones(db) if z.id == licence.get("zone")), None)
+        zone_name = ((zone.name_en or zone.name) if english else zone.name) if zone else ""
         for permit in licence.get("permits", []):
             kind = standard.permits.get(permit["type"])
             permits.append({**permit, "type_name": (kind.name.en if text(request, "zh", "en") == "en" else kind.name.zh)
                             if kind else permit["type"],
-                            "item_names": [standard.scope[i].name.zh if i in standard.scope else i
-                                           for i in permit.get("items", [])]})
+                            "item_names": [(standard.scope[i].name.en if english else standard.scope[i].name.zh)
+                                           if i in standard.scope else i for i in permit.get("items", [])]})
     status = 200 if result["valid"] else 422
     return render(request, "verify.html", {"result": result, "licence": licence, "permits": permits,
+                                           "zone_name": zone_name,
                                            "message": text(request, result.get("message_zh", ""),
                                                            result.get("message_en", ""))}, status=status)
 
@@ -62,9 +69,10 @@ def _permits_page(request: Request, db: DB, actor: Actor, errors: list[dict[str,
 
 
 @router.get("/permits")
-def permits_page(request: Request, db: DB, actor: OptionalActor) -> Response:
-    if actor is None or actor.role not in ("officer", "admin"):
-        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+def permits_page(request: Request, db: DB, signed_in: OptionalActor) -> Response:
+    actor = page_actor(request, signed_in, "officer", "admin")
+    if isinstance(actor, Response):
+        return actor
     return _permits_page(request, db, actor)
 
 
@@ -80,21 +88,51 @@ async def permit_decision(request: Request, permit_id: int, db: DB, standard: St
     except DomainError as err:
         return _permits_page(request, db, actor, [{"rule": f.rule, "text": text(request, f.zh, f.en)}
                                                   for f in err.findings], err.status)
-    return RedirectResponse("/permits", status_code=303)
+    approved = form.get("decision") == "approve"
+    return flash(request, RedirectResponse("/permits", status_code=303),
+                 "许可已批准，执照已重新签发。" if approved else "许可已驳回，执照已重新签发。",
+                 "Permit granted; the licence has been reissued." if approved
+                 else "Permit refused; the licence has been reissued.")
 
 
 @router.post("/enterprises/{uscc}/revocation")
 async def revoke_form(request: Request, uscc: str, db: DB, standard: Standard, actor: OptionalActor) -> Response:
-    """An officer of the zone revokes the licence (吊销) from the enterprise's page."""
+    """An officer of the zone revokes the licence (吊销) from the enterprise's page: first a page
+    that asks to confirm, with the reason, then the revocation."""
     if actor is None:
         return RedirectResponse(f"/login?next={quote(f'/enterprises/{uscc}')}", status_code=303)
     form = await request.form()
+    uscc, reason = uscc.upper(), str(form.get("reason", "")).strip()
+    errors: list[dict[str, str]] = []
+    if form.get("confirmed") == "1":
+        try:
+            service.revoke_enterprise(db, standard, actor, uscc, reason, utcnow())
+        except DomainError as err:
+            if err.status != 422:
+                return render(request, "error.html", {"errors": [{"rule": f.rule, "text": text(request, f.zh, f.en)}
+                                                                 for f in err.findings]}, status=err.status)
+            errors = [{"rule": f.rule, "text": text(request, f.zh, f.en)} for f in err.findings]
+        else:
+            return flash(request, RedirectResponse(f"/enterprises/{uscc}", status_code=303),
+                         f"营业执照已吊销（{uscc}）：执照、许可和印章均已失效，扫码即显示“已吊销”。",
+                         f"The business licence of {uscc} has been revoked: the licence, its permits and its "
+                         "seals are no longer in force, and a scan shows it at once.")
     try:
-        service.revoke_enterprise(db, standard, actor, uscc.upper(), str(form.get("reason", "")), utcnow())
+        enterprise = views.get_enterprise(db, standard, uscc)
+        if actor.role not in ("officer", "admin") or not may_work_zone(actor, enterprise["zone"]):
+            raise Forbidden("revocation.not_yours", "uscc", "只有本区审批人员可以吊销营业执照",
+                            "Only the zone's officers may revoke a licence")
     except DomainError as err:
         return render(request, "error.html", {"errors": [{"rule": f.rule, "text": text(request, f.zh, f.en)}
                                                          for f in err.findings]}, status=err.status)
-    return RedirectResponse(f"/enterprises/{uscc.upper()}", status_code=303)
+    return render(request, "confirm.html", {
+        "heading": text(request, "确认吊销营业执照", "Confirm the revocation of the business licence"),
+        "subject": f"{enterprise['name']} · {uscc}", "reason": reason, "errors": errors,
+        "consequence": text(request, "吊销后，营业执照、其承载的许可和企业的电子印章全部失效，且不能撤销。",
+                            "Once revoked, the licence, the permits it carries and the enterprise's electronic "
+                            "seals are no longer in force; this cannot be undone."),
+        "action": f"/enterprises/{uscc}/revocation", "cancel": f"/enterprises/{uscc}",
+        "confirm_label": text(request, "确认吊销", "Revoke the licence")}, status=422 if errors else 200)
 
 
 @router.get("/verify")

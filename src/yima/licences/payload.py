@@ -44,6 +44,7 @@ LICENCE_KEYS: dict[str, int] = {
     "established_on": 8,
     "permits": 9,
     "version": 10,
+    "status": 11,
 }
 PERMIT_KEYS: dict[str, int] = {
     "type": 1,
@@ -68,6 +69,19 @@ class PermitStatus(StrEnum):
     SUSPENDED = "suspended"
     REVOKED = "revoked"
     CANCELLED = "cancelled"
+
+
+class EnterpriseStatus(StrEnum):
+    """The enterprise's standing when the licence version was signed (key 11, omitted when active)."""
+
+    ACTIVE = "active"  # 存续
+    SUSPENDED = "suspended"  # 暂停
+    REVOKED = "revoked"  # 吊销
+    CANCELLED = "cancelled"  # 注销
+
+    @property
+    def in_force(self) -> bool:
+        return self is EnterpriseStatus.ACTIVE
 
 
 class PermitEntry(BaseModel):
@@ -109,6 +123,8 @@ class LicencePayload(BaseModel):
     permits: tuple[PermitEntry, ...] = ()
     issued_at: datetime = Field(description="Timezone-aware; kept in UTC to the second, as CWT iat")
     version: int = Field(ge=1)
+    status: EnterpriseStatus = Field(default=EnterpriseStatus.ACTIVE,
+                                     description="The enterprise's standing at issue (存续, 吊销, 注销, 暂停)")
 
     @field_validator("registered_capital")
     @classmethod
@@ -151,6 +167,8 @@ def to_claims(payload: LicencePayload, expires_at: datetime | None = None) -> di
         licence[k["business_sites"]] = list(payload.business_sites)
     if payload.permits:
         licence[k["permits"]] = [_permit_map(p) for p in payload.permits]
+    if payload.status is not EnterpriseStatus.ACTIVE:
+        licence[k["status"]] = payload.status.value
     claims[CLAIM_LICENCE] = dict(sorted(licence.items()))
     return claims
 
@@ -181,6 +199,7 @@ def from_claims(claims: Mapping[Any, Any]) -> LicencePayload:
             "established_on": _date(licence.get(k["established_on"]), "established_on"),
             "permits": [_permit_entry(p) for p in _array(licence.get(k["permits"], []), "permits")],
             "version": licence.get(k["version"]),
+            "status": _text(licence.get(k["status"], EnterpriseStatus.ACTIVE.value), "status"),
         }
         return LicencePayload.model_validate(fields)
     except (ValidationError, ValueError, OverflowError, OSError) as exc:

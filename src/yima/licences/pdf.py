@@ -28,7 +28,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
 from yima.fonts import cjk_font_path
-from yima.licences.payload import LicencePayload, PermitEntry, PermitStatus
+from yima.licences.payload import EnterpriseStatus, LicencePayload, PermitEntry, PermitStatus
 
 T = TypeVar("T")
 FONT = "YimaCJK"
@@ -58,6 +58,12 @@ PERMIT_STATUS_NAMES: dict[PermitStatus, str] = {
     PermitStatus.CANCELLED: "已注销",
 }
 QR_CAPTION = "扫描二维码查询许可信息"
+NOT_IN_FORCE: dict[EnterpriseStatus, tuple[str, str]] = {
+    EnterpriseStatus.REVOKED: ("已吊销", "本营业执照已被吊销，自{day}起失效，不得使用"),
+    EnterpriseStatus.CANCELLED: ("已注销", "本企业已注销登记，本营业执照自{day}起失效"),
+    EnterpriseStatus.SUSPENDED: ("已暂停", "本营业执照自{day}起暂停，暂停期间不得使用"),
+}
+"""The mark a licence not in force carries on its page: the big word, and the sentence below the title."""
 
 _BORDER = colors.HexColor("#9c2a1c")
 _STAMP = colors.HexColor("#d0342c")
@@ -77,7 +83,8 @@ def render_licence_pdf(
     _register_font()
     out = io.BytesIO()
     # invariant: no wall clock and no random document id; the dates are the licence's issue time.
-    canvas = Canvas(out, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), pageCompression=1, invariant=True)
+    canvas = Canvas(out, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), pageCompression=1, invariant=True,
+                    initialFontName=FONT)  # no unembedded Helvetica
     stamp = payload.issued_at.strftime("D:%Y%m%d%H%M%S+00'00'")
     canvas.setDateFormatter(lambda *_: stamp)
     canvas.setTitle(f"营业执照 {payload.name}")
@@ -90,6 +97,8 @@ def render_licence_pdf(
     type_names = {**PERMIT_TYPE_NAMES, **(permit_type_names or {})}
     _draw_permits(canvas, payload.permits, type_names, bottom_of_fields)
     _draw_authority(canvas, payload, authority_name)
+    if payload.status is not EnterpriseStatus.ACTIVE:
+        _draw_not_in_force(canvas, payload)
     canvas.showPage()
     canvas.save()
     return out.getvalue()
@@ -158,6 +167,8 @@ def _draw_fields(canvas: Canvas, payload: LicencePayload, scope_names: Mapping[s
     right_rows = [
         ("注册资本", _capital(payload.registered_capital)),
         ("成立日期", _chinese_date(payload.established_on)),
+        # Yima registers enterprises for an unlimited term (长期), as most 营业执照 read today.
+        ("营业期限", f"{_chinese_date(payload.established_on)}至长期"),
         ("住所", payload.domicile),
         ("经营场所", "；".join(payload.business_sites) or "同住所"),
     ]
@@ -309,6 +320,24 @@ def _draw_authority(canvas: Canvas, payload: LicencePayload, authority_name: str
         f"签发区 {payload.zone} · 第 {payload.version} 版 · 签发时间 "
         f"{payload.issued_at:%Y-%m-%d %H:%M} UTC · 二维码经数字签名，可离线核验",
     )
+
+
+def _draw_not_in_force(canvas: Canvas, payload: LicencePayload) -> None:
+    """A licence signed after revocation or cancellation says so on its face: the status across the
+    page in red, and the sentence under the title, so that no printout passes for one in force."""
+    word, sentence = NOT_IN_FORCE[payload.status]
+    canvas.saveState()
+    canvas.setFillColor(_STAMP)
+    canvas.setFont(FONT, 15)
+    canvas.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 180, sentence.format(day=_chinese_date(
+        payload.issued_at.date())))
+    canvas.setFillAlpha(0.22)
+    canvas.setStrokeColor(_STAMP)
+    canvas.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2 - 40)
+    canvas.rotate(24)
+    canvas.setFont(FONT, 120)
+    canvas.drawCentredString(0, -40, word)
+    canvas.restoreState()
 
 
 def _fit(

@@ -25,8 +25,9 @@ from yima.keys import service as keys
 from yima.keys.tables import ZoneSigningKeyRow
 from yima.keys.trustlist import trust_list_for
 from yima.licences import permits as permit_rules
+from yima.licences import standing as standing_rules
 from yima.licences.cose import sign_licence
-from yima.licences.payload import LicencePayload, PermitEntry, PermitStatus
+from yima.licences.payload import EnterpriseStatus, LicencePayload, PermitEntry, PermitStatus
 from yima.licences.qr import extract_cose_bytes, licence_url
 from yima.licences.tables import Licence, Permit
 from yima.licences.verify import verify_licence
@@ -121,7 +122,7 @@ def build_payload(standard: MatterStandard, enterprise: Enterprise, permits: lis
         permits=tuple(PermitEntry(type=p.type, number=p.number, items=tuple(p.items),
                                   valid_from=p.valid_from or local_date(now), valid_to=p.valid_to,
                                   status=PermitStatus(p.status)) for p in permits),
-        issued_at=now.replace(microsecond=0), version=version)
+        issued_at=now.replace(microsecond=0), version=version, status=EnterpriseStatus(enterprise.status))
 
 
 def issue_licence(session: Session, standard: MatterStandard, enterprise: Enterprise, now: datetime,
@@ -314,12 +315,15 @@ def licence_record(db: Database, uscc: str) -> tuple[Licence, Enterprise, list[P
 
 
 def verify_scanned(db: Database, standard: MatterStandard, text: str, now: datetime) -> dict[str, Any]:
-    """Verify a scanned QR offline against this instance's trust lists, then add the live status."""
+    """Verify a scanned QR offline against this instance's trust lists, then add the live status:
+    ``valid`` (the signature is genuine), ``in_force`` (not revoked, cancelled or suspended, now)
+    and ``current`` (no newer version issued); see ``yima.licences.standing``."""
+    not_valid: dict[str, Any] = {"valid": False, "in_force": False, "current": False, "licence": None, "status": None}
     try:
         cose = extract_cose_bytes(text)
     except DomainError as err:
-        return {"valid": False, "reason": "malformed", "message": err.finding.message,
-                "message_zh": err.finding.zh, "message_en": err.finding.en, "licence": None, "status": None}
+        return {**not_valid, "reason": "malformed", "message": err.finding.message,
+                "message_zh": err.finding.zh, "message_en": err.finding.en}
     with db.read() as session:
         zones = session.scalars(select(ZoneSigningKeyRow.zone_id).distinct()).all()
         rings = {zone_id: trust_list_for(keys.keyring(session, zone_id, fresh=True), standard.digest)
@@ -330,20 +334,24 @@ def verify_scanned(db: Database, standard: MatterStandard, text: str, now: datet
         if result.reason.value not in ("unknown_key", "wrong_zone"):
             break
     if result is None:
-        return {"valid": False, "reason": "unknown_key", "message": "本平台没有签名密钥 / no signing keys here",
-                "licence": None, "status": None}
-    answer = result.as_dict()
-    answer["status"] = None
+        return {**not_valid, "reason": "unknown_key", "message": "本平台没有签名密钥 / no signing keys here",
+                "message_zh": "本平台没有签名密钥", "message_en": "no signing keys here"}
+    answer = {**not_valid, **result.as_dict()}
     if result.valid and result.payload is not None:
         with db.read() as session:
             enterprise = session.get(Enterprise, result.payload.uscc)
             latest = _latest(session, result.payload.uscc)
-            answer["status"] = enterprise.status if enterprise else "unknown"
-            answer["current_version"] = latest.version if latest else None
-            answer["superseded"] = bool(latest and latest.version > result.payload.version)
             numbers = [p.number for p in result.payload.permits]
-            answer["permit_status_now"] = {p.number: p.status for p in session.scalars(
+            permit_now = {p.number: p.status for p in session.scalars(
                 select(Permit).where(Permit.number.in_(numbers)))} if numbers else {}
+        status_now = standing_rules.status_of(enterprise.status if enterprise else None)
+        found = standing_rules.standing(status_now, result.payload.version, latest.version if latest else None)
+        answer.update({
+            "status": enterprise.status if enterprise else "unknown", "status_at_issue": result.payload.status.value,
+            "in_force": found.in_force, "current": found.current, "current_version": found.latest_version,
+            "superseded": not found.current, "permit_status_now": permit_now,
+            "message": f"{found.message_zh} / {found.message_en}",
+            "message_zh": found.message_zh, "message_en": found.message_en})
     return answer
 
 

@@ -46,7 +46,9 @@ class VerificationReason(StrEnum):
 
 
 MESSAGES: dict[VerificationReason, tuple[str, str]] = {
-    VerificationReason.OK: ("执照有效，签名已核验", "the licence is genuine and in force"),
+    # Offline, only the signature and the status as of issue are known; whether the licence is still
+    # in force is the issuing zone's answer (``yima.licences.standing``).
+    VerificationReason.OK: ("签名真实，执照内容未被改动", "the signature is genuine and the licence unaltered"),
     VerificationReason.MALFORMED: (
         "二维码内容不是可识别的电子执照", "the QR content is not a readable licence"),
     VerificationReason.UNKNOWN_KEY: (

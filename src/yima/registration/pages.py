@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -12,47 +13,58 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from yima.accounts.rules import Actor
+from yima.accounts.service import display_names
 from yima.clock import utcnow
 from yima.errors import DomainError, Finding
 from yima.registration import service, views
 from yima.registration.model import ApplicationIn
 from yima.web.deps import DB, AppSettings, OptionalActor, Standard
-from yima.web.errors import findings_of_validation
-from yima.web.templating import render, text
-from yima.zones.service import list_zones
+from yima.web.errors import field_words, findings_of_validation
+from yima.web.templating import ROLE_NAMES, flash, login_redirect, page_actor, render, text
+from yima.zones.service import get_zone, list_zones
 
 router = APIRouter(include_in_schema=False)
-
-
-def login_redirect(request: Request) -> Response:
-    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
 
 def _messages(request: Request, findings: list[Finding]) -> list[dict[str, str]]:
     return [{"rule": f.rule, "field": f.field, "text": text(request, f.zh, f.en)} for f in findings]
 
 
+def _one(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _many(form: FormData, name: str) -> list[str]:
+    return [v.strip() for v in form.getlist(name) if isinstance(v, str)]
+
+
+def _holders(form: FormData) -> list[dict[str, str]]:
+    """The shareholder rows someone filled in (any cell), in order; blank rows are dropped."""
+    names, ids, shares = _many(form, "sh_name"), _many(form, "sh_id_number"), _many(form, "sh_share")
+    rows = []
+    for i in range(max(len(names), len(ids), len(shares))):
+        row = {"name": names[i] if i < len(names) else "", "id_number": ids[i] if i < len(ids) else "",
+               "share_pct": shares[i] if i < len(shares) else ""}
+        if any(row.values()):
+            rows.append(row)
+    return rows
+
+
+def _sites(form: FormData) -> list[dict[str, str]]:
+    proofs = _many(form, "site_proof")
+    return [{"text": site, "proof": proofs[i] if i < len(proofs) and proofs[i] else "commitment"}
+            for i, site in enumerate(_many(form, "site_text")) if site]
+
+
 def body_from_form(form: FormData, actor: Actor) -> dict[str, Any]:
     """The guided form's fields, as the v1 application body."""
-
-    def one(name: str) -> str:
-        value = form.get(name)
-        return value.strip() if isinstance(value, str) else ""
-
-    def many(name: str) -> list[str]:
-        return [v.strip() for v in form.getlist(name) if isinstance(v, str)]
-
+    one = functools.partial(_one, form)
+    many = functools.partial(_many, form)
     addresses = [{"text": one("domicile_text"), "proof": one("domicile_proof") or "commitment", "kind": "domicile"}]
-    proofs = many("site_proof")
-    for i, site in enumerate(many("site_text")):
-        if site:
-            addresses.append({"text": site, "proof": proofs[i] if i < len(proofs) else "commitment", "kind": "site"})
-    holders = []
-    ids, shares = many("sh_id_number"), many("sh_share")
-    for i, holder in enumerate(many("sh_name")):
-        if holder:
-            holders.append({"name": holder, "id_number": ids[i] if i < len(ids) else "",
-                            "share_pct": shares[i] if i < len(shares) and shares[i] else "0"})
+    addresses += [{**site, "kind": "site"} for site in _sites(form)]
+    holders = [{"name": h["name"], "id_number": h["id_number"], "share_pct": h["share_pct"] or "0"}
+               for h in _holders(form)]
     commitments = many("commitments")
     if any(a["proof"] == "commitment" for a in addresses) and "address" not in commitments and one("commit_address"):
         commitments.append("address")
@@ -67,11 +79,48 @@ def body_from_form(form: FormData, actor: Actor) -> dict[str, Any]:
     }
 
 
-def _form_context(db: DB, standard: Standard, values: dict[str, Any] | None = None) -> dict[str, Any]:
+def form_words(path: str) -> tuple[str, str]:
+    """Fields named as the guided form names them: the first address is the domicile, the others
+    its business sites."""
+    head, _, rest = path.partition(".")
+    index, _, part = rest.partition(".")
+    if head == "addresses" and index.isdigit() and part in ("", "text"):
+        n = int(index)
+        return ("住所", "domicile") if n == 0 else (f"第{n}个经营场所", f"business site {n}")
+    return field_words(path)
+
+
+_LR_FIELDS = {"name": "lr_name", "id_number": "lr_id_number", "phone": "lr_phone"}
+
+
+def form_field(path: str) -> str:
+    """Which input of the guided form a finding's field path belongs next to."""
+    head, _, rest = path.partition(".")
+    index, _, part = rest.partition(".")
+    if head == "legal_representative":
+        return _LR_FIELDS.get(index, "lr_name")
+    if head == "addresses":
+        return f"site_{int(index) - 1}" if index.isdigit() and int(index) > 0 else "domicile_text"
+    if head == "shareholders":
+        return f"sh_{index}" if index.isdigit() else "shareholders"
+    if head == "commitments":
+        return "commit_address"
+    return head
+
+
+def _form_context(db: DB, standard: Standard, form: FormData | None = None,
+                  errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
     establish = standard.matters["establish"]
-    return {"zones": list_zones(db), "values": values or {},
-            "materials_by_type": json.dumps(establish.materials, ensure_ascii=False),
-            "scope_classes": json.dumps({k: v.industry_code for k, v in standard.scope.items()})}
+    by_field: dict[str, list[str]] = {}
+    for error in errors or []:
+        by_field.setdefault(form_field(error["field"]), []).append(error["text"])
+    return {"zones": list_zones(db), "form": form, "errors": errors or [], "field_errors": by_field,
+            "holders": (_holders(form) if form is not None else []) or [{"name": "", "id_number": "", "share_pct": ""}],
+            "sites": _sites(form) if form is not None else [],
+            "chosen_materials": set(_many(form, "materials")) if form is not None else set(),
+            "apply_data": json.dumps({"materials_by_type": establish.materials,
+                                      "scope_classes": {k: v.industry_code for k, v in standard.scope.items()}},
+                                     ensure_ascii=False).replace("</", "<\\/")}
 
 
 @router.get("/apply")
@@ -87,17 +136,19 @@ async def apply(request: Request, db: DB, standard: Standard, actor: OptionalAct
         return login_redirect(request)
     form = await request.form()
     raw = body_from_form(form, actor)
+    status = 422
     try:
         body = ApplicationIn.model_validate(raw)
         app_id = service.submit(db, standard, actor, body, utcnow(), form.get("idempotency_key") or None)  # type: ignore[arg-type]
     except ValidationError as err:
-        errors = _messages(request, findings_of_validation(list(err.errors())))
+        errors = _messages(request, findings_of_validation(list(err.errors()), form_words))
     except DomainError as err:
-        errors = _messages(request, err.findings)
+        errors, status = _messages(request, err.findings), err.status  # e.g. 403 for another zone's officer
     else:
-        return RedirectResponse(f"/applications/{app_id}", status_code=303)
-    context = _form_context(db, standard, {**raw, "form": form})
-    return render(request, "apply.html", {**context, "errors": errors}, status=422)
+        return flash(request, RedirectResponse(f"/applications/{app_id}", status_code=303),
+                     f"申请 #{app_id} 已提交，结果见下。",
+                     f"Application #{app_id} has been submitted; its outcome is below.")
+    return render(request, "apply.html", _form_context(db, standard, form, errors), status=status)
 
 
 @router.get("/applications")
@@ -107,13 +158,30 @@ def my_applications(request: Request, db: DB, actor: OptionalActor) -> Response:
     return render(request, "applications.html", {"applications": views.list_applications(db, actor, utcnow())})
 
 
+QUEUE_PAGE = 50
+DECISION_DONE = {"approve": ("已核准", "approved"), "reject": ("已驳回", "rejected"),
+                 "accept_with_missing": ("已容缺受理", "accepted with missing materials")}
+
+
 @router.get("/queue")
-def queue(request: Request, db: DB, actor: OptionalActor) -> Response:
-    if actor is None:
-        return login_redirect(request)
-    if actor.role not in ("officer", "admin"):
-        return RedirectResponse("/applications", status_code=303)
-    return render(request, "queue.html", {"applications": views.list_applications(db, actor, utcnow())})
+def queue(request: Request, db: DB, standard: Standard, signed_in: OptionalActor, status: str = "",
+          matter: str = "", overdue: str = "", page: int = 1) -> Response:
+    """The officer's queue: their zone's applications awaiting a decision, oldest first, by page;
+    filtered by status, matter and overdue."""
+    actor = page_actor(request, signed_in, "officer", "admin")
+    if isinstance(actor, Response):
+        return actor
+    status = status if status in views.QUEUED else ""
+    matter = matter if matter in standard.matters else ""
+    page = max(1, page)
+    applications, total = views.queue_page(db, actor, utcnow(), status=status or None, matter=matter or None,
+                                           overdue=bool(overdue), offset=(page - 1) * QUEUE_PAGE,
+                                           limit=QUEUE_PAGE)
+    zone = get_zone(db, actor.zone_id) if actor.zone_id else None
+    filters = {k: v for k, v in {"status": status, "matter": matter, "overdue": "1" if overdue else ""}.items() if v}
+    return render(request, "queue.html", {
+        "applications": applications, "total": total, "page": page, "pages": max(1, -(-total // QUEUE_PAGE)),
+        "zone": zone, "filters": filters, "query": urlencode(filters), "statuses": views.QUEUED})
 
 
 def _detail(request: Request, db: DB, standard: Standard, actor: Actor, app_id: int,
@@ -127,9 +195,12 @@ def _detail(request: Request, db: DB, standard: Standard, actor: Actor, app_id: 
         and not elsewhere
     may_supply = app["status"] in ("under_review", "awaiting_materials") and actor.role == "applicant"
     required = standard.matters[app["matter"]].required_materials(app["entity_type"])
-    return render(request, "application.html", {"app": app, "may_decide": may_decide, "may_supply": may_supply,
-                                                "may_withdraw": may_supply and not elsewhere,
-                                                "required": required, "errors": errors or []}, status=status)
+    zone = get_zone(db, app["zone"])
+    return render(request, "application.html", {
+        "app": app, "may_decide": may_decide, "may_supply": may_supply, "may_withdraw": may_supply and not elsewhere,
+        "required": required, "errors": errors or [],
+        "names": display_names(db, (t["actor_id"] for t in app["transitions"])), "role_words": ROLE_NAMES,
+        "zone_name": zone.name_en or zone.name if text(request, "zh", "en") == "en" else zone.name}, status=status)
 
 
 @router.get("/applications/{app_id}")
@@ -145,11 +216,13 @@ async def decision_form(request: Request, app_id: int, db: DB, standard: Standar
         return login_redirect(request)
     form = await request.form()
     try:
-        service.decide(db, standard, actor, app_id, str(form.get("decision", "")), str(form.get("reason", "")),
-                       utcnow())
+        decision = str(form.get("decision", ""))
+        service.decide(db, standard, actor, app_id, decision, str(form.get("reason", "")), utcnow())
     except DomainError as err:
         return _detail(request, db, standard, actor, app_id, _messages(request, err.findings), err.status)
-    return RedirectResponse(f"/applications/{app_id}", status_code=303)
+    zh, en = DECISION_DONE.get(decision, ("决定已记录", "Decision recorded"))
+    return flash(request, RedirectResponse(f"/applications/{app_id}", status_code=303), f"申请 #{app_id}：{zh}。",
+                 f"Application #{app_id}: {en}.")
 
 
 @router.post("/applications/{app_id}/withdraw")
@@ -160,7 +233,8 @@ def withdraw_form(request: Request, app_id: int, db: DB, standard: Standard, act
         service.withdraw(db, actor, app_id, utcnow())
     except DomainError as err:
         return _detail(request, db, standard, actor, app_id, _messages(request, err.findings), err.status)
-    return RedirectResponse(f"/applications/{app_id}", status_code=303)
+    return flash(request, RedirectResponse(f"/applications/{app_id}", status_code=303), "申请已撤回。",
+                 "The application has been withdrawn.")
 
 
 @router.post("/applications/{app_id}/materials")
@@ -179,12 +253,13 @@ async def materials_form(request: Request, app_id: int, db: DB, standard: Standa
                                 settings.max_upload_bytes)
     except DomainError as err:
         return _detail(request, db, standard, actor, app_id, _messages(request, err.findings), err.status)
-    return RedirectResponse(f"/applications/{app_id}", status_code=303)
+    return flash(request, RedirectResponse(f"/applications/{app_id}", status_code=303),
+                 f"材料“{upload.filename}”已上传。", f"The material '{upload.filename}' has been uploaded.")
 
 
 @router.get("/enterprises")
 def enterprise_lookup(uscc: str = "") -> Response:
-    return RedirectResponse(f"/enterprises/{quote(uscc.strip().upper())}", status_code=303)
+    return RedirectResponse(f"/enterprises/{quote(uscc.strip().upper(), safe='')}", status_code=303)
 
 
 @router.get("/enterprises/{uscc}")

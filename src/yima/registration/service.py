@@ -30,7 +30,7 @@ from yima.licences.service import licence_issued_event
 from yima.licences.tables import Licence, Permit
 from yima.registration import handoff, rules
 from yima.registration.codes import make_uscc
-from yima.registration.materials import check_upload
+from yima.registration.materials import check_upload, clean_filename
 from yima.registration.model import ApplicationIn
 from yima.registration.tables import Application, Enterprise, EnterpriseAddress, MaterialUpload, Transition
 from yima.registration.views import PENDING, application_not_found, application_view
@@ -289,7 +289,7 @@ def decide(db: Database, standard: MatterStandard, actor: Actor, app_id: int, de
                           f"decision must be one of {' | '.join(DECISIONS)}")
     reason = (reason or "").strip()
     with db.write() as session:
-        app = session.get(Application, app_id)
+        app = session.get(Application, app_id, with_for_update=True)  # concurrent changes take turns
         if app is None or not may_work_zone(actor, app.zone_id):
             raise application_not_found(app_id)
         since = len(app.transitions)
@@ -346,9 +346,10 @@ def _accept_with_missing(standard: MatterStandard, app: Application, actor: Acto
 def supply_material(db: Database, standard: MatterStandard, actor: Actor, app_id: int, material_id: str,
                     filename: str, content: bytes, now: datetime, data_dir: Path, max_bytes: int) -> None:
     """The applicant uploads a material (PDF, JPEG or PNG, checked by content), stored with its hash."""
+    filename = clean_filename(filename)
     content_type = check_upload(filename, content, max_bytes)
     with db.write() as session:
-        app = session.get(Application, app_id)
+        app = session.get(Application, app_id, with_for_update=True)  # concurrent changes take turns
         if app is None or (app.applicant_id != actor.id and not may_work_zone(actor, app.zone_id)):
             raise application_not_found(app_id)
         courier = handoff.courier_for(app)
@@ -368,7 +369,7 @@ def supply_material(db: Database, standard: MatterStandard, actor: Actor, app_id
         if not target.exists():
             target.write_bytes(content)
         since = len(app.transitions)
-        app.uploads.append(MaterialUpload(material=material_id, filename=filename[:255], content_type=content_type,
+        app.uploads.append(MaterialUpload(material=material_id, filename=filename, content_type=content_type,
                                           size=len(content), sha256=digest, uploaded_at=now))
         app.body = {**app.body, "materials": sorted(set(app.body.get("materials", [])) | {material_id})}
         app.missing_materials = [m for m in app.missing_materials if m != material_id]
@@ -384,7 +385,7 @@ def supply_material(db: Database, standard: MatterStandard, actor: Actor, app_id
 
 def withdraw(db: Database, actor: Actor, app_id: int, now: datetime) -> None:
     with db.write() as session:
-        app = session.get(Application, app_id)
+        app = session.get(Application, app_id, with_for_update=True)  # concurrent changes take turns
         if app is None or app.applicant_id != actor.id:
             raise application_not_found(app_id)
         if app.status not in PENDING:

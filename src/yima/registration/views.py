@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
 
 from yima.accounts.rules import Actor, may_work_zone
 from yima.clock import as_utc
@@ -51,7 +51,8 @@ def application_view(app: Application, now: datetime, detail: bool = True) -> di
     if detail:
         view["body"] = app.body
         view["transitions"] = [{"from": t.from_status, "to": t.to_status, "actor_role": t.actor_role,
-                                "reason": t.reason, "at": _iso(t.at)} for t in app.transitions]
+                                "actor_id": t.actor_id, "reason": t.reason, "at": _iso(t.at)}
+                               for t in app.transitions]
         view["uploads"] = [{"material": u.material, "filename": u.filename, "content_type": u.content_type,
                             "size": u.size, "sha256": u.sha256, "uploaded_at": _iso(u.uploaded_at)}
                            for u in app.uploads]
@@ -66,7 +67,18 @@ def get_application(db: Database, actor: Actor, app_id: int, now: datetime) -> d
                                                         selectinload(Application.uploads)])
         if app is None or not (app.applicant_id == actor.id or may_work_zone(actor, app.zone_id)):
             raise application_not_found(app_id)
-        return application_view(app, now)
+        view = application_view(app, now)
+        view["enterprise_status"] = _enterprise_statuses(session, [app.enterprise_uscc]).get(app.enterprise_uscc)
+        return view
+
+
+def _enterprise_statuses(session: Session, usccs: list[str | None]) -> dict[str | None, str]:
+    """The status now (active, revoked, cancelled) of the enterprises the applications are for."""
+    wanted = sorted({u for u in usccs if u})
+    if not wanted:
+        return {}
+    rows = session.execute(select(Enterprise.uscc, Enterprise.status).where(Enterprise.uscc.in_(wanted)))
+    return {uscc: status for uscc, status in rows}
 
 
 def list_applications(db: Database, actor: Actor, now: datetime, status: str | None = None,
@@ -83,7 +95,32 @@ def list_applications(db: Database, actor: Actor, now: datetime, status: str | N
     if status and actor.role == "applicant":
         query = query.where(Application.status == status)
     with db.read() as session:
-        return [application_view(app, now, detail=False) for app in session.scalars(query.limit(limit))]
+        apps = list(session.scalars(query.limit(limit)))
+        statuses = _enterprise_statuses(session, [app.enterprise_uscc for app in apps])
+        return [{**application_view(app, now, detail=False), "enterprise_status": statuses.get(app.enterprise_uscc)}
+                for app in apps]
+
+
+QUEUED = ("under_review", "awaiting_materials")
+
+
+def queue_page(db: Database, actor: Actor, now: datetime, *, status: str | None = None, matter: str | None = None,
+               overdue: bool = False, offset: int = 0, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
+    """One page of an officer's queue (oldest first) with the number of applications that match:
+    by status (pending ones by default), matter, and overdue (past the statutory limit)."""
+    query = select(Application)
+    if actor.role != "admin":
+        query = query.where(Application.zone_id == (actor.zone_id or ""))
+    query = query.where(Application.status.in_((status,) if status else QUEUED))
+    if matter:
+        query = query.where(Application.matter == matter)
+    if overdue:
+        query = query.where(Application.status.in_(PENDING), Application.statutory_due_at < now)
+    with db.read() as session:
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = session.scalars(query.order_by(Application.submitted_at, Application.id)
+                               .offset(max(0, offset)).limit(max(1, min(limit, 200))))
+        return [application_view(app, now, detail=False) for app in rows], int(total)
 
 
 def enterprise_public_view(standard: MatterStandard, enterprise: Enterprise) -> dict[str, Any]:

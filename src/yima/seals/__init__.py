@@ -1,1 +1,1 @@
-"""Electronic seals (电子印章, SPEC C5): seal types, seal images, and seal certificates."""
+"""Electronic seals (电子印章): seal types, seal images, and seal certificates."""

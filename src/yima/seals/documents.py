@@ -1,4 +1,4 @@
-"""Sealing a PDF with an enterprise's seals, and checking the seals on a PDF (SPEC C5).
+"""Sealing a PDF with an enterprise's seals, and checking the seals on a PDF.
 
 Each seal is a visible PAdES signature (``yima.pki.pades``) showing the seal image at its real
 size; several seals on one document are incremental updates, so each stays valid. Checking

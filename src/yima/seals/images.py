@@ -29,7 +29,7 @@ from yima.seals.model import SealShape, SealType, seal_display_name
 
 INK = (212, 0, 0)
 INK_HEX = "#d40000"
-FONT_FAMILY = "'WenQuanYi Zen Hei', 'Noto Sans CJK SC', 'Source Han Sans SC', sans-serif"
+FONT_FAMILY = "'Noto Sans SC Yima', 'Noto Sans SC', 'WenQuanYi Zen Hei', 'Noto Sans CJK SC', sans-serif"
 SIZE = 600  # PNG width in pixels
 SUPERSAMPLE = 3  # draw larger, then shrink: Pillow's ellipses and polygons are not anti-aliased
 WEIGHT = 0.02  # extra stroke around each glyph, as a share of its height: seal characters are bold

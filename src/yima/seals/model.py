@@ -1,4 +1,4 @@
-"""The seal set an enterprise receives (SPEC C5): the five seal types, their look and their signer.
+"""The seal set an enterprise receives: the five seal types, their look and their signer.
 
 Seal types and shapes follow common practice for enterprise seals in China (the Ministry of Public
 Security's seal-management rules: the company seal round with a star; finance and invoice seals
@@ -111,9 +111,16 @@ def seal_display_name(seal_type: SealType, enterprise_name: str, person_name: st
 
 def seal_identity(seal_type: SealType, enterprise_name: str, uscc: str,
                   person_name: str | None = None) -> SignerIdentity:
-    """What the seal's certificate subject says (see ``yima.pki.ca`` for the attributes)."""
+    """What the seal's certificate subject says (see ``yima.pki.ca`` for the attributes).
+
+    The legal representative's name seal is named for the person and the seal (张三（法定代表人名章）),
+    the enterprise standing in O: the whole display name, three UTF-8 bytes a character, would not
+    fit the 64 bytes of a common name and would be cut short."""
+    common_name = seal_display_name(seal_type, enterprise_name, person_name)
+    if seal_type.is_personal and person_name:
+        common_name = f"{person_name.strip()}（{seal_type.zh}）"
     return SignerIdentity(
-        common_name=seal_display_name(seal_type, enterprise_name, person_name),
+        common_name=common_name,
         organization=enterprise_name,
         uscc=uscc,
         seal_type=seal_type.value,

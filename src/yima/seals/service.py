@@ -1,4 +1,4 @@
-"""Seal-set use cases (SPEC C5): enqueue on approval, issue, list, export, revoke, publish the CRL.
+"""Seal-set use cases: enqueue on approval, issue, list, export, revoke, publish the CRL.
 
 A set is enqueued in the approval's own transaction (rows only), and issued later by the job or on
 the owner's first look, whichever comes first. Issuing draws five ECDSA P-256 keys, has the zone's

@@ -1,1 +1,1 @@
-"""Market-entity statistics: register import, the zone figures, report, spreadsheet and dashboard (SPEC C9)."""
+"""Market-entity statistics: register import, the zone figures, report, spreadsheet and dashboard."""

@@ -2,7 +2,7 @@
 
 Every output (the CLI table, the spreadsheet, the printed report, the dashboard) takes its labels
 and wording from here, so that the numbers read the same everywhere. The Chinese follows the
-style of the zone's own briefing in the seed ("今年1-8月，重庆高新区新增内资企业3437户，增长率为
+style of the zone's own briefing in its 2021 report ("今年1-8月，重庆高新区新增内资企业3437户，增长率为
 16.76%；注册资本（金）260.78亿元，同比增长63.61%……"): counts without separators, money in 亿元 or
 万元, per cent with two decimals.
 """
@@ -163,20 +163,48 @@ def briefing_zh(f: ZoneFigures) -> list[str]:
 
 
 def briefing_en(f: ZoneFigures) -> list[str]:
-    p = f"{f.period.start.isoformat()} to {f.period.end.isoformat()}"
+    """The same briefing in English, paragraph for paragraph."""
+    p, z = f"{f.period.start.isoformat()} to {f.period.end.isoformat()}", f.zone_name_in("en")
     s = f.domestic_by_sector
     paras = [
-        f"From {p}, {f.new_domestic.current} domestic enterprises were established in {f.zone_name} "
+        f"From {p}, {f.new_domestic.current} domestic enterprises were established in {z} "
         f"({growth_en(f.new_domestic.growth_pct)}), with registered capital of "
         f"{money_en(f.new_domestic_capital.current)} ({growth_en(f.new_domestic_capital.growth_pct)}). "
         f"On {f.period.end.isoformat()} the zone had {f.market_entities.current} market entities "
         f"({growth_en(f.market_entities.growth_pct)}), {round(f.per_10k_residents or 0)} per 10,000 residents.",
         f"Of its {f.domestic_active} domestic enterprises, {s.tertiary} are tertiary ({pct(s.share_pct(3))}), "
         f"{s.secondary} secondary ({pct(s.share_pct(2))}) and {s.primary} primary ({pct(s.share_pct(1))}).",
-        f"{f.matters.processed} registration matters were processed, {pct(f.matters.online_share_pct)} without a "
-        f"visit; {f.address_commitment} entities registered their address by commitment.",
     ]
+    matters = (f"From {p}, {f.matters.processed} registration matters were processed, "
+               f"{pct(f.matters.online_share_pct)} of them without a visit.")
+    for t in f.approval_times:
+        if t.median_hours is not None:
+            matters += (f" {t.name_en}: {t.approved} approved, in a median of {duration_en(t.median_hours)} and a "
+                        f"mean of {duration_en(t.mean_hours or 0)} (statutory limit {t.statutory_days} days); "
+                        f"{pct(t.within_limit_pct)} within the limit.")
+    paras.append(matters)
+    reform = f"From {p}, {f.address_commitment} market entities registered their address by commitment."
+    if f.one_code_licences is not None:
+        reform += f" {f.one_code_licences} one-code licences were issued."
+    if f.cross_region_licences is not None:
+        reform += f" {f.cross_region_licences} licences were issued across regions."
+    if f.seal_sets is not None:
+        reform += (f" {f.seal_sets} free e-seal sets were issued, saving enterprises "
+                   f"{money_en(f.seal_savings_yuan or 0)}.")
+    if f.bundled is not None:
+        reform += (f" With one licence per industry, the materials to submit fell by "
+                   f"{pct(f.bundled.materials_reduction_pct)} and the approval time by "
+                   f"{pct(f.bundled.time_reduction_pct)}.")
+    paras.append(reform)
     return paras
+
+
+def duration_en(hours: float) -> str:
+    if hours < 1 / 60:
+        return f"{hours * 3600:.1f} s"
+    if hours < 1:
+        return f"{hours * 60:.1f} min"
+    return f"{hours:.1f} h"
 
 
 def duration_zh(hours: float) -> str:

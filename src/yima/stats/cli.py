@@ -42,7 +42,7 @@ def stats(zone: Annotated[str, typer.Option("--zone", help="Zone id, e.g. cq-gxq
           output: Annotated[Format, typer.Option("--format", help="table | json | xlsx | pdf")] = Format.table,
           out: Annotated[Path | None, typer.Option("--out", help="Write to this file")] = None,
           db: DbOption = None) -> None:
-    """The zone's figures for a period, compared with the same period a year earlier (SPEC C9)."""
+    """The zone's figures for a period, compared with the same period a year earlier."""
     period = parse_period(start, end)
     database = open_db(db)
     try:

@@ -19,7 +19,6 @@ from fastapi.responses import Response
 from yima.accounts.rules import Actor
 from yima.clock import local_date, utcnow
 from yima.errors import DomainError
-from yima.registration.pages import login_redirect
 from yima.stats.briefing import briefing_en, briefing_zh, figure_rows, section_names
 from yima.stats.report import figures_report_pdf
 from yima.stats.rules import CATEGORY_NAMES, SECTOR_NAMES, ZoneFigures
@@ -28,7 +27,7 @@ from yima.stats.service import zone_figures
 from yima.stats.spreadsheet import figures_workbook
 from yima.web.deps import DB, AppSettings, OptionalActor, Standard
 from yima.web.i18n import N_, translations
-from yima.web.templating import language, render, text
+from yima.web.templating import language, login_redirect, render, text
 from yima.zones.service import list_zones
 
 router = APIRouter(include_in_schema=False)
@@ -80,6 +79,7 @@ MEASURE_WORDS: dict[str, str] = {
     "unit_items": N_("measure word for matters"),
     "unit_copies": N_("measure word for licences"),
     "unit_sets": N_("measure word for seal sets"),
+    "unit_people": N_("measure word for residents"),
 }
 
 
@@ -87,6 +87,7 @@ def _labels(lang: str) -> dict[str, str]:
     gettext = translations(lang).gettext
     labels = {key: gettext(msgid) for key, msgid in LABELS.items()}
     labels.update({key: gettext(msgid) if lang == "zh" else "" for key, msgid in MEASURE_WORDS.items()})
+    labels["unit_100m_tight"] = labels["unit_100m"] if lang == "zh" else " " + labels["unit_100m"]
     return labels
 
 

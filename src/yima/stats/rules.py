@@ -1,7 +1,7 @@
 """The figures a zone reports about its market entities, and the formulas behind them (pure).
 
-Definitions follow the way a market-regulation bureau reports (as in the zone briefing of the
-seed): "market entities" (市场主体) are every registered entity, enterprises and individual
+Definitions follow the way a market-regulation bureau reports (as in the zone's 2021 report):
+"market entities" (市场主体) are every registered entity, enterprises and individual
 businesses and farmer cooperatives alike; "domestic enterprises" (内资企业) are the enterprises
 with domestic capital, i.e. not foreign-invested enterprises and not individual businesses or
 cooperatives. An entity is *active* on a day when it was established on or before that day and
@@ -353,6 +353,10 @@ class ZoneFigures:
     seal_set_price_yuan: int = 0
     bundled: BundledReduction | None = None
     sections: dict[str, dict[str, object]] = field(default_factory=dict)  # by later features (stats.sections)
+    zone_name_en: str = ""  # the zone's English name ("" when it has none: the Chinese name is shown)
+
+    def zone_name_in(self, lang: str) -> str:
+        return (self.zone_name_en or self.zone_name) if lang == "en" else self.zone_name
 
     @property
     def base_period(self) -> Period:

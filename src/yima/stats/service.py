@@ -1,4 +1,4 @@
-"""Use case: the figures of one zone and period (SPEC C9), from the register and the applications.
+"""Use case: the figures of one zone and period , from the register and the applications.
 
 All counting happens in SQL (``queries``), inside one read transaction so that the figures agree
 with each other; the few grouped rows are turned into ``rules.ZoneFigures`` here. Figures owned
@@ -100,7 +100,7 @@ def compute_figures(db: Database, zone_id: str, period: Period, standard: Matter
         zone = session.get(Zone, zone_id)
         if zone is None:
             raise NotFound("zone.unknown", "zone", f"未知的开发区：{zone_id}", f"Unknown zone: {zone_id}")
-        zone_name, residents = zone.name, zone.residents
+        zone_name, zone_name_en, residents = zone.name, zone.name_en, zone.residents
         conn = session.connection()
         months_now = queries.new_registrations_by_month(conn, zone_id, period)
         months_then = queries.new_registrations_by_month(conn, zone_id, base)
@@ -117,7 +117,7 @@ def compute_figures(db: Database, zone_id: str, period: Period, standard: Matter
         {m: (s.new_domestic, s.new_domestic_capital, s.new_market_entities) for m, s in months_now.items()},
         {m: (s.new_domestic, s.new_domestic_capital, s.new_market_entities) for m, s in months_then.items()})
     return ZoneFigures(
-        zone_id=zone_id, zone_name=zone_name, residents=residents, period=period,
+        zone_id=zone_id, zone_name=zone_name, zone_name_en=zone_name_en, residents=residents, period=period,
         new_domestic=YearOnYear(sum(s.new_domestic for s in months_now.values()),
                                 sum(s.new_domestic for s in months_then.values())),
         new_domestic_capital=YearOnYear(_money_sum(months_now), _money_sum(months_then)),

@@ -10,19 +10,28 @@ from importlib import resources
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from yima import __version__
 from yima.config import Settings, get_settings, use_settings
 from yima.db import Database
+from yima.errors import Finding
 from yima.standard import load_standard
-from yima.web import errors
+from yima.web import api_docs, errors
+from yima.web.limits import BodySizeLimit
+from yima.web.logs import RequestLog
+from yima.web.schemas import ERRORS
+from yima.web.security import SecurityMiddleware
+from yima.web.templating import render, text
 
 # Every feature's JSON API and pages, in the order their routes should match.
 ROUTERS = (
     "yima.accounts.api", "yima.registration.api", "yima.zones.api", "yima.licences.api", "yima.seals.api",
     "yima.stats.api", "yima.audit.api", "yima.federation.api", "yima.web.pages", "yima.registration.pages",
-    "yima.licences.pages",
-    "yima.seals.pages", "yima.stats.pages", "yima.audit.pages", "yima.accounts.pages", "yima.federation.pages",
+    "yima.licences.pages", "yima.seals.pages", "yima.stats.pages", "yima.audit.pages", "yima.accounts.pages",
+    "yima.federation.pages", "yima.web.health",
 )
 
 
@@ -34,27 +43,48 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
+async def _refuse_forgery(scope: Scope, receive: Receive, send: Send) -> None:
+    """A state-changing request without a valid CSRF token: 403, and no handler runs."""
+    request = Request(scope, receive)
+    zh = "表单已过期或并非来自本站页面（缺少有效的 CSRF 令牌），未作任何更改。请重新打开页面后再提交。"
+    en = ("The form has expired or did not come from this site's pages (no valid CSRF token); nothing was "
+          "changed. Open the page again and resubmit.")
+    if request.url.path.startswith("/api/"):
+        response = errors.problem([Finding("csrf.invalid", "csrf_token", zh, en)], 403)
+    else:
+        response = await run_in_threadpool(render, request, "error.html", {
+            "errors": [{"rule": "csrf.invalid", "field": "csrf_token", "text": text(request, zh, en)}]}, 403)
+    await response(scope, receive, send)
+
+
+class YimaApp(FastAPI):
+    """FastAPI with :class:`SecurityMiddleware` outermost, so that even a 500 carries the headers."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityMiddleware(super().build_middleware_stack(), lambda: self.state.settings.secret_key,  # type: ignore[arg-type]
+                                  _refuse_forgery)
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     use_settings(settings)
-    app = FastAPI(title="Yima 一码", version=__version__, lifespan=_lifespan,
+    app = YimaApp(title="Yima 一码", version=__version__, lifespan=_lifespan, docs_url=None, redoc_url=None,
                   description="Market-access platform: apply online, 秒批, one-code licence (一码通行).")
     app.state.settings = settings
-    app.state.db = db or Database(settings.database_url)
+    app.state.db = db or Database(settings.database_url, settings.sqlite_synchronous)
     app.state.standard = load_standard(str(settings.standard_file) if settings.standard_file else None)
     errors.install(app)
+    app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes,
+                       max_upload_bytes=settings.max_upload_bytes)
 
     for module in ROUTERS:
         try:
-            app.include_router(importlib.import_module(module).router)
+            app.include_router(importlib.import_module(module).router, responses=ERRORS)
         except ModuleNotFoundError as err:
             if err.name != module:  # a feature module that is absent is skipped; a broken one is not
                 raise
     static = resources.files("yima.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-
-    @app.get("/healthz", include_in_schema=False)
-    def health() -> dict[str, str]:
-        return {"status": "ok", "standard": app.state.standard.digest}
-
+    api_docs.install(app)
+    app.add_middleware(RequestLog)
     return app

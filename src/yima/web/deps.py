@@ -43,15 +43,19 @@ def actor_of_request(request: Request, token: str | None = None) -> Actor | None
     if not token:
         return None
     try:
-        return check_current(request.app.state.db, read_token(token, request.app.state.settings.secret_key))
+        actor = check_current(request.app.state.db, read_token(token, request.app.state.settings.secret_key))
     except Unauthorized:
         return None
+    request.state.actor_id = actor.id  # for the request's log line
+    return actor
 
 
 async def _checked(request: Request, token: str) -> Actor:
     db = request.app.state.db
     actor = read_token(token, request.app.state.settings.secret_key)
-    return check_current_cached(db, actor) or await run_in_threadpool(check_current, db, actor)
+    actor = check_current_cached(db, actor) or await run_in_threadpool(check_current, db, actor)
+    request.state.actor_id = actor.id  # for the request's log line
+    return actor
 
 
 async def optional_actor(request: Request, token: Annotated[str | None, Depends(oauth2)]) -> Actor | None:

@@ -7,14 +7,16 @@ stack trace and always learns which field broke which rule.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from yima.errors import DomainError, Finding
+from yima.errors import DomainError, Finding, MissingPart, TooManyRequests
+from yima.web.templating import render, text
 
 log = logging.getLogger("yima.web")
 
@@ -44,15 +46,62 @@ PYDANTIC_ZH: dict[str, tuple[str, str]] = {
 }
 
 
-def findings_of_validation(errors: list[dict[str, Any]]) -> list[Finding]:
+# The fields of a request body in words, for messages people read (the path stays the field).
+FIELD_WORDS: dict[str, tuple[str, str]] = {
+    "body": ("申请内容", "the request"), "zone": ("开发区", "zone"), "matter": ("登记事项", "matter"),
+    "channel": ("办理渠道", "channel"), "uscc": ("统一社会信用代码", "Unified Social Credit Code"),
+    "entity_type": ("市场主体类型", "entity type"), "name": ("企业名称", "enterprise name"),
+    "registered_capital": ("注册资本", "registered capital"), "industry_code": ("主营行业", "main industry"),
+    "scope": ("经营范围", "business scope"), "addresses": ("地址", "addresses"),
+    "legal_representative": ("法定代表人", "legal representative"),
+    "legal_representative.name": ("法定代表人姓名", "legal representative's name"),
+    "legal_representative.id_number": ("法定代表人身份证号码", "legal representative's ID number"),
+    "legal_representative.phone": ("法定代表人手机号码", "legal representative's mobile phone"),
+    "shareholders": ("股东", "shareholders"), "materials": ("材料", "materials"),
+    "commitments": ("承诺事项", "commitments"),
+}
+ITEM_WORDS: dict[str, tuple[str, str, str, str]] = {  # list field: zh item, en item, zh/en of its parts
+    "addresses": ("第{n}个地址", "address {n}", "text:|proof:的证明方式|kind:的类型",
+                  "text:|proof:proof|kind:kind"),
+    "shareholders": ("第{n}位股东", "shareholder {n}",
+                     "name:的姓名|id_number:的身份证号码|uscc:的统一社会信用代码|share_pct:的出资比例",
+                     "name:name|id_number:ID number|uscc:credit code|share_pct:share"),
+    "scope": ("第{n}项经营范围", "business scope item {n}", "", ""),
+    "materials": ("第{n}项材料", "material {n}", "", ""),
+    "commitments": ("第{n}项承诺", "commitment {n}", "", ""),
+}
+
+
+def field_words(path: str) -> tuple[str, str]:
+    """A field path (``shareholders.1.share_pct``) in words: (第2位股东出资比例, shareholder 2's share)."""
+    if path in FIELD_WORDS:
+        return FIELD_WORDS[path]
+    head, _, rest = path.partition(".")
+    index, _, part = rest.partition(".")
+    if head in ITEM_WORDS and index.isdigit():
+        zh_item, en_item, zh_parts, en_parts = ITEM_WORDS[head]
+        n = int(index) + 1
+        zh, en = zh_item.format(n=n), en_item.format(n=n)
+        if part:
+            zh_part = dict(p.split(":") for p in zh_parts.split("|") if p).get(part, part)
+            en_part = dict(p.split(":") for p in en_parts.split("|") if p).get(part, part)
+            zh, en = zh + zh_part, (f"{en}'s {en_part}" if en_part else en)
+        return zh, en
+    return path, path
+
+
+def findings_of_validation(errors: list[dict[str, Any]],
+                           words: Callable[[str], tuple[str, str]] = field_words) -> list[Finding]:
+    """Pydantic's errors as findings; ``words`` names the fields (a page may name them as its form does)."""
     findings = []
     for error in errors:
         loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "form")]
         path = ".".join(loc) or "body"
         kind = error.get("type", "value_error")
         zh, en = PYDANTIC_ZH.get(kind, ("格式不正确", "is not valid"))
-        detail = error.get("msg", "")
-        findings.append(Finding(f"schema.{kind}", path, f"{path}：{zh}", f"{path} {en} ({detail})"))
+        field_zh, field_en = words(path)
+        sentence = f"{field_en} {en}"
+        findings.append(Finding(f"schema.{kind}", path, f"{field_zh}{zh}", sentence[:1].upper() + sentence[1:]))
     return findings
 
 
@@ -63,10 +112,35 @@ def problem(findings: list[Finding], status: int) -> JSONResponse:
         "detail": [f.as_dict() for f in findings]})
 
 
+_reported_parts: set[str] = set()
+
+
+def missing_part(request: Request, exc: MissingPart) -> Response:
+    """503: the installation lacks a part. Named with how to install it, never a stack trace; the
+    log says it once per part and process, not once per request."""
+    if exc.part not in _reported_parts:
+        _reported_parts.add(exc.part)
+        log.error("installation part missing: %s: %s; %s", exc.part, exc.en, exc.install)
+    finding = Finding(f"installation.{exc.part}", exc.part, f"{exc.zh}。安装方法：{exc.install}",
+                      f"{exc.en}. To install: {exc.install}")
+    wants_page = not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+    if wants_page:
+        return render(request, "error.html", {"errors": [{"rule": finding.rule, "text": text(
+            request, finding.zh, finding.en)}]}, status=503)
+    return problem([finding], 503)
+
+
 def install(app: FastAPI) -> None:
+    @app.exception_handler(MissingPart)
+    async def _missing(request: Request, exc: MissingPart) -> Response:
+        return missing_part(request, exc)
+
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return problem(exc.findings, exc.status)
+        response = problem(exc.findings, exc.status)
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -74,6 +148,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # a body FastAPI could not decode (not UTF-8, broken multipart)
+            zh = "请求内容无法解析：须为 UTF-8 编码的 JSON 或表单"
+            en = f"The request body cannot be read: it must be UTF-8 JSON or a form ({exc.detail})"
+            return problem([Finding("request.unreadable", "body", zh, en)], 400)
         zh = {404: "未找到", 405: "不支持的请求方法", 401: "请先登录", 403: "无权访问"}.get(exc.status_code, "请求错误")
         return problem([Finding(f"http.{exc.status_code}", "path", zh, str(exc.detail))], exc.status_code)
 

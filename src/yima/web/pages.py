@@ -9,12 +9,13 @@ from fastapi.responses import RedirectResponse, Response
 
 from yima.accounts.service import authenticate, issue_token, sign_out_everywhere
 from yima.clock import utcnow
-from yima.errors import DomainError
+from yima.errors import DomainError, TooManyRequests
 from yima.web.deps import COOKIE, DB, AppSettings, OptionalActor
-from yima.web.templating import render, text
+from yima.web.security import cookie_options
+from yima.web.templating import HOME_BY_ROLE, flash, render, text
 
 router = APIRouter(include_in_schema=False)
-HOME_BY_ROLE = {"applicant": "/applications", "officer": "/queue", "admin": "/queue"}
+__all__ = ["HOME_BY_ROLE", "router", "safe_next"]
 
 
 def safe_next(target: str | None) -> str | None:
@@ -37,22 +38,27 @@ def login_form(request: Request, next: str | None = None) -> Response:
 def login(request: Request, db: DB, settings: AppSettings, username: Annotated[str, Form()] = "",
           password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "") -> Response:
     try:
-        actor = authenticate(db, username.strip(), password)
+        actor = authenticate(db, username.strip(), password, address=request.client.host if request.client else None)
     except DomainError as err:
         message = text(request, err.finding.zh, err.finding.en)
-        return render(request, "login.html", {"error": message, "username": username, "next": next}, status=401)
+        page = render(request, "login.html", {"error": message, "username": username, "next": next},
+                      status=err.status if err.status == 429 else 401)
+        if isinstance(err, TooManyRequests):
+            page.headers["Retry-After"] = str(err.retry_after)
+        return page
     response = RedirectResponse(safe_next(next) or HOME_BY_ROLE.get(actor.role, "/"), status_code=303)
     token = issue_token(actor, settings.secret_key, utcnow(), settings.token_minutes)
-    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=settings.token_minutes * 60)
+    response.set_cookie(COOKIE, token, max_age=settings.token_minutes * 60, **cookie_options(request))
     return response
 
 
 @router.post("/logout")
-def logout(db: DB, actor: OptionalActor) -> Response:
+def logout(request: Request, db: DB, actor: OptionalActor) -> Response:
     """Sign out: the session ends on the server too (every session of the account), so a copied
     cookie stops working."""
     if actor is not None:
         sign_out_everywhere(db, actor.username, utcnow(), actor)
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(COOKIE)
-    return response
+    response.delete_cookie(COOKIE, httponly=True, samesite="strict")
+    return flash(request, response, "您已退出登录，本账号在所有设备上的会话均已结束。",
+                 "You are signed out; the account's sessions on every device have ended.")

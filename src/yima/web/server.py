@@ -1,17 +1,59 @@
-"""Runs the app under uvicorn, with the scheduled jobs on a background thread."""
+"""Runs the app under uvicorn, with the scheduled jobs on a background thread.
+
+Every process logs JSON lines to standard error (``yima.web.logs``). A server bound to any
+address other than loopback refuses to start while a secret still has its development default.
+"""
 
 from __future__ import annotations
 
 import importlib
+import ipaddress
 import logging
+import logging.config
 import os
 import threading
+import time
 
 import uvicorn
 
 from yima.clock import utcnow
+from yima.config import Settings
 from yima.db import Database
 from yima.jobs import run_jobs
+from yima.web.logs import LOG_CONFIG, log_job_run
+
+#: The settings that must not keep their development default on a public address.
+SECRETS = ("secret_key", "key_encryption_key")
+
+
+class UnsafeSettings(Exception):
+    """The server would be reachable from other hosts with a development secret."""
+
+    def __init__(self, setting: str) -> None:
+        self.setting = setting
+        super().__init__(f"{setting} 仍为开发用默认值，不能在非本机地址上提供服务，请设置一个随机的长密钥 / "
+                         f"{setting} still has its development default; set a long random value before serving "
+                         f"on an address other than loopback")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False
+
+
+def check_public_settings(host: str, settings: Settings) -> None:
+    """Raise ``UnsafeSettings`` naming the first development secret when ``host`` is not loopback."""
+    if is_loopback(host):
+        return
+    for name in SECRETS:
+        value = getattr(settings, name)
+        if not value or value == Settings.model_fields[name].default:
+            raise UnsafeSettings(f"YIMA_{name.upper()}")
+
 
 log = logging.getLogger("yima.jobs")
 # Loops that run beside the server whatever ``--jobs-every`` says: ``module:function(url, stop)``.
@@ -21,16 +63,20 @@ LOOPS = ("yima.federation.delivery:delivery_loop",)
 def _job_loop(url: str, every: int, stop: threading.Event) -> None:
     db = Database(url)
     while not stop.is_set():
+        started = time.perf_counter()
         try:
-            for line in run_jobs(db, utcnow()):
-                log.info(line)
-        except Exception:  # a failing job must not stop the server; it is logged and retried
-            log.exception("scheduled jobs failed")
+            lines = run_jobs(db, utcnow())
+        except Exception as err:  # a failing job must not stop the server; it is logged and retried
+            log_job_run([], started, err)
+        else:
+            log_job_run(lines, started)
         stop.wait(every)
 
 
-def run_server(url: str, host: str, port: int, workers: int, jobs_every: int) -> None:
+def run_server(url: str, host: str, port: int, workers: int, jobs_every: int, settings: Settings) -> None:
+    check_public_settings(host, settings)
     os.environ["YIMA_DATABASE_URL"] = url  # worker processes build their app from the settings
+    logging.config.dictConfig(LOG_CONFIG)
     stop = threading.Event()
     if jobs_every > 0:
         threading.Thread(target=_job_loop, args=(url, jobs_every, stop), daemon=True).start()
@@ -44,7 +90,7 @@ def run_server(url: str, host: str, port: int, workers: int, jobs_every: int) ->
             continue
         threading.Thread(target=loop, args=(url, stop), daemon=True, name=spec).start()
     try:
-        uvicorn.run("yima.web.asgi:app", host=host, port=port, workers=workers, log_level="warning",
+        uvicorn.run("yima.web.asgi:app", host=host, port=port, workers=workers, log_config=LOG_CONFIG,
                     access_log=False)
     finally:
         stop.set()

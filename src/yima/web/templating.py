@@ -1,21 +1,52 @@
-"""Server-rendered pages: one Jinja2 environment over every feature's templates, with gettext."""
+"""Server-rendered pages: one Jinja2 environment over every feature's templates, with gettext.
+
+What every page template may use besides its own context:
+
+- ``_("…")`` translates; ``lang`` is ``zh`` or ``en``; ``actor`` is who is signed in (or None);
+  ``home`` is that person's start page.
+- ``csrf_field()`` writes the hidden CSRF token; **every form with ``method="post"`` carries it**
+  (see :mod:`yima.web.security`, which refuses a post without it). ``csrf_token()`` gives the
+  bare value for scripts (header ``X-CSRF-Token``).
+- ``|local_time`` shows a stored instant (ISO 8601 text or datetime) in China Standard Time
+  (Asia/Shanghai), e.g. ``2026-12-01 21:26``; the API keeps ISO 8601 with its offset.
+- ``|in_language(lang)`` picks one side of a recorded ``中文 / English`` text.
+- ``flash`` is what the previous action did (set with :func:`flash` on its redirect).
+
+A page handler guards itself with :func:`page_actor`: nobody signed in goes to the sign-in
+page, a signed-in person whose role may not use the page gets :func:`forbidden` (403, saying why,
+with a link to their own start page).
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+from markupsafe import Markup
 
+from yima.accounts.rules import Actor
+from yima.clock import CHINA, as_utc
 from yima.web.deps import actor_of_request
-from yima.web.i18n import pick_language, translations
+from yima.web.i18n import N_, pick_language, translations
+from yima.web.security import CSRF_FIELD, cookie_options, csrf_nonce, form_token
 
 LANG_COOKIE = "yima_lang"
+FLASH_COOKIE = "yima_flash"
 FEATURES_WITH_TEMPLATES = ("yima.web", "yima.registration", "yima.licences", "yima.seals", "yima.stats",
                            "yima.audit", "yima.accounts", "yima.federation", "yima.observers", "yima.projects")
+# Each role's start page; a role added later adds its own.
+HOME_BY_ROLE = {"applicant": "/applications", "officer": "/queue", "admin": "/queue"}
 
 
 def _template_dirs() -> list[str]:
@@ -30,7 +61,42 @@ def _template_dirs() -> list[str]:
     return dirs
 
 
+def _secret(request: Request) -> str:
+    return str(request.app.state.settings.secret_key)
+
+
+@pass_context
+def csrf_token(context: Context) -> str:
+    request: Request = context["request"]
+    return form_token(_secret(request), csrf_nonce(request.scope))
+
+
+@pass_context
+def csrf_field(context: Context) -> Markup:
+    return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, csrf_token(context))
+
+
+def local_time(value: str | datetime | None, seconds: bool = False) -> str:
+    """An instant in China Standard Time, as people there read it."""
+    if not value:
+        return ""
+    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return as_utc(instant).astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def in_language(value: str, lang: str) -> str:
+    """A recorded bilingual text (``中文 / English``, several joined by ``; ``) in one language;
+    text someone typed in one language is shown as typed."""
+    picked = []
+    for part in value.split("; "):
+        zh, sep, en = part.partition(" / ")
+        picked.append((en if lang == "en" else zh) if sep else part)
+    return "; ".join(picked)
+
+
 env = Environment(loader=FileSystemLoader(_template_dirs()), autoescape=select_autoescape(["html"]))
+env.globals.update(csrf_field=csrf_field, csrf_token=csrf_token)
+env.filters.update(local_time=local_time, in_language=in_language)
 
 
 def language(request: Request) -> str:
@@ -38,18 +104,79 @@ def language(request: Request) -> str:
                          request.headers.get("accept-language"))
 
 
+def home_of(actor: Actor | None) -> str:
+    return HOME_BY_ROLE.get(actor.role, "/") if actor else "/"
+
+
+def _signature(request: Request, payload: str) -> str:
+    return hmac.new(_secret(request).encode(), b"flash:" + payload.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def flash(request: Request, response: Response, zh: str, en: str) -> Response:
+    """Tell the next page what this action did (a signed, one-time cookie)."""
+    payload = base64.urlsafe_b64encode(json.dumps([zh, en], ensure_ascii=False).encode()).decode()
+    response.set_cookie(FLASH_COOKIE, f"{payload}.{_signature(request, payload)}", max_age=120,
+                        **cookie_options(request))
+    return response
+
+
+def _flash_of(request: Request, lang: str) -> str | None:
+    raw = request.cookies.get(FLASH_COOKIE, "")
+    payload, _, signature = raw.partition(".")
+    if not payload or not hmac.compare_digest(signature, _signature(request, payload)):
+        return None
+    try:
+        zh, en = json.loads(base64.urlsafe_b64decode(payload.encode()))
+    except ValueError:
+        return None
+    return str(en if lang == "en" else zh)
+
+
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200) -> HTMLResponse:
     lang = language(request)
     gettext = translations(lang).gettext
     actor = actor_of_request(request)
-    values = {"request": request, "_": gettext, "lang": lang, "actor": actor,
-              "standard": request.app.state.standard, **(context or {})}
+    shown = _flash_of(request, lang)
+    values = {"request": request, "_": gettext, "lang": lang, "actor": actor, "home": home_of(actor),
+              "role_names": ROLE_NAMES,
+              "flash": shown, "standard": request.app.state.standard, **(context or {})}
     response = HTMLResponse(env.get_template(name).render(values), status_code=status)
     if request.query_params.get("lang") in ("zh", "en"):
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, **cookie_options(request))
+    if FLASH_COOKIE in request.cookies:
+        response.delete_cookie(FLASH_COOKIE, httponly=True, samesite="strict")
     return response
 
 
 def text(request: Request, zh: str, en: str) -> str:
     """Pick one of a domain message's two languages for the page's language."""
     return en if language(request) == "en" else zh
+
+
+ROLE_NAMES = {"applicant": N_("applicant"), "officer": N_("officer"), "admin": N_("administrator"),
+              "system": N_("the system")}
+
+
+def forbidden(request: Request, zh: str, en: str, rule: str = "page.role") -> HTMLResponse:
+    """403: the page is not this person's to use; the page says why and links to their start page."""
+    return render(request, "error.html", {"errors": [{"rule": rule, "field": "", "text": text(request, zh, en)}],
+                                          "forbidden": True}, status=403)
+
+
+def login_redirect(request: Request) -> Response:
+    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
+
+def page_actor(request: Request, actor: Actor | None, *roles: str) -> Actor | Response:
+    """The actor when they may use the page (any of ``roles``; any role when none is given);
+    else the answer to send instead: sign in first, or 403 saying why."""
+    if actor is None:
+        return login_redirect(request)
+    if roles and actor.role not in roles:
+        zh, en = translations("zh").gettext, translations("en").gettext
+        allowed_zh = "、".join(zh(ROLE_NAMES.get(r, r)) for r in roles)
+        allowed_en = " or ".join(en(ROLE_NAMES.get(r, r)) for r in roles)
+        role = ROLE_NAMES.get(actor.role, actor.role)
+        return forbidden(request, f"此页面仅供{allowed_zh}使用，您当前以{zh(role)}身份登录。",
+                         f"This page is for the {allowed_en} role only; you are signed in as {en(role)}.")
+    return actor

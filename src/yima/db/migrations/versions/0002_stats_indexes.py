@@ -1,4 +1,4 @@
-"""stats: indexes for the zone figures (SPEC C9)
+"""stats: indexes for the zone figures
 
 Revision ID: 0002
 Revises: 0001

@@ -1,9 +1,10 @@
-"""The synthetic seed register, checked by the pure rules on a small variant of the seed's shape."""
+"""The synthetic 2021 register, checked by the pure rules on a small variant of the 2021 figures' shape."""
 
 from __future__ import annotations
 
 from datetime import date
 
+from yima.demo.history_2021 import CHONGQING_2021, SMALL, seed_matters, seed_register
 from yima.registration.codes import is_valid_uscc
 from yima.stats.rules import (
     RegisterEntry,
@@ -13,7 +14,6 @@ from yima.stats.rules import (
     same_day_year_earlier,
     sector_of,
 )
-from yima.stats.seed_figures import CHONGQING_2021, SMALL, seed_matters, seed_register
 from yima.stats.synthetic import synthetic_register
 
 

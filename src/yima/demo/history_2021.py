@@ -1,6 +1,7 @@
-"""A synthetic register from which Yima computes the Chongqing High-tech Zone figures of the seed.
+"""The Chongqing High-tech Zone's 2021 history for the demo: a synthetic register, its matters,
+licences and seal sets, from which Yima computes the figures the zone published in its 2021 report.
 
-The seed (a news page of 2021) reports for January-August: 3,437 new domestic enterprises
+The zone's 2021 report gives for January-August: 3,437 new domestic enterprises
 (+16.76%), registered capital 260.78亿元 (+63.61%); 60,725 market entities (+15.15% in a
 year), 1,056 per 10,000 residents; 23,858 domestic enterprises, of which 18,232 tertiary
 (76.42%), 5,129 secondary and 497 primary; 11,209 registration matters, 70% without a visit;
@@ -49,7 +50,7 @@ from yima.stats.rules import Period, same_day_year_earlier, sector_of
 from yima.stats.synthetic import address, capital_for, credit_code_type, entity_name, pick_industry, pick_sector
 
 SEED_PERIOD = Period(date(2021, 1, 1), date(2021, 8, 31))
-#: Seed codes come from the upper half of the zone's organisation-code block, clear of the codes
+#: The history's codes come from the upper half of the zone's organisation-code block, clear of the codes
 #: Yima assigns from the bottom of it.
 SEED_SEQUENCE_START = 500_000
 
@@ -82,7 +83,7 @@ class SeedTargets:
 
 
 CHONGQING_2021 = SeedTargets()
-#: About a hundredth of the seed, with the same shape: for fast unit tests.
+#: About a hundredth of the 2021 figures, with the same shape: for fast unit tests.
 SMALL = SeedTargets(new_domestic=34, new_domestic_year_earlier=29, new_capital_yuan=260_780_000,
                     new_capital_year_earlier_yuan=159_390_000, market_entities=607, market_entities_year_earlier=527,
                     primary=5, secondary=51, tertiary=182, matters_processed=112, matters_online=78,
@@ -251,7 +252,8 @@ def store_matters(db: Database, zone_id: str, applicant_id: int, records: list[M
         limit = standard.matters[r.matter].statutory_days if r.matter in standard.matters else 3
         apps.append({"zone_id": zone_id, "applicant_id": applicant_id, "matter": r.matter,
                      "entity_type": "llc", "channel": r.channel, "name": f"历史办件{i + 1:05d}", "status": r.status,
-                     "enterprise_uscc": None, "body": {"source": "seed"}, "findings": [], "missing_materials": [],
+                     "enterprise_uscc": None, "body": {"source": "history-2021"}, "findings": [],
+                     "missing_materials": [],
                      "materials_due_on": None, "statutory_due_at": r.submitted_at + timedelta(days=limit),
                      "idempotency_key": None, "submitted_at": r.submitted_at, "decided_at": r.decided_at,
                      "standard_digest": standard.digest})
@@ -330,7 +332,7 @@ def seed_one_code_licences(db: Database, zone_id: str, applicant_id: int, standa
             app = Application(
                 zone_id=zone_id, applicant_id=applicant_id, matter="establish", entity_type="llc", channel="online",
                 name=enterprise.name, status="approved", enterprise_uscc=enterprise.uscc,
-                body={"source": "seed", "scope": [scope], "commitments": ["address", PERMIT_COMMITMENT]},
+                body={"source": "history-2021", "scope": [scope], "commitments": ["address", PERMIT_COMMITMENT]},
                 findings=[], missing_materials=[], materials_due_on=None,
                 statutory_due_at=submitted + timedelta(days=standard.matters["establish"].statutory_days),
                 idempotency_key=None, submitted_at=submitted, decided_at=decided, standard_digest=standard.digest)
@@ -379,8 +381,8 @@ def load_seed(db: Database, zone_id: str, applicant_id: int, now: datetime, stan
               targets: SeedTargets = CHONGQING_2021, division_code: str = "500107",
               org_block_start: int = 0, seal_set_price_yuan: int = 300,
               on_progress: Callable[[int, int], None] | None = None) -> ImportSummary:
-    """Store the seed register, matters, one-code licences and seal sets in a zone (for the demo
-    and the seed test). The one-code establishments are online matters of the period, so the
+    """Store the 2021 register, matters, one-code licences and seal sets in a zone (for the demo
+    and its tests). The one-code establishments are online matters of the period, so the
     other matters number that many fewer."""
     rows = seed_register(targets, division_code=division_code, org_block_start=org_block_start)
     summary = load_entities(db, zone_id, rows, now, source="synthetic",

@@ -1,4 +1,4 @@
-"""Yima reproduces the seed's Chongqing High-tech Zone figures from records (full size, both databases)."""
+"""Yima reproduces the Chongqing High-tech Zone's 2021 report figures from records (full size, both databases)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from yima.accounts.service import add_user
+from yima.demo.history_2021 import SEED_PERIOD, load_seed
 from yima.stats.briefing import briefing_zh
-from yima.stats.seed_figures import SEED_PERIOD, load_seed
 from yima.stats.service import compute_figures
 
 pytestmark = pytest.mark.db
@@ -23,7 +23,7 @@ def test_the_seed_figures_are_computed_from_the_register(db, zone_cq, standard):
     data = f.as_json()
     new = data["new_domestic_enterprises"]
     assert (new["count"], new["count_year_earlier"]) == (3_437, 2_944)
-    assert new["growth_pct"] == 16.75  # the seed prints 16.76%, which no whole base gives (see seed_figures)
+    assert new["growth_pct"] == 16.75  # the report prints 16.76%, which no whole base gives (see history_2021)
     assert new["registered_capital_yuan"] == 26_078_000_000 and new["registered_capital_growth_pct"] == 63.61
     entities = data["market_entities"]
     assert (entities["active"], entities["growth_pct"], round(entities["per_10k_residents"])) == (60_725, 15.15, 1_056)
@@ -35,7 +35,7 @@ def test_the_seed_figures_are_computed_from_the_register(db, zone_cq, standard):
     assert (matters["processed"], round(matters["without_visit_share_pct"])) == (11_209, 70)
     assert data["address_commitment_registrations"] == 1_203
     assert data["one_code_licences"] == 51
-    assert data["cross_region_licences"] is None  # 28 in the seed: needs federation between zones
+    assert data["cross_region_licences"] is None  # 28 in the report: needs federation between zones
     assert (data["seal_sets"], data["seal_savings_yuan"]) == (3_000, 900_000)
     assert data["bundled_licences"]["materials_reduction_pct"] == 50.0
     assert data["bundled_licences"]["time_reduction_pct"] == 98.0
@@ -48,9 +48,9 @@ def test_the_seed_figures_are_computed_from_the_register(db, zone_cq, standard):
 def test_the_seed_one_code_licences_are_signed_licences_carrying_their_permits(db, zone_cq, standard):
     from sqlalchemy import select
 
+    from yima.demo.history_2021 import SMALL
     from yima.licences.service import verify_scanned
     from yima.licences.tables import Licence, Permit
-    from yima.stats.seed_figures import SMALL
 
     now = datetime(2021, 9, 30, 2, 0, tzinfo=UTC)
     applicant = add_user(db, "historian", "applicant", "password-123", now)

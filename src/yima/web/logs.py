@@ -1,0 +1,141 @@
+"""Structured logs: one JSON line per request and per job run, with a request id.
+
+Every request gets an id: a sane incoming ``X-Request-ID`` (8–128 letters, digits and ``._:-``) is
+kept, anything else is replaced by a new one, and the response carries it back. The request's line
+names the route by its path template (``/api/v1/applications/{app_id}``), never the path as sent
+and never the query string, so what a client typed into a URL (an ID number, a phone number) does
+not reach the log; the actor is named by their account id.
+
+As a second guard every line goes through ``redact``: anything that is a valid resident ID number
+(GB 11643, checked by ``yima.registration.identity``) or looks like a mainland mobile number is masked with
+``yima.privacy`` before it is written, whatever logged it. The JSON formatter is a few lines on the
+standard library's ``logging``, which uvicorn's own loggers already use; a logging library would add
+a dependency for what ``json.dumps`` does here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from yima.errors import DomainError
+from yima.privacy import mask_id_number, mask_phone
+from yima.registration.identity import validate_id_number
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_SANE_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+requests_log = logging.getLogger("yima.requests")
+
+
+def request_id(incoming: str | None) -> str:
+    """The incoming id when it is sane, else a new one."""
+    if incoming and _SANE_ID.fullmatch(incoming):
+        return incoming
+    return uuid.uuid4().hex
+
+
+def _is_id_number(text: str) -> bool:
+    try:
+        validate_id_number(text)
+    except DomainError:
+        return False
+    return True
+
+
+def redact(line: str) -> str:
+    """Mask ID numbers and mobile numbers anywhere in ``line``."""
+    line = _ID_NUMBER.sub(lambda m: mask_id_number(m[0]) if _is_id_number(m[0]) else m[0], line)
+    return _PHONE.sub(lambda m: mask_phone(m[0]), line)
+
+
+class JsonFormatter(logging.Formatter):
+    """``{"time", "level", "logger", "event", …fields}`` on one line; ``fields`` from ``extra``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+                                 "level": record.levelname.lower(), "logger": record.name,
+                                 "event": record.getMessage()}
+        entry.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return redact(json.dumps(entry, ensure_ascii=False, default=str))
+
+
+#: For ``logging.config.dictConfig`` and uvicorn's ``log_config``: every logger writes JSON lines
+#: to standard error; uvicorn's own access log stays off (the request lines replace it).
+LOG_CONFIG: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "yima.web.logs.JsonFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+    "loggers": {
+        "yima": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+        "uvicorn.error": {"level": "WARNING"},
+        "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+    },
+}
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's path template; ``(unmatched)`` when no route matched."""
+    path = getattr(scope.get("route"), "path", None)
+    if isinstance(path, str):
+        return path
+    root, app_root = scope.get("root_path", ""), scope.get("app_root_path", scope.get("root_path", ""))
+    if root != app_root:  # a mounted app (the static files): its prefix
+        return f"{root[len(app_root):]}/{{path}}"
+    return "(unmatched)"
+
+
+class RequestLog:
+    """ASGI middleware: the request id, and the request's log line once the response is sent.
+
+    Pure ASGI rather than Starlette's ``BaseHTTPMiddleware``, which would cost a task per request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), None)
+        rid = request_id(incoming)
+        state = scope.setdefault("state", {})
+        state["request_id"] = rid
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = rid
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            requests_log.info("request", extra={"fields": {
+                "request_id": rid, "method": scope["method"], "path": route_template(scope), "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1), "actor": state.get("actor_id")}})
+
+
+def log_job_run(lines: list[str], started: float, error: BaseException | None = None) -> None:
+    """One line per run of the scheduled jobs, with its own id."""
+    fields = {"run_id": uuid.uuid4().hex, "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+              "status": "failed" if error else "ok", "report": lines}
+    logging.getLogger("yima.jobs").log(logging.ERROR if error else logging.INFO, "jobs.run", extra={"fields": fields},
+                                       exc_info=error)

@@ -1,0 +1,118 @@
+"""Real ``yima serve`` processes for the reliability and operations tests: each in its own process
+group (so that SIGKILL takes its worker processes too), on a free port, logging to a file."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from yima.db.engine import normalise_url
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServeProcess:
+    """``yima serve`` on 127.0.0.1: start, SIGKILL its whole process group, start again."""
+
+    def __init__(self, url: str, workdir: Path, workers: int = 1, env: dict[str, str] | None = None,
+                 jobs_every: int = 0) -> None:
+        self.url, self.workdir, self.workers, self.jobs_every = url, workdir, workers, jobs_every
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = workdir / f"serve-{self.port}.log"
+        # The development secrets (loopback only): the tests seed zone keys with them in-process.
+        self.env = {**os.environ, "YIMA_DATABASE_URL": url, "YIMA_DATA_DIR": str(workdir / "data"),
+                    "YIMA_PUBLIC_BASE_URL": self.base, **(env or {})}
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def start(self, timeout: float = 60) -> ServeProcess:
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "yima.cli", "serve", "--port", str(self.port), "--workers", str(self.workers),
+                 "--jobs-every", str(self.jobs_every)], env=self.env, stdout=subprocess.DEVNULL, stderr=log,
+                start_new_session=True)
+        self.starts += 1
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"yima serve exited {self.process.returncode}: {self.log_path.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"yima serve did not answer within {timeout} s")
+
+    def kill(self) -> None:
+        """SIGKILL to the whole process group: the server and every worker die at once."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def log_lines(self) -> list[dict[str, Any]]:
+        """Every JSON line the server wrote (a line that is not JSON fails the test)."""
+        return [json.loads(line) for line in self.log_path.read_text("utf-8").splitlines() if line.strip()]
+
+    def __enter__(self) -> ServeProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@contextmanager
+def fresh_database(kind: str, postgres_url: str | None, workdir: Path) -> Iterator[str]:
+    """A database of its own, unmigrated: a SQLite file, or a throwaway PostgreSQL database on the
+    suite's server (dropped after)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{workdir / f'own-{uuid.uuid4().hex[:8]}.db'}"
+        return
+    assert postgres_url is not None
+    name = f"yima_rel_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(normalise_url(postgres_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(normalise_url(postgres_url)).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An unmigrated database of the test's own (import this fixture into a test module)."""
+    postgres = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    with fresh_database(request.param, postgres, tmp_path) as url:
+        yield url
