@@ -23,7 +23,7 @@ from yima.clock import utcnow
 from yima.config import Settings, get_settings, use_settings
 from yima.db import Database
 from yima.db.migrate import upgrade
-from yima.demo import DEMO_PASSWORD, _history_account, seed_statistics
+from yima.demo.seed import DEMO_PASSWORD, _history_account, seed_statistics
 from yima.federation import history, service
 from yima.registration.identity import make_id_number
 from yima.registration.model import ApplicationIn
@@ -113,10 +113,11 @@ def run_federated_demo(console: Console, chongqing_url: str, chengdu_url: str, h
                                 "--port", str(port + 1)], env=env)
     atexit.register(_stop, partner)  # uvicorn may end this process without unwinding to ``finally``
     os.environ["YIMA_PUBLIC_BASE_URL"] = urls[0]
-    use_settings(Settings(**{**base.model_dump(), "public_base_url": urls[0], "database_url": chongqing_url}))
+    served = Settings(**{**base.model_dump(), "public_base_url": urls[0], "database_url": chongqing_url})
+    use_settings(served)
     print(f"Yima federated demo: Chongqing {urls[0]}/  ·  Chengdu {urls[1]}/  (API docs: /docs)", flush=True)
     try:
-        run_server(chongqing_url, host, port, 1, 300)
+        run_server(chongqing_url, host, port, 1, 300, served)
     finally:
         _stop(partner)
 
