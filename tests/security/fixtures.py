@@ -9,13 +9,20 @@ from collections.abc import Iterator
 import pytest
 
 from factories import NOW, PASSWORD
+from security.route_matrix import PARTNER
 from security.world import World, build_world
 from yima.accounts.service import add_user
+from yima.federation import partners
+from yima.keys.trustlist import trust_list_for
+from yima.standard import load_standard
 
 
 @pytest.fixture(name="world")
 def world_fixture(server, db) -> Iterator[World]:
     add_user(db, "carol", "applicant", PASSWORD, NOW)  # the account the account-management rows act on
+    partners._cache.clear()
+    partners.record_partner(db, load_standard(), "gz-gxq", "http://127.0.0.1:9", "route matrix",
+                            trust_list_for(PARTNER, load_standard().digest), NOW, "cq-gxq")
     built = build_world(server.url, PASSWORD, server.app.state.settings.secret_key)
     yield built
     built.close()

@@ -29,12 +29,19 @@ it to ``ROLES`` and ``world.USERS``, and to the ``WHO_MAY`` sets below that incl
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from factories import HOTEL, PASSWORD
+from factories import HOTEL, NOW, PASSWORD
 from security.world import World, small_pdf
+from yima.clock import utcnow
+from yima.federation.delivery import b64
+from yima.federation.model import new_message
+from yima.keys.model import ZoneKeyring, generate_signing_key
+from yima.licences.cose import sign1
+from yima.standard import load_standard
 
 ROLES = ("anonymous", "applicant", "other_applicant", "other_zone_officer", "officer", "admin")
 
@@ -79,6 +86,20 @@ def row(method: str, path: str, allowed: frozenset[str], example: Callable[[Worl
 
 def pdf_file(name: str = "document.pdf") -> dict[str, tuple[str, bytes, str]]:
     return {"file": (name, small_pdf(), "application/pdf")}
+
+
+# 跨省异地办照: a partner zone whose signed messages the endpoint accepts from anyone who relays them
+PARTNER = ZoneKeyring.start("gz-gxq", generate_signing_key(NOW))
+
+
+def partner_message(world: World) -> Call:
+    """A fresh application forwarded by the partner zone, signed with its key (the signature, not
+    the caller, is what the endpoint trusts)."""
+    n = len(world.owned) + int(uuid.uuid4().int % 10_000)
+    body = {**world.body(), "name": f"重庆伙伴{n:04d}科技有限公司", "zone": "cq-gxq"}
+    envelope = new_message("application.forwarded", "gz-gxq", "cq-gxq", load_standard().digest,
+                           {"application": n, "application_body": body, "applicant": "gz"}, utcnow())
+    return Call("/api/v1/federation/messages", json={"message": b64(sign1(envelope.payload(), PARTNER.active))})
 
 
 def hotel_permit(world: World) -> int:
@@ -237,4 +258,16 @@ ROUTES: list[Route] = [
     row("GET", "/audit", STAFF, lambda w: Call("/audit", params={"zone": "cq-gxq"})),
     row("GET", "/admin/users", ADMIN, lambda w: Call("/admin/users")),
     row("POST", "/admin/users/{username}/{action}", ADMIN, lambda w: Call("/admin/users/carol/sign-out")),
+    # --- cross-region registration (跨省异地办照) -------------------------------------------------------
+    row("POST", "/api/v1/federation/messages", EVERYONE, partner_message, public=True),
+    row("GET", "/api/v1/federation/chain", EVERYONE,
+        lambda w: Call("/api/v1/federation/chain", params={"zone": "cq-gxq", "seq": "1"}), public=True),
+    row("GET", "/api/v1/federation/partners", ANY_STAFF, lambda w: Call("/api/v1/federation/partners")),
+    row("GET", "/api/v1/federation/late", ANY_STAFF, lambda w: Call("/api/v1/federation/late"), scoped=True),
+    # only an application forwarded to a partner has a delivered licence; an ordinary one has none for anyone
+    row("GET", "/api/v1/applications/{app_id}/licence.pdf", frozenset(),
+        lambda w: Call(f"/api/v1/applications/{w.fresh_application()}/licence.pdf")),
+    row("GET", "/api/v1/applications/{app_id}/licence-qr.png", frozenset(),
+        lambda w: Call(f"/api/v1/applications/{w.fresh_application()}/licence-qr.png")),
+    row("GET", "/federation", ANY_STAFF, lambda w: Call("/federation"), scoped=True),
 ]

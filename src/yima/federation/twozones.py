@@ -113,10 +113,11 @@ def run_federated_demo(console: Console, chongqing_url: str, chengdu_url: str, h
                                 "--port", str(port + 1)], env=env)
     atexit.register(_stop, partner)  # uvicorn may end this process without unwinding to ``finally``
     os.environ["YIMA_PUBLIC_BASE_URL"] = urls[0]
-    use_settings(Settings(**{**base.model_dump(), "public_base_url": urls[0], "database_url": chongqing_url}))
+    served = Settings(**{**base.model_dump(), "public_base_url": urls[0], "database_url": chongqing_url})
+    use_settings(served)
     print(f"Yima federated demo: Chongqing {urls[0]}/  ·  Chengdu {urls[1]}/  (API docs: /docs)", flush=True)
     try:
-        run_server(chongqing_url, host, port, 1, 300)
+        run_server(chongqing_url, host, port, 1, 300, served)
     finally:
         _stop(partner)
 
