@@ -149,6 +149,15 @@ def test_merging_names_an_earlier_suggestion_of_the_ledger(db, gz):
     service.merge(db, gz.office, later, earlier, at("2025-09-03"))
     merged = views.get_suggestion(db, gz.li, later, at("2025-09-03"))
     assert merged["state"] == "merged" and merged["merged_into"] == earlier and merged["ledger_no"] is None
+    service.assign(db, gz.office, earlier, gz.market_id, 5, at("2025-09-03"))
+    service.save_draft(db, gz.market, earlier, "电子印章免费发放", at("2025-09-04"))
+    answer = views.get_suggestion(db, gz.li, earlier, at("2025-09-04"))  # the one that answers li's too
+    assert answer["title"] == "刻章" and answer["replies"] == []  # the draft stays hidden
+    service.publish_reply(db, gz.market, earlier, at("2025-09-05"))
+    assert views.get_suggestion(db, gz.li, earlier, at("2025-09-05"))["replies"][0]["text"] == "电子印章免费发放"
+    assert [s["id"] for s in views.ledger(db, gz.li, at("2025-09-05"))] == [later]  # the list: li's own only
+    with pytest.raises(Forbidden):
+        service.rate(db, gz.li, earlier, "satisfied", "", at("2025-09-05"))  # only its observer rates it
     with pytest.raises(Conflict):
         service.accept(db, gz.office, later, at("2025-09-04"))
 

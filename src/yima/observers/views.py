@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from yima.accounts.rules import Actor
 from yima.accounts.tables import User
@@ -67,6 +67,17 @@ def _visible(query: Select[Any], scope: Scope) -> Select[Any]:
     if actor.role == "reform_office":
         return query.where(Suggestion.zone_id == actor.zone_id)
     return query
+
+
+def _readable(query: Select[Any], scope: Scope) -> Select[Any]:
+    """What the actor may open: as ``_visible``, and for an observer also the earlier suggestion
+    one of theirs was merged into, whose reply answers theirs too."""
+    if scope.actor.role != "observer":
+        return _visible(query, scope)
+    own = select(Observer.id).where(Observer.user_id == scope.actor.id)
+    merged = aliased(Suggestion)
+    targets = select(merged.merged_into_id).where(merged.observer_id.in_(own), merged.merged_into_id.is_not(None))
+    return query.where(or_(Suggestion.observer_id.in_(own), Suggestion.id.in_(targets)))
 
 
 def label(pairs: dict[str, tuple[str, str]], key: str | None, lang: str) -> str:
@@ -127,7 +138,7 @@ def _with_children(query: Select[Any]) -> Select[Any]:
 def get_suggestion(db: Database, actor: Actor, suggestion_id: int, now: datetime) -> dict[str, Any]:
     with db.read() as session:
         scope = scope_of(session, actor)
-        found = session.scalar(_with_children(_visible(select(Suggestion), scope))
+        found = session.scalar(_with_children(_readable(select(Suggestion), scope))
                                .where(Suggestion.id == suggestion_id))
         if found is None:  # not there, or not the actor's to see: the same answer
             raise NotFound("suggestion.unknown", "suggestion", f"没有建议 {suggestion_id}",
