@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgresql://postgres:postgres@127.0.0.1:5432/postgres
 APT_PACKAGES := postgresql chromium fonts-wqy-zenhei fonts-noto-cjk poppler-utils
 
-.PHONY: demo test test-services install system-deps postgres lint bench clean
+.PHONY: demo demo-federated test test-services install system-deps postgres lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -19,6 +19,11 @@ install: $(STAMP)
 ## Install, seed the demo zones/users/data into var/yima.db, and serve http://127.0.0.1:8000
 demo: $(STAMP)
 	$(BIN)/yima demo
+
+## The two demo zones as two instances (var/demo-cq.db on :8000, var/demo-cd.db on :8001), partners of each other
+demo-federated: $(STAMP)
+	@fc-list 2>/dev/null | grep -qi wqy || echo "note: Chinese PDF text needs fonts-wqy-zenhei (make system-deps)"
+	$(BIN)/yima demo --federated
 
 ## Install and run the whole suite (SQLite always; PostgreSQL when reachable at $(PG_URL)).
 ## As root it also installs the Debian packages and starts PostgreSQL, so a fresh machine needs nothing else.

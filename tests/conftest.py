@@ -24,6 +24,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from factories import NOW, PASSWORD  # noqa: E402,I001
+from web.browser import unmarked_browser_test
 from yima.accounts.service import add_user, authenticate, configure_hasher
 from yima.config import Settings
 from yima.db import Database
@@ -174,15 +175,6 @@ class LiveServer:
 def server(db: Database, people: dict[str, Any], tmp_path: Path) -> Iterator[LiveServer]:
     with LiveServer(db, tmp_path / "data") as live:
         yield live
-
-
-BROWSER_FIXTURES = {"page", "browser"}
-
-
-def unmarked_browser_test(item: pytest.Item) -> bool:
-    """A test that drives chromium (through the ``page`` or ``browser`` fixture) without saying so."""
-    uses = BROWSER_FIXTURES & set(getattr(item, "fixturenames", ()))
-    return bool(uses) and item.get_closest_marker("browser") is None
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -23,6 +23,7 @@ from yima.config import get_settings
 from yima.db.backup import backup, restore
 from yima.db.migrate import upgrade
 from yima.demo.seed import seed_demo
+from yima.federation.twozones import run_federated_demo
 from yima.jobs import run_jobs
 from yima.stats.bench import row_progress
 from yima.web.server import UnsafeSettings, check_public_settings, run_server
@@ -214,10 +215,18 @@ def _refuse_unsafe(host: str) -> None:
 @domain_errors
 def demo(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1",
          port: Annotated[int, typer.Option()] = 8000,
-         serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after seeding")] = True) -> None:
+         serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after seeding")] = True,
+         federated: Annotated[bool, typer.Option("--federated", help="The two zones as two instances (two "
+                                                 "databases, ports PORT and PORT+1), partners of each other")] = False,
+         partner_db: Annotated[str, typer.Option("--partner-db", help="With --federated: Chengdu's database "
+                                                 "(Chongqing's is --db, default var/demo-cq.db)")]
+         = "sqlite:///var/demo-cd.db") -> None:
     """Create the demo zones, users and data (once), then serve the web app."""
     if serve_after:
         _refuse_unsafe(host)
+    if federated:
+        run_federated_demo(console, db or "sqlite:///var/demo-cq.db", partner_db, host, port, serve_after)
+        return
     url = database_url(db)
     database = open_db(url)
     with row_progress(console) as progress:
@@ -251,7 +260,8 @@ def bench_register(clients: Annotated[int, typer.Option(help="Concurrent clients
 
 import_app = typer.Typer(help="Import registers", no_args_is_help=True)
 app.add_typer(import_app, name="import")
-FEATURE_COMMANDS = ("yima.licences.cli", "yima.seals.cli", "yima.stats.cli", "yima.audit.cli", "yima.projects.cli")
+FEATURE_COMMANDS = ("yima.licences.cli", "yima.seals.cli", "yima.stats.cli", "yima.audit.cli", "yima.federation.cli",
+                    "yima.observers.cli", "yima.projects.cli")
 
 
 def _register_features() -> None:

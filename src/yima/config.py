@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     token_minutes: int = 12 * 60
     public_base_url: str = Field(default="http://127.0.0.1:8000", description="Where phones reach this zone.")
     max_upload_bytes: int = 10 * 1024 * 1024
+    max_body_bytes: int = Field(default=1024 * 1024, description="Largest request body other than an upload.")
     seal_set_price_yuan: int = Field(default=300, description="What a seal set would cost; counts savings.")
     cjk_font: Path | None = Field(default=None, description="A TrueType CJK font; found automatically if unset.")
     default_locale: str = "zh_Hans_CN"
@@ -37,6 +38,8 @@ class Settings(BaseSettings):
     sqlite_synchronous: Literal["FULL", "NORMAL"] = Field(
         default="FULL", description="FULL: an acknowledged commit survives power loss. NORMAL only to measure "
                                     "what that costs (yima bench register --sqlite-synchronous NORMAL).")
+    standard_file: Path | None = Field(default=None, description="A matter-standard TOML file to load instead "
+                                       "of the packaged one; the trust list publishes its digest.")
 
 
 _active: Settings | None = None

@@ -14,6 +14,9 @@ JOBS = (
     "yima.registration.service:lapse_overdue_job",
     "yima.licences.service:expire_overdue_verifications_job",
     "yima.seals.service:issue_pending_seal_sets_job",
+    "yima.federation.delivery:deliver_outbox_job",
+    "yima.federation.witness:witness_partners_job",
+    "yima.observers.views:remind_due_suggestions_job",
 )
 
 

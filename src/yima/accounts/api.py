@@ -3,12 +3,13 @@ everywhere; an administrator disabling, enabling or signing out an account."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from yima.accounts.rules import require_role
+from yima.accounts.schemas import AccountActionOut, MeOut, SignedOutOut, TokenOut
 from yima.accounts.service import (
     authenticate,
     disable_user,
@@ -20,37 +21,38 @@ from yima.accounts.service import (
 from yima.clock import utcnow
 from yima.errors import DomainError
 from yima.web.deps import DB, AppSettings, CurrentActor
+from yima.web.schemas import ErrorOut
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 
-@router.post("/auth/token", responses={429: {"description": "Too many failed sign-ins: the account or the "
-                                                           "client address is locked for Retry-After seconds"}})
+@router.post("/auth/token", responses={429: {"model": ErrorOut, "description": "Too many failed sign-ins: the "
+                                            "account or the client address is locked for Retry-After seconds"}})
 def token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DB,
-          settings: AppSettings) -> dict[str, Any]:
+          settings: AppSettings) -> TokenOut:
     actor = authenticate(db, form.username, form.password, address=request.client.host if request.client else None)
-    return {"access_token": issue_token(actor, settings.secret_key, utcnow(), settings.token_minutes),
-            "token_type": "bearer", "role": actor.role, "zone": actor.zone_id}
+    return TokenOut(access_token=issue_token(actor, settings.secret_key, utcnow(), settings.token_minutes),
+                    token_type="bearer", role=actor.role, zone=actor.zone_id)
 
 
 @router.get("/me")
-def me(actor: CurrentActor) -> dict[str, Any]:
-    return {"id": actor.id, "username": actor.username, "role": actor.role, "zone": actor.zone_id,
-            "display_name": actor.display_name}
+def me(actor: CurrentActor) -> MeOut:
+    return MeOut(id=actor.id, username=actor.username, role=actor.role, zone=actor.zone_id,
+                 display_name=actor.display_name)
 
 
 @router.post("/auth/sign-out")
-def sign_out(db: DB, actor: CurrentActor) -> dict[str, Any]:
+def sign_out(db: DB, actor: CurrentActor) -> SignedOutOut:
     """Sign the caller out everywhere: this token and every other issued to them stop working."""
     sign_out_everywhere(db, actor.username, utcnow(), actor)
-    return {"signed_out": True}
+    return SignedOutOut(signed_out=True)
 
 
 ACCOUNT_ACTIONS = ("disable", "enable", "sign-out", "unlock")
 
 
 @router.post("/users/{username}/{action}")
-def account_action(username: str, action: str, db: DB, actor: CurrentActor) -> dict[str, Any]:
+def account_action(username: str, action: str, db: DB, actor: CurrentActor) -> AccountActionOut:
     """Administrators: ``disable`` an account (no sign-in, tokens refused), ``enable`` it again,
     ``sign-out`` its sessions everywhere, or ``unlock`` it after failed sign-ins locked it."""
     require_role(actor, "admin")
@@ -65,4 +67,4 @@ def account_action(username: str, action: str, db: DB, actor: CurrentActor) -> d
         changed = unlock_user(db, username, utcnow(), actor)
     else:
         changed = sign_out_everywhere(db, username, utcnow(), actor)
-    return {"username": changed.username, "role": changed.role, "action": action}
+    return AccountActionOut(username=changed.username, role=changed.role, action=action)

@@ -19,6 +19,7 @@ from yima.cli_support import DbOption, console, domain_errors, err_console, open
 from yima.clock import utcnow
 from yima.db import Database
 from yima.errors import DomainError
+from yima.federation.witness import is_partner, verify_partner
 from yima.keys import service as keys
 from yima.keys.trustlist import TrustList
 from yima.standard import load_standard
@@ -56,7 +57,11 @@ def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) 
         if checkpoint is not None:
             _check_checkpoint(database, checkpoint, trust_list)
             return
-        names = [zone] if zone else service.chains(database)
+        chains = service.chains(database)
+        if zone and zone not in chains and is_partner(database, zone):
+            _verify_partner(database, zone)
+            return
+        names = [zone] if zone else chains
         broken = 0
         for name in names:
             check = service.verify_chain(database, name)
@@ -93,6 +98,15 @@ def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) 
             table.add_row(str(row["seq"]), row["at"][:19], actor, row["action"], row["subject"],
                           escape(detail if len(detail) <= 100 else detail[:99] + "…"))
         console.print(table)
+
+
+def _verify_partner(database: Database, zone: str) -> None:
+    """A partner zone's published chain against the checkpoints this zone witnessed."""
+    check = verify_partner(database, zone)
+    if not check.ok:
+        err_console.print(f"[red]✗ {escape(zone)}[/red]: {escape(check.zh)} / {escape(check.en)}", soft_wrap=True)
+        raise typer.Exit(1)
+    console.print(f"[green]✓[/green] {escape(zone)}: {escape(check.zh)} / {escape(check.en)}", soft_wrap=True)
 
 
 def _check_checkpoint(database: Database, checkpoint: Path, trust_list: str | None) -> None:

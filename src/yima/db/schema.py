@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import yima.accounts.tables  # noqa: F401
 import yima.audit.tables  # noqa: F401
+import yima.federation.tables  # noqa: F401
 import yima.keys.tables  # noqa: F401
 import yima.licences.tables  # noqa: F401
+import yima.observers.tables  # noqa: F401
 import yima.pki.tables  # noqa: F401
 import yima.projects.tables  # noqa: F401
 import yima.registration.tables  # noqa: F401

@@ -3,7 +3,7 @@
 Seeding goes through the same services a user would, so the demo data obey every rule. It resumes:
 every step first looks whether its data are already there, and the last step records
 ``demo.seeded`` in the platform's audit log. A run that finds zones but no such entry was
-interrupted (or began with an older Yima), says so, and finishes the seed; only a database with
+interrupted (or began with an older Yima), says so, and finishes seeding; only a database with
 the entry counts as "demo data already present".
 """
 
@@ -32,7 +32,9 @@ from yima.demo.history_2021 import (
     seed_seal_sets,
     store_matters,
 )
+from yima.federation.history import seed_cross_region_history
 from yima.jobs import run_jobs
+from yima.observers.demo import seed_observers
 from yima.projects.history import seed_investment
 from yima.registration import service
 from yima.registration.identity import make_id_number
@@ -75,7 +77,7 @@ def establishment(name: str, scope: list[str], industry: str, owner: dict[str, s
 
 
 SEEDED = "demo.seeded"
-"""The platform audit entry the last step writes: the seed is complete."""
+"""The platform audit entry the last step writes: the demo data are complete."""
 HISTORY_USER = "history-2021"
 HISTORY_START = datetime(2022, 1, 1, tzinfo=UTC)  # the 2021 history's records are all before this
 
@@ -141,8 +143,11 @@ def seed_demo(db: Database, now: datetime, on_progress: Progress | None = None) 
         officer = authenticate(db, "officer-cq", DEMO_PASSWORD)
         service.decide(db, standard, officer, deferrable.id, "accept_with_missing", "容缺受理：章程15日内补交", now)
         yield f"application {deferrable.id}: accepted with missing materials (容缺受理)"
+    yield from seed_observers(db, now, DEMO_PASSWORD)
     yield from run_jobs(db, now)
-    yield from seed_statistics(db, standard, _history_account(db, now), now, on_progress)
+    history = _history_account(db, now)
+    yield from seed_statistics(db, standard, history, now, on_progress)
+    yield from seed_cross_region_history(db, db, standard, history)
     yield from seed_investment(db, "cq-gxq", now, DEMO_PASSWORD)
     with db.write() as session:
         audit.record(session, [audit.event(None, None, now, SEEDED, "demo:cq-gxq", zones=["cq-gxq", "cd-gxq"])])

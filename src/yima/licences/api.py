@@ -13,7 +13,9 @@ from yima.errors import NotFound
 from yima.keys import service as keys
 from yima.licences import documents, service
 from yima.licences.qr import render_qr_png, render_qr_svg
+from yima.licences.schemas import DecidedOut, LicenceOut, PermitOut, TrustListOut
 from yima.web.deps import DB, CurrentActor, Standard
+from yima.web.schemas import Done
 
 router = APIRouter(tags=["licences"])
 
@@ -65,24 +67,27 @@ class RevocationIn(BaseModel):
 
 
 @router.get("/api/v1/licences/{uscc}")
-def get_licence(uscc: str, db: DB, standard: Standard) -> dict[str, Any]:
+def get_licence(uscc: str, db: DB, standard: Standard) -> LicenceOut:
     """The current licence: every field and permit (personal data masked) and the signed QR text."""
-    return documents.licence_view(db, standard, uscc)
+    return LicenceOut.model_validate(documents.licence_view(db, standard, uscc))
 
 
-@router.get("/api/v1/licences/{uscc}/qr.png")
+@router.get("/api/v1/licences/{uscc}/qr.png", response_class=Response,
+            responses={200: {"content": {"image/png": {}}}})
 def licence_qr_png(uscc: str, db: DB) -> Response:
     licence, _, _ = service.licence_record(db, uscc)
     return Response(render_qr_png(licence.qr_text, scale=6), media_type="image/png")
 
 
-@router.get("/api/v1/licences/{uscc}/qr.svg")
+@router.get("/api/v1/licences/{uscc}/qr.svg", response_class=Response,
+            responses={200: {"content": {"image/svg+xml": {}}}})
 def licence_qr_svg(uscc: str, db: DB) -> Response:
     licence, _, _ = service.licence_record(db, uscc)
     return Response(render_qr_svg(licence.qr_text, scale=6), media_type="image/svg+xml")
 
 
-@router.get("/api/v1/licences/{uscc}/licence.pdf")
+@router.get("/api/v1/licences/{uscc}/licence.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}})
 def licence_pdf(uscc: str, db: DB, standard: Standard) -> Response:
     """The licence laid out as a 营业执照, signed by the zone (PAdES)."""
     pdf = documents.signed_licence_pdf(db, standard, uscc, utcnow())
@@ -97,7 +102,7 @@ def verify(body: VerifyIn, db: DB, standard: Standard) -> VerifyOut:
     return VerifyOut.model_validate(service.verify_scanned(db, standard, body.qr, utcnow()))
 
 
-@router.get("/.well-known/yima/trust-list.json")
+@router.get("/.well-known/yima/trust-list.json", response_model=TrustListOut)
 def published_trust_list(db: DB, standard: Standard, zone: str | None = None) -> JSONResponse:
     """The zone's public keys (JWK set) with its id and the standard digest; ``?zone=`` picks a zone
     when this instance serves several."""
@@ -109,37 +114,37 @@ def published_trust_list(db: DB, standard: Standard, zone: str | None = None) ->
 
 
 @router.get("/api/v1/permits")
-def pending_permits(db: DB, actor: CurrentActor) -> list[dict[str, Any]]:
+def pending_permits(db: DB, actor: CurrentActor) -> list[PermitOut]:
     """Permits awaiting their department's decision, for officers of the zone."""
-    return service.pending_permits(db, actor)
+    return [PermitOut.model_validate(p) for p in service.pending_permits(db, actor)]
 
 
 @router.post("/api/v1/permits/{permit_id}/decision")
 def decide_permit(permit_id: int, body: PermitDecisionIn, db: DB, standard: Standard,
-                  actor: CurrentActor) -> dict[str, str]:
+                  actor: CurrentActor) -> Done:
     service.decide_permit(db, standard, actor, permit_id, body.decision, body.reason, utcnow())
-    return {"status": "decided"}
+    return Done(status="decided")
 
 
 @router.post("/api/v1/permits/{permit_id}/verification")
 def verify_commitment(permit_id: int, body: VerificationIn, db: DB, standard: Standard,
-                      actor: CurrentActor) -> dict[str, str]:
+                      actor: CurrentActor) -> Done:
     """Record the verification of a permit granted by commitment; a false one revokes the permit."""
     service.verify_commitment(db, standard, actor, permit_id, body.truthful, body.reason, utcnow())
-    return {"status": "recorded"}
+    return Done(status="recorded")
 
 
 @router.post("/api/v1/enterprises/{uscc}/permits/{permit_type}")
 def change_permit(uscc: str, permit_type: str, body: PermitChangeIn, db: DB, standard: Standard,
-                  actor: CurrentActor) -> dict[str, Any]:
+                  actor: CurrentActor) -> DecidedOut:
     """Change or renew a permit by commitment (告知承诺制): decided on the spot."""
     version = service.renew_or_change_permit(db, standard, actor, uscc.upper(), permit_type, body.action,
                                              body.items, body.commitments, utcnow())
-    return {"status": "decided", "licence_version": version}
+    return DecidedOut(status="decided", licence_version=version)
 
 
 @router.post("/api/v1/enterprises/{uscc}/revocation")
-def revoke(uscc: str, body: RevocationIn, db: DB, standard: Standard, actor: CurrentActor) -> dict[str, str]:
+def revoke(uscc: str, body: RevocationIn, db: DB, standard: Standard, actor: CurrentActor) -> Done:
     """Revoke the business licence (吊销): permits and seals end, the QR check shows it."""
     service.revoke_enterprise(db, standard, actor, uscc.upper(), body.reason, utcnow())
-    return {"status": "revoked"}
+    return Done(status="revoked")

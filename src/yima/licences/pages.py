@@ -7,9 +7,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from yima.accounts.rules import Actor
+from yima.accounts.rules import Actor, may_work_zone
 from yima.clock import utcnow
-from yima.errors import DomainError
+from yima.errors import DomainError, Forbidden
 from yima.licences import documents, service
 from yima.registration import views
 from yima.web.deps import DB, OptionalActor, Standard
@@ -119,6 +119,9 @@ async def revoke_form(request: Request, uscc: str, db: DB, standard: Standard, a
                          "seals are no longer in force, and a scan shows it at once.")
     try:
         enterprise = views.get_enterprise(db, standard, uscc)
+        if actor.role not in ("officer", "admin") or not may_work_zone(actor, enterprise["zone"]):
+            raise Forbidden("revocation.not_yours", "uscc", "只有本区审批人员可以吊销营业执照",
+                            "Only the zone's officers may revoke a licence")
     except DomainError as err:
         return render(request, "error.html", {"errors": [{"rule": f.rule, "text": text(request, f.zh, f.en)}
                                                          for f in err.findings]}, status=err.status)

@@ -35,7 +35,7 @@ from yima.projects.tables import Project, ProjectFund, ProjectStage
 from yima.registration.tables import Enterprise
 from yima.standard.industry import normalise
 from yima.stats.rules import Period
-from yima.uploads import check_upload, store_by_hash, stored_path
+from yima.uploads import check_upload, store_upload, upload_path
 from yima.zones.tables import Zone
 
 OFFICE = "investment_office"
@@ -141,7 +141,7 @@ def set_stage(db: Database, actor: Actor, project_id: int, body: StageIn, now: d
         content_type = check_upload(filename, content, max_bytes)
         if data_dir is None:
             raise ValueError("a document needs the data folder")
-        stored = (store_by_hash(data_dir, content), filename[:255], content_type, len(content))
+        stored = (store_upload(data_dir, content), filename[:255], content_type, len(content))
     with db.write() as session:
         project = _project(session, actor, project_id)
         if body.stage == "registered":
@@ -233,7 +233,7 @@ def document_path(db: Database, actor: Actor, project_id: int, sha256: str, data
     with db.read() as session:
         project = _project(session, actor, project_id)
         stage = next((s for s in project.stages if s.document_sha256 == sha256), None)
-    path = stored_path(data_dir, sha256) if stage else None
+    path = upload_path(data_dir, sha256) if stage else None
     if stage is None or path is None or not path.is_file():
         raise NotFound("project.document_unknown", "sha256", "该项目没有这份证明材料",
                        "The project has no such evidence document")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Header, UploadFile
 from fastapi.responses import JSONResponse
@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from yima.clock import utcnow
 from yima.registration import service, views
 from yima.registration.model import ApplicationIn
+from yima.registration.schemas import ApplicationOut, ApplicationSummaryOut, EnterpriseOut
 from yima.web.deps import DB, AppSettings, CurrentActor, Standard
 
 router = APIRouter(prefix="/api/v1", tags=["registration"])
@@ -21,7 +22,7 @@ class DecisionIn(BaseModel):
     reason: str = ""
 
 
-@router.post("/applications", status_code=201)
+@router.post("/applications", status_code=201, response_model=ApplicationOut)
 def submit_application(body: ApplicationIn, db: DB, standard: Standard, actor: CurrentActor,
                        idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> JSONResponse:
     """Create and submit an application; when every rule passes it is approved at once (秒批)."""
@@ -30,43 +31,43 @@ def submit_application(body: ApplicationIn, db: DB, standard: Standard, actor: C
 
 
 @router.get("/applications")
-def list_applications(db: DB, actor: CurrentActor, status: str | None = None) -> list[dict[str, Any]]:
+def list_applications(db: DB, actor: CurrentActor, status: str | None = None) -> list[ApplicationSummaryOut]:
     """The applicant's own applications, or the officer's zone queue (oldest first)."""
-    return views.list_applications(db, actor, utcnow(), status)
+    return [ApplicationSummaryOut.model_validate(v) for v in views.list_applications(db, actor, utcnow(), status)]
 
 
 @router.get("/applications/{app_id}")
-def get_application(app_id: int, db: DB, actor: CurrentActor) -> dict[str, Any]:
-    return views.get_application(db, actor, app_id, utcnow())
+def get_application(app_id: int, db: DB, actor: CurrentActor) -> ApplicationOut:
+    return ApplicationOut.model_validate(views.get_application(db, actor, app_id, utcnow()))
 
 
 @router.post("/applications/{app_id}/decision")
-def decide(app_id: int, body: DecisionIn, db: DB, standard: Standard, actor: CurrentActor) -> dict[str, Any]:
+def decide(app_id: int, body: DecisionIn, db: DB, standard: Standard, actor: CurrentActor) -> ApplicationOut:
     now = utcnow()
     service.decide(db, standard, actor, app_id, body.decision, body.reason, now)
-    return views.get_application(db, actor, app_id, now)
+    return ApplicationOut.model_validate(views.get_application(db, actor, app_id, now))
 
 
 @router.post("/applications/{app_id}/materials")
 async def supply_material(app_id: int, db: DB, standard: Standard, settings: AppSettings, actor: CurrentActor,
                           material: Annotated[str, Form(max_length=64)],
-                          file: Annotated[UploadFile, File()]) -> dict[str, Any]:
+                          file: Annotated[UploadFile, File()]) -> ApplicationOut:
     """Upload a missing material (PDF, JPEG or PNG, checked by content, size-limited)."""
     content = await file.read(settings.max_upload_bytes + 1)
     now = utcnow()
     service.supply_material(db, standard, actor, app_id, material, file.filename or "upload", content, now,
                             settings.data_dir, settings.max_upload_bytes)
-    return views.get_application(db, actor, app_id, now)
+    return ApplicationOut.model_validate(views.get_application(db, actor, app_id, now))
 
 
 @router.post("/applications/{app_id}/withdraw")
-def withdraw(app_id: int, db: DB, actor: CurrentActor) -> dict[str, Any]:
+def withdraw(app_id: int, db: DB, actor: CurrentActor) -> ApplicationOut:
     now = utcnow()
     service.withdraw(db, actor, app_id, now)
-    return views.get_application(db, actor, app_id, now)
+    return ApplicationOut.model_validate(views.get_application(db, actor, app_id, now))
 
 
 @router.get("/enterprises/{uscc}")
-def get_enterprise(uscc: str, db: DB, standard: Standard) -> dict[str, Any]:
+def get_enterprise(uscc: str, db: DB, standard: Standard) -> EnterpriseOut:
     """Public: anyone may look up an enterprise; personal data is masked."""
-    return views.get_enterprise(db, standard, uscc)
+    return EnterpriseOut.model_validate(views.get_enterprise(db, standard, uscc))

@@ -1,10 +1,10 @@
 """Uploaded materials: accepted by their content (magic bytes), not their name or declared type.
 
-The checks and the storage by hash live in ``yima.uploads``, shared with other features.
+The check itself lives in ``yima.uploads``, shared with the other features that take uploads.
 """
 
 from __future__ import annotations
 
-from yima.uploads import SIGNATURES, check_upload, store_by_hash
+from yima.uploads import SIGNATURES, check_upload, clean_filename
 
-__all__ = ["SIGNATURES", "check_upload", "store_by_hash"]
+__all__ = ["SIGNATURES", "check_upload", "clean_filename"]

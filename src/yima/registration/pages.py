@@ -136,18 +136,19 @@ async def apply(request: Request, db: DB, standard: Standard, actor: OptionalAct
         return login_redirect(request)
     form = await request.form()
     raw = body_from_form(form, actor)
+    status = 422
     try:
         body = ApplicationIn.model_validate(raw)
         app_id = service.submit(db, standard, actor, body, utcnow(), form.get("idempotency_key") or None)  # type: ignore[arg-type]
     except ValidationError as err:
         errors = _messages(request, findings_of_validation(list(err.errors()), form_words))
     except DomainError as err:
-        errors = _messages(request, err.findings)
+        errors, status = _messages(request, err.findings), err.status  # e.g. 403 for another zone's officer
     else:
         return flash(request, RedirectResponse(f"/applications/{app_id}", status_code=303),
                      f"申请 #{app_id} 已提交，结果见下。",
                      f"Application #{app_id} has been submitted; its outcome is below.")
-    return render(request, "apply.html", _form_context(db, standard, form, errors), status=422)
+    return render(request, "apply.html", _form_context(db, standard, form, errors), status=status)
 
 
 @router.get("/applications")
@@ -189,12 +190,15 @@ def _detail(request: Request, db: DB, standard: Standard, actor: Actor, app_id: 
         app = views.get_application(db, actor, app_id, utcnow())
     except DomainError as err:
         return render(request, "error.html", {"errors": _messages(request, err.findings)}, status=err.status)
-    may_decide = actor.role in ("officer", "admin") and app["status"] in ("under_review", "awaiting_materials")
+    elsewhere = (app.get("cross_region") or {}).get("role") == "accepting"  # decided by the partner zone
+    may_decide = actor.role in ("officer", "admin") and app["status"] in ("under_review", "awaiting_materials") \
+        and not elsewhere
     may_supply = app["status"] in ("under_review", "awaiting_materials") and actor.role == "applicant"
     required = standard.matters[app["matter"]].required_materials(app["entity_type"])
     zone = get_zone(db, app["zone"])
     return render(request, "application.html", {
-        "app": app, "may_decide": may_decide, "may_supply": may_supply, "required": required, "errors": errors or [],
+        "app": app, "may_decide": may_decide, "may_supply": may_supply, "may_withdraw": may_supply and not elsewhere,
+        "required": required, "errors": errors or [],
         "names": display_names(db, (t["actor_id"] for t in app["transitions"])), "role_words": ROLE_NAMES,
         "zone_name": zone.name_en or zone.name if text(request, "zh", "en") == "en" else zone.name}, status=status)
 

@@ -27,15 +27,16 @@ from yima.errors import Conflict, DomainError, Forbidden
 from yima.licences import service as licences
 from yima.licences.service import licence_issued_event
 from yima.licences.tables import Licence, Permit
-from yima.registration import rules
+from yima.registration import handoff, rules
 from yima.registration.codes import make_uscc
-from yima.registration.materials import check_upload, store_by_hash
+from yima.registration.materials import clean_filename
 from yima.registration.model import ApplicationIn
 from yima.registration.tables import Application, Enterprise, EnterpriseAddress, MaterialUpload, Transition
 from yima.registration.views import PENDING, application_not_found, application_view
 from yima.seals.service import new_seal_set
 from yima.seals.tables import SealSet
 from yima.standard.model import MatterStandard
+from yima.uploads import check_upload, store_upload
 from yima.zones.service import ZoneRuleSettings, rule_settings
 from yima.zones.tables import Zone
 
@@ -72,6 +73,8 @@ def _record(session: Session, app: Application, since: int, created: Sequence[Ba
         elif isinstance(row, SealSet):
             events.append(by_last("seal_set.requested", f"seal_set:{app.enterprise_uscc}"))
     audit.record(session, events)
+    for listener in handoff.transition_listeners:
+        listener(session, app, since, created)
 
 
 # The statements of the 秒批 path are built once: building a statement costs more than running it.
@@ -111,20 +114,27 @@ def build_context(standard: MatterStandard, body: ApplicationIn, now: datetime, 
 
 
 def submit(db: Database, standard: MatterStandard, actor: Actor, body: ApplicationIn, now: datetime,
-           idempotency_key: str | None = None) -> int:
+           idempotency_key: str | None = None, *, channel: str | None = None) -> int:
     """Create and submit an application; approve it at once (秒批) when every rule passes."""
-    return int(submit_with_view(db, standard, actor, body, now, idempotency_key)["id"])
+    return int(submit_with_view(db, standard, actor, body, now, idempotency_key, channel=channel)["id"])
 
 
 def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body: ApplicationIn, now: datetime,
-                     idempotency_key: str | None = None) -> dict[str, Any]:
+                     idempotency_key: str | None = None, *, channel: str | None = None) -> dict[str, Any]:
     """``submit``, answering with the application as its applicant sees it.
 
     The rules run before the write transaction, so that concurrent submissions evaluate side by
     side; the write transaction then checks what another submission may change meanwhile (the
     names taken in the zone) and stores the result.
+
+    An application for a zone that a registered forwarder serves (a partner zone, 跨省异地办照) is
+    handed to it; ``channel`` overrides the body's channel for applications that arrive by another
+    way than the v1 API (``cross_region``).
     """
     require_role(actor, "applicant", "officer", "admin")
+    forwarder = handoff.forwarder_for(db, body.zone) if channel is None else None
+    if forwarder is not None:
+        return forwarder.submit(db, standard, actor, body, now, idempotency_key)
     if actor.role == "officer" and actor.zone_id != body.zone:
         raise Forbidden("zone.not_yours", "zone", "审批人员只能为本区受理申请", "Officers accept only for their zone")
     enterprise = None
@@ -147,6 +157,8 @@ def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body:
                 evaluation.review.extend(rules.name_is_unique(body, replace(ctx, taken_names=taken)))
                 status = rules.outcome(evaluation)
             app = _new_application(standard, actor, body, ctx, evaluation, now, idempotency_key)
+            if channel is not None:
+                app.channel = channel
             _transition(app, "submitted", actor, now)
             if status == "approved":
                 created = _approve(session, standard, app, None, now,
@@ -334,11 +346,16 @@ def _accept_with_missing(standard: MatterStandard, app: Application, actor: Acto
 def supply_material(db: Database, standard: MatterStandard, actor: Actor, app_id: int, material_id: str,
                     filename: str, content: bytes, now: datetime, data_dir: Path, max_bytes: int) -> None:
     """The applicant uploads a material (PDF, JPEG or PNG, checked by content), stored with its hash."""
+    filename = clean_filename(filename)
     content_type = check_upload(filename, content, max_bytes)
     with db.write() as session:
         app = session.get(Application, app_id, with_for_update=True)  # concurrent changes take turns
         if app is None or (app.applicant_id != actor.id and not may_work_zone(actor, app.zone_id)):
             raise application_not_found(app_id)
+        courier = handoff.courier_for(app)
+        if courier is not None:  # the application is decided elsewhere; the material travels there
+            courier.supply(session, app, actor, material_id, filename[:255], content_type, content, now)
+            return
         if app.status not in ("under_review", "awaiting_materials"):
             raise Conflict("materials.state", "material", f"申请当前状态为 {app.status}，不能补交材料",
                            f"The application is {app.status}; materials cannot be supplied")
@@ -346,9 +363,9 @@ def supply_material(db: Database, standard: MatterStandard, actor: Actor, app_id
         if material_id not in required:
             raise DomainError("materials.not_required", "material", f"本事项不需要材料 {material_id}",
                               f"{material_id} is not a material of this matter (one of: {', '.join(required)})")
-        digest = store_by_hash(data_dir, content)
+        digest = store_upload(data_dir, content)
         since = len(app.transitions)
-        app.uploads.append(MaterialUpload(material=material_id, filename=filename[:255], content_type=content_type,
+        app.uploads.append(MaterialUpload(material=material_id, filename=filename, content_type=content_type,
                                           size=len(content), sha256=digest, uploaded_at=now))
         app.body = {**app.body, "materials": sorted(set(app.body.get("materials", [])) | {material_id})}
         app.missing_materials = [m for m in app.missing_materials if m != material_id]

@@ -13,6 +13,7 @@ from yima.clock import as_utc
 from yima.db import Database
 from yima.errors import NotFound
 from yima.privacy import mask_id_number, mask_phone
+from yima.registration.handoff import view_extensions
 from yima.registration.tables import Application, Enterprise
 from yima.standard.model import MatterStandard
 
@@ -55,6 +56,8 @@ def application_view(app: Application, now: datetime, detail: bool = True) -> di
         view["uploads"] = [{"material": u.material, "filename": u.filename, "content_type": u.content_type,
                             "size": u.size, "sha256": u.sha256, "uploaded_at": _iso(u.uploaded_at)}
                            for u in app.uploads]
+    for extend in view_extensions:
+        extend(app, view)
     return view
 
 

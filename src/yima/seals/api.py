@@ -11,7 +11,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from yima.clock import utcnow
+from yima.registration.materials import clean_filename
 from yima.seals import documents, service
+from yima.seals.schemas import SealCheckOut, SealOut
 from yima.web.deps import DB, AppSettings, CurrentActor
 
 router = APIRouter(tags=["seals"])
@@ -31,7 +33,7 @@ def attachment(filename: str) -> str:
 
 
 def sealed_name(filename: str | None) -> str:
-    stem = PurePath(filename or "document.pdf").stem or "document"
+    stem = PurePath(clean_filename(filename, "document.pdf")).stem or "document"
     return f"{stem}-sealed.pdf"
 
 
@@ -45,9 +47,9 @@ class Pkcs12In(BaseModel):
 
 
 @router.get("/api/v1/enterprises/{uscc}/seals")
-def list_seals(uscc: str, db: DB, actor: CurrentActor) -> list[dict[str, str]]:
+def list_seals(uscc: str, db: DB, actor: CurrentActor) -> list[SealOut]:
     """The enterprise's electronic seals, for its authorised user only (a pending set is issued first)."""
-    return [seal.as_dict() for seal in service.list_seals(db, actor, uscc, utcnow())]
+    return [SealOut.model_validate(seal.as_dict()) for seal in service.list_seals(db, actor, uscc, utcnow())]
 
 
 @router.get("/api/v1/seals/{seal_id}/image.png", response_class=Response,
@@ -67,7 +69,7 @@ def seal_svg(seal_id: str, db: DB) -> Response:
 
 @router.post("/api/v1/seals/validate")
 def validate(db: DB, settings: AppSettings, file: Annotated[UploadFile, File(description="The PDF to check")]
-             ) -> list[dict[str, Any]]:
+             ) -> list[SealCheckOut]:
     """Check every seal (signature) on a PDF: who sealed it (enterprise, credit code), with which seal
     (type, id, certificate serial), when, whether the document changed afterwards (``intact``), whether
     the seal's CA is one of this instance's zones (``trusted``) and whether the seal is revoked, as of now
@@ -75,7 +77,7 @@ def validate(db: DB, settings: AppSettings, file: Annotated[UploadFile, File(des
     content = read_upload(file, settings.max_upload_bytes)
     checks = documents.check_document(db, file.filename or "upload.pdf", content, utcnow(),
                                       max_bytes=settings.max_upload_bytes)
-    return [check.as_dict() for check in checks]
+    return [SealCheckOut.model_validate(check.as_dict()) for check in checks]
 
 
 @router.post("/api/v1/seals/{seal_id}/sign", response_class=Response, responses=PDF_RESPONSE)

@@ -20,16 +20,19 @@ from yima.db import Database
 from yima.errors import Finding
 from yima.standard import load_standard
 from yima.web import api_docs, errors
+from yima.web.limits import BodySizeLimit
 from yima.web.logs import RequestLog
+from yima.web.schemas import ERRORS
 from yima.web.security import SecurityMiddleware
 from yima.web.templating import render, text
 
 # Every feature's JSON API and pages, in the order their routes should match.
 ROUTERS = (
     "yima.accounts.api", "yima.registration.api", "yima.zones.api", "yima.licences.api", "yima.seals.api",
-    "yima.stats.api", "yima.audit.api", "yima.web.pages", "yima.registration.pages", "yima.licences.pages",
-    "yima.seals.pages", "yima.stats.pages", "yima.audit.pages", "yima.accounts.pages",
-    "yima.web.health", "yima.projects.api", "yima.projects.pages",
+    "yima.stats.api", "yima.audit.api", "yima.federation.api", "yima.web.pages", "yima.registration.pages",
+    "yima.licences.pages", "yima.seals.pages", "yima.stats.pages", "yima.audit.pages", "yima.accounts.pages",
+    "yima.federation.pages", "yima.web.health", "yima.observers.api", "yima.observers.pages",
+    "yima.projects.api", "yima.projects.pages",
 )
 
 
@@ -70,12 +73,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                   description="Market-access platform: apply online, 秒批, one-code licence (一码通行).")
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url, settings.sqlite_synchronous)
-    app.state.standard = load_standard()
+    app.state.standard = load_standard(str(settings.standard_file) if settings.standard_file else None)
     errors.install(app)
+    app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes,
+                       max_upload_bytes=settings.max_upload_bytes)
 
     for module in ROUTERS:
         try:
-            app.include_router(importlib.import_module(module).router)
+            app.include_router(importlib.import_module(module).router, responses=ERRORS)
         except ModuleNotFoundError as err:
             if err.name != module:  # a feature module that is absent is skipped; a broken one is not
                 raise

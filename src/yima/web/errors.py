@@ -148,6 +148,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # a body FastAPI could not decode (not UTF-8, broken multipart)
+            zh = "请求内容无法解析：须为 UTF-8 编码的 JSON 或表单"
+            en = f"The request body cannot be read: it must be UTF-8 JSON or a form ({exc.detail})"
+            return problem([Finding("request.unreadable", "body", zh, en)], 400)
         zh = {404: "未找到", 405: "不支持的请求方法", 401: "请先登录", 403: "无权访问"}.get(exc.status_code, "请求错误")
         return problem([Finding(f"http.{exc.status_code}", "path", zh, str(exc.detail))], exc.status_code)
 

@@ -6,7 +6,9 @@ address other than loopback refuses to start while a secret still has its develo
 
 from __future__ import annotations
 
+import importlib
 import ipaddress
+import logging
 import logging.config
 import os
 import threading
@@ -53,6 +55,11 @@ def check_public_settings(host: str, settings: Settings) -> None:
             raise UnsafeSettings(f"YIMA_{name.upper()}")
 
 
+log = logging.getLogger("yima.jobs")
+# Loops that run beside the server whatever ``--jobs-every`` says: ``module:function(url, stop)``.
+LOOPS = ("yima.federation.delivery:delivery_loop",)
+
+
 def _job_loop(url: str, every: int, stop: threading.Event) -> None:
     db = Database(url)
     while not stop.is_set():
@@ -73,6 +80,15 @@ def run_server(url: str, host: str, port: int, workers: int, jobs_every: int, se
     stop = threading.Event()
     if jobs_every > 0:
         threading.Thread(target=_job_loop, args=(url, jobs_every, stop), daemon=True).start()
+    for spec in LOOPS:
+        module, function = spec.split(":")
+        try:
+            loop = getattr(importlib.import_module(module), function)
+        except ModuleNotFoundError as err:
+            if err.name != module:
+                raise
+            continue
+        threading.Thread(target=loop, args=(url, stop), daemon=True, name=spec).start()
     try:
         uvicorn.run("yima.web.asgi:app", host=host, port=port, workers=workers, log_config=LOG_CONFIG,
                     access_log=False)

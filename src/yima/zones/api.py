@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
@@ -11,8 +10,10 @@ from pydantic import BaseModel, Field
 from yima.accounts.rules import may_work_zone, require_role
 from yima.clock import utcnow
 from yima.errors import Forbidden
+from yima.standard.model import MatterStandard
 from yima.web.deps import DB, CurrentActor, Standard
 from yima.zones import service
+from yima.zones.schemas import AddressBanOut, ZoneOut
 
 router = APIRouter(prefix="/api/v1", tags=["zones"])
 
@@ -23,25 +24,25 @@ class AddressBanIn(BaseModel):
 
 
 @router.get("/zones")
-def list_zones(db: DB) -> list[dict[str, Any]]:
-    return [asdict(z) for z in service.list_zones(db)]
+def list_zones(db: DB) -> list[ZoneOut]:
+    return [ZoneOut.model_validate(asdict(z)) for z in service.list_zones(db)]
 
 
 @router.get("/standard")
-def get_standard(standard: Standard) -> dict[str, Any]:
+def get_standard(standard: Standard) -> MatterStandard:
     """The matter standard this zone runs, with its digest (同一标准办一件事)."""
-    return standard.model_dump(mode="json")
+    return standard
 
 
 @router.get("/zones/{zone_id}/address-bans")
-def list_bans(zone_id: str, db: DB) -> list[dict[str, str]]:
-    return [{"pattern": p, "reason": r} for p, r in service.address_bans(db, zone_id)]
+def list_bans(zone_id: str, db: DB) -> list[AddressBanOut]:
+    return [AddressBanOut(pattern=p, reason=r) for p, r in service.address_bans(db, zone_id)]
 
 
 @router.post("/zones/{zone_id}/address-bans", status_code=201)
-def add_ban(zone_id: str, body: AddressBanIn, db: DB, actor: CurrentActor) -> dict[str, str]:
+def add_ban(zone_id: str, body: AddressBanIn, db: DB, actor: CurrentActor) -> AddressBanOut:
     require_role(actor, "admin", "officer")
     if not may_work_zone(actor, zone_id):
         raise Forbidden("zone.not_yours", "zone", "只能维护本区的住所负面清单", "Only your own zone's list")
     service.ban_address(db, zone_id, body.pattern, body.reason, utcnow())
-    return {"pattern": body.pattern, "reason": body.reason}
+    return AddressBanOut(pattern=body.pattern, reason=body.reason)

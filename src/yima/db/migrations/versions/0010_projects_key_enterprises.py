@@ -1,7 +1,7 @@
 """projects: investment projects, stages, funds in place, key enterprises and their service log
 
 Revision ID: 0010
-Revises: 0011
+Revises: 0009
 Create Date: 2026-12-01 13:34:09
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0010'
-down_revision = '0011'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """accounts: failed sign-ins and locks per account and per client address
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-01 13:40:00
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0011'
-down_revision = '0006'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,102 @@
+"""Federation routes: the receiving endpoint for partners' signed messages, the partner list, the
+late forwarded applications, and the licence PDF delivered by a partner."""
+
+from __future__ import annotations
+
+import binascii
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from yima.accounts.rules import require_role
+from yima.clock import utcnow
+from yima.errors import DomainError
+from yima.federation import delivery, partners, service, views, witness
+from yima.licences.qr import render_qr_png
+from yima.web.deps import DB, AppSettings, CurrentActor, Standard
+
+router = APIRouter(tags=["federation"])
+
+
+class MessageIn(BaseModel):
+    message: str = Field(min_length=1, max_length=40_000_000,
+                         description="The signed message: a COSE_Sign1, base64url without padding")
+
+
+class ReceiptOut(BaseModel):
+    receipt: str = Field(description="The receiver's signed receipt (COSE_Sign1, base64url without padding)")
+    replayed: bool = Field(description="True when the message id was seen before: the first receipt, nothing changed")
+
+
+class PartnerOut(BaseModel):
+    zone: str
+    local_zone: str
+    url: str
+    standard_digest: str
+    keys: int
+    refreshed_at: str
+    last_delivery: str | None
+    waiting: int
+
+
+class LateCaseOut(BaseModel):
+    application: int
+    partner_zone: str
+    name: str
+    forwarded_at: str
+    waiting_messages: int
+
+
+@router.post("/api/v1/federation/messages", response_model=ReceiptOut)
+def receive_message(body: MessageIn, db: DB, standard: Standard, settings: AppSettings) -> ReceiptOut:
+    """A partner zone's signed message; answered with a signed receipt, or refused with 4xx."""
+    try:
+        data = delivery.unb64(body.message)
+    except (binascii.Error, ValueError) as err:
+        raise DomainError("federation.malformed", "message", "消息不是 base64url 文本",
+                          "The message is not base64url text") from err
+    receipt, replayed = service.receive(db, standard, data, utcnow(), data_dir=settings.data_dir,
+                                        max_bytes=settings.max_upload_bytes)
+    return ReceiptOut(receipt=delivery.b64(receipt), replayed=replayed)
+
+
+@router.get("/api/v1/federation/partners", response_model=list[PartnerOut])
+def list_partners(db: DB, actor: CurrentActor) -> list[PartnerOut]:
+    """The partner zones, their standard digest, the last delivery and what waits in the outbox."""
+    require_role(actor, "officer", "admin")
+    return [PartnerOut(**p.__dict__) for p in partners.list_partners(db)]
+
+
+@router.get("/api/v1/federation/late", response_model=list[LateCaseOut])
+def late_cases(db: DB, actor: CurrentActor) -> list[LateCaseOut]:
+    """Forwarded applications the partner has not answered after a day (the accepting officers')."""
+    require_role(actor, "officer", "admin")
+    return [LateCaseOut(**c) for c in views.late_cases(db, actor, utcnow())]
+
+
+@router.get("/api/v1/applications/{app_id}/licence.pdf", response_class=Response)
+def delivered_licence_pdf(app_id: int, db: DB, actor: CurrentActor) -> Response:
+    """The licence PDF signed by the partner zone, served from the copy it delivered."""
+    pdf = views.delivered_pdf(db, actor, app_id)
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="licence-application-{app_id}.pdf"'})
+
+
+@router.get("/api/v1/applications/{app_id}/licence-qr.png", response_class=Response)
+def delivered_licence_qr(app_id: int, db: DB, actor: CurrentActor) -> Response:
+    """The QR of the licence the partner zone delivered, to print and hand over here."""
+    return Response(render_qr_png(views.delivered_qr(db, actor, app_id), scale=6), media_type="image/png")
+
+
+class ChainHashesOut(BaseModel):
+    zone: str
+    hashes: dict[int, str] = Field(description="entry number → its hash, for the numbers asked (at most 1000)")
+
+
+@router.get("/api/v1/federation/chain", response_model=ChainHashesOut)
+def chain_hashes(db: DB, zone: str, seq: Annotated[list[int], Query(max_length=1000)]) -> ChainHashesOut:
+    """Public: the hashes of the zone's audit entries at the given positions (not their content),
+    so that partners check the chain still passes through the checkpoints they witnessed."""
+    return ChainHashesOut(zone=zone, hashes=witness.hashes_at(db, zone, seq))

@@ -1,0 +1,64 @@
+"""Commands: ``yima partners add|list|refresh``; ``yima.cli`` calls ``register(app, import_app, bench_app)``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from yima.cli_support import DbOption, console, domain_errors, open_db
+from yima.clock import utcnow
+from yima.config import get_settings
+from yima.federation import partners
+from yima.federation.bench import run_federation_benchmark
+from yima.standard import load_standard
+from yima.standard.model import MatterStandard
+
+
+def _standard() -> MatterStandard:
+    file = get_settings().standard_file
+    return load_standard(str(file) if file else None)
+
+
+def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) -> None:
+    partners_app = typer.Typer(help="Partner zones for cross-region registration (跨省异地办照)", no_args_is_help=True)
+    app.add_typer(partners_app, name="partners")
+
+    @partners_app.command("add")
+    def partners_add(zone_id: Annotated[str, typer.Argument(metavar="ZONE_ID")],
+                     url: Annotated[str, typer.Option(help="Base URL of the partner's instance")],
+                     trust_list: Annotated[str, typer.Option("--trust-list", help="The partner's published trust "
+                                                             "list: a file or a URL")],
+                     as_zone: Annotated[str | None, typer.Option("--as", help="The local zone that works with "
+                                                                 "the partner (default: the only one)")] = None,
+                     db: DbOption = None) -> None:
+        """Record a partner zone: its instance's URL and its trust list (keys and standard digest)."""
+        view = domain_errors(partners.add_partner)(open_db(db), _standard(), zone_id, url, trust_list, utcnow(),
+                                                   as_zone)
+        console.print(f"[green]✓[/green] partner {escape(view.zone)} at {escape(view.url)} for {view.local_zone} "
+                      f"({view.keys} key(s), standard {view.standard_digest[:16]}…)")
+
+    @partners_app.command("refresh")
+    def partners_refresh(zone_id: Annotated[str, typer.Argument(metavar="ZONE_ID")], db: DbOption = None) -> None:
+        """Read the partner's trust list again (new keys, a retired key, the standard digest)."""
+        view = domain_errors(partners.refresh_partner)(open_db(db), _standard(), zone_id, utcnow())
+        console.print(f"[green]✓[/green] partner {escape(view.zone)}: {view.keys} key(s), standard "
+                      f"{view.standard_digest[:16]}…")
+
+    @partners_app.command("list")
+    def partners_list(db: DbOption = None) -> None:
+        """Each partner, its standard digest, the last delivery and what waits in the outbox."""
+        table = Table("partner", "for", "url", "standard digest", "keys", "last delivery", "waiting")
+        for p in partners.list_partners(open_db(db)):
+            table.add_row(p.zone, p.local_zone, p.url, p.standard_digest, str(p.keys),
+                          (p.last_delivery or "—")[:19], str(p.waiting))
+        console.print(table)
+
+    @bench_app.command("federation")
+    def bench_federation(count: Annotated[int, typer.Option(help="Applications to forward")] = 200,
+                         clients: Annotated[int, typer.Option(help="Concurrent clients")] = 8) -> None:
+        """Two live instances: forwarded applications per second, and the latency a forward adds
+        from submission to delivered licence over a local 秒批."""
+        run_federation_benchmark(console, count=count, clients=clients)

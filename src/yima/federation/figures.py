@@ -1,0 +1,66 @@
+"""The figures of cross-region registration (跨省异地办照), counted from the cases' records.
+
+The accepting zone counts the applications it accepted for partners and the licences partners
+delivered back (the 2021 report's 28); the issuing zone counts the establishments it approved
+for applicants of a partner (channel ``cross_region``). ``cross_region_licences`` of the zone's
+figures is the number of licences delivered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import func, select
+
+from yima.db import Database
+from yima.federation.rules import LATE_AFTER
+from yima.federation.tables import Case
+from yima.registration.tables import Application
+from yima.stats.queries import utc_bounds
+from yima.stats.rules import Period
+from yima.stats.sections import Section, SectionRow
+from yima.stats.service import register_source
+
+CHANNEL = "cross_region"
+
+
+def licences_delivered(db: Database, zone_id: str, period: Period) -> int:
+    """Licences that partner zones issued for applications this zone accepted, delivered in the period."""
+    start, end = utc_bounds(period)
+    query = (select(func.count()).select_from(Case).join(Application, Application.id == Case.application_id)
+             .where(Case.role == "accepting", Application.zone_id == zone_id,
+                    Case.licence_delivered_at >= start, Case.licence_delivered_at < end))
+    with db.read() as session:
+        return int(session.scalar(query) or 0)
+
+
+def compute(db: Database, zone_id: str, period: Period) -> dict[str, Any]:
+    start, end = utc_bounds(period)
+    accepting = (select(func.count()).select_from(Case).join(Application, Application.id == Case.application_id)
+                 .where(Case.role == "accepting", Application.zone_id == zone_id))
+    with db.read() as session:
+        accepted = session.scalar(accepting.where(Application.submitted_at >= start, Application.submitted_at < end))
+        late = session.scalar(accepting.where(Case.remote_status == "", Case.created_at < end - LATE_AFTER,
+                                              Application.submitted_at >= start, Application.submitted_at < end))
+        issued = session.scalar(select(func.count()).select_from(Application).where(
+            Application.zone_id == zone_id, Application.channel == CHANNEL, Application.matter == "establish",
+            Application.status == "approved", Application.decided_at >= start, Application.decided_at < end))
+    return {"accepted_for_partners": int(accepted or 0), "licences_delivered": licences_delivered(db, zone_id, period),
+            "issued_for_partners": int(issued or 0), "unanswered_after_a_day": int(late or 0)}
+
+
+def rows(numbers: Mapping[str, Any]) -> list[SectionRow]:
+    return [SectionRow("为合作开发区受理的申请", "Applications accepted for partner zones",
+                       numbers.get("accepted_for_partners"), "件", ""),
+            SectionRow("合作开发区送达的营业执照", "Licences delivered by partner zones",
+                       numbers.get("licences_delivered"), "份", ""),
+            SectionRow("为合作开发区申请人核发的设立登记", "Establishments issued for partners' applicants",
+                       numbers.get("issued_for_partners"), "户", ""),
+            SectionRow("超过一天未获答复的转交", "Forwarded with no answer after a day",
+                       numbers.get("unanswered_after_a_day"), "件", "")]
+
+
+SECTION = Section("cross_region", "跨省异地办照", "Cross-region registration", compute, rows,
+                  template="federation/stats_section.html")
+register_source("cross_region_licences", licences_delivered)

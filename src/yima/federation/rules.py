@@ -1,0 +1,112 @@
+"""The receiver's checks on a message, the sender's backoff, and when a forwarded case is late.
+
+Every check is a plain function of the message bytes, what the receiver knows (its zones, its
+partners' trust lists, its standard digest) and ``now``. A failed check raises ``Refusal``, a
+domain error with the HTTP status the receiving endpoint answers with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from yima.errors import Conflict, DomainError, Forbidden
+from yima.federation.model import Envelope, envelope_from_payload
+from yima.keys.trustlist import TrustList
+from yima.licences.cose import decode_cbor, decode_sign1
+from yima.licences.errors import MalformedLicence
+
+MAX_AGE = timedelta(minutes=10)
+"""A copy signed longer ago than this is refused: the sender signs a fresh copy for each attempt."""
+MAX_SKEW = timedelta(minutes=2)
+"""Clocks of two instances may differ this much."""
+BACKOFF_FIRST_SECONDS = 0.5
+BACKOFF_CAP_SECONDS = 30.0
+LATE_AFTER = timedelta(days=1)
+"""A forwarded application still undelivered after this is flagged to the accepting officers."""
+
+
+class Refusal(DomainError):
+    """A message the receiver does not accept; ``reason`` is the short name kept in the audit log."""
+
+    def __init__(self, reason: str, status: int, zh: str, en: str) -> None:
+        super().__init__(f"federation.{reason}", "message", zh, en)
+        self.reason = reason
+        self.status = status
+
+
+def _refuse(reason: str, status: int, zh: str, en: str) -> Refusal:
+    return Refusal(reason, status, zh, en)
+
+
+@dataclass(frozen=True)
+class PartnerKeys:
+    """What the receiver knows of one partner: its trust list and the local zone it works with."""
+
+    zone: str
+    local_zone: str
+    trust_list: TrustList
+
+
+def open_envelope(data: bytes) -> tuple[Envelope, bytes, bytes, bytes]:
+    """The envelope as claimed (not yet trusted), with the kid, signature and signed bytes."""
+    try:
+        sign1 = decode_sign1(data)
+        envelope = envelope_from_payload(decode_cbor(sign1.payload, "payload"))
+    except (MalformedLicence, ValueError) as err:
+        raise _refuse("malformed", 422, f"消息格式不正确：{err}", f"The message is malformed: {err}") from err
+    return envelope, sign1.kid, sign1.signature, sign1.to_be_signed()
+
+
+def check_message(data: bytes, partners: Mapping[str, PartnerKeys], local_zones: frozenset[str],
+                  standard_digest: str) -> Envelope:
+    """Signature, sender and recipient, standard: everything but freshness and replay."""
+    envelope, kid, signature, signed = open_envelope(data)
+    partner = partners.get(envelope.sender)
+    if partner is None:
+        raise _refuse("not_partner", 403, f"开发区 {envelope.sender} 不是本区的合作伙伴",
+                      f"Zone {envelope.sender} is not a partner of this instance")
+    key = partner.trust_list.key(kid)
+    if key is None or not key.verify(signature, signed):
+        raise _refuse("bad_signature", 403, f"消息的签名不是 {envelope.sender} 信任列表中密钥的有效签名",
+                      f"The signature is not valid for any key in the trust list of {envelope.sender}")
+    if envelope.recipient not in local_zones or envelope.recipient != partner.local_zone:
+        raise _refuse("wrong_recipient", 421, f"消息的收件区 {envelope.recipient} 不是本平台与 {envelope.sender} "
+                      f"合作的开发区（{partner.local_zone}）",
+                      f"The message is for {envelope.recipient}, not for {partner.local_zone}, the zone of this "
+                      f"instance that works with {envelope.sender}")
+    if envelope.standard != standard_digest:
+        raise standard_mismatch(envelope.standard, standard_digest, envelope.sender)
+    return envelope
+
+
+def standard_mismatch(theirs: str, ours: str, zone: str) -> Conflict:
+    err = Conflict("federation.standard_mismatch", "standard_digest",
+                   f"事项标准不一致：{zone} 为 {theirs}，本区为 {ours}；不同标准的开发区不能合作办照",
+                   f"The matter standards differ: {zone} has {theirs}, this zone has {ours}; zones cooperate "
+                   "only on the same standard")
+    return err
+
+
+def check_fresh(envelope: Envelope, now: datetime) -> None:
+    if envelope.sent < now - MAX_AGE:
+        raise _refuse("too_old", 422, f"消息签发于 {envelope.sent:%Y-%m-%d %H:%M:%S}Z，已超过 "
+                      f"{int(MAX_AGE.total_seconds() // 60)} 分钟", f"The message was signed at "
+                      f"{envelope.sent.isoformat()}, more than {int(MAX_AGE.total_seconds() // 60)} minutes ago")
+    if envelope.sent > now + MAX_SKEW:
+        raise _refuse("from_future", 422, "消息的签发时间晚于当前时间", "The message is signed in the future")
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Seconds before the next attempt after ``attempts`` failed ones: doubling, capped at 30."""
+    return float(min(BACKOFF_CAP_SECONDS, BACKOFF_FIRST_SECONDS * 2.0 ** max(0, attempts - 1)))
+
+
+def is_late(created: datetime, delivered: bool, now: datetime) -> bool:
+    return not delivered and now - created > LATE_AFTER
+
+
+def not_a_partner_zone(zone: str) -> Forbidden:
+    return Forbidden("federation.not_partner", "zone", f"开发区 {zone} 不是本区的合作伙伴",
+                     f"Zone {zone} is not a partner of this instance")

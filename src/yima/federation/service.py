@@ -1,0 +1,476 @@
+"""Cross-region registration (跨省异地办照): forwarding an application to a partner zone, receiving
+messages with their checks and signed receipts, and applying what they carry.
+
+The accepting zone validates an application for a partner zone against the shared standard,
+stores it as ``forwarded`` and writes the message in the same transaction (transactional outbox);
+``yima.federation.delivery`` sends it. The issuing zone files it as its own with channel
+``cross_region`` (under the partner's account), decides it as it decides any other, and sends
+each change of its status back — the decision, the findings, the credit code, the licence QR and
+the signed PDF. Every message sent, received or refused is in the zone's audit log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+import cbor2
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
+
+from yima.accounts.rules import Actor
+from yima.accounts.service import actor_of
+from yima.accounts.tables import User
+from yima.audit import service as audit
+from yima.clock import as_utc, local_date, utcnow
+from yima.db import Base, Database
+from yima.errors import Conflict, DomainError, Forbidden
+from yima.federation import figures as _figures  # noqa: F401  (registers the cross-region figure source)
+from yima.federation import partners as partner_store
+from yima.federation.model import RECEIPT, Envelope, new_message
+from yima.federation.rules import Refusal, check_fresh, check_message, is_late, open_envelope, standard_mismatch
+from yima.federation.tables import Case, InboxMessage, OutboxMessage, Partner
+from yima.keys.service import keyring
+from yima.licences.cose import sign1
+from yima.licences.tables import Licence
+from yima.registration import handoff, rules
+from yima.registration import service as registration
+from yima.registration.model import ApplicationIn
+from yima.registration.tables import Application, MaterialUpload, Transition
+from yima.registration.views import application_view
+from yima.standard.model import MatterStandard
+
+CHANNEL = "cross_region"
+OUTBOX_KEY = "federation_outbox"  # session.info: the messages a transaction queued
+Kick = Callable[[Database, str], None]
+_kicks: list[Kick] = []  # the delivery module sends a message right after its transaction commits
+
+
+def sign(session: Session, envelope: Envelope) -> bytes:
+    """The envelope as a COSE_Sign1, signed with the sending zone's active key."""
+    return sign1(envelope.payload(), keyring(session, envelope.sender).active)
+
+
+def queue(session: Session, envelope: Envelope, application_id: int | None) -> OutboxMessage:
+    """Write a message to the outbox, in the caller's transaction, and note it in the audit log."""
+    row = OutboxMessage(id=envelope.id, sender=envelope.sender, recipient=envelope.recipient, kind=envelope.kind,
+                        payload=envelope.payload(), application_id=application_id, created_at=envelope.created,
+                        attempts=0, next_attempt_at=envelope.created, last_error="")
+    session.add(row)
+    session.info.setdefault(OUTBOX_KEY, []).append(envelope.id)
+    audit.record(session, [audit.event(envelope.sender, None, envelope.created, "federation.message_queued",
+                                       f"message:{envelope.id}", kind=envelope.kind, to=envelope.recipient,
+                                       application=application_id)])
+    return row
+
+
+_paused: list[bool] = []
+
+
+def after_commit(db: Database, message_id: str) -> None:
+    if _paused:
+        return
+    for kick in _kicks:
+        kick(db, message_id)
+
+
+@contextmanager
+def sending_paused() -> Iterator[None]:
+    """No message is sent right after its commit meanwhile (the caller delivers them itself)."""
+    _paused.append(True)
+    try:
+        yield
+    finally:
+        _paused.pop()
+
+
+def on_commit(kick: Kick) -> None:
+    if kick not in _kicks:
+        _kicks.append(kick)
+
+
+# --- the accepting zone ---------------------------------------------------------------------------
+
+def _step(case: Case, step: str, at: datetime, detail: str = "") -> None:
+    case.steps = [*case.steps, {"step": step, "at": as_utc(at).isoformat(), "detail": detail}]
+    case.updated_at = at
+
+
+def step_once(case: Case, step: str, at: datetime, detail: str = "") -> None:
+    if not any(s["step"] == step for s in case.steps):
+        _step(case, step, at, detail)
+
+
+class PartnerForwarder:
+    """Registration's forwarder: applications for a partner zone go there."""
+
+    def serves(self, db: Database, zone_id: str) -> bool:
+        partner = partner_store.partner_keys(db).get(zone_id)
+        return partner is not None and partner.local_zone != zone_id and zone_id not in _local(db)
+
+    def submit(self, db: Database, standard: MatterStandard, actor: Actor, body: ApplicationIn, now: datetime,
+               idempotency_key: str | None) -> dict[str, Any]:
+        view, message_id = forward(db, standard, actor, body, now, idempotency_key)
+        if message_id:
+            after_commit(db, message_id)
+        return view
+
+
+_local_cache: dict[str, tuple[float, frozenset[str]]] = {}
+
+
+def _local(db: Database) -> frozenset[str]:
+    """The zones this instance serves, read through a cache of ``PARTNERS_CACHE_SECONDS``."""
+    hit = _local_cache.get(db.url)
+    if hit is None or time.monotonic() - hit[0] > partner_store.PARTNERS_CACHE_SECONDS:
+        with db.read() as session:
+            hit = (time.monotonic(), partner_store.local_zones(session))
+        _local_cache[db.url] = hit
+    return hit[1]
+
+
+def forward(db: Database, standard: MatterStandard, actor: Actor, body: ApplicationIn, now: datetime,
+            idempotency_key: str | None = None) -> tuple[dict[str, Any], str | None]:
+    """Validate for the shared standard, store as ``forwarded`` and queue the message, in one
+    transaction. What needs the partner's data (names taken, its address negative list, the place
+    names a company name carries) is the partner's to check."""
+    with db.read() as session:
+        partner = partner_store.get_partner(session, body.zone)
+        local_zone, digest = partner.local_zone, partner.standard_digest
+        earlier = registration._by_idempotency_key(session, actor, idempotency_key)
+        if earlier is not None:
+            return _view_with_case(session, earlier, now), None
+    if digest != standard.digest:
+        raise standard_mismatch(digest, standard.digest, body.zone)
+    if actor.role == "officer" and actor.zone_id != local_zone:
+        raise Forbidden("zone.not_yours", "zone", "审批人员只能为本区受理申请", "Officers accept only for their zone")
+    ctx = rules.RuleContext(standard=standard, zone_id=body.zone, zone_known=True, place_names=(),
+                            today=local_date(now))
+    evaluation = rules.evaluate(body, ctx)
+    if evaluation.invalid:
+        raise DomainError.of(evaluation.invalid)
+    matter = standard.matters[body.matter]
+    with db.write() as session:
+        app = Application(zone_id=local_zone, applicant_id=actor.id, matter=body.matter,
+                          entity_type=rules.entity_type_of(body, ctx) or "", channel=body.channel,
+                          name=body.name or "", status="forwarded", enterprise_uscc=None,
+                          body=body.model_dump(mode="json"), findings=[],
+                          missing_materials=rules.missing_materials(body, ctx),
+                          statutory_due_at=now + timedelta(days=matter.statutory_days),
+                          idempotency_key=idempotency_key, submitted_at=now, standard_digest=standard.digest,
+                          uploads=[])
+        app.transitions.append(Transition(from_status=None, to_status="forwarded", actor_id=actor.id,
+                                          actor_role=actor.role, at=now,
+                                          reason=f"转交合作开发区 {body.zone} 办理 / forwarded to the partner zone "
+                                                 f"{body.zone}"))
+        session.add(app)
+        session.flush()
+        case = Case(application_id=app.id, role="accepting", partner_zone=body.zone, remote_status="",
+                    remote_version=0, remote_findings=[], remote_missing=[], steps=[], created_at=now, updated_at=now)
+        _step(case, "forwarded", now)
+        session.add(case)
+        envelope = new_message("application.forwarded", local_zone, body.zone, standard.digest,
+                               {"application": app.id, "application_body": app.body,
+                                "applicant": actor.display_name or actor.username}, now)
+        queue(session, envelope, app.id)
+        audit.record(session, [audit.event(local_zone, actor, now, "application.forwarded", f"application:{app.id}",
+                                           to=body.zone, message=envelope.id, matter=body.matter)])
+        view = _view_with_case(session, app, now, case)
+    return view, envelope.id
+
+
+class MaterialCourier:
+    """A material supplied at home for a forwarded application travels to the partner as a message."""
+
+    def carries(self, app: Application) -> bool:
+        return app.status == "forwarded"
+
+    def supply(self, session: Session, app: Application, actor: Actor, material_id: str, filename: str,
+               content_type: str, content: bytes, now: datetime) -> None:
+        case = session.get(Case, app.id)
+        if case is None or case.remote_status not in ("under_review", "awaiting_materials"):
+            state = case.remote_status if case and case.remote_status else "forwarded"
+            raise Conflict("materials.state", "material", f"合作开发区的申请状态为 {state}，不能补交材料",
+                           f"The partner's application is {state}; materials cannot be supplied")
+        if material_id not in case.remote_missing:
+            raise DomainError("materials.not_missing", "material", f"合作开发区并未要求补交 {material_id}",
+                              f"The partner zone has not asked for {material_id} "
+                              f"(missing: {', '.join(case.remote_missing) or 'none'})")
+        digest = hashlib.sha256(content).hexdigest()
+        app.uploads.append(MaterialUpload(material=material_id, filename=filename, content_type=content_type,
+                                          size=len(content), sha256=digest, uploaded_at=now))
+        envelope = new_message("application.material", app.zone_id, case.partner_zone, app.standard_digest,
+                               {"application": case.remote_application_id, "material": material_id,
+                                "filename": filename, "content_type": content_type, "content": content}, now)
+        queue(session, envelope, app.id)
+        _step(case, "material_sent", now, material_id)
+        audit.record(session, [audit.event(app.zone_id, actor, now, "application.material_forwarded",
+                                           f"application:{app.id}", material=material_id, sha256=digest,
+                                           message=envelope.id)])
+
+
+# --- what the views show --------------------------------------------------------------------------
+
+def overlay(app: Application, view: dict[str, Any], case: Case, now: datetime) -> None:
+    """The application as its case knows it: on the accepting side, the partner's status, findings,
+    credit code and delivered licence; on either side, the steps of the journey."""
+    delivered = case.licence_delivered_at is not None
+    info: dict[str, Any] = {"role": case.role, "partner_zone": case.partner_zone,
+                            "partner_application": case.remote_application_id,
+                            "steps": list(case.steps)}
+    if case.role == "accepting":
+        view["zone"], view["accepting_zone"] = case.partner_zone, app.zone_id
+        view["status"] = case.remote_status or "forwarded"
+        view["findings"] = list(case.remote_findings)
+        view["missing_materials"] = list(case.remote_missing)
+        view["materials_due_on"] = case.remote_due_on
+        view["uscc"] = case.uscc
+        info["late"] = is_late(as_utc(case.created_at), bool(case.remote_status), now)
+        view["licence"] = ({"qr": case.licence_qr, "issued_by": case.partner_zone,
+                            "pdf_url": f"/api/v1/applications/{app.id}/licence.pdf",
+                            "delivered_at": as_utc(case.licence_delivered_at).isoformat()}
+                           if delivered and case.licence_delivered_at else None)
+    else:
+        view["accepting_zone"] = case.partner_zone
+    view["cross_region"] = info
+    if "transitions" in view:
+        steps = [{"from": None, "to": s["step"], "actor_role": "federation", "reason": s.get("detail", ""),
+                  "at": s["at"]} for s in case.steps if s["step"] != "forwarded"]
+        view["transitions"] = sorted([*view["transitions"], *steps], key=lambda t: t["at"] or "")
+
+
+def _view_with_case(session: Session, app: Application, now: datetime, case: Case | None = None) -> dict[str, Any]:
+    view = application_view(app, now)
+    case = case or session.get(Case, app.id)
+    if case is not None:
+        overlay(app, view, case, now)
+    return view
+
+
+def extend_view(app: Application, view: dict[str, Any]) -> None:
+    if app.status != "forwarded" and app.channel != CHANNEL:
+        return
+    session = object_session(app)
+    case = session.get(Case, app.id) if session is not None else None
+    if case is not None:
+        overlay(app, view, case, utcnow())
+
+
+# --- the issuing zone -----------------------------------------------------------------------------
+
+def status_message_body(app: Application, case: Case, licence: Licence | None) -> dict[str, Any]:
+    return {"application": case.remote_application_id, "partner_application": app.id, "version": len(app.transitions),
+            "status": app.status, "findings": list(app.findings or []),
+            "missing_materials": list(app.missing_materials or []),
+            "materials_due_on": app.materials_due_on.isoformat() if app.materials_due_on else None,
+            "uscc": app.enterprise_uscc,
+            "licence": {"uscc": licence.uscc, "version": licence.version, "qr": licence.qr_text,
+                        "cose": licence.cose} if licence is not None else None}
+
+
+def _licence_of(session: Session, app: Application, created: Sequence[Base]) -> Licence | None:
+    made = next((row for row in created if isinstance(row, Licence)), None)
+    if made is not None or app.status != "approved" or not app.enterprise_uscc:
+        return made
+    return session.scalar(select(Licence).where(Licence.uscc == app.enterprise_uscc)
+                          .order_by(Licence.version.desc()).limit(1))
+
+
+def send_status(session: Session, app: Application, case: Case, now: datetime,
+                created: Sequence[Base] = ()) -> Envelope:
+    """Queue the application's current status for the accepting zone."""
+    envelope = new_message("application.decided", app.zone_id, case.partner_zone, app.standard_digest,
+                           status_message_body(app, case, _licence_of(session, app, created)), now)
+    queue(session, envelope, app.id)
+    _step(case, app.status, now)
+    return envelope
+
+
+def on_transition(session: Session, app: Application, since: int, created: Sequence[Base]) -> None:
+    """Inside every registration transaction: a cross-region application decided here sends back."""
+    if app.channel != CHANNEL or app.id is None:
+        return
+    case = session.get(Case, app.id)
+    if case is not None and case.role == "issuing" and len(app.transitions) > since:
+        send_status(session, app, case, app.transitions[-1].at, created)
+
+
+def _partner_actor(session: Session, zone_id: str) -> Actor:
+    partner = session.get(Partner, zone_id)
+    user = session.get(User, partner.account_id) if partner else None
+    if user is None:
+        raise Refusal("not_partner", 403, f"开发区 {zone_id} 不是合作伙伴", f"Zone {zone_id} is not a partner")
+    return actor_of(user)
+
+
+Applied = tuple[dict[str, Any], Callable[[Session], None]]
+
+
+def _receive_forwarded(db: Database, standard: MatterStandard, env: Envelope, now: datetime) -> Applied:
+    with db.read() as session:
+        actor = _partner_actor(session, env.sender)
+    try:
+        body = ApplicationIn.model_validate(env.body.get("application_body"))
+        app_id = registration.submit(db, standard, actor, body, now, idempotency_key=env.id, channel=CHANNEL)
+    except DomainError as err:
+        if isinstance(err, Conflict):
+            raise  # a concurrent submission: the sender retries
+        findings = [f.as_dict() for f in err.findings]
+
+        def refused(session: Session) -> None:
+            queue(session, new_message("application.decided", env.recipient, env.sender, env.standard,
+                                       {"application": env.body.get("application"), "partner_application": None,
+                                        "version": 1, "status": "rejected", "findings": findings,
+                                        "missing_materials": [], "materials_due_on": None, "uscc": None,
+                                        "licence": None}, now), None)
+        return {"status": "rejected", "application": None}, refused
+    except ValueError as err:
+        raise Refusal("malformed", 422, f"申请内容不正确：{err}", f"The application is malformed: {err}") from err
+
+    def file_case(session: Session) -> None:
+        app = session.get(Application, app_id)
+        assert app is not None
+        case = session.get(Case, app_id) or Case(
+            application_id=app_id, role="issuing", partner_zone=env.sender,
+            remote_application_id=int(env.body.get("application") or 0), remote_status="", remote_version=0,
+            remote_findings=[], remote_missing=[], steps=[], created_at=now, updated_at=now)
+        session.add(case)
+        _step(case, "received", now, f"{env.sender} #{case.remote_application_id}")
+        session.flush()
+        send_status(session, app, case, now)
+    return {"status": "received", "application": app_id}, file_case
+
+
+def _receive_decided(env: Envelope, now: datetime) -> Applied:
+    body = env.body
+
+    def apply(session: Session) -> None:
+        case = session.get(Case, int(body.get("application") or 0))
+        if case is None or case.role != "accepting" or case.partner_zone != env.sender:
+            raise Refusal("unknown_application", 422, "消息所指的申请不是转交给该开发区的申请",
+                          "The message is about no application forwarded to that zone")
+        version = int(body.get("version") or 0)
+        if version < case.remote_version:  # an older status that arrived late changes nothing
+            return
+        case.remote_version = version
+        case.remote_application_id = body.get("partner_application") or case.remote_application_id
+        case.remote_status = str(body.get("status"))
+        case.remote_findings = list(body.get("findings") or [])
+        case.remote_missing = list(body.get("missing_materials") or [])
+        case.remote_due_on = body.get("materials_due_on")
+        case.uscc = body.get("uscc")
+        step_once(case, "received", now, f"{env.sender} #{case.remote_application_id}")
+        if case.remote_status in ("approved", "rejected", "under_review", "awaiting_materials"):
+            _step(case, case.remote_status, now, "; ".join(f.get("message", "") for f in case.remote_findings)[:300])
+        licence = body.get("licence")
+        if isinstance(licence, Mapping) and licence.get("qr"):
+            case.licence_qr, case.licence_cose = str(licence["qr"]), bytes(licence.get("cose") or b"")
+            case.licence_pdf = bytes(licence["pdf"]) if licence.get("pdf") else case.licence_pdf
+            if case.licence_delivered_at is None:
+                case.licence_delivered_at = now
+                _step(case, "licence_delivered", now, str(licence.get("uscc", "")))
+        app = session.get(Application, case.application_id)
+        audit.record(session, [audit.event(app.zone_id if app else env.recipient, None, now,
+                                           "application.partner_status", f"application:{case.application_id}",
+                                           status=case.remote_status, uscc=case.uscc, message=env.id,
+                                           licence=bool(case.licence_qr))])
+    return {"status": "applied"}, apply
+
+
+def _receive_material(db: Database, standard: MatterStandard, env: Envelope, now: datetime, data_dir: Any,
+                      max_bytes: int) -> Applied:
+    body = env.body
+    app_id = int(body.get("application") or 0)
+    content = bytes(body.get("content") or b"")
+    with db.read() as session:
+        case = session.get(Case, app_id)
+        if case is None or case.role != "issuing" or case.partner_zone != env.sender:
+            raise Refusal("unknown_application", 422, "消息所指的申请不是该开发区转交的申请",
+                          "The message is about no application that zone forwarded")
+        actor = _partner_actor(session, env.sender)
+        app = session.get(Application, app_id)
+        done = app is not None and any(u.sha256 == hashlib.sha256(content).hexdigest() for u in app.uploads)
+    if not done:
+        registration.supply_material(db, standard, actor, app_id, str(body.get("material")),
+                                     str(body.get("filename") or "material"), content, now, data_dir, max_bytes)
+    return {"status": "supplied", "application": app_id}, lambda session: None
+
+
+def receive(db: Database, standard: MatterStandard, data: bytes, now: datetime, *, data_dir: Any = None,
+            max_bytes: int = 10 * 1024 * 1024) -> tuple[bytes, bool]:
+    """Check a message, apply it once, answer with a signed receipt: ``(receipt, replayed)``.
+
+    A refusal is recorded in the audit log (in its own transaction, since nothing else is written)
+    and raised. A message id seen before is answered with the receipt first given."""
+    partners = partner_store.partner_keys(db)
+    with db.read() as session:
+        zones = partner_store.local_zones(session)
+    try:
+        env = check_message(data, partners, zones, standard.digest)
+        with db.read() as session:
+            seen = session.get(InboxMessage, env.id)
+            if seen is not None:
+                return seen.receipt, True
+        check_fresh(env, now)
+        if env.kind == RECEIPT:
+            raise Refusal("unexpected_kind", 422, "回执只能作为应答，不能单独发送",
+                          "A receipt is an answer, not a message")
+        if env.kind == "application.forwarded":
+            result, apply = _receive_forwarded(db, standard, env, now)
+        elif env.kind == "application.decided":
+            result, apply = _receive_decided(env, now)
+        else:
+            result, apply = _receive_material(db, standard, env, now, data_dir, max_bytes)
+        digest = hashlib.sha256(data).hexdigest()
+        with db.write() as session:
+            seen = session.get(InboxMessage, env.id)
+            if seen is not None:
+                return seen.receipt, True
+            apply(session)
+            receipt_env = new_message(RECEIPT, env.recipient, env.sender, standard.digest,
+                                      {"message": env.id, "kind": env.kind, "sha256": digest, "result": result}, now)
+            receipt = sign(session, receipt_env)
+            session.add(InboxMessage(id=env.id, sender=env.sender, recipient=env.recipient, kind=env.kind,
+                                     sha256=digest, received_at=now, receipt=receipt))
+            audit.record(session, [audit.event(env.recipient, None, now, "federation.message_received",
+                                               f"message:{env.id}", kind=env.kind, sender=env.sender,
+                                               sha256=digest, receipt=receipt_env.id,
+                                               receipt_sha256=hashlib.sha256(receipt).hexdigest())])
+            pending = list(session.info.pop(OUTBOX_KEY, []))
+    except DomainError as err:
+        _record_refusal(db, data, partners, zones, err, now)
+        raise
+    for message_id in pending:
+        after_commit(db, message_id)
+    return receipt, False
+
+
+def _record_refusal(db: Database, data: bytes, partners: Mapping[str, Any], zones: frozenset[str], err: DomainError,
+                    now: datetime) -> None:
+    try:
+        claimed: Envelope | None = open_envelope(data)[0]
+    except DomainError:
+        claimed = None
+    partner = partners.get(claimed.sender) if claimed else None
+    chain = partner.local_zone if partner else (claimed.recipient if claimed and claimed.recipient in zones
+                                                else next(iter(sorted(zones)), None))
+    reason = err.reason if isinstance(err, Refusal) else err.finding.rule.removeprefix("federation.")
+    with db.write() as session:
+        audit.record(session, [audit.event(chain, None, now, "federation.message_refused",
+                                           f"message:{claimed.id if claimed else 'unreadable'}", reason=reason,
+                                           sender=claimed.sender if claimed else None,
+                                           recipient=claimed.recipient if claimed else None,
+                                           kind=claimed.kind if claimed else None,
+                                           sha256=hashlib.sha256(data).hexdigest())])
+
+
+def decode_body(payload: bytes) -> dict[str, Any]:
+    return dict(cbor2.loads(payload))
+
+
+handoff.register(forwarder=PartnerForwarder(), courier=MaterialCourier(), view_extension=extend_view,
+                 listener=on_transition)

@@ -1,0 +1,101 @@
+"""Partners, the outbox and inbox of signed messages, and the forwarded applications' cases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from yima.db.base import Base
+
+
+class Partner(Base):
+    """A partner zone: the base URL of its instance and its trust list (keys and standard digest)."""
+
+    __tablename__ = "federation_partners"
+
+    zone_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    local_zone: Mapped[str] = mapped_column(ForeignKey("zones.id"))
+    url: Mapped[str] = mapped_column(String(500))
+    trust_list_source: Mapped[str] = mapped_column(String(500))
+    trust_list: Mapped[dict[str, Any]] = mapped_column(JSON)
+    standard_digest: Mapped[str] = mapped_column(String(64))
+    account_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxMessage(Base):
+    """A message to a partner, written in the transaction of the change that causes it, kept with
+    the partner's signed receipt once delivered."""
+
+    __tablename__ = "federation_outbox"
+    __table_args__ = (Index("ix_federation_outbox_due", "delivered_at", "next_attempt_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    sender: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)  # the CBOR envelope as first signed
+    application_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    receipt: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
+class InboxMessage(Base):
+    """A message accepted from a partner, with the first answer given: a message id seen again is
+    answered with it and changes nothing."""
+
+    __tablename__ = "federation_inbox"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    sender: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    sha256: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    receipt: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Case(Base):
+    """A cross-region application on either side: ``accepting`` (forwarded from here, with what came
+    back) or ``issuing`` (received here and decided as our own, with the accepting zone recorded)."""
+
+    __tablename__ = "federation_cases"
+
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    partner_zone: Mapped[str] = mapped_column(String(32), index=True)
+    remote_application_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    remote_status: Mapped[str] = mapped_column(String(32), default="")
+    remote_version: Mapped[int] = mapped_column(Integer, default=0)
+    remote_findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    remote_missing: Mapped[list[str]] = mapped_column(JSON, default=list)
+    remote_due_on: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    uscc: Mapped[str | None] = mapped_column(String(18), nullable=True)
+    steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    licence_qr: Mapped[str | None] = mapped_column(Text, nullable=True)
+    licence_cose: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    licence_pdf: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    licence_delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WitnessedCheckpoint(Base):
+    """A partner's signed audit checkpoint, fetched and kept as a witness of its history."""
+
+    __tablename__ = "federation_checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    zone_id: Mapped[str] = mapped_column(String(32), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+    checkpoint: Mapped[dict[str, Any]] = mapped_column(JSON)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,70 @@
+"""Response models of the licence routes: the licence, the trust list, permits (``VerifyOut`` is in ``api.py``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from yima.web.schemas import ResponseModel
+
+
+class PermitOut(ResponseModel):
+    id: int
+    uscc: str
+    type: str
+    number: str
+    items: list[str]
+    status: str = Field(description="pending | active | rejected | revoked | expired …")
+    decided_by: str | None = Field(description="commitment | department | instant …")
+    valid_from: str | None
+    valid_to: str | None
+    verification_due_on: str | None
+    history: list[dict[str, Any]]
+
+
+class LicencePermitOut(PermitOut):
+    type_name: str
+    type_name_en: str
+
+
+class LicenceOut(ResponseModel):
+    """The current licence: every field and permit and the signed QR text (personal data masked)."""
+
+    uscc: str
+    name: str
+    status: str
+    zone: str
+    version: int
+    issued_at: str
+    kid: str
+    qr: str = Field(description="The signed QR text (docs/licence-qr-format.md)")
+    qr_png_url: str
+    pdf_url: str
+    legal_representative: str = Field(description="The legal representative's name")
+    permits: list[LicencePermitOut]
+
+
+class JwkOut(ResponseModel):
+    kty: str
+    crv: str
+    x: str
+    y: str | None = None
+    kid: str
+    alg: str
+    use: str
+    status: str
+    not_after: str | None = None
+
+
+class TrustListOut(ResponseModel):
+    """The zone's public keys (a JWK set) with its id and the digest of the standard it runs."""
+
+    zone: str
+    standard_digest: str
+    keys: list[JwkOut]
+
+
+class DecidedOut(ResponseModel):
+    status: str = Field(description="decided")
+    licence_version: int

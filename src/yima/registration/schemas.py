@@ -1,0 +1,97 @@
+"""Response models of the registration routes: applications as their applicant or officer sees
+them, enterprises as the public does (personal data masked)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from yima.web.schemas import FindingOut, ResponseModel
+
+
+class ApplicationSummaryOut(ResponseModel):
+    id: int
+    zone: str
+    matter: str = Field(description="establishment | change | cancellation …")
+    entity_type: str
+    channel: str = Field(description="online | counter")
+    name: str
+    status: str = Field(description="approved | rejected | under_review | awaiting_materials | withdrawn …")
+    uscc: str | None = Field(description="The credit code, once assigned")
+    findings: list[FindingOut]
+    missing_materials: list[str]
+    materials_due_on: str | None = Field(description="YYYY-MM-DD, for 容缺受理")
+    submitted_at: str | None = Field(description="ISO 8601, UTC")
+    decided_at: str | None
+    statutory_due_at: str | None
+    time_left_hours: float | None = Field(description="Against the statutory limit, while pending")
+    overdue: bool
+
+
+class TransitionOut(ResponseModel):
+    from_: str | None = Field(alias="from")
+    to: str
+    actor_role: str | None
+    reason: str | None
+    at: str | None
+
+
+class UploadOut(ResponseModel):
+    material: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: str | None
+
+
+class ApplicationOut(ApplicationSummaryOut):
+    """An application with what its applicant submitted, its history and its uploads."""
+
+    body: dict[str, Any]
+    transitions: list[TransitionOut]
+    uploads: list[UploadOut]
+
+
+class RepresentativeOut(ResponseModel):
+    name: str
+    id_number: str = Field(description="Masked, e.g. 110101********1234")
+    phone: str | None = Field(description="Masked, e.g. 138****5678")
+
+
+class ShareholderOut(ResponseModel):
+    name: str
+    share_pct: str | float | None
+    id_number: str | None = Field(description="Masked")
+    uscc: str | None
+
+
+class ScopeItemOut(ResponseModel):
+    id: str
+    name: str
+
+
+class AddressOut(ResponseModel):
+    kind: str = Field(description="domicile | site")
+    text: str
+    by_commitment: bool
+
+
+class EnterpriseOut(ResponseModel):
+    """What anyone may see of an enterprise: personal data masked."""
+
+    uscc: str
+    name: str
+    zone: str
+    entity_type: str
+    entity_type_name: str
+    status: str
+    industry_code: str | None
+    registered_capital: str = Field(description="Yuan, two decimals")
+    established_on: str
+    cancelled_on: str | None
+    legal_representative: RepresentativeOut
+    shareholders: list[ShareholderOut]
+    scope: list[ScopeItemOut]
+    addresses: list[AddressOut]

@@ -1,0 +1,105 @@
+"""Two real Yima instances for the federation tests: ``yima serve`` processes, each its own database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+YIMA = [sys.executable, "-m", "yima.cli"]
+PASSWORD = "test-password-1"
+ZONES = {"cq-gxq": ("重庆高新区", "500107", "重庆,重庆市", "0"),
+         "cd-gxq": ("成都高新区", "510109", "成都,成都市,四川,四川省", "1")}
+
+
+class Instance:
+    """One zone's instance: its database, data directory, port and server process."""
+
+    def __init__(self, zone: str, db_url: str, home: Path) -> None:
+        self.zone, self.db_url, self.home = zone, db_url, home
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.env = {**os.environ, "YIMA_PUBLIC_BASE_URL": self.url, "YIMA_DATA_DIR": str(home / "data"),
+                    "YIMA_DATABASE_URL": db_url, "YIMA_SECRET_KEY": "federation-test-secret-0123456789abcdef"}
+
+    def cli(self, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run([*YIMA, *args, "--db", self.db_url], input=stdin, capture_output=True, text=True,
+                                timeout=180, env=self.env)
+        if check and result.returncode != 0:
+            raise AssertionError(f"yima {' '.join(args)} failed: {result.stdout}\n{result.stderr}")
+        return result
+
+    def set_up(self, users: list[tuple[str, str, str | None]]) -> None:
+        name, division, places, block = ZONES[self.zone]
+        self.cli("zones", "add", self.zone, "--name", name, "--division", division, "--residents", "1000000",
+                 "--places", places, "--org-block", block)
+        for username, role, zone in users:
+            self.cli("users", "add", username, "--role", role, *(["--zone", zone] if zone else []),
+                     "--password-stdin", stdin=PASSWORD + "\n")
+
+    def start(self) -> None:
+        log = open(self.home / f"serve-{self.port}.log", "ab")  # noqa: SIM115 (kept open for the process)
+        self.process = subprocess.Popen([*YIMA, "serve", "--db", self.db_url, "--port", str(self.port),
+                                         "--jobs-every", "0"], env=self.env, stdout=log, stderr=log)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if self.process.poll() is not None:
+                raise AssertionError(f"yima serve exited: {(self.home / f'serve-{self.port}.log').read_text()}")
+            time.sleep(0.3)
+        raise AssertionError("yima serve did not come up")
+
+    def kill(self) -> None:
+        """SIGKILL: no clean shutdown, whatever was in flight is cut."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=30)
+        self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.process = None
+
+    def token(self, username: str) -> dict[str, str]:
+        answer = httpx.post(self.url + "/api/v1/auth/token", data={"username": username, "password": PASSWORD},
+                            timeout=30)
+        assert answer.status_code == 200, answer.text
+        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Any:
+        answer = httpx.get(self.url + path, headers=headers, timeout=30)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+
+def wait_for(check: Any, seconds: float = 60.0, every: float = 0.3) -> Any:
+    """Poll ``check()`` until it returns something true; its last value otherwise."""
+    deadline = time.monotonic() + seconds
+    value = check()
+    while not value and time.monotonic() < deadline:
+        time.sleep(every)
+        value = check()
+    return value

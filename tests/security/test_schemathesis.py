@@ -1,0 +1,101 @@
+"""Schemathesis against ``/openapi.json`` of a live server, as anonymous, applicant and officer.
+
+Every documented operation gets a bounded number of generated requests (examples, the coverage
+phase's edge cases, fuzzing) and the stateful phase chains them; the seed is fixed, so a run is
+repeatable. The checks: no 5xx, and every response matches its documented status, content type
+and schema. The response models allow fields they do not name (so a field is never dropped on
+its way out); here the schema is tightened to the named fields, so a field the models forget
+fails this test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from security.world import World
+
+pytestmark = [pytest.mark.db, pytest.mark.e2e]
+SEED = 2026
+MAX_EXAMPLES = int(os.environ.get("YIMA_SCHEMATHESIS_EXAMPLES", "10"))
+ROLES = ("anonymous", "applicant", "officer")
+CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+# Signing out would end the run's own session half-way; the route matrix covers it.
+EXCLUDED = ("/api/v1/auth/sign-out",)
+SLOW = ("/api/v1/licences/{uscc}/licence.pdf", "/api/v1/seals/{seal_id}/sign")
+
+
+def tightened(schema: Any) -> Any:
+    """The schema with every object that names its properties closed to others."""
+    if isinstance(schema, dict):
+        out = {k: tightened(v) for k, v in schema.items()}
+        if "properties" in out and out.get("additionalProperties", True) is True:
+            out["additionalProperties"] = False
+        return out
+    if isinstance(schema, list):
+        return [tightened(v) for v in schema]
+    return schema
+
+
+def config(world: World) -> str:
+    """Schemathesis' configuration: most generated ids name the world's real objects, so the
+    answers checked against their schemas are real records, not only 404s."""
+    values = {"uscc": [world.uscc], "seal_id": [world.seal_id], "app_id": [world.app_id],
+              "permit_id": [world.permit_id], "zone": ["cq-gxq", "cd-gxq"], "qr": [f"{world.url}/V/{world.segment}"]}
+    lines = []
+    for name, entries in values.items():
+        lines += [f"[dictionaries.{name}]", f"values = {json.dumps(entries)}", ""]
+    lines.append("[parameters]")
+    for key, name in (("path.uscc", "uscc"), ("path.seal_id", "seal_id"), ("path.app_id", "app_id"),
+                      ("path.permit_id", "permit_id"), ("path.zone_id", "zone"), ("query.zone", "zone"),
+                      ("body.qr", "qr")):
+        lines.append(f'"{key}" = {{ dictionary = "{name}", probability = 0.8 }}')
+    lines += ["", "[phases.coverage]", "unexpected-methods = []", ""]
+    for path in SLOW:  # each answer is a signed PDF: a few examples suffice
+        lines += ["[[operations]]", f'include-path = "{path}"', "generation.max-examples = 2", ""]
+    return "\n".join(lines) + "\n"
+
+
+def start_schemathesis(world: World, role: str, workdir: Path) -> tuple[subprocess.Popen[str], Path]:
+    workdir.mkdir()
+    (workdir / "schemathesis.toml").write_text(config(world))
+    schema_file = workdir / "openapi.json"
+    schema_file.write_text(json.dumps(tightened(httpx.get(f"{world.url}/openapi.json").json())))
+    report = workdir / "report.json"
+    command = [str(Path(sys.executable).with_name("schemathesis")), "--config-file", str(workdir / "schemathesis.toml"),
+               "run", str(schema_file), "--url", world.url,
+               "--checks", CHECKS, "--max-examples", str(MAX_EXAMPLES), "--seed", str(SEED),
+               "--phases", "examples,coverage,fuzzing,stateful", "--workers", "1", "--no-shrink",
+               "--request-timeout", "60", "--report", "json", "--report-json-path", str(report)]
+    for path in EXCLUDED:
+        command += ["--exclude-path", path]
+    token = world.tokens.get(role)
+    if token:
+        command += ["--header", f"Authorization: Bearer {token}"]
+    log = (workdir / "output.txt").open("w")
+    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "NO_COLOR": "1"}), report
+
+
+def test_generated_requests_get_no_5xx_and_match_the_schema(server, world: World, tmp_path):
+    """The three roles' runs go side by side against one server."""
+    runs = {role: start_schemathesis(world, role, tmp_path / role) for role in ROLES}
+    failures, cases = [], {}
+    for role, (process, report) in runs.items():
+        code = process.wait(timeout=1200)
+        output = (tmp_path / role / "output.txt").read_text()
+        if code != 0:
+            failures.append(f"--- as {role} (exit {code}):\n{output[-5000:]}")
+            continue
+        summary = json.loads(report.read_text())
+        assert summary["operations"]["tested"] >= 35 and summary["phases"]["stateful"]["status"] == "success"
+        cases[role] = summary["test_cases"]["generated"]
+    assert not failures, "\n".join(failures)
+    print(f"schemathesis cases: {cases}, {sum(cases.values())} in all")
