@@ -9,6 +9,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
 
 from yima.observers import rules
 from yima.observers.views import label
@@ -61,11 +62,11 @@ def ledger_workbook(rows: list[dict[str, Any]], title: str, now: datetime) -> by
         if row["overdue"]:
             sheet.cell(row=sheet.max_row, column=6).font = Font(color="C00000", bold=True)
     for column, width in enumerate(WIDTHS, start=1):
-        sheet.column_dimensions[sheet.cell(row=2, column=column).column_letter].width = width
+        sheet.column_dimensions[get_column_letter(column)].width = width
     for line in sheet.iter_rows(min_row=2):
         for cell in line:
             cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
-            if cell.row > 2:
+            if cell.row is not None and cell.row > 2:
                 cell.alignment = Alignment(vertical="top", wrap_text=True)
     sheet.freeze_panes = "A3"
     sheet.append([])

@@ -31,7 +31,7 @@ def compute_key_enterprises(db: Database, zone_id: str, period: Period) -> dict[
 def _pair(zh: str, en: str, value: Mapping[str, Any], unit_zh: str, unit_en: str, scale: float = 1.0) -> SectionRow:
     def scaled(number: Any) -> float | int | None:
         if number is None or scale == 1.0:
-            return number  # type: ignore[no-any-return]
+            return number
         return round(float(number) / scale, 2)
 
     return SectionRow(zh, en, scaled(value["value"]), unit_zh, unit_en, scaled(value["year_earlier"]),

@@ -191,7 +191,7 @@ def _service_out(entry: EnterpriseService, names: dict[str, tuple[str, str]], to
     uscc = entry.key_enterprise.uscc
     end = entry.resolved_on or today
     return ServiceOut(id=entry.id, uscc=uscc, enterprise_name=names.get(uscc, ("", ""))[0], served_on=entry.served_on,
-                      kind=entry.kind, request=entry.request, action=entry.action,  # type: ignore[arg-type]
+                      kind=entry.kind, request=entry.request, action=entry.action,
                       resolved_on=entry.resolved_on,
                       days_open=(end - entry.served_on).days if entry.kind == "request" else None)
 

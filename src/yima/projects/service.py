@@ -200,7 +200,7 @@ def _detail(session: Session, project: Project) -> ProjectDetailOut:
     users = {u.id: u.username for u in session.scalars(
         select(User).where(User.id.in_({s.actor_id for s in project.stages if s.actor_id})))}
     stages = [StageOut(
-        stage=s.stage, on=s.reached_on, note=s.note, enterprise_uscc=s.enterprise_uscc,  # type: ignore[arg-type]
+        stage=s.stage, on=s.reached_on, note=s.note, enterprise_uscc=s.enterprise_uscc,
         set_by=users.get(s.actor_id) if s.actor_id else None, set_by_role=s.actor_role, recorded_at=s.recorded_at,
         document=DocumentOut(sha256=s.document_sha256, name=s.document_name or "", content_type=s.document_type or "",
                              size=s.document_size or 0,

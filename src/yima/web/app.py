@@ -66,10 +66,10 @@ class YimaApp(FastAPI):
 
     def build_middleware_stack(self) -> ASGIApp:
         settings = self.state.settings
-        secured = SecurityMiddleware(super().build_middleware_stack(), lambda: settings.secret_key,  # type: ignore[arg-type]
+        secured = SecurityMiddleware(super().build_middleware_stack(), lambda: settings.secret_key,
                                      _refuse_forgery)
         # Outside even the CSRF check, which reads a form's whole body to find its token.
-        return BodySizeLimit(secured, max_body_bytes=settings.max_body_bytes,  # type: ignore[arg-type]
+        return BodySizeLimit(secured, max_body_bytes=settings.max_body_bytes,
                              max_upload_bytes=settings.max_upload_bytes)
 
 
