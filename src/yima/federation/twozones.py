@@ -23,7 +23,7 @@ from yima.clock import utcnow
 from yima.config import Settings, get_settings, use_settings
 from yima.db import Database
 from yima.db.migrate import upgrade
-from yima.demo import DEMO_PASSWORD, _history_account, seed_statistics
+from yima.demo.seed import DEMO_PASSWORD, _history_account, seed_statistics
 from yima.federation import history, service
 from yima.registration.identity import make_id_number
 from yima.registration.model import ApplicationIn
