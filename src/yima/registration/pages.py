@@ -199,7 +199,7 @@ def _detail(request: Request, db: DB, standard: Standard, actor: Actor, app_id: 
     return render(request, "application.html", {
         "app": app, "may_decide": may_decide, "may_supply": may_supply, "may_withdraw": may_supply and not elsewhere,
         "required": required, "errors": errors or [],
-        "names": display_names(db, (t["actor_id"] for t in app["transitions"])), "role_words": ROLE_NAMES,
+        "names": display_names(db, (t.get("actor_id") for t in app["transitions"])), "role_words": ROLE_NAMES,
         "zone_name": zone.name_en or zone.name if text(request, "zh", "en") == "en" else zone.name}, status=status)
 
 

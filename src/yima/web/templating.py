@@ -156,6 +156,9 @@ def text(request: Request, zh: str, en: str) -> str:
 
 
 ROLE_NAMES = {"applicant": N_("applicant"), "officer": N_("officer"), "admin": N_("administrator"),
+              "observer": N_("business-environment observer"), "reform_office": N_("reform office"),
+              "department": N_("department"), "investment_office": N_("investment office"),
+              "service_specialist": N_("service specialist"), "federation": N_("partner zone"),
               "system": N_("the system")}
 
 
