@@ -74,7 +74,7 @@ def test_demo_in_a_clean_clone_without_system_fonts_resumes_and_serves_true_pdfs
         clone: Path, tmp_path: Path, poppler: None) -> None:
     data = tmp_path / "var"
     db_url = f"sqlite:///{tmp_path / 'yima.db'}"
-    env = _env(clone, data)
+    env = {**_env(clone, data), "YIMA_DATABASE_URL": db_url}
     first = subprocess.Popen(_yima("demo", "--no-serve", "--db", db_url), env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True, start_new_session=True)
     seen: list[str] = []

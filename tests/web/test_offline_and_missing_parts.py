@@ -14,11 +14,12 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from factories import PASSWORD, application_body
+from factories import application_body
 from web.browser import sign_in
 from yima.web.deps import COOKIE
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e]
+TEST_SECRET = "test-secret-key-0123456789abcdef0123"  # the in-process LiveServer's, so its tokens work here
 
 
 def free_port() -> int:
@@ -65,10 +66,17 @@ def test_dashboard_charts_draw_with_the_network_off(server, page):
     assert blocked == []
 
 
+def _token(server) -> dict[str, str]:
+    """Alice's token from the in-process server; the served process shares its secret key."""
+    with server.client("alice") as alice:
+        return {"access_token": alice.headers["Authorization"].removeprefix("Bearer ")}
+
+
 def _serve(db_url: str, data_dir: Path, env_extra: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
     port = free_port()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("YIMA_")}, "YIMA_DATA_DIR": str(data_dir),
-           **env_extra}
+           "YIMA_SECRET_KEY": TEST_SECRET,
+           "YIMA_DATABASE_URL": db_url, **env_extra}
     process = subprocess.Popen([sys.executable, "-c", "from yima.cli import app; app()", "serve", "--db", db_url,
                                 "--port", str(port), "--jobs-every", "0"],
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -98,7 +106,7 @@ def test_a_missing_font_answers_503_naming_it_and_how_to_install_it(server, db, 
             assert problem["error"] == "installation.cjk_font" and problem["field"] == "cjk_font"
             assert "no-such-font.ttf" in problem["message"] and "YIMA_CJK_FONT" in problem["message"]
             assert "pip install" in problem["message"] and "中文字体" in problem["message"]
-        token = httpx.post(f"{url}/api/v1/auth/token", data={"username": "alice", "password": PASSWORD}).json()
+        token = _token(server)
         headers = {"Authorization": f"Bearer {token['access_token']}"}
         seals = httpx.get(f"{url}/api/v1/enterprises/{unsealed}/seals", headers=headers, timeout=30)
         assert seals.status_code == 503 and seals.json()["error"] == "installation.cjk_font"  # images need it
@@ -119,7 +127,7 @@ def test_a_missing_font_on_a_page_is_a_503_page(server, db, tmp_path):
         uscc = alice.post("/api/v1/applications", json=application_body()).json()["uscc"]
     process, url = _serve(db.url, tmp_path / "data", {"YIMA_CJK_FONT": str(tmp_path / "no-such-font.ttf")})
     try:
-        token = httpx.post(f"{url}/api/v1/auth/token", data={"username": "alice", "password": PASSWORD}).json()
+        token = _token(server)
         with httpx.Client(base_url=url, timeout=30, cookies={COOKIE: token["access_token"]}) as browser_like:
             answer = browser_like.get(f"/enterprises/{uscc}/seals", headers={"Accept": "text/html"})
         assert answer.status_code == 503 and answer.headers["content-type"].startswith("text/html")
