@@ -5,6 +5,7 @@ No other module reads the environment; everything asks ``get_settings()``.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -59,3 +60,12 @@ def use_settings(settings: Settings | None) -> None:
     """Make ``settings`` the process's settings (the app factory does this; tests pass their own)."""
     global _active
     _active = settings
+
+
+def set_database_url(url: str) -> None:
+    """Serve ``url`` from now on, in this process and in the worker processes it starts (they build
+    their settings from the environment): the one place besides ``Settings`` that touches it."""
+    os.environ["YIMA_DATABASE_URL"] = url
+    _from_environment.cache_clear()
+    if _active is not None:
+        use_settings(_active.model_copy(update={"database_url": url}))

@@ -10,14 +10,13 @@ import importlib
 import ipaddress
 import logging
 import logging.config
-import os
 import threading
 import time
 
 import uvicorn
 
 from yima.clock import utcnow
-from yima.config import Settings
+from yima.config import Settings, set_database_url
 from yima.db import Database
 from yima.jobs import run_jobs
 from yima.web.logs import LOG_CONFIG, log_job_run
@@ -80,7 +79,7 @@ def _job_loop(url: str, every: int, stop: threading.Event) -> None:
 
 def run_server(url: str, host: str, port: int, workers: int, jobs_every: int, settings: Settings) -> None:
     check_public_settings(host, settings)
-    os.environ["YIMA_DATABASE_URL"] = url  # worker processes build their app from the settings
+    set_database_url(url)  # the app (here and in worker processes) builds itself from the settings
     logging.config.dictConfig(LOG_CONFIG)
     stop = threading.Event()
     if jobs_every > 0:
