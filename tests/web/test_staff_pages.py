@@ -16,6 +16,7 @@ from factories import NOW, application_body, person
 from web.browser import sign_in
 from yima.accounts.service import add_user, authenticate
 from yima.clock import CHINA, utcnow
+from yima.demo.history_2021 import SMALL, load_seed
 from yima.registration import service
 from yima.registration.model import ApplicationIn
 
@@ -220,8 +221,6 @@ def test_with_english_chosen_the_pages_are_english(server, db, page):
 
 
 def test_the_dashboard_in_english_is_english_and_every_figure_has_its_unit(server, db, people, standard, page):
-    from yima.stats.seed_figures import SMALL, load_seed
-
     load_seed(db, "cq-gxq", people["alice"].id, datetime(2021, 9, 30, tzinfo=CHINA), standard, targets=SMALL)
     with db.engine.begin() as conn:
         conn.execute(text("UPDATE zones SET name_en = 'Chongqing High-tech Zone' WHERE id = 'cq-gxq'"))
