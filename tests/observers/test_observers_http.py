@@ -14,8 +14,8 @@ import pytest
 from observer_helpers import ZONE, build_zone
 from openpyxl import load_workbook
 
-from conftest import LiveServer
 from factories import PASSWORD
+from live import LiveServer
 from yima.accounts.service import add_user
 from yima.clock import local_date, utcnow
 from yima.observers import rules, service, views
