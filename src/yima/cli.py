@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from yima.accounts import service as accounts
+from yima.accounts.rules import ROLES
 from yima.audit import service as audit
 from yima.bench.register import run_register_benchmark
 from yima.cli_support import DbOption, console, database_url, domain_errors, err_console, open_db
@@ -87,8 +88,9 @@ def zones_ban_address(zone_id: Annotated[str, typer.Argument(metavar="ID")],
 @users_app.command("add")
 @domain_errors
 def users_add(name: Annotated[str, typer.Argument(metavar="NAME")],
-              role: Annotated[str, typer.Option(help="applicant | officer | admin")],
-              zone: Annotated[str | None, typer.Option(help="Zone an officer is bound to")] = None,
+              role: Annotated[str, typer.Option(help=" | ".join(ROLES))],
+              zone: Annotated[str | None, typer.Option(help="Zone the account is bound to (every role but "
+                                                            "applicant and admin)")] = None,
               password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password "
                                                            "from standard input")] = False,
               display_name: Annotated[str, typer.Option("--display-name")] = "",
