@@ -9,23 +9,19 @@ When PostgreSQL is unreachable those tests skip saying why, except under
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-import uvicorn
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from factories import NOW, PASSWORD  # noqa: E402,I001
+from live import LiveServer, free_port  # noqa: F401 - free_port is used by tests through conftest
+from web.browser import unmarked_browser_test
 from yima.accounts.service import add_user, authenticate, configure_hasher
-from yima.config import Settings
 from yima.db import Database
 from yima.db.engine import normalise_url
 from yima.db.migrate import upgrade
@@ -127,62 +123,10 @@ def people(db: Database, zone_cq: str) -> dict[str, Any]:
     return {name: authenticate(db, name, PASSWORD) for name in ("alice", "bob", "officer-cq", "officer-cd", "admin")}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class LiveServer:
-    """A real uvicorn server on 127.0.0.1 serving the app on the test database."""
-
-    def __init__(self, database: Database, data_dir: Path) -> None:
-        from yima.web.app import create_app
-
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        settings = Settings(database_url=database.url, data_dir=data_dir, public_base_url=self.url,
-                            secret_key="test-secret-key-0123456789abcdef0123", max_upload_bytes=200_000)
-        self.app = create_app(settings, database)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-    def client(self, username: str | None = None, password: str = PASSWORD) -> httpx.Client:
-        client = httpx.Client(base_url=self.url, timeout=30)
-        if username:
-            response = httpx.post(f"{self.url}/api/v1/auth/token", data={"username": username, "password": password})
-            response.raise_for_status()
-            client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
-        return client
-
-
 @pytest.fixture
 def server(db: Database, people: dict[str, Any], tmp_path: Path) -> Iterator[LiveServer]:
     with LiveServer(db, tmp_path / "data") as live:
         yield live
-
-
-BROWSER_FIXTURES = {"page", "browser"}
-
-
-def unmarked_browser_test(item: pytest.Item) -> bool:
-    """A test that drives chromium (through the ``page`` or ``browser`` fixture) without saying so."""
-    uses = BROWSER_FIXTURES & set(getattr(item, "fixturenames", ()))
-    return bool(uses) and item.get_closest_marker("browser") is None
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

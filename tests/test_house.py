@@ -13,7 +13,7 @@ import ast
 from pathlib import Path
 from types import SimpleNamespace
 
-from conftest import unmarked_browser_test
+from web.browser import unmarked_browser_test
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "yima"

@@ -260,7 +260,8 @@ def bench_register(clients: Annotated[int, typer.Option(help="Concurrent clients
 
 import_app = typer.Typer(help="Import registers", no_args_is_help=True)
 app.add_typer(import_app, name="import")
-FEATURE_COMMANDS = ("yima.licences.cli", "yima.seals.cli", "yima.stats.cli", "yima.audit.cli", "yima.federation.cli")
+FEATURE_COMMANDS = ("yima.licences.cli", "yima.seals.cli", "yima.stats.cli", "yima.audit.cli", "yima.federation.cli",
+                    "yima.observers.cli", "yima.projects.cli")
 
 
 def _register_features() -> None:

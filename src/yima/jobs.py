@@ -16,6 +16,7 @@ JOBS = (
     "yima.seals.service:issue_pending_seal_sets_job",
     "yima.federation.delivery:deliver_outbox_job",
     "yima.federation.witness:witness_partners_job",
+    "yima.observers.views:remind_due_suggestions_job",
 )
 
 

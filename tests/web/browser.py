@@ -33,3 +33,12 @@ def sign_in(page: object, server: object, username: str, password: str | None = 
     page.fill("#password", password or PASSWORD)  # type: ignore[attr-defined]
     page.click("button[type=submit]")  # type: ignore[attr-defined]
     page.wait_for_load_state()  # type: ignore[attr-defined]
+
+
+BROWSER_FIXTURES = {"page", "browser"}
+
+
+def unmarked_browser_test(item: pytest.Item) -> bool:
+    """A test that drives chromium (through the ``page`` or ``browser`` fixture) without saying so."""
+    uses = BROWSER_FIXTURES & set(getattr(item, "fixturenames", ()))
+    return bool(uses) and item.get_closest_marker("browser") is None

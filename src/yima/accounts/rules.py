@@ -10,8 +10,13 @@ ROLES: dict[str, tuple[str, str]] = {
     "applicant": ("申请人", "Applicant"),
     "officer": ("审批人员", "Officer"),
     "admin": ("管理员", "Administrator"),
+    "observer": ("营商环境观察员", "Business-environment observer"),
+    "reform_office": ("营商环境改革办", "Business-environment reform office"),
+    "department": ("承办部门", "Department"),
+    "investment_office": ("招商部门", "Investment office"),
+    "service_specialist": ("服务专员", "Service specialist"),
 }
-ZONE_BOUND = {"officer"}
+ZONE_BOUND = {"officer", "observer", "reform_office", "department", "investment_office", "service_specialist"}
 
 
 @dataclass(frozen=True)
@@ -29,8 +34,8 @@ def check_role(role: str, zone_id: str | None) -> None:
         raise Forbidden("user.role", "role", f"未知角色：{role}（可选：{', '.join(ROLES)}）",
                         f"Unknown role: {role} (one of: {', '.join(ROLES)})")
     if role in ZONE_BOUND and not zone_id:
-        raise Forbidden("user.zone_required", "zone", "审批人员必须绑定一个开发区",
-                        "An officer must be bound to one zone")
+        raise Forbidden("user.zone_required", "zone", f"{ROLES[role][0]}必须绑定一个开发区",
+                        f"An account of role {role} must be bound to one zone")
 
 
 def require_role(actor: Actor, *roles: str) -> None:

@@ -77,6 +77,22 @@ def add_user(db: Database, username: str, role: str, password: str, now: datetim
         return actor_of(user)
 
 
+def add_account_without_password(session: Session, username: str, role: str, zone_id: str, now: datetime,
+                                 by: Actor | None = None) -> User:
+    """An account nobody can sign in to until an administrator sets its password (an import's
+    unknown user), in the caller's transaction."""
+    check_role(role, zone_id)
+    if not username or len(username) > 64:
+        raise DomainError("user.username", "username", "用户名须为 1 至 64 个字符",
+                          "The username must have 1 to 64 characters")
+    user = User(username=username, role=role, zone_id=zone_id, display_name="", password_hash="", created_at=now)
+    session.add(user)
+    session.flush()
+    audit.record(session, [audit.event(None, by, now, "user.added", f"user:{username}", role=role, zone=zone_id,
+                                       password=False)])
+    return user
+
+
 Key = tuple[str, str]  # (scope, key): ("account", username) or ("address", client address)
 
 

@@ -11,7 +11,9 @@ import yima.audit.tables  # noqa: F401
 import yima.federation.tables  # noqa: F401
 import yima.keys.tables  # noqa: F401
 import yima.licences.tables  # noqa: F401
+import yima.observers.tables  # noqa: F401
 import yima.pki.tables  # noqa: F401
+import yima.projects.tables  # noqa: F401
 import yima.registration.tables  # noqa: F401
 import yima.seals.tables  # noqa: F401
 import yima.stats.tables  # noqa: F401

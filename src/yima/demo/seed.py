@@ -34,6 +34,8 @@ from yima.demo.history_2021 import (
 )
 from yima.federation.history import seed_cross_region_history
 from yima.jobs import run_jobs
+from yima.observers.demo import seed_observers
+from yima.projects.history import seed_investment
 from yima.registration import service
 from yima.registration.identity import make_id_number
 from yima.registration.model import ApplicationIn
@@ -141,10 +143,12 @@ def seed_demo(db: Database, now: datetime, on_progress: Progress | None = None) 
         officer = authenticate(db, "officer-cq", DEMO_PASSWORD)
         service.decide(db, standard, officer, deferrable.id, "accept_with_missing", "容缺受理：章程15日内补交", now)
         yield f"application {deferrable.id}: accepted with missing materials (容缺受理)"
+    yield from seed_observers(db, now, DEMO_PASSWORD)
     yield from run_jobs(db, now)
     history = _history_account(db, now)
     yield from seed_statistics(db, standard, history, now, on_progress)
     yield from seed_cross_region_history(db, db, standard, history)
+    yield from seed_investment(db, "cq-gxq", now, DEMO_PASSWORD)
     with db.write() as session:
         audit.record(session, [audit.event(None, None, now, SEEDED, "demo:cq-gxq", zones=["cq-gxq", "cd-gxq"])])
     yield "demo data complete"

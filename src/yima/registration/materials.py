@@ -1,47 +1,10 @@
-"""Uploaded materials: accepted by their content (magic bytes), not their name or declared type."""
+"""Uploaded materials: accepted by their content (magic bytes), not their name or declared type.
+
+The check itself lives in ``yima.uploads``, shared with the other features that take uploads.
+"""
 
 from __future__ import annotations
 
-import unicodedata
+from yima.uploads import SIGNATURES, check_upload, clean_filename
 
-from yima.errors import DomainError
-
-MAX_FILENAME = 255
-
-SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF-", "application/pdf"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-)
-
-
-def clean_filename(name: str | None, default: str = "upload") -> str:
-    """An uploaded file's name as it may be stored and shown: its last path component (``/`` or
-    ``\\``), without control or formatting characters (NUL, CR/LF, right-to-left overrides), at
-    most 255 characters. The name is only a label: stored files are named by their SHA-256."""
-    last = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    kept = "".join(ch for ch in last if not unicodedata.category(ch).startswith("C")).strip()
-    if kept in ("", ".", ".."):
-        return default
-    if len(kept) > MAX_FILENAME:
-        stem, dot, ext = kept.rpartition(".")
-        kept = (stem[:MAX_FILENAME - len(ext) - 1] + dot + ext) if dot and len(ext) <= 16 else kept[:MAX_FILENAME]
-    return kept
-
-
-def _size(limit: int) -> str:
-    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
-
-
-def check_upload(filename: str, content: bytes, max_bytes: int) -> str:
-    """The content type of an acceptable upload, or a DomainError naming the rule."""
-    if not content:
-        raise DomainError("upload.empty", "file", "上传的文件为空", "The uploaded file is empty")
-    if len(content) > max_bytes:
-        raise DomainError("upload.too_large", "file", f"文件超过 {_size(max_bytes)} 上限",
-                          f"The file exceeds the {_size(max_bytes)} limit")
-    for magic, content_type in SIGNATURES:
-        if content.startswith(magic):
-            return content_type
-    raise DomainError("upload.type", "file", f"{filename} 不是 PDF、JPEG 或 PNG 文件",
-                      f"{filename} is not a PDF, JPEG or PNG file")
+__all__ = ["SIGNATURES", "check_upload", "clean_filename"]

@@ -7,7 +7,6 @@ nothing.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -30,13 +29,14 @@ from yima.licences.service import licence_issued_event
 from yima.licences.tables import Licence, Permit
 from yima.registration import handoff, rules
 from yima.registration.codes import make_uscc
-from yima.registration.materials import check_upload, clean_filename
+from yima.registration.materials import clean_filename
 from yima.registration.model import ApplicationIn
 from yima.registration.tables import Application, Enterprise, EnterpriseAddress, MaterialUpload, Transition
 from yima.registration.views import PENDING, application_not_found, application_view
 from yima.seals.service import new_seal_set
 from yima.seals.tables import SealSet
 from yima.standard.model import MatterStandard
+from yima.uploads import check_upload, store_upload
 from yima.zones.service import ZoneRuleSettings, rule_settings
 from yima.zones.tables import Zone
 
@@ -363,11 +363,7 @@ def supply_material(db: Database, standard: MatterStandard, actor: Actor, app_id
         if material_id not in required:
             raise DomainError("materials.not_required", "material", f"本事项不需要材料 {material_id}",
                               f"{material_id} is not a material of this matter (one of: {', '.join(required)})")
-        digest = hashlib.sha256(content).hexdigest()
-        target = data_dir / "uploads" / digest[:2] / digest
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not target.exists():
-            target.write_bytes(content)
+        digest = store_upload(data_dir, content)
         since = len(app.transitions)
         app.uploads.append(MaterialUpload(material=material_id, filename=filename, content_type=content_type,
                                           size=len(content), sha256=digest, uploaded_at=now))

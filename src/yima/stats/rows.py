@@ -178,15 +178,15 @@ def parse_row(line: int, record: Mapping[str, str | None], today: date) -> Entit
     return parse_values(line, [record.get(key) or "" for key in HEADER], today)
 
 
-def check_header(header: Sequence[str] | None) -> list[int]:
-    """Where each ``HEADER`` column sits in the file's header; a missing column is a DomainError."""
+def check_header(header: Sequence[str] | None, expected: Sequence[str] = HEADER) -> list[int]:
+    """Where each ``expected`` column sits in the file's header; a missing column is a DomainError."""
     names = [name.strip() for name in header or []]
-    missing = [name for name in HEADER if name not in names]
+    missing = [name for name in expected if name not in names]
     if missing:
         raise DomainError("import.header", "header",
-                          f"CSV 表头缺少列：{', '.join(missing)}（应为 {','.join(HEADER)}）",
-                          f"The CSV header lacks: {', '.join(missing)} (expected {','.join(HEADER)})")
-    return [names.index(name) for name in HEADER]
+                          f"CSV 表头缺少列：{', '.join(missing)}（应为 {','.join(expected)}）",
+                          f"The CSV header lacks: {', '.join(missing)} (expected {','.join(expected)})")
+    return [names.index(name) for name in expected]
 
 
 def wrong_width(line: int, width: int, expected: int) -> BadRow:

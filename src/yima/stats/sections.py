@@ -6,7 +6,8 @@ investment projects — count theirs in their own package and describe them here
 ``Section``: the JSON key under which ``GET /api/v1/stats`` and ``yima stats --format json``
 carry it, the rows the command-line table prints, and the dashboard partial that draws it.
 
-Each feature names its section in a module listed in ``MODULES`` (a module-level ``SECTION``);
+Each feature names its section in a module listed in ``MODULES`` (a module-level ``SECTION``, or
+``SECTIONS``, a list, for a feature with more than one);
 a module that is not installed is skipped, as the app factory skips an absent router. The
 section's numbers are computed for the same zone and period as the rest of the report.
 """
@@ -61,7 +62,7 @@ def sections() -> list[Section]:
             if err.name is not None and module.startswith(err.name):  # not installed; a broken one raises
                 continue
             raise
-        found.append(loaded.SECTION)
+        found.extend(getattr(loaded, "SECTIONS", None) or [loaded.SECTION])
     return found
 
 

@@ -31,7 +31,8 @@ ROUTERS = (
     "yima.accounts.api", "yima.registration.api", "yima.zones.api", "yima.licences.api", "yima.seals.api",
     "yima.stats.api", "yima.audit.api", "yima.federation.api", "yima.web.pages", "yima.registration.pages",
     "yima.licences.pages", "yima.seals.pages", "yima.stats.pages", "yima.audit.pages", "yima.accounts.pages",
-    "yima.federation.pages", "yima.web.health",
+    "yima.federation.pages", "yima.web.health", "yima.observers.api", "yima.observers.pages",
+    "yima.projects.api", "yima.projects.pages",
 )
 
 

@@ -46,7 +46,9 @@ FLASH_COOKIE = "yima_flash"
 FEATURES_WITH_TEMPLATES = ("yima.web", "yima.registration", "yima.licences", "yima.seals", "yima.stats",
                            "yima.audit", "yima.accounts", "yima.federation", "yima.observers", "yima.projects")
 # Each role's start page; a role added later adds its own.
-HOME_BY_ROLE = {"applicant": "/applications", "officer": "/queue", "admin": "/queue"}
+HOME_BY_ROLE = {"applicant": "/applications", "officer": "/queue", "admin": "/queue", "observer": "/ledger",
+                "reform_office": "/ledger", "department": "/ledger", "investment_office": "/projects",
+                "service_specialist": "/specialist"}
 
 
 def _template_dirs() -> list[str]:

@@ -1,0 +1,338 @@
+"""The observers' routes of the v1 API (``/api/v1/observers``, ``/api/v1/suggestions``): they
+translate HTTP to the service and views, which decide who may do what."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Query, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from yima.clock import utcnow
+from yima.errors import NotFound
+from yima.observers import rules, service, views
+from yima.observers.spreadsheet import ledger_workbook
+from yima.uploads import upload_path
+from yima.web.deps import DB, AppSettings, CurrentActor
+
+router = APIRouter(tags=["observers"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ObserverIn(BaseModel):
+    zone: str
+    name: str = Field(min_length=1, max_length=100)
+    sector: str = Field(description=f"One of: {', '.join(rules.SECTORS)}")
+    organisation: str = ""
+    term_from: date
+    term_to: date
+    user: str | None = Field(None, description="An existing account of role observer; else one is made")
+
+
+class ObserverOut(BaseModel):
+    id: int
+    zone: str
+    name: str
+    sector: str
+    organisation: str
+    term_from: date
+    term_to: date
+    username: str
+    serving: bool
+
+
+class DepartmentIn(BaseModel):
+    zone: str
+    name: str = Field(min_length=1, max_length=100)
+    name_en: str = ""
+
+
+class DepartmentOut(BaseModel):
+    id: int
+    zone: str
+    name: str
+    name_en: str
+
+
+class MemberIn(BaseModel):
+    username: str
+
+
+class SuggestionIn(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+    text: str = Field(min_length=1, max_length=5000)
+    category: str = Field(description=f"One of: {', '.join(rules.CATEGORIES)}")
+
+
+class MergeIn(BaseModel):
+    into: int = Field(description="The earlier suggestion of the ledger that answers this one")
+    note: str = ""
+
+
+class AssignIn(BaseModel):
+    department_id: int
+    working_days: int = Field(ge=1, le=rules.MAX_WORKING_DAYS,
+                              description="Counted on China's official calendar with its adjusted working days")
+
+
+class ReplyIn(BaseModel):
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class ExtensionIn(BaseModel):
+    working_days: int = Field(ge=1, le=rules.MAX_WORKING_DAYS)
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class ExtensionDecisionIn(BaseModel):
+    grant: bool
+    note: str = ""
+
+
+class RatingIn(BaseModel):
+    rating: str = Field(description=f"One of: {', '.join(rules.RATINGS)}")
+    comment: str = ""
+
+
+class ReplyOut(BaseModel):
+    round: int
+    text: str
+    published: bool
+    drafted_at: str
+    published_at: str | None
+    due_on: str | None
+    on_time: bool | None
+    rating: str | None
+    rating_comment: str
+    rated_at: str | None
+
+
+class AttachmentOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+class StepOut(BaseModel):
+    at: str
+    actor_role: str
+    action: str
+    state: str
+    note: str
+
+
+class ExtensionOut(BaseModel):
+    state: str
+    working_days: int | None
+    reason: str
+
+
+class SuggestionOut(BaseModel):
+    id: int
+    zone: str
+    ledger_no: int | None
+    observer: str
+    observer_id: int
+    sector: str
+    organisation: str
+    title: str
+    text: str
+    category: str
+    state: str
+    submitted_at: str
+    merged_into: int | None
+    department_id: int | None
+    department: str | None
+    department_en: str | None
+    round: int
+    assigned_on: str | None
+    working_days: int | None
+    due_on: str | None
+    calendar: str | None = Field(description="The calendar package and version the deadline was counted with")
+    days_left: int | None = Field(description="Working days left (0: due today); null when overdue or uncountable")
+    days_overdue: int
+    overdue: bool
+    remind: bool = Field(description="Due within two working days, or overdue")
+    time_note_zh: str
+    time_note_en: str
+    extension: ExtensionOut | None
+    replies: list[ReplyOut]
+    rating: str | None
+    attachments: list[AttachmentOut]
+    steps: list[StepOut]
+    closed_at: str | None
+
+
+class StateOut(BaseModel):
+    id: int
+    state: str
+    ledger_no: int | None = None
+    due_on: date | None = None
+    calendar: str | None = None
+    on_time: bool | None = None
+
+
+def _state(db: DB, actor: Any, suggestion_id: int, **extra: Any) -> StateOut:
+    found = views.get_suggestion(db, actor, suggestion_id, utcnow())
+    return StateOut(id=suggestion_id, state=found["state"], ledger_no=found["ledger_no"],
+                    due_on=found["due_on"], calendar=found["calendar"], **extra)
+
+
+@router.post("/api/v1/observers", response_model=ObserverOut, status_code=201)
+def appoint(body: ObserverIn, db: DB, actor: CurrentActor) -> ObserverOut:
+    """Appoint an observer for a term (reform office of the zone, or an administrator)."""
+    observer_id = service.appoint_observer(db, actor, body.zone, body.name, body.sector, body.term_from,
+                                           body.term_to, utcnow(), body.organisation, body.user)
+    found = next(o for o in views.observers(db, actor, body.zone) if o["id"] == observer_id)
+    return ObserverOut.model_validate({**found, "serving": rules.serving(body.term_from, body.term_to,
+                                                                         utcnow().date())})
+
+
+@router.get("/api/v1/observers", response_model=list[ObserverOut])
+def list_observers(zone: str, db: DB, actor: CurrentActor, on: date | None = None) -> list[ObserverOut]:
+    """The zone's observers; with ``on``, only those serving on that day."""
+    return [ObserverOut.model_validate(o) for o in views.observers(db, actor, zone, on)]
+
+
+@router.get("/api/v1/suggestions/departments", response_model=list[DepartmentOut])
+def list_departments(zone: str, db: DB, actor: CurrentActor) -> list[DepartmentOut]:
+    """The zone's departments that handle suggestions (for anyone with a role in the ledger)."""
+    with db.read() as session:
+        views.scope_of(session, actor)
+    return [DepartmentOut.model_validate(d) for d in views.departments(db, zone)]
+
+
+@router.post("/api/v1/suggestions/departments", response_model=DepartmentOut, status_code=201)
+def add_department(body: DepartmentIn, db: DB, actor: CurrentActor) -> DepartmentOut:
+    department_id = service.add_department(db, actor, body.zone, body.name, utcnow(), body.name_en)
+    return DepartmentOut(id=department_id, zone=body.zone, name=body.name.strip(), name_en=body.name_en.strip())
+
+
+@router.post("/api/v1/suggestions/departments/{department_id}/members", status_code=204, response_class=Response)
+def bind_member(department_id: int, body: MemberIn, db: DB, actor: CurrentActor) -> Response:
+    """Bind a user of role department to this department."""
+    service.bind_department_user(db, actor, body.username, department_id, utcnow())
+    return Response(status_code=204)
+
+
+@router.post("/api/v1/suggestions", response_model=SuggestionOut, status_code=201)
+def submit(body: SuggestionIn, db: DB, actor: CurrentActor) -> SuggestionOut:
+    """An observer serving today submits a suggestion (attachments: ``POST …/{id}/attachments``)."""
+    suggestion_id = service.submit(db, actor, body.title, body.text, body.category, utcnow())
+    return SuggestionOut.model_validate(views.get_suggestion(db, actor, suggestion_id, utcnow()))
+
+
+@router.get("/api/v1/suggestions", response_model=list[SuggestionOut])
+def list_suggestions(db: DB, actor: CurrentActor, zone: str | None = None, state: str | None = None,
+                     department: int | None = None, category: str | None = None,
+                     start: Annotated[date | None, Query(alias="from")] = None,
+                     end: Annotated[date | None, Query(alias="to")] = None) -> list[SuggestionOut]:
+    """The ledger as the caller may see it (observers: their own; departments: what is assigned to
+    them; the reform office: its zone's), filtered by state, department, category and period."""
+    rows = views.ledger(db, actor, utcnow(), views.LedgerFilter(zone, state, department, category, start, end))
+    return [SuggestionOut.model_validate(row) for row in rows]
+
+
+@router.get("/api/v1/suggestions/ledger.xlsx", response_class=Response,
+            responses={200: {"content": {XLSX: {}}, "description": "The ledger (台账) as a workbook"}})
+def ledger_xlsx(db: DB, actor: CurrentActor, zone: str | None = None, state: str | None = None,
+                department: int | None = None, category: str | None = None,
+                start: Annotated[date | None, Query(alias="from")] = None,
+                end: Annotated[date | None, Query(alias="to")] = None) -> Response:
+    now = utcnow()
+    rows = views.ledger(db, actor, now, views.LedgerFilter(zone, state, department, category, start, end))
+    content = ledger_workbook(rows, f"营商环境观察员意见建议办理台账 {zone or actor.zone_id or ''}".strip(), now)
+    return Response(content, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="ledger.xlsx"'})
+
+
+@router.get("/api/v1/suggestions/reminders", response_model=list[SuggestionOut])
+def list_reminders(db: DB, actor: CurrentActor) -> list[SuggestionOut]:
+    """Suggestions with a department, due within two working days or overdue."""
+    rows = views.reminders(views.ledger(db, actor, utcnow(), views.LedgerFilter(state="assigned")))
+    return [SuggestionOut.model_validate(row) for row in rows]
+
+
+@router.get("/api/v1/suggestions/{suggestion_id}", response_model=SuggestionOut)
+def get_suggestion(suggestion_id: int, db: DB, actor: CurrentActor) -> SuggestionOut:
+    return SuggestionOut.model_validate(views.get_suggestion(db, actor, suggestion_id, utcnow()))
+
+
+@router.post("/api/v1/suggestions/{suggestion_id}/attachments", response_model=AttachmentOut, status_code=201)
+def attach(suggestion_id: int, db: DB, actor: CurrentActor, settings: AppSettings,
+           file: Annotated[UploadFile, File(description="PDF, JPEG or PNG (checked by content; size-limited)")]
+           ) -> AttachmentOut:
+    content = file.file.read(settings.max_upload_bytes + 1)
+    service.attach(db, actor, suggestion_id, service.Upload(file.filename or "upload", content), utcnow(),
+                   settings.data_dir, settings.max_upload_bytes)
+    found = views.get_suggestion(db, actor, suggestion_id, utcnow())
+    return AttachmentOut.model_validate(found["attachments"][-1])
+
+
+@router.get("/api/v1/suggestions/{suggestion_id}/attachments/{attachment_id}", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}, "image/png": {}, "image/jpeg": {}}}})
+def attachment(suggestion_id: int, attachment_id: int, db: DB, actor: CurrentActor, settings: AppSettings
+               ) -> Response:
+    found = views.get_suggestion(db, actor, suggestion_id, utcnow())
+    item = next((a for a in found["attachments"] if a["id"] == attachment_id), None)
+    if item is None:
+        raise NotFound("attachment.unknown", "attachment", f"没有附件 {attachment_id}",
+                       f"No attachment {attachment_id}")
+    return Response(upload_path(settings.data_dir, item["sha256"]).read_bytes(), media_type=item["content_type"])
+
+
+@router.post("/api/v1/suggestions/{suggestion_id}/accept", response_model=StateOut)
+def accept(suggestion_id: int, db: DB, actor: CurrentActor) -> StateOut:
+    """The reform office takes the suggestion into the ledger (a ledger number, 序号)."""
+    service.accept(db, actor, suggestion_id, utcnow())
+    return _state(db, actor, suggestion_id)
+
+
+@router.post("/api/v1/suggestions/{suggestion_id}/merge", response_model=StateOut)
+def merge(suggestion_id: int, body: MergeIn, db: DB, actor: CurrentActor) -> StateOut:
+    service.merge(db, actor, suggestion_id, body.into, utcnow(), body.note)
+    return _state(db, actor, suggestion_id)
+
+
+@router.post("/api/v1/suggestions/{suggestion_id}/assign", response_model=StateOut)
+def assign(suggestion_id: int, body: AssignIn, db: DB, actor: CurrentActor) -> StateOut:
+    """To a department with a deadline in working days; refused (422, ``deadline.calendar_not_covered``)
+    when the deadline would fall in a year the installed calendar does not cover."""
+    service.assign(db, actor, suggestion_id, body.department_id, body.working_days, utcnow())
+    return _state(db, actor, suggestion_id)
+
+
+@router.put("/api/v1/suggestions/{suggestion_id}/reply", response_model=StateOut)
+def draft_reply(suggestion_id: int, body: ReplyIn, db: DB, actor: CurrentActor) -> StateOut:
+    """The department's draft reply (not visible to the observer)."""
+    service.save_draft(db, actor, suggestion_id, body.text, utcnow())
+    return _state(db, actor, suggestion_id)
+
+
+@router.post("/api/v1/suggestions/{suggestion_id}/reply/publish", response_model=StateOut)
+def publish_reply(suggestion_id: int, db: DB, actor: CurrentActor) -> StateOut:
+    on_time = service.publish_reply(db, actor, suggestion_id, utcnow())
+    return _state(db, actor, suggestion_id, on_time=on_time)
+
+
+@router.post("/api/v1/suggestions/{suggestion_id}/extension", response_model=StateOut)
+def request_extension(suggestion_id: int, body: ExtensionIn, db: DB, actor: CurrentActor) -> StateOut:
+    """The department asks, once, for more working days."""
+    service.request_extension(db, actor, suggestion_id, body.working_days, body.reason, utcnow())
+    return _state(db, actor, suggestion_id)
+
+
+@router.post("/api/v1/suggestions/{suggestion_id}/extension/decision", response_model=StateOut)
+def decide_extension(suggestion_id: int, body: ExtensionDecisionIn, db: DB, actor: CurrentActor) -> StateOut:
+    service.decide_extension(db, actor, suggestion_id, body.grant, utcnow(), body.note)
+    return _state(db, actor, suggestion_id)
+
+
+@router.post("/api/v1/suggestions/{suggestion_id}/rating", response_model=StateOut)
+def rate(suggestion_id: int, body: RatingIn, db: DB, actor: CurrentActor) -> StateOut:
+    """The observer rates the published reply; "dissatisfied" with the first reply reopens it once."""
+    service.rate(db, actor, suggestion_id, body.rating, body.comment, utcnow())
+    return _state(db, actor, suggestion_id)

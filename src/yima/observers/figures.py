@@ -1,0 +1,83 @@
+"""The observers' figures in a zone's report (``yima stats``, ``GET /api/v1/stats``, the dashboard),
+as the section ``observers``.
+
+For the period FROM..TO: observers serving on TO; suggestions received in the period; of those
+given to a department, the first replies published by their deadline (``replied_on_time``) out of
+those due (``replies_due``: published, or unpublished with the deadline passed by TO); the share
+of rated suggestions whose latest rating is satisfied or basically satisfied; and the same by
+category and by department. Replies and ratings count as now recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from yima.clock import china_days
+from yima.db import Database
+from yima.observers import rules
+from yima.observers.tables import Observer, Suggestion
+from yima.stats.rules import Period
+from yima.stats.sections import Section, SectionRow
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _tally(found: list[Suggestion], period: Period) -> dict[str, Any]:
+    due = on_time = rated = satisfied = 0
+    for suggestion in found:
+        first = next((r for r in suggestion.replies if r.round_no == 1), None)
+        if first is not None and first.published_at is not None:
+            due += 1
+            on_time += bool(first.on_time)
+        elif suggestion.round_no >= 1 and suggestion.due_on is not None and suggestion.due_on < period.end:
+            due += 1
+        ratings = [r.rating for r in suggestion.replies if r.rating]
+        if ratings:
+            rated += 1
+            satisfied += ratings[-1] in rules.SATISFIED
+    return {"received": len(found), "replies_due": due, "replied_on_time": on_time,
+            "on_time_pct": _share(on_time, due), "rated": rated, "satisfied": satisfied,
+            "satisfied_pct": _share(satisfied, rated)}
+
+
+def compute(db: Database, zone_id: str, period: Period) -> dict[str, Any]:
+    start, end = china_days(period.start, period.end)
+    with db.read() as session:
+        serving = session.scalar(select(func.count()).select_from(Observer).where(
+            Observer.zone_id == zone_id, Observer.term_from <= period.end, Observer.term_to >= period.end)) or 0
+        found = list(session.scalars(
+            select(Suggestion).options(selectinload(Suggestion.replies))
+            .where(Suggestion.zone_id == zone_id, Suggestion.submitted_at >= start, Suggestion.submitted_at < end)
+            .order_by(Suggestion.id)))
+        numbers = {"observers_serving": serving, **_tally(found, period)}
+        numbers["by_category"] = {
+            key: _tally([s for s in found if s.category == key], period)
+            for key in rules.CATEGORIES if any(s.category == key for s in found)}
+        names = sorted({s.department.name for s in found if s.department is not None})
+        numbers["by_department"] = {
+            name: _tally([s for s in found if s.department is not None and s.department.name == name], period)
+            for name in names}
+    return numbers
+
+
+def rows(numbers: Mapping[str, Any]) -> list[SectionRow]:
+    if not numbers:
+        return []
+    return [
+        SectionRow("在任营商环境观察员", "Observers serving on the last day", numbers["observers_serving"], "名",
+                   "people"),
+        SectionRow("收到建议", "Suggestions received", numbers["received"], "条", "suggestions"),
+        SectionRow("按时答复", "Replied on time", numbers["replied_on_time"], "条", "replies"),
+        SectionRow("按时答复率", "Replied on time, share of those due", numbers["on_time_pct"], "%", "%"),
+        SectionRow("满意率（满意和基本满意）", "Satisfied or basically satisfied", numbers["satisfied_pct"], "%", "%"),
+    ]
+
+
+SECTION = Section(name="observers", title_zh="营商环境观察员", title_en="Business-environment observers",
+                  compute=compute, rows=rows, template="observers/_figures.html")

@@ -1,0 +1,239 @@
+"""Observers' pages: the ledger (台账) with its reminders, a suggestion with the steps each role
+may take, a new suggestion, and the zone's observers. They translate forms to the service."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData, UploadFile
+
+from yima.accounts.rules import ROLES, Actor
+from yima.clock import local_date, utcnow
+from yima.errors import DomainError, Finding
+from yima.observers import rules, service, views
+from yima.web.deps import DB, AppSettings, OptionalActor
+from yima.web.templating import env, render, text
+
+router = APIRouter(include_in_schema=False)
+env.globals["observer_categories"] = rules.CATEGORIES  # for the dashboard's section, rendered by stats
+
+
+def _login(request: Request) -> Response:
+    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
+
+def _messages(request: Request, findings: list[Finding]) -> list[dict[str, str]]:
+    return [{"rule": f.rule, "field": f.field, "text": text(request, f.zh, f.en)} for f in findings]
+
+
+def _error(request: Request, err: DomainError) -> Response:
+    return render(request, "error.html", {"errors": _messages(request, err.findings)}, status=err.status)
+
+
+def _date(value: str | None, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as err:
+        raise DomainError(f"{field}.date", field, f"日期格式应为 YYYY-MM-DD：{value}",
+                          f"A date is written YYYY-MM-DD: {value}") from err
+
+
+def _int(value: str | None, field: str) -> int | None:
+    if not value:
+        return None
+    if not value.strip().isdigit():
+        raise DomainError(f"{field}.number", field, f"须为正整数：{value}", f"Must be a whole number: {value}")
+    return int(value)
+
+
+def _one(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _zone_of(actor: Actor, requested: str | None) -> str | None:
+    return requested or actor.zone_id
+
+
+def _labels() -> dict[str, Any]:
+    return {"states": rules.STATES, "categories": rules.CATEGORIES, "ratings": rules.RATINGS,
+            "sectors": rules.SECTORS, "steps": rules.STEPS, "roles": ROLES}
+
+
+@router.get("/ledger")
+def ledger_page(request: Request, db: DB, actor: OptionalActor) -> Response:
+    if actor is None:
+        return _login(request)
+    query = request.query_params
+    try:
+        filters = views.LedgerFilter(query.get("zone") or None, query.get("state") or None,
+                                     _int(query.get("department"), "department"), query.get("category") or None,
+                                     _date(query.get("from"), "from"), _date(query.get("to"), "to"))
+        rows = views.ledger(db, actor, utcnow(), filters)
+    except DomainError as err:
+        return _error(request, err)
+    zone = _zone_of(actor, filters.zone)
+    params = {k: v for k, v in query.items() if k in ("zone", "state", "department", "category", "from", "to") and v}
+    return render(request, "observers/ledger.html", {
+        "rows": rows, "reminders": views.reminders(rows), "filters": params, "zone": zone,
+        "departments": views.departments(db, zone) if zone else [], "export_query": urlencode(params),
+        "calendar": rules.calendar_version(), "covered": rules.covered_years(), **_labels()})
+
+
+@router.get("/suggestions/new")
+def new_form(request: Request, actor: OptionalActor) -> Response:
+    if actor is None:
+        return _login(request)
+    return render(request, "observers/new.html", {"values": {}, **_labels()})
+
+
+@router.post("/suggestions/new")
+async def new_submit(request: Request, db: DB, settings: AppSettings, actor: OptionalActor) -> Response:
+    if actor is None:
+        return _login(request)
+    form = await request.form()
+    uploads = []
+    for item in form.getlist("files"):
+        if isinstance(item, UploadFile) and item.filename:
+            uploads.append(service.Upload(item.filename, await item.read(settings.max_upload_bytes + 1)))
+    try:
+        suggestion_id = service.submit(db, actor, _one(form, "title"), _one(form, "text"), _one(form, "category"),
+                                       utcnow(), uploads=uploads, data_dir=settings.data_dir,
+                                       max_bytes=settings.max_upload_bytes)
+    except DomainError as err:
+        values = {k: _one(form, k) for k in ("title", "text", "category")}
+        return render(request, "observers/new.html", {"values": values, "errors": _messages(request, err.findings),
+                                                      **_labels()}, status=err.status)
+    return RedirectResponse(f"/suggestions/{suggestion_id}", status_code=303)
+
+
+def _detail(request: Request, db: DB, actor: Actor, suggestion_id: int, errors: list[dict[str, str]] | None = None,
+            status: int = 200) -> Response:
+    try:
+        found = views.get_suggestion(db, actor, suggestion_id, utcnow())
+    except DomainError as err:
+        return _error(request, err)
+    office = actor.role == "reform_office" and actor.zone_id == found["zone"]
+    with db.read() as session:
+        department = service.department_of(session, actor)
+    mine_to_answer = department is not None and department.id == found["department_id"]
+    earlier = []
+    if office and found["state"] in rules.TRANSITIONS["merge"]:
+        earlier = [r for r in views.ledger(db, actor, utcnow(), views.LedgerFilter(zone=found["zone"]))
+                   if r["ledger_no"] and r["id"] != found["id"] and r["state"] != "merged"
+                   and r["submitted_at"] <= found["submitted_at"]]
+    draft = next((r for r in found["replies"] if r["round"] == found["round"] and not r["published"]), None)
+    return render(request, "observers/suggestion.html", {
+        "s": found, "office": office, "answering": mine_to_answer, "draft": draft, "earlier": earlier,
+        "own": actor.role == "observer" and found["observer_id"] in views.own_observer_ids(db, actor),
+        "departments": views.departments(db, found["zone"]) if office else [],
+        "errors": errors or [], "calendar": rules.calendar_version(), **_labels()}, status=status)
+
+
+@router.get("/suggestions/{suggestion_id}")
+def suggestion_page(request: Request, suggestion_id: int, db: DB, actor: OptionalActor) -> Response:
+    if actor is None:
+        return _login(request)
+    return _detail(request, db, actor, suggestion_id)
+
+
+def _act(action: str, actor: Actor, db: DB, settings: AppSettings, suggestion_id: int, form: FormData,
+         upload: service.Upload | None) -> None:
+    now = utcnow()
+    if action == "accept":
+        service.accept(db, actor, suggestion_id, now)
+    elif action == "merge":
+        service.merge(db, actor, suggestion_id, _int(_one(form, "into"), "into") or 0, now, _one(form, "note"))
+    elif action == "assign":
+        service.assign(db, actor, suggestion_id, _int(_one(form, "department"), "department") or 0,
+                       _int(_one(form, "working_days"), "working_days") or 0, now)
+    elif action == "draft":
+        service.save_draft(db, actor, suggestion_id, _one(form, "text"), now)
+    elif action == "publish":
+        if _one(form, "text"):
+            service.save_draft(db, actor, suggestion_id, _one(form, "text"), now)
+        service.publish_reply(db, actor, suggestion_id, now)
+    elif action == "extension":
+        service.request_extension(db, actor, suggestion_id, _int(_one(form, "working_days"), "working_days") or 0,
+                                  _one(form, "reason"), now)
+    elif action == "extension-decision":
+        service.decide_extension(db, actor, suggestion_id, _one(form, "grant") == "yes", now, _one(form, "note"))
+    elif action == "rating":
+        service.rate(db, actor, suggestion_id, _one(form, "rating"), _one(form, "comment"), now)
+    elif action == "attach":
+        if upload is None:
+            raise DomainError("upload.empty", "file", "请选择要上传的文件", "Choose a file to upload")
+        service.attach(db, actor, suggestion_id, upload, now, settings.data_dir, settings.max_upload_bytes)
+    else:
+        raise DomainError("suggestion.action", "action", f"未知操作：{action}", f"Unknown step: {action}")
+
+
+@router.post("/suggestions/{suggestion_id}/{action}")
+async def suggestion_step(request: Request, suggestion_id: int, action: str, db: DB, settings: AppSettings,
+                          actor: OptionalActor) -> Response:
+    if actor is None:
+        return _login(request)
+    form = await request.form()
+    file = form.get("file")
+    upload = (service.Upload(file.filename, await file.read(settings.max_upload_bytes + 1))
+              if isinstance(file, UploadFile) and file.filename else None)
+    try:
+        _act(action, actor, db, settings, suggestion_id, form, upload)
+    except DomainError as err:
+        return _detail(request, db, actor, suggestion_id, _messages(request, err.findings), err.status)
+    return RedirectResponse(f"/suggestions/{suggestion_id}", status_code=303)
+
+
+@router.get("/observers")
+def observers_page(request: Request, db: DB, actor: OptionalActor, zone: str | None = None,
+                   on: str | None = None) -> Response:
+    if actor is None:
+        return _login(request)
+    return _observers(request, db, actor, zone, on)
+
+
+def _observers(request: Request, db: DB, actor: Actor, zone: str | None, on: str | None,
+               errors: list[dict[str, str]] | None = None, status: int = 200) -> Response:
+    zone_id = _zone_of(actor, zone)
+    if zone_id is None:
+        return render(request, "error.html", {"errors": [{"rule": "zone.required", "field": "zone",
+                                                          "text": text(request, "请指定开发区（?zone=…）",
+                                                                       "Name a zone (?zone=…)")}]}, status=422)
+    try:
+        day = _date(on, "on") or local_date(utcnow())
+        found = views.observers(db, actor, zone_id)
+    except DomainError as err:
+        return _error(request, err)
+    serving = [o for o in found if rules.serving(date.fromisoformat(o["term_from"]),
+                                                 date.fromisoformat(o["term_to"]), day)]
+    by_sector = {key: sum(1 for o in serving if o["sector"] == key) for key in rules.SECTORS}
+    return render(request, "observers/observers.html", {
+        "zone": zone_id, "on": day.isoformat(), "observers": found, "serving": serving, "by_sector": by_sector,
+        "departments": views.departments(db, zone_id), "errors": errors or [], **_labels()}, status=status)
+
+
+@router.post("/observers")
+async def observers_add(request: Request, db: DB, actor: OptionalActor) -> Response:
+    if actor is None:
+        return _login(request)
+    form = await request.form()
+    zone = _one(form, "zone")
+    try:
+        if _one(form, "kind") == "department":
+            service.add_department(db, actor, zone, _one(form, "name"), utcnow(), _one(form, "name_en"))
+        else:
+            term_from, term_to = _date(_one(form, "term_from"), "term_from"), _date(_one(form, "term_to"), "term_to")
+            if term_from is None or term_to is None:
+                raise DomainError("observer.term_required", "term_from", "请填写任期起止日期",
+                                  "Give the term's first and last day")
+            service.appoint_observer(db, actor, zone, _one(form, "name"), _one(form, "sector"), term_from, term_to,
+                                     utcnow(), _one(form, "organisation"), _one(form, "user") or None)
+    except DomainError as err:
+        return _observers(request, db, actor, zone, None, _messages(request, err.findings), err.status)
+    return RedirectResponse(f"/observers?zone={quote(zone)}", status_code=303)

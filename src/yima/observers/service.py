@@ -1,0 +1,402 @@
+"""Observers' use cases: appointing observers and the zone's departments, and every step of a
+suggestion through the reform office's ledger (台账) to a rated reply.
+
+Each use case is one transaction: it checks who may act, calls the rules, stores the change with
+a ``Step`` (actor and time) and appends the same step to the zone's audit log, or changes nothing.
+Reads live in ``views``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from yima.accounts.rules import Actor
+from yima.accounts.service import add_user
+from yima.accounts.tables import User
+from yima.audit import service as audit
+from yima.clock import local_date
+from yima.db import Database
+from yima.errors import Conflict, DomainError, Forbidden, NotFound
+from yima.observers import rules
+from yima.observers.tables import Attachment, Department, DepartmentMember, Observer, Reply, Step, Suggestion
+from yima.uploads import check_upload, store_upload
+from yima.zones.tables import Zone
+
+MAX_ATTACHMENTS = 5
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    content: bytes
+
+
+def _forbidden() -> Forbidden:
+    return Forbidden("auth.role", "role", "无权执行此操作", "You are not allowed to do this")
+
+
+def require_office(actor: Actor, zone_id: str, *, admin_too: bool = False) -> None:
+    """The reform office of this zone (and, for appointments and departments, an administrator)."""
+    if (admin_too and actor.role == "admin") or (actor.role == "reform_office" and actor.zone_id == zone_id):
+        return
+    raise Forbidden("observers.office_only", "role", "只有本区营商环境改革办可以执行此操作",
+                    "Only the zone's business-environment reform office may do this")
+
+
+def _zone(session: Session, zone_id: str) -> Zone:
+    zone = session.get(Zone, zone_id)
+    if zone is None:
+        raise NotFound("zone.unknown", "zone", f"未知的开发区：{zone_id}", f"Unknown zone: {zone_id}")
+    return zone
+
+
+def _text(value: str, field: str, zh: str, en: str, limit: int) -> str:
+    value = value.strip()
+    if not value or len(value) > limit:
+        raise DomainError(f"{field}.length", field, f"{zh}须为 1 至 {limit} 个字符", f"The {en} must have 1 to {limit} "
+                          "characters")
+    return value
+
+
+def department_of(session: Session, actor: Actor) -> Department | None:
+    """The department a ``department`` user acts for."""
+    if actor.role != "department":
+        return None
+    member = session.get(DepartmentMember, actor.id)
+    return session.get(Department, member.department_id) if member else None
+
+
+# --- departments and observers ---------------------------------------------------------------
+
+def add_department(db: Database, by: Actor | None, zone_id: str, name: str, now: datetime, name_en: str = "") -> int:
+    if by is not None:
+        require_office(by, zone_id, admin_too=True)
+    name = _text(name, "name", "部门名称", "department name", 100)
+    with db.write() as session:
+        _zone(session, zone_id)
+        if session.scalar(select(Department).where(Department.zone_id == zone_id, Department.name == name)):
+            raise Conflict("department.exists", "name", f"部门“{name}”已在本区名单中", f"{name} is already on the list")
+        department = Department(zone_id=zone_id, name=name, name_en=name_en.strip(), created_at=now)
+        session.add(department)
+        session.flush()
+        audit.record(session, [audit.event(zone_id, by, now, "department.added", f"department:{department.id}",
+                                           name=name)])
+        return department.id
+
+
+def bind_department_user(db: Database, by: Actor | None, username: str, department_id: int, now: datetime) -> None:
+    """A user of role ``department`` acts for this department (one department per user)."""
+    with db.write() as session:
+        department = session.get(Department, department_id)
+        if department is None:
+            raise NotFound("department.unknown", "department", f"没有部门 {department_id}",
+                           f"No department {department_id}")
+        if by is not None:
+            require_office(by, department.zone_id, admin_too=True)
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound("user.unknown", "username", f"没有用户 {username}", f"No user {username}")
+        if user.role != "department" or user.zone_id != department.zone_id:
+            raise DomainError("department.member_role", "username", f"用户 {username} 须为本区“承办部门”角色",
+                              f"User {username} must have the role department in zone {department.zone_id}")
+        member = session.get(DepartmentMember, user.id)
+        if member is None:
+            session.add(DepartmentMember(user_id=user.id, department_id=department.id))
+        else:
+            member.department_id = department.id
+        audit.record(session, [audit.event(department.zone_id, by, now, "department.member_bound",
+                                           f"user:{username}", department=department.id)])
+
+
+def appoint_observer(db: Database, by: Actor | None, zone_id: str, name: str, sector: str, term_from: date,
+                     term_to: date, now: datetime, organisation: str = "", username: str | None = None) -> int:
+    """Appoint an observer for a term, with the account ``username`` names (of role ``observer``
+    in this zone) or a new one, which can sign in once a password is set for it."""
+    if by is not None:
+        require_office(by, zone_id, admin_too=True)
+    name = _text(name, "name", "姓名", "name", 100)
+    rules.check_choice(sector, rules.SECTORS, "sector", "界别", "sector")
+    rules.check_term(term_from, term_to)
+    with db.read() as session:
+        _zone(session, zone_id)
+        if username is None:
+            count = session.scalar(select(func.count()).select_from(Observer).where(Observer.zone_id == zone_id)) or 0
+            taken = set(session.scalars(select(User.username).where(User.username.like(f"observer-{zone_id}-%"))))
+            seq = count + 1
+            while f"observer-{zone_id}-{seq:03d}" in taken:
+                seq += 1
+            username = f"observer-{zone_id}-{seq:03d}"
+            existing = None
+        else:
+            existing = session.scalar(select(User).where(User.username == username))
+            if existing is None:
+                raise NotFound("user.unknown", "user", f"没有用户 {username}", f"No user {username}")
+            if existing.role != "observer" or existing.zone_id != zone_id:
+                raise DomainError("observer.user_role", "user", f"用户 {username} 须为本区“营商环境观察员”角色",
+                                  f"User {username} must have the role observer in zone {zone_id}")
+    if existing is None:  # unusable until ``yima users password`` sets one
+        user_id = add_user(db, username, "observer", secrets.token_urlsafe(24), now, zone_id=zone_id,
+                           display_name=name).id
+    else:
+        user_id = existing.id
+    with db.write() as session:
+        observer = Observer(zone_id=zone_id, user_id=user_id, name=name, sector=sector,
+                            organisation=organisation.strip(), term_from=term_from, term_to=term_to, created_at=now)
+        session.add(observer)
+        session.flush()
+        audit.record(session, [audit.event(zone_id, by, now, "observer.appointed", f"observer:{observer.id}",
+                                           user=username, sector=sector, term_from=term_from.isoformat(),
+                                           term_to=term_to.isoformat())])
+        return observer.id
+
+
+# --- a suggestion's steps --------------------------------------------------------------------
+
+def _step(session: Session, suggestion: Suggestion, actor: Actor, action: str, now: datetime, note: str = "",
+          **detail: object) -> None:
+    suggestion.steps.append(Step(at=now, actor_id=actor.id, actor_role=actor.role, action=action,
+                                 state=suggestion.state, note=note))
+    audit.record(session, [audit.event(suggestion.zone_id, actor, now, f"suggestion.{action}",
+                                       f"suggestion:{suggestion.id}", state=suggestion.state, **detail)])
+
+
+def _load(session: Session, suggestion_id: int) -> Suggestion:
+    suggestion = session.get(Suggestion, suggestion_id)
+    if suggestion is None:
+        raise NotFound("suggestion.unknown", "suggestion", f"没有建议 {suggestion_id}",
+                       f"No suggestion {suggestion_id}")
+    return suggestion
+
+
+def _serving_observer(session: Session, actor: Actor, today: date) -> Observer:
+    if actor.role != "observer":
+        raise Forbidden("observers.observer_only", "role", "只有营商环境观察员可以提出建议",
+                        "Only a business-environment observer may submit suggestions")
+    appointments = session.scalars(select(Observer).where(Observer.user_id == actor.id)
+                                   .order_by(Observer.term_to.desc())).all()
+    for appointment in appointments:
+        if rules.serving(appointment.term_from, appointment.term_to, today):
+            return appointment
+    ended = f"（任期至 {appointments[0].term_to}）" if appointments else ""
+    ended_en = f" (the term ended on {appointments[0].term_to})" if appointments else ""
+    raise Forbidden("observer.not_serving", "term",
+                    f"您当前不在观察员任期内{ended}，可以查看以往建议，但不能提出新建议",
+                    f"You are not serving as an observer today{ended_en}: you may read your suggestions, "
+                    "not submit new ones")
+
+
+def _own(session: Session, actor: Actor, suggestion: Suggestion) -> None:
+    if actor.role != "observer" or suggestion.observer.user_id != actor.id:
+        raise Forbidden("suggestion.not_yours", "suggestion", "只有提出该建议的观察员可以执行此操作",
+                        "Only the observer who made this suggestion may do this")
+
+
+def _attach(session: Session, suggestion: Suggestion, uploads: list[Upload], now: datetime, data_dir: Path,
+            max_bytes: int) -> list[str]:
+    if len(suggestion.attachments) + len(uploads) > MAX_ATTACHMENTS:
+        raise DomainError("attachment.count", "file", f"每条建议最多 {MAX_ATTACHMENTS} 个附件",
+                          f"A suggestion has at most {MAX_ATTACHMENTS} attachments")
+    checked = [(u, check_upload(u.filename, u.content, max_bytes)) for u in uploads]  # all, before storing any
+    digests = []
+    for upload, content_type in checked:
+        digest = store_upload(data_dir, upload.content)
+        suggestion.attachments.append(Attachment(filename=upload.filename[:255], content_type=content_type,
+                                                 size=len(upload.content), sha256=digest, uploaded_at=now))
+        digests.append(digest)
+    return digests
+
+
+def submit(db: Database, actor: Actor, title: str, text: str, category: str, now: datetime, *,
+           uploads: list[Upload] | None = None, data_dir: Path = Path("var"), max_bytes: int = 10 << 20) -> int:
+    title = _text(title, "title", "标题", "title", 200)
+    text = _text(text, "text", "建议内容", "text", 5000)
+    rules.check_choice(category, rules.CATEGORIES, "category", "领域", "category")
+    with db.write() as session:
+        observer = _serving_observer(session, actor, local_date(now))
+        suggestion = Suggestion(zone_id=observer.zone_id, observer=observer, title=title, text=text,
+                                category=category, state="submitted", submitted_at=now, round_no=0,
+                                extension_reason="")
+        session.add(suggestion)
+        digests = _attach(session, suggestion, uploads or [], now, data_dir, max_bytes)
+        session.flush()
+        _step(session, suggestion, actor, "submitted", now, category=category, attachments=digests or None)
+        return suggestion.id
+
+
+def attach(db: Database, actor: Actor, suggestion_id: int, upload: Upload, now: datetime, data_dir: Path,
+           max_bytes: int) -> None:
+    with db.write() as session:
+        suggestion = _load(session, suggestion_id)
+        _own(session, actor, suggestion)
+        rules.check_transition("attach", suggestion.state)
+        digests = _attach(session, suggestion, [upload], now, data_dir, max_bytes)
+        _step(session, suggestion, actor, "attached", now, upload.filename[:100], sha256=digests[0])
+
+
+def accept(db: Database, actor: Actor, suggestion_id: int, now: datetime) -> int:
+    """Into the zone's ledger, with the next ledger number (序号)."""
+    with db.write() as session:
+        suggestion = _load(session, suggestion_id)
+        require_office(actor, suggestion.zone_id)
+        rules.check_transition("accept", suggestion.state)
+        last = session.scalar(select(func.max(Suggestion.ledger_no)).where(Suggestion.zone_id == suggestion.zone_id))
+        suggestion.ledger_no = (last or 0) + 1
+        suggestion.state = "accepted"
+        _step(session, suggestion, actor, "accepted", now, ledger_no=suggestion.ledger_no)
+        return suggestion.ledger_no
+
+
+def merge(db: Database, actor: Actor, suggestion_id: int, into_id: int, now: datetime, note: str = "") -> None:
+    """Merged into an earlier suggestion of the ledger, which answers both."""
+    with db.write() as session:
+        suggestion = _load(session, suggestion_id)
+        require_office(actor, suggestion.zone_id)
+        rules.check_transition("merge", suggestion.state)
+        target = session.get(Suggestion, into_id)
+        if (target is None or target.zone_id != suggestion.zone_id or target.id == suggestion.id
+                or target.submitted_at > suggestion.submitted_at or target.ledger_no is None
+                or target.state == "merged"):
+            raise DomainError("suggestion.merge_target", "into", f"建议 {into_id} 不是本区台账中更早的建议",
+                              f"Suggestion {into_id} is not an earlier suggestion in this zone's ledger")
+        suggestion.merged_into_id = target.id
+        suggestion.state = "merged"
+        suggestion.closed_at = now
+        _step(session, suggestion, actor, "merged", now, note or f"并入 #{target.id} / merged into #{target.id}",
+              into=target.id)
+
+
+def assign(db: Database, actor: Actor, suggestion_id: int, department_id: int, working_days: int,
+           now: datetime) -> rules.Deadline:
+    """To a department with a deadline in working days; a reopened suggestion goes back to the
+    department that replied, with a new deadline."""
+    with db.write() as session:
+        suggestion = _load(session, suggestion_id)
+        require_office(actor, suggestion.zone_id)
+        rules.check_transition("assign", suggestion.state)
+        department = session.get(Department, department_id)
+        if department is None or department.zone_id != suggestion.zone_id:
+            raise DomainError("department.unknown", "department", f"部门 {department_id} 不在本区名单中",
+                              f"Department {department_id} is not on this zone's list")
+        if suggestion.state == "reopened" and department.id != suggestion.department_id:
+            raise DomainError("suggestion.reopened_department", "department", "重新办理须由原承办部门再次答复",
+                              "A reopened suggestion goes back to the department that replied")
+        due = rules.deadline(local_date(now), working_days)
+        suggestion.department = department
+        suggestion.assigned_on, suggestion.working_days = due.start, due.working_days
+        suggestion.due_on, suggestion.calendar = due.due_on, due.calendar
+        suggestion.round_no += 1
+        suggestion.state = "assigned"
+        _step(session, suggestion, actor, "assigned", now, f"{department.name} → {due.due_on} ({working_days})",
+              department=department.id, due_on=due.due_on.isoformat(), calendar=due.calendar)
+        return due
+
+
+def _for_department(session: Session, actor: Actor, suggestion: Suggestion) -> Department:
+    department = department_of(session, actor)
+    if department is None or department.id != suggestion.department_id:
+        raise Forbidden("suggestion.not_assigned_to_you", "department", "该建议未交由您所在部门办理",
+                        "This suggestion is not assigned to your department")
+    return department
+
+
+def _current_reply(suggestion: Suggestion) -> Reply | None:
+    return next((r for r in suggestion.replies if r.round_no == suggestion.round_no), None)
+
+
+def save_draft(db: Database, actor: Actor, suggestion_id: int, text: str, now: datetime) -> None:
+    """The department's draft reply: kept, changeable, not shown to the observer until published."""
+    text = _text(text, "text", "答复内容", "reply", 5000)
+    with db.write() as session:
+        suggestion = _load(session, suggestion_id)
+        department = _for_department(session, actor, suggestion)
+        rules.check_transition("draft_reply", suggestion.state)
+        reply = _current_reply(suggestion)
+        if reply is None:
+            suggestion.replies.append(Reply(round_no=suggestion.round_no, department_id=department.id, text=text,
+                                            drafted_by=actor.id, drafted_at=now, rating_comment=""))
+        else:
+            reply.text, reply.drafted_by, reply.drafted_at = text, actor.id, now
+        _step(session, suggestion, actor, "reply_drafted", now, round=suggestion.round_no)
+
+
+def publish_reply(db: Database, actor: Actor, suggestion_id: int, now: datetime) -> bool:
+    """Publish the draft to the observer; True when it is on time (by the deadline)."""
+    with db.write() as session:
+        suggestion = _load(session, suggestion_id)
+        _for_department(session, actor, suggestion)
+        rules.check_transition("publish_reply", suggestion.state)
+        reply = _current_reply(suggestion)
+        if reply is None:
+            raise Conflict("reply.no_draft", "text", "请先起草答复", "Draft the reply first")
+        assert suggestion.due_on is not None  # assigned suggestions have one
+        reply.published_at, reply.due_on = now, suggestion.due_on
+        reply.on_time = local_date(now) <= suggestion.due_on
+        suggestion.state = "replied"
+        _step(session, suggestion, actor, "reply_published", now, round=reply.round_no, on_time=reply.on_time)
+        return reply.on_time
+
+
+def request_extension(db: Database, actor: Actor, suggestion_id: int, working_days: int, reason: str,
+                      now: datetime) -> None:
+    """Once per suggestion, the department asks the office for more working days."""
+    reason = _text(reason, "reason", "延期理由", "reason", 1000)
+    rules.check_working_days(working_days)
+    with db.write() as session:
+        suggestion = _load(session, suggestion_id)
+        _for_department(session, actor, suggestion)
+        rules.check_transition("request_extension", suggestion.state)
+        if suggestion.extension_state is not None:
+            raise Conflict("extension.once", "working_days", "每条建议只能申请一次延期",
+                           "An extension may be asked for only once per suggestion")
+        assert suggestion.due_on is not None
+        rules.deadline(suggestion.due_on, working_days)  # refuse now what could not be granted
+        suggestion.extension_state, suggestion.extension_days = "requested", working_days
+        suggestion.extension_reason = reason
+        _step(session, suggestion, actor, "extension_requested", now, reason, working_days=working_days)
+
+
+def decide_extension(db: Database, actor: Actor, suggestion_id: int, grant: bool, now: datetime,
+                     note: str = "") -> date:
+    """The office grants (the deadline moves by the working days asked for) or refuses; the deadline."""
+    with db.write() as session:
+        suggestion = _load(session, suggestion_id)
+        require_office(actor, suggestion.zone_id)
+        rules.check_transition("decide_extension", suggestion.state)
+        if suggestion.extension_state != "requested":
+            raise Conflict("extension.none_pending", "extension", "没有待审批的延期申请",
+                           "There is no extension request to decide")
+        assert suggestion.due_on is not None and suggestion.extension_days is not None
+        if grant:
+            due = rules.deadline(suggestion.due_on, suggestion.extension_days)
+            suggestion.due_on, suggestion.calendar = due.due_on, due.calendar
+        suggestion.extension_state = "granted" if grant else "refused"
+        _step(session, suggestion, actor, "extension_granted" if grant else "extension_refused", now, note,
+              due_on=suggestion.due_on.isoformat(), calendar=suggestion.calendar)
+        return suggestion.due_on
+
+
+def rate(db: Database, actor: Actor, suggestion_id: int, rating: str, comment: str, now: datetime) -> str:
+    """The observer rates the published reply; "dissatisfied" with the first reopens the suggestion
+    once. The new state."""
+    comment = comment.strip()[:2000]
+    with db.write() as session:
+        suggestion = _load(session, suggestion_id)
+        _own(session, actor, suggestion)
+        rules.check_transition("rate", suggestion.state)
+        reply = _current_reply(suggestion)
+        assert reply is not None and reply.published_at is not None  # a replied suggestion has one
+        suggestion.state = rules.after_rating(rating, reply.round_no)
+        if rating == "dissatisfied" and not comment:
+            raise DomainError("rating.comment_required", "comment", "不满意时请说明原因",
+                              "Say why you are dissatisfied")
+        reply.rating, reply.rating_comment, reply.rated_at = rating, comment, now
+        if suggestion.state == "closed":
+            suggestion.closed_at = now
+        _step(session, suggestion, actor, "rated", now, comment, rating=rating, round=reply.round_no)
+        return suggestion.state

@@ -1,0 +1,213 @@
+"""What each role may read of the ledger (台账): observers see only their own suggestions and
+published replies, a department what is assigned to it, the reform office its zone's, an
+administrator everything. Also the reminders of suggestions due soon or overdue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
+
+from yima.accounts.rules import Actor
+from yima.accounts.tables import User
+from yima.clock import as_utc, china_days, local_date
+from yima.db import Database
+from yima.errors import Forbidden, NotFound
+from yima.observers import rules
+from yima.observers.service import department_of, require_office
+from yima.observers.tables import Department, Observer, Suggestion
+from yima.zones.tables import Zone
+
+LEDGER_ROLES = ("observer", "department", "reform_office", "admin")
+
+
+@dataclass(frozen=True)
+class LedgerFilter:
+    zone: str | None = None
+    state: str | None = None
+    department_id: int | None = None
+    category: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+@dataclass
+class Scope:
+    """Which suggestions an actor sees, and whether drafts are shown."""
+
+    actor: Actor
+    department_id: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sees_drafts(self) -> bool:
+        return self.actor.role in ("department", "reform_office", "admin")
+
+
+def scope_of(session: Session, actor: Actor) -> Scope:
+    if actor.role not in LEDGER_ROLES:
+        raise Forbidden("ledger.role", "role", "您的角色不能查看营商环境建议台账",
+                        "Your role may not read the observers' ledger")
+    department = department_of(session, actor)
+    if actor.role == "department" and department is None:
+        raise Forbidden("department.unbound", "department", "您的账号尚未绑定承办部门，请联系改革办",
+                        "Your account is not bound to a department yet; ask the reform office")
+    return Scope(actor, department.id if department else None)
+
+
+def _visible(query: Select[Any], scope: Scope) -> Select[Any]:
+    actor = scope.actor
+    if actor.role == "observer":
+        return query.join(Observer, Suggestion.observer_id == Observer.id).where(Observer.user_id == actor.id)
+    if actor.role == "department":
+        return query.where(Suggestion.department_id == scope.department_id)
+    if actor.role == "reform_office":
+        return query.where(Suggestion.zone_id == actor.zone_id)
+    return query
+
+
+def label(pairs: dict[str, tuple[str, str]], key: str | None, lang: str) -> str:
+    if key is None or key not in pairs:
+        return ""
+    return pairs[key][1 if lang == "en" else 0]
+
+
+def _reply_dict(reply: Any, scope: Scope) -> dict[str, Any] | None:
+    if reply.published_at is None and not scope.sees_drafts:
+        return None
+    return {"round": reply.round_no, "text": reply.text, "published": reply.published_at is not None,
+            "drafted_at": as_utc(reply.drafted_at).isoformat(),
+            "published_at": as_utc(reply.published_at).isoformat() if reply.published_at else None,
+            "due_on": reply.due_on.isoformat() if reply.due_on else None, "on_time": reply.on_time,
+            "rating": reply.rating, "rating_comment": reply.rating_comment,
+            "rated_at": as_utc(reply.rated_at).isoformat() if reply.rated_at else None}
+
+
+def suggestion_dict(suggestion: Suggestion, scope: Scope, today: date) -> dict[str, Any]:
+    left = (rules.time_left(suggestion.due_on, today)
+            if suggestion.due_on is not None and suggestion.state == "assigned" else None)
+    replies = [r for r in (_reply_dict(reply, scope) for reply in suggestion.replies) if r is not None]
+    rated = [r for r in replies if r["rating"]]
+    return {
+        "id": suggestion.id, "zone": suggestion.zone_id, "ledger_no": suggestion.ledger_no,
+        "observer": suggestion.observer.name, "observer_id": suggestion.observer_id,
+        "sector": suggestion.observer.sector, "organisation": suggestion.observer.organisation,
+        "title": suggestion.title, "text": suggestion.text, "category": suggestion.category,
+        "state": suggestion.state, "submitted_at": as_utc(suggestion.submitted_at).isoformat(),
+        "merged_into": suggestion.merged_into_id,
+        "department_id": suggestion.department_id,
+        "department": suggestion.department.name if suggestion.department else None,
+        "department_en": suggestion.department.name_en if suggestion.department else None,
+        "round": suggestion.round_no, "assigned_on": suggestion.assigned_on.isoformat() if suggestion.assigned_on
+        else None, "working_days": suggestion.working_days,
+        "due_on": suggestion.due_on.isoformat() if suggestion.due_on else None, "calendar": suggestion.calendar,
+        "days_left": left.days_left if left else None, "days_overdue": left.days_overdue if left else 0,
+        "overdue": bool(left and left.overdue), "remind": bool(left and left.remind),
+        "time_note_zh": left.note_zh if left else "", "time_note_en": left.note_en if left else "",
+        "extension": {"state": suggestion.extension_state, "working_days": suggestion.extension_days,
+                      "reason": suggestion.extension_reason} if suggestion.extension_state else None,
+        "replies": replies, "rating": rated[-1]["rating"] if rated else None,
+        "attachments": [{"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
+                         "sha256": a.sha256} for a in suggestion.attachments],
+        "steps": [{"at": as_utc(s.at).isoformat(), "actor_role": s.actor_role, "action": s.action,
+                   "state": s.state, "note": s.note} for s in suggestion.steps
+                  if scope.sees_drafts or s.action != "reply_drafted"],
+        "closed_at": as_utc(suggestion.closed_at).isoformat() if suggestion.closed_at else None,
+    }
+
+
+def _with_children(query: Select[Any]) -> Select[Any]:
+    return query.options(selectinload(Suggestion.replies), selectinload(Suggestion.attachments),
+                         selectinload(Suggestion.steps))
+
+
+def get_suggestion(db: Database, actor: Actor, suggestion_id: int, now: datetime) -> dict[str, Any]:
+    with db.read() as session:
+        scope = scope_of(session, actor)
+        found = session.scalar(_with_children(_visible(select(Suggestion), scope))
+                               .where(Suggestion.id == suggestion_id))
+        if found is None:  # not there, or not the actor's to see: the same answer
+            raise NotFound("suggestion.unknown", "suggestion", f"没有建议 {suggestion_id}",
+                           f"No suggestion {suggestion_id}")
+        return suggestion_dict(found, scope, local_date(now))
+
+
+def ledger(db: Database, actor: Actor, now: datetime, filters: LedgerFilter = LedgerFilter()) -> list[dict[str, Any]]:
+    """The actor's view of the ledger, oldest first, filtered by state, department, category and
+    the period the suggestions were received in."""
+    query = select(Suggestion)
+    if filters.zone:
+        query = query.where(Suggestion.zone_id == filters.zone)
+    if filters.state:
+        rules.check_choice(filters.state, rules.STATES, "state", "状态", "state")
+        query = query.where(Suggestion.state == filters.state)
+    if filters.department_id:
+        query = query.where(Suggestion.department_id == filters.department_id)
+    if filters.category:
+        rules.check_choice(filters.category, rules.CATEGORIES, "category", "领域", "category")
+        query = query.where(Suggestion.category == filters.category)
+    if filters.date_from or filters.date_to:
+        start, end = china_days(filters.date_from or date(2000, 1, 1), filters.date_to or date(2999, 12, 31))
+        query = query.where(Suggestion.submitted_at >= start, Suggestion.submitted_at < end)
+    with db.read() as session:
+        scope = scope_of(session, actor)
+        found = session.scalars(_with_children(_visible(query, scope))
+                                .order_by(Suggestion.submitted_at, Suggestion.id)).unique().all()
+        return [suggestion_dict(s, scope, local_date(now)) for s in found]
+
+
+def reminders(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Suggestions with a department, due within two working days or overdue."""
+    return [row for row in rows if row["remind"]]
+
+
+def own_observer_ids(db: Database, actor: Actor) -> set[int]:
+    """The actor's appointments as an observer (every term)."""
+    with db.read() as session:
+        return set(session.scalars(select(Observer.id).where(Observer.user_id == actor.id)))
+
+
+def departments(db: Database, zone_id: str) -> list[dict[str, Any]]:
+    with db.read() as session:
+        return [{"id": d.id, "zone": d.zone_id, "name": d.name, "name_en": d.name_en}
+                for d in session.scalars(select(Department).where(Department.zone_id == zone_id)
+                                         .order_by(Department.id))]
+
+
+def observers(db: Database, actor: Actor | None, zone_id: str, on: date | None = None) -> list[dict[str, Any]]:
+    """The zone's observers (serving on ``on``, if given), for the reform office and administrators."""
+    if actor is not None:
+        require_office(actor, zone_id, admin_too=True)
+    query = (select(Observer, User.username).join(User, Observer.user_id == User.id)
+             .where(Observer.zone_id == zone_id))
+    if on is not None:
+        query = query.where(Observer.term_from <= on, Observer.term_to >= on)
+    with db.read() as session:
+        if session.get(Zone, zone_id) is None:
+            raise NotFound("zone.unknown", "zone", f"未知的开发区：{zone_id}", f"Unknown zone: {zone_id}")
+        return [{"id": o.id, "zone": o.zone_id, "name": o.name, "sector": o.sector, "organisation": o.organisation,
+                 "term_from": o.term_from.isoformat(), "term_to": o.term_to.isoformat(), "username": username,
+                 "serving": on is None or rules.serving(o.term_from, o.term_to, on)}
+                for o, username in session.execute(query.order_by(Observer.id))]
+
+
+def remind_due_suggestions_job(db: Database, now: datetime) -> list[str]:
+    """For ``yima jobs run``: each suggestion due within two working days or overdue, by zone."""
+    today = local_date(now)
+    lines = []
+    with db.read() as session:
+        for s in session.scalars(select(Suggestion).where(Suggestion.state == "assigned")
+                                 .order_by(Suggestion.zone_id, Suggestion.due_on)):
+            assert s.due_on is not None
+            left = rules.time_left(s.due_on, today)
+            if not left.remind:
+                continue
+            when = (f"overdue by {left.days_overdue} day(s)" if left.overdue else
+                    f"due {s.due_on} ({left.days_left} working day(s) left)" if left.days_left is not None else
+                    f"due {s.due_on} ({left.note_en})")
+            department = s.department.name if s.department else "?"
+            lines.append(f"observers: {s.zone_id} suggestion #{s.id} 《{s.title}》 → {department}: {when}")
+    return lines

@@ -1,0 +1,64 @@
+"""Commands: ``yima import projects``, ``project-funds``, ``key-enterprises`` and ``services``.
+
+``yima.cli`` calls ``register(app, import_app, bench_app)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from yima.cli_support import DbOption, console, domain_errors, err_console, open_db
+from yima.clock import local_date, utcnow
+from yima.projects.importer import IMPORTS, import_file
+from yima.stats.bench import row_progress
+from yima.stats.checker import count_records
+
+HELP = {
+    "projects": "Load investment projects (header: {header}); idempotent on the code.",
+    "project-funds": "Load funds in place (header: {header}); idempotent on code, day and amount.",
+    "key-enterprises": "Load key enterprises and their specialists (header: {header}).",
+    "services": "Load the specialists' service log (header: {header}); kind visit or request.",
+}
+
+
+def run_import(kind: str, file: Path, zone: str, db: str | None) -> None:
+    database = open_db(db)
+    now = utcnow()
+    try:
+        total = count_records(file) if file.is_file() else 0
+        with row_progress(console) as progress:
+            task = progress.add_task(kind, total=total)
+            summary = import_file(database, kind, zone, file, now, local_date(now),
+                                  on_progress=lambda done: progress.update(task, completed=done))
+    finally:
+        database.dispose()
+    for bad in summary.bad_rows[:50]:
+        err_console.print(f"[red]✗[/red] {escape(bad.message)}")
+    if summary.bad > 50:
+        err_console.print(f"… {summary.bad - 50} more bad rows / 另有{summary.bad - 50}行有误")
+    table = Table("", "rows / 行", title=f"{file.name} → {zone}")
+    table.add_row("loaded / 已导入", f"{summary.loaded:,}")
+    table.add_row("skipped, already present / 已存在，跳过", f"{summary.existing:,}")
+    table.add_row("bad, skipped / 有误，跳过", f"{summary.bad:,}")
+    console.print(table)
+
+
+def _command(kind: str) -> Callable[..., None]:
+    def command(file: Annotated[Path, typer.Argument(metavar="FILE.csv", help="UTF-8 CSV")],
+                zone: Annotated[str, typer.Option("--zone", help="Zone id to import into")],
+                db: DbOption = None) -> None:
+        run_import(kind, file, zone, db)
+
+    command.__doc__ = HELP[kind].format(header=",".join(IMPORTS[kind][0]))
+    return command
+
+
+def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) -> None:
+    for kind in IMPORTS:
+        import_app.command(kind)(domain_errors(_command(kind)))

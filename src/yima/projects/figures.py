@@ -1,0 +1,82 @@
+"""The investment office's two sections of the zone report (``yima.stats.sections``).
+
+``projects`` (招商引资): projects signed and their agreed investment, funds in place, projects of
+100 million yuan or more signed and landed, projects started or completed, investors by tag, the
+funnel, the signed amount by month and by industry. ``key_enterprises`` (重点企业服务): key
+enterprises served, the high-tech share, requests resolved and the median days to resolve. Both
+appear in ``yima stats``, ``GET /api/v1/stats`` (under these names) and on the dashboard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from yima.db import Database
+from yima.projects.key_enterprises import zone_service_figures
+from yima.projects.rules import INVESTOR_TAGS
+from yima.projects.service import zone_project_figures
+from yima.stats.rules import Period
+from yima.stats.sections import Section, SectionRow
+
+
+def compute_projects(db: Database, zone_id: str, period: Period) -> dict[str, Any]:
+    return zone_project_figures(db, zone_id, period).as_json()
+
+
+def compute_key_enterprises(db: Database, zone_id: str, period: Period) -> dict[str, Any]:
+    return zone_service_figures(db, zone_id, period).as_json()
+
+
+def _pair(zh: str, en: str, value: Mapping[str, Any], unit_zh: str, unit_en: str, scale: float = 1.0) -> SectionRow:
+    def scaled(number: Any) -> float | int | None:
+        if number is None or scale == 1.0:
+            return number  # type: ignore[no-any-return]
+        return round(float(number) / scale, 2)
+
+    return SectionRow(zh, en, scaled(value["value"]), unit_zh, unit_en, scaled(value["year_earlier"]),
+                      value["growth_pct"])
+
+
+def project_rows(numbers: Mapping[str, Any]) -> list[SectionRow]:
+    if not numbers:
+        return []
+    signed = numbers["projects_signed"]
+    rows = [
+        _pair("新签约项目", "Projects signed", signed["count"], "个", "projects"),
+        _pair("签约投资额", "Agreed investment", signed["amount_yuan"], "亿元", "100m yuan", 1e8),
+        _pair("到位资金", "Funds in place", numbers["funds_in_place_yuan"], "亿元", "100m yuan", 1e8),
+        _pair("亿元以上签约项目", "Projects of 100m yuan or more signed", numbers["signed_100m_or_more"],
+              "个", "projects"),
+        _pair("亿元以上落地项目", "Projects of 100m yuan or more landed", numbers["landed_100m_or_more"],
+              "个", "projects"),
+        _pair("落地项目", "Projects landed", numbers["landed"], "个", "projects"),
+        _pair("开工项目", "Projects started", numbers["started"], "个", "projects"),
+        _pair("竣工项目", "Projects completed", numbers["completed"], "个", "projects"),
+        _pair("开竣工项目", "Projects started or completed", numbers["started_or_completed"], "个", "projects"),
+    ]
+    for tag, (zh, en) in INVESTOR_TAGS.items():
+        rows.append(_pair(f"引进{zh}", f"Investors: {en}", numbers["investors_by_tag"][tag], "家", "investors"))
+    return rows
+
+
+def key_enterprise_rows(numbers: Mapping[str, Any]) -> list[SectionRow]:
+    if not numbers:
+        return []
+    return [
+        _pair("服务重点企业", "Key enterprises served", numbers["served"], "家", "enterprises"),
+        SectionRow("其中高新技术企业占比", "of which high-tech", numbers["high_tech_share_pct"], "%", "%"),
+        _pair("办结诉求", "Requests resolved", numbers["requests_resolved"], "件", "requests"),
+        SectionRow("办结用时中位数", "Median days to resolve", numbers["median_days_to_resolve"], "天", "days"),
+        SectionRow("未办结诉求（期末）", "Requests open at the end", numbers["open_requests"], "件", "requests"),
+    ]
+
+
+SECTIONS = [
+    Section(name="projects", title_zh="招商引资", title_en="Investment projects", compute=compute_projects,
+            rows=project_rows, template="projects/section_projects.html"),
+    Section(name="key_enterprises", title_zh="重点企业服务", title_en="Key-enterprise service",
+            compute=compute_key_enterprises, rows=key_enterprise_rows,
+            template="projects/section_key_enterprises.html"),
+]
+SECTION = SECTIONS[0]

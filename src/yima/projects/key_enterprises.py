@@ -1,0 +1,273 @@
+"""Use cases of key-enterprise service (金牌店小二), the service layer beside ``service``.
+
+The zone's investment office marks enterprises of its register as key enterprises, records their
+high-tech certificates and assigns each a ``service_specialist``; a specialist logs visits and
+requests for the enterprises assigned to them and resolves the requests. Administrators may do
+everything. Every change is appended to the zone's audit log in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from yima.accounts.rules import Actor
+from yima.accounts.tables import User
+from yima.audit import service as audit
+from yima.clock import local_date
+from yima.db import Database
+from yima.errors import Conflict, DomainError, Forbidden, NotFound
+from yima.projects import rules
+from yima.projects.model import (
+    CertificateIn,
+    CertificateOut,
+    DeskOut,
+    KeyEnterpriseChange,
+    KeyEnterpriseDetailOut,
+    KeyEnterpriseIn,
+    KeyEnterpriseOut,
+    ResolveIn,
+    ServiceIn,
+    ServiceOut,
+)
+from yima.projects.rules import Certificate, ServiceFacts, ServiceFigures, service_figures
+from yima.projects.service import office_zone, require_office
+from yima.projects.tables import EnterpriseService, KeyEnterprise
+from yima.registration.tables import Enterprise
+from yima.stats.rules import Period
+
+SPECIALIST = "service_specialist"
+
+
+def certificate_of(key: KeyEnterprise) -> Certificate | None:
+    if key.cert_number and key.cert_issued_on and key.cert_expires_on:
+        return Certificate(key.cert_number, key.cert_issued_on, key.cert_expires_on)
+    return None
+
+
+def _set_certificate(key: KeyEnterprise, certificate: Certificate | None) -> None:
+    key.cert_number = certificate.number if certificate else None
+    key.cert_issued_on = certificate.issued_on if certificate else None
+    key.cert_expires_on = certificate.expires_on if certificate else None
+
+
+def _checked_certificate(body: CertificateIn | None) -> Certificate | None:
+    return None if body is None else rules.check_certificate(body.number, body.issued_on, body.expires_on)
+
+
+def specialist_in_zone(session: Session, username: str, zone_id: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or user.role != SPECIALIST or user.zone_id != zone_id:
+        raise DomainError("key_enterprise.specialist", "specialist",
+                          f"{username} 不是本区的服务专员（service_specialist）",
+                          f"{username} is not a service specialist (service_specialist) of this zone")
+    return user
+
+
+def registered_enterprise(session: Session, zone_id: str, uscc: str) -> Enterprise:
+    enterprise = session.get(Enterprise, uscc)
+    if enterprise is None or enterprise.zone_id != zone_id:
+        raise DomainError("key_enterprise.not_registered", "uscc",
+                          f"本区登记簿中没有统一社会信用代码为 {uscc} 的企业（须先登记或导入）",
+                          f"No enterprise {uscc} in the zone's register (register or import it first)")
+    return enterprise
+
+
+def new_key_enterprise(session: Session, zone_id: str, uscc: str, specialist: User | None,
+                       certificate: Certificate | None, now: datetime) -> KeyEnterprise:
+    registered_enterprise(session, zone_id, uscc)
+    if session.scalar(select(KeyEnterprise.id).where(KeyEnterprise.uscc == uscc)) is not None:
+        raise Conflict("key_enterprise.exists", "uscc", f"{uscc} 已是重点企业", f"{uscc} is already a key enterprise")
+    key = KeyEnterprise(zone_id=zone_id, uscc=uscc, specialist_id=specialist.id if specialist else None,
+                        marked_at=now, updated_at=now)
+    _set_certificate(key, certificate)
+    session.add(key)
+    return key
+
+
+def mark(db: Database, actor: Actor, body: KeyEnterpriseIn, now: datetime) -> KeyEnterpriseDetailOut:
+    require_office(actor, body.zone)
+    certificate = _checked_certificate(body.high_tech_certificate)
+    with db.write() as session:
+        specialist = specialist_in_zone(session, body.specialist, body.zone) if body.specialist else None
+        key = new_key_enterprise(session, body.zone, body.uscc, specialist, certificate, now)
+        session.flush()
+        audit.record(session, [audit.event(body.zone, actor, now, "key_enterprise.marked", f"enterprise:{body.uscc}",
+                                           specialist=body.specialist, certificate=certificate.number
+                                           if certificate else None)])
+        return _detail(session, key, local_date(now))
+
+
+def _key(session: Session, uscc: str) -> KeyEnterprise:
+    key = session.scalar(select(KeyEnterprise).where(KeyEnterprise.uscc == uscc)
+                         .options(selectinload(KeyEnterprise.services)))
+    if key is None:
+        raise NotFound("key_enterprise.unknown", "uscc", f"{uscc} 不是重点企业", f"{uscc} is not a key enterprise")
+    return key
+
+
+def _may_see(actor: Actor, key: KeyEnterprise) -> bool:
+    return (actor.role == "admin" or (actor.role == "investment_office" and actor.zone_id == key.zone_id)
+            or (actor.role == SPECIALIST and key.specialist_id == actor.id))
+
+
+def _visible(session: Session, actor: Actor, uscc: str) -> KeyEnterprise:
+    key = _key(session, uscc)
+    if not _may_see(actor, key):
+        raise NotFound("key_enterprise.unknown", "uscc", f"{uscc} 不是您负责的重点企业",
+                       f"{uscc} is not a key enterprise of yours")
+    return key
+
+
+def change(db: Database, actor: Actor, uscc: str, body: KeyEnterpriseChange, now: datetime) -> KeyEnterpriseDetailOut:
+    """The office reassigns the specialist or records, replaces or removes the certificate."""
+    certificate = _checked_certificate(body.high_tech_certificate)
+    with db.write() as session:
+        key = _visible(session, actor, uscc)
+        require_office(actor, key.zone_id)
+        if body.specialist is not None:
+            key.specialist_id = specialist_in_zone(session, body.specialist, key.zone_id).id
+        if certificate is not None or body.remove_certificate:
+            _set_certificate(key, certificate)
+        key.updated_at = now
+        session.flush()
+        audit.record(session, [audit.event(key.zone_id, actor, now, "key_enterprise.changed", f"enterprise:{uscc}",
+                                           specialist=body.specialist,
+                                           certificate=certificate.number if certificate else None,
+                                           certificate_removed=body.remove_certificate or None)])
+        return _detail(session, key, local_date(now))
+
+
+def _may_log(actor: Actor, key: KeyEnterprise) -> None:
+    if not (actor.role == "admin" or (actor.role == SPECIALIST and key.specialist_id == actor.id)):
+        raise Forbidden("service.not_yours", "uscc", "只有该企业的服务专员可以记录服务",
+                        "Only the enterprise's service specialist may log its services")
+
+
+def log_service(db: Database, actor: Actor, uscc: str, body: ServiceIn, now: datetime) -> ServiceOut:
+    rules.check_service(body.kind, body.served_on, body.resolved_on, body.request, local_date(now))
+    with db.write() as session:
+        key = _visible(session, actor, uscc)
+        _may_log(actor, key)
+        entry = EnterpriseService(served_on=body.served_on, kind=body.kind, request=body.request, action=body.action,
+                                  resolved_on=body.resolved_on, actor_id=actor.id, recorded_at=now)
+        key.services.append(entry)
+        session.flush()
+        audit.record(session, [audit.event(key.zone_id, actor, now, "service.logged", f"enterprise:{uscc}",
+                                           service=entry.id, kind=body.kind, served_on=body.served_on.isoformat(),
+                                           resolved_on=body.resolved_on.isoformat() if body.resolved_on else None)])
+        return _service_out(entry, _names(session, [uscc]), local_date(now))
+
+
+def resolve(db: Database, actor: Actor, service_id: int, body: ResolveIn, now: datetime) -> ServiceOut:
+    with db.write() as session:
+        entry = session.get(EnterpriseService, service_id)
+        key = entry.key_enterprise if entry else None
+        if entry is None or key is None or not _may_see(actor, key):
+            raise NotFound("service.unknown", "id", f"没有编号为 {service_id} 的服务记录",
+                           f"No service record {service_id}")
+        _may_log(actor, key)
+        if entry.kind != "request" or entry.resolved_on is not None:
+            raise Conflict("service.not_open", "id", "该记录不是未办结的诉求", "This record is not an open request")
+        rules.check_service(entry.kind, entry.served_on, body.resolved_on, entry.request, local_date(now))
+        entry.resolved_on = body.resolved_on
+        if body.action:
+            entry.action = body.action
+        audit.record(session, [audit.event(key.zone_id, actor, now, "service.resolved", f"enterprise:{key.uscc}",
+                                           service=entry.id, resolved_on=body.resolved_on.isoformat())])
+        return _service_out(entry, _names(session, [key.uscc]), local_date(now))
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+def _names(session: Session, usccs: list[str]) -> dict[str, tuple[str, str]]:
+    return {u: (n, i) for u, n, i in session.execute(
+        select(Enterprise.uscc, Enterprise.name, Enterprise.industry_code).where(Enterprise.uscc.in_(usccs)))}
+
+
+def _service_out(entry: EnterpriseService, names: dict[str, tuple[str, str]], today: date) -> ServiceOut:
+    uscc = entry.key_enterprise.uscc
+    end = entry.resolved_on or today
+    return ServiceOut(id=entry.id, uscc=uscc, enterprise_name=names.get(uscc, ("", ""))[0], served_on=entry.served_on,
+                      kind=entry.kind, request=entry.request, action=entry.action,  # type: ignore[arg-type]
+                      resolved_on=entry.resolved_on,
+                      days_open=(end - entry.served_on).days if entry.kind == "request" else None)
+
+
+def _summary(key: KeyEnterprise, names: dict[str, tuple[str, str]], specialists: dict[int, str],
+             today: date) -> KeyEnterpriseOut:
+    certificate = certificate_of(key)
+    name, industry = names.get(key.uscc, ("", ""))
+    return KeyEnterpriseOut(
+        uscc=key.uscc, name=name, zone=key.zone_id, industry_code=industry,
+        specialist=specialists.get(key.specialist_id) if key.specialist_id else None,
+        high_tech_certificate=CertificateOut(number=certificate.number, issued_on=certificate.issued_on,
+                                             expires_on=certificate.expires_on,
+                                             valid_today=rules.certificate_valid_on(certificate, today))
+        if certificate else None,
+        services=len(key.services),
+        open_requests=sum(1 for s in key.services if s.kind == "request" and s.resolved_on is None),
+        last_served_on=max((s.served_on for s in key.services), default=None))
+
+
+def _specialists(session: Session, keys: list[KeyEnterprise]) -> dict[int, str]:
+    ids = {k.specialist_id for k in keys if k.specialist_id}
+    return dict(session.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
+
+
+def _detail(session: Session, key: KeyEnterprise, today: date) -> KeyEnterpriseDetailOut:
+    names = _names(session, [key.uscc])
+    summary = _summary(key, names, _specialists(session, [key]), today)
+    log = [_service_out(s, names, today) for s in sorted(key.services, key=lambda s: (s.served_on, s.id), reverse=True)]
+    return KeyEnterpriseDetailOut(**summary.model_dump(), log=log)
+
+
+def _listing(session: Session, keys: list[KeyEnterprise], today: date) -> list[KeyEnterpriseOut]:
+    names = _names(session, [k.uscc for k in keys])
+    specialists = _specialists(session, keys)
+    return [_summary(k, names, specialists, today) for k in keys]
+
+
+def list_key_enterprises(db: Database, actor: Actor, zone_id: str | None, now: datetime) -> list[KeyEnterpriseOut]:
+    """The office's (or an administrator's) list of a zone's key enterprises; a specialist's own."""
+    query = select(KeyEnterprise).options(selectinload(KeyEnterprise.services)).order_by(KeyEnterprise.uscc)
+    if actor.role == SPECIALIST:
+        query = query.where(KeyEnterprise.specialist_id == actor.id)
+    else:
+        query = query.where(KeyEnterprise.zone_id == office_zone(actor, zone_id))
+    with db.read() as session:
+        return _listing(session, list(session.scalars(query)), local_date(now))
+
+
+def get_key_enterprise(db: Database, actor: Actor, uscc: str, now: datetime) -> KeyEnterpriseDetailOut:
+    with db.read() as session:
+        return _detail(session, _visible(session, actor, uscc), local_date(now))
+
+
+def desk(db: Database, actor: Actor, now: datetime) -> DeskOut:
+    """The specialist's own enterprises and their open requests, oldest first."""
+    if actor.role != SPECIALIST:
+        raise Forbidden("service.desk", "role", "此页面供服务专员使用", "This page is for service specialists")
+    today = local_date(now)
+    with db.read() as session:
+        keys = list(session.scalars(select(KeyEnterprise).where(KeyEnterprise.specialist_id == actor.id)
+                                    .options(selectinload(KeyEnterprise.services)).order_by(KeyEnterprise.uscc)))
+        names = _names(session, [k.uscc for k in keys])
+        open_requests = sorted((_service_out(s, names, today) for k in keys for s in k.services
+                                if s.kind == "request" and s.resolved_on is None), key=lambda s: (s.served_on, s.id))
+        return DeskOut(specialist=actor.username, enterprises=_listing(session, keys, today),
+                       open_requests=open_requests)
+
+
+# --- figures --------------------------------------------------------------------------------------
+
+def zone_service_figures(db: Database, zone_id: str, period: Period) -> ServiceFigures:
+    with db.read() as session:
+        keys = list(session.scalars(select(KeyEnterprise).where(KeyEnterprise.zone_id == zone_id)))
+        rows = session.execute(select(KeyEnterprise.uscc, EnterpriseService.kind, EnterpriseService.served_on,
+                                      EnterpriseService.resolved_on).join(KeyEnterprise)
+                               .where(KeyEnterprise.zone_id == zone_id)).all()
+    return service_figures([ServiceFacts(u, k, s, r) for u, k, s, r in rows],
+                           {k.uscc: certificate_of(k) for k in keys}, period)

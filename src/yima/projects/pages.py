@@ -1,0 +1,304 @@
+"""Pages of the investment office (``/projects``, ``/projects/{id}``, ``/key-enterprises``) and of a
+service specialist (``/specialist``).
+
+They translate forms to ``service`` and ``key_enterprises`` and show what those answer; a rule
+broken comes back on the same page in the page's language. The charts (the figures section, also
+on the dashboard) are drawn by ``/static/js/projects.js`` with the vendored ECharts, from the numbers
+the page carries as JSON: no inline script.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+
+from yima.accounts.rules import Actor
+from yima.clock import local_date, utcnow
+from yima.errors import DomainError, Finding
+from yima.projects import key_enterprises, service
+from yima.projects.figures import compute_key_enterprises, compute_projects
+from yima.projects.model import (
+    FundIn,
+    KeyEnterpriseChange,
+    KeyEnterpriseIn,
+    ProjectIn,
+    ResolveIn,
+    ServiceIn,
+    StageIn,
+)
+from yima.projects.rules import INVESTOR_TAGS, SERVICE_KINDS, STAGE_NAMES, STAGES
+from yima.registration.pages import login_redirect
+from yima.stats.rules import parse_period
+from yima.web.deps import DB, AppSettings, OptionalActor
+from yima.web.errors import findings_of_validation
+from yima.web.templating import language, render, text
+
+router = APIRouter(include_in_schema=False)
+
+
+def _messages(request: Request, findings: list[Finding]) -> list[dict[str, str]]:
+    return [{"rule": f.rule, "field": f.field, "text": text(request, f.zh, f.en)} for f in findings]
+
+
+def _names(request: Request) -> dict[str, Any]:
+    pick = 1 if language(request) == "en" else 0
+    return {"stage_names": {k: v[pick] for k, v in STAGE_NAMES.items()},
+            "tag_names": {k: v[pick] for k, v in INVESTOR_TAGS.items()},
+            "kind_names": {k: v[pick] for k, v in SERVICE_KINDS.items()}, "stages": STAGES}
+
+
+def _error_page(request: Request, err: DomainError) -> Response:
+    return render(request, "error.html", {"errors": _messages(request, err.findings)}, status=err.status)
+
+
+def _form_errors(err: Exception) -> list[Finding]:
+    if isinstance(err, ValidationError):
+        return findings_of_validation([dict(e) for e in err.errors()])
+    if isinstance(err, DomainError):
+        return err.findings
+    raise err
+
+
+def _period(start: str | None, end: str | None) -> tuple[str, str]:
+    today = local_date(utcnow())
+    return start or date(today.year, 1, 1).isoformat(), end or today.isoformat()
+
+
+# --- projects -------------------------------------------------------------------------------------
+
+def _list_page(request: Request, db: DB, actor: Actor, zone: str | None, start: str | None, end: str | None,
+               errors: list[Finding] | None = None, values: dict[str, Any] | None = None) -> Response:
+    first, last = _period(start, end)
+    try:
+        zone_id = service.office_zone(actor, zone)
+        period = parse_period(first, last)
+        projects = service.list_projects(db, actor, zone_id)
+    except DomainError as err:
+        return _error_page(request, err)
+    return render(request, "projects/list.html", {
+        **_names(request), "zone": zone_id, "projects": projects, "params": {"from": first, "to": last},
+        "section": compute_projects(db, zone_id, period), "services": compute_key_enterprises(db, zone_id, period),
+        "errors": _messages(request, errors or []), "values": values or {}},
+        status=422 if errors else 200)
+
+
+@router.get("/projects")
+def projects_page(request: Request, db: DB, actor: OptionalActor, zone: str | None = None,
+                  start: Annotated[str | None, Query(alias="from")] = None,
+                  end: Annotated[str | None, Query(alias="to")] = None) -> Response:
+    if actor is None:
+        return login_redirect(request)
+    return _list_page(request, db, actor, zone, start, end)
+
+
+@router.post("/projects")
+async def create_project(request: Request, db: DB, actor: OptionalActor) -> Response:
+    if actor is None:
+        return login_redirect(request)
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    try:
+        body = ProjectIn.model_validate({
+            "zone": values.get("zone", ""), "code": values.get("code", "").strip(),
+            "name": values.get("name", "").strip(), "investor": values.get("investor", "").strip(),
+            "investor_tags": [t for t in form.getlist("investor_tags") if isinstance(t, str)],
+            "industry_code": values.get("industry_code", "").strip(), "amount": values.get("amount", "").strip(),
+            "signed_on": values.get("signed_on") or None, "note": values.get("note", "")})
+        project = service.create_project(db, actor, body, utcnow())
+    except (ValidationError, DomainError) as err:
+        return _list_page(request, db, actor, values.get("zone"), None, None, _form_errors(err), values)
+    return RedirectResponse(f"/projects/{project.id}", status_code=303)
+
+
+def _project_page(request: Request, db: DB, actor: Actor, project_id: int,
+                  errors: list[Finding] | None = None) -> Response:
+    try:
+        project = service.get_project(db, actor, project_id)
+    except DomainError as err:
+        return _error_page(request, err)
+    return render(request, "projects/project.html", {
+        **_names(request), "p": project, "errors": _messages(request, errors or []),
+        "today": local_date(utcnow()).isoformat()}, status=422 if errors else 200)
+
+
+@router.get("/projects/{project_id}")
+def project_page(request: Request, project_id: int, db: DB, actor: OptionalActor) -> Response:
+    if actor is None:
+        return login_redirect(request)
+    return _project_page(request, db, actor, project_id)
+
+
+@router.post("/projects/{project_id}/stage")
+async def set_stage(request: Request, project_id: int, db: DB, settings: AppSettings,
+                    actor: OptionalActor) -> Response:
+    if actor is None:
+        return login_redirect(request)
+    form = await request.form()
+    upload = form.get("document")
+    document = None
+    if isinstance(upload, UploadFile) and upload.filename:
+        document = (upload.filename, await upload.read(settings.max_upload_bytes + 1))
+    try:
+        body = StageIn.model_validate({"stage": form.get("stage"), "on": form.get("on") or None,
+                                       "note": form.get("note") or "",
+                                       "enterprise_uscc": (str(form.get("enterprise_uscc") or "").strip() or None)})
+        service.set_stage(db, actor, project_id, body, utcnow(), document=document, data_dir=settings.data_dir,
+                          max_bytes=settings.max_upload_bytes)
+    except (ValidationError, DomainError) as err:
+        return _project_page(request, db, actor, project_id, _form_errors(err))
+    return RedirectResponse(f"/projects/{project_id}", status_code=303)
+
+
+@router.post("/projects/{project_id}/funds")
+async def add_fund(request: Request, project_id: int, db: DB, actor: OptionalActor) -> Response:
+    if actor is None:
+        return login_redirect(request)
+    form = await request.form()
+    try:
+        body = FundIn.model_validate({"received_on": form.get("received_on") or None,
+                                      "amount": str(form.get("amount") or "").strip(),
+                                      "source": form.get("source") or ""})
+        service.add_fund(db, actor, project_id, body, utcnow())
+    except (ValidationError, DomainError) as err:
+        return _project_page(request, db, actor, project_id, _form_errors(err))
+    return RedirectResponse(f"/projects/{project_id}", status_code=303)
+
+
+@router.get("/projects/{project_id}/documents/{sha256}")
+def document(request: Request, project_id: int, sha256: str, db: DB, settings: AppSettings,
+             actor: OptionalActor) -> Response:
+    if actor is None:
+        return login_redirect(request)
+    try:
+        path, content_type, name = service.document_path(db, actor, project_id, sha256, settings.data_dir)
+    except DomainError as err:
+        return _error_page(request, err)
+    return FileResponse(path, media_type=content_type, filename=name, content_disposition_type="inline")
+
+
+# --- key enterprises ------------------------------------------------------------------------------
+
+def _key_list_page(request: Request, db: DB, actor: Actor, zone: str | None, errors: list[Finding] | None = None,
+                   values: dict[str, str] | None = None) -> Response:
+    try:
+        listing = key_enterprises.list_key_enterprises(db, actor, zone, utcnow())
+    except DomainError as err:
+        return _error_page(request, err)
+    return render(request, "projects/key_enterprises.html", {
+        "enterprises": listing, "zone": zone or actor.zone_id, "errors": _messages(request, errors or []),
+        "values": values or {}}, status=422 if errors else 200)
+
+
+@router.get("/key-enterprises")
+def key_enterprises_page(request: Request, db: DB, actor: OptionalActor, zone: str | None = None) -> Response:
+    if actor is None:
+        return login_redirect(request)
+    if actor.role == key_enterprises.SPECIALIST:
+        return RedirectResponse("/specialist", status_code=303)
+    return _key_list_page(request, db, actor, zone)
+
+
+def _certificate(values: dict[str, str]) -> dict[str, str | None] | None:
+    fields = {"number": values.get("cert_number", "").strip(), "issued_on": values.get("cert_issued_on") or None,
+              "expires_on": values.get("cert_expires_on") or None}
+    return fields if any(fields.values()) else None
+
+
+@router.post("/key-enterprises")
+async def mark_key_enterprise(request: Request, db: DB, actor: OptionalActor) -> Response:
+    if actor is None:
+        return login_redirect(request)
+    values = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    try:
+        body = KeyEnterpriseIn.model_validate({
+            "zone": values.get("zone", ""), "uscc": values.get("uscc", "").strip().upper(),
+            "specialist": values.get("specialist", "").strip() or None,
+            "high_tech_certificate": _certificate(values)})
+        key_enterprises.mark(db, actor, body, utcnow())
+    except (ValidationError, DomainError) as err:
+        return _key_list_page(request, db, actor, values.get("zone"), _form_errors(err), values)
+    return RedirectResponse(f"/key-enterprises/{body.uscc}", status_code=303)
+
+
+def _key_page(request: Request, db: DB, actor: Actor, uscc: str, errors: list[Finding] | None = None) -> Response:
+    try:
+        detail = key_enterprises.get_key_enterprise(db, actor, uscc, utcnow())
+    except DomainError as err:
+        return _error_page(request, err)
+    return render(request, "projects/key_enterprise.html", {
+        **_names(request), "k": detail, "errors": _messages(request, errors or [])}, status=422 if errors else 200)
+
+
+@router.get("/key-enterprises/{uscc}")
+def key_enterprise_page(request: Request, uscc: str, db: DB, actor: OptionalActor) -> Response:
+    if actor is None:
+        return login_redirect(request)
+    return _key_page(request, db, actor, uscc)
+
+
+@router.post("/key-enterprises/{uscc}")
+async def change_key_enterprise(request: Request, uscc: str, db: DB, actor: OptionalActor) -> Response:
+    if actor is None:
+        return login_redirect(request)
+    values = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    try:
+        certificate = _certificate(values)
+        body = KeyEnterpriseChange.model_validate({
+            "specialist": values.get("specialist", "").strip() or None, "high_tech_certificate": certificate,
+            "remove_certificate": certificate is None})
+        key_enterprises.change(db, actor, uscc, body, utcnow())
+    except (ValidationError, DomainError) as err:
+        return _key_page(request, db, actor, uscc, _form_errors(err))
+    return RedirectResponse(f"/key-enterprises/{uscc}", status_code=303)
+
+
+def _desk_page(request: Request, db: DB, actor: Actor, errors: list[Finding] | None = None) -> Response:
+    try:
+        desk = key_enterprises.desk(db, actor, utcnow())
+    except DomainError as err:
+        return _error_page(request, err)
+    return render(request, "projects/specialist.html", {
+        **_names(request), "desk": desk, "errors": _messages(request, errors or []),
+        "today": local_date(utcnow()).isoformat()}, status=422 if errors else 200)
+
+
+@router.get("/specialist")
+def specialist_page(request: Request, db: DB, actor: OptionalActor) -> Response:
+    if actor is None:
+        return login_redirect(request)
+    return _desk_page(request, db, actor)
+
+
+@router.post("/specialist/services")
+async def log_service(request: Request, db: DB, actor: OptionalActor) -> Response:
+    if actor is None:
+        return login_redirect(request)
+    form = await request.form()
+    try:
+        body = ServiceIn.model_validate({
+            "served_on": form.get("served_on") or None, "kind": form.get("kind"),
+            "request": form.get("request") or "", "action": form.get("action") or "",
+            "resolved_on": form.get("resolved_on") or None})
+        key_enterprises.log_service(db, actor, str(form.get("uscc") or ""), body, utcnow())
+    except (ValidationError, DomainError) as err:
+        return _desk_page(request, db, actor, _form_errors(err))
+    return RedirectResponse("/specialist", status_code=303)
+
+
+@router.post("/specialist/services/{service_id}/resolve")
+async def resolve(request: Request, service_id: int, db: DB, actor: OptionalActor) -> Response:
+    if actor is None:
+        return login_redirect(request)
+    form = await request.form()
+    try:
+        body = ResolveIn.model_validate({"resolved_on": form.get("resolved_on") or None,
+                                         "action": form.get("action") or ""})
+        key_enterprises.resolve(db, actor, service_id, body, utcnow())
+    except (ValidationError, DomainError) as err:
+        return _desk_page(request, db, actor, _form_errors(err))
+    return RedirectResponse("/specialist", status_code=303)

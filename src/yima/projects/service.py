@@ -1,0 +1,252 @@
+"""Use cases of the investment office: projects, their stages (with evidence) and funds in place.
+
+An ``investment_office`` user works the projects of their own zone; an administrator any zone.
+Every change is appended to the zone's audit log in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from yima.accounts.rules import Actor
+from yima.accounts.tables import User
+from yima.audit import service as audit
+from yima.clock import local_date
+from yima.db import Database
+from yima.errors import Conflict, DomainError, Forbidden, NotFound
+from yima.projects import rules
+from yima.projects.model import (
+    DocumentOut,
+    FundIn,
+    FundOut,
+    ProjectDetailOut,
+    ProjectIn,
+    ProjectOut,
+    StageIn,
+    StageOut,
+)
+from yima.projects.rules import ProjectFacts, ProjectFigures, project_figures
+from yima.projects.tables import Project, ProjectFund, ProjectStage
+from yima.registration.tables import Enterprise
+from yima.standard.industry import normalise
+from yima.stats.rules import Period
+from yima.uploads import check_upload, store_upload, upload_path
+from yima.zones.tables import Zone
+
+OFFICE = "investment_office"
+
+
+def may_work_projects(actor: Actor, zone_id: str) -> bool:
+    return actor.role == "admin" or (actor.role == OFFICE and actor.zone_id == zone_id)
+
+
+def require_office(actor: Actor, zone_id: str) -> None:
+    if not may_work_projects(actor, zone_id):
+        raise Forbidden("projects.not_yours", "zone", "只有本区招商部门可以查看和修改本区的项目",
+                        "Only the zone's investment office may see and change its projects")
+
+
+def office_zone(actor: Actor, zone_id: str | None) -> str:
+    """The zone asked for, defaulting to the actor's own; checked."""
+    zone = zone_id or actor.zone_id
+    if not zone:
+        raise DomainError("projects.zone_required", "zone", "请指定开发区（zone）", "The parameter 'zone' is required")
+    require_office(actor, zone)
+    return zone
+
+
+def _project(session: Session, actor: Actor, project_id: int) -> Project:
+    project = session.get(Project, project_id, options=[selectinload(Project.stages), selectinload(Project.funds)])
+    if project is None or not may_work_projects(actor, project.zone_id):
+        raise NotFound("project.unknown", "id", f"没有编号为 {project_id} 的项目", f"No project {project_id}")
+    return project
+
+
+def dates_of(project: Project) -> dict[str, date | None]:
+    return {"signed": project.signed_on, "registered": project.registered_on, "landed": project.landed_on,
+            "started": project.started_on, "completed": project.completed_on}
+
+
+def _set_date(project: Project, stage: str, day: date) -> None:
+    setattr(project, f"{stage}_on", day)
+
+
+def _enterprise_in_register(session: Session, zone_id: str, uscc: str) -> Enterprise:
+    enterprise = session.get(Enterprise, uscc)
+    if enterprise is None or enterprise.zone_id != zone_id:
+        raise DomainError("project.enterprise_unknown", "enterprise_uscc",
+                          f"本区登记簿中没有统一社会信用代码为 {uscc} 的企业（须先登记或导入）",
+                          f"No enterprise {uscc} in the zone's register (register or import it first)")
+    return enterprise
+
+
+# --- changes --------------------------------------------------------------------------------------
+
+def new_project(session: Session, zone_id: str, code: str, name: str, investor: str, tags: list[str],
+                industry_code: str, amount: Decimal, now: datetime) -> Project:
+    """A project row in the caller's transaction; the code must be free in the zone."""
+    if session.scalar(select(Project.id).where(Project.zone_id == zone_id, Project.code == code)) is not None:
+        raise Conflict("project.code_taken", "code", f"本区已有编号为 {code} 的项目",
+                       f"The zone already has project {code}")
+    project = Project(zone_id=zone_id, code=code, name=name, investor=investor, investor_tags=tags,
+                      industry_code=industry_code, amount=amount, created_at=now, updated_at=now)
+    session.add(project)
+    return project
+
+
+def add_stage(project: Project, stage: str, day: date, note: str, actor: Actor | None, now: datetime, *,
+              enterprise_uscc: str | None = None, document: tuple[str, str, str, int] | None = None) -> None:
+    """Record a stage on a loaded project (dates already checked): (sha256, name, type, size) of evidence."""
+    sha, name, content_type, size = document if document else (None, None, None, None)
+    project.stages.append(ProjectStage(
+        stage=stage, reached_on=day, enterprise_uscc=enterprise_uscc, note=note, actor_id=actor.id if actor else None,
+        actor_role=actor.role if actor else "system", document_sha256=sha, document_name=name,
+        document_type=content_type, document_size=size, recorded_at=now))
+    _set_date(project, stage, day)
+    project.updated_at = now
+
+
+def create_project(db: Database, actor: Actor, body: ProjectIn, now: datetime) -> ProjectDetailOut:
+    require_office(actor, body.zone)
+    industry = normalise(body.industry_code)
+    rules.check_amount(body.amount)
+    if body.signed_on is not None:
+        rules.check_stage_dates({"signed": body.signed_on}, local_date(now))
+    with db.write() as session:
+        if session.get(Zone, body.zone) is None:
+            raise NotFound("zone.unknown", "zone", f"未知的开发区：{body.zone}", f"Unknown zone: {body.zone}")
+        project = new_project(session, body.zone, body.code, body.name, body.investor,
+                              rules.check_tags(body.investor_tags), industry, body.amount, now)
+        if body.signed_on is not None:
+            add_stage(project, "signed", body.signed_on, body.note, actor, now)
+        session.flush()
+        audit.record(session, [audit.event(body.zone, actor, now, "project.created", f"project:{body.code}",
+                                           amount=str(body.amount), signed_on=_iso(body.signed_on))])
+        return _detail(session, project)
+
+
+def set_stage(db: Database, actor: Actor, project_id: int, body: StageIn, now: datetime, *,
+              document: tuple[str, bytes] | None = None, data_dir: Path | None = None,
+              max_bytes: int = 0) -> ProjectDetailOut:
+    """Set (or correct) a stage's day, with a note and an optional document (filename, content):
+    PDF, JPEG or PNG by content, size-limited, stored by its hash."""
+    stored: tuple[str, str, str, int] | None = None
+    if document is not None:
+        filename, content = document
+        content_type = check_upload(filename, content, max_bytes)
+        if data_dir is None:
+            raise ValueError("a document needs the data folder")
+        stored = (store_upload(data_dir, content), filename[:255], content_type, len(content))
+    with db.write() as session:
+        project = _project(session, actor, project_id)
+        if body.stage == "registered":
+            if not body.enterprise_uscc:
+                raise DomainError("project.enterprise_required", "enterprise_uscc",
+                                  "注册阶段须填写项目公司的统一社会信用代码",
+                                  "The registered stage needs the project company's credit code")
+            _enterprise_in_register(session, project.zone_id, body.enterprise_uscc)
+            project.enterprise_uscc = body.enterprise_uscc
+        rules.check_stage_dates({**dates_of(project), body.stage: body.on}, local_date(now))
+        add_stage(project, body.stage, body.on, body.note, actor, now, enterprise_uscc=body.enterprise_uscc,
+                  document=stored)
+        session.flush()
+        audit.record(session, [audit.event(project.zone_id, actor, now, "project.stage_set", f"project:{project.code}",
+                                           stage=body.stage, on=body.on.isoformat(), uscc=body.enterprise_uscc,
+                                           document=stored[0] if stored else None)])
+        return _detail(session, project)
+
+
+def add_fund(db: Database, actor: Actor, project_id: int, body: FundIn, now: datetime) -> ProjectDetailOut:
+    rules.check_amount(body.amount)
+    if body.received_on > local_date(now):
+        raise DomainError("project.fund_future", "received_on", f"到位日期{body.received_on}晚于今天",
+                          f"The receipt date {body.received_on} is after today")
+    with db.write() as session:
+        project = _project(session, actor, project_id)
+        if any(f.received_on == body.received_on and f.amount == body.amount for f in project.funds):
+            raise Conflict("project.fund_exists", "amount", "同一天同一金额的到位资金已登记",
+                           "A receipt of this amount on this day is already recorded")
+        project.funds.append(ProjectFund(received_on=body.received_on, amount=body.amount, source=body.source,
+                                         actor_id=actor.id, recorded_at=now))
+        project.updated_at = now
+        session.flush()
+        audit.record(session, [audit.event(project.zone_id, actor, now, "project.funds_received",
+                                           f"project:{project.code}", received_on=body.received_on.isoformat(),
+                                           amount=str(body.amount))])
+        return _detail(session, project)
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+def _summary(project: Project, funds: Decimal) -> ProjectOut:
+    dates = dates_of(project)
+    return ProjectOut(id=project.id, zone=project.zone_id, code=project.code, name=project.name,
+                      investor=project.investor, investor_tags=list(project.investor_tags),
+                      industry_code=project.industry_code, amount=project.amount, stages_on=dates,
+                      enterprise_uscc=project.enterprise_uscc, funds_in_place=funds,
+                      next_stages=rules.next_stages(dates))
+
+
+def _detail(session: Session, project: Project) -> ProjectDetailOut:
+    users = {u.id: u.username for u in session.scalars(
+        select(User).where(User.id.in_({s.actor_id for s in project.stages if s.actor_id})))}
+    stages = [StageOut(
+        stage=s.stage, on=s.reached_on, note=s.note, enterprise_uscc=s.enterprise_uscc,  # type: ignore[arg-type]
+        set_by=users.get(s.actor_id) if s.actor_id else None, set_by_role=s.actor_role, recorded_at=s.recorded_at,
+        document=DocumentOut(sha256=s.document_sha256, name=s.document_name or "", content_type=s.document_type or "",
+                             size=s.document_size or 0,
+                             url=f"/projects/{project.id}/documents/{s.document_sha256}")
+        if s.document_sha256 else None) for s in project.stages]
+    funds = [FundOut(received_on=f.received_on, amount=f.amount, source=f.source, recorded_at=f.recorded_at)
+             for f in project.funds]
+    total = sum((f.amount for f in project.funds), Decimal(0))
+    return ProjectDetailOut(**_summary(project, total).model_dump(), stages=stages, funds=funds)
+
+
+def list_projects(db: Database, actor: Actor, zone_id: str | None) -> list[ProjectOut]:
+    zone = office_zone(actor, zone_id)
+    with db.read() as session:
+        funds = dict(session.execute(select(ProjectFund.project_id, func.sum(ProjectFund.amount))
+                                     .join(Project).where(Project.zone_id == zone)
+                                     .group_by(ProjectFund.project_id)).all())
+        projects = session.scalars(select(Project).where(Project.zone_id == zone)
+                                   .order_by(Project.signed_on.desc(), Project.code)).all()
+        return [_summary(p, Decimal(funds.get(p.id) or 0)) for p in projects]
+
+
+def get_project(db: Database, actor: Actor, project_id: int) -> ProjectDetailOut:
+    with db.read() as session:
+        return _detail(session, _project(session, actor, project_id))
+
+
+def document_path(db: Database, actor: Actor, project_id: int, sha256: str, data_dir: Path) -> tuple[Path, str, str]:
+    """The stored evidence document of one of the project's stages: (path, content type, name)."""
+    with db.read() as session:
+        project = _project(session, actor, project_id)
+        stage = next((s for s in project.stages if s.document_sha256 == sha256), None)
+    path = upload_path(data_dir, sha256) if stage else None
+    if stage is None or path is None or not path.is_file():
+        raise NotFound("project.document_unknown", "sha256", "该项目没有这份证明材料",
+                       "The project has no such evidence document")
+    return path, stage.document_type or "application/octet-stream", stage.document_name or sha256
+
+
+# --- figures --------------------------------------------------------------------------------------
+
+def zone_project_figures(db: Database, zone_id: str, period: Period) -> ProjectFigures:
+    with db.read() as session:
+        projects = [ProjectFacts(p.investor, frozenset(p.investor_tags), p.industry_code, Decimal(p.amount),
+                                 p.signed_on, p.landed_on, p.started_on, p.completed_on)
+                    for p in session.scalars(select(Project).where(Project.zone_id == zone_id))]
+        funds = [(day, Decimal(amount)) for day, amount in session.execute(
+            select(ProjectFund.received_on, ProjectFund.amount).join(Project).where(Project.zone_id == zone_id))]
+    return project_figures(projects, funds, period)

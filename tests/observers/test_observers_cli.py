@@ -1,0 +1,60 @@
+"""``yima observers add|list|department|bind`` run as a user would (a real process, a SQLite file)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from yima.accounts.service import authenticate
+from yima.db import Database
+
+YIMA = [sys.executable, "-m", "yima.cli"]
+
+
+def run(*args: str, db: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*YIMA, *args, "--db", db], input=stdin, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "COLUMNS": "200"})  # Rich wraps at the terminal's width
+
+
+def test_appointing_and_listing_observers_from_the_command_line(tmp_path):
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert run("zones", "add", "gz-kfq", "--name", "广州开发区", "--division", "440112", "--residents", "1270000",
+               db=db).returncode == 0
+    xie = run("observers", "add", "谢泽帆", "--zone", "gz-kfq", "--sector", "enterprise", "--term-from", "2025-01-01",
+              "--term-to", "2026-12-31", "--organisation", "华南新材料创新园", db=db)
+    assert xie.returncode == 0, xie.stderr
+    assert "observer-gz-kfq-001" in xie.stdout
+    made = run("users", "add", "lawyer-li", "--role", "observer", "--zone", "gz-kfq", "--password-stdin",
+               stdin="a-long-password\n", db=db)
+    assert made.returncode == 0, made.stderr
+    li = run("observers", "add", "李律师", "--zone", "gz-kfq", "--sector", "lawyer", "--term-from", "2023-01-01",
+             "--term-to", "2024-12-31", "--user", "lawyer-li", db=db)
+    assert li.returncode == 0 and "lawyer-li" in li.stdout, li.stderr
+    bad = run("observers", "add", "王", "--zone", "gz-kfq", "--sector", "banker", "--term-from", "2025-01-01",
+              "--term-to", "2026-12-31", db=db)
+    assert bad.returncode == 1 and "sector.value" in bad.stderr and "Unknown sector" in bad.stderr
+
+    serving = run("observers", "list", "--zone", "gz-kfq", "--on", "2025-06-01", db=db)
+    assert serving.returncode == 0 and "谢泽帆" in serving.stdout and "李律师" not in serving.stdout
+    assert "1 observer(s) serving on 2025-06-01" in serving.stdout
+    earlier = run("observers", "list", "--zone", "gz-kfq", "--on", "2024-06-01", db=db)
+    assert "李律师" in earlier.stdout and "谢泽帆" not in earlier.stdout
+    assert run("observers", "list", "--zone", "nowhere", db=db).returncode == 1
+
+    # The account made for the observer signs in once a password is set.
+    assert run("users", "password", "observer-gz-kfq-001", "--password-stdin", stdin="observer-pass-1\n",
+               db=db).returncode == 0
+    database = Database(db)
+    try:
+        assert authenticate(database, "observer-gz-kfq-001", "observer-pass-1").role == "observer"
+    finally:
+        database.dispose()
+
+    department = run("observers", "department", "区税务局", "--zone", "gz-kfq", db=db)
+    assert department.returncode == 0 and "department 1" in department.stdout
+    run("users", "add", "tax", "--role", "department", "--zone", "gz-kfq", "--password-stdin",
+        stdin="a-long-password\n", db=db)
+    assert run("observers", "bind", "tax", "--department", "1", db=db).returncode == 0
+    wrong = run("observers", "bind", "lawyer-li", "--department", "1", db=db)
+    assert wrong.returncode == 1 and "department.member_role" in wrong.stderr

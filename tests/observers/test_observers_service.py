@@ -1,0 +1,268 @@
+"""A suggestion's life through the ledger on both databases: submitted, accepted, assigned with a
+deadline on the official calendar, replied, rated, reopened and answered again; an overdue one
+across the National Day of 2025; an extension; merging; who sees what; the audit trail."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from observer_helpers import ZONE, at, build_zone
+from openpyxl import load_workbook
+
+from factories import PASSWORD
+from yima.accounts.service import add_user, authenticate
+from yima.audit.service import recent_entries, verify_chain
+from yima.errors import Conflict, DomainError, Forbidden, NotFound
+from yima.observers import rules, service, views
+from yima.observers.figures import compute
+from yima.observers.spreadsheet import HEADERS, ledger_workbook
+from yima.stats.rules import Period
+from yima.uploads import upload_path
+
+pytestmark = pytest.mark.db
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+
+@pytest.fixture
+def gz(db):
+    return build_zone(db, at("2024-12-01"))
+
+
+def _admin(db):
+    add_user(db, "root", "admin", PASSWORD, at("2024-12-01"))
+    return authenticate(db, "root", PASSWORD)
+
+
+def test_a_suggestion_is_replied_rated_dissatisfied_reopened_and_answered_again(db, gz, tmp_path):
+    sid = service.submit(db, gz.xie, "开办企业刻章仍需跑现场", "建议电子印章同步发放。", "registration",
+                         at("2025-09-25"), uploads=[service.Upload("现场照片.png", PNG)], data_dir=tmp_path,
+                         max_bytes=10_000)
+    assert service.accept(db, gz.office, sid, at("2025-09-25")) == 1
+    due = service.assign(db, gz.office, sid, gz.market_id, 5, at("2025-09-25"))
+    # Thursday 25 Sep + 5: 26 Sep, Sunday 28 Sep (worked in exchange), 29, 30 Sep, then 9 Oct after the holiday.
+    assert due.due_on == date(2025, 10, 9) and due.calendar == rules.calendar_version()
+
+    service.save_draft(db, gz.market, sid, "草稿：研究中", at("2025-09-29"))
+    assert views.get_suggestion(db, gz.xie, sid, at("2025-09-29"))["replies"] == []  # a draft is not the observer's
+    assert views.get_suggestion(db, gz.office, sid, at("2025-09-29"))["replies"][0]["published"] is False
+    assert service.publish_reply(db, gz.market, sid, at("2025-10-09")) is True  # on the last day: on time
+    seen = views.get_suggestion(db, gz.xie, sid, at("2025-10-09"))
+    assert seen["state"] == "replied" and seen["replies"][0]["text"] == "草稿：研究中"
+    assert all(step["action"] != "reply_drafted" for step in seen["steps"])
+
+    with pytest.raises(DomainError) as why:
+        service.rate(db, gz.xie, sid, "dissatisfied", "", at("2025-10-10"))
+    assert why.value.finding.rule == "rating.comment_required"
+    assert service.rate(db, gz.xie, sid, "dissatisfied", "没有时间表", at("2025-10-10")) == "reopened"
+    with pytest.raises(DomainError) as other:
+        service.assign(db, gz.office, sid, gz.tax_id, 3, at("2025-10-10"))
+    assert other.value.finding.rule == "suggestion.reopened_department"
+    # Friday 10 Oct + 3: Saturday 11 Oct (worked in exchange), Monday 13, Tuesday 14.
+    assert service.assign(db, gz.office, sid, gz.market_id, 3, at("2025-10-10")).due_on == date(2025, 10, 14)
+    service.save_draft(db, gz.market, sid, "电子印章已同步发放", at("2025-10-15"))
+    assert service.publish_reply(db, gz.market, sid, at("2025-10-15")) is False  # a day late
+    assert service.rate(db, gz.xie, sid, "basically_satisfied", "", at("2025-10-16")) == "closed"
+    with pytest.raises(Conflict):
+        service.rate(db, gz.xie, sid, "satisfied", "", at("2025-10-17"))
+
+    final = views.get_suggestion(db, gz.xie, sid, at("2025-10-17"))
+    assert [(r["round"], r["on_time"], r["rating"]) for r in final["replies"]] == [
+        (1, True, "dissatisfied"), (2, False, "basically_satisfied")]
+    assert final["rating"] == "basically_satisfied" and final["closed_at"].startswith("2025-10-16")
+    assert final["attachments"][0]["content_type"] == "image/png"
+    assert upload_path(tmp_path, final["attachments"][0]["sha256"]).read_bytes() == PNG
+    actions = ["submitted", "accepted", "assigned", "reply_drafted", "reply_published", "rated", "assigned",
+               "reply_drafted", "reply_published", "rated"]
+    audit = recent_entries(db, _admin(db), ZONE, subject=f"suggestion:{sid}")
+    assert [e["action"] for e in reversed(audit)] == [f"suggestion.{a}" for a in actions]
+    assert [e["actor_role"] for e in reversed(audit)][:3] == ["observer", "reform_office", "reform_office"]
+    assert verify_chain(db, ZONE).ok
+
+
+def test_an_overdue_suggestion_across_the_national_day_is_flagged_to_office_and_department(db, gz):
+    # Sunday 28 September, worked in exchange
+    sid = service.submit(db, gz.li, "出口退税慢", "到账时间长。", "tax", at("2025-09-28"))
+    service.accept(db, gz.office, sid, at("2025-09-30"))
+    assert service.assign(db, gz.office, sid, gz.tax_id, 2, at("2025-09-30")).due_on == date(2025, 10, 10)
+
+    before = views.ledger(db, gz.office, at("2025-09-30"))[0]
+    assert before["days_left"] == 2 and before["remind"] and not before["overdue"]  # 1–8 Oct do not count
+    on_holiday = views.ledger(db, gz.tax, at("2025-10-05"))[0]
+    assert on_holiday["days_left"] == 2 and on_holiday["remind"]
+    late = views.ledger(db, gz.tax, at("2025-10-13"))
+    assert views.reminders(late)[0]["overdue"] and late[0]["days_overdue"] == 3
+    lines = views.remind_due_suggestions_job(db, at("2025-10-13"))
+    assert lines == [f"observers: {ZONE} suggestion #{sid} 《出口退税慢》 → 区税务局: overdue by 3 day(s)"]
+    assert views.remind_due_suggestions_job(db, at("2025-09-25")) == []  # not yet within two working days
+    assert views.ledger(db, gz.market, at("2025-10-13")) == []  # not the market bureau's
+
+
+def test_an_extension_is_asked_for_once_and_granted_or_refused(db, gz):
+    first = service.submit(db, gz.xie, "注销流程繁琐", "多部门分别办理。", "registration", at("2025-09-25"))
+    second = service.submit(db, gz.xie, "施工许可环节多", "串联审批。", "permits", at("2025-09-25"))
+    for sid in (first, second):
+        service.accept(db, gz.office, sid, at("2025-09-26"))
+        assert service.assign(db, gz.office, sid, gz.market_id, 5, at("2025-09-26")).due_on == date(2025, 10, 10)
+    with pytest.raises(Conflict):
+        service.decide_extension(db, gz.office, first, True, at("2025-09-29"))
+    with pytest.raises(Forbidden):
+        service.request_extension(db, gz.tax, first, 3, "不是本部门", at("2025-09-29"))
+    service.request_extension(db, gz.market, first, 3, "需市级部门协调", at("2025-09-29"))
+    with pytest.raises(Forbidden):
+        service.decide_extension(db, gz.other_office, first, True, at("2025-09-29"))
+    # Friday 10 Oct + 3: Saturday 11 Oct (worked in exchange), 13, 14.
+    assert service.decide_extension(db, gz.office, first, True, at("2025-09-30")) == date(2025, 10, 14)
+    with pytest.raises(Conflict) as once:
+        service.request_extension(db, gz.market, first, 2, "再延", at("2025-10-09"))
+    assert once.value.finding.rule == "extension.once"
+
+    service.request_extension(db, gz.market, second, 10, "需现场核查", at("2025-09-29"))
+    refused = service.decide_extension(db, gz.office, second, False, at("2025-09-30"), "时限内可以完成")
+    assert refused == date(2025, 10, 10)
+    shown = {s["id"]: s for s in views.ledger(db, gz.office, at("2025-10-01"))}
+    assert shown[first]["due_on"] == "2025-10-14" and shown[first]["extension"]["state"] == "granted"
+    assert shown[second]["due_on"] == "2025-10-10" and shown[second]["extension"]["state"] == "refused"
+
+
+def test_a_deadline_the_calendar_does_not_cover_is_refused_and_nothing_changes(db, gz):
+    last = rules.covered_years()[1]
+    sid = service.submit(db, gz.xie, "人才公寓", "信息不公开。", "other", at(f"{last}-12-01"))
+    service.accept(db, gz.office, sid, at(f"{last}-12-01"))
+    with pytest.raises(rules.CalendarNotCovered) as refused:
+        service.assign(db, gz.office, sid, gz.market_id, 30, at(f"{last}-12-01"))
+    assert refused.value.finding.rule == "deadline.calendar_not_covered"
+    unchanged = views.get_suggestion(db, gz.office, sid, at(f"{last}-12-01"))
+    assert unchanged["state"] == "accepted" and unchanged["due_on"] is None and len(unchanged["steps"]) == 2
+    assert service.assign(db, gz.office, sid, gz.market_id, 5, at(f"{last}-12-01")).due_on.year == last
+
+
+def test_merging_names_an_earlier_suggestion_of_the_ledger(db, gz):
+    earlier = service.submit(db, gz.xie, "刻章", "电子印章。", "registration", at("2025-09-01"))
+    later = service.submit(db, gz.li, "免费刻章", "政府买单。", "registration", at("2025-09-02"))
+    with pytest.raises(DomainError):  # the earlier one is not in the ledger yet
+        service.merge(db, gz.office, later, earlier, at("2025-09-03"))
+    service.accept(db, gz.office, earlier, at("2025-09-03"))
+    with pytest.raises(DomainError):  # not into a later one
+        service.merge(db, gz.office, earlier, later, at("2025-09-03"))
+    service.merge(db, gz.office, later, earlier, at("2025-09-03"))
+    merged = views.get_suggestion(db, gz.li, later, at("2025-09-03"))
+    assert merged["state"] == "merged" and merged["merged_into"] == earlier and merged["ledger_no"] is None
+    with pytest.raises(Conflict):
+        service.accept(db, gz.office, later, at("2025-09-04"))
+
+
+def test_each_role_sees_only_its_own_part_of_the_ledger(db, gz, people):
+    mine = service.submit(db, gz.xie, "刻章", "电子印章。", "registration", at("2025-09-01"))
+    theirs = service.submit(db, gz.li, "退税", "太慢。", "tax", at("2025-09-01"))
+    for sid, department in ((mine, gz.market_id), (theirs, gz.tax_id)):
+        service.accept(db, gz.office, sid, at("2025-09-02"))
+        service.assign(db, gz.office, sid, department, 5, at("2025-09-02"))
+    now = at("2025-09-03")
+    assert [s["id"] for s in views.ledger(db, gz.xie, now)] == [mine]
+    assert [s["id"] for s in views.ledger(db, gz.market, now)] == [mine]
+    assert [s["id"] for s in views.ledger(db, gz.tax, now)] == [theirs]
+    assert [s["id"] for s in views.ledger(db, gz.office, now)] == [mine, theirs]
+    assert views.ledger(db, gz.other_office, now) == []
+    with pytest.raises(NotFound):
+        views.get_suggestion(db, gz.li, mine, now)
+    with pytest.raises(NotFound):
+        views.get_suggestion(db, gz.tax, mine, now)
+    for outsider in (people["alice"], people["officer-cq"]):
+        with pytest.raises(Forbidden):
+            views.ledger(db, outsider, now)
+    with pytest.raises(Forbidden):
+        service.accept(db, gz.other_office, mine, now)
+    with pytest.raises(Forbidden):
+        service.save_draft(db, gz.tax, mine, "不是我的", now)
+    filtered = views.ledger(db, gz.office, now, views.LedgerFilter(category="tax"))
+    assert [s["id"] for s in filtered] == [theirs]
+    assert views.ledger(db, gz.office, now, views.LedgerFilter(date_from=date(2025, 9, 2))) == []
+
+
+def test_an_observer_whose_term_ended_reads_but_does_not_submit(db, gz):
+    old = service.submit(db, gz.former, "老建议", "任期内提出。", "other", at("2024-06-01"))
+    with pytest.raises(Forbidden) as refused:
+        service.submit(db, gz.former, "新建议", "任期外。", "other", at("2025-03-01"))
+    assert refused.value.finding.rule == "observer.not_serving" and "2024-12-31" in refused.value.finding.zh
+    assert views.get_suggestion(db, gz.former, old, at("2025-03-01"))["title"] == "老建议"
+    with pytest.raises(Forbidden):
+        service.submit(db, gz.office, "改革办", "不是观察员。", "other", at("2025-03-01"))
+
+
+def test_an_attachment_is_checked_by_content_and_nothing_is_stored_when_one_is_bad(db, gz, tmp_path):
+    with pytest.raises(DomainError) as bad:
+        service.submit(db, gz.xie, "附件", "见附件。", "other", at("2025-03-01"), data_dir=tmp_path, max_bytes=10_000,
+                       uploads=[service.Upload("a.png", PNG), service.Upload("b.pdf", b"MZ not a pdf")])
+    assert bad.value.finding.rule == "upload.type"
+    assert views.ledger(db, gz.office, at("2025-03-01")) == [] and not (tmp_path / "uploads").exists()
+    with pytest.raises(DomainError) as big:
+        service.submit(db, gz.xie, "附件", "见附件。", "other", at("2025-03-01"), data_dir=tmp_path, max_bytes=10,
+                       uploads=[service.Upload("a.png", PNG)])
+    assert big.value.finding.rule == "upload.too_large"
+
+
+def test_appointing_checks_sector_term_and_the_account(db, gz):
+    with pytest.raises(DomainError) as sector:
+        service.appoint_observer(db, None, ZONE, "王", "banker", date(2025, 1, 1), date(2026, 1, 1), at("2025-01-01"))
+    assert sector.value.finding.rule == "sector.value"
+    with pytest.raises(DomainError) as term:
+        service.appoint_observer(db, None, ZONE, "王", "other", date(2026, 1, 1), date(2025, 1, 1), at("2025-01-01"))
+    assert term.value.finding.rule == "observer.term"
+    with pytest.raises(DomainError) as role:
+        service.appoint_observer(db, None, ZONE, "王", "other", date(2025, 1, 1), date(2026, 1, 1), at("2025-01-01"),
+                                 username="market")
+    assert role.value.finding.rule == "observer.user_role"
+    with pytest.raises(Forbidden):
+        service.appoint_observer(db, gz.market, ZONE, "王", "other", date(2025, 1, 1), date(2026, 1, 1),
+                                 at("2025-01-01"))
+    serving = views.observers(db, gz.office, ZONE, date(2025, 6, 1))
+    assert [o["name"] for o in serving] == ["谢泽帆", "李律师"]
+    assert len(views.observers(db, gz.office, ZONE)) == 3
+
+
+def _life(db, gz):
+    """Three suggestions of September 2025: one replied on time and satisfied, one late and
+    dissatisfied (reopened), one overdue without reply."""
+    ids = [service.submit(db, gz.xie, f"建议{n}", "内容。", category, at("2025-09-01"))
+           for n, category in ((1, "registration"), (2, "tax"), (3, "tax"))]
+    for sid, department in zip(ids, (gz.market_id, gz.tax_id, gz.tax_id), strict=True):
+        service.accept(db, gz.office, sid, at("2025-09-01"))
+        service.assign(db, gz.office, sid, department, 5, at("2025-09-01"))  # due 8 Sep
+    service.save_draft(db, gz.market, ids[0], "已办", at("2025-09-05"))
+    service.publish_reply(db, gz.market, ids[0], at("2025-09-05"))
+    service.rate(db, gz.xie, ids[0], "satisfied", "", at("2025-09-06"))
+    service.save_draft(db, gz.tax, ids[1], "研究中", at("2025-09-10"))
+    service.publish_reply(db, gz.tax, ids[1], at("2025-09-10"))
+    service.rate(db, gz.xie, ids[1], "dissatisfied", "太慢", at("2025-09-11"))
+    return ids
+
+
+def test_the_figures_count_observers_suggestions_replies_on_time_and_satisfaction(db, gz):
+    _life(db, gz)
+    numbers = compute(db, ZONE, Period(date(2025, 9, 1), date(2025, 9, 30)))
+    assert numbers["observers_serving"] == 2 and numbers["received"] == 3
+    assert (numbers["replied_on_time"], numbers["replies_due"], numbers["on_time_pct"]) == (1, 3, 33.3)
+    assert (numbers["satisfied"], numbers["rated"], numbers["satisfied_pct"]) == (1, 2, 50.0)
+    assert numbers["by_category"]["tax"]["received"] == 2 and numbers["by_category"]["tax"]["replied_on_time"] == 0
+    assert numbers["by_department"]["区市场监督管理局"]["satisfied_pct"] == 100.0
+    assert compute(db, ZONE, Period(date(2024, 9, 1), date(2024, 9, 30)))["observers_serving"] == 1
+
+
+def test_the_ledger_workbook_reads_back_in_the_government_layout(db, gz):
+    ids = _life(db, gz)
+    rows = views.ledger(db, gz.office, at("2025-09-30"))
+    book = load_workbook(io.BytesIO(ledger_workbook(rows, "营商环境观察员意见建议办理台账", at("2025-09-30"))))
+    sheet = book["台账"]
+    assert sheet["A1"].value == "营商环境观察员意见建议办理台账"
+    assert tuple(c.value for c in sheet[2]) == HEADERS == ("序号", "提出人", "领域", "问题", "承办部门", "时限",
+                                                            "办理情况", "满意度")
+    body = [tuple(c.value for c in row) for row in sheet.iter_rows(min_row=3, max_row=5)]
+    assert [r[0] for r in body] == [1, 2, 3] and {r[1] for r in body} == {"谢泽帆"}
+    assert body[0][2] == "商事登记" and body[0][3] == "建议1：内容。" and body[0][4] == "区市场监督管理局"
+    assert body[0][5] == "2025-09-08（5个工作日）" and body[0][6].startswith("已办结（第1次答复，按时答复）：已办")
+    assert body[0][7] == "满意" and body[1][7] == "不满意" and body[1][6].startswith("重新办理")
+    assert body[2][5] == "2025-09-08（5个工作日） 已逾期22天"
+    assert sheet.cell(row=5, column=6).font.color.rgb.endswith("C00000")  # overdue in red
+    assert body[2][7] is None and len(ids) == 3
