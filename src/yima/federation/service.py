@@ -239,8 +239,7 @@ def overlay(app: Application, view: dict[str, Any], case: Case, now: datetime) -
     view["cross_region"] = info
     if "transitions" in view:
         steps = [{"from": None, "to": s["step"], "actor_id": None, "actor_role": "federation",
-                  "reason": s.get("detail", ""),
-                  "at": s["at"]} for s in case.steps if s["step"] != "forwarded"]
+                  "reason": s.get("detail", ""), "at": s["at"]} for s in case.steps if s["step"] != "forwarded"]
         view["transitions"] = sorted([*view["transitions"], *steps], key=lambda t: t["at"] or "")
 
 

@@ -195,7 +195,7 @@ def _detail(request: Request, db: DB, standard: Standard, actor: Actor, app_id: 
         and not elsewhere
     may_supply = app["status"] in ("under_review", "awaiting_materials") and actor.role == "applicant"
     required = standard.matters[app["matter"]].required_materials(app["entity_type"])
-    zone = get_zone(db, app["zone"])
+    zone = get_zone(db, app["zone"] if not elsewhere else app["accepting_zone"])  # a partner zone is not here
     return render(request, "application.html", {
         "app": app, "may_decide": may_decide, "may_supply": may_supply, "may_withdraw": may_supply and not elsewhere,
         "required": required, "errors": errors or [],
