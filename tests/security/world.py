@@ -3,7 +3,9 @@
 The route matrix and the schemathesis run both need real objects to aim at: an enterprise with
 a licence, permits and seals (alice's), an application awaiting review, a permit awaiting its
 department. Fresh objects (``fresh_application``, ``fresh_enterprise``) let a request that changes
-state meet the same starting point for every role.
+state meet the same starting point for every role. The later features' people and objects (an
+observer's suggestions, a department, a project, alice's enterprise as a key enterprise) are made
+with each feature's own service functions (``add_feature_people``, ``populate_features``).
 """
 
 from __future__ import annotations
