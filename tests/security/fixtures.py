@@ -10,7 +10,7 @@ import pytest
 
 from factories import NOW, PASSWORD
 from security.route_matrix import PARTNER
-from security.world import World, build_world
+from security.world import World, add_feature_people, build_world, populate_features
 from yima.accounts.service import add_user
 from yima.federation import partners
 from yima.keys.trustlist import trust_list_for
@@ -23,6 +23,9 @@ def world_fixture(server, db) -> Iterator[World]:
     partners._cache.clear()
     partners.record_partner(db, load_standard(), "gz-gxq", "http://127.0.0.1:9", "route matrix",
                             trust_list_for(PARTNER, load_standard().digest), NOW, "cq-gxq")
-    built = build_world(server.url, PASSWORD, server.app.state.settings.secret_key)
+    add_feature_people(db, PASSWORD, NOW)
+    settings = server.app.state.settings
+    built = build_world(server.url, PASSWORD, settings.secret_key)
+    populate_features(built, db, PASSWORD, settings.data_dir)
     yield built
     built.close()

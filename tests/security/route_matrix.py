@@ -13,7 +13,10 @@ How to read a row::
   Roles (``ROLES``): ``anonymous``; ``applicant`` (alice, who owns the enterprise and applications
   the examples aim at); ``other_applicant`` (bob, someone else); ``other_zone_officer``
   (officer-cd of 成都高新区 for objects of 重庆高新区); ``officer`` (officer-cq, the zone's own);
-  ``admin``.
+  ``admin``; ``observer`` (observer-cq, serving a term, who made the suggestions); ``reform_office``
+  (office-cq); ``department`` (market-cq, bound to the bureau the suggestions are assigned to);
+  ``investment_office`` (invest-cq); ``service_specialist`` (spec-cq, alice's enterprise's specialist).
+  All of 重庆高新区; their objects are made in ``world.populate_features`` (``w.features``).
 * ``example(world)`` returns the request (``Call``) to send; it may first make a fresh object for
   requests that change state (``world.fresh_application()``, ``world.fresh_enterprise()``,
   ``world.fresh_permit()``), so every role meets the same starting point.
@@ -35,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from factories import HOTEL, NOW, PASSWORD
-from security.world import World, small_pdf
+from security.world import PNG, World, small_pdf
 from yima.clock import utcnow
 from yima.federation.delivery import b64
 from yima.federation.model import new_message
@@ -43,7 +46,8 @@ from yima.keys.model import ZoneKeyring, generate_signing_key
 from yima.licences.cose import sign1
 from yima.standard import load_standard
 
-ROLES = ("anonymous", "applicant", "other_applicant", "other_zone_officer", "officer", "admin")
+ROLES = ("anonymous", "applicant", "other_applicant", "other_zone_officer", "officer", "admin",
+         "observer", "reform_office", "department", "investment_office", "service_specialist")
 
 EVERYONE = frozenset(ROLES)
 SIGNED_IN = EVERYONE - {"anonymous"}
@@ -53,6 +57,15 @@ OWNER_OR_STAFF = frozenset({"applicant", "officer", "admin"})
 STAFF = frozenset({"officer", "admin"})  # the zone's officers and administrators
 ANY_STAFF = STAFF | {"other_zone_officer"}  # lists every officer may see, each of their own zone
 ADMIN = frozenset({"admin"})
+# 营商环境观察员 and the suggestion ledger (台账): who reads it, who runs it
+LEDGER_READERS = frozenset({"admin", "observer", "reform_office", "department"})
+OBSERVER = frozenset({"observer"})
+REFORM_OFFICE = frozenset({"reform_office"})
+OFFICE_OR_ADMIN = frozenset({"reform_office", "admin"})  # appointments and departments
+DEPARTMENT = frozenset({"department"})
+# investment projects (招商项目) and key enterprises (重点企业)
+INVESTMENT = frozenset({"investment_office", "admin"})
+SPECIALIST = frozenset({"service_specialist"})
 
 
 @dataclass(frozen=True)
@@ -144,6 +157,44 @@ def ban(world: World) -> Call:
 
 
 PERIOD = {"zone": "cq-gxq", "from": "2026-01-01", "to": "2026-12-31"}
+
+def suggestion(w: World, state: str, tail: str = "") -> str:
+    """The API path of a fresh suggestion in ``state`` (see ``FeatureWorld.suggestion``)."""
+    return f"/api/v1/suggestions/{w.features.fresh_suggestion(state)['id']}{tail}"
+
+
+def merge_call(w: World) -> Call:
+    ids = w.features.fresh_suggestion("mergeable")
+    return Call(f"/api/v1/suggestions/{ids['id']}/merge", json={"into": ids["earlier"]})
+
+
+def observer_body(w: World) -> dict[str, str]:
+    w.counter += 1
+    return {"zone": "cq-gxq", "name": f"王观察{w.counter}", "sector": "media", "term_from": "2025-01-01",
+            "term_to": "2030-12-31"}
+
+
+def department_body(w: World) -> dict[str, str]:
+    w.counter += 1
+    return {"zone": "cq-gxq", "name": f"区人社局{w.counter}"}
+
+
+def project_body(w: World) -> dict[str, str]:
+    w.counter += 1
+    return {"zone": "cq-gxq", "code": f"T-{w.counter}", "name": "测试项目", "investor": "某集团",
+            "industry_code": "C3921", "amount": "120000000", "signed_on": "2021-02-01"}
+
+
+def fund_body(w: World) -> dict[str, str]:
+    w.counter += 1
+    return {"received_on": "2021-02-01", "amount": str(1000 + w.counter)}
+
+
+CERTIFICATE = {"number": "GR202150000001", "issued_on": "2020-12-01", "expires_on": "2023-11-30"}
+STAGE = {"stage": "landed", "on": "2021-03-01", "note": "落地协议"}
+LEDGER = {"zone": "cq-gxq"}
+SUGGESTION = {"title": "融资对接会", "text": "每季度一次。", "category": "finance"}
+FIGURES = {"zone": "cq-gxq", "from": "2021-01-01", "to": "2021-06-30"}
 
 ROUTES: list[Route] = [
     # --- the framework: the API's documents and static files -------------------------------------
@@ -270,4 +321,108 @@ ROUTES: list[Route] = [
     row("GET", "/api/v1/applications/{app_id}/licence-qr.png", frozenset(),
         lambda w: Call(f"/api/v1/applications/{w.fresh_application()}/licence-qr.png")),
     row("GET", "/federation", ANY_STAFF, lambda w: Call("/federation"), scoped=True),
+    # --- observers and the suggestion ledger (营商环境观察员, 建议台账) -------------------------------------
+    row("POST", "/api/v1/observers", OFFICE_OR_ADMIN, lambda w: Call("/api/v1/observers", json=observer_body(w))),
+    row("GET", "/api/v1/observers", OFFICE_OR_ADMIN, lambda w: Call("/api/v1/observers", params=LEDGER)),
+    row("GET", "/api/v1/suggestions/departments", LEDGER_READERS,
+        lambda w: Call("/api/v1/suggestions/departments", params=LEDGER)),
+    row("POST", "/api/v1/suggestions/departments", OFFICE_OR_ADMIN,
+        lambda w: Call("/api/v1/suggestions/departments", json=department_body(w))),
+    row("POST", "/api/v1/suggestions/departments/{department_id}/members", OFFICE_OR_ADMIN,
+        lambda w: Call(f"/api/v1/suggestions/departments/{w.features.tax_id}/members", json={"username": "tax-cq"})),
+    row("POST", "/api/v1/suggestions", OBSERVER,
+        lambda w: Call("/api/v1/suggestions", json=SUGGESTION)),
+    row("GET", "/api/v1/suggestions", LEDGER_READERS, lambda w: Call("/api/v1/suggestions")),
+    row("GET", "/api/v1/suggestions/ledger.xlsx", LEDGER_READERS,
+        lambda w: Call("/api/v1/suggestions/ledger.xlsx", params=LEDGER)),
+    row("GET", "/api/v1/suggestions/reminders", LEDGER_READERS, lambda w: Call("/api/v1/suggestions/reminders")),
+    row("GET", "/api/v1/suggestions/{suggestion_id}", LEDGER_READERS,
+        lambda w: Call(f"/api/v1/suggestions/{w.features.suggestion_id}")),
+    row("POST", "/api/v1/suggestions/{suggestion_id}/attachments", OBSERVER,
+        lambda w: Call(suggestion(w, "submitted", "/attachments"), files={"file": ("补充.png", PNG, "image/png")})),
+    row("GET", "/api/v1/suggestions/{suggestion_id}/attachments/{attachment_id}", LEDGER_READERS,
+        lambda w: Call(f"/api/v1/suggestions/{w.features.suggestion_id}/attachments/{w.features.attachment_id}")),
+    row("POST", "/api/v1/suggestions/{suggestion_id}/accept", REFORM_OFFICE,
+        lambda w: Call(suggestion(w, "submitted", "/accept"))),
+    row("POST", "/api/v1/suggestions/{suggestion_id}/merge", REFORM_OFFICE, merge_call),
+    row("POST", "/api/v1/suggestions/{suggestion_id}/assign", REFORM_OFFICE,
+        lambda w: Call(suggestion(w, "accepted", "/assign"),
+                       json={"department_id": w.features.market_id, "working_days": 3})),
+    row("PUT", "/api/v1/suggestions/{suggestion_id}/reply", DEPARTMENT,
+        lambda w: Call(suggestion(w, "assigned", "/reply"), json={"text": "正在研究。"})),
+    row("POST", "/api/v1/suggestions/{suggestion_id}/reply/publish", DEPARTMENT,
+        lambda w: Call(suggestion(w, "drafted", "/reply/publish"))),
+    row("POST", "/api/v1/suggestions/{suggestion_id}/extension", DEPARTMENT,
+        lambda w: Call(suggestion(w, "assigned", "/extension"), json={"working_days": 2, "reason": "需协调"})),
+    row("POST", "/api/v1/suggestions/{suggestion_id}/extension/decision", REFORM_OFFICE,
+        lambda w: Call(suggestion(w, "requested", "/extension/decision"), json={"grant": True})),
+    row("POST", "/api/v1/suggestions/{suggestion_id}/rating", OBSERVER,
+        lambda w: Call(suggestion(w, "replied", "/rating"), json={"rating": "satisfied", "comment": ""})),
+    row("GET", "/ledger", LEDGER_READERS, lambda w: Call("/ledger")),
+    row("GET", "/suggestions/new", OBSERVER, lambda w: Call("/suggestions/new")),
+    row("POST", "/suggestions/new", OBSERVER,
+        lambda w: Call("/suggestions/new", data=SUGGESTION)),
+    row("GET", "/suggestions/{suggestion_id}", LEDGER_READERS,
+        lambda w: Call(f"/suggestions/{w.features.suggestion_id}")),
+    # one step of the page's forms stands for all: the reform office accepts a submitted suggestion
+    row("POST", "/suggestions/{suggestion_id}/{action}", REFORM_OFFICE,
+        lambda w: Call(suggestion(w, "submitted", "/accept").removeprefix("/api/v1"))),
+    row("GET", "/observers", OFFICE_OR_ADMIN, lambda w: Call("/observers", params=LEDGER)),
+    row("POST", "/observers", OFFICE_OR_ADMIN, lambda w: Call("/observers", data=observer_body(w))),
+    # --- investment projects and key enterprises (招商项目, 重点企业) ---------------------------------------
+    row("GET", "/api/v1/projects", INVESTMENT, lambda w: Call("/api/v1/projects", params=LEDGER)),
+    row("POST", "/api/v1/projects", INVESTMENT, lambda w: Call("/api/v1/projects", json=project_body(w))),
+    row("GET", "/api/v1/projects/figures", INVESTMENT,
+        lambda w: Call("/api/v1/projects/figures", params=FIGURES)),
+    row("GET", "/api/v1/projects/{project_id}", INVESTMENT,
+        lambda w: Call(f"/api/v1/projects/{w.features.project_id}")),
+    row("POST", "/api/v1/projects/{project_id}/stages", INVESTMENT,
+        lambda w: Call(f"/api/v1/projects/{w.features.project_id}/stages", json=STAGE)),
+    row("POST", "/api/v1/projects/{project_id}/stages/document", INVESTMENT,
+        lambda w: Call(f"/api/v1/projects/{w.features.project_id}/stages/document", data=STAGE,
+                       files={"file": ("landed.pdf", small_pdf(), "application/pdf")})),
+    row("POST", "/api/v1/projects/{project_id}/funds", INVESTMENT,
+        lambda w: Call(f"/api/v1/projects/{w.features.project_id}/funds", json=fund_body(w))),
+    row("GET", "/api/v1/key-enterprises", INVESTMENT | SPECIALIST,  # a specialist: their own
+        lambda w: Call("/api/v1/key-enterprises", params=LEDGER)),
+    row("POST", "/api/v1/key-enterprises", INVESTMENT,
+        lambda w: Call("/api/v1/key-enterprises", json={"zone": "cq-gxq", "uscc": w.fresh_enterprise(),
+                                                         "specialist": "spec-cq"})),
+    row("GET", "/api/v1/key-enterprises/desk", SPECIALIST, lambda w: Call("/api/v1/key-enterprises/desk")),
+    row("GET", "/api/v1/key-enterprises/{uscc}", INVESTMENT | SPECIALIST,
+        lambda w: Call(f"/api/v1/key-enterprises/{w.uscc}")),
+    row("PATCH", "/api/v1/key-enterprises/{uscc}", INVESTMENT,
+        lambda w: Call(f"/api/v1/key-enterprises/{w.uscc}", json={"high_tech_certificate": CERTIFICATE})),
+    row("POST", "/api/v1/key-enterprises/{uscc}/services", SPECIALIST | ADMIN,
+        lambda w: Call(f"/api/v1/key-enterprises/{w.uscc}/services",
+                       json={"served_on": "2021-04-01", "kind": "visit", "request": "走访"})),
+    row("POST", "/api/v1/key-enterprises/services/{service_id}/resolve", SPECIALIST | ADMIN,
+        lambda w: Call(f"/api/v1/key-enterprises/services/{w.features.fresh_request()}/resolve",
+                       json={"resolved_on": "2021-03-08", "action": "已协调"})),
+    row("GET", "/projects", INVESTMENT, lambda w: Call("/projects", params=LEDGER)),
+    row("POST", "/projects", INVESTMENT, lambda w: Call("/projects", data=project_body(w))),
+    row("GET", "/projects/{project_id}", INVESTMENT, lambda w: Call(f"/projects/{w.features.project_id}")),
+    row("POST", "/projects/{project_id}/stage", INVESTMENT,
+        lambda w: Call(f"/projects/{w.features.project_id}/stage", data=STAGE)),
+    row("POST", "/projects/{project_id}/funds", INVESTMENT,
+        lambda w: Call(f"/projects/{w.features.project_id}/funds", data=fund_body(w))),
+    row("GET", "/projects/{project_id}/documents/{sha256}", INVESTMENT,
+        lambda w: Call(f"/projects/{w.features.project_id}/documents/{w.features.document_sha256}")),
+    row("GET", "/key-enterprises", INVESTMENT | SPECIALIST,  # a specialist is shown their desk
+        lambda w: Call("/key-enterprises", params=LEDGER)),
+    row("POST", "/key-enterprises", INVESTMENT,
+        lambda w: Call("/key-enterprises", data={"zone": "cq-gxq", "uscc": w.fresh_enterprise(),
+                                                 "specialist": "spec-cq"})),
+    row("GET", "/key-enterprises/{uscc}", INVESTMENT | SPECIALIST, lambda w: Call(f"/key-enterprises/{w.uscc}")),
+    row("POST", "/key-enterprises/{uscc}", INVESTMENT,
+        lambda w: Call(f"/key-enterprises/{w.uscc}", data={"specialist": "spec-cq", "cert_number": "GR202150000001",
+                                                           "cert_issued_on": "2020-12-01",
+                                                           "cert_expires_on": "2023-11-30"})),
+    row("GET", "/specialist", SPECIALIST, lambda w: Call("/specialist")),
+    row("POST", "/specialist/services", SPECIALIST | ADMIN,
+        lambda w: Call("/specialist/services", data={"uscc": w.uscc, "served_on": "2021-04-01", "kind": "visit",
+                                                     "request": "走访"})),
+    row("POST", "/specialist/services/{service_id}/resolve", SPECIALIST | ADMIN,
+        lambda w: Call(f"/specialist/services/{w.features.fresh_request()}/resolve",
+                       data={"resolved_on": "2021-03-08", "action": "已协调"})),
 ]

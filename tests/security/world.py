@@ -3,7 +3,9 @@
 The route matrix and the schemathesis run both need real objects to aim at: an enterprise with
 a licence, permits and seals (alice's), an application awaiting review, a permit awaiting its
 department. Fresh objects (``fresh_application``, ``fresh_enterprise``) let a request that changes
-state meet the same starting point for every role.
+state meet the same starting point for every role. The later features' people and objects (an
+observer's suggestions, a department, a project, alice's enterprise as a key enterprise) are made
+with each feature's own service functions (``add_feature_people``, ``populate_features``).
 """
 
 from __future__ import annotations
@@ -12,13 +14,26 @@ import io
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
 from reportlab.pdfgen import canvas
+from sqlalchemy import select
 
 from factories import CATERING, HOTEL, application_body, person
+from yima.accounts.rules import Actor
+from yima.accounts.service import add_user, authenticate
+from yima.clock import utcnow
+from yima.db import Database
+from yima.observers import service as observers
+from yima.observers import views as observer_views
+from yima.observers.tables import Department
+from yima.projects import key_enterprises
+from yima.projects import service as projects
+from yima.projects.model import KeyEnterpriseIn, ProjectIn, ServiceIn, StageIn
 from yima.web.security import CSRF_COOKIE, form_token
 
 # The people the matrix acts as; ``None`` signs in nobody.
@@ -29,6 +44,11 @@ USERS: dict[str, str | None] = {
     "other_zone_officer": "officer-cd",
     "officer": "officer-cq",
     "admin": "admin",
+    "observer": "observer-cq",  # 营商环境观察员, serving a current term
+    "reform_office": "office-cq",  # the zone's business-environment reform office (改革办)
+    "department": "market-cq",  # a user acting for the zone's market regulation bureau (承办部门)
+    "investment_office": "invest-cq",  # the zone's investment office (招商部门)
+    "service_specialist": "spec-cq",  # the service specialist (服务专员) of alice's enterprise
 }
 
 ALICE_REP = person("姚红艳", date(1988, 3, 9), seq=7) | {"phone": "13912345678"}
@@ -61,6 +81,7 @@ class World:
     permit_uscc: dict[int, str] = field(default_factory=dict)
     pool: dict[str, Any] = field(default_factory=dict)
     clients: dict[str, tuple[str | None, httpx.Client]] = field(default_factory=dict)
+    features: Any = None  # ``FeatureWorld``: the objects of the observers' and investment features
 
     def _reuse(self, kind: str, make: Callable[[], Any]) -> Any:
         """A fresh object is made once and serves every refused request (they change nothing);
@@ -174,3 +195,112 @@ def build_world(url: str, password: str, secret: str) -> World:
     world.app_id = world._new_application()
     world.permit_id = world._new_permit()
     return world
+
+
+# --- the later features' people and objects, made with each feature's own service functions -------
+
+ZONE = "cq-gxq"
+TERM = (date(2025, 1, 1), date(2030, 12, 31))
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+
+def add_feature_people(db: Database, password: str, now: datetime) -> None:
+    """The users of the later roles, bound to the zone: an observer with a current term, the reform
+    office, a department user bound to the market bureau (and a spare one the binding rows move),
+    the investment office and a service specialist."""
+    for username, role in (("observer-cq", "observer"), ("office-cq", "reform_office"), ("market-cq", "department"),
+                           ("tax-cq", "department"), ("invest-cq", "investment_office"),
+                           ("spec-cq", "service_specialist")):
+        add_user(db, username, role, password, now, zone_id=ZONE)
+    observers.appoint_observer(db, None, ZONE, "谢泽帆", "enterprise", *TERM, now, "重庆新材料园",
+                               username="observer-cq")
+    market = observers.add_department(db, None, ZONE, "区市场监督管理局", now, "Market Regulation Bureau")
+    tax = observers.add_department(db, None, ZONE, "区税务局", now, "Tax Bureau")
+    observers.bind_department_user(db, None, "market-cq", market, now)
+    observers.bind_department_user(db, None, "tax-cq", tax, now)
+
+
+@dataclass
+class FeatureWorld:
+    """What the observers' and investment rows aim at: a suggestion assigned to the market bureau
+    (with an attachment), a project with a stage document, alice's enterprise as a key enterprise
+    served by spec-cq; ``fresh_suggestion(state)`` and ``fresh_request()`` for rows that change state."""
+
+    world: World
+    db: Database
+    password: str
+    data_dir: Path
+    actors: dict[str, Actor] = field(default_factory=dict)
+    market_id: int = 0
+    tax_id: int = 0
+    suggestion_id: int = 0
+    attachment_id: int = 0
+    project_id: int = 0
+    document_sha256: str = ""
+
+    def actor(self, username: str) -> Actor:
+        if username not in self.actors:
+            self.actors[username] = authenticate(self.db, username, self.password)
+        return self.actors[username]
+
+    def suggestion(self, state: str) -> dict[str, int]:
+        """A suggestion of the observer brought to ``state`` today, assigned to the market bureau."""
+        now = utcnow()
+        xie, office, market = self.actor("observer-cq"), self.actor("office-cq"), self.actor("market-cq")
+        ids: dict[str, int] = {}
+        if state == "mergeable":
+            ids["earlier"] = observers.submit(self.db, xie, "更早的建议", "内容。", "registration", now)
+            observers.accept(self.db, office, ids["earlier"], now)
+        sid = observers.submit(self.db, xie, "刻章跑现场", "建议推行电子印章。", "registration", now,
+                               uploads=[observers.Upload("照片.png", PNG)], data_dir=self.data_dir,
+                               max_bytes=10_000)
+        ids["id"] = sid
+        ids["attachment"] = int(observer_views.get_suggestion(self.db, xie, sid, now)["attachments"][0]["id"])
+        if state in ("submitted", "mergeable"):
+            return ids
+        observers.accept(self.db, office, sid, now)
+        if state == "accepted":
+            return ids
+        observers.assign(self.db, office, sid, self.market_id, 5, now)
+        if state == "requested":
+            observers.request_extension(self.db, market, sid, 2, "需协调", now)
+        if state in ("drafted", "replied"):
+            observers.save_draft(self.db, market, sid, "已办理。", now)
+        if state == "replied":
+            observers.publish_reply(self.db, market, sid, now)
+        return ids
+
+    def fresh_suggestion(self, state: str) -> dict[str, int]:
+        return dict(self.world._reuse(f"suggestion {state}", lambda: self.suggestion(state)))
+
+    def fresh_request(self) -> int:
+        """An open request (诉求) of alice's key enterprise, to be resolved."""
+
+        def make() -> int:
+            served = key_enterprises.log_service(self.db, self.actor("admin"), self.world.uscc, ServiceIn(
+                served_on=date(2021, 3, 1), kind="request", request="申请人才公寓"), utcnow())
+            return int(served.id)
+
+        return int(self.world._reuse("service request", make))
+
+
+def populate_features(world: World, db: Database, password: str, data_dir: Path) -> FeatureWorld:
+    now = utcnow()
+    features = FeatureWorld(world, db, password, data_dir)
+    with db.read() as session:
+        ids = {d.name: d.id for d in session.scalars(select(Department).where(Department.zone_id == ZONE))}
+    features.market_id, features.tax_id = ids["区市场监督管理局"], ids["区税务局"]
+    assigned = features.suggestion("assigned")
+    features.suggestion_id, features.attachment_id = assigned["id"], assigned["attachment"]
+    admin = features.actor("admin")
+    project = projects.create_project(db, admin, ProjectIn(
+        zone=ZONE, code="CQ-2021-001", name="云端数据中心", investor="华讯集团", investor_tags=["fortune_global_500"],
+        industry_code="I6450", amount=Decimal("500000000"), signed_on=date(2021, 1, 15), note="合同扫描件已归档"), now)
+    staged = projects.set_stage(db, admin, project.id, StageIn(stage="landed", on=date(2021, 3, 1), note="落地协议"),
+                                now, document=("landed.pdf", small_pdf("落地协议")), data_dir=data_dir,
+                                max_bytes=1 << 20)
+    features.project_id = project.id
+    features.document_sha256 = next(s.document.sha256 for s in staged.stages if s.document)
+    key_enterprises.mark(db, admin, KeyEnterpriseIn(zone=ZONE, uscc=world.uscc, specialist="spec-cq"), now)
+    world.features = features
+    return features

@@ -35,6 +35,7 @@ class LicenceOut(ResponseModel):
     name: str
     status: str
     zone: str
+    in_force: bool = Field(description="False when the enterprise is revoked, cancelled or suspended")
     version: int
     issued_at: str
     kid: str

@@ -15,7 +15,7 @@ from yima.errors import NotFound
 from yima.observers import rules, service, views
 from yima.observers.spreadsheet import ledger_workbook
 from yima.uploads import upload_path
-from yima.web.deps import DB, AppSettings, CurrentActor
+from yima.web.deps import DB, MAX_ROW_ID, AppSettings, CurrentActor, RowId
 
 router = APIRouter(tags=["observers"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -67,12 +67,12 @@ class SuggestionIn(BaseModel):
 
 
 class MergeIn(BaseModel):
-    into: int = Field(description="The earlier suggestion of the ledger that answers this one")
+    into: int = Field(ge=1, le=MAX_ROW_ID, description="The earlier suggestion of the ledger that answers this one")
     note: str = ""
 
 
 class AssignIn(BaseModel):
-    department_id: int
+    department_id: int = Field(ge=1, le=MAX_ROW_ID)
     working_days: int = Field(ge=1, le=rules.MAX_WORKING_DAYS,
                               description="Counted on China's official calendar with its adjusted working days")
 
@@ -213,7 +213,7 @@ def add_department(body: DepartmentIn, db: DB, actor: CurrentActor) -> Departmen
 
 
 @router.post("/api/v1/suggestions/departments/{department_id}/members", status_code=204, response_class=Response)
-def bind_member(department_id: int, body: MemberIn, db: DB, actor: CurrentActor) -> Response:
+def bind_member(department_id: RowId, body: MemberIn, db: DB, actor: CurrentActor) -> Response:
     """Bind a user of role department to this department."""
     service.bind_department_user(db, actor, body.username, department_id, utcnow())
     return Response(status_code=204)
@@ -257,12 +257,12 @@ def list_reminders(db: DB, actor: CurrentActor) -> list[SuggestionOut]:
 
 
 @router.get("/api/v1/suggestions/{suggestion_id}", response_model=SuggestionOut)
-def get_suggestion(suggestion_id: int, db: DB, actor: CurrentActor) -> SuggestionOut:
+def get_suggestion(suggestion_id: RowId, db: DB, actor: CurrentActor) -> SuggestionOut:
     return SuggestionOut.model_validate(views.get_suggestion(db, actor, suggestion_id, utcnow()))
 
 
 @router.post("/api/v1/suggestions/{suggestion_id}/attachments", response_model=AttachmentOut, status_code=201)
-def attach(suggestion_id: int, db: DB, actor: CurrentActor, settings: AppSettings,
+def attach(suggestion_id: RowId, db: DB, actor: CurrentActor, settings: AppSettings,
            file: Annotated[UploadFile, File(description="PDF, JPEG or PNG (checked by content; size-limited)")]
            ) -> AttachmentOut:
     content = file.file.read(settings.max_upload_bytes + 1)
@@ -274,7 +274,7 @@ def attach(suggestion_id: int, db: DB, actor: CurrentActor, settings: AppSetting
 
 @router.get("/api/v1/suggestions/{suggestion_id}/attachments/{attachment_id}", response_class=Response,
             responses={200: {"content": {"application/pdf": {}, "image/png": {}, "image/jpeg": {}}}})
-def attachment(suggestion_id: int, attachment_id: int, db: DB, actor: CurrentActor, settings: AppSettings
+def attachment(suggestion_id: RowId, attachment_id: RowId, db: DB, actor: CurrentActor, settings: AppSettings
                ) -> Response:
     found = views.get_suggestion(db, actor, suggestion_id, utcnow())
     item = next((a for a in found["attachments"] if a["id"] == attachment_id), None)
@@ -285,20 +285,20 @@ def attachment(suggestion_id: int, attachment_id: int, db: DB, actor: CurrentAct
 
 
 @router.post("/api/v1/suggestions/{suggestion_id}/accept", response_model=StateOut)
-def accept(suggestion_id: int, db: DB, actor: CurrentActor) -> StateOut:
+def accept(suggestion_id: RowId, db: DB, actor: CurrentActor) -> StateOut:
     """The reform office takes the suggestion into the ledger (a ledger number, 序号)."""
     service.accept(db, actor, suggestion_id, utcnow())
     return _state(db, actor, suggestion_id)
 
 
 @router.post("/api/v1/suggestions/{suggestion_id}/merge", response_model=StateOut)
-def merge(suggestion_id: int, body: MergeIn, db: DB, actor: CurrentActor) -> StateOut:
+def merge(suggestion_id: RowId, body: MergeIn, db: DB, actor: CurrentActor) -> StateOut:
     service.merge(db, actor, suggestion_id, body.into, utcnow(), body.note)
     return _state(db, actor, suggestion_id)
 
 
 @router.post("/api/v1/suggestions/{suggestion_id}/assign", response_model=StateOut)
-def assign(suggestion_id: int, body: AssignIn, db: DB, actor: CurrentActor) -> StateOut:
+def assign(suggestion_id: RowId, body: AssignIn, db: DB, actor: CurrentActor) -> StateOut:
     """To a department with a deadline in working days; refused (422, ``deadline.calendar_not_covered``)
     when the deadline would fall in a year the installed calendar does not cover."""
     service.assign(db, actor, suggestion_id, body.department_id, body.working_days, utcnow())
@@ -306,33 +306,33 @@ def assign(suggestion_id: int, body: AssignIn, db: DB, actor: CurrentActor) -> S
 
 
 @router.put("/api/v1/suggestions/{suggestion_id}/reply", response_model=StateOut)
-def draft_reply(suggestion_id: int, body: ReplyIn, db: DB, actor: CurrentActor) -> StateOut:
+def draft_reply(suggestion_id: RowId, body: ReplyIn, db: DB, actor: CurrentActor) -> StateOut:
     """The department's draft reply (not visible to the observer)."""
     service.save_draft(db, actor, suggestion_id, body.text, utcnow())
     return _state(db, actor, suggestion_id)
 
 
 @router.post("/api/v1/suggestions/{suggestion_id}/reply/publish", response_model=StateOut)
-def publish_reply(suggestion_id: int, db: DB, actor: CurrentActor) -> StateOut:
+def publish_reply(suggestion_id: RowId, db: DB, actor: CurrentActor) -> StateOut:
     on_time = service.publish_reply(db, actor, suggestion_id, utcnow())
     return _state(db, actor, suggestion_id, on_time=on_time)
 
 
 @router.post("/api/v1/suggestions/{suggestion_id}/extension", response_model=StateOut)
-def request_extension(suggestion_id: int, body: ExtensionIn, db: DB, actor: CurrentActor) -> StateOut:
+def request_extension(suggestion_id: RowId, body: ExtensionIn, db: DB, actor: CurrentActor) -> StateOut:
     """The department asks, once, for more working days."""
     service.request_extension(db, actor, suggestion_id, body.working_days, body.reason, utcnow())
     return _state(db, actor, suggestion_id)
 
 
 @router.post("/api/v1/suggestions/{suggestion_id}/extension/decision", response_model=StateOut)
-def decide_extension(suggestion_id: int, body: ExtensionDecisionIn, db: DB, actor: CurrentActor) -> StateOut:
+def decide_extension(suggestion_id: RowId, body: ExtensionDecisionIn, db: DB, actor: CurrentActor) -> StateOut:
     service.decide_extension(db, actor, suggestion_id, body.grant, utcnow(), body.note)
     return _state(db, actor, suggestion_id)
 
 
 @router.post("/api/v1/suggestions/{suggestion_id}/rating", response_model=StateOut)
-def rate(suggestion_id: int, body: RatingIn, db: DB, actor: CurrentActor) -> StateOut:
+def rate(suggestion_id: RowId, body: RatingIn, db: DB, actor: CurrentActor) -> StateOut:
     """The observer rates the published reply; "dissatisfied" with the first reply reopens it once."""
     service.rate(db, actor, suggestion_id, body.rating, body.comment, utcnow())
     return _state(db, actor, suggestion_id)

@@ -16,7 +16,7 @@ from yima.clock import local_date, utcnow
 from yima.errors import DomainError, Finding
 from yima.observers import rules, service, views
 from yima.web.deps import DB, AppSettings, OptionalActor
-from yima.web.templating import env, render, text
+from yima.web.templating import env, page_actor, render, text
 
 router = APIRouter(include_in_schema=False)
 env.globals["observer_categories"] = rules.CATEGORIES  # for the dashboard's section, rendered by stats
@@ -90,6 +90,9 @@ def ledger_page(request: Request, db: DB, actor: OptionalActor) -> Response:
 def new_form(request: Request, actor: OptionalActor) -> Response:
     if actor is None:
         return _login(request)
+    allowed = page_actor(request, actor, "observer")  # only an observer may make a suggestion
+    if isinstance(allowed, Response):
+        return allowed
     return render(request, "observers/new.html", {"values": {}, **_labels()})
 
 

@@ -7,6 +7,7 @@ what is decided there: the zone's ``investment_office`` its projects and key ent
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
@@ -32,7 +33,7 @@ from yima.projects.model import (
     StageName,
 )
 from yima.stats.rules import parse_period
-from yima.web.deps import DB, AppSettings, CurrentActor
+from yima.web.deps import DB, AppSettings, CurrentActor, RowId
 
 router = APIRouter(prefix="/api/v1")
 ZoneQuery = Annotated[str | None, Query(description="Zone id; defaults to the user's own zone")]
@@ -64,21 +65,21 @@ def figures(db: DB, actor: CurrentActor, zone: ZoneQuery = None,
 
 
 @router.get("/projects/{project_id}", response_model=ProjectDetailOut, tags=["projects"])
-def get_project(project_id: int, db: DB, actor: CurrentActor) -> ProjectDetailOut:
+def get_project(project_id: RowId, db: DB, actor: CurrentActor) -> ProjectDetailOut:
     """A project with every stage record (who set it, on what evidence) and its funds in place."""
     return service.get_project(db, actor, project_id)
 
 
 @router.post("/projects/{project_id}/stages", response_model=ProjectDetailOut, tags=["projects"])
-def set_stage(project_id: int, body: StageIn, db: DB, actor: CurrentActor) -> ProjectDetailOut:
+def set_stage(project_id: RowId, body: StageIn, db: DB, actor: CurrentActor) -> ProjectDetailOut:
     """Set (or correct) the day of a stage, with a note on the evidence; dates stay in order."""
     return service.set_stage(db, actor, project_id, body, utcnow())
 
 
 @router.post("/projects/{project_id}/stages/document", response_model=ProjectDetailOut, tags=["projects"])
 async def set_stage_with_document(
-        project_id: int, db: DB, actor: CurrentActor, settings: AppSettings,
-        stage: Annotated[StageName, Form()], on: Annotated[str, Form(description="YYYY-MM-DD")],
+        project_id: RowId, db: DB, actor: CurrentActor, settings: AppSettings,
+        stage: Annotated[StageName, Form()], on: Annotated[date, Form(description="YYYY-MM-DD")],
         file: Annotated[UploadFile, File(description="PDF, JPEG or PNG, checked by content")],
         note: Annotated[str, Form(max_length=2000)] = "",
         enterprise_uscc: Annotated[str | None, Form(min_length=18, max_length=18)] = None) -> ProjectDetailOut:
@@ -90,7 +91,7 @@ async def set_stage_with_document(
 
 
 @router.post("/projects/{project_id}/funds", response_model=ProjectDetailOut, status_code=201, tags=["projects"])
-def add_fund(project_id: int, body: FundIn, db: DB, actor: CurrentActor) -> ProjectDetailOut:
+def add_fund(project_id: RowId, body: FundIn, db: DB, actor: CurrentActor) -> ProjectDetailOut:
     """A receipt of funds in place (到位资金)."""
     return service.add_fund(db, actor, project_id, body, utcnow())
 
@@ -134,6 +135,6 @@ def log_service(uscc: str, body: ServiceIn, db: DB, actor: CurrentActor) -> Serv
 
 
 @router.post("/key-enterprises/services/{service_id}/resolve", response_model=ServiceOut, tags=["key enterprises"])
-def resolve_request(service_id: int, body: ResolveIn, db: DB, actor: CurrentActor) -> ServiceOut:
+def resolve_request(service_id: RowId, body: ResolveIn, db: DB, actor: CurrentActor) -> ServiceOut:
     """Record that an open request was resolved, and what was done."""
     return key_enterprises.resolve(db, actor, service_id, body, utcnow())

@@ -56,6 +56,11 @@ def _error_page(request: Request, err: DomainError) -> Response:
     return render(request, "error.html", {"errors": _messages(request, err.findings)}, status=err.status)
 
 
+def _status(err: Exception) -> int:
+    """A form's broken rule answers with the rule's own status (403 for a step the role may not take)."""
+    return err.status if isinstance(err, DomainError) else 422
+
+
 def _form_errors(err: Exception) -> list[Finding]:
     if isinstance(err, ValidationError):
         return findings_of_validation([dict(e) for e in err.errors()])
@@ -184,14 +189,14 @@ def document(request: Request, project_id: int, sha256: str, db: DB, settings: A
 # --- key enterprises ------------------------------------------------------------------------------
 
 def _key_list_page(request: Request, db: DB, actor: Actor, zone: str | None, errors: list[Finding] | None = None,
-                   values: dict[str, str] | None = None) -> Response:
+                   values: dict[str, str] | None = None, status: int = 422) -> Response:
     try:
         listing = key_enterprises.list_key_enterprises(db, actor, zone, utcnow())
     except DomainError as err:
         return _error_page(request, err)
     return render(request, "projects/key_enterprises.html", {
         "enterprises": listing, "zone": zone or actor.zone_id, "errors": _messages(request, errors or []),
-        "values": values or {}}, status=422 if errors else 200)
+        "values": values or {}}, status=status if errors else 200)
 
 
 @router.get("/key-enterprises")
@@ -221,17 +226,18 @@ async def mark_key_enterprise(request: Request, db: DB, actor: OptionalActor) ->
             "high_tech_certificate": _certificate(values)})
         key_enterprises.mark(db, actor, body, utcnow())
     except (ValidationError, DomainError) as err:
-        return _key_list_page(request, db, actor, values.get("zone"), _form_errors(err), values)
+        return _key_list_page(request, db, actor, values.get("zone"), _form_errors(err), values, _status(err))
     return RedirectResponse(f"/key-enterprises/{body.uscc}", status_code=303)
 
 
-def _key_page(request: Request, db: DB, actor: Actor, uscc: str, errors: list[Finding] | None = None) -> Response:
+def _key_page(request: Request, db: DB, actor: Actor, uscc: str, errors: list[Finding] | None = None,
+              status: int = 422) -> Response:
     try:
         detail = key_enterprises.get_key_enterprise(db, actor, uscc, utcnow())
     except DomainError as err:
         return _error_page(request, err)
     return render(request, "projects/key_enterprise.html", {
-        **_names(request), "k": detail, "errors": _messages(request, errors or [])}, status=422 if errors else 200)
+        **_names(request), "k": detail, "errors": _messages(request, errors or [])}, status=status if errors else 200)
 
 
 @router.get("/key-enterprises/{uscc}")
@@ -253,7 +259,7 @@ async def change_key_enterprise(request: Request, uscc: str, db: DB, actor: Opti
             "remove_certificate": certificate is None})
         key_enterprises.change(db, actor, uscc, body, utcnow())
     except (ValidationError, DomainError) as err:
-        return _key_page(request, db, actor, uscc, _form_errors(err))
+        return _key_page(request, db, actor, uscc, _form_errors(err), _status(err))
     return RedirectResponse(f"/key-enterprises/{uscc}", status_code=303)
 
 

@@ -27,11 +27,14 @@ class ApplicationSummaryOut(ResponseModel):
     statutory_due_at: str | None
     time_left_hours: float | None = Field(description="Against the statutory limit, while pending")
     overdue: bool
+    enterprise_status: str | None = Field(None, description="The registered enterprise's status now (active | "
+                                          "revoked | cancelled …); null before it is registered")
 
 
 class TransitionOut(ResponseModel):
     from_: str | None = Field(alias="from")
     to: str
+    actor_id: int | None = Field(None, description="The acting user's id; null for the system or a partner zone")
     actor_role: str | None
     reason: str | None
     at: str | None

@@ -85,14 +85,15 @@ def list_applications(db: Database, actor: Actor, now: datetime, status: str | N
                       limit: int = 200) -> list[dict[str, Any]]:
     """An applicant's own applications (newest first), or an officer's zone queue (oldest first)."""
     query = select(Application)
-    if actor.role == "applicant":
+    own = actor.role not in ("officer", "admin")  # any other role sees only what it applied for itself
+    if own:
         query = query.where(Application.applicant_id == actor.id).order_by(Application.id.desc())
     else:
         if actor.role == "officer":
             query = query.where(Application.zone_id == actor.zone_id)
         statuses = (status,) if status else ("under_review", "awaiting_materials")
         query = query.where(Application.status.in_(statuses)).order_by(Application.submitted_at, Application.id)
-    if status and actor.role == "applicant":
+    if status and own:
         query = query.where(Application.status == status)
     with db.read() as session:
         apps = list(session.scalars(query.limit(limit)))

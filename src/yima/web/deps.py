@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import OAuth2PasswordBearer
 from starlette.concurrency import run_in_threadpool
 
@@ -22,6 +22,10 @@ from yima.errors import Unauthorized
 from yima.standard.model import MatterStandard
 
 COOKIE = "yima_token"
+# The largest id an INTEGER column holds on PostgreSQL (SQLite holds more): a larger one in a path
+# is refused with 422 before it reaches the database, whose driver would fail on it.
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="A record's id")]
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
