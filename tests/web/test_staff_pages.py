@@ -134,9 +134,11 @@ def crowded_queue(db, people, standard):
     add_user(db, "wangfang", "applicant", "test-password-1", NOW, display_name="王芳")
     applicant = authenticate(db, "wangfang", "test-password-1")
     now = utcnow()
+    # The month-old ones at noon China time, so that one China day holds all three whenever this runs.
+    month_ago = (now - timedelta(days=30)).astimezone(CHINA).replace(hour=12, minute=0, second=0, microsecond=0)
     ids = []
     for i in range(53):
-        at = now - timedelta(days=30, minutes=i) if i < 3 else now - timedelta(minutes=60 - i)
+        at = month_ago - timedelta(minutes=i) if i < 3 else now - timedelta(minutes=60 - i)
         body = application_body(name=f"云帆{i:02d}科技有限公司", legal_representative=person(seq=i + 1))
         ids.append(service.submit(db, standard, applicant, ApplicationIn.model_validate(body), at))
     for i in range(2):
