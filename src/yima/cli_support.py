@@ -15,6 +15,7 @@ import httpx
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -77,3 +78,20 @@ def read_text_source(source: str) -> str:
         response.raise_for_status()
         return response.text
     return Path(source).read_text("utf-8")
+
+
+def print_import_summary(summary: Any, file: Path, zone: str, existing: str,
+                         extra: tuple[tuple[str, str], ...] = ()) -> None:
+    """What an import did: its first 50 bad rows (line and reason), then the loaded, skipped and
+    bad counts; ``existing`` names the rows skipped as already there, ``extra`` adds rows."""
+    for bad in summary.bad_rows[:50]:
+        err_console.print(f"[red]✗[/red] {escape(bad.message)}")
+    if summary.bad > 50:
+        err_console.print(f"… {summary.bad - 50} more bad rows / 另有{summary.bad - 50}行有误")
+    table = Table("", "rows / 行", title=f"{file.name} → {zone}")
+    table.add_row("loaded / 已导入", f"{summary.loaded:,}")
+    table.add_row(existing, f"{summary.existing:,}")
+    table.add_row("bad, skipped / 有误，跳过", f"{summary.bad:,}")
+    for label, value in extra:
+        table.add_row(label, value)
+    console.print(table)

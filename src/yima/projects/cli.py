@@ -10,10 +10,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from yima.cli_support import DbOption, console, domain_errors, err_console, open_db
+from yima.cli_support import DbOption, console, domain_errors, open_db, print_import_summary
 from yima.clock import local_date, utcnow
 from yima.projects.importer import IMPORTS, import_file
 from yima.stats.bench import row_progress
@@ -38,15 +36,7 @@ def run_import(kind: str, file: Path, zone: str, db: str | None) -> None:
                                   on_progress=lambda done: progress.update(task, completed=done))
     finally:
         database.dispose()
-    for bad in summary.bad_rows[:50]:
-        err_console.print(f"[red]✗[/red] {escape(bad.message)}")
-    if summary.bad > 50:
-        err_console.print(f"… {summary.bad - 50} more bad rows / 另有{summary.bad - 50}行有误")
-    table = Table("", "rows / 行", title=f"{file.name} → {zone}")
-    table.add_row("loaded / 已导入", f"{summary.loaded:,}")
-    table.add_row("skipped, already present / 已存在，跳过", f"{summary.existing:,}")
-    table.add_row("bad, skipped / 有误，跳过", f"{summary.bad:,}")
-    console.print(table)
+    print_import_summary(summary, file, zone, "skipped, already present / 已存在，跳过")
 
 
 def _command(kind: str) -> Callable[..., None]:

@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
-from yima.cli_support import DbOption, console, domain_errors, err_console, open_db
+from yima.cli_support import DbOption, console, domain_errors, open_db, print_import_summary
 from yima.clock import local_date, utcnow
 from yima.config import get_settings
 from yima.standard import load_standard
@@ -124,16 +123,8 @@ def import_entities(file: Annotated[Path, typer.Argument(metavar="FILE.csv", hel
                                       on_progress=lambda done: progress.update(task, completed=done))
     finally:
         database.dispose()
-    for bad in summary.bad_rows[:50]:
-        err_console.print(f"[red]✗[/red] {escape(bad.message)}")
-    if summary.bad > 50:
-        err_console.print(f"… {summary.bad - 50} more bad rows / 另有{summary.bad - 50}行有误")
-    table = Table("", "rows / 行", title=f"{file.name} → {zone}")
-    table.add_row("loaded / 已导入", f"{summary.loaded:,}")
-    table.add_row("skipped, already registered / 已存在，跳过", f"{summary.existing:,}")
-    table.add_row("bad, skipped / 有误，跳过", f"{summary.bad:,}")
-    table.add_row("rate / 速度", f"{summary.rows_per_second:,.0f} rows/s in {summary.seconds:.1f} s")
-    console.print(table)
+    print_import_summary(summary, file, zone, "skipped, already registered / 已存在，跳过", extra=(
+        ("rate / 速度", f"{summary.rows_per_second:,.0f} rows/s in {summary.seconds:.1f} s"),))
 
 
 def bench_stats(n: Annotated[int, typer.Option("--n", help="Entities in the synthetic register")] = 1_000_000,
