@@ -17,8 +17,13 @@ def as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def china_time(value: datetime) -> datetime:
+    """The instant as China Standard Time, the time a zone's people read."""
+    return as_utc(value).astimezone(CHINA)
+
+
 def local_date(value: datetime) -> date:
-    return as_utc(value).astimezone(CHINA).date()
+    return china_time(value).date()
 
 
 def china_days(first: date, last: date) -> tuple[datetime, datetime]:

@@ -19,6 +19,7 @@ from live import LiveServer
 from yima.accounts.service import add_user
 from yima.clock import local_date, utcnow
 from yima.observers import rules, service, views
+from yima.observers.calendar import official_calendar
 from yima.observers.spreadsheet import HEADERS
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e]
@@ -184,7 +185,7 @@ def test_the_ledger_over_http_hides_drafts_exports_xlsx_and_refuses_an_uncovered
         refused = office.post(f"/api/v1/suggestions/{new.json()['id']}/assign",
                               json={"department_id": gz.market_id, "working_days": 60})
         try:  # what the calendar says of sixty working days from today decides the answer
-            rules.deadline(local_date(utcnow()), 60)
+            rules.deadline(local_date(utcnow()), 60, official_calendar())
         except rules.CalendarNotCovered:
             assert refused.status_code == 422 and refused.json()["detail"][0]["rule"] == "deadline.calendar_not_covered"
             assert "不予推定" in refused.json()["detail"][0]["message_zh"]
@@ -196,7 +197,7 @@ def test_the_ledger_over_http_hides_drafts_exports_xlsx_and_refuses_an_uncovered
 
 def test_the_stats_carry_the_observers_section(db, gz):
     prepare(db, gz, "replied")
-    today = utcnow().date().isoformat()
+    today = local_date(utcnow()).isoformat()
     with gz.server.client("admin") as admin:
         stats = admin.get(f"/api/v1/stats?zone={ZONE}&from={today[:4]}-01-01&to={today}")
     assert stats.status_code == 200, stats.text

@@ -27,6 +27,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
+from yima.clock import china_time, local_date
 from yima.fonts import cjk_font_path
 from yima.licences.payload import EnterpriseStatus, LicencePayload, PermitEntry, PermitStatus
 
@@ -307,7 +308,7 @@ def _draw_authority(canvas: Canvas, payload: LicencePayload, authority_name: str
     canvas.setFont(FONT, 12)
     canvas.drawString(STAMP_BOX[0] - 62, cy - 4, "登记机关")
     canvas.setFont(FONT, 10.5)
-    canvas.drawRightString(right, MARGIN + 16, _chinese_date(payload.issued_at.date()))
+    canvas.drawRightString(right, MARGIN + 16, _chinese_date(local_date(payload.issued_at)))
     name_size = 11.0
     while name_size > 7 and pdfmetrics.stringWidth(authority_name, FONT, name_size) > 300:
         name_size -= 0.5
@@ -318,7 +319,7 @@ def _draw_authority(canvas: Canvas, payload: LicencePayload, authority_name: str
     canvas.drawString(
         MARGIN + 40, MARGIN + 14,
         f"签发区 {payload.zone} · 第 {payload.version} 版 · 签发时间 "
-        f"{payload.issued_at:%Y-%m-%d %H:%M} UTC · 二维码经数字签名，可离线核验",
+        f"{china_time(payload.issued_at):%Y-%m-%d %H:%M} 北京时间 · 二维码经数字签名，可离线核验",
     )
 
 
@@ -330,7 +331,7 @@ def _draw_not_in_force(canvas: Canvas, payload: LicencePayload) -> None:
     canvas.setFillColor(_STAMP)
     canvas.setFont(FONT, 15)
     canvas.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 180, sentence.format(day=_chinese_date(
-        payload.issued_at.date())))
+        local_date(payload.issued_at))))
     canvas.setFillAlpha(0.22)
     canvas.setStrokeColor(_STAMP)
     canvas.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2 - 40)

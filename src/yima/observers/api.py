@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from yima.clock import utcnow
+from yima.clock import local_date, utcnow
 from yima.errors import NotFound
 from yima.observers import rules, service, views
 from yima.observers.spreadsheet import ledger_workbook
@@ -189,7 +189,7 @@ def appoint(body: ObserverIn, db: DB, actor: CurrentActor) -> ObserverOut:
                                            body.term_to, utcnow(), body.organisation, body.user)
     found = next(o for o in views.observers(db, actor, body.zone) if o["id"] == observer_id)
     return ObserverOut.model_validate({**found, "serving": rules.serving(body.term_from, body.term_to,
-                                                                         utcnow().date())})
+                                                                         local_date(utcnow()))})
 
 
 @router.get("/api/v1/observers", response_model=list[ObserverOut])

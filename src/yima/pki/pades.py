@@ -46,6 +46,7 @@ from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from yima.clock import local_date
 from yima.errors import Conflict, DomainError
 from yima.pki.ca import read_signer_identity
 from yima.pki.keys import PrivateKey
@@ -279,8 +280,8 @@ def _messages(who: str, when: datetime | None, *, valid: bool, intact: bool, tru
     if not intact:
         return (f"文件在 {who_zh} 签章后被修改", f"The document was changed after {who_en} signed it")
     if revoked:
-        when_revoked = f"（{revocation_time.date().isoformat()}）" if revocation_time else ""
-        when_revoked_en = f" on {revocation_time.date().isoformat()}" if revocation_time else ""
+        when_revoked = f"（{local_date(revocation_time).isoformat()}）" if revocation_time else ""
+        when_revoked_en = f" on {local_date(revocation_time).isoformat()}" if revocation_time else ""
         return (f"{who_zh} 的印章证书已被吊销{when_revoked}",
                 f"The certificate of {who_en} has been revoked{when_revoked_en}")
     if not trusted and trust_problem in UNCHECKED_REVOCATION:
