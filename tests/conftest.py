@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
+from calendar_for_tests import use_weekend_calendar_where_needed
 from factories import NOW, PASSWORD  # noqa: E402,I001
 from live import LiveServer, free_port  # noqa: F401 - free_port is used by tests through conftest
 from web.browser import unmarked_browser_test
@@ -30,6 +31,7 @@ from yima.standard import load_standard
 from yima.zones.service import add_zone
 
 configure_hasher(time_cost=1, memory_kib=1024)  # still argon2id, just cheap enough for hundreds of sign-ins
+use_weekend_calendar_where_needed()  # before any settings are read
 
 
 def _postgres_admin_url() -> str:

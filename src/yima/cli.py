@@ -26,6 +26,7 @@ from yima.db.migrate import upgrade
 from yima.demo.seed import seed_demo
 from yima.federation.twozones import run_federated_demo
 from yima.jobs import run_jobs
+from yima.observers.calendar import official_calendar
 from yima.stats.bench import row_progress
 from yima.web.server import UnsafeSettings, check_public_settings, run_server
 from yima.zones.service import add_zone, ban_address, list_zones
@@ -199,6 +200,7 @@ def serve(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1
           jobs_every: Annotated[int, typer.Option(help="Seconds between job runs; 0 disables")] = 300) -> None:
     """Serve the web app and API; scheduled jobs run in the background."""
     _refuse_unsafe(host)
+    domain_errors(official_calendar)()  # a supplement that cannot be read stops the start, named
     url = database_url(db)
     upgrade(url)
     run_server(url, host, port, workers, jobs_every, get_settings())

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     sqlite_synchronous: Literal["FULL", "NORMAL"] = Field(
         default="FULL", description="FULL: an acknowledged commit survives power loss. NORMAL only to measure "
                                     "what that costs (yima bench register --sqlite-synchronous NORMAL).")
+    calendar_file: Path | None = Field(
+        default=None, description="A TOML file of official holiday arrangements for years the chinese-calendar "
+                                  "package does not carry yet; observers' deadlines are counted with it.")
     standard_file: Path | None = Field(default=None, description="A matter-standard TOML file to load instead "
                                        "of the packaged one; the trust list publishes its digest.")
 

@@ -16,6 +16,7 @@ from yima.accounts.service import add_user, authenticate
 from yima.audit.service import recent_entries, verify_chain
 from yima.errors import Conflict, DomainError, Forbidden, NotFound
 from yima.observers import rules, service, views
+from yima.observers.calendar import official_calendar
 from yima.observers.figures import compute
 from yima.observers.spreadsheet import HEADERS, ledger_workbook
 from yima.stats.rules import Period
@@ -42,7 +43,7 @@ def test_a_suggestion_is_replied_rated_dissatisfied_reopened_and_answered_again(
     assert service.accept(db, gz.office, sid, at("2025-09-25")) == 1
     due = service.assign(db, gz.office, sid, gz.market_id, 5, at("2025-09-25"))
     # Thursday 25 Sep + 5: 26 Sep, Sunday 28 Sep (worked in exchange), 29, 30 Sep, then 9 Oct after the holiday.
-    assert due.due_on == date(2025, 10, 9) and due.calendar == rules.calendar_version()
+    assert due.due_on == date(2025, 10, 9) and due.calendar == official_calendar().version()
 
     service.save_draft(db, gz.market, sid, "草稿：研究中", at("2025-09-29"))
     assert views.get_suggestion(db, gz.xie, sid, at("2025-09-29"))["replies"] == []  # a draft is not the observer's
@@ -127,7 +128,7 @@ def test_an_extension_is_asked_for_once_and_granted_or_refused(db, gz):
 
 
 def test_a_deadline_the_calendar_does_not_cover_is_refused_and_nothing_changes(db, gz):
-    last = rules.covered_years()[1]
+    last = official_calendar().covered_years()[1]
     sid = service.submit(db, gz.xie, "人才公寓", "信息不公开。", "other", at(f"{last}-12-01"))
     service.accept(db, gz.office, sid, at(f"{last}-12-01"))
     with pytest.raises(rules.CalendarNotCovered) as refused:

@@ -1,4 +1,4 @@
-"""Commands: ``yima observers add|list|department|bind``.
+"""Commands: ``yima observers add|list|department|bind|calendar``.
 
 ``yima.cli`` calls ``register(app, import_app, bench_app)``.
 """
@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,6 +17,7 @@ from yima.cli_support import DbOption, console, domain_errors, open_db
 from yima.clock import local_date, utcnow
 from yima.errors import DomainError
 from yima.observers import rules, service, views
+from yima.observers.calendar import load_calendar, official_calendar
 
 
 def parse_day(value: str, field: str) -> date:
@@ -91,3 +93,22 @@ def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) 
         """Bind a user of role department to the department they act for."""
         domain_errors(service.bind_department_user)(open_db(db), None, username, department, utcnow())
         console.print(f"[green]✓[/green] {escape(username)} acts for department {department}")
+
+    @observers_app.command("calendar")
+    def observers_calendar(file: Annotated[Path | None, typer.Argument(
+            metavar="[FILE]", help="A supplement to check (default: YIMA_CALENDAR_FILE, if set)")] = None) -> None:
+        """The official calendar deadlines are counted on: the years it covers and, for a supplement,
+        each year's notice, holidays and exchanged working days. Exit 1 when the file is refused."""
+        def run() -> None:
+            calendar = load_calendar(file) if file else official_calendar()
+            first, last = calendar.covered_years()
+            console.print(f"{escape(calendar.version())}: {first}–{last}")
+            for year, arrangement in sorted(calendar.supplement.items()):
+                console.print(f"  {year}: {escape(arrangement.notice)} — {len(arrangement.holidays)} holiday(s), "
+                              f"{len(arrangement.workdays)} exchanged working day(s)")
+            today = local_date(utcnow())
+            if today.year > last or (today.year == last and today.month >= 10):
+                console.print(f"[yellow]![/yellow] {last + 1} is not covered yet: enter its arrangement in a "
+                              "supplement once it is announced")
+
+        domain_errors(run)()

@@ -15,6 +15,7 @@ from yima.accounts.rules import ROLES, Actor
 from yima.clock import local_date, utcnow
 from yima.errors import DomainError, Finding
 from yima.observers import rules, service, views
+from yima.observers.calendar import official_calendar
 from yima.web.deps import DB, AppSettings, OptionalActor
 from yima.web.templating import env, page_actor, render, text
 
@@ -83,7 +84,7 @@ def ledger_page(request: Request, db: DB, actor: OptionalActor) -> Response:
     return render(request, "observers/ledger.html", {
         "rows": rows, "reminders": views.reminders(rows), "filters": params, "zone": zone,
         "departments": views.departments(db, zone) if zone else [], "export_query": urlencode(params),
-        "calendar": rules.calendar_version(), "covered": rules.covered_years(), **_labels()})
+        "calendar": official_calendar().version(), "covered": official_calendar().covered_years(), **_labels()})
 
 
 @router.get("/suggestions/new")
@@ -136,7 +137,7 @@ def _detail(request: Request, db: DB, actor: Actor, suggestion_id: int, errors: 
         "s": found, "office": office, "answering": mine_to_answer, "draft": draft, "earlier": earlier,
         "own": actor.role == "observer" and found["observer_id"] in views.own_observer_ids(db, actor),
         "departments": views.departments(db, found["zone"]) if office else [],
-        "errors": errors or [], "calendar": rules.calendar_version(), **_labels()}, status=status)
+        "errors": errors or [], "calendar": official_calendar().version(), **_labels()}, status=status)
 
 
 @router.get("/suggestions/{suggestion_id}")

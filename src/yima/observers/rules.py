@@ -3,9 +3,10 @@ ledger (台账): the states a suggestion passes through, who may move it, and it
 
 Deadlines are counted in working days on China's official calendar, with its public holidays and
 the weekend days worked in exchange (调休), as published each year by the State Council's General
-Office. The calendar comes from the ``chinese-calendar`` package; its version is stored with every
-deadline, and a deadline that would fall in a year the package does not cover is refused rather
-than guessed (the holidays of a year are only known once they are announced).
+Office. The calendar comes from the ``chinese-calendar`` package and a zone's supplement of years
+announced since (``yima.observers.calendar``); its version is stored with every deadline, and a
+deadline that would fall in a year the calendar does not cover is refused rather than guessed (the
+holidays of a year are only known once they are announced).
 
 Pure: no database, no clock; ``today`` is always an argument.
 """
@@ -14,11 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from importlib.metadata import version
-
-import chinese_calendar  # type: ignore[import-untyped]
 
 from yima.errors import Conflict, DomainError
+from yima.observers.calendar import PACKAGE_CALENDAR, NotCovered, OfficialCalendar
 
 SECTORS: dict[str, tuple[str, str]] = {
     "enterprise": ("企业", "Enterprise"),
@@ -121,41 +120,39 @@ def serving(term_from: date, term_to: date, on: date) -> bool:
 
 # --- the official calendar -------------------------------------------------------------------
 
-CALENDAR_PACKAGE = "chinese-calendar"
+
+def calendar_version(calendar: OfficialCalendar = PACKAGE_CALENDAR) -> str:
+    """The calendar's package and version (and supplement), stored with each deadline computed with it."""
+    return calendar.version()
 
 
-def calendar_version() -> str:
-    """The installed calendar package's version, stored with each deadline computed with it."""
-    return f"{CALENDAR_PACKAGE} {version(CALENDAR_PACKAGE)}"
-
-
-def covered_years() -> tuple[int, int]:
-    """The first and last year whose holidays and adjusted working days the package knows."""
-    years = sorted({day.year for day in chinese_calendar.holidays} | {day.year for day in chinese_calendar.workdays})
-    return years[0], years[-1]
+def covered_years(calendar: OfficialCalendar = PACKAGE_CALENDAR) -> tuple[int, int]:
+    """The first and last year whose holidays and adjusted working days the calendar knows."""
+    return calendar.covered_years()
 
 
 class CalendarNotCovered(DomainError):
-    """A day in a year the installed calendar has no official arrangement for."""
+    """A day in a year the calendar has no official arrangement for."""
 
-    def __init__(self, year: int, field: str = "deadline") -> None:
-        first, last = covered_years()
+    def __init__(self, year: int, calendar: OfficialCalendar = PACKAGE_CALENDAR, field: str = "deadline") -> None:
+        first, last = calendar.covered_years()
         super().__init__(
             "deadline.calendar_not_covered", field,
-            f"{year} 年不在所装日历（{calendar_version()}，涵盖 {first}–{last} 年）之内：该年的法定节假日和调休安排"
-            f"尚未收录，工作日无法计算，不予推定；请缩短时限或更新日历包后再试",
-            f"{year} is outside the installed calendar ({calendar_version()}, covering {first}–{last}): that "
+            f"{year} 年不在所装日历（{calendar.version()}，涵盖 {first}–{last} 年）之内：该年的法定节假日和调休安排"
+            f"尚未收录，工作日无法计算，不予推定；请缩短时限，或更新日历包、在 YIMA_CALENDAR_FILE 中补录该年安排后再试",
+            f"{year} is outside the installed calendar ({calendar.version()}, covering {first}–{last}): that "
             f"year's public holidays and adjusted working days are not in it, so working days cannot be counted "
-            f"and are not guessed; shorten the time limit or update the calendar package")
+            f"and are not guessed; shorten the time limit, or update the calendar package or enter the year's "
+            f"arrangement in YIMA_CALENDAR_FILE")
 
 
-def is_working_day(day: date) -> bool:
+def is_working_day(day: date, calendar: OfficialCalendar = PACKAGE_CALENDAR) -> bool:
     """A working day on the official calendar: a weekday that is no holiday, or a weekend day
     worked in exchange (调休)."""
     try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError as err:
-        raise CalendarNotCovered(day.year) from err
+        return calendar.is_working_day(day)
+    except NotCovered as err:
+        raise CalendarNotCovered(err.year, calendar) from err
 
 
 @dataclass(frozen=True)
@@ -175,14 +172,14 @@ def check_working_days(working_days: int, field: str = "working_days") -> None:
                           f"The time limit must be 1 to {MAX_WORKING_DAYS} working days")
 
 
-def deadline(start: date, working_days: int) -> Deadline:
+def deadline(start: date, working_days: int, calendar: OfficialCalendar = PACKAGE_CALENDAR) -> Deadline:
     check_working_days(working_days)
     day, counted = start, 0
     while counted < working_days:
         day += timedelta(days=1)
-        if is_working_day(day):
+        if is_working_day(day, calendar):
             counted += 1
-    return Deadline(start, working_days, day, calendar_version())
+    return Deadline(start, working_days, day, calendar.version())
 
 
 @dataclass(frozen=True)
@@ -203,21 +200,21 @@ class TimeLeft:
         return self.days_overdue > 0
 
 
-def working_days_between(first: date, last: date) -> int:
+def working_days_between(first: date, last: date, calendar: OfficialCalendar = PACKAGE_CALENDAR) -> int:
     """Working days in ``first`` < day <= ``last``."""
     day, counted = first, 0
     while day < last:
         day += timedelta(days=1)
-        if is_working_day(day):
+        if is_working_day(day, calendar):
             counted += 1
     return counted
 
 
-def time_left(due_on: date, today: date) -> TimeLeft:
+def time_left(due_on: date, today: date, calendar: OfficialCalendar = PACKAGE_CALENDAR) -> TimeLeft:
     if today > due_on:
         return TimeLeft(due_on, None, (today - due_on).days, True)
     try:
-        days = working_days_between(today, due_on)
+        days = working_days_between(today, due_on, calendar)
     except CalendarNotCovered as err:
         return TimeLeft(due_on, None, 0, True, err.finding.zh, err.finding.en)
     return TimeLeft(due_on, days, 0, days <= REMIND_WITHIN)

@@ -24,6 +24,7 @@ from yima.clock import local_date
 from yima.db import Database
 from yima.errors import Conflict, DomainError, Forbidden, NotFound
 from yima.observers import rules
+from yima.observers.calendar import official_calendar
 from yima.observers.tables import Attachment, Department, DepartmentMember, Observer, Reply, Step, Suggestion
 from yima.uploads import check_upload, store_upload
 from yima.zones.tables import Zone
@@ -286,7 +287,7 @@ def assign(db: Database, actor: Actor, suggestion_id: int, department_id: int, w
         if suggestion.state == "reopened" and department.id != suggestion.department_id:
             raise DomainError("suggestion.reopened_department", "department", "重新办理须由原承办部门再次答复",
                               "A reopened suggestion goes back to the department that replied")
-        due = rules.deadline(local_date(now), working_days)
+        due = rules.deadline(local_date(now), working_days, official_calendar())
         suggestion.department = department
         suggestion.assigned_on, suggestion.working_days = due.start, due.working_days
         suggestion.due_on, suggestion.calendar = due.due_on, due.calendar
@@ -355,7 +356,7 @@ def request_extension(db: Database, actor: Actor, suggestion_id: int, working_da
             raise Conflict("extension.once", "working_days", "每条建议只能申请一次延期",
                            "An extension may be asked for only once per suggestion")
         assert suggestion.due_on is not None
-        rules.deadline(suggestion.due_on, working_days)  # refuse now what could not be granted
+        rules.deadline(suggestion.due_on, working_days, official_calendar())  # refuse now what could not be granted
         suggestion.extension_state, suggestion.extension_days = "requested", working_days
         suggestion.extension_reason = reason
         _step(session, suggestion, actor, "extension_requested", now, reason, working_days=working_days)
@@ -373,7 +374,7 @@ def decide_extension(db: Database, actor: Actor, suggestion_id: int, grant: bool
                            "There is no extension request to decide")
         assert suggestion.due_on is not None and suggestion.extension_days is not None
         if grant:
-            due = rules.deadline(suggestion.due_on, suggestion.extension_days)
+            due = rules.deadline(suggestion.due_on, suggestion.extension_days, official_calendar())
             suggestion.due_on, suggestion.calendar = due.due_on, due.calendar
         suggestion.extension_state = "granted" if grant else "refused"
         _step(session, suggestion, actor, "extension_granted" if grant else "extension_refused", now, note,

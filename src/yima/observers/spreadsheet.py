@@ -12,6 +12,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from yima.observers import rules
+from yima.observers.calendar import official_calendar
 from yima.observers.views import label
 
 HEADERS = ("序号", "提出人", "领域", "问题", "承办部门", "时限", "办理情况", "满意度")
@@ -71,7 +72,7 @@ def ledger_workbook(rows: list[dict[str, Any]], title: str, now: datetime) -> by
     sheet.freeze_panes = "A3"
     sheet.append([])
     sheet.append([f"导出时间 {now:%Y-%m-%d %H:%M} UTC；"
-                  f"时限按中国法定节假日和调休安排计算（{rules.calendar_version()}）"])
+                  f"时限按中国法定节假日和调休安排计算（{official_calendar().version()}）"])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

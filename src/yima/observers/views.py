@@ -17,6 +17,7 @@ from yima.clock import as_utc, china_days, local_date
 from yima.db import Database
 from yima.errors import Forbidden, NotFound
 from yima.observers import rules
+from yima.observers.calendar import official_calendar
 from yima.observers.service import department_of, require_office
 from yima.observers.tables import Department, Observer, Suggestion
 from yima.zones.tables import Zone
@@ -98,7 +99,7 @@ def _reply_dict(reply: Any, scope: Scope) -> dict[str, Any] | None:
 
 
 def suggestion_dict(suggestion: Suggestion, scope: Scope, today: date) -> dict[str, Any]:
-    left = (rules.time_left(suggestion.due_on, today)
+    left = (rules.time_left(suggestion.due_on, today, official_calendar())
             if suggestion.due_on is not None and suggestion.state == "assigned" else None)
     replies = [r for r in (_reply_dict(reply, scope) for reply in suggestion.replies) if r is not None]
     rated = [r for r in replies if r["rating"]]
@@ -213,7 +214,7 @@ def remind_due_suggestions_job(db: Database, now: datetime) -> list[str]:
         for s in session.scalars(select(Suggestion).where(Suggestion.state == "assigned")
                                  .order_by(Suggestion.zone_id, Suggestion.due_on)):
             assert s.due_on is not None
-            left = rules.time_left(s.due_on, today)
+            left = rules.time_left(s.due_on, today, official_calendar())
             if not left.remind:
                 continue
             when = (f"overdue by {left.days_overdue} day(s)" if left.overdue else
