@@ -80,18 +80,28 @@ def test_wrong_content_types_are_refused_with_the_rule(server, world: World):
     before = counts(server)
     alice = world.client("applicant")
     as_text = alice.post("/api/v1/applications", content=b'{"zone": "cq-gxq"}', headers={"Content-Type": "text/plain"})
-    assert_rule(as_text, 422, "schema.model_attributes_type", "body")
+    assert_rule(as_text, 415, "request.content_type", "Content-Type")
+    assert "application/json" in as_text.json()["detail"][0]["message_zh"] and "text/plain" in as_text.text
     not_json = alice.post("/api/v1/applications", content=b"\xff\xfe{", headers={"Content-Type": "application/json"})
     assert_rule(not_json, 400, "request.unreadable", "body")
     broken = alice.post("/api/v1/applications", content=b'{"zone": ', headers={"Content-Type": "application/json"})
     assert_rule(broken, 422, "schema.json_invalid")
     as_form = alice.post("/api/v1/applications", data={"zone": "cq-gxq"})
-    assert_rule(as_form, 422, "schema.model_attributes_type", "body")
+    assert_rule(as_form, 415, "request.content_type", "Content-Type")
+    as_json = alice.post("/api/v1/auth/token", json={"username": "alice", "password": "x"})
+    assert_rule(as_json, 415, "request.content_type", "Content-Type")
+    assert "application/x-www-form-urlencoded" in as_json.json()["detail"][0]["message_en"]
     url = f"/api/v1/applications/{app_id}/materials"
     disguised = alice.post(url, data={"material": "articles_of_association"},
                            files={"file": ("contract.pdf", b"MZ\x90\x00\x03" + b"\x00" * 64, "application/pdf")})
     assert_rule(disguised, 422, "upload.type", "file")
-    assert_rule(alice.post(url, json={"material": "articles_of_association"}), 422, "schema.missing")
+    as_json = alice.post(url, json={"material": "articles_of_association"})
+    assert_rule(as_json, 415, "request.content_type", "Content-Type")
+    assert "multipart/form-data" in as_json.json()["detail"][0]["message_en"]
+    assert "urlencoded" not in as_json.json()["detail"][0]["message_en"]
+    missing = alice.post(url, data={"material": "articles_of_association"},  # multipart without its file
+                         files={"note": ("note.txt", b"x", "text/plain")})
+    assert_rule(missing, 422, "schema.missing", "file")
     assert_rule(alice.post("/api/v1/seals/validate", files={"file": ("a.pdf", b"<html>", "application/pdf")}),
                 422, "seal.pdf_required", "file")
     assert counts(server) == before

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, params
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -112,6 +112,28 @@ def problem(findings: list[Finding], status: int) -> JSONResponse:
         "detail": [f.as_dict() for f in findings]})
 
 
+FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def wrong_content_type(request: Request) -> Finding | None:
+    """The body was sent as a type the route does not read (a form to a JSON route, text to any
+    route): 415 naming the type expected, rather than the fields that then look missing. A request
+    without a Content-Type is read as JSON, as FastAPI does."""
+    body_field = getattr(request.scope.get("route"), "body_field", None)
+    sent = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if body_field is None or not sent:
+        return None
+    if isinstance(body_field.field_info, params.Form):  # a route with a file reads multipart only
+        expected = FORMS[:1] if isinstance(body_field.field_info, params.File) else FORMS
+    else:
+        expected = ("application/json",)
+    if sent in expected or (expected[0] == "application/json" and sent.endswith("+json")):
+        return None
+    wanted = " 或 ".join(expected)
+    return Finding("request.content_type", "Content-Type", f"请求内容类型须为 {wanted}，收到的是 {sent}",
+                   f"The request body must be sent as {' or '.join(expected)}, not {sent}")
+
+
 _reported_parts: set[str] = set()
 
 
@@ -144,6 +166,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        wrong_type = wrong_content_type(request)
+        if wrong_type is not None:
+            return problem([wrong_type], 415)
         return problem(findings_of_validation(list(exc.errors())), 422)
 
     @app.exception_handler(StarletteHTTPException)
