@@ -207,3 +207,27 @@ def test_hostile_file_names_are_cleaned_labels_never_paths(server, world: World,
     assert sealed.status_code == 200, sealed.text[:300]
     disposition = sealed.headers["content-disposition"]
     assert not any(bad in disposition for bad in ("\r", "\n", "..", "\u202e"))
+
+
+def test_every_id_in_a_path_is_bounded_and_an_over_large_one_is_refused_by_name(server, world: World):
+    from fastapi.routing import APIRoute, iter_route_contexts
+
+    from yima.web.deps import MAX_ROW_ID
+
+    unbounded = []
+    for context in iter_route_contexts(server.app.routes):
+        route = context.route
+        if not isinstance(route, APIRoute):
+            continue
+        for param in route.dependant.path_params:
+            limits = [getattr(m, "le", None) for m in param.field_info.metadata]
+            if param.field_info.annotation is int and not any(le is not None and le <= MAX_ROW_ID for le in limits):
+                unbounded.append(f"{context.path} {param.name}")
+    assert not unbounded, f"integer path ids without RowId: {unbounded}"
+    before = counts(server)
+    officer = world.client("officer")
+    for path in ("/api/v1/applications/99999999999", "/api/v1/permits/99999999999/decision"):
+        answer = officer.get(path) if "decision" not in path else officer.post(path, json={"decision": "approve"})
+        assert answer.status_code == 422, (path, answer.text[:300])
+        assert answer.json()["field"] in ("app_id", "permit_id") and answer.json()["error"] == "schema.less_than_equal"
+    assert counts(server) == before

@@ -15,7 +15,7 @@ from yima.clock import utcnow
 from yima.errors import DomainError
 from yima.federation import delivery, partners, service, views, witness
 from yima.licences.qr import render_qr_png
-from yima.web.deps import DB, AppSettings, CurrentActor, Standard
+from yima.web.deps import DB, AppSettings, CurrentActor, RowId, Standard
 
 router = APIRouter(tags=["federation"])
 
@@ -77,7 +77,7 @@ def late_cases(db: DB, actor: CurrentActor) -> list[LateCaseOut]:
 
 
 @router.get("/api/v1/applications/{app_id}/licence.pdf", response_class=Response)
-def delivered_licence_pdf(app_id: int, db: DB, actor: CurrentActor) -> Response:
+def delivered_licence_pdf(app_id: RowId, db: DB, actor: CurrentActor) -> Response:
     """The licence PDF signed by the partner zone, served from the copy it delivered."""
     pdf = views.delivered_pdf(db, actor, app_id)
     return Response(pdf, media_type="application/pdf",
@@ -85,7 +85,7 @@ def delivered_licence_pdf(app_id: int, db: DB, actor: CurrentActor) -> Response:
 
 
 @router.get("/api/v1/applications/{app_id}/licence-qr.png", response_class=Response)
-def delivered_licence_qr(app_id: int, db: DB, actor: CurrentActor) -> Response:
+def delivered_licence_qr(app_id: RowId, db: DB, actor: CurrentActor) -> Response:
     """The QR of the licence the partner zone delivered, to print and hand over here."""
     return Response(render_qr_png(views.delivered_qr(db, actor, app_id), scale=6), media_type="image/png")
 

@@ -14,7 +14,7 @@ from yima.keys import service as keys
 from yima.licences import documents, service
 from yima.licences.qr import render_qr_png, render_qr_svg
 from yima.licences.schemas import DecidedOut, LicenceOut, PermitOut, TrustListOut
-from yima.web.deps import DB, CurrentActor, Standard
+from yima.web.deps import DB, CurrentActor, RowId, Standard
 from yima.web.schemas import Done
 
 router = APIRouter(tags=["licences"])
@@ -120,14 +120,14 @@ def pending_permits(db: DB, actor: CurrentActor) -> list[PermitOut]:
 
 
 @router.post("/api/v1/permits/{permit_id}/decision")
-def decide_permit(permit_id: int, body: PermitDecisionIn, db: DB, standard: Standard,
+def decide_permit(permit_id: RowId, body: PermitDecisionIn, db: DB, standard: Standard,
                   actor: CurrentActor) -> Done:
     service.decide_permit(db, standard, actor, permit_id, body.decision, body.reason, utcnow())
     return Done(status="decided")
 
 
 @router.post("/api/v1/permits/{permit_id}/verification")
-def verify_commitment(permit_id: int, body: VerificationIn, db: DB, standard: Standard,
+def verify_commitment(permit_id: RowId, body: VerificationIn, db: DB, standard: Standard,
                       actor: CurrentActor) -> Done:
     """Record the verification of a permit granted by commitment; a false one revokes the permit."""
     service.verify_commitment(db, standard, actor, permit_id, body.truthful, body.reason, utcnow())

@@ -12,7 +12,7 @@ from yima.clock import utcnow
 from yima.errors import DomainError, Forbidden
 from yima.licences import documents, service
 from yima.registration import views
-from yima.web.deps import DB, OptionalActor, Standard
+from yima.web.deps import DB, OptionalActor, RowId, Standard
 from yima.web.templating import flash, page_actor, render, text
 from yima.zones.service import list_zones
 
@@ -77,7 +77,7 @@ def permits_page(request: Request, db: DB, signed_in: OptionalActor) -> Response
 
 
 @router.post("/permits/{permit_id}/decision")
-async def permit_decision(request: Request, permit_id: int, db: DB, standard: Standard,
+async def permit_decision(request: Request, permit_id: RowId, db: DB, standard: Standard,
                           actor: OptionalActor) -> Response:
     if actor is None:
         return RedirectResponse("/login?next=/permits", status_code=303)

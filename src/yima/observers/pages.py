@@ -16,7 +16,7 @@ from yima.clock import local_date, utcnow
 from yima.errors import DomainError, Finding
 from yima.observers import rules, service, views
 from yima.observers.calendar import official_calendar
-from yima.web.deps import DB, AppSettings, OptionalActor
+from yima.web.deps import DB, AppSettings, OptionalActor, RowId
 from yima.web.templating import env, page_actor, render, text
 
 router = APIRouter(include_in_schema=False)
@@ -141,7 +141,7 @@ def _detail(request: Request, db: DB, actor: Actor, suggestion_id: int, errors: 
 
 
 @router.get("/suggestions/{suggestion_id}")
-def suggestion_page(request: Request, suggestion_id: int, db: DB, actor: OptionalActor) -> Response:
+def suggestion_page(request: Request, suggestion_id: RowId, db: DB, actor: OptionalActor) -> Response:
     if actor is None:
         return _login(request)
     return _detail(request, db, actor, suggestion_id)
@@ -179,7 +179,7 @@ def _act(action: str, actor: Actor, db: DB, settings: AppSettings, suggestion_id
 
 
 @router.post("/suggestions/{suggestion_id}/{action}")
-async def suggestion_step(request: Request, suggestion_id: int, action: str, db: DB, settings: AppSettings,
+async def suggestion_step(request: Request, suggestion_id: RowId, action: str, db: DB, settings: AppSettings,
                           actor: OptionalActor) -> Response:
     if actor is None:
         return _login(request)

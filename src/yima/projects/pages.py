@@ -34,7 +34,7 @@ from yima.projects.model import (
 from yima.projects.rules import INVESTOR_TAGS, SERVICE_KINDS, STAGE_NAMES, STAGES
 from yima.registration.pages import login_redirect
 from yima.stats.rules import parse_period
-from yima.web.deps import DB, AppSettings, OptionalActor
+from yima.web.deps import DB, AppSettings, OptionalActor, RowId
 from yima.web.errors import findings_of_validation
 from yima.web.templating import language, render, text
 
@@ -132,14 +132,14 @@ def _project_page(request: Request, db: DB, actor: Actor, project_id: int,
 
 
 @router.get("/projects/{project_id}")
-def project_page(request: Request, project_id: int, db: DB, actor: OptionalActor) -> Response:
+def project_page(request: Request, project_id: RowId, db: DB, actor: OptionalActor) -> Response:
     if actor is None:
         return login_redirect(request)
     return _project_page(request, db, actor, project_id)
 
 
 @router.post("/projects/{project_id}/stage")
-async def set_stage(request: Request, project_id: int, db: DB, settings: AppSettings,
+async def set_stage(request: Request, project_id: RowId, db: DB, settings: AppSettings,
                     actor: OptionalActor) -> Response:
     if actor is None:
         return login_redirect(request)
@@ -160,7 +160,7 @@ async def set_stage(request: Request, project_id: int, db: DB, settings: AppSett
 
 
 @router.post("/projects/{project_id}/funds")
-async def add_fund(request: Request, project_id: int, db: DB, actor: OptionalActor) -> Response:
+async def add_fund(request: Request, project_id: RowId, db: DB, actor: OptionalActor) -> Response:
     if actor is None:
         return login_redirect(request)
     form = await request.form()
@@ -175,7 +175,7 @@ async def add_fund(request: Request, project_id: int, db: DB, actor: OptionalAct
 
 
 @router.get("/projects/{project_id}/documents/{sha256}")
-def document(request: Request, project_id: int, sha256: str, db: DB, settings: AppSettings,
+def document(request: Request, project_id: RowId, sha256: str, db: DB, settings: AppSettings,
              actor: OptionalActor) -> Response:
     if actor is None:
         return login_redirect(request)
@@ -297,7 +297,7 @@ async def log_service(request: Request, db: DB, actor: OptionalActor) -> Respons
 
 
 @router.post("/specialist/services/{service_id}/resolve")
-async def resolve(request: Request, service_id: int, db: DB, actor: OptionalActor) -> Response:
+async def resolve(request: Request, service_id: RowId, db: DB, actor: OptionalActor) -> Response:
     if actor is None:
         return login_redirect(request)
     form = await request.form()

@@ -12,7 +12,7 @@ from yima.clock import utcnow
 from yima.registration import service, views
 from yima.registration.model import ApplicationIn
 from yima.registration.schemas import ApplicationOut, ApplicationSummaryOut, EnterpriseOut
-from yima.web.deps import DB, AppSettings, CurrentActor, Standard
+from yima.web.deps import DB, AppSettings, CurrentActor, RowId, Standard
 
 router = APIRouter(prefix="/api/v1", tags=["registration"])
 
@@ -37,19 +37,19 @@ def list_applications(db: DB, actor: CurrentActor, status: str | None = None) ->
 
 
 @router.get("/applications/{app_id}")
-def get_application(app_id: int, db: DB, actor: CurrentActor) -> ApplicationOut:
+def get_application(app_id: RowId, db: DB, actor: CurrentActor) -> ApplicationOut:
     return ApplicationOut.model_validate(views.get_application(db, actor, app_id, utcnow()))
 
 
 @router.post("/applications/{app_id}/decision")
-def decide(app_id: int, body: DecisionIn, db: DB, standard: Standard, actor: CurrentActor) -> ApplicationOut:
+def decide(app_id: RowId, body: DecisionIn, db: DB, standard: Standard, actor: CurrentActor) -> ApplicationOut:
     now = utcnow()
     service.decide(db, standard, actor, app_id, body.decision, body.reason, now)
     return ApplicationOut.model_validate(views.get_application(db, actor, app_id, now))
 
 
 @router.post("/applications/{app_id}/materials")
-async def supply_material(app_id: int, db: DB, standard: Standard, settings: AppSettings, actor: CurrentActor,
+async def supply_material(app_id: RowId, db: DB, standard: Standard, settings: AppSettings, actor: CurrentActor,
                           material: Annotated[str, Form(max_length=64)],
                           file: Annotated[UploadFile, File()]) -> ApplicationOut:
     """Upload a missing material (PDF, JPEG or PNG, checked by content, size-limited)."""
@@ -61,7 +61,7 @@ async def supply_material(app_id: int, db: DB, standard: Standard, settings: App
 
 
 @router.post("/applications/{app_id}/withdraw")
-def withdraw(app_id: int, db: DB, actor: CurrentActor) -> ApplicationOut:
+def withdraw(app_id: RowId, db: DB, actor: CurrentActor) -> ApplicationOut:
     now = utcnow()
     service.withdraw(db, actor, app_id, now)
     return ApplicationOut.model_validate(views.get_application(db, actor, app_id, now))

@@ -18,7 +18,7 @@ from yima.clock import utcnow
 from yima.errors import DomainError, Finding
 from yima.registration import service, views
 from yima.registration.model import ApplicationIn
-from yima.web.deps import DB, AppSettings, OptionalActor, Standard
+from yima.web.deps import DB, AppSettings, OptionalActor, RowId, Standard
 from yima.web.errors import field_words, findings_of_validation
 from yima.web.templating import ROLE_NAMES, flash, login_redirect, page_actor, render, text
 from yima.zones.service import get_zone, list_zones
@@ -204,14 +204,14 @@ def _detail(request: Request, db: DB, standard: Standard, actor: Actor, app_id: 
 
 
 @router.get("/applications/{app_id}")
-def application_page(request: Request, app_id: int, db: DB, standard: Standard, actor: OptionalActor) -> Response:
+def application_page(request: Request, app_id: RowId, db: DB, standard: Standard, actor: OptionalActor) -> Response:
     if actor is None:
         return login_redirect(request)
     return _detail(request, db, standard, actor, app_id)
 
 
 @router.post("/applications/{app_id}/decision")
-async def decision_form(request: Request, app_id: int, db: DB, standard: Standard, actor: OptionalActor) -> Response:
+async def decision_form(request: Request, app_id: RowId, db: DB, standard: Standard, actor: OptionalActor) -> Response:
     if actor is None:
         return login_redirect(request)
     form = await request.form()
@@ -226,7 +226,7 @@ async def decision_form(request: Request, app_id: int, db: DB, standard: Standar
 
 
 @router.post("/applications/{app_id}/withdraw")
-def withdraw_form(request: Request, app_id: int, db: DB, standard: Standard, actor: OptionalActor) -> Response:
+def withdraw_form(request: Request, app_id: RowId, db: DB, standard: Standard, actor: OptionalActor) -> Response:
     if actor is None:
         return login_redirect(request)
     try:
@@ -238,7 +238,7 @@ def withdraw_form(request: Request, app_id: int, db: DB, standard: Standard, act
 
 
 @router.post("/applications/{app_id}/materials")
-async def materials_form(request: Request, app_id: int, db: DB, standard: Standard, settings: AppSettings,
+async def materials_form(request: Request, app_id: RowId, db: DB, standard: Standard, settings: AppSettings,
                          actor: OptionalActor) -> Response:
     if actor is None:
         return login_redirect(request)
