@@ -25,7 +25,7 @@ from yima.errors import DomainError, Unauthorized
 from yima.projects.figures import compute_key_enterprises, compute_projects
 from yima.projects.importer import import_file
 from yima.projects.rows import FUND_HEADER, KEY_ENTERPRISE_HEADER, PROJECT_HEADER, SERVICE_HEADER
-from yima.projects.tables import Project, ProjectStage
+from yima.projects.tables import Project, ProjectFund, ProjectStage
 from yima.stats.rules import Period
 
 pytestmark = pytest.mark.db
@@ -86,6 +86,21 @@ def test_project_figures_from_a_small_file_match_the_hand_count(db, zone_cq, tmp
         stages = session.scalars(select(ProjectStage).join(Project).where(Project.code == "P4")).all()
         assert [s.stage for s in stages] == ["signed", "landed", "started", "completed"]
         assert all(s.actor_role == "system" and "projects.csv" in s.note for s in stages)
+
+
+def test_a_receipts_source_comes_from_its_optional_column_in_any_order(db, zone_cq, tmp_path):
+    import_file(db, "projects", zone_cq, write(tmp_path / "p.csv", PROJECT_HEADER, PROJECTS), NOW, TODAY)
+    with_source = write(tmp_path / "f.csv", ("source", "amount", "project_code", "received_on"),
+                        [["银行贷款", "100000000", "P1", "2021-02-01"], ["", "20000000", "P4", "2021-01-10"],
+                         ["x" * 201, "5", "P4", "2021-01-11"]])
+    summary = import_file(db, "project-funds", zone_cq, with_source, NOW, TODAY)
+    assert (summary.loaded, summary.bad) == (2, 1) and _reasons(summary) == {4: ("import.source", "source")}
+    without = write(tmp_path / "g.csv", FUND_HEADER, [["P1", "2021-06-30", "50000000.25"]])
+    assert import_file(db, "project-funds", zone_cq, without, NOW, TODAY).loaded == 1
+    with db.read() as session:
+        sources = dict(session.execute(select(ProjectFund.amount, ProjectFund.source)).all())
+    assert {float(k): v for k, v in sources.items()} == {100_000_000.0: "银行贷款", 20_000_000.0: "",
+                                                          50_000_000.25: ""}
 
 
 def test_every_imported_record_is_in_the_zones_audit_log(db, zone_cq, people, tmp_path):

@@ -19,7 +19,8 @@ from yima.stats.checker import count_records
 
 HELP = {
     "projects": "Load investment projects (header: {header}); idempotent on the code.",
-    "project-funds": "Load funds in place (header: {header}); idempotent on code, day and amount.",
+    "project-funds": "Load funds in place (header: {header}, optionally source); idempotent on code, day and "
+                     "amount.",
     "key-enterprises": "Load key enterprises and their specialists (header: {header}).",
     "services": "Load the specialists' service log (header: {header}); kind visit or request.",
 }

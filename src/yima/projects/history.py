@@ -93,6 +93,10 @@ def _investors(rng: random.Random, pool: Iterator[str], count: int, tagged: dict
     return [(next(pool), tuple(tags)) for tags in tag_sets]
 
 
+# Where funds in place come from, in turn (not drawn at random, so the figures' draws stay as they are).
+FUND_SOURCES = ("投资方自有资金", "银行贷款", "投资方自有资金", "股权融资", "投资方自有资金", "专项债券")
+
+
 def project_rows(seed: int = 2021) -> tuple[list[ProjectRow], list[FundRow]]:
     rng = random.Random(seed)
     names = [f"{stem}{middle}{suffix}" for stem in INVESTOR_STEMS for middle in ("", "科技", "实业")
@@ -123,7 +127,8 @@ def project_rows(seed: int = 2021) -> tuple[list[ProjectRow], list[FundRow]]:
             project = rng.choice(candidates)
             assert project.signed_on is not None
             received = _day(rng, max(project.signed_on, date(year, 1, 1)), date(year, 6, 30))
-            funds.append(FundRow(len(funds) + 2, project.code, received, receipt))
+            funds.append(FundRow(len(funds) + 2, project.code, received, receipt,
+                                 FUND_SOURCES[len(funds) % len(FUND_SOURCES)]))
     return rows, funds
 
 

@@ -42,9 +42,11 @@ T = TypeVar("T")
 Check = Callable[[int, Sequence[str], date], T | BadRow]
 
 
-def read_rows(path: Path, header: Sequence[str], check: Check[T], today: date) -> Iterator[T | BadRow]:
-    """The file's records, each checked; blank lines are skipped. A file that is not UTF-8 CSV, or
-    lacks a column of ``header``, stops with a DomainError naming the line."""
+def read_rows(path: Path, header: Sequence[str], check: Check[T], today: date,
+              optional: Sequence[str] = ()) -> Iterator[T | BadRow]:
+    """The file's records, each checked with the values of ``header`` then ``optional`` (empty when
+    the file has no such column); blank lines are skipped. A file that is not UTF-8 CSV, or lacks a
+    column of ``header``, stops with a DomainError naming the line."""
     if not path.is_file():
         raise DomainError("import.file", "file", f"找不到文件：{path}", f"No such file: {path}")
     with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -52,13 +54,16 @@ def read_rows(path: Path, header: Sequence[str], check: Check[T], today: date) -
         try:
             found = next(reader, None)
             positions = check_header(found, header)
+            names = [name.strip() for name in found or ()]
+            extra = [names.index(name) if name in names else None for name in optional]
             width = len(found or ())
             for record in reader:
                 if len(record) != width:
                     if any(value.strip() for value in record):
                         yield wrong_width(reader.line_num, len(record), width)
                     continue
-                yield check(reader.line_num, [record[i] for i in positions], today)
+                yield check(reader.line_num, [record[i] for i in positions]
+                            + [record[i] if i is not None else "" for i in extra], today)
         except (UnicodeDecodeError, csv.Error) as err:
             line = reader.line_num + 1
             raise DomainError("import.file_format", "file", f"第{line}行无法读取：文件须为 UTF-8 编码的 CSV（{err}）",
@@ -149,8 +154,8 @@ def load_funds(db: Database, zone_id: str, checked: Iterable[FundRow | BadRow], 
                                                        ProjectFund.received_on == row.received_on,
                                                        ProjectFund.amount == row.amount)):
             return False
-        session.add(ProjectFund(project_id=project.id, received_on=row.received_on, amount=row.amount, source="",
-                                recorded_at=now))
+        session.add(ProjectFund(project_id=project.id, received_on=row.received_on, amount=row.amount,
+                                source=row.source, recorded_at=now))
         events.append(audit.event(zone_id, None, now, "project.funds_imported", f"project:{row.project_code}",
                                   source=source, received_on=row.received_on.isoformat(), amount=str(row.amount)))
         return True
@@ -204,17 +209,18 @@ def load_services(db: Database, zone_id: str, checked: Iterable[ServiceRow | Bad
 
 # --- files ----------------------------------------------------------------------------------------
 
-IMPORTS: dict[str, tuple[Sequence[str], Check[object], Callable[..., ImportSummary]]] = {
-    "projects": (rows.PROJECT_HEADER, rows.project_row, load_projects),
-    "project-funds": (rows.FUND_HEADER, rows.fund_row, load_funds),
-    "key-enterprises": (rows.KEY_ENTERPRISE_HEADER, rows.key_enterprise_row, load_key_enterprises),
-    "services": (rows.SERVICE_HEADER, rows.service_row, load_services),
+IMPORTS: dict[str, tuple[Sequence[str], Sequence[str], Check[object], Callable[..., ImportSummary]]] = {
+    "projects": (rows.PROJECT_HEADER, (), rows.project_row, load_projects),
+    "project-funds": (rows.FUND_HEADER, rows.FUND_OPTIONAL, rows.fund_row, load_funds),
+    "key-enterprises": (rows.KEY_ENTERPRISE_HEADER, (), rows.key_enterprise_row, load_key_enterprises),
+    "services": (rows.SERVICE_HEADER, (), rows.service_row, load_services),
 }
 
 
 def import_file(db: Database, kind: str, zone_id: str, path: Path, now: datetime, today: date, *,
                 on_progress: Callable[[int], None] | None = None) -> ImportSummary:
     """Check and store one file of ``kind`` (a key of ``IMPORTS``) into a zone."""
-    header, check, load = IMPORTS[kind]
+    header, optional, check, load = IMPORTS[kind]
     require_zone(db, zone_id)
-    return load(db, zone_id, read_rows(path, header, check, today), now, source=path.name, on_progress=on_progress)
+    return load(db, zone_id, read_rows(path, header, check, today, optional), now, source=path.name,
+                on_progress=on_progress)

@@ -1,6 +1,7 @@
 """The four import files of the investment office, and the checks one row must pass (pure).
 
-Each file is UTF-8 CSV with exactly the header given here; dates are ISO (YYYY-MM-DD) or empty.
+Each file is UTF-8 CSV with the header given here (columns in any order; a ``*_OPTIONAL`` column
+may be left out); dates are ISO (YYYY-MM-DD) or empty.
 A row breaking a rule becomes a ``yima.stats.rows.BadRow`` naming its line, field and reason in
 Chinese and English, as in the register import. What needs the database (a project code already
 taken, an enterprise not in the register) is checked when the row is stored (``importer``).
@@ -28,6 +29,7 @@ from yima.stats.rows import BadRow, RowError, check_date, check_industry_code
 PROJECT_HEADER: tuple[str, ...] = ("code", "name", "investor", "investor_tags", "industry_code", "amount",
                                    "signed_on", "landed_on", "started_on", "completed_on")
 FUND_HEADER: tuple[str, ...] = ("project_code", "received_on", "amount")
+FUND_OPTIONAL: tuple[str, ...] = ("source",)  # where the money came from (资金来源)
 KEY_ENTERPRISE_HEADER: tuple[str, ...] = ("uscc", "specialist", "high_tech_cert", "cert_issued_on", "cert_expires_on")
 SERVICE_HEADER: tuple[str, ...] = ("uscc", "served_on", "kind", "request", "action", "resolved_on")
 
@@ -57,6 +59,7 @@ class FundRow:
     project_code: str
     received_on: date
     amount: Decimal
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,9 @@ class ServiceRow:
 
 def _text(value: str, field_name: str, limit: int, *, required: bool = True) -> str:
     if (required and not value) or len(value) > limit:
+        if not required:
+            raise RowError(f"import.{field_name}", field_name, f"{field_name} 不超过{limit}个字符",
+                           f"'{field_name}' is at most {limit} characters")
         raise RowError(f"import.{field_name}", field_name, f"{field_name} 不能为空且不超过{limit}个字符",
                        f"'{field_name}' is required, at most {limit} characters")
     return value
@@ -123,10 +129,10 @@ def project_row(line: int, values: Sequence[str], today: date) -> ProjectRow | B
 
 
 def fund_row(line: int, values: Sequence[str], today: date) -> FundRow | BadRow:
-    code, received, amount = [v.strip() for v in values]
+    code, received, amount, source = [v.strip() for v in values]
     try:
         return FundRow(line, _text(code, "project_code", 32), check_date(received, "received_on", today),
-                       _amount(amount, "amount"))
+                       _amount(amount, "amount"), _text(source, "source", 200, required=False))
     except (DomainError, RowError) as err:
         return _bad(line, err)
 
