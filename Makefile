@@ -22,7 +22,6 @@ demo: $(STAMP)
 
 ## The two demo zones as two instances (var/demo-cq.db on :8000, var/demo-cd.db on :8001), partners of each other
 demo-federated: $(STAMP)
-	@fc-list 2>/dev/null | grep -qi wqy || echo "note: Chinese PDF text needs fonts-wqy-zenhei (make system-deps)"
 	$(BIN)/yima demo --federated
 
 ## Install and run the whole suite (SQLite always; PostgreSQL when reachable at $(PG_URL)).
