@@ -241,7 +241,7 @@ def demo(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1"
     database.dispose()
     if serve_after:
         console.print(f"[bold]Yima demo:[/bold] http://{host}:{port}/  (API docs: /docs)")
-        run_server(url, host, port, 1, 300, get_settings())
+        run_server(url, host, port, 1, 300, get_settings(), log_format="text")
 
 
 @bench_app.command("register")

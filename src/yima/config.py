@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     sqlite_synchronous: Literal["FULL", "NORMAL"] = Field(
         default="FULL", description="FULL: an acknowledged commit survives power loss. NORMAL only to measure "
                                     "what that costs (yima bench register --sqlite-synchronous NORMAL).")
+    log_format: Literal["json", "text"] | None = Field(
+        default=None, description="json: one JSON line per request and job run (yima serve's default); text: "
+                                  "short lines for a terminal (yima demo's default).")
     calendar_file: Path | None = Field(
         default=None, description="A TOML file of official holiday arrangements for years the chinese-calendar "
                                   "package does not carry yet; observers' deadlines are counted with it.")

@@ -5,6 +5,7 @@ a query string or a failed sign-in."""
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from yima.accounts.service import add_user
 from yima.db import Database
 from yima.db.migrate import upgrade
 from yima.registration.identity import make_id_number
-from yima.web.logs import redact, request_id
+from yima.web.logs import TextFormatter, redact, request_id
 from yima.zones.service import add_zone
 
 PASSWORD = "a-secret-passphrase-9"
@@ -88,3 +89,29 @@ def test_requests_and_job_runs_are_logged_as_json_lines_without_personal_data(ow
     assert any(line["event"] == "sign_in.failed" for line in lines)
     for secret in (ID_NUMBER, PHONE, PASSWORD, "王秀英"):
         assert secret not in raw, f"{secret} was logged"
+
+
+def test_the_text_format_writes_short_lines_in_china_time_with_personal_data_masked():
+    record = logging.LogRecord("yima.requests", logging.INFO, __file__, 1, "request", None, None)
+    record.created = 1_764_608_813.0  # 2025-12-01 17:06:53 UTC
+    record.fields = {"method": "GET", "path": "/api/v1/applications/{app_id}", "status": 200, "duration_ms": 5.2}
+    assert TextFormatter().format(record) == "01:06:53 GET /api/v1/applications/{app_id} 200 5.2 ms"
+    job = logging.LogRecord("yima.jobs", logging.INFO, __file__, 1, "jobs.run", None, None)
+    job.created = record.created
+    job.fields = {"status": "ok", "duration_ms": 12.0, "report": ["lapsed 0 application(s)", f"call {PHONE}"]}
+    line = TextFormatter().format(job)
+    assert line.startswith("01:06:53 jobs ok (12.0 ms): lapsed 0 application(s); call ") and PHONE not in line
+    other = logging.LogRecord("yima.web", logging.WARNING, __file__, 1, "holder %s", (ID_NUMBER,), None)
+    other.created = record.created
+    assert TextFormatter().format(other) == f"01:06:53 warning yima.web: holder {ID_NUMBER[:6]}********{ID_NUMBER[-4:]}"
+
+
+def test_yima_serve_writes_text_lines_when_the_setting_says_so(tmp_path):
+    url = f"sqlite:///{tmp_path / 'text.db'}"
+    upgrade(url)
+    with ServeProcess(url, tmp_path, env={"YIMA_LOG_FORMAT": "text"}) as server:
+        assert httpx.get(f"{server.base}/api/v1/applications/1?id_number={ID_NUMBER}").status_code == 401
+        time.sleep(0.3)
+        raw = server.log_path.read_text("utf-8")
+    assert re.search(r"^\d\d:\d\d:\d\d GET /api/v1/applications/\{app_id\} 401 [\d.]+ ms$", raw, re.M), raw[-2000:]
+    assert '"event"' not in raw and ID_NUMBER not in raw

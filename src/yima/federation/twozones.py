@@ -108,7 +108,7 @@ def run_federated_demo(console: Console, chongqing_url: str, chengdu_url: str, h
     chengdu.dispose()
     if not serve_after:
         return
-    env = {**os.environ, "YIMA_PUBLIC_BASE_URL": urls[1], "YIMA_DATABASE_URL": chengdu_url}
+    env = {"YIMA_LOG_FORMAT": "text", **os.environ, "YIMA_PUBLIC_BASE_URL": urls[1], "YIMA_DATABASE_URL": chengdu_url}
     partner = subprocess.Popen([sys.executable, "-m", "yima.cli", "serve", "--db", chengdu_url, "--host", host,
                                 "--port", str(port + 1)], env=env)
     atexit.register(_stop, partner)  # uvicorn may end this process without unwinding to ``finally``
@@ -117,7 +117,7 @@ def run_federated_demo(console: Console, chongqing_url: str, chengdu_url: str, h
     use_settings(served)
     print(f"Yima federated demo: Chongqing {urls[0]}/  ·  Chengdu {urls[1]}/  (API docs: /docs)", flush=True)
     try:
-        run_server(chongqing_url, host, port, 1, 300, served)
+        run_server(chongqing_url, host, port, 1, 300, served, log_format="text")
     finally:
         _stop(partner)
 

@@ -19,7 +19,7 @@ from yima.clock import utcnow
 from yima.config import Settings, set_database_url
 from yima.db import Database
 from yima.jobs import run_jobs
-from yima.web.logs import LOG_CONFIG, log_job_run
+from yima.web.logs import log_config, log_job_run
 
 #: Seconds a worker process may take to answer its supervisor. uvicorn's default (5 s) is shorter
 #: than a worker's start on a busy machine; the supervisor then kills it and starts another, over
@@ -77,10 +77,13 @@ def _job_loop(url: str, every: int, stop: threading.Event) -> None:
         stop.wait(every)
 
 
-def run_server(url: str, host: str, port: int, workers: int, jobs_every: int, settings: Settings) -> None:
+def run_server(url: str, host: str, port: int, workers: int, jobs_every: int, settings: Settings,
+               log_format: str = "json") -> None:
+    """Serve until stopped; lines in ``settings.log_format``, else in ``log_format``."""
     check_public_settings(host, settings)
     set_database_url(url)  # the app (here and in worker processes) builds itself from the settings
-    logging.config.dictConfig(LOG_CONFIG)
+    config = log_config(settings.log_format or log_format)
+    logging.config.dictConfig(config)
     stop = threading.Event()
     if jobs_every > 0:
         threading.Thread(target=_job_loop, args=(url, jobs_every, stop), daemon=True).start()
@@ -94,7 +97,7 @@ def run_server(url: str, host: str, port: int, workers: int, jobs_every: int, se
             continue
         threading.Thread(target=loop, args=(url, stop), daemon=True, name=spec).start()
     try:
-        uvicorn.run("yima.web.asgi:app", host=host, port=port, workers=workers, log_config=LOG_CONFIG,
+        uvicorn.run("yima.web.asgi:app", host=host, port=port, workers=workers, log_config=config,
                     access_log=False, timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
     finally:
         stop.set()
