@@ -101,3 +101,27 @@ def test_concurrent_claims_never_take_the_same_message(db, people, standard, par
         thread.join()
     every = [message for mine in claimed for message in mine]
     assert len(every) == len(set(every)) == 40
+
+
+def test_a_message_whose_lease_ran_out_and_was_claimed_again_is_sent_only_by_its_new_holder(
+        db, people, standard, partner) -> None:
+    with db.write() as session:
+        message_id = service.queue(session, new_message("application.material", "cq-gxq", "gz-gxq", standard.digest,
+                                                        {"n": 1}, NOW), None).id
+    first = NOW + timedelta(seconds=1)
+    assert delivery.claim(db, first) == [message_id]  # process A leases it until first + LEASE
+    assert delivery.claim(db, first + timedelta(seconds=5)) == []  # still A's
+    later = first + delivery.LEASE + timedelta(seconds=1)  # A is slow: its lease has run out
+    assert delivery.claim(db, later) == [message_id]  # process B takes it over
+    sent: list[bytes] = []
+
+    def transport(url: str, message: bytes) -> tuple[int, dict[str, object]]:
+        sent.append(message)
+        raise OSError("partner down")
+
+    assert not delivery.renew_lease(db, message_id, first + delivery.LEASE, later)  # A's lease is gone: A skips
+    assert delivery.renew_lease(db, message_id, later + delivery.LEASE, later)  # B's is current: B sends
+    assert delivery.deliver_one(db, message_id, standard, transport, later) is False and len(sent) == 1
+    with db.read() as session:
+        row = session.get(OutboxMessage, message_id)
+        assert row is not None and row.attempts == 1 and row.delivered_at is None

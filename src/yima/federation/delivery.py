@@ -4,7 +4,10 @@ A message is sent right after the transaction that wrote it commits, and, until 
 arrives, again by the delivery loop of ``yima serve`` (and by ``yima jobs run``) with exponential
 backoff capped at 30 seconds. Claiming sets a lease (``next_attempt_at`` moves ``LEASE`` ahead)
 in a short transaction; on PostgreSQL the claim reads with ``FOR UPDATE SKIP LOCKED``, so several
-app processes claim different messages and none is sent twice at once. The receiver applies a
+app processes claim different messages and none is sent twice at once. Right before each send the
+lease is renewed only if it is still the one this process set (compare and set on
+``next_attempt_at``): a message whose lease ran out while earlier ones of the batch were sent, and
+that another process has claimed since, is left to that process. The receiver applies a
 message id once and answers a repeat with its first receipt, so a copy resent after a crash
 changes nothing there.
 """
@@ -22,7 +25,7 @@ from typing import Any
 
 import cbor2
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from yima.audit import service as audit
 from yima.clock import as_utc, utcnow
@@ -77,6 +80,19 @@ def claim(db: Database, now: datetime, limit: int = 20, only: str | None = None)
         for row in rows:
             row.next_attempt_at = now + LEASE
         return [row.id for row in rows]
+
+
+def renew_lease(db: Database, message_id: str, lease: datetime, now: datetime) -> bool:
+    """Extend this process's lease on a message to ``now + LEASE``; False when the lease is no
+    longer ours (another process claimed the message after ours ran out) or it was delivered."""
+    with db.write() as session:
+        renewed = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.delivered_at.is_(None),
+                   OutboxMessage.next_attempt_at == lease)
+            .values(next_attempt_at=now + LEASE)
+            .execution_options(synchronize_session=False))
+        return bool(getattr(renewed, "rowcount", 0))
 
 
 def _standard() -> MatterStandard:
@@ -152,6 +168,8 @@ def _delivered(db: Database, message_id: str, receipt: bytes, answered: Envelope
             return
         row.delivered_at, row.receipt, row.last_error = now, receipt, ""
         row.attempts += 1
+        log.info("message %s (%s) delivered to %s after %d attempt(s)", message_id, row.kind, row.recipient,
+                 row.attempts)
         audit.record(session, [audit.event(row.sender, None, now, "federation.message_delivered",
                                            f"message:{message_id}", kind=row.kind, to=row.recipient,
                                            sent_sha256=sent_sha256, received_sha256=answered.body.get("sha256"),
@@ -167,7 +185,13 @@ def deliver_due(db: Database, now: datetime, *, standard: MatterStandard | None 
                 only: str | None = None, transport: Transport = http_transport) -> tuple[int, int]:
     """Claim and send what is due: ``(delivered, attempted)``."""
     ids = claim(db, now, limit, only)
-    delivered = sum(deliver_one(db, message_id, standard, transport, now) for message_id in ids)
+    lease = now + LEASE
+    delivered = 0
+    for message_id in ids:
+        if renew_lease(db, message_id, lease, max(now, utcnow())):
+            delivered += deliver_one(db, message_id, standard, transport, now)
+        else:
+            log.info("message %s left to the process that claimed it after this one's lease ran out", message_id)
     return delivered, len(ids)
 
 

@@ -12,6 +12,7 @@ the signed PDF. Every message sent, received or refused is in the zone's audit l
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -44,6 +45,7 @@ from yima.registration.tables import Application, MaterialUpload, Transition
 from yima.registration.views import application_view
 from yima.standard.model import MatterStandard
 
+log = logging.getLogger("yima.federation")
 CHANNEL = "cross_region"
 OUTBOX_KEY = "federation_outbox"  # session.info: the messages a transaction queued
 Kick = Callable[[Database, str], None]
@@ -414,6 +416,7 @@ def receive(db: Database, standard: MatterStandard, data: bytes, now: datetime, 
         with db.read() as session:
             seen = session.get(InboxMessage, env.id)
             if seen is not None:
+                log.info("message %s from %s received again: answered with its first receipt", env.id, env.sender)
                 return seen.receipt, True
         check_fresh(env, now)
         if env.kind == RECEIPT:
@@ -429,6 +432,8 @@ def receive(db: Database, standard: MatterStandard, data: bytes, now: datetime, 
         with db.write() as session:
             seen = session.get(InboxMessage, env.id)
             if seen is not None:
+                log.info("message %s from %s received again while it was applied: answered with its first receipt",
+                         env.id, env.sender)
                 return seen.receipt, True
             apply(session)
             receipt_env = new_message(RECEIPT, env.recipient, env.sender, standard.digest,
