@@ -4,18 +4,24 @@ processes, each with its own database."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import cbor2
 import httpx
-from instances import Instance, wait_for
+import pytest
+from instances import PASSWORD, Instance, wait_for
 from sqlalchemy import select
 from test_two_instances import audit_actions, body, submit, view
 
+from web.browser import sign_in
 from yima.audit.service import verify_chain
 from yima.db import Database
 from yima.federation.tables import OutboxMessage
 from yima.licences.cose import decode_sign1
+
+SHOTS = Path(os.environ.get("YIMA_SCREENSHOTS", "/tmp/yima-screens"))
 
 
 def joint_stock(name: str) -> dict[str, Any]:
@@ -123,7 +129,8 @@ def test_a_withdrawal_sent_while_the_partner_is_down_arrives_when_it_is_back_and
                 if a == "application.withdrawn" and "cq-gxq" in d["reason"]]) >= 1
 
 
-def test_a_withdrawal_after_the_partner_approved_is_too_late_and_the_approval_is_shown(pair) -> None:
+@pytest.mark.browser
+def test_a_withdrawal_after_the_partner_approved_is_too_late_and_the_approval_is_shown(pair, page) -> None:
     chongqing, chengdu = pair
     app_id, partner_id = under_review(chongqing, "成都迟到撤回股份有限公司")
     chongqing.kill()  # Chengdu's approval cannot reach Chongqing
@@ -171,3 +178,51 @@ def test_a_withdrawal_after_the_partner_approved_is_too_late_and_the_approval_is
 
     late = withdraw(chongqing, app_id)
     assert late.status_code == 409 and late.json()["error"] == "withdraw.state", late.text
+
+    # the page says the same: approved, the licence delivered, the withdrawal too late, no button
+    sign_in(page, chongqing, "alice", PASSWORD)
+    page.goto(f"{chongqing.url}/applications/{app_id}")
+    assert page.locator("#status").inner_text() == "已核准"
+    assert page.locator("#withdrawal").inner_text() == "撤回未成功：cd-gxq 已作出决定（已核准）"
+    assert page.locator("#delivered-licence #uscc").inner_text() == done["uscc"]
+    assert page.locator("#withdraw-form").count() == 0
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "federation-withdrawal-too-late.png"), full_page=True)
+    page.goto(f"{chongqing.url}/applications/{app_id}?lang=en")
+    assert page.locator("#withdrawal").inner_text() == "Too late to withdraw: cd-gxq had already decided (Approved)"
+
+
+@pytest.mark.browser
+def test_the_applicant_withdraws_a_forwarded_application_from_its_page(pair, page) -> None:
+    chongqing, chengdu = pair
+    app_id, _ = under_review(chongqing, "成都页面撤回股份有限公司")
+    sign_in(page, chongqing, "alice", PASSWORD)
+    questions: list[str] = []
+    page.on("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
+    chengdu.kill()  # the confirmation cannot come yet: the page must say it is awaited
+    try:
+        page.goto(f"{chongqing.url}/applications/{app_id}")
+        assert page.locator("#status").inner_text() == "审核中"
+        with page.expect_navigation():
+            page.locator("#withdraw-form button").click()
+        assert questions == ["确定撤回该申请？"]  # the confirmation of a local withdrawal
+        assert page.locator("#status").inner_text() == "审核中"  # not withdrawn before Chengdu says so
+        assert page.locator("#withdrawal").inner_text() == "撤回申请已发出，等待 cd-gxq 确认"
+        assert "撤回申请已发出，等待 cd-gxq 确认" in page.locator("body").inner_text()  # the flash too
+        assert page.locator("#withdraw-form").count() == 0  # not twice
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "federation-withdrawal-requested.png"), full_page=True)
+        page.goto(f"{chongqing.url}/applications/{app_id}?lang=en")
+        assert page.locator("#withdrawal").inner_text() == "Withdrawal sent, awaiting cd-gxq's confirmation"
+        assert page.locator("#status").inner_text() == "Under review"
+    finally:
+        chengdu.start()
+    assert wait_for(lambda: view(chongqing, app_id)["status"] == "withdrawn", seconds=90)
+    page.goto(f"{chongqing.url}/applications/{app_id}?lang=zh")  # the language chosen sticks
+    assert page.locator("#status").inner_text() == "已撤回"
+    assert page.locator("#withdrawal").inner_text() == "已撤回：cd-gxq 已确认撤回"
+    assert "已申请撤回" in page.locator("#history").inner_text()
+    page.screenshot(path=str(SHOTS / "federation-withdrawal-confirmed.png"), full_page=True)
+    page.goto(f"{chongqing.url}/applications/{app_id}?lang=en")
+    assert page.locator("#withdrawal").inner_text() == "Withdrawn: cd-gxq confirmed the withdrawal"
+    assert "Withdrawal requested" in page.locator("#history").inner_text()

@@ -46,7 +46,7 @@ def test_a_decision_from_the_issuing_zone_makes_the_request_too_late(decided) ->
 
 
 def test_a_too_late_receipt_counts_even_before_the_decision_itself_arrives() -> None:
-    steps = [*ASKED, {"step": WITHDRAWAL_TOO_LATE, "detail": "approved"}]
+    steps = [*ASKED, {"step": WITHDRAWAL_TOO_LATE, "detail": "", "state": "approved"}]
     assert withdrawal_state(steps, "under_review") == "too_late"
     with pytest.raises(Conflict) as caught:
         check_may_withdraw(steps, "under_review", "cd-gxq")

@@ -117,7 +117,7 @@ def not_a_partner_zone(zone: str) -> Forbidden:
 WITHDRAWAL_REQUESTED = "withdrawal_requested"
 """The step on the accepting side's case when the applicant asked to withdraw."""
 WITHDRAWAL_TOO_LATE = "withdrawal_too_late"
-"""The step when the issuing zone's receipt said it had decided already (its detail: the state)."""
+"""The step when the issuing zone's receipt said it had decided already (its ``state``: which way)."""
 DECIDED = ("approved", "rejected", "lapsed", "withdrawn")
 """The issuing zone's statuses after which nothing changes there."""
 
@@ -156,6 +156,6 @@ def check_may_withdraw(steps: Sequence[Mapping[str, object]], remote_status: str
                        "sent twice")
     if state is not None or remote_status in DECIDED:
         shown = remote_status if remote_status in DECIDED else next(
-            (str(s.get("detail")) for s in steps if s.get("step") == WITHDRAWAL_TOO_LATE), "decided")
+            (str(s.get("state")) for s in steps if s.get("step") == WITHDRAWAL_TOO_LATE), "decided")
         raise Conflict("withdraw.state", "id", f"申请当前状态为 {shown}（{partner_zone} 已作出决定），不能撤回",
                        f"The application is {shown} ({partner_zone} has decided it); it cannot be withdrawn")

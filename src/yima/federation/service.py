@@ -381,7 +381,9 @@ def _receive_decided(env: Envelope, now: datetime) -> Applied:
         case.uscc = body.get("uscc")
         step_once(case, "received", now, f"{env.sender} #{case.remote_application_id}")
         if case.remote_status in ("approved", "rejected", "under_review", "awaiting_materials", "lapsed", "withdrawn"):
-            _step(case, case.remote_status, now, "; ".join(f.get("message", "") for f in case.remote_findings)[:300])
+            _step(case, case.remote_status, now, f"{env.sender} 已确认撤回 / {env.sender} confirmed the withdrawal"
+                  if case.remote_status == "withdrawn" else
+                  "; ".join(f.get("message", "") for f in case.remote_findings)[:300])
         licence = body.get("licence")
         if isinstance(licence, Mapping) and licence.get("qr"):
             case.licence_qr, case.licence_cose = str(licence["qr"]), bytes(licence.get("cose") or b"")

@@ -53,7 +53,8 @@ class PartnerWithdrawal:
                                {"application": case.remote_application_id, "partner_application": app.id,
                                 "withdrawn_at": instant_text(now), "reason": REASON}, now)
         service.queue(session, envelope, app.id)
-        service.step_once(case, WITHDRAWAL_REQUESTED, now, case.partner_zone)
+        service.step_once(case, WITHDRAWAL_REQUESTED, now, f"申请人撤回，已发往 {case.partner_zone} / withdrawal by "
+                                                           f"the applicant, sent to {case.partner_zone}")
         audit.record(session, [audit.event(app.zone_id, actor, now, "application.withdrawal_requested",
                                            f"application:{app.id}", to=case.partner_zone, message=envelope.id,
                                            partner_application=case.remote_application_id)])
@@ -64,7 +65,9 @@ def on_receipt(session: Session, case: Case, result: Mapping[str, Any], now: dat
     state = too_late_state(result)
     if state is None or any(s["step"] == WITHDRAWAL_TOO_LATE for s in case.steps):
         return
-    service.step_once(case, WITHDRAWAL_TOO_LATE, now, state)
+    service.step_once(case, WITHDRAWAL_TOO_LATE, now, f"{case.partner_zone} 已作出决定 / {case.partner_zone} had "
+                                                     "already decided")
+    case.steps = [*case.steps[:-1], {**case.steps[-1], "state": state}]  # the decided state, for the rules
     app = session.get(Application, case.application_id)
     audit.record(session, [audit.event(app.zone_id if app else case.partner_zone, None, now,
                                        "application.withdrawal_too_late", f"application:{case.application_id}",
