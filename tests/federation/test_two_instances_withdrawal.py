@@ -13,7 +13,7 @@ import httpx
 import pytest
 from instances import PASSWORD, Instance, wait_for
 from sqlalchemy import select
-from test_two_instances import audit_actions, body, submit, view
+from test_two_instances import applications_named, audit_actions, body, submit, view
 
 from web.browser import sign_in
 from yima.audit.service import verify_chain
@@ -127,6 +127,29 @@ def test_a_withdrawal_sent_while_the_partner_is_down_arrives_when_it_is_back_and
     assert chengdu.get(f"/api/v1/applications/{partner_id}", chengdu.token("officer-cd"))["status"] == "withdrawn"
     assert len([a for a, d in audit_actions(chengdu, "cd-gxq")
                 if a == "application.withdrawn" and "cq-gxq" in d["reason"]]) >= 1
+
+
+def test_a_withdrawal_before_the_partner_received_the_application_names_it_by_the_accepting_id(pair) -> None:
+    chongqing, chengdu = pair
+    name = "成都未达撤回股份有限公司"
+    chengdu.kill()
+    try:
+        answer = submit(chongqing, joint_stock(name))
+        assert answer["status"] == "forwarded"
+        asked = withdraw(chongqing, answer["id"])
+        assert asked.status_code == 200, asked.text
+        assert asked.json()["status"] == "forwarded" and asked.json()["withdrawal"] == "requested"
+        row = outbox(chongqing, answer["id"], "application.withdrawn")
+        assert row is not None
+        sent = cbor2.loads(row.payload)["body"]
+        assert sent["application"] is None and sent["partner_application"] == answer["id"]
+        assert sent["reason"] and sent["withdrawn_at"].endswith("Z")
+    finally:
+        chengdu.start()
+    done = wait_for(lambda: (v := view(chongqing, answer["id"]))["status"] == "withdrawn" and v, seconds=90)
+    assert done and done["withdrawal"] == "confirmed"
+    [issued] = applications_named(chengdu, name)
+    assert issued.status == "withdrawn"
 
 
 @pytest.mark.browser
