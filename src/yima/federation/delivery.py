@@ -32,8 +32,8 @@ from yima.clock import as_utc, utcnow
 from yima.config import get_settings
 from yima.db import Database
 from yima.errors import DomainError
-from yima.federation import service
-from yima.federation.model import RECEIPT, Envelope, envelope_from_payload
+from yima.federation import service, withdrawal
+from yima.federation.model import RECEIPT, WITHDRAWN, Envelope, envelope_from_payload
 from yima.federation.rules import PartnerKeys, backoff_seconds, check_message
 from yima.federation.tables import Case, OutboxMessage, Partner
 from yima.keys.trustlist import TrustList
@@ -179,6 +179,8 @@ def _delivered(db: Database, message_id: str, receipt: bytes, answered: Envelope
             result = answered.body.get("result") or {}
             case.remote_application_id = case.remote_application_id or result.get("application")
             service.step_once(case, "received", now, f"{row.recipient} #{result.get('application')}")
+        elif case is not None and case.role == "accepting" and row.kind == WITHDRAWN:
+            withdrawal.on_receipt(session, case, answered.body.get("result") or {}, now)
 
 
 def deliver_due(db: Database, now: datetime, *, standard: MatterStandard | None = None, limit: int = 20,

@@ -28,7 +28,8 @@ import cbor2
 
 VERSION = 1
 RECEIPT = "receipt"
-KINDS = ("application.forwarded", "application.decided", "application.material", RECEIPT)
+WITHDRAWN = "application.withdrawn"
+KINDS = ("application.forwarded", "application.decided", "application.material", WITHDRAWN, RECEIPT)
 
 
 def instant_text(moment: datetime) -> str:

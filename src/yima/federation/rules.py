@@ -7,7 +7,7 @@ domain error with the HTTP status the receiving endpoint answers with.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -110,3 +110,52 @@ def is_late(created: datetime, delivered: bool, now: datetime) -> bool:
 def not_a_partner_zone(zone: str) -> Forbidden:
     return Forbidden("federation.not_partner", "zone", f"开发区 {zone} 不是本区的合作伙伴",
                      f"Zone {zone} is not a partner of this instance")
+
+
+# --- withdrawing a forwarded application (accepting side) -----------------------------------------
+
+WITHDRAWAL_REQUESTED = "withdrawal_requested"
+"""The step on the accepting side's case when the applicant asked to withdraw."""
+WITHDRAWAL_TOO_LATE = "withdrawal_too_late"
+"""The step when the issuing zone's receipt said it had decided already (its ``state``: which way)."""
+DECIDED = ("approved", "rejected", "lapsed", "withdrawn")
+"""The issuing zone's statuses after which nothing changes there."""
+
+
+def too_late_state(result: Mapping[str, object]) -> str | None:
+    """What a receipt's ``result`` for ``application.withdrawn`` means: the issuing zone's decided
+    state when it was too late (``{"status": "too_late", "state": "approved"}``), else None (the
+    withdrawal was applied there; its ``application.decided`` with ``withdrawn`` confirms it)."""
+    if result.get("status") != "too_late":
+        return None
+    state = result.get("state")
+    return state if isinstance(state, str) and state else "decided"
+
+
+def withdrawal_state(steps: Sequence[Mapping[str, object]], remote_status: str) -> str | None:
+    """``requested`` | ``confirmed`` | ``too_late`` for a forwarded application whose applicant asked
+    to withdraw it, None when nobody asked. Only the issuing zone's own status ``withdrawn``
+    confirms; its decided status, or a receipt saying it had decided, makes the request too late."""
+    names = {s.get("step") for s in steps}
+    if remote_status == "withdrawn":
+        return "confirmed"
+    if WITHDRAWAL_REQUESTED not in names:
+        return None
+    if WITHDRAWAL_TOO_LATE in names or remote_status in DECIDED:
+        return "too_late"
+    return "requested"
+
+
+def check_may_withdraw(steps: Sequence[Mapping[str, object]], remote_status: str, partner_zone: str) -> None:
+    """Refuse a withdrawal the accepting side must not send: one already in flight, or one of an
+    application the issuing zone has decided (as for a local application)."""
+    state = withdrawal_state(steps, remote_status)
+    if state == "requested":
+        raise Conflict("withdraw.in_flight", "id", f"撤回申请已发出，正在等待 {partner_zone} 确认，请勿重复提交",
+                       f"A withdrawal was already sent and awaits {partner_zone}'s confirmation; it cannot be "
+                       "sent twice")
+    if state is not None or remote_status in DECIDED:
+        shown = remote_status if remote_status in DECIDED else next(
+            (str(s.get("state")) for s in steps if s.get("step") == WITHDRAWAL_TOO_LATE), "decided")
+        raise Conflict("withdraw.state", "id", f"申请当前状态为 {shown}（{partner_zone} 已作出决定），不能撤回",
+                       f"The application is {shown} ({partner_zone} has decided it); it cannot be withdrawn")

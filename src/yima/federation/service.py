@@ -33,7 +33,15 @@ from yima.errors import Conflict, DomainError, Forbidden
 from yima.federation import figures as _figures  # noqa: F401  (registers the cross-region figure source)
 from yima.federation import partners as partner_store
 from yima.federation.model import RECEIPT, Envelope, new_message
-from yima.federation.rules import Refusal, check_fresh, check_message, is_late, open_envelope, standard_mismatch
+from yima.federation.rules import (
+    Refusal,
+    check_fresh,
+    check_message,
+    is_late,
+    open_envelope,
+    standard_mismatch,
+    withdrawal_state,
+)
 from yima.federation.tables import Case, InboxMessage, OutboxMessage, Partner
 from yima.keys.service import keyring
 from yima.licences.cose import sign1
@@ -231,6 +239,7 @@ def overlay(app: Application, view: dict[str, Any], case: Case, now: datetime) -
         view["missing_materials"] = list(case.remote_missing)
         view["materials_due_on"] = case.remote_due_on
         view["uscc"] = case.uscc
+        view["withdrawal"] = info["withdrawal"] = withdrawal_state(case.steps, case.remote_status)
         info["late"] = is_late(as_utc(case.created_at), bool(case.remote_status), now)
         view["licence"] = ({"qr": case.licence_qr, "issued_by": case.partner_zone,
                             "pdf_url": f"/api/v1/applications/{app.id}/licence.pdf",
@@ -301,7 +310,7 @@ def on_transition(session: Session, app: Application, since: int, created: Seque
         send_status(session, app, case, app.transitions[-1].at, created)
 
 
-def _partner_actor(session: Session, zone_id: str) -> Actor:
+def partner_actor(session: Session, zone_id: str) -> Actor:
     partner = session.get(Partner, zone_id)
     user = session.get(User, partner.account_id) if partner else None
     if user is None:
@@ -310,11 +319,18 @@ def _partner_actor(session: Session, zone_id: str) -> Actor:
 
 
 Applied = tuple[dict[str, Any], Callable[[Session], None]]
+"""What receiving a message did: the receipt's ``result``, and what to write with the inbox entry."""
+Receiver = Callable[[Database, MatterStandard, Envelope, datetime], Applied]
+_receivers: dict[str, Receiver] = {}  # kinds handled by another module of this package (withdrawal)
+
+
+def on_kind(kind: str, receiver: Receiver) -> None:
+    _receivers[kind] = receiver
 
 
 def _receive_forwarded(db: Database, standard: MatterStandard, env: Envelope, now: datetime) -> Applied:
     with db.read() as session:
-        actor = _partner_actor(session, env.sender)
+        actor = partner_actor(session, env.sender)
     try:
         body = ApplicationIn.model_validate(env.body.get("application_body"))
         app_id = registration.submit(db, standard, actor, body, now, idempotency_key=env.id, channel=CHANNEL)
@@ -366,8 +382,10 @@ def _receive_decided(env: Envelope, now: datetime) -> Applied:
         case.remote_due_on = body.get("materials_due_on")
         case.uscc = body.get("uscc")
         step_once(case, "received", now, f"{env.sender} #{case.remote_application_id}")
-        if case.remote_status in ("approved", "rejected", "under_review", "awaiting_materials"):
-            _step(case, case.remote_status, now, "; ".join(f.get("message", "") for f in case.remote_findings)[:300])
+        if case.remote_status in ("approved", "rejected", "under_review", "awaiting_materials", "lapsed", "withdrawn"):
+            _step(case, case.remote_status, now, f"{env.sender} 已确认撤回 / {env.sender} confirmed the withdrawal"
+                  if case.remote_status == "withdrawn" else
+                  "; ".join(f.get("message", "") for f in case.remote_findings)[:300])
         licence = body.get("licence")
         if isinstance(licence, Mapping) and licence.get("qr"):
             case.licence_qr, case.licence_cose = str(licence["qr"]), bytes(licence.get("cose") or b"")
@@ -393,7 +411,7 @@ def _receive_material(db: Database, standard: MatterStandard, env: Envelope, now
         if case is None or case.role != "issuing" or case.partner_zone != env.sender:
             raise Refusal("unknown_application", 422, "消息所指的申请不是该开发区转交的申请",
                           "The message is about no application that zone forwarded")
-        actor = _partner_actor(session, env.sender)
+        actor = partner_actor(session, env.sender)
         app = session.get(Application, app_id)
         done = app is not None and any(u.sha256 == hashlib.sha256(content).hexdigest() for u in app.uploads)
     if not done:
@@ -426,8 +444,13 @@ def receive(db: Database, standard: MatterStandard, data: bytes, now: datetime, 
             result, apply = _receive_forwarded(db, standard, env, now)
         elif env.kind == "application.decided":
             result, apply = _receive_decided(env, now)
-        else:
+        elif env.kind == "application.material":
             result, apply = _receive_material(db, standard, env, now, data_dir, max_bytes)
+        elif env.kind in _receivers:
+            result, apply = _receivers[env.kind](db, standard, env, now)
+        else:
+            raise Refusal("unexpected_kind", 422, f"本平台不处理 {env.kind} 消息",
+                          f"This instance does not handle {env.kind} messages")
         digest = hashlib.sha256(data).hexdigest()
         with db.write() as session:
             seen = session.get(InboxMessage, env.id)

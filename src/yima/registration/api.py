@@ -62,6 +62,10 @@ async def supply_material(app_id: RowId, db: DB, standard: Standard, settings: A
 
 @router.post("/applications/{app_id}/withdraw")
 def withdraw(app_id: RowId, db: DB, actor: CurrentActor) -> ApplicationOut:
+    """The applicant withdraws a pending application. One forwarded to a partner zone answers 200
+    once the request to that zone is stored: ``status`` stays the partner's and ``withdrawal`` is
+    ``requested`` until the partner confirms (``confirmed``, status ``withdrawn``) or answers that
+    it had decided (``too_late``); a second request meanwhile is refused 409 ``withdraw.in_flight``."""
     now = utcnow()
     service.withdraw(db, actor, app_id, now)
     return ApplicationOut.model_validate(views.get_application(db, actor, app_id, now))

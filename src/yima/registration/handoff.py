@@ -7,6 +7,8 @@ feature registered here at import time:
 * a ``Forwarder`` takes a submission whose ``zone`` it serves (a partner zone) instead of the local
   秒批 path, and answers with the application as its applicant sees it;
 * a ``MaterialCourier`` takes a material supplied for an application it forwarded;
+* a ``Withdrawal`` takes the applicant's withdrawal of an application it forwarded (the zone that
+  decides it confirms, or answers that it had decided already);
 * a ``ViewExtension`` adds what it knows (the partner's status, the delivered licence, the steps
   of the journey) to the view of an application;
 * a ``TransitionListener`` runs inside every registration transaction after its transitions are
@@ -46,6 +48,12 @@ class MaterialCourier(Protocol):
                content_type: str, content: bytes, now: datetime) -> None: ...
 
 
+class Withdrawal(Protocol):
+    def carries(self, app: Application) -> bool: ...
+
+    def withdraw(self, session: Session, app: Application, actor: Actor, now: datetime) -> None: ...
+
+
 class ViewExtension(Protocol):
     def __call__(self, app: Application, view: dict[str, Any]) -> None: ...
 
@@ -56,6 +64,7 @@ class TransitionListener(Protocol):
 
 forwarders: list[Forwarder] = []
 couriers: list[MaterialCourier] = []
+withdrawals: list[Withdrawal] = []
 view_extensions: list[ViewExtension] = []
 transition_listeners: list[TransitionListener] = []
 
@@ -68,9 +77,16 @@ def courier_for(app: Application) -> MaterialCourier | None:
     return next((c for c in couriers if c.carries(app)), None)
 
 
+def withdrawal_for(app: Application) -> Withdrawal | None:
+    return next((w for w in withdrawals if w.carries(app)), None)
+
+
 def register(*, forwarder: Forwarder | None = None, courier: MaterialCourier | None = None,
-             view_extension: ViewExtension | None = None, listener: TransitionListener | None = None) -> None:
+             view_extension: ViewExtension | None = None, listener: TransitionListener | None = None,
+             withdrawal: Withdrawal | None = None) -> None:
     """Add a feature's functions (each once, however often its module is imported)."""
+    if withdrawal is not None and withdrawal not in withdrawals:
+        withdrawals.append(withdrawal)
     if forwarder is not None and forwarder not in forwarders:
         forwarders.append(forwarder)
     if courier is not None and courier not in couriers:

@@ -196,8 +196,11 @@ def _detail(request: Request, db: DB, standard: Standard, actor: Actor, app_id: 
     may_supply = app["status"] in ("under_review", "awaiting_materials") and actor.role == "applicant"
     required = standard.matters[app["matter"]].required_materials(app["entity_type"])
     zone = get_zone(db, app["zone"] if not elsewhere else app["accepting_zone"])  # a partner zone is not here
+    may_withdraw = may_supply and not elsewhere or (  # a forwarded one: until the partner decides or is asked
+        elsewhere and actor.role == "applicant" and app["status"] in ("forwarded", *views.PENDING)
+        and not app.get("withdrawal"))
     return render(request, "application.html", {
-        "app": app, "may_decide": may_decide, "may_supply": may_supply, "may_withdraw": may_supply and not elsewhere,
+        "app": app, "may_decide": may_decide, "may_supply": may_supply, "may_withdraw": may_withdraw,
         "required": required, "errors": errors or [],
         "names": display_names(db, (t.get("actor_id") for t in app["transitions"])), "role_words": ROLE_NAMES,
         "zone_name": zone.name_en or zone.name if text(request, "zh", "en") == "en" else zone.name}, status=status)
@@ -231,10 +234,16 @@ def withdraw_form(request: Request, app_id: RowId, db: DB, standard: Standard, a
         return login_redirect(request)
     try:
         service.withdraw(db, actor, app_id, utcnow())
+        app = views.get_application(db, actor, app_id, utcnow())
     except DomainError as err:
         return _detail(request, db, standard, actor, app_id, _messages(request, err.findings), err.status)
-    return flash(request, RedirectResponse(f"/applications/{app_id}", status_code=303), "申请已撤回。",
-                 "The application has been withdrawn.")
+    zh, en = "申请已撤回。", "The application has been withdrawn."
+    if app.get("withdrawal") in ("requested", "too_late"):  # forwarded: the partner zone confirms, or has decided
+        zone = app["zone"]
+        zh, en = ((f"撤回申请已发出，等待 {zone} 确认。", f"Withdrawal sent, awaiting {zone}'s confirmation.")
+                  if app["withdrawal"] == "requested" else
+                  (f"撤回未成功：{zone} 已作出决定。", f"Too late to withdraw: {zone} had already decided."))
+    return flash(request, RedirectResponse(f"/applications/{app_id}", status_code=303), zh, en)
 
 
 @router.post("/applications/{app_id}/materials")

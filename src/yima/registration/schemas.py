@@ -55,6 +55,10 @@ class ApplicationOut(ApplicationSummaryOut):
     body: dict[str, Any]
     transitions: list[TransitionOut]
     uploads: list[UploadOut]
+    withdrawal: str | None = Field(None, description="For an application forwarded to a partner zone whose "
+                                   "applicant asked to withdraw it: requested (sent, awaiting the partner's "
+                                   "confirmation; status is still the partner's) | confirmed (status withdrawn) | "
+                                   "too_late (the partner had decided); null otherwise")
 
 
 class RepresentativeOut(ResponseModel):

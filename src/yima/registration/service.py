@@ -380,17 +380,23 @@ def supply_material(db: Database, standard: MatterStandard, actor: Actor, app_id
         _record(session, app, since)
 
 
-def withdraw(db: Database, actor: Actor, app_id: int, now: datetime) -> None:
+def withdraw(db: Database, actor: Actor, app_id: int, now: datetime, reason: str = "") -> None:
+    """The applicant withdraws a pending application; one decided elsewhere (forwarded to a partner
+    zone) is withdrawn there, by a message that zone confirms or answers is too late."""
     with db.write() as session:
         app = session.get(Application, app_id, with_for_update=True)  # concurrent changes take turns
         if app is None or app.applicant_id != actor.id:
             raise application_not_found(app_id)
+        elsewhere = handoff.withdrawal_for(app)
+        if elsewhere is not None:
+            elsewhere.withdraw(session, app, actor, now)
+            return
         if app.status not in PENDING:
             raise Conflict("withdraw.state", "id", f"申请当前状态为 {app.status}，不能撤回",
                            f"The application is {app.status}; it cannot be withdrawn")
         since = len(app.transitions)
         app.decided_at = now
-        _transition(app, "withdrawn", actor, now, "申请人撤回 / withdrawn by the applicant")
+        _transition(app, "withdrawn", actor, now, reason or "申请人撤回 / withdrawn by the applicant")
         _record(session, app, since)
 
 

@@ -1,0 +1,130 @@
+"""Withdrawing an application forwarded to a partner zone (跨省异地办照的撤回申请).
+
+The accepting zone cannot withdraw what the issuing zone decides: it asks, with a signed
+``application.withdrawn`` message through the outbox, and keeps showing the issuing zone's real
+status until that zone confirms. The issuing zone withdraws the application by its own rules, on
+behalf of the partner's account, if it is still pending; the status ``withdrawn`` then travels back
+as any other ``application.decided``. If it had decided already, nothing changes there and the
+receipt's result says so (``{"status": "too_late", "state": "approved"}``); the accepting side
+shows the request as too late, and the decision that arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yima.accounts.rules import Actor
+from yima.audit import service as audit
+from yima.db import Database
+from yima.errors import Conflict
+from yima.federation import service
+from yima.federation.model import WITHDRAWN, Envelope, instant_text, new_message
+from yima.federation.rules import WITHDRAWAL_REQUESTED, WITHDRAWAL_TOO_LATE, Refusal, check_may_withdraw, too_late_state
+from yima.federation.tables import Case
+from yima.registration import handoff
+from yima.registration import service as registration
+from yima.registration.tables import Application
+from yima.registration.views import PENDING
+from yima.standard.model import MatterStandard
+
+REASON = "申请人撤回 / withdrawn by the applicant"
+
+
+# --- the accepting zone ---------------------------------------------------------------------------
+
+class PartnerWithdrawal:
+    """Registration's withdrawal of a forwarded application: a request to the issuing zone."""
+
+    def carries(self, app: Application) -> bool:
+        return app.status == "forwarded"
+
+    def withdraw(self, session: Session, app: Application, actor: Actor, now: datetime) -> None:
+        case = session.get(Case, app.id)
+        if case is None or case.role != "accepting":
+            raise Conflict("withdraw.state", "id", f"申请当前状态为 {app.status}，不能撤回",
+                           f"The application is {app.status}; it cannot be withdrawn")
+        check_may_withdraw(case.steps, case.remote_status, case.partner_zone)
+        envelope = new_message(WITHDRAWN, app.zone_id, case.partner_zone, app.standard_digest,
+                               {"application": case.remote_application_id, "partner_application": app.id,
+                                "withdrawn_at": instant_text(now), "reason": REASON}, now)
+        service.queue(session, envelope, app.id)
+        service.step_once(case, WITHDRAWAL_REQUESTED, now, f"申请人撤回，已发往 {case.partner_zone} / withdrawal by "
+                                                           f"the applicant, sent to {case.partner_zone}")
+        audit.record(session, [audit.event(app.zone_id, actor, now, "application.withdrawal_requested",
+                                           f"application:{app.id}", to=case.partner_zone, message=envelope.id,
+                                           partner_application=case.remote_application_id)])
+
+
+def on_receipt(session: Session, case: Case, result: Mapping[str, Any], now: datetime) -> None:
+    """The issuing zone's receipt for our ``application.withdrawn``: note a refusal as too late."""
+    state = too_late_state(result)
+    if state is None or any(s["step"] == WITHDRAWAL_TOO_LATE for s in case.steps):
+        return
+    service.step_once(case, WITHDRAWAL_TOO_LATE, now, f"{case.partner_zone} 已作出决定 / {case.partner_zone} had "
+                                                     "already decided")
+    case.steps = [*case.steps[:-1], {**case.steps[-1], "state": state}]  # the decided state, for the rules
+    app = session.get(Application, case.application_id)
+    audit.record(session, [audit.event(app.zone_id if app else case.partner_zone, None, now,
+                                       "application.withdrawal_too_late", f"application:{case.application_id}",
+                                       partner=case.partner_zone, state=state)])
+
+
+# --- the issuing zone -----------------------------------------------------------------------------
+
+def _issuing_case(session: Session, sender: str, body: Mapping[str, Any]) -> Case | None:
+    """The case the message names: by our id, or (before the sender knew it) by the sender's."""
+    ours, theirs = body.get("application"), body.get("partner_application")
+    case: Case | None = None
+    if isinstance(ours, int) and ours > 0:
+        case = session.get(Case, ours)
+    elif isinstance(theirs, int) and theirs > 0:
+        case = session.scalar(select(Case).where(Case.role == "issuing", Case.partner_zone == sender,
+                                                 Case.remote_application_id == theirs))
+    if case is None or case.role != "issuing" or case.partner_zone != sender:
+        return None
+    if isinstance(theirs, int) and case.remote_application_id not in (None, theirs):
+        return None
+    return case
+
+
+def receive_withdrawn(db: Database, standard: MatterStandard, env: Envelope, now: datetime) -> service.Applied:
+    """Withdraw the application here if it is still pending, by registration's own rules and in the
+    name of the partner's account; the status that follows goes back as ``application.decided``."""
+    with db.read() as session:
+        case = _issuing_case(session, env.sender, env.body)
+        if case is None:
+            raise Refusal("unknown_application", 422, "消息所指的申请不是该开发区转交的申请",
+                          "The message is about no application that zone forwarded")
+        app_id = case.application_id
+        actor = service.partner_actor(session, env.sender)
+        app = session.get(Application, app_id)
+        status = app.status if app else ""
+    if status in PENDING:
+        reason = str(env.body.get("reason") or REASON)[:200]
+        try:
+            registration.withdraw(db, actor, app_id, now,
+                                  reason=f"合作开发区 {env.sender} 的申请人撤回 / withdrawn by the applicant at the "
+                                         f"partner zone {env.sender}: {reason}")
+        except Conflict:
+            pass  # decided meanwhile: the state read below says so
+        with db.read() as session:
+            app = session.get(Application, app_id)
+            status = app.status if app else ""
+    if status == "withdrawn":
+        return {"status": "withdrawn", "application": app_id}, lambda session: None
+    result = {"status": "too_late", "state": status, "application": app_id}
+
+    def note(session: Session) -> None:
+        audit.record(session, [audit.event(env.recipient, actor, now, "application.withdrawal_refused",
+                                           f"application:{app_id}", partner=env.sender, state=status,
+                                           message=env.id)])
+    return result, note
+
+
+handoff.register(withdrawal=PartnerWithdrawal())
+service.on_kind(WITHDRAWN, receive_withdrawn)
