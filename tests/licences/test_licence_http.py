@@ -110,3 +110,26 @@ def test_cli_verifies_a_photo_offline(server, licensed, tmp_path):
     bad = subprocess.run([*yima, "verify", qr[:-6] + "AAAAAA", "--trust-list", str(tmp_path / "trust.json")],
                          capture_output=True, text=True)
     assert bad.returncode == 1 and ("tampered" in bad.stderr or "malformed" in bad.stderr)
+
+
+def test_the_application_licence_routes_lead_a_local_application_to_its_licence(server):
+    """``/api/v1/applications/{id}/licence.pdf`` and ``licence-qr.png`` serve what a partner zone
+    delivered; for an application this zone approved itself they redirect to its licence, and for
+    one not approved they say it has no licence, never that a partner has yet to deliver one."""
+    with server.client("alice") as alice:
+        approved = alice.post("/api/v1/applications", json=application_body(**HOTEL)).json()
+        pending = alice.post("/api/v1/applications", json=application_body(
+            name="重庆渝州大厦物业管理有限公司", materials=["application_form"])).json()
+        assert approved["status"] == "approved" and pending["status"] != "approved"
+        pdf = alice.get(f"/api/v1/applications/{approved['id']}/licence.pdf")
+        assert pdf.status_code == 307 and pdf.headers["location"] == f"/api/v1/licences/{approved['uscc']}/licence.pdf"
+        followed = alice.get(pdf.headers["location"])
+        assert followed.status_code == 200 and followed.content.startswith(b"%PDF")
+        qr = alice.get(f"/api/v1/applications/{approved['id']}/licence-qr.png")
+        assert qr.status_code == 307 and qr.headers["location"] == f"/api/v1/licences/{approved['uscc']}/qr.png"
+        assert decode_qr_image(alice.get(qr.headers["location"]).content).startswith(server.url.upper() + "/V/")
+        none = alice.get(f"/api/v1/applications/{pending['id']}/licence.pdf")
+        assert none.status_code == 404 and none.json()["error"] == "licence.none"
+        assert pending["status"] in none.json()["detail"][0]["message_en"]
+    with server.client("bob") as bob:  # another applicant learns nothing of alice's application
+        assert bob.get(f"/api/v1/applications/{approved['id']}/licence.pdf").json()["error"] == "application.unknown"

@@ -4,10 +4,10 @@ late forwarded applications, and the licence PDF delivered by a partner."""
 from __future__ import annotations
 
 import binascii
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from yima.accounts.rules import require_role
@@ -76,18 +76,29 @@ def late_cases(db: DB, actor: CurrentActor) -> list[LateCaseOut]:
     return [LateCaseOut(**c) for c in views.late_cases(db, actor, utcnow())]
 
 
-@router.get("/api/v1/applications/{app_id}/licence.pdf", response_class=Response)
+LOCAL_LICENCE: dict[int | str, dict[str, Any]] = {
+    307: {"description": "An application this zone registered itself: its licence, at the licence's own route"}}
+
+
+@router.get("/api/v1/applications/{app_id}/licence.pdf", response_class=Response, responses=LOCAL_LICENCE)
 def delivered_licence_pdf(app_id: RowId, db: DB, actor: CurrentActor) -> Response:
-    """The licence PDF signed by the partner zone, served from the copy it delivered."""
+    """The licence PDF signed by the partner zone, served from the copy it delivered; for an
+    application this zone approved itself, a redirect to its licence's PDF."""
     pdf = views.delivered_pdf(db, actor, app_id)
+    if isinstance(pdf, str):
+        return RedirectResponse(f"/api/v1/licences/{pdf}/licence.pdf", status_code=307)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="licence-application-{app_id}.pdf"'})
 
 
-@router.get("/api/v1/applications/{app_id}/licence-qr.png", response_class=Response)
+@router.get("/api/v1/applications/{app_id}/licence-qr.png", response_class=Response, responses=LOCAL_LICENCE)
 def delivered_licence_qr(app_id: RowId, db: DB, actor: CurrentActor) -> Response:
-    """The QR of the licence the partner zone delivered, to print and hand over here."""
-    return Response(render_qr_png(views.delivered_qr(db, actor, app_id), scale=6), media_type="image/png")
+    """The QR of the licence the partner zone delivered, to print and hand over here; for an
+    application this zone approved itself, a redirect to its licence's QR."""
+    text, delivered = views.delivered_qr(db, actor, app_id)
+    if not delivered:
+        return RedirectResponse(f"/api/v1/licences/{text}/qr.png", status_code=307)
+    return Response(render_qr_png(text, scale=6), media_type="image/png")
 
 
 class ChainHashesOut(BaseModel):

@@ -32,21 +32,31 @@ def late_cases(db: Database, actor: Actor, now: datetime) -> list[dict[str, Any]
                  "waiting_messages": int(waiting.get(app.id, 0))} for case, app in session.execute(query)]
 
 
-def delivered_pdf(db: Database, actor: Actor, app_id: int) -> bytes:
-    return _delivered(db, actor, app_id).licence_pdf or b""
+def delivered_pdf(db: Database, actor: Actor, app_id: int) -> bytes | str:
+    """The PDF the partner delivered; for an application this zone registered itself, the credit
+    code of its licence (served by the licence routes)."""
+    case = _delivered(db, actor, app_id)
+    return case if isinstance(case, str) else case.licence_pdf or b""
 
 
-def delivered_qr(db: Database, actor: Actor, app_id: int) -> str:
-    return _delivered(db, actor, app_id).licence_qr or ""
+def delivered_qr(db: Database, actor: Actor, app_id: int) -> tuple[str, bool]:
+    """``(QR text, delivered by a partner)``; for a local application, its credit code and False."""
+    case = _delivered(db, actor, app_id)
+    return (case, False) if isinstance(case, str) else (case.licence_qr or "", True)
 
 
-def _delivered(db: Database, actor: Actor, app_id: int) -> Case:
+def _delivered(db: Database, actor: Actor, app_id: int) -> Case | str:
     with db.read() as session:
         app = session.get(Application, app_id)
         case = session.get(Case, app_id)
         if app is None or not (app.applicant_id == actor.id or may_work_zone(actor, app.zone_id)):
             raise NotFound("application.unknown", "id", f"没有编号为 {app_id} 的申请", f"No application {app_id}")
-        if case is None or case.role != "accepting" or not case.licence_pdf or not case.licence_qr:
+        if case is None or case.role != "accepting":  # this zone's own application
+            if app.enterprise_uscc and app.status == "approved":
+                return app.enterprise_uscc
+            raise NotFound("licence.none", "id", f"申请 {app_id} 当前为 {app.status}，没有营业执照",
+                           f"Application {app_id} is {app.status}; it has no licence")
+        if not case.licence_pdf or not case.licence_qr:
             raise NotFound("licence.not_delivered", "id", "合作开发区尚未送达营业执照",
                            "The partner zone has not delivered a licence for this application")
         return case

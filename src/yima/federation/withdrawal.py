@@ -24,8 +24,15 @@ from yima.db import Database
 from yima.errors import Conflict
 from yima.federation import service
 from yima.federation.model import WITHDRAWN, Envelope, instant_text, new_message
-from yima.federation.rules import WITHDRAWAL_REQUESTED, WITHDRAWAL_TOO_LATE, Refusal, check_may_withdraw, too_late_state
-from yima.federation.tables import Case
+from yima.federation.rules import (
+    WITHDRAWAL_REQUESTED,
+    WITHDRAWAL_TOO_LATE,
+    Refusal,
+    check_may_withdraw,
+    open_envelope,
+    too_late_state,
+)
+from yima.federation.tables import Case, InboxMessage, OutboxMessage
 from yima.registration import handoff
 from yima.registration import service as registration
 from yima.registration.tables import Application
@@ -49,9 +56,12 @@ class PartnerWithdrawal:
             raise Conflict("withdraw.state", "id", f"申请当前状态为 {app.status}，不能撤回",
                            f"The application is {app.status}; it cannot be withdrawn")
         check_may_withdraw(case.steps, case.remote_status, case.partner_zone)
+        forwarded = session.scalar(select(OutboxMessage.id).where(OutboxMessage.application_id == app.id,
+                                                                  OutboxMessage.kind == "application.forwarded"))
         envelope = new_message(WITHDRAWN, app.zone_id, case.partner_zone, app.standard_digest,
                                {"application": case.remote_application_id, "partner_application": app.id,
-                                "withdrawn_at": instant_text(now), "reason": REASON}, now)
+                                "withdrawn_at": instant_text(now), "reason": REASON,
+                                "forwarded_message": forwarded}, now)
         service.queue(session, envelope, app.id)
         service.step_once(case, WITHDRAWAL_REQUESTED, now, f"申请人撤回，已发往 {case.partner_zone} / withdrawal by "
                                                            f"the applicant, sent to {case.partner_zone}")
@@ -92,11 +102,26 @@ def _issuing_case(session: Session, sender: str, body: Mapping[str, Any]) -> Cas
     return case
 
 
+def _refused_on_arrival(session: Session, sender: str, message_id: object) -> bool:
+    """The forwarded message was received here from ``sender`` and refused: no application, no case
+    (``_receive_forwarded`` answers such a body ``rejected``), so a withdrawal is too late for it."""
+    if not isinstance(message_id, str) or not message_id:
+        return False
+    seen = session.get(InboxMessage, message_id)
+    if seen is None or seen.sender != sender or seen.kind != "application.forwarded":
+        return False
+    receipt = open_envelope(seen.receipt)[0]
+    result = receipt.body.get("result") or {}
+    return isinstance(result, Mapping) and result.get("status") == "rejected" and not result.get("application")
+
+
 def receive_withdrawn(db: Database, standard: MatterStandard, env: Envelope, now: datetime) -> service.Applied:
     """Withdraw the application here if it is still pending, by registration's own rules and in the
     name of the partner's account; the status that follows goes back as ``application.decided``."""
     with db.read() as session:
         case = _issuing_case(session, env.sender, env.body)
+        if case is None and _refused_on_arrival(session, env.sender, env.body.get("forwarded_message")):
+            return {"status": "too_late", "state": "rejected", "application": None}, lambda session: None
         if case is None:
             raise Refusal("unknown_application", 422, "消息所指的申请不是该开发区转交的申请",
                           "The message is about no application that zone forwarded")
