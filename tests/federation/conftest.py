@@ -2,36 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from instances import Instance
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
-from yima.db.engine import normalise_url
+from instances import Instance, throwaway_postgres
 
 
 @pytest.fixture(scope="module")
 def chengdu_postgres_url() -> Iterator[str]:
-    admin_url = normalise_url(os.environ.get("YIMA_TEST_POSTGRES_URL",
-                                             "postgresql://postgres:postgres@127.0.0.1:5432/postgres"))
-    name = f"yima_fed_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as err:
-        if os.environ.get("YIMA_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL unreachable: {err}")
-        pytest.skip(f"PostgreSQL unreachable: {err.__class__.__name__}")
-    yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    yield from throwaway_postgres("yima_fed")
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,17 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from yima.db.engine import normalise_url
 
 
 def free_port() -> int:
@@ -103,3 +110,22 @@ def wait_for(check: Any, seconds: float = 60.0, every: float = 0.3) -> Any:
         time.sleep(every)
         value = check()
     return value
+
+
+def throwaway_postgres(prefix: str) -> Iterator[str]:
+    """A new PostgreSQL database for one module's instances, dropped after (a fixture's body)."""
+    admin_url = normalise_url(os.environ.get("YIMA_TEST_POSTGRES_URL",
+                                             "postgresql://postgres:postgres@127.0.0.1:5432/postgres"))
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as err:
+        if os.environ.get("YIMA_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL unreachable: {err}")
+        pytest.skip(f"PostgreSQL unreachable: {err.__class__.__name__}")
+    yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
