@@ -38,13 +38,16 @@ def test_the_applicant_sees_the_partners_decision_and_the_delivered_licence(serv
     pdf = page.request.get(server.url + case.locator("#licence-pdf").get_attribute("href"))
     assert pdf.status == 200 and pdf.body()[:5] == b"%PDF-"
     history = page.locator(".timeline").inner_text()
-    assert "received" in history and "licence_delivered" in history
+    assert "合作开发区已收到" in history and "合作开发区已送达营业执照" in history
+    assert "received" not in history and "licence_delivered" not in history
     assert page.locator("#decision-form").count() == 0 and page.locator("#withdraw-form").count() == 0
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "federation-application.png"), full_page=True)
     page.goto(f"{server.url}/applications/{delivered}?lang=en")
     assert "Cross-region registration" in page.locator("#cross-region").inner_text()
     assert "Licence PDF signed by the partner zone" in page.locator("#licence-pdf").inner_text()
+    english = page.locator(".timeline").inner_text()
+    assert "Received by the partner zone" in english and "Licence delivered by the partner zone" in english
 
 
 def test_officers_see_the_cases_and_the_dashboard_counts_the_delivered_licences(server, delivered, page) -> None:
