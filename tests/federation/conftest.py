@@ -8,6 +8,11 @@ from pathlib import Path
 import pytest
 from instances import Instance, throwaway_postgres
 
+from factories import NOW
+from yima.federation import partners, service
+from yima.keys.model import ZoneKeyring, generate_signing_key
+from yima.keys.trustlist import trust_list_for
+
 
 @pytest.fixture(scope="module")
 def chengdu_postgres_url() -> Iterator[str]:
@@ -33,3 +38,15 @@ def pair(tmp_path_factory: pytest.TempPathFactory, chengdu_postgres_url: str) ->
     finally:
         chongqing.stop()
         chengdu.stop()
+
+
+@pytest.fixture
+def guangzhou(db, people, standard) -> ZoneKeyring:
+    """Guangzhou (gz-gxq), a partner of cq-gxq on another instance: its trust list is recorded here
+    and its keys kept, for a test to sign Guangzhou's messages with."""
+    partners._cache.clear()
+    service._local_cache.clear()
+    ring = ZoneKeyring.start("gz-gxq", generate_signing_key(NOW))
+    partners.record_partner(db, standard, "gz-gxq", "http://127.0.0.1:9", "test", trust_list_for(ring, standard.digest),
+                            NOW, "cq-gxq")
+    return ring

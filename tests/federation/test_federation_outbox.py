@@ -11,24 +11,17 @@ import pytest
 from sqlalchemy import select
 
 from factories import NOW, application_body
-from yima.federation import delivery, partners, service, views
+from yima.federation import delivery, service, views
 from yima.federation.model import new_message
 from yima.federation.tables import Case, OutboxMessage
-from yima.keys.model import ZoneKeyring, generate_signing_key
-from yima.keys.trustlist import trust_list_for
 from yima.registration import service as registration
 from yima.registration.model import ApplicationIn
 from yima.registration.tables import Application
 
 
 @pytest.fixture
-def partner(db, people, standard) -> str:
+def partner(guangzhou) -> str:
     """Guangzhou, a partner zone on another instance (only its trust list is known here)."""
-    partners._cache.clear()
-    service._local_cache.clear()
-    ring = ZoneKeyring.start("gz-gxq", generate_signing_key(NOW))
-    partners.record_partner(db, standard, "gz-gxq", "http://127.0.0.1:9", "test", trust_list_for(ring, standard.digest),
-                            NOW, "cq-gxq")
     return "gz-gxq"
 
 

@@ -14,30 +14,17 @@ from sqlalchemy import func, select
 from factories import NOW, application_body
 from yima.audit.service import verify_chain
 from yima.federation import (
-    partners,
     service,
     withdrawal,  # noqa: F401  (registers the receiver of application.withdrawn)
 )
 from yima.federation.model import WITHDRAWN, new_message
 from yima.federation.rules import Refusal, open_envelope
 from yima.federation.tables import Case, InboxMessage
-from yima.keys.model import ZoneKeyring, generate_signing_key
-from yima.keys.trustlist import trust_list_for
+from yima.keys.model import ZoneKeyring
 from yima.licences.cose import sign1
 from yima.registration.tables import Application
 
 pytestmark = pytest.mark.db
-
-
-@pytest.fixture
-def guangzhou(db, people, standard) -> ZoneKeyring:
-    """Guangzhou accepts applications for this zone (cq-gxq) on its own instance; its keys are here."""
-    partners._cache.clear()
-    service._local_cache.clear()
-    ring = ZoneKeyring.start("gz-gxq", generate_signing_key(NOW))
-    partners.record_partner(db, standard, "gz-gxq", "http://127.0.0.1:9", "test", trust_list_for(ring, standard.digest),
-                            NOW, "cq-gxq")
-    return ring
 
 
 def _message(ring: ZoneKeyring, standard, kind: str, body: dict[str, Any]) -> tuple[str, bytes]:
