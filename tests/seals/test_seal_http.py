@@ -181,7 +181,8 @@ def test_bad_uploads_and_placements_are_refused_with_the_field_named(server, ent
             (seal(alice, contract, pdf, page=2), "page", "seal.page"),
             (seal(alice, contract, pdf, x=5, y=100), "x", "seal.position"),
             (seal(alice, contract, pdf, x=100, y=290), "y", "seal.position"),
-            (alice.post(f"/api/v1/seals/{contract}/sign", data={"page": "1"}), "file", "schema.missing"),
+            (alice.post(f"/api/v1/seals/{contract}/sign", data={"page": "1"},  # multipart without its file
+                        files={"note": ("note.txt", b"x", "text/plain")}), "file", "schema.missing"),
             (alice.post("/api/v1/seals/validate", files={"file": ("a.txt", b"text", "text/plain")}), "file",
              "seal.pdf_required"),
             (alice.post(f"/api/v1/seals/{contract}/pkcs12", json={"passphrase": "short"}), "passphrase",
