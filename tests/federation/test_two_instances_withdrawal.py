@@ -75,6 +75,8 @@ def test_a_withdrawal_under_review_is_confirmed_by_the_partner_and_both_sides_en
     done = wait_for(lambda: (v := view(chongqing, app_id))["status"] == "withdrawn" and v)
     assert done and done["withdrawal"] == "confirmed" and done["cross_region"]["withdrawal"] == "confirmed"
     assert {"withdrawal_requested", "withdrawn"} <= {t["to"] for t in done["transitions"]}
+    asked_step = next(t for t in done["transitions"] if t["to"] == "withdrawal_requested")
+    assert asked_step["actor_role"] == "applicant" and asked_step["actor_id"] is not None
 
     officer = chengdu.token("officer-cd")
     issued = chengdu.get(f"/api/v1/applications/{partner_id}", officer)
@@ -245,6 +247,8 @@ def test_the_applicant_withdraws_a_forwarded_application_from_its_page(pair, pag
     assert page.locator("#status").inner_text() == "已撤回"
     assert page.locator("#withdrawal").inner_text() == "已撤回：cd-gxq 已确认撤回"
     assert "已申请撤回" in page.locator("#history").inner_text()
+    asked_step = page.locator("#history li", has_text="已申请撤回")
+    assert asked_step.locator(".who").inner_text() == "alice"  # the applicant asked, not the partner zone
     page.screenshot(path=str(SHOTS / "federation-withdrawal-confirmed.png"), full_page=True)
     page.goto(f"{chongqing.url}/applications/{app_id}?lang=en")
     assert page.locator("#withdrawal").inner_text() == "Withdrawn: cd-gxq confirmed the withdrawal"

@@ -249,7 +249,9 @@ def overlay(app: Application, view: dict[str, Any], case: Case, now: datetime) -
         view["accepting_zone"] = case.partner_zone
     view["cross_region"] = info
     if "transitions" in view:
-        steps = [{"from": None, "to": s["step"], "actor_id": None, "actor_role": "federation",
+        # The applicant asked to withdraw; every other step is the partner zone's.
+        steps = [{"from": None, "to": s["step"], "actor_id": app.applicant_id if s["step"] == "withdrawal_requested"
+                  else None, "actor_role": "applicant" if s["step"] == "withdrawal_requested" else "federation",
                   "reason": s.get("detail", ""), "at": s["at"]} for s in case.steps if s["step"] != "forwarded"]
         view["transitions"] = sorted([*view["transitions"], *steps], key=lambda t: t["at"] or "")
 
