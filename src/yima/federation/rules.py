@@ -107,6 +107,12 @@ def is_late(created: datetime, delivered: bool, now: datetime) -> bool:
     return not delivered and now - created > LATE_AFTER
 
 
+def unknown_forwarded_application() -> Refusal:
+    """A message about an application the sending zone did not forward here (or not yet: it retries)."""
+    return _refuse("unknown_application", 422, "消息所指的申请不是该开发区转交的申请",
+                   "The message is about no application that zone forwarded")
+
+
 def not_a_partner_zone(zone: str) -> Forbidden:
     return Forbidden("federation.not_partner", "zone", f"开发区 {zone} 不是本区的合作伙伴",
                      f"Zone {zone} is not a partner of this instance")

@@ -34,12 +34,14 @@ from yima.federation import figures as _figures  # noqa: F401  (registers the cr
 from yima.federation import partners as partner_store
 from yima.federation.model import RECEIPT, Envelope, new_message
 from yima.federation.rules import (
+    WITHDRAWAL_REQUESTED,
     Refusal,
     check_fresh,
     check_message,
     is_late,
     open_envelope,
     standard_mismatch,
+    unknown_forwarded_application,
     withdrawal_state,
 )
 from yima.federation.tables import Case, InboxMessage, OutboxMessage, Partner
@@ -105,14 +107,15 @@ def on_commit(kick: Kick) -> None:
 
 # --- the accepting zone ---------------------------------------------------------------------------
 
-def _step(case: Case, step: str, at: datetime, detail: str = "") -> None:
-    case.steps = [*case.steps, {"step": step, "at": as_utc(at).isoformat(), "detail": detail}]
+def _step(case: Case, step: str, at: datetime, detail: str = "", **extra: str) -> None:
+    case.steps = [*case.steps, {"step": step, "at": as_utc(at).isoformat(), "detail": detail, **extra}]
     case.updated_at = at
 
 
-def step_once(case: Case, step: str, at: datetime, detail: str = "") -> None:
+def step_once(case: Case, step: str, at: datetime, detail: str = "", **extra: str) -> None:
+    """Add the step unless the case has it already; ``extra`` is kept with it (a decided ``state``)."""
     if not any(s["step"] == step for s in case.steps):
-        _step(case, step, at, detail)
+        _step(case, step, at, detail, **extra)
 
 
 class PartnerForwarder:
@@ -250,8 +253,8 @@ def overlay(app: Application, view: dict[str, Any], case: Case, now: datetime) -
     view["cross_region"] = info
     if "transitions" in view:
         # The applicant asked to withdraw; every other step is the partner zone's.
-        steps = [{"from": None, "to": s["step"], "actor_id": app.applicant_id if s["step"] == "withdrawal_requested"
-                  else None, "actor_role": "applicant" if s["step"] == "withdrawal_requested" else "federation",
+        steps = [{"from": None, "to": s["step"], "actor_id": app.applicant_id if s["step"] == WITHDRAWAL_REQUESTED
+                  else None, "actor_role": "applicant" if s["step"] == WITHDRAWAL_REQUESTED else "federation",
                   "reason": s.get("detail", ""), "at": s["at"]} for s in case.steps if s["step"] != "forwarded"]
         view["transitions"] = sorted([*view["transitions"], *steps], key=lambda t: t["at"] or "")
 
@@ -411,8 +414,7 @@ def _receive_material(db: Database, standard: MatterStandard, env: Envelope, now
     with db.read() as session:
         case = session.get(Case, app_id)
         if case is None or case.role != "issuing" or case.partner_zone != env.sender:
-            raise Refusal("unknown_application", 422, "消息所指的申请不是该开发区转交的申请",
-                          "The message is about no application that zone forwarded")
+            raise unknown_forwarded_application()
         actor = partner_actor(session, env.sender)
         app = session.get(Application, app_id)
         done = app is not None and any(u.sha256 == hashlib.sha256(content).hexdigest() for u in app.uploads)

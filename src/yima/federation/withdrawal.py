@@ -27,16 +27,16 @@ from yima.federation.model import WITHDRAWN, Envelope, instant_text, new_message
 from yima.federation.rules import (
     WITHDRAWAL_REQUESTED,
     WITHDRAWAL_TOO_LATE,
-    Refusal,
     check_may_withdraw,
     open_envelope,
     too_late_state,
+    unknown_forwarded_application,
 )
 from yima.federation.tables import Case, InboxMessage, OutboxMessage
 from yima.registration import handoff
 from yima.registration import service as registration
 from yima.registration.tables import Application
-from yima.registration.views import PENDING
+from yima.registration.views import PENDING, not_withdrawable
 from yima.standard.model import MatterStandard
 
 REASON = "申请人撤回 / withdrawn by the applicant"
@@ -53,8 +53,7 @@ class PartnerWithdrawal:
     def withdraw(self, session: Session, app: Application, actor: Actor, now: datetime) -> None:
         case = session.get(Case, app.id)
         if case is None or case.role != "accepting":
-            raise Conflict("withdraw.state", "id", f"申请当前状态为 {app.status}，不能撤回",
-                           f"The application is {app.status}; it cannot be withdrawn")
+            raise not_withdrawable(app.status)
         check_may_withdraw(case.steps, case.remote_status, case.partner_zone)
         forwarded = session.scalar(select(OutboxMessage.id).where(OutboxMessage.application_id == app.id,
                                                                   OutboxMessage.kind == "application.forwarded"))
@@ -76,8 +75,7 @@ def on_receipt(session: Session, case: Case, result: Mapping[str, Any], now: dat
     if state is None or any(s["step"] == WITHDRAWAL_TOO_LATE for s in case.steps):
         return
     service.step_once(case, WITHDRAWAL_TOO_LATE, now, f"{case.partner_zone} 已作出决定 / {case.partner_zone} had "
-                                                     "already decided")
-    case.steps = [*case.steps[:-1], {**case.steps[-1], "state": state}]  # the decided state, for the rules
+                                                     "already decided", state=state)  # which way, for the rules
     app = session.get(Application, case.application_id)
     audit.record(session, [audit.event(app.zone_id if app else case.partner_zone, None, now,
                                        "application.withdrawal_too_late", f"application:{case.application_id}",
@@ -123,8 +121,7 @@ def receive_withdrawn(db: Database, standard: MatterStandard, env: Envelope, now
         if case is None and _refused_on_arrival(session, env.sender, env.body.get("forwarded_message")):
             return {"status": "too_late", "state": "rejected", "application": None}, lambda session: None
         if case is None:
-            raise Refusal("unknown_application", 422, "消息所指的申请不是该开发区转交的申请",
-                          "The message is about no application that zone forwarded")
+            raise unknown_forwarded_application()
         app_id = case.application_id
         actor = service.partner_actor(session, env.sender)
         app = session.get(Application, app_id)

@@ -33,7 +33,7 @@ from yima.registration.codes import make_uscc
 from yima.registration.materials import clean_filename
 from yima.registration.model import ApplicationIn
 from yima.registration.tables import Application, Enterprise, EnterpriseAddress, MaterialUpload, Transition
-from yima.registration.views import PENDING, application_not_found, application_view
+from yima.registration.views import PENDING, application_not_found, application_view, not_withdrawable
 from yima.seals.service import new_seal_set
 from yima.seals.tables import SealSet
 from yima.standard.model import MatterStandard
@@ -392,8 +392,7 @@ def withdraw(db: Database, actor: Actor, app_id: int, now: datetime, reason: str
             elsewhere.withdraw(session, app, actor, now)
             return
         if app.status not in PENDING:
-            raise Conflict("withdraw.state", "id", f"申请当前状态为 {app.status}，不能撤回",
-                           f"The application is {app.status}; it cannot be withdrawn")
+            raise not_withdrawable(app.status)
         since = len(app.transitions)
         app.decided_at = now
         _transition(app, "withdrawn", actor, now, reason or "申请人撤回 / withdrawn by the applicant")

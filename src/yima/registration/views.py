@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from yima.accounts.rules import Actor, may_work_zone
 from yima.clock import as_utc
 from yima.db import Database
-from yima.errors import NotFound
+from yima.errors import Conflict, NotFound
 from yima.privacy import mask_id_number, mask_phone
 from yima.registration.handoff import view_extensions
 from yima.registration.tables import Application, Enterprise
@@ -22,6 +22,11 @@ PENDING = ("submitted", "under_review", "awaiting_materials")
 
 def application_not_found(app_id: int) -> NotFound:
     return NotFound("application.unknown", "id", f"没有编号为 {app_id} 的申请", f"No application {app_id}")
+
+
+def not_withdrawable(status: str) -> Conflict:
+    return Conflict("withdraw.state", "id", f"申请当前状态为 {status}，不能撤回",
+                    f"The application is {status}; it cannot be withdrawn")
 
 
 def time_left(app: Application, now: datetime) -> timedelta:
