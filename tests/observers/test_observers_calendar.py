@@ -101,3 +101,12 @@ def test_a_missing_file_is_named(tmp_path):
     with pytest.raises(DomainError) as refused:
         load_calendar(tmp_path / "absent.toml")
     assert refused.value.finding.field == "YIMA_CALENDAR_FILE" and "absent.toml" in refused.value.finding.en
+
+
+def test_the_next_year_is_flagged_from_october_of_the_last_covered_year(tmp_path):
+    assert PACKAGE_CALENDAR.uncovered_year_ahead(date(LAST, 9, 30)) is None
+    assert PACKAGE_CALENDAR.uncovered_year_ahead(date(LAST, 10, 1)) == NEXT
+    assert PACKAGE_CALENDAR.uncovered_year_ahead(date(NEXT, 3, 1)) == NEXT
+    supplemented = load_calendar(_write(tmp_path, SUPPLEMENT))
+    assert supplemented.uncovered_year_ahead(date(LAST, 11, 1)) is None  # the supplement covers NEXT
+    assert supplemented.uncovered_year_ahead(date(NEXT, 10, 1)) == NEXT + 1

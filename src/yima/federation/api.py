@@ -84,10 +84,10 @@ LOCAL_LICENCE: dict[int | str, dict[str, Any]] = {
 def delivered_licence_pdf(app_id: RowId, db: DB, actor: CurrentActor) -> Response:
     """The licence PDF signed by the partner zone, served from the copy it delivered; for an
     application this zone approved itself, a redirect to its licence's PDF."""
-    pdf = views.delivered_pdf(db, actor, app_id)
-    if isinstance(pdf, str):
-        return RedirectResponse(f"/api/v1/licences/{pdf}/licence.pdf", status_code=307)
-    return Response(pdf, media_type="application/pdf",
+    case = views.delivered_licence(db, actor, app_id)
+    if isinstance(case, str):
+        return RedirectResponse(f"/api/v1/licences/{case}/licence.pdf", status_code=307)
+    return Response(case.licence_pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="licence-application-{app_id}.pdf"'})
 
 
@@ -95,10 +95,10 @@ def delivered_licence_pdf(app_id: RowId, db: DB, actor: CurrentActor) -> Respons
 def delivered_licence_qr(app_id: RowId, db: DB, actor: CurrentActor) -> Response:
     """The QR of the licence the partner zone delivered, to print and hand over here; for an
     application this zone approved itself, a redirect to its licence's QR."""
-    text, delivered = views.delivered_qr(db, actor, app_id)
-    if not delivered:
-        return RedirectResponse(f"/api/v1/licences/{text}/qr.png", status_code=307)
-    return Response(render_qr_png(text, scale=6), media_type="image/png")
+    case = views.delivered_licence(db, actor, app_id)
+    if isinstance(case, str):
+        return RedirectResponse(f"/api/v1/licences/{case}/qr.png", status_code=307)
+    return Response(render_qr_png(case.licence_qr or "", scale=6), media_type="image/png")
 
 
 class ChainHashesOut(BaseModel):

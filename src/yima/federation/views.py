@@ -32,20 +32,9 @@ def late_cases(db: Database, actor: Actor, now: datetime) -> list[dict[str, Any]
                  "waiting_messages": int(waiting.get(app.id, 0))} for case, app in session.execute(query)]
 
 
-def delivered_pdf(db: Database, actor: Actor, app_id: int) -> bytes | str:
-    """The PDF the partner delivered; for an application this zone registered itself, the credit
-    code of its licence (served by the licence routes)."""
-    case = _delivered(db, actor, app_id)
-    return case if isinstance(case, str) else case.licence_pdf or b""
-
-
-def delivered_qr(db: Database, actor: Actor, app_id: int) -> tuple[str, bool]:
-    """``(QR text, delivered by a partner)``; for a local application, its credit code and False."""
-    case = _delivered(db, actor, app_id)
-    return (case, False) if isinstance(case, str) else (case.licence_qr or "", True)
-
-
-def _delivered(db: Database, actor: Actor, app_id: int) -> Case | str:
+def delivered_licence(db: Database, actor: Actor, app_id: int) -> Case | str:
+    """The case whose licence (PDF and QR) a partner zone delivered; for an application this zone
+    approved itself, the credit code of its licence, which the licence routes serve."""
     with db.read() as session:
         app = session.get(Application, app_id)
         case = session.get(Case, app_id)

@@ -88,6 +88,12 @@ class OfficialCalendar:
                 last = year
         return first, last
 
+    def uncovered_year_ahead(self, today: date) -> int | None:
+        """The next year, once it is near (from October of the last covered year) or here, while
+        the calendar does not cover it yet: its arrangement should be entered."""
+        last = self.covered_years()[1]
+        return last + 1 if today.year > last or (today.year == last and today.month >= 10) else None
+
     def version(self) -> str:
         base = f"{PACKAGE} {package_version(PACKAGE)}"
         if not self.supplement:

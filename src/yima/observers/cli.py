@@ -106,9 +106,9 @@ def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) 
             for year, arrangement in sorted(calendar.supplement.items()):
                 console.print(f"  {year}: {escape(arrangement.notice)} — {len(arrangement.holidays)} holiday(s), "
                               f"{len(arrangement.workdays)} exchanged working day(s)")
-            today = local_date(utcnow())
-            if today.year > last or (today.year == last and today.month >= 10):
-                console.print(f"[yellow]![/yellow] {last + 1} is not covered yet: enter its arrangement in a "
+            ahead = calendar.uncovered_year_ahead(local_date(utcnow()))
+            if ahead is not None:
+                console.print(f"[yellow]![/yellow] {ahead} is not covered yet: enter its arrangement in a "
                               "supplement once it is announced")
 
         domain_errors(run)()
