@@ -230,4 +230,6 @@ def test_every_id_in_a_path_is_bounded_and_an_over_large_one_is_refused_by_name(
         answer = officer.get(path) if "decision" not in path else officer.post(path, json={"decision": "approve"})
         assert answer.status_code == 422, (path, answer.text[:300])
         assert answer.json()["field"] in ("app_id", "permit_id") and answer.json()["error"] == "schema.less_than_equal"
+        assert answer.json()["detail"][0]["message_zh"] in ("申请编号数值过大", "许可编号数值过大")
+        assert answer.json()["detail"][0]["message_en"] in ("Application id is too large", "Permit id is too large")
     assert counts(server) == before

@@ -59,6 +59,10 @@ FIELD_WORDS: dict[str, tuple[str, str]] = {
     "legal_representative.phone": ("法定代表人手机号码", "legal representative's mobile phone"),
     "shareholders": ("股东", "shareholders"), "materials": ("材料", "materials"),
     "commitments": ("承诺事项", "commitments"),
+    "app_id": ("申请编号", "application id"), "permit_id": ("许可编号", "permit id"),
+    "suggestion_id": ("建议编号", "suggestion id"), "attachment_id": ("附件编号", "attachment id"),
+    "department_id": ("部门编号", "department id"), "project_id": ("项目编号", "project id"),
+    "service_id": ("服务记录编号", "service record id"),
 }
 ITEM_WORDS: dict[str, tuple[str, str, str, str]] = {  # list field: zh item, en item, zh/en of its parts
     "addresses": ("第{n}个地址", "address {n}", "text:|proof:的证明方式|kind:的类型",
