@@ -77,6 +77,9 @@ def test_officer_reviews_the_queue_and_approves(server, page):
     page.check("input[name=decision][value=approve]")
     page.fill("#reason", "名称经人工核准")
     page.click("#decision-form button[type=submit]")
+    assert "name.form" in page.text_content("#override-confirm")  # approving over a finding is confirmed
+    assert page.input_value("#reason") == "名称经人工核准"
+    page.click("#decision-form button[type=submit]")
     page.wait_for_selector("#uscc")
     assert "已核准" in page.text_content("#status")
 

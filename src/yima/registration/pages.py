@@ -16,7 +16,7 @@ from yima.accounts.rules import Actor
 from yima.accounts.service import display_names
 from yima.clock import utcnow
 from yima.errors import DomainError, Finding
-from yima.registration import service, views
+from yima.registration import decisions, service, views
 from yima.registration.model import ApplicationIn
 from yima.web.deps import DB, AppSettings, OptionalActor, RowId, Standard
 from yima.web.errors import field_words, findings_of_validation
@@ -185,7 +185,10 @@ def queue(request: Request, db: DB, standard: Standard, signed_in: OptionalActor
 
 
 def _detail(request: Request, db: DB, standard: Standard, actor: Actor, app_id: int,
-            errors: list[dict[str, str]] | None = None, status: int = 200) -> Response:
+            errors: list[dict[str, str]] | None = None, status: int = 200,
+            chosen: dict[str, str] | None = None) -> Response:
+    """The application page; ``chosen`` is the decision form as the officer sent it (decision,
+    reason, and ``confirm`` when approving over open findings asks for the confirmation step)."""
     try:
         app = views.get_application(db, actor, app_id, utcnow())
     except DomainError as err:
@@ -201,7 +204,8 @@ def _detail(request: Request, db: DB, standard: Standard, actor: Actor, app_id: 
         and not app.get("withdrawal"))
     return render(request, "application.html", {
         "app": app, "may_decide": may_decide, "may_supply": may_supply, "may_withdraw": may_withdraw,
-        "required": required, "errors": errors or [],
+        "required": required, "errors": errors or [], "chosen": chosen or {},
+        "open_findings": decisions.open_findings(app["findings"]),
         "names": display_names(db, (t.get("actor_id") for t in app["transitions"])), "role_words": ROLE_NAMES,
         "zone_name": zone.name_en or zone.name if text(request, "zh", "en") == "en" else zone.name}, status=status)
 
@@ -218,11 +222,19 @@ async def decision_form(request: Request, app_id: RowId, db: DB, standard: Stand
     if actor is None:
         return login_redirect(request)
     form = await request.form()
+    decision, reason = _one(form, "decision"), _one(form, "reason")
+    chosen = {"decision": decision, "reason": reason}
     try:
-        decision = str(form.get("decision", ""))
-        service.decide(db, standard, actor, app_id, decision, str(form.get("reason", "")), utcnow())
+        if decision == "approve" and not _one(form, "confirmed"):
+            findings = views.get_application(db, actor, app_id, utcnow())["findings"]
+            if decisions.open_findings(findings):  # approving over them is confirmed on a step naming each
+                service.check_approval(db, standard, actor, app_id, reason)
+                return _detail(request, db, standard, actor, app_id, chosen={**chosen, "confirm": "1"})
+        service.decide(db, standard, actor, app_id, decision, reason, utcnow())
     except DomainError as err:
-        return _detail(request, db, standard, actor, app_id, _messages(request, err.findings), err.status)
+        return _detail(request, db, standard, actor, app_id, _messages(request, err.findings), err.status,
+                       chosen={**chosen, "confirm": "1" if any(f.rule == "decision.reason_required"
+                                                               for f in err.findings) else ""})
     zh, en = DECISION_DONE.get(decision, ("决定已记录", "Decision recorded"))
     return flash(request, RedirectResponse(f"/applications/{app_id}", status_code=303), f"申请 #{app_id}：{zh}。",
                  f"Application #{app_id}: {en}.")

@@ -53,6 +53,8 @@ class ApplicationOut(ApplicationSummaryOut):
     """An application with what its applicant submitted, its history and its uploads."""
 
     body: dict[str, Any]
+    proved_addresses: list[int] = Field(default_factory=list, description="Indexes of body.addresses whose use an "
+                                        "uploaded material proved when an officer approved (not by commitment)")
     transitions: list[TransitionOut]
     uploads: list[UploadOut]
     withdrawal: str | None = Field(None, description="For an application forwarded to a partner zone whose "

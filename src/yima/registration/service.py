@@ -28,7 +28,7 @@ from yima.errors import Conflict, DomainError, Forbidden
 from yima.licences import service as licences
 from yima.licences.service import licence_issued_event
 from yima.licences.tables import Licence, Permit
-from yima.registration import handoff, rules
+from yima.registration import decisions, handoff, rules
 from yima.registration.codes import make_uscc
 from yima.registration.materials import clean_filename
 from yima.registration.model import ApplicationIn
@@ -51,12 +51,15 @@ def _transition(app: Application, to: str, actor: Actor | None, now: datetime, r
     app.status = to
 
 
-def _record(session: Session, app: Application, since: int, created: Sequence[Base] = ()) -> None:
+def _record(session: Session, app: Application, since: int, created: Sequence[Base] = (),
+            overridden: Sequence[str] = ()) -> None:
     """Audit what this use case did: the application's transitions from ``since`` on, and the
-    rows an establishment created (by whoever made the last transition)."""
+    rows an establishment created (by whoever made the last transition). An approval that
+    overrode findings names their rules."""
     subject = f"application:{app.id}"
     events = [AuditEvent(app.zone_id, t.at, t.actor_id, t.actor_role, f"application.{t.to_status}", subject,
-                         {"matter": app.matter, "from": t.from_status, "reason": t.reason[:200]})
+                         {"matter": app.matter, "from": t.from_status, "reason": t.reason[:200],
+                          **({"overridden": list(overridden)} if overridden and t.to_status == "approved" else {})})
               for t in app.transitions[since:]]
     last = app.transitions[-1]
 
@@ -222,11 +225,15 @@ def _next_uscc(session: Session, zone_id: str, entity_type: str) -> str:
     return make_uscc(entity_type, seq.division_code, seq.org_next_seq, seq.org_block_start)
 
 
-def _addresses(body: dict[str, Any], now: datetime, first_is_domicile: bool) -> list[EnterpriseAddress]:
+def _addresses(body: dict[str, Any], now: datetime, first_is_domicile: bool,
+               proved: set[int] | frozenset[int] = frozenset()) -> list[EnterpriseAddress]:
+    """The addresses to register; those whose use an uploaded material proved (``proved``, by
+    index) are registered as proved, not by commitment."""
     result = []
     for i, item in enumerate(body.get("addresses") or []):
         kind = item.get("kind") or ("domicile" if i == 0 and first_is_domicile else "site")
-        result.append(EnterpriseAddress(kind=kind, text=item["text"], proof=item["proof"], added_at=now))
+        proof = decisions.PROVED_ADDRESS if i in proved else item["proof"]
+        result.append(EnterpriseAddress(kind=kind, text=item["text"], proof=proof, added_at=now))
     return result
 
 
@@ -240,6 +247,7 @@ def _approve(session: Session, standard: MatterStandard, app: Application, actor
     licence and seal set), parents first, for the caller to insert with ``insert_new``."""
     body = app.body
     today = local_date(now)
+    proved = decisions.proved_addresses(app.findings)
     app.decided_at = now
     _transition(app, "approved", actor, now, reason)
     if app.matter == "establish":
@@ -250,9 +258,9 @@ def _approve(session: Session, standard: MatterStandard, app: Application, actor
             established_on=today, cancelled_on=None, status="active", scope=body["scope"],
             legal_representative=body["legal_representative"], shareholders=body.get("shareholders") or [],
             owner_id=app.applicant_id, source="registered",
-            address_commitment=any(a["proof"] == "commitment" for a in body["addresses"]),
             created_at=now, updated_at=now)
-        founded.addresses = _addresses(body, now, first_is_domicile=True)
+        founded.addresses = _addresses(body, now, first_is_domicile=True, proved=proved)
+        founded.address_commitment = any(a.proof == "commitment" for a in founded.addresses)
         app.enterprise_uscc = uscc
         return [founded, *founded.addresses,
                 *licences.on_establishment_approved(session, standard, founded, app, now),
@@ -265,14 +273,14 @@ def _approve(session: Session, standard: MatterStandard, app: Application, actor
         enterprise.status, enterprise.cancelled_on = "cancelled", today
         licences.on_enterprise_ended(session, enterprise, now, "cancelled", "注销 / cancelled")
     elif app.matter == "filing":
-        enterprise.addresses.extend(_addresses(body, now, first_is_domicile=False))
+        enterprise.addresses.extend(_addresses(body, now, first_is_domicile=False, proved=proved))
     else:
         for key in ("name", "industry_code", "registered_capital", "scope", "legal_representative",
                     "shareholders"):
             if body.get(key) not in (None, []):
                 setattr(enterprise, key, body[key])
         if body.get("addresses"):
-            enterprise.addresses = _addresses(body, now, first_is_domicile=True)
+            enterprise.addresses = _addresses(body, now, first_is_domicile=True, proved=proved)
     enterprise.updated_at = now
     session.flush()
     action = {"cancel": "cancelled", "filing": "filed"}.get(app.matter, "changed")
@@ -312,13 +320,31 @@ def decide(db: Database, standard: MatterStandard, actor: Actor, app_id: int, de
             if app.matter in ("establish", "change") and app.name and _name_in_use(session, app):
                 raise Conflict("name.taken", "name", "本区已有同名存续企业", "An active enterprise of the zone has "
                                "this name")
+            uploaded = [u.material for u in app.uploads]
+            refusals = decisions.approval_refusals(app.findings, reason, uploaded, standard)
+            if refusals:
+                raise DomainError.of(refusals)
+            overridden = [str(f["rule"]) for f in decisions.open_findings(app.findings)]
+            app.findings = decisions.overridden(app.findings, uploaded)
             created = _approve(session, standard, app, actor, now, reason or "审批通过 / approved by an officer")
             insert_new(session, created)
-            _record(session, app, since, created)
+            _record(session, app, since, created, overridden)
             return
         else:
             _accept_with_missing(standard, app, actor, now, reason)
         _record(session, app, since)
+
+
+def check_approval(db: Database, standard: MatterStandard, actor: Actor, app_id: int, reason: str) -> None:
+    """Refuse, as ``decide`` would, an approval that lacks a proof or a reason for the findings it
+    overrides; changes nothing (the page's confirmation step asks this before deciding)."""
+    with db.read() as session:
+        app = session.get(Application, app_id)
+        if app is None or not may_work_zone(actor, app.zone_id):
+            raise application_not_found(app_id)
+        refusals = decisions.approval_refusals(app.findings, reason, [u.material for u in app.uploads], standard)
+    if refusals:
+        raise DomainError.of(refusals)
 
 
 def _name_in_use(session: Session, app: Application) -> bool:

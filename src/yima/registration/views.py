@@ -13,6 +13,7 @@ from yima.clock import as_utc
 from yima.db import Database
 from yima.errors import Conflict, NotFound
 from yima.privacy import mask_id_number, mask_phone
+from yima.registration import decisions
 from yima.registration.handoff import view_extensions
 from yima.registration.tables import Application, Enterprise
 from yima.standard.model import MatterStandard
@@ -44,7 +45,8 @@ def application_view(app: Application, now: datetime, detail: bool = True) -> di
         "id": app.id, "zone": app.zone_id, "matter": app.matter, "entity_type": app.entity_type,
         "channel": app.channel, "name": app.name, "status": app.status, "uscc": app.enterprise_uscc,
         "findings": [{"rule": f["rule"], "field": f.get("field", ""), "message": f["message"],
-                      "message_zh": f.get("message_zh", ""), "message_en": f.get("message_en", "")}
+                      "message_zh": f.get("message_zh", ""), "message_en": f.get("message_en", ""),
+                      **{k: f[k] for k in ("overridden", "proved_by") if k in f}}
                      for f in app.findings],
         "missing_materials": list(app.missing_materials or []),
         "materials_due_on": app.materials_due_on.isoformat() if app.materials_due_on else None,
@@ -55,6 +57,7 @@ def application_view(app: Application, now: datetime, detail: bool = True) -> di
     }
     if detail:
         view["body"] = app.body
+        view["proved_addresses"] = sorted(decisions.proved_addresses(app.findings))
         view["transitions"] = [{"from": t.from_status, "to": t.to_status, "actor_role": t.actor_role,
                                 "actor_id": t.actor_id, "reason": t.reason, "at": _iso(t.at)}
                                for t in app.transitions]
