@@ -20,7 +20,7 @@ from yima.audit import service as audit
 from yima.bench.register import run_register_benchmark
 from yima.cli_support import DbOption, console, database_url, domain_errors, err_console, open_db
 from yima.clock import utcnow
-from yima.config import get_settings
+from yima.config import get_settings, serve_at
 from yima.db.backup import backup, restore
 from yima.db.migrate import upgrade
 from yima.demo.seed import seed_demo
@@ -203,6 +203,7 @@ def serve(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1
     domain_errors(official_calendar)()  # a supplement that cannot be read stops the start, named
     url = database_url(db)
     upgrade(url)
+    serve_at(host, port)
     run_server(url, host, port, workers, jobs_every, get_settings())
 
 
@@ -232,6 +233,7 @@ def demo(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1"
         run_federated_demo(console, db or "sqlite:///var/demo-cq.db", partner_db, host, port, serve_after)
         return
     url = database_url(db)
+    serve_at(host, port)  # the demo's licences are issued while seeding: their QR codes name this port
     database = open_db(url)
     with row_progress(console) as progress:
         task = progress.add_task("register", total=None)

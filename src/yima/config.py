@@ -75,3 +75,18 @@ def set_database_url(url: str) -> None:
     _from_environment.cache_clear()
     if _active is not None:
         use_settings(_active.model_copy(update={"database_url": url}))
+
+
+def serve_at(host: str, port: int) -> None:
+    """The server is about to listen on ``host:port``: QR codes and links issued from now on point
+    there, unless ``YIMA_PUBLIC_BASE_URL`` says where phones reach the zone. A wildcard host is
+    reached on the loopback address."""
+    settings = get_settings()
+    if "public_base_url" in settings.model_fields_set:
+        return
+    reach = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    url = f"http://{reach}:{port}"
+    os.environ["YIMA_PUBLIC_BASE_URL"] = url  # worker processes build their settings from the environment
+    _from_environment.cache_clear()
+    if _active is not None:
+        use_settings(_active.model_copy(update={"public_base_url": url}))

@@ -22,7 +22,7 @@ from yima.errors import DomainError
 from yima.federation.witness import is_partner, verify_partner
 from yima.keys import service as keys
 from yima.keys.trustlist import TrustList
-from yima.standard import load_standard
+from yima.standard import configured_standard
 
 
 def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) -> None:
@@ -114,7 +114,7 @@ def _check_checkpoint(database: Database, checkpoint: Path, trust_list: str | No
         document = json.loads(checkpoint.read_text("utf-8"))
         zone = str(document.get("chain", "")) if isinstance(document, dict) else ""
         trust = (TrustList.from_json(read_text_source(trust_list)) if trust_list
-                 else keys.trust_list(database, load_standard(), zone))
+                 else keys.trust_list(database, configured_standard(), zone))
     except (OSError, ValueError, DomainError) as err:
         err_console.print(f"[red]✗ 无法读取检查点或信任列表 / cannot read the checkpoint or the trust list[/red]: "
                           f"{escape(str(err))}", soft_wrap=True)

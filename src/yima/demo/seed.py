@@ -41,7 +41,7 @@ from yima.registration.identity import make_id_number
 from yima.registration.model import ApplicationIn
 from yima.registration.tables import Application, Enterprise
 from yima.seals.tables import SealSet
-from yima.standard import load_standard
+from yima.standard import configured_standard
 from yima.standard.model import MatterStandard
 from yima.stats.importer import load_entities
 from yima.zones.service import add_zone, ban_address
@@ -126,7 +126,7 @@ def seed_demo(db: Database, now: datetime, on_progress: Progress | None = None) 
     if state == "partial":
         yield "demo data incomplete (an earlier seed was interrupted): finishing it"
     yield from _seed_zones(db, now)
-    standard = load_standard()
+    standard = configured_standard()
     alice = authenticate(db, "alice", DEMO_PASSWORD)
     bob = authenticate(db, "bob", DEMO_PASSWORD)
     for actor, body in submissions(alice, bob):

@@ -32,7 +32,7 @@ from yima.federation.history import partner_up
 from yima.federation.tables import Case
 from yima.registration.identity import make_id_number
 from yima.registration.tables import Application
-from yima.standard import load_standard
+from yima.standard import configured_standard
 from yima.zones.service import add_zone
 
 PASSWORD = "bench-password-1"
@@ -89,7 +89,7 @@ def run_federation_benchmark(console: Console, *, count: int = 200, clients: int
     ports = (_free_port(), _free_port())
     bases = (f"http://127.0.0.1:{ports[0]}", f"http://127.0.0.1:{ports[1]}")
     now = utcnow()
-    standard = load_standard()
+    standard = configured_standard()
     chongqing, chengdu = Database(urls[0]), Database(urls[1])
     for url in urls:
         upgrade(url)

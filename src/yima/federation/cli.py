@@ -10,16 +10,14 @@ from rich.table import Table
 
 from yima.cli_support import DbOption, console, domain_errors, open_db
 from yima.clock import utcnow
-from yima.config import get_settings
 from yima.federation import partners
 from yima.federation.bench import run_federation_benchmark
-from yima.standard import load_standard
+from yima.standard import configured_standard
 from yima.standard.model import MatterStandard
 
 
 def _standard() -> MatterStandard:
-    file = get_settings().standard_file
-    return load_standard(str(file) if file else None)
+    return configured_standard()
 
 
 def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) -> None:

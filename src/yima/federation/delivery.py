@@ -29,7 +29,6 @@ from sqlalchemy import select, update
 
 from yima.audit import service as audit
 from yima.clock import as_utc, utcnow
-from yima.config import get_settings
 from yima.db import Database
 from yima.errors import DomainError
 from yima.federation import service, withdrawal
@@ -38,7 +37,7 @@ from yima.federation.rules import PartnerKeys, backoff_seconds, check_message
 from yima.federation.tables import Case, OutboxMessage, Partner
 from yima.keys.trustlist import TrustList
 from yima.licences import documents
-from yima.standard import load_standard
+from yima.standard import configured_standard
 from yima.standard.model import MatterStandard
 
 log = logging.getLogger("yima.federation")
@@ -96,8 +95,7 @@ def renew_lease(db: Database, message_id: str, lease: datetime, now: datetime) -
 
 
 def _standard() -> MatterStandard:
-    file = get_settings().standard_file
-    return load_standard(str(file) if file else None)
+    return configured_standard()
 
 
 def _with_pdf(db: Database, standard: MatterStandard, envelope: Envelope, now: datetime) -> Envelope:

@@ -27,7 +27,7 @@ from yima.demo.seed import DEMO_PASSWORD, _history_account, seed_statistics
 from yima.federation import history, service
 from yima.registration.identity import make_id_number
 from yima.registration.model import ApplicationIn
-from yima.standard import load_standard
+from yima.standard import configured_standard
 from yima.standard.model import MatterStandard
 from yima.stats.bench import row_progress
 from yima.web.server import run_server
@@ -96,8 +96,7 @@ def run_federated_demo(console: Console, chongqing_url: str, chengdu_url: str, h
     chongqing, chengdu = Database(chongqing_url), Database(chengdu_url)
     base = get_settings()
     use_settings(Settings(**{**base.model_dump(), "public_base_url": urls[1]}))  # Chengdu signs the licences
-    file = base.standard_file
-    standard = load_standard(str(file) if file else None)
+    standard = configured_standard(base)
     with row_progress(console) as progress:
         task = progress.add_task("register", total=None)
         for line in seed_two_zones(chongqing, chengdu, standard, urls, utcnow(),

@@ -20,7 +20,7 @@ from yima.licences.qr import decode_qr_image
 from yima.licences.service import rotate_key
 from yima.licences.standing import STATUS_NAMES, offline_summary
 from yima.licences.verify import verify_licence
-from yima.standard import load_standard
+from yima.standard import configured_standard
 
 VERIFY_HELP = (
     "Verify a licence QR offline with the zone's published trust list.\n\n"
@@ -137,7 +137,7 @@ def keys_rotate(zone: Annotated[str, typer.Argument(metavar="ZONE")], db: DbOpti
 
 def keys_trust_list(zone: Annotated[str, typer.Argument(metavar="ZONE")], db: DbOption = None) -> None:
     """Print the zone's trust list (JWK set, zone id, standard digest) for offline verifiers."""
-    print(keys.trust_list(open_db(db), load_standard(), zone).to_json())
+    print(keys.trust_list(open_db(db), configured_standard(), zone).to_json())
 
 
 def bench_verify(n: Annotated[int, typer.Option(help="Verifications to time")] = 5000) -> None:

@@ -16,7 +16,7 @@ from yima.accounts.rules import Actor
 from yima.accounts.service import display_names
 from yima.clock import utcnow
 from yima.errors import DomainError, Finding
-from yima.registration import decisions, service, views
+from yima.registration import decisions, handoff, service, views
 from yima.registration.model import ApplicationIn
 from yima.web.deps import DB, AppSettings, OptionalActor, RowId, Standard
 from yima.web.errors import field_words, findings_of_validation
@@ -123,11 +123,23 @@ def _form_context(db: DB, standard: Standard, form: FormData | None = None,
                                      ensure_ascii=False).replace("</", "<\\/")}
 
 
+def start_zone(db: DB, actor: Actor, asked: str) -> tuple[str, str]:
+    """The zone ``/apply`` starts on and why: the service centre the founder came from (``?zone=``),
+    else the zone of their last application; never a partner zone (an application for it is
+    forwarded there, 跨省异地办照), which the founder chooses explicitly. ``("", "")``: none."""
+    known = {z.id for z in list_zones(db)}
+    for zone, why in ((asked, "query"), (views.last_zone(db, actor) or "", "last")):
+        if zone in known and handoff.forwarder_for(db, zone) is None:
+            return zone, why
+    return "", ""
+
+
 @router.get("/apply")
-def apply_form(request: Request, db: DB, standard: Standard, actor: OptionalActor) -> Response:
+def apply_form(request: Request, db: DB, standard: Standard, actor: OptionalActor, zone: str = "") -> Response:
     if actor is None:
         return login_redirect(request)
-    return render(request, "apply.html", _form_context(db, standard))
+    chosen, why = start_zone(db, actor, zone.strip()[:32])
+    return render(request, "apply.html", {**_form_context(db, standard), "start_zone": chosen, "start_why": why})
 
 
 @router.post("/apply")

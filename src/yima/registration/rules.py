@@ -22,6 +22,7 @@ from enum import Enum
 from typing import Any
 
 from yima.errors import DomainError, Finding
+from yima.registration import addresses
 from yima.registration.identity import age_on, validate_id_number
 from yima.registration.model import ApplicationIn
 from yima.standard import industry
@@ -50,6 +51,8 @@ class RuleContext:
     taken_names: frozenset[str] = frozenset()
     address_bans: tuple[AddressBanEntry, ...] = ()
     enterprise: dict[str, Any] | None = None
+    zone_division: str = ""  # GB/T 2260 code of the zone
+    divisions: tuple[tuple[str, str], ...] = ()  # (place name, GB/T 2260 code prefix) an address may begin with
 
 
 @dataclass
@@ -382,6 +385,7 @@ RULES: tuple[tuple[Kind, Rule], ...] = (
     (Kind.REVIEW, name_has_the_lawful_form),
     (Kind.REVIEW, name_is_unique),
     (Kind.REVIEW, addresses_not_on_negative_list),
+    (Kind.REVIEW, addresses.domicile_in_zone),
     (Kind.REVIEW, materials_are_complete),
     (Kind.REVIEW, industry_matches_scope),
     (Kind.REVIEW, matter_allows_instant_approval),

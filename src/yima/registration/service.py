@@ -114,7 +114,8 @@ def build_context(standard: MatterStandard, body: ApplicationIn, now: datetime, 
         standard=standard, zone_id=body.zone, zone_known=zone is not None,
         place_names=zone.place_names if zone else (), today=local_date(now), taken_names=frozenset(),
         address_bans=tuple(rules.AddressBanEntry(p, r) for p, r in zone.address_bans) if zone else (),
-        enterprise=enterprise_snapshot(enterprise) if enterprise else None)
+        enterprise=enterprise_snapshot(enterprise) if enterprise else None,
+        zone_division=zone.division_code if zone else "", divisions=zone.divisions if zone else ())
 
 
 def submit(db: Database, standard: MatterStandard, actor: Actor, body: ApplicationIn, now: datetime,

@@ -113,6 +113,13 @@ def list_applications(db: Database, actor: Actor, now: datetime, status: str | N
 QUEUED = ("under_review", "awaiting_materials")
 
 
+def last_zone(db: Database, actor: Actor) -> str | None:
+    """The zone of the actor's most recent application, if any."""
+    with db.read() as session:
+        return session.scalar(select(Application.zone_id).where(Application.applicant_id == actor.id)
+                              .order_by(Application.submitted_at.desc(), Application.id.desc()).limit(1))
+
+
 def queue_page(db: Database, actor: Actor, now: datetime, *, status: str | None = None, matter: str | None = None,
                overdue: bool = False, offset: int = 0, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
     """One page of an officer's queue (oldest first) with the number of applications that match:

@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from yima.config import Settings, get_settings
 from yima.standard.model import MatterStandard
 
 DEFAULT_FILE = "standard.toml"
@@ -68,3 +69,11 @@ def load_standard(path: str | None = None) -> MatterStandard:
     else:
         text = Path(path).read_text("utf-8")
     return parse_standard(text)
+
+
+def configured_standard(settings: Settings | None = None) -> MatterStandard:
+    """The matter standard this installation uses — ``YIMA_STANDARD_FILE`` when set, else the one
+    shipped — with its version and digest. Every command, page, job and route takes it from here,
+    so what the trust list announces is what the register applies."""
+    file = (settings or get_settings()).standard_file
+    return load_standard(str(file) if file else None)

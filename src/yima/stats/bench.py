@@ -28,7 +28,7 @@ from yima.clock import local_date, utcnow
 from yima.db import Database
 from yima.db.migrate import upgrade
 from yima.registration.tables import Enterprise, EnterpriseAddress
-from yima.standard import load_standard
+from yima.standard import configured_standard
 from yima.stats.importer import import_register
 from yima.stats.report import figures_report_pdf
 from yima.stats.rules import Period
@@ -87,7 +87,7 @@ def run_stats_benchmark(console: Console, n: int = 1_000_000, db_url: str | None
             task = progress.add_task("import", total=n)
             summary = import_register(db, zone_id, csv_path, now, today,
                                       on_progress=lambda done: progress.update(task, completed=done))
-        standard = load_standard()
+        standard = configured_standard()
         period = Period(date(today.year, 1, 1), today)
         timings = []
         for _ in range(3):

@@ -16,7 +16,7 @@ from rich.table import Table
 from yima.cli_support import DbOption, console, domain_errors, open_db, print_import_summary
 from yima.clock import local_date, utcnow
 from yima.config import get_settings
-from yima.standard import load_standard
+from yima.standard import configured_standard
 from yima.stats.bench import row_progress, run_stats_benchmark
 from yima.stats.briefing import briefing_zh, figure_rows, pct
 from yima.stats.checker import count_records
@@ -45,7 +45,7 @@ def stats(zone: Annotated[str, typer.Option("--zone", help="Zone id, e.g. cq-gxq
     period = parse_period(start, end)
     database = open_db(db)
     try:
-        figures = compute_figures(database, zone, period, load_standard(),
+        figures = compute_figures(database, zone, period, configured_standard(),
                                   seal_set_price_yuan=get_settings().seal_set_price_yuan)
     finally:
         database.dispose()

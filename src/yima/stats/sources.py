@@ -14,7 +14,7 @@ from yima.licences.permits import compare_with_separate
 from yima.licences.tables import Licence, Permit
 from yima.registration.tables import Application
 from yima.seals.service import seal_sets_issued
-from yima.standard import load_standard
+from yima.standard import configured_standard
 from yima.stats.queries import utc_bounds
 from yima.stats.rules import BundledReduction, Period
 
@@ -49,7 +49,7 @@ def bundled_reduction(db: Database, zone_id: str, period: Period) -> BundledRedu
     """For establishments approved in the period with bundled permits: the materials and statutory
     days of separate processes (from the standard) against the bundled materials and the measured
     time until the licence and every permit were decided."""
-    standard = load_standard()
+    standard = configured_standard()
     start, end = utc_bounds(period)
     with db.read() as session:
         rows = session.execute(

@@ -19,7 +19,7 @@ from yima import __version__
 from yima.config import Settings, get_settings, use_settings
 from yima.db import Database
 from yima.errors import Finding
-from yima.standard import load_standard
+from yima.standard import configured_standard
 from yima.web import api_docs, errors
 from yima.web.limits import BodySizeLimit
 from yima.web.logs import RequestLog
@@ -80,7 +80,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                   description="Market-access platform: apply online, 秒批, one-code licence (一码通行).")
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url, settings.sqlite_synchronous)
-    app.state.standard = load_standard(str(settings.standard_file) if settings.standard_file else None)
+    app.state.standard = configured_standard(settings)
     errors.install(app)
 
     for module in ROUTERS:

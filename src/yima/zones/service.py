@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from yima.audit import service as audit
 from yima.db import Database
@@ -117,10 +118,23 @@ class ZoneRuleSettings:
 
     place_names: tuple[str, ...]
     address_bans: tuple[tuple[str, str], ...]  # (pattern, reason)
+    division_code: str = ""
+    divisions: tuple[tuple[str, str], ...] = ()  # (place name, GB/T 2260 code prefix), for address.outside_zone
 
 
 ZONE_SETTINGS_SECONDS = 2.0
 _settings: dict[tuple[str, str], tuple[float, ZoneRuleSettings]] = {}
+
+
+def _divisions(session: Session) -> tuple[tuple[str, str], ...]:
+    """Place names an address may begin with and their GB/T 2260 code prefix: every province, and
+    the prefecture-level names the zones of this instance are known by."""
+    names = [(name, code) for code, name in PROVINCES.items()]
+    for division, places in session.execute(select(Zone.division_code, Zone.place_names)):
+        province = PROVINCES.get(division[:2], "")
+        names += [(place, division[:4]) for place in places or ()
+                  if place.removesuffix("省").removesuffix("市") != province]
+    return tuple(names)
 
 
 def rule_settings(db: Database, zone_id: str) -> ZoneRuleSettings | None:
@@ -136,7 +150,8 @@ def rule_settings(db: Database, zone_id: str) -> ZoneRuleSettings | None:
             return None
         bans = session.execute(select(AddressBan.pattern, AddressBan.reason).where(AddressBan.zone_id == zone_id)
                                .order_by(AddressBan.id)).all()
-        settings = ZoneRuleSettings(tuple(zone.place_names or ()), tuple((b.pattern, b.reason) for b in bans))
+        settings = ZoneRuleSettings(tuple(zone.place_names or ()), tuple((b.pattern, b.reason) for b in bans),
+                                    zone.division_code, _divisions(session))
     _settings[(db.url, zone_id)] = (time.monotonic(), settings)
     return settings
 
