@@ -78,13 +78,13 @@ def test_legal_representative_turning_18_today_is_accepted():
 
 @pytest.mark.parametrize("shares", [["60", "30"], ["60", "40.01"]])
 def test_shares_must_sum_to_exactly_100(shares):
-    holders = [{"name": f"股东{i}", "id_number": person(seq=i + 3)["id_number"], "share_pct": s}
+    holders = [{"name": f"股东{'甲乙丙丁'[i]}", "id_number": person(seq=i + 3)["id_number"], "share_pct": s}
                for i, s in enumerate(shares)]
     assert rule_ids(evaluate(shareholders=holders).invalid) == {"shareholders.share_total"}
 
 
 def test_shares_summing_to_100_in_fractions_pass():
-    holders = [{"name": f"股东{i}", "id_number": person(seq=i + 3)["id_number"], "share_pct": s}
+    holders = [{"name": f"股东{'甲乙丙丁'[i]}", "id_number": person(seq=i + 3)["id_number"], "share_pct": s}
                for i, s in enumerate(["33.3333", "33.3333", "33.3334"])]
     assert evaluate(shareholders=holders).invalid == []
 

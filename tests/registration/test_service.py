@@ -74,11 +74,12 @@ def test_the_same_idempotency_key_returns_the_first_application(db, standard, pe
         assert len(session.scalars(select(Enterprise)).all()) == 1
 
 
-def test_a_second_application_with_a_taken_name_goes_to_review(db, standard, people):
-    submit(db, standard, people["alice"])
+def test_the_name_of_a_registered_enterprise_is_refused_naming_it(db, standard, people):
+    first = get(db, people["alice"], submit(db, standard, people["alice"]))
     view = get(db, people["bob"], submit(db, standard, people["bob"]))
-    assert view["status"] == "under_review"
-    assert [f["rule"] for f in view["findings"]] == ["name.taken"]
+    assert view["status"] == "rejected"
+    assert [f["rule"] for f in view["findings"]] == ["name.same_as_registered"]
+    assert first["uscc"] in view["findings"][0]["message"] and first["name"] in view["findings"][0]["message"]
 
 
 def test_officer_queue_is_the_zone_oldest_first(db, standard, people):

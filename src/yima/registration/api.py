@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Header, UploadFile
+from fastapi import APIRouter, File, Form, Header, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from yima.clock import utcnow
-from yima.registration import service, views
+from yima.errors import TooManyRequests
+from yima.registration import namecheck, service, views
 from yima.registration.model import ApplicationIn
 from yima.registration.schemas import ApplicationOut, ApplicationSummaryOut, EnterpriseOut
 from yima.web.deps import DB, AppSettings, CurrentActor, RowId, Standard
+from yima.web.schemas import FindingOut
 
 router = APIRouter(prefix="/api/v1", tags=["registration"])
 
@@ -75,3 +78,44 @@ def withdraw(app_id: RowId, db: DB, actor: CurrentActor) -> ApplicationOut:
 def get_enterprise(uscc: str, db: DB, standard: Standard) -> EnterpriseOut:
     """Public: anyone may look up an enterprise; personal data is masked."""
     return EnterpriseOut.model_validate(views.get_enterprise(db, standard, uscc))
+
+
+class NameCheckIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100, description="The proposed enterprise name")
+    zone: str = Field(min_length=1, max_length=32)
+    entity_type: str | None = Field(default=None, max_length=32,
+                                    description="Taken from the name's organisation form when absent")
+
+
+class NameCheckOut(BaseModel):
+    ok: bool = Field(description="True when the name meets no rule at all (it may still be refused later "
+                                 "if another enterprise takes it first)")
+    findings: list[FindingOut]
+
+
+#: Name checks per client address and minute: enough for a person typing, not for a crawler of the register.
+NAME_CHECKS_PER_MINUTE = 60
+_MAX_TRACKED = 10_000
+_checks: dict[str, tuple[float, int]] = {}
+
+
+def _count_check(address: str) -> None:
+    now = time.monotonic()
+    started, count = _checks.get(address, (now, 0))
+    if now - started >= 60:
+        started, count = now, 0
+    if count >= NAME_CHECKS_PER_MINUTE:
+        raise TooManyRequests("names.rate_limited", "name", "名称查询过于频繁，请稍后再试",
+                              "Too many name checks; try again in a minute", retry_after=int(60 - (now - started)) + 1)
+    if len(_checks) >= _MAX_TRACKED:
+        _checks.clear()
+    _checks[address] = (started, count + 1)
+
+
+@router.post("/names/check")
+def check_name(body: NameCheckIn, request: Request, db: DB, standard: Standard) -> NameCheckOut:
+    """名称自主申报: the findings a proposed name would meet in an establishment application, by
+    the same rules; anonymous or signed in, at most ``NAME_CHECKS_PER_MINUTE`` per client address."""
+    _count_check(request.client.host if request.client else "")
+    findings = namecheck.check_name(db, standard, body.zone, body.name, utcnow(), body.entity_type)
+    return NameCheckOut(ok=not findings, findings=[FindingOut.model_validate(f.as_dict()) for f in findings])

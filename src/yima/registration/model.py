@@ -23,17 +23,22 @@ class AddressIn(BaseModel):
     kind: AddressKind | None = None
 
 
+IdType = Literal["resident_id", "passport", "hk_macao_permit", "taiwan_permit"]
+
+
 class PersonIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: str = Field(min_length=1, max_length=50)
-    id_number: str = Field(min_length=15, max_length=18)
+    id_type: IdType = Field(default="resident_id", description="The identity document (persons.py)")
+    id_number: str = Field(min_length=5, max_length=18)
     phone: str | None = Field(default=None, pattern=r"^1[3-9]\d{9}$")
 
 
 class ShareholderIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: str = Field(min_length=1, max_length=200)
-    id_number: str | None = Field(default=None, min_length=15, max_length=18)
+    id_type: IdType = Field(default="resident_id", description="For a natural person (persons.py)")
+    id_number: str | None = Field(default=None, min_length=5, max_length=18)
     uscc: str | None = Field(default=None, min_length=18, max_length=18)
     share_pct: Decimal = Field(gt=0, le=100, max_digits=7, decimal_places=4)
 

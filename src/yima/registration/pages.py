@@ -73,8 +73,8 @@ def body_from_form(form: FormData, actor: Actor) -> dict[str, Any]:
         "channel": "counter" if actor.role == "officer" else "online", "name": one("name"),
         "registered_capital": one("registered_capital") or None, "industry_code": one("industry_code") or None,
         "scope": many("scope"), "addresses": addresses,
-        "legal_representative": {"name": one("lr_name"), "id_number": one("lr_id_number"),
-                                 "phone": one("lr_phone") or None},
+        "legal_representative": {"name": one("lr_name"), "id_type": one("lr_id_type") or "resident_id",
+                                 "id_number": one("lr_id_number"), "phone": one("lr_phone") or None},
         "shareholders": holders or None, "materials": many("materials"), "commitments": commitments,
     }
 

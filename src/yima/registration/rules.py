@@ -22,11 +22,12 @@ from enum import Enum
 from typing import Any
 
 from yima.errors import DomainError, Finding
-from yima.registration import addresses
+from yima.registration import addresses, names, persons
 from yima.registration.identity import age_on, validate_id_number
 from yima.registration.model import ApplicationIn
 from yima.standard import industry
 from yima.standard.model import MatterStandard
+from yima.textcheck import hidden_characters
 
 
 class Kind(Enum):
@@ -53,6 +54,7 @@ class RuleContext:
     enterprise: dict[str, Any] | None = None
     zone_division: str = ""  # GB/T 2260 code of the zone
     divisions: tuple[tuple[str, str], ...] = ()  # (place name, GB/T 2260 code prefix) an address may begin with
+    registered: tuple[tuple[str, str], ...] = ()  # (name, uscc) of active enterprises sharing the 字号
 
 
 @dataclass
@@ -80,6 +82,36 @@ def entity_type_of(app: ApplicationIn, ctx: RuleContext) -> str | None:
 
 
 # --- INVALID: the application cannot stand as submitted ------------------------------------------
+
+#: Fields whose own rule reports a hidden character (names.py, persons.py), so it is said once.
+_OWN_CHECK = ("name", "legal_representative.name")
+
+
+def text_is_clean(app: ApplicationIn, ctx: RuleContext) -> list[Finding]:
+    """No control or invisible character in any text of the application (``text.hidden_character``)."""
+    skip = frozenset((*_OWN_CHECK, *(f"shareholders.{i}.name" for i in range(len(app.shareholders or [])))))
+    return hidden_characters(app.model_dump(mode="json", exclude_none=True), skip)
+
+
+def name_characters_are_allowed(app: ApplicationIn, ctx: RuleContext) -> list[Finding]:
+    return names.character_findings(app.name, "name", ctx.standard) if app.name else []
+
+
+def person_names_are_valid(app: ApplicationIn, ctx: RuleContext) -> list[Finding]:
+    """The legal representative and natural-person shareholders by ``persons.name_findings``; a
+    legal-person shareholder (credit code, no identity number) by the enterprise-name characters."""
+    findings: list[Finding] = []
+    if app.legal_representative:
+        person = app.legal_representative
+        findings += persons.name_findings(person.name, "legal_representative.name", person.id_type)
+    for i, holder in enumerate(app.shareholders or []):
+        path = f"shareholders.{i}.name"
+        if holder.uscc and not holder.id_number:
+            findings += names.character_findings(holder.name, path, ctx.standard)
+        else:
+            findings += persons.name_findings(holder.name, path, holder.id_type)
+    return findings
+
 
 def zone_is_known(app: ApplicationIn, ctx: RuleContext) -> list[Finding]:
     if ctx.zone_known:
@@ -148,15 +180,16 @@ def industry_code_is_valid(app: ApplicationIn, ctx: RuleContext) -> list[Finding
 
 def id_numbers_are_valid(app: ApplicationIn, ctx: RuleContext) -> list[Finding]:
     findings: list[Finding] = []
-    people: list[tuple[str, str]] = []
+    people: list[tuple[str, str, str]] = []
     if app.legal_representative:
-        people.append(("legal_representative.id_number", app.legal_representative.id_number))
+        person = app.legal_representative
+        people.append(("legal_representative.id_number", person.id_type, person.id_number))
     for i, holder in enumerate(app.shareholders or []):
         if holder.id_number:
-            people.append((f"shareholders.{i}.id_number", holder.id_number))
-    for path, value in people:
+            people.append((f"shareholders.{i}.id_number", holder.id_type, holder.id_number))
+    for path, id_type, value in people:
         try:
-            validate_id_number(value, path)
+            persons.validate_identity(id_type, value, path)
         except DomainError as err:
             findings.extend(err.findings)
     return findings
@@ -164,8 +197,8 @@ def id_numbers_are_valid(app: ApplicationIn, ctx: RuleContext) -> list[Finding]:
 
 def legal_representative_is_adult(app: ApplicationIn, ctx: RuleContext) -> list[Finding]:
     person = app.legal_representative
-    if person is None:
-        return []
+    if person is None or person.id_type != "resident_id":
+        return []  # only the resident identity number carries the birth date
     try:
         birth = validate_id_number(person.id_number, "legal_representative.id_number")
     except DomainError:
@@ -231,7 +264,33 @@ def scope_not_on_negative_list(app: ApplicationIn, ctx: RuleContext) -> list[Fin
     return findings
 
 
+def name_has_no_banned_word(app: ApplicationIn, ctx: RuleContext) -> list[Finding]:
+    return names.banned_findings(app.name, ctx.standard) if app.name else []
+
+
+def name_differs_from_the_register(app: ApplicationIn, ctx: RuleContext) -> list[Finding]:
+    """Refused: the 字号 and industry feature of an active enterprise of the zone."""
+    if not app.name:
+        return []
+    return names.register_findings(app.name, ctx.place_names, ctx.standard, _others(ctx))[0]
+
+
+def _others(ctx: RuleContext) -> tuple[tuple[str, str], ...]:
+    own = ctx.enterprise["uscc"] if ctx.enterprise else None
+    return tuple(entry for entry in ctx.registered if entry[1] != own)
+
+
 # --- REVIEW: an officer decides ----------------------------------------------------------------
+
+def name_has_no_restricted_word(app: ApplicationIn, ctx: RuleContext) -> list[Finding]:
+    return names.restricted_findings(app.name, ctx.standard) if app.name else []
+
+
+def name_is_not_alike_a_registered_one(app: ApplicationIn, ctx: RuleContext) -> list[Finding]:
+    if not app.name:
+        return []
+    return names.register_findings(app.name, ctx.place_names, ctx.standard, _others(ctx))[1]
+
 
 def name_has_the_lawful_form(app: ApplicationIn, ctx: RuleContext) -> list[Finding]:
     """Companies: 行政区划 + 字号 + 行业 + 组织形式; other types: their organisation form."""
@@ -367,6 +426,7 @@ def matter_allows_instant_approval(app: ApplicationIn, ctx: RuleContext) -> list
 
 
 RULES: tuple[tuple[Kind, Rule], ...] = (
+    (Kind.INVALID, text_is_clean),
     (Kind.INVALID, zone_is_known),
     (Kind.INVALID, matter_is_known),
     (Kind.INVALID, enterprise_is_given),
@@ -381,8 +441,14 @@ RULES: tuple[tuple[Kind, Rule], ...] = (
     (Kind.INVALID, shares_sum_to_100),
     (Kind.INVALID, materials_and_commitments_are_known),
     (Kind.INVALID, address_commitment_is_made),
+    (Kind.INVALID, name_characters_are_allowed),
+    (Kind.INVALID, person_names_are_valid),
     (Kind.REFUSE, scope_not_on_negative_list),
+    (Kind.REFUSE, name_has_no_banned_word),
+    (Kind.REFUSE, name_differs_from_the_register),
     (Kind.REVIEW, name_has_the_lawful_form),
+    (Kind.REVIEW, name_has_no_restricted_word),
+    (Kind.REVIEW, name_is_not_alike_a_registered_one),
     (Kind.REVIEW, name_is_unique),
     (Kind.REVIEW, addresses_not_on_negative_list),
     (Kind.REVIEW, addresses.domicile_in_zone),

@@ -28,7 +28,7 @@ from yima.errors import Conflict, DomainError, Forbidden
 from yima.licences import service as licences
 from yima.licences.service import licence_issued_event
 from yima.licences.tables import Licence, Permit
-from yima.registration import decisions, handoff, rules
+from yima.registration import decisions, handoff, names, rules
 from yima.registration.codes import make_uscc
 from yima.registration.materials import clean_filename
 from yima.registration.model import ApplicationIn
@@ -101,6 +101,25 @@ def _taken_names(session: Session, zone_id: str, name: str | None) -> frozenset[
     return frozenset(session.connection().execute(_TAKEN_NAMES, {"zone": zone_id, "name": name}).scalars())
 
 
+#: At most this many active enterprises sharing a 字号 are compared with a new name (work per request is bounded).
+MAX_ALIKE = 50
+_ALIKE = (select(_ENTERPRISES.c.name, _ENTERPRISES.c.uscc)
+          .where(_ENTERPRISES.c.zone_id == bindparam("zone"), _ENTERPRISES.c.status == "active",
+                 _ENTERPRISES.c.name.like(bindparam("pattern"), escape="\\"))
+          .order_by(_ENTERPRISES.c.uscc).limit(MAX_ALIKE))
+
+
+def registered_alike(session: Session, standard: MatterStandard, zone_id: str, name: str | None,
+                     place_names: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """``(name, uscc)`` of the zone's active enterprises whose name contains the 字号 of ``name``."""
+    parts = names.parse(name, place_names, standard) if name else None
+    if parts is None or not parts.trade:
+        return ()
+    pattern = "%" + parts.trade.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = session.connection().execute(_ALIKE, {"zone": zone_id, "pattern": pattern})
+    return tuple((row.name, row.uscc) for row in rows)
+
+
 def enterprise_snapshot(enterprise: Enterprise) -> dict[str, Any]:
     return {"uscc": enterprise.uscc, "name": enterprise.name, "entity_type": enterprise.entity_type,
             "status": enterprise.status, "owner_id": enterprise.owner_id}
@@ -150,6 +169,9 @@ def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body:
                 return application_view(earlier, now)
             enterprise = _enterprise_for(session, actor, body)
     ctx = build_context(standard, body, now, rule_settings(db, body.zone), enterprise)
+    if body.name and ctx.zone_known:
+        with db.read() as session:
+            ctx = replace(ctx, registered=registered_alike(session, standard, body.zone, body.name, ctx.place_names))
     evaluation = rules.evaluate(body, ctx)
     status = rules.outcome(evaluation)  # invalid input raises here, before anything is written
     try:

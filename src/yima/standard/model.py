@@ -97,6 +97,15 @@ class Commitment(BaseModel):
     text: Text
 
 
+class NameRules(BaseModel):
+    """The word lists and messages of the enterprise-name rules (``yima.registration.names``)."""
+
+    model_config = ConfigDict(frozen=True)
+    banned_words: list[str] = Field(default_factory=list, description="Refused (禁用字词).")
+    restricted_words: list[str] = Field(default_factory=list, description="Examined by an officer (限制使用).")
+    messages: dict[str, Text] = Field(default_factory=dict, description="Rule id → message with {placeholders}.")
+
+
 class MatterStandard(BaseModel):
     model_config = ConfigDict(frozen=True)
     version: str
@@ -116,6 +125,7 @@ class MatterStandard(BaseModel):
         default_factory=list, description="Standard-wide 住所负面清单 patterns; zones add their own."
     )
     minimum_age: int = 18
+    names: NameRules = Field(default_factory=NameRules)
 
     def matter(self, matter_id: str) -> Matter | None:
         return self.matters.get(matter_id)

@@ -19,10 +19,15 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from yima.config import get_settings
 from yima.errors import DomainError, Finding
 from yima.registration.codes import is_valid_uscc
+from yima.registration.names import character_findings
 from yima.standard.industry import normalise, three_industry
+from yima.standard.loader import load_standard
+from yima.standard.model import MatterStandard
 from yima.stats.rules import MARKET_ENTITY_TYPES
+from yima.textcheck import hidden_character
 
 HEADER: tuple[str, ...] = ("uscc", "name", "entity_type", "industry_code", "registered_capital",
                            "established_on", "cancelled_on", "address")
@@ -140,6 +145,25 @@ def check_date(value: str, field_name: str, today: date) -> date:
     return day
 
 
+@lru_cache(maxsize=1)
+def _standard() -> MatterStandard:
+    """The configured standard, for the name rules' messages (the import runs in worker processes)."""
+    file = get_settings().standard_file
+    return load_standard(str(file) if file else None)
+
+
+def check_text(name: str, address: str) -> None:
+    """The register's name by the characters of enterprise names (``registration.names``), its
+    address free of control and invisible characters (``textcheck``): the same rule ids as an
+    application."""
+    found = character_findings(name, "name", _standard())
+    if found:
+        raise RowError(found[0].rule, found[0].field, found[0].zh, found[0].en)
+    hidden = hidden_character(address, "address")
+    if hidden is not None:
+        raise RowError(hidden.rule, hidden.field, hidden.zh, hidden.en)
+
+
 def check_values(line: int, values: Sequence[str], today: date) -> RowText | BadRow:
     """Check the eight values of one row, in ``HEADER`` order; a good row comes back as checked text
     (the industry code in Yima's written form), ready to store without converting it again."""
@@ -148,6 +172,7 @@ def check_values(line: int, values: Sequence[str], today: date) -> RowText | Bad
         if not name or len(name) > 200:
             raise RowError("import.name", "name", "名称不能为空且不超过200字",
                            "The name is required, at most 200 characters")
+        check_text(name, address)
         check_entity_type(entity_type)
         check_uscc(uscc, entity_type)
         industry = check_industry_code(industry)

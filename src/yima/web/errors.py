@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yima.errors import DomainError, Finding, MissingPart, TooManyRequests
+from yima.textcheck import RULE as HIDDEN_CHARACTER
 from yima.web.templating import render, text
 
 log = logging.getLogger("yima.web")
@@ -102,6 +103,11 @@ def findings_of_validation(errors: Iterable[Mapping[str, Any]],
         loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "form")]
         path = ".".join(loc) or "body"
         kind = error.get("type", "value_error")
+        ctx = error.get("ctx") or {}
+        if kind == HIDDEN_CHARACTER:  # a domain rule checked while reading the body: its own id and words
+            field_zh, field_en = words(path)
+            findings.append(Finding(kind, path, f"{field_zh}：{ctx.get('zh', '')}", f"{field_en}: {ctx.get('en', '')}"))
+            continue
         zh, en = PYDANTIC_ZH.get(kind, ("格式不正确", "is not valid"))
         field_zh, field_en = words(path)
         sentence = f"{field_en} {en}"
