@@ -245,6 +245,12 @@ def seed_matters(targets: SeedTargets = CHONGQING_2021, *, seed: int = 11209) ->
     return records
 
 
+def history_name(n: int) -> str:
+    """The name of the n-th matter of 2021: a lawful company name (division, 字号, feature, form)
+    by the name rules of ``yima.registration.names``. Releases before 2026.12 wrote 历史办件00001."""
+    return f"重庆历史办件{n:05d}号科技有限公司"
+
+
 def store_matters(db: Database, zone_id: str, applicant_id: int, records: list[MatterRecord],
                   standard: MatterStandard) -> int:
     """Insert the matters and their transitions (submitted, under review when reviewed, outcome)."""
@@ -252,7 +258,7 @@ def store_matters(db: Database, zone_id: str, applicant_id: int, records: list[M
     for i, r in enumerate(records):
         limit = standard.matters[r.matter].statutory_days if r.matter in standard.matters else 3
         apps.append({"zone_id": zone_id, "applicant_id": applicant_id, "matter": r.matter,
-                     "entity_type": "llc", "channel": r.channel, "name": f"历史办件{i + 1:05d}", "status": r.status,
+                     "entity_type": "llc", "channel": r.channel, "name": history_name(i + 1), "status": r.status,
                      "enterprise_uscc": None, "body": {"source": "history-2021"}, "findings": [],
                      "missing_materials": [],
                      "materials_due_on": None, "statutory_due_at": r.submitted_at + timedelta(days=limit),

@@ -26,6 +26,7 @@ from yima.config import get_settings
 from yima.db import Database
 from yima.demo.history_2021 import (
     CHONGQING_2021,
+    history_name,
     seed_matters,
     seed_one_code_licences,
     seed_register,
@@ -203,7 +204,7 @@ def seed_statistics(db: Database, standard: MatterStandard, applicant_id: int, n
     targets, zone = CHONGQING_2021, "cq-gxq"
     with db.read() as session:
         history = select(Application.id).where(Application.applicant_id == applicant_id)
-        matters = session.scalar(history.where(Application.name == "历史办件00001").limit(1))
+        matters = session.scalar(history.where(Application.name.in_((history_name(1), "历史办件00001"))).limit(1))
         licensed = session.scalar(history.where(Application.matter == "establish").limit(1))
         sealed = session.scalar(select(SealSet.id).where(SealSet.zone_id == zone,
                                                          SealSet.requested_at < HISTORY_START).limit(1))
