@@ -224,6 +224,8 @@ ROUTES: list[Route] = [
     row("POST", "/api/v1/applications/{app_id}/withdraw", OWNER,
         lambda w: Call(f"/api/v1/applications/{w.fresh_application()}/withdraw")),
     row("GET", "/api/v1/enterprises/{uscc}", EVERYONE, lambda w: Call(f"/api/v1/enterprises/{w.uscc}"), public=True),
+    row("POST", "/api/v1/names/check", EVERYONE,
+        lambda w: Call("/api/v1/names/check", json={"name": "重庆云帆科技有限公司", "zone": "cq-gxq"}), public=True),
     # --- zones ------------------------------------------------------------------------------------
     row("GET", "/api/v1/zones", EVERYONE, lambda w: Call("/api/v1/zones")),
     row("GET", "/api/v1/standard", EVERYONE, lambda w: Call("/api/v1/standard")),
