@@ -19,13 +19,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from yima.config import get_settings
 from yima.errors import DomainError, Finding
 from yima.registration.codes import is_valid_uscc
 from yima.registration.names import character_findings
 from yima.standard.industry import normalise, three_industry
-from yima.standard.loader import load_standard
-from yima.standard.model import MatterStandard
+from yima.standard.loader import configured_standard
 from yima.stats.rules import MARKET_ENTITY_TYPES
 from yima.textcheck import hidden_character
 
@@ -145,18 +143,11 @@ def check_date(value: str, field_name: str, today: date) -> date:
     return day
 
 
-@lru_cache(maxsize=1)
-def _standard() -> MatterStandard:
-    """The configured standard, for the name rules' messages (the import runs in worker processes)."""
-    file = get_settings().standard_file
-    return load_standard(str(file) if file else None)
-
-
 def check_text(name: str, address: str) -> None:
     """The register's name by the characters of enterprise names (``registration.names``), its
     address free of control and invisible characters (``textcheck``): the same rule ids as an
     application."""
-    found = character_findings(name, "name", _standard())
+    found = character_findings(name, "name", configured_standard())
     if found:
         raise RowError(found[0].rule, found[0].field, found[0].zh, found[0].en)
     hidden = hidden_character(address, "address")
