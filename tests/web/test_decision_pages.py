@@ -98,3 +98,25 @@ def test_api_approval_over_findings_needs_reason_and_proof(server):
         assert entries.status_code == 200
         overridden = [e["detail"].get("overridden") for e in entries.json() if e["action"] == "application.approved"]
         assert overridden == [["address.negative_list"]]
+
+
+def test_history_reasons_are_shown_whole_in_the_page_language(server):
+    with server.client("alice") as alice:
+        created = alice.post("/api/v1/applications", json=application_body(materials=["application_form"])).json()
+        reason = created["transitions"][-1]
+        assert reason["reason_en"] == "Missing material: Articles of association; may follow within 15 days"
+        assert reason["reason_zh"] == "缺少材料：公司章程，可容缺受理（15 日内补齐）"
+        english = alice.get(f"/applications/{created['id']}", params={"lang": "en"}).text
+        chinese = alice.get(f"/applications/{created['id']}", params={"lang": "zh"}).text
+    assert '<span class="reason">Missing material: Articles of association; may follow within 15 days</span>' in english
+    assert '<span class="reason">缺少材料：公司章程，可容缺受理（15 日内补齐）</span>' in chinese
+
+
+def test_a_typed_reason_is_never_cut_at_punctuation():
+    from yima.web.templating import in_language
+    from yima.words import Words, legacy_words
+
+    typed = "名称不规范; 请改为 A / B 形式"
+    assert in_language(typed, "en") == in_language(typed, "zh") == typed
+    assert legacy_words("申请人撤回 / withdrawn by the applicant") == Words("申请人撤回", "withdrawn by the applicant")
+    assert Words.typed("驳回：见附件 / 补正").pick("en") == "驳回：见附件 / 补正"

@@ -36,7 +36,9 @@ class TransitionOut(ResponseModel):
     to: str
     actor_id: int | None = Field(None, description="The acting user's id; null for the system or a partner zone")
     actor_role: str | None
-    reason: str | None
+    reason: str | None = Field(description="The reason as one string (中文 / English, or as typed)")
+    reason_zh: str | None = Field(None, description="The reason whole in Chinese")
+    reason_en: str | None = Field(None, description="The reason whole in English")
     at: str | None
 
 

@@ -38,16 +38,20 @@ from yima.seals.service import new_seal_set
 from yima.seals.tables import SealSet
 from yima.standard.model import MatterStandard
 from yima.uploads import check_upload, store_upload
+from yima.words import Words
 from yima.zones.service import ZoneRuleSettings, rule_settings
 from yima.zones.tables import Zone
 
 DECISIONS = ("approve", "reject", "accept_with_missing")
 
 
-def _transition(app: Application, to: str, actor: Actor | None, now: datetime, reason: str = "") -> None:
+def _transition(app: Application, to: str, actor: Actor | None, now: datetime, reason: Words | None = None) -> None:
+    """Record a state change; its reason whole in each language (and as the v1 one-string ``reason``)."""
+    words = reason or Words("", "")
     app.transitions.append(Transition(from_status=app.status if app.transitions else None, to_status=to,
                                       actor_id=actor.id if actor else None,
-                                      actor_role=actor.role if actor else "system", reason=reason, at=now))
+                                      actor_role=actor.role if actor else "system", reason=words.text,
+                                      reason_zh=words.zh, reason_en=words.en, at=now))
     app.status = to
 
 
@@ -189,10 +193,10 @@ def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body:
             _transition(app, "submitted", actor, now)
             if status == "approved":
                 created = _approve(session, standard, app, None, now,
-                                   "秒批：全部规则通过 / instant approval: every rule passed")
+                                   Words("秒批：全部规则通过", "instant approval: every rule passed"))
             else:
                 created = []
-                _transition(app, status, None, now, "; ".join(f.message for f in evaluation.findings))
+                _transition(app, status, None, now, Words.joined([Words(f.zh, f.en) for f in evaluation.findings]))
                 if status == "rejected":
                     app.decided_at = now
             insert_new(session, [app, *app.transitions, *created])
@@ -263,7 +267,7 @@ def _addresses(body: dict[str, Any], now: datetime, first_is_domicile: bool,
 
 
 def _approve(session: Session, standard: MatterStandard, app: Application, actor: Actor | None, now: datetime,
-             reason: str) -> list[Base]:
+             reason: Words) -> list[Base]:
     """Carry out an approved matter on the enterprise register, with its permits, licence and seals.
 
     An establishment returns the rows it creates (the enterprise and its addresses, permits,
@@ -335,7 +339,7 @@ def decide(db: Database, standard: MatterStandard, actor: Actor, app_id: int, de
                 raise DomainError("decision.reason_required", "reason", "驳回必须说明理由",
                                   "A rejection needs a reason")
             app.decided_at = now
-            _transition(app, "rejected", actor, now, reason)
+            _transition(app, "rejected", actor, now, Words.typed(reason))
         elif decision == "approve":
             if app.missing_materials:
                 raise Conflict("decision.materials_missing", "decision", "材料尚未补齐，不能批准",
@@ -349,7 +353,8 @@ def decide(db: Database, standard: MatterStandard, actor: Actor, app_id: int, de
                 raise DomainError.of(refusals)
             overridden = [str(f["rule"]) for f in decisions.open_findings(app.findings)]
             app.findings = decisions.overridden(app.findings, uploaded)
-            created = _approve(session, standard, app, actor, now, reason or "审批通过 / approved by an officer")
+            created = _approve(session, standard, app, actor, now,
+                               Words.typed(reason) if reason else Words("审批通过", "approved by an officer"))
             insert_new(session, created)
             _record(session, app, since, created, overridden)
             return
@@ -390,7 +395,8 @@ def _accept_with_missing(standard: MatterStandard, app: Application, actor: Acto
         days.append(material.deferrable_days)
     app.materials_due_on = local_date(now) + timedelta(days=min(days))
     _transition(app, "awaiting_materials", actor, now,
-                reason or f"容缺受理，{app.materials_due_on} 前补齐 / accepted, materials due {app.materials_due_on}")
+                Words.typed(reason) if reason else
+                Words(f"容缺受理，{app.materials_due_on} 前补齐", f"accepted, materials due {app.materials_due_on}"))
 
 
 def supply_material(db: Database, standard: MatterStandard, actor: Actor, app_id: int, material_id: str,
@@ -423,7 +429,7 @@ def supply_material(db: Database, standard: MatterStandard, actor: Actor, app_id
                                                         and standard.materials[material_id].name.zh in f["message"])]
         if app.status == "awaiting_materials" and not app.missing_materials:
             app.materials_due_on = None
-            _transition(app, "under_review", actor, now, "材料已补齐 / materials supplied")
+            _transition(app, "under_review", actor, now, Words("材料已补齐", "materials supplied"))
         audit.record(session, [audit.event(app.zone_id, actor, now, "application.material_supplied",
                                            f"application:{app.id}", material=material_id, sha256=digest)])
         _record(session, app, since)
@@ -444,7 +450,8 @@ def withdraw(db: Database, actor: Actor, app_id: int, now: datetime, reason: str
             raise not_withdrawable(app.status)
         since = len(app.transitions)
         app.decided_at = now
-        _transition(app, "withdrawn", actor, now, reason or "申请人撤回 / withdrawn by the applicant")
+        _transition(app, "withdrawn", actor, now,
+                    Words.typed(reason) if reason else Words("申请人撤回", "withdrawn by the applicant"))
         _record(session, app, since)
 
 
@@ -458,8 +465,8 @@ def lapse_overdue(db: Database, now: datetime) -> list[int]:
             since = len(app.transitions)
             app.decided_at = now
             _transition(app, "lapsed", None, now,
-                        f"容缺材料逾期未补齐（期限 {app.materials_due_on}） / deferred materials not supplied "
-                        f"by {app.materials_due_on}")
+                        Words(f"容缺材料逾期未补齐（期限 {app.materials_due_on}）",
+                              f"deferred materials not supplied by {app.materials_due_on}"))
             _record(session, app, since)
         return [app.id for app in overdue]
 

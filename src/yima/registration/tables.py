@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yima.db.base import Base
+from yima.words import Words, legacy_words
 
 
 class Application(Base):
@@ -68,9 +69,18 @@ class Transition(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     actor_role: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(Text, default="")
+    # The reason whole in each language (yima.words); null on rows recorded before the pair existed.
+    reason_zh: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reason_en: Mapped[str | None] = mapped_column(Text, nullable=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     application: Mapped[Application] = relationship(back_populates="transitions")
+
+    @property
+    def words(self) -> Words:
+        if self.reason_zh is None or self.reason_en is None:
+            return legacy_words(self.reason or "")
+        return Words(self.reason_zh, self.reason_en)
 
 
 class MaterialUpload(Base):

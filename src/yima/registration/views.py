@@ -59,7 +59,8 @@ def application_view(app: Application, now: datetime, detail: bool = True) -> di
         view["body"] = app.body
         view["proved_addresses"] = sorted(decisions.proved_addresses(app.findings))
         view["transitions"] = [{"from": t.from_status, "to": t.to_status, "actor_role": t.actor_role,
-                                "actor_id": t.actor_id, "reason": t.reason, "at": _iso(t.at)}
+                                "actor_id": t.actor_id, "reason": t.reason, "reason_zh": t.words.zh,
+                                "reason_en": t.words.en, "at": _iso(t.at)}
                                for t in app.transitions]
         view["uploads"] = [{"material": u.material, "filename": u.filename, "content_type": u.content_type,
                             "size": u.size, "sha256": u.sha256, "uploaded_at": _iso(u.uploaded_at)}

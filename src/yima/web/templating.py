@@ -40,6 +40,7 @@ from yima.clock import CHINA, as_utc
 from yima.web.deps import actor_of_request
 from yima.web.i18n import N_, pick_language, translations
 from yima.web.security import CSRF_FIELD, cookie_options, csrf_nonce, form_token
+from yima.words import legacy_words
 
 LANG_COOKIE = "yima_lang"
 FLASH_COOKIE = "yima_flash"
@@ -87,13 +88,9 @@ def local_time(value: str | datetime | None, seconds: bool = False) -> str:
 
 
 def in_language(value: str, lang: str) -> str:
-    """A recorded bilingual text (``中文 / English``, several joined by ``; ``) in one language;
-    text someone typed in one language is shown as typed."""
-    picked = []
-    for part in value.split("; "):
-        zh, sep, en = part.partition(" / ")
-        picked.append((en if lang == "en" else zh) if sep else part)
-    return "; ".join(picked)
+    """A text recorded as one string, in one language where it is an unambiguous ``中文 / English``
+    pair; anything else whole, as recorded (never cut at punctuation: see ``yima.words``)."""
+    return legacy_words(value).pick(lang)
 
 
 env = Environment(loader=FileSystemLoader(_template_dirs()), autoescape=select_autoescape(["html"]))
