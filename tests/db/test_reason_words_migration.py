@@ -33,7 +33,8 @@ def test_old_reasons_are_kept_readable_and_whole(tmp_path) -> None:
                              "created_at) VALUES (1, 'alice', 'x', 'applicant', NULL, '', :at)"), {"at": AT})
         conn.execute(sa.text("INSERT INTO applications (id, zone_id, applicant_id, matter, entity_type, channel, "
                              "name, status, body, findings, missing_materials, statutory_due_at, submitted_at, "
-                             "standard_digest) VALUES (1, 'cq-gxq', 1, 'establish', 'llc', 'online', '重庆云帆科技有限公司', "
+                             "standard_digest) VALUES (1, 'cq-gxq', 1, 'establish', 'llc', 'online', "
+                             "'重庆云帆科技有限公司', "
                              "'under_review', '{}', :findings, '[]', :at, :at, 'x')"),
                      {"findings": json.dumps(FINDINGS, ensure_ascii=False), "at": AT})
         for i, reason in enumerate([joined, "申请人撤回 / withdrawn by the applicant", "驳回：见附件 / 补正",

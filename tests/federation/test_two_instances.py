@@ -166,7 +166,7 @@ def test_a_queued_application_is_decided_by_the_partners_officer_with_materials_
     assert issued["uploads"][0]["sha256"] == hashlib.sha256(b"%PDF-1.4\n% articles\n").hexdigest()
 
     approved = httpx.post(f"{chengdu.url}/api/v1/applications/{partner_id}/decision", headers=officer, timeout=30,
-                          json={"decision": "approve", "reason": ""})
+                          json={"decision": "approve", "reason": "名称经核准"})
     assert approved.status_code == 200, approved.text
     done = wait_for(lambda: (v := view(chongqing, answer["id"]))["licence"] and v)
     assert done and done["status"] == "approved" and done["uscc"] == approved.json()["uscc"]

@@ -161,7 +161,7 @@ def test_a_withdrawal_after_the_partner_approved_is_too_late_and_the_approval_is
     chongqing.kill()  # Chengdu's approval cannot reach Chongqing
     try:
         approved = httpx.post(f"{chengdu.url}/api/v1/applications/{partner_id}/decision",
-                              headers=chengdu.token("officer-cd"), json={"decision": "approve", "reason": ""},
+                              headers=chengdu.token("officer-cd"), json={"decision": "approve", "reason": "名称经核准"},
                               timeout=60)
         assert approved.status_code == 200, approved.text
         assert wait_for(lambda: (m := outbox(chengdu, partner_id, "application.decided")) and m.attempts >= 1

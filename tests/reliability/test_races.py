@@ -58,7 +58,7 @@ def test_two_officers_deciding_one_application_end_in_one_decision(server, db):
         ids = submit_for_review(alice, 6)
         for app_id in ids:
             url = f"/api/v1/applications/{app_id}/decision"
-            answers = at_once(lambda url=url: one.post(url, json={"decision": "approve"}),
+            answers = at_once(lambda url=url: one.post(url, json={"decision": "approve", "reason": "名称经核准"}),
                               lambda url=url: two.post(url, json={"decision": "reject", "reason": "名称不规范"}))
             assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
             assert next(a for a in answers if a.status_code == 409).json()["error"] == "decision.state"
@@ -77,7 +77,7 @@ def test_approvals_racing_for_credit_codes_get_distinct_codes(server, db):
             server.client("officer-cq2") as two:
         ids = submit_for_review(alice, 12)
         approvals = [lambda i=i, c=(one, two)[i % 2]: c.post(f"/api/v1/applications/{i}/decision",
-                                                             json={"decision": "approve"}) for i in ids]
+                                                             json={"decision": "approve", "reason": "名称经核准"}) for i in ids]
         instant = [lambda n=n: bob.post("/api/v1/applications", json=establishment(n)) for n in range(12)]
         answers = at_once(*[call for pair in zip(approvals, instant, strict=True) for call in pair])
     assert all(a.status_code in (200, 201) for a in answers), [a.text for a in answers if a.status_code >= 300]

@@ -54,6 +54,7 @@ from yima.registration.model import ApplicationIn
 from yima.registration.tables import Application, MaterialUpload, Transition
 from yima.registration.views import application_view
 from yima.standard.model import MatterStandard
+from yima.words import Words, legacy_words
 
 log = logging.getLogger("yima.federation")
 CHANNEL = "cross_region"
@@ -255,8 +256,17 @@ def overlay(app: Application, view: dict[str, Any], case: Case, now: datetime) -
         # The applicant asked to withdraw; every other step is the partner zone's.
         steps = [{"from": None, "to": s["step"], "actor_id": app.applicant_id if s["step"] == WITHDRAWAL_REQUESTED
                   else None, "actor_role": "applicant" if s["step"] == WITHDRAWAL_REQUESTED else "federation",
-                  "reason": s.get("detail", ""), "at": s["at"]} for s in case.steps if s["step"] != "forwarded"]
+                  "reason": s.get("detail", ""), **_step_words(s), "at": s["at"]}
+                 for s in case.steps if s["step"] != "forwarded"]
         view["transitions"] = sorted([*view["transitions"], *steps], key=lambda t: t["at"] or "")
+
+
+def _step_words(step: Mapping[str, Any]) -> dict[str, str]:
+    """A step's detail whole in each language: as recorded per language, else read from its one string."""
+    if "detail_zh" in step and "detail_en" in step:
+        return {"reason_zh": str(step["detail_zh"]), "reason_en": str(step["detail_en"])}
+    words = legacy_words(str(step.get("detail", "")))
+    return {"reason_zh": words.zh, "reason_en": words.en}
 
 
 def _view_with_case(session: Session, app: Application, now: datetime, case: Case | None = None) -> dict[str, Any]:
@@ -388,9 +398,12 @@ def _receive_decided(env: Envelope, now: datetime) -> Applied:
         case.uscc = body.get("uscc")
         step_once(case, "received", now, f"{env.sender} #{case.remote_application_id}")
         if case.remote_status in ("approved", "rejected", "under_review", "awaiting_materials", "lapsed", "withdrawn"):
-            _step(case, case.remote_status, now, f"{env.sender} 已确认撤回 / {env.sender} confirmed the withdrawal"
-                  if case.remote_status == "withdrawn" else
-                  "; ".join(f.get("message", "") for f in case.remote_findings)[:300])
+            said = (Words(f"{env.sender} 已确认撤回", f"{env.sender} confirmed the withdrawal")
+                    if case.remote_status == "withdrawn" else
+                    Words.joined([Words(str(f.get("message_zh") or f.get("message", "")),
+                                        str(f.get("message_en") or f.get("message", "")))
+                                  for f in case.remote_findings]))
+            _step(case, case.remote_status, now, said.text[:300], detail_zh=said.zh[:300], detail_en=said.en[:300])
         licence = body.get("licence")
         if isinstance(licence, Mapping) and licence.get("qr"):
             case.licence_qr, case.licence_cose = str(licence["qr"]), bytes(licence.get("cose") or b"")
