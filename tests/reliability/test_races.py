@@ -76,8 +76,9 @@ def test_approvals_racing_for_credit_codes_get_distinct_codes(server, db):
     with server.client("alice") as alice, server.client("bob") as bob, server.client("officer-cq") as one, \
             server.client("officer-cq2") as two:
         ids = submit_for_review(alice, 12)
-        approvals = [lambda i=i, c=(one, two)[i % 2]: c.post(f"/api/v1/applications/{i}/decision",
-                                                             json={"decision": "approve", "reason": "名称经核准"}) for i in ids]
+        approve = {"decision": "approve", "reason": "名称经核准"}
+        approvals = [lambda i=i, c=(one, two)[i % 2]: c.post(f"/api/v1/applications/{i}/decision", json=approve)
+                     for i in ids]
         instant = [lambda n=n: bob.post("/api/v1/applications", json=establishment(n)) for n in range(12)]
         answers = at_once(*[call for pair in zip(approvals, instant, strict=True) for call in pair])
     assert all(a.status_code in (200, 201) for a in answers), [a.text for a in answers if a.status_code >= 300]
