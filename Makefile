@@ -4,6 +4,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_URL ?= postgresql://postgres:postgres@127.0.0.1:5432/postgres
+# pytest-xdist workers for `make test`: more than the cores pay, as many tests wait on servers,
+# subprocesses and chromium (see the README's development section). TEST_WORKERS=0 runs serially.
+TEST_WORKERS ?= 4
 APT_PACKAGES := postgresql chromium fonts-wqy-zenhei fonts-noto-cjk poppler-utils
 
 .PHONY: demo demo-federated test test-services install system-deps postgres lint bench clean
@@ -29,7 +32,7 @@ demo-federated: $(STAMP)
 test: $(STAMP) test-services
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
-	YIMA_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/python -m pytest -q
+	YIMA_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 ## Debian packages: PostgreSQL, chromium (Playwright drives it), CJK fonts, poppler
 system-deps:

@@ -131,6 +131,43 @@ def server(db: Database, people: dict[str, Any], tmp_path: Path) -> Iterator[Liv
         yield live
 
 
+# The suite's longest tests (``pytest --durations``; see the README's development section), started
+# first: in a parallel run (``make test``: pytest-xdist, ``--dist loadgroup``) each worker takes the
+# next test in collection order, so long tests queued last would leave one worker running alone.
+LONGEST_FIRST = (
+    "tests/security/test_route_matrix.py::test_every_role_gets_only_what_it_may",
+    "tests/security/test_schemathesis.py",
+    "tests/test_fresh_machine.py",
+    "tests/federation/test_outbox_two_processes.py",
+    "tests/test_cli.py",
+    "tests/accounts/test_accounts.py::test_cli_",
+    "tests/reliability/test_kills.py",
+    "tests/observers/test_observers_cli.py",
+    "tests/web/test_licence_truth.py::test_cli_verify",
+    "tests/projects/test_projects_cli.py",
+    "tests/web/test_offline_and_missing_parts.py",
+    "tests/reliability/test_races.py",
+    "tests/security/test_hostile_input.py::test_malformed_csv_rows",
+    "tests/operations/test_sign_in_limits.py::test_the_lock_holds_across_server_processes",
+    "tests/licences/test_licence_http.py::test_cli_verifies_a_photo_offline",
+    "tests/operations/test_backup.py",
+    "tests/web/test_security.py",
+    "tests/demo/test_history_2021_figures.py",
+    "tests/audit/test_audit_checkpoints.py",
+    "tests/test_house.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Longest tests first (a stable sort: the rest keep pytest's order). Every xdist worker
+    collects and sorts alike, as xdist requires."""
+    def rank(item: pytest.Item) -> int:
+        return next((i for i, prefix in enumerate(LONGEST_FIRST) if item.nodeid.startswith(prefix)),
+                    len(LONGEST_FIRST))
+
+    items.sort(key=rank)
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if unmarked_browser_test(item):
         pytest.fail(f"{item.nodeid} drives chromium: mark it @pytest.mark.browser", pytrace=False)
@@ -147,7 +184,7 @@ def browser() -> Iterator[Any]:
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(30_000)  # servers and chromium share the CPU with other test workers
     yield page
     context.close()
 

@@ -23,7 +23,7 @@ from PIL import Image
 from yima.seals.images import seal_png
 from yima.seals.model import SealType
 
-pytestmark = [pytest.mark.e2e]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("fresh_machine")]
 REPO = Path(__file__).resolve().parents[1]
 DEMO_PASSWORD = "yima-demo-2026"
 

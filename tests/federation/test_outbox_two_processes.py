@@ -21,7 +21,7 @@ from yima.db import Database
 from yima.federation.tables import OutboxMessage
 from yima.registration.tables import Application
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("outbox_two_processes")]
 COUNT = 12
 DELIVERED = re.compile(r"message ([0-9a-f-]{36}) \(application\.forwarded\) delivered to cd-gxq")
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import cbor2
 import httpx
+import pytest
 from instances import YIMA, Instance, wait_for
 from pycose.headers import KID
 from pycose.keys import EC2Key, OKPKey
@@ -33,6 +34,8 @@ from yima.licences.qr import extract_cose_bytes
 from yima.registration.identity import make_id_number
 from yima.registration.tables import Application
 from yima.standard.loader import parse_standard
+
+pytestmark = pytest.mark.xdist_group("two_instances")  # its module-scoped fixtures are set up once, in one worker
 
 REP_ID = make_id_number("500107", date(1988, 6, 24), 12)
 

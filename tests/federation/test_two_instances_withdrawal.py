@@ -21,6 +21,8 @@ from yima.db import Database
 from yima.federation.tables import OutboxMessage
 from yima.licences.cose import decode_sign1
 
+pytestmark = pytest.mark.xdist_group("two_instances_withdrawal")  # module fixtures: set up once, in one worker
+
 SHOTS = Path(os.environ.get("YIMA_SCREENSHOTS", "/tmp/yima-screens"))
 
 

@@ -17,6 +17,8 @@ from yima.errors import Conflict, DomainError
 from yima.pki import ca, pades
 from yima.pki.keys import new_signing_key
 
+pytestmark = pytest.mark.xdist_group("pades_signing")  # its module-scoped fixtures are set up once, in one worker
+
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 LATER = NOW + timedelta(hours=2)
 BOX = (380.0, 100.0, 500.0, 220.0)

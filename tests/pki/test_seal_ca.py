@@ -8,6 +8,8 @@ from yima.errors import DomainError
 from yima.pki import ca
 from yima.pki.keys import new_signing_key
 
+pytestmark = pytest.mark.xdist_group("seal_ca")  # its module-scoped fixtures are set up once, in one worker
+
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 CRL_URL = "http://zone.example/pki/seal-issuing.crl"
 

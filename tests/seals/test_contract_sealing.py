@@ -17,6 +17,8 @@ from yima.pki.keys import new_signing_key
 from yima.seals.images import seal_png
 from yima.seals.model import SealType, seal_box, seal_identity, seal_type_of
 
+pytestmark = pytest.mark.xdist_group("contract_sealing")  # its module-scoped fixtures are set up once, in one worker
+
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 NAME = "重庆山城科技有限公司"
 USCC = "91500000MA5U7AB12X"

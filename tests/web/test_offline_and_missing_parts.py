@@ -81,7 +81,7 @@ def _serve(db_url: str, data_dir: Path, env_extra: dict[str, str]) -> tuple[subp
                                 "--port", str(port), "--jobs-every", "0"],
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120  # a loaded machine (parallel workers) starts it slowly
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
