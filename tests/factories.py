@@ -25,7 +25,7 @@ def application_body(**changes: Any) -> dict[str, Any]:
         "addresses": [{"text": "重庆市九龙坡区科城路60号", "proof": "commitment"}],
         "legal_representative": rep,
         "shareholders": [{"name": rep["name"], "id_number": rep["id_number"], "share_pct": "100"}],
-        "materials": ["application_form", "articles_of_association"], "commitments": ["address"]}
+        "materials": ["application_form", "articles_of_association"], "commitments": ["address", "beneficial_owner"]}
     body.update(changes)
     return body
 
@@ -35,7 +35,7 @@ def application_body(**changes: Any) -> dict[str, Any]:
 HOTEL: dict[str, Any] = dict(
     name="重庆嘉陵酒店管理有限公司", scope=["hotel"], industry_code="H6110",
     materials=["application_form", "articles_of_association", "floor_plan", "staff_health_certificates"],
-    commitments=["address", "permit_conditions"])
+    commitments=["address", "permit_conditions", "beneficial_owner"])
 CATERING: dict[str, Any] = dict(
     name="重庆山城餐饮管理有限公司", scope=["catering"], industry_code="H6210",
     materials=["application_form", "articles_of_association", "food_safety_rules", "equipment_layout",

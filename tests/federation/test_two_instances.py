@@ -47,7 +47,7 @@ def body(name: str, **changes: Any) -> dict[str, Any]:
         "registered_capital": "1000000.00", "industry_code": "I6513", "scope": ["software_development"],
         "addresses": [{"text": "四川省成都市高新区天府大道北段1700号", "proof": "commitment"}],
         "legal_representative": rep, "shareholders": [{"name": rep["name"], "id_number": REP_ID, "share_pct": "100"}],
-        "materials": ["application_form", "articles_of_association"], "commitments": ["address"]}
+        "materials": ["application_form", "articles_of_association"], "commitments": ["address", "beneficial_owner"]}
     data.update(changes)
     return data
 

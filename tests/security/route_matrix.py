@@ -24,6 +24,9 @@ How to read a row::
   carry no unmasked ID number or phone number (``yima.privacy``).
 * ``scoped=True`` marks a list that each role sees of its own: the answer to a role not entitled
   to alice's objects (another applicant, an officer of another zone) must name none of them.
+* Beneficial owners (受益所有人, ``world.owner_data()``): every answer to a role other than the
+  zone's officers and administrators must carry none of their names or document numbers, public
+  or not (alice reported them, yet even her own views of her applications do not show them).
 * ``signs_out=True``: the request ends the role's sessions; the test signs it in again after.
 
 A new route: add its row here (in the section of its feature). A new role (later issues): add
@@ -226,6 +229,10 @@ ROUTES: list[Route] = [
     row("GET", "/api/v1/enterprises/{uscc}", EVERYONE, lambda w: Call(f"/api/v1/enterprises/{w.uscc}"), public=True),
     row("POST", "/api/v1/names/check", EVERYONE,
         lambda w: Call("/api/v1/names/check", json={"name": "重庆云帆科技有限公司", "zone": "cq-gxq"}), public=True),
+    row("GET", "/api/v1/applications/{app_id}/beneficial-owners", STAFF,
+        lambda w: Call(f"/api/v1/applications/{w.app_id}/beneficial-owners")),
+    row("GET", "/api/v1/enterprises/{uscc}/beneficial-owners", STAFF,
+        lambda w: Call(f"/api/v1/enterprises/{w.uscc}/beneficial-owners")),
     # --- zones ------------------------------------------------------------------------------------
     row("GET", "/api/v1/zones", EVERYONE, lambda w: Call("/api/v1/zones")),
     row("GET", "/api/v1/standard", EVERYONE, lambda w: Call("/api/v1/standard")),

@@ -26,6 +26,8 @@ pytestmark = [pytest.mark.db, pytest.mark.e2e]
 REFUSED = (401, 403, 404)
 # Roles that may see alice's personal data in full (her own, and the zone's staff).
 ENTITLED = {"applicant", "officer", "admin"}
+# Roles that may read beneficial owners (受益所有人): the zone's staff, on their own routes only.
+OWNERS_READERS = {"officer", "admin"}
 
 
 def app_routes(app) -> set[tuple[str, str]]:
@@ -97,6 +99,10 @@ def judge(server, world: World, route: Route, role: str) -> Outcome:
         shown = [datum for datum in world.personal_data() if datum in response.text]
         if shown:
             outcome.problem += f" shows unmasked personal data {shown}"
+    if role not in OWNERS_READERS:
+        leaked = [datum for datum in world.owner_data() if datum in response.text]
+        if leaked:
+            outcome.problem += f" shows beneficial owners {leaked}"
     if route.scoped and role not in ENTITLED:
         foreign = [name for name in world.owned if name in response.text]
         if foreign:
@@ -138,3 +144,16 @@ def test_public_surfaces_show_personal_data_masked(server, world):
                                               "phone": masked_phone}
     assert masked_id in page and ALICE_REP["id_number"] not in page
     assert ALICE_REP["name"] in scan and ALICE_REP["id_number"] not in scan and ALICE_REP["phone"] not in scan
+
+
+def test_the_owner_check_is_not_vacuous_staff_read_them_and_each_read_is_audited(server, world):
+    """The owners the matrix looks for are really stored: the zone's officer reads them (audited)."""
+    with world.client_for("officer") as officer:
+        read = officer.get(f"/api/v1/enterprises/{world.uscc}/beneficial-owners")
+    assert read.status_code == 200
+    assert set(world.owner_data()) <= {datum for owner in read.json() for datum in (owner["name"], owner["id_number"])}
+    with server.app.state.db.read() as session:
+        last = session.scalars(select(AuditEntry).where(AuditEntry.action == "beneficial_owners.read")
+                               .order_by(AuditEntry.id.desc())).first()
+    assert last is not None and last.subject == f"enterprise:{world.uscc}" and last.actor_role == "officer"
+    assert not [datum for datum in world.owner_data() if datum in str(last.detail)]

@@ -53,6 +53,11 @@ USERS: dict[str, str | None] = {
 
 ALICE_REP = person("姚红艳", date(1988, 3, 9), seq=7) | {"phone": "13912345678"}
 ALICE_PARTNER = person("陈立", date(1991, 11, 2), seq=3)
+# 受益所有人 every application of alice's reports: readable by the zone's staff only, never shown elsewhere.
+WORLD_OWNERS = [{"name": "慕容清远", "id_number": person("慕容清远", date(1970, 4, 5), seq=9)["id_number"],
+                 "basis": "control", "since": "2024-12-01"},
+                {"name": "Marguerite Okonkwo-Lindqvist", "id_type": "passport", "id_number": "K7Q4W9Z2X",
+                 "nationality": "SWE", "basis": "shares_25", "share_pct": "30", "since": "2024-12-01"}]
 
 
 def small_pdf(text: str = "Yima test document") -> bytes:
@@ -133,6 +138,7 @@ class World:
         rep = ALICE_REP
         shareholders = [{"name": rep["name"], "id_number": rep["id_number"], "share_pct": "60"},
                         {"name": ALICE_PARTNER["name"], "id_number": ALICE_PARTNER["id_number"], "share_pct": "40"}]
+        changes.setdefault("beneficial_owners", WORLD_OWNERS)
         return application_body(name=name, legal_representative=rep, shareholders=shareholders, **changes)
 
     def submit(self, **changes: object) -> dict[str, object]:
@@ -173,6 +179,10 @@ class World:
         permit = int(next(p["id"] for p in pending if p["uscc"] == uscc))
         self.permit_uscc[permit] = uscc
         return permit
+
+    def owner_data(self) -> list[str]:
+        """The beneficial owners' names and document numbers, which only the zone's staff may read."""
+        return [datum for owner in WORLD_OWNERS for datum in (owner["name"], owner["id_number"])]
 
     def personal_data(self) -> list[str]:
         """The unmasked personal data of the world's people, which no public surface may show."""

@@ -60,7 +60,8 @@ def body(n: int) -> dict[str, object]:
             "addresses": [{"text": "重庆市九龙坡区科城路60号", "proof": "commitment"}],
             "legal_representative": rep,
             "shareholders": [{"name": "张三", "id_number": rep["id_number"], "share_pct": "100"}],
-            "materials": ["application_form", "articles_of_association"], "commitments": ["address"]}
+            "materials": ["application_form", "articles_of_association"],
+            "commitments": ["address", "beneficial_owner"]}
 
 
 def _free_port() -> int:

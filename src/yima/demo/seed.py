@@ -72,7 +72,8 @@ def establishment(name: str, scope: list[str], industry: str, owner: dict[str, s
         "addresses": [{"text": "重庆市九龙坡区科城路60号康田西锦荟3栋", "proof": "commitment"}],
         "legal_representative": owner,
         "shareholders": [{"name": owner["name"], "id_number": owner["id_number"], "share_pct": "100"}],
-        "materials": ["application_form", "articles_of_association"], "commitments": ["address"]}
+        "materials": ["application_form", "articles_of_association"],
+        "commitments": ["address", "beneficial_owner"]}
     body.update(extra)
     return body
 
@@ -100,12 +101,17 @@ def submissions(alice: Actor, bob: Actor) -> list[tuple[Actor, dict[str, Any]]]:
         (alice, establishment("重庆云帆科技有限公司", ["software_development", "technical_consulting"], "I6513", yao)),
         (alice, establishment("重庆红艳美容美发有限公司", ["barber_beauty"], "O8040", yao, capital="200000.00",
                               materials=["application_form", "articles_of_association", "floor_plan",
-                                         "staff_health_certificates"], commitments=["address", *permits])),
+                                         "staff_health_certificates"],
+                              commitments=["address", "beneficial_owner", *permits])),
         (bob, establishment("重庆山城餐饮管理有限公司", ["catering"], "H6210", chen, capital="500000.00",
                             materials=["application_form", "articles_of_association", "food_safety_rules",
                                        "equipment_layout", "food_safety_manager"])),
         (alice, establishment("重庆嘉陵酒店管理有限公司", ["hotel", "convenience_store"], "H6110", yao,
                               capital="3000000.00", commitments=["address", *permits],
+                              shareholders=[{"name": yao["name"], "id_number": yao["id_number"], "share_pct": "100",
+                                             "contribution_due": "2029-06-30"}],
+                              beneficial_owners=[{"name": yao["name"], "id_number": yao["id_number"],
+                                                  "basis": "shares_25", "share_pct": "100", "since": "2024-01-01"}],
                               materials=["application_form", "articles_of_association", "floor_plan",
                                          "staff_health_certificates"],
                               addresses=[{"text": "重庆市九龙坡区科城路60号康田西锦荟3栋", "proof": "commitment"},

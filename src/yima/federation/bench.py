@@ -53,7 +53,8 @@ def forwarded_body(n: int) -> dict[str, Any]:
             "addresses": [{"text": "四川省成都市高新区天府大道北段1700号", "proof": "commitment"}],
             "legal_representative": rep,
             "shareholders": [{"name": "张三", "id_number": rep["id_number"], "share_pct": "100"}],
-            "materials": ["application_form", "articles_of_association"], "commitments": ["address"]}
+            "materials": ["application_form", "articles_of_association"],
+            "commitments": ["address", "beneficial_owner"]}
 
 
 def _serve(url: str, port: int, base: str, home: Path) -> subprocess.Popen[bytes]:

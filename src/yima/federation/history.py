@@ -47,7 +47,8 @@ def _body(i: int, rng: random.Random) -> dict[str, Any]:
             "addresses": [{"text": f"四川省成都市高新区天府大道北段{1000 + i}号", "proof": "commitment"}],
             "legal_representative": person,
             "shareholders": [{"name": person["name"], "id_number": person["id_number"], "share_pct": "100"}],
-            "materials": ["application_form", "articles_of_association"], "commitments": ["address"]}
+            "materials": ["application_form", "articles_of_association"],
+            "commitments": ["address", "beneficial_owner"]}
 
 
 def partner_up(accepting: Database, issuing: Database, standard: MatterStandard, accepting_url: str,

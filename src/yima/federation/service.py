@@ -172,7 +172,7 @@ def forward(db: Database, standard: MatterStandard, actor: Actor, body: Applicat
         app = Application(zone_id=local_zone, applicant_id=actor.id, matter=body.matter,
                           entity_type=rules.entity_type_of(body, ctx) or "", channel=body.channel,
                           name=body.name or "", status="forwarded", enterprise_uscc=None,
-                          body=body.model_dump(mode="json"), findings=[],
+                          body=registration.application_body(body), findings=[],
                           missing_materials=rules.missing_materials(body, ctx),
                           statutory_due_at=now + timedelta(days=matter.statutory_days),
                           idempotency_key=idempotency_key, submitted_at=now, standard_digest=standard.digest,
@@ -188,7 +188,7 @@ def forward(db: Database, standard: MatterStandard, actor: Actor, body: Applicat
         _step(case, "forwarded", now)
         session.add(case)
         envelope = new_message("application.forwarded", local_zone, body.zone, standard.digest,
-                               {"application": app.id, "application_body": app.body,
+                               {"application": app.id, "application_body": body.model_dump(mode="json"),
                                 "applicant": actor.display_name or actor.username}, now)
         queue(session, envelope, app.id)
         audit.record(session, [audit.event(local_zone, actor, now, "application.forwarded", f"application:{app.id}",

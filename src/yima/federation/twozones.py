@@ -50,7 +50,7 @@ def _sample(name: str, **changes: object) -> ApplicationIn:
         "addresses": [{"text": "四川省成都市高新区天府大道北段1700号", "proof": "commitment"}],
         "legal_representative": person,
         "shareholders": [{"name": person["name"], "id_number": person["id_number"], "share_pct": "100"}],
-        "materials": ["application_form", "articles_of_association"], "commitments": ["address"]}
+        "materials": ["application_form", "articles_of_association"], "commitments": ["address", "beneficial_owner"]}
     body.update(changes)
     return ApplicationIn.model_validate(body)
 

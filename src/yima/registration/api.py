@@ -11,9 +11,9 @@ from pydantic import BaseModel, Field
 
 from yima.clock import utcnow
 from yima.errors import TooManyRequests
-from yima.registration import namecheck, service, views
+from yima.registration import namecheck, owner_records, service, views
 from yima.registration.model import ApplicationIn
-from yima.registration.schemas import ApplicationOut, ApplicationSummaryOut, EnterpriseOut
+from yima.registration.schemas import ApplicationOut, ApplicationSummaryOut, BeneficialOwnerOut, EnterpriseOut
 from yima.web.deps import DB, AppSettings, CurrentActor, RowId, Standard
 from yima.web.schemas import FindingOut
 
@@ -119,3 +119,16 @@ def check_name(body: NameCheckIn, request: Request, db: DB, standard: Standard) 
     _count_check(request.client.host if request.client else "")
     findings = namecheck.check_name(db, standard, body.zone, body.name, utcnow(), body.entity_type)
     return NameCheckOut(ok=not findings, findings=[FindingOut.model_validate(f.as_dict()) for f in findings])
+
+
+@router.get("/applications/{app_id}/beneficial-owners")
+def application_beneficial_owners(app_id: RowId, db: DB, actor: CurrentActor) -> list[BeneficialOwnerOut]:
+    """受益所有人 an application reported: the zone's officers and administrators only; each read is
+    in the audit log. Anyone else gets 404."""
+    return [BeneficialOwnerOut.model_validate(o) for o in owner_records.for_application(db, actor, app_id, utcnow())]
+
+
+@router.get("/enterprises/{uscc}/beneficial-owners")
+def enterprise_beneficial_owners(uscc: str, db: DB, actor: CurrentActor) -> list[BeneficialOwnerOut]:
+    """受益所有人 of an enterprise of the zone: its officers and administrators only, audited; never public."""
+    return [BeneficialOwnerOut.model_validate(o) for o in owner_records.for_enterprise(db, actor, uscc, utcnow())]

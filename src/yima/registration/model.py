@@ -6,6 +6,7 @@ Shape (types, lengths, formats) is checked here by Pydantic; the registration ru
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Literal
 
@@ -41,6 +42,35 @@ class ShareholderIn(BaseModel):
     id_number: str | None = Field(default=None, min_length=5, max_length=18)
     uscc: str | None = Field(default=None, min_length=18, max_length=18)
     share_pct: Decimal = Field(gt=0, le=100, max_digits=7, decimal_places=4)
+    contribution_due: date | None = Field(
+        default=None, description="认缴出资期限 (an LLC): at most five years after establishment (Company Law 2023 "
+        "Art. 47); absent means the statutory limit")
+    paid_in: PaidInIn | None = Field(default=None, description="实缴出资: amount paid in so far and when")
+
+
+class PaidInIn(BaseModel):
+    """实缴出资: what a shareholder has paid in of its subscribed contribution, and on which day."""
+
+    model_config = ConfigDict(extra="forbid")
+    amount: Decimal = Field(ge=0, max_digits=18, decimal_places=2)
+    date: date
+
+
+OwnerBasis = Literal["shares_25", "income_or_votes_25", "control", "senior_manager"]
+
+
+class BeneficialOwnerIn(BaseModel):
+    """受益所有人 (受益所有人信息管理办法, 2024-11-01). Never public: see ``registration.owners``."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str = Field(min_length=1, max_length=100)
+    id_type: IdType = Field(default="resident_id", description="The identity document (persons.py)")
+    id_number: str = Field(min_length=5, max_length=18)
+    nationality: str = Field(default="CHN", min_length=3, max_length=3, pattern=r"^[A-Z]{3}$",
+                             description="ISO 3166-1 alpha-3")
+    basis: OwnerBasis
+    share_pct: Decimal | None = Field(default=None, ge=0, le=100, max_digits=7, decimal_places=4)
+    since: date
 
 
 class ApplicationIn(BaseModel):
@@ -62,6 +92,8 @@ class ApplicationIn(BaseModel):
     shareholders: list[ShareholderIn] | None = Field(default=None, max_length=200)
     materials: list[str] = Field(default_factory=list, max_length=50)
     commitments: list[str] = Field(default_factory=list, max_length=20)
+    beneficial_owners: list[BeneficialOwnerIn] | None = Field(
+        default=None, max_length=50, description="受益所有人; never stored in the body nor shown publicly")
 
     def domicile(self) -> AddressIn | None:
         for address in self.addresses or []:

@@ -16,7 +16,7 @@ from yima.accounts.rules import Actor
 from yima.accounts.service import display_names
 from yima.clock import utcnow
 from yima.errors import DomainError, Finding
-from yima.registration import decisions, handoff, service, views
+from yima.registration import decisions, handoff, owners, service, views
 from yima.registration.model import ApplicationIn
 from yima.web.deps import DB, AppSettings, OptionalActor, RowId, Standard
 from yima.web.errors import field_words, findings_of_validation
@@ -24,6 +24,10 @@ from yima.web.templating import ROLE_NAMES, flash, login_redirect, page_actor, r
 from yima.zones.service import get_zone, list_zones
 
 router = APIRouter(include_in_schema=False)
+OWNER_BASES = {key: words for key, words in owners.BASIS_WORDS.items()}
+ID_TYPES = {"resident_id": ("居民身份证", "Resident ID card"), "passport": ("护照", "Passport"),
+            "hk_macao_permit": ("港澳居民来往内地通行证", "Mainland travel permit for Hong Kong and Macao residents"),
+            "taiwan_permit": ("台湾居民来往大陆通行证", "Mainland travel permit for Taiwan residents")}
 
 
 def _messages(request: Request, findings: list[Finding]) -> list[dict[str, str]]:
@@ -39,16 +43,44 @@ def _many(form: FormData, name: str) -> list[str]:
     return [v.strip() for v in form.getlist(name) if isinstance(v, str)]
 
 
-def _holders(form: FormData) -> list[dict[str, str]]:
-    """The shareholder rows someone filled in (any cell), in order; blank rows are dropped."""
-    names, ids, shares = _many(form, "sh_name"), _many(form, "sh_id_number"), _many(form, "sh_share")
+_HOLDER_CELLS = {"name": "sh_name", "id_number": "sh_id_number", "share_pct": "sh_share",
+                 "contribution_due": "sh_due", "paid_in": "sh_paid", "paid_in_on": "sh_paid_on"}
+_OWNER_CELLS = {"name": "bo_name", "id_type": "bo_id_type", "id_number": "bo_id_number",
+                "nationality": "bo_nationality", "basis": "bo_basis", "share_pct": "bo_share", "since": "bo_since"}
+
+
+def _rows(form: FormData, cells: dict[str, str], filled: tuple[str, ...]) -> list[dict[str, str]]:
+    """The table rows someone filled in (any of the ``filled`` cells), in order; blank rows are dropped."""
+    columns = {key: _many(form, name) for key, name in cells.items()}
     rows = []
-    for i in range(max(len(names), len(ids), len(shares))):
-        row = {"name": names[i] if i < len(names) else "", "id_number": ids[i] if i < len(ids) else "",
-               "share_pct": shares[i] if i < len(shares) else ""}
-        if any(row.values()):
+    for i in range(max(len(v) for v in columns.values())):
+        row = {key: values[i] if i < len(values) else "" for key, values in columns.items()}
+        if any(row[key] for key in filled):
             rows.append(row)
     return rows
+
+
+def _holders(form: FormData) -> list[dict[str, str]]:
+    return _rows(form, _HOLDER_CELLS, tuple(_HOLDER_CELLS))
+
+
+def _owners(form: FormData) -> list[dict[str, str]]:
+    return _rows(form, _OWNER_CELLS, ("name", "id_number", "share_pct", "since"))
+
+
+def _holder_body(h: dict[str, str]) -> dict[str, Any]:
+    row: dict[str, Any] = {"name": h["name"], "id_number": h["id_number"], "share_pct": h["share_pct"] or "0"}
+    if h["contribution_due"]:
+        row["contribution_due"] = h["contribution_due"]
+    if h["paid_in"] or h["paid_in_on"]:
+        row["paid_in"] = {"amount": h["paid_in"] or "0", "date": h["paid_in_on"] or None}
+    return row
+
+
+def _owner_body(o: dict[str, str]) -> dict[str, Any]:
+    return {"name": o["name"], "id_type": o["id_type"] or "resident_id", "id_number": o["id_number"],
+            "nationality": (o["nationality"] or "CHN").upper(), "basis": o["basis"],
+            "share_pct": o["share_pct"] or None, "since": o["since"] or None}
 
 
 def _sites(form: FormData) -> list[dict[str, str]]:
@@ -63,11 +95,13 @@ def body_from_form(form: FormData, actor: Actor) -> dict[str, Any]:
     many = functools.partial(_many, form)
     addresses = [{"text": one("domicile_text"), "proof": one("domicile_proof") or "commitment", "kind": "domicile"}]
     addresses += [{**site, "kind": "site"} for site in _sites(form)]
-    holders = [{"name": h["name"], "id_number": h["id_number"], "share_pct": h["share_pct"] or "0"}
-               for h in _holders(form)]
+    holders = [_holder_body(h) for h in _holders(form)]
     commitments = many("commitments")
     if any(a["proof"] == "commitment" for a in addresses) and "address" not in commitments and one("commit_address"):
         commitments.append("address")
+    if one("commit_beneficial_owner") and "beneficial_owner" not in commitments:
+        commitments.append("beneficial_owner")
+    owners = [_owner_body(o) for o in _owners(form)]
     return {
         "zone": one("zone"), "matter": "establish", "entity_type": one("entity_type"),
         "channel": "counter" if actor.role == "officer" else "online", "name": one("name"),
@@ -76,6 +110,7 @@ def body_from_form(form: FormData, actor: Actor) -> dict[str, Any]:
         "legal_representative": {"name": one("lr_name"), "id_type": one("lr_id_type") or "resident_id",
                                  "id_number": one("lr_id_number"), "phone": one("lr_phone") or None},
         "shareholders": holders or None, "materials": many("materials"), "commitments": commitments,
+        "beneficial_owners": owners or None,
     }
 
 
@@ -103,6 +138,8 @@ def form_field(path: str) -> str:
         return f"site_{int(index) - 1}" if index.isdigit() and int(index) > 0 else "domicile_text"
     if head == "shareholders":
         return f"sh_{index}" if index.isdigit() else "shareholders"
+    if head == "beneficial_owners":
+        return f"bo_{index}" if index.isdigit() else "beneficial_owners"
     if head == "commitments":
         return "commit_address"
     return head
@@ -115,7 +152,9 @@ def _form_context(db: DB, standard: Standard, form: FormData | None = None,
     for error in errors or []:
         by_field.setdefault(form_field(error["field"]), []).append(error["text"])
     return {"zones": list_zones(db), "form": form, "errors": errors or [], "field_errors": by_field,
-            "holders": (_holders(form) if form is not None else []) or [{"name": "", "id_number": "", "share_pct": ""}],
+            "holders": (_holders(form) if form is not None else []) or [dict.fromkeys(_HOLDER_CELLS, "")],
+            "owners": (_owners(form) if form is not None else []) or [dict.fromkeys(_OWNER_CELLS, "")],
+            "owner_bases": OWNER_BASES, "id_types": ID_TYPES,
             "sites": _sites(form) if form is not None else [],
             "chosen_materials": set(_many(form, "materials")) if form is not None else set(),
             "apply_data": json.dumps({"materials_by_type": establish.materials,

@@ -22,7 +22,7 @@ from enum import Enum
 from typing import Any
 
 from yima.errors import DomainError, Finding
-from yima.registration import addresses, names, persons
+from yima.registration import addresses, capital, names, owners, persons
 from yima.registration.identity import age_on, validate_id_number
 from yima.registration.model import ApplicationIn
 from yima.standard import industry
@@ -443,6 +443,9 @@ RULES: tuple[tuple[Kind, Rule], ...] = (
     (Kind.INVALID, address_commitment_is_made),
     (Kind.INVALID, name_characters_are_allowed),
     (Kind.INVALID, person_names_are_valid),
+    (Kind.INVALID, capital.contribution_term),
+    (Kind.INVALID, capital.paid_in_within_subscribed),
+    (Kind.INVALID, owners.owners_are_valid),
     (Kind.REFUSE, scope_not_on_negative_list),
     (Kind.REFUSE, name_has_no_banned_word),
     (Kind.REFUSE, name_differs_from_the_register),
@@ -455,6 +458,7 @@ RULES: tuple[tuple[Kind, Rule], ...] = (
     (Kind.REVIEW, materials_are_complete),
     (Kind.REVIEW, industry_matches_scope),
     (Kind.REVIEW, matter_allows_instant_approval),
+    (Kind.REVIEW, owners.beneficial_owner_is_declared),
 )
 
 

@@ -76,6 +76,12 @@ class ShareholderOut(ResponseModel):
     share_pct: str | float | None
     id_number: str | None = Field(description="Masked")
     uscc: str | None
+    subscribed: str = Field("0.00", description="认缴出资额: the share of the registered capital, yuan")
+    contribution_due: str | None = Field(None, description="认缴出资期限 (an LLC), YYYY-MM-DD")
+    contribution_due_statutory: bool = Field(False, description="True when no term was declared: the date is the "
+                                             "statutory limit (Company Law Art. 47)")
+    paid_in: str = Field("0.00", description="实缴出资额 so far, yuan")
+    paid_in_on: str | None = Field(None, description="实缴日期, YYYY-MM-DD")
 
 
 class ScopeItemOut(ResponseModel):
@@ -87,6 +93,19 @@ class AddressOut(ResponseModel):
     kind: str = Field(description="domicile | site")
     text: str
     by_commitment: bool
+
+
+class BeneficialOwnerOut(ResponseModel):
+    """受益所有人, for the zone's officers and administrators only (each read audited)."""
+
+    name: str
+    id_type: str = Field(description="resident_id | passport | hk_macao_permit | taiwan_permit")
+    id_number: str
+    nationality: str = Field(description="ISO 3166-1 alpha-3")
+    basis: str = Field(description="shares_25 | income_or_votes_25 | control | senior_manager")
+    share_pct: str | None
+    since: str
+    application: int = Field(description="The application that reported them")
 
 
 class EnterpriseOut(ResponseModel):

@@ -28,7 +28,7 @@ from yima.errors import Conflict, DomainError, Forbidden
 from yima.licences import service as licences
 from yima.licences.service import licence_issued_event
 from yima.licences.tables import Licence, Permit
-from yima.registration import decisions, handoff, names, rules
+from yima.registration import capital, decisions, handoff, names, owner_records, rules
 from yima.registration.codes import make_uscc
 from yima.registration.materials import clean_filename
 from yima.registration.model import ApplicationIn
@@ -126,7 +126,8 @@ def registered_alike(session: Session, standard: MatterStandard, zone_id: str, n
 
 def enterprise_snapshot(enterprise: Enterprise) -> dict[str, Any]:
     return {"uscc": enterprise.uscc, "name": enterprise.name, "entity_type": enterprise.entity_type,
-            "status": enterprise.status, "owner_id": enterprise.owner_id}
+            "status": enterprise.status, "owner_id": enterprise.owner_id, "established_on": enterprise.established_on,
+            "registered_capital": enterprise.registered_capital}
 
 
 def build_context(standard: MatterStandard, body: ApplicationIn, now: datetime, zone: ZoneRuleSettings | None,
@@ -200,6 +201,7 @@ def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body:
                 if status == "rejected":
                     app.decided_at = now
             insert_new(session, [app, *app.transitions, *created])
+            owner_records.store(session, app, body.beneficial_owners or [], now)
             _record(session, app, 0, created)
     except IntegrityError as err:
         if idempotency_key:
@@ -238,10 +240,16 @@ def _new_application(standard: MatterStandard, actor: Actor, body: ApplicationIn
     return Application(
         zone_id=body.zone, applicant_id=actor.id, matter=body.matter,
         entity_type=rules.entity_type_of(body, ctx) or "", channel=body.channel, name=body.name or own_name,
-        status="submitted", enterprise_uscc=body.uscc, body=body.model_dump(mode="json"),
+        status="submitted", enterprise_uscc=body.uscc, body=application_body(body),
         findings=[f.as_dict() for f in evaluation.findings], missing_materials=rules.missing_materials(body, ctx),
         statutory_due_at=now + timedelta(days=matter.statutory_days), idempotency_key=idempotency_key,
         submitted_at=now, standard_digest=standard.digest, uploads=[])
+
+
+def application_body(body: ApplicationIn) -> dict[str, Any]:
+    """What an application keeps as its body: everything but the beneficial owners, which only
+    ``owner_records`` keeps (受益所有人信息 is never shown with the application)."""
+    return body.model_dump(mode="json", exclude={"beneficial_owners"})
 
 
 def _next_uscc(session: Session, zone_id: str, entity_type: str) -> str:
@@ -283,7 +291,8 @@ def _approve(session: Session, standard: MatterStandard, app: Application, actor
             uscc=uscc, zone_id=app.zone_id, name=app.name, entity_type=app.entity_type,
             industry_code=body["industry_code"], registered_capital=body["registered_capital"],
             established_on=today, cancelled_on=None, status="active", scope=body["scope"],
-            legal_representative=body["legal_representative"], shareholders=body.get("shareholders") or [],
+            legal_representative=body["legal_representative"],
+            shareholders=capital.stored_shareholders(body.get("shareholders") or [], app.entity_type, today),
             owner_id=app.applicant_id, source="registered",
             created_at=now, updated_at=now)
         founded.addresses = _addresses(body, now, first_is_domicile=True, proved=proved)
@@ -305,7 +314,9 @@ def _approve(session: Session, standard: MatterStandard, app: Application, actor
         for key in ("name", "industry_code", "registered_capital", "scope", "legal_representative",
                     "shareholders"):
             if body.get(key) not in (None, []):
-                setattr(enterprise, key, body[key])
+                setattr(enterprise, key, capital.stored_shareholders(body[key], enterprise.entity_type,
+                                                                     enterprise.established_on)
+                        if key == "shareholders" else body[key])
         if body.get("addresses"):
             enterprise.addresses = _addresses(body, now, first_is_domicile=True, proved=proved)
     enterprise.updated_at = now

@@ -141,3 +141,23 @@ class EnterpriseAddress(Base):
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     enterprise: Mapped[Enterprise] = relationship(back_populates="addresses")
+
+
+class BeneficialOwner(Base):
+    """受益所有人 reported with an application (受益所有人信息管理办法). Kept apart from the application's
+    body and the enterprise's record so that no view of those can carry it: only
+    ``registration.owner_records`` reads it, for the zone's officers and administrators, audited."""
+
+    __tablename__ = "beneficial_owners"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    zone_id: Mapped[str] = mapped_column(ForeignKey("zones.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    id_type: Mapped[str] = mapped_column(String(16))
+    id_number: Mapped[str] = mapped_column(String(30))
+    nationality: Mapped[str] = mapped_column(String(3))
+    basis: Mapped[str] = mapped_column(String(24))
+    share_pct: Mapped[Decimal | None] = mapped_column(Numeric(7, 4), nullable=True)
+    since: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

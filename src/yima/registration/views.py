@@ -14,6 +14,7 @@ from yima.db import Database
 from yima.errors import Conflict, NotFound
 from yima.privacy import mask_id_number, mask_phone
 from yima.registration import decisions
+from yima.registration.capital import public_contributions
 from yima.registration.handoff import view_extensions
 from yima.registration.tables import Application, Enterprise
 from yima.standard.model import MatterStandard
@@ -157,7 +158,10 @@ def enterprise_public_view(standard: MatterStandard, enterprise: Enterprise) -> 
                                  "phone": mask_phone(rep["phone"]) if rep.get("phone") else None},
         "shareholders": [{"name": h.get("name", ""), "share_pct": h.get("share_pct"),
                           "id_number": mask_id_number(h["id_number"]) if h.get("id_number") else None,
-                          "uscc": h.get("uscc")} for h in enterprise.shareholders or []],
+                          "uscc": h.get("uscc"),
+                          **public_contributions(h, enterprise.registered_capital, enterprise.entity_type,
+                                                 enterprise.established_on)}
+                         for h in enterprise.shareholders or []],
         "scope": [{"id": s, "name": standard.scope[s].name.zh if s in standard.scope else s}
                   for s in enterprise.scope or []],
         "addresses": [{"kind": a.kind, "text": a.text, "by_commitment": a.proof == "commitment"}
