@@ -80,6 +80,7 @@ def test_api_and_page_give_the_same_rule_id(server):
         form = {"zone": "cd-gxq", "entity_type": "llc", "name": "成都云舟科技有限公司",
                 "registered_capital": "1000000.00", "industry_code": "I6513", "scope": "software_development",
                 "domicile_text": CHONGQING[0]["text"], "domicile_proof": "commitment", "commit_address": "1",
+                "commit_beneficial_owner": "1",
                 "lr_name": rep["name"], "lr_id_number": rep["id_number"], "lr_phone": rep["phone"],
                 "sh_name": rep["name"], "sh_id_number": rep["id_number"], "sh_share": "100",
                 "materials": ["application_form", "articles_of_association"]}
