@@ -1,8 +1,8 @@
 """registration: beneficial owners (受益所有人) in their own table; LLC shareholders' contribution
 terms default to the statutory limit (Company Law 2023 Art. 47; State Council Order No. 784 Art. 2)
 
-Revision ID: 0012
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-05 03:40:00
 """
 from __future__ import annotations
@@ -14,8 +14,8 @@ from datetime import date
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012'
-down_revision = '0010'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
