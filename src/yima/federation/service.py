@@ -177,10 +177,10 @@ def forward(db: Database, standard: MatterStandard, actor: Actor, body: Applicat
                           statutory_due_at=now + timedelta(days=matter.statutory_days),
                           idempotency_key=idempotency_key, submitted_at=now, standard_digest=standard.digest,
                           uploads=[])
+        said = Words(f"转交合作开发区 {body.zone} 办理", f"forwarded to the partner zone {body.zone}")
         app.transitions.append(Transition(from_status=None, to_status="forwarded", actor_id=actor.id,
-                                          actor_role=actor.role, at=now,
-                                          reason=f"转交合作开发区 {body.zone} 办理 / forwarded to the partner zone "
-                                                 f"{body.zone}"))
+                                          actor_role=actor.role, at=now, reason=said.text, reason_zh=said.zh,
+                                          reason_en=said.en))
         session.add(app)
         session.flush()
         case = Case(application_id=app.id, role="accepting", partner_zone=body.zone, remote_status="",
