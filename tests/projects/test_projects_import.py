@@ -151,3 +151,11 @@ def test_a_file_without_the_header_names_the_missing_columns(db, zone_cq, tmp_pa
     with pytest.raises(DomainError) as unknown:
         import_file(db, "projects", "xx-none", wrong, NOW, TODAY)
     assert unknown.value.finding.rule == "zone.unknown"
+
+
+def test_a_hidden_character_in_any_column_is_a_bad_row_naming_the_rule(db, zone_cq, tmp_path):
+    hidden = [[value.replace(value[:1], value[:1] + "\u200b", 1) if i == 1 else value
+               for i, value in enumerate(PROJECTS[0])]]
+    summary = import_file(db, "projects", zone_cq, write(tmp_path / "p.csv", PROJECT_HEADER, hidden), NOW, TODAY)
+    assert summary.loaded == 0
+    assert _reasons(summary) == {2: ("text.hidden_character", PROJECT_HEADER[1])}

@@ -8,7 +8,8 @@ the code), a receipt already recorded for the project, day and amount likewise; 
 must be in the zone's register; an unknown specialist becomes a ``service_specialist`` account
 without a password. Rows are stored in transactions of ``BATCH_ROWS``, each record with its audit
 entry. The files of an investment office hold hundreds of rows, not millions, so there is no
-second checking process here.
+second checking process here. No value may hold a control or invisible character (``text.hidden_character``,
+the one rule of ``yima.textcheck``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from yima.projects.service import add_stage, new_project
 from yima.projects.tables import EnterpriseService, KeyEnterprise, Project, ProjectFund
 from yima.stats.importer import MAX_REPORTED_BAD_ROWS, ImportSummary, require_zone
 from yima.stats.rows import BadRow, check_header, wrong_width
+from yima.textcheck import hidden_character
 
 BATCH_ROWS = 500
 T = TypeVar("T")
@@ -62,8 +64,10 @@ def read_rows(path: Path, header: Sequence[str], check: Check[T], today: date,
                     if any(value.strip() for value in record):
                         yield wrong_width(reader.line_num, len(record), width)
                     continue
-                yield check(reader.line_num, [record[i] for i in positions]
-                            + [record[i] if i is not None else "" for i in extra], today)
+                values = [record[i] for i in positions] + [record[i] if i is not None else "" for i in extra]
+                hidden = next((f for f in (hidden_character(v, name, multiline=True)
+                                           for name, v in zip([*header, *optional], values, strict=True)) if f), None)
+                yield BadRow(reader.line_num, hidden) if hidden else check(reader.line_num, values, today)
         except (UnicodeDecodeError, csv.Error) as err:
             line = reader.line_num + 1
             raise DomainError("import.file_format", "file", f"第{line}行无法读取：文件须为 UTF-8 编码的 CSV（{err}）",

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -26,6 +26,7 @@ from yima.web.logs import RequestLog
 from yima.web.schemas import ERRORS
 from yima.web.security import SecurityMiddleware
 from yima.web.templating import render, text
+from yima.web.textguard import no_hidden_characters
 
 # Every feature's JSON API and pages, in the order their routes should match.
 ROUTERS = (
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     settings = settings or get_settings()
     use_settings(settings)
     app = YimaApp(title="Yima 一码", version=__version__, lifespan=_lifespan, docs_url=None, redoc_url=None,
+                  dependencies=[Depends(no_hidden_characters)],
                   description="Market-access platform: apply online, 秒批, one-code licence (一码通行).")
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url, settings.sqlite_synchronous)

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from yima.errors import DomainError, Finding, MissingPart, TooManyRequests
 from yima.textcheck import RULE as HIDDEN_CHARACTER
 from yima.web.templating import render, text
+from yima.web.textguard import HiddenCharacter
 
 log = logging.getLogger("yima.web")
 
@@ -166,6 +167,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(MissingPart)
     async def _missing(request: Request, exc: MissingPart) -> Response:
         return missing_part(request, exc)
+
+    @app.exception_handler(HiddenCharacter)
+    async def _hidden(request: Request, exc: HiddenCharacter) -> Response:
+        if not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", ""):
+            return render(request, "error.html", {"errors": [
+                {"rule": f.rule, "field": f.field, "text": f"{f.field}: {text(request, f.zh, f.en)}"}
+                for f in exc.findings]}, status=422)
+        return problem(exc.findings, 422)
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:

@@ -1,0 +1,56 @@
+"""Every text a request brings is free of control and invisible characters (``text.hidden_character``).
+
+A dependency of the whole app, so that no route, page or API, of any feature (registration,
+observers, projects, zones, accounts …) can store such a character: it reads the request's JSON or
+form body (Starlette keeps it for the route, which reads it again at no cost) and applies the one
+rule of ``yima.textcheck`` to every string in it, line breaks allowed (a reason or a note may have
+several lines; what a one-line field allows is that field's own rule). Uploaded files and bodies
+of other types (the CBOR messages of partner zones, whose application bodies meet the same rule in
+the registration rules) are not text and are left to their routes.
+"""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import Request
+from starlette.datastructures import UploadFile
+
+from yima.errors import DomainError, Finding
+from yima.textcheck import hidden_character, walk_strings
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class HiddenCharacter(DomainError):
+    """422: a request's text holds a control or invisible character."""
+
+
+def _first(found: list[Finding]) -> None:
+    if found:
+        raise HiddenCharacter.of(found)
+
+
+async def no_hidden_characters(request: Request) -> None:
+    if request.method not in UNSAFE:
+        return
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    found: list[Finding] = []
+    if kind == "application/json" or kind.endswith("+json"):
+        try:
+            body = json.loads(await request.body() or b"null")
+        except ValueError:
+            return  # the route answers that the body cannot be read
+        for path, value in walk_strings(body):
+            hit = hidden_character(value, path or "body", multiline=True)
+            if hit is not None:
+                found.append(hit)
+    elif kind in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.form()
+        for key, item in form.multi_items():
+            if isinstance(item, UploadFile) or not isinstance(item, str):
+                continue
+            hit = hidden_character(item, key, multiline=True)
+            if hit is not None:
+                found.append(hit)
+    _first(found)
