@@ -27,6 +27,8 @@ from yima.demo.seed import seed_demo
 from yima.federation.twozones import run_federated_demo
 from yima.jobs import run_jobs
 from yima.observers.calendar import official_calendar
+from yima.registration.namecheck import register_breaches
+from yima.standard import configured_standard
 from yima.stats.bench import row_progress
 from yima.web.server import UnsafeSettings, check_public_settings, run_server
 from yima.zones.service import add_zone, ban_address, list_zones
@@ -84,6 +86,21 @@ def zones_ban_address(zone_id: Annotated[str, typer.Argument(metavar="ID")],
     """Add an entry to the zone's address negative list (住所负面清单)."""
     ban_address(open_db(db), zone_id, pattern, reason, utcnow())
     console.print(f"[green]✓[/green] {zone_id}: addresses containing “{pattern}” need proof of use")
+
+
+@zones_app.command("check-names")
+@domain_errors
+def zones_check_names(zone_id: Annotated[str, typer.Argument(metavar="ID")], db: DbOption = None) -> None:
+    """Flag the zone's active enterprises whose name or persons break the name and person rules
+    (registered or imported before them); exit status 1 when any is flagged."""
+    flagged = 0
+    for uscc, finding in register_breaches(open_db(db), configured_standard(), zone_id):
+        flagged += 1
+        console.print(f"{uscc}  {finding.rule}  {finding.field}  {finding.zh} / {finding.en}", markup=False)
+    if flagged:
+        console.print(f"{zone_id}: {flagged} finding(s) for the registration office to correct (变更登记)")
+        raise typer.Exit(1)
+    console.print(f"[green]✓[/green] {zone_id}: every active enterprise's name and persons meet the rules")
 
 
 @users_app.command("add")

@@ -8,14 +8,18 @@ too). It reads the register but writes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
 
+from sqlalchemy import select
+
 from yima.db import Database
 from yima.errors import Finding
-from yima.registration import rules
+from yima.registration import names, persons, rules
 from yima.registration.model import ApplicationIn
 from yima.registration.service import _taken_names, build_context, registered_alike
+from yima.registration.tables import Enterprise
 from yima.standard.model import MatterStandard
 from yima.zones.service import rule_settings
 
@@ -52,3 +56,29 @@ def check_name(db: Database, standard: MatterStandard, zone: str, name: str, now
     if not any(f.rule == "name.same_as_registered" for f in found):
         found += rules.name_is_unique(body, ctx)
     return found
+
+
+def register_breaches(db: Database, standard: MatterStandard, zone_id: str) -> Iterator[tuple[str, Finding]]:
+    """Each active enterprise of the zone whose name, legal representative or shareholder breaks a
+    character rule of names or persons (registered or imported before these rules), as
+    ``(uscc, finding)``: what ``yima zones check-names`` flags for the registration office.
+    The register is read in batches, so a zone of millions of entities is checked in bounded memory."""
+    query = (select(Enterprise.uscc, Enterprise.name, Enterprise.legal_representative, Enterprise.shareholders)
+             .where(Enterprise.zone_id == zone_id, Enterprise.status == "active").order_by(Enterprise.uscc)
+             .execution_options(yield_per=1000))
+    with db.read() as session:
+        for row in session.execute(query):
+            found = names.character_findings(row.name, "name", standard)
+            person = row.legal_representative or {}
+            if person.get("name"):
+                found += persons.name_findings(str(person["name"]), "legal_representative.name",
+                                               str(person.get("id_type") or "resident_id"))
+            for i, holder in enumerate(row.shareholders or []):
+                path = f"shareholders.{i}.name"
+                if holder.get("uscc") and not holder.get("id_number"):
+                    found += names.character_findings(str(holder.get("name", "")), path, standard)
+                else:
+                    found += persons.name_findings(str(holder.get("name", "")), path,
+                                                   str(holder.get("id_type") or "resident_id"))
+            for finding in found:
+                yield row.uscc, finding
