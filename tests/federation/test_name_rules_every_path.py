@@ -131,3 +131,24 @@ def test_apply_shows_the_name_findings_as_the_founder_types(server, page):
     page.wait_for_selector("#name-check[data-state=findings]")
     assert "name.restricted" in page.text_content("#name-check")
     assert page.locator("#name-check script").count() == 0
+
+
+@pytest.mark.browser
+def test_a_foreign_founder_with_a_passport_applies_on_the_page(server, page):
+    sign_in(page, server, "alice")
+    page.goto(f"{server.url}/apply")
+    page.select_option("#zone", "cq-gxq")
+    page.fill("#name", "重庆海纳科技有限公司")
+    page.fill("#registered_capital", "1000000.00")
+    page.check("input[name=scope][value=software_development]")
+    page.fill("#domicile_text", "重庆市九龙坡区科城路60号")
+    page.fill("#lr_name", "Anna-Maria Schmidt")
+    page.select_option("#lr_id_type", "passport")
+    page.fill("#lr_id_number", "C01X00T47")
+    page.click("#same-as-lr")
+    assert page.input_value("#sh_id_type_0") == "passport"
+    page.check("input[name=materials][value=application_form]")
+    page.check("input[name=materials][value=articles_of_association]")
+    page.click("#submit")
+    page.wait_for_url("**/applications/*")
+    assert "已核准" in page.text_content("#status")

@@ -43,7 +43,7 @@ def _many(form: FormData, name: str) -> list[str]:
     return [v.strip() for v in form.getlist(name) if isinstance(v, str)]
 
 
-_HOLDER_CELLS = {"name": "sh_name", "id_number": "sh_id_number", "share_pct": "sh_share",
+_HOLDER_CELLS = {"name": "sh_name", "id_type": "sh_id_type", "id_number": "sh_id_number", "share_pct": "sh_share",
                  "contribution_due": "sh_due", "paid_in": "sh_paid", "paid_in_on": "sh_paid_on"}
 _OWNER_CELLS = {"name": "bo_name", "id_type": "bo_id_type", "id_number": "bo_id_number",
                 "nationality": "bo_nationality", "basis": "bo_basis", "share_pct": "bo_share", "since": "bo_since"}
@@ -61,7 +61,7 @@ def _rows(form: FormData, cells: dict[str, str], filled: tuple[str, ...]) -> lis
 
 
 def _holders(form: FormData) -> list[dict[str, str]]:
-    return _rows(form, _HOLDER_CELLS, tuple(_HOLDER_CELLS))
+    return _rows(form, _HOLDER_CELLS, tuple(k for k in _HOLDER_CELLS if k != "id_type"))
 
 
 def _owners(form: FormData) -> list[dict[str, str]]:
@@ -69,7 +69,8 @@ def _owners(form: FormData) -> list[dict[str, str]]:
 
 
 def _holder_body(h: dict[str, str]) -> dict[str, Any]:
-    row: dict[str, Any] = {"name": h["name"], "id_number": h["id_number"], "share_pct": h["share_pct"] or "0"}
+    row: dict[str, Any] = {"name": h["name"], "id_type": h["id_type"] or "resident_id", "id_number": h["id_number"],
+                           "share_pct": h["share_pct"] or "0"}
     if h["contribution_due"]:
         row["contribution_due"] = h["contribution_due"]
     if h["paid_in"] or h["paid_in_on"]:

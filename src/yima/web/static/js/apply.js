@@ -47,6 +47,7 @@
   byId("same-as-lr").addEventListener("click", function () {
     byId("sh_name_0").value = byId("lr_name").value;
     byId("sh_id_0").value = byId("lr_id_number").value;
+    if (byId("sh_id_type_0") && byId("lr_id_type")) byId("sh_id_type_0").value = byId("lr_id_type").value;
     byId("sh_share_0").value = "100";
   });
 })();
