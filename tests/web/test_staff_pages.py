@@ -52,14 +52,14 @@ def fill_with_two_holders_and_a_site(page, bad_id: str) -> dict[str, str]:
 def test_a_422_form_keeps_everything_entered_and_puts_each_error_by_its_field(server, page):
     sign_in(page, server, "alice")
     page.goto(f"{server.url}/apply")
-    rep = fill_with_two_holders_and_a_site(page, "12345")
+    rep = fill_with_two_holders_and_a_site(page, "1234")
     page.click("#submit")
     page.wait_for_selector("#errors")
     assert page.evaluate("document.readyState") == "complete"
     # everything entered came back: both shareholders, the site, the materials, the rest
     assert [page.input_value(f"#sh_name_{i}") for i in (0, 1)] == [rep["name"], "李四"]
     assert [page.input_value(f"#sh_share_{i}") for i in (0, 1)] == ["60", "40"]
-    assert page.input_value("#sh_id_1") == "12345" and page.input_value("#site_0") == "九龙坡"
+    assert page.input_value("#sh_id_1") == "1234" and page.input_value("#site_0") == "九龙坡"
     assert page.is_checked("input[name=materials][value=articles_of_association]")
     assert page.is_checked("input[name=scope][value=software_development]")
     assert page.input_value("#lr_phone") == rep["phone"] and page.input_value("#name") == "重庆云帆科技有限公司"
@@ -86,7 +86,7 @@ def test_a_422_form_keeps_everything_entered_and_puts_each_error_by_its_field(se
 def test_the_422_form_speaks_english_when_english_is_chosen(server, page):
     sign_in(page, server, "alice")
     page.goto(f"{server.url}/apply?lang=en")
-    fill_with_two_holders_and_a_site(page, "12345")
+    fill_with_two_holders_and_a_site(page, "1234")
     page.click("#submit")
     page.wait_for_selector("#errors")
     assert page.locator(".field-error[data-field=sh_1]").inner_text() == "Shareholder 2's ID number is too short"
