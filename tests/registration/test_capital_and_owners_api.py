@@ -68,10 +68,23 @@ def test_owners_are_stored_apart_and_read_only_by_the_zone_s_staff_each_read_aud
         assert officer.get(f"/api/v1/enterprises/{uscc}/beneficial-owners").json() == read.json()
     with server.client("admin") as admin:
         assert len(admin.get(f"/api/v1/enterprises/{uscc}/beneficial-owners").json()) == 2
+    officer_page, token = page_session(server, "officer-cq")
+    try:
+        detail = officer_page.get(f"/applications/{app_id}")
+        assert "owners-link" in detail.text and not [s for s in SECRETS if s in detail.text]
+        shown = officer_page.get(f"/applications/{app_id}/beneficial-owners")
+        assert shown.status_code == 200 and OWNER["id_number"] in shown.text and FOREIGN["name"] in shown.text
+    finally:
+        officer_page.close()
+    alice_page, _ = page_session(server, "alice")
+    try:
+        assert alice_page.get(f"/applications/{app_id}/beneficial-owners").status_code == 403
+    finally:
+        alice_page.close()
     reads = audit_entries(server, "beneficial_owners.read")
     assert [(e.actor_role, e.subject, e.detail["count"]) for e in reads] == [
         ("officer", f"application:{app_id}", 2), ("officer", f"enterprise:{uscc}", 2),
-        ("admin", f"enterprise:{uscc}", 2)]
+        ("admin", f"enterprise:{uscc}", 2), ("officer", f"application:{app_id}", 2)]
     # the audit log and the server's log lines never carry them
     assert not [s for s in SECRETS if s in all_audit_text(server)]
     assert not [s for s in SECRETS if s in caplog.text]

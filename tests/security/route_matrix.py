@@ -285,6 +285,8 @@ ROUTES: list[Route] = [
     row("GET", "/applications", SIGNED_IN, lambda w: Call("/applications"), scoped=True),
     row("GET", "/queue", ANY_STAFF, lambda w: Call("/queue"), scoped=True),
     row("GET", "/applications/{app_id}", OWNER_OR_STAFF, lambda w: Call(f"/applications/{w.app_id}")),
+    row("GET", "/applications/{app_id}/beneficial-owners", STAFF,
+        lambda w: Call(f"/applications/{w.app_id}/beneficial-owners")),
     row("POST", "/applications/{app_id}/decision", STAFF,
         lambda w: Call(f"/applications/{w.fresh_application()}/decision",
                        data={"decision": "reject", "reason": "名称不符合规定"})),

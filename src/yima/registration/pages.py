@@ -16,7 +16,7 @@ from yima.accounts.rules import Actor
 from yima.accounts.service import display_names
 from yima.clock import utcnow
 from yima.errors import DomainError, Finding
-from yima.registration import decisions, handoff, owners, service, views
+from yima.registration import decisions, handoff, owner_records, owners, service, views
 from yima.registration.model import ApplicationIn
 from yima.web.deps import DB, AppSettings, OptionalActor, RowId, Standard
 from yima.web.errors import field_words, findings_of_validation
@@ -267,6 +267,20 @@ def application_page(request: Request, app_id: RowId, db: DB, standard: Standard
     if actor is None:
         return login_redirect(request)
     return _detail(request, db, standard, actor, app_id)
+
+
+@router.get("/applications/{app_id}/beneficial-owners")
+def beneficial_owners_page(request: Request, app_id: RowId, db: DB, actor: OptionalActor) -> Response:
+    """受益所有人 an application reported: the zone's officers and administrators only, each read audited."""
+    staff = page_actor(request, actor, "officer", "admin")
+    if isinstance(staff, Response):
+        return staff
+    try:
+        reported = owner_records.for_application(db, staff, app_id, utcnow())
+    except DomainError as err:
+        return render(request, "error.html", {"errors": _messages(request, err.findings)}, status=err.status)
+    return render(request, "owners.html", {"app_id": app_id, "owners": reported, "bases": OWNER_BASES,
+                                           "id_types": ID_TYPES})
 
 
 @router.post("/applications/{app_id}/decision")
