@@ -140,7 +140,6 @@ LONGEST_FIRST = (
     "tests/test_fresh_machine.py",
     "tests/federation/test_outbox_two_processes.py",
     "tests/test_cli.py",
-    "tests/accounts/test_accounts.py::test_cli_",
     "tests/reliability/test_kills.py",
     "tests/observers/test_observers_cli.py",
     "tests/web/test_licence_truth.py::test_cli_verify",

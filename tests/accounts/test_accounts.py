@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import update
@@ -128,11 +127,23 @@ def test_signing_out_of_the_pages_ends_the_session_on_the_server(server, page):
 
 
 def test_cli_disables_enables_signs_out_and_sets_passwords(tmp_path):
+    """The verbs in-process (Typer's runner: exit code, stdout and stderr as a shell sees them); that
+    ``yima`` runs as a process is tests/test_cli.py's business."""
+    from typer.testing import CliRunner
+
+    from yima.cli import app
+
     url = f"sqlite:///{tmp_path / 'cli.db'}"
 
-    def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "yima.cli", *args, "--db", url], input=stdin,
-                              capture_output=True, text=True, timeout=120)
+    @dataclass
+    class Ran:
+        returncode: int
+        stdout: str
+        stderr: str
+
+    def run(*args: str, stdin: str | None = None) -> Ran:
+        result = CliRunner().invoke(app, [*args, "--db", url], input=stdin)
+        return Ran(result.exit_code, result.stdout, result.stderr)
 
     assert run("init").returncode == 0
     assert run("users", "add", "zhao", "--role", "admin", "--password-stdin", stdin="first-password\n").returncode == 0
