@@ -1,10 +1,12 @@
-"""``yima observers add|list|department|bind`` run as a user would (a real process, a SQLite file)."""
+"""``yima observers add|list|department|bind|calendar`` on a SQLite file: the verbs in-process, the calendar
+and `serve` as real processes."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from yima.accounts.service import authenticate
@@ -18,7 +20,26 @@ def run(*args: str, db: str, stdin: str | None = None) -> subprocess.CompletedPr
                           env={**os.environ, "COLUMNS": "200"})  # Rich wraps at the terminal's width
 
 
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_here(*args: str, db: str, stdin: str | None = None) -> Ran:
+    """The same verbs in-process (Typer's runner: exit code, stdout and stderr as a shell sees them)."""
+    from typer.testing import CliRunner
+
+    from yima.cli import app
+
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(app, [*args, "--db", db], input=stdin)
+    return Ran(result.exit_code, result.stdout, result.stderr)
+
+
 def test_appointing_and_listing_observers_from_the_command_line(tmp_path):
+    """What the verbs do, in-process; that they run as a process is the calendar test's (below)."""
+    run = run_here
     db = f"sqlite:///{tmp_path / 'cli.db'}"
     assert run("zones", "add", "gz-kfq", "--name", "广州开发区", "--division", "440112", "--residents", "1270000",
                db=db).returncode == 0
