@@ -23,6 +23,7 @@ from factories import NOW, PASSWORD  # noqa: E402,I001
 from live import LiveServer, free_port  # noqa: F401 - free_port is used by tests through conftest
 from web.browser import unmarked_browser_test
 from yima.accounts.service import add_user, authenticate, configure_hasher
+from yima.app.features import registry
 from yima.db import Database
 from yima.db.engine import normalise_url
 from yima.db.migrate import upgrade
@@ -32,6 +33,7 @@ from yima.zones.service import add_zone
 
 configure_hasher(time_cost=1, memory_kib=1024)  # still argon2id, just cheap enough for hundreds of sign-ins
 use_weekend_calendar_where_needed()  # before any settings are read
+registry()  # every feature installed and plugged in, as the app, the command and the job runner start
 
 
 def _postgres_admin_url() -> str:

@@ -29,7 +29,7 @@ class LiveServer:
     """A real uvicorn server on 127.0.0.1 serving the app on the test database."""
 
     def __init__(self, database: Database, data_dir: Path) -> None:
-        from yima.web.app import create_app
+        from yima.app.web import create_app
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"

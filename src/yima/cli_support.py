@@ -1,12 +1,14 @@
 """What every command module shares: the consoles, the ``--db`` option, opening the database, and
 printing a rule failure in both languages instead of a traceback.
 
-``yima.cli`` and each feature's ``cli`` module import this module; it imports no feature.
+Each feature's ``cli`` module imports this module (it imports no feature) and adds its commands
+through a function in ``COMMANDS``, which the composition root calls with the command groups.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -23,11 +25,24 @@ from yima.config import get_settings
 from yima.db import Database
 from yima.db.migrate import upgrade
 from yima.errors import DomainError, MissingPart
+from yima.registry import Slot
 
 console = Console()
 err_console = Console(stderr=True)
 DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: YIMA_DATABASE_URL or SQLite)")]
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class CommandGroups:
+    """Where a feature adds commands: ``yima`` itself, ``yima import`` and ``yima bench``."""
+
+    app: typer.Typer
+    imports: typer.Typer
+    bench: typer.Typer
+
+
+COMMANDS: Slot[Callable[[CommandGroups], None]] = Slot("commands")
 
 
 def database_url(db: str | None) -> str:

@@ -1,34 +1,23 @@
 """Scheduled jobs, run by ``yima jobs run`` and periodically by ``yima serve``.
 
-Each job is ``module:function`` taking ``(db, now)`` and returning lines to report.
+A job takes ``(db, now)`` and returns lines to report. Features add theirs to ``JOBS`` in their
+``feature.install``; the composition root hands the collected jobs to ``run_jobs``.
 """
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from yima.db import Database
+from yima.registry import Slot
 
-JOBS = (
-    "yima.registration.service:lapse_overdue_job",
-    "yima.licences.service:expire_overdue_verifications_job",
-    "yima.seals.service:issue_pending_seal_sets_job",
-    "yima.federation.delivery:deliver_outbox_job",
-    "yima.federation.witness:witness_partners_job",
-    "yima.observers.views:remind_due_suggestions_job",
-)
+Job = Callable[[Database, datetime], list[str]]
+JOBS: Slot[Job] = Slot("scheduled jobs")
 
 
-def run_jobs(db: Database, now: datetime) -> list[str]:
+def run_jobs(db: Database, now: datetime, jobs: Iterable[Job]) -> list[str]:
     lines: list[str] = []
-    for spec in JOBS:
-        module, function = spec.split(":")
-        try:
-            job = getattr(importlib.import_module(module), function)
-        except (ModuleNotFoundError, AttributeError) as err:
-            if isinstance(err, ModuleNotFoundError) and err.name != module:
-                raise
-            continue
+    for job in jobs:
         lines.extend(job(db, now))
     return lines

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from factories import PASSWORD
-from yima.accounts.rules import Actor
 from yima.accounts.service import add_user, authenticate, set_password
+from yima.actors import Actor
 from yima.db import Database
 from yima.observers import service
 from yima.zones.service import add_zone

@@ -8,9 +8,9 @@ import psycopg
 from sqlalchemy import text
 
 from reliability.serve_process import fresh_database
+from yima.app.web import create_app
 from yima.config import Settings
 from yima.db import Database
-from yima.web.app import create_app
 
 FULL, NORMAL = 2, 1  # PRAGMA synchronous answers with numbers
 

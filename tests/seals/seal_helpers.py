@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from factories import NOW, application_body, person
-from yima.accounts.rules import Actor
+from yima.actors import Actor
 from yima.db import Database
 from yima.registration import service as registration
 from yima.registration.tables import Application

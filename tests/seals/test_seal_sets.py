@@ -13,8 +13,8 @@ from seal_helpers import NAME, PERSON, establish, seal_ids, seal_set_status
 from sqlalchemy import select
 
 from factories import NOW
+from yima.app.jobs import run_jobs
 from yima.errors import DomainError, Forbidden, NotFound
-from yima.jobs import run_jobs
 from yima.pki.ca import read_signer_identity
 from yima.pki.service import decrypt_key
 from yima.seals import service

@@ -24,8 +24,8 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import select
 
 from factories import CATERING, HOTEL, application_body, person
-from yima.accounts.rules import Actor
 from yima.accounts.service import add_user, authenticate
+from yima.actors import Actor
 from yima.clock import utcnow
 from yima.db import Database
 from yima.observers import service as observers

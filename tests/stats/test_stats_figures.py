@@ -127,16 +127,20 @@ def test_other_features_figures_come_from_sources_and_are_null_without_them(db, 
     assert data["bundled_licences"]["time_reduction_pct"] == 98.0
 
 
-def test_features_register_their_sources_once(monkeypatch):
+def test_the_root_plugs_in_the_sources_features_add(monkeypatch):
+    from yima.registry import Registry
     from yima.stats import service
 
     monkeypatch.setattr(service, "_registered", {})
-    service.register_source("seal_sets", 7)
+    registry = Registry()
+    registry.add(service.FIGURE_SOURCES, ("seal_sets", 7))
+    service.use(registry)
     registered = service.registered_sources()
-    assert registered.seal_sets == 7  # a registered provider replaces the count from the seal records
+    assert registered.seal_sets == 7  # a plugged-in provider replaces the count from the seal records
     assert registered.cross_region_licences is None
+    registry.add(service.FIGURE_SOURCES, ("unicorns", 1))
     with pytest.raises(ValueError, match="unknown figure source"):
-        service.register_source("unicorns", 1)
+        service.use(registry)
 
 
 def test_an_empty_zone_has_zero_counts_and_undefined_growth(db, zone_cq, standard):

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
-from yima.accounts.rules import require_role
 from yima.accounts.schemas import AccountActionOut, MeOut, SignedOutOut, TokenOut
 from yima.accounts.service import (
     authenticate,
@@ -18,6 +17,7 @@ from yima.accounts.service import (
     sign_out_everywhere,
     unlock_user,
 )
+from yima.actors import require_role
 from yima.clock import utcnow
 from yima.errors import DomainError
 from yima.web.deps import DB, AppSettings, CurrentActor

@@ -28,8 +28,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from yima.accounts import throttle
-from yima.accounts.rules import Actor, check_role
 from yima.accounts.tables import SignInAttempts, User
+from yima.actors import Actor, check_role
 from yima.audit import service as audit
 from yima.clock import as_utc, utcnow
 from yima.db import Database

@@ -1,6 +1,6 @@
 """Commands: ``yima audit checkpoint``, ``yima audit verify`` and ``yima audit show``.
 
-``yima.cli`` calls ``register(app, import_app, bench_app)``.
+``feature.install`` adds ``add_commands``.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from yima.accounts.rules import Actor
+from yima.actors import Actor
 from yima.audit import service
-from yima.cli_support import DbOption, console, domain_errors, err_console, open_db, read_text_source
+from yima.cli_support import CommandGroups, DbOption, console, domain_errors, err_console, open_db, read_text_source
 from yima.clock import utcnow
 from yima.db import Database
 from yima.errors import DomainError
@@ -25,9 +25,9 @@ from yima.keys.trustlist import TrustList
 from yima.standard import configured_standard
 
 
-def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) -> None:
+def add_commands(groups: CommandGroups) -> None:
     audit_app = typer.Typer(help="The hash-chained audit log", no_args_is_help=True)
-    app.add_typer(audit_app, name="audit")
+    groups.app.add_typer(audit_app, name="audit")
 
     @audit_app.command("checkpoint")
     def audit_checkpoint(zone: Annotated[str, typer.Option(help="The zone whose chain head to sign")],

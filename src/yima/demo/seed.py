@@ -10,16 +10,16 @@ the entry counts as "demo data already present".
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
-from yima.accounts.rules import Actor
 from yima.accounts.service import add_user, authenticate, disable_user
 from yima.accounts.tables import User
+from yima.actors import Actor
 from yima.audit import service as audit
 from yima.audit.tables import AuditEntry
 from yima.config import get_settings
@@ -34,7 +34,7 @@ from yima.demo.history_2021 import (
     store_matters,
 )
 from yima.federation.history import seed_cross_region_history
-from yima.jobs import run_jobs
+from yima.jobs import Job, run_jobs
 from yima.observers.demo import seed_observers
 from yima.projects.history import seed_investment
 from yima.registration import service
@@ -124,8 +124,9 @@ def submissions(alice: Actor, bob: Actor) -> list[tuple[Actor, dict[str, Any]]]:
     ]
 
 
-def seed_demo(db: Database, now: datetime, on_progress: Progress | None = None) -> Iterator[str]:
-    """Seed, or finish an interrupted seed; ``on_progress(done, total)`` follows the register's load."""
+def seed_demo(db: Database, now: datetime, jobs: Sequence[Job], on_progress: Progress | None = None) -> Iterator[str]:
+    """Seed, or finish an interrupted seed, running ``jobs`` once on the way; ``on_progress(done,
+    total)`` follows the register's load."""
     state = seed_state(db)
     if state == "complete":
         yield "demo data already present"
@@ -151,7 +152,7 @@ def seed_demo(db: Database, now: datetime, on_progress: Progress | None = None) 
         service.decide(db, standard, officer, deferrable.id, "accept_with_missing", "容缺受理：章程15日内补交", now)
         yield f"application {deferrable.id}: accepted with missing materials (容缺受理)"
     yield from seed_observers(db, now, DEMO_PASSWORD)
-    yield from run_jobs(db, now)
+    yield from run_jobs(db, now, jobs)
     history = _history_account(db, now)
     yield from seed_statistics(db, standard, history, now, on_progress)
     yield from seed_cross_region_history(db, db, standard, history)

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from yima.accounts.rules import require_role
+from yima.actors import require_role
 from yima.clock import utcnow
 from yima.errors import DomainError
-from yima.federation import delivery, partners, service, views, witness
+from yima.federation import delivery, inbox, partners, views, witness
 from yima.licences.qr import render_qr_png
 from yima.web.deps import DB, AppSettings, CurrentActor, RowId, Standard
 
@@ -57,7 +57,7 @@ def receive_message(body: MessageIn, db: DB, standard: Standard, settings: AppSe
     except (binascii.Error, ValueError) as err:
         raise DomainError("federation.malformed", "message", "消息不是 base64url 文本",
                           "The message is not base64url text") from err
-    receipt, replayed = service.receive(db, standard, data, utcnow(), data_dir=settings.data_dir,
+    receipt, replayed = inbox.receive(db, standard, data, utcnow(), data_dir=settings.data_dir,
                                         max_bytes=settings.max_upload_bytes)
     return ReceiptOut(receipt=delivery.b64(receipt), replayed=replayed)
 

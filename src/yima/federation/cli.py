@@ -1,4 +1,4 @@
-"""Commands: ``yima partners add|list|refresh``; ``yima.cli`` calls ``register(app, import_app, bench_app)``."""
+"""Commands: ``yima partners add|list|refresh``; ``feature.install`` adds ``add_commands``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from yima.cli_support import DbOption, console, domain_errors, open_db
+from yima.cli_support import CommandGroups, DbOption, console, domain_errors, open_db
 from yima.clock import utcnow
 from yima.federation import partners
 from yima.federation.bench import run_federation_benchmark
@@ -20,9 +20,9 @@ def _standard() -> MatterStandard:
     return configured_standard()
 
 
-def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) -> None:
+def add_commands(groups: CommandGroups) -> None:
     partners_app = typer.Typer(help="Partner zones for cross-region registration (跨省异地办照)", no_args_is_help=True)
-    app.add_typer(partners_app, name="partners")
+    groups.app.add_typer(partners_app, name="partners")
 
     @partners_app.command("add")
     def partners_add(zone_id: Annotated[str, typer.Argument(metavar="ZONE_ID")],
@@ -54,7 +54,7 @@ def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) 
                           (p.last_delivery or "—")[:19], str(p.waiting))
         console.print(table)
 
-    @bench_app.command("federation")
+    @groups.bench.command("federation")
     def bench_federation(count: Annotated[int, typer.Option(help="Applications to forward")] = 200,
                          clients: Annotated[int, typer.Option(help="Concurrent clients")] = 8) -> None:
         """Two live instances: forwarded applications per second, and the latency a forward adds

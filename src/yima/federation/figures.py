@@ -20,7 +20,6 @@ from yima.registration.tables import Application
 from yima.stats.queries import utc_bounds
 from yima.stats.rules import Period
 from yima.stats.sections import Section, SectionRow
-from yima.stats.service import register_source
 
 CHANNEL = "cross_region"
 
@@ -63,4 +62,3 @@ def rows(numbers: Mapping[str, Any]) -> list[SectionRow]:
 
 SECTION = Section("cross_region", "跨省异地办照", "Cross-region registration", compute, rows,
                   template="federation/stats_section.html")
-register_source("cross_region_licences", licences_delivered)

@@ -21,7 +21,7 @@ from yima.accounts.service import actor_of
 from yima.accounts.tables import User
 from yima.config import get_settings
 from yima.db import Database
-from yima.federation import delivery, partners, service
+from yima.federation import delivery, inbox, partners, service
 from yima.federation.tables import Case, OutboxMessage, Partner
 from yima.keys.service import trust_list
 from yima.registration.identity import make_id_number
@@ -65,7 +65,7 @@ def partner_up(accepting: Database, issuing: Database, standard: MatterStandard,
 
 def _to(target: Database, standard: MatterStandard, at: datetime) -> delivery.Transport:
     def transport(url: str, message: bytes) -> tuple[int, dict[str, Any]]:
-        receipt, replayed = service.receive(target, standard, message, at)
+        receipt, replayed = inbox.receive(target, standard, message, at)
         return 200, {"receipt": delivery.b64(receipt), "replayed": replayed}
     return transport
 

@@ -23,14 +23,13 @@ import cbor2
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
-from yima.accounts.rules import Actor
 from yima.accounts.service import actor_of
 from yima.accounts.tables import User
+from yima.actors import Actor
 from yima.audit import service as audit
 from yima.clock import as_utc, local_date, utcnow
 from yima.db import Base, Database
 from yima.errors import Conflict, DomainError, Forbidden
-from yima.federation import figures as _figures  # noqa: F401  (registers the cross-region figure source)
 from yima.federation import partners as partner_store
 from yima.federation.model import RECEIPT, Envelope, new_message
 from yima.federation.rules import (
@@ -48,7 +47,7 @@ from yima.federation.tables import Case, InboxMessage, OutboxMessage, Partner
 from yima.keys.service import keyring
 from yima.licences.cose import sign1
 from yima.licences.tables import Licence
-from yima.registration import handoff, rules
+from yima.registration import rules
 from yima.registration import service as registration
 from yima.registration.model import ApplicationIn
 from yima.registration.tables import Application, MaterialUpload, Transition
@@ -336,11 +335,6 @@ def partner_actor(session: Session, zone_id: str) -> Actor:
 Applied = tuple[dict[str, Any], Callable[[Session], None]]
 """What receiving a message did: the receipt's ``result``, and what to write with the inbox entry."""
 Receiver = Callable[[Database, MatterStandard, Envelope, datetime], Applied]
-_receivers: dict[str, Receiver] = {}  # kinds handled by another module of this package (withdrawal)
-
-
-def on_kind(kind: str, receiver: Receiver) -> None:
-    _receivers[kind] = receiver
 
 
 def _receive_forwarded(db: Database, standard: MatterStandard, env: Envelope, now: datetime) -> Applied:
@@ -438,8 +432,12 @@ def _receive_material(db: Database, standard: MatterStandard, env: Envelope, now
 
 
 def receive(db: Database, standard: MatterStandard, data: bytes, now: datetime, *, data_dir: Any = None,
-            max_bytes: int = 10 * 1024 * 1024) -> tuple[bytes, bool]:
+            max_bytes: int = 10 * 1024 * 1024, receivers: Mapping[str, Receiver] | None = None) -> tuple[bytes, bool]:
     """Check a message, apply it once, answer with a signed receipt: ``(receipt, replayed)``.
+
+    The kinds this module applies itself (an application forwarded, decided, a material) are
+    joined by ``receivers``, those that other modules of the package apply (``yima.federation.inbox``
+    passes them all).
 
     A refusal is recorded in the audit log (in its own transaction, since nothing else is written)
     and raised. A message id seen before is answered with the receipt first given."""
@@ -463,8 +461,8 @@ def receive(db: Database, standard: MatterStandard, data: bytes, now: datetime, 
             result, apply = _receive_decided(env, now)
         elif env.kind == "application.material":
             result, apply = _receive_material(db, standard, env, now, data_dir, max_bytes)
-        elif env.kind in _receivers:
-            result, apply = _receivers[env.kind](db, standard, env, now)
+        elif receivers and env.kind in receivers:
+            result, apply = receivers[env.kind](db, standard, env, now)
         else:
             raise Refusal("unexpected_kind", 422, f"本平台不处理 {env.kind} 消息",
                           f"This instance does not handle {env.kind} messages")
@@ -515,7 +513,3 @@ def _record_refusal(db: Database, data: bytes, partners: Mapping[str, Any], zone
 
 def decode_body(payload: bytes) -> dict[str, Any]:
     return dict(cbor2.loads(payload))
-
-
-handoff.register(forwarder=PartnerForwarder(), courier=MaterialCourier(), view_extension=extend_view,
-                 listener=on_transition)

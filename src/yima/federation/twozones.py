@@ -30,11 +30,11 @@ from yima.registration.model import ApplicationIn
 from yima.standard import configured_standard
 from yima.standard.model import MatterStandard
 from yima.stats.bench import row_progress
-from yima.web.server import run_server
 from yima.zones.service import add_zone, ban_address
 from yima.zones.tables import Zone
 
 Progress = Callable[[int, int], None]
+Serve = Callable[[str, str, int, int, int, Settings, str], None]
 USERS = {"cq-gxq": (("admin", "admin", None, "系统管理员"),
                     ("officer-cq", "officer", "cq-gxq", "重庆高新区窗口 李审批"),
                     ("alice", "applicant", None, "姚红艳"), ("bob", "applicant", None, "陈立")),
@@ -88,8 +88,9 @@ def seed_two_zones(chongqing: Database, chengdu: Database, standard: MatterStand
 
 
 def run_federated_demo(console: Console, chongqing_url: str, chengdu_url: str, host: str, port: int,
-                       serve_after: bool) -> None:
-    """Seed both instances, then serve Chengdu in a child process and Chongqing in this one."""
+                       serve: Serve | None) -> None:
+    """Seed both instances, then (unless ``serve`` is None) serve Chengdu in a child process and
+    Chongqing in this one, by ``serve(url, host, port, workers, jobs_every, settings, log_format)``."""
     urls = (f"http://{host}:{port}", f"http://{host}:{port + 1}")
     for url in (chongqing_url, chengdu_url):
         upgrade(url)
@@ -105,7 +106,7 @@ def run_federated_demo(console: Console, chongqing_url: str, chengdu_url: str, h
             progress.console.print(line)
     chongqing.dispose()
     chengdu.dispose()
-    if not serve_after:
+    if serve is None:
         return
     env = {"YIMA_LOG_FORMAT": "text", **os.environ, "YIMA_PUBLIC_BASE_URL": urls[1], "YIMA_DATABASE_URL": chengdu_url}
     partner = subprocess.Popen([sys.executable, "-m", "yima.cli", "serve", "--db", chengdu_url, "--host", host,
@@ -116,7 +117,7 @@ def run_federated_demo(console: Console, chongqing_url: str, chengdu_url: str, h
     use_settings(served)
     print(f"Yima federated demo: Chongqing {urls[0]}/  ·  Chengdu {urls[1]}/  (API docs: /docs)", flush=True)
     try:
-        run_server(chongqing_url, host, port, 1, 300, served, log_format="text")
+        serve(chongqing_url, host, port, 1, 300, served, "text")
     finally:
         _stop(partner)
 

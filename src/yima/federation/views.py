@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from yima.accounts.rules import Actor, may_work_zone
+from yima.actors import Actor, may_work_zone
 from yima.clock import as_utc
 from yima.db import Database
 from yima.errors import NotFound

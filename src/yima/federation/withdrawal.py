@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yima.accounts.rules import Actor
+from yima.actors import Actor
 from yima.audit import service as audit
 from yima.db import Database
 from yima.errors import Conflict
@@ -33,7 +33,6 @@ from yima.federation.rules import (
     unknown_forwarded_application,
 )
 from yima.federation.tables import Case, InboxMessage, OutboxMessage
-from yima.registration import handoff
 from yima.registration import service as registration
 from yima.registration.tables import Application
 from yima.registration.views import PENDING, not_withdrawable
@@ -146,7 +145,3 @@ def receive_withdrawn(db: Database, standard: MatterStandard, env: Envelope, now
                                            f"application:{app_id}", partner=env.sender, state=status,
                                            message=env.id)])
     return result, note
-
-
-handoff.register(withdrawal=PartnerWithdrawal())
-service.on_kind(WITHDRAWN, receive_withdrawn)

@@ -10,7 +10,7 @@ import httpx
 import typer
 from rich.table import Table
 
-from yima.cli_support import DbOption, console, domain_errors, err_console, open_db, read_text_source
+from yima.cli_support import CommandGroups, DbOption, console, domain_errors, err_console, open_db, read_text_source
 from yima.clock import utcnow
 from yima.errors import DomainError
 from yima.keys import service as keys
@@ -145,11 +145,11 @@ def bench_verify(n: Annotated[int, typer.Option(help="Verifications to time")] =
     run_verify_benchmark(console, n)
 
 
-def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) -> None:
-    app.command("verify")(verify)
+def add_commands(groups: CommandGroups) -> None:
+    groups.app.command("verify")(verify)
     keys_app = typer.Typer(help="The zone's signing keys (licences, audit checkpoints)", no_args_is_help=True)
     keys_app.command("rotate")(domain_errors(keys_rotate))
     keys_app.command("trust-list")(domain_errors(keys_trust_list))
-    app.add_typer(keys_app, name="keys")
-    bench_app.command("verify")(bench_verify)
+    groups.app.add_typer(keys_app, name="keys")
+    groups.bench.command("verify")(bench_verify)
 

@@ -7,7 +7,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from yima.accounts.rules import Actor, may_work_zone
+from yima.actors import Actor, may_work_zone
 from yima.clock import utcnow
 from yima.errors import DomainError, Forbidden
 from yima.licences import documents, service

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from yima.accounts.rules import Actor, may_work_zone
+from yima.actors import Actor, may_work_zone
 from yima.audit import service as audit
 from yima.audit.rules import AuditEvent
 from yima.clock import local_date

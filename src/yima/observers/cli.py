@@ -1,6 +1,6 @@
 """Commands: ``yima observers add|list|department|bind|calendar``.
 
-``yima.cli`` calls ``register(app, import_app, bench_app)``.
+``feature.install`` adds ``add_commands``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from yima.cli_support import DbOption, console, domain_errors, open_db
+from yima.cli_support import CommandGroups, DbOption, console, domain_errors, open_db
 from yima.clock import local_date, utcnow
 from yima.errors import DomainError
 from yima.observers import rules, service, views
@@ -28,10 +28,10 @@ def parse_day(value: str, field: str) -> date:
                           f"A date is written YYYY-MM-DD: {value}") from err
 
 
-def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) -> None:
+def add_commands(groups: CommandGroups) -> None:
     observers_app = typer.Typer(help="Business-environment observers (营商环境观察员) and their departments",
                                 no_args_is_help=True)
-    app.add_typer(observers_app, name="observers")
+    groups.app.add_typer(observers_app, name="observers")
 
     @observers_app.command("add")
     def observers_add(name: Annotated[str, typer.Argument(metavar="NAME")],

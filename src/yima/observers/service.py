@@ -16,9 +16,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from yima.accounts.rules import Actor
 from yima.accounts.service import add_user
 from yima.accounts.tables import User
+from yima.actors import Actor
 from yima.audit import service as audit
 from yima.clock import local_date
 from yima.db import Database

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from yima.accounts.rules import Actor
 from yima.accounts.tables import User
+from yima.actors import Actor
 from yima.clock import as_utc, china_days, local_date
 from yima.db import Database
 from yima.errors import Forbidden, NotFound

@@ -1,6 +1,6 @@
 """Commands: ``yima import projects``, ``project-funds``, ``key-enterprises`` and ``services``.
 
-``yima.cli`` calls ``register(app, import_app, bench_app)``.
+``feature.install`` adds ``add_commands``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from yima.cli_support import DbOption, console, domain_errors, open_db, print_import_summary
+from yima.cli_support import CommandGroups, DbOption, console, domain_errors, open_db, print_import_summary
 from yima.clock import local_date, utcnow
 from yima.projects.importer import IMPORTS, import_file
 from yima.stats.bench import row_progress
@@ -50,6 +50,6 @@ def _command(kind: str) -> Callable[..., None]:
     return command
 
 
-def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) -> None:
+def add_commands(groups: CommandGroups) -> None:
     for kind in IMPORTS:
-        import_app.command(kind)(domain_errors(_command(kind)))
+        groups.imports.command(kind)(domain_errors(_command(kind)))

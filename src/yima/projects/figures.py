@@ -79,4 +79,3 @@ SECTIONS = [
             compute=compute_key_enterprises, rows=key_enterprise_rows,
             template="projects/section_key_enterprises.html"),
 ]
-SECTION = SECTIONS[0]

@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from yima.accounts.rules import Actor
+from yima.actors import Actor
 from yima.clock import local_date, utcnow
 from yima.errors import DomainError, Finding
 from yima.projects import key_enterprises, service

@@ -1,8 +1,9 @@
 """Where registration hands an application over to another feature, without importing it.
 
 Cross-region registration (跨省异地办照) lives in ``yima.federation``, which depends on this
-package; registration must not depend on it. So registration calls the few functions that a
-feature registered here at import time:
+package; registration must not depend on it. So registration declares here what it hands over,
+as Protocols and a ``Slot`` for each; a feature adds its parts in its ``feature.install`` and the
+composition root plugs them in with ``use(registry)`` when the application starts:
 
 * a ``Forwarder`` takes a submission whose ``zone`` it serves (a partner zone) instead of the local
   秒批 path, and answers with the application as its applicant sees it;
@@ -14,20 +15,22 @@ feature registered here at import time:
 * a ``TransitionListener`` runs inside every registration transaction after its transitions are
   recorded (a forwarded application decided here sends its decision back from there).
 
-With nothing registered, registration works alone.
+With nothing plugged in, registration works alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from yima.accounts.rules import Actor
+from yima.actors import Actor
 from yima.db import Base, Database
 from yima.registration.model import ApplicationIn
+from yima.registry import Registry, Slot
 from yima.standard.model import MatterStandard
 
 if TYPE_CHECKING:
@@ -62,36 +65,47 @@ class TransitionListener(Protocol):
     def __call__(self, session: Session, app: Application, since: int, created: Sequence[Base]) -> None: ...
 
 
-forwarders: list[Forwarder] = []
-couriers: list[MaterialCourier] = []
-withdrawals: list[Withdrawal] = []
-view_extensions: list[ViewExtension] = []
-transition_listeners: list[TransitionListener] = []
+FORWARDERS: Slot[Forwarder] = Slot("forwarders of applications for partner zones")
+COURIERS: Slot[MaterialCourier] = Slot("couriers of materials for forwarded applications")
+WITHDRAWALS: Slot[Withdrawal] = Slot("withdrawals of forwarded applications")
+VIEW_EXTENSIONS: Slot[ViewExtension] = Slot("extensions of an application's view")
+TRANSITION_LISTENERS: Slot[TransitionListener] = Slot("listeners to an application's transitions")
+
+
+@dataclass(frozen=True)
+class Handoffs:
+    forwarders: tuple[Forwarder, ...] = ()
+    couriers: tuple[MaterialCourier, ...] = ()
+    withdrawals: tuple[Withdrawal, ...] = ()
+    view_extensions: tuple[ViewExtension, ...] = ()
+    transition_listeners: tuple[TransitionListener, ...] = ()
+
+
+_plugged = Handoffs()
+
+
+def use(registry: Registry) -> None:
+    """Plug in what features added to the slots (the composition root calls this at start)."""
+    global _plugged
+    _plugged = Handoffs(registry.items(FORWARDERS), registry.items(COURIERS), registry.items(WITHDRAWALS),
+                        registry.items(VIEW_EXTENSIONS), registry.items(TRANSITION_LISTENERS))
+
+
+def view_extensions() -> tuple[ViewExtension, ...]:
+    return _plugged.view_extensions
+
+
+def transition_listeners() -> tuple[TransitionListener, ...]:
+    return _plugged.transition_listeners
 
 
 def forwarder_for(db: Database, zone_id: str) -> Forwarder | None:
-    return next((f for f in forwarders if f.serves(db, zone_id)), None)
+    return next((f for f in _plugged.forwarders if f.serves(db, zone_id)), None)
 
 
 def courier_for(app: Application) -> MaterialCourier | None:
-    return next((c for c in couriers if c.carries(app)), None)
+    return next((c for c in _plugged.couriers if c.carries(app)), None)
 
 
 def withdrawal_for(app: Application) -> Withdrawal | None:
-    return next((w for w in withdrawals if w.carries(app)), None)
-
-
-def register(*, forwarder: Forwarder | None = None, courier: MaterialCourier | None = None,
-             view_extension: ViewExtension | None = None, listener: TransitionListener | None = None,
-             withdrawal: Withdrawal | None = None) -> None:
-    """Add a feature's functions (each once, however often its module is imported)."""
-    if withdrawal is not None and withdrawal not in withdrawals:
-        withdrawals.append(withdrawal)
-    if forwarder is not None and forwarder not in forwarders:
-        forwarders.append(forwarder)
-    if courier is not None and courier not in couriers:
-        couriers.append(courier)
-    if view_extension is not None and view_extension not in view_extensions:
-        view_extensions.append(view_extension)
-    if listener is not None and listener not in transition_listeners:
-        transition_listeners.append(listener)
+    return next((w for w in _plugged.withdrawals if w.carries(app)), None)

@@ -12,8 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
-from yima.accounts.rules import Actor
 from yima.accounts.service import display_names
+from yima.actors import Actor
 from yima.clock import utcnow
 from yima.errors import DomainError, Finding
 from yima.registration import decisions, handoff, owner_records, owners, service, views

@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from yima.accounts.rules import Actor, may_work_zone, require_role
+from yima.actors import Actor, may_work_zone, require_role
 from yima.audit import service as audit
 from yima.audit.rules import AuditEvent
 from yima.clock import local_date
@@ -81,7 +81,7 @@ def _record(session: Session, app: Application, since: int, created: Sequence[Ba
         elif isinstance(row, SealSet):
             events.append(by_last("seal_set.requested", f"seal_set:{app.enterprise_uscc}"))
     audit.record(session, events)
-    for listener in handoff.transition_listeners:
+    for listener in handoff.transition_listeners():
         listener(session, app, since, created)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from yima.accounts.rules import Actor, may_work_zone
+from yima.actors import Actor, may_work_zone
 from yima.clock import as_utc
 from yima.db import Database
 from yima.errors import Conflict, NotFound
@@ -66,7 +66,7 @@ def application_view(app: Application, now: datetime, detail: bool = True) -> di
         view["uploads"] = [{"material": u.material, "filename": u.filename, "content_type": u.content_type,
                             "size": u.size, "sha256": u.sha256, "uploaded_at": _iso(u.uploaded_at)}
                            for u in app.uploads]
-    for extend in view_extensions:
+    for extend in view_extensions():
         extend(app, view)
     return view
 

@@ -12,16 +12,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from yima.cli_support import DbOption, console, domain_errors, err_console, open_db
+from yima.cli_support import CommandGroups, DbOption, console, domain_errors, err_console, open_db
 from yima.clock import utcnow
 from yima.config import get_settings
 from yima.seals import documents, service
 from yima.seals.bench import run_seal_benchmark
 
 
-def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) -> None:
+def add_commands(groups: CommandGroups) -> None:
     seal_app = typer.Typer(help="Electronic seals (电子印章)", no_args_is_help=True)
-    app.add_typer(seal_app, name="seal")
+    groups.app.add_typer(seal_app, name="seal")
 
     @seal_app.command("sign")
     @domain_errors
@@ -73,7 +73,7 @@ def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) 
         if not all(check.report.ok for check in checks):
             raise typer.Exit(1)
 
-    @bench_app.command("seals")
+    @groups.bench.command("seals")
     def bench_seals(n: Annotated[int, typer.Option("--n", min=1, help="Operations of each kind")] = 50) -> None:
         """Seal operations and validations per second on a one-page PDF (a throwaway SQLite database)."""
         run_seal_benchmark(console, n, utcnow())

@@ -21,7 +21,7 @@ from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import select
 
-from yima.accounts.rules import Actor
+from yima.actors import Actor
 from yima.clock import as_utc
 from yima.db import Database
 from yima.errors import DomainError, NotFound

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from yima.accounts.rules import Actor
+from yima.actors import Actor
 from yima.clock import utcnow
 from yima.errors import DomainError, Finding
 from yima.registration import views

@@ -24,9 +24,9 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from yima.accounts.rules import Actor
 from yima.accounts.service import actor_of
 from yima.accounts.tables import User
+from yima.actors import Actor
 from yima.audit import service as audit
 from yima.clock import as_utc, china_days
 from yima.config import get_settings

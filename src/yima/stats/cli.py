@@ -1,6 +1,6 @@
 """Commands: ``yima stats``, ``yima import entities`` and ``yima bench stats``.
 
-``yima.cli`` calls ``register(app, import_app, bench_app)``.
+``feature.install`` adds ``add_commands``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from yima.cli_support import DbOption, console, domain_errors, open_db, print_import_summary
+from yima.cli_support import CommandGroups, DbOption, console, domain_errors, open_db, print_import_summary
 from yima.clock import local_date, utcnow
 from yima.config import get_settings
 from yima.standard import configured_standard
@@ -135,7 +135,7 @@ def bench_stats(n: Annotated[int, typer.Option("--n", help="Entities in the synt
     run_stats_benchmark(console, n=n, db_url=db, keep=keep)
 
 
-def register(app: typer.Typer, import_app: typer.Typer, bench_app: typer.Typer) -> None:
-    app.command("stats")(domain_errors(stats))
-    import_app.command("entities")(domain_errors(import_entities))
-    bench_app.command("stats")(domain_errors(bench_stats))
+def add_commands(groups: CommandGroups) -> None:
+    groups.app.command("stats")(domain_errors(stats))
+    groups.imports.command("entities")(domain_errors(import_entities))
+    groups.bench.command("stats")(domain_errors(bench_stats))

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from yima.accounts.rules import Actor
+from yima.actors import Actor
 from yima.clock import local_date, utcnow
 from yima.errors import DomainError
 from yima.stats.briefing import briefing_en, briefing_zh, figure_rows, section_names

@@ -6,24 +6,21 @@ investment projects — count theirs in their own package and describe them here
 ``Section``: the JSON key under which ``GET /api/v1/stats`` and ``yima stats --format json``
 carry it, the rows the command-line table prints, and the dashboard partial that draws it.
 
-Each feature names its section in a module listed in ``MODULES`` (a module-level ``SECTION``, or
-``SECTIONS``, a list, for a feature with more than one);
-a module that is not installed is skipped, as the app factory skips an absent router. The
-section's numbers are computed for the same zone and period as the rest of the report.
+A feature adds its sections to ``SECTIONS`` in its ``feature.install``; the composition root plugs
+them in with ``use(registry)`` when the application starts, in the order features install, which
+is the order they appear on the dashboard and in reports. The section's numbers are computed for
+the same zone and period as the rest of the report.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from yima.db import Database
+from yima.registry import Registry, Slot
 from yima.stats.rules import Period
-
-# Where features keep their sections, in the order they appear on the dashboard and in reports.
-MODULES = ("yima.federation.figures", "yima.observers.figures", "yima.projects.figures")
 
 
 @dataclass(frozen=True)
@@ -53,17 +50,18 @@ class Section:
     template: str | None = None
 
 
+SECTIONS: Slot[Section] = Slot("figure sections")
+_plugged: tuple[Section, ...] = ()
+
+
+def use(registry: Registry) -> None:
+    """Plug in the sections features added (the composition root calls this at start)."""
+    global _plugged
+    _plugged = registry.items(SECTIONS)
+
+
 def sections() -> list[Section]:
-    found: list[Section] = []
-    for module in MODULES:
-        try:
-            loaded = importlib.import_module(module)
-        except ModuleNotFoundError as err:
-            if err.name is not None and module.startswith(err.name):  # not installed; a broken one raises
-                continue
-            raise
-        found.extend(getattr(loaded, "SECTIONS", None) or [loaded.SECTION])
-    return found
+    return list(_plugged)
 
 
 def compute_sections(db: Database, zone_id: str, period: Period) -> dict[str, dict[str, Any]]:

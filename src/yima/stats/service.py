@@ -4,7 +4,8 @@ All counting happens in SQL (``queries``), inside one read transaction so that t
 with each other; the few grouped rows are turned into ``rules.ZoneFigures`` here. Figures owned
 by other features (one-code licences, seal sets, cross-region licences, the bundled-licence
 reductions) come from ``Sources``: each is a number or a function of ``(db, zone_id, period)``
-that the application wires in; one left out is reported as null, not as 0.
+that a feature adds to ``FIGURE_SOURCES`` and the composition root plugs in with ``use``; one left
+out is reported as null, not as 0.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from yima.accounts.rules import Actor
+from yima.actors import Actor
 from yima.db import Database
 from yima.errors import DomainError, NotFound
+from yima.registry import Registry, Slot
 from yima.standard.model import MatterStandard
 from yima.stats import queries, sources
 from yima.stats.rules import (
@@ -59,15 +61,22 @@ class Sources:
     bundled_reduction: BundledReduction | ReductionSource | None = None
 
 
+Provider = int | CountSource | BundledReduction | ReductionSource
+#: ``(name, provider)``: a feature supplies the ``Sources`` figure of that name, e.g.
+#: ``registry.add(FIGURE_SOURCES, ("cross_region_licences", figures.licences_delivered))``.
+FIGURE_SOURCES: Slot[tuple[str, Provider]] = Slot("figure sources")
 _registered: dict[str, object] = {}
 
 
-def register_source(name: str, provider: int | CountSource | BundledReduction | ReductionSource) -> None:
-    """Let another feature supply one of the ``Sources`` figures, e.g. at start-up:
-    ``register_source("seal_sets", seals.service.count_sets_issued)``."""
-    if name not in Sources.__dataclass_fields__:
-        raise ValueError(f"unknown figure source {name!r}; one of {', '.join(Sources.__dataclass_fields__)}")
-    _registered[name] = provider
+def use(registry: Registry) -> None:
+    """Plug in the sources features added (the composition root calls this at start); a name that
+    is not one of the ``Sources`` figures stops the start."""
+    chosen = dict(registry.items(FIGURE_SOURCES))
+    for name in chosen:
+        if name not in Sources.__dataclass_fields__:
+            raise ValueError(f"unknown figure source {name!r}; one of {', '.join(Sources.__dataclass_fields__)}")
+    _registered.clear()
+    _registered.update(chosen)
 
 
 def registered_sources() -> Sources:

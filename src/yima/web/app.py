@@ -1,14 +1,18 @@
-"""The application factory: one FastAPI app serving the v1 API and the pages."""
+"""The web plumbing of the application: one FastAPI app serving the v1 API and the pages.
+
+``build_app`` sets up what every request passes through (security headers, CSRF, body limits,
+request logs, error pages, static files, API docs) and includes the routers it is given; the
+composition root (``yima.app``) gives it every feature's routers, in the order features install.
+"""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
 
 import anyio.to_thread
-from fastapi import Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -16,11 +20,13 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from yima import __version__
-from yima.config import Settings, get_settings, use_settings
+from yima.config import Settings, use_settings
 from yima.db import Database
 from yima.errors import Finding
-from yima.standard import configured_standard
-from yima.web import api_docs, errors
+from yima.registry import Slot
+from yima.standard.model import MatterStandard
+from yima.web import api_docs, errors, health
+from yima.web.deps import Authenticator
 from yima.web.limits import BodySizeLimit
 from yima.web.logs import RequestLog
 from yima.web.schemas import ERRORS
@@ -28,14 +34,8 @@ from yima.web.security import SecurityMiddleware
 from yima.web.templating import render, text
 from yima.web.textguard import no_hidden_characters
 
-# Every feature's JSON API and pages, in the order their routes should match.
-ROUTERS = (
-    "yima.accounts.api", "yima.registration.api", "yima.zones.api", "yima.licences.api", "yima.seals.api",
-    "yima.stats.api", "yima.audit.api", "yima.federation.api", "yima.web.pages", "yima.registration.pages",
-    "yima.licences.pages", "yima.seals.pages", "yima.stats.pages", "yima.audit.pages", "yima.accounts.pages",
-    "yima.federation.pages", "yima.web.health", "yima.observers.api", "yima.observers.pages",
-    "yima.projects.api", "yima.projects.pages",
-)
+#: Every feature's JSON API and pages, in the order their routes should match.
+ROUTERS: Slot[APIRouter] = Slot("routers")
 
 
 @asynccontextmanager
@@ -74,23 +74,19 @@ class YimaApp(FastAPI):
                              max_upload_bytes=settings.max_upload_bytes)
 
 
-def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
-    settings = settings or get_settings()
+def build_app(settings: Settings, db: Database, standard: MatterStandard, authenticator: Authenticator,
+              routers: Iterable[APIRouter]) -> FastAPI:
     use_settings(settings)
     app = YimaApp(title="Yima 一码", version=__version__, lifespan=_lifespan, docs_url=None, redoc_url=None,
                   dependencies=[Depends(no_hidden_characters)],
                   description="Market-access platform: apply online, 秒批, one-code licence (一码通行).")
     app.state.settings = settings
-    app.state.db = db or Database(settings.database_url, settings.sqlite_synchronous)
-    app.state.standard = configured_standard(settings)
+    app.state.db = db
+    app.state.standard = standard
+    app.state.authenticator = authenticator
     errors.install(app)
-
-    for module in ROUTERS:
-        try:
-            app.include_router(importlib.import_module(module).router, responses=ERRORS)
-        except ModuleNotFoundError as err:
-            if err.name != module:  # a feature module that is absent is skipped; a broken one is not
-                raise
+    for router in (*routers, health.router):
+        app.include_router(router, responses=ERRORS)
     static = resources.files("yima.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     api_docs.install(app)

@@ -4,18 +4,20 @@ They are ``async`` and do not block: FastAPI then runs them on the event loop in
 each to the thread pool, which under load costs more than the work itself. Checking that a
 token's user has not been signed out or disabled answers from a cache of a few seconds and goes
 to the thread pool only when it must read the database.
+
+Who a token stands for is the accounts feature's answer; this module only declares what it asks
+(``Authenticator``), and the composition root puts accounts' answer in ``app.state.authenticator``.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Path, Request
 from fastapi.security import OAuth2PasswordBearer
 from starlette.concurrency import run_in_threadpool
 
-from yima.accounts.rules import Actor
-from yima.accounts.service import check_current, check_current_cached, read_token
+from yima.actors import Actor
 from yima.config import Settings
 from yima.db import Database
 from yima.errors import Unauthorized
@@ -27,6 +29,18 @@ COOKIE = "yima_token"
 MAX_ROW_ID = 2**31 - 1
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="A record's id")]
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+class Authenticator(Protocol):
+    """Who a token stands for: ``read_token`` checks its signature and age (raising
+    ``Unauthorized``); ``check_current`` that its user still exists, is enabled and was not signed
+    out since, and ``check_current_cached`` answers that from a recent check alone (None: unknown)."""
+
+    def read_token(self, token: str, secret: str) -> Actor: ...
+
+    def check_current(self, db: Database, actor: Actor) -> Actor: ...
+
+    def check_current_cached(self, db: Database, actor: Actor) -> Actor | None: ...
 
 
 async def get_db(request: Request) -> Database:
@@ -46,8 +60,9 @@ def actor_of_request(request: Request, token: str | None = None) -> Actor | None
     token = token or request.cookies.get(COOKIE)
     if not token:
         return None
+    auth: Authenticator = request.app.state.authenticator
     try:
-        actor = check_current(request.app.state.db, read_token(token, request.app.state.settings.secret_key))
+        actor = auth.check_current(request.app.state.db, auth.read_token(token, request.app.state.settings.secret_key))
     except Unauthorized:
         return None
     request.state.actor_id = actor.id  # for the request's log line
@@ -56,10 +71,11 @@ def actor_of_request(request: Request, token: str | None = None) -> Actor | None
 
 async def _checked(request: Request, token: str) -> Actor:
     db = request.app.state.db
-    actor = read_token(token, request.app.state.settings.secret_key)
-    checked: Actor | None = check_current_cached(db, actor)
+    auth: Authenticator = request.app.state.authenticator
+    actor = auth.read_token(token, request.app.state.settings.secret_key)
+    checked: Actor | None = auth.check_current_cached(db, actor)
     if checked is None:
-        checked = await run_in_threadpool(check_current, db, actor)
+        checked = await run_in_threadpool(auth.check_current, db, actor)
     request.state.actor_id = checked.id  # for the request's log line
     return checked
 

@@ -6,19 +6,20 @@ address other than loopback refuses to start while a secret still has its develo
 
 from __future__ import annotations
 
-import importlib
 import ipaddress
 import logging
 import logging.config
 import threading
 import time
+from collections.abc import Callable, Sequence
 
 import uvicorn
 
 from yima.clock import utcnow
 from yima.config import Settings, set_database_url
 from yima.db import Database
-from yima.jobs import run_jobs
+from yima.jobs import Job, run_jobs
+from yima.registry import Slot
 from yima.web.logs import log_config, log_job_run
 
 #: Seconds a worker process may take to answer its supervisor. uvicorn's default (5 s) is shorter
@@ -60,16 +61,17 @@ def check_public_settings(host: str, settings: Settings) -> None:
 
 
 log = logging.getLogger("yima.jobs")
-# Loops that run beside the server whatever ``--jobs-every`` says: ``module:function(url, stop)``.
-LOOPS = ("yima.federation.delivery:delivery_loop",)
+#: Loops that run beside the server whatever ``--jobs-every`` says, each as ``loop(url, stop)``.
+Loop = Callable[[str, threading.Event], None]
+LOOPS: Slot[Loop] = Slot("loops beside the server")
 
 
-def _job_loop(url: str, every: int, stop: threading.Event) -> None:
+def _job_loop(url: str, every: int, stop: threading.Event, jobs: Sequence[Job]) -> None:
     db = Database(url)
     while not stop.is_set():
         started = time.perf_counter()
         try:
-            lines = run_jobs(db, utcnow())
+            lines = run_jobs(db, utcnow(), jobs)
         except Exception as err:  # a failing job must not stop the server; it is logged and retried
             log_job_run([], started, err)
         else:
@@ -77,27 +79,21 @@ def _job_loop(url: str, every: int, stop: threading.Event) -> None:
         stop.wait(every)
 
 
-def run_server(url: str, host: str, port: int, workers: int, jobs_every: int, settings: Settings,
-               log_format: str = "json") -> None:
-    """Serve until stopped; lines in ``settings.log_format``, else in ``log_format``."""
+def run_server(asgi: str, url: str, host: str, port: int, workers: int, jobs_every: int, settings: Settings, *,
+               jobs: Sequence[Job], loops: Sequence[Loop], log_format: str = "json") -> None:
+    """Serve the app that ``asgi`` (``module:attribute``, which uvicorn imports in each worker
+    process) builds, until stopped; lines in ``settings.log_format``, else in ``log_format``."""
     check_public_settings(host, settings)
     set_database_url(url)  # the app (here and in worker processes) builds itself from the settings
     config = log_config(settings.log_format or log_format)
     logging.config.dictConfig(config)
     stop = threading.Event()
     if jobs_every > 0:
-        threading.Thread(target=_job_loop, args=(url, jobs_every, stop), daemon=True).start()
-    for spec in LOOPS:
-        module, function = spec.split(":")
-        try:
-            loop = getattr(importlib.import_module(module), function)
-        except ModuleNotFoundError as err:
-            if err.name != module:
-                raise
-            continue
-        threading.Thread(target=loop, args=(url, stop), daemon=True, name=spec).start()
+        threading.Thread(target=_job_loop, args=(url, jobs_every, stop, jobs), daemon=True).start()
+    for loop in loops:
+        threading.Thread(target=loop, args=(url, stop), daemon=True, name=f"{loop.__module__}.{loop.__name__}").start()
     try:
-        uvicorn.run("yima.web.asgi:app", host=host, port=port, workers=workers, log_config=config,
+        uvicorn.run(asgi, host=host, port=port, workers=workers, log_config=config,
                     access_log=False, timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
     finally:
         stop.set()

@@ -35,7 +35,7 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from yima.accounts.rules import Actor
+from yima.actors import Actor
 from yima.clock import CHINA, as_utc
 from yima.web.deps import actor_of_request
 from yima.web.i18n import N_, pick_language, translations

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from yima.accounts.rules import may_work_zone, require_role
+from yima.actors import may_work_zone, require_role
 from yima.clock import utcnow
 from yima.errors import Forbidden
 from yima.standard.model import MatterStandard

@@ -1,4 +1,5 @@
-"""Roles and what each may see: plain data and functions."""
+"""Who acts: the roles, the actor a request or a command acts as, and what each role may do
+(plain data and functions every layer may use)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Common pages: home, sign-in and sign-out, and the router every feature's pages join."""
+"""Signing in and out, and the home page that sends a signed-in user to their role's start."""
 
 from __future__ import annotations
 

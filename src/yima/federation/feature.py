@@ -1,0 +1,30 @@
+"""What cross-region registration (跨省异地办照) adds to the application: its routes, commands,
+jobs and delivery loop, its figures, and what registration hands over to it — applications for a
+partner zone, their materials and withdrawals, the partner's view of them, and the decisions sent
+back (the composition root calls ``install``)."""
+
+from __future__ import annotations
+
+from yima.cli_support import COMMANDS
+from yima.federation import api, cli, delivery, figures, pages, service, withdrawal, witness
+from yima.jobs import JOBS
+from yima.registration import handoff
+from yima.registry import Registry
+from yima.stats.sections import SECTIONS
+from yima.stats.service import FIGURE_SOURCES
+from yima.web.app import ROUTERS
+from yima.web.server import LOOPS
+
+
+def install(registry: Registry) -> None:
+    registry.add(ROUTERS, api.router, pages.router)
+    registry.add(COMMANDS, cli.add_commands)
+    registry.add(JOBS, delivery.deliver_outbox_job, witness.witness_partners_job)
+    registry.add(LOOPS, delivery.delivery_loop)
+    registry.add(SECTIONS, figures.SECTION)
+    registry.add(FIGURE_SOURCES, ("cross_region_licences", figures.licences_delivered))
+    registry.add(handoff.FORWARDERS, service.PartnerForwarder())
+    registry.add(handoff.COURIERS, service.MaterialCourier())
+    registry.add(handoff.WITHDRAWALS, withdrawal.PartnerWithdrawal())
+    registry.add(handoff.VIEW_EXTENSIONS, service.extend_view)
+    registry.add(handoff.TRANSITION_LISTENERS, service.on_transition)

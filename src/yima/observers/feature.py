@@ -1,0 +1,18 @@
+"""What the observers feature (营商环境观察员) adds to the application (the composition root calls
+``install``)."""
+
+from __future__ import annotations
+
+from yima.cli_support import COMMANDS
+from yima.jobs import JOBS
+from yima.observers import api, cli, figures, pages, views
+from yima.registry import Registry
+from yima.stats.sections import SECTIONS
+from yima.web.app import ROUTERS
+
+
+def install(registry: Registry) -> None:
+    registry.add(ROUTERS, api.router, pages.router)
+    registry.add(COMMANDS, cli.add_commands)
+    registry.add(JOBS, views.remind_due_suggestions_job)
+    registry.add(SECTIONS, figures.SECTION)

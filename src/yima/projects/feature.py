@@ -1,0 +1,16 @@
+"""What the investment-projects feature adds to the application (the composition root calls
+``install``)."""
+
+from __future__ import annotations
+
+from yima.cli_support import COMMANDS
+from yima.projects import api, cli, figures, pages
+from yima.registry import Registry
+from yima.stats.sections import SECTIONS
+from yima.web.app import ROUTERS
+
+
+def install(registry: Registry) -> None:
+    registry.add(ROUTERS, api.router, pages.router)
+    registry.add(COMMANDS, cli.add_commands)
+    registry.add(SECTIONS, *figures.SECTIONS)

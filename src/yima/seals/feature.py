@@ -1,0 +1,15 @@
+"""What the seals feature adds to the application (the composition root calls ``install``)."""
+
+from __future__ import annotations
+
+from yima.cli_support import COMMANDS
+from yima.jobs import JOBS
+from yima.registry import Registry
+from yima.seals import api, cli, pages, service
+from yima.web.app import ROUTERS
+
+
+def install(registry: Registry) -> None:
+    registry.add(ROUTERS, api.router, pages.router)
+    registry.add(COMMANDS, cli.add_commands)
+    registry.add(JOBS, service.issue_pending_seal_sets_job)
