@@ -24,10 +24,10 @@ from live import LiveServer, free_port  # noqa: F401 - free_port is used by test
 from web.browser import unmarked_browser_test
 from yima.accounts.service import add_user, authenticate, configure_hasher
 from yima.app.features import registry
+from yima.app.schema import metadata
 from yima.db import Database
 from yima.db.engine import normalise_url
 from yima.db.migrate import upgrade
-from yima.db.schema import metadata
 from yima.standard import load_standard
 from yima.zones.service import add_zone
 

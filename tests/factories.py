@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from yima.registration.identity import make_id_number
+from yima.identity import make_id_number
 
 PASSWORD = "test-password-1"
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)

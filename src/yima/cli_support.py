@@ -17,7 +17,9 @@ import httpx
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -25,7 +27,7 @@ from yima.config import get_settings
 from yima.db import Database
 from yima.db.migrate import upgrade
 from yima.errors import DomainError, MissingPart
-from yima.registry import Slot
+from yima.registry import Registry, Slot
 
 console = Console()
 err_console = Console(stderr=True)
@@ -35,11 +37,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @dataclass(frozen=True)
 class CommandGroups:
-    """Where a feature adds commands: ``yima`` itself, ``yima import`` and ``yima bench``."""
+    """Where a feature adds commands: ``yima`` itself, ``yima import`` and ``yima bench``; and the
+    registry, where a command finds what a higher feature added to its slot."""
 
     app: typer.Typer
     imports: typer.Typer
     bench: typer.Typer
+    registry: Registry
 
 
 COMMANDS: Slot[Callable[[CommandGroups], None]] = Slot("commands")
@@ -110,3 +114,17 @@ def print_import_summary(summary: Any, file: Path, zone: str, existing: str,
     for label, value in extra:
         table.add_row(label, value)
     console.print(table)
+
+
+class RowsPerSecond(ProgressColumn):
+    """Rows a second over the task so far."""
+
+    def render(self, task: Task) -> Text:
+        elapsed = task.elapsed or 0
+        rate = task.completed / elapsed if elapsed > 0 else 0
+        return Text(f"{rate:,.0f} rows/s", style="progress.data.speed")
+
+
+def row_progress(console: Console) -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), RowsPerSecond(),
+                    TimeElapsedColumn(), console=console)

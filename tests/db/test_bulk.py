@@ -13,7 +13,8 @@ from factories import NOW
 from yima.db import Database
 from yima.db.bulk import insert_new
 from yima.licences.tables import Licence, Permit
-from yima.registration.tables import Application, Enterprise, EnterpriseAddress, Transition
+from yima.register.tables import Enterprise, EnterpriseAddress
+from yima.registration.tables import Application, Transition
 
 
 def _enterprise(uscc: str) -> Enterprise:

@@ -8,8 +8,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from yima.app.schema import metadata
 from yima.db import Database
-from yima.db.schema import metadata
 
 pytestmark = pytest.mark.db
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from factories import NOW, PASSWORD
 from yima.accounts.service import add_user
 from yima.audit.service import verify_chain
-from yima.federation.history import CROSS_REGION_2021, seed_cross_region_history
+from yima.demo.cross_region import CROSS_REGION_2021, seed_cross_region_history
 from yima.federation.tables import Case, OutboxMessage
 from yima.keys.service import trust_list
 from yima.licences.qr import extract_cose_bytes

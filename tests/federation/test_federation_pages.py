@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from web.browser import sign_in
-from yima.federation.history import seed_cross_region_history
+from yima.demo.cross_region import seed_cross_region_history
 from yima.federation.tables import Case
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e, pytest.mark.browser]

@@ -15,7 +15,8 @@ from yima.federation import service
 from yima.federation.model import envelope_from_payload, new_message
 from yima.federation.tables import OutboxMessage
 from yima.licences.cose import sign1
-from yima.registration.tables import Application, Enterprise
+from yima.register.tables import Enterprise
+from yima.registration.tables import Application
 from yima.stats.importer import import_register
 from yima.stats.rows import HEADER
 

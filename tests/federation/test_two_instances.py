@@ -27,11 +27,11 @@ from yima.db import Database
 from yima.federation.delivery import b64, unb64
 from yima.federation.model import new_message
 from yima.federation.tables import OutboxMessage
+from yima.identity import make_id_number
 from yima.keys.model import generate_signing_key
 from yima.keys.service import keyring
 from yima.licences.cose import sign1
 from yima.licences.qr import extract_cose_bytes
-from yima.registration.identity import make_id_number
 from yima.registration.tables import Application
 from yima.standard.loader import parse_standard
 

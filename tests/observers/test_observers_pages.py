@@ -13,9 +13,9 @@ import pytest
 from factories import PASSWORD
 from web.browser import sign_in
 from yima.clock import local_date, utcnow
+from yima.demo.observers import seed_observers
 from yima.observers import rules
 from yima.observers.calendar import official_calendar
-from yima.observers.demo import seed_observers
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e, pytest.mark.browser]
 SHOTS = Path(os.environ.get("YIMA_SCREENSHOTS", "/tmp/yima-screens"))

@@ -19,11 +19,11 @@ from typer.testing import CliRunner
 from factories import CATERING, HOTEL, NOW
 from reliability.load_helpers import establishment
 from reliability.serve_process import fresh_database
+from yima.app.schema import metadata
 from yima.audit import service as audit
 from yima.audit.tables import AuditEntry
 from yima.cli import app
 from yima.db import Database
-from yima.db.schema import metadata
 from yima.registration import service as registration
 from yima.registration.model import ApplicationIn
 from yima.registration.tables import Application

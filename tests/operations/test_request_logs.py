@@ -20,7 +20,7 @@ from reliability.serve_process import KINDS, ServeProcess, own_database_for
 from yima.accounts.service import add_user
 from yima.db import Database
 from yima.db.migrate import upgrade
-from yima.registration.identity import make_id_number
+from yima.identity import make_id_number
 from yima.web.logs import TextFormatter, redact, request_id
 from yima.zones.service import add_zone
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from project_helpers import NOW, add_register
 
+from yima.demo.investment import SERVED_2021, seed_investment
 from yima.projects.figures import compute_key_enterprises, compute_projects
-from yima.projects.history import SERVED_2021, seed_investment
 from yima.stats.rules import Period
 
 pytestmark = pytest.mark.db

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from factories import NOW, application_body
 from yima.audit.tables import AuditEntry
 from yima.errors import DomainError
+from yima.register.tables import Enterprise
 from yima.registration import decisions, service, views
 from yima.registration.model import ApplicationIn
-from yima.registration.tables import Enterprise
 
 PDF = b"%PDF-1.4\n% proof of use\n"
 BANNED = [{"text": "重庆市九龙坡区军事管理区科城路60号", "proof": "commitment"}]

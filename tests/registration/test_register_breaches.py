@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import update
 
 from factories import NOW, application_body
+from yima.register.tables import Enterprise
 from yima.registration import service
 from yima.registration.model import ApplicationIn
 from yima.registration.namecheck import register_breaches
-from yima.registration.tables import Enterprise
 
 pytestmark = pytest.mark.db
 

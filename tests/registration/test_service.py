@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from factories import NOW, application_body
 from yima.errors import Conflict, DomainError, Forbidden, NotFound
+from yima.register.tables import Enterprise
 from yima.registration import service, views
 from yima.registration.codes import is_valid_uscc
 from yima.registration.model import ApplicationIn
-from yima.registration.tables import Application, Enterprise
+from yima.registration.tables import Application
 
 pytestmark = pytest.mark.db
 

@@ -18,9 +18,10 @@ from yima.audit.tables import AuditEntry
 from yima.bench.register import trade_name
 from yima.db import Database
 from yima.db.migrate import upgrade
+from yima.identity import make_id_number
+from yima.register.tables import Enterprise
 from yima.registration.codes import is_valid_uscc
-from yima.registration.identity import make_id_number
-from yima.registration.tables import Application, Enterprise
+from yima.registration.tables import Application
 from yima.zones.service import add_zone
 
 

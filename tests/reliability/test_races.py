@@ -20,8 +20,9 @@ from reliability.load_helpers import check_every_acknowledgement_kept, establish
 from reliability.serve_process import ServeProcess, fresh_database
 from yima.accounts.service import add_user
 from yima.bench.register import trade_name
+from yima.register.tables import Enterprise
 from yima.registration.codes import is_valid_uscc
-from yima.registration.tables import Application, Enterprise, Transition
+from yima.registration.tables import Application, Transition
 
 
 def at_once(*calls: Callable[[], httpx.Response]) -> list[httpx.Response]:

@@ -7,9 +7,9 @@ from seal_helpers import NAME, PERSON, establish, seal_ids
 from typer.testing import CliRunner
 
 from factories import NOW
+from yima.bench.seals import sample_contract_pdf
 from yima.cli import app
 from yima.seals import service
-from yima.seals.bench import sample_contract_pdf
 from yima.seals.model import SealType
 
 runner = CliRunner()

@@ -13,7 +13,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from seal_helpers import NAME, PERSON, establishment_body
 
-from yima.seals.bench import sample_contract_pdf
+from yima.bench.seals import sample_contract_pdf
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e]
 needs_pdfsig = pytest.mark.usefixtures("poppler")

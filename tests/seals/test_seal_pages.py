@@ -10,7 +10,7 @@ import pytest
 from seal_helpers import NAME, PERSON, establishment_body
 
 from web.browser import sign_in
-from yima.seals.bench import sample_contract_pdf
+from yima.bench.seals import sample_contract_pdf
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e, pytest.mark.browser]
 SHOTS = Path(os.environ.get("YIMA_SCREENSHOTS", "/tmp/yima-screens"))

@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from security.fixtures import world_fixture  # noqa: F401  (the ``world`` fixture)
 from security.world import World, small_pdf
 from yima.audit.tables import AuditEntry
-from yima.registration.tables import Application, Enterprise, MaterialUpload
+from yima.register.tables import Enterprise
+from yima.registration.tables import Application, MaterialUpload
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e]
 

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from yima.errors import DomainError, NotFound
+from yima.register.tables import Enterprise, EnterpriseAddress
 from yima.registration.codes import make_uscc
-from yima.registration.tables import Enterprise, EnterpriseAddress
 from yima.stats.importer import import_register
 from yima.stats.rows import HEADER
 

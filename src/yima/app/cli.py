@@ -15,7 +15,6 @@ from sqlalchemy.exc import ArgumentError
 from yima.app.features import registry
 from yima.app.jobs import run_jobs
 from yima.audit import service as audit
-from yima.bench.register import run_register_benchmark
 from yima.cli_support import (
     COMMANDS,
     CommandGroups,
@@ -25,16 +24,16 @@ from yima.cli_support import (
     domain_errors,
     err_console,
     open_db,
+    row_progress,
 )
 from yima.clock import utcnow
 from yima.config import Settings, get_settings, serve_at
 from yima.db.backup import backup, restore
 from yima.db.migrate import upgrade
 from yima.demo.seed import seed_demo
-from yima.federation.twozones import run_federated_demo
+from yima.demo.twozones import run_federated_demo
 from yima.jobs import JOBS
 from yima.observers.calendar import official_calendar
-from yima.stats.bench import row_progress
 from yima.web.server import LOOPS, UnsafeSettings, check_public_settings, run_server
 
 #: What uvicorn imports in each worker process to serve.
@@ -166,25 +165,7 @@ def demo(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1"
         serve_app(url, host, port, 1, 300, get_settings(), log_format="text")
 
 
-@bench_app.command("register")
-def bench_register(clients: Annotated[int, typer.Option(help="Concurrent clients")] = 16,
-                   count: Annotated[int, typer.Option(help="Applications to submit")] = 2000,
-                   db: Annotated[str | None, typer.Option("--db", help="Database URL (default: a fresh "
-                                                          "SQLite file)")] = None,
-                   workers: Annotated[int, typer.Option(help="Server worker processes (one per core)")] = 2,
-                   sqlite_synchronous: Annotated[str, typer.Option(
-                       "--sqlite-synchronous", help="FULL (durable, the default) or NORMAL, to measure what "
-                       "durable commits cost")] = "FULL") -> None:
-    """A live server and C clients submitting applications that qualify for 秒批."""
-    if sqlite_synchronous.upper() not in ("FULL", "NORMAL"):
-        err_console.print("[red]✗ bench.sqlite_synchronous[/red] [--sqlite-synchronous] 须为 FULL 或 NORMAL / "
-                          "must be FULL or NORMAL")
-        raise typer.Exit(2)
-    run_register_benchmark(console, clients=clients, count=count, db_url=db, workers=workers,
-                           sqlite_synchronous=sqlite_synchronous.upper())
-
-
 import_app = typer.Typer(help="Import registers", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 for add_commands in registry().items(COMMANDS):
-    add_commands(CommandGroups(app, import_app, bench_app))
+    add_commands(CommandGroups(app, import_app, bench_app, registry()))

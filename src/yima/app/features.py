@@ -6,6 +6,7 @@ from functools import cache
 
 from yima.accounts import feature as accounts
 from yima.audit import feature as audit
+from yima.bench import feature as bench
 from yima.federation import feature as federation
 from yima.licences import feature as licences
 from yima.observers import feature as observers
@@ -21,7 +22,7 @@ from yima.zones import feature as zones
 
 #: In this order routes match, commands are listed, jobs run and figure sections are shown.
 INSTALLS = (accounts.install, zones.install, registration.install, licences.install, seals.install,
-            stats.install, audit.install, federation.install, observers.install, projects.install)
+            stats.install, audit.install, federation.install, observers.install, projects.install, bench.install)
 
 
 @cache

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from yima.accounts import service as accounts
 from yima.app.features import registry
 from yima.config import Settings, get_settings
 from yima.db import Database
 from yima.standard import configured_standard
-from yima.web.app import ROUTERS, build_app
+from yima.web.app import build_app
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     standard = configured_standard(settings)
     return build_app(settings, db or Database(settings.database_url, settings.sqlite_synchronous), standard,
-                     accounts, registry().items(ROUTERS))
+                     registry())

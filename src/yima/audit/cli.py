@@ -1,13 +1,14 @@
 """Commands: ``yima audit checkpoint``, ``yima audit verify`` and ``yima audit show``.
 
-``feature.install`` adds ``add_commands``.
+``feature.install`` adds ``add_commands``. ``audit verify --zone`` of a zone whose chain is kept
+elsewhere asks a ``Witness`` (cross-region partners add theirs to ``WITNESSES``).
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Protocol
 
 import typer
 from rich.markup import escape
@@ -19,10 +20,32 @@ from yima.cli_support import CommandGroups, DbOption, console, domain_errors, er
 from yima.clock import utcnow
 from yima.db import Database
 from yima.errors import DomainError
-from yima.federation.witness import is_partner, verify_partner
 from yima.keys import service as keys
 from yima.keys.trustlist import TrustList
+from yima.registry import Slot
 from yima.standard import configured_standard
+
+
+class WitnessCheck(Protocol):
+    @property
+    def ok(self) -> bool: ...
+
+    @property
+    def zh(self) -> str: ...
+
+    @property
+    def en(self) -> str: ...
+
+
+class Witness(Protocol):
+    """Another zone's chain, which this zone witnesses (cross-region partners, in ``federation``)."""
+
+    def is_partner(self, db: Database, zone_id: str) -> bool: ...
+
+    def verify_partner(self, db: Database, zone_id: str) -> WitnessCheck: ...
+
+
+WITNESSES: Slot[Witness] = Slot("witnesses of other zones' audit chains")
 
 
 def add_commands(groups: CommandGroups) -> None:
@@ -58,8 +81,9 @@ def add_commands(groups: CommandGroups) -> None:
             _check_checkpoint(database, checkpoint, trust_list)
             return
         chains = service.chains(database)
-        if zone and zone not in chains and is_partner(database, zone):
-            _verify_partner(database, zone)
+        witness = next((w for w in groups.registry.items(WITNESSES) if zone and w.is_partner(database, zone)), None)
+        if zone and zone not in chains and witness is not None:
+            _verify_partner(witness, database, zone)
             return
         names = [zone] if zone else chains
         broken = 0
@@ -100,9 +124,9 @@ def add_commands(groups: CommandGroups) -> None:
         console.print(table)
 
 
-def _verify_partner(database: Database, zone: str) -> None:
+def _verify_partner(witness: Witness, database: Database, zone: str) -> None:
     """A partner zone's published chain against the checkpoints this zone witnessed."""
-    check = verify_partner(database, zone)
+    check = witness.verify_partner(database, zone)
     if not check.ok:
         err_console.print(f"[red]✗ {escape(zone)}[/red]: {escape(check.zh)} / {escape(check.en)}", soft_wrap=True)
         raise typer.Exit(1)

@@ -1,25 +1,32 @@
 """``/audit``: a zone's audit log for its officers (any zone for administrators), with the check
 of its hash chain. It pages through the entries (newest first) and filters them by subject and by
-China Standard Time day; people are named by their display names and actions in words."""
+China Standard Time day; people are named by their display names and actions in words.
+
+Display names are the accounts feature's, which depends on this one: it adds its lookup to
+``USER_NAMES``; without one, people are shown by role and id."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from yima.accounts.service import display_names
 from yima.audit import service
 from yima.clock import china_days
+from yima.db import Database
 from yima.errors import DomainError
+from yima.registry import Slot
 from yima.web.deps import DB, OptionalActor
 from yima.web.i18n import N_
 from yima.web.templating import ROLE_NAMES, page_actor, render, text
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 50
+#: ``lookup(db, user_ids)``: the names to show for these users.
+USER_NAMES: Slot[Callable[[Database, Sequence[int | None]], dict[int, str]]] = Slot("display names of users")
 # What each action recorded in the log means, in words (msgids; Chinese in the catalogue).
 ACTION_WORDS: dict[str, str] = {
     "application.submitted": N_("Application submitted"),
@@ -85,7 +92,8 @@ def audit_page(request: Request, db: DB, signed_in: OptionalActor, zone: str | N
     except DomainError as err:
         return render(request, "error.html", {"errors": [{"rule": f.rule, "text": text(request, f.zh, f.en)}
                                                          for f in err.findings]}, status=err.status)
-    names = display_names(db, (e["actor_id"] for e in entries))
+    names = {k: v for lookup in request.app.state.registry.items(USER_NAMES)
+             for k, v in lookup(db, [e["actor_id"] for e in entries]).items()}
     filters = {k: v for k, v in {"zone": chain, "subject": subject, "start": first and first.isoformat(),
                                  "end": last and last.isoformat()}.items() if v}
     pages = max(1, -(-total // PER_PAGE))

@@ -31,7 +31,7 @@ from yima.accounts.service import add_user
 from yima.clock import utcnow
 from yima.db import Database
 from yima.db.migrate import upgrade
-from yima.registration.identity import make_id_number
+from yima.identity import make_id_number
 from yima.zones.service import add_zone
 
 PASSWORD = "bench-password-1"

@@ -41,8 +41,9 @@ from yima.db.bulk import insert_new
 from yima.licences import service as licences
 from yima.licences.permits import PERMIT_COMMITMENT, compare_with_separate
 from yima.licences.tables import Licence
+from yima.register.tables import Enterprise
 from yima.registration.codes import make_uscc
-from yima.registration.tables import Application, Enterprise, Transition
+from yima.registration.tables import Application, Transition
 from yima.seals.tables import SealSet
 from yima.standard.model import MatterStandard
 from yima.stats.importer import ImportSummary, load_entities

@@ -24,6 +24,7 @@ from yima.audit import service as audit
 from yima.audit.tables import AuditEntry
 from yima.config import get_settings
 from yima.db import Database
+from yima.demo.cross_region import seed_cross_region_history
 from yima.demo.history_2021 import (
     CHONGQING_2021,
     history_name,
@@ -33,14 +34,14 @@ from yima.demo.history_2021 import (
     seed_seal_sets,
     store_matters,
 )
-from yima.federation.history import seed_cross_region_history
+from yima.demo.investment import seed_investment
+from yima.demo.observers import seed_observers
+from yima.identity import make_id_number
 from yima.jobs import Job, run_jobs
-from yima.observers.demo import seed_observers
-from yima.projects.history import seed_investment
+from yima.register.tables import Enterprise
 from yima.registration import service
-from yima.registration.identity import make_id_number
 from yima.registration.model import ApplicationIn
-from yima.registration.tables import Application, Enterprise
+from yima.registration.tables import Application
 from yima.seals.tables import SealSet
 from yima.standard import configured_standard
 from yima.standard.model import MatterStandard
@@ -153,7 +154,7 @@ def seed_demo(db: Database, now: datetime, jobs: Sequence[Job], on_progress: Pro
         yield f"application {deferrable.id}: accepted with missing materials (容缺受理)"
     yield from seed_observers(db, now, DEMO_PASSWORD)
     yield from run_jobs(db, now, jobs)
-    history = _history_account(db, now)
+    history = history_account(db, now)
     yield from seed_statistics(db, standard, history, now, on_progress)
     yield from seed_cross_region_history(db, db, standard, history)
     yield from seed_investment(db, "cq-gxq", now, DEMO_PASSWORD)
@@ -184,7 +185,7 @@ def _seed_zones(db: Database, now: datetime) -> Iterator[str]:
     yield f"users: {', '.join(u[0] for u in DEMO_USERS)} (password {DEMO_PASSWORD})"
 
 
-def _history_account(db: Database, now: datetime) -> int:
+def history_account(db: Database, now: datetime) -> int:
     """The account the 2021 matters are filed under, so that they stay out of the demo users'
     lists; disabled, with a password nobody knows."""
     with db.read() as session:

@@ -11,7 +11,6 @@ from rich.table import Table
 from yima.cli_support import CommandGroups, DbOption, console, domain_errors, open_db
 from yima.clock import utcnow
 from yima.federation import partners
-from yima.federation.bench import run_federation_benchmark
 from yima.standard import configured_standard
 from yima.standard.model import MatterStandard
 
@@ -53,10 +52,3 @@ def add_commands(groups: CommandGroups) -> None:
             table.add_row(p.zone, p.local_zone, p.url, p.standard_digest, str(p.keys),
                           (p.last_delivery or "—")[:19], str(p.waiting))
         console.print(table)
-
-    @groups.bench.command("federation")
-    def bench_federation(count: Annotated[int, typer.Option(help="Applications to forward")] = 200,
-                         clients: Annotated[int, typer.Option(help="Concurrent clients")] = 8) -> None:
-        """Two live instances: forwarded applications per second, and the latency a forward adds
-        from submission to delivered licence over a local 秒批."""
-        run_federation_benchmark(console, count=count, clients=clients)

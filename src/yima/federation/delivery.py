@@ -209,7 +209,7 @@ def deliver_outbox_job(db: Database, now: datetime) -> list[str]:
 _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="yima-outbox")
 
 
-def _send_now(db: Database, message_id: str) -> None:
+def send_now(db: Database, message_id: str) -> None:
     def run() -> None:
         try:
             deliver_due(db, utcnow(), only=message_id)
@@ -230,5 +230,3 @@ def delivery_loop(url: str, stop: threading.Event) -> None:
         stop.wait(POLL_SECONDS)
     db.dispose()
 
-
-service.on_commit(_send_now)

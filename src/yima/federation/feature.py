@@ -5,6 +5,9 @@ back (the composition root calls ``install``)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from yima.audit.cli import WITNESSES
 from yima.cli_support import COMMANDS
 from yima.federation import api, cli, delivery, figures, pages, service, withdrawal, witness
 from yima.jobs import JOBS
@@ -14,13 +17,17 @@ from yima.stats.sections import SECTIONS
 from yima.stats.service import FIGURE_SOURCES
 from yima.web.app import ROUTERS
 from yima.web.server import LOOPS
+from yima.web.templating import TEMPLATES
 
 
 def install(registry: Registry) -> None:
+    registry.add(TEMPLATES, Path(__file__).with_name("templates"))
     registry.add(ROUTERS, api.router, pages.router)
     registry.add(COMMANDS, cli.add_commands)
+    registry.add(WITNESSES, witness)
     registry.add(JOBS, delivery.deliver_outbox_job, witness.witness_partners_job)
     registry.add(LOOPS, delivery.delivery_loop)
+    service.on_commit(delivery.send_now)  # a message is sent as soon as its transaction commits
     registry.add(SECTIONS, figures.SECTION)
     registry.add(FIGURE_SOURCES, ("cross_region_licences", figures.licences_delivered))
     registry.add(handoff.FORWARDERS, service.PartnerForwarder())

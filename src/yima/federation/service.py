@@ -59,7 +59,7 @@ log = logging.getLogger("yima.federation")
 CHANNEL = "cross_region"
 OUTBOX_KEY = "federation_outbox"  # session.info: the messages a transaction queued
 Kick = Callable[[Database, str], None]
-_kicks: list[Kick] = []  # the delivery module sends a message right after its transaction commits
+_kicks: list[Kick] = []  # federation's install adds delivery.send_now: a message goes right after its commit
 
 
 def sign(session: Session, envelope: Envelope) -> bytes:

@@ -10,12 +10,12 @@ from pydantic import BaseModel, Field
 
 from yima.clock import utcnow
 from yima.errors import NotFound
-from yima.keys import service as keys
 from yima.licences import documents, service
 from yima.licences.qr import render_qr_png, render_qr_svg
 from yima.licences.schemas import DecidedOut, LicenceOut, PermitOut, TrustListOut
 from yima.web.deps import DB, CurrentActor, RowId, Standard
 from yima.web.schemas import Done
+from yima.zones import service as zones
 
 router = APIRouter(tags=["licences"])
 
@@ -109,7 +109,7 @@ def published_trust_list(db: DB, standard: Standard, zone: str | None = None) ->
     zone_id = zone or documents.default_zone(db)
     if zone_id is None:
         raise NotFound("zone.unknown", "zone", "本平台尚无开发区", "No zone on this instance yet")
-    return JSONResponse(keys.trust_list(db, standard, zone_id).to_dict(),
+    return JSONResponse(zones.published_trust_list(db, standard, zone_id).to_dict(),
                         headers={"Cache-Control": "public, max-age=300"})
 
 

@@ -1,4 +1,4 @@
-"""``yima verify``, ``yima keys`` and ``yima bench verify``."""
+"""``yima verify`` and ``yima keys``."""
 
 from __future__ import annotations
 
@@ -13,14 +13,13 @@ from rich.table import Table
 from yima.cli_support import CommandGroups, DbOption, console, domain_errors, err_console, open_db, read_text_source
 from yima.clock import utcnow
 from yima.errors import DomainError
-from yima.keys import service as keys
 from yima.keys.trustlist import TrustList
-from yima.licences.bench import run_verify_benchmark
 from yima.licences.qr import decode_qr_image
 from yima.licences.service import rotate_key
 from yima.licences.standing import STATUS_NAMES, offline_summary
 from yima.licences.verify import verify_licence
 from yima.standard import configured_standard
+from yima.zones.service import published_trust_list
 
 VERIFY_HELP = (
     "Verify a licence QR offline with the zone's published trust list.\n\n"
@@ -137,12 +136,7 @@ def keys_rotate(zone: Annotated[str, typer.Argument(metavar="ZONE")], db: DbOpti
 
 def keys_trust_list(zone: Annotated[str, typer.Argument(metavar="ZONE")], db: DbOption = None) -> None:
     """Print the zone's trust list (JWK set, zone id, standard digest) for offline verifiers."""
-    print(keys.trust_list(open_db(db), configured_standard(), zone).to_json())
-
-
-def bench_verify(n: Annotated[int, typer.Option(help="Verifications to time")] = 5000) -> None:
-    """Offline verifications per second against raw signature checks of the same algorithm."""
-    run_verify_benchmark(console, n)
+    print(published_trust_list(open_db(db), configured_standard(), zone).to_json())
 
 
 def add_commands(groups: CommandGroups) -> None:
@@ -151,5 +145,4 @@ def add_commands(groups: CommandGroups) -> None:
     keys_app.command("rotate")(domain_errors(keys_rotate))
     keys_app.command("trust-list")(domain_errors(keys_trust_list))
     groups.app.add_typer(keys_app, name="keys")
-    groups.bench.command("verify")(bench_verify)
 

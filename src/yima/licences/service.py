@@ -31,7 +31,8 @@ from yima.licences.payload import EnterpriseStatus, LicencePayload, PermitEntry,
 from yima.licences.qr import extract_cose_bytes, licence_url
 from yima.licences.tables import Licence, Permit
 from yima.licences.verify import verify_licence
-from yima.registration.tables import Application, Enterprise
+from yima.register.tables import Enterprise
+from yima.registration.tables import Application, Transition
 from yima.seals.service import revoke_enterprise_seals
 from yima.standard.model import MatterStandard
 
@@ -362,3 +363,27 @@ def expire_overdue_verifications_job(db: Database, now: datetime) -> list[str]:
             Permit.status == "active", Permit.decided_by == "commitment",
             Permit.verification_due_on < local_date(now)))
     return [f"{overdue} permit(s) decided by commitment await verification past their due date"]
+
+
+class LicencesFollowTheRegister:
+    """Permits and the signed licence, kept in step with the enterprise register inside
+    registration's transaction (``registration.handoff.RegisterFollower``)."""
+
+    def established(self, session: Session, standard: MatterStandard, enterprise: Enterprise, app: Application,
+                    now: datetime) -> list[Base]:
+        return on_establishment_approved(session, standard, enterprise, app, now)
+
+    def changed(self, session: Session, standard: MatterStandard, enterprise: Enterprise, now: datetime,
+                actor: Actor | None) -> None:
+        on_enterprise_changed(session, standard, enterprise, now, actor)
+
+    def ended(self, session: Session, enterprise: Enterprise, now: datetime, status: str, reason: str) -> None:
+        on_enterprise_ended(session, enterprise, now, status, reason)
+
+    def audit_event(self, row: Base, app: Application, last: Transition) -> AuditEvent | None:
+        if isinstance(row, Permit):
+            return AuditEvent(app.zone_id, last.at, last.actor_id, last.actor_role, f"permit.{row.status}",
+                              f"permit:{row.number}", {"type": row.type, "application": app.id})
+        if isinstance(row, Licence):
+            return licence_issued_event(row, last.at, last.actor_id, last.actor_role)
+        return None

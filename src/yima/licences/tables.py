@@ -7,7 +7,8 @@ from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, LargeBi
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yima.db.base import Base
-from yima.registration.tables import Application, Enterprise
+from yima.register.tables import Enterprise
+from yima.registration.tables import Application
 
 
 class Permit(Base):

@@ -17,10 +17,9 @@ from yima.errors import DomainError, Finding
 from yima.observers import rules, service, views
 from yima.observers.calendar import official_calendar
 from yima.web.deps import DB, AppSettings, OptionalActor, RowId
-from yima.web.templating import env, page_actor, render, text
+from yima.web.templating import page_actor, render, text
 
 router = APIRouter(include_in_schema=False)
-env.globals["observer_categories"] = rules.CATEGORIES  # for the dashboard's section, rendered by stats
 
 
 def _login(request: Request) -> Response:

@@ -11,10 +11,17 @@ from typing import Annotated
 
 import typer
 
-from yima.cli_support import CommandGroups, DbOption, console, domain_errors, open_db, print_import_summary
+from yima.cli_support import (
+    CommandGroups,
+    DbOption,
+    console,
+    domain_errors,
+    open_db,
+    print_import_summary,
+    row_progress,
+)
 from yima.clock import local_date, utcnow
 from yima.projects.importer import IMPORTS, import_file
-from yima.stats.bench import row_progress
 from yima.stats.checker import count_records
 
 HELP = {

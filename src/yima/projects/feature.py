@@ -3,14 +3,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from yima.cli_support import COMMANDS
 from yima.projects import api, cli, figures, pages
 from yima.registry import Registry
 from yima.stats.sections import SECTIONS
 from yima.web.app import ROUTERS
+from yima.web.templating import TEMPLATES
 
 
 def install(registry: Registry) -> None:
+    registry.add(TEMPLATES, Path(__file__).with_name("templates"))
     registry.add(ROUTERS, api.router, pages.router)
     registry.add(COMMANDS, cli.add_commands)
     registry.add(SECTIONS, *figures.SECTIONS)

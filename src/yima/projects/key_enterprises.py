@@ -35,7 +35,7 @@ from yima.projects.model import (
 from yima.projects.rules import Certificate, ServiceFacts, ServiceFigures, service_figures
 from yima.projects.service import office_zone, require_office
 from yima.projects.tables import EnterpriseService, KeyEnterprise
-from yima.registration.tables import Enterprise
+from yima.register.tables import Enterprise
 from yima.stats.rules import Period
 
 SPECIALIST = "service_specialist"

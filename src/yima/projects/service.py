@@ -32,7 +32,7 @@ from yima.projects.model import (
 )
 from yima.projects.rules import ProjectFacts, ProjectFigures, project_figures
 from yima.projects.tables import Project, ProjectFund, ProjectStage
-from yima.registration.tables import Enterprise
+from yima.register.tables import Enterprise
 from yima.standard.industry import normalise
 from yima.stats.rules import Period
 from yima.uploads import check_upload, store_upload, upload_path

@@ -13,7 +13,10 @@ composition root plugs them in with ``use(registry)`` when the application start
 * a ``ViewExtension`` adds what it knows (the partner's status, the delivered licence, the steps
   of the journey) to the view of an application;
 * a ``TransitionListener`` runs inside every registration transaction after its transitions are
-  recorded (a forwarded application decided here sends its decision back from there).
+  recorded (a forwarded application decided here sends its decision back from there);
+* a ``RegisterFollower`` keeps its records in step with the enterprise register inside the
+  transaction that changes it (licences: permits and the signed licence; seals: the free seal
+  set), and names the audit entry of each row it created.
 
 With nothing plugged in, registration works alone.
 """
@@ -28,13 +31,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy.orm import Session
 
 from yima.actors import Actor
+from yima.audit.rules import AuditEvent
 from yima.db import Base, Database
+from yima.register.tables import Enterprise
 from yima.registration.model import ApplicationIn
 from yima.registry import Registry, Slot
 from yima.standard.model import MatterStandard
 
 if TYPE_CHECKING:
-    from yima.registration.tables import Application
+    from yima.registration.tables import Application, Transition
 
 
 class Forwarder(Protocol):
@@ -65,11 +70,26 @@ class TransitionListener(Protocol):
     def __call__(self, session: Session, app: Application, since: int, created: Sequence[Base]) -> None: ...
 
 
+class RegisterFollower(Protocol):
+    def established(self, session: Session, standard: MatterStandard, enterprise: Enterprise, app: Application,
+                    now: datetime) -> Sequence[Base]:
+        """The rows a new enterprise brings, for registration to insert with it (parents first)."""
+
+    def changed(self, session: Session, standard: MatterStandard, enterprise: Enterprise, now: datetime,
+                actor: Actor | None) -> None: ...
+
+    def ended(self, session: Session, enterprise: Enterprise, now: datetime, status: str, reason: str) -> None: ...
+
+    def audit_event(self, row: Base, app: Application, last: Transition) -> AuditEvent | None:
+        """The entry for a row ``established`` returned (None: not one of this follower's)."""
+
+
 FORWARDERS: Slot[Forwarder] = Slot("forwarders of applications for partner zones")
 COURIERS: Slot[MaterialCourier] = Slot("couriers of materials for forwarded applications")
 WITHDRAWALS: Slot[Withdrawal] = Slot("withdrawals of forwarded applications")
 VIEW_EXTENSIONS: Slot[ViewExtension] = Slot("extensions of an application's view")
 TRANSITION_LISTENERS: Slot[TransitionListener] = Slot("listeners to an application's transitions")
+FOLLOWERS: Slot[RegisterFollower] = Slot("followers of the enterprise register")
 
 
 @dataclass(frozen=True)
@@ -79,6 +99,7 @@ class Handoffs:
     withdrawals: tuple[Withdrawal, ...] = ()
     view_extensions: tuple[ViewExtension, ...] = ()
     transition_listeners: tuple[TransitionListener, ...] = ()
+    followers: tuple[RegisterFollower, ...] = ()
 
 
 _plugged = Handoffs()
@@ -88,7 +109,8 @@ def use(registry: Registry) -> None:
     """Plug in what features added to the slots (the composition root calls this at start)."""
     global _plugged
     _plugged = Handoffs(registry.items(FORWARDERS), registry.items(COURIERS), registry.items(WITHDRAWALS),
-                        registry.items(VIEW_EXTENSIONS), registry.items(TRANSITION_LISTENERS))
+                        registry.items(VIEW_EXTENSIONS), registry.items(TRANSITION_LISTENERS),
+                        registry.items(FOLLOWERS))
 
 
 def view_extensions() -> tuple[ViewExtension, ...]:
@@ -97,6 +119,10 @@ def view_extensions() -> tuple[ViewExtension, ...]:
 
 def transition_listeners() -> tuple[TransitionListener, ...]:
     return _plugged.transition_listeners
+
+
+def followers() -> tuple[RegisterFollower, ...]:
+    return _plugged.followers
 
 
 def forwarder_for(db: Database, zone_id: str) -> Forwarder | None:

@@ -16,10 +16,10 @@ from sqlalchemy import select
 
 from yima.db import Database
 from yima.errors import Finding
+from yima.register.tables import Enterprise
 from yima.registration import names, persons, rules
 from yima.registration.model import ApplicationIn
 from yima.registration.service import _taken_names, build_context, registered_alike
-from yima.registration.tables import Enterprise
 from yima.standard.model import MatterStandard
 from yima.zones.service import rule_settings
 

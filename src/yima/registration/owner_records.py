@@ -15,13 +15,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yima.accounts.rules import Actor, may_work_zone
+from yima.actors import Actor, may_work_zone
 from yima.audit import service as audit
 from yima.db import Database
 from yima.errors import NotFound
+from yima.register.tables import Enterprise
 from yima.registration import owners
 from yima.registration.model import BeneficialOwnerIn
-from yima.registration.tables import Application, BeneficialOwner, Enterprise
+from yima.registration.tables import Application, BeneficialOwner
 from yima.registration.views import application_not_found
 
 

@@ -32,7 +32,7 @@ from datetime import date
 from typing import Literal
 
 from yima.errors import DomainError, Finding
-from yima.registration.identity import validate_id_number
+from yima.identity import validate_id_number
 from yima.registration.names import printable_code_points
 from yima.textcheck import hidden_character
 

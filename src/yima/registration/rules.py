@@ -22,8 +22,8 @@ from enum import Enum
 from typing import Any
 
 from yima.errors import DomainError, Finding
+from yima.identity import age_on, validate_id_number
 from yima.registration import addresses, capital, names, owners, persons
-from yima.registration.identity import age_on, validate_id_number
 from yima.registration.model import ApplicationIn
 from yima.standard import industry
 from yima.standard.model import MatterStandard

@@ -25,17 +25,13 @@ from yima.db import Base, Database
 from yima.db.base import table_of
 from yima.db.bulk import insert_new
 from yima.errors import Conflict, DomainError, Forbidden
-from yima.licences import service as licences
-from yima.licences.service import licence_issued_event
-from yima.licences.tables import Licence, Permit
+from yima.register.tables import Enterprise, EnterpriseAddress
 from yima.registration import capital, decisions, handoff, names, owner_records, rules
 from yima.registration.codes import make_uscc
 from yima.registration.materials import clean_filename
 from yima.registration.model import ApplicationIn
-from yima.registration.tables import Application, Enterprise, EnterpriseAddress, MaterialUpload, Transition
+from yima.registration.tables import Application, MaterialUpload, Transition
 from yima.registration.views import PENDING, application_not_found, application_view, not_withdrawable
-from yima.seals.service import new_seal_set
-from yima.seals.tables import SealSet
 from yima.standard.model import MatterStandard
 from yima.uploads import check_upload, store_upload
 from yima.words import Words
@@ -74,12 +70,8 @@ def _record(session: Session, app: Application, since: int, created: Sequence[Ba
         if isinstance(row, Enterprise):
             events.append(by_last("enterprise.established", f"enterprise:{row.uscc}", name=row.name,
                                   application=app.id, addresses=len(row.addresses)))
-        elif isinstance(row, Permit):
-            events.append(by_last(f"permit.{row.status}", f"permit:{row.number}", type=row.type, application=app.id))
-        elif isinstance(row, Licence):
-            events.append(licence_issued_event(row, last.at, last.actor_id, last.actor_role))
-        elif isinstance(row, SealSet):
-            events.append(by_last("seal_set.requested", f"seal_set:{app.enterprise_uscc}"))
+        else:
+            events.extend(e for follower in handoff.followers() if (e := follower.audit_event(row, app, last)))
     audit.record(session, events)
     for listener in handoff.transition_listeners():
         listener(session, app, since, created)
@@ -276,10 +268,12 @@ def _addresses(body: dict[str, Any], now: datetime, first_is_domicile: bool,
 
 def _approve(session: Session, standard: MatterStandard, app: Application, actor: Actor | None, now: datetime,
              reason: Words) -> list[Base]:
-    """Carry out an approved matter on the enterprise register, with its permits, licence and seals.
+    """Carry out an approved matter on the enterprise register; the register's followers
+    (``handoff.RegisterFollower``: licences, seals) keep their records in step.
 
-    An establishment returns the rows it creates (the enterprise and its addresses, permits,
-    licence and seal set), parents first, for the caller to insert with ``insert_new``."""
+    An establishment returns the rows it creates (the enterprise and its addresses, then what the
+    followers bring: permits, licence and seal set), parents first, for the caller to insert with
+    ``insert_new``."""
     body = app.body
     today = local_date(now)
     proved = decisions.proved_addresses(app.findings)
@@ -299,15 +293,16 @@ def _approve(session: Session, standard: MatterStandard, app: Application, actor
         founded.address_commitment = any(a.proof == "commitment" for a in founded.addresses)
         app.enterprise_uscc = uscc
         return [founded, *founded.addresses,
-                *licences.on_establishment_approved(session, standard, founded, app, now),
-                new_seal_set(founded, now)]
+                *(row for follower in handoff.followers()
+                  for row in follower.established(session, standard, founded, app, now))]
     enterprise = session.get(Enterprise, app.enterprise_uscc) if app.enterprise_uscc else None
     if enterprise is None or enterprise.status != "active":
         raise Conflict("enterprise.not_active", "uscc", "该企业已不在存续状态",
                        "The enterprise is no longer active")
     if app.matter == "cancel":
         enterprise.status, enterprise.cancelled_on = "cancelled", today
-        licences.on_enterprise_ended(session, enterprise, now, "cancelled", "注销 / cancelled")
+        for follower in handoff.followers():
+            follower.ended(session, enterprise, now, "cancelled", "注销 / cancelled")
     elif app.matter == "filing":
         enterprise.addresses.extend(_addresses(body, now, first_is_domicile=False, proved=proved))
     else:
@@ -324,7 +319,8 @@ def _approve(session: Session, standard: MatterStandard, app: Application, actor
     action = {"cancel": "cancelled", "filing": "filed"}.get(app.matter, "changed")
     audit.record(session, [audit.event(app.zone_id, actor, now, f"enterprise.{action}", f"enterprise:{enterprise.uscc}",
                                        application=app.id)])
-    licences.on_enterprise_changed(session, standard, enterprise, now, actor)
+    for follower in handoff.followers():
+        follower.changed(session, standard, enterprise, now, actor)
     return []
 
 

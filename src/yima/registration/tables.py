@@ -1,3 +1,7 @@
+"""Applications as stored: their transitions and the materials uploaded for them.
+
+The enterprises they establish and change are the register's (``yima.register.tables``)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -6,7 +10,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Date,
     DateTime,
     ForeignKey,
@@ -96,51 +99,6 @@ class MaterialUpload(Base):
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     application: Mapped[Application] = relationship(back_populates="uploads")
-
-
-class Enterprise(Base):
-    """A market entity of the zone: registered here, or imported from an earlier register."""
-
-    __tablename__ = "enterprises"
-    __table_args__ = (Index("ix_enterprises_zone_name", "zone_id", "name"),)
-
-    uscc: Mapped[str] = mapped_column(String(18), primary_key=True)
-    zone_id: Mapped[str] = mapped_column(ForeignKey("zones.id"))
-    name: Mapped[str] = mapped_column(String(200))
-    entity_type: Mapped[str] = mapped_column(String(32))
-    industry_code: Mapped[str] = mapped_column(String(8))
-    registered_capital: Mapped[Decimal] = mapped_column(Numeric(20, 2))
-    established_on: Mapped[date] = mapped_column(Date)
-    cancelled_on: Mapped[date | None] = mapped_column(Date, nullable=True)
-    status: Mapped[str] = mapped_column(String(16), default="active")
-    scope: Mapped[list[str]] = mapped_column(JSON, default=list)
-    legal_representative: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    shareholders: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
-    source: Mapped[str] = mapped_column(String(16), default="registered")
-    address_commitment: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-    addresses: Mapped[list[EnterpriseAddress]] = relationship(
-        back_populates="enterprise", order_by="EnterpriseAddress.id", cascade="all, delete-orphan"
-    )
-
-
-class EnterpriseAddress(Base):
-    """一照多址: a domicile plus business sites; 一址多照: many enterprises may share one text."""
-
-    __tablename__ = "enterprise_addresses"
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-                                    autoincrement=True)
-    uscc: Mapped[str] = mapped_column(ForeignKey("enterprises.uscc"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    text: Mapped[str] = mapped_column(String(300), index=True)
-    proof: Mapped[str] = mapped_column(String(16))
-    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-    enterprise: Mapped[Enterprise] = relationship(back_populates="addresses")
 
 
 class BeneficialOwner(Base):

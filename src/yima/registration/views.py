@@ -13,10 +13,11 @@ from yima.clock import as_utc
 from yima.db import Database
 from yima.errors import Conflict, NotFound
 from yima.privacy import mask_id_number, mask_phone
+from yima.register.tables import Enterprise
 from yima.registration import decisions
 from yima.registration.capital import public_contributions
 from yima.registration.handoff import view_extensions
-from yima.registration.tables import Application, Enterprise
+from yima.registration.tables import Application
 from yima.standard.model import MatterStandard
 
 PENDING = ("submitted", "under_review", "awaiting_materials")

@@ -1,4 +1,4 @@
-"""``yima seal sign|check`` and ``yima bench seals``.
+"""``yima seal sign|check``.
 
 The command line is an operator's tool on the server: ``seal sign`` acts as the platform, which holds
 the seal keys, and needs no sign-in. ``--user`` restricts it to the seals of enterprises whose
@@ -16,7 +16,6 @@ from yima.cli_support import CommandGroups, DbOption, console, domain_errors, er
 from yima.clock import utcnow
 from yima.config import get_settings
 from yima.seals import documents, service
-from yima.seals.bench import run_seal_benchmark
 
 
 def add_commands(groups: CommandGroups) -> None:
@@ -72,11 +71,6 @@ def add_commands(groups: CommandGroups) -> None:
                           soft_wrap=True)
         if not all(check.report.ok for check in checks):
             raise typer.Exit(1)
-
-    @groups.bench.command("seals")
-    def bench_seals(n: Annotated[int, typer.Option("--n", min=1, help="Operations of each kind")] = 50) -> None:
-        """Seal operations and validations per second on a one-page PDF (a throwaway SQLite database)."""
-        run_seal_benchmark(console, n, utcnow())
 
 
 def _yes(value: bool) -> str:

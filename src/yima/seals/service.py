@@ -28,17 +28,20 @@ from yima.accounts.service import actor_of
 from yima.accounts.tables import User
 from yima.actors import Actor
 from yima.audit import service as audit
+from yima.audit.rules import AuditEvent
 from yima.clock import as_utc, china_days
 from yima.config import get_settings
-from yima.db import Database
+from yima.db import Base, Database
 from yima.errors import DomainError, Forbidden, NotFound
 from yima.pki.ca import Revocation, build_crl, issue_signing_certificate
 from yima.pki.keys import PrivateKey, cert_to_pem, new_signing_key, to_pkcs12
 from yima.pki.service import crl_url, decrypt_key, encrypt_key, load_zone_pki
-from yima.registration.tables import Enterprise
+from yima.register.tables import Enterprise
+from yima.registration.tables import Application, Transition
 from yima.seals.images import seal_png, seal_svg
 from yima.seals.model import SEAL_SET, SealFormat, SealType, seal_identity
 from yima.seals.tables import Seal, SealSet
+from yima.standard.model import MatterStandard
 from yima.zones.tables import Zone
 
 log = logging.getLogger("yima.seals")
@@ -342,3 +345,26 @@ def seal_sets_issued(session: Session, zone_id: str, date_from: date, date_to: d
         .where(SealSet.zone_id == zone_id, SealSet.issued_at.is_not(None),
                SealSet.issued_at >= start, SealSet.issued_at < end)).one()
     return int(count), Decimal(str(saved)).quantize(Decimal("0.01"))
+
+
+class SealsFollowTheRegister:
+    """The free seal set a new enterprise is owed, queued inside registration's transaction
+    (``registration.handoff.RegisterFollower``); an enterprise that ends has its seals revoked by
+    the licences feature, with its permits."""
+
+    def established(self, session: Session, standard: MatterStandard, enterprise: Enterprise, app: Application,
+                    now: datetime) -> list[Base]:
+        return [new_seal_set(enterprise, now)]
+
+    def changed(self, session: Session, standard: MatterStandard, enterprise: Enterprise, now: datetime,
+                actor: Actor | None) -> None:
+        return None
+
+    def ended(self, session: Session, enterprise: Enterprise, now: datetime, status: str, reason: str) -> None:
+        return None
+
+    def audit_event(self, row: Base, app: Application, last: Transition) -> AuditEvent | None:
+        if isinstance(row, SealSet):
+            return AuditEvent(app.zone_id, last.at, last.actor_id, last.actor_role, "seal_set.requested",
+                              f"seal_set:{app.enterprise_uscc}", {})
+        return None

@@ -9,7 +9,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, Numeri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yima.db.base import Base
-from yima.registration.tables import Enterprise
+from yima.register.tables import Enterprise
 
 
 class SealSet(Base):

@@ -1,4 +1,4 @@
-"""Commands: ``yima stats``, ``yima import entities`` and ``yima bench stats``.
+"""Commands: ``yima stats`` and ``yima import entities``.
 
 ``feature.install`` adds ``add_commands``.
 """
@@ -13,11 +13,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from yima.cli_support import CommandGroups, DbOption, console, domain_errors, open_db, print_import_summary
+from yima.cli_support import (
+    CommandGroups,
+    DbOption,
+    console,
+    domain_errors,
+    open_db,
+    print_import_summary,
+    row_progress,
+)
 from yima.clock import local_date, utcnow
 from yima.config import get_settings
 from yima.standard import configured_standard
-from yima.stats.bench import row_progress, run_stats_benchmark
 from yima.stats.briefing import briefing_zh, figure_rows, pct
 from yima.stats.checker import count_records
 from yima.stats.importer import import_register
@@ -127,15 +134,6 @@ def import_entities(file: Annotated[Path, typer.Argument(metavar="FILE.csv", hel
         ("rate / 速度", f"{summary.rows_per_second:,.0f} rows/s in {summary.seconds:.1f} s"),))
 
 
-def bench_stats(n: Annotated[int, typer.Option("--n", help="Entities in the synthetic register")] = 1_000_000,
-                db: Annotated[str | None, typer.Option("--db", help="Database URL (default: a fresh SQLite "
-                                                       "file)")] = None,
-                keep: Annotated[bool, typer.Option("--keep", help="Keep the zone, database and CSV")] = False) -> None:
-    """Generate a synthetic register of N entities, import it, and time the full report."""
-    run_stats_benchmark(console, n=n, db_url=db, keep=keep)
-
-
 def add_commands(groups: CommandGroups) -> None:
     groups.app.command("stats")(domain_errors(stats))
     groups.imports.command("entities")(domain_errors(import_entities))
-    groups.bench.command("stats")(domain_errors(bench_stats))

@@ -19,7 +19,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, or_, select
 
 from yima.clock import china_days
-from yima.registration.tables import Application, Enterprise, Transition
+from yima.register.tables import Enterprise
+from yima.registration.tables import Application, Transition
 from yima.stats.rules import DECIDED_STATUSES, DOMESTIC_ENTERPRISE_TYPES, Period, division_key
 from yima.stats.tables import INDUSTRY_DIVISION
 

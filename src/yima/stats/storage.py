@@ -48,7 +48,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.schema import CreateTable
 
 from yima.db.base import table_of
-from yima.registration.tables import Enterprise, EnterpriseAddress
+from yima.register.tables import Enterprise, EnterpriseAddress
 from yima.stats.rows import RowText
 
 ENTERPRISE_COLUMNS = ("uscc", "zone_id", "name", "entity_type", "industry_code", "registered_capital",

@@ -1,14 +1,15 @@
 """The indexes the figures need, declared on the register's tables (created by migration 0002).
 
 Statistics own no table: they read ``enterprises`` and ``applications``. Declaring the indexes
-here keeps ``Base.metadata`` equal to the migrated schema (``yima.db.schema`` imports this).
+here keeps ``Base.metadata`` equal to the migrated schema (``yima.app.schema`` imports this).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Index, func, literal_column
 
-from yima.registration.tables import Application, Enterprise
+from yima.register.tables import Enterprise
+from yima.registration.tables import Application
 
 #: The GB/T 4754 division of a written industry code (``I65`` of ``I6513``). The arguments are
 #: literal so that the expression matches the index's, on SQLite and PostgreSQL alike.

@@ -1,13 +1,14 @@
 """The web plumbing of the application: one FastAPI app serving the v1 API and the pages.
 
 ``build_app`` sets up what every request passes through (security headers, CSRF, body limits,
-request logs, error pages, static files, API docs) and includes the routers it is given; the
-composition root (``yima.app``) gives it every feature's routers, in the order features install.
+request logs, error pages, static files, API docs) and includes the routers features added to
+``ROUTERS``, in the order they installed. The registry the composition root (``yima.app``) built
+stays in ``app.state.registry``, where a page finds what a higher feature added to its slot.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 
@@ -23,15 +24,15 @@ from yima import __version__
 from yima.config import Settings, use_settings
 from yima.db import Database
 from yima.errors import Finding
-from yima.registry import Slot
+from yima.registry import Registry, Slot
 from yima.standard.model import MatterStandard
 from yima.web import api_docs, errors, health
-from yima.web.deps import Authenticator
+from yima.web.deps import AUTHENTICATOR
 from yima.web.limits import BodySizeLimit
 from yima.web.logs import RequestLog
 from yima.web.schemas import ERRORS
 from yima.web.security import SecurityMiddleware
-from yima.web.templating import render, text
+from yima.web.templating import TEMPLATE_GLOBALS, TEMPLATES, environment, render, text
 from yima.web.textguard import no_hidden_characters
 
 #: Every feature's JSON API and pages, in the order their routes should match.
@@ -74,8 +75,8 @@ class YimaApp(FastAPI):
                              max_upload_bytes=settings.max_upload_bytes)
 
 
-def build_app(settings: Settings, db: Database, standard: MatterStandard, authenticator: Authenticator,
-              routers: Iterable[APIRouter]) -> FastAPI:
+def build_app(settings: Settings, db: Database, standard: MatterStandard, registry: Registry) -> FastAPI:
+    (authenticator,) = registry.items(AUTHENTICATOR)  # exactly one feature says who a token stands for
     use_settings(settings)
     app = YimaApp(title="Yima 一码", version=__version__, lifespan=_lifespan, docs_url=None, redoc_url=None,
                   dependencies=[Depends(no_hidden_characters)],
@@ -84,8 +85,10 @@ def build_app(settings: Settings, db: Database, standard: MatterStandard, authen
     app.state.db = db
     app.state.standard = standard
     app.state.authenticator = authenticator
+    app.state.registry = registry
+    app.state.templates = environment(registry.items(TEMPLATES), registry.items(TEMPLATE_GLOBALS))
     errors.install(app)
-    for router in (*routers, health.router):
+    for router in (*registry.items(ROUTERS), health.router):
         app.include_router(router, responses=ERRORS)
     static = resources.files("yima.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

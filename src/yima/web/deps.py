@@ -6,7 +6,7 @@ token's user has not been signed out or disabled answers from a cache of a few s
 to the thread pool only when it must read the database.
 
 Who a token stands for is the accounts feature's answer; this module only declares what it asks
-(``Authenticator``), and the composition root puts accounts' answer in ``app.state.authenticator``.
+(``Authenticator``) and a slot for it, which accounts fills in its ``feature.install``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from yima.actors import Actor
 from yima.config import Settings
 from yima.db import Database
 from yima.errors import Unauthorized
+from yima.registry import Slot
 from yima.standard.model import MatterStandard
 
 COOKIE = "yima_token"
@@ -41,6 +42,9 @@ class Authenticator(Protocol):
     def check_current(self, db: Database, actor: Actor) -> Actor: ...
 
     def check_current_cached(self, db: Database, actor: Actor) -> Actor | None: ...
+
+
+AUTHENTICATOR: Slot[Authenticator] = Slot("who a token stands for (one)")
 
 
 async def get_db(request: Request) -> Database:

@@ -11,7 +11,7 @@ and never the query string, so what a client typed into a URL (an ID number, a p
 not reach the log; the actor is named by their account id.
 
 As a second guard every line goes through ``redact``: anything that is a valid resident ID number
-(GB 11643, checked by ``yima.registration.identity``) or looks like a mainland mobile number is masked with
+(GB 11643, checked by ``yima.identity``) or looks like a mainland mobile number is masked with
 ``yima.privacy`` before it is written, whatever logged it. The JSON formatter is a few lines on the
 standard library's ``logging``, which uvicorn's own loggers already use; a logging library would add
 a dependency for what ``json.dumps`` does here.
@@ -33,8 +33,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yima.clock import china_time
 from yima.errors import DomainError
+from yima.identity import validate_id_number
 from yima.privacy import mask_id_number, mask_phone
-from yima.registration.identity import validate_id_number
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")

@@ -1,5 +1,9 @@
 """Server-rendered pages: one Jinja2 environment over every feature's templates, with gettext.
 
+Each feature with pages adds its ``templates`` directory to ``TEMPLATES`` in its
+``feature.install``; the app factory builds the environment over them (``environment``) and keeps
+it in ``app.state.templates``, after these plumbing templates (``base.html``, ``error.html``, …).
+
 What every page template may use besides its own context:
 
 - ``_("…")`` translates; ``lang`` is ``zh`` or ``en``; ``actor`` is who is signed in (or None);
@@ -23,8 +27,8 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Iterable
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -37,6 +41,7 @@ from markupsafe import Markup
 
 from yima.actors import Actor
 from yima.clock import CHINA, as_utc
+from yima.registry import Slot
 from yima.web.deps import actor_of_request
 from yima.web.i18n import N_, pick_language, translations
 from yima.web.security import CSRF_FIELD, cookie_options, csrf_nonce, form_token
@@ -44,24 +49,14 @@ from yima.words import legacy_words
 
 LANG_COOKIE = "yima_lang"
 FLASH_COOKIE = "yima_flash"
-FEATURES_WITH_TEMPLATES = ("yima.web", "yima.registration", "yima.licences", "yima.seals", "yima.stats",
-                           "yima.audit", "yima.accounts", "yima.federation", "yima.observers", "yima.projects")
+#: Directories of page templates that features add.
+TEMPLATES: Slot[Path] = Slot("template directories")
+#: ``(name, value)``: what every template may use, e.g. for a section another feature's page includes.
+TEMPLATE_GLOBALS: Slot[tuple[str, Any]] = Slot("template globals")
 # Each role's start page; a role added later adds its own.
 HOME_BY_ROLE = {"applicant": "/applications", "officer": "/queue", "admin": "/queue", "observer": "/ledger",
                 "reform_office": "/ledger", "department": "/ledger", "investment_office": "/projects",
                 "service_specialist": "/specialist"}
-
-
-def _template_dirs() -> list[str]:
-    dirs = []
-    for package in FEATURES_WITH_TEMPLATES:
-        try:
-            path = Path(str(resources.files(package).joinpath("templates")))
-        except ModuleNotFoundError:
-            continue
-        if path.is_dir():
-            dirs.append(str(path))
-    return dirs
 
 
 def _secret(request: Request) -> str:
@@ -93,9 +88,15 @@ def in_language(value: str, lang: str) -> str:
     return legacy_words(value).pick(lang)
 
 
-env = Environment(loader=FileSystemLoader(_template_dirs()), autoescape=select_autoescape(["html"]))
-env.globals.update(csrf_field=csrf_field, csrf_token=csrf_token)
-env.filters.update(local_time=local_time, in_language=in_language)
+def environment(directories: Iterable[Path], values: Iterable[tuple[str, Any]] = ()) -> Environment:
+    """The pages' environment over these plumbing templates and then ``directories``, with these
+    global ``values``."""
+    env = Environment(loader=FileSystemLoader([str(Path(__file__).with_name("templates")), *map(str, directories)]),
+                      autoescape=select_autoescape(["html"]))
+    env.globals.update(csrf_field=csrf_field, csrf_token=csrf_token)
+    env.filters.update(local_time=local_time, in_language=in_language)
+    env.globals.update(values)
+    return env
 
 
 def language(request: Request) -> str:
@@ -139,6 +140,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
     values = {"request": request, "_": gettext, "lang": lang, "actor": actor, "home": home_of(actor),
               "role_names": ROLE_NAMES,
               "flash": shown, "standard": request.app.state.standard, **(context or {})}
+    env: Environment = request.app.state.templates
     response = HTMLResponse(env.get_template(name).render(values), status_code=status)
     if request.query_params.get("lang") in ("zh", "en"):
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, **cookie_options(request))

@@ -13,8 +13,11 @@ from sqlalchemy.orm import Session
 from yima.audit import service as audit
 from yima.db import Database
 from yima.errors import Conflict, DomainError, NotFound
+from yima.keys import service as keys
 from yima.keys.service import create_zone_key
+from yima.keys.trustlist import TrustList
 from yima.pki.service import create_zone_pki
+from yima.standard.model import MatterStandard
 from yima.zones.tables import AddressBan, Zone
 
 ORG_BLOCK_SIZE = 1_000_000
@@ -84,6 +87,14 @@ def add_zone(db: Database, zone_id: str, name: str, division: str, residents: in
         audit.record(session, [audit.event(zone_id, None, now, "zone.created", f"zone:{zone_id}", name=name,
                                            division=division, org_block_start=start, signing_key=kid)])
         return view(zone)
+
+
+def published_trust_list(db: Database, standard: MatterStandard, zone_id: str) -> TrustList:
+    """The zone's trust list as published (``keys.trust_list``); an unknown zone is NotFound."""
+    with db.read() as session:
+        if session.get(Zone, zone_id) is None:
+            raise NotFound("zone.unknown", "zone", f"未知的开发区：{zone_id}", f"Unknown zone: {zone_id}")
+    return keys.trust_list(db, standard, zone_id)
 
 
 def list_zones(db: Database) -> list[ZoneView]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from yima.db.schema import metadata
+from yima.db.base import Base
 
 config = context.config
-target_metadata = metadata
+# The tables whose modules are imported: all of them once the composition root's
+# ``yima.app.schema`` is (autogenerate must run with it imported); an upgrade needs none.
+target_metadata = Base.metadata
 
 
 def run_migrations_offline() -> None:

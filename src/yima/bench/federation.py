@@ -28,9 +28,9 @@ from yima.bench.register import trade_name
 from yima.clock import as_utc, utcnow
 from yima.db import Database
 from yima.db.migrate import upgrade
-from yima.federation.history import partner_up
+from yima.demo.cross_region import partner_up
 from yima.federation.tables import Case
-from yima.registration.identity import make_id_number
+from yima.identity import make_id_number
 from yima.registration.tables import Application
 from yima.standard import configured_standard
 from yima.zones.service import add_zone

@@ -23,10 +23,10 @@ from yima.config import get_settings
 from yima.db import Database
 from yima.federation import delivery, inbox, partners, service
 from yima.federation.tables import Case, OutboxMessage, Partner
-from yima.keys.service import trust_list
-from yima.registration.identity import make_id_number
+from yima.identity import make_id_number
 from yima.registration.model import ApplicationIn
 from yima.standard.model import MatterStandard
+from yima.zones.service import published_trust_list as trust_list
 
 ACCEPTING, ISSUING = "cq-gxq", "cd-gxq"
 CROSS_REGION_2021 = 28

@@ -28,7 +28,7 @@ from yima.db import Database
 from yima.projects.importer import load_funds, load_key_enterprises, load_projects, load_services
 from yima.projects.rows import FundRow, KeyEnterpriseRow, ProjectRow, ServiceRow
 from yima.projects.rules import Certificate
-from yima.registration.tables import Enterprise
+from yima.register.tables import Enterprise
 
 SIGNED_2021 = (73, Decimal("76368000000"))
 SIGNED_2020 = (38, Decimal("30425500000"))

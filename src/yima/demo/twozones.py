@@ -19,17 +19,18 @@ from datetime import date, datetime
 from rich.console import Console
 
 from yima.accounts.service import add_user, authenticate
+from yima.cli_support import row_progress
 from yima.clock import utcnow
 from yima.config import Settings, get_settings, use_settings
 from yima.db import Database
 from yima.db.migrate import upgrade
-from yima.demo.seed import DEMO_PASSWORD, _history_account, seed_statistics
-from yima.federation import history, service
-from yima.registration.identity import make_id_number
+from yima.demo import cross_region as history
+from yima.demo.seed import DEMO_PASSWORD, history_account, seed_statistics
+from yima.federation import service
+from yima.identity import make_id_number
 from yima.registration.model import ApplicationIn
 from yima.standard import configured_standard
 from yima.standard.model import MatterStandard
-from yima.stats.bench import row_progress
 from yima.zones.service import add_zone, ban_address
 from yima.zones.tables import Zone
 
@@ -74,7 +75,7 @@ def seed_two_zones(chongqing: Database, chengdu: Database, standard: MatterStand
     yield f"zones: cq-gxq at {urls[0]}, cd-gxq at {urls[1]}; users password {DEMO_PASSWORD}"
     history.partner_up(chongqing, chengdu, standard, urls[0], urls[1], now)
     yield "partners: cq-gxq ⇄ cd-gxq (trust lists exchanged, same standard digest)"
-    account = _history_account(chongqing, now)
+    account = history_account(chongqing, now)
     yield from seed_statistics(chongqing, standard, account, now, on_progress)
     yield from history.seed_cross_region_history(chongqing, chengdu, standard, account, accepting_url=urls[0],
                                                  issuing_url=urls[1])

@@ -6,7 +6,7 @@ import pytest
 from stdnum.cn import ric
 
 from yima.errors import DomainError
-from yima.registration.identity import age_on, make_id_number, validate_id_number
+from yima.identity import age_on, make_id_number, validate_id_number
 
 # The example of python-stdnum's documentation, and the specimen of GB 11643-1999.
 VALID = "360426199101010071"

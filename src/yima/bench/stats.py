@@ -17,17 +17,16 @@ from datetime import date
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from rich.text import Text
 from sqlalchemy import delete, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
+from yima.cli_support import row_progress
 from yima.clock import local_date, utcnow
 from yima.db import Database
 from yima.db.migrate import upgrade
-from yima.registration.tables import Enterprise, EnterpriseAddress
+from yima.register.tables import Enterprise, EnterpriseAddress
 from yima.standard import configured_standard
 from yima.stats.importer import import_register
 from yima.stats.report import figures_report_pdf
@@ -36,20 +35,6 @@ from yima.stats.service import compute_figures
 from yima.stats.synthetic import synthetic_register, write_register
 from yima.zones.service import add_zone
 from yima.zones.tables import Zone
-
-
-class RowsPerSecond(ProgressColumn):
-    """Rows a second over the task so far."""
-
-    def render(self, task: Task) -> Text:
-        elapsed = task.elapsed or 0
-        rate = task.completed / elapsed if elapsed > 0 else 0
-        return Text(f"{rate:,.0f} rows/s", style="progress.data.speed")
-
-
-def row_progress(console: Console) -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), RowsPerSecond(),
-                    TimeElapsedColumn(), console=console)
 
 
 @dataclass

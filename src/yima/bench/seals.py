@@ -29,8 +29,8 @@ from yima.db.migrate import upgrade
 from yima.errors import NotFound
 from yima.fonts import cjk_font_path
 from yima.pki.service import create_zone_pki, load_zone_pki
+from yima.register.tables import Enterprise
 from yima.registration.codes import make_uscc
-from yima.registration.tables import Enterprise
 from yima.seals import documents, service
 from yima.seals.model import SealType
 from yima.zones.service import add_zone

@@ -1,0 +1,65 @@
+"""Commands: ``yima bench register|verify|seals|stats|federation``, each timing one path end to end."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from yima.bench.federation import run_federation_benchmark
+from yima.bench.licences import run_verify_benchmark
+from yima.bench.register import run_register_benchmark
+from yima.bench.seals import run_seal_benchmark
+from yima.bench.stats import run_stats_benchmark
+from yima.cli_support import CommandGroups, console, domain_errors, err_console
+from yima.clock import utcnow
+
+
+def bench_register(clients: Annotated[int, typer.Option(help="Concurrent clients")] = 16,
+                   count: Annotated[int, typer.Option(help="Applications to submit")] = 2000,
+                   db: Annotated[str | None, typer.Option("--db", help="Database URL (default: a fresh "
+                                                          "SQLite file)")] = None,
+                   workers: Annotated[int, typer.Option(help="Server worker processes (one per core)")] = 2,
+                   sqlite_synchronous: Annotated[str, typer.Option(
+                       "--sqlite-synchronous", help="FULL (durable, the default) or NORMAL, to measure what "
+                       "durable commits cost")] = "FULL") -> None:
+    """A live server and C clients submitting applications that qualify for 秒批."""
+    if sqlite_synchronous.upper() not in ("FULL", "NORMAL"):
+        err_console.print("[red]✗ bench.sqlite_synchronous[/red] [--sqlite-synchronous] 须为 FULL 或 NORMAL / "
+                          "must be FULL or NORMAL")
+        raise typer.Exit(2)
+    run_register_benchmark(console, clients=clients, count=count, db_url=db, workers=workers,
+                           sqlite_synchronous=sqlite_synchronous.upper())
+
+
+def bench_verify(n: Annotated[int, typer.Option(help="Verifications to time")] = 5000) -> None:
+    """Offline verifications per second against raw signature checks of the same algorithm."""
+    run_verify_benchmark(console, n)
+
+
+def bench_seals(n: Annotated[int, typer.Option("--n", min=1, help="Operations of each kind")] = 50) -> None:
+    """Seal operations and validations per second on a one-page PDF (a throwaway SQLite database)."""
+    run_seal_benchmark(console, n, utcnow())
+
+
+def bench_stats(n: Annotated[int, typer.Option("--n", help="Entities in the synthetic register")] = 1_000_000,
+                db: Annotated[str | None, typer.Option("--db", help="Database URL (default: a fresh SQLite "
+                                                       "file)")] = None,
+                keep: Annotated[bool, typer.Option("--keep", help="Keep the zone, database and CSV")] = False) -> None:
+    """Generate a synthetic register of N entities, import it, and time the full report."""
+    run_stats_benchmark(console, n=n, db_url=db, keep=keep)
+
+
+def bench_federation(count: Annotated[int, typer.Option(help="Applications to forward")] = 200,
+                     clients: Annotated[int, typer.Option(help="Concurrent clients")] = 8) -> None:
+    """Two live instances: forwarded applications per second, and the latency a forward adds
+    from submission to delivered licence over a local 秒批."""
+    run_federation_benchmark(console, count=count, clients=clients)
+
+
+def add_commands(groups: CommandGroups) -> None:
+    groups.bench.command("register")(bench_register)
+    groups.bench.command("verify")(bench_verify)
+    groups.bench.command("seals")(bench_seals)
+    groups.bench.command("stats")(domain_errors(bench_stats))
+    groups.bench.command("federation")(bench_federation)

@@ -1,0 +1,1 @@
+"""The register of market entities: enterprises and their addresses, below every feature that reads them."""
