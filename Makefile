@@ -32,6 +32,7 @@ demo-federated: $(STAMP)
 test: $(STAMP) test-services
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	YIMA_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 ## Debian packages: PostgreSQL, chromium (Playwright drives it), CJK fonts, poppler
@@ -52,6 +53,7 @@ test-services:
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/yima bench register
