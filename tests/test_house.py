@@ -4,6 +4,8 @@
   imports inside functions too), so no two feature services import each other, directly or
   through others.
 * No import of a ``yima`` module hides inside a function (the usual way to dodge a cycle).
+* Nothing is loaded by name (``importlib.import_module``, ``__import__``): the composition root
+  imports every feature, and the layers contract (``lint-imports``) sees every arrow.
 * A test that drives chromium carries the ``browser`` marker (``conftest.pytest_runtest_setup``).
 """
 
@@ -164,3 +166,24 @@ def test_a_test_that_drives_chromium_unmarked_is_caught() -> None:
     assert unmarked_browser_test(item(["browser"], marked=False))  # type: ignore[arg-type]
     assert not unmarked_browser_test(item(["db", "page"], marked=True))  # type: ignore[arg-type]
     assert not unmarked_browser_test(item(["db", "server"], marked=False))  # type: ignore[arg-type]
+
+
+def _loads_by_name(tree: ast.Module) -> list[int]:
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if name in ("import_module", "__import__"):
+                lines.append(node.lineno)
+        elif isinstance(node, ast.ImportFrom) and node.module == "importlib" and any(
+                alias.name == "import_module" for alias in node.names):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_nothing_is_loaded_by_name() -> None:
+    assert _loads_by_name(ast.parse("import importlib\nimportlib.import_module('yima.x')\n")) == [2]
+    found = {module: lines for module, path in MODULES.items()
+             if (lines := _loads_by_name(ast.parse(path.read_text("utf-8"))))}
+    assert found == {}

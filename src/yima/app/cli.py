@@ -1,6 +1,5 @@
 """The ``yima`` command: the operations of the whole installation (``init``, ``serve``, ``jobs run``,
-``backup``, ``restore``, ``demo``, ``bench register``) and every feature's command groups, which
-each feature adds through its ``install``."""
+``backup``, ``restore``, ``demo``) and the commands every feature adds through its ``install``."""
 
 from __future__ import annotations
 

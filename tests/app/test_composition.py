@@ -1,0 +1,83 @@
+"""The composition root: every feature's parts reach the app, the command and the job runner
+through the one list of installs, and a feature that cannot be imported stops the start."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+from yima.app.features import INSTALLS, registry
+from yima.app.web import create_app
+from yima.cli_support import COMMANDS
+from yima.config import Settings
+from yima.jobs import JOBS
+from yima.registration import handoff
+from yima.stats import sections
+from yima.stats.service import registered_sources
+from yima.web.app import ROUTERS
+from yima.web.server import LOOPS
+
+PACKAGE = Path(__file__).resolve().parents[2] / "src" / "yima"
+
+
+def _defined(pattern: str, name: str) -> list[tuple[str, str]]:
+    """``(module, name)`` of every top-level definition or assignment of ``name`` in files ``pattern``."""
+    found = []
+    for path in sorted(PACKAGE.glob(pattern)):
+        tree = ast.parse(path.read_text("utf-8"))
+        module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        for node in tree.body:
+            targets = ([t.id for t in node.targets if isinstance(t, ast.Name)] if isinstance(node, ast.Assign)
+                       else [node.name] if isinstance(node, ast.FunctionDef) else [])
+            found.extend((module, target) for target in targets if target == name or
+                         (name.startswith("*") and target.endswith(name[1:])))
+    return found
+
+
+def _objects(pairs: list[tuple[str, str]]) -> list[object]:
+    return [getattr(sys.modules[module], name) for module, name in pairs]
+
+
+def test_every_router_of_a_feature_is_included_once():
+    routers = _objects(_defined("*/api.py", "router") + _defined("*/pages.py", "router")
+                       + _defined("*/signin.py", "router"))
+    assert len(routers) >= 20  # the files were read
+    installed = registry().items(ROUTERS)
+    assert all(installed.count(router) == 1 for router in routers)
+    assert len(installed) == len(routers)
+
+
+def test_every_scheduled_job_command_group_and_section_is_installed():
+    jobs = _objects(_defined("*/*.py", "*_job"))
+    assert len(jobs) >= 6 and set(jobs) == set(registry().items(JOBS))
+    commands = _objects(_defined("*/cli.py", "add_commands"))
+    assert set(commands) == set(registry().items(COMMANDS))
+    assert {s.name for s in sections.sections()} == {"cross_region", "observers", "projects", "key_enterprises"}
+    assert registered_sources().cross_region_licences is not None  # without computing any figure first
+    assert len(registry().items(LOOPS)) == 1
+
+
+def test_registration_hands_over_to_what_the_features_installed():
+    assert [type(f).__name__ for f in registry().items(handoff.FORWARDERS)] == ["PartnerForwarder"]
+    assert [type(w).__name__ for w in registry().items(handoff.WITHDRAWALS)] == ["PartnerWithdrawal"]
+    assert [type(f).__name__ for f in handoff.followers()] == ["LicencesFollowTheRegister", "SealsFollowTheRegister"]
+    assert len(handoff.view_extensions()) == 1 and len(handoff.transition_listeners()) == 1
+
+
+def test_the_app_serves_what_was_installed(tmp_path):
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'y.db'}"))
+    assert app.state.registry is registry()
+    assert app.state.templates.get_template("federation/stats_section.html") is not None
+
+
+def test_a_feature_that_cannot_be_imported_stops_the_start():
+    """No import is swallowed: the app factory, the command and the job runner fail with the error."""
+    assert len(INSTALLS) >= 11
+    for entry in ("yima.app.web", "yima.cli", "yima.app.jobs"):
+        broken = subprocess.run(
+            [sys.executable, "-c", f"import sys; sys.modules['yima.observers.api'] = None; import {entry}"],
+            capture_output=True, text=True, timeout=120)
+        assert broken.returncode == 1, (entry, broken.stderr)
+        assert "ModuleNotFoundError: import of yima.observers.api halted" in broken.stderr, broken.stderr
