@@ -34,6 +34,7 @@ from functools import lru_cache
 from importlib import resources
 
 from yima.errors import Finding
+from yima.fonts import FontMissing, cjk_font_path
 from yima.standard.model import MatterStandard
 from yima.textcheck import hidden_character
 
@@ -54,9 +55,7 @@ def standard_characters() -> frozenset[str]:
 def printable_code_points() -> frozenset[int] | None:
     """The code points the licence font draws; None when no font is installed (the licence cannot
     be made then, which the licence step reports itself)."""
-    from fontTools.ttLib import TTFont
-
-    from yima.fonts import FontMissing, cjk_font_path
+    from fontTools.ttLib import TTFont  # loaded when a name is first checked, not at start
 
     try:
         path = cjk_font_path()
