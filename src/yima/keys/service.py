@@ -77,16 +77,24 @@ def _keyring(zone_id: str, rows: tuple[tuple[str, datetime, str, datetime | None
                                                      not_after=retired) for pem, created, status, retired in rows))
 
 
-def rotate(session: Session, zone_id: str, now: datetime) -> tuple[str, str]:
-    """Retire the zone's active key at ``now`` and store a new active one of the same algorithm:
-    (retired kid, new kid). The caller records it in the audit log and, after its commit, calls
-    ``forget_cached`` so that this process signs with the new key at once."""
-    old = keyring(session, zone_id, fresh=True).active
+def rotate(session: Session, zone_id: str, now: datetime,
+           algorithm: SigningAlgorithm | None = None) -> tuple[str | None, str]:
+    """Store a new active key and retire the zone's active key of the same profile at ``now``:
+    (retired kid, new kid). Without ``algorithm`` the international key is renewed with its own
+    algorithm; ``SM2`` renews the zone's SM2 key, or gives the zone its first one (nothing is retired
+    then: the international key keeps signing beside it). The caller records it in the audit log
+    and, after its commit, calls ``forget_cached`` so that this process signs with the new key at once."""
+    ring = keyring(session, zone_id, fresh=True)
+    national = algorithm is not None and algorithm.national
+    old = ring.active_national if national else ring.active
+    new_algorithm = algorithm or ring.active.algorithm
+    if old is None:
+        return None, create_zone_key(session, zone_id, now, new_algorithm)
     row = session.get(ZoneSigningKeyRow, old.kid_text)
     if row is None:  # the keyring was just read from these rows in this transaction
         raise NotFound("licence.no_key", "zone", f"开发区 {zone_id} 没有签名密钥", f"Zone {zone_id} has no signing key")
     row.status, row.retired_at = KeyStatus.RETIRED.value, now
-    return old.kid_text, create_zone_key(session, zone_id, now, old.algorithm)
+    return old.kid_text, create_zone_key(session, zone_id, now, new_algorithm)
 
 
 def forget_cached() -> None:

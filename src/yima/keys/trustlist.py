@@ -8,7 +8,10 @@ ignore) name the issuing zone and the digest of the matter standard it applies::
      "keys": [{"kty": "OKP", "crv": "Ed25519", "x": "...", "kid": "...", "alg": "EdDSA",
                "use": "sig", "status": "active"}, ...]}
 
-Ed25519 keys are OKP JWKs (RFC 8037 §2), P-256 keys EC JWKs (RFC 7518 §6.2.1). ``kid`` is
+Ed25519 keys are OKP JWKs (RFC 8037 §2), P-256 keys EC JWKs (RFC 7518 §6.2.1). SM2 keys (the
+national profile) are EC JWKs with ``"crv": "SM2"`` (the curve sm2p256v1 of GB/T 32918.5) and
+``"alg": "SM2"`` (SM2 with SM3, signer id ``1234567812345678``), ``x`` and ``y`` 32 bytes each as
+for P-256; JOSE registers neither name yet, and readers that do not know them skip the key. ``kid`` is
 base64url of the 8-byte key id of ``yima.keys.model``; a reader recomputes it and refuses a
 key whose ``kid`` does not match. ``status`` is ``active`` or ``retired``; a retired key carries
 ``not_after`` (RFC 3339, UTC), the moment it stopped signing. Both still verify. Withdrawing a key
@@ -32,7 +35,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from yima.errors import DomainError
-from yima.keys.model import KeyStatus, ZoneKeyring, ZonePublicKey, kid_text
+from yima.keys.model import KeyStatus, PublicKey, ZoneKeyring, ZonePublicKey, kid_text
+from yima.pki.sm2 import Sm2PublicKey
 
 _HEX = re.compile(r"^(?:[0-9a-f]{2})+$")
 
@@ -96,6 +100,8 @@ def public_key_to_jwk(key: ZonePublicKey) -> dict[str, Any]:
     if isinstance(key.public_key, Ed25519PublicKey):
         raw = key.public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         jwk: dict[str, Any] = {"kty": "OKP", "crv": "Ed25519", "x": _b64(raw)}
+    elif isinstance(key.public_key, Sm2PublicKey):
+        jwk = {"kty": "EC", "crv": "SM2", "x": _b64(key.public_key.x), "y": _b64(key.public_key.y)}
     else:
         numbers = key.public_key.public_numbers()
         jwk = {"kty": "EC", "crv": "P-256", "x": _b64(numbers.x.to_bytes(32, "big")),
@@ -115,13 +121,13 @@ def public_key_from_jwk(jwk: Any) -> ZonePublicKey | None:
     kty, crv = jwk.get("kty"), jwk.get("crv")
     try:
         if kty == "OKP" and crv == "Ed25519":
-            public: Ed25519PublicKey | ec.EllipticCurvePublicKey = Ed25519PublicKey.from_public_bytes(
-                _unb64(jwk.get("x"), 32)
-            )
+            public: PublicKey = Ed25519PublicKey.from_public_bytes(_unb64(jwk.get("x"), 32))
         elif kty == "EC" and crv == "P-256":
             x = int.from_bytes(_unb64(jwk.get("x"), 32), "big")
             y = int.from_bytes(_unb64(jwk.get("y"), 32), "big")
             public = ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
+        elif kty == "EC" and crv == "SM2":
+            public = Sm2PublicKey(_unb64(jwk.get("x"), 32) + _unb64(jwk.get("y"), 32))
         else:
             return None
         status = KeyStatus(jwk.get("status", KeyStatus.ACTIVE.value))

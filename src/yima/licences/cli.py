@@ -13,6 +13,7 @@ from rich.table import Table
 from yima.cli_support import CommandGroups, DbOption, console, domain_errors, err_console, open_db, read_text_source
 from yima.clock import utcnow
 from yima.errors import DomainError
+from yima.keys.model import SigningAlgorithm
 from yima.keys.trustlist import TrustList
 from yima.licences.qr import decode_qr_image
 from yima.licences.service import rotate_key
@@ -128,10 +129,28 @@ def verify(qr: Annotated[str, typer.Argument(metavar="QR_TEXT_OR_IMAGE", help="Q
 verify.__doc__ = VERIFY_HELP
 
 
-def keys_rotate(zone: Annotated[str, typer.Argument(metavar="ZONE")], db: DbOption = None) -> None:
+ROTATE_ALGORITHMS = {"ed25519": SigningAlgorithm.EDDSA, "es256": SigningAlgorithm.ES256,
+                     "sm2": SigningAlgorithm.SM2}
+
+
+def keys_rotate(zone: Annotated[str, typer.Argument(metavar="ZONE")],
+                alg: Annotated[str | None, typer.Option(
+                    "--alg", help="ed25519 or es256 (the international key), or sm2 (the national profile's "
+                                  "SM2 key, signing beside the international one); default: the international "
+                                  "key's own algorithm")] = None,
+                db: DbOption = None) -> None:
     """Rotate the zone's signing key: the new key signs, the old one keeps verifying."""
-    old, new = rotate_key(open_db(db), zone, utcnow())
-    console.print(f"[green]✓[/green] {zone}: key {old} retired, {new} now signs")
+    algorithm = None
+    if alg is not None:
+        algorithm = ROTATE_ALGORITHMS.get(alg.lower())
+        if algorithm is None:
+            raise DomainError("keys.unknown_algorithm", "alg", f"未知的签名算法：{alg}（可选 ed25519、es256、sm2）",
+                              f"unknown signing algorithm {alg!r} (choose ed25519, es256 or sm2)")
+    old, new = rotate_key(open_db(db), zone, utcnow(), algorithm)
+    if old is None:
+        console.print(f"[green]✓[/green] {zone}: SM2 key {new} now signs beside the international key")
+    else:
+        console.print(f"[green]✓[/green] {zone}: key {old} retired, {new} now signs")
 
 
 def keys_trust_list(zone: Annotated[str, typer.Argument(metavar="ZONE")], db: DbOption = None) -> None:

@@ -22,6 +22,7 @@ from yima.config import get_settings
 from yima.db import Base, Database
 from yima.errors import Conflict, DomainError, Forbidden, NotFound
 from yima.keys import service as keys
+from yima.keys.model import SigningAlgorithm
 from yima.keys.tables import ZoneSigningKeyRow
 from yima.keys.trustlist import trust_list_for
 from yima.licences import permits as permit_rules
@@ -46,12 +47,15 @@ def _unknown_enterprise(uscc: str) -> NotFound:
 
 # --- zone signing keys ----------------------------------------------------------------------------
 
-def rotate_key(db: Database, zone_id: str, now: datetime) -> tuple[str, str]:
-    """A new active key signs from now on; the old one is retired and keeps verifying."""
+def rotate_key(db: Database, zone_id: str, now: datetime,
+               algorithm: SigningAlgorithm | None = None) -> tuple[str | None, str]:
+    """A new active key signs from now on; the old one of its profile (international, or SM2) is
+    retired and keeps verifying. A zone's first SM2 key retires nothing (old kid None)."""
     with db.write() as session:
-        old_kid, new_kid = keys.rotate(session, zone_id, now)
+        old_kid, new_kid = keys.rotate(session, zone_id, now, algorithm)
         audit.record(session, [audit.event(zone_id, None, now, "key.rotated", f"zone:{zone_id}",
-                                           retired=old_kid, active=new_kid)])
+                                           retired=old_kid, active=new_kid,
+                                           algorithm=algorithm.value if algorithm else None)])
     keys.forget_cached()
     return old_kid, new_kid
 

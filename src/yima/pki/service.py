@@ -22,6 +22,7 @@ from yima.config import get_settings
 from yima.errors import NotFound
 from yima.pki.ca import CertifiedKey, SignerIdentity, ZoneCA, create_zone_ca, issue_signing_certificate
 from yima.pki.keys import cert_to_pem, new_signing_key
+from yima.pki.sm2 import Sm2PrivateKey, is_sm2_encrypted_pem
 from yima.pki.tables import ZoneCertificate
 
 ROLES = ("root", "issuing", "licence")
@@ -41,18 +42,24 @@ def crl_url(zone_id: str) -> str:
     return f"{get_settings().public_base_url.rstrip('/')}/pki/{zone_id}/issuing.crl"
 
 
-def encrypt_key(key: PrivateKeyTypes) -> str:
+def encrypt_key(key: PrivateKeyTypes | Sm2PrivateKey) -> str:
+    """The key as encrypted PKCS#8 PEM: SM2 keys (the national profile) under SM4-CBC
+    (``yima.pki.sm2``), the others under ``cryptography``'s best available PBES2 (AES-256-CBC)."""
+    if isinstance(key, Sm2PrivateKey):
+        return key.to_encrypted_pem(passphrase()).decode("ascii")
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.BestAvailableEncryption(passphrase())).decode("ascii")
 
 
 @lru_cache(maxsize=4096)
-def _decrypt(pem: str) -> PrivateKeyTypes:
+def _decrypt(pem: str) -> PrivateKeyTypes | Sm2PrivateKey:
+    if is_sm2_encrypted_pem(pem):
+        return Sm2PrivateKey.from_encrypted_pem(pem.encode("ascii"), passphrase())
     return serialization.load_pem_private_key(pem.encode("ascii"), passphrase())
 
 
 def decrypt_key(pem: str) -> Any:
-    """Any stored private key (P-256 for X.509, Ed25519 for the licence COSE keys)."""
+    """Any stored private key (P-256 for X.509, Ed25519 or P-256 or SM2 for the zone's signing keys)."""
     return _decrypt(pem)
 
 
