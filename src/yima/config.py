@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     token_minutes: int = 12 * 60
     public_base_url: str = Field(default="http://127.0.0.1:8000", description="Where phones reach this zone.")
     max_upload_bytes: int = 10 * 1024 * 1024
+    pdf_seconds: float = Field(default=20.0, gt=0, description="Time budget of the work on one uploaded PDF or "
+                               "image (sealing, checking seals, reading an upload); past it the work stops with a 422.")
+    pdf_memory_mb: int = Field(default=1024, ge=256, description="Memory that work may map, in MiB.")
+    pdf_workers: int = Field(default=2, ge=1, description="Such jobs running at once per server process.")
+    pdf_max_pages: int = Field(default=2000, ge=1, description="Most pages an uploaded PDF may have.")
+    pdf_max_signature_fields: int = Field(default=100, ge=1, description="Most signature fields in an uploaded PDF.")
     max_body_bytes: int = Field(default=1024 * 1024, description="Largest request body other than an upload.")
     seal_set_price_yuan: int = Field(default=300, description="What a seal set would cost; counts savings.")
     cjk_font: Path | None = Field(default=None, description="A TrueType CJK font; found automatically if unset.")

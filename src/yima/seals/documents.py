@@ -8,33 +8,28 @@ outside validator would after fetching ``/pki/{zone}/issuing.crl``. Positions: `
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from io import BytesIO
 from typing import Any
 
 from cryptography import x509
-from pyhanko.pdf_utils.generic import ArrayObject, DictionaryObject
-from pyhanko.pdf_utils.misc import PdfError
-from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import select
 
 from yima.actors import Actor
+from yima.bounded import run_bounded
 from yima.clock import as_utc
 from yima.db import Database
 from yima.errors import DomainError, NotFound
-from yima.pki.pades import Box, SignatureReport, sign_pdf, validate_pdf
+from yima.pdfcheck import PDF, PdfLimits, configured_limits
+from yima.pki.pades import SignatureReport
 from yima.pki.service import load_zone_pki
 from yima.registration.materials import check_upload
 from yima.seals.model import SealType
-from yima.seals.placement import PageFrame, check_page, place
+from yima.seals.sealing import SealJob, cert_der, check_pdf_seals, key_der, seal_pdf
 from yima.seals.service import seals_for_use, zone_crl
 from yima.seals.tables import Seal
 from yima.zones.tables import Zone
-
-log = logging.getLogger("yima.seals")
 
 
 @dataclass(frozen=True)
@@ -55,83 +50,20 @@ def check_pdf(filename: str, content: bytes, max_bytes: int) -> None:
     check_upload(filename, content, max_bytes)
 
 
-def _unreadable() -> DomainError:
-    return DomainError("pdf.unreadable", "file", "文件不是可读取的PDF", "the file is not a readable PDF")
-
-
-def _inherited(page: DictionaryObject, key: str) -> Any:
-    """A page attribute, from the page or the nearest ancestor (ISO 32000-1 clause 7.7.3.4)."""
-    node: Any = page
-    for _ in range(64):  # a malformed tree may loop
-        if not isinstance(node, DictionaryObject):
-            return None
-        if key in node:
-            return node[key]
-        parent = node.get("/Parent")
-        node = parent.get_object() if parent is not None else None
-    return None
-
-
-def _rect(value: Any) -> tuple[float, float, float, float] | None:
-    if not isinstance(value, ArrayObject) or len(value) != 4:
-        return None
-    x1, y1, x2, y2 = (float(v) for v in value)
-    return min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)
-
-
-def page_frames(pdf: bytes) -> tuple[list[PageFrame], set[str]]:
-    """The visible area of every page, and the names of the signature fields already there."""
-    try:
-        reader = PdfFileReader(BytesIO(pdf), strict=False)
-        if reader.encrypted:
-            raise DomainError("pdf.encrypted", "file", "不能对加密的PDF盖章", "an encrypted PDF cannot be sealed")
-        count = int(reader.root["/Pages"]["/Count"])
-        frames = []
-        for index in range(count):
-            page = reader.find_page_for_modification(index)[0].get_object()
-            media = _rect(_inherited(page, "/MediaBox")) or (0.0, 0.0, 612.0, 792.0)
-            crop = _rect(_inherited(page, "/CropBox")) or media
-            x1, y1 = max(crop[0], media[0]), max(crop[1], media[1])
-            x2, y2 = min(crop[2], media[2]), min(crop[3], media[3])
-            frames.append(PageFrame(x1, y1, x2 - x1, y2 - y1))
-        names = {sig.field_name for sig in reader.embedded_signatures}
-    except (PdfError, ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
-        raise _unreadable() from exc
-    if not frames:
-        raise _unreadable()
-    return frames, names
-
-
 def seal_document(db: Database, actor: Actor | None, filename: str, pdf: bytes, stamps: Sequence[Stamp],
-                  now: datetime, *, max_bytes: int) -> bytes:
+                  now: datetime, *, max_bytes: int, limits: PdfLimits | None = None) -> bytes:
     """The PDF with each stamp applied in order, as the enterprise's authorised user (``actor``) or,
-    with ``actor=None``, as the platform's operator."""
+    with ``actor=None``, as the platform's operator. The PDF work runs in a child process within
+    ``limits`` (the settings' by default): ``sealing.seal_pdf``."""
     check_pdf(filename, pdf, max_bytes)
     if not stamps:
         raise DomainError("seal.none", "seal", "请至少选择一枚印章", "Choose at least one seal")
     seals = seals_for_use(db, actor, [stamp.seal_id for stamp in stamps])
-    frames, taken = page_frames(pdf)
-    pages = [check_page(stamp.page, len(frames)) for stamp in stamps]
-    boxes: list[Box | None] = [None] * len(stamps)
-    for index in sorted(set(pages)):
-        members = [i for i, p in enumerate(pages) if p == index]
-        placed = place([(seals[i].type, stamps[i].x_mm, stamps[i].y_mm) for i in members], frames[index])
-        for i, placed_box in zip(members, placed, strict=True):
-            boxes[i] = placed_box
-    for seal, page, box in zip(seals, pages, boxes, strict=True):
-        number = 1
-        while f"Seal-{seal.id}-{number}" in taken:
-            number += 1
-        field_name = f"Seal-{seal.id}-{number}"
-        taken.add(field_name)
-        try:
-            pdf = sign_pdf(pdf, seal.key, seal.cert, seal.chain, field_name=field_name, reason=seal.type.zh,
-                           location=seal.zone_name, now=now, page=page, box=box, stamp_png=seal.image_png)
-        except (PdfError, KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
-            log.warning("sealing %s failed on a malformed PDF", filename, exc_info=True)
-            raise DomainError("pdf.sign_failed", "file", "该PDF文件结构有误，无法盖章",
-                              "the PDF is malformed and cannot be sealed") from exc
-    return pdf
+    jobs = [SealJob(seal.id, seal.type, key_der(seal.key), cert_der(seal.cert), tuple(cert_der(c) for c in seal.chain),
+                    seal.image_png, seal.zone_name, stamp.page, stamp.x_mm, stamp.y_mm)
+            for seal, stamp in zip(seals, stamps, strict=True)]
+    limits = limits or configured_limits()
+    return run_bounded(seal_pdf, pdf, jobs, now, limits, budget=limits.budget, subject=PDF)
 
 
 @dataclass(frozen=True)
@@ -179,12 +111,16 @@ def trust_material(db: Database, now: datetime) -> tuple[list[x509.Certificate],
     return roots, crls
 
 
-def check_document(db: Database, filename: str, pdf: bytes, now: datetime, *, max_bytes: int) -> list[SealCheck]:
+def check_document(db: Database, filename: str, pdf: bytes, now: datetime, *, max_bytes: int,
+                   limits: PdfLimits | None = None) -> list[SealCheck]:
     """Who sealed the PDF, with which seal, when, whether it changed since, and whether the seal is
-    trusted and not revoked; one entry per signature, in the order they were made."""
+    trusted and not revoked; one entry per signature, in the order they were made. The PDF work
+    runs in a child process within ``limits``: ``sealing.check_pdf_seals``."""
     check_pdf(filename, pdf, max_bytes)
     roots, crls = trust_material(db, now)
-    reports = validate_pdf(pdf, roots, crls, now=now)
+    limits = limits or configured_limits()
+    reports = run_bounded(check_pdf_seals, pdf, [cert_der(root) for root in roots], crls, now, limits,
+                          budget=limits.budget, subject=PDF)
     serials = {r.certificate_serial for r in reports if r.certificate_serial}
     with db.read() as session:
         seals = {s.cert_serial: s for s in session.scalars(select(Seal).where(Seal.cert_serial.in_(serials)))}
