@@ -18,7 +18,6 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from calendar_for_tests import use_weekend_calendar_where_needed
 from factories import NOW, PASSWORD  # noqa: E402,I001
 from live import LiveServer, free_port  # noqa: F401 - free_port is used by tests through conftest
 from web.browser import unmarked_browser_test
@@ -32,7 +31,6 @@ from yima.standard import load_standard
 from yima.zones.service import add_zone
 
 configure_hasher(time_cost=1, memory_kib=1024)  # still argon2id, just cheap enough for hundreds of sign-ins
-use_weekend_calendar_where_needed()  # before any settings are read
 registry()  # every feature installed and plugged in, as the app, the command and the job runner start
 
 

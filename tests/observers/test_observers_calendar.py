@@ -39,13 +39,13 @@ def _write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_without_the_year_the_deadline_is_refused_and_with_it_counted_on_its_holidays(tmp_path):
-    with pytest.raises(rules.CalendarNotCovered):
-        rules.deadline(MONDAY, 3)
+def test_without_the_year_the_deadline_is_provisional_and_with_it_counted_on_its_holidays(tmp_path):
+    guessed = rules.deadline(MONDAY, 3)  # by weekends alone: Tuesday, Wednesday, Thursday
+    assert guessed.due_on == MONDAY + timedelta(days=3) and guessed.provisional and guessed.provisional_year == NEXT
     calendar = load_calendar(_write(tmp_path, SUPPLEMENT))
     # Monday + 3: Tuesday and Wednesday are off, Thursday (1), Friday (2), the Saturday worked (3).
     due = rules.deadline(MONDAY, 3, calendar)
-    assert due.due_on == SATURDAY
+    assert due.due_on == SATURDAY and not due.provisional
     assert due.calendar == calendar.version() and due.calendar.endswith(f"+ calendar.toml ({NEXT})")
     assert len(due.calendar) <= 64
     assert calendar.covered_years() == (FIRST, NEXT)
@@ -54,12 +54,15 @@ def test_without_the_year_the_deadline_is_refused_and_with_it_counted_on_its_hol
     assert rules.deadline(_first_monday(NEXT, 6), 5, calendar).due_on == _first_monday(NEXT, 6) + timedelta(days=7)
 
 
-def test_the_year_after_the_supplement_is_still_refused_not_guessed(tmp_path):
+def test_the_year_after_the_supplement_is_provisional_in_words_never_refused(tmp_path):
     calendar = load_calendar(_write(tmp_path, SUPPLEMENT))
-    with pytest.raises(rules.CalendarNotCovered) as refused:
-        rules.deadline(date(NEXT, 12, 20), 30, calendar)
-    assert f"{NEXT + 1} 年不在所装日历" in refused.value.finding.zh
-    assert f"covering {FIRST}–{NEXT}" in refused.value.finding.en and "YIMA_CALENDAR_FILE" in refused.value.finding.en
+    due = rules.deadline(date(NEXT, 12, 20), 30, calendar)
+    assert due.provisional and due.provisional_year == NEXT + 1 and due.due_on.year == NEXT + 1
+    zh, en = rules.provisional_words(NEXT + 1)
+    assert f"{NEXT + 1} 年的法定节假日和调休安排尚未收录" in zh and "暂定" in zh
+    assert f"{NEXT + 1}'s public holidays" in en and "Provisional" in en
+    left = rules.time_left(due.due_on, date(NEXT, 12, 21), calendar)
+    assert left.days_left is not None and left.note_zh == zh and left.note_en == en
 
 
 def test_a_changed_file_is_read_again(tmp_path):

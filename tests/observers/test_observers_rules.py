@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -28,16 +28,21 @@ def test_each_deadline_carries_the_calendar_package_and_version():
     assert due.working_days == 3 and due.start == date(2025, 9, 26)
 
 
-def test_a_deadline_in_a_year_the_calendar_does_not_cover_is_refused_in_both_languages():
+def test_a_deadline_across_the_calendar_s_last_year_end_is_counted_by_weekends_and_provisional():
     first, last = rules.covered_years()
     assert first <= 2025 <= last
-    with pytest.raises(rules.CalendarNotCovered) as refused:
-        rules.deadline(date(last, 12, 20), 30)
-    finding = refused.value.finding
-    assert finding.rule == "deadline.calendar_not_covered" and finding.field == "deadline"
-    assert f"{last + 1} 年不在所装日历" in finding.zh and "不予推定" in finding.zh
-    assert f"{last + 1} is outside the installed calendar" in finding.en and "not guessed" in finding.en
-    assert refused.value.status == 422
+    # Monday 20 December of the last covered year: its days count on the official calendar, the
+    # next year's by weekends alone, and the deadline says it is provisional.
+    start = date(last, 12, 20)
+    due = rules.deadline(start, 30)
+    assert due.provisional and due.provisional_year == last + 1 and due.due_on.year == last + 1
+    expected, counted = start, 0
+    while counted < 30:
+        expected += timedelta(days=1)
+        counted += rules.is_working_day(expected) if expected.year == last else expected.weekday() < 5
+    assert due.due_on == expected
+    within = rules.deadline(date(last, 11, 2), 5)
+    assert not within.provisional and within.provisional_year is None
 
 
 def test_the_time_limit_is_between_one_and_sixty_working_days():
@@ -57,10 +62,13 @@ def test_time_left_counts_working_days_and_flags_two_days_before_and_overdue():
     assert late.overdue and late.days_overdue == 3 and late.remind and late.days_left is None
 
 
-def test_time_left_into_an_uncovered_year_is_flagged_not_guessed():
+def test_time_left_into_an_uncovered_year_is_counted_by_weekends_and_said_provisional():
     last = rules.covered_years()[1]
     left = rules.time_left(date(last + 1, 1, 15), date(last, 12, 20))
-    assert left.days_left is None and left.remind and not left.overdue and "不予推定" in left.note_zh
+    weekdays = sum(1 for n in range(1, 27) if date(last + 1, 1, 15).toordinal() - n >= date(last + 1, 1, 1).toordinal()
+                   and date.fromordinal(date(last + 1, 1, 15).toordinal() - n + 1).weekday() < 5)
+    assert left.days_left is not None and left.days_left > weekdays and not left.overdue
+    assert left.note_zh.startswith("暂定期限") and left.note_en.startswith("Provisional")
 
 
 def test_dissatisfied_reopens_the_first_reply_only():

@@ -5,7 +5,7 @@ across the National Day of 2025; an extension; merging; who sees what; the audit
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from observer_helpers import ZONE, at, build_zone
@@ -16,7 +16,8 @@ from yima.accounts.service import add_user, authenticate
 from yima.audit.service import recent_entries, verify_chain
 from yima.errors import Conflict, DomainError, Forbidden, NotFound
 from yima.observers import rules, service, views
-from yima.observers.calendar import official_calendar
+from yima.config import get_settings, use_settings
+from yima.observers.calendar import load_calendar, official_calendar
 from yima.observers.figures import compute
 from yima.observers.spreadsheet import HEADERS, ledger_workbook
 from yima.stats.rules import Period
@@ -95,7 +96,7 @@ def test_an_overdue_suggestion_across_the_national_day_is_flagged_to_office_and_
     late = views.ledger(db, gz.tax, at("2025-10-13"))
     assert views.reminders(late)[0]["overdue"] and late[0]["days_overdue"] == 3
     lines = views.remind_due_suggestions_job(db, at("2025-10-13"))
-    assert lines == [f"observers: {ZONE} suggestion #{sid} 《出口退税慢》 → 区税务局: overdue by 3 day(s)"]
+    assert lines == [f"observers: {ZONE} suggestion 2025-0001 《出口退税慢》 → 区税务局: overdue by 3 day(s)"]
     assert views.remind_due_suggestions_job(db, at("2025-09-25")) == []  # not yet within two working days
     assert views.ledger(db, gz.market, at("2025-10-13")) == []  # not the market bureau's
 
@@ -127,16 +128,35 @@ def test_an_extension_is_asked_for_once_and_granted_or_refused(db, gz):
     assert shown[second]["due_on"] == "2025-10-10" and shown[second]["extension"]["state"] == "refused"
 
 
-def test_a_deadline_the_calendar_does_not_cover_is_refused_and_nothing_changes(db, gz):
+def test_a_year_end_deadline_is_provisional_and_counted_again_when_the_year_is_added(db, gz, tmp_path):
     last = official_calendar().covered_years()[1]
     sid = service.submit(db, gz.xie, "人才公寓", "信息不公开。", "other", at(f"{last}-12-01"))
     service.accept(db, gz.office, sid, at(f"{last}-12-01"))
-    with pytest.raises(rules.CalendarNotCovered) as refused:
-        service.assign(db, gz.office, sid, gz.market_id, 30, at(f"{last}-12-01"))
-    assert refused.value.finding.rule == "deadline.calendar_not_covered"
-    unchanged = views.get_suggestion(db, gz.office, sid, at(f"{last}-12-01"))
-    assert unchanged["state"] == "accepted" and unchanged["due_on"] is None and len(unchanged["steps"]) == 2
-    assert service.assign(db, gz.office, sid, gz.market_id, 5, at(f"{last}-12-01")).due_on.year == last
+    due = service.assign(db, gz.office, sid, gz.market_id, 30, at(f"{last}-12-01"))  # never refused
+    assert due.provisional and due.due_on.year == last + 1
+    shown = views.get_suggestion(db, gz.xie, sid, at(f"{last}-12-01"))
+    assert shown["state"] == "assigned" and shown["due_provisional"] is True
+    assert f"{last + 1} 年的法定节假日和调休安排尚未收录" in shown["provisional_note_zh"]
+    assert "counted again once they are added" in shown["provisional_note_en"]
+    assert service.recount_provisional(db, at(f"{last}-12-02")) == []  # nothing new: nothing changes
+
+    first_monday = next(date(last + 1, 1, d) for d in range(1, 8) if date(last + 1, 1, d).weekday() == 0)
+    holidays = [date(last + 1, 1, 1), first_monday, first_monday + timedelta(days=1)]
+    path = tmp_path / "calendar.toml"
+    path.write_text(f'[years.{last + 1}]\nnotice = "{last + 1} 年部分节假日安排的通知（测试用）"\n'
+                    f"holidays = [{', '.join(repr(str(d)) for d in holidays)}]\n".replace("'", '"'), encoding="utf-8")
+    before = get_settings()
+    use_settings(before.model_copy(update={"calendar_file": path}))
+    try:
+        lines = service.recount_provisional(db, at(f"{last}-12-20"))
+        expected = rules.deadline(date(last, 12, 1), 30, load_calendar(path)).due_on
+    finally:
+        use_settings(before)
+    assert expected > due.due_on and len(lines) == 1 and f"{due.due_on} → {expected}" in lines[0]
+    after = views.get_suggestion(db, gz.office, sid, at(f"{last}-12-20"))
+    assert after["due_on"] == expected.isoformat() and after["due_provisional"] is False
+    assert after["original_due_on"] == expected.isoformat() and after["steps"][-1]["action"] == "deadline_recounted"
+
 
 
 def test_merging_names_an_earlier_suggestion_of_the_ledger(db, gz):
@@ -266,13 +286,15 @@ def test_the_ledger_workbook_reads_back_in_the_government_layout(db, gz):
     book = load_workbook(io.BytesIO(ledger_workbook(rows, "营商环境观察员意见建议办理台账", at("2025-09-30"))))
     sheet = book["台账"]
     assert sheet["A1"].value == "营商环境观察员意见建议办理台账"
-    assert tuple(c.value for c in sheet[2]) == HEADERS == ("序号", "提出人", "领域", "问题", "承办部门", "时限",
-                                                            "办理情况", "满意度")
+    assert tuple(c.value for c in sheet[2]) == HEADERS and HEADERS[:4] == ("台账编号", "提出人", "领域", "问题")
     body = [tuple(c.value for c in row) for row in sheet.iter_rows(min_row=3, max_row=5)]
-    assert [r[0] for r in body] == [1, 2, 3] and {r[1] for r in body} == {"谢泽帆"}
-    assert body[0][2] == "商事登记" and body[0][3] == "建议1：内容。" and body[0][4] == "区市场监督管理局"
-    assert body[0][5] == "2025-09-08（5个工作日）" and body[0][6].startswith("已办结（第1次答复，按时答复）：已办")
-    assert body[0][7] == "满意" and body[1][7] == "不满意" and body[1][6].startswith("重新办理")
-    assert body[2][5] == "2025-09-08（5个工作日） 已逾期22天"
-    assert sheet.cell(row=5, column=6).font.color.rgb.endswith("C00000")  # overdue in red
-    assert body[2][7] is None and len(ids) == 3
+    column = {name: index for index, name in enumerate(HEADERS)}
+    assert [r[0] for r in body] == ["2025-0001", "2025-0002", "2025-0003"] and {r[1] for r in body} == {"谢泽帆"}
+    assert body[0][2] == "商事登记" and body[0][3] == "建议1：内容。" and body[0][column["承办部门"]] == "区市场监督管理局"
+    assert body[0][column["现行时限"]] == "2025-09-08"
+    assert body[0][column["办理情况"]].startswith("已办结（第1次答复，按时答复）：已办")
+    assert body[0][column["满意度"]] == "满意" and body[1][column["满意度"]] == "不满意"
+    assert body[1][column["办理情况"]].startswith("重新办理")
+    assert body[2][column["现行时限"]] == "2025-09-08 已逾期22天"
+    assert sheet.cell(row=5, column=column["现行时限"] + 1).font.color.rgb.endswith("C00000")  # overdue in red
+    assert not body[2][column["满意度"]] and len(ids) == 3

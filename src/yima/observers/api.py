@@ -91,6 +91,23 @@ class ExtensionDecisionIn(BaseModel):
     note: str = ""
 
 
+class ReasonIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class TransferIn(BaseModel):
+    department_id: int = Field(ge=1, le=MAX_ROW_ID)
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class UrgeIn(BaseModel):
+    note: str = Field("", max_length=1000)
+
+
+class NoteIn(BaseModel):
+    text: str = Field(min_length=1, max_length=2000)
+
+
 class RatingIn(BaseModel):
     rating: str = Field(description=f"One of: {', '.join(rules.RATINGS)}")
     comment: str = ""
@@ -123,18 +140,24 @@ class StepOut(BaseModel):
     action: str
     state: str
     note: str
+    internal: bool = Field(False, description="An internal note or urging: never shown to the observer")
 
 
 class ExtensionOut(BaseModel):
     state: str
     working_days: int | None
     reason: str
+    requested_on: str | None = None
+    decided_on: str | None = None
+    note: str = ""
 
 
 class SuggestionOut(BaseModel):
     id: int
     zone: str
-    ledger_no: int | None
+    ledger_no: int | None = Field(description="The number within the zone's ledger year")
+    ledger_year: int | None = None
+    ledger_code: str | None = Field(None, description="The ledger number (台账编号) shown everywhere: 2026-0007")
     observer: str
     observer_id: int
     sector: str
@@ -145,6 +168,9 @@ class SuggestionOut(BaseModel):
     state: str
     submitted_at: str
     merged_into: int | None
+    merged_into_code: str | None = Field(None, description="The ledger number of the suggestion it was merged into")
+    accepted_at: str | None = None
+    decline_reason: str = ""
     department_id: int | None
     department: str | None
     department_en: str | None
@@ -153,6 +179,11 @@ class SuggestionOut(BaseModel):
     working_days: int | None
     due_on: str | None
     calendar: str | None = Field(description="The calendar package and version the deadline was counted with")
+    original_due_on: str | None = Field(None, description="The deadline as assigned, before any extension")
+    due_provisional: bool = Field(False, description="Counted by weekends only over a year the calendar does "
+                                  "not cover yet; counted again once the year's arrangement is added")
+    provisional_note_zh: str = ""
+    provisional_note_en: str = ""
     days_left: int | None = Field(description="Working days left (0: due today); null when overdue or uncountable")
     days_overdue: int
     overdue: bool
@@ -171,7 +202,9 @@ class StateOut(BaseModel):
     id: int
     state: str
     ledger_no: int | None = None
+    ledger_code: str | None = None
     due_on: date | None = None
+    due_provisional: bool = False
     calendar: str | None = None
     on_time: bool | None = None
 
@@ -179,7 +212,8 @@ class StateOut(BaseModel):
 def _state(db: DB, actor: Any, suggestion_id: int, **extra: Any) -> StateOut:
     found = views.get_suggestion(db, actor, suggestion_id, utcnow())
     return StateOut(id=suggestion_id, state=found["state"], ledger_no=found["ledger_no"],
-                    due_on=found["due_on"], calendar=found["calendar"], **extra)
+                    ledger_code=found["ledger_code"], due_on=found["due_on"],
+                    due_provisional=found["due_provisional"], calendar=found["calendar"], **extra)
 
 
 @router.post("/api/v1/observers", response_model=ObserverOut, status_code=201)
@@ -244,7 +278,8 @@ def ledger_xlsx(db: DB, actor: CurrentActor, zone: str | None = None, state: str
                 start: Annotated[date | None, Query(alias="from")] = None,
                 end: Annotated[date | None, Query(alias="to")] = None) -> Response:
     now = utcnow()
-    rows = views.ledger(db, actor, now, views.LedgerFilter(zone, state, department, category, start, end))
+    rows = views.ledger(db, actor, now, views.LedgerFilter(zone, state, department, category, start, end,
+                                                           in_ledger=True))
     content = ledger_workbook(rows, f"营商环境观察员意见建议办理台账 {zone or actor.zone_id or ''}".strip(), now)
     return Response(content, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="ledger.xlsx"'})
 
@@ -299,8 +334,8 @@ def merge(suggestion_id: RowId, body: MergeIn, db: DB, actor: CurrentActor) -> S
 
 @router.post("/api/v1/suggestions/{suggestion_id}/assign", response_model=StateOut)
 def assign(suggestion_id: RowId, body: AssignIn, db: DB, actor: CurrentActor) -> StateOut:
-    """To a department with a deadline in working days; refused (422, ``deadline.calendar_not_covered``)
-    when the deadline would fall in a year the installed calendar does not cover."""
+    """To a department with a deadline in working days on China's official calendar; over a year the
+    calendar does not cover yet, counted by weekends and marked provisional (``due_provisional``)."""
     service.assign(db, actor, suggestion_id, body.department_id, body.working_days, utcnow())
     return _state(db, actor, suggestion_id)
 
@@ -335,4 +370,39 @@ def decide_extension(suggestion_id: RowId, body: ExtensionDecisionIn, db: DB, ac
 def rate(suggestion_id: RowId, body: RatingIn, db: DB, actor: CurrentActor) -> StateOut:
     """The observer rates the published reply; "dissatisfied" with the first reply reopens it once."""
     service.rate(db, actor, suggestion_id, body.rating, body.comment, utcnow())
+    return _state(db, actor, suggestion_id)
+
+
+@router.post("/api/v1/suggestions/{suggestion_id}/decline", response_model=StateOut)
+def decline(suggestion_id: RowId, body: ReasonIn, db: DB, actor: CurrentActor) -> StateOut:
+    """The reform office declines a suggestion not yet with a department; the observer reads the reason."""
+    service.decline(db, actor, suggestion_id, body.reason, utcnow())
+    return _state(db, actor, suggestion_id)
+
+
+@router.post("/api/v1/suggestions/{suggestion_id}/transfer", response_model=StateOut)
+def transfer(suggestion_id: RowId, body: TransferIn, db: DB, actor: CurrentActor) -> StateOut:
+    """To another department; the deadline stays as it is."""
+    service.transfer(db, actor, suggestion_id, body.department_id, body.reason, utcnow())
+    return _state(db, actor, suggestion_id)
+
+
+@router.post("/api/v1/suggestions/{suggestion_id}/take-back", response_model=StateOut)
+def take_back(suggestion_id: RowId, body: ReasonIn, db: DB, actor: CurrentActor) -> StateOut:
+    """The reform office takes an assigned suggestion back (to assign it again)."""
+    service.take_back(db, actor, suggestion_id, body.reason, utcnow())
+    return _state(db, actor, suggestion_id)
+
+
+@router.post("/api/v1/suggestions/{suggestion_id}/urge", response_model=StateOut)
+def urge(suggestion_id: RowId, body: UrgeIn, db: DB, actor: CurrentActor) -> StateOut:
+    """催办: recorded, and the department is notified."""
+    service.urge(db, actor, suggestion_id, body.note, utcnow())
+    return _state(db, actor, suggestion_id)
+
+
+@router.post("/api/v1/suggestions/{suggestion_id}/notes", response_model=StateOut, status_code=201)
+def add_note(suggestion_id: RowId, body: NoteIn, db: DB, actor: CurrentActor) -> StateOut:
+    """An internal note (office or the department handling it); never shown to the observer."""
+    service.add_note(db, actor, suggestion_id, body.text, utcnow())
     return _state(db, actor, suggestion_id)

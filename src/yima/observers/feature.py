@@ -7,7 +7,7 @@ from pathlib import Path
 
 from yima.cli_support import COMMANDS
 from yima.jobs import JOBS
-from yima.observers import api, cli, figures, pages, rules, views
+from yima.observers import api, cli, figures, pages, rules, service, views
 from yima.registry import Registry
 from yima.stats.sections import SECTIONS
 from yima.web.app import ROUTERS
@@ -18,6 +18,6 @@ def install(registry: Registry) -> None:
     registry.add(TEMPLATES, Path(__file__).with_name("templates"))
     registry.add(ROUTERS, api.router, pages.router)
     registry.add(COMMANDS, cli.add_commands)
-    registry.add(JOBS, views.remind_due_suggestions_job)
+    registry.add(JOBS, views.remind_due_suggestions_job, service.recount_provisional)
     registry.add(SECTIONS, figures.SECTION)
     registry.add(TEMPLATE_GLOBALS, ("observer_categories", rules.CATEGORIES))  # the stats dashboard's section

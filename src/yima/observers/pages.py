@@ -17,7 +17,7 @@ from yima.errors import DomainError, Finding
 from yima.observers import rules, service, views
 from yima.observers.calendar import official_calendar
 from yima.web.deps import DB, AppSettings, OptionalActor, RowId
-from yima.web.templating import page_actor, render, text
+from yima.web.templating import forbidden, page_actor, render, text
 
 router = APIRouter(include_in_schema=False)
 
@@ -83,16 +83,21 @@ def ledger_page(request: Request, db: DB, actor: OptionalActor) -> Response:
     return render(request, "observers/ledger.html", {
         "rows": rows, "reminders": views.reminders(rows), "filters": params, "zone": zone,
         "departments": views.departments(db, zone) if zone else [], "export_query": urlencode(params),
+        "may_submit": views.serving_today(db, actor, local_date(utcnow())),
         "calendar": official_calendar().version(), "covered": official_calendar().covered_years(), **_labels()})
 
 
 @router.get("/suggestions/new")
-def new_form(request: Request, actor: OptionalActor) -> Response:
+def new_form(request: Request, db: DB, actor: OptionalActor) -> Response:
     if actor is None:
         return _login(request)
     allowed = page_actor(request, actor, "observer")  # only an observer may make a suggestion
     if isinstance(allowed, Response):
         return allowed
+    if not views.serving_today(db, allowed, local_date(utcnow())):
+        return forbidden(request, "您当前不在观察员任期内，可以查看以往建议，但不能提出新建议",
+                         "You are not serving as an observer today: you may read your suggestions, not submit "
+                         "new ones", "observer.not_serving")
     return render(request, "observers/new.html", {"values": {}, **_labels()})
 
 
@@ -167,6 +172,17 @@ def _act(action: str, actor: Actor, db: DB, settings: AppSettings, suggestion_id
                                   _one(form, "reason"), now)
     elif action == "extension-decision":
         service.decide_extension(db, actor, suggestion_id, _one(form, "grant") == "yes", now, _one(form, "note"))
+    elif action == "decline":
+        service.decline(db, actor, suggestion_id, _one(form, "reason"), now)
+    elif action == "transfer":
+        service.transfer(db, actor, suggestion_id, _int(_one(form, "department"), "department") or 0,
+                         _one(form, "reason"), now)
+    elif action == "take-back":
+        service.take_back(db, actor, suggestion_id, _one(form, "reason"), now)
+    elif action == "urge":
+        service.urge(db, actor, suggestion_id, _one(form, "note"), now)
+    elif action == "note":
+        service.add_note(db, actor, suggestion_id, _one(form, "text"), now)
     elif action == "rating":
         service.rate(db, actor, suggestion_id, _one(form, "rating"), _one(form, "comment"), now)
     elif action == "attach":

@@ -4,9 +4,16 @@ ledger (台账): the states a suggestion passes through, who may move it, and it
 Deadlines are counted in working days on China's official calendar, with its public holidays and
 the weekend days worked in exchange (调休), as published each year by the State Council's General
 Office. The calendar comes from the ``chinese-calendar`` package and a zone's supplement of years
-announced since (``yima.observers.calendar``); its version is stored with every deadline, and a
-deadline that would fall in a year the calendar does not cover is refused rather than guessed (the
-holidays of a year are only known once they are announced).
+announced since (``yima.observers.calendar``); its version is stored with every deadline. A day of
+a year the calendar does not cover yet (the holidays of a year are only known once announced) is
+counted by weekends alone and the deadline is marked provisional, in words, until the year's
+arrangement is added and the deadline is counted again (``recount``); a deadline is never refused
+because the calendar ends.
+
+The ledger cannot be gamed: an extension is asked for and granted only by the deadline it extends,
+and a reply is on time when it is published by the deadline in force when it was due (an
+extension granted after the deadline passed never counts). Each suggestion in the ledger has one
+number per zone and year (台账编号, ``2026-0007``) shown everywhere.
 
 Pure: no database, no clock; ``today`` is always an argument.
 """
@@ -47,6 +54,8 @@ SATISFIED = ("satisfied", "basically_satisfied")
 # accepted → assigned (to a department, with a deadline) → replied (a published reply)
 # replied → closed (rated satisfied or basically satisfied, or dissatisfied with the second reply)
 # replied → reopened (dissatisfied with the first reply) → assigned (same department, new deadline)
+# submitted or accepted → declined (with a reason the observer reads: final)
+# assigned → transferred (another department, the same deadline) or taken back (accepted/reopened)
 STATES: dict[str, tuple[str, str]] = {
     "submitted": ("已提交", "Submitted"),
     "accepted": ("已纳入台账", "In the ledger"),
@@ -55,6 +64,7 @@ STATES: dict[str, tuple[str, str]] = {
     "reopened": ("重新办理", "Reopened"),
     "closed": ("已办结", "Closed"),
     "merged": ("已合并", "Merged"),
+    "declined": ("不予受理", "Declined"),
 }
 STEPS: dict[str, tuple[str, str]] = {
     "submitted": ("提出建议", "Submitted"),
@@ -68,6 +78,12 @@ STEPS: dict[str, tuple[str, str]] = {
     "extension_granted": ("同意延期", "Extension granted"),
     "extension_refused": ("不同意延期", "Extension refused"),
     "rated": ("评价答复", "Reply rated"),
+    "declined": ("不予受理", "Declined"),
+    "transferred": ("转办", "Transferred"),
+    "taken_back": ("收回", "Taken back"),
+    "urged": ("催办", "Urged"),
+    "noted": ("内部备注", "Internal note"),
+    "deadline_recounted": ("重新计算期限", "Deadline re-counted"),
 }
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "accept": ("submitted",),
@@ -79,6 +95,11 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "decide_extension": ("assigned",),
     "rate": ("replied",),
     "attach": ("submitted", "accepted", "assigned", "reopened"),
+    "decline": ("submitted", "accepted"),
+    "transfer": ("assigned",),
+    "take_back": ("assigned",),
+    "urge": ("assigned",),
+    "note": ("submitted", "accepted", "assigned", "replied", "reopened", "closed", "merged", "declined"),
 }
 OPEN = ("submitted", "accepted", "assigned", "reopened")
 MAX_ROUNDS = 2  # the first reply and, once reopened, a second one
@@ -131,28 +152,26 @@ def covered_years(calendar: OfficialCalendar = PACKAGE_CALENDAR) -> tuple[int, i
     return calendar.covered_years()
 
 
-class CalendarNotCovered(DomainError):
-    """A day in a year the calendar has no official arrangement for."""
+def provisional_words(year: int) -> tuple[str, str]:
+    """Why a deadline is provisional, in Chinese and English."""
+    return (f"暂定期限：{year} 年的法定节假日和调休安排尚未收录，暂按周末推算；收录后将重新计算",
+            f"Provisional: {year}'s public holidays and adjusted working days are not in the calendar yet, so "
+            f"this is counted by weekends only; it will be counted again once they are added")
 
-    def __init__(self, year: int, calendar: OfficialCalendar = PACKAGE_CALENDAR, field: str = "deadline") -> None:
-        first, last = calendar.covered_years()
-        super().__init__(
-            "deadline.calendar_not_covered", field,
-            f"{year} 年不在所装日历（{calendar.version()}，涵盖 {first}–{last} 年）之内：该年的法定节假日和调休安排"
-            f"尚未收录，工作日无法计算，不予推定；请缩短时限，或更新日历包、在 YIMA_CALENDAR_FILE 中补录该年安排后再试",
-            f"{year} is outside the installed calendar ({calendar.version()}, covering {first}–{last}): that "
-            f"year's public holidays and adjusted working days are not in it, so working days cannot be counted "
-            f"and are not guessed; shorten the time limit, or update the calendar package or enter the year's "
-            f"arrangement in YIMA_CALENDAR_FILE")
+
+def working_day(day: date, calendar: OfficialCalendar = PACKAGE_CALENDAR) -> tuple[bool, bool]:
+    """Whether ``day`` is a working day, and whether that is provisional: a day of a year the
+    calendar does not cover yet counts as a working day exactly when it is a weekday."""
+    try:
+        return calendar.is_working_day(day), False
+    except NotCovered:
+        return day.weekday() < 5, True
 
 
 def is_working_day(day: date, calendar: OfficialCalendar = PACKAGE_CALENDAR) -> bool:
     """A working day on the official calendar: a weekday that is no holiday, or a weekend day
-    worked in exchange (调休)."""
-    try:
-        return calendar.is_working_day(day)
-    except NotCovered as err:
-        raise CalendarNotCovered(err.year, calendar) from err
+    worked in exchange (调休); by weekends alone in a year not covered yet."""
+    return working_day(day, calendar)[0]
 
 
 @dataclass(frozen=True)
@@ -164,6 +183,9 @@ class Deadline:
     working_days: int
     due_on: date
     calendar: str
+    #: Counted over days of a year the calendar does not cover yet (by weekends only).
+    provisional: bool = False
+    provisional_year: int | None = None
 
 
 def check_working_days(working_days: int, field: str = "working_days") -> None:
@@ -174,19 +196,21 @@ def check_working_days(working_days: int, field: str = "working_days") -> None:
 
 def deadline(start: date, working_days: int, calendar: OfficialCalendar = PACKAGE_CALENDAR) -> Deadline:
     check_working_days(working_days)
-    day, counted = start, 0
+    day, counted, unsure = start, 0, None
     while counted < working_days:
         day += timedelta(days=1)
-        if is_working_day(day, calendar):
-            counted += 1
-    return Deadline(start, working_days, day, calendar.version())
+        working, provisional = working_day(day, calendar)
+        if provisional and unsure is None:
+            unsure = day.year
+        counted += working
+    return Deadline(start, working_days, day, calendar.version(), unsure is not None, unsure)
 
 
 @dataclass(frozen=True)
 class TimeLeft:
     """Working days left until ``due_on`` (0: due today), or the calendar days it is overdue;
-    ``days_left`` is None when overdue or when the calendar does not cover the days in between
-    (then ``note_*`` says why, and the suggestion is flagged rather than guessed safe)."""
+    ``days_left`` is None when overdue; counted by weekends over a year the calendar does not cover
+    yet (then ``note_*`` says the count is provisional)."""
 
     due_on: date
     days_left: int | None
@@ -205,16 +229,52 @@ def working_days_between(first: date, last: date, calendar: OfficialCalendar = P
     day, counted = first, 0
     while day < last:
         day += timedelta(days=1)
-        if is_working_day(day, calendar):
-            counted += 1
+        counted += is_working_day(day, calendar)
     return counted
+
+
+def uncovered_year(first: date, last: date, calendar: OfficialCalendar = PACKAGE_CALENDAR) -> int | None:
+    """The first year of ``first``..``last`` the calendar does not cover yet."""
+    covered_to = calendar.covered_years()[1]
+    return next((year for year in range(first.year, last.year + 1) if year > covered_to), None)
 
 
 def time_left(due_on: date, today: date, calendar: OfficialCalendar = PACKAGE_CALENDAR) -> TimeLeft:
     if today > due_on:
         return TimeLeft(due_on, None, (today - due_on).days, True)
-    try:
-        days = working_days_between(today, due_on, calendar)
-    except CalendarNotCovered as err:
-        return TimeLeft(due_on, None, 0, True, err.finding.zh, err.finding.en)
-    return TimeLeft(due_on, days, 0, days <= REMIND_WITHIN)
+    days = working_days_between(today, due_on, calendar)
+    year = uncovered_year(today, due_on, calendar)
+    zh, en = provisional_words(year) if year is not None else ("", "")
+    return TimeLeft(due_on, days, 0, days <= REMIND_WITHIN, zh, en)
+
+
+# --- the ledger that cannot be gamed ---------------------------------------------------------
+
+
+def ledger_code(year: int | None, number: int | None) -> str | None:
+    """The ledger number (台账编号) as shown everywhere: ``2026-0007``."""
+    if number is None:
+        return None
+    return f"{year}-{number:04d}" if year else str(number)
+
+
+def check_before_deadline(today: date, due_on: date, action: str, field: str = "working_days") -> None:
+    """An extension is asked for and granted only by the deadline it extends."""
+    if today > due_on:
+        raise Conflict("extension.after_deadline", field,
+                       f"期限 {due_on} 已过（已逾期 {(today - due_on).days} 天），不能再{action}延期；逾期照实记录",
+                       f"The deadline {due_on} has passed ({(today - due_on).days} day(s) overdue): an extension "
+                       "can no longer be " + ("asked for" if action == "申请" else "granted") + "; lateness stays "
+                       "on the record")
+
+
+def due_in_force(original_due: date, extended_due: date | None, granted_on: date | None) -> date:
+    """The deadline in force when the reply was due: an extension counts only when it was granted
+    by the deadline it extended."""
+    if extended_due is not None and granted_on is not None and granted_on <= original_due:
+        return extended_due
+    return original_due
+
+
+def on_time(published_on: date, original_due: date, extended_due: date | None, granted_on: date | None) -> bool:
+    return published_on <= due_in_force(original_due, extended_due, granted_on)

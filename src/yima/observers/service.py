@@ -160,9 +160,9 @@ def appoint_observer(db: Database, by: Actor | None, zone_id: str, name: str, se
 # --- a suggestion's steps --------------------------------------------------------------------
 
 def _step(session: Session, suggestion: Suggestion, actor: Actor, action: str, now: datetime, note: str = "",
-          **detail: object) -> None:
+          internal: bool = False, **detail: object) -> None:
     suggestion.steps.append(Step(at=now, actor_id=actor.id, actor_role=actor.role, action=action,
-                                 state=suggestion.state, note=note))
+                                 state=suggestion.state, note=note, internal=internal))
     audit.record(session, [audit.event(suggestion.zone_id, actor, now, f"suggestion.{action}",
                                        f"suggestion:{suggestion.id}", state=suggestion.state, **detail)])
 
@@ -241,15 +241,19 @@ def attach(db: Database, actor: Actor, suggestion_id: int, upload: Upload, now: 
 
 
 def accept(db: Database, actor: Actor, suggestion_id: int, now: datetime) -> int:
-    """Into the zone's ledger, with the next ledger number (序号)."""
+    """Into the zone's ledger, with the next number of the zone and year (台账编号 ``2026-0007``);
+    the number within the year."""
     with db.write() as session:
         suggestion = _load(session, suggestion_id)
         require_office(actor, suggestion.zone_id)
         rules.check_transition("accept", suggestion.state)
-        last = session.scalar(select(func.max(Suggestion.ledger_no)).where(Suggestion.zone_id == suggestion.zone_id))
-        suggestion.ledger_no = (last or 0) + 1
+        year = local_date(now).year
+        last = session.scalar(select(func.max(Suggestion.ledger_no))
+                              .where(Suggestion.zone_id == suggestion.zone_id, Suggestion.ledger_year == year))
+        suggestion.ledger_no, suggestion.ledger_year = (last or 0) + 1, year
         suggestion.state = "accepted"
-        _step(session, suggestion, actor, "accepted", now, ledger_no=suggestion.ledger_no)
+        _step(session, suggestion, actor, "accepted", now, rules.ledger_code(year, suggestion.ledger_no) or "",
+              ledger_no=suggestion.ledger_no, ledger_year=year)
         return suggestion.ledger_no
 
 
@@ -268,8 +272,9 @@ def merge(db: Database, actor: Actor, suggestion_id: int, into_id: int, now: dat
         suggestion.merged_into_id = target.id
         suggestion.state = "merged"
         suggestion.closed_at = now
-        _step(session, suggestion, actor, "merged", now, note or f"并入 #{target.id} / merged into #{target.id}",
-              into=target.id)
+        code = rules.ledger_code(target.ledger_year, target.ledger_no)
+        _step(session, suggestion, actor, "merged", now, note or f"并入第 {code} 号 / merged into no. {code}",
+              into=target.id, into_ledger=code)
 
 
 def assign(db: Database, actor: Actor, suggestion_id: int, department_id: int, working_days: int,
@@ -291,6 +296,7 @@ def assign(db: Database, actor: Actor, suggestion_id: int, department_id: int, w
         suggestion.department = department
         suggestion.assigned_on, suggestion.working_days = due.start, due.working_days
         suggestion.due_on, suggestion.calendar = due.due_on, due.calendar
+        suggestion.original_due_on, suggestion.due_provisional = due.due_on, due.provisional
         suggestion.round_no += 1
         suggestion.state = "assigned"
         _step(session, suggestion, actor, "assigned", now, f"{department.name} → {due.due_on} ({working_days})",
@@ -336,8 +342,11 @@ def publish_reply(db: Database, actor: Actor, suggestion_id: int, now: datetime)
         if reply is None:
             raise Conflict("reply.no_draft", "text", "请先起草答复", "Draft the reply first")
         assert suggestion.due_on is not None  # assigned suggestions have one
-        reply.published_at, reply.due_on = now, suggestion.due_on
-        reply.on_time = local_date(now) <= suggestion.due_on
+        original = suggestion.original_due_on or suggestion.due_on
+        granted = suggestion.extension_decided_on if suggestion.extension_state == "granted" else None
+        in_force = rules.due_in_force(original, suggestion.due_on, granted)
+        reply.published_at, reply.due_on = now, in_force
+        reply.on_time = rules.on_time(local_date(now), original, suggestion.due_on, granted)
         suggestion.state = "replied"
         _step(session, suggestion, actor, "reply_published", now, round=reply.round_no, on_time=reply.on_time)
         return reply.on_time
@@ -356,9 +365,9 @@ def request_extension(db: Database, actor: Actor, suggestion_id: int, working_da
             raise Conflict("extension.once", "working_days", "每条建议只能申请一次延期",
                            "An extension may be asked for only once per suggestion")
         assert suggestion.due_on is not None
-        rules.deadline(suggestion.due_on, working_days, official_calendar())  # refuse now what could not be granted
+        rules.check_before_deadline(local_date(now), suggestion.due_on, "申请")
         suggestion.extension_state, suggestion.extension_days = "requested", working_days
-        suggestion.extension_reason = reason
+        suggestion.extension_reason, suggestion.extension_requested_on = reason, local_date(now)
         _step(session, suggestion, actor, "extension_requested", now, reason, working_days=working_days)
 
 
@@ -374,9 +383,14 @@ def decide_extension(db: Database, actor: Actor, suggestion_id: int, grant: bool
                            "There is no extension request to decide")
         assert suggestion.due_on is not None and suggestion.extension_days is not None
         if grant:
+            rules.check_before_deadline(local_date(now), suggestion.due_on, "批准", "grant")
+            if suggestion.original_due_on is None:
+                suggestion.original_due_on = suggestion.due_on
             due = rules.deadline(suggestion.due_on, suggestion.extension_days, official_calendar())
             suggestion.due_on, suggestion.calendar = due.due_on, due.calendar
+            suggestion.due_provisional = suggestion.due_provisional or due.provisional
         suggestion.extension_state = "granted" if grant else "refused"
+        suggestion.extension_decided_on, suggestion.extension_note = local_date(now), note.strip()[:1000]
         _step(session, suggestion, actor, "extension_granted" if grant else "extension_refused", now, note,
               due_on=suggestion.due_on.isoformat(), calendar=suggestion.calendar)
         return suggestion.due_on
@@ -401,3 +415,117 @@ def rate(db: Database, actor: Actor, suggestion_id: int, rating: str, comment: s
             suggestion.closed_at = now
         _step(session, suggestion, actor, "rated", now, comment, rating=rating, round=reply.round_no)
         return suggestion.state
+
+
+# --- the office's other steps: decline, transfer, take back, urge, internal notes ----------------
+
+def decline(db: Database, actor: Actor, suggestion_id: int, reason: str, now: datetime) -> None:
+    """The office declines a suggestion not yet with a department, with a reason the observer reads."""
+    reason = _text(reason, "reason", "不予受理的理由", "reason", 1000)
+    with db.write() as session:
+        suggestion = _load(session, suggestion_id)
+        require_office(actor, suggestion.zone_id)
+        rules.check_transition("decline", suggestion.state)
+        suggestion.state, suggestion.decline_reason, suggestion.closed_at = "declined", reason, now
+        _step(session, suggestion, actor, "declined", now, reason)
+
+
+def transfer(db: Database, actor: Actor, suggestion_id: int, department_id: int, reason: str, now: datetime) -> None:
+    """To another department of the zone; the deadline stays as it is (a transfer buys no time)."""
+    reason = _text(reason, "reason", "转办理由", "reason", 1000)
+    with db.write() as session:
+        suggestion = _load(session, suggestion_id)
+        require_office(actor, suggestion.zone_id)
+        rules.check_transition("transfer", suggestion.state)
+        department = session.get(Department, department_id)
+        if department is None or department.zone_id != suggestion.zone_id:
+            raise DomainError("department.unknown", "department", f"部门 {department_id} 不在本区名单中",
+                              f"Department {department_id} is not on this zone's list")
+        if department.id == suggestion.department_id:
+            raise DomainError("suggestion.transfer_same", "department", "建议已由该部门办理，请选择另一个部门",
+                              "The suggestion is with that department already; choose another")
+        before = suggestion.department.name if suggestion.department else ""
+        draft = next((r for r in suggestion.replies if r.round_no == suggestion.round_no and r.published_at is None),
+                     None)
+        if draft is not None:  # the former department's draft is not the new one's
+            suggestion.replies.remove(draft)
+        if suggestion.extension_state == "requested":
+            suggestion.extension_state = None
+        suggestion.department = department
+        _step(session, suggestion, actor, "transferred", now, f"{before} → {department.name}：{reason}",
+              department=department.id)
+
+
+def take_back(db: Database, actor: Actor, suggestion_id: int, reason: str, now: datetime) -> None:
+    """The office takes an assigned suggestion back from its department (to assign it again)."""
+    reason = _text(reason, "reason", "收回理由", "reason", 1000)
+    with db.write() as session:
+        suggestion = _load(session, suggestion_id)
+        require_office(actor, suggestion.zone_id)
+        rules.check_transition("take_back", suggestion.state)
+        draft = next((r for r in suggestion.replies if r.round_no == suggestion.round_no and r.published_at is None),
+                     None)
+        if draft is not None:
+            suggestion.replies.remove(draft)
+        suggestion.round_no -= 1
+        suggestion.state = "reopened" if suggestion.round_no >= 1 else "accepted"
+        if suggestion.state == "accepted":
+            suggestion.department = None
+        suggestion.assigned_on = suggestion.working_days = suggestion.due_on = suggestion.original_due_on = None
+        suggestion.due_provisional = False
+        if suggestion.extension_state == "requested":
+            suggestion.extension_state = None
+        _step(session, suggestion, actor, "taken_back", now, reason)
+
+
+def urge(db: Database, actor: Actor, suggestion_id: int, note: str, now: datetime) -> str:
+    """催办: the office urges the department (recorded; the department is notified). The department."""
+    note = note.strip()[:1000]
+    with db.write() as session:
+        suggestion = _load(session, suggestion_id)
+        require_office(actor, suggestion.zone_id)
+        rules.check_transition("urge", suggestion.state)
+        _step(session, suggestion, actor, "urged", now, note, internal=True)
+        return suggestion.department.name if suggestion.department else ""
+
+
+def add_note(db: Database, actor: Actor, suggestion_id: int, text: str, now: datetime) -> None:
+    """An internal note of the office or the department handling it; the observer never sees it."""
+    text = _text(text, "text", "备注", "note", 2000)
+    with db.write() as session:
+        suggestion = _load(session, suggestion_id)
+        if not (actor.role == "reform_office" and actor.zone_id == suggestion.zone_id):
+            _for_department(session, actor, suggestion)
+        rules.check_transition("note", suggestion.state)
+        _step(session, suggestion, actor, "noted", now, text, internal=True)
+
+
+def recount_provisional(db: Database, now: datetime) -> list[str]:
+    """Deadlines counted by weekends over a year the calendar did not cover, counted again now
+    that it may: each one that changes, with a step; the lines to report."""
+    calendar = official_calendar()
+    lines: list[str] = []
+    with db.write() as session:
+        for suggestion in session.scalars(select(Suggestion).where(Suggestion.due_provisional.is_(True))
+                                          .order_by(Suggestion.id)):
+            if suggestion.assigned_on is None or suggestion.working_days is None:
+                suggestion.due_provisional = False
+                continue
+            first = rules.deadline(suggestion.assigned_on, suggestion.working_days, calendar)
+            due, provisional = first.due_on, first.provisional
+            if suggestion.extension_state == "granted" and suggestion.extension_days:
+                extended = rules.deadline(first.due_on, suggestion.extension_days, calendar)
+                due, provisional = extended.due_on, provisional or extended.provisional
+            if provisional:
+                continue
+            before = suggestion.due_on
+            suggestion.original_due_on, suggestion.due_on = first.due_on, due
+            suggestion.calendar, suggestion.due_provisional = calendar.version(), False
+            suggestion.steps.append(Step(at=now, actor_id=None, actor_role="system", action="deadline_recounted",
+                                         state=suggestion.state, note=f"{before} → {due}", internal=False))
+            audit.record(session, [audit.event(suggestion.zone_id, None, now, "suggestion.deadline_recounted",
+                                               f"suggestion:{suggestion.id}", before=str(before), due_on=str(due),
+                                               calendar=calendar.version())])
+            code = rules.ledger_code(suggestion.ledger_year, suggestion.ledger_no)
+            lines.append(f"observers: {suggestion.zone_id} suggestion {code}: deadline {before} → {due}")
+    return lines

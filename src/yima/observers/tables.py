@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yima.db.base import Base
@@ -59,8 +59,9 @@ class Suggestion(Base):
     category: Mapped[str] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(16), index=True)
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    #: Its number in the zone's ledger (序号), given when the office accepts it.
+    #: Its number in the zone's ledger for the year it was accepted in (台账编号 ``year-0007``).
     ledger_no: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    ledger_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("suggestions.id"), nullable=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("observer_departments.id"), nullable=True,
                                                       index=True)
@@ -73,10 +74,20 @@ class Suggestion(Base):
     extension_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
     extension_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     extension_reason: Mapped[str] = mapped_column(Text, default="")
+    #: The deadline as assigned (before any extension), and whether it was counted over a year the
+    #: calendar did not cover yet (by weekends only, to be counted again).
+    original_due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    extension_requested_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    extension_decided_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    extension_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Why the office declined it (the observer reads it).
+    decline_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     observer: Mapped[Observer] = relationship(lazy="joined")
     department: Mapped[Department | None] = relationship(lazy="joined")
+    merged_into: Mapped[Suggestion | None] = relationship(remote_side=[id], lazy="select")
     replies: Mapped[list[Reply]] = relationship(order_by="Reply.round_no", cascade="all, delete-orphan")
     attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.id", cascade="all, delete-orphan")
     steps: Mapped[list[Step]] = relationship(order_by="Step.id", cascade="all, delete-orphan")
@@ -128,3 +139,5 @@ class Step(Base):
     action: Mapped[str] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
+    #: Seen by the office and the department only, never by the observer (notes, urging).
+    internal: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

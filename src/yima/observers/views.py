@@ -33,6 +33,8 @@ class LedgerFilter:
     category: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    #: Only suggestions in the ledger (with a ledger number), as the export lists them.
+    in_ledger: bool = False
 
 
 @dataclass
@@ -46,6 +48,11 @@ class Scope:
     @property
     def sees_drafts(self) -> bool:
         return self.actor.role in ("department", "reform_office", "admin")
+
+    @property
+    def sees_internal(self) -> bool:
+        """Internal notes and urging: the office, the department and administrators, never the observer."""
+        return self.sees_drafts
 
 
 def scope_of(session: Session, actor: Actor) -> Scope:
@@ -103,8 +110,21 @@ def suggestion_dict(suggestion: Suggestion, scope: Scope, today: date) -> dict[s
             if suggestion.due_on is not None and suggestion.state == "assigned" else None)
     replies = [r for r in (_reply_dict(reply, scope) for reply in suggestion.replies) if r is not None]
     rated = [r for r in replies if r["rating"]]
+    provisional_zh = provisional_en = ""
+    if suggestion.due_provisional and suggestion.due_on is not None:
+        provisional_zh, provisional_en = rules.provisional_words(
+            rules.uncovered_year(suggestion.assigned_on or suggestion.due_on, suggestion.due_on, official_calendar())
+            or suggestion.due_on.year)
+    target = suggestion.merged_into if suggestion.merged_into_id is not None else None
     return {
         "id": suggestion.id, "zone": suggestion.zone_id, "ledger_no": suggestion.ledger_no,
+        "ledger_year": suggestion.ledger_year,
+        "ledger_code": rules.ledger_code(suggestion.ledger_year, suggestion.ledger_no),
+        "merged_into_code": rules.ledger_code(target.ledger_year, target.ledger_no) if target else None,
+        "original_due_on": suggestion.original_due_on.isoformat() if suggestion.original_due_on else None,
+        "due_provisional": suggestion.due_provisional,
+        "provisional_note_zh": provisional_zh, "provisional_note_en": provisional_en,
+        "decline_reason": suggestion.decline_reason or "",
         "observer": suggestion.observer.name, "observer_id": suggestion.observer_id,
         "sector": suggestion.observer.sector, "organisation": suggestion.observer.organisation,
         "title": suggestion.title, "text": suggestion.text, "category": suggestion.category,
@@ -120,15 +140,23 @@ def suggestion_dict(suggestion: Suggestion, scope: Scope, today: date) -> dict[s
         "overdue": bool(left and left.overdue), "remind": bool(left and left.remind),
         "time_note_zh": left.note_zh if left else "", "time_note_en": left.note_en if left else "",
         "extension": {"state": suggestion.extension_state, "working_days": suggestion.extension_days,
-                      "reason": suggestion.extension_reason} if suggestion.extension_state else None,
+                      "reason": suggestion.extension_reason,
+                      "requested_on": _iso(suggestion.extension_requested_on),
+                      "decided_on": _iso(suggestion.extension_decided_on),
+                      "note": suggestion.extension_note or ""} if suggestion.extension_state else None,
         "replies": replies, "rating": rated[-1]["rating"] if rated else None,
         "attachments": [{"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
                          "sha256": a.sha256} for a in suggestion.attachments],
         "steps": [{"at": as_utc(s.at).isoformat(), "actor_role": s.actor_role, "action": s.action,
-                   "state": s.state, "note": s.note} for s in suggestion.steps
-                  if scope.sees_drafts or s.action != "reply_drafted"],
+                   "state": s.state, "note": s.note, "internal": bool(s.internal)} for s in suggestion.steps
+                  if (scope.sees_drafts or s.action != "reply_drafted") and (scope.sees_internal or not s.internal)],
+        "accepted_at": next((as_utc(s.at).isoformat() for s in suggestion.steps if s.action == "accepted"), None),
         "closed_at": as_utc(suggestion.closed_at).isoformat() if suggestion.closed_at else None,
     }
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def _with_children(query: Select[Any]) -> Select[Any]:
@@ -151,6 +179,8 @@ def ledger(db: Database, actor: Actor, now: datetime, filters: LedgerFilter = Le
     """The actor's view of the ledger, oldest first, filtered by state, department, category and
     the period the suggestions were received in."""
     query = select(Suggestion)
+    if filters.in_ledger:
+        query = query.where(Suggestion.ledger_no.is_not(None))
     if filters.zone:
         query = query.where(Suggestion.zone_id == filters.zone)
     if filters.state:
@@ -180,6 +210,15 @@ def own_observer_ids(db: Database, actor: Actor) -> set[int]:
     """The actor's appointments as an observer (every term)."""
     with db.read() as session:
         return set(session.scalars(select(Observer.id).where(Observer.user_id == actor.id)))
+
+
+def serving_today(db: Database, actor: Actor, today: date) -> bool:
+    """Whether the actor is an observer serving today (who may submit a suggestion)."""
+    if actor.role != "observer":
+        return False
+    with db.read() as session:
+        return session.scalar(select(Observer.id).where(Observer.user_id == actor.id, Observer.term_from <= today,
+                                                        Observer.term_to >= today).limit(1)) is not None
 
 
 def departments(db: Database, zone_id: str) -> list[dict[str, Any]]:
@@ -221,5 +260,6 @@ def remind_due_suggestions_job(db: Database, now: datetime) -> list[str]:
                     f"due {s.due_on} ({left.days_left} working day(s) left)" if left.days_left is not None else
                     f"due {s.due_on} ({left.note_en})")
             department = s.department.name if s.department else "?"
-            lines.append(f"observers: {s.zone_id} suggestion #{s.id} 《{s.title}》 → {department}: {when}")
+            lines.append(f"observers: {s.zone_id} suggestion {rules.ledger_code(s.ledger_year, s.ledger_no)} "
+                         f"《{s.title}》 → {department}: {when}")
     return lines
