@@ -13,7 +13,7 @@ import pytest
 from observer_helpers import ZONE, at, build_zone
 from openpyxl import load_workbook
 
-from yima.errors import Conflict, DomainError
+from yima.errors import Conflict, DomainError, Forbidden
 from yima.observers import rules, service, views
 from yima.observers.figures import compute
 from yima.observers.spreadsheet import HEADERS, ledger_workbook
@@ -151,7 +151,7 @@ def test_the_office_declines_transfers_takes_back_and_urges_and_notes_stay_inter
     service.transfer(db, gz.office, sid, gz.tax_id, "属税务事项", at("2025-09-02"))
     moved = views.get_suggestion(db, gz.office, sid, at("2025-09-02"))
     assert moved["department_id"] == gz.tax_id and moved["due_on"] == "2025-09-08" and moved["replies"] == []
-    with pytest.raises(Exception):
+    with pytest.raises(Forbidden):
         service.save_draft(db, gz.market, sid, "不再是市场局的", at("2025-09-02"))
     service.urge(db, gz.office, sid, "请尽快答复", at("2025-09-03"))
     service.add_note(db, gz.tax, sid, "需要调取档案", at("2025-09-03"))

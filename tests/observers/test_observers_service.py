@@ -14,9 +14,9 @@ from openpyxl import load_workbook
 from factories import PASSWORD
 from yima.accounts.service import add_user, authenticate
 from yima.audit.service import recent_entries, verify_chain
+from yima.config import get_settings, use_settings
 from yima.errors import Conflict, DomainError, Forbidden, NotFound
 from yima.observers import rules, service, views
-from yima.config import get_settings, use_settings
 from yima.observers.calendar import load_calendar, official_calendar
 from yima.observers.figures import compute
 from yima.observers.spreadsheet import HEADERS, ledger_workbook
@@ -138,7 +138,7 @@ def test_a_year_end_deadline_is_provisional_and_counted_again_when_the_year_is_a
     assert shown["state"] == "assigned" and shown["due_provisional"] is True
     assert f"{last + 1} 年的法定节假日和调休安排尚未收录" in shown["provisional_note_zh"]
     assert "counted again once they are added" in shown["provisional_note_en"]
-    assert service.recount_provisional(db, at(f"{last}-12-02")) == []  # nothing new: nothing changes
+    assert service.recount_provisional_deadlines_job(db, at(f"{last}-12-02")) == []  # nothing new: nothing changes
 
     first_monday = next(date(last + 1, 1, d) for d in range(1, 8) if date(last + 1, 1, d).weekday() == 0)
     holidays = [date(last + 1, 1, 1), first_monday, first_monday + timedelta(days=1)]
@@ -148,7 +148,7 @@ def test_a_year_end_deadline_is_provisional_and_counted_again_when_the_year_is_a
     before = get_settings()
     use_settings(before.model_copy(update={"calendar_file": path}))
     try:
-        lines = service.recount_provisional(db, at(f"{last}-12-20"))
+        lines = service.recount_provisional_deadlines_job(db, at(f"{last}-12-20"))
         expected = rules.deadline(date(last, 12, 1), 30, load_calendar(path)).due_on
     finally:
         use_settings(before)
@@ -290,7 +290,8 @@ def test_the_ledger_workbook_reads_back_in_the_government_layout(db, gz):
     body = [tuple(c.value for c in row) for row in sheet.iter_rows(min_row=3, max_row=5)]
     column = {name: index for index, name in enumerate(HEADERS)}
     assert [r[0] for r in body] == ["2025-0001", "2025-0002", "2025-0003"] and {r[1] for r in body} == {"谢泽帆"}
-    assert body[0][2] == "商事登记" and body[0][3] == "建议1：内容。" and body[0][column["承办部门"]] == "区市场监督管理局"
+    assert body[0][2] == "商事登记" and body[0][3] == "建议1：内容。"
+    assert body[0][column["承办部门"]] == "区市场监督管理局"
     assert body[0][column["现行时限"]] == "2025-09-08"
     assert body[0][column["办理情况"]].startswith("已办结（第1次答复，按时答复）：已办")
     assert body[0][column["满意度"]] == "满意" and body[1][column["满意度"]] == "不满意"

@@ -500,7 +500,7 @@ def add_note(db: Database, actor: Actor, suggestion_id: int, text: str, now: dat
         _step(session, suggestion, actor, "noted", now, text, internal=True)
 
 
-def recount_provisional(db: Database, now: datetime) -> list[str]:
+def recount_provisional_deadlines_job(db: Database, now: datetime) -> list[str]:
     """Deadlines counted by weekends over a year the calendar did not cover, counted again now
     that it may: each one that changes, with a step; the lines to report."""
     calendar = official_calendar()
