@@ -56,7 +56,7 @@ def test_documented_cose_is_what_the_code_signs() -> None:
 
 
 def test_documented_pycose_snippet_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    snippet = re.search(r"```python\n(.*?)\n```", DOC.read_text("utf-8"), re.DOTALL)
+    snippet = re.search(r"a few lines;.*?```python\n(.*?)\n```", DOC.read_text("utf-8"), re.DOTALL)
     assert snippet
     (tmp_path / "trust-list.json").write_text(_block("trust-list"), "utf-8")
     monkeypatch.chdir(tmp_path)

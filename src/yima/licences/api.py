@@ -24,6 +24,13 @@ class VerifyIn(BaseModel):
     qr: str = Field(min_length=1, max_length=8000, description="QR text: the zone URL form or the YM1: form")
 
 
+class SignatureCheckOut(BaseModel):
+    kid: str
+    alg: str = Field(description="EdDSA | ES256 | SM2 (SM2 with SM3, COSE alg -132918), or the COSE alg id")
+    checked: bool = Field(description="The trust list has this signature's key, so it was checked")
+    verified: bool = Field(description="It was checked and holds")
+
+
 class VerifyOut(BaseModel):
     """``valid`` is the v1 field: the signature is genuine. It says nothing about standing: read
     ``in_force`` (not revoked 吊销, cancelled 注销 or suspended, now) and ``current`` (no newer version)."""
@@ -44,6 +51,9 @@ class VerifyOut(BaseModel):
     current_version: int | None = None
     superseded: bool | None = None
     permit_status_now: dict[str, str] | None = None
+    signatures: list[SignatureCheckOut] = Field(
+        default_factory=list, description="Each signature of the licence (one, or two with the national profile: "
+                                          "the international one and SM2) and whether it was checked and verified")
 
 
 class PermitDecisionIn(BaseModel):

@@ -18,7 +18,7 @@ from yima.keys.trustlist import TrustList
 from yima.licences.qr import decode_qr_image
 from yima.licences.service import rotate_key
 from yima.licences.standing import STATUS_NAMES, offline_summary
-from yima.licences.verify import verify_licence
+from yima.licences.verify import SignatureCheck, verify_licence
 from yima.standard import configured_standard
 from yima.zones.service import published_trust_list
 
@@ -103,6 +103,8 @@ def verify(qr: Annotated[str, typer.Argument(metavar="QR_TEXT_OR_IMAGE", help="Q
     for permit in payload.permits:
         table.add_row(f"许可 {permit.type}", f"{permit.number} · {permit.status.value} · {permit.valid_to or '长期'}")
     console.print(table)
+    for check in result.signatures:
+        console.print(f"  签名 signature: {signature_line(check)}", soft_wrap=True, highlight=False, markup=False)
     if not online:
         if not payload.status.in_force:
             err_console.print(f"[red]✗ not in force as signed: {status_en} / 签发时即{status_zh}[/red]")
@@ -127,6 +129,13 @@ def verify(qr: Annotated[str, typer.Argument(metavar="QR_TEXT_OR_IMAGE", help="Q
 
 
 verify.__doc__ = VERIFY_HELP
+
+
+def signature_line(check: SignatureCheck) -> str:
+    """Whether one signature was checked: "SM2 <kid> – 未验证 not checked (key not in the trust list)"."""
+    return f"{check.alg} {check.kid} " + (
+        "✓ 已验证 verified" if check.verified else
+        "✗ 未通过 failed" if check.checked else "– 未验证 not checked (key not in the trust list)")
 
 
 ROTATE_ALGORITHMS = {"ed25519": SigningAlgorithm.EDDSA, "es256": SigningAlgorithm.ES256,

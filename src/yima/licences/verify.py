@@ -17,6 +17,12 @@ The checks run in this order, and the first that fails names the reason:
    signed a licence naming another zone.
 6. ``expired`` — a genuine licence whose ``exp`` is at or before ``now`` (RFC 8392 §3.1.4).
 
+A licence signed twice (a COSE_Sign: the international signature and the SM2 one) is checked
+signature by signature: each whose key the trust list carries must verify (the first that does not
+names the reason, as above), at least one must, and one whose key the list does not carry (an SM2
+key, for a reader given an international list only) is reported as not checked. ``signatures`` in
+the result says, for each, its key, its algorithm and whether it was checked and verified.
+
 The permit statuses on a genuine licence are as of ``iat``; revocation after issue is online only.
 """
 
@@ -27,9 +33,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from yima.keys.model import SigningAlgorithm, kid_text
+from yima.keys.model import SigningAlgorithm, ZonePublicKey, kid_text
 from yima.keys.trustlist import TrustList
-from yima.licences.cose import CoseSign1, decode_cbor, decode_sign1, decompress
+from yima.licences.cose import CoseMessage, CoseSignature, decode_cbor, decode_cose, decompress
 from yima.licences.errors import MalformedLicence
 from yima.licences.payload import CLAIM_ISS, LicencePayload, expiry_of, from_claims
 from yima.licences.qr import extract_cose_bytes
@@ -66,6 +72,20 @@ MESSAGES: dict[VerificationReason, tuple[str, str]] = {
 
 
 @dataclass(frozen=True)
+class SignatureCheck:
+    """What was done with one signature of the licence: ``checked`` when the trust list has its key,
+    then ``verified`` says whether it holds."""
+
+    kid: str
+    alg: str
+    checked: bool
+    verified: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kid": self.kid, "alg": self.alg, "checked": self.checked, "verified": self.verified}
+
+
+@dataclass(frozen=True)
 class VerificationResult:
     """``payload`` is filled whenever the claims decode, also for an invalid licence; it is then
     unverified and must be shown as such (or not at all)."""
@@ -78,6 +98,7 @@ class VerificationResult:
     kid: str | None = None
     expires_at: datetime | None = None
     detail: str = ""
+    signatures: tuple[SignatureCheck, ...] = ()
 
     @property
     def message(self) -> str:
@@ -94,6 +115,7 @@ class VerificationResult:
             "kid": self.kid,
             "expires_at": None if self.expires_at is None else self.expires_at.isoformat(),
             "licence": None if self.payload is None else self.payload.model_dump(mode="json"),
+            "signatures": [check.as_dict() for check in self.signatures],
         }
 
 
@@ -102,39 +124,59 @@ def verify_licence(licence: str | bytes, trust_list: TrustList, now: datetime) -
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     try:
-        message = decode_sign1(_cose_bytes(licence))
+        message = decode_cose(_cose_bytes(licence))
     except MalformedLicence as exc:
         return _result(VerificationReason.MALFORMED, detail=exc.finding.en)
-    kid = kid_text(message.kid)
     claims, payload, undecodable = _read_claims(message)
     issuer = claims.get(CLAIM_ISS) if claims is not None else None
-    key = trust_list.key(message.kid)
-    if key is None and isinstance(issuer, str) and issuer != trust_list.zone:
-        return _result(VerificationReason.WRONG_ZONE, payload, kid,
-                       detail=f"issued by zone {issuer!r}; trust list of zone {trust_list.zone!r}")
-    if key is None:
-        return _result(VerificationReason.UNKNOWN_KEY, payload, kid, detail=f"kid {kid}")
-    if SigningAlgorithm.from_cose_id(message.alg) is not key.algorithm:
-        return _result(VerificationReason.BAD_SIGNATURE, payload, kid,
-                       detail=f"alg {message.alg!r} is not {key.algorithm.value} ({key.algorithm.cose_id})")
-    expected = key.algorithm.signature_length
-    if len(message.signature) != expected:
-        return _result(VerificationReason.BAD_SIGNATURE, payload, kid,
-                       detail=f"signature of {len(message.signature)} bytes, not {expected}")
-    if not key.verify(message.signature, message.to_be_signed()):
-        return _result(VerificationReason.TAMPERED, payload, kid, detail="signature does not verify")
+    known = [(signature, trust_list.key(signature.kid)) for signature in message.signatures]
+    checks = [SignatureCheck(kid_text(s.kid), _alg_name(s.alg), key is not None, False) for s, key in known]
+    first_kid = kid_text(message.signatures[0].kid)
+    if all(key is None for _, key in known):
+        if isinstance(issuer, str) and issuer != trust_list.zone:
+            return _result(VerificationReason.WRONG_ZONE, payload, first_kid, checks=checks,
+                           detail=f"issued by zone {issuer!r}; trust list of zone {trust_list.zone!r}")
+        return _result(VerificationReason.UNKNOWN_KEY, payload, first_kid, checks=checks,
+                       detail=f"kid {', '.join(c.kid for c in checks)}")
+    verified_kid = None
+    for index, (signature, key) in enumerate(known):
+        if key is None:
+            continue
+        kid = checks[index].kid
+        failure = _check_signature(signature, key)
+        if failure is not None:
+            return _result(failure[0], payload, kid, checks=checks, detail=failure[1])
+        checks[index] = SignatureCheck(kid, checks[index].alg, True, True)
+        verified_kid = verified_kid or kid
     if payload is None or claims is None:
-        return _result(VerificationReason.MALFORMED, None, kid, detail=undecodable)
+        return _result(VerificationReason.MALFORMED, None, verified_kid, checks=checks, detail=undecodable)
     try:
         expires_at = expiry_of(claims)
     except MalformedLicence as exc:
-        return _result(VerificationReason.MALFORMED, payload, kid, detail=exc.finding.en)
+        return _result(VerificationReason.MALFORMED, payload, verified_kid, checks=checks, detail=exc.finding.en)
     if issuer != trust_list.zone:
-        return _result(VerificationReason.WRONG_ZONE, payload, kid, detail=f"iss {issuer!r}")
+        return _result(VerificationReason.WRONG_ZONE, payload, verified_kid, checks=checks, detail=f"iss {issuer!r}")
     if expires_at is not None and expires_at <= now:
-        return _result(VerificationReason.EXPIRED, payload, kid, expires_at,
+        return _result(VerificationReason.EXPIRED, payload, verified_kid, expires_at, checks=checks,
                        detail=f"exp {expires_at.isoformat()}")
-    return _result(VerificationReason.OK, payload, kid, expires_at)
+    return _result(VerificationReason.OK, payload, verified_kid, expires_at, checks=checks)
+
+
+def _check_signature(signature: CoseSignature, key: ZonePublicKey) -> tuple[VerificationReason, str] | None:
+    if SigningAlgorithm.from_cose_id(signature.alg) is not key.algorithm:
+        return (VerificationReason.BAD_SIGNATURE,
+                f"alg {signature.alg!r} is not {key.algorithm.value} ({key.algorithm.cose_id})")
+    expected = key.algorithm.signature_length
+    if len(signature.signature) != expected:
+        return VerificationReason.BAD_SIGNATURE, f"signature of {len(signature.signature)} bytes, not {expected}"
+    if not key.verify(signature.signature, signature.to_be_signed):
+        return VerificationReason.TAMPERED, "signature does not verify"
+    return None
+
+
+def _alg_name(alg: Any) -> str:
+    known = SigningAlgorithm.from_cose_id(alg)
+    return known.value if known is not None else str(alg)
 
 
 def _cose_bytes(licence: str | bytes) -> bytes:
@@ -150,7 +192,7 @@ def _cose_bytes(licence: str | bytes) -> bytes:
         raise MalformedLicence("bytes are neither COSE, zlib nor licence text") from exc
 
 
-def _read_claims(message: CoseSign1) -> tuple[dict[Any, Any] | None, LicencePayload | None, str]:
+def _read_claims(message: CoseMessage) -> tuple[dict[Any, Any] | None, LicencePayload | None, str]:
     try:
         claims = decode_cbor(message.payload, "CWT claims")
         if not isinstance(claims, dict):
@@ -169,8 +211,9 @@ def _result(
     kid: str | None = None,
     expires_at: datetime | None = None,
     detail: str = "",
+    checks: list[SignatureCheck] | None = None,
 ) -> VerificationResult:
     zh, en = MESSAGES[reason]
     valid = reason is VerificationReason.OK
-    return VerificationResult(valid, reason, zh, en, payload, kid, expires_at, detail)
+    return VerificationResult(valid, reason, zh, en, payload, kid, expires_at, detail, tuple(checks or ()))
 

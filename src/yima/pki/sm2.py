@@ -28,9 +28,7 @@ gmssl_pyx 2.1.0        C extension, GmSSL 3.1        ~240      ~1,200    25/25 b
                        statically linked
 gmssl-fast 0.1.0       Rust extension over GmSSL     ~640      ~250      25/25 both ways; the id is
                                                                          fixed (not configurable);
-                                                                         first release; a failed
-                                                                         verification prints
-                                                                         GmSSL's trace to stderr
+                                                                         a first release
 snowland-smx 1.1.0     pure Python                   ~70       ~120      both ways; the caller
                                                                          passes the nonce k to
                                                                          ``Sign``
@@ -55,7 +53,9 @@ OpenSSL 3.0.19         ``openssl speed sm2``         ~3,000    ~3,500    (the fl
 Yima uses **gmssl_pyx**: correct both ways, a configurable signer id, DER signatures as OpenSSL
 writes them, a secure nonce from GmSSL's own random source, wheels for CPython 3.8–3.14 with GmSSL
 linked in (no system library), five releases since 2023, and verification (what a zone does most:
-every scanned QR) the fastest of the candidates. Nothing here does curve arithmetic: keys, signing
+every scanned QR) the fastest of the candidates. One wart, shared with gmssl-fast: when a signature
+does not verify, GmSSL writes two lines naming its own source file (``sm2_sign.c:265:
+sm2_fast_verify()``) to the process's stderr; they carry no data. Nothing here does curve arithmetic: keys, signing
 and verifying are gmssl_pyx's; this module only converts between its raw forms (32-byte secret,
 64-byte point, DER signature) and the standard containers, with ``asn1crypto``.
 """
