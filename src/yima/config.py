@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     calendar_file: Path | None = Field(
         default=None, description="A TOML file of official holiday arrangements for years the chinese-calendar "
                                   "package does not carry yet; observers' deadlines are counted with it.")
+    smtp_url: str | None = Field(
+        default=None, description="Where notifications are emailed: smtp://[user:password@]host:port?from=ADDRESS "
+                                  "(smtps:// for TLS); unset, notifications are in the app only.")
     standard_file: Path | None = Field(default=None, description="A matter-standard TOML file to load instead "
                                        "of the packaged one; the trust list publishes its digest.")
 

@@ -9,6 +9,7 @@ from yima.audit import feature as audit
 from yima.bench import feature as bench
 from yima.federation import feature as federation
 from yima.licences import feature as licences
+from yima.notifications import feature as notifications
 from yima.observers import feature as observers
 from yima.projects import feature as projects
 from yima.registration import feature as registration
@@ -22,7 +23,8 @@ from yima.zones import feature as zones
 
 #: In this order routes match, commands are listed, jobs run and figure sections are shown.
 INSTALLS = (accounts.install, zones.install, registration.install, licences.install, seals.install,
-            stats.install, audit.install, federation.install, observers.install, projects.install, bench.install)
+            stats.install, audit.install, notifications.install, federation.install, observers.install,
+            projects.install, bench.install)
 
 
 @cache

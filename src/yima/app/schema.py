@@ -13,6 +13,7 @@ import yima.audit.tables  # noqa: F401
 import yima.federation.tables  # noqa: F401
 import yima.keys.tables  # noqa: F401
 import yima.licences.tables  # noqa: F401
+import yima.notifications.tables  # noqa: F401
 import yima.observers.tables  # noqa: F401
 import yima.pki.tables  # noqa: F401
 import yima.projects.tables  # noqa: F401

@@ -18,6 +18,7 @@ def install(registry: Registry) -> None:
     registry.add(TEMPLATES, Path(__file__).with_name("templates"))
     registry.add(ROUTERS, api.router, pages.router)
     registry.add(COMMANDS, cli.add_commands)
-    registry.add(JOBS, views.remind_due_suggestions_job, service.recount_provisional_deadlines_job)
+    registry.add(JOBS, views.remind_due_suggestions_job, service.recount_provisional_deadlines_job,
+                 service.notify_due_suggestions_job)
     registry.add(SECTIONS, figures.SECTION)
     registry.add(TEMPLATE_GLOBALS, ("observer_categories", rules.CATEGORIES))  # the stats dashboard's section

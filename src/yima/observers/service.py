@@ -23,6 +23,8 @@ from yima.audit import service as audit
 from yima.clock import local_date
 from yima.db import Database
 from yima.errors import Conflict, DomainError, Forbidden, NotFound
+from yima.notifications.service import notify, users_of_role
+from yima.notifications.tables import Notification
 from yima.observers import rules
 from yima.observers.calendar import official_calendar
 from yima.observers.tables import Attachment, Department, DepartmentMember, Observer, Reply, Step, Suggestion
@@ -167,6 +169,31 @@ def _step(session: Session, suggestion: Suggestion, actor: Actor, action: str, n
                                        f"suggestion:{suggestion.id}", state=suggestion.state, **detail)])
 
 
+def _code(suggestion: Suggestion) -> str:
+    return rules.ledger_code(suggestion.ledger_year, suggestion.ledger_no) or f"#{suggestion.id}"
+
+
+def department_users(session: Session, department_id: int | None) -> list[int]:
+    if department_id is None:
+        return []
+    return list(session.scalars(select(DepartmentMember.user_id)
+                                .where(DepartmentMember.department_id == department_id)))
+
+
+def _tell(session: Session, user_ids: list[int], kind: str, suggestion: Suggestion, zh: str, en: str,
+          now: datetime) -> None:
+    """A notification of this step: the ledger number, the title and what happened (no person's
+    data: a department is never told who the observer is)."""
+    code = _code(suggestion)
+    notify(session, user_ids, f"suggestion.{kind}", (f"台账 {code}：{zh}", f"Ledger {code}: {en}"),
+           (f"《{suggestion.title}》{zh}", f"“{suggestion.title}”: {en}"), now,
+           link=f"/suggestions/{suggestion.id}", zone_id=suggestion.zone_id)
+
+
+def _observer(suggestion: Suggestion) -> list[int]:
+    return [suggestion.observer.user_id]
+
+
 def _load(session: Session, suggestion_id: int) -> Suggestion:
     suggestion = session.get(Suggestion, suggestion_id)
     if suggestion is None:
@@ -227,6 +254,8 @@ def submit(db: Database, actor: Actor, title: str, text: str, category: str, now
         digests = _attach(session, suggestion, uploads or [], now, data_dir, max_bytes)
         session.flush()
         _step(session, suggestion, actor, "submitted", now, category=category, attachments=digests or None)
+        _tell(session, users_of_role(session, suggestion.zone_id, "reform_office"), "submitted", suggestion,
+              "新建议待纳入台账", "a new suggestion waits to be taken into the ledger", now)
         return suggestion.id
 
 
@@ -254,6 +283,8 @@ def accept(db: Database, actor: Actor, suggestion_id: int, now: datetime) -> int
         suggestion.state = "accepted"
         _step(session, suggestion, actor, "accepted", now, rules.ledger_code(year, suggestion.ledger_no) or "",
               ledger_no=suggestion.ledger_no, ledger_year=year)
+        _tell(session, _observer(suggestion), "accepted", suggestion, "您的建议已纳入台账",
+              "your suggestion is in the ledger", now)
         return suggestion.ledger_no
 
 
@@ -301,6 +332,10 @@ def assign(db: Database, actor: Actor, suggestion_id: int, department_id: int, w
         suggestion.state = "assigned"
         _step(session, suggestion, actor, "assigned", now, f"{department.name} → {due.due_on} ({working_days})",
               department=department.id, due_on=due.due_on.isoformat(), calendar=due.calendar)
+        _tell(session, department_users(session, department.id), "assigned", suggestion,
+              f"交由本部门办理，{due.due_on} 前答复" + ("（暂定期限）" if due.provisional else ""),
+              f"assigned to your department, reply by {due.due_on}" + (" (provisional)" if due.provisional else ""),
+              now)
         return due
 
 
@@ -349,6 +384,8 @@ def publish_reply(db: Database, actor: Actor, suggestion_id: int, now: datetime)
         reply.on_time = rules.on_time(local_date(now), original, suggestion.due_on, granted)
         suggestion.state = "replied"
         _step(session, suggestion, actor, "reply_published", now, round=reply.round_no, on_time=reply.on_time)
+        _tell(session, _observer(suggestion), "replied", suggestion, "已答复，请评价", "replied; please rate the reply",
+              now)
         return reply.on_time
 
 
@@ -369,6 +406,9 @@ def request_extension(db: Database, actor: Actor, suggestion_id: int, working_da
         suggestion.extension_state, suggestion.extension_days = "requested", working_days
         suggestion.extension_reason, suggestion.extension_requested_on = reason, local_date(now)
         _step(session, suggestion, actor, "extension_requested", now, reason, working_days=working_days)
+        _tell(session, users_of_role(session, suggestion.zone_id, "reform_office"), "extension_requested",
+              suggestion, f"承办部门申请延期 {working_days} 个工作日", f"the department asks for {working_days} more "
+              "working days", now)
 
 
 def decide_extension(db: Database, actor: Actor, suggestion_id: int, grant: bool, now: datetime,
@@ -393,6 +433,14 @@ def decide_extension(db: Database, actor: Actor, suggestion_id: int, grant: bool
         suggestion.extension_decided_on, suggestion.extension_note = local_date(now), note.strip()[:1000]
         _step(session, suggestion, actor, "extension_granted" if grant else "extension_refused", now, note,
               due_on=suggestion.due_on.isoformat(), calendar=suggestion.calendar)
+        if grant:
+            _tell(session, _observer(suggestion) + department_users(session, suggestion.department_id),
+                  "extension_granted", suggestion, f"延期已批准，答复期限为 {suggestion.due_on}",
+                  f"extension granted; the reply is due by {suggestion.due_on}", now)
+        else:
+            _tell(session, department_users(session, suggestion.department_id), "extension_refused", suggestion,
+                  f"延期未获批准，答复期限仍为 {suggestion.due_on}",
+                  f"extension refused; the reply is still due by {suggestion.due_on}", now)
         return suggestion.due_on
 
 
@@ -414,6 +462,9 @@ def rate(db: Database, actor: Actor, suggestion_id: int, rating: str, comment: s
         if suggestion.state == "closed":
             suggestion.closed_at = now
         _step(session, suggestion, actor, "rated", now, comment, rating=rating, round=reply.round_no)
+        if suggestion.state == "reopened":
+            _tell(session, users_of_role(session, suggestion.zone_id, "reform_office"), "reopened", suggestion,
+                  "观察员不满意，需重新交办", "the observer is dissatisfied; assign it again", now)
         return suggestion.state
 
 
@@ -428,6 +479,7 @@ def decline(db: Database, actor: Actor, suggestion_id: int, reason: str, now: da
         rules.check_transition("decline", suggestion.state)
         suggestion.state, suggestion.decline_reason, suggestion.closed_at = "declined", reason, now
         _step(session, suggestion, actor, "declined", now, reason)
+        _tell(session, _observer(suggestion), "declined", suggestion, f"不予受理：{reason}", f"declined: {reason}", now)
 
 
 def transfer(db: Database, actor: Actor, suggestion_id: int, department_id: int, reason: str, now: datetime) -> None:
@@ -454,6 +506,9 @@ def transfer(db: Database, actor: Actor, suggestion_id: int, department_id: int,
         suggestion.department = department
         _step(session, suggestion, actor, "transferred", now, f"{before} → {department.name}：{reason}",
               department=department.id)
+        _tell(session, department_users(session, department.id), "assigned", suggestion,
+              f"转由本部门办理，{suggestion.due_on} 前答复", f"transferred to your department, reply by "
+              f"{suggestion.due_on}", now)
 
 
 def take_back(db: Database, actor: Actor, suggestion_id: int, reason: str, now: datetime) -> None:
@@ -476,6 +531,8 @@ def take_back(db: Database, actor: Actor, suggestion_id: int, reason: str, now: 
         if suggestion.extension_state == "requested":
             suggestion.extension_state = None
         _step(session, suggestion, actor, "taken_back", now, reason)
+        _tell(session, users_of_role(session, suggestion.zone_id, "reform_office"), "unassigned", suggestion,
+              "已收回，待重新交办", "taken back; waits to be assigned again", now)
 
 
 def urge(db: Database, actor: Actor, suggestion_id: int, note: str, now: datetime) -> str:
@@ -486,6 +543,9 @@ def urge(db: Database, actor: Actor, suggestion_id: int, note: str, now: datetim
         require_office(actor, suggestion.zone_id)
         rules.check_transition("urge", suggestion.state)
         _step(session, suggestion, actor, "urged", now, note, internal=True)
+        _tell(session, department_users(session, suggestion.department_id), "urged", suggestion,
+              f"改革办催办，期限 {suggestion.due_on}" + (f"：{note}" if note else ""),
+              f"the reform office urges a reply, due {suggestion.due_on}" + (f": {note}" if note else ""), now)
         return suggestion.department.name if suggestion.department else ""
 
 
@@ -529,3 +589,39 @@ def recount_provisional_deadlines_job(db: Database, now: datetime) -> list[str]:
             code = rules.ledger_code(suggestion.ledger_year, suggestion.ledger_no)
             lines.append(f"observers: {suggestion.zone_id} suggestion {code}: deadline {before} → {due}")
     return lines
+
+
+def notify_due_suggestions_job(db: Database, now: datetime) -> list[str]:
+    """For ``yima jobs run``: tell each department once of a suggestion due within two working days
+    and once when it is overdue (again for a new deadline); the office is told of the overdue too."""
+    today = local_date(now)
+    calendar = official_calendar()
+    told = 0
+    with db.write() as session:
+        for suggestion in session.scalars(select(Suggestion).where(Suggestion.state == "assigned")
+                                          .order_by(Suggestion.id)):
+            assert suggestion.due_on is not None
+            left = rules.time_left(suggestion.due_on, today, calendar)
+            if not left.remind:
+                continue
+            kind = "overdue" if left.overdue else "due_soon"
+            subject = (f"台账 {_code(suggestion)}：" + ("已逾期" if left.overdue else "即将到期")
+                       + f"（期限 {suggestion.due_on}）")
+            if session.scalar(select(Notification.id).where(Notification.kind == f"suggestion.{kind}",
+                                                             Notification.link == f"/suggestions/{suggestion.id}",
+                                                             Notification.subject_zh == subject).limit(1)):
+                continue
+            users = department_users(session, suggestion.department_id)
+            if left.overdue:
+                users += users_of_role(session, suggestion.zone_id, "reform_office")
+            code = _code(suggestion)
+            notify(session, users, f"suggestion.{kind}",
+                   (subject, f"Ledger {code}: " + ("overdue" if left.overdue else "due soon")
+                    + f" (due {suggestion.due_on})"),
+                   (f"《{suggestion.title}》" + (f"已逾期 {left.days_overdue} 天" if left.overdue
+                                                else f"还剩 {left.days_left} 个工作日"),
+                    f"“{suggestion.title}”: " + (f"overdue by {left.days_overdue} day(s)" if left.overdue
+                                                 else f"{left.days_left} working day(s) left")),
+                   now, link=f"/suggestions/{suggestion.id}", zone_id=suggestion.zone_id)
+            told += 1
+    return [f"observers: {told} suggestion(s) due soon or overdue notified"] if told else []

@@ -1,0 +1,168 @@
+"""Notifications: one outbox, written in the same transaction as the step it tells of (so it is
+never lost when the step is stored), read in the app (``GET /api/v1/notifications``, the bell)
+and emailed through SMTP (``YIMA_SMTP_URL``) by a job that retries a failed delivery with
+backoff and never drops it.
+
+Callers write the words: a notification names the record (a ledger number, an application
+number) and what happened, never another person's personal data.
+"""
+
+from __future__ import annotations
+
+import re
+import smtplib
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from yima.accounts.tables import User
+from yima.actors import Actor
+from yima.clock import as_utc
+from yima.config import get_settings
+from yima.db import Database
+from yima.errors import DomainError
+from yima.notifications.tables import Notification, NotificationAddress
+
+MAX_PER_RUN = 50
+MAX_BACKOFF = timedelta(hours=6)
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
+
+
+def notify(session: Session, user_ids: Iterable[int], kind: str, subject: tuple[str, str], body: tuple[str, str],
+           now: datetime, *, link: str = "", zone_id: str | None = None) -> int:
+    """One notification for each user (once each), in the caller's transaction; emailed later
+    when the user has an address and a mail server is configured. How many were made."""
+    mail = get_settings().smtp_url is not None
+    made = 0
+    for user_id in dict.fromkeys(user_ids):
+        address = session.get(NotificationAddress, user_id)
+        to = address.email if address is not None else None
+        session.add(Notification(user_id=user_id, zone_id=zone_id, kind=kind, subject_zh=subject[0][:200],
+                                 subject_en=subject[1][:300], body_zh=body[0], body_en=body[1], link=link[:300],
+                                 created_at=now, email_state="pending" if to and mail else "none", email_to=to,
+                                 attempts=0, next_attempt_at=now if to and mail else None, last_error=""))
+        made += 1
+    return made
+
+
+def users_of_role(session: Session, zone_id: str, role: str) -> list[int]:
+    """The active accounts of a role in a zone (e.g. the reform office)."""
+    return list(session.scalars(select(User.id).where(User.zone_id == zone_id, User.role == role,
+                                                      User.disabled_at.is_(None)).order_by(User.id)))
+
+
+def set_address(db: Database, actor: Actor, email: str) -> None:
+    """The actor's own address for notifications by email; empty removes it."""
+    email = email.strip()
+    if email and not EMAIL.match(email):
+        raise DomainError("notification.email", "email", f"邮箱地址格式不正确：{email}",
+                          f"Not an email address: {email}")
+    with db.write() as session:
+        found = session.get(NotificationAddress, actor.id)
+        if not email:
+            if found is not None:
+                session.delete(found)
+        elif found is None:
+            session.add(NotificationAddress(user_id=actor.id, email=email))
+        else:
+            found.email = email
+
+
+def _dict(n: Any) -> dict[str, Any]:
+    return {"id": n.id, "kind": n.kind, "subject_zh": n.subject_zh, "subject_en": n.subject_en,
+            "body_zh": n.body_zh, "body_en": n.body_en, "link": n.link,
+            "created_at": as_utc(n.created_at).isoformat(), "read": n.read_at is not None,
+            "read_at": as_utc(n.read_at).isoformat() if n.read_at else None, "email": n.email_state}
+
+
+def notifications(db: Database, actor: Actor, unread_only: bool = False, limit: int = 50,
+                  before: int | None = None) -> list[dict[str, Any]]:
+    """The actor's own notifications, newest first (``before``: an id, for the next page)."""
+    query = select(Notification).where(Notification.user_id == actor.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    if before is not None:
+        query = query.where(Notification.id < before)
+    with db.read() as session:
+        return [_dict(n) for n in session.scalars(query.order_by(Notification.id.desc()).limit(limit))]
+
+
+def unread_count(db: Database, actor: Actor) -> int:
+    with db.read() as session:
+        return session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.user_id == actor.id, Notification.read_at.is_(None))) or 0
+
+
+def mark_read(db: Database, actor: Actor, ids: list[int] | None, now: datetime) -> int:
+    """Marks the actor's own notifications read (``ids``; None: all). How many changed."""
+    query = update(Notification).where(Notification.user_id == actor.id, Notification.read_at.is_(None))
+    if ids is not None:
+        query = query.where(Notification.id.in_(ids))
+    with db.write() as session:
+        return int(session.execute(query.values(read_at=now)).rowcount or 0)  # type: ignore[attr-defined]
+
+
+# --- delivery by email -------------------------------------------------------------------------
+
+def backoff(attempts: int) -> timedelta:
+    """After the n-th failed attempt: 1, 2, 4, 8 … minutes, at most six hours."""
+    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def _server(url: str) -> tuple[str, int, str, str | None, str | None, bool]:
+    parts = urlparse(url)
+    sender = parse_qs(parts.query).get("from", ["yima@localhost"])[0]
+    return (parts.hostname or "127.0.0.1", parts.port or (465 if parts.scheme == "smtps" else 25), sender,
+            unquote(parts.username) if parts.username else None,
+            unquote(parts.password) if parts.password else None, parts.scheme == "smtps")
+
+
+def _message(n: Any, sender: str, base_url: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"], message["To"] = sender, n.email_to
+    message["Subject"] = f"{n.subject_zh} / {n.subject_en}"
+    link = f"\n\n{base_url.rstrip('/')}{n.link}" if n.link else ""
+    message.set_content(f"{n.body_zh}\n\n{n.body_en}{link}\n")
+    return message
+
+
+def deliver_notifications_job(db: Database, now: datetime) -> list[str]:
+    """For ``yima jobs run``: email the notifications due for an attempt; a failure is kept with
+    its error and tried again later (backoff), never dropped."""
+    settings = get_settings()
+    if settings.smtp_url is None:
+        return []
+    host, port, sender, user, password, tls = _server(settings.smtp_url)
+    with db.read() as session:
+        due = list(session.scalars(select(Notification).where(
+            Notification.email_state == "pending", Notification.next_attempt_at <= now)
+            .order_by(Notification.id).limit(MAX_PER_RUN)))
+        for n in due:
+            session.expunge(n)
+    sent = failed = 0
+    for n in due:
+        error = ""
+        try:
+            smtp_class = smtplib.SMTP_SSL if tls else smtplib.SMTP
+            with smtp_class(host, port, timeout=10) as client:
+                if user and password:
+                    client.login(user, password)
+                client.send_message(_message(n, sender, settings.public_base_url))
+        except (OSError, smtplib.SMTPException) as err:
+            error = f"{type(err).__name__}: {err}"[:500]
+        with db.write() as session:
+            stored = session.get(Notification, n.id)
+            assert stored is not None
+            stored.attempts += 1
+            if error:
+                stored.last_error, stored.next_attempt_at = error, now + backoff(stored.attempts)
+                failed += 1
+            else:
+                stored.email_state, stored.sent_at, stored.last_error = "sent", now, ""
+                sent += 1
+    return [f"notifications: {sent} emailed, {failed} to retry"] if due else []
