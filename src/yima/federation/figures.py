@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from yima.db import Database
 from yima.federation.rules import LATE_AFTER
 from yima.federation.tables import Case
+from yima.registration.status import Status
 from yima.registration.tables import Application
 from yima.stats.queries import utc_bounds
 from yima.stats.rules import Period
@@ -44,7 +45,7 @@ def compute(db: Database, zone_id: str, period: Period) -> dict[str, Any]:
                                               Application.submitted_at >= start, Application.submitted_at < end))
         issued = session.scalar(select(func.count()).select_from(Application).where(
             Application.zone_id == zone_id, Application.channel == CHANNEL, Application.matter == "establish",
-            Application.status == "approved", Application.decided_at >= start, Application.decided_at < end))
+            Application.status == Status.APPROVED, Application.decided_at >= start, Application.decided_at < end))
     return {"accepted_for_partners": int(accepted or 0), "licences_delivered": licences_delivered(db, zone_id, period),
             "issued_for_partners": int(issued or 0), "unanswered_after_a_day": int(late or 0)}
 

@@ -16,6 +16,7 @@ from yima.federation.model import Envelope, envelope_from_payload
 from yima.keys.trustlist import TrustList
 from yima.licences.cose import decode_cbor, decode_sign1
 from yima.licences.errors import MalformedLicence
+from yima.registration.status import DECIDED, Status
 
 MAX_AGE = timedelta(minutes=10)
 """A copy signed longer ago than this is refused: the sender signs a fresh copy for each attempt."""
@@ -124,8 +125,6 @@ WITHDRAWAL_REQUESTED = "withdrawal_requested"
 """The step on the accepting side's case when the applicant asked to withdraw."""
 WITHDRAWAL_TOO_LATE = "withdrawal_too_late"
 """The step when the issuing zone's receipt said it had decided already (its ``state``: which way)."""
-DECIDED = ("approved", "rejected", "lapsed", "withdrawn")
-"""The issuing zone's statuses after which nothing changes there."""
 
 
 def too_late_state(result: Mapping[str, object]) -> str | None:
@@ -143,7 +142,7 @@ def withdrawal_state(steps: Sequence[Mapping[str, object]], remote_status: str) 
     to withdraw it, None when nobody asked. Only the issuing zone's own status ``withdrawn``
     confirms; its decided status, or a receipt saying it had decided, makes the request too late."""
     names = {s.get("step") for s in steps}
-    if remote_status == "withdrawn":
+    if remote_status == Status.WITHDRAWN:
         return "confirmed"
     if WITHDRAWAL_REQUESTED not in names:
         return None

@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import cbor2
@@ -27,7 +27,7 @@ from yima.accounts.service import actor_of
 from yima.accounts.tables import User
 from yima.actors import Actor
 from yima.audit import service as audit
-from yima.clock import as_utc, local_date, utcnow
+from yima.clock import as_utc, utcnow
 from yima.db import Base, Database
 from yima.errors import Conflict, DomainError, Forbidden
 from yima.federation import partners as partner_store
@@ -47,10 +47,10 @@ from yima.federation.tables import Case, InboxMessage, OutboxMessage, Partner
 from yima.keys.service import keyring
 from yima.licences.cose import sign1
 from yima.licences.tables import Licence
-from yima.registration import rules
 from yima.registration import service as registration
 from yima.registration.model import ApplicationIn
-from yima.registration.tables import Application, MaterialUpload, Transition
+from yima.registration.status import DECIDED, QUEUED, Status, Step, allowed
+from yima.registration.tables import Application
 from yima.registration.views import application_view
 from yima.standard.model import MatterStandard
 from yima.words import Words, legacy_words
@@ -154,34 +154,17 @@ def forward(db: Database, standard: MatterStandard, actor: Actor, body: Applicat
     with db.read() as session:
         partner = partner_store.get_partner(session, body.zone)
         local_zone, digest = partner.local_zone, partner.standard_digest
-        earlier = registration._by_idempotency_key(session, actor, idempotency_key)
+        earlier = registration.earlier_submission(session, actor, idempotency_key)
         if earlier is not None:
             return _view_with_case(session, earlier, now), None
     if digest != standard.digest:
         raise standard_mismatch(digest, standard.digest, body.zone)
     if actor.role == "officer" and actor.zone_id != local_zone:
         raise Forbidden("zone.not_yours", "zone", "审批人员只能为本区受理申请", "Officers accept only for their zone")
-    ctx = rules.RuleContext(standard=standard, zone_id=body.zone, zone_known=True, place_names=(),
-                            today=local_date(now))
-    evaluation = rules.evaluate(body, ctx)
-    if evaluation.invalid:
-        raise DomainError.of(evaluation.invalid)
-    matter = standard.matters[body.matter]
+    ctx = registration.check_for_partner(standard, body, now)
     with db.write() as session:
-        app = Application(zone_id=local_zone, applicant_id=actor.id, matter=body.matter,
-                          entity_type=rules.entity_type_of(body, ctx) or "", channel=body.channel,
-                          name=body.name or "", status="forwarded", enterprise_uscc=None,
-                          body=registration.application_body(body), findings=[],
-                          missing_materials=rules.missing_materials(body, ctx),
-                          statutory_due_at=now + timedelta(days=matter.statutory_days),
-                          idempotency_key=idempotency_key, submitted_at=now, standard_digest=standard.digest,
-                          uploads=[])
         said = Words(f"转交合作开发区 {body.zone} 办理", f"forwarded to the partner zone {body.zone}")
-        app.transitions.append(Transition(from_status=None, to_status="forwarded", actor_id=actor.id,
-                                          actor_role=actor.role, at=now, reason=said.text, reason_zh=said.zh,
-                                          reason_en=said.en))
-        session.add(app)
-        session.flush()
+        app = registration.file_forwarded(session, standard, actor, body, ctx, local_zone, now, idempotency_key, said)
         case = Case(application_id=app.id, role="accepting", partner_zone=body.zone, remote_status="",
                     remote_version=0, remote_findings=[], remote_missing=[], steps=[], created_at=now, updated_at=now)
         _step(case, "forwarded", now)
@@ -200,22 +183,20 @@ class MaterialCourier:
     """A material supplied at home for a forwarded application travels to the partner as a message."""
 
     def carries(self, app: Application) -> bool:
-        return app.status == "forwarded"
+        return app.status == Status.FORWARDED
 
     def supply(self, session: Session, app: Application, actor: Actor, material_id: str, filename: str,
                content_type: str, content: bytes, now: datetime) -> None:
         case = session.get(Case, app.id)
-        if case is None or case.remote_status not in ("under_review", "awaiting_materials"):
-            state = case.remote_status if case and case.remote_status else "forwarded"
+        if case is None or not allowed(Step.SUPPLY, case.remote_status):
+            state = case.remote_status if case and case.remote_status else Status.FORWARDED
             raise Conflict("materials.state", "material", f"合作开发区的申请状态为 {state}，不能补交材料",
                            f"The partner's application is {state}; materials cannot be supplied")
         if material_id not in case.remote_missing:
             raise DomainError("materials.not_missing", "material", f"合作开发区并未要求补交 {material_id}",
                               f"The partner zone has not asked for {material_id} "
                               f"(missing: {', '.join(case.remote_missing) or 'none'})")
-        digest = hashlib.sha256(content).hexdigest()
-        app.uploads.append(MaterialUpload(material=material_id, filename=filename, content_type=content_type,
-                                          size=len(content), sha256=digest, uploaded_at=now))
+        digest = hashlib.sha256(content).hexdigest()  # registration records the upload itself
         envelope = new_message("application.material", app.zone_id, case.partner_zone, app.standard_digest,
                                {"application": case.remote_application_id, "material": material_id,
                                 "filename": filename, "content_type": content_type, "content": content}, now)
@@ -237,7 +218,7 @@ def overlay(app: Application, view: dict[str, Any], case: Case, now: datetime) -
                             "steps": list(case.steps)}
     if case.role == "accepting":
         view["zone"], view["accepting_zone"] = case.partner_zone, app.zone_id
-        view["status"] = case.remote_status or "forwarded"
+        view["status"] = case.remote_status or Status.FORWARDED.value
         view["findings"] = list(case.remote_findings)
         view["missing_materials"] = list(case.remote_missing)
         view["materials_due_on"] = case.remote_due_on
@@ -277,7 +258,7 @@ def _view_with_case(session: Session, app: Application, now: datetime, case: Cas
 
 
 def extend_view(app: Application, view: dict[str, Any]) -> None:
-    if app.status != "forwarded" and app.channel != CHANNEL:
+    if app.status != Status.FORWARDED and app.channel != CHANNEL:
         return
     session = object_session(app)
     case = session.get(Case, app.id) if session is not None else None
@@ -299,7 +280,7 @@ def status_message_body(app: Application, case: Case, licence: Licence | None) -
 
 def _licence_of(session: Session, app: Application, created: Sequence[Base]) -> Licence | None:
     made = next((row for row in created if isinstance(row, Licence)), None)
-    if made is not None or app.status != "approved" or not app.enterprise_uscc:
+    if made is not None or app.status != Status.APPROVED or not app.enterprise_uscc:
         return made
     return session.scalar(select(Licence).where(Licence.uscc == app.enterprise_uscc)
                           .order_by(Licence.version.desc()).limit(1))
@@ -351,10 +332,10 @@ def _receive_forwarded(db: Database, standard: MatterStandard, env: Envelope, no
         def refused(session: Session) -> None:
             queue(session, new_message("application.decided", env.recipient, env.sender, env.standard,
                                        {"application": env.body.get("application"), "partner_application": None,
-                                        "version": 1, "status": "rejected", "findings": findings,
+                                        "version": 1, "status": Status.REJECTED.value, "findings": findings,
                                         "missing_materials": [], "materials_due_on": None, "uscc": None,
                                         "licence": None}, now), None)
-        return {"status": "rejected", "application": None}, refused
+        return {"status": Status.REJECTED.value, "application": None}, refused
     except ValueError as err:
         raise Refusal("malformed", 422, f"申请内容不正确：{err}", f"The application is malformed: {err}") from err
 
@@ -391,9 +372,9 @@ def _receive_decided(env: Envelope, now: datetime) -> Applied:
         case.remote_due_on = body.get("materials_due_on")
         case.uscc = body.get("uscc")
         step_once(case, "received", now, f"{env.sender} #{case.remote_application_id}")
-        if case.remote_status in ("approved", "rejected", "under_review", "awaiting_materials", "lapsed", "withdrawn"):
+        if case.remote_status in (*QUEUED, *DECIDED):
             said = (Words(f"{env.sender} 已确认撤回", f"{env.sender} confirmed the withdrawal")
-                    if case.remote_status == "withdrawn" else
+                    if case.remote_status == Status.WITHDRAWN else
                     Words.joined([Words(str(f.get("message_zh") or f.get("message", "")),
                                         str(f.get("message_en") or f.get("message", "")))
                                   for f in case.remote_findings]))

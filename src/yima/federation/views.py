@@ -13,6 +13,7 @@ from yima.db import Database
 from yima.errors import NotFound
 from yima.federation.rules import LATE_AFTER, is_late
 from yima.federation.tables import Case, OutboxMessage
+from yima.registration.status import Status
 from yima.registration.tables import Application
 
 
@@ -41,7 +42,7 @@ def delivered_licence(db: Database, actor: Actor, app_id: int) -> Case | str:
         if app is None or not (app.applicant_id == actor.id or may_work_zone(actor, app.zone_id)):
             raise NotFound("application.unknown", "id", f"没有编号为 {app_id} 的申请", f"No application {app_id}")
         if case is None or case.role != "accepting":  # this zone's own application
-            if app.enterprise_uscc and app.status == "approved":
+            if app.enterprise_uscc and app.status == Status.APPROVED:
                 return app.enterprise_uscc
             raise NotFound("licence.none", "id", f"申请 {app_id} 当前为 {app.status}，没有营业执照",
                            f"Application {app_id} is {app.status}; it has no licence")
@@ -59,7 +60,7 @@ def cases(db: Database, actor: Actor, now: datetime, limit: int = 200) -> list[d
         query = query.where(Application.zone_id == actor.zone_id)
     with db.read() as session:
         return [{"application": app.id, "role": case.role, "partner_zone": case.partner_zone, "name": app.name,
-                 "status": (case.remote_status or "forwarded") if case.role == "accepting" else app.status,
+                 "status": (case.remote_status or Status.FORWARDED) if case.role == "accepting" else app.status,
                  "uscc": case.uscc if case.role == "accepting" else app.enterprise_uscc,
                  "licence_delivered": case.licence_delivered_at is not None,
                  "late": case.role == "accepting" and is_late(as_utc(case.created_at), bool(case.remote_status), now),

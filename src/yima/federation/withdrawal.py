@@ -34,8 +34,9 @@ from yima.federation.rules import (
 )
 from yima.federation.tables import Case, InboxMessage, OutboxMessage
 from yima.registration import service as registration
+from yima.registration.status import PENDING, Status
 from yima.registration.tables import Application
-from yima.registration.views import PENDING, not_withdrawable
+from yima.registration.views import not_withdrawable
 from yima.standard.model import MatterStandard
 
 REASON = "申请人撤回 / withdrawn by the applicant"
@@ -47,7 +48,7 @@ class PartnerWithdrawal:
     """Registration's withdrawal of a forwarded application: a request to the issuing zone."""
 
     def carries(self, app: Application) -> bool:
-        return app.status == "forwarded"
+        return app.status == Status.FORWARDED
 
     def withdraw(self, session: Session, app: Application, actor: Actor, now: datetime) -> None:
         case = session.get(Case, app.id)
@@ -109,7 +110,7 @@ def _refused_on_arrival(session: Session, sender: str, message_id: object) -> bo
         return False
     receipt = open_envelope(seen.receipt)[0]
     result = receipt.body.get("result") or {}
-    return isinstance(result, Mapping) and result.get("status") == "rejected" and not result.get("application")
+    return isinstance(result, Mapping) and result.get("status") == Status.REJECTED and not result.get("application")
 
 
 def receive_withdrawn(db: Database, standard: MatterStandard, env: Envelope, now: datetime) -> service.Applied:
@@ -118,7 +119,7 @@ def receive_withdrawn(db: Database, standard: MatterStandard, env: Envelope, now
     with db.read() as session:
         case = _issuing_case(session, env.sender, env.body)
         if case is None and _refused_on_arrival(session, env.sender, env.body.get("forwarded_message")):
-            return {"status": "too_late", "state": "rejected", "application": None}, lambda session: None
+            return {"status": "too_late", "state": Status.REJECTED.value, "application": None}, lambda session: None
         if case is None:
             raise unknown_forwarded_application()
         app_id = case.application_id
@@ -136,8 +137,8 @@ def receive_withdrawn(db: Database, standard: MatterStandard, env: Envelope, now
         with db.read() as session:
             app = session.get(Application, app_id)
             status = app.status if app else ""
-    if status == "withdrawn":
-        return {"status": "withdrawn", "application": app_id}, lambda session: None
+    if status == Status.WITHDRAWN:
+        return {"status": Status.WITHDRAWN.value, "application": app_id}, lambda session: None
     result = {"status": "too_late", "state": status, "application": app_id}
 
     def note(session: Session) -> None:

@@ -22,6 +22,7 @@ from yima.errors import NotFound
 from yima.register.tables import Enterprise
 from yima.registration import owners
 from yima.registration.model import BeneficialOwnerIn
+from yima.registration.status import Status
 from yima.registration.tables import Application, BeneficialOwner
 from yima.registration.views import application_not_found
 
@@ -71,5 +72,5 @@ def for_enterprise(db: Database, actor: Actor, uscc: str, now: datetime) -> list
             raise NotFound("enterprise.unknown", "uscc", f"没有统一社会信用代码为 {uscc} 的企业",
                            f"No enterprise has the credit code {uscc}")
         ids = list(session.scalars(select(Application.id).where(Application.enterprise_uscc == uscc,
-                                                                Application.status == "approved")))
+                                                                Application.status == Status.APPROVED)))
         return _read(session, actor, enterprise.zone_id, f"enterprise:{uscc}", ids, now)

@@ -18,6 +18,7 @@ from yima.clock import utcnow
 from yima.errors import DomainError, Finding
 from yima.registration import decisions, handoff, owner_records, owners, service, views
 from yima.registration.model import ApplicationIn
+from yima.registration.status import DECISIONS, Step
 from yima.web.deps import DB, AppSettings, OptionalActor, RowId, Standard
 from yima.web.errors import field_words, findings_of_validation
 from yima.web.templating import ROLE_NAMES, flash, login_redirect, page_actor, render, text
@@ -211,8 +212,8 @@ def my_applications(request: Request, db: DB, actor: OptionalActor) -> Response:
 
 
 QUEUE_PAGE = 50
-DECISION_DONE = {"approve": ("已核准", "approved"), "reject": ("已驳回", "rejected"),
-                 "accept_with_missing": ("已容缺受理", "accepted with missing materials")}
+DECISION_DONE: dict[str, tuple[str, str]] = {Step.APPROVE: ("已核准", "approved"), Step.REJECT: ("已驳回", "rejected"),
+                 Step.ACCEPT_WITH_MISSING: ("已容缺受理", "accepted with missing materials")}
 
 
 @router.get("/queue")
@@ -245,17 +246,13 @@ def _detail(request: Request, db: DB, standard: Standard, actor: Actor, app_id: 
         app = views.get_application(db, actor, app_id, utcnow())
     except DomainError as err:
         return render(request, "error.html", {"errors": _messages(request, err.findings)}, status=err.status)
-    elsewhere = (app.get("cross_region") or {}).get("role") == "accepting"  # decided by the partner zone
-    may_decide = actor.role in ("officer", "admin") and app["status"] in ("under_review", "awaiting_materials") \
-        and not elsewhere
-    may_supply = app["status"] in ("under_review", "awaiting_materials") and actor.role == "applicant"
+    steps = views.offered_steps(app, actor)
+    elsewhere = views.decided_elsewhere(app)
     required = standard.matters[app["matter"]].required_materials(app["entity_type"])
     zone = get_zone(db, app["zone"] if not elsewhere else app["accepting_zone"])  # a partner zone is not here
-    may_withdraw = may_supply and not elsewhere or (  # a forwarded one: until the partner decides or is asked
-        elsewhere and actor.role == "applicant" and app["status"] in ("forwarded", *views.PENDING)
-        and not app.get("withdrawal"))
     return render(request, "application.html", {
-        "app": app, "may_decide": may_decide, "may_supply": may_supply, "may_withdraw": may_withdraw,
+        "app": app, "may_decide": bool(steps & set(DECISIONS)), "may_supply": Step.SUPPLY in steps,
+        "may_withdraw": Step.WITHDRAW in steps, "decisions": [str(d) for d in DECISIONS if d in steps],
         "required": required, "errors": errors or [], "chosen": chosen or {},
         "open_findings": decisions.open_findings(app["findings"]),
         "names": display_names(db, (t.get("actor_id") for t in app["transitions"])), "role_words": ROLE_NAMES,
@@ -291,7 +288,7 @@ async def decision_form(request: Request, app_id: RowId, db: DB, standard: Stand
     decision, reason = _one(form, "decision"), _one(form, "reason")
     chosen = {"decision": decision, "reason": reason}
     try:
-        if decision == "approve" and not _one(form, "confirmed"):
+        if decision == Step.APPROVE and not _one(form, "confirmed"):
             findings = views.get_application(db, actor, app_id, utcnow())["findings"]
             if decisions.open_findings(findings):  # approving over them is confirmed on a step naming each
                 service.check_approval(db, standard, actor, app_id, reason)

@@ -25,6 +25,7 @@ from yima.errors import DomainError, Finding
 from yima.identity import age_on, validate_id_number
 from yima.registration import addresses, capital, names, owners, persons
 from yima.registration.model import ApplicationIn
+from yima.registration.status import Status
 from yima.standard import industry
 from yima.standard.model import MatterStandard
 from yima.textcheck import hidden_characters
@@ -473,12 +474,12 @@ def evaluate(app: ApplicationIn, ctx: RuleContext) -> Evaluation:
     return result
 
 
-def outcome(evaluation: Evaluation) -> str:
+def outcome(evaluation: Evaluation) -> Status:
     """The status an evaluated submission takes: rejected, under_review, or approved (秒批)."""
     if evaluation.invalid:
         raise DomainError.of(evaluation.invalid)
     if evaluation.refusals:
-        return "rejected"
+        return Status.REJECTED
     if evaluation.review:
-        return "under_review"
-    return "approved"
+        return Status.UNDER_REVIEW
+    return Status.APPROVED

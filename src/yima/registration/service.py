@@ -7,6 +7,7 @@ nothing.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -30,25 +31,30 @@ from yima.registration import capital, decisions, handoff, names, owner_records,
 from yima.registration.codes import make_uscc
 from yima.registration.materials import clean_filename
 from yima.registration.model import ApplicationIn
+from yima.registration.status import DECISIONS, PENDING, TRANSITIONS, Status, Step, allowed, leads_to
 from yima.registration.tables import Application, MaterialUpload, Transition
-from yima.registration.views import PENDING, application_not_found, application_view, not_withdrawable
+from yima.registration.views import application_not_found, application_view, not_withdrawable
 from yima.standard.model import MatterStandard
 from yima.uploads import check_upload, store_upload
 from yima.words import Words
 from yima.zones.service import ZoneRuleSettings, rule_settings
 from yima.zones.tables import Zone
 
-DECISIONS = ("approve", "reject", "accept_with_missing")
 
-
-def _transition(app: Application, to: str, actor: Actor | None, now: datetime, reason: Words | None = None) -> None:
-    """Record a state change; its reason whole in each language (and as the v1 one-string ``reason``)."""
+def _transition(app: Application, step: Step, to: Status, actor: Actor | None, now: datetime,
+                reason: Words | None = None) -> None:
+    """Record a state change the transition table allows; its reason whole in each language (and as
+    the v1 one-string ``reason``). The only place an application's status is written."""
+    before = app.status if app.transitions else None
+    if not leads_to(step, before, to):
+        raise Conflict("application.state", "status", f"申请当前状态为 {before}，不能{step}至 {to}",
+                       f"The application is {before}; {step} cannot make it {to}")
     words = reason or Words("", "")
-    app.transitions.append(Transition(from_status=app.status if app.transitions else None, to_status=to,
+    app.transitions.append(Transition(from_status=before, to_status=to,
                                       actor_id=actor.id if actor else None,
                                       actor_role=actor.role if actor else "system", reason=words.text,
                                       reason_zh=words.zh, reason_en=words.en, at=now))
-    app.status = to
+    app.status = to.value
 
 
 def _record(session: Session, app: Application, since: int, created: Sequence[Base] = (),
@@ -59,7 +65,8 @@ def _record(session: Session, app: Application, since: int, created: Sequence[Ba
     subject = f"application:{app.id}"
     events = [AuditEvent(app.zone_id, t.at, t.actor_id, t.actor_role, f"application.{t.to_status}", subject,
                          {"matter": app.matter, "from": t.from_status, "reason": t.reason[:200],
-                          **({"overridden": list(overridden)} if overridden and t.to_status == "approved" else {})})
+                          **({"overridden": list(overridden)}
+                             if overridden and t.to_status == Status.APPROVED else {})})
               for t in app.transitions[since:]]
     last = app.transitions[-1]
 
@@ -177,20 +184,21 @@ def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body:
             if earlier is not None:
                 return application_view(earlier, now)
             taken = _taken_names(session, body.zone, body.name)
-            if taken and status != "rejected":
+            if taken and status != Status.REJECTED:
                 evaluation.review.extend(rules.name_is_unique(body, replace(ctx, taken_names=taken)))
                 status = rules.outcome(evaluation)
             app = _new_application(standard, actor, body, ctx, evaluation, now, idempotency_key)
             if channel is not None:
                 app.channel = channel
-            _transition(app, "submitted", actor, now)
-            if status == "approved":
+            _transition(app, Step.SUBMIT, Status.SUBMITTED, actor, now)
+            if status == Status.APPROVED:
                 created = _approve(session, standard, app, None, now,
                                    Words("秒批：全部规则通过", "instant approval: every rule passed"))
             else:
                 created = []
-                _transition(app, status, None, now, Words.joined([Words(f.zh, f.en) for f in evaluation.findings]))
-                if status == "rejected":
+                _transition(app, Step.EVALUATE, status, None, now,
+                            Words.joined([Words(f.zh, f.en) for f in evaluation.findings]))
+                if status == Status.REJECTED:
                     app.decided_at = now
             insert_new(session, [app, *app.transitions, *created])
             owner_records.store(session, app, body.beneficial_owners or [], now)
@@ -204,6 +212,42 @@ def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body:
         raise Conflict("application.conflict", "name", "与同时提交的另一申请冲突，请重试",
                        "Conflicts with another submission made at the same time; try again") from err
     return application_view(app, now)
+
+
+def earlier_submission(session: Session, actor: Actor, idempotency_key: str | None) -> Application | None:
+    """The application ``actor`` submitted before with this idempotency key (a retried request)."""
+    return _by_idempotency_key(session, actor, idempotency_key)
+
+
+def check_for_partner(standard: MatterStandard, body: ApplicationIn, now: datetime) -> rules.RuleContext:
+    """What this zone checks of an application it forwards to the partner zone that decides it
+    (跨省异地办照): the shared standard's rules; what needs the partner's data (names taken there,
+    its address negative list, its place names) is the partner's to check. Invalid input raises."""
+    ctx = rules.RuleContext(standard=standard, zone_id=body.zone, zone_known=True, place_names=(),
+                            today=local_date(now))
+    evaluation = rules.evaluate(body, ctx)
+    if evaluation.invalid:
+        raise DomainError.of(evaluation.invalid)
+    return ctx
+
+
+def file_forwarded(session: Session, standard: MatterStandard, actor: Actor, body: ApplicationIn,
+                   ctx: rules.RuleContext, zone_id: str, now: datetime, idempotency_key: str | None,
+                   reason: Words) -> Application:
+    """Store, in the caller's transaction (which writes the message that carries it), an application
+    the partner zone decides: filed in ``zone_id``, the zone that accepted it, as ``forwarded``."""
+    matter = standard.matters[body.matter]
+    app = Application(zone_id=zone_id, applicant_id=actor.id, matter=body.matter,
+                      entity_type=rules.entity_type_of(body, ctx) or "", channel=body.channel,
+                      name=body.name or "", status=Status.FORWARDED.value, enterprise_uscc=None,
+                      body=application_body(body), findings=[], missing_materials=rules.missing_materials(body, ctx),
+                      statutory_due_at=now + timedelta(days=matter.statutory_days),
+                      idempotency_key=idempotency_key, submitted_at=now, standard_digest=standard.digest,
+                      uploads=[])
+    _transition(app, Step.FORWARD, Status.FORWARDED, actor, now, reason)
+    session.add(app)
+    session.flush()
+    return app
 
 
 def _by_idempotency_key(session: Session, actor: Actor, key: str | None) -> Application | None:
@@ -232,7 +276,7 @@ def _new_application(standard: MatterStandard, actor: Actor, body: ApplicationIn
     return Application(
         zone_id=body.zone, applicant_id=actor.id, matter=body.matter,
         entity_type=rules.entity_type_of(body, ctx) or "", channel=body.channel, name=body.name or own_name,
-        status="submitted", enterprise_uscc=body.uscc, body=application_body(body),
+        status=Status.SUBMITTED, enterprise_uscc=body.uscc, body=application_body(body),
         findings=[f.as_dict() for f in evaluation.findings], missing_materials=rules.missing_materials(body, ctx),
         statutory_due_at=now + timedelta(days=matter.statutory_days), idempotency_key=idempotency_key,
         submitted_at=now, standard_digest=standard.digest, uploads=[])
@@ -278,7 +322,7 @@ def _approve(session: Session, standard: MatterStandard, app: Application, actor
     today = local_date(now)
     proved = decisions.proved_addresses(app.findings)
     app.decided_at = now
-    _transition(app, "approved", actor, now, reason)
+    _transition(app, Step.EVALUATE if actor is None else Step.APPROVE, Status.APPROVED, actor, now, reason)
     if app.matter == "establish":
         uscc = _next_uscc(session, app.zone_id, app.entity_type)
         founded = Enterprise(
@@ -336,9 +380,7 @@ def decide(db: Database, standard: MatterStandard, actor: Actor, app_id: int, de
         if app is None or not may_work_zone(actor, app.zone_id):
             raise application_not_found(app_id)
         since = len(app.transitions)
-        allowed = {"approve": ("under_review",), "reject": ("under_review", "awaiting_materials"),
-                   "accept_with_missing": ("under_review",)}[decision]
-        if app.status not in allowed:
+        if not allowed(Step(decision), app.status):
             raise Conflict("decision.state", "decision", f"申请当前状态为 {app.status}，不能作此决定",
                            f"The application is {app.status}; this decision is not possible")
         if decision == "reject":
@@ -346,7 +388,7 @@ def decide(db: Database, standard: MatterStandard, actor: Actor, app_id: int, de
                 raise DomainError("decision.reason_required", "reason", "驳回必须说明理由",
                                   "A rejection needs a reason")
             app.decided_at = now
-            _transition(app, "rejected", actor, now, Words.typed(reason))
+            _transition(app, Step.REJECT, Status.REJECTED, actor, now, Words.typed(reason))
         elif decision == "approve":
             if app.missing_materials:
                 raise Conflict("decision.materials_missing", "decision", "材料尚未补齐，不能批准",
@@ -401,7 +443,7 @@ def _accept_with_missing(standard: MatterStandard, app: Application, actor: Acto
                            f"{material.name.en} cannot be deferred; it must be supplied first")
         days.append(material.deferrable_days)
     app.materials_due_on = local_date(now) + timedelta(days=min(days))
-    _transition(app, "awaiting_materials", actor, now,
+    _transition(app, Step.ACCEPT_WITH_MISSING, Status.AWAITING_MATERIALS, actor, now,
                 Words.typed(reason) if reason else
                 Words(f"容缺受理，{app.materials_due_on} 前补齐", f"accepted, materials due {app.materials_due_on}"))
 
@@ -418,8 +460,11 @@ def supply_material(db: Database, standard: MatterStandard, actor: Actor, app_id
         courier = handoff.courier_for(app)
         if courier is not None:  # the application is decided elsewhere; the material travels there
             courier.supply(session, app, actor, material_id, filename[:255], content_type, content, now)
+            app.uploads.append(MaterialUpload(material=material_id, filename=filename[:255],
+                                              content_type=content_type, size=len(content),
+                                              sha256=hashlib.sha256(content).hexdigest(), uploaded_at=now))
             return
-        if app.status not in ("under_review", "awaiting_materials"):
+        if not allowed(Step.SUPPLY, app.status):
             raise Conflict("materials.state", "material", f"申请当前状态为 {app.status}，不能补交材料",
                            f"The application is {app.status}; materials cannot be supplied")
         required = rules.required_materials(ApplicationIn.model_validate(app.body), standard, app.entity_type)
@@ -434,9 +479,10 @@ def supply_material(db: Database, standard: MatterStandard, actor: Actor, app_id
         app.missing_materials = [m for m in app.missing_materials if m != material_id]
         app.findings = [f for f in app.findings if not (f["rule"] == "materials.missing"
                                                         and standard.materials[material_id].name.zh in f["message"])]
-        if app.status == "awaiting_materials" and not app.missing_materials:
+        if allowed(Step.COMPLETE_MATERIALS, app.status) and not app.missing_materials:
             app.materials_due_on = None
-            _transition(app, "under_review", actor, now, Words("材料已补齐", "materials supplied"))
+            _transition(app, Step.COMPLETE_MATERIALS, Status.UNDER_REVIEW, actor, now,
+                        Words("材料已补齐", "materials supplied"))
         audit.record(session, [audit.event(app.zone_id, actor, now, "application.material_supplied",
                                            f"application:{app.id}", material=material_id, sha256=digest)])
         _record(session, app, since)
@@ -453,11 +499,11 @@ def withdraw(db: Database, actor: Actor, app_id: int, now: datetime, reason: str
         if elsewhere is not None:
             elsewhere.withdraw(session, app, actor, now)
             return
-        if app.status not in PENDING:
+        if not allowed(Step.WITHDRAW, app.status):
             raise not_withdrawable(app.status)
         since = len(app.transitions)
         app.decided_at = now
-        _transition(app, "withdrawn", actor, now,
+        _transition(app, Step.WITHDRAW, Status.WITHDRAWN, actor, now,
                     Words.typed(reason) if reason else Words("申请人撤回", "withdrawn by the applicant"))
         _record(session, app, since)
 
@@ -466,12 +512,12 @@ def lapse_overdue(db: Database, now: datetime) -> list[int]:
     """Deferred materials not supplied by their deadline lapse the application (a scheduled job)."""
     today = local_date(now)
     with db.write() as session:
-        overdue = session.scalars(select(Application).where(Application.status == "awaiting_materials",
+        overdue = session.scalars(select(Application).where(Application.status.in_(TRANSITIONS[Step.LAPSE].sources),
                                                             Application.materials_due_on < today)).all()
         for app in overdue:
             since = len(app.transitions)
             app.decided_at = now
-            _transition(app, "lapsed", None, now,
+            _transition(app, Step.LAPSE, Status.LAPSED, None, now,
                         Words(f"容缺材料逾期未补齐（期限 {app.materials_due_on}）",
                               f"deferred materials not supplied by {app.materials_due_on}"))
             _record(session, app, since)

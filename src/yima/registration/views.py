@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,10 +18,9 @@ from yima.register.tables import Enterprise
 from yima.registration import decisions
 from yima.registration.capital import public_contributions
 from yima.registration.handoff import view_extensions
+from yima.registration.status import PENDING, QUEUED, Party, Status, Step, offered
 from yima.registration.tables import Application
 from yima.standard.model import MatterStandard
-
-PENDING = ("submitted", "under_review", "awaiting_materials")
 
 
 def application_not_found(app_id: int) -> NotFound:
@@ -39,6 +39,26 @@ def time_left(app: Application, now: datetime) -> timedelta:
 
 def _iso(value: datetime | None) -> str | None:
     return as_utc(value).isoformat() if value else None
+
+
+def decided_elsewhere(view: Mapping[str, Any]) -> bool:
+    """Forwarded to the partner zone that decides it (跨省异地办照, the accepting side)."""
+    return bool((view.get("cross_region") or {}).get("role") == "accepting")
+
+
+def offered_steps(view: Mapping[str, Any], actor: Actor) -> frozenset[Step]:
+    """What ``actor`` may do with the application in ``view``, by the transition table: the zone's
+    staff decide and supply, its applicant supplies and withdraws. One decided by a partner zone is
+    decided there: here its applicant may only send a material that zone asks for, or ask it (once)
+    to withdraw the application."""
+    parties = {Party.STAFF} if actor.role in ("officer", "admin") else {Party.APPLICANT}
+    status = str(view["status"])
+    if not decided_elsewhere(view):
+        return offered(status, parties)
+    steps = offered(status, parties) & {Step.SUPPLY, Step.WITHDRAW}
+    if status == Status.FORWARDED and Party.APPLICANT in parties:
+        steps |= {Step.WITHDRAW}
+    return steps - {Step.WITHDRAW} if view.get("withdrawal") else steps
 
 
 def application_view(app: Application, now: datetime, detail: bool = True) -> dict[str, Any]:
@@ -102,7 +122,7 @@ def list_applications(db: Database, actor: Actor, now: datetime, status: str | N
     else:
         if actor.role == "officer":
             query = query.where(Application.zone_id == actor.zone_id)
-        statuses = (status,) if status else ("under_review", "awaiting_materials")
+        statuses = (status,) if status else QUEUED
         query = query.where(Application.status.in_(statuses)).order_by(Application.submitted_at, Application.id)
     if status and own:
         query = query.where(Application.status == status)
@@ -111,9 +131,6 @@ def list_applications(db: Database, actor: Actor, now: datetime, status: str | N
         standing = _enterprise_statuses(session, [app.enterprise_uscc for app in apps])
         return [{**application_view(app, now, detail=False), "enterprise_status": standing.get(app.enterprise_uscc)}
                 for app in apps]
-
-
-QUEUED = ("under_review", "awaiting_materials")
 
 
 def last_zone(db: Database, actor: Actor) -> str | None:

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, or_
 
 from yima.clock import china_days
 from yima.register.tables import Enterprise
+from yima.registration.status import Status
 from yima.registration.tables import Application, Transition
 from yima.stats.rules import DECIDED_STATUSES, DOMESTIC_ENTERPRISE_TYPES, Period, division_key
 from yima.stats.tables import INDUSTRY_DIVISION
@@ -135,11 +136,11 @@ def approval_times(conn: Connection, zone_id: str, period: Period,
     start, end = utc_bounds(period)
     T = Transition.__table__.c
     per_app = (select(A.matter.label("matter"),
-                      func.min(case((T.to_status == "submitted", T.at))).label("submitted_at"),
-                      func.max(case((T.to_status == "approved", T.at))).label("approved_at"))
+                      func.min(case((T.to_status == Status.SUBMITTED, T.at))).label("submitted_at"),
+                      func.max(case((T.to_status == Status.APPROVED, T.at))).label("approved_at"))
                .select_from(Application.__table__.join(Transition.__table__, T.application_id == A.id))
-               .where(A.zone_id == zone_id, A.status == "approved", A.decided_at >= start, A.decided_at < end,
-                      T.to_status.in_(("submitted", "approved")))
+               .where(A.zone_id == zone_id, A.status == Status.APPROVED, A.decided_at >= start, A.decided_at < end,
+                      T.to_status.in_((Status.SUBMITTED, Status.APPROVED)))
                .group_by(A.id, A.matter)).subquery("per_app")
     seconds = _seconds(conn, per_app.c.approved_at, per_app.c.submitted_at)
     timed = (select(per_app.c.matter.label("matter"), seconds.label("seconds"))

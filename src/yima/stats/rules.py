@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Literal
 
 from yima.errors import DomainError, Forbidden
+from yima.registration.status import Status
 from yima.standard.industry import three_industry
 
 Category = Literal["domestic_enterprise", "foreign_enterprise", "individual_business", "farmer_cooperative"]
@@ -43,7 +44,7 @@ CATEGORY_NAMES: dict[str, tuple[str, str]] = {
 SECTOR_NAMES: dict[int, tuple[str, str]] = {
     1: ("第一产业", "Primary sector"), 2: ("第二产业", "Secondary sector"), 3: ("第三产业", "Tertiary sector"),
 }
-DECIDED_STATUSES: tuple[str, ...] = ("approved", "rejected")
+DECIDED_STATUSES: tuple[str, ...] = (Status.APPROVED, Status.REJECTED)
 WITHOUT_VISIT_CHANNEL = "online"
 
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from yima.actors import Actor
 from yima.db import Database
 from yima.errors import DomainError, NotFound
+from yima.registration.status import Status
 from yima.registry import Registry, Slot
 from yima.standard.model import MatterStandard
 from yima.stats import queries, sources
@@ -136,8 +137,8 @@ def compute_figures(db: Database, zone_id: str, period: Period, standard: Matter
         domestic_by_sector=sectors_from_divisions(domestic),
         domestic_by_section=sections_from_divisions(domestic),
         matters=MattersProcessed(
-            approved=sum(n for (status, _), n in decided.items() if status == "approved"),
-            rejected=sum(n for (status, _), n in decided.items() if status == "rejected"),
+            approved=sum(n for (status, _), n in decided.items() if status == Status.APPROVED),
+            rejected=sum(n for (status, _), n in decided.items() if status == Status.REJECTED),
             online=sum(n for (_, channel), n in decided.items() if channel == WITHOUT_VISIT_CHANNEL)),
         approval_times=sorted((_approval_time(t, standard) for t in timings), key=lambda t: order.get(t.matter, 99)),
         address_commitment=sum(s.address_commitment for s in months_now.values()),

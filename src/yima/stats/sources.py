@@ -12,6 +12,7 @@ from yima.clock import as_utc
 from yima.db import Database
 from yima.licences.permits import compare_with_separate
 from yima.licences.tables import Licence, Permit
+from yima.registration.status import Status
 from yima.registration.tables import Application
 from yima.seals.service import seal_sets_issued
 from yima.standard import configured_standard
@@ -57,7 +58,7 @@ def bundled_reduction(db: Database, zone_id: str, period: Period) -> BundledRedu
                    Permit.type, Permit.decided_at)
             .join(Permit, Permit.application_id == Application.id)
             .where(Application.zone_id == zone_id, Application.matter == "establish",
-                   Application.status == "approved", Application.decided_at >= start, Application.decided_at < end)
+                   Application.status == Status.APPROVED, Application.decided_at >= start, Application.decided_at < end)
         ).all()
     cases: dict[int, _Case] = {}
     for app_id, entity_type, submitted, decided, permit_type, permit_decided in rows:
