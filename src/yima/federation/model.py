@@ -1,7 +1,8 @@
 """The signed message between two zones' instances (跨省异地办照) and its receipt: pure data.
 
-A message is a COSE_Sign1 (RFC 9052 §4.2), made with the same signer as the one-code licence
-(``yima.licences.cose``) and the sending zone's active key from its trust list. Its payload is
+A message is a COSE_Sign1 (RFC 9052 §4.2), made by ``yima.federation.codec`` with the signer the
+one-code licence uses too (``yima.licences.cose``) and the sending zone's active key from its trust
+list. Its payload is
 one CBOR map (RFC 8949) with text keys::
 
     {"v": 1, "id": "<UUID made by the sender>", "kind": "application.forwarded",

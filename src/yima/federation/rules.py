@@ -11,11 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from yima.errors import Conflict, DomainError, Forbidden
-from yima.federation.model import Envelope, envelope_from_payload
+from yima.errors import Conflict, Forbidden
+from yima.federation.codec import open_message
+from yima.federation.errors import Refusal as Refusal
+from yima.federation.model import Envelope
 from yima.keys.trustlist import TrustList
-from yima.licences.cose import decode_cbor, decode_sign1
-from yima.licences.errors import MalformedLicence
 from yima.registration.status import DECIDED, Status
 
 MAX_AGE = timedelta(minutes=10)
@@ -26,15 +26,6 @@ BACKOFF_FIRST_SECONDS = 0.5
 BACKOFF_CAP_SECONDS = 30.0
 LATE_AFTER = timedelta(days=1)
 """A forwarded application still undelivered after this is flagged to the accepting officers."""
-
-
-class Refusal(DomainError):
-    """A message the receiver does not accept; ``reason`` is the short name kept in the audit log."""
-
-    def __init__(self, reason: str, status: int, zh: str, en: str) -> None:
-        super().__init__(f"federation.{reason}", "message", zh, en)
-        self.reason = reason
-        self.status = status
 
 
 def _refuse(reason: str, status: int, zh: str, en: str) -> Refusal:
@@ -52,12 +43,8 @@ class PartnerKeys:
 
 def open_envelope(data: bytes) -> tuple[Envelope, bytes, bytes, bytes]:
     """The envelope as claimed (not yet trusted), with the kid, signature and signed bytes."""
-    try:
-        sign1 = decode_sign1(data)
-        envelope = envelope_from_payload(decode_cbor(sign1.payload, "payload"))
-    except (MalformedLicence, ValueError) as err:
-        raise _refuse("malformed", 422, f"消息格式不正确：{err}", f"The message is malformed: {err}") from err
-    return envelope, sign1.kid, sign1.signature, sign1.to_be_signed()
+    opened = open_message(data)
+    return opened.envelope, opened.kid, opened.signature, opened.signed
 
 
 def check_message(data: bytes, partners: Mapping[str, PartnerKeys], local_zones: frozenset[str],

@@ -30,6 +30,7 @@ from yima.audit import service as audit
 from yima.clock import as_utc, utcnow
 from yima.db import Base, Database
 from yima.errors import Conflict, DomainError, Forbidden
+from yima.federation import codec
 from yima.federation import partners as partner_store
 from yima.federation.model import RECEIPT, Envelope, new_message
 from yima.federation.rules import (
@@ -45,7 +46,6 @@ from yima.federation.rules import (
 )
 from yima.federation.tables import Case, InboxMessage, OutboxMessage, Partner
 from yima.keys.service import keyring
-from yima.licences.cose import sign1
 from yima.licences.tables import Licence
 from yima.registration import service as registration
 from yima.registration.model import ApplicationIn
@@ -64,7 +64,7 @@ _kicks: list[Kick] = []  # federation's install adds delivery.send_now: a messag
 
 def sign(session: Session, envelope: Envelope) -> bytes:
     """The envelope as a COSE_Sign1, signed with the sending zone's active key."""
-    return sign1(envelope.payload(), keyring(session, envelope.sender).active)
+    return codec.seal(envelope, keyring(session, envelope.sender).active)
 
 
 def queue(session: Session, envelope: Envelope, application_id: int | None) -> OutboxMessage:
