@@ -85,3 +85,16 @@ def test_steps_are_allowed_only_from_their_states():
         rules.check_transition("publish_reply", "accepted")
     assert err.value.finding.rule == "suggestion.publish_reply.state"
     assert "in the ledger" in err.value.finding.en
+
+
+def test_merge_candidates_are_earlier_numbered_suggestions_not_merged_away():
+    me = {"id": 5, "state": "accepted", "submitted_at": "2026-03-02T08:00:00+00:00", "ledger_no": 3}
+    ledger = [
+        {"id": 1, "state": "assigned", "submitted_at": "2026-03-01T08:00:00+00:00", "ledger_no": 1},
+        {"id": 2, "state": "merged", "submitted_at": "2026-03-01T09:00:00+00:00", "ledger_no": 2},
+        {"id": 3, "state": "submitted", "submitted_at": "2026-03-01T10:00:00+00:00", "ledger_no": None},
+        {"id": 4, "state": "accepted", "submitted_at": "2026-03-03T08:00:00+00:00", "ledger_no": 4},
+        me,
+    ]
+    assert [row["id"] for row in rules.merge_candidates(me, ledger)] == [1]
+    assert rules.merge_candidates({**me, "state": "assigned"}, ledger) == []  # no longer mergeable

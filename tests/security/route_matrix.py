@@ -171,6 +171,16 @@ def merge_call(w: World) -> Call:
     return Call(f"/api/v1/suggestions/{ids['id']}/merge", json={"into": ids["earlier"]})
 
 
+def page_step(w: World, state: str, tail: str) -> str:
+    """The page path of a step on a fresh suggestion in ``state``."""
+    return suggestion(w, state, tail).removeprefix("/api/v1")
+
+
+def merge_form(w: World) -> Call:
+    ids = w.features.fresh_suggestion("mergeable")
+    return Call(f"/suggestions/{ids['id']}/merge", data={"into": str(ids["earlier"])})
+
+
 def observer_body(w: World) -> dict[str, str]:
     w.counter += 1
     return {"zone": "cq-gxq", "name": f"王观察{w.counter}", "sector": "media", "term_from": "2025-01-01",
@@ -375,9 +385,36 @@ ROUTES: list[Route] = [
         lambda w: Call("/suggestions/new", data=SUGGESTION)),
     row("GET", "/suggestions/{suggestion_id}", LEDGER_READERS,
         lambda w: Call(f"/suggestions/{w.features.suggestion_id}")),
-    # one step of the page's forms stands for all: the reform office accepts a submitted suggestion
-    row("POST", "/suggestions/{suggestion_id}/{action}", REFORM_OFFICE,
-        lambda w: Call(suggestion(w, "submitted", "/accept").removeprefix("/api/v1"))),
+    # the steps of a suggestion's page, one route each, as its forms post them
+    row("POST", "/suggestions/{suggestion_id}/accept", REFORM_OFFICE,
+        lambda w: Call(page_step(w, "submitted", "/accept"))),
+    row("POST", "/suggestions/{suggestion_id}/merge", REFORM_OFFICE, merge_form),
+    row("POST", "/suggestions/{suggestion_id}/assign", REFORM_OFFICE,
+        lambda w: Call(page_step(w, "accepted", "/assign"),
+                       data={"department": str(w.features.market_id), "working_days": "3"})),
+    row("POST", "/suggestions/{suggestion_id}/draft", DEPARTMENT,
+        lambda w: Call(page_step(w, "assigned", "/draft"), data={"text": "正在研究。"})),
+    row("POST", "/suggestions/{suggestion_id}/publish", DEPARTMENT,
+        lambda w: Call(page_step(w, "drafted", "/publish"))),
+    row("POST", "/suggestions/{suggestion_id}/extension", DEPARTMENT,
+        lambda w: Call(page_step(w, "assigned", "/extension"), data={"working_days": "2", "reason": "需协调"})),
+    row("POST", "/suggestions/{suggestion_id}/extension-decision", REFORM_OFFICE,
+        lambda w: Call(page_step(w, "requested", "/extension-decision"), data={"grant": "yes"})),
+    row("POST", "/suggestions/{suggestion_id}/decline", REFORM_OFFICE,
+        lambda w: Call(page_step(w, "submitted", "/decline"), data={"reason": "不属于营商环境事项"})),
+    row("POST", "/suggestions/{suggestion_id}/transfer", REFORM_OFFICE,
+        lambda w: Call(page_step(w, "assigned", "/transfer"),
+                       data={"department": str(w.features.tax_id), "reason": "属税务事项"})),
+    row("POST", "/suggestions/{suggestion_id}/take-back", REFORM_OFFICE,
+        lambda w: Call(page_step(w, "assigned", "/take-back"), data={"reason": "重新分派"})),
+    row("POST", "/suggestions/{suggestion_id}/urge", REFORM_OFFICE,
+        lambda w: Call(page_step(w, "assigned", "/urge"), data={"note": "请尽快办理"})),
+    row("POST", "/suggestions/{suggestion_id}/note", REFORM_OFFICE | DEPARTMENT,
+        lambda w: Call(page_step(w, "assigned", "/note"), data={"text": "内部备注"})),
+    row("POST", "/suggestions/{suggestion_id}/rating", OBSERVER,
+        lambda w: Call(page_step(w, "replied", "/rating"), data={"rating": "satisfied", "comment": ""})),
+    row("POST", "/suggestions/{suggestion_id}/attach", OBSERVER,
+        lambda w: Call(page_step(w, "submitted", "/attach"), files={"file": ("补充.png", PNG, "image/png")})),
     row("GET", "/observers", OFFICE_OR_ADMIN, lambda w: Call("/observers", params=LEDGER)),
     row("POST", "/observers", OFFICE_OR_ADMIN, lambda w: Call("/observers", data=observer_body(w))),
     # --- investment projects and key enterprises (招商项目, 重点企业) ---------------------------------------

@@ -3,6 +3,7 @@ may take, a new suggestion, and the zone's observers. They translate forms to th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -124,23 +125,12 @@ async def new_submit(request: Request, db: DB, settings: AppSettings, actor: Opt
 def _detail(request: Request, db: DB, actor: Actor, suggestion_id: int, errors: list[dict[str, str]] | None = None,
             status: int = 200) -> Response:
     try:
-        found = views.get_suggestion(db, actor, suggestion_id, utcnow())
+        page = views.suggestion_page(db, actor, suggestion_id, utcnow())
     except DomainError as err:
         return _error(request, err)
-    office = actor.role == "reform_office" and actor.zone_id == found["zone"]
-    with db.read() as session:
-        department = service.department_of(session, actor)
-    mine_to_answer = department is not None and department.id == found["department_id"]
-    earlier = []
-    if office and found["state"] in rules.TRANSITIONS["merge"]:
-        earlier = [r for r in views.ledger(db, actor, utcnow(), views.LedgerFilter(zone=found["zone"]))
-                   if r["ledger_no"] and r["id"] != found["id"] and r["state"] != "merged"
-                   and r["submitted_at"] <= found["submitted_at"]]
-    draft = next((r for r in found["replies"] if r["round"] == found["round"] and not r["published"]), None)
     return render(request, "observers/suggestion.html", {
-        "s": found, "office": office, "answering": mine_to_answer, "draft": draft, "earlier": earlier,
-        "own": actor.role == "observer" and found["observer_id"] in views.own_observer_ids(db, actor),
-        "departments": views.departments(db, found["zone"]) if office else [],
+        "s": page.suggestion, "office": page.office, "answering": page.answering, "draft": page.draft,
+        "earlier": page.merge_candidates, "own": page.own, "departments": page.departments,
         "errors": errors or [], "calendar": official_calendar().version(), **_labels()}, status=status)
 
 
@@ -151,62 +141,119 @@ def suggestion_page(request: Request, suggestion_id: RowId, db: DB, actor: Optio
     return _detail(request, db, actor, suggestion_id)
 
 
-def _act(action: str, actor: Actor, db: DB, settings: AppSettings, suggestion_id: int, form: FormData,
-         upload: service.Upload | None) -> None:
-    now = utcnow()
-    if action == "accept":
-        service.accept(db, actor, suggestion_id, now)
-    elif action == "merge":
-        service.merge(db, actor, suggestion_id, _int(_one(form, "into"), "into") or 0, now, _one(form, "note"))
-    elif action == "assign":
-        service.assign(db, actor, suggestion_id, _int(_one(form, "department"), "department") or 0,
-                       _int(_one(form, "working_days"), "working_days") or 0, now)
-    elif action == "draft":
-        service.save_draft(db, actor, suggestion_id, _one(form, "text"), now)
-    elif action == "publish":
+Step = Callable[[Actor, FormData, int], object]
+
+
+async def _step(request: Request, db: DB, actor: Actor | None, suggestion_id: int, step: Step) -> Response:
+    """Take one step of the suggestion's page with the form sent; the page again, naming the rule, if refused."""
+    if actor is None:
+        return _login(request)
+    form = await request.form()
+    try:
+        step(actor, form, suggestion_id)
+    except DomainError as err:
+        return _detail(request, db, actor, suggestion_id, _messages(request, err.findings), err.status)
+    return RedirectResponse(f"/suggestions/{suggestion_id}", status_code=303)
+
+
+@router.post("/suggestions/{suggestion_id}/accept")
+async def accept_step(request: Request, suggestion_id: RowId, db: DB, actor: OptionalActor) -> Response:
+    return await _step(request, db, actor, suggestion_id,
+                       lambda who, form, sid: service.accept(db, who, sid, utcnow()))
+
+
+@router.post("/suggestions/{suggestion_id}/merge")
+async def merge_step(request: Request, suggestion_id: RowId, db: DB, actor: OptionalActor) -> Response:
+    return await _step(request, db, actor, suggestion_id, lambda who, form, sid: service.merge(
+        db, who, sid, _int(_one(form, "into"), "into") or 0, utcnow(), _one(form, "note")))
+
+
+@router.post("/suggestions/{suggestion_id}/assign")
+async def assign_step(request: Request, suggestion_id: RowId, db: DB, actor: OptionalActor) -> Response:
+    return await _step(request, db, actor, suggestion_id, lambda who, form, sid: service.assign(
+        db, who, sid, _int(_one(form, "department"), "department") or 0,
+        _int(_one(form, "working_days"), "working_days") or 0, utcnow()))
+
+
+@router.post("/suggestions/{suggestion_id}/draft")
+async def draft_step(request: Request, suggestion_id: RowId, db: DB, actor: OptionalActor) -> Response:
+    return await _step(request, db, actor, suggestion_id,
+                       lambda who, form, sid: service.save_draft(db, who, sid, _one(form, "text"), utcnow()))
+
+
+@router.post("/suggestions/{suggestion_id}/publish")
+async def publish_step(request: Request, suggestion_id: RowId, db: DB, actor: OptionalActor) -> Response:
+    """The reply form's second button: the text as edited is saved, then published."""
+    def publish(who: Actor, form: FormData, sid: int) -> None:
         if _one(form, "text"):
-            service.save_draft(db, actor, suggestion_id, _one(form, "text"), now)
-        service.publish_reply(db, actor, suggestion_id, now)
-    elif action == "extension":
-        service.request_extension(db, actor, suggestion_id, _int(_one(form, "working_days"), "working_days") or 0,
-                                  _one(form, "reason"), now)
-    elif action == "extension-decision":
-        service.decide_extension(db, actor, suggestion_id, _one(form, "grant") == "yes", now, _one(form, "note"))
-    elif action == "decline":
-        service.decline(db, actor, suggestion_id, _one(form, "reason"), now)
-    elif action == "transfer":
-        service.transfer(db, actor, suggestion_id, _int(_one(form, "department"), "department") or 0,
-                         _one(form, "reason"), now)
-    elif action == "take-back":
-        service.take_back(db, actor, suggestion_id, _one(form, "reason"), now)
-    elif action == "urge":
-        service.urge(db, actor, suggestion_id, _one(form, "note"), now)
-    elif action == "note":
-        service.add_note(db, actor, suggestion_id, _one(form, "text"), now)
-    elif action == "rating":
-        service.rate(db, actor, suggestion_id, _one(form, "rating"), _one(form, "comment"), now)
-    elif action == "attach":
-        if upload is None:
-            raise DomainError("upload.empty", "file", "请选择要上传的文件", "Choose a file to upload")
-        service.attach(db, actor, suggestion_id, upload, now, settings.data_dir, settings.max_upload_bytes)
-    else:
-        raise DomainError("suggestion.action", "action", f"未知操作：{action}", f"Unknown step: {action}")
+            service.save_draft(db, who, sid, _one(form, "text"), utcnow())
+        service.publish_reply(db, who, sid, utcnow())
+    return await _step(request, db, actor, suggestion_id, publish)
 
 
-@router.post("/suggestions/{suggestion_id}/{action}")
-async def suggestion_step(request: Request, suggestion_id: RowId, action: str, db: DB, settings: AppSettings,
-                          actor: OptionalActor) -> Response:
+@router.post("/suggestions/{suggestion_id}/extension")
+async def extension_step(request: Request, suggestion_id: RowId, db: DB, actor: OptionalActor) -> Response:
+    return await _step(request, db, actor, suggestion_id, lambda who, form, sid: service.request_extension(
+        db, who, sid, _int(_one(form, "working_days"), "working_days") or 0, _one(form, "reason"), utcnow()))
+
+
+@router.post("/suggestions/{suggestion_id}/extension-decision")
+async def extension_decision_step(request: Request, suggestion_id: RowId, db: DB, actor: OptionalActor) -> Response:
+    return await _step(request, db, actor, suggestion_id, lambda who, form, sid: service.decide_extension(
+        db, who, sid, _one(form, "grant") == "yes", utcnow(), _one(form, "note")))
+
+
+@router.post("/suggestions/{suggestion_id}/decline")
+async def decline_step(request: Request, suggestion_id: RowId, db: DB, actor: OptionalActor) -> Response:
+    return await _step(request, db, actor, suggestion_id,
+                       lambda who, form, sid: service.decline(db, who, sid, _one(form, "reason"), utcnow()))
+
+
+@router.post("/suggestions/{suggestion_id}/transfer")
+async def transfer_step(request: Request, suggestion_id: RowId, db: DB, actor: OptionalActor) -> Response:
+    return await _step(request, db, actor, suggestion_id, lambda who, form, sid: service.transfer(
+        db, who, sid, _int(_one(form, "department"), "department") or 0, _one(form, "reason"), utcnow()))
+
+
+@router.post("/suggestions/{suggestion_id}/take-back")
+async def take_back_step(request: Request, suggestion_id: RowId, db: DB, actor: OptionalActor) -> Response:
+    return await _step(request, db, actor, suggestion_id,
+                       lambda who, form, sid: service.take_back(db, who, sid, _one(form, "reason"), utcnow()))
+
+
+@router.post("/suggestions/{suggestion_id}/urge")
+async def urge_step(request: Request, suggestion_id: RowId, db: DB, actor: OptionalActor) -> Response:
+    return await _step(request, db, actor, suggestion_id,
+                       lambda who, form, sid: service.urge(db, who, sid, _one(form, "note"), utcnow()))
+
+
+@router.post("/suggestions/{suggestion_id}/note")
+async def note_step(request: Request, suggestion_id: RowId, db: DB, actor: OptionalActor) -> Response:
+    return await _step(request, db, actor, suggestion_id,
+                       lambda who, form, sid: service.add_note(db, who, sid, _one(form, "text"), utcnow()))
+
+
+@router.post("/suggestions/{suggestion_id}/rating")
+async def rating_step(request: Request, suggestion_id: RowId, db: DB, actor: OptionalActor) -> Response:
+    return await _step(request, db, actor, suggestion_id, lambda who, form, sid: service.rate(
+        db, who, sid, _one(form, "rating"), _one(form, "comment"), utcnow()))
+
+
+@router.post("/suggestions/{suggestion_id}/attach")
+async def attach_step(request: Request, suggestion_id: RowId, db: DB, settings: AppSettings,
+                      actor: OptionalActor) -> Response:
     if actor is None:
         return _login(request)
     form = await request.form()
     file = form.get("file")
     upload = (service.Upload(file.filename, await file.read(settings.max_upload_bytes + 1))
               if isinstance(file, UploadFile) and file.filename else None)
-    try:
-        _act(action, actor, db, settings, suggestion_id, form, upload)
-    except DomainError as err:
-        return _detail(request, db, actor, suggestion_id, _messages(request, err.findings), err.status)
-    return RedirectResponse(f"/suggestions/{suggestion_id}", status_code=303)
+
+    def attach(who: Actor, form: FormData, sid: int) -> None:
+        if upload is None:
+            raise DomainError("upload.empty", "file", "请选择要上传的文件", "Choose a file to upload")
+        service.attach(db, who, sid, upload, utcnow(), settings.data_dir, settings.max_upload_bytes)
+    return await _step(request, db, actor, suggestion_id, attach)
 
 
 @router.get("/observers")

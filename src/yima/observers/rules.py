@@ -20,8 +20,10 @@ Pure: no database, no clock; ``today`` is always an argument.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from yima.errors import Conflict, DomainError
 from yima.observers.calendar import PACKAGE_CALENDAR, NotCovered, OfficialCalendar
@@ -113,6 +115,16 @@ def check_transition(action: str, state: str) -> None:
         zh, en = STATES[state]
         raise Conflict(f"suggestion.{action}.state", "state", f"建议当前为“{zh}”，不能执行此操作",
                        f"The suggestion is {en.lower()}; this step is not possible now")
+
+
+def merge_candidates(suggestion: Mapping[str, Any], ledger: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The earlier suggestions of the ledger that ``suggestion`` may be merged into: in the ledger
+    (numbered), not itself, not merged away, received no later than it; none once it may no longer
+    be merged."""
+    if suggestion["state"] not in TRANSITIONS["merge"]:
+        return []
+    return [row for row in ledger if row["ledger_no"] and row["id"] != suggestion["id"]
+            and row["state"] != "merged" and row["submitted_at"] <= suggestion["submitted_at"]]
 
 
 def after_rating(rating: str, round_no: int) -> str:

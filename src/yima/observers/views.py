@@ -175,6 +175,33 @@ def get_suggestion(db: Database, actor: Actor, suggestion_id: int, now: datetime
         return suggestion_dict(found, scope, local_date(now))
 
 
+@dataclass(frozen=True)
+class SuggestionPage:
+    """A suggestion with the steps its reader may take on its page."""
+
+    suggestion: dict[str, Any]
+    office: bool  # the zone's reform office: accept, merge, assign, decide extensions
+    answering: bool  # the department it is assigned to: draft, publish, ask for an extension
+    own: bool  # the observer who made it: attach, rate
+    draft: dict[str, Any] | None  # the department's unpublished reply of this round
+    merge_candidates: list[dict[str, Any]]
+    departments: list[dict[str, Any]]
+
+
+def suggestion_page(db: Database, actor: Actor, suggestion_id: int, now: datetime) -> SuggestionPage:
+    found = get_suggestion(db, actor, suggestion_id, now)
+    office = actor.role == "reform_office" and actor.zone_id == found["zone"]
+    with db.read() as session:
+        department = department_of(session, actor)
+    earlier = (rules.merge_candidates(found, ledger(db, actor, now, LedgerFilter(zone=found["zone"])))
+               if office else [])
+    return SuggestionPage(
+        suggestion=found, office=office, answering=department is not None and department.id == found["department_id"],
+        own=actor.role == "observer" and found["observer_id"] in own_observer_ids(db, actor),
+        draft=next((r for r in found["replies"] if r["round"] == found["round"] and not r["published"]), None),
+        merge_candidates=[dict(r) for r in earlier], departments=departments(db, found["zone"]) if office else [])
+
+
 def ledger(db: Database, actor: Actor, now: datetime, filters: LedgerFilter = LedgerFilter()) -> list[dict[str, Any]]:
     """The actor's view of the ledger, oldest first, filtered by state, department, category and
     the period the suggestions were received in."""
