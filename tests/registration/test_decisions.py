@@ -99,4 +99,4 @@ def test_an_address_on_the_negative_list_is_approved_only_with_its_proof_and_is_
         assert enterprise is not None and enterprise.address_commitment is False
         assert [a.proof for a in enterprise.addresses] == [decisions.PROVED_ADDRESS]
     public = views.get_enterprise(db, standard, view["uscc"])
-    assert [a["by_commitment"] for a in public["addresses"]] == [False]
+    assert [a.by_commitment for a in public.addresses] == [False]

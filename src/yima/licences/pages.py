@@ -119,7 +119,7 @@ async def revoke_form(request: Request, uscc: str, db: DB, standard: Standard, a
                          "seals are no longer in force, and a scan shows it at once.")
     try:
         enterprise = views.get_enterprise(db, standard, uscc)
-        if actor.role not in ("officer", "admin") or not may_work_zone(actor, enterprise["zone"]):
+        if actor.role not in ("officer", "admin") or not may_work_zone(actor, enterprise.zone):
             raise Forbidden("revocation.not_yours", "uscc", "只有本区审批人员可以吊销营业执照",
                             "Only the zone's officers may revoke a licence")
     except DomainError as err:
@@ -127,7 +127,7 @@ async def revoke_form(request: Request, uscc: str, db: DB, standard: Standard, a
                                                          for f in err.findings]}, status=err.status)
     return render(request, "confirm.html", {
         "heading": text(request, "确认吊销营业执照", "Confirm the revocation of the business licence"),
-        "subject": f"{enterprise['name']} · {uscc}", "reason": reason, "errors": errors,
+        "subject": f"{enterprise.name} · {uscc}", "reason": reason, "errors": errors,
         "consequence": text(request, "吊销后，营业执照、其承载的许可和企业的电子印章全部失效，且不能撤销。",
                             "Once revoked, the licence, the permits it carries and the enterprise's electronic "
                             "seals are no longer in force; this cannot be undone."),

@@ -77,7 +77,7 @@ def withdraw(app_id: RowId, db: DB, actor: CurrentActor) -> ApplicationOut:
 @router.get("/enterprises/{uscc}")
 def get_enterprise(uscc: str, db: DB, standard: Standard) -> EnterpriseOut:
     """Public: anyone may look up an enterprise; personal data is masked."""
-    return EnterpriseOut.model_validate(views.get_enterprise(db, standard, uscc))
+    return views.get_enterprise(db, standard, uscc)
 
 
 class NameCheckIn(BaseModel):
@@ -125,10 +125,10 @@ def check_name(body: NameCheckIn, request: Request, db: DB, standard: Standard) 
 def application_beneficial_owners(app_id: RowId, db: DB, actor: CurrentActor) -> list[BeneficialOwnerOut]:
     """受益所有人 an application reported: the zone's officers and administrators only; each read is
     in the audit log. Anyone else gets 404."""
-    return [BeneficialOwnerOut.model_validate(o) for o in owner_records.for_application(db, actor, app_id, utcnow())]
+    return owner_records.for_application(db, actor, app_id, utcnow())
 
 
 @router.get("/enterprises/{uscc}/beneficial-owners")
 def enterprise_beneficial_owners(uscc: str, db: DB, actor: CurrentActor) -> list[BeneficialOwnerOut]:
     """受益所有人 of an enterprise of the zone: its officers and administrators only, audited; never public."""
-    return [BeneficialOwnerOut.model_validate(o) for o in owner_records.for_enterprise(db, actor, uscc, utcnow())]
+    return owner_records.for_enterprise(db, actor, uscc, utcnow())

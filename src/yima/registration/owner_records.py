@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +21,7 @@ from yima.errors import NotFound
 from yima.register.tables import Enterprise
 from yima.registration import owners
 from yima.registration.model import BeneficialOwnerIn
+from yima.registration.schemas import BeneficialOwnerOut
 from yima.registration.status import Status
 from yima.registration.tables import Application, BeneficialOwner
 from yima.registration.views import application_not_found
@@ -40,21 +40,22 @@ def store(session: Session, app: Application, reported: list[BeneficialOwnerIn],
                                        f"application:{app.id}", count=len(reported))])
 
 
-def _view(row: BeneficialOwner) -> dict[str, Any]:
-    return {"name": row.name, "id_type": row.id_type, "id_number": row.id_number, "nationality": row.nationality,
-            "basis": row.basis, "share_pct": f"{row.share_pct}" if row.share_pct is not None else None,
-            "since": row.since.isoformat(), "application": row.application_id}
+def _view(row: BeneficialOwner) -> BeneficialOwnerOut:
+    return BeneficialOwnerOut(name=row.name, id_type=row.id_type, id_number=row.id_number,
+                              nationality=row.nationality, basis=row.basis,
+                              share_pct=f"{row.share_pct}" if row.share_pct is not None else None,
+                              since=row.since.isoformat(), application=row.application_id)
 
 
 def _read(session: Session, actor: Actor, zone_id: str, subject: str, application_ids: list[int],
-          now: datetime) -> list[dict[str, Any]]:
+          now: datetime) -> list[BeneficialOwnerOut]:
     rows = session.scalars(select(BeneficialOwner).where(BeneficialOwner.application_id.in_(application_ids))
                            .order_by(BeneficialOwner.id)).all() if application_ids else []
     audit.record(session, [audit.event(zone_id, actor, now, "beneficial_owners.read", subject, count=len(rows))])
     return [_view(row) for row in rows]
 
 
-def for_application(db: Database, actor: Actor, app_id: int, now: datetime) -> list[dict[str, Any]]:
+def for_application(db: Database, actor: Actor, app_id: int, now: datetime) -> list[BeneficialOwnerOut]:
     """The owners an application reported, for the zone's officers and administrators (audited)."""
     with db.write() as session:
         app = session.get(Application, app_id)
@@ -63,7 +64,7 @@ def for_application(db: Database, actor: Actor, app_id: int, now: datetime) -> l
         return _read(session, actor, app.zone_id, f"application:{app_id}", [app_id], now)
 
 
-def for_enterprise(db: Database, actor: Actor, uscc: str, now: datetime) -> list[dict[str, Any]]:
+def for_enterprise(db: Database, actor: Actor, uscc: str, now: datetime) -> list[BeneficialOwnerOut]:
     """The owners reported with the enterprise's establishment, for its zone's staff (audited)."""
     uscc = uscc.upper()
     with db.write() as session:

@@ -18,6 +18,7 @@ from yima.register.tables import Enterprise
 from yima.registration import decisions
 from yima.registration.capital import public_contributions
 from yima.registration.handoff import view_extensions
+from yima.registration.schemas import EnterpriseOut
 from yima.registration.status import PENDING, QUEUED, Party, Status, Step, offered
 from yima.registration.tables import Application
 from yima.standard.model import MatterStandard
@@ -159,11 +160,11 @@ def queue_page(db: Database, actor: Actor, now: datetime, *, status: str | None 
         return [application_view(app, now, detail=False) for app in rows], int(total)
 
 
-def enterprise_public_view(standard: MatterStandard, enterprise: Enterprise) -> dict[str, Any]:
+def enterprise_public_view(standard: MatterStandard, enterprise: Enterprise) -> EnterpriseOut:
     """What anyone may see of an enterprise: personal data masked."""
     rep = enterprise.legal_representative or {}
     etype = standard.entity_types.get(enterprise.entity_type)
-    return {
+    return EnterpriseOut.model_validate({
         "uscc": enterprise.uscc, "name": enterprise.name, "zone": enterprise.zone_id,
         "entity_type": enterprise.entity_type,
         "entity_type_name": etype.name.zh if etype else enterprise.entity_type,
@@ -184,10 +185,10 @@ def enterprise_public_view(standard: MatterStandard, enterprise: Enterprise) -> 
                   for s in enterprise.scope or []],
         "addresses": [{"kind": a.kind, "text": a.text, "by_commitment": a.proof == "commitment"}
                       for a in enterprise.addresses],
-    }
+    })
 
 
-def get_enterprise(db: Database, standard: MatterStandard, uscc: str) -> dict[str, Any]:
+def get_enterprise(db: Database, standard: MatterStandard, uscc: str) -> EnterpriseOut:
     with db.read() as session:
         enterprise = session.get(Enterprise, uscc.upper(), options=[selectinload(Enterprise.addresses)])
         if enterprise is None:
@@ -196,7 +197,7 @@ def get_enterprise(db: Database, standard: MatterStandard, uscc: str) -> dict[st
         return enterprise_public_view(standard, enterprise)
 
 
-def my_enterprises(db: Database, standard: MatterStandard, actor: Actor) -> list[dict[str, Any]]:
+def my_enterprises(db: Database, standard: MatterStandard, actor: Actor) -> list[EnterpriseOut]:
     with db.read() as session:
         rows = session.scalars(select(Enterprise).where(Enterprise.owner_id == actor.id)
                                .options(selectinload(Enterprise.addresses)).order_by(Enterprise.created_at))
