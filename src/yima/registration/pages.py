@@ -16,7 +16,7 @@ from yima.accounts.service import display_names
 from yima.actors import Actor
 from yima.clock import utcnow
 from yima.errors import DomainError, Finding
-from yima.registration import decisions, handoff, owner_records, owners, service, views
+from yima.registration import decisions, owner_records, owners, service, views
 from yima.registration.model import ApplicationIn
 from yima.registration.status import DECISIONS, Step
 from yima.web.deps import DB, AppSettings, OptionalActor, RowId, Standard
@@ -164,22 +164,11 @@ def _form_context(db: DB, standard: Standard, form: FormData | None = None,
                                      ensure_ascii=False).replace("</", "<\\/")}
 
 
-def start_zone(db: DB, actor: Actor, asked: str) -> tuple[str, str]:
-    """The zone ``/apply`` starts on and why: the service centre the founder came from (``?zone=``),
-    else the zone of their last application; never a partner zone (an application for it is
-    forwarded there, 跨省异地办照), which the founder chooses explicitly. ``("", "")``: none."""
-    known = {z.id for z in list_zones(db)}
-    for zone, why in ((asked, "query"), (views.last_zone(db, actor) or "", "last")):
-        if zone in known and handoff.forwarder_for(db, zone) is None:
-            return zone, why
-    return "", ""
-
-
 @router.get("/apply")
 def apply_form(request: Request, db: DB, standard: Standard, actor: OptionalActor, zone: str = "") -> Response:
     if actor is None:
         return login_redirect(request)
-    chosen, why = start_zone(db, actor, zone.strip()[:32])
+    chosen, why = views.start_zone(db, actor, zone.strip()[:32])
     return render(request, "apply.html", {**_form_context(db, standard), "start_zone": chosen, "start_why": why})
 
 
@@ -288,11 +277,9 @@ async def decision_form(request: Request, app_id: RowId, db: DB, standard: Stand
     decision, reason = _one(form, "decision"), _one(form, "reason")
     chosen = {"decision": decision, "reason": reason}
     try:
-        if decision == Step.APPROVE and not _one(form, "confirmed"):
-            findings = views.get_application(db, actor, app_id, utcnow())["findings"]
-            if decisions.open_findings(findings):  # approving over them is confirmed on a step naming each
-                service.check_approval(db, standard, actor, app_id, reason)
-                return _detail(request, db, standard, actor, app_id, chosen={**chosen, "confirm": "1"})
+        if decision == Step.APPROVE and not _one(form, "confirmed") \
+                and service.check_approval(db, standard, actor, app_id, reason):  # confirmed on a step naming each
+            return _detail(request, db, standard, actor, app_id, chosen={**chosen, "confirm": "1"})
         service.decide(db, standard, actor, app_id, decision, reason, utcnow())
     except DomainError as err:
         return _detail(request, db, standard, actor, app_id, _messages(request, err.findings), err.status,

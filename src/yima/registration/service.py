@@ -412,16 +412,19 @@ def decide(db: Database, standard: MatterStandard, actor: Actor, app_id: int, de
         _record(session, app, since)
 
 
-def check_approval(db: Database, standard: MatterStandard, actor: Actor, app_id: int, reason: str) -> None:
+def check_approval(db: Database, standard: MatterStandard, actor: Actor, app_id: int, reason: str) -> bool:
     """Refuse, as ``decide`` would, an approval that lacks a proof or a reason for the findings it
-    overrides; changes nothing (the page's confirmation step asks this before deciding)."""
+    overrides; changes nothing. True when the approval would override open findings (the page
+    confirms such an approval on a step naming each before deciding)."""
     with db.read() as session:
         app = session.get(Application, app_id)
         if app is None or not may_work_zone(actor, app.zone_id):
             raise application_not_found(app_id)
         refusals = decisions.approval_refusals(app.findings, reason, [u.material for u in app.uploads], standard)
+        overrides = bool(decisions.open_findings(app.findings))
     if refusals:
         raise DomainError.of(refusals)
+    return overrides
 
 
 def _name_in_use(session: Session, app: Application) -> bool:

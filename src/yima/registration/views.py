@@ -17,11 +17,12 @@ from yima.privacy import mask_id_number, mask_phone
 from yima.register.tables import Enterprise
 from yima.registration import decisions
 from yima.registration.capital import public_contributions
-from yima.registration.handoff import view_extensions
+from yima.registration.handoff import forwarder_for, view_extensions
 from yima.registration.schemas import EnterpriseOut
 from yima.registration.status import PENDING, QUEUED, Party, Status, Step, offered
 from yima.registration.tables import Application
 from yima.standard.model import MatterStandard
+from yima.zones.service import list_zones
 
 
 def application_not_found(app_id: int) -> NotFound:
@@ -139,6 +140,17 @@ def last_zone(db: Database, actor: Actor) -> str | None:
     with db.read() as session:
         return session.scalar(select(Application.zone_id).where(Application.applicant_id == actor.id)
                               .order_by(Application.submitted_at.desc(), Application.id.desc()).limit(1))
+
+
+def start_zone(db: Database, actor: Actor, asked: str) -> tuple[str, str]:
+    """The zone ``/apply`` starts on and why: the service centre the founder came from (``?zone=``),
+    else the zone of their last application; never a partner zone (an application for it is
+    forwarded there, 跨省异地办照), which the founder chooses explicitly. ``("", "")``: none."""
+    known = {z.id for z in list_zones(db)}
+    for zone, why in ((asked, "query"), (last_zone(db, actor) or "", "last")):
+        if zone in known and forwarder_for(db, zone) is None:
+            return zone, why
+    return "", ""
 
 
 def queue_page(db: Database, actor: Actor, now: datetime, *, status: str | None = None, matter: str | None = None,
