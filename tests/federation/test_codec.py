@@ -32,7 +32,8 @@ def test_a_sealed_message_is_the_cose_sign1_the_licence_signer_makes_and_opens_t
 
 
 @pytest.mark.parametrize("data", [b"", b"\xa1\x01\x02", cbor2.dumps(cbor2.CBORTag(18, [b"", {}, b"x"])),
-                                  sign1(cbor2.dumps({"v": 2}), CQ.active)])
+                                  sign1(cbor2.dumps({"v": 2}), CQ.active)],
+                         ids=["empty", "not_cose", "three_items", "not_an_envelope"])
 def test_unreadable_bytes_are_a_malformed_message_not_a_malformed_licence(data):
     with pytest.raises(MalformedMessage) as caught:
         open_message(data)
