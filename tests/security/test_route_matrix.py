@@ -63,7 +63,7 @@ def send(world: World, role: str, method: str, call: Call, page: bool) -> httpx.
     """The one place requests leave: the API with the role's bearer token; pages as the role's
     browser (sign-in cookie, and the CSRF token a page form carries)."""
     client = world.client(role, browser=page)
-    headers = world.csrf_headers() if page and method != "GET" else None
+    headers = world.csrf_headers(role) if page and method != "GET" else None
     return client.request(method, call.url, params=call.params, json=call.json, data=call.data, files=call.files,
                           headers=headers)
 

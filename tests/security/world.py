@@ -117,9 +117,10 @@ class World:
             kept[1].cookies.set(CSRF_COOKIE, CSRF_NONCE)
         return kept[1]
 
-    def csrf_headers(self) -> dict[str, str]:
-        """What a page's script sends with a form post: the token that goes with the CSRF cookie."""
-        return {"X-CSRF-Token": form_token(self.secret, CSRF_NONCE)}
+    def csrf_headers(self, role: str) -> dict[str, str]:
+        """What a page's script sends with a form post: the token that goes with the CSRF cookie
+        and the role's sign-in cookie."""
+        return {"X-CSRF-Token": form_token(self.secret, CSRF_NONCE, self.tokens.get(role) or "")}
 
     @contextmanager
     def client_for(self, role: str) -> Iterator[httpx.Client]:

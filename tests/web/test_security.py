@@ -27,7 +27,7 @@ def page_session(server, username: str) -> tuple[httpx.Client, str]:
     assert "yima_csrf" in client.cookies
     signed_in = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
     assert signed_in.status_code == 303 and "yima_token" in client.cookies
-    return client, token
+    return client, TOKEN.search(client.get("/login").text).group(1)  # the session's own token
 
 
 def disabled(server, username: str) -> bool:
@@ -62,6 +62,40 @@ def test_a_form_post_without_a_valid_csrf_token_is_refused_and_changes_nothing(s
         assert login.status_code == 403 and "yima_token" not in stranger.cookies
     with server.client("alice") as alice:  # Bearer: an API client, no CSRF token needed
         assert alice.post("/api/v1/applications", json=application_body()).status_code == 201
+
+
+def test_csrf_fails_closed_on_any_cookie_header_the_app_signs_in_from(server):
+    """A nameless cookie part or a value with a space made the old parser see no cookie at all (so
+    no CSRF check) while the app still signed the caller in from ``yima_token``."""
+    with server.client("admin") as api:
+        session = api.headers["Authorization"].removeprefix("Bearer ")
+    for header in (f"yima_token={session}; foo", f"lang=z h; yima_token={session}",
+                   f'yima_token={session}; yima_csrf="a b"', f"foo; yima_token={session}; bar=1 2"):
+        answer = httpx.post(f"{server.url}/api/v1/users/bob/disable", headers={"Cookie": header})
+        assert answer.status_code == 403 and answer.json()["error"] == "csrf.invalid", header
+        assert not disabled(server, "bob")
+    page = httpx.post(f"{server.url}/admin/users/bob/sign-out", headers={"Cookie": f"yima_token={session}; foo"})
+    assert page.status_code == 403
+
+
+def test_a_token_made_before_sign_in_is_refused_once_signed_in(server):
+    """The token is bound to the session and the nonce is new at sign-in: an anonymous nonce and
+    token pair (which an attacker can mint for themselves) is refused on a signed-in session."""
+    with httpx.Client(base_url=server.url, timeout=30) as attacker:
+        anonymous = TOKEN.search(attacker.get("/login").text).group(1)
+        anonymous_nonce = attacker.cookies["yima_csrf"]
+    admin, own = page_session(server, "admin")
+    with closing(admin):
+        assert admin.cookies["yima_csrf"] != anonymous_nonce  # rotated at sign-in
+        session = admin.cookies["yima_token"]
+        forged = {"Cookie": f"yima_token={session}; yima_csrf={anonymous_nonce}"}
+        for token in (anonymous, own):
+            answer = httpx.post(f"{server.url}/api/v1/users/bob/disable", headers={**forged, "X-CSRF-Token": token})
+            assert answer.status_code == 403 and not disabled(server, "bob")
+        form = {"confirmed": "1", "reason": "已离职", "csrf_token": anonymous}
+        assert httpx.post(f"{server.url}/admin/users/bob/disable", data=form, headers=forged).status_code == 403
+        assert not disabled(server, "bob")
+        assert admin.post("/api/v1/users/bob/disable", headers={"X-CSRF-Token": own}).status_code == 200
 
 
 def test_a_multipart_page_form_carries_its_token(server):

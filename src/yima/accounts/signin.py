@@ -11,7 +11,7 @@ from yima.accounts.service import authenticate, issue_token, sign_out_everywhere
 from yima.clock import utcnow
 from yima.errors import DomainError, TooManyRequests
 from yima.web.deps import COOKIE, DB, AppSettings, OptionalActor
-from yima.web.security import cookie_options
+from yima.web.security import cookie_options, new_csrf_nonce
 from yima.web.templating import HOME_BY_ROLE, flash, render, text
 
 router = APIRouter(include_in_schema=False)
@@ -49,6 +49,7 @@ def login(request: Request, db: DB, settings: AppSettings, username: Annotated[s
     response = RedirectResponse(safe_next(next) or HOME_BY_ROLE.get(actor.role, "/"), status_code=303)
     token = issue_token(actor, settings.secret_key, utcnow(), settings.token_minutes)
     response.set_cookie(COOKIE, token, max_age=settings.token_minutes * 60, **cookie_options(request))
+    new_csrf_nonce(request, response)  # the session's forms get tokens of their own
     return response
 
 
@@ -60,5 +61,6 @@ def logout(request: Request, db: DB, actor: OptionalActor) -> Response:
         sign_out_everywhere(db, actor.username, utcnow(), actor)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(COOKIE, httponly=True, samesite="strict")
+    new_csrf_nonce(request, response)
     return flash(request, response, "您已退出登录，本账号在所有设备上的会话均已结束。",
                  "You are signed out; the account's sessions on every device have ended.")

@@ -15,8 +15,14 @@ adds one to a cross-site form, so such a call is not a page form) and ``/api/`` 
 no sign-in cookie (they act as nobody a forged form could borrow).
 
 The token is a *signed double-submit cookie* (OWASP's recommended stateless pattern): the
-``yima_csrf`` cookie holds a random nonce; the form field holds HMAC-SHA256(secret key, nonce).
-A forged form on another site can neither read the cookie nor compute the HMAC. It is written
+``yima_csrf`` cookie holds a random nonce; the form field holds HMAC-SHA256(secret key, nonce,
+SHA-256 of the sign-in cookie). A forged form on another site can neither read the cookie nor
+compute the HMAC. The token is bound to the session: a pair made before signing in (or for
+another session) is refused once the browser is signed in, and signing in sets a new nonce.
+
+The middleware reads cookies with the very parser the app signs users in with (Starlette's
+``request.cookies``), and fails closed: a ``Cookie`` header that so much as names ``yima_token``
+makes an ``/api/`` request need the token, however the rest of the header is malformed. It is written
 here in some forty lines rather than taken from a package because the packages we looked at
 (starlette-csrf, fastapi-csrf-protect) read the token from a header only or need a dependency on
 every route, and a form post must be checked before any handler runs.
@@ -42,7 +48,6 @@ import hmac
 import re
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
-from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -66,16 +71,24 @@ HEADERS = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"
            (b"referrer-policy", b"same-origin"), (b"cross-origin-opener-policy", b"same-origin")]
 
 
-def form_token(secret: str, nonce: str) -> str:
-    """The value a form carries for the browser whose CSRF cookie is ``nonce``."""
-    digest = hmac.new(secret.encode(), nonce.encode(), hashlib.sha256).digest()
+def form_token(secret: str, nonce: str, session: str = "") -> str:
+    """The value a form carries for the browser whose CSRF cookie is ``nonce`` and whose sign-in
+    cookie is ``session`` (empty when not signed in)."""
+    bound = nonce + "\n" + hashlib.sha256(session.encode()).hexdigest()
+    digest = hmac.new(secret.encode(), bound.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def token_is_valid(secret: str, nonce: str | None, token: str | None) -> bool:
+def token_is_valid(secret: str, nonce: str | None, token: str | None, session: str = "") -> bool:
     if not nonce or not token:
         return False
-    return hmac.compare_digest(form_token(secret, nonce), token)
+    return hmac.compare_digest(form_token(secret, nonce, session), token)
+
+
+def new_csrf_nonce(request: Request, response: Any) -> None:
+    """A fresh CSRF nonce for this browser (at sign-in and sign-out): no token issued before
+    stays usable."""
+    response.set_cookie(CSRF_COOKIE, secrets.token_urlsafe(32), path="/", **cookie_options(request))
 
 
 def is_https(scope: Scope) -> bool:
@@ -104,15 +117,13 @@ def inline_script_hashes(html: str) -> list[str]:
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
-    for name, value in scope.get("headers", ()):
-        if name == b"cookie":
-            jar: SimpleCookie = SimpleCookie()
-            try:
-                jar.load(value.decode("latin-1"))
-            except Exception:  # a malformed cookie header is no cookie
-                return {}
-            return {k: m.value for k, m in jar.items()}
-    return {}
+    """The request's cookies exactly as the app reads them (``Request.cookies``)."""
+    return Request(scope).cookies
+
+
+def _names_the_session(scope: Scope) -> bool:
+    """Whether any ``Cookie`` header mentions the sign-in cookie at all (parsed or not)."""
+    return any(name == b"cookie" and SESSION_COOKIE.encode() in value for name, value in scope.get("headers", ()))
 
 
 def _header(scope: Scope, wanted: bytes) -> str:
@@ -166,7 +177,7 @@ class SecurityMiddleware:
         if scope.get("method") in UNSAFE and self._needs_token(scope, path, cookies):
             body, replay = await _buffer(receive)
             token = _header(scope, CSRF_HEADER.encode()) or await _form_token(scope, body)
-            if not token_is_valid(self.secret(), cookies.get(CSRF_COOKIE), token):
+            if not token_is_valid(self.secret(), cookies.get(CSRF_COOKIE), token, cookies.get(SESSION_COOKIE, "")):
                 await self.refuse(scope, replay, send_secured)
                 return
             receive = replay
@@ -176,7 +187,7 @@ class SecurityMiddleware:
     def _needs_token(scope: Scope, path: str, cookies: dict[str, str]) -> bool:
         if _header(scope, b"authorization").lower().startswith("bearer "):
             return False
-        return not path.startswith("/api/") or SESSION_COOKIE in cookies
+        return not path.startswith("/api/") or SESSION_COOKIE in cookies or _names_the_session(scope)
 
 
 _OURS = {b"content-security-policy", *(name for name, _ in HEADERS)}

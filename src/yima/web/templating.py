@@ -44,7 +44,7 @@ from yima.clock import CHINA, as_utc
 from yima.registry import Slot
 from yima.web.deps import actor_of_request
 from yima.web.i18n import N_, pick_language, translations
-from yima.web.security import CSRF_FIELD, cookie_options, csrf_nonce, form_token
+from yima.web.security import CSRF_FIELD, SESSION_COOKIE, cookie_options, csrf_nonce, form_token
 from yima.words import legacy_words
 
 LANG_COOKIE = "yima_lang"
@@ -66,7 +66,7 @@ def _secret(request: Request) -> str:
 @pass_context
 def csrf_token(context: Context) -> str:
     request: Request = context["request"]
-    return form_token(_secret(request), csrf_nonce(request.scope))
+    return form_token(_secret(request), csrf_nonce(request.scope), request.cookies.get(SESSION_COOKIE, ""))
 
 
 @pass_context
