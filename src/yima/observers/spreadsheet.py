@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from yima.clock import china_time, local_date
+from yima.exports import put_cell
 from yima.observers import rules
 from yima.observers.calendar import official_calendar
 from yima.observers.views import label
@@ -85,11 +86,9 @@ def _last_published(row: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _put(cell: Cell | MergedCell, value: object) -> None:
-    """A value into a cell; text always as a string cell, never a formula."""
-    cell.value = value  # type: ignore[assignment]
-    if isinstance(value, str):
-        cell.data_type = "s"
-    elif isinstance(value, date):
+    """A value into a cell; text always as a string cell, never a formula (``yima.exports``)."""
+    put_cell(cell, value)
+    if isinstance(value, date):
         cell.number_format = "yyyy-mm-dd"
 
 
