@@ -8,19 +8,20 @@ Display names are the accounts feature's, which depends on this one: it adds its
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from yima.audit import service
+from yima.ranges import day_text
 from yima.clock import china_days
 from yima.db import Database
 from yima.errors import DomainError
 from yima.registry import Slot
 from yima.web.deps import DB, OptionalActor
 from yima.web.i18n import N_
+from yima.web.params import PageNo
 from yima.web.templating import ROLE_NAMES, page_actor, render, text
 
 router = APIRouter(include_in_schema=False)
@@ -64,28 +65,22 @@ ACTION_WORDS: dict[str, str] = {
 }
 
 
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 @router.get("/audit")
 def audit_page(request: Request, db: DB, signed_in: OptionalActor, zone: str | None = None,
                subject: str | None = None, start: str | None = None, end: str | None = None,
-               page: int = 1) -> Response:
+               page: PageNo = 1) -> Response:
     actor = page_actor(request, signed_in, "officer", "admin")
     if isinstance(actor, Response):
         return actor
     chains = service.chains(db) if actor.role == "admin" else [actor.zone_id or ""]
     chain = zone or ((actor.zone_id or "") if actor.role == "officer" else (chains[0] if chains else ""))
     subject = (subject or "").strip()
-    first, last = _day(start), _day(end)
-    since = china_days(first, first)[0] if first else None
-    until = china_days(last, last)[1] if last else None
-    page = max(1, page)
     try:
+        first, last = day_text(start, "start"), day_text(end, "end")
+        since = china_days(first, first)[0] if first else None
+        until = china_days(last, last)[1] if last else None
         entries, total = service.entries_page(db, actor, chain or "", subject=subject or None, since=since,
                                               until=until, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
         check = service.verify_for(db, actor, chain or "")

@@ -16,6 +16,7 @@ from yima.errors import DomainError
 from yima.federation import delivery, inbox, partners, views, witness
 from yima.licences.qr import render_qr_png
 from yima.web.deps import DB, AppSettings, CurrentActor, RowId, Standard
+from yima.web.params import SeqParam
 
 router = APIRouter(tags=["federation"])
 
@@ -107,7 +108,7 @@ class ChainHashesOut(BaseModel):
 
 
 @router.get("/api/v1/federation/chain", response_model=ChainHashesOut)
-def chain_hashes(db: DB, zone: str, seq: Annotated[list[int], Query(max_length=1000)]) -> ChainHashesOut:
+def chain_hashes(db: DB, zone: str, seq: Annotated[list[SeqParam], Query(max_length=1000)]) -> ChainHashesOut:
     """Public: the hashes of the zone's audit entries at the given positions (not their content),
     so that partners check the chain still passes through the checkpoints they witnessed."""
     return ChainHashesOut(zone=zone, hashes=witness.hashes_at(db, zone, seq))

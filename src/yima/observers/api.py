@@ -16,6 +16,7 @@ from yima.observers import rules, service, views
 from yima.observers.spreadsheet import ledger_workbook
 from yima.uploads import upload_path
 from yima.web.deps import DB, MAX_ROW_ID, AppSettings, CurrentActor, RowId
+from yima.web.params import Day, RowIdParam
 
 router = APIRouter(tags=["observers"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -227,7 +228,7 @@ def appoint(body: ObserverIn, db: DB, actor: CurrentActor) -> ObserverOut:
 
 
 @router.get("/api/v1/observers", response_model=list[ObserverOut])
-def list_observers(zone: str, db: DB, actor: CurrentActor, on: date | None = None) -> list[ObserverOut]:
+def list_observers(zone: str, db: DB, actor: CurrentActor, on: Day | None = None) -> list[ObserverOut]:
     """The zone's observers; with ``on``, only those serving on that day."""
     return [ObserverOut.model_validate(o) for o in views.observers(db, actor, zone, on)]
 
@@ -262,9 +263,9 @@ def submit(body: SuggestionIn, db: DB, actor: CurrentActor) -> SuggestionOut:
 
 @router.get("/api/v1/suggestions", response_model=list[SuggestionOut])
 def list_suggestions(db: DB, actor: CurrentActor, zone: str | None = None, state: str | None = None,
-                     department: int | None = None, category: str | None = None,
-                     start: Annotated[date | None, Query(alias="from")] = None,
-                     end: Annotated[date | None, Query(alias="to")] = None) -> list[SuggestionOut]:
+                     department: RowIdParam | None = None, category: str | None = None,
+                     start: Annotated[Day | None, Query(alias="from")] = None,
+                     end: Annotated[Day | None, Query(alias="to")] = None) -> list[SuggestionOut]:
     """The ledger as the caller may see it (observers: their own; departments: what is assigned to
     them; the reform office: its zone's), filtered by state, department, category and period."""
     rows = views.ledger(db, actor, utcnow(), views.LedgerFilter(zone, state, department, category, start, end))
@@ -274,9 +275,9 @@ def list_suggestions(db: DB, actor: CurrentActor, zone: str | None = None, state
 @router.get("/api/v1/suggestions/ledger.xlsx", response_class=Response,
             responses={200: {"content": {XLSX: {}}, "description": "The ledger (台账) as a workbook"}})
 def ledger_xlsx(db: DB, actor: CurrentActor, zone: str | None = None, state: str | None = None,
-                department: int | None = None, category: str | None = None,
-                start: Annotated[date | None, Query(alias="from")] = None,
-                end: Annotated[date | None, Query(alias="to")] = None) -> Response:
+                department: RowIdParam | None = None, category: str | None = None,
+                start: Annotated[Day | None, Query(alias="from")] = None,
+                end: Annotated[Day | None, Query(alias="to")] = None) -> Response:
     now = utcnow()
     rows = views.ledger(db, actor, now, views.LedgerFilter(zone, state, department, category, start, end,
                                                            in_ledger=True))

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from yima.actors import ROLES, Actor
+from yima.ranges import day_text, row_id_text
 from yima.clock import local_date, utcnow
 from yima.errors import DomainError, Finding
 from yima.observers import rules, service, views
@@ -35,22 +36,8 @@ def _error(request: Request, err: DomainError) -> Response:
     return render(request, "error.html", {"errors": _messages(request, err.findings)}, status=err.status)
 
 
-def _date(value: str | None, field: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as err:
-        raise DomainError(f"{field}.date", field, f"日期格式应为 YYYY-MM-DD：{value}",
-                          f"A date is written YYYY-MM-DD: {value}") from err
-
-
-def _int(value: str | None, field: str) -> int | None:
-    if not value:
-        return None
-    if not value.strip().isdigit():
-        raise DomainError(f"{field}.number", field, f"须为正整数：{value}", f"Must be a whole number: {value}")
-    return int(value)
+_date = day_text  # a YYYY-MM-DD parameter within the bounds every route keeps
+_int = row_id_text  # a record id parameter, 1 to the largest id a column holds
 
 
 def _one(form: FormData, name: str) -> str:

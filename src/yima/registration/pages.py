@@ -21,6 +21,7 @@ from yima.registration.model import ApplicationIn
 from yima.registration.status import DECISIONS, Step
 from yima.web.deps import DB, AppSettings, OptionalActor, RowId, Standard
 from yima.web.errors import field_words, findings_of_validation
+from yima.web.params import PageNo
 from yima.web.templating import ROLE_NAMES, flash, login_redirect, page_actor, render, text
 from yima.zones.service import get_zone, list_zones
 
@@ -207,7 +208,7 @@ DECISION_DONE: dict[str, tuple[str, str]] = {Step.APPROVE: ("已核准", "approv
 
 @router.get("/queue")
 def queue(request: Request, db: DB, standard: Standard, signed_in: OptionalActor, status: str = "",
-          matter: str = "", overdue: str = "", page: int = 1) -> Response:
+          matter: str = "", overdue: str = "", page: PageNo = 1) -> Response:
     """The officer's queue: their zone's applications awaiting a decision, oldest first, by page;
     filtered by status, matter and overdue."""
     actor = page_actor(request, signed_in, "officer", "admin")

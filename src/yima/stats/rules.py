@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
 
+from yima.ranges import check_day
 from yima.errors import DomainError, Forbidden
 from yima.registration.status import Status
 from yima.standard.industry import three_industry
@@ -155,10 +156,11 @@ def parse_day(value: str | None, field_name: str) -> date:
     try:
         if len(value) != 10:
             raise ValueError(value)
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise DomainError("stats.date_format", field_name, f"日期参数 {field_name} 须为 YYYY-MM-DD：{value}",
                           f"The date parameter '{field_name}' must be YYYY-MM-DD: {value}") from None
+    return check_day(day, field_name)
 
 
 def parse_period(start: str | None, end: str | None) -> Period:

@@ -17,6 +17,7 @@ from fastapi import Depends, Path, Request
 from fastapi.security import OAuth2PasswordBearer
 from starlette.concurrency import run_in_threadpool
 
+from yima import ranges
 from yima.actors import Actor
 from yima.config import Settings
 from yima.db import Database
@@ -27,7 +28,7 @@ from yima.standard.model import MatterStandard
 COOKIE = "yima_token"
 # The largest id an INTEGER column holds on PostgreSQL (SQLite holds more): a larger one in a path
 # is refused with 422 before it reaches the database, whose driver would fail on it.
-MAX_ROW_ID = 2**31 - 1
+MAX_ROW_ID = ranges.MAX_ROW_ID
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="A record's id")]
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 

@@ -45,6 +45,9 @@ PYDANTIC_ZH: dict[str, tuple[str, str]] = {
     "int_parsing": ("须为整数", "must be an integer"),
     "date_from_datetime_parsing": ("须为日期（YYYY-MM-DD）", "must be a date (YYYY-MM-DD)"),
     "date_parsing": ("须为日期（YYYY-MM-DD）", "must be a date (YYYY-MM-DD)"),
+    "date_range": ("须为 1900-01-01 至 2199-12-31 之间的日期", "must be a date from 1900-01-01 to 2199-12-31"),
+    "less_than": ("数值过大", "is too large"),
+    "greater_than_equal_or_less_than_equal": ("超出允许范围", "is out of range"),
 }
 
 
