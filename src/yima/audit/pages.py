@@ -14,10 +14,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from yima.audit import service
-from yima.ranges import day_text
 from yima.clock import china_days
 from yima.db import Database
 from yima.errors import DomainError
+from yima.ranges import day_text
 from yima.registry import Slot
 from yima.web.deps import DB, OptionalActor
 from yima.web.i18n import N_

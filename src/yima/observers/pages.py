@@ -13,11 +13,11 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from yima.actors import ROLES, Actor
-from yima.ranges import day_text, row_id_text
 from yima.clock import local_date, utcnow
 from yima.errors import DomainError, Finding
 from yima.observers import rules, service, views
 from yima.observers.calendar import official_calendar
+from yima.ranges import day_text, row_id_text
 from yima.web.deps import DB, AppSettings, OptionalActor, RowId
 from yima.web.templating import forbidden, page_actor, render, text
 

@@ -22,8 +22,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from yima.ranges import check_day
 from yima.errors import DomainError, Forbidden
+from yima.ranges import check_day
 from yima.registration.status import Status
 from yima.standard.industry import three_industry
 
