@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     smtp_url: str | None = Field(
         default=None, description="Where notifications are emailed: smtp://[user:password@]host:port?from=ADDRESS "
                                   "(smtps:// for TLS); unset, notifications are in the app only.")
+    message_ttl_h: int = Field(default=72, ge=1, le=24 * 30, description="Hours a message to a partner zone is "
+                               "tried before it expires undelivered (a dead letter the officers and the applicant "
+                               "see).")
+    federation_allow_http: bool = Field(default=False, description="Development only: partner URLs may be plain "
+                                        "http on hosts other than loopback.")
     standard_file: Path | None = Field(default=None, description="A matter-standard TOML file to load instead "
                                        "of the packaged one; the trust list publishes its digest.")
 

@@ -90,6 +90,10 @@ class Instance:
                 self.process.kill()
         self.process = None
 
+    def log_text(self) -> str:
+        """What the server wrote to its log (JSON lines) so far."""
+        return "".join(path.read_text("utf-8", errors="replace") for path in sorted(self.home.glob("serve-*.log")))
+
     def token(self, username: str) -> dict[str, str]:
         answer = httpx.post(self.url + "/api/v1/auth/token", data={"username": username, "password": PASSWORD},
                             timeout=30)

@@ -4,6 +4,7 @@ forward unanswered after a day is flagged."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from datetime import timedelta
 
@@ -11,9 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from factories import NOW, application_body
+from yima.errors import NotFound
 from yima.federation import delivery, service, views
-from yima.federation.model import new_message
+from yima.federation.model import RECEIPT, WITHDRAWN, envelope_from_payload, new_message
+from yima.federation.rules import Refusal, check_fresh
 from yima.federation.tables import Case, OutboxMessage
+from yima.licences.cose import decode_cbor, decode_sign1, sign1
 from yima.registration import service as registration
 from yima.registration.model import ApplicationIn
 from yima.registration.tables import Application
@@ -61,7 +65,8 @@ def test_a_failed_delivery_backs_off_and_stays_in_the_outbox(db, people, standar
             row = session.scalars(select(OutboxMessage).where(OutboxMessage.application_id == view["id"])).one()
         assert row.attempts == attempt and "connection refused" in row.last_error
         wait = (row.next_attempt_at.replace(tzinfo=at.tzinfo) - at).total_seconds()
-        assert wait == min(30.0, 0.5 * 2 ** (attempt - 1))
+        full = min(30.0, 0.5 * 2 ** (attempt - 1))
+        assert full / 2 <= wait <= full  # doubling, capped at 30 s, with jitter
     assert views.late_cases(db, people["officer-cq"], NOW + timedelta(hours=23)) == []
     late = views.late_cases(db, people["officer-cq"], NOW + timedelta(days=1, minutes=1))
     assert [c["application"] for c in late] == [view["id"]] and late[0]["waiting_messages"] == 1
@@ -118,3 +123,134 @@ def test_a_message_whose_lease_ran_out_and_was_claimed_again_is_sent_only_by_its
     with db.read() as session:
         row = session.get(OutboxMessage, message_id)
         assert row is not None and row.attempts == 1 and row.delivered_at is None
+
+
+def _receipt_from_guangzhou(ring, standard, message: bytes, message_id: str, *, sha256: str | None = None) -> bytes:
+    """Guangzhou's signed receipt for ``message``, acknowledging ``sha256`` (the digest of the bytes)."""
+    digest = sha256 or hashlib.sha256(message).hexdigest()
+    envelope = new_message(RECEIPT, "gz-gxq", "cq-gxq", standard.digest,
+                           {"message": message_id, "kind": "application.forwarded", "sha256": digest,
+                            "result": {"status": "received", "application": 7}}, NOW)
+    return sign1(envelope.payload(), ring.active)
+
+
+def _forwarded(db, people, standard) -> tuple[int, str]:
+    with service.sending_paused():
+        view = registration.submit_with_view(db, standard, people["alice"], gz_body(), NOW)
+    with db.read() as session:
+        row = session.scalars(select(OutboxMessage).where(OutboxMessage.application_id == view["id"])).one()
+        return view["id"], row.id
+
+
+def test_a_message_is_signed_once_and_delivered_only_when_the_receipt_names_the_bytes_sent(
+        db, people, standard, guangzhou) -> None:
+    app_id, message_id = _forwarded(db, people, standard)
+    sent: list[bytes] = []
+
+    def wrong_digest(url: str, message: bytes) -> tuple[int, dict[str, object]]:
+        sent.append(message)
+        return 200, {"receipt": delivery.b64(_receipt_from_guangzhou(guangzhou, standard, message, message_id,
+                                                                     sha256="00" * 32)), "replayed": True}
+
+    def right_digest(url: str, message: bytes) -> tuple[int, dict[str, object]]:
+        sent.append(message)
+        return 200, {"receipt": delivery.b64(_receipt_from_guangzhou(guangzhou, standard, message, message_id)),
+                     "replayed": False}
+
+    assert not delivery.deliver_one(db, message_id, standard, wrong_digest, NOW + timedelta(seconds=1))
+    with db.read() as session:
+        row = session.get(OutboxMessage, message_id)
+        assert row is not None and row.state == "pending" and row.delivered_at is None
+        assert "receipt digest mismatch" in row.last_error and row.sha256 == hashlib.sha256(sent[0]).hexdigest()
+    assert delivery.deliver_one(db, message_id, standard, right_digest, NOW + timedelta(minutes=5))
+    assert sent[0] == sent[1]  # the same signed bytes on every attempt
+    with db.read() as session:
+        row = session.get(OutboxMessage, message_id)
+        assert row is not None and row.state == "delivered" and row.signed == sent[0]
+        assert row.receipt_sha256 == hashlib.sha256(row.receipt or b"").hexdigest()
+    logged = views.messages(db, people["officer-cq"], partner="gz-gxq")
+    assert [(m["id"], m["state"], m["sha256"]) for m in logged] == [(message_id, "delivered", row.sha256)]
+    assert views.signed_message(db, people["officer-cq"], message_id) == sent[0]
+    assert views.messages(db, people["officer-cd"], partner="gz-gxq") == []  # another zone's officer sees none
+    with pytest.raises(NotFound):
+        views.signed_message(db, people["officer-cd"], message_id)
+
+
+@pytest.mark.parametrize("status", [403, 409, 413, 422])
+def test_a_permanent_refusal_is_a_dead_letter_the_applicant_reads(db, people, standard, guangzhou, status) -> None:
+    app_id, message_id = _forwarded(db, people, standard)
+    attempts = 0
+
+    def refusing(url: str, message: bytes) -> tuple[int, dict[str, object]]:
+        nonlocal attempts
+        attempts += 1
+        return status, {"error": "federation.bad_signature", "message": "no",
+                        "detail": [{"rule": "federation.bad_signature", "field": "message",
+                                    "message_zh": "签名无效\x07", "message_en": "The signature is not valid"}]}
+
+    for minute in range(1, 4):
+        delivery.deliver_due(db, NOW + timedelta(minutes=minute), standard=standard, transport=refusing)
+    assert attempts == 1  # never retried
+    with db.read() as session:
+        row = session.get(OutboxMessage, message_id)
+        assert row is not None and row.state == "dead" and row.refusal is not None
+        assert row.refusal["status"] == status and row.refusal["message_zh"] == "签名无效"
+    with db.read() as session:
+        app = session.get(Application, app_id)
+        assert app is not None
+        view = service._view_with_case(session, app, NOW + timedelta(minutes=5))
+    assert view["status"] == "undeliverable"
+    (dead,) = view["cross_region"]["dead_letters"]
+    assert "gz-gxq" in dead["reason_zh"] and "签名无效" in dead["reason_zh"] and "refused" in dead["reason_en"]
+    assert dead["advice_zh"] and "service centre" in dead["advice_en"]
+    assert [m["id"] for m in views.messages(db, people["officer-cq"], state="dead")] == [message_id]
+
+
+@pytest.mark.parametrize("status", [408, 429, 500, 503])
+def test_a_transient_failure_is_retried(db, people, standard, guangzhou, status) -> None:
+    _, message_id = _forwarded(db, people, standard)
+    assert delivery.deliver_due(db, NOW + timedelta(minutes=1), standard=standard,
+                                transport=lambda url, message: (status, {"error": "busy"})) == (0, 1)
+    with db.read() as session:
+        row = session.get(OutboxMessage, message_id)
+        assert row is not None and row.state == "pending" and row.attempts == 1
+
+
+def test_a_message_past_its_expiry_is_no_longer_sent(db, people, standard, guangzhou) -> None:
+    app_id, message_id = _forwarded(db, people, standard)
+    sent: list[bytes] = []
+
+    def down(url: str, message: bytes) -> tuple[int, dict[str, object]]:
+        sent.append(message)
+        raise OSError("partner down")
+
+    delivery.deliver_due(db, NOW + timedelta(hours=71), standard=standard, transport=down)
+    assert len(sent) == 1
+    assert delivery.deliver_due(db, NOW + timedelta(hours=72, seconds=1), standard=standard, transport=down) == (0, 0)
+    assert len(sent) == 1
+    with db.read() as session:
+        row = session.get(OutboxMessage, message_id)
+        assert row is not None and row.state == "expired" and row.refusal["error"] == "federation.expired"
+        case = session.get(Case, app_id)
+        assert case is not None and service.dead_letters(case)[0]["state"] == "expired"
+    # the message itself carries its expiry: the receiver refuses it afterwards too
+    envelope = envelope_from_payload(decode_cbor(decode_sign1(sent[0]).payload, "payload"))
+    assert envelope.expires == NOW + timedelta(hours=72)
+    with pytest.raises(Refusal) as refused:
+        check_fresh(envelope, NOW + timedelta(hours=72, seconds=1))
+    assert refused.value.reason == "expired"
+    check_fresh(envelope, NOW + timedelta(hours=71))  # long after it was signed, yet valid
+
+
+def test_a_message_waits_behind_an_earlier_pending_message_about_the_same_application(
+        db, people, standard, guangzhou) -> None:
+    with db.write() as session:
+        first = service.queue(session, new_message("application.material", "cq-gxq", "gz-gxq", standard.digest,
+                                                    {"n": 1}, NOW), 4242).id
+        second = service.queue(session, new_message(WITHDRAWN, "cq-gxq", "gz-gxq", standard.digest,
+                                                     {"n": 2}, NOW + timedelta(seconds=1)), 4242).id
+        other = service.queue(session, new_message("application.material", "cq-gxq", "gz-gxq", standard.digest,
+                                                   {"n": 3}, NOW + timedelta(seconds=1)), 4343).id
+    assert delivery.claim(db, NOW + timedelta(seconds=2)) == [first, other]
+    delivery.settle(db, first, "dead", delivery.refusal_words(403, "x", "拒绝", "refused"), NOW + timedelta(seconds=3))
+    assert delivery.claim(db, NOW + timedelta(minutes=5)) == [second, other]

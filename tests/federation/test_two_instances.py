@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import subprocess
 from datetime import date, timedelta
 from importlib import resources
@@ -239,12 +240,17 @@ def test_forged_replayed_misaddressed_and_wrong_standard_messages_are_refused(pa
         "standard_mismatch": (409, _signed_by_chongqing(chongqing, standard="ab" * 32)),
         "too_old": (422, _signed_by_chongqing(chongqing, now=utcnow() - timedelta(hours=1))),
     }
+    entries = len(audit_actions(chengdu, "cd-gxq"))
     for reason, (status, message) in refusals.items():
         answer = _post(chengdu, message)
         assert answer.status_code == status, (reason, answer.text)
         assert answer.json()["error"] == f"federation.{reason}"
         assert answer.json()["detail"][0]["message_zh"] and answer.json()["detail"][0]["message_en"]
-    refused = {d["reason"]: d for a, d in audit_actions(chengdu, "cd-gxq") if a == "federation.message_refused"}
+    # refusals go to the request log, not to the audit chain
+    assert len(audit_actions(chengdu, "cd-gxq")) == entries
+    logged = [json.loads(line) for line in chengdu.log_text().splitlines()
+              if line.startswith("{") and "federation.message_refused" in line]
+    refused = {line["reason"]: line for line in logged}
     assert set(refusals) <= set(refused)
     assert refused["bad_signature"]["sha256"] == hashlib.sha256(refusals["bad_signature"][1]).hexdigest()
 

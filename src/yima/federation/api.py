@@ -4,14 +4,15 @@ late forwarded applications, and the licence PDF delivered by a partner."""
 from __future__ import annotations
 
 import binascii
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from yima.actors import require_role
 from yima.clock import utcnow
+from yima.config import Settings
 from yima.errors import DomainError
 from yima.federation import delivery, inbox, partners, views, witness
 from yima.licences.qr import render_qr_png
@@ -19,6 +20,15 @@ from yima.web.deps import DB, AppSettings, CurrentActor, RowId, Standard
 from yima.web.params import SeqParam
 
 router = APIRouter(tags=["federation"])
+
+
+ENVELOPE_SLACK = 1024 * 1024
+
+
+def message_body_limit(settings: Settings) -> int:
+    """The largest body of the federation endpoint: a message carrying a material as large as an
+    upload may be, base64url-encoded (4/3), with room for the envelope and the rest of the body."""
+    return settings.max_upload_bytes * 4 // 3 + ENVELOPE_SLACK
 
 
 class MessageIn(BaseModel):
@@ -40,6 +50,8 @@ class PartnerOut(BaseModel):
     refreshed_at: str
     last_delivery: str | None
     waiting: int
+    dead: int = Field(description="Messages to the partner that will not be delivered (refused for good or "
+                                  "expired)")
 
 
 class LateCaseOut(BaseModel):
@@ -51,16 +63,70 @@ class LateCaseOut(BaseModel):
 
 
 @router.post("/api/v1/federation/messages", response_model=ReceiptOut)
-def receive_message(body: MessageIn, db: DB, standard: Standard, settings: AppSettings) -> ReceiptOut:
-    """A partner zone's signed message; answered with a signed receipt, or refused with 4xx."""
+def receive_message(body: MessageIn, request: Request, db: DB, standard: Standard,
+                    settings: AppSettings) -> ReceiptOut:
+    """A partner zone's signed message; answered with a signed receipt, or refused with 4xx (logged,
+    rate-limited per address; nothing is written for a message whose signature does not verify)."""
     try:
         data = delivery.unb64(body.message)
     except (binascii.Error, ValueError) as err:
         raise DomainError("federation.malformed", "message", "消息不是 base64url 文本",
                           "The message is not base64url text") from err
     receipt, replayed = inbox.receive(db, standard, data, utcnow(), data_dir=settings.data_dir,
-                                        max_bytes=settings.max_upload_bytes)
+                                      max_bytes=settings.max_upload_bytes,
+                                      client=request.client.host if request.client else "")
     return ReceiptOut(receipt=delivery.b64(receipt), replayed=replayed)
+
+
+class RefusalOut(BaseModel):
+    status: int | None = Field(description="The partner's HTTP status; null when this zone gave up (expiry)")
+    error: str = Field(description="The rule: the partner's error id, or federation.expired")
+    message_zh: str
+    message_en: str
+
+
+class LoggedMessageOut(BaseModel):
+    id: str = Field(description="The message id (UUID), as in its payload")
+    kind: str
+    direction: str = Field(description="out: sent by this zone; in: received by it")
+    partner: str = Field(description="The other zone")
+    zone: str = Field(description="This instance's zone that sent or received it")
+    sha256: str = Field(description="SHA-256 of the signed bytes; empty until signed (or exchanged before they "
+                                    "were kept)")
+    receipt_sha256: str = Field(description="SHA-256 of the signed receipt; empty until delivered")
+    state: str = Field(description="pending | delivered | dead | expired")
+    created_at: str | None = Field(description="Written (out) or received (in)")
+    signed_at: str | None
+    settled_at: str | None = Field(description="Delivered, refused for good or expired (out); received (in)")
+    expires_at: str | None
+    attempts: int
+    last_error: str
+    refusal: RefusalOut | None = Field(description="Why a dead or expired message will not be delivered")
+    application: int | None
+
+
+@router.get("/api/v1/federation/messages", response_model=list[LoggedMessageOut])
+def list_messages(db: DB, actor: CurrentActor, partner: Annotated[str | None, Query(max_length=32)] = None,
+                  state: Annotated[Literal["pending", "delivered", "dead", "expired"] | None, Query()] = None,
+                  direction: Annotated[Literal["in", "out"] | None, Query()] = None,
+                  limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                  offset: Annotated[int, Query(ge=0, le=10_000)] = 0) -> list[LoggedMessageOut]:
+    """The message log, newest first: every message sent to or received from a partner, with the
+    SHA-256 of its signed bytes and of its receipt (officers: their zone's)."""
+    require_role(actor, "officer", "admin")
+    return [LoggedMessageOut(**m) for m in views.messages(db, actor, partner=partner, state=state,
+                                                          direction=direction, limit=limit, offset=offset)]
+
+
+@router.get("/api/v1/federation/messages/{message_id}/signed", response_class=Response,
+            responses={200: {"content": {"application/cose": {}}, "description": "The COSE_Sign1 as exchanged"}})
+def signed_message(message_id: Annotated[str, Path(pattern=r"^[0-9a-fA-F-]{36}$")], db: DB,
+                   actor: CurrentActor) -> Response:
+    """The exact signed bytes of a message (COSE_Sign1, RFC 9052), as sent or as received."""
+    require_role(actor, "officer", "admin")
+    data = views.signed_message(db, actor, message_id)
+    return Response(data, media_type="application/cose",
+                    headers={"Content-Disposition": f'attachment; filename="message-{message_id[:36]}.cose"'})
 
 
 @router.get("/api/v1/federation/partners", response_model=list[PartnerOut])

@@ -1,15 +1,27 @@
-"""Delivering the outbox: claim what is due, sign a fresh copy, POST it, keep the signed receipt.
+"""Delivering the outbox: each partner its own lane; a message signed once, sent until its signed
+receipt acknowledges exactly those bytes, refused for good, or expired.
 
-A message is sent right after the transaction that wrote it commits, and, until its receipt
-arrives, again by the delivery loop of ``yima serve`` (and by ``yima jobs run``) with exponential
-backoff capped at 30 seconds. Claiming sets a lease (``next_attempt_at`` moves ``LEASE`` ahead)
-in a short transaction; on PostgreSQL the claim reads with ``FOR UPDATE SKIP LOCKED``, so several
-app processes claim different messages and none is sent twice at once. Right before each send the
-lease is renewed only if it is still the one this process set (compare and set on
-``next_attempt_at``): a message whose lease ran out while earlier ones of the batch were sent, and
-that another process has claimed since, is left to that process. The receiver applies a
-message id once and answers a repeat with its first receipt, so a copy resent after a crash
-changes nothing there.
+A message is sent right after the transaction that wrote it commits, and, until it is settled,
+again by the delivery loop of ``yima serve`` (and by ``yima jobs run``). Every partner has its own
+lane: at most one worker per partner and process sends that partner's messages in the order they
+were written, so a slow or dead partner holds up only its own. A message about an application
+waits while an earlier message about it to the same partner is still pending (a withdrawal never
+overtakes its forward).
+
+The first attempt signs the message and keeps the signed bytes (``signed``, ``sha256``); every
+later attempt sends those same bytes. The partner's signed receipt names the SHA-256 of what it
+received; unless that equals the digest of the bytes sent, the message is not delivered. An answer
+4xx other than 408 and 429 is a refusal that sending again cannot change: the message becomes a
+dead letter (``dead``, with the partner's reason), shown to the officers and the applicant. A
+message not delivered by ``expires_at`` (``YIMA_MESSAGE_TTL_H`` after it was written) becomes
+``expired``. Other failures back off exponentially with jitter, capped at 30 seconds.
+
+Claiming sets a lease (``next_attempt_at`` moves ``LEASE`` ahead) in a short transaction; on
+PostgreSQL the claim reads with ``FOR UPDATE SKIP LOCKED``, so several app processes claim
+different messages and none is sent twice at once. Right before each send the lease is renewed
+only if it is still the one this process set (compare and set on ``next_attempt_at``). The
+receiver applies a message id once and answers a repeat with its first receipt, so a copy resent
+after a crash changes nothing there.
 """
 
 from __future__ import annotations
@@ -17,15 +29,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
 import cbor2
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import aliased
 
 from yima.audit import service as audit
 from yima.clock import as_utc, utcnow
@@ -33,7 +47,7 @@ from yima.db import Database
 from yima.errors import DomainError
 from yima.federation import service, withdrawal
 from yima.federation.model import RECEIPT, WITHDRAWN, Envelope, envelope_from_payload
-from yima.federation.rules import PartnerKeys, backoff_seconds, check_message
+from yima.federation.rules import PartnerKeys, backoff_seconds, check_message, is_permanent
 from yima.federation.tables import Case, OutboxMessage, Partner
 from yima.keys.trustlist import TrustList
 from yima.licences import documents
@@ -44,6 +58,7 @@ log = logging.getLogger("yima.federation")
 LEASE = timedelta(seconds=30)
 HTTP_TIMEOUT_SECONDS = 15.0
 POLL_SECONDS = 0.5
+BATCH = 20
 MESSAGES_PATH = "/api/v1/federation/messages"
 Transport = Callable[[str, bytes], tuple[int, dict[str, Any]]]
 """``(partner base URL, signed message) -> (HTTP status, JSON answer)``."""
@@ -58,7 +73,8 @@ def unb64(text: str) -> bytes:
 
 
 def http_transport(url: str, message: bytes) -> tuple[int, dict[str, Any]]:
-    response = httpx.post(url + MESSAGES_PATH, json={"message": b64(message)}, timeout=HTTP_TIMEOUT_SECONDS)
+    response = httpx.post(url + MESSAGES_PATH, json={"message": b64(message)}, timeout=HTTP_TIMEOUT_SECONDS,
+                          follow_redirects=False)
     try:
         answer = response.json()
     except ValueError:
@@ -66,28 +82,50 @@ def http_transport(url: str, message: bytes) -> tuple[int, dict[str, Any]]:
     return response.status_code, answer if isinstance(answer, dict) else {"answer": answer}
 
 
-def claim(db: Database, now: datetime, limit: int = 20, only: str | None = None) -> list[str]:
-    """The ids of due messages, leased to this process for ``LEASE``."""
-    query = select(OutboxMessage).where(OutboxMessage.delivered_at.is_(None), OutboxMessage.next_attempt_at <= now)
+def _due(now: datetime, recipient: str | None = None, only: str | None = None) -> Any:
+    """Pending messages whose next attempt is due, none waiting behind an earlier pending message
+    about the same application to the same partner."""
+    earlier = aliased(OutboxMessage)
+    blocked = exists().where(earlier.application_id == OutboxMessage.application_id,
+                             earlier.recipient == OutboxMessage.recipient, earlier.state == "pending",
+                             earlier.created_at < OutboxMessage.created_at)
+    query = select(OutboxMessage.id).where(OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= now,
+                                           ~blocked)
+    if recipient is not None:
+        query = query.where(OutboxMessage.recipient == recipient)
     if only is not None:
         query = query.where(OutboxMessage.id == only)
-    query = query.order_by(OutboxMessage.created_at).limit(limit)
+    return query
+
+
+def claim(db: Database, now: datetime, limit: int = BATCH, only: str | None = None,
+          recipient: str | None = None) -> list[str]:
+    """The ids of due messages (of one partner, if given), oldest first, leased to this process."""
+    query = _due(now, recipient, only).order_by(OutboxMessage.created_at).limit(limit)
     if not db.is_sqlite:
-        query = query.with_for_update(skip_locked=True)
+        query = query.with_for_update(skip_locked=True, of=OutboxMessage)
     with db.write() as session:
-        rows = list(session.scalars(query))
-        for row in rows:
-            row.next_attempt_at = now + LEASE
-        return [row.id for row in rows]
+        ids = list(session.scalars(query))
+        if ids:
+            session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                            .values(next_attempt_at=now + LEASE).execution_options(synchronize_session=False))
+        return ids
+
+
+def due_partners(db: Database, now: datetime) -> list[str]:
+    """The partners with a message due now."""
+    with db.read() as session:
+        return sorted(session.scalars(select(OutboxMessage.recipient).distinct().where(
+            OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= now)))
 
 
 def renew_lease(db: Database, message_id: str, lease: datetime, now: datetime) -> bool:
     """Extend this process's lease on a message to ``now + LEASE``; False when the lease is no
-    longer ours (another process claimed the message after ours ran out) or it was delivered."""
+    longer ours (another process claimed the message after ours ran out) or it was settled."""
     with db.write() as session:
         renewed = session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.delivered_at.is_(None),
+            .where(OutboxMessage.id == message_id, OutboxMessage.state == "pending",
                    OutboxMessage.next_attempt_at == lease)
             .values(next_attempt_at=now + LEASE)
             .execution_options(synchronize_session=False))
@@ -99,79 +137,170 @@ def _standard() -> MatterStandard:
 
 
 def _with_pdf(db: Database, standard: MatterStandard, envelope: Envelope, now: datetime) -> Envelope:
-    """A status that carries a licence travels with the signed licence PDF, rendered when sent."""
+    """A status that carries a licence travels with the signed licence PDF, rendered once, when the
+    message is signed."""
     licence = envelope.body.get("licence")
     if envelope.kind != "application.decided" or not isinstance(licence, dict) or licence.get("pdf"):
         return envelope
     pdf = documents.signed_licence_pdf(db, standard, str(licence["uscc"]), now)
-    return Envelope(envelope.id, envelope.kind, envelope.sender, envelope.recipient, envelope.created,
-                    envelope.sent, envelope.standard, {**envelope.body, "licence": {**licence, "pdf": pdf}})
+    return envelope.with_body({**envelope.body, "licence": {**licence, "pdf": pdf}})
+
+
+def sign_once(db: Database, standard: MatterStandard, message_id: str, now: datetime) -> tuple[bytes, str]:
+    """The message's signed bytes and their SHA-256: signed now and kept, or as kept before."""
+    with db.read() as session:
+        row = session.get(OutboxMessage, message_id)
+        assert row is not None
+        if row.signed is not None:
+            return row.signed, row.sha256
+        envelope = envelope_from_payload(cbor2.loads(row.payload)).resent(now)
+        if envelope.expires is None and row.expires_at is not None:  # written before messages expired
+            envelope = envelope.expiring(as_utc(row.expires_at))
+    envelope = _with_pdf(db, standard, envelope, now)
+    with db.write() as session:
+        row = session.get(OutboxMessage, message_id)
+        assert row is not None
+        if row.signed is not None:  # another process signed it meanwhile: its bytes are the message
+            return row.signed, row.sha256
+        signed = service.sign(session, envelope)
+        row.signed, row.sha256, row.signed_at = signed, hashlib.sha256(signed).hexdigest(), now
+        return signed, row.sha256
 
 
 def deliver_one(db: Database, message_id: str, standard: MatterStandard | None = None,
                 transport: Transport = http_transport, now: datetime | None = None) -> bool:
-    """One attempt; True when the receipt came back and was kept. ``now`` is the clock (the
-    demo's 2021 history passes its own)."""
+    """One attempt; True when a receipt for exactly the bytes sent came back and was kept. ``now``
+    is the clock (the demo's 2021 history passes its own)."""
     standard = standard or _standard()
     now = now or utcnow()
     with db.read() as session:
         row = session.get(OutboxMessage, message_id)
-        if row is None or row.delivered_at is not None:
-            return row is not None
+        if row is None or row.state != "pending":
+            return row is not None and row.state == "delivered"
         partner = session.get(Partner, row.recipient)
-        envelope = envelope_from_payload(cbor2.loads(row.payload)).resent(now)
+        recipient, sender, expires = row.recipient, row.sender, row.expires_at
+    if expires is not None and as_utc(expires) <= now:
+        settle(db, message_id, "expired", _expired_refusal(as_utc(expires)), now)
+        return False
     if partner is None:
-        _failed(db, message_id, f"{row.recipient} is no longer a partner", now)
+        settle(db, message_id, "dead", refusal_words(None, "federation.not_partner",
+                                                     f"{recipient} 已不是本区的合作伙伴",
+                                                     f"{recipient} is no longer a partner of this zone"), now)
         return False
     try:
-        envelope = _with_pdf(db, standard, envelope, now)
-        with db.read() as session:
-            signed = service.sign(session, envelope)
+        signed, sent_sha256 = sign_once(db, standard, message_id, now)
         status, answer = transport(partner.url, signed)
     except (httpx.HTTPError, OSError, DomainError) as err:
         _failed(db, message_id, f"{err.__class__.__name__}: {err}", now)
         return False
     if status != 200:
-        _failed(db, message_id, f"HTTP {status} {answer.get('error', '')}: {answer.get('message', '')}", now)
+        error = f"HTTP {status} {answer.get('error', '')}: {answer.get('message', '')}"
+        if is_permanent(status):
+            settle(db, message_id, "dead", refusal_of(status, answer), now, error)
+        else:
+            _failed(db, message_id, error, now)
         return False
     try:
         receipt = unb64(str(answer["receipt"]))
-        trust = PartnerKeys(partner.zone_id, envelope.sender, TrustList.from_dict(partner.trust_list))
-        answered = check_message(receipt, {partner.zone_id: trust}, frozenset({envelope.sender}), standard.digest)
+        trust = PartnerKeys(partner.zone_id, sender, TrustList.from_dict(partner.trust_list))
+        answered = check_message(receipt, {partner.zone_id: trust}, frozenset({sender}), standard.digest)
         if answered.kind != RECEIPT or answered.body.get("message") != message_id:
             raise ValueError("the answer is not a receipt for this message")
     except (KeyError, ValueError, DomainError) as err:
         _failed(db, message_id, f"receipt refused: {err}", now)
         return False
-    _delivered(db, message_id, receipt, answered, hashlib.sha256(signed).hexdigest(), now)
+    if answered.body.get("sha256") != sent_sha256:
+        _failed(db, message_id, f"receipt digest mismatch: the receipt acknowledges {answered.body.get('sha256')}, "
+                                f"the bytes sent have {sent_sha256}", now)
+        return False
+    _delivered(db, message_id, receipt, answered, sent_sha256, now)
     return True
+
+
+def _printable(text: object, limit: int = 300) -> str:
+    """A partner's words, shown here: printable characters only, bounded."""
+    return "".join(ch for ch in str(text or "") if ch.isprintable())[:limit]
+
+
+def refusal_words(status: int | None, error: str, zh: str, en: str) -> dict[str, Any]:
+    return {"status": status, "error": _printable(error, 80), "message_zh": _printable(zh),
+            "message_en": _printable(en)}
+
+
+def refusal_of(status: int, answer: Mapping[str, Any]) -> dict[str, Any]:
+    """What the partner said when it refused: its rule and its words in both languages."""
+    detail = answer.get("detail")
+    first = detail[0] if isinstance(detail, list) and detail and isinstance(detail[0], Mapping) else {}
+    message = answer.get("message") or ""
+    return refusal_words(status, str(answer.get("error") or first.get("rule") or f"http.{status}"),
+                         first.get("message_zh") or message or f"HTTP {status}",
+                         first.get("message_en") or message or f"HTTP {status}")
+
+
+def _expired_refusal(expires: datetime) -> dict[str, Any]:
+    return refusal_words(None, "federation.expired", f"消息在有效期内（至 {expires:%Y-%m-%d %H:%M}Z）未能送达",
+                         f"The message could not be delivered before it expired ({expires:%Y-%m-%d %H:%M}Z)")
 
 
 def _failed(db: Database, message_id: str, error: str, now: datetime) -> None:
     with db.write() as session:
         row = session.get(OutboxMessage, message_id)
-        if row is None or row.delivered_at is not None:
+        if row is None or row.state != "pending":
             return
         row.attempts += 1
-        row.next_attempt_at = now + timedelta(seconds=backoff_seconds(row.attempts))
+        row.next_attempt_at = now + timedelta(seconds=backoff_seconds(row.attempts, random.uniform(0.5, 1.0)))
         row.last_error = error[:2000]
     log.info("message %s to %s not delivered (attempt %d): %s", message_id, row.recipient, row.attempts, error)
 
 
-def _delivered(db: Database, message_id: str, receipt: bytes, answered: Envelope, sent_sha256: str,
-               now: datetime) -> None:
+def settle(db: Database, message_id: str, state: str, refusal: dict[str, Any], now: datetime,
+           error: str = "") -> None:
+    """The message stops being tried: ``dead`` (refused for good) or ``expired``; its application's
+    case shows it to the applicant and the officers."""
     with db.write() as session:
         row = session.get(OutboxMessage, message_id)
-        if row is None or row.delivered_at is not None:
+        if row is None or row.state != "pending":
             return
-        row.delivered_at, row.receipt, row.last_error = now, receipt, ""
+        row.state, row.refusal, row.closed_at = state, refusal, now
+        row.last_error = (error or f"{refusal['error']}: {refusal['message_en']}")[:2000]
+        if state == "dead":
+            row.attempts += 1
+        audit.record(session, [audit.event(row.sender, None, now, f"federation.message_{state}",
+                                           f"message:{message_id}", kind=row.kind, to=row.recipient,
+                                           status=refusal.get("status"), error=refusal.get("error"),
+                                           sha256=row.sha256 or None)])
+        case = session.get(Case, row.application_id) if row.application_id else None
+        if case is not None:
+            service.dead_letter(case, row.kind, state, refusal, now)
+    log.warning("message %s (%s) to %s %s: %s", message_id, row.kind, row.recipient, state, row.last_error)
+
+
+def expire_due(db: Database, now: datetime) -> int:
+    """Every pending message past its expiry becomes ``expired``; how many did."""
+    with db.read() as session:
+        found = list(session.execute(select(OutboxMessage.id, OutboxMessage.expires_at).where(
+            OutboxMessage.state == "pending", OutboxMessage.expires_at <= now)).all())
+    for message_id, expires in found:
+        settle(db, message_id, "expired", _expired_refusal(as_utc(expires or now)), now)
+    return len(found)
+
+
+def _delivered(db: Database, message_id: str, receipt: bytes, answered: Envelope, sent_sha256: str,
+               now: datetime) -> None:
+    receipt_sha256 = hashlib.sha256(receipt).hexdigest()
+    with db.write() as session:
+        row = session.get(OutboxMessage, message_id)
+        if row is None or row.state != "pending":
+            return
+        row.delivered_at, row.receipt, row.last_error, row.state = now, receipt, "", "delivered"
+        row.receipt_sha256, row.closed_at = receipt_sha256, now
         row.attempts += 1
         log.info("message %s (%s) delivered to %s after %d attempt(s)", message_id, row.kind, row.recipient,
                  row.attempts)
         audit.record(session, [audit.event(row.sender, None, now, "federation.message_delivered",
                                            f"message:{message_id}", kind=row.kind, to=row.recipient,
                                            sent_sha256=sent_sha256, received_sha256=answered.body.get("sha256"),
-                                           receipt=answered.id, receipt_sha256=hashlib.sha256(receipt).hexdigest())])
+                                           receipt=answered.id, receipt_sha256=receipt_sha256)])
         case = session.get(Case, row.application_id) if row.application_id else None
         if case is not None and case.role == "accepting" and row.kind == "application.forwarded":
             result = answered.body.get("result") or {}
@@ -181,10 +310,13 @@ def _delivered(db: Database, message_id: str, receipt: bytes, answered: Envelope
             withdrawal.on_receipt(session, case, answered.body.get("result") or {}, now)
 
 
-def deliver_due(db: Database, now: datetime, *, standard: MatterStandard | None = None, limit: int = 20,
-                only: str | None = None, transport: Transport = http_transport) -> tuple[int, int]:
-    """Claim and send what is due: ``(delivered, attempted)``."""
-    ids = claim(db, now, limit, only)
+def deliver_due(db: Database, now: datetime, *, standard: MatterStandard | None = None, limit: int = BATCH,
+                only: str | None = None, transport: Transport = http_transport,
+                recipient: str | None = None) -> tuple[int, int]:
+    """Claim and send what is due (to one partner, if given): ``(delivered, attempted)``. Expired
+    messages are settled first."""
+    expire_due(db, now)
+    ids = claim(db, now, limit, only, recipient)
     lease = now + LEASE
     delivered = 0
     for message_id in ids:
@@ -195,38 +327,99 @@ def deliver_due(db: Database, now: datetime, *, standard: MatterStandard | None 
     return delivered, len(ids)
 
 
+def deliver_every_partner(db: Database, now: datetime, *, standard: MatterStandard | None = None,
+                          limit: int = 500, transport: Transport = http_transport) -> tuple[int, int]:
+    """What is due for every partner, each partner in its own thread: ``(delivered, attempted)``."""
+    expire_due(db, now)
+    found = due_partners(db, now)
+    if not found:
+        return 0, 0
+    with ThreadPoolExecutor(max_workers=min(16, len(found)), thread_name_prefix="yima-outbox") as pool:
+        results = list(pool.map(lambda partner: deliver_due(db, now, standard=standard, limit=limit,
+                                                            transport=transport, recipient=partner), found))
+    return sum(r[0] for r in results), sum(r[1] for r in results)
+
+
 def deliver_outbox_job(db: Database, now: datetime) -> list[str]:
-    delivered, attempted = deliver_due(db, now, limit=500)
+    delivered, attempted = deliver_every_partner(db, now)
     with db.read() as session:
-        late = [m for m in session.scalars(select(OutboxMessage).where(OutboxMessage.delivered_at.is_(None)))
+        late = [m for m in session.scalars(select(OutboxMessage).where(OutboxMessage.state == "pending"))
                 if now - as_utc(m.created_at) > timedelta(days=1)]
+        dead = len(list(session.scalars(select(OutboxMessage.id).where(OutboxMessage.state.in_(("dead", "expired"))))))
     lines = [f"federation: delivered {delivered} of {attempted} due message(s)"]
     if late:
         lines.append(f"federation: {len(late)} message(s) undelivered for more than a day")
+    if dead:
+        lines.append(f"federation: {dead} dead letter(s) (refused by the partner or expired)")
     return lines
 
 
-_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="yima-outbox")
+class Lanes:
+    """One lane per partner in this process: at most one worker thread sends a partner's messages,
+    batch after batch while there are any due; a partner that does not answer holds up only its own
+    lane."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._busy: set[tuple[str, str]] = set()
+        self._again: set[tuple[str, str]] = set()
+
+    def wake(self, db: Database, partner: str, standard: MatterStandard | None = None) -> None:
+        lane = (db.url, partner)
+        with self._lock:
+            if lane in self._busy:
+                self._again.add(lane)  # the running worker looks again before it stops
+                return
+            self._busy.add(lane)
+        threading.Thread(target=self._work, args=(db, partner, standard, lane), daemon=True,
+                         name=f"yima-outbox-{partner}").start()
+
+    def _work(self, db: Database, partner: str, standard: MatterStandard | None, lane: tuple[str, str]) -> None:
+        try:
+            while True:
+                _, attempted = deliver_due(db, utcnow(), standard=standard, recipient=partner)
+                with self._lock:
+                    if attempted < BATCH and lane not in self._again:
+                        self._busy.discard(lane)
+                        return
+                    self._again.discard(lane)
+        except Exception:  # the loop wakes the lane again; a failure must not leave it marked busy
+            log.exception("delivering to %s failed", partner)
+            with self._lock:
+                self._busy.discard(lane)
+                self._again.discard(lane)
+
+    def busy(self) -> set[str]:
+        with self._lock:
+            return {partner for _, partner in self._busy}
+
+
+LANES = Lanes()
 
 
 def send_now(db: Database, message_id: str) -> None:
-    def run() -> None:
-        try:
-            deliver_due(db, utcnow(), only=message_id)
-        except Exception:  # the delivery loop retries; a failure here must not reach the request
-            log.exception("sending message %s right after its commit failed", message_id)
-    _pool.submit(run)
+    """Right after the transaction that wrote the message commits: wake its partner's lane."""
+    try:
+        with db.read() as session:
+            recipient = session.scalar(select(OutboxMessage.recipient).where(OutboxMessage.id == message_id))
+        if recipient is not None:
+            LANES.wake(db, recipient)
+    except Exception:  # the delivery loop sends it; a failure here must not reach the request
+        log.exception("sending message %s right after its commit failed", message_id)
 
 
 def delivery_loop(url: str, stop: threading.Event) -> None:
-    """The delivery loop of ``yima serve``: due messages every ``POLL_SECONDS``."""
+    """The delivery loop of ``yima serve``: every ``POLL_SECONDS`` it settles expired messages and
+    wakes the lane of each partner with a message due."""
     db = Database(url)
     standard = _standard()
     while not stop.is_set():
         try:
-            deliver_due(db, utcnow(), standard=standard)
+            now = utcnow()
+            expire_due(db, now)
+            for partner in due_partners(db, now):
+                LANES.wake(db, partner, standard)
         except Exception:  # a failing round must not stop the loop; it is logged and retried
             log.exception("outbox delivery failed")
         stop.wait(POLL_SECONDS)
     db.dispose()
-

@@ -16,6 +16,7 @@ from yima.registry import Registry
 from yima.stats.sections import SECTIONS
 from yima.stats.service import FIGURE_SOURCES
 from yima.web.app import ROUTERS
+from yima.web.limits import BODY_LIMITS
 from yima.web.server import LOOPS
 from yima.web.templating import TEMPLATES
 
@@ -23,6 +24,7 @@ from yima.web.templating import TEMPLATES
 def install(registry: Registry) -> None:
     registry.add(TEMPLATES, Path(__file__).with_name("templates"))
     registry.add(ROUTERS, api.router, pages.router)
+    registry.add(BODY_LIMITS, (delivery.MESSAGES_PATH, api.message_body_limit))
     registry.add(COMMANDS, cli.add_commands)
     registry.add(WITNESSES, witness)
     registry.add(JOBS, delivery.deliver_outbox_job, witness.witness_partners_job)

@@ -19,6 +19,8 @@ RECEIVERS: dict[str, service.Receiver] = {WITHDRAWN: withdrawal.receive_withdraw
 
 
 def receive(db: Database, standard: MatterStandard, data: bytes, now: datetime, *, data_dir: Any = None,
-            max_bytes: int = 10 * 1024 * 1024) -> tuple[bytes, bool]:
-    """Check a message, apply it once, answer with a signed receipt: ``(receipt, replayed)``."""
-    return service.receive(db, standard, data, now, data_dir=data_dir, max_bytes=max_bytes, receivers=RECEIVERS)
+            max_bytes: int = 10 * 1024 * 1024, client: str = "") -> tuple[bytes, bool]:
+    """Check a message, apply it once, answer with a signed receipt: ``(receipt, replayed)``;
+    ``client`` is the address it came from (a refusal is logged under it)."""
+    return service.receive(db, standard, data, now, data_dir=data_dir, max_bytes=max_bytes, receivers=RECEIVERS,
+                           client=client)

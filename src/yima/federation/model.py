@@ -9,9 +9,10 @@ one CBOR map (RFC 8949) with text keys::
      "from": "cq-gxq", "to": "cd-gxq", "created": "<RFC 3339 UTC>", "sent": "<RFC 3339 UTC>",
      "standard": "<hex digest of the matter standard>", "body": {...}}
 
-``created`` is when the message was written (it never changes); ``sent`` when this copy was
-signed: each delivery attempt signs a fresh copy, so the receiver can refuse stale copies
-(``sent`` too old) while an outage of any length loses nothing. A receipt is a message of kind
+``created`` is when the message was written (it never changes); ``sent`` when it was signed;
+``expires`` when the sender stops trying. A message is signed once and the same bytes are sent on
+every attempt, so both ends keep exactly what was exchanged (the message log); the receiver
+accepts it until ``expires``. A receipt is a message of kind
 ``receipt`` whose body names the message received and the SHA-256 of the exact bytes received
 (non-repudiation of receipt, as eDelivery AS4 receipts do). The format is in
 docs/federation-messages.md.
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,15 +59,25 @@ class Envelope:
     sent: datetime
     standard: str
     body: Mapping[str, Any] = field(default_factory=dict)
+    expires: datetime | None = None
 
     def payload(self) -> bytes:
-        return cbor2.dumps({"v": VERSION, "id": self.id, "kind": self.kind, "from": self.sender,
-                            "to": self.recipient, "created": instant_text(self.created),
-                            "sent": instant_text(self.sent), "standard": self.standard, "body": dict(self.body)},
-                           canonical=True)
+        members = {"v": VERSION, "id": self.id, "kind": self.kind, "from": self.sender, "to": self.recipient,
+                   "created": instant_text(self.created), "sent": instant_text(self.sent),
+                   "standard": self.standard, "body": dict(self.body)}
+        if self.expires is not None:
+            members["expires"] = instant_text(self.expires)
+        return cbor2.dumps(members, canonical=True)
 
     def resent(self, at: datetime) -> Envelope:
-        return Envelope(self.id, self.kind, self.sender, self.recipient, self.created, at, self.standard, self.body)
+        """This envelope signed at ``at`` (the one signing of a message)."""
+        return replace(self, sent=at)
+
+    def expiring(self, at: datetime) -> Envelope:
+        return replace(self, expires=at)
+
+    def with_body(self, body: Mapping[str, Any]) -> Envelope:
+        return replace(self, body=body)
 
 
 def new_message(kind: str, sender: str, recipient: str, standard: str, body: Mapping[str, Any],
@@ -95,5 +106,6 @@ def envelope_from_payload(data: Any) -> Envelope:
     body = data.get("body")
     if not isinstance(body, Mapping):
         raise ValueError("member 'body' is not a map")
+    expires = parse_instant(data["expires"]) if data.get("expires") is not None else None
     return Envelope(texts["id"], texts["kind"], texts["from"], texts["to"], parse_instant(data.get("created")),
-                    parse_instant(data.get("sent")), texts["standard"], dict(body))
+                    parse_instant(data.get("sent")), texts["standard"], dict(body), expires)

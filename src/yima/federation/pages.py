@@ -21,6 +21,9 @@ def federation_page(request: Request, db: DB, actor: OptionalActor) -> Response:
     if actor is None or actor.role not in ("officer", "admin"):
         return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
     found = views.cases(db, actor, utcnow())
+    dead = [m for state in ("dead", "expired") for m in views.messages(db, actor, state=state, direction="out",
+                                                                         limit=50)]
     return render(request, "federation/overview.html", {
         "partners": [p for p in partners.list_partners(db) if actor.role == "admin" or p.local_zone == actor.zone_id],
-        "cases": found, "late": [c for c in found if c["late"]]})
+        "cases": found, "late": [c for c in found if c["late"]],
+        "dead": sorted(dead, key=lambda m: m["settled_at"] or "", reverse=True)[:50]})

@@ -142,23 +142,28 @@ class PartnerView:
     refreshed_at: str
     last_delivery: str | None
     waiting: int
+    dead: int = 0
 
 
-def partner_view(partner: Partner, last: datetime | None, waiting: int) -> PartnerView:
+def partner_view(partner: Partner, last: datetime | None, waiting: int, dead: int = 0) -> PartnerView:
     return PartnerView(partner.zone_id, partner.local_zone, partner.url, partner.standard_digest,
                        len(partner.trust_list.get("keys", [])), as_utc(partner.refreshed_at).isoformat(),
-                       as_utc(last).isoformat() if last else None, waiting)
+                       as_utc(last).isoformat() if last else None, waiting, dead)
 
 
 def list_partners(db: Database) -> list[PartnerView]:
-    """Each partner with its digest, the last delivery to it and how many messages wait for it."""
+    """Each partner with its digest, the last delivery to it, how many messages wait for it and how
+    many will not be delivered (dead letters: refused for good or expired)."""
     with db.read() as session:
         last = dict(session.execute(select(OutboxMessage.recipient, func.max(OutboxMessage.delivered_at))
                                     .group_by(OutboxMessage.recipient)).all())
         waiting = dict(session.execute(select(OutboxMessage.recipient, func.count())
-                                       .where(OutboxMessage.delivered_at.is_(None))
+                                       .where(OutboxMessage.state == "pending")
                                        .group_by(OutboxMessage.recipient)).all())
-        return [partner_view(p, last.get(p.zone_id), int(waiting.get(p.zone_id, 0)))
+        dead = dict(session.execute(select(OutboxMessage.recipient, func.count())
+                                    .where(OutboxMessage.state.in_(("dead", "expired")))
+                                    .group_by(OutboxMessage.recipient)).all())
+        return [partner_view(p, last.get(p.zone_id), int(waiting.get(p.zone_id, 0)), int(dead.get(p.zone_id, 0)))
                 for p in session.scalars(select(Partner).order_by(Partner.zone_id))]
 
 

@@ -19,7 +19,10 @@ from yima.keys.trustlist import TrustList
 from yima.registration.status import DECIDED, Status
 
 MAX_AGE = timedelta(minutes=10)
-"""A copy signed longer ago than this is refused: the sender signs a fresh copy for each attempt."""
+"""A message without ``expires`` signed longer ago than this is refused (the first release signed a
+fresh copy for each attempt)."""
+MAX_LIFETIME = timedelta(days=30)
+"""A message may not claim to stay valid longer than this after it was signed."""
 MAX_SKEW = timedelta(minutes=2)
 """Clocks of two instances may differ this much."""
 BACKOFF_FIRST_SECONDS = 0.5
@@ -78,17 +81,33 @@ def standard_mismatch(theirs: str, ours: str, zone: str) -> Conflict:
 
 
 def check_fresh(envelope: Envelope, now: datetime) -> None:
+    """The message is still valid: before its ``expires`` (at most ``MAX_LIFETIME`` after it was
+    signed), or, without one, signed at most ``MAX_AGE`` ago; and not signed in the future."""
+    if envelope.sent > now + MAX_SKEW:
+        raise _refuse("from_future", 422, "消息的签发时间晚于当前时间", "The message is signed in the future")
+    if envelope.expires is not None:
+        if envelope.expires > envelope.sent + MAX_LIFETIME or envelope.expires < envelope.sent:
+            raise _refuse("malformed", 422, "消息的有效期不合理（须在签发后 30 天内）",
+                          "The message's expiry is unreasonable (it must fall within 30 days of signing)")
+        if envelope.expires < now:
+            raise _refuse("expired", 422, f"消息已于 {envelope.expires:%Y-%m-%d %H:%M:%S}Z 过期",
+                          f"The message expired at {envelope.expires.isoformat()}")
+        return
     if envelope.sent < now - MAX_AGE:
         raise _refuse("too_old", 422, f"消息签发于 {envelope.sent:%Y-%m-%d %H:%M:%S}Z，已超过 "
                       f"{int(MAX_AGE.total_seconds() // 60)} 分钟", f"The message was signed at "
                       f"{envelope.sent.isoformat()}, more than {int(MAX_AGE.total_seconds() // 60)} minutes ago")
-    if envelope.sent > now + MAX_SKEW:
-        raise _refuse("from_future", 422, "消息的签发时间晚于当前时间", "The message is signed in the future")
 
 
-def backoff_seconds(attempts: int) -> float:
-    """Seconds before the next attempt after ``attempts`` failed ones: doubling, capped at 30."""
-    return float(min(BACKOFF_CAP_SECONDS, BACKOFF_FIRST_SECONDS * 2.0 ** max(0, attempts - 1)))
+def backoff_seconds(attempts: int, jitter: float = 1.0) -> float:
+    """Seconds before the next attempt after ``attempts`` failed ones: doubling, capped at 30, times
+    ``jitter`` (the sender draws it from [0.5, 1] so that retries to one partner spread out)."""
+    return float(min(BACKOFF_CAP_SECONDS, BACKOFF_FIRST_SECONDS * 2.0 ** max(0, attempts - 1))) * jitter
+
+
+def is_permanent(status: int) -> bool:
+    """A refusal that sending the same bytes again cannot change: 4xx other than 408 and 429."""
+    return 400 <= status < 500 and status not in (408, 429)
 
 
 def is_late(created: datetime, delivered: bool, now: datetime) -> bool:

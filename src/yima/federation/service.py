@@ -28,18 +28,19 @@ from yima.accounts.tables import User
 from yima.actors import Actor
 from yima.audit import service as audit
 from yima.clock import as_utc, utcnow
+from yima.config import get_settings
 from yima.db import Base, Database
 from yima.errors import Conflict, DomainError, Forbidden
 from yima.federation import codec
 from yima.federation import partners as partner_store
 from yima.federation.model import RECEIPT, Envelope, new_message
+from yima.federation.refusals import log_refusal
 from yima.federation.rules import (
     WITHDRAWAL_REQUESTED,
     Refusal,
     check_fresh,
     check_message,
     is_late,
-    open_envelope,
     standard_mismatch,
     unknown_forwarded_application,
     withdrawal_state,
@@ -68,10 +69,14 @@ def sign(session: Session, envelope: Envelope) -> bytes:
 
 
 def queue(session: Session, envelope: Envelope, application_id: int | None) -> OutboxMessage:
-    """Write a message to the outbox, in the caller's transaction, and note it in the audit log."""
+    """Write a message to the outbox, in the caller's transaction, and note it in the audit log. It
+    expires ``YIMA_MESSAGE_TTL_H`` after it was written."""
+    if envelope.expires is None:
+        envelope = envelope.expiring(envelope.created + timedelta(hours=get_settings().message_ttl_h))
     row = OutboxMessage(id=envelope.id, sender=envelope.sender, recipient=envelope.recipient, kind=envelope.kind,
                         payload=envelope.payload(), application_id=application_id, created_at=envelope.created,
-                        attempts=0, next_attempt_at=envelope.created, last_error="")
+                        attempts=0, next_attempt_at=envelope.created, last_error="", state="pending",
+                        expires_at=envelope.expires, sha256="", receipt_sha256="")
     session.add(row)
     session.info.setdefault(OUTBOX_KEY, []).append(envelope.id)
     audit.record(session, [audit.event(envelope.sender, None, envelope.created, "federation.message_queued",
@@ -110,6 +115,50 @@ def on_commit(kick: Kick) -> None:
 def _step(case: Case, step: str, at: datetime, detail: str = "", **extra: str) -> None:
     case.steps = [*case.steps, {"step": step, "at": as_utc(at).isoformat(), "detail": detail, **extra}]
     case.updated_at = at
+
+
+DEAD_LETTER = "delivery_failed"
+"""The step on a case when one of its messages was refused for good by the partner or expired."""
+_WHAT = {"application.forwarded": Words("申请", "the application"),
+         "application.material": Words("补交的材料", "the material supplied"),
+         "application.withdrawn": Words("撤回申请", "the withdrawal request"),
+         "application.decided": Words("审批结果", "the decision")}
+
+
+def dead_letter_words(partner: str, kind: str, state: str, refusal: Mapping[str, Any]) -> tuple[Words, Words]:
+    """What happened to a message that will not be delivered, and what to do, in both languages."""
+    what = _WHAT.get(kind, Words("消息", "the message"))
+    if state == "expired":
+        said = Words(f"{what.zh}未能在有效期内送达合作开发区 {partner}：{refusal.get('message_zh', '')}",
+                     f"{what.en.capitalize()} could not be delivered to the partner zone {partner} in time: "
+                     f"{refusal.get('message_en', '')}")
+        advice = Words(f"本区已停止重试。请联系本区政务服务中心，确认 {partner} 恢复联通后重新提交，"
+                       f"或直接向 {partner} 申请。",
+                       f"This zone has stopped trying. Contact this zone's service centre to submit again once "
+                       f"{partner} can be reached, or apply to {partner} directly.")
+    else:
+        said = Words(f"合作开发区 {partner} 拒绝接收{what.zh}：{refusal.get('message_zh', '')}"
+                     f"（{refusal.get('error', '')}）",
+                     f"The partner zone {partner} refused {what.en}: {refusal.get('message_en', '')} "
+                     f"({refusal.get('error', '')})")
+        advice = Words(f"重试不会改变结果，本区已停止发送。请联系本区政务服务中心处理，或直接向 {partner} 申请。",
+                       f"Sending it again would not change the answer, so this zone has stopped. Contact this "
+                       f"zone's service centre, or apply to {partner} directly.")
+    return said, advice
+
+
+def dead_letter(case: Case, kind: str, state: str, refusal: Mapping[str, Any], now: datetime) -> None:
+    """Note on the case that one of its messages will not be delivered: why, and what to do."""
+    said, advice = dead_letter_words(case.partner_zone, kind, state, refusal)
+    _step(case, DEAD_LETTER, now, said.text[:600], detail_zh=said.zh[:600], detail_en=said.en[:600], kind=kind,
+          state=state, error=str(refusal.get("error") or ""), advice_zh=advice.zh, advice_en=advice.en)
+
+
+def dead_letters(case: Case) -> list[dict[str, Any]]:
+    return [{"kind": s.get("kind", ""), "state": s.get("state", "dead"), "error": s.get("error", ""),
+             "reason_zh": s.get("detail_zh", ""), "reason_en": s.get("detail_en", ""),
+             "advice_zh": s.get("advice_zh", ""), "advice_en": s.get("advice_en", ""), "at": s["at"]}
+            for s in case.steps if s.get("step") == DEAD_LETTER]
 
 
 def step_once(case: Case, step: str, at: datetime, detail: str = "", **extra: str) -> None:
@@ -215,7 +264,7 @@ def overlay(app: Application, view: dict[str, Any], case: Case, now: datetime) -
     delivered = case.licence_delivered_at is not None
     info: dict[str, Any] = {"role": case.role, "partner_zone": case.partner_zone,
                             "partner_application": case.remote_application_id,
-                            "steps": list(case.steps)}
+                            "steps": list(case.steps), "dead_letters": dead_letters(case)}
     if case.role == "accepting":
         view["zone"], view["accepting_zone"] = case.partner_zone, app.zone_id
         view["status"] = case.remote_status or Status.FORWARDED.value
@@ -224,6 +273,8 @@ def overlay(app: Application, view: dict[str, Any], case: Case, now: datetime) -
         view["materials_due_on"] = case.remote_due_on
         view["uscc"] = case.uscc
         view["withdrawal"] = info["withdrawal"] = withdrawal_state(case.steps, case.remote_status)
+        if not case.remote_status and any(d["kind"] == "application.forwarded" for d in dead_letters(case)):
+            view["status"] = "undeliverable"  # the partner never took it: not "forwarded", not decided
         info["late"] = is_late(as_utc(case.created_at), bool(case.remote_status), now)
         view["licence"] = ({"qr": case.licence_qr, "issued_by": case.partner_zone,
                             "pdf_url": f"/api/v1/applications/{app.id}/licence.pdf",
@@ -413,15 +464,19 @@ def _receive_material(db: Database, standard: MatterStandard, env: Envelope, now
 
 
 def receive(db: Database, standard: MatterStandard, data: bytes, now: datetime, *, data_dir: Any = None,
-            max_bytes: int = 10 * 1024 * 1024, receivers: Mapping[str, Receiver] | None = None) -> tuple[bytes, bool]:
+            max_bytes: int = 10 * 1024 * 1024, receivers: Mapping[str, Receiver] | None = None,
+            client: str = "") -> tuple[bytes, bool]:
     """Check a message, apply it once, answer with a signed receipt: ``(receipt, replayed)``.
 
     The kinds this module applies itself (an application forwarded, decided, a material) are
     joined by ``receivers``, those that other modules of the package apply (``yima.federation.inbox``
     passes them all).
 
-    A refusal is recorded in the audit log (in its own transaction, since nothing else is written)
-    and raised. A message id seen before is answered with the receipt first given."""
+    Nothing is written before the signature is checked against the partner's keys. A refusal is
+    raised and logged (``yima.federation.refusals``: the request log, rate-limited per ``client``
+    address), never recorded in the audit chain. An accepted message is kept as received (the
+    message log) with its receipt. A message id seen before is answered with the receipt first
+    given."""
     partners = partner_store.partner_keys(db)
     with db.read() as session:
         zones = partner_store.local_zones(session)
@@ -458,38 +513,21 @@ def receive(db: Database, standard: MatterStandard, data: bytes, now: datetime, 
             receipt_env = new_message(RECEIPT, env.recipient, env.sender, standard.digest,
                                       {"message": env.id, "kind": env.kind, "sha256": digest, "result": result}, now)
             receipt = sign(session, receipt_env)
+            receipt_sha256 = hashlib.sha256(receipt).hexdigest()
             session.add(InboxMessage(id=env.id, sender=env.sender, recipient=env.recipient, kind=env.kind,
-                                     sha256=digest, received_at=now, receipt=receipt))
+                                     sha256=digest, received_at=now, receipt=receipt, message=data,
+                                     receipt_sha256=receipt_sha256))
             audit.record(session, [audit.event(env.recipient, None, now, "federation.message_received",
                                                f"message:{env.id}", kind=env.kind, sender=env.sender,
                                                sha256=digest, receipt=receipt_env.id,
-                                               receipt_sha256=hashlib.sha256(receipt).hexdigest())])
+                                               receipt_sha256=receipt_sha256)])
             pending = list(session.info.pop(OUTBOX_KEY, []))
     except DomainError as err:
-        _record_refusal(db, data, partners, zones, err, now)
+        log_refusal(client or "local", data, err)
         raise
     for message_id in pending:
         after_commit(db, message_id)
     return receipt, False
-
-
-def _record_refusal(db: Database, data: bytes, partners: Mapping[str, Any], zones: frozenset[str], err: DomainError,
-                    now: datetime) -> None:
-    try:
-        claimed: Envelope | None = open_envelope(data)[0]
-    except DomainError:
-        claimed = None
-    partner = partners.get(claimed.sender) if claimed else None
-    chain = partner.local_zone if partner else (claimed.recipient if claimed and claimed.recipient in zones
-                                                else next(iter(sorted(zones)), None))
-    reason = err.reason if isinstance(err, Refusal) else err.finding.rule.removeprefix("federation.")
-    with db.write() as session:
-        audit.record(session, [audit.event(chain, None, now, "federation.message_refused",
-                                           f"message:{claimed.id if claimed else 'unreadable'}", reason=reason,
-                                           sender=claimed.sender if claimed else None,
-                                           recipient=claimed.recipient if claimed else None,
-                                           kind=claimed.kind if claimed else None,
-                                           sha256=hashlib.sha256(data).hexdigest())])
 
 
 def decode_body(payload: bytes) -> dict[str, Any]:

@@ -28,11 +28,15 @@ class Partner(Base):
 
 
 class OutboxMessage(Base):
-    """A message to a partner, written in the transaction of the change that causes it, kept with
-    the partner's signed receipt once delivered."""
+    """A message to a partner, written in the transaction of the change that causes it; signed once
+    at its first attempt and kept as signed (``signed``, ``sha256``), with the partner's signed
+    receipt once delivered — the sender's half of the message log. ``state``: ``pending`` (tried
+    until ``expires_at``), ``delivered``, ``dead`` (refused for good: ``refusal`` says why) or
+    ``expired``."""
 
     __tablename__ = "federation_outbox"
-    __table_args__ = (Index("ix_federation_outbox_due", "delivered_at", "next_attempt_at"),)
+    __table_args__ = (Index("ix_federation_outbox_due", "delivered_at", "next_attempt_at"),
+                      Index("ix_federation_outbox_state", "state", "recipient", "next_attempt_at"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     sender: Mapped[str] = mapped_column(String(32))
@@ -46,11 +50,20 @@ class OutboxMessage(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     receipt: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    signed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
+    signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    receipt_sha256: Mapped[str] = mapped_column(String(64), default="")
+    refusal: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class InboxMessage(Base):
     """A message accepted from a partner, with the first answer given: a message id seen again is
-    answered with it and changes nothing."""
+    answered with it and changes nothing. ``message`` keeps the exact bytes received (the
+    receiver's half of the message log; empty for messages received before it was kept)."""
 
     __tablename__ = "federation_inbox"
 
@@ -61,6 +74,8 @@ class InboxMessage(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     receipt: Mapped[bytes] = mapped_column(LargeBinary)
+    message: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
+    receipt_sha256: Mapped[str] = mapped_column(String(64), default="")
 
 
 class Case(Base):

@@ -28,7 +28,7 @@ from yima.registry import Registry, Slot
 from yima.standard.model import MatterStandard
 from yima.web import api_docs, errors, health
 from yima.web.deps import AUTHENTICATOR
-from yima.web.limits import BodySizeLimit
+from yima.web.limits import BODY_LIMITS, BodySizeLimit
 from yima.web.logs import RequestLog
 from yima.web.schemas import ERRORS
 from yima.web.security import SecurityMiddleware
@@ -72,7 +72,8 @@ class YimaApp(FastAPI):
                                      _refuse_forgery)
         # Outside even the CSRF check, which reads a form's whole body to find its token.
         return BodySizeLimit(secured, max_body_bytes=settings.max_body_bytes,
-                             max_upload_bytes=settings.max_upload_bytes)
+                             max_upload_bytes=settings.max_upload_bytes,
+                             by_path={path: limit(settings) for path, limit in self.state.registry.items(BODY_LIMITS)})
 
 
 def build_app(settings: Settings, db: Database, standard: MatterStandard, registry: Registry) -> FastAPI:

@@ -4,19 +4,27 @@ Starlette reads a whole JSON or form body, and spools a whole multipart upload, 
 sees it, so a route's own size check comes too late to spare the server. This ASGI middleware
 refuses a declared ``Content-Length`` over the limit at once and stops counting a streamed body
 as soon as it passes the limit, answering 413 itself. Multipart bodies (uploads) may be as large as the upload limit
-plus room for the other form fields; every other body as large as ``max_body_bytes``.
+plus room for the other form fields; a route a feature names in ``BODY_LIMITS`` (the federation
+endpoint, whose messages carry uploaded materials) as large as it says; every other body as large
+as ``max_body_bytes``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from yima.config import Settings
 from yima.errors import DomainError
+from yima.registry import Slot
 from yima.web.errors import problem
 from yima.web.security import CSP, HEADERS
 
 FORM_SLACK = 256 * 1024
+#: ``(exact path, limit from the settings)``: a route whose bodies may be larger than ``max_body_bytes``.
+BODY_LIMITS: Slot[tuple[str, Callable[[Settings], int]]] = Slot("body limits by path")
 
 
 class BodyTooLarge(DomainError):
@@ -38,12 +46,16 @@ def refusal(limit: int) -> JSONResponse:
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int,
+                 by_path: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_form_bytes = max_upload_bytes + FORM_SLACK
+        self.by_path = dict(by_path or {})
 
     def limit_for(self, scope: Scope) -> int:
+        if scope.get("path") in self.by_path:
+            return self.by_path[scope["path"]]
         for name, value in scope.get("headers", ()):
             if name == b"content-type" and value.lower().startswith(b"multipart/form-data"):
                 return self.max_form_bytes
