@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import select
 
 from factories import NOW, application_body
-from yima.errors import NotFound
+from yima.errors import Conflict, NotFound
 from yima.federation import delivery, service, views
 from yima.federation.model import RECEIPT, WITHDRAWN, envelope_from_payload, new_message
 from yima.federation.rules import Refusal, check_fresh
-from yima.federation.tables import Case, OutboxMessage
+from yima.federation.tables import Case, OutboxMessage, Partner
 from yima.licences.cose import decode_cbor, decode_sign1, sign1
 from yima.registration import service as registration
 from yima.registration.model import ApplicationIn
@@ -254,3 +254,18 @@ def test_a_message_waits_behind_an_earlier_pending_message_about_the_same_applic
     assert delivery.claim(db, NOW + timedelta(seconds=2)) == [first, other]
     delivery.settle(db, first, "dead", delivery.refusal_words(403, "x", "拒绝", "refused"), NOW + timedelta(seconds=3))
     assert delivery.claim(db, NOW + timedelta(minutes=5)) == [second, other]
+
+
+def test_a_forward_to_a_partner_on_another_standard_is_refused_at_submission(db, people, standard, guangzhou) -> None:
+    with db.write() as session:
+        partner = session.get(Partner, "gz-gxq")
+        assert partner is not None
+        partner.standard_digest = "ab" * 32
+    with pytest.raises(Conflict) as refused:
+        registration.submit_with_view(db, standard, people["alice"], gz_body(), NOW)
+    finding = refused.value.finding
+    assert refused.value.status == 409 and finding.rule == "federation.standard_mismatch"
+    assert "ab" * 32 in finding.zh and standard.digest in finding.en
+    with db.read() as session:
+        assert session.scalars(select(OutboxMessage)).all() == []
+        assert session.scalars(select(Application).where(Application.status == "forwarded")).all() == []

@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 import cbor2
 import pytest
 
+from yima.errors import DomainError
 from yima.federation.model import envelope_from_payload, new_message
+from yima.federation.refusals import RateLimitedLog
 from yima.federation.rules import (
     BACKOFF_CAP_SECONDS,
     MAX_AGE,
@@ -16,6 +18,8 @@ from yima.federation.rules import (
     backoff_seconds,
     check_fresh,
     check_message,
+    check_partner_url,
+    is_permanent,
 )
 from yima.keys.model import ZoneKeyring, generate_signing_key
 from yima.keys.trustlist import trust_list_for
@@ -84,3 +88,34 @@ def test_backoff_doubles_and_is_capped_at_30_seconds() -> None:
     waits = [backoff_seconds(n) for n in range(1, 12)]
     assert waits[:4] == [0.5, 1.0, 2.0, 4.0]
     assert max(waits) == BACKOFF_CAP_SECONDS == 30.0 and waits[-1] == 30.0
+
+
+@pytest.mark.parametrize(("url", "allowed"), [
+    ("https://cd.example.gov.cn", True), ("https://cd.example.gov.cn:8443/yima/", True),
+    ("http://127.0.0.1:8000", True), ("http://localhost:8000", True), ("http://[::1]:8000", True),
+    ("http://cd.example.gov.cn", False), ("http://10.0.0.5:8000", False), ("ftp://cd.example.gov.cn", False),
+    ("cd.example.gov.cn", False)])
+def test_partner_urls_are_https_except_on_loopback(url: str, allowed: bool) -> None:
+    if allowed:
+        assert check_partner_url(url) == url.rstrip("/")
+    else:
+        with pytest.raises(DomainError) as refused:
+            check_partner_url(url)
+        assert refused.value.finding.rule in ("federation.insecure_url", "federation.url")
+        assert refused.value.finding.field == "url"
+    assert check_partner_url("http://10.0.0.5:8000", allow_http=True) == "http://10.0.0.5:8000"
+
+
+def test_refusals_are_logged_at_most_so_many_a_minute_per_address() -> None:
+    limiter = RateLimitedLog(per_minute=3)
+    first = [limiter.admit("203.0.113.9", now=60.0 + n) for n in range(10)]
+    assert [admitted for admitted, _ in first] == [True] * 3 + [False] * 7
+    assert limiter.admit("198.51.100.1", now=65.0) == (True, 0)  # another address has its own count
+    assert limiter.admit("203.0.113.9", now=121.0) == (True, 7)  # the next minute says how many were dropped
+
+
+@pytest.mark.parametrize(("status", "permanent"), [(400, True), (403, True), (409, True), (413, True), (421, True),
+                                                   (422, True), (408, False), (429, False), (500, False),
+                                                   (502, False), (503, False)])
+def test_which_refusals_are_permanent(status: int, permanent: bool) -> None:
+    assert is_permanent(status) is permanent

@@ -60,7 +60,7 @@ def partner_up(accepting: Database, issuing: Database, standard: MatterStandard,
             if session.get(Partner, zone) is not None:
                 continue
         partners.record_partner(here, standard, zone, url, f"{url}/.well-known/yima/trust-list.json?zone={zone}",
-                                trust_list(there, standard, zone), now, local)
+                                trust_list(there, standard, zone), now, local, allow_http=True)
 
 
 def _to(target: Database, standard: MatterStandard, at: datetime) -> delivery.Transport:

@@ -20,9 +20,10 @@ from yima.accounts.service import add_user, disable_user
 from yima.accounts.tables import User
 from yima.audit import service as audit
 from yima.clock import as_utc
+from yima.config import get_settings
 from yima.db import Database
 from yima.errors import Conflict, DomainError, NotFound
-from yima.federation.rules import PartnerKeys, standard_mismatch
+from yima.federation.rules import PartnerKeys, check_partner_url, standard_mismatch
 from yima.federation.tables import OutboxMessage, Partner
 from yima.keys.trustlist import TrustList
 from yima.standard.model import MatterStandard
@@ -34,9 +35,10 @@ _cache: dict[str, tuple[float, dict[str, PartnerKeys]]] = {}
 
 
 def read_trust_list(source: str) -> TrustList:
-    """A trust list from a file or an http(s) URL."""
+    """A trust list from a file or an http(s) URL (https unless loopback or the development setting)."""
     try:
         if source.startswith(("http://", "https://")):
+            check_partner_url(source, "trust_list", allow_http=get_settings().federation_allow_http)
             response = httpx.get(source, timeout=FETCH_TIMEOUT_SECONDS, follow_redirects=True)
             response.raise_for_status()
             text = response.text
@@ -92,9 +94,11 @@ def add_partner(db: Database, standard: MatterStandard, zone_id: str, url: str, 
 
 
 def record_partner(db: Database, standard: MatterStandard, zone_id: str, url: str, source: str, trust: TrustList,
-                   now: datetime, local_zone: str | None = None) -> PartnerView:
-    """Record a partner whose trust list the caller has read (the demo reads it from the other database)."""
+                   now: datetime, local_zone: str | None = None, *, allow_http: bool = False) -> PartnerView:
+    """Record a partner whose trust list the caller has read (the demo reads it from the other
+    database, and may use plain http: ``allow_http``)."""
     trust = _checked(trust, zone_id, standard)
+    url = check_partner_url(url, allow_http=allow_http or get_settings().federation_allow_http)
     with db.read() as session:
         local = _local_zone(session, local_zone)
         if local == zone_id:

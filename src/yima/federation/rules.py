@@ -7,9 +7,11 @@ domain error with the HTTP status the receiving endpoint answers with.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from yima.errors import Conflict, Forbidden
 from yima.federation.codec import open_message
@@ -70,6 +72,31 @@ def check_message(data: bytes, partners: Mapping[str, PartnerKeys], local_zones:
     if envelope.standard != standard_digest:
         raise standard_mismatch(envelope.standard, standard_digest, envelope.sender)
     return envelope
+
+
+def is_loopback_host(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_partner_url(url: str, field: str = "url", *, allow_http: bool = False) -> str:
+    """A partner's URL is https; plain http only on loopback (tests, one machine) or where the
+    development setting ``YIMA_FEDERATION_ALLOW_HTTP`` allows it. Answers the URL without a
+    trailing slash."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise DomainError("federation.url", field, f"{url} 不是 http(s) 地址", f"{url} is not an http(s) URL")
+    if parts.scheme == "http" and not (allow_http or is_loopback_host(parts.hostname)):
+        raise DomainError("federation.insecure_url", field,
+                          f"合作伙伴地址须使用 https（{url}）；仅本机回环地址或开发设置 "
+                          "YIMA_FEDERATION_ALLOW_HTTP 可用 http",
+                          f"A partner's URL must use https ({url}); plain http only on loopback or with the "
+                          "development setting YIMA_FEDERATION_ALLOW_HTTP")
+    return url.rstrip("/")
 
 
 def standard_mismatch(theirs: str, ours: str, zone: str) -> Conflict:
