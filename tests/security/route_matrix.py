@@ -40,13 +40,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import cbor2
+
 from factories import HOTEL, NOW, PASSWORD
 from security.world import PNG, World, small_pdf
 from yima.clock import utcnow
-from yima.federation.delivery import b64
-from yima.federation.model import new_message
+from yima.federation.delivery import b64, unb64
+from yima.federation.model import envelope_from_payload, new_message
 from yima.keys.model import ZoneKeyring, generate_signing_key
-from yima.licences.cose import sign1
+from yima.licences.cose import decode_sign1, sign1
 from yima.standard import load_standard
 
 ROLES = ("anonymous", "applicant", "other_applicant", "other_zone_officer", "officer", "admin",
@@ -116,6 +118,15 @@ def partner_message(world: World) -> Call:
     envelope = new_message("application.forwarded", "gz-gxq", "cq-gxq", load_standard().digest,
                            {"application": n, "application_body": body, "applicant": "gz"}, utcnow())
     return Call("/api/v1/federation/messages", json={"message": b64(sign1(envelope.payload(), PARTNER.active))})
+
+
+def received_message(world: World) -> Call:
+    """The signed bytes of a message the zone received from its partner (posted first, by nobody in particular)."""
+    sent = partner_message(world)
+    answer = world.client("anonymous").post(sent.url, json=sent.json)
+    assert answer.status_code == 200, answer.text
+    message_id = envelope_from_payload(cbor2.loads(decode_sign1(unb64(str(sent.json["message"]))).payload)).id
+    return Call(f"/api/v1/federation/messages/{message_id}/signed")
 
 
 def hotel_permit(world: World) -> int:
@@ -335,6 +346,8 @@ ROUTES: list[Route] = [
     row("GET", "/api/v1/federation/chain", EVERYONE,
         lambda w: Call("/api/v1/federation/chain", params={"zone": "cq-gxq", "seq": "1"}), public=True),
     row("GET", "/api/v1/federation/partners", ANY_STAFF, lambda w: Call("/api/v1/federation/partners")),
+    row("GET", "/api/v1/federation/messages", ANY_STAFF, lambda w: Call("/api/v1/federation/messages"), scoped=True),
+    row("GET", "/api/v1/federation/messages/{message_id}/signed", STAFF, received_message),
     row("GET", "/api/v1/federation/late", ANY_STAFF, lambda w: Call("/api/v1/federation/late"), scoped=True),
     # only an application forwarded to a partner has a delivered licence; an ordinary one has none for anyone
     row("GET", "/api/v1/applications/{app_id}/licence.pdf", frozenset(),
