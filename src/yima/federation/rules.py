@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from yima.errors import Conflict, Forbidden
+from yima.errors import Conflict, DomainError, Forbidden
 from yima.federation.codec import open_message
 from yima.federation.errors import Refusal as Refusal
 from yima.federation.model import Envelope
