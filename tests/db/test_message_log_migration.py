@@ -1,4 +1,4 @@
-"""Revision 0016 (the federation message log): a delivered message becomes ``delivered`` with its
+"""Revision 0017 (the federation message log): a delivered message becomes ``delivered`` with its
 receipt's digest, any other ``pending`` with an expiry 72 hours after it was written; a received
 message gets its receipt's digest; nothing else of a record changes."""
 
@@ -16,7 +16,7 @@ AT = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
 
 def test_messages_before_the_log_keep_what_they_were(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    upgrade(url, "0015")
+    upgrade(url, "0016")
     engine = sa.create_engine(url)
     outbox = ("INSERT INTO federation_outbox (id, sender, recipient, kind, payload, application_id, created_at, "
               "attempts, next_attempt_at, last_error, delivered_at, receipt) VALUES (:id, 'cq-gxq', 'cd-gxq', "

@@ -6,8 +6,8 @@ Existing rows: a delivered message is ``delivered`` (its receipt's digest comput
 messages exchanged before this revision have no kept bytes (the first release re-signed each
 attempt and kept none), which the message log shows as an empty digest.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-05 04:30:00
 """
 from __future__ import annotations
@@ -18,8 +18,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0016'
-down_revision = '0015'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
