@@ -13,7 +13,9 @@ from security.route_matrix import PARTNER
 from security.world import World, add_feature_people, build_world, populate_features
 from yima.accounts.service import add_user
 from yima.federation import partners
+from yima.keys.model import SigningAlgorithm
 from yima.keys.trustlist import trust_list_for
+from yima.licences.service import rotate_key
 from yima.standard import load_standard
 
 
@@ -24,6 +26,7 @@ def world_fixture(server, db) -> Iterator[World]:
     partners.record_partner(db, load_standard(), "gz-gxq", "http://127.0.0.1:9", "route matrix",
                             trust_list_for(PARTNER, load_standard().digest), NOW, "cq-gxq")
     add_feature_people(db, PASSWORD, NOW)
+    rotate_key(db, "cq-gxq", NOW, SigningAlgorithm.SM2)  # the national profile: licences signed twice, OFD
     settings = server.app.state.settings
     built = build_world(server.url, PASSWORD, settings.secret_key)
     populate_features(built, db, PASSWORD, settings.data_dir)

@@ -265,6 +265,8 @@ ROUTES: list[Route] = [
     row("GET", "/api/v1/licences/{uscc}/qr.svg", EVERYONE, lambda w: Call(f"/api/v1/licences/{w.uscc}/qr.svg")),
     row("GET", "/api/v1/licences/{uscc}/licence.pdf", EVERYONE,
         lambda w: Call(f"/api/v1/licences/{w.uscc}/licence.pdf"), public=True),
+    row("GET", "/api/v1/licences/{uscc}/licence.ofd", EVERYONE,
+        lambda w: Call(f"/api/v1/licences/{w.uscc}/licence.ofd"), public=True),
     row("POST", "/api/v1/verify", EVERYONE, lambda w: Call("/api/v1/verify", json={"qr": f"{w.url}/V/{w.segment}"}),
         public=True),
     row("GET", "/.well-known/yima/trust-list.json", EVERYONE,

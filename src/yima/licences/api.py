@@ -105,6 +105,16 @@ def licence_pdf(uscc: str, db: DB, standard: Standard) -> Response:
                     headers={"Content-Disposition": f'inline; filename="licence-{uscc.upper()}.pdf"'})
 
 
+@router.get("/api/v1/licences/{uscc}/licence.ofd", response_class=Response,
+            responses={200: {"content": {"application/ofd": {}}}})
+def licence_ofd(uscc: str, db: DB, standard: Standard) -> Response:
+    """The licence as OFD (GB/T 33190), sealed with the zone's SM2 key as a GB/T 38540 SES_Signature;
+    409 ``licence.no_sm2_key`` when the zone has no active SM2 key."""
+    ofd = documents.sealed_licence_ofd(db, standard, uscc, utcnow())
+    return Response(ofd, media_type="application/ofd",
+                    headers={"Content-Disposition": f'inline; filename="licence-{uscc.upper()}.ofd"'})
+
+
 @router.post("/api/v1/verify", response_model=VerifyOut)
 def verify(body: VerifyIn, db: DB, standard: Standard) -> VerifyOut:
     """Verify a scanned licence QR: the signature (``valid``), whether it is in force now (``in_force``:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -10,12 +10,19 @@ from sqlalchemy import select
 
 from yima.clock import as_utc
 from yima.db import Database
+from yima.errors import Conflict
+from yima.fonts import cjk_font_path
+from yima.keys import service as keys
 from yima.licences import service
+from yima.licences.ofd import render_licence_ofd, seal_ofd
 from yima.licences.pdf import STAMP_BOX, render_licence_pdf
 from yima.licences.qr import render_qr_png
 from yima.licences.standing import STATUS_NAMES
+from yima.pki.gbt38540 import UNIT_SEAL, SealPicture, make_seal
 from yima.pki.pades import sign_pdf
 from yima.pki.service import load_zone_pki
+from yima.pki.sm2 import Sm2PrivateKey
+from yima.pki.sm2cert import issue_sm2_certificate
 from yima.seals.images import seal_png
 from yima.seals.model import SealType
 from yima.standard.model import MatterStandard
@@ -30,6 +37,8 @@ def default_zone(db: Database) -> str | None:
 def licence_view(db: Database, standard: MatterStandard, uscc: str) -> dict[str, Any]:
     licence, enterprise, permits = service.licence_record(db, uscc)
     kinds = standard.permits
+    with db.read() as session:
+        ofd_available = keys.keyring(session, enterprise.zone_id).active_national is not None
     return {
         "uscc": enterprise.uscc, "name": enterprise.name, "status": enterprise.status, "zone": enterprise.zone_id,
         "in_force": enterprise.status == "active",
@@ -37,6 +46,7 @@ def licence_view(db: Database, standard: MatterStandard, uscc: str) -> dict[str,
         "qr": licence.qr_text,
         "qr_png_url": f"/api/v1/licences/{enterprise.uscc}/qr.png",
         "pdf_url": f"/api/v1/licences/{enterprise.uscc}/licence.pdf",
+        "ofd_url": f"/api/v1/licences/{enterprise.uscc}/licence.ofd", "ofd_available": ofd_available,
         "legal_representative": (enterprise.legal_representative or {}).get("name", ""),
         "permits": [{**service.permit_view(p),
                      "type_name": kinds[p.type].name.zh if p.type in kinds else p.type,
@@ -65,6 +75,42 @@ def signed_licence_pdf(db: Database, standard: MatterStandard, uscc: str, now: d
                     reason=f"营业执照 {enterprise.uscc} 第{licence.version}版{standing}",
                     location=zone.name if zone else None,
                     now=now, page=0, box=STAMP_BOX, stamp_png=_zone_stamp(zone.authority_name if zone else ""))
+
+
+SEAL_YEARS = 10
+
+
+def sealed_licence_ofd(db: Database, standard: MatterStandard, uscc: str, now: datetime) -> bytes:
+    """The licence as OFD, sealed with the zone's SM2 key as a GB/T 38540 ``SES_Signature``: the seal
+    (``SESeal``) made by the zone, its certificate issued by the zone's CA. A zone without an active
+    SM2 key (``yima keys rotate ZONE --alg sm2``) has no OFD licence: 409 ``licence.no_sm2_key``."""
+    licence, enterprise, permits = service.licence_record(db, uscc)
+    with db.read() as session:
+        zone = session.get(Zone, enterprise.zone_id)
+        pki = load_zone_pki(session, enterprise.zone_id)
+        national = keys.keyring(session, enterprise.zone_id, fresh=True).active_national
+    if national is None or not isinstance(national.private_key, Sm2PrivateKey):
+        raise Conflict("licence.no_sm2_key", "zone",
+                       f"开发区 {enterprise.zone_id} 未启用国密（SM2）签名密钥，无法签发 OFD 执照",
+                       f"zone {enterprise.zone_id} has no active SM2 key, so it seals no OFD licence "
+                       f"(yima keys rotate {enterprise.zone_id} --alg sm2)")
+    authority = zone.authority_name if zone else ""
+    payload = service.build_payload(standard, enterprise, permits, licence.version, as_utc(licence.issued_at))
+    key = national.private_key
+    valid_from = national.created_at
+    valid_to = valid_from + timedelta(days=365 * SEAL_YEARS)
+    cert = issue_sm2_certificate(pki.ca.issuing.key, pki.ca.issuing.cert, key.public,
+                                 common_name=f"{zone.name if zone else enterprise.zone_id} 登记机关电子印章",
+                                 organization=authority or enterprise.zone_id, not_before=valid_from,
+                                 not_after=valid_to)
+    seal = make_seal(key, cert, es_id=f"{enterprise.zone_id}-{national.kid_text}", name=authority or enterprise.zone_id,
+                     seal_type=UNIT_SEAL, holder_certs=(cert,), picture=SealPicture(_zone_stamp(authority), 40, 40),
+                     created=valid_from, valid_start=valid_from, valid_end=valid_to)
+    parts = render_licence_ofd(payload, render_qr_png(licence.qr_text, scale=8, border=2), authority,
+                               font_path=cjk_font_path(),
+                               permit_type_names={k: v.name.zh for k, v in standard.permits.items()},
+                               scope_names={k: v.name.zh for k, v in standard.scope.items()})
+    return seal_ofd(parts, seal, key, cert, now)
 
 
 @lru_cache(maxsize=64)

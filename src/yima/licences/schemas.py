@@ -42,6 +42,8 @@ class LicenceOut(ResponseModel):
     qr: str = Field(description="The signed QR text (docs/licence-qr-format.md)")
     qr_png_url: str
     pdf_url: str
+    ofd_url: str = Field(description="The licence as OFD sealed with the zone's SM2 key (409 without one)")
+    ofd_available: bool = Field(description="The zone has an active SM2 key, so ofd_url serves the OFD")
     legal_representative: str = Field(description="The legal representative's name")
     permits: list[LicencePermitOut]
 
