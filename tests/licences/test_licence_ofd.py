@@ -169,9 +169,9 @@ def test_a_zone_with_an_sm2_key_issues_dual_signed_licences_and_seals_their_ofd(
     """The real path: the zone gains an SM2 key; an approved establishment's licence QR carries both
     signatures, and its OFD is sealed with the zone's SM2 key under a certificate from the zone's CA.
     Without an SM2 key the OFD is refused by rule, and the licence page offers no OFD link."""
-    from factories import HOTEL, NOW
     from test_licence_bundle import establish
 
+    from factories import HOTEL, NOW
     from yima.errors import DomainError
     from yima.keys.model import SigningAlgorithm
     from yima.licences import documents
