@@ -195,3 +195,24 @@ def test_the_zone_answers_for_both_signatures_of_its_licence(db, standard, zone_
     assert answer.valid and answer.kid == ring.active.kid_text
     assert [(s.alg, s.kid, s.checked, s.verified) for s in answer.signatures] == [
         ("EdDSA", ring.active.kid_text, True, True), ("SM2", ring.active_national.kid_text, True, True)]
+
+
+@pytest.mark.db
+def test_the_demo_zones_run_both_profiles(db):
+    """The demo's 重庆高新区 signs with Ed25519 and SM2 (its licences signed twice, its OFD sealed), its
+    成都高新区 with Ed25519 alone; seeding again adds no key."""
+    from datetime import UTC, datetime
+
+    from yima.demo.seed import _seed_zones
+    from yima.keys import service as keys
+
+    now = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    list(_seed_zones(db, now))
+    list(_seed_zones(db, now))
+    with db.read() as session:
+        cq, cd = (keys.keyring(session, zone, fresh=True) for zone in ("cq-gxq", "cd-gxq"))
+    assert cq.active_national is not None and cq.active.algorithm is SigningAlgorithm.EDDSA
+    assert cd.active_national is None and len(cq.keys) == 2
+    cose = sign_licence(three_permit_licence(zone="cq-gxq"), cq)
+    assert cbor2.loads(cose).tag == COSE_SIGN_TAG
+    assert cbor2.loads(sign_licence(three_permit_licence(zone="cd-gxq"), cd)).tag == 18

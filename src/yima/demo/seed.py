@@ -38,6 +38,9 @@ from yima.demo.investment import seed_investment
 from yima.demo.observers import seed_observers
 from yima.identity import make_id_number
 from yima.jobs import Job, run_jobs
+from yima.keys import service as keys
+from yima.keys.model import SigningAlgorithm
+from yima.licences.service import rotate_key
 from yima.register.tables import Enterprise
 from yima.registration import service
 from yima.registration.model import ApplicationIn
@@ -177,6 +180,11 @@ def _seed_zones(db: Database, now: datetime) -> Iterator[str]:
                  authority_name="成都高新技术产业开发区市场监督管理局",
                  place_names=["成都", "成都市", "四川", "四川省"])
     yield "zones: cq-gxq 重庆高新区, cd-gxq 成都高新区"
+    with db.read() as session:
+        national = keys.keyring(session, "cq-gxq", fresh=True).active_national
+    if national is None:  # 重庆高新区 runs the national profile: licences signed twice, sealed OFD
+        rotate_key(db, "cq-gxq", now, SigningAlgorithm.SM2)
+    yield "keys: cq-gxq signs with Ed25519 and SM2 (licences signed twice, OFD sealed); cd-gxq with Ed25519"
     if banned is None:
         ban_address(db, "cq-gxq", "科城路99号", "规划拆迁区域 / planned demolition area", now)
     for username, role, zone, display in DEMO_USERS:
