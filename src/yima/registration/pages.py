@@ -148,13 +148,34 @@ def form_field(path: str) -> str:
     return head
 
 
+_ANCHOR_IDS = frozenset({"zone", "entity_type", "name", "registered_capital", "industry_code", "scope",
+                         "domicile_text", "commit_address", "lr_name", "lr_id_number", "lr_phone",
+                         "shareholders", "beneficial_owners", "materials", "commit_beneficial_owner"})
+
+
+def form_anchor(key: str) -> str:
+    """The id of the element an error-summary link jumps to for a form field (:func:`form_field`);
+    empty when the form has no such element (the summary then shows the message without a link)."""
+    head, _, index = key.partition("_")
+    if head in ("sh", "bo") and index.isdigit():
+        return f"{head}_name_{index}"
+    if head == "site" and index.isdigit():
+        return key
+    if key == "beneficial_owners":
+        return "owners"
+    return key if key in _ANCHOR_IDS else ""
+
+
 def _form_context(db: DB, standard: Standard, form: FormData | None = None,
                   errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
     establish = standard.matters["establish"]
     by_field: dict[str, list[str]] = {}
+    linked: list[dict[str, str]] = []
     for error in errors or []:
-        by_field.setdefault(form_field(error["field"]), []).append(error["text"])
-    return {"zones": list_zones(db), "form": form, "errors": errors or [], "field_errors": by_field,
+        key = form_field(error["field"])
+        by_field.setdefault(key, []).append(error["text"])
+        linked.append({**error, "anchor": form_anchor(key)})
+    return {"zones": list_zones(db), "form": form, "errors": linked, "field_errors": by_field,
             "holders": (_holders(form) if form is not None else []) or [dict.fromkeys(_HOLDER_CELLS, "")],
             "owners": (_owners(form) if form is not None else []) or [dict.fromkeys(_OWNER_CELLS, "")],
             "owner_bases": OWNER_BASES, "id_types": ID_TYPES,
