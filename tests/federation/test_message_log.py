@@ -272,3 +272,41 @@ def _applications_named(instance: Instance, name: str) -> list[int]:
             return list(session.scalars(select(Application.id).where(Application.name == name)))
     finally:
         db.dispose()
+
+
+def test_audit_verify_zone_recomputes_the_partners_chain_from_its_entries(pair) -> None:
+    """Last in this module: it tampers with Chengdu's chain. Chengdu changes an entry's content
+    after a checkpoint Chongqing witnessed, but keeps every published hash: comparing hashes cannot
+    see it; recomputing the chain from the entries between two signed checkpoints does."""
+    chongqing, chengdu = pair
+    kept = chongqing.cli("jobs", "run")
+    assert "witness: kept cd-gxq's checkpoint" in kept.stdout
+    witnessed = chengdu.get("/api/v1/audit/checkpoint?zone=cd-gxq")["seq"]
+    answer = submit(chongqing, body("成都见证重算科技有限公司"))
+    assert wait_for(lambda: view(chongqing, answer["id"])["licence"], seconds=90)
+    honest = chongqing.cli("audit", "verify", "--zone", "cd-gxq")
+    said = honest.stdout.replace("\n", "")
+    assert "recomputed from their content" in said and "重新计算" in said, said
+
+    db = Database(chengdu.db_url)
+    try:
+        with db.write() as session:
+            entry = session.scalars(select(AuditEntry).where(AuditEntry.chain == "cd-gxq",
+                                                             AuditEntry.seq > witnessed)
+                                    .order_by(AuditEntry.seq).limit(1)).one()
+            entry.detail = {**entry.detail, "rewritten": True}  # the hash column stays as it was
+    finally:
+        db.dispose()
+    caught = chongqing.cli("audit", "verify", "--zone", "cd-gxq", check=False)
+    assert caught.returncode == 1, caught.stdout
+    told = caught.stderr.replace("\n", "")
+    assert "rewrote its chain: recomputed from its entries" in told and "改写" in told
+
+    # only partners are answered: a request signed by a stranger is refused and nothing is written
+    before = audit_length(chengdu)
+    stranger = new_message("chain.entries", "cq-gxq", "cd-gxq", chengdu.get("/healthz")["standard"],
+                           {"zone": "cd-gxq", "after": 0, "until": 10}, utcnow())
+    refused = httpx.post(chengdu.url + "/api/v1/federation/chain/entries", timeout=30,
+                         json={"message": b64(sign1(stranger.payload(), generate_signing_key(utcnow())))})
+    assert refused.status_code == 403 and refused.json()["error"] == "federation.bad_signature"
+    assert audit_length(chengdu) == before

@@ -129,6 +129,13 @@ def received_message(world: World) -> Call:
     return Call(f"/api/v1/federation/messages/{message_id}/signed")
 
 
+def entries_request(world: World) -> Call:
+    """The partner zone's signed request for entries of the zone's audit chain."""
+    envelope = new_message("chain.entries", "gz-gxq", "cq-gxq", load_standard().digest,
+                           {"zone": "cq-gxq", "after": 0, "until": 5}, utcnow())
+    return Call("/api/v1/federation/chain/entries", json={"message": b64(sign1(envelope.payload(), PARTNER.active))})
+
+
 def hotel_permit(world: World) -> int:
     """A fresh hotel's hygiene permit, granted by commitment (告知承诺制), awaiting verification."""
 
@@ -345,6 +352,7 @@ ROUTES: list[Route] = [
     row("POST", "/admin/users/{username}/{action}", ADMIN, lambda w: Call("/admin/users/carol/sign-out")),
     # --- cross-region registration (跨省异地办照) -------------------------------------------------------
     row("POST", "/api/v1/federation/messages", EVERYONE, partner_message, public=True),
+    row("POST", "/api/v1/federation/chain/entries", EVERYONE, entries_request),
     row("GET", "/api/v1/federation/chain", EVERYONE,
         lambda w: Call("/api/v1/federation/chain", params={"zone": "cq-gxq", "seq": "1"}), public=True),
     row("GET", "/api/v1/federation/partners", ANY_STAFF, lambda w: Call("/api/v1/federation/partners")),

@@ -168,6 +168,28 @@ def delivered_licence_qr(app_id: RowId, db: DB, actor: CurrentActor) -> Response
     return Response(render_qr_png(case.licence_qr or "", scale=6), media_type="image/png")
 
 
+class ChainEntriesOut(BaseModel):
+    zone: str
+    entries: list[dict[str, Any]] = Field(description="Entries after ``after`` up to ``until`` (at most 1000), with "
+                                                      "everything their hashes cover: seq, at, actor_id, actor_role, "
+                                                      "action, subject, detail")
+
+
+@router.post("/api/v1/federation/chain/entries", response_model=ChainEntriesOut)
+def chain_entries(body: MessageIn, request: Request, db: DB, standard: Standard) -> ChainEntriesOut:
+    """A partner's signed request (a ``chain.entries`` message) for entries of this zone's audit
+    chain, to recompute it between this zone's signed checkpoints; answered to partners only,
+    nothing written."""
+    try:
+        data = delivery.unb64(body.message)
+    except (binascii.Error, ValueError) as err:
+        raise DomainError("federation.malformed", "message", "消息不是 base64url 文本",
+                          "The message is not base64url text") from err
+    zone, after, until = witness.checked_entries_request(db, standard.digest, data, utcnow(),
+                                                         request.client.host if request.client else "")
+    return ChainEntriesOut(zone=zone, entries=witness.entries_between(db, zone, after, until))
+
+
 class ChainHashesOut(BaseModel):
     zone: str
     hashes: dict[int, str] = Field(description="entry number → its hash, for the numbers asked (at most 1000)")

@@ -31,7 +31,9 @@ import cbor2
 VERSION = 1
 RECEIPT = "receipt"
 WITHDRAWN = "application.withdrawn"
-KINDS = ("application.forwarded", "application.decided", "application.material", WITHDRAWN, RECEIPT)
+CHAIN_ENTRIES = "chain.entries"
+"""A partner asks for entries of the recipient's audit chain (answered at ``/api/v1/federation/chain/entries``)."""
+KINDS = ("application.forwarded", "application.decided", "application.material", WITHDRAWN, RECEIPT, CHAIN_ENTRIES)
 
 
 def instant_text(moment: datetime) -> str:
