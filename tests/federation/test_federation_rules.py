@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import cbor2
 import pytest
 
+from yima.audit.rules import GENESIS, AuditEvent, link
 from yima.errors import DomainError
 from yima.federation.model import envelope_from_payload, new_message
 from yima.federation.refusals import RateLimitedLog
@@ -21,6 +22,7 @@ from yima.federation.rules import (
     check_partner_url,
     is_permanent,
 )
+from yima.federation.witness import recompute
 from yima.keys.model import ZoneKeyring, generate_signing_key
 from yima.keys.trustlist import trust_list_for
 from yima.licences.cose import sign1
@@ -119,3 +121,18 @@ def test_refusals_are_logged_at_most_so_many_a_minute_per_address() -> None:
                                                    (502, False), (503, False)])
 def test_which_refusals_are_permanent(status: int, permanent: bool) -> None:
     assert is_permanent(status) is permanent
+
+
+def test_a_chain_is_recomputed_from_its_entries_alone() -> None:
+    at = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    events = [AuditEvent("cd-gxq", at + timedelta(seconds=n), None, "system", "application.approved",
+                         f"application:{n}", {"n": n, "name": "成都云帆科技有限公司"}) for n in range(5)]
+    stored = link(GENESIS, 0, events)
+    entries = [{"seq": e.seq, "at": e.event.at.isoformat(timespec="microseconds"), "actor_id": None,
+                "actor_role": "system", "action": e.event.action, "subject": e.event.subject,
+                "detail": dict(e.event.detail)} for e in stored]
+    assert recompute("cd-gxq", 2, stored[1].hash, entries[2:]) == (5, stored[-1].hash)
+    changed = [*entries[:3], {**entries[3], "detail": {"n": 3, "name": "改"}}, entries[4]]
+    assert recompute("cd-gxq", 2, stored[1].hash, changed[2:])[1] != stored[-1].hash
+    with pytest.raises(ValueError, match="entry 4 is missing"):
+        recompute("cd-gxq", 2, stored[1].hash, [entries[2], entries[4]])
