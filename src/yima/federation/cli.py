@@ -46,9 +46,10 @@ def add_commands(groups: CommandGroups) -> None:
 
     @partners_app.command("list")
     def partners_list(db: DbOption = None) -> None:
-        """Each partner, its standard digest, the last delivery and what waits in the outbox."""
-        table = Table("partner", "for", "url", "standard digest", "keys", "last delivery", "waiting")
+        """Each partner, its standard digest, the last delivery, what waits in the outbox and the
+        dead letters (messages refused for good or expired)."""
+        table = Table("partner", "for", "url", "standard digest", "keys", "last delivery", "waiting", "dead")
         for p in partners.list_partners(open_db(db)):
             table.add_row(p.zone, p.local_zone, p.url, p.standard_digest, str(p.keys),
-                          (p.last_delivery or "—")[:19], str(p.waiting))
+                          (p.last_delivery or "—")[:19], str(p.waiting), str(p.dead))
         console.print(table)
