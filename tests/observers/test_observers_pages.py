@@ -12,8 +12,10 @@ import pytest
 
 from factories import PASSWORD
 from web.browser import sign_in
+from yima.accounts.service import authenticate
 from yima.clock import local_date, utcnow
 from yima.demo.observers import seed_observers
+from yima.notifications import service as notes
 from yima.observers import rules
 from yima.observers.calendar import official_calendar
 
@@ -104,3 +106,22 @@ def test_the_dashboard_shows_the_observers_section(demo, page):
     assert "营商环境观察员" in section.text_content()
     assert page.text_content("#observers-serving").strip() == "35"
     page.screenshot(path=str(SHOTS / "observers-dashboard.png"), full_page=True)
+
+
+def test_the_bell_shows_the_office_s_unread_notifications_and_reading_them_clears_it(demo, page, db):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    sign_in(page, demo, "reform-gz")
+    office = authenticate(db, "reform-gz", PASSWORD)
+    unread = notes.unread_count(db, office)
+    assert unread > 0  # the seeded ledger told the office of new suggestions, reopened and overdue ones
+    assert page.text_content("#bell-count").strip() == (str(unread) if unread < 100 else "99+")
+    badge = page.locator("#bell-count")
+    assert badge.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 255, 255)"
+    page.locator("header.top").screenshot(path=str(SHOTS / "bell.png"))
+    page.click("#bell")
+    assert page.url.endswith("/notifications")
+    first = page.locator("#notifications li").first
+    assert "台账" in first.text_content() and "北京时间" in first.text_content()
+    page.screenshot(path=str(SHOTS / "notifications.png"), full_page=True)
+    page.click("#read-all button[type=submit]")
+    assert page.locator("#bell-count").count() == 0 and notes.unread_count(db, office) == 0

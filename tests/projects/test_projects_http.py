@@ -114,6 +114,13 @@ def test_a_specialist_sees_only_their_enterprises(server, office):
     assert server.client("spec-cq2").get("/api/v1/key-enterprises").json() == []
     desk = server.client("spec-cq").get("/api/v1/key-enterprises/desk").json()
     assert len(desk["open_requests"]) == len(ROLES) and desk["enterprises"][0]["open_requests"] == len(ROLES)
+    # the specialist was notified of the assignment and of each request logged by someone else
+    told = server.client("spec-cq").get("/api/v1/notifications?limit=100").json()
+    kinds = [n["kind"] for n in told["items"]]
+    assert kinds.count("key_enterprise.request") == len(ROLES) and kinds.count("key_enterprise.assigned") == 1
+    assert told["unread"] == len(ROLES) + 1 and office["uscc"] in told["items"][0]["subject_zh"]
+    assert server.client("spec-cq2").get("/api/v1/notifications").json() == {"unread": 0, "items": [],
+                                                                               "next_before": None}
 
 
 def test_stage_rules_and_evidence_documents_over_http(server, office):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from factories import NOW, application_body
 from yima.audit.tables import AuditEntry
 from yima.errors import DomainError
+from yima.notifications import service as notes
 from yima.register.tables import Enterprise
 from yima.registration import decisions, service, views
 from yima.registration.model import ApplicationIn
@@ -58,6 +59,11 @@ def test_a_rejection_refused_for_its_reason_then_given_one_rejects(db, standard,
     service.decide(db, standard, people["officer-cq"], app_id, "reject", "名称不规范", NOW)
     view = views.get_application(db, people["alice"], app_id, NOW)
     assert view["status"] == "rejected" and view["uscc"] is None
+
+    told = notes.notifications(db, people["alice"])
+    assert [n["kind"] for n in told] == ["application.rejected"]  # the applicant is notified of the decision
+    assert told[0]["subject_zh"] == f"申请 #{app_id}：不予登记" and "名称不规范" in told[0]["body_zh"]
+    assert notes.notifications(db, people["officer-cq"]) == []
 
 
 @pytest.mark.db

@@ -184,8 +184,9 @@ def _tell(session: Session, user_ids: list[int], kind: str, suggestion: Suggesti
           now: datetime) -> None:
     """A notification of this step: the ledger number, the title and what happened (no person's
     data: a department is never told who the observer is)."""
-    code = _code(suggestion)
-    notify(session, user_ids, f"suggestion.{kind}", (f"台账 {code}：{zh}", f"Ledger {code}: {en}"),
+    code = rules.ledger_code(suggestion.ledger_year, suggestion.ledger_no)
+    subject = (f"台账 {code}：{zh}", f"Ledger {code}: {en}") if code else (f"意见建议：{zh}", f"Suggestion: {en}")
+    notify(session, user_ids, f"suggestion.{kind}", subject,
            (f"《{suggestion.title}》{zh}", f"“{suggestion.title}”: {en}"), now,
            link=f"/suggestions/{suggestion.id}", zone_id=suggestion.zone_id)
 

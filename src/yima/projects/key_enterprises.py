@@ -19,6 +19,7 @@ from yima.audit import service as audit
 from yima.clock import local_date
 from yima.db import Database
 from yima.errors import Conflict, DomainError, Forbidden, NotFound
+from yima.notifications.service import notify
 from yima.projects import rules
 from yima.projects.model import (
     CertificateIn,
@@ -87,6 +88,16 @@ def new_key_enterprise(session: Session, zone_id: str, uscc: str, specialist: Us
     return key
 
 
+def _tell_specialist(session: Session, specialist_id: int | None, actor: Actor, kind: str, uscc: str, zh: str,
+                     en: str, now: datetime, zone_id: str) -> None:
+    """The specialist is told (by the enterprise's credit code, nothing of any person)."""
+    if specialist_id is None or specialist_id == actor.id:
+        return
+    words = (f"重点企业 {uscc}：{zh}", f"Key enterprise {uscc}: {en}")
+    notify(session, [specialist_id], f"key_enterprise.{kind}", words, words, now, link=f"/key-enterprises/{uscc}",
+           zone_id=zone_id)
+
+
 def mark(db: Database, actor: Actor, body: KeyEnterpriseIn, now: datetime) -> KeyEnterpriseDetailOut:
     require_office(actor, body.zone)
     certificate = _checked_certificate(body.high_tech_certificate)
@@ -94,6 +105,8 @@ def mark(db: Database, actor: Actor, body: KeyEnterpriseIn, now: datetime) -> Ke
         specialist = specialist_in_zone(session, body.specialist, body.zone) if body.specialist else None
         key = new_key_enterprise(session, body.zone, body.uscc, specialist, certificate, now)
         session.flush()
+        _tell_specialist(session, key.specialist_id, actor, "assigned", body.uscc, "由您担任服务专员",
+                         "you are its service specialist", now, body.zone)
         audit.record(session, [audit.event(body.zone, actor, now, "key_enterprise.marked", f"enterprise:{body.uscc}",
                                            specialist=body.specialist, certificate=certificate.number
                                            if certificate else None)])
@@ -128,7 +141,11 @@ def change(db: Database, actor: Actor, uscc: str, body: KeyEnterpriseChange, now
         key = _visible(session, actor, uscc)
         require_office(actor, key.zone_id)
         if body.specialist is not None:
+            before = key.specialist_id
             key.specialist_id = specialist_in_zone(session, body.specialist, key.zone_id).id
+            if key.specialist_id != before:
+                _tell_specialist(session, key.specialist_id, actor, "assigned", uscc, "由您担任服务专员",
+                                 "you are its service specialist", now, key.zone_id)
         if certificate is not None or body.remove_certificate:
             _set_certificate(key, certificate)
         key.updated_at = now
@@ -155,6 +172,9 @@ def log_service(db: Database, actor: Actor, uscc: str, body: ServiceIn, now: dat
                                   resolved_on=body.resolved_on, actor_id=actor.id, recorded_at=now)
         key.services.append(entry)
         session.flush()
+        if body.kind == "request":
+            _tell_specialist(session, key.specialist_id, actor, "request", uscc, "新的企业诉求待办理",
+                             "a new request to handle", now, key.zone_id)
         audit.record(session, [audit.event(key.zone_id, actor, now, "service.logged", f"enterprise:{uscc}",
                                            service=entry.id, kind=body.kind, served_on=body.served_on.isoformat(),
                                            resolved_on=body.resolved_on.isoformat() if body.resolved_on else None)])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from yima.cli_support import COMMANDS
 from yima.jobs import JOBS
-from yima.registration import api, cli, pages, service
+from yima.registration import api, cli, handoff, notices, pages, service
 from yima.registry import Registry
 from yima.web.app import ROUTERS
 from yima.web.templating import TEMPLATES
@@ -17,3 +17,4 @@ def install(registry: Registry) -> None:
     registry.add(ROUTERS, api.router, pages.router)
     registry.add(COMMANDS, cli.add_commands)
     registry.add(JOBS, service.lapse_overdue_job)
+    registry.add(handoff.TRANSITION_LISTENERS, notices.on_transition)

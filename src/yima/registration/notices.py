@@ -1,0 +1,35 @@
+"""An applicant is notified of a decision on their application (approved, rejected, materials
+asked for, lapsed): a listener to the application's transitions, writing to the notifications'
+outbox in the same transaction. The notification names the application's number and the
+decision, nothing else of anyone."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from yima.notifications.service import notify
+from yima.registration.tables import Application
+
+DECISIONS: dict[str, tuple[str, str]] = {
+    "approved": ("已核准登记", "approved"),
+    "rejected": ("不予登记", "rejected"),
+    "awaiting_materials": ("需补正材料", "materials are asked for"),
+    "lapsed": ("因逾期未补正已终止", "lapsed: the materials were not supplied in time"),
+}
+
+
+def on_transition(session: Session, app: Application, since: int, created: Sequence[Any]) -> None:
+    """Tell the applicant of each decision among the transitions from ``since`` on."""
+    for transition in app.transitions[since:]:
+        words = DECISIONS.get(transition.to_status)
+        if words is None or transition.actor_role == "applicant":
+            continue
+        reason_zh, reason_en = transition.reason_zh or "", transition.reason_en or ""
+        notify(session, [app.applicant_id], f"application.{transition.to_status}",
+               (f"申请 #{app.id}：{words[0]}", f"Application #{app.id}: {words[1]}"),
+               (f"您的申请 #{app.id} {words[0]}" + (f"：{reason_zh}" if reason_zh else ""),
+                f"Your application #{app.id}: {words[1]}" + (f" — {reason_en}" if reason_en else "")),
+               transition.at, link=f"/applications/{app.id}", zone_id=app.zone_id)
