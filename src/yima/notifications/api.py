@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
@@ -34,7 +36,8 @@ class NotificationsOut(BaseModel):
 
 
 class ReadIn(BaseModel):
-    ids: list[int] | None = Field(None, max_length=500, description="Which to mark read; omitted: all")
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ROW_ID)]] | None = Field(
+        None, max_length=500, description="Which to mark read; omitted: all")
 
 
 class ReadOut(BaseModel):
