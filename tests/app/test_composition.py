@@ -63,7 +63,10 @@ def test_registration_hands_over_to_what_the_features_installed():
     assert [type(f).__name__ for f in registry().items(handoff.FORWARDERS)] == ["PartnerForwarder"]
     assert [type(w).__name__ for w in registry().items(handoff.WITHDRAWALS)] == ["PartnerWithdrawal"]
     assert [type(f).__name__ for f in handoff.followers()] == ["LicencesFollowTheRegister", "SealsFollowTheRegister"]
-    assert len(handoff.view_extensions()) == 1 and len(handoff.transition_listeners()) == 1
+    assert len(handoff.view_extensions()) == 1
+    # the federation's (forwarding) and registration's own (an applicant is notified of a decision)
+    assert {f"{f.__module__}.{f.__name__}" for f in handoff.transition_listeners()} == {
+        "yima.federation.service.on_transition", "yima.registration.notices.on_transition"}
 
 
 def test_the_app_serves_what_was_installed(tmp_path):
