@@ -69,7 +69,7 @@ def test_a_failed_delivery_backs_off_and_stays_in_the_outbox(db, people, standar
         assert full / 2 <= wait <= full  # doubling, capped at 30 s, with jitter
     assert views.late_cases(db, people["officer-cq"], NOW + timedelta(hours=23)) == []
     late = views.late_cases(db, people["officer-cq"], NOW + timedelta(days=1, minutes=1))
-    assert [c["application"] for c in late] == [view["id"]] and late[0]["waiting_messages"] == 1
+    assert [c.application for c in late] == [view["id"]] and late[0].waiting_messages == 1
     assert views.late_cases(db, people["officer-cd"], NOW + timedelta(days=2)) == []
     assert any("undelivered for more than a day" in line
                for line in delivery.deliver_outbox_job(db, NOW + timedelta(days=2)))

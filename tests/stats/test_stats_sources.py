@@ -44,7 +44,7 @@ def test_a_permit_still_pending_is_not_counted_until_decided(db, standard, peopl
     app_id = submit(db, standard, people["alice"], **CATERING)
     assert compute_figures(db, "cq-gxq", TODAY, standard).as_json()["bundled_licences"] is None
     permit = licences.pending_permits(db, people["officer-cq"])[0]
-    licences.decide_permit(db, standard, people["officer-cq"], permit["id"], "approve", "", NOW + timedelta(days=2))
+    licences.decide_permit(db, standard, people["officer-cq"], permit.id, "approve", "", NOW + timedelta(days=2))
     bundled = compute_figures(db, "cq-gxq", TODAY, standard).as_json()["bundled_licences"]
     assert bundled["days_bundled"] == pytest.approx(2.0)
     assert bundled["time_reduction_pct"] == pytest.approx(100 * (1 - 2 / 23), abs=0.01)

@@ -4,6 +4,7 @@ late forwarded applications, and the licence PDF delivered by a partner."""
 from __future__ import annotations
 
 import binascii
+from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
@@ -140,7 +141,7 @@ def list_partners(db: DB, actor: CurrentActor) -> list[PartnerOut]:
 def late_cases(db: DB, actor: CurrentActor) -> list[LateCaseOut]:
     """Forwarded applications the partner has not answered after a day (the accepting officers')."""
     require_role(actor, "officer", "admin")
-    return [LateCaseOut(**c) for c in views.late_cases(db, actor, utcnow())]
+    return [LateCaseOut(**asdict(c)) for c in views.late_cases(db, actor, utcnow())]
 
 
 LOCAL_LICENCE: dict[int | str, dict[str, Any]] = {

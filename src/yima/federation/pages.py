@@ -25,5 +25,5 @@ def federation_page(request: Request, db: DB, actor: OptionalActor) -> Response:
                                                                          limit=50)]
     return render(request, "federation/overview.html", {
         "partners": [p for p in partners.list_partners(db) if actor.role == "admin" or p.local_zone == actor.zone_id],
-        "cases": found, "late": [c for c in found if c["late"]],
+        "cases": found, "late": [c for c in found if c.late],
         "dead": sorted(dead, key=lambda m: m["settled_at"] or "", reverse=True)[:50]})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +18,33 @@ from yima.registration.status import Status
 from yima.registration.tables import Application
 
 
-def late_cases(db: Database, actor: Actor, now: datetime) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class LateCase:
+    """A forwarded application the partner zone has not answered in time."""
+
+    application: int
+    partner_zone: str
+    name: str
+    forwarded_at: str  # ISO 8601, UTC
+    waiting_messages: int  # messages for it still in the outbox
+
+
+@dataclass(frozen=True)
+class CrossRegionCase:
+    """A cross-region application as the zone's list shows it, from either side."""
+
+    application: int
+    role: str  # accepting (forwarded from here) | issuing (received here)
+    partner_zone: str
+    name: str
+    status: str  # on the accepting side, the partner's
+    uscc: str | None
+    licence_delivered: bool
+    late: bool
+    since: str  # ISO 8601, UTC
+
+
+def late_cases(db: Database, actor: Actor, now: datetime) -> list[LateCase]:
     """Forwarded applications with no answer from the partner after ``LATE_AFTER``."""
     query = (select(Case, Application).join(Application, Application.id == Case.application_id)
              .where(Case.role == "accepting", Case.remote_status == "", Case.created_at < now - LATE_AFTER)
@@ -28,9 +55,9 @@ def late_cases(db: Database, actor: Actor, now: datetime) -> list[dict[str, Any]
         waiting = dict(session.execute(select(OutboxMessage.application_id, func.count())
                                        .where(OutboxMessage.delivered_at.is_(None))
                                        .group_by(OutboxMessage.application_id)).all())
-        return [{"application": app.id, "partner_zone": case.partner_zone, "name": app.name,
-                 "forwarded_at": as_utc(case.created_at).isoformat(),
-                 "waiting_messages": int(waiting.get(app.id, 0))} for case, app in session.execute(query)]
+        return [LateCase(application=app.id, partner_zone=case.partner_zone, name=app.name,
+                         forwarded_at=as_utc(case.created_at).isoformat(),
+                         waiting_messages=int(waiting.get(app.id, 0))) for case, app in session.execute(query)]
 
 
 def delivered_licence(db: Database, actor: Actor, app_id: int) -> Case | str:
@@ -52,19 +79,20 @@ def delivered_licence(db: Database, actor: Actor, app_id: int) -> Case | str:
         return case
 
 
-def cases(db: Database, actor: Actor, now: datetime, limit: int = 200) -> list[dict[str, Any]]:
+def cases(db: Database, actor: Actor, now: datetime, limit: int = 200) -> list[CrossRegionCase]:
     """The zone's cross-region applications, newest first: forwarded from here or received here."""
     query = (select(Case, Application).join(Application, Application.id == Case.application_id)
              .order_by(Case.created_at.desc()).limit(limit))
     if actor.role == "officer":
         query = query.where(Application.zone_id == actor.zone_id)
     with db.read() as session:
-        return [{"application": app.id, "role": case.role, "partner_zone": case.partner_zone, "name": app.name,
-                 "status": (case.remote_status or Status.FORWARDED) if case.role == "accepting" else app.status,
-                 "uscc": case.uscc if case.role == "accepting" else app.enterprise_uscc,
-                 "licence_delivered": case.licence_delivered_at is not None,
-                 "late": case.role == "accepting" and is_late(as_utc(case.created_at), bool(case.remote_status), now),
-                 "since": as_utc(case.created_at).isoformat()} for case, app in session.execute(query)]
+        return [CrossRegionCase(
+            application=app.id, role=case.role, partner_zone=case.partner_zone, name=app.name,
+            status=(case.remote_status or Status.FORWARDED.value) if case.role == "accepting" else app.status,
+            uscc=case.uscc if case.role == "accepting" else app.enterprise_uscc,
+            licence_delivered=case.licence_delivered_at is not None,
+            late=case.role == "accepting" and is_late(as_utc(case.created_at), bool(case.remote_status), now),
+            since=as_utc(case.created_at).isoformat()) for case, app in session.execute(query)]
 
 
 MESSAGE_STATES = ("pending", "delivered", "dead", "expired")

@@ -136,7 +136,7 @@ def published_trust_list(db: DB, standard: Standard, zone: str | None = None) ->
 @router.get("/api/v1/permits")
 def pending_permits(db: DB, actor: CurrentActor) -> list[PermitOut]:
     """Permits awaiting their department's decision, for officers of the zone."""
-    return [PermitOut.model_validate(p) for p in service.pending_permits(db, actor)]
+    return service.pending_permits(db, actor)
 
 
 @router.post("/api/v1/permits/{permit_id}/decision")

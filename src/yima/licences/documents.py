@@ -48,7 +48,7 @@ def licence_view(db: Database, standard: MatterStandard, uscc: str) -> dict[str,
         "pdf_url": f"/api/v1/licences/{enterprise.uscc}/licence.pdf",
         "ofd_url": f"/api/v1/licences/{enterprise.uscc}/licence.ofd", "ofd_available": ofd_available,
         "legal_representative": (enterprise.legal_representative or {}).get("name", ""),
-        "permits": [{**service.permit_view(p),
+        "permits": [{**service.permit_view(p).model_dump(),
                      "type_name": kinds[p.type].name.zh if p.type in kinds else p.type,
                      "type_name_en": kinds[p.type].name.en if p.type in kinds else p.type} for p in permits],
     }

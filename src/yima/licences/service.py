@@ -30,6 +30,7 @@ from yima.licences import standing as standing_rules
 from yima.licences.cose import sign_licence
 from yima.licences.payload import EnterpriseStatus, LicencePayload, PermitEntry, PermitStatus
 from yima.licences.qr import extract_cose_bytes, licence_url
+from yima.licences.schemas import PermitOut
 from yima.licences.tables import Licence, Permit
 from yima.licences.verify import verify_licence
 from yima.register.tables import Enterprise
@@ -289,7 +290,7 @@ def revoke_enterprise(db: Database, standard: MatterStandard, actor: Actor, uscc
         issue_licence(session, standard, enterprise, now, actor)
 
 
-def pending_permits(db: Database, actor: Actor) -> list[dict[str, Any]]:
+def pending_permits(db: Database, actor: Actor) -> list[PermitOut]:
     with db.read() as session:
         query = select(Permit).where(Permit.status == "pending").order_by(Permit.created_at)
         if actor.role == "officer":
@@ -299,13 +300,14 @@ def pending_permits(db: Database, actor: Actor) -> list[dict[str, Any]]:
         return [permit_view(p) for p in session.scalars(query)]
 
 
-def permit_view(permit: Permit) -> dict[str, Any]:
-    return {"id": permit.id, "uscc": permit.uscc, "type": permit.type, "number": permit.number,
-            "items": list(permit.items), "status": permit.status, "decided_by": permit.decided_by,
-            "valid_from": permit.valid_from.isoformat() if permit.valid_from else None,
-            "valid_to": permit.valid_to.isoformat() if permit.valid_to else None,
-            "verification_due_on": permit.verification_due_on.isoformat() if permit.verification_due_on else None,
-            "history": permit.history}
+def permit_view(permit: Permit) -> PermitOut:
+    return PermitOut(id=permit.id, uscc=permit.uscc, type=permit.type, number=permit.number,
+                     items=list(permit.items), status=permit.status, decided_by=permit.decided_by,
+                     valid_from=permit.valid_from.isoformat() if permit.valid_from else None,
+                     valid_to=permit.valid_to.isoformat() if permit.valid_to else None,
+                     verification_due_on=(permit.verification_due_on.isoformat()
+                                          if permit.verification_due_on else None),
+                     history=list(permit.history or []))
 
 
 def licence_record(db: Database, uscc: str) -> tuple[Licence, Enterprise, list[Permit]]:
