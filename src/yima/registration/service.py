@@ -383,13 +383,13 @@ def decide(db: Database, standard: MatterStandard, actor: Actor, app_id: int, de
         if not allowed(Step(decision), app.status):
             raise Conflict("decision.state", "decision", f"申请当前状态为 {app.status}，不能作此决定",
                            f"The application is {app.status}; this decision is not possible")
-        if decision == "reject":
+        if decision == Step.REJECT:
             if not reason:
                 raise DomainError("decision.reason_required", "reason", "驳回必须说明理由",
                                   "A rejection needs a reason")
             app.decided_at = now
             _transition(app, Step.REJECT, Status.REJECTED, actor, now, Words.typed(reason))
-        elif decision == "approve":
+        elif decision == Step.APPROVE:
             if app.missing_materials:
                 raise Conflict("decision.materials_missing", "decision", "材料尚未补齐，不能批准",
                                "Materials are still missing; the application cannot be approved")
