@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from io import BytesIO
 from typing import Any
 
+from PIL import Image
+
+from hostile_pdfs import one_page
 from yima.identity import make_id_number
 
 PASSWORD = "test-password-1"
@@ -40,3 +44,15 @@ CATERING: dict[str, Any] = dict(
     name="重庆山城餐饮管理有限公司", scope=["catering"], industry_code="H6210",
     materials=["application_form", "articles_of_association", "food_safety_rules", "equipment_layout",
                "food_safety_manager"])
+
+
+def tiny_pdf(note: str = "document") -> bytes:
+    """A small well-formed one-page PDF (uploads are opened, not sniffed); ``note`` makes it unique."""
+    return one_page(catalog_extra=b"/Yima (" + note.encode("ascii", "replace") + b") ")
+
+
+def tiny_png(colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    """A small PNG that decodes in full."""
+    out = BytesIO()
+    Image.new("RGB", (4, 4), colour).save(out, "PNG")
+    return out.getvalue()

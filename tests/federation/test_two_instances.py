@@ -20,6 +20,7 @@ from pycose.keys import EC2Key, OKPKey
 from pycose.messages import Sign1Message
 from sqlalchemy import select
 
+from factories import tiny_pdf
 from yima.audit.rules import AuditEvent, entry_hash
 from yima.audit.service import verify_chain
 from yima.audit.tables import AuditEntry, AuditHead
@@ -162,12 +163,12 @@ def test_a_queued_application_is_decided_by_the_partners_officer_with_materials_
 
     upload = httpx.post(f"{chongqing.url}/api/v1/applications/{answer['id']}/materials",
                         headers=chongqing.token("alice"), data={"material": "articles_of_association"},
-                        files={"file": ("章程.pdf", b"%PDF-1.4\n% articles\n", "application/pdf")}, timeout=30)
+                        files={"file": ("章程.pdf", tiny_pdf("articles"), "application/pdf")}, timeout=30)
     assert upload.status_code == 200, upload.text
     assert wait_for(lambda: chengdu.get(f"/api/v1/applications/{partner_id}", officer)["status"] == "under_review")
     issued = chengdu.get(f"/api/v1/applications/{partner_id}", officer)
     assert [u["material"] for u in issued["uploads"]] == ["articles_of_association"]
-    assert issued["uploads"][0]["sha256"] == hashlib.sha256(b"%PDF-1.4\n% articles\n").hexdigest()
+    assert issued["uploads"][0]["sha256"] == hashlib.sha256(tiny_pdf("articles")).hexdigest()
 
     approved = httpx.post(f"{chengdu.url}/api/v1/applications/{partner_id}/decision", headers=officer, timeout=30,
                           json={"decision": "approve", "reason": "名称经核准"})

@@ -14,7 +14,7 @@ import pytest
 from observer_helpers import ZONE, build_zone
 from openpyxl import load_workbook
 
-from factories import PASSWORD
+from factories import PASSWORD, tiny_png
 from live import LiveServer
 from yima.accounts.service import add_user
 from yima.clock import local_date, utcnow
@@ -23,7 +23,7 @@ from yima.observers.calendar import official_calendar
 from yima.observers.spreadsheet import HEADERS
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e]
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+PNG = tiny_png()
 
 ROLES = ("anonymous", "applicant", "officer", "admin", "observer", "reform_office", "department")
 LEDGER_READERS = {"admin", "observer", "reform_office", "department"}
@@ -244,3 +244,13 @@ def zipfile_texts(content: bytes) -> str:
 
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         return "".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
+
+
+def test_an_attachment_is_served_as_a_download_never_rendered(db, gz):
+    ids = prepare(db, gz, "assigned")
+    with gz.server.client(USERS["reform_office"]) as office:
+        response = office.get(f"/api/v1/suggestions/{ids['suggestion_id']}/attachments/{ids['attachment_id']}")
+    assert response.status_code == 200 and response.content == PNG
+    assert response.headers["content-disposition"].startswith("attachment;")
+    assert "filename*=UTF-8''%E7%85%A7%E7%89%87.png" in response.headers["content-disposition"]
+    assert response.headers["x-content-type-options"] == "nosniff"

@@ -11,7 +11,7 @@ import pytest
 from observer_helpers import ZONE, at, build_zone
 from openpyxl import load_workbook
 
-from factories import PASSWORD
+from factories import PASSWORD, tiny_png
 from yima.accounts.service import add_user, authenticate
 from yima.audit.service import recent_entries, verify_chain
 from yima.config import get_settings, use_settings
@@ -24,7 +24,7 @@ from yima.stats.rules import Period
 from yima.uploads import upload_path
 
 pytestmark = pytest.mark.db
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+PNG = tiny_png()
 
 
 @pytest.fixture

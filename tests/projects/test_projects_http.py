@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from project_helpers import add_register, enterprise_code
 
-from factories import NOW, PASSWORD
+from factories import NOW, PASSWORD, tiny_pdf
 from yima.accounts.service import add_user
 from yima.audit.service import verify_chain
 from yima.projects import key_enterprises, service
@@ -47,7 +47,7 @@ ROUTE_ROLES: list[tuple[str, str, dict[str, bool]]] = [
     ("POST", "/api/v1/key-enterprises/{uscc}/services", allowed("service_specialist", "admin")),
     ("POST", "/api/v1/key-enterprises/services/{service}/resolve", allowed("service_specialist", "admin")),
 ]
-PDF = b"%PDF-1.4\n% evidence\n"
+PDF = tiny_pdf("evidence")
 
 
 @pytest.fixture
@@ -147,6 +147,8 @@ def test_stage_rules_and_evidence_documents_over_http(server, office):
     assert landed.json()["next_stages"] == ["started", "registered"]
     document = client.get(record["document"]["url"])
     assert document.status_code == 200 and document.content == PDF
+    assert document.headers["content-disposition"].startswith("attachment;")  # saved, never rendered inline
+    assert document.headers["x-content-type-options"] == "nosniff"
     assert server.client("invest-cd").get(record["document"]["url"]).status_code in (303, 404)
     funds = client.post(f"{project}/funds", json={"received_on": "2021-02-01", "amount": "100000000.00",
                                                   "source": "外资"})

@@ -19,7 +19,7 @@ from project_helpers import (
 )
 
 from factories import NOW as NOW_2026
-from factories import PASSWORD
+from factories import PASSWORD, tiny_png
 from web.browser import sign_in
 from yima.accounts.service import add_user, set_password
 from yima.projects.importer import import_file
@@ -28,8 +28,7 @@ from yima.projects.rows import FUND_HEADER, KEY_ENTERPRISE_HEADER, PROJECT_HEADE
 pytestmark = [pytest.mark.db, pytest.mark.e2e, pytest.mark.browser]
 SHOTS = Path(os.environ.get("YIMA_SCREENSHOTS", "/tmp/yima-screens"))
 H1 = "from=2021-01-01&to=2021-06-30"
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+PNG = tiny_png()  # uploads are decoded in full: a hand-written PNG with a broken stream is refused
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from factories import application_body, person
+from factories import application_body, person, tiny_pdf
 from yima.registration.codes import is_valid_uscc
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e]
@@ -85,7 +85,7 @@ def test_review_decision_and_material_upload_flow(server):
         assert bad.status_code == 422 and bad.json()["error"] == "upload.type"
         good = alice.post(f"/api/v1/applications/{created['id']}/materials",
                           data={"material": "articles_of_association"},
-                          files={"file": ("章程.pdf", b"%PDF-1.4 real enough", "application/pdf")})
+                          files={"file": ("章程.pdf", tiny_pdf("real enough"), "application/pdf")})
         assert good.status_code == 200 and good.json()["status"] == "under_review"
         approved = officer.post(f"/api/v1/applications/{created['id']}/decision", json={"decision": "approve"})
         assert approved.json()["status"] == "approved" and is_valid_uscc(approved.json()["uscc"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from factories import NOW, application_body
+from factories import NOW, application_body, tiny_pdf
 from yima.audit.tables import AuditEntry
 from yima.errors import DomainError
 from yima.notifications import service as notes
@@ -14,7 +14,7 @@ from yima.register.tables import Enterprise
 from yima.registration import decisions, service, views
 from yima.registration.model import ApplicationIn
 
-PDF = b"%PDF-1.4\n% proof of use\n"
+PDF = tiny_pdf("proof of use")
 BANNED = [{"text": "重庆市九龙坡区军事管理区科城路60号", "proof": "commitment"}]
 
 

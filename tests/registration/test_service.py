@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from factories import NOW, application_body
+from factories import NOW, application_body, tiny_pdf
 from yima.errors import Conflict, DomainError, Forbidden, NotFound
 from yima.register.tables import Enterprise
 from yima.registration import service, views
@@ -129,7 +129,7 @@ def test_accept_with_missing_materials_then_supply_returns_to_the_queue(db, stan
     assert view["materials_due_on"] == "2026-12-10"
     with pytest.raises(Conflict):
         service.decide(db, standard, people["officer-cq"], app_id, "approve", "", NOW)
-    pdf = b"%PDF-1.4\n% articles\n"
+    pdf = tiny_pdf("articles")
     service.supply_material(db, standard, people["alice"], app_id, "articles_of_association", "章程.pdf", pdf, NOW,
                             tmp_path, 1000)
     view = get(db, people["alice"], app_id)

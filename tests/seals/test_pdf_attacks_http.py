@@ -4,16 +4,13 @@ within the budget, while an unrelated request keeps being answered."""
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from seal_helpers import establishment_body
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "security"))
-from hostile_pdfs import ACTIVE, MALFORMED, one_page_listed, signature_fields  # noqa: E402
+from hostile_pdfs import ACTIVE, MALFORMED, one_page_listed, signature_fields
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e]
 

@@ -23,7 +23,7 @@ import httpx
 from reportlab.pdfgen import canvas
 from sqlalchemy import select
 
-from factories import CATERING, HOTEL, application_body, person
+from factories import CATERING, HOTEL, application_body, person, tiny_png
 from yima.accounts.service import add_user, authenticate
 from yima.actors import Actor
 from yima.clock import utcnow
@@ -212,7 +212,7 @@ def build_world(url: str, password: str, secret: str) -> World:
 
 ZONE = "cq-gxq"
 TERM = (date(2025, 1, 1), date(2030, 12, 31))
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+PNG = tiny_png()
 
 
 def add_feature_people(db: Database, password: str, now: datetime) -> None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from factories import application_body
+from factories import application_body, tiny_pdf
 from web.browser import sign_in
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e]
-PDF = b"%PDF-1.4\n% proof of use\n"
+PDF = tiny_pdf("proof of use")
 BANNED = [{"text": "重庆市九龙坡区军事管理区科城路60号", "proof": "commitment"}]
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from factories import application_body, person
+from factories import application_body, person, tiny_pdf
 from web.browser import sign_in
 from yima.registration.codes import is_valid_uscc
 
@@ -103,7 +103,7 @@ def test_applicant_supplies_a_missing_material_after_deferral(server, page, tmp_
         kept = alice.get(f"/api/v1/applications/{created['id']}").json()
     assert kept["status"] == "awaiting_materials" and kept["missing_materials"] and kept["uploads"] == []
     document = tmp_path / "章程.pdf"
-    document.write_bytes(b"%PDF-1.4\n%articles of association\n")
+    document.write_bytes(tiny_pdf("articles of association"))
     page.set_input_files("#file", str(document))
     page.click("#supply-form button[type=submit]")
     page.wait_for_load_state()

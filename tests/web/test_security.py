@@ -11,7 +11,7 @@ from contextlib import closing
 import httpx
 import pytest
 
-from factories import PASSWORD, application_body
+from factories import PASSWORD, application_body, tiny_pdf
 from web.browser import sign_in
 from yima.accounts.service import list_users
 
@@ -104,7 +104,7 @@ def test_a_multipart_page_form_carries_its_token(server):
         created = api.post("/api/v1/applications", json=application_body(materials=["application_form"])).json()
         with server.client("officer-cq") as officer:
             officer.post(f"/api/v1/applications/{created['id']}/decision", json={"decision": "accept_with_missing"})
-        upload = {"file": ("章程.pdf", b"%PDF-1.4\n%articles\n", "application/pdf")}
+        upload = {"file": ("章程.pdf", tiny_pdf("articles"), "application/pdf")}
         data = {"material": "articles_of_association"}
         refused = alice.post(f"/applications/{created['id']}/materials", data=data, files=upload)
         assert refused.status_code == 403

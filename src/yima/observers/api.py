@@ -14,7 +14,7 @@ from yima.clock import local_date, utcnow
 from yima.errors import NotFound
 from yima.observers import rules, service, views
 from yima.observers.spreadsheet import ledger_workbook
-from yima.uploads import upload_path
+from yima.uploads import attachment_disposition, upload_path
 from yima.web.deps import DB, MAX_ROW_ID, AppSettings, CurrentActor, RowId
 from yima.web.params import Day, RowIdParam
 
@@ -317,7 +317,9 @@ def attachment(suggestion_id: RowId, attachment_id: RowId, db: DB, actor: Curren
     if item is None:
         raise NotFound("attachment.unknown", "attachment", f"没有附件 {attachment_id}",
                        f"No attachment {attachment_id}")
-    return Response(upload_path(settings.data_dir, item["sha256"]).read_bytes(), media_type=item["content_type"])
+    return Response(upload_path(settings.data_dir, item["sha256"]).read_bytes(), media_type=item["content_type"],
+                    headers={"Content-Disposition": attachment_disposition(item["filename"]),
+                             "X-Content-Type-Options": "nosniff"})
 
 
 @router.post("/api/v1/suggestions/{suggestion_id}/accept", response_model=StateOut)

@@ -34,6 +34,7 @@ from yima.projects.model import (
 from yima.projects.rules import INVESTOR_TAGS, SERVICE_KINDS, STAGE_NAMES, STAGES
 from yima.registration.pages import login_redirect
 from yima.stats.rules import parse_period
+from yima.uploads import attachment_disposition
 from yima.web.deps import DB, AppSettings, OptionalActor, RowId
 from yima.web.errors import findings_of_validation
 from yima.web.templating import language, render, text
@@ -183,7 +184,8 @@ def document(request: Request, project_id: RowId, sha256: str, db: DB, settings:
         path, content_type, name = service.document_path(db, actor, project_id, sha256, settings.data_dir)
     except DomainError as err:
         return _error_page(request, err)
-    return FileResponse(path, media_type=content_type, filename=name, content_disposition_type="inline")
+    return FileResponse(path, media_type=content_type, headers={"Content-Disposition": attachment_disposition(name),
+                                                                "X-Content-Type-Options": "nosniff"})
 
 
 # --- key enterprises ------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def check_pdf(filename: str, content: bytes, max_bytes: int) -> None:
     """A PDF by its content (``%PDF-``), not empty, within the upload limit."""
     if content and not content.startswith(b"%PDF-"):
         raise DomainError("seal.pdf_required", "file", f"{filename} 不是 PDF 文件", f"{filename} is not a PDF file")
-    check_upload(filename, content, max_bytes)
+    check_upload(filename, content, max_bytes, parse=False)  # parsed in the sealing or checking child
 
 
 def seal_document(db: Database, actor: Actor | None, filename: str, pdf: bytes, stamps: Sequence[Stamp],
