@@ -19,6 +19,7 @@ import pytest
 from instances import Instance, wait_for
 from sqlalchemy import func, select
 
+from hostile_pdfs import one_page
 from yima.audit.tables import AuditEntry
 from yima.clock import utcnow
 from yima.db import Database
@@ -198,7 +199,7 @@ def test_a_nine_megabyte_material_arrives(pair) -> None:
                          json={"decision": "accept_with_missing", "reason": "容缺受理：章程15日内补交"})
     assert decided.status_code == 200, decided.text
     assert wait_for(lambda: view(chongqing, answer["id"])["status"] == "awaiting_materials")
-    pdf = b"%PDF-1.4\n%" + base64.b64encode(os.urandom(6_750_000)) + b"\n%%EOF\n"
+    pdf = one_page(catalog_extra=b"/Padding (" + base64.b64encode(os.urandom(6_750_000)) + b") ")  # well-formed
     assert 9_000_000 <= len(pdf) < 10 * 1024 * 1024
     upload = httpx.post(f"{chongqing.url}/api/v1/applications/{answer['id']}/materials",
                         headers=chongqing.token("alice"), data={"material": "articles_of_association"},
