@@ -6,6 +6,9 @@ screen reader reads out only to staff."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from factories import person
@@ -95,3 +98,116 @@ def test_the_rule_id_is_small_print_read_out_only_to_staff():
     assert '<a href="#name">名称过短</a>' in applicant
     assert "<li data-rule=\"uscc.check_digit\">校验码不符 <small" in applicant  # no field to link to: no link
     assert 'tabindex="-1"' in applicant and "role=" not in applicant
+
+
+# axe-core (vendored from the npm package, tests/web/axe/) on the main pages as their roles, in Chinese
+# and English, on a desktop and a 375×812 phone. Serious and critical WCAG 2.1 A/AA violations fail.
+AXE = Path(__file__).with_name("axe") / "axe.min.js"
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 812}}
+PAGES_BY_ROLE = {
+    None: ["/", "/login"],
+    "alice": ["/apply", "/applications"],
+    "officer-cq": ["/queue", "/permits", "/dashboard", "/audit", "/federation"],
+    "admin": ["/admin/users"],
+}
+
+
+def axe_violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("""async () => {
+        const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+        const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+        return {passes: r.passes.length, violations: r.violations
+            .filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))};
+    }""")
+    assert found["passes"] > 5  # axe ran its rules on the page
+    return [str(v) for v in found["violations"]]
+
+
+@pytest.mark.parametrize("who", list(PAGES_BY_ROLE), ids=lambda w: w or "public")
+def test_axe_finds_no_serious_violation_on_the_main_pages(server, browser, who):
+    problems: list[str] = []
+    for view, size in VIEWPORTS.items():
+        context = browser.new_context(locale="zh-CN", viewport=size, bypass_csp=True)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        if who:
+            sign_in(page, server, who)
+        for lang in ("zh", "en"):
+            for path in PAGES_BY_ROLE[who]:
+                page.goto(f"{server.url}{path}?lang={lang}")
+                page.wait_for_load_state("load")
+                problems += [f"{path} {lang} {view}: {v}" for v in axe_violations(page)]
+        context.close()
+    assert problems == []
+
+
+def test_applying_with_the_keyboard_only(server, page):
+    """Tab and Enter (and typing) reach every control of a minimal application and send it."""
+    sign_in(page, server, "alice")
+    page.goto(f"{server.url}/apply")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.keyboard.press("Enter")
+    assert _focused_id(page) == "main"
+    rep = person()
+
+    def tab_to(selector: str, limit: int = 400) -> None:
+        for _ in range(limit):
+            page.keyboard.press("Tab")
+            if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+                return
+        raise AssertionError(f"Tab never reached {selector}")
+
+    def type_into(selector: str, value: str) -> None:
+        tab_to(selector)
+        page.keyboard.type(value)
+
+    tab_to("#zone")
+    for _ in range(10):  # the zone list: arrow keys choose the zone
+        if page.input_value("#zone") == "cq-gxq":
+            break
+        page.keyboard.press("ArrowDown")
+    assert page.input_value("#zone") == "cq-gxq"
+    type_into("#name", "重庆云帆科技有限公司")
+    type_into("#registered_capital", "1000000.00")
+    tab_to("input[name=scope][value=software_development]")
+    page.keyboard.press("Space")
+    type_into("#domicile_text", "重庆市九龙坡区科城路60号")
+    type_into("#lr_name", rep["name"])
+    type_into("#lr_id_number", rep["id_number"])
+    type_into("#lr_phone", rep["phone"])
+    tab_to("#same-as-lr")
+    page.keyboard.press("Enter")
+    for material in ("application_form", "articles_of_association"):
+        tab_to(f"input[name=materials][value={material}]")
+        page.keyboard.press("Space")
+    tab_to("#submit")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/applications/*")
+    assert "已核准" in page.text_content("#status")
+
+
+def test_the_large_text_mode_is_kept_and_raises_text_and_controls(server, page, tmp_path):
+    sign_in(page, server, "alice")
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(f"{server.url}/apply")
+    normal = page.evaluate("parseFloat(getComputedStyle(document.querySelector('p.hint')).fontSize)")
+    page.click("#size-toggle")
+    page.wait_for_load_state()
+    page.goto(f"{server.url}/apply")  # kept by a cookie, like the language
+    assert page.get_attribute("html", "class") == "large-text"
+    hint = page.evaluate("parseFloat(getComputedStyle(document.querySelector('p.hint')).fontSize)")
+    body = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+    assert normal < 14 and 19 <= hint <= 21 and 19 <= body <= 21
+    box = page.locator("input[name=scope]").first.bounding_box()
+    assert box and box["height"] >= 28
+    assert page.locator("#submit").bounding_box()["height"] >= 44
+    assert page.text_content("#size-toggle").strip() == "标准版"
+    shots = Path(os.environ.get("YIMA_SCREENSHOTS", str(tmp_path)))
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / "elder-mode-apply-phone.png"), full_page=False)
+    page.click("#size-toggle")
+    page.wait_for_load_state()
+    assert page.get_attribute("html", "class") is None

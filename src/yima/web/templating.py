@@ -48,6 +48,7 @@ from yima.web.security import CSRF_FIELD, SESSION_COOKIE, cookie_options, csrf_n
 from yima.words import legacy_words
 
 LANG_COOKIE = "yima_lang"
+SIZE_COOKIE = "yima_size"  # "large": the large-text (elder-friendly, 适老化) mode, kept like the language
 FLASH_COOKIE = "yima_flash"
 #: Directories of page templates that features add.
 TEMPLATES: Slot[Path] = Slot("template directories")
@@ -104,6 +105,15 @@ def language(request: Request) -> str:
                          request.headers.get("accept-language"))
 
 
+def large_text(request: Request) -> bool:
+    """Whether the page is shown in the large-text mode (大字版/长辈模式): ``?size=large`` or ``?size=normal``
+    chooses, a cookie keeps the choice."""
+    chosen = request.query_params.get("size")
+    if chosen in ("large", "normal"):
+        return chosen == "large"
+    return request.cookies.get(SIZE_COOKIE) == "large"
+
+
 def home_of(actor: Actor | None) -> str:
     return HOME_BY_ROLE.get(actor.role, "/") if actor else "/"
 
@@ -139,11 +149,14 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
     shown = _flash_of(request, lang)
     values = {"request": request, "_": gettext, "lang": lang, "actor": actor, "home": home_of(actor),
               "role_names": ROLE_NAMES,
-              "flash": shown, "standard": request.app.state.standard, **(context or {})}
+              "flash": shown, "standard": request.app.state.standard, "large_text": large_text(request),
+              **(context or {})}
     env: Environment = request.app.state.templates
     response = HTMLResponse(env.get_template(name).render(values), status_code=status)
     if request.query_params.get("lang") in ("zh", "en"):
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, **cookie_options(request))
+    if request.query_params.get("size") in ("large", "normal"):
+        response.set_cookie(SIZE_COOKIE, request.query_params["size"], max_age=365 * 86400, **cookie_options(request))
     if FLASH_COOKIE in request.cookies:
         response.delete_cookie(FLASH_COOKIE, httponly=True, samesite="strict")
     return response
