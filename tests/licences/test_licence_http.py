@@ -19,7 +19,7 @@ from yima.pki.pades import validate_pdf
 pytestmark = [pytest.mark.db, pytest.mark.e2e]
 HOTEL = dict(name="重庆嘉陵酒店管理有限公司", scope=["hotel", "convenience_store"], industry_code="H6110",
              materials=["application_form", "articles_of_association", "floor_plan", "staff_health_certificates"],
-             commitments=["address", "permit_conditions"])
+             commitments=["address", "permit_conditions", "beneficial_owner"])
 
 
 @pytest.fixture
