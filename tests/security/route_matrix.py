@@ -312,6 +312,13 @@ ROUTES: list[Route] = [
     row("GET", "/api/v1/audit/verify", STAFF, lambda w: Call("/api/v1/audit/verify", params={"zone": "cq-gxq"})),
     row("GET", "/api/v1/audit/checkpoint", EVERYONE,
         lambda w: Call("/api/v1/audit/checkpoint", params={"zone": "cq-gxq"}), public=True),
+    row("POST", "/api/v1/reports", STAFF, lambda w: Call("/api/v1/reports", json={**PERIOD, "to": "2026-06-30"})),
+    row("POST", "/api/v1/reports/{report_id}/restatements", STAFF,
+        lambda w: Call(f"/api/v1/reports/{w.features.fresh_report()}/restatements",
+                       json={"reason": "登记簿数据已更正"})),
+    row("GET", "/api/v1/reports", EVERYONE, lambda w: Call("/api/v1/reports"), public=True),
+    row("GET", "/api/v1/reports/{report_id}", EVERYONE, lambda w: Call(f"/api/v1/reports/{w.features.report_id}"),
+        public=True),
     # --- pages ------------------------------------------------------------------------------------
     row("GET", "/", EVERYONE, lambda w: Call("/")),
     row("GET", "/login", EVERYONE, lambda w: Call("/login")),

@@ -34,6 +34,8 @@ from yima.observers.tables import Department
 from yima.projects import key_enterprises
 from yima.projects import service as projects
 from yima.projects.model import KeyEnterpriseIn, ProjectIn, ServiceIn, StageIn
+from yima.stats import published
+from yima.stats.rules import Period
 from yima.web.security import CSRF_COOKIE, form_token
 
 # The people the matrix acts as; ``None`` signs in nobody.
@@ -247,6 +249,7 @@ class FeatureWorld:
     suggestion_id: int = 0
     attachment_id: int = 0
     project_id: int = 0
+    report_id: int = 0
     document_sha256: str = ""
 
     def actor(self, username: str) -> Actor:
@@ -294,6 +297,17 @@ class FeatureWorld:
 
         return int(self.world._reuse("service request", make))
 
+    def fresh_report(self) -> int:
+        """A report published with figures that differ from the zone's now, so that a restatement has
+        something to say."""
+
+        return int(self.world._reuse("published report", self.publish_report))
+
+    def publish_report(self) -> int:
+        envelope = published.publish(self.db, self.actor("admin"), ZONE, Period(date(2026, 1, 1), date(2026, 6, 30)),
+                                     lambda zone, period: {"as_first_published": 1}, utcnow())
+        return int(envelope["report"]["id"])
+
 
 def populate_features(world: World, db: Database, password: str, data_dir: Path) -> FeatureWorld:
     now = utcnow()
@@ -313,5 +327,6 @@ def populate_features(world: World, db: Database, password: str, data_dir: Path)
     features.project_id = project.id
     features.document_sha256 = next(s.document.sha256 for s in staged.stages if s.document)
     key_enterprises.mark(db, admin, KeyEnterpriseIn(zone=ZONE, uscc=world.uscc, specialist="spec-cq"), now)
+    features.report_id = features.publish_report()
     world.features = features
     return features

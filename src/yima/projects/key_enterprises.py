@@ -8,7 +8,7 @@ everything. Every change is appended to the zone's audit log in the same transac
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -24,6 +24,7 @@ from yima.projects import rules
 from yima.projects.model import (
     CertificateIn,
     CertificateOut,
+    CertificateRecordOut,
     DeskOut,
     KeyEnterpriseChange,
     KeyEnterpriseDetailOut,
@@ -35,7 +36,7 @@ from yima.projects.model import (
 )
 from yima.projects.rules import Certificate, ServiceFacts, ServiceFigures, service_figures
 from yima.projects.service import office_zone, require_office
-from yima.projects.tables import EnterpriseService, KeyEnterprise
+from yima.projects.tables import EnterpriseService, KeyEnterprise, KeyEnterpriseCertificate
 from yima.register.tables import Enterprise
 from yima.stats.rules import Period
 
@@ -43,12 +44,30 @@ SPECIALIST = "service_specialist"
 
 
 def certificate_of(key: KeyEnterprise) -> Certificate | None:
+    """The certificate the enterprise holds now (the latest recorded)."""
     if key.cert_number and key.cert_issued_on and key.cert_expires_on:
         return Certificate(key.cert_number, key.cert_issued_on, key.cert_expires_on)
     return None
 
 
-def _set_certificate(key: KeyEnterprise, certificate: Certificate | None) -> None:
+def held(entry: KeyEnterpriseCertificate) -> Certificate:
+    """One certificate of the history with the validity it really had (cut short where it was removed)."""
+    end = entry.expires_on if entry.ended_on is None else min(entry.expires_on, entry.ended_on)
+    return Certificate(entry.number, entry.issued_on, end)
+
+
+def _set_certificate(key: KeyEnterprise, certificate: Certificate | None, now: datetime) -> None:
+    """Record a certificate (a renewal adds one to the history; the same number again corrects its
+    dates) or, with None, end the current one's validity today; earlier certificates stay."""
+    current = next((c for c in reversed(key.certificates) if c.ended_on is None), None)
+    if certificate is None:
+        if current is not None:
+            current.ended_on = local_date(now) - timedelta(days=1)
+    elif current is not None and current.number == certificate.number:
+        current.issued_on, current.expires_on = certificate.issued_on, certificate.expires_on
+    else:
+        key.certificates.append(KeyEnterpriseCertificate(number=certificate.number, issued_on=certificate.issued_on,
+                                                         expires_on=certificate.expires_on, recorded_at=now))
     key.cert_number = certificate.number if certificate else None
     key.cert_issued_on = certificate.issued_on if certificate else None
     key.cert_expires_on = certificate.expires_on if certificate else None
@@ -83,7 +102,7 @@ def new_key_enterprise(session: Session, zone_id: str, uscc: str, specialist: Us
         raise Conflict("key_enterprise.exists", "uscc", f"{uscc} 已是重点企业", f"{uscc} is already a key enterprise")
     key = KeyEnterprise(zone_id=zone_id, uscc=uscc, specialist_id=specialist.id if specialist else None,
                         marked_at=now, updated_at=now)
-    _set_certificate(key, certificate)
+    _set_certificate(key, certificate, now)
     session.add(key)
     return key
 
@@ -147,7 +166,7 @@ def change(db: Database, actor: Actor, uscc: str, body: KeyEnterpriseChange, now
                 _tell_specialist(session, key.specialist_id, actor, "assigned", uscc, "由您担任服务专员",
                                  "you are its service specialist", now, key.zone_id)
         if certificate is not None or body.remove_certificate:
-            _set_certificate(key, certificate)
+            _set_certificate(key, certificate, now)
         key.updated_at = now
         session.flush()
         audit.record(session, [audit.event(key.zone_id, actor, now, "key_enterprise.changed", f"enterprise:{uscc}",
@@ -241,7 +260,10 @@ def _detail(session: Session, key: KeyEnterprise, today: date) -> KeyEnterpriseD
     names = _names(session, [key.uscc])
     summary = _summary(key, names, _specialists(session, [key]), today)
     log = [_service_out(s, names, today) for s in sorted(key.services, key=lambda s: (s.served_on, s.id), reverse=True)]
-    return KeyEnterpriseDetailOut(**summary.model_dump(), log=log)
+    history = [CertificateRecordOut(number=c.number, issued_on=c.issued_on, expires_on=c.expires_on,
+                                    ended_on=c.ended_on, valid_today=rules.certificate_valid_on(held(c), today))
+               for c in key.certificates]
+    return KeyEnterpriseDetailOut(**summary.model_dump(), log=log, certificates=history)
 
 
 def _listing(session: Session, keys: list[KeyEnterprise], today: date) -> list[KeyEnterpriseOut]:
@@ -285,9 +307,12 @@ def desk(db: Database, actor: Actor, now: datetime) -> DeskOut:
 
 def zone_service_figures(db: Database, zone_id: str, period: Period) -> ServiceFigures:
     with db.read() as session:
-        keys = list(session.scalars(select(KeyEnterprise).where(KeyEnterprise.zone_id == zone_id)))
+        history: dict[str, list[Certificate]] = {}
+        for uscc, entry in session.execute(select(KeyEnterprise.uscc, KeyEnterpriseCertificate).join(KeyEnterprise)
+                                           .where(KeyEnterprise.zone_id == zone_id)
+                                           .order_by(KeyEnterpriseCertificate.id)).all():
+            history.setdefault(uscc, []).append(held(entry))
         rows = session.execute(select(KeyEnterprise.uscc, EnterpriseService.kind, EnterpriseService.served_on,
                                       EnterpriseService.resolved_on).join(KeyEnterprise)
                                .where(KeyEnterprise.zone_id == zone_id)).all()
-    return service_figures([ServiceFacts(u, k, s, r) for u, k, s, r in rows],
-                           {k.uscc: certificate_of(k) for k in keys}, period)
+    return service_figures([ServiceFacts(u, k, s, r) for u, k, s, r in rows], history, period)

@@ -155,8 +155,20 @@ class KeyEnterpriseOut(BaseModel):
     last_served_on: date | None
 
 
+class CertificateRecordOut(BaseModel):
+    """One certificate of the enterprise's history; ``ended_on``: the office removed it then."""
+
+    number: str
+    issued_on: date
+    expires_on: date
+    ended_on: date | None = None
+    valid_today: bool
+
+
 class KeyEnterpriseDetailOut(KeyEnterpriseOut):
     log: list[ServiceOut]
+    certificates: list[CertificateRecordOut] = Field(
+        default_factory=list, description="Every certificate held, oldest first, each with its validity")
 
 
 class DeskOut(BaseModel):

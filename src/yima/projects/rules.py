@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -126,6 +126,11 @@ class Certificate:
 
 def certificate_valid_on(certificate: Certificate | None, day: date) -> bool:
     return certificate is not None and certificate.issued_on <= day <= certificate.expires_on
+
+
+def held_certificate_on(certificates: Iterable[Certificate], day: date) -> bool:
+    """Whether any of an enterprise's certificates (its history, each with its validity) was valid on ``day``."""
+    return any(certificate_valid_on(c, day) for c in certificates)
 
 
 def check_certificate(number: str, issued_on: date | None, expires_on: date | None) -> Certificate | None:
@@ -341,9 +346,10 @@ class ServiceFigures:
         }
 
 
-def service_figures(services: Iterable[ServiceFacts], certificates: Mapping[str, Certificate | None],
+def service_figures(services: Iterable[ServiceFacts], certificates: Mapping[str, Sequence[Certificate]],
                     period: Period) -> ServiceFigures:
-    """Key enterprises served in ``period``, the high-tech among them, and the requests resolved."""
+    """Key enterprises served in ``period``, the high-tech among them (a certificate of its history
+    valid on a day it was served), and the requests resolved."""
     services = list(services)
     base = period.year_earlier()
     days_served: dict[str, list[date]] = defaultdict(list)
@@ -352,7 +358,7 @@ def service_figures(services: Iterable[ServiceFacts], certificates: Mapping[str,
             days_served[s.enterprise].append(s.served_on)
     served_before = {s.enterprise for s in services if _in(s.served_on, base)}
     high_tech = sum(1 for enterprise, days in days_served.items()
-                    if any(certificate_valid_on(certificates.get(enterprise), day) for day in days))
+                    if any(held_certificate_on(certificates.get(enterprise, ()), day) for day in days))
     requests = [s for s in services if s.kind == "request"]
     resolved = [s for s in requests if _in(s.resolved_on, period)]
     resolved_before = sum(1 for s in requests if _in(s.resolved_on, base))

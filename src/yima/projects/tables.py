@@ -96,6 +96,27 @@ class KeyEnterprise(Base):
 
     services: Mapped[list[EnterpriseService]] = relationship(
         back_populates="key_enterprise", order_by="EnterpriseService.served_on", cascade="all, delete-orphan")
+    certificates: Mapped[list[KeyEnterpriseCertificate]] = relationship(
+        back_populates="key_enterprise", order_by="KeyEnterpriseCertificate.id", cascade="all, delete-orphan")
+
+
+class KeyEnterpriseCertificate(Base):
+    """Every high-tech certificate a key enterprise held, with its validity period: a renewal adds
+    one and leaves the earlier in place, so a figure of a past period still counts the certificate
+    valid then. ``ended_on`` cuts the validity short (the office removed it); a certificate entered
+    in error is corrected in place, with the old values in the audit log."""
+
+    __tablename__ = "key_enterprise_certificates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key_enterprise_id: Mapped[int] = mapped_column(ForeignKey("key_enterprises.id"), index=True)
+    number: Mapped[str] = mapped_column(String(64))
+    issued_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    key_enterprise: Mapped[KeyEnterprise] = relationship(back_populates="certificates")
 
 
 class EnterpriseService(Base):

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from yima.cli_support import (
@@ -18,16 +19,22 @@ from yima.cli_support import (
     DbOption,
     console,
     domain_errors,
+    err_console,
     open_db,
     print_import_summary,
+    read_text_source,
     row_progress,
 )
 from yima.clock import local_date, utcnow
 from yima.config import get_settings
+from yima.errors import DomainError
+from yima.keys import service as keys
+from yima.keys.trustlist import TrustList
 from yima.standard import configured_standard
 from yima.stats.briefing import briefing_zh, figure_rows, pct
 from yima.stats.checker import count_records
 from yima.stats.importer import import_register
+from yima.stats.publication import check_report
 from yima.stats.report import figures_report_pdf
 from yima.stats.rules import ZoneFigures, parse_period
 from yima.stats.sections import sections
@@ -134,6 +141,36 @@ def import_entities(file: Annotated[Path, typer.Argument(metavar="FILE.csv", hel
         ("rate / 速度", f"{summary.rows_per_second:,.0f} rows/s in {summary.seconds:.1f} s"),))
 
 
+def verify_report(file: Annotated[Path, typer.Argument(metavar="FILE", exists=True, dir_okay=False,
+                                                      help="A published report (GET /api/v1/reports/{id})")],
+                  trust_list: Annotated[str | None, typer.Option(
+                      "--trust-list", help="The zone's published trust list, file or URL (default: this "
+                      "database's)")] = None,
+                  db: DbOption = None) -> None:
+    """Check a published report (or a restatement) offline: signed by a key of the zone's trust
+    list and unchanged since. Exit 0 only when it is; its restatements, if carried, are checked too."""
+    try:
+        envelope = json.loads(file.read_text("utf-8"))
+        zone = str(envelope.get("report", {}).get("zone", "")) if isinstance(envelope, dict) else ""
+        trust = (TrustList.from_json(read_text_source(trust_list)) if trust_list
+                 else keys.trust_list(open_db(db), configured_standard(), zone))
+    except (OSError, ValueError, AttributeError, DomainError) as err:
+        err_console.print(f"[red]✗ 无法读取报告或信任列表 / cannot read the report or the trust list[/red]: "
+                          f"{escape(str(err))}", soft_wrap=True)
+        raise typer.Exit(2) from err
+    failed = False
+    for document in [envelope, *envelope.get("restatements", [])]:
+        ok, zh, en = check_report(document, trust)
+        failed = failed or not ok
+        (console if ok else err_console).print(f"{'[green]✓[/green]' if ok else '[red]✗[/red]'} {escape(zh)} / "
+                                               f"{escape(en)}", soft_wrap=True)
+    if failed:
+        raise typer.Exit(1)
+
+
 def add_commands(groups: CommandGroups) -> None:
     groups.app.command("stats")(domain_errors(stats))
+    reports_app = typer.Typer(help="Published reports (signed figures) / 已发布的统计报告", no_args_is_help=True)
+    groups.app.add_typer(reports_app, name="reports")
+    reports_app.command("verify")(verify_report)
     groups.imports.command("entities")(domain_errors(import_entities))

@@ -6,12 +6,12 @@ from pathlib import Path
 
 from yima.cli_support import COMMANDS
 from yima.registry import Registry
-from yima.stats import api, cli, pages
+from yima.stats import api, cli, pages, reports_api
 from yima.web.app import ROUTERS
 from yima.web.templating import TEMPLATES
 
 
 def install(registry: Registry) -> None:
     registry.add(TEMPLATES, Path(__file__).with_name("templates"))
-    registry.add(ROUTERS, api.router, pages.router)
+    registry.add(ROUTERS, api.router, reports_api.router, pages.router)
     registry.add(COMMANDS, cli.add_commands)
