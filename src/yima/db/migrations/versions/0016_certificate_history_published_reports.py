@@ -1,8 +1,8 @@
 """projects: key enterprises' certificate history (each with its validity period); stats: published
 reports, signed with the zone key, and their restatements
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-05 04:50:00
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0014'
-down_revision = '0013'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
