@@ -11,6 +11,7 @@ from project_helpers import add_register
 
 from yima.audit.service import verify_chain
 from yima.demo.investment import SERVED_2021, seed_investment
+from yima.errors import DomainError
 from yima.projects import key_enterprises
 from yima.projects.figures import compute_key_enterprises
 from yima.projects.model import CertificateIn, KeyEnterpriseChange
@@ -43,7 +44,11 @@ def test_a_certificate_renewal_changes_no_past_figure(db, zone_cq, people):
     after = compute_key_enterprises(db, zone_cq, H1_2021)
     assert (after["high_tech"], after["high_tech_share_pct"]) == (16, 44.44)
     # removing the certificate ends its validity from today on; the past stays
-    removed = key_enterprises.change(db, admin, holder.uscc, KeyEnterpriseChange(remove_certificate=True), SEED_NOW)
+    with pytest.raises(DomainError) as refused:
+        key_enterprises.change(db, admin, holder.uscc, KeyEnterpriseChange(remove_certificate=True), SEED_NOW)
+    assert refused.value.findings[0].rule == "correction.reason"
+    removed = key_enterprises.change(db, admin, holder.uscc, KeyEnterpriseChange(
+        remove_certificate=True, reason="高新技术企业资格被取消"), SEED_NOW)
     assert removed.high_tech_certificate is None and removed.certificates[-1].ended_on == date(2021, 9, 29)
     assert compute_key_enterprises(db, zone_cq, H1_2021)["high_tech_share_pct"] == 44.44
     assert verify_chain(db, zone_cq).ok

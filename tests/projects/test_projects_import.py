@@ -49,8 +49,8 @@ def test_project_figures_from_a_small_file_match_the_hand_count(db, zone_cq, tmp
     funded = import_file(db, "project-funds", zone_cq, funds, NOW, TODAY)
     assert (funded.loaded, funded.existing, funded.bad) == (4, 1, 3)
     assert _reasons(funded) == {7: ("import.project_code", "project_code"),
-                                8: ("import.received_before_signing", "received_on"),
-                                9: ("import.received_on_future", "received_on")}
+                                8: ("project.received_before_signing", "received_on"),
+                                9: ("project.fund_future", "received_on")}
 
     f = compute_projects(db, zone_cq, H1_2021)
     # Signed Jan-Jun 2021: P1, P2, P3; a year earlier P4 and P5 (30 June 2020 is the last day).

@@ -221,6 +221,11 @@ def fund_body(w: World) -> dict[str, str]:
     return {"received_on": "2021-02-01", "amount": str(1000 + w.counter)}
 
 
+def correction_body(w: World) -> dict[str, str]:
+    w.counter += 1
+    return {"name": f"云端数据中心{w.counter}期", "reason": "按合同原件更正项目名称"}
+
+
 CERTIFICATE = {"number": "GR202150000001", "issued_on": "2020-12-01", "expires_on": "2023-11-30"}
 STAGE = {"stage": "landed", "on": "2021-03-01", "note": "落地协议"}
 LEDGER = {"zone": "cq-gxq"}
@@ -479,6 +484,11 @@ ROUTES: list[Route] = [
                        files={"file": ("landed.pdf", small_pdf(), "application/pdf")})),
     row("POST", "/api/v1/projects/{project_id}/funds", INVESTMENT,
         lambda w: Call(f"/api/v1/projects/{w.features.project_id}/funds", json=fund_body(w))),
+    row("PATCH", "/api/v1/projects/{project_id}", INVESTMENT,
+        lambda w: Call(f"/api/v1/projects/{w.features.project_id}", json=correction_body(w))),
+    row("POST", "/api/v1/projects/{project_id}/funds/{fund_id}/reversal", INVESTMENT,
+        lambda w: Call(f"/api/v1/projects/{w.features.project_id}/funds/{w.features.fresh_fund()}/reversal",
+                       json={"reason": "重复登记，予以冲销"})),
     row("GET", "/api/v1/key-enterprises", INVESTMENT | SPECIALIST,  # a specialist: their own
         lambda w: Call("/api/v1/key-enterprises", params=LEDGER)),
     row("POST", "/api/v1/key-enterprises", INVESTMENT,
@@ -502,6 +512,11 @@ ROUTES: list[Route] = [
         lambda w: Call(f"/projects/{w.features.project_id}/stage", data=STAGE)),
     row("POST", "/projects/{project_id}/funds", INVESTMENT,
         lambda w: Call(f"/projects/{w.features.project_id}/funds", data=fund_body(w))),
+    row("POST", "/projects/{project_id}/correction", INVESTMENT,
+        lambda w: Call(f"/projects/{w.features.project_id}/correction", data=correction_body(w))),
+    row("POST", "/projects/{project_id}/funds/{fund_id}/reversal", INVESTMENT,
+        lambda w: Call(f"/projects/{w.features.project_id}/funds/{w.features.fresh_fund()}/reversal",
+                       data={"reason": "重复登记，予以冲销"})),
     row("GET", "/projects/{project_id}/documents/{sha256}", INVESTMENT,
         lambda w: Call(f"/projects/{w.features.project_id}/documents/{w.features.document_sha256}")),
     row("GET", "/key-enterprises", INVESTMENT | SPECIALIST,  # a specialist is shown their desk

@@ -33,7 +33,7 @@ from yima.observers import views as observer_views
 from yima.observers.tables import Department
 from yima.projects import key_enterprises
 from yima.projects import service as projects
-from yima.projects.model import KeyEnterpriseIn, ProjectIn, ServiceIn, StageIn
+from yima.projects.model import FundIn, KeyEnterpriseIn, ProjectIn, ServiceIn, StageIn
 from yima.stats import published
 from yima.stats.rules import Period
 from yima.web.security import CSRF_COOKIE, form_token
@@ -296,6 +296,18 @@ class FeatureWorld:
             return int(served.id)
 
         return int(self.world._reuse("service request", make))
+
+    def fresh_fund(self) -> int:
+        """A receipt of the feature world's project, to be reversed."""
+
+        def make() -> int:
+            self.world.counter += 1
+            amount = Decimal(5000 + self.world.counter)
+            detail = projects.add_fund(self.db, self.actor("admin"), self.project_id, FundIn(
+                received_on=date(2021, 2, 1), amount=amount), utcnow())
+            return next(f.id for f in detail.funds if f.amount == amount)
+
+        return int(self.world._reuse("fund receipt", make))
 
     def fresh_report(self) -> int:
         """A report published with figures that differ from the zone's now, so that a restatement has

@@ -23,9 +23,11 @@ from yima.projects.model import (
     KeyEnterpriseDetailOut,
     KeyEnterpriseIn,
     KeyEnterpriseOut,
+    ProjectCorrection,
     ProjectDetailOut,
     ProjectIn,
     ProjectOut,
+    Reason,
     ResolveIn,
     ServiceIn,
     ServiceOut,
@@ -70,6 +72,13 @@ def get_project(project_id: RowId, db: DB, actor: CurrentActor) -> ProjectDetail
     return service.get_project(db, actor, project_id)
 
 
+@router.patch("/projects/{project_id}", response_model=ProjectDetailOut, tags=["projects"])
+def correct_project(project_id: RowId, body: ProjectCorrection, db: DB, actor: CurrentActor) -> ProjectDetailOut:
+    """Correct any of the project's fields, with a ``reason``: the old and new values go to the audit
+    log and the figures follow (a published report keeps its figures and is restated beside them)."""
+    return service.correct_project(db, actor, project_id, body, utcnow())
+
+
 @router.post("/projects/{project_id}/stages", response_model=ProjectDetailOut, tags=["projects"])
 def set_stage(project_id: RowId, body: StageIn, db: DB, actor: CurrentActor) -> ProjectDetailOut:
     """Set (or correct) the day of a stage, with a note on the evidence; dates stay in order."""
@@ -92,8 +101,16 @@ async def set_stage_with_document(
 
 @router.post("/projects/{project_id}/funds", response_model=ProjectDetailOut, status_code=201, tags=["projects"])
 def add_fund(project_id: RowId, body: FundIn, db: DB, actor: CurrentActor) -> ProjectDetailOut:
-    """A receipt of funds in place (到位资金)."""
+    """A receipt of funds in place (到位资金): not after today, not before the project was signed."""
     return service.add_fund(db, actor, project_id, body, utcnow())
+
+
+@router.post("/projects/{project_id}/funds/{fund_id}/reversal", response_model=ProjectDetailOut,
+             tags=["projects"])
+def reverse_fund(project_id: RowId, fund_id: RowId, body: Reason, db: DB, actor: CurrentActor) -> ProjectDetailOut:
+    """Reverse a receipt recorded in error, with a ``reason``: it stays on the record, marked, and
+    counts no more (never deleted)."""
+    return service.reverse_fund(db, actor, project_id, fund_id, body.reason, utcnow())
 
 
 # --- key enterprises ------------------------------------------------------------------------------

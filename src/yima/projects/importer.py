@@ -29,10 +29,12 @@ from yima.accounts.service import add_account_without_password
 from yima.accounts.tables import User
 from yima.audit import service as audit
 from yima.audit.rules import AuditEvent
+from yima.clock import local_date
 from yima.db import Database
 from yima.errors import DomainError
 from yima.projects import key_enterprises, rows
 from yima.projects.rows import FundRow, KeyEnterpriseRow, ProjectRow, ServiceRow
+from yima.projects.rules import check_receipt
 from yima.projects.service import add_stage, new_project
 from yima.projects.tables import EnterpriseService, KeyEnterprise, Project, ProjectFund
 from yima.stats.importer import MAX_REPORTED_BAD_ROWS, ImportSummary, require_zone
@@ -150,10 +152,7 @@ def load_funds(db: Database, zone_id: str, checked: Iterable[FundRow | BadRow], 
         if project is None:
             raise _refuse("import.project_code", "project_code", f"本区没有编号为 {row.project_code} 的项目",
                           f"The zone has no project {row.project_code}")
-        if project.signed_on is None or row.received_on < project.signed_on:
-            raise _refuse("import.received_before_signing", "received_on",
-                          f"到位日期{row.received_on}早于项目签约日期（{project.signed_on or '未签约'}）",
-                          f"Received on {row.received_on}, before the project was signed ({project.signed_on})")
+        check_receipt(project.signed_on, row.received_on, row.amount, local_date(now))
         if session.scalar(select(ProjectFund.id).where(ProjectFund.project_id == project.id,
                                                        ProjectFund.received_on == row.received_on,
                                                        ProjectFund.amount == row.amount)):

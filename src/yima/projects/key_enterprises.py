@@ -165,6 +165,11 @@ def change(db: Database, actor: Actor, uscc: str, body: KeyEnterpriseChange, now
             if key.specialist_id != before:
                 _tell_specialist(session, key.specialist_id, actor, "assigned", uscc, "由您担任服务专员",
                                  "you are its service specialist", now, key.zone_id)
+        held_now = certificate_of(key)
+        corrected = (certificate is not None and held_now is not None and certificate.number == held_now.number
+                     and certificate != held_now)
+        removed = body.remove_certificate and certificate is None and held_now is not None
+        reason = rules.check_reason(body.reason) if corrected or removed else None
         if certificate is not None or body.remove_certificate:
             _set_certificate(key, certificate, now)
         key.updated_at = now
@@ -172,7 +177,10 @@ def change(db: Database, actor: Actor, uscc: str, body: KeyEnterpriseChange, now
         audit.record(session, [audit.event(key.zone_id, actor, now, "key_enterprise.changed", f"enterprise:{uscc}",
                                            specialist=body.specialist,
                                            certificate=certificate.number if certificate else None,
-                                           certificate_removed=body.remove_certificate or None)])
+                                           certificate_removed=removed or None,
+                                           was=[held_now.number, held_now.issued_on.isoformat(),
+                                                held_now.expires_on.isoformat()] if reason and held_now else None,
+                                           reason=reason)])
         return _detail(session, key, local_date(now))
 
 

@@ -34,6 +34,8 @@ class StageIn(_In):
     stage: StageName
     on: date = Field(description="The day the stage was reached")
     note: str = Field(default="", max_length=2000, description="What shows it (the evidence)")
+    reason: str | None = Field(default=None, max_length=2000,
+                               description="Why a day already set is corrected (required then; in the audit log)")
     enterprise_uscc: str | None = Field(default=None, min_length=18, max_length=18,
                                         description="For 'registered': the project company's credit code")
 
@@ -64,10 +66,30 @@ class StageOut(BaseModel):
 
 
 class FundOut(BaseModel):
+    id: int = 0
     received_on: date
     amount: Decimal
     source: str
     recorded_at: datetime
+    reversed_at: datetime | None = Field(default=None, description="Reversed (recorded in error): counts no more")
+    reversal_reason: str | None = None
+
+
+class Reason(_In):
+    reason: str = Field(max_length=2000, description="Why (at least 4 characters); kept in the audit log")
+
+
+class ProjectCorrection(_In):
+    """A correction of a project's record: only the fields given change, each in the audit log
+    with its old value and the reason. Stage days are corrected with ``/stages``."""
+
+    code: str | None = Field(default=None, min_length=1, max_length=32)
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    investor: str | None = Field(default=None, min_length=1, max_length=200)
+    investor_tags: list[InvestorTag] | None = Field(default=None, max_length=4)
+    industry_code: str | None = Field(default=None, min_length=1, max_length=8)
+    amount: Decimal | None = Field(default=None, gt=0, max_digits=18, decimal_places=2)
+    reason: str = Field(max_length=2000, description="Why (at least 4 characters); kept in the audit log")
 
 
 class ProjectOut(BaseModel):
@@ -109,6 +131,8 @@ class KeyEnterpriseChange(_In):
     specialist: str | None = Field(default=None, max_length=64)
     high_tech_certificate: CertificateIn | None = None
     remove_certificate: bool = False
+    reason: str | None = Field(default=None, max_length=2000, description="Why (required to correct the dates of "
+                               "the certificate held or to remove it; in the audit log)")
 
 
 class ServiceIn(_In):

@@ -26,6 +26,7 @@ from yima.projects.model import (
     FundIn,
     KeyEnterpriseChange,
     KeyEnterpriseIn,
+    ProjectCorrection,
     ProjectIn,
     ResolveIn,
     ServiceIn,
@@ -152,7 +153,8 @@ async def set_stage(request: Request, project_id: RowId, db: DB, settings: AppSe
     try:
         body = StageIn.model_validate({"stage": form.get("stage"), "on": form.get("on") or None,
                                        "note": form.get("note") or "",
-                                       "enterprise_uscc": (str(form.get("enterprise_uscc") or "").strip() or None)})
+                                       "enterprise_uscc": (str(form.get("enterprise_uscc") or "").strip() or None),
+                                       "reason": str(form.get("reason") or "").strip() or None})
         service.set_stage(db, actor, project_id, body, utcnow(), document=document, data_dir=settings.data_dir,
                           max_bytes=settings.max_upload_bytes)
     except (ValidationError, DomainError) as err:
@@ -173,6 +175,34 @@ async def add_fund(request: Request, project_id: RowId, db: DB, actor: OptionalA
     except (ValidationError, DomainError) as err:
         return _project_page(request, db, actor, project_id, _form_errors(err))
     return RedirectResponse(f"/projects/{project_id}", status_code=303)
+
+
+@router.post("/projects/{project_id}/correction")
+async def correct_project(request: Request, project_id: RowId, db: DB, actor: OptionalActor) -> Response:
+    if actor is None:
+        return login_redirect(request)
+    form = await request.form()
+    try:
+        body = ProjectCorrection.model_validate({
+            **{name: str(form.get(name) or "").strip() or None
+               for name in ("code", "name", "investor", "industry_code", "amount")},
+            "investor_tags": [str(t) for t in form.getlist("investor_tags")], "reason": str(form.get("reason") or "")})
+        service.correct_project(db, actor, project_id, body, utcnow())
+    except (ValidationError, DomainError) as err:
+        return _project_page(request, db, actor, project_id, _form_errors(err))
+    return RedirectResponse(f"/projects/{project_id}", status_code=303)
+
+
+@router.post("/projects/{project_id}/funds/{fund_id}/reversal")
+async def reverse_fund(request: Request, project_id: RowId, fund_id: RowId, db: DB, actor: OptionalActor) -> Response:
+    if actor is None:
+        return login_redirect(request)
+    form = await request.form()
+    try:
+        service.reverse_fund(db, actor, project_id, fund_id, str(form.get("reason") or ""), utcnow())
+    except DomainError as err:
+        return _project_page(request, db, actor, project_id, _form_errors(err))
+    return RedirectResponse(f"/projects/{project_id}#funds", status_code=303)
 
 
 @router.get("/projects/{project_id}/documents/{sha256}")
@@ -258,7 +288,7 @@ async def change_key_enterprise(request: Request, uscc: str, db: DB, actor: Opti
         certificate = _certificate(values)
         body = KeyEnterpriseChange.model_validate({
             "specialist": values.get("specialist", "").strip() or None, "high_tech_certificate": certificate,
-            "remove_certificate": certificate is None})
+            "remove_certificate": certificate is None, "reason": values.get("reason", "").strip() or None})
         key_enterprises.change(db, actor, uscc, body, utcnow())
     except (ValidationError, DomainError) as err:
         return _key_page(request, db, actor, uscc, _form_errors(err), _status(err))

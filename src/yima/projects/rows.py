@@ -131,7 +131,8 @@ def project_row(line: int, values: Sequence[str], today: date) -> ProjectRow | B
 def fund_row(line: int, values: Sequence[str], today: date) -> FundRow | BadRow:
     code, received, amount, source = [v.strip() for v in values]
     try:
-        return FundRow(line, _text(code, "project_code", 32), check_date(received, "received_on", today),
+        # the receipt's dates are checked where the project is known, by ``rules.check_receipt``
+        return FundRow(line, _text(code, "project_code", 32), check_date(received, "received_on", date.max),
                        _amount(amount, "amount"), _text(source, "source", 200, required=False))
     except (DomainError, RowError) as err:
         return _bad(line, err)

@@ -113,6 +113,27 @@ def check_amount(value: Decimal, field_name: str = "amount") -> Decimal:
     return value
 
 
+def check_reason(reason: str | None) -> str:
+    """A correction of a record says why (kept in the audit log beside the old and new values)."""
+    text = (reason or "").strip()
+    if len(text) < 4:
+        raise DomainError("correction.reason", "reason", "更正记录须写明理由（至少4个字）",
+                          "A correction needs a reason (at least 4 characters)")
+    return text
+
+
+def check_receipt(signed_on: date | None, received_on: date, amount: Decimal, today: date) -> None:
+    """A receipt of funds in place (到位资金): the same rule on the page, the API and the import."""
+    check_amount(amount)
+    if received_on > today:
+        raise DomainError("project.fund_future", "received_on", f"到位日期{received_on}晚于今天（{today}）",
+                          f"The receipt date {received_on} is after today ({today})")
+    if signed_on is None or received_on < signed_on:
+        raise DomainError("project.received_before_signing", "received_on",
+                          f"到位日期{received_on}早于项目签约日期（{signed_on or '尚未签约'}）",
+                          f"Received on {received_on}, before the project was signed ({signed_on or 'not signed yet'})")
+
+
 # --- high-tech certificates -----------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -24,6 +25,7 @@ from yima.projects.model import (
     DocumentOut,
     FundIn,
     FundOut,
+    ProjectCorrection,
     ProjectDetailOut,
     ProjectIn,
     ProjectOut,
@@ -151,23 +153,24 @@ def set_stage(db: Database, actor: Actor, project_id: int, body: StageIn, now: d
                                   "The registered stage needs the project company's credit code")
             _enterprise_in_register(session, project.zone_id, body.enterprise_uscc)
             project.enterprise_uscc = body.enterprise_uscc
+        was = dates_of(project)[body.stage]
+        reason = rules.check_reason(body.reason) if was is not None and was != body.on else None
         rules.check_stage_dates({**dates_of(project), body.stage: body.on}, local_date(now))
         add_stage(project, body.stage, body.on, body.note, actor, now, enterprise_uscc=body.enterprise_uscc,
                   document=stored)
         session.flush()
         audit.record(session, [audit.event(project.zone_id, actor, now, "project.stage_set", f"project:{project.code}",
                                            stage=body.stage, on=body.on.isoformat(), uscc=body.enterprise_uscc,
-                                           document=stored[0] if stored else None)])
+                                           document=stored[0] if stored else None, was=_iso(was) if reason else None,
+                                           reason=reason)])
         return _detail(session, project)
 
 
 def add_fund(db: Database, actor: Actor, project_id: int, body: FundIn, now: datetime) -> ProjectDetailOut:
     rules.check_amount(body.amount)
-    if body.received_on > local_date(now):
-        raise DomainError("project.fund_future", "received_on", f"到位日期{body.received_on}晚于今天",
-                          f"The receipt date {body.received_on} is after today")
     with db.write() as session:
         project = _project(session, actor, project_id)
+        rules.check_receipt(project.signed_on, body.received_on, body.amount, local_date(now))
         if any(f.received_on == body.received_on and f.amount == body.amount for f in project.funds):
             raise Conflict("project.fund_exists", "amount", "同一天同一金额的到位资金已登记",
                            "A receipt of this amount on this day is already recorded")
@@ -178,6 +181,70 @@ def add_fund(db: Database, actor: Actor, project_id: int, body: FundIn, now: dat
         audit.record(session, [audit.event(project.zone_id, actor, now, "project.funds_received",
                                            f"project:{project.code}", received_on=body.received_on.isoformat(),
                                            amount=str(body.amount))])
+        return _detail(session, project)
+
+
+def correct_fields(session: Session, project: Project, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Apply the fields given (checked by the same rules as a new project) to a loaded project;
+    what changed, as ``{field: [old, new]}`` in text."""
+    checked: dict[str, Any] = {}
+    for name, value in values.items():
+        if value is None:
+            continue
+        if name == "code" and value != project.code and session.scalar(
+                select(Project.id).where(Project.zone_id == project.zone_id, Project.code == value)) is not None:
+            raise Conflict("project.code_taken", "code", f"本区已有编号为 {value} 的项目",
+                           f"The zone already has project {value}")
+        checked[name] = (rules.check_tags(value) if name == "investor_tags" else normalise(value)
+                         if name == "industry_code" else rules.check_amount(Decimal(value)) if name == "amount"
+                         else value)
+    changed: dict[str, list[Any]] = {}
+    for name, value in checked.items():
+        old = getattr(project, name)
+        if (list(old) if name == "investor_tags" else old) != value:
+            changed[name] = [str(old) if name == "amount" else old, str(value) if name == "amount" else value]
+            setattr(project, name, value)
+    return changed
+
+
+def correct_project(db: Database, actor: Actor, project_id: int, body: ProjectCorrection,
+                    now: datetime) -> ProjectDetailOut:
+    """Correct a project's record, with a reason; the old and new values go to the audit log and
+    the figures follow (a published report keeps its figures; restate it)."""
+    reason = rules.check_reason(body.reason)
+    with db.write() as session:
+        project = _project(session, actor, project_id)
+        code = project.code
+        changed = correct_fields(session, project, body.model_dump(exclude={"reason"}))
+        if not changed:
+            raise Conflict("correction.unchanged", "reason", "更正内容与现有记录相同", "The correction changes nothing")
+        project.updated_at = now
+        session.flush()
+        audit.record(session, [audit.event(project.zone_id, actor, now, "project.corrected", f"project:{code}",
+                                           changes=changed, reason=reason, source="api")])
+        return _detail(session, project)
+
+
+def reverse_fund(db: Database, actor: Actor, project_id: int, fund_id: int, reason: str,
+                 now: datetime) -> ProjectDetailOut:
+    """A receipt recorded in error is reversed, never deleted: it stays on the record, marked, and
+    no figure counts it any more."""
+    reason = rules.check_reason(reason)
+    with db.write() as session:
+        project = _project(session, actor, project_id)
+        fund = next((f for f in project.funds if f.id == fund_id), None)
+        if fund is None:
+            raise NotFound("project.fund_unknown", "fund_id", f"该项目没有编号为 {fund_id} 的到位资金记录",
+                           f"The project has no receipt {fund_id}")
+        if fund.reversed_at is not None:
+            raise Conflict("project.fund_reversed", "fund_id", "该笔到位资金已冲销", "This receipt is already reversed")
+        fund.reversed_at, fund.reversed_by, fund.reversal_reason = now, actor.id, reason
+        project.updated_at = now
+        session.flush()
+        audit.record(session, [audit.event(project.zone_id, actor, now, "project.funds_reversed",
+                                           f"project:{project.code}", fund=fund.id,
+                                           received_on=fund.received_on.isoformat(), amount=str(fund.amount),
+                                           reason=reason)])
         return _detail(session, project)
 
 
@@ -206,9 +273,9 @@ def _detail(session: Session, project: Project) -> ProjectDetailOut:
                              size=s.document_size or 0,
                              url=f"/projects/{project.id}/documents/{s.document_sha256}")
         if s.document_sha256 else None) for s in project.stages]
-    funds = [FundOut(received_on=f.received_on, amount=f.amount, source=f.source, recorded_at=f.recorded_at)
-             for f in project.funds]
-    total = sum((f.amount for f in project.funds), Decimal(0))
+    funds = [FundOut(id=f.id, received_on=f.received_on, amount=f.amount, source=f.source, recorded_at=f.recorded_at,
+                     reversed_at=f.reversed_at, reversal_reason=f.reversal_reason) for f in project.funds]
+    total = sum((f.amount for f in project.funds if f.reversed_at is None), Decimal(0))
     return ProjectDetailOut(**_summary(project, total).model_dump(), stages=stages, funds=funds)
 
 
@@ -216,7 +283,8 @@ def list_projects(db: Database, actor: Actor, zone_id: str | None) -> list[Proje
     zone = office_zone(actor, zone_id)
     with db.read() as session:
         funds = dict(session.execute(select(ProjectFund.project_id, func.sum(ProjectFund.amount))
-                                     .join(Project).where(Project.zone_id == zone)
+                                     .join(Project).where(Project.zone_id == zone,
+                                                          ProjectFund.reversed_at.is_(None))
                                      .group_by(ProjectFund.project_id)).all())
         projects = session.scalars(select(Project).where(Project.zone_id == zone)
                                    .order_by(Project.signed_on.desc(), Project.code)).all()
@@ -248,5 +316,6 @@ def zone_project_figures(db: Database, zone_id: str, period: Period) -> ProjectF
                                  p.signed_on, p.landed_on, p.started_on, p.completed_on)
                     for p in session.scalars(select(Project).where(Project.zone_id == zone_id))]
         funds = [(day, Decimal(amount)) for day, amount in session.execute(
-            select(ProjectFund.received_on, ProjectFund.amount).join(Project).where(Project.zone_id == zone_id))]
+            select(ProjectFund.received_on, ProjectFund.amount).join(Project)
+            .where(Project.zone_id == zone_id, ProjectFund.reversed_at.is_(None)))]
     return project_figures(projects, funds, period)

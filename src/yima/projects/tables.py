@@ -75,6 +75,10 @@ class ProjectFund(Base):
     source: Mapped[str] = mapped_column(String(200), default="")
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # A receipt recorded in error is reversed, never deleted: it stays, marked, and counts no more.
+    reversed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reversed_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reversal_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     project: Mapped[Project] = relationship(back_populates="funds")
 

@@ -1,5 +1,5 @@
-"""projects: key enterprises' certificate history (each with its validity period); stats: published
-reports, signed with the zone key, and their restatements
+"""projects: key enterprises' certificate history (each with its validity period), fund receipts
+reversed (never deleted); stats: published reports, signed with the zone key, and their restatements
 
 Revision ID: 0016
 Revises: 0015
@@ -50,6 +50,11 @@ def upgrade() -> None:
     if rows:
         conn.execute(sa.insert(history), rows)
 
+    with op.batch_alter_table('project_funds', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reversed_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('reversed_by', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('reversal_reason', sa.Text(), nullable=True))
+
     op.create_table('published_reports',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('zone_id', sa.String(length=32), nullable=False),
@@ -72,4 +77,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('published_reports')
+    with op.batch_alter_table('project_funds', schema=None) as batch_op:
+        batch_op.drop_column('reversal_reason')
+        batch_op.drop_column('reversed_by')
+        batch_op.drop_column('reversed_at')
     op.drop_table('key_enterprise_certificates')
