@@ -1,7 +1,7 @@
 """The indexes the figures need, declared on the register's tables (created by migration 0002).
 
 Statistics count from ``enterprises`` and ``applications``; the one table they own keeps the
-reports a zone published (migration 0016). Declaring the indexes here keeps ``Base.metadata``
+reports a zone published (migration 0018). Declaring the indexes here keeps ``Base.metadata``
 equal to the migrated schema (``yima.app.schema`` imports this).
 """
 

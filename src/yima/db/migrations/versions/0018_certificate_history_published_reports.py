@@ -1,8 +1,8 @@
 """projects: key enterprises' certificate history (each with its validity period), fund receipts
 reversed (never deleted); stats: published reports, signed with the zone key, and their restatements
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-05 04:50:00
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0016'
-down_revision = '0015'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
