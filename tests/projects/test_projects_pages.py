@@ -139,6 +139,11 @@ def test_the_office_marks_a_key_enterprise_and_records_its_certificate(server, o
     assert "spec-b" in page.locator("#specialist").inner_text()
     assert "今日已不在有效期内" in page.locator("#certificate").inner_text()  # expired in 2023; today is later
     page.fill("#cert_expires_on", "2099-12-31")
+    page.click("#change button[type=submit]")  # the dates of the certificate held: a correction needs a reason
+    page.wait_for_load_state()
+    assert "correction.reason" in page.locator(".errors").inner_text()
+    page.fill("#cert_expires_on", "2099-12-31")
+    page.fill("#change-reason", "有效期按证书原件更正")
     page.click("#change button[type=submit]")
     page.wait_for_load_state()
     assert "今日有效" in page.locator("#certificate").inner_text()
