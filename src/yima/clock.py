@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated
 from zoneinfo import ZoneInfo
+
+from pydantic import AfterValidator
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
@@ -15,6 +18,10 @@ def utcnow() -> datetime:
 def as_utc(value: datetime) -> datetime:
     """SQLite hands back naive datetimes; every stored time is UTC."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+#: A time in a response model: always with its offset (UTC), even as SQLite hands it back naive.
+UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
 
 
 def china_time(value: datetime) -> datetime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -155,6 +155,11 @@ def test_stage_rules_and_evidence_documents_over_http(server, office):
     assert funds.status_code == 201 and funds.json()["funds_in_place"] == "100000000.00"
     again = client.post(f"{project}/funds", json={"received_on": "2021-02-01", "amount": "100000000.00"})
     assert again.status_code == 409
+    # recorded_at is a documented date-time: with its offset, on SQLite too (it came back naive there)
+    detail = client.get(project).json()
+    times = [s["recorded_at"] for s in detail["stages"]] + [f["recorded_at"] for f in detail["funds"]]
+    times += [f["recorded_at"] for f in funds.json()["funds"]] + [s["recorded_at"] for s in landed.json()["stages"]]
+    assert times and all(datetime.fromisoformat(t).utcoffset() is not None for t in times), times
 
 
 def test_the_sections_appear_in_the_zone_statistics(server, office):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from yima.clock import UtcDatetime
 
 StageName = Literal["signed", "registered", "landed", "started", "completed"]
 InvestorTag = Literal["fortune_global_500", "central_soe", "china_top_500", "listed"]
@@ -62,7 +64,7 @@ class StageOut(BaseModel):
     set_by: str | None = Field(description="User name; null for an import by the operator")
     set_by_role: str
     document: DocumentOut | None
-    recorded_at: datetime
+    recorded_at: UtcDatetime
 
 
 class FundOut(BaseModel):
@@ -70,8 +72,8 @@ class FundOut(BaseModel):
     received_on: date
     amount: Decimal
     source: str
-    recorded_at: datetime
-    reversed_at: datetime | None = Field(default=None, description="Reversed (recorded in error): counts no more")
+    recorded_at: UtcDatetime
+    reversed_at: UtcDatetime | None = Field(default=None, description="Reversed (recorded in error): counts no more")
     reversal_reason: str | None = None
 
 
