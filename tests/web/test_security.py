@@ -240,3 +240,20 @@ def test_the_api_documentation_renders_under_the_policy(server, page):
     page.wait_for_function("(document.getElementById('swagger-ui') || {children: []}).children.length > 0")
     page.wait_for_load_state("networkidle")
     assert page.evaluate("window.__csp") == []
+
+
+def test_personal_data_and_secrets_are_never_cached(server):
+    """The token response, an application with full ID and phone numbers, pages: no-store."""
+    from factories import application_body
+
+    token = httpx.post(f"{server.url}/api/v1/auth/token", data={"username": "alice", "password": PASSWORD})
+    assert token.headers["cache-control"] == "no-store"
+    with server.client("alice") as alice:
+        created = alice.post("/api/v1/applications", json=application_body()).json()
+        detail = alice.get(f"/api/v1/applications/{created['id']}")
+        assert detail.status_code == 200 and detail.headers["cache-control"] == "no-store"
+        assert alice.get("/api/v1/me").headers["cache-control"] == "no-store"
+    admin, _ = page_session(server, "admin")
+    with closing(admin):
+        assert admin.get("/admin/users").headers["cache-control"] == "no-store"
+    assert "no-store" not in httpx.get(f"{server.url}/static/yima.css").headers.get("cache-control", "")

@@ -35,6 +35,10 @@ event handler anywhere (page code lives in ``web/static/js``; data for it travel
 attributes stay allowed: they carry no code. ``frame-ancestors 'none'`` (and
 ``X-Frame-Options: DENY`` for old browsers), ``X-Content-Type-Options: nosniff`` and
 ``Referrer-Policy: same-origin`` go on every response: pages, API, static files, errors.
+``Cache-Control: no-store`` goes on every response but the static files and those that say
+themselves what may be cached (public seal images, public verification answers): a page or an
+API answer may carry ID numbers, phone numbers, a token or a key, and no cache (a shared proxy,
+the browser's back button on a service-hall computer) may keep it.
 The API documentation pages (``/docs``, ``/redoc``) are Swagger UI's and ReDoc's, with an inline
 start-up script we do not write: on those paths only, the middleware reads the (small, static)
 page and allows exactly its inline scripts by their SHA-256 hash, nothing more.
@@ -197,6 +201,8 @@ DOCS_PAGES = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 def _secure_start(message: Message, scope: Scope, state: dict[str, Any], extra_scripts: str) -> None:
     headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _OURS]
     headers += [*HEADERS, (b"content-security-policy", CSP.format(extra=extra_scripts).encode())]
+    if not any(k.lower() == b"cache-control" for k, _ in headers) and not scope.get("path", "").startswith("/static/"):
+        headers.append((b"cache-control", b"no-store"))  # pages and API answers may carry personal data
     if is_https(scope):
         headers.append((b"strict-transport-security", b"max-age=31536000"))
     content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
