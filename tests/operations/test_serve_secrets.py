@@ -15,7 +15,8 @@ from reliability.serve_process import free_port
 from yima.config import Settings
 from yima.web.server import UnsafeSettings, check_public_settings, is_loopback
 
-STRONG = {"secret_key": "a" * 48, "key_encryption_key": "b" * 48}
+STRONG = {"secret_key": "kq3V9xT2mZ8pL4rW7nB1cY6hJ0sD5fG2aQ9eU3iOw4Xz",
+          "key_encryption_key": "Pz7Lw2Nq9Xc4Vb8Mk1Jh6Gf3Ds0Ae5Rt2Yu7Io4Pl9Kj"}
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.8.9.10", "localhost", "::1", "[::1]"])
@@ -33,6 +34,18 @@ def test_any_other_address_needs_both_secrets_set(host):
         check_public_settings(host, Settings(secret_key=STRONG["secret_key"]))
     assert refused.value.setting == "YIMA_KEY_ENCRYPTION_KEY"
     check_public_settings(host, Settings(**STRONG))
+
+
+@pytest.mark.parametrize("weak", ["x", "a" * 48, "ab" * 30, "password-password-password-password",
+                                  "0123456789-change-me-0123456789-0123456789"])
+def test_a_weak_secret_is_refused_off_loopback_like_a_default(weak):
+    """A one-character YIMA_SECRET_KEY passed the old check: only the default was refused."""
+    with pytest.raises(UnsafeSettings) as refused:
+        check_public_settings("0.0.0.0", Settings(**{**STRONG, "secret_key": weak}))
+    assert refused.value.setting == "YIMA_SECRET_KEY"
+    with pytest.raises(UnsafeSettings):
+        check_public_settings("10.0.0.5", Settings(**{**STRONG, "key_encryption_key": weak}))
+    check_public_settings("127.0.0.1", Settings(secret_key=weak))  # loopback: development as before
 
 
 def _serve(tmp_path, **settings: str) -> subprocess.Popen[str]:

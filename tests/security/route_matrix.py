@@ -73,6 +73,11 @@ INVESTMENT = frozenset({"investment_office", "admin"})
 SPECIALIST = frozenset({"service_specialist"})
 
 
+# A user changing their own password (the matrix sets it back afterwards, see ``PASSWORD_ROUTES``)
+PASSWORD_CHANGE = {"current_password": PASSWORD, "new_password": "matrix-changed-password-2"}
+PASSWORD_ROUTES = frozenset({"/api/v1/me/password", "/account/password"})
+
+
 @dataclass(frozen=True)
 class Call:
     url: str
@@ -252,6 +257,11 @@ ROUTES: list[Route] = [
         lambda w: Call("/api/v1/notifications/address", json={"email": "someone@zone.example"})),
     row("GET", "/notifications", SIGNED_IN, lambda w: Call("/notifications")),
     row("POST", "/notifications/read", SIGNED_IN, lambda w: Call("/notifications/read", data={})),
+    row("POST", "/api/v1/me/password", SIGNED_IN, lambda w: Call("/api/v1/me/password", json=PASSWORD_CHANGE),
+        signs_out=True),
+    row("GET", "/account/password", SIGNED_IN, lambda w: Call("/account/password")),
+    row("POST", "/account/password", SIGNED_IN, lambda w: Call("/account/password", data=PASSWORD_CHANGE),
+        signs_out=True),
     row("POST", "/api/v1/auth/sign-out", SIGNED_IN, lambda w: Call("/api/v1/auth/sign-out"), signs_out=True),
     row("POST", "/api/v1/users/{username}/{action}", ADMIN, lambda w: Call("/api/v1/users/carol/sign-out")),
     # --- registration -----------------------------------------------------------------------------

@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
-from yima.accounts.schemas import AccountActionOut, MeOut, SignedOutOut, TokenOut
+from yima.accounts.schemas import AccountActionOut, MeOut, PasswordChangeIn, SignedOutOut, TokenOut
 from yima.accounts.service import (
     authenticate,
+    change_own_password,
     disable_user,
     enable_user,
     issue_token,
@@ -39,6 +40,18 @@ def token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()
 def me(actor: CurrentActor) -> MeOut:
     return MeOut(id=actor.id, username=actor.username, role=actor.role, zone=actor.zone_id,
                  display_name=actor.display_name)
+
+
+@router.post("/me/password", responses={422: {"model": ErrorOut, "description": "The current password is wrong "
+                                            "or the new one breaks the password rule"}})
+def change_password(request: Request, body: PasswordChangeIn, db: DB, actor: CurrentActor,
+                    settings: AppSettings) -> TokenOut:
+    """Change one's own password. Every session issued before ends, this one included: the answer
+    carries a new token."""
+    changed = change_own_password(db, actor, body.current_password, body.new_password, utcnow(),
+                                  address=request.client.host if request.client else None)
+    return TokenOut(access_token=issue_token(changed, settings.secret_key, utcnow(), settings.token_minutes),
+                    token_type="bearer", role=changed.role, zone=changed.zone_id)
 
 
 @router.post("/auth/sign-out")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from yima.web.schemas import ResponseModel
 
@@ -32,3 +32,11 @@ class AccountActionOut(ResponseModel):
     username: str
     role: str
     action: str = Field(description="disable | enable | sign-out")
+
+
+class PasswordChangeIn(BaseModel):
+    """A user's own new password; the current one proves it is them."""
+
+    model_config = ConfigDict(extra="forbid")
+    current_password: str = Field(min_length=1, max_length=128)
+    new_password: str = Field(min_length=1, max_length=128, description="At least 8 characters, not a common password")

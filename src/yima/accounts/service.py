@@ -28,6 +28,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from yima.accounts import throttle
+from yima.accounts.passwords import check_password
 from yima.accounts.tables import SignInAttempts, User
 from yima.actors import Actor, check_role
 from yima.audit import service as audit
@@ -51,15 +52,12 @@ def actor_of(user: User) -> Actor:
                  display_name=user.display_name or user.username, token_generation=user.token_generation)
 
 
-def _check_password(password: str) -> None:
-    if len(password) < 8:
-        raise DomainError("user.password", "password", "密码至少 8 位", "The password needs at least 8 characters")
 
 
 def add_user(db: Database, username: str, role: str, password: str, now: datetime,
              zone_id: str | None = None, display_name: str = "") -> Actor:
     check_role(role, zone_id)
-    _check_password(password)
+    check_password(password, username)
     if not username or len(username) > 64:
         raise DomainError("user.username", "username", "用户名须为 1 至 64 个字符",
                           "The username must have 1 to 64 characters")
@@ -292,7 +290,7 @@ def enable_user(db: Database, username: str, now: datetime, by: Actor | None = N
 
 def set_password(db: Database, username: str, password: str, now: datetime, by: Actor | None = None) -> Actor:
     """A new password; tokens issued with the old one stop working."""
-    _check_password(password)
+    check_password(password, username)
     return _change_user(db, username, "user.password_set", now, by, password_hash=_hasher.hash(password))
 
 
@@ -319,3 +317,20 @@ def list_users(db: Database, now: datetime | None = None) -> list[dict[str, obje
                        "disabled": u.disabled_at is not None, "created_at": u.created_at,
                        "locked_until": until, "failed_sign_ins": failures})
     return result
+
+
+def change_own_password(db: Database, actor: Actor, current: str, new: str, now: datetime,
+                        address: str | None = None) -> Actor:
+    """A user changes their own password: the current one is checked as a sign-in is (a wrong one
+    counts towards the sign-in limits), the new one against the password rule; every session
+    issued before ends, and the returned actor's token generation is the new one."""
+    try:
+        authenticate(db, actor.username, current, now=now, address=address)
+    except Unauthorized as err:
+        raise DomainError("user.current_password", "current_password", "当前密码不正确",
+                          "The current password is wrong") from err
+    if new == current:
+        raise DomainError("user.password_unchanged", "new_password", "新密码不能与当前密码相同",
+                          "The new password must differ from the current one")
+    check_password(new, actor.username, "new_password")
+    return _change_user(db, actor.username, "user.password_set", now, actor, password_hash=_hasher.hash(new))

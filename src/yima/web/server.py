@@ -36,8 +36,10 @@ class UnsafeSettings(Exception):
 
     def __init__(self, setting: str) -> None:
         self.setting = setting
-        super().__init__(f"{setting} 仍为开发用默认值，不能在非本机地址上提供服务，请设置一个随机的长密钥 / "
-                         f"{setting} still has its development default; set a long random value before serving "
+        super().__init__(f"{setting} 仍为开发用默认值或强度不足（至少 {SECRET_MIN_LENGTH} 个字符、"
+                         f"{SECRET_MIN_DISTINCT} 种不同字符），不能在非本机地址上提供服务，请设置一个随机的长密钥 / "
+                         f"{setting} still has its development default or is too weak (at least {SECRET_MIN_LENGTH} "
+                         f"characters of {SECRET_MIN_DISTINCT} kinds); set a long random value before serving "
                          f"on an address other than loopback")
 
 
@@ -56,8 +58,20 @@ def check_public_settings(host: str, settings: Settings) -> None:
         return
     for name in SECRETS:
         value = getattr(settings, name)
-        if not value or value == Settings.model_fields[name].default:
+        if not value or value == Settings.model_fields[name].default or not strong_secret(value):
             raise UnsafeSettings(f"YIMA_{name.upper()}")
+
+
+#: A secret of real strength: at least this long, with at least this many different characters
+#: (``python -c "import secrets; print(secrets.token_urlsafe(32))"`` gives 43 of some 30 kinds).
+SECRET_MIN_LENGTH = 32
+SECRET_MIN_DISTINCT = 12
+
+
+def strong_secret(value: str) -> bool:
+    """Whether ``value`` could be a random key rather than a word, a default or a placeholder."""
+    return (len(value) >= SECRET_MIN_LENGTH and len(set(value)) >= SECRET_MIN_DISTINCT
+            and "dev-only" not in value and "change-me" not in value.lower())
 
 
 log = logging.getLogger("yima.jobs")
