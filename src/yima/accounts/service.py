@@ -14,7 +14,9 @@ audit log (for an account) and shown to administrators, who may lift it.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import secrets
 import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -106,7 +108,9 @@ def authenticate(db: Database, username: str, password: str, *, now: datetime | 
     wait = max((throttle.locked_for(attempts.get(k), now) or 0 for k in keys), default=0)
     if wait:
         raise _locked(wait)
-    if user is not None:
+    if user is None or not user.password_hash:
+        _spend_like_a_check(password)  # as long as for an existing user: the time tells nothing
+    else:
         try:
             _hasher.verify(user.password_hash, password)
         except (VerifyMismatchError, InvalidHashError):
@@ -126,6 +130,29 @@ def authenticate(db: Database, username: str, password: str, *, now: datetime | 
     raise Unauthorized("auth.credentials", "password", "用户名或密码错误", "Wrong username or password")
 
 
+_dummy: dict[tuple[int, int], str] = {}
+
+
+def _spend_like_a_check(password: str) -> None:
+    """Run Argon2 on a hash of the current cost, as a check of a real account's password would."""
+    cost = (_hasher.time_cost, _hasher.memory_cost)
+    if cost not in _dummy:
+        _dummy[cost] = _hasher.hash(secrets.token_urlsafe(16))
+    try:
+        _hasher.verify(_dummy[cost], password)
+    except (VerifyMismatchError, InvalidHashError):
+        pass
+
+
+_LOG_KEY = secrets.token_bytes(16)  # per process: a reference correlates lines, never reveals the name
+
+
+def log_reference(typed: str) -> str:
+    """What the logs say for a typed username or address: a keyed hash, never the text (a person
+    may type an ID number, a phone number or even their password into the username box)."""
+    return "ref-" + hashlib.blake2b(typed.encode(), key=_LOG_KEY, digest_size=6).hexdigest()
+
+
 def _locked(seconds: int) -> TooManyRequests:
     minutes = max(1, -(-seconds // 60))
     return TooManyRequests("auth.locked", "username", f"登录失败次数过多，已暂时锁定，请 {minutes} 分钟后再试",
@@ -142,7 +169,9 @@ def _attempts(session: Session, keys: list[Key]) -> dict[Key, throttle.Attempts]
 def _count_failure(db: Database, keys: list[Key], now: datetime, known_user: bool) -> int:
     """Count one failed sign-in against every key, in one transaction that holds the keys' rows
     (PostgreSQL: row locks; SQLite: the writer lock); the seconds of a lock it places, or 0."""
-    security_log.warning("sign_in.failed", extra={"fields": dict(keys)})
+    security_log.warning("sign_in.failed", extra={"fields": {
+        "account": log_reference(keys[0][1]), "known_user": known_user,
+        **({"address": keys[1][1]} if len(keys) > 1 else {})}})
     wait = 0
     with db.write() as session:
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -160,7 +189,8 @@ def _count_failure(db: Database, keys: list[Key], now: datetime, known_user: boo
             if throttle.newly_locked(before, after, now) and after.locked_until is not None:
                 wait = max(wait, throttle.locked_for(after, now) or 0)
                 security_log.warning("sign_in.locked", extra={"fields": {
-                    "scope": row.scope, "key": row.key, "failures": after.failures,
+                    "scope": row.scope, "key": log_reference(row.key) if row.scope == "account" else row.key,
+                    "failures": after.failures,
                     "locked_until": after.locked_until.isoformat()}})
                 if row.scope == "account" and known_user:
                     audit.record(session, [audit.event(None, None, now, "user.locked", f"user:{row.key}",

@@ -1,0 +1,53 @@
+"""Sign-in tells nothing by its timing, and logs nothing a person typed into the username box."""
+
+from __future__ import annotations
+
+import logging
+import statistics
+import time
+
+import pytest
+
+from factories import NOW, PASSWORD
+from yima.accounts import service
+from yima.accounts.service import add_user, authenticate, configure_hasher
+from yima.errors import Unauthorized
+
+pytestmark = pytest.mark.db
+TYPED = ["110101199003074518", "+8613987654321", "139 8765 4321", "13987654321", "My-S3cret-passw0rd!"]
+
+
+def test_failed_sign_ins_log_no_typed_username(db, people, caplog):
+    caplog.set_level(logging.DEBUG)
+    for typed in [*TYPED, "alice"]:
+        with pytest.raises(Unauthorized):
+            authenticate(db, typed, "wrong-password-1", address="10.1.2.3")
+    logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+    assert "sign_in.failed" in logged
+    for typed in TYPED:
+        assert typed not in logged and typed.replace(" ", "") not in logged, typed
+    assert "'alice'" not in logged and "wrong-password-1" not in logged
+    refs = [r.fields["account"] for r in caplog.records if r.getMessage() == "sign_in.failed"]
+    assert all(ref.startswith("ref-") for ref in refs) and len(set(refs)) == len(TYPED) + 1
+
+
+def _median_seconds(db, username: str) -> float:
+    times = []
+    for _ in range(5):
+        service.unlock(db, "account", username, NOW)  # the measure is the check, not the lock
+        start = time.perf_counter()
+        with pytest.raises(Unauthorized):
+            authenticate(db, username, "wrong-password-1")
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def test_an_unknown_user_takes_as_long_as_a_wrong_password(db, people):
+    """Argon2 ran for an existing user only (~170 ms against ~7 ms): the time told who exists."""
+    configure_hasher(time_cost=2, memory_kib=32 * 1024)  # a real cost, so that Argon2 dominates
+    try:
+        add_user(db, "dora", "applicant", PASSWORD, NOW)
+        known, unknown = _median_seconds(db, "dora"), _median_seconds(db, "nobody-here")
+        assert unknown > 0.6 * known, (known, unknown)
+    finally:
+        configure_hasher(time_cost=1, memory_kib=1024)
