@@ -51,3 +51,26 @@ def test_an_unknown_user_takes_as_long_as_a_wrong_password(db, people):
         assert unknown > 0.6 * known, (known, unknown)
     finally:
         configure_hasher(time_cost=1, memory_kib=1024)
+
+
+def test_old_sign_in_records_are_purged_by_a_job(db, people):
+    """sign_in_attempts kept every typed name for ever; the job keeps them 30 days."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from yima.accounts.tables import SignInAttempts
+    from yima.app.features import registry
+    from yima.jobs import JOBS
+
+    for typed in ("13987654321", "alice"):
+        with pytest.raises(Unauthorized):
+            authenticate(db, typed, "wrong-password-1", now=NOW, address="10.9.9.9")
+    assert service.purge_sign_in_attempts_job(db, NOW + timedelta(days=29)) == []
+    with pytest.raises(Unauthorized):
+        authenticate(db, "13987654321", "wrong-password-1", now=NOW + timedelta(days=29))  # counts again later
+    report = service.purge_sign_in_attempts_job(db, NOW + timedelta(days=31))
+    with db.read() as session:
+        left = {row.key for row in session.scalars(select(SignInAttempts))}
+    assert report == ["sign-in records purged: 2"] and left == {"13987654321"}
+    assert service.purge_sign_in_attempts_job in registry().items(JOBS)  # yima jobs run and serve run it

@@ -111,7 +111,7 @@ def judge(server, world: World, route: Route, role: str) -> Outcome:
             outcome.problem += f" lists another's objects {foreign[:3]}"
     if role in route.allowed and response.status_code < 400:
         world.spend()
-    if route.path in PASSWORD_ROUTES and route.method == "POST" and role in USERS:
+    if route.path in PASSWORD_ROUTES and route.method == "POST" and USERS.get(role):
         set_password(server.app.state.db, USERS[role], PASSWORD, utcnow())  # as before, for the next routes
     if route.signs_out and role in world.tokens:
         world.tokens[role] = sign_in(world, role)

@@ -7,6 +7,7 @@ from pathlib import Path
 from yima.accounts import api, cli, pages, service, signin
 from yima.audit.pages import USER_NAMES
 from yima.cli_support import COMMANDS
+from yima.jobs import JOBS
 from yima.registry import Registry
 from yima.web.app import ROUTERS
 from yima.web.deps import AUTHENTICATOR
@@ -18,4 +19,5 @@ def install(registry: Registry) -> None:
     registry.add(ROUTERS, api.router, signin.router, pages.router)
     registry.add(COMMANDS, cli.add_commands)
     registry.add(AUTHENTICATOR, service)
+    registry.add(JOBS, service.purge_sign_in_attempts_job)
     registry.add(USER_NAMES, service.display_names)

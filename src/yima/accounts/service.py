@@ -199,6 +199,23 @@ def _count_failure(db: Database, keys: list[Key], now: datetime, known_user: boo
     return wait
 
 
+#: How long the record of failed sign-ins (an account name or an address, a count) is kept once
+#: its window and any lock have run out.
+ATTEMPTS_RETENTION = timedelta(days=30)
+
+
+def purge_sign_in_attempts_job(db: Database, now: datetime) -> list[str]:
+    """Job: delete the failed-sign-in records older than ``ATTEMPTS_RETENTION`` (their window
+    started before, and no lock holds now): a typed name is not kept longer than it serves."""
+    cutoff = now - ATTEMPTS_RETENTION
+    with db.write() as session:
+        gone = session.execute(delete(SignInAttempts).where(
+            SignInAttempts.window_started_at < cutoff,
+            (SignInAttempts.locked_until.is_(None)) | (SignInAttempts.locked_until < now))
+            .returning(SignInAttempts.key)).all()
+    return [f"sign-in records purged: {len(gone)}"] if gone else []
+
+
 def sign_in_locks(db: Database, now: datetime) -> dict[Key, tuple[datetime, int]]:
     """Keys locked now: until when, after how many failures."""
     with db.read() as session:
