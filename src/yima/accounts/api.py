@@ -42,8 +42,9 @@ def me(actor: CurrentActor) -> MeOut:
                  display_name=actor.display_name)
 
 
-@router.post("/me/password", responses={422: {"model": ErrorOut, "description": "The current password is wrong "
-                                            "or the new one breaks the password rule"}})
+@router.post("/me/password", responses={
+    422: {"model": ErrorOut, "description": "The current password is wrong or the new one breaks the password rule"},
+    429: {"model": ErrorOut, "description": "Too many failed sign-ins: locked for Retry-After seconds"}})
 def change_password(request: Request, body: PasswordChangeIn, db: DB, actor: CurrentActor,
                     settings: AppSettings) -> TokenOut:
     """Change one's own password. Every session issued before ends, this one included: the answer
