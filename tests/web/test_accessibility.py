@@ -211,3 +211,17 @@ def test_the_large_text_mode_is_kept_and_raises_text_and_controls(server, page, 
     page.click("#size-toggle")
     page.wait_for_load_state()
     assert page.get_attribute("html", "class") is None
+
+
+def test_each_dashboard_chart_has_a_name_and_echarts_describes_it(server, page):
+    sign_in(page, server, "officer-cq")
+    page.goto(f"{server.url}/dashboard")
+    page.wait_for_selector("#chart-trend canvas")
+    charts = page.locator(".chart")
+    assert charts.count() == 8  # five of the zone's figures, three of its projects
+    for i in range(charts.count()):
+        chart = charts.nth(i)
+        assert chart.get_attribute("role") == "img"
+        title = chart.get_attribute("aria-labelledby")
+        assert title and page.text_content(f"#{title}").strip()
+        assert chart.get_attribute("aria-label")  # ECharts' aria option wrote its description

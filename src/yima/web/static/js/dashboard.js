@@ -2,11 +2,12 @@
 (function () {
   var data = JSON.parse(document.getElementById("stats-data").textContent);
   var c = data.charts, L = c.labels;
-  var red = "#c8161d", grey = "#9ca3af", palette = [red, "#2563eb", "#65a30d", "#d97706", "#7c3aed", "#0891b2"];
+  // every colour at least 3:1 against the white card (WCAG 1.4.11); ECharts' aria option describes each chart
+  var red = "#c8161d", grey = "#6b7280", palette = [red, "#2563eb", "#4d7c0f", "#b45309", "#7c3aed", "#0e7490"];
   var charts = [];
   function draw(id, option) {
     var chart = echarts.init(document.getElementById(id), null, {renderer: "canvas"});
-    chart.setOption(Object.assign({color: palette, animation: false, textStyle: {fontFamily: "inherit"}}, option));
+    chart.setOption(Object.assign({color: palette, animation: false, aria: {enabled: true}, textStyle: {fontFamily: "inherit"}}, option));
     charts.push(chart);
   }
   draw("chart-trend", {
@@ -19,12 +20,12 @@
       {name: L.this_period, type: "bar", data: c.new_domestic, itemStyle: {color: red}},
       {name: L.year_earlier, type: "bar", data: c.new_domestic_year_earlier, itemStyle: {color: grey}},
       {name: L.capital_axis, type: "line", yAxisIndex: 1, data: c.capital_100m, smooth: true,
-       itemStyle: {color: "#d97706"}}]
+       itemStyle: {color: "#b45309"}}]
   });
   draw("chart-sectors", {
     tooltip: {trigger: "item", formatter: "{b}: {c} ({d}%)"}, legend: {bottom: 0},
     series: [{type: "pie", radius: ["38%", "68%"], center: ["50%", "45%"], data: c.sectors,
-              label: {formatter: "{b}\n{d}%"}, color: [red, "#2563eb", "#65a30d"]}]
+              label: {formatter: "{b}\n{d}%"}, color: [red, "#2563eb", "#4d7c0f"]}]
   });
   draw("chart-sections", {
     tooltip: {trigger: "axis", axisPointer: {type: "shadow"}},

@@ -6,7 +6,7 @@
   if (window.yimaProjectsCharts) { return; }
   window.yimaProjectsCharts = true;
   var red = "#c8161d", grey = "#9ca3af";
-  var palette = [red, "#2563eb", "#65a30d", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563"];
+  var palette = [red, "#2563eb", "#4d7c0f", "#b45309", "#7c3aed", "#0e7490", "#db2777", "#4b5563"];
 
   function yi(yuan) { return Math.round(yuan / 1e6) / 100; }
 
@@ -14,7 +14,7 @@
     var element = document.getElementById(id);
     if (!element) { return; }
     var chart = window.echarts.init(element, null, {renderer: "canvas"});
-    chart.setOption(Object.assign({color: palette, animation: false, textStyle: {fontFamily: "inherit"}}, option));
+    chart.setOption(Object.assign({color: palette, animation: false, aria: {enabled: true}, textStyle: {fontFamily: "inherit"}}, option));
     charts.push(chart);
   }
 
