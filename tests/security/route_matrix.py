@@ -60,6 +60,7 @@ APPLYING = frozenset({"applicant", "other_applicant", "officer", "admin"})  # fo
 OWNER = frozenset({"applicant"})  # the enterprise's own authorised user only
 OWNER_OR_STAFF = frozenset({"applicant", "officer", "admin"})
 STAFF = frozenset({"officer", "admin"})  # the zone's officers and administrators
+FIGURE_READERS = STAFF | {"reform_office", "investment_office"}  # who sees (and publishes) the zone's figures
 ANY_STAFF = STAFF | {"other_zone_officer"}  # lists every officer may see, each of their own zone
 ADMIN = frozenset({"admin"})
 # 营商环境观察员 and the suggestion ledger (台账): who reads it, who runs it
@@ -322,13 +323,14 @@ ROUTES: list[Route] = [
     row("GET", "/pki/{zone_id}/issuing.crl", EVERYONE, lambda w: Call("/pki/cq-gxq/issuing.crl")),
     row("GET", "/pki/{zone_id}/root.crt", EVERYONE, lambda w: Call("/pki/cq-gxq/root.crt")),
     # --- statistics and audit ---------------------------------------------------------------------
-    row("GET", "/api/v1/stats", STAFF, lambda w: Call("/api/v1/stats", params=PERIOD)),
+    row("GET", "/api/v1/stats", FIGURE_READERS, lambda w: Call("/api/v1/stats", params=PERIOD)),
     row("GET", "/api/v1/audit", STAFF, lambda w: Call("/api/v1/audit", params={"zone": "cq-gxq"})),
     row("GET", "/api/v1/audit/verify", STAFF, lambda w: Call("/api/v1/audit/verify", params={"zone": "cq-gxq"})),
     row("GET", "/api/v1/audit/checkpoint", EVERYONE,
         lambda w: Call("/api/v1/audit/checkpoint", params={"zone": "cq-gxq"}), public=True),
-    row("POST", "/api/v1/reports", STAFF, lambda w: Call("/api/v1/reports", json={**PERIOD, "to": "2026-06-30"})),
-    row("POST", "/api/v1/reports/{report_id}/restatements", STAFF,
+    row("POST", "/api/v1/reports", FIGURE_READERS,
+        lambda w: Call("/api/v1/reports", json={**PERIOD, "to": "2026-06-30"})),
+    row("POST", "/api/v1/reports/{report_id}/restatements", FIGURE_READERS,
         lambda w: Call(f"/api/v1/reports/{w.features.fresh_report()}/restatements",
                        json={"reason": "登记簿数据已更正"})),
     row("GET", "/api/v1/reports", EVERYONE, lambda w: Call("/api/v1/reports"), public=True),
@@ -373,9 +375,11 @@ ROUTES: list[Route] = [
                        data={"seal": w.seal_id, "passphrase": "correct horse battery"})),
     row("GET", "/seals/check", EVERYONE, lambda w: Call("/seals/check")),
     row("POST", "/seals/check", EVERYONE, lambda w: Call("/seals/check", files=pdf_file())),
-    row("GET", "/dashboard", STAFF, lambda w: Call("/dashboard", params={"zone": "cq-gxq"})),
-    row("GET", "/dashboard/report.pdf", STAFF, lambda w: Call("/dashboard/report.pdf", params={"zone": "cq-gxq"})),
-    row("GET", "/dashboard/export.xlsx", STAFF, lambda w: Call("/dashboard/export.xlsx", params={"zone": "cq-gxq"})),
+    row("GET", "/dashboard", FIGURE_READERS, lambda w: Call("/dashboard", params={"zone": "cq-gxq"})),
+    row("GET", "/dashboard/report.pdf", FIGURE_READERS,
+        lambda w: Call("/dashboard/report.pdf", params={"zone": "cq-gxq"})),
+    row("GET", "/dashboard/export.xlsx", FIGURE_READERS,
+        lambda w: Call("/dashboard/export.xlsx", params={"zone": "cq-gxq"})),
     row("GET", "/audit", STAFF, lambda w: Call("/audit", params={"zone": "cq-gxq"})),
     row("GET", "/admin/users", ADMIN, lambda w: Call("/admin/users")),
     row("POST", "/admin/users/{username}/{action}", ADMIN, lambda w: Call("/admin/users/carol/sign-out")),

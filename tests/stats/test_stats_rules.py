@@ -147,6 +147,9 @@ def test_officers_see_their_own_zone_and_administrators_every_zone():
     check_may_see_zone("admin", None, "cq-gxq")
     check_may_see_zone("officer", "cq-gxq", "cq-gxq")
     check_may_see_zone("leader", "cq-gxq", "cq-gxq")
-    for role, zone in (("officer", "cd-gxq"), ("applicant", None), ("applicant", "cq-gxq")):
+    check_may_see_zone("reform_office", "cq-gxq", "cq-gxq")
+    check_may_see_zone("investment_office", "cq-gxq", "cq-gxq")
+    for role, zone in (("officer", "cd-gxq"), ("applicant", None), ("applicant", "cq-gxq"),
+                       ("reform_office", "cd-gxq"), ("department", "cq-gxq"), ("observer", "cq-gxq")):
         with pytest.raises(Forbidden):
             check_may_see_zone(role, zone, "cq-gxq")

@@ -145,8 +145,9 @@ class Period:
 
 
 MAX_PERIOD_DAYS = 366
-#: Roles that see a zone's figures: an administrator any zone, officers (and later leaders) their own.
-ZONE_FIGURE_ROLES = ("officer", "leader")
+#: Roles that see a zone's figures: an administrator any zone; officers, leaders, the reform office
+#: (its observers' figures) and the investment office (its projects and key enterprises) their own.
+ZONE_FIGURE_ROLES = ("officer", "leader", "reform_office", "investment_office")
 
 
 def parse_day(value: str | None, field_name: str) -> date:
