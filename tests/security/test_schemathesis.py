@@ -1,4 +1,5 @@
-"""Schemathesis against ``/openapi.json`` of a live server, as anonymous, applicant and officer.
+"""Schemathesis against ``/openapi.json`` of a live server, as every role: anonymous, applicant,
+officer, observer, reform office, department, investment office and service specialist.
 
 Every documented operation gets a bounded number of generated requests (examples, the coverage
 phase's edge cases, fuzzing) and the stateful phase chains them; the seed is fixed, so a run is
@@ -26,7 +27,8 @@ from security.world import World
 pytestmark = [pytest.mark.db, pytest.mark.e2e]
 SEED = 2026
 MAX_EXAMPLES = int(os.environ.get("YIMA_SCHEMATHESIS_EXAMPLES", "10"))
-ROLES = ("anonymous", "applicant", "officer")
+ROLES = ("anonymous", "applicant", "officer", "observer", "reform_office", "department", "investment_office",
+         "service_specialist")
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 # Signing out would end the run's own session half-way; the route matrix covers it.
 EXCLUDED = ("/api/v1/auth/sign-out",)
@@ -86,7 +88,7 @@ def start_schemathesis(world: World, role: str, workdir: Path) -> tuple[subproce
 
 
 def test_generated_requests_get_no_5xx_and_match_the_schema(server, world: World, tmp_path):
-    """The three roles' runs go side by side against one server."""
+    """The roles' runs go side by side against one server."""
     runs = {role: start_schemathesis(world, role, tmp_path / role) for role in ROLES}
     failures, cases = [], {}
     for role, (process, report) in runs.items():
