@@ -14,8 +14,8 @@ import threading
 import time
 
 import pytest
-from hostile_pdfs import ACTIVE, MALFORMED, build, one_page, one_page_listed, signature_fields
 
+from hostile_pdfs import ACTIVE, MALFORMED, build, one_page, one_page_listed, signature_fields
 from yima.bench.seals import sample_contract_pdf
 from yima.bounded import Budget, run_bounded
 from yima.errors import DomainError

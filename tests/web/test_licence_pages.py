@@ -16,7 +16,8 @@ SHOTS = Path("/tmp/yima-screens")
 def test_scanned_licence_shows_permits_then_revocation_in_red(server, page):
     body = application_body(name="重庆嘉陵酒店管理有限公司", scope=["hotel"], industry_code="H6110",
                             materials=["application_form", "articles_of_association", "floor_plan",
-                                       "staff_health_certificates"], commitments=["address", "permit_conditions", "beneficial_owner"])
+                                       "staff_health_certificates"],
+                            commitments=["address", "permit_conditions", "beneficial_owner"])
     with server.client("alice") as alice:
         uscc = alice.post("/api/v1/applications", json=body).json()["uscc"]
         qr = alice.get(f"/api/v1/licences/{uscc}").json()["qr"]
