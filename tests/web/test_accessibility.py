@@ -147,6 +147,9 @@ def test_applying_with_the_keyboard_only(server, page):
     """Tab and Enter (and typing) reach every control of a minimal application and send it."""
     sign_in(page, server, "alice")
     page.goto(f"{server.url}/apply")
+    # an example is a hint the field names, never a placeholder that looks like entered text
+    assert page.get_attribute("#name", "placeholder") is None
+    assert "有限公司" in page.text_content(f"#{page.get_attribute('#name', 'aria-describedby')}")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip-link"
     page.keyboard.press("Enter")
