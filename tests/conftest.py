@@ -9,6 +9,7 @@ When PostgreSQL is unreachable those tests skip saying why, except under
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from factories import NOW, PASSWORD  # noqa: E402,I001
 from live import LiveServer, free_port  # noqa: F401 - free_port is used by tests through conftest
@@ -79,6 +81,19 @@ def _databases() -> Iterator[dict[str, Database]]:
 
 
 def _empty(database: Database) -> None:
+    """Empties every table. A delivery thread of the previous test may still hold a lock while it
+    winds down; PostgreSQL then breaks the deadlock by failing the TRUNCATE, which is tried again."""
+    for attempt in range(5):
+        try:
+            _empty_once(database)
+            return
+        except OperationalError:
+            if attempt == 4:
+                raise
+            time.sleep(0.5)
+
+
+def _empty_once(database: Database) -> None:
     with database.engine.begin() as conn:
         present = set(inspect(conn).get_table_names())
         tables = [t.name for t in reversed(metadata.sorted_tables) if t.name in present]

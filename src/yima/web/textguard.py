@@ -35,6 +35,9 @@ def _first(found: list[Finding]) -> None:
 
 
 async def no_hidden_characters(request: Request) -> None:
+    query = [hit for key, value in request.query_params.multi_items()
+             if (hit := hidden_character(value, key)) is not None]
+    _first(query)  # a query is read into database lookups, where a NUL cannot even be stored
     if request.method not in UNSAFE or request.url.path in STORES_NOTHING:
         return
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
