@@ -58,6 +58,9 @@ def test_the_owner_lists_the_five_seals_with_certificates_and_images(server, ent
         png = public.get(contract["image_png_url"])
         assert png.status_code == 200 and png.headers["content-type"] == "image/png"
         assert png.content.startswith(b"\x89PNG")
+        etag = png.headers["etag"]  # drawn on demand; a browser that has it is told so
+        again = public.get(contract["image_png_url"], headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
         svg = public.get(contract["image_svg_url"])
         assert svg.headers["content-type"].startswith("image/svg+xml") and NAME[0] in svg.text
         assert public.get("/api/v1/seals/0000000000000000/image.png").status_code == 404

@@ -1,3 +1,4 @@
+import hashlib
 import xml.etree.ElementTree as ET
 from io import BytesIO
 
@@ -5,7 +6,7 @@ import pytest
 from PIL import Image
 
 from yima.errors import DomainError
-from yima.seals.images import name_seal_characters, seal_drawing, seal_png, seal_svg
+from yima.seals.images import DrawnImages, SealLook, name_seal_characters, seal_drawing, seal_png, seal_svg
 from yima.seals.model import SealType
 
 NAME = "重庆山城科技有限公司"
@@ -134,3 +135,47 @@ def test_name_seal_needs_a_person_and_every_seal_an_enterprise() -> None:
         seal_png(SealType.LEGAL_REPRESENTATIVE, NAME, USCC)
     with pytest.raises(DomainError):
         seal_svg(SealType.COMPANY, " ", USCC)
+
+
+# What the previous release stored and served for these seals (SHA-256 of the PNG and of the SVG),
+# recorded from its code: a seal drawn on demand must look exactly as it did when it was stored.
+SERVED_BEFORE = {
+    SealType.COMPANY: ("06f3f372d97e3bebad429a3454c27b34272ea9984123dc5b8dedae8310e5db58",
+                       "122bbe636bb246c06a4825de2edeaa467b8b37a6a9f63b82ece0dca9ad04141f"),
+    SealType.FINANCE: ("13db22f0d04a9a74d15f5dc8c8e611bb0213ecb999d0e9a3cad0a36a35ac8f7e",
+                       "ea5129943c34e4ded8f3c58e0195c47b9ee8242bee8b9e3c11a56a354a921c19"),
+    SealType.CONTRACT: ("635376d053da992baa519bfdac981528658a0c1f87e3105477f87d1308be6900",
+                        "4d42e7d633ff8e07514adafb2bad01eb697766d3f8e5cd560caf63cc185f3921"),
+    SealType.INVOICE: ("f5d8278eecb94363260ec425a92c893c0114b63175d437396aa5300f9f16592b",
+                       "f843a6e7da3d86e4781ee1420a9ac7ef879026c75cbca0df2d4c02a00fc38293"),
+    SealType.LEGAL_REPRESENTATIVE: ("3fce3ec68f56beb54238b43d4daa6fccead7e7ef7c0efc22de3a8a07bb8e9be8",
+                                    "3f1bf708b59555492fb23775d36798b1ec8e20b19aeca8855ba9e6af57d1485e"),
+}
+
+
+@pytest.mark.parametrize("seal_type", list(SealType))
+def test_a_seal_redrawn_from_its_look_is_the_picture_served_before(seal_type: SealType) -> None:
+    look = SealLook(seal_type, "重庆云帆科技有限公司", "91500000MA5U7Y2K3B",
+                    "张小明" if seal_type.is_personal else None)
+    png, svg = SERVED_BEFORE[seal_type]
+    assert hashlib.sha256(look.draw("png")).hexdigest() == png
+    assert hashlib.sha256(look.draw("svg")).hexdigest() == svg
+
+
+def test_drawn_pictures_are_cached_by_content_hash_within_a_byte_bound() -> None:
+    looks = [SealLook(SealType.CONTRACT, name, USCC) for name in ("重庆甲科技有限公司", "重庆乙科技有限公司",
+                                                                   "重庆丙科技有限公司")]
+    one = len(looks[0].draw("svg"))
+    cache = DrawnImages(max_bytes=int(one * 2.5))  # room for two pictures, not three
+    first, digest = cache.get(looks[0], "svg")
+    assert first == looks[0].draw("svg") and digest == looks[0].digest("svg") and cache.draws == 1
+    assert cache.get(looks[0], "svg") == (first, digest) and cache.draws == 1  # cached: not drawn again
+    assert looks[0].digest("svg") != looks[0].digest("png") != looks[1].digest("png")
+    cache.get(looks[1], "svg")
+    cache.get(looks[0], "svg")  # the most recently used now
+    cache.get(looks[2], "svg")  # pushes out the least recently used: looks[1]
+    assert len(cache) == 2 and cache.size <= cache.max_bytes and cache.draws == 3
+    cache.get(looks[0], "svg")
+    assert cache.draws == 3
+    cache.get(looks[1], "svg")
+    assert cache.draws == 4

@@ -18,6 +18,7 @@ from yima.errors import DomainError, Forbidden, NotFound
 from yima.pki.ca import read_signer_identity
 from yima.pki.service import decrypt_key
 from yima.seals import service
+from yima.seals.images import SealLook
 from yima.seals.model import SEAL_SET, SealType
 from yima.seals.tables import Seal, SealSet
 
@@ -44,7 +45,7 @@ def test_approval_enqueues_a_set_and_the_job_issues_five_certified_seals(db, peo
     assert service.issue_pending_seal_sets_job(db, NOW) == ["issued 0 seal set(s)"]
 
 
-def test_keys_are_stored_encrypted_and_images_are_kept(db, people, standard):
+def test_keys_are_stored_encrypted_and_images_are_drawn_from_a_stored_look(db, people, standard):
     uscc = establish(db, standard, people["alice"])
     service.issue_pending_seal_sets(db, NOW)
     with db.read() as session:
@@ -54,8 +55,46 @@ def test_keys_are_stored_encrypted_and_images_are_kept(db, people, standard):
         assert seal.key_pem.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
         assert decrypt_key(seal.key_pem).public_key().public_numbers() == \
             x509.load_pem_x509_certificate(seal.cert_pem.encode()).public_key().public_numbers()
-        assert seal.image_png.startswith(b"\x89PNG") and seal.image_svg.startswith("<svg")
+        assert seal.image_png == b"" and seal.image_svg == ""  # not stored: drawn when asked
+        assert (seal.look_name, seal.look_uscc) == (NAME, uscc)
+        assert seal.look_person == (PERSON if seal.type == SealType.LEGAL_REPRESENTATIVE.value else None)
         assert seal.format == "x509-pades"
+        look = SealLook(SealType(seal.type), NAME, uscc, seal.look_person)
+        assert service.seal_image(db, seal.id, "png") == look.draw("png")
+        assert service.seal_image(db, seal.id, "svg") == look.draw("svg")
+    assert service.enterprise_seal_image(db, uscc, SealType.FINANCE) == \
+        SealLook(SealType.FINANCE, NAME, uscc).draw("png")
+    with pytest.raises(NotFound):
+        service.enterprise_seal_image(db, "91500000MA5U7Y2K3X", SealType.FINANCE)
+
+
+def test_seals_made_with_stored_pictures_keep_them_until_they_redraw_identically(db, people, standard):
+    """Seals made before revision 0019 carry their pictures and no look: they are served as stored;
+    ``compact_seal_images`` drops a picture only where the certificate's look redraws the same bytes."""
+    uscc = establish(db, standard, people["alice"])
+    service.issue_pending_seal_sets(db, NOW)
+    older = b"\x89PNG an older drawing"
+    with db.write() as session:
+        seals = session.scalars(select(Seal).join(SealSet).where(SealSet.uscc == uscc)).all()
+        for seal in seals:  # as the previous release stored them
+            look = service.look_of(seal)
+            seal.image_png, seal.image_svg = look.draw("png"), look.draw("svg").decode()
+            seal.look_name = seal.look_uscc = seal.look_person = None
+        changed = next(s for s in seals if s.type == SealType.INVOICE.value)
+        changed.image_png = older
+        stored = {s.id: (s.image_png, s.image_svg.encode()) for s in seals}
+    served = {seal_id: (service.seal_image(db, seal_id, "png"), service.seal_image(db, seal_id, "svg"))
+              for seal_id in stored}
+    assert served == stored
+    assert service.compact_seal_images(db, batch=2) == (4, 1)
+    with db.read() as session:
+        rows = {s.id: s for s in session.scalars(select(Seal).join(SealSet).where(SealSet.uscc == uscc))}
+    assert rows[changed.id].image_png == older and rows[changed.id].look_name is None
+    assert all(r.image_png == b"" and r.look_name == NAME for i, r in rows.items() if i != changed.id)
+    after = {seal_id: (service.seal_image(db, seal_id, "png"), service.seal_image(db, seal_id, "svg"))
+             for seal_id in stored}
+    assert after == stored  # the same bytes, now drawn
+    assert service.compact_seal_images(db) == (0, 1)
 
 
 def test_the_owner_first_look_issues_a_pending_set_without_waiting_for_the_job(db, people, standard):

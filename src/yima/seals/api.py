@@ -6,7 +6,7 @@ from pathlib import PurePath
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -54,17 +54,25 @@ def list_seals(uscc: str, db: DB, actor: CurrentActor) -> list[SealOut]:
 
 @router.get("/api/v1/seals/{seal_id}/image.png", response_class=Response,
             responses={200: {"content": {"image/png": {}}}})
-def seal_png(seal_id: str, db: DB) -> Response:
+def seal_png(seal_id: str, db: DB, request: Request) -> Response:
     """The seal's image (public: a seal's look is no secret; its key is)."""
-    return Response(service.seal_image(db, seal_id, "png"), media_type="image/png",
-                    headers={"Cache-Control": "public, max-age=86400"})
+    return _picture(request, db, seal_id, "png", "image/png")
+
+
+def _picture(request: Request, db: DB, seal_id: str, kind: str, media_type: str) -> Response:
+    """Drawn on demand, tagged with its content hash: a browser that has it gets 304 Not Modified."""
+    data, digest = service.seal_picture(db, seal_id, kind)
+    etag = f'"{digest}"'
+    headers = {"Cache-Control": "public, max-age=86400", "ETag": etag}
+    if etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
+        return Response(status_code=304, headers=headers)
+    return Response(data, media_type=media_type, headers=headers)
 
 
 @router.get("/api/v1/seals/{seal_id}/image.svg", response_class=Response,
             responses={200: {"content": {"image/svg+xml": {}}}})
-def seal_svg(seal_id: str, db: DB) -> Response:
-    return Response(service.seal_image(db, seal_id, "svg"), media_type="image/svg+xml",
-                    headers={"Cache-Control": "public, max-age=86400"})
+def seal_svg(seal_id: str, db: DB, request: Request) -> Response:
+    return _picture(request, db, seal_id, "svg", "image/svg+xml")
 
 
 @router.post("/api/v1/seals/validate")

@@ -42,6 +42,17 @@ def add_commands(groups: CommandGroups) -> None:
         target.write_bytes(sealed)
         console.print(f"[green]✓[/green] sealed {source} with seal {seal} → {target}")
 
+    @seal_app.command("compact-images")
+    @domain_errors
+    def compact_images(limit: Annotated[int | None, typer.Option(help="At most this many seals this run")] = None,
+                       db: DbOption = None) -> None:
+        """Drop the pictures stored with seals made before revision 0019 where the seal redraws to the
+        same bytes (it is then drawn on demand); keep the others. Resumable; run it when the zone is quiet.
+        On SQLite, VACUUM afterwards gives the space back."""
+        dropped, kept = service.compact_seal_images(open_db(db), limit=limit)
+        console.print(f"[green]✓[/green] {dropped} stored seal picture(s) dropped (redrawn identically), "
+                      f"{kept} kept (they would redraw differently)")
+
     @seal_app.command("check")
     @domain_errors
     def seal_check(file: Annotated[Path, typer.Argument(metavar="FILE.pdf", exists=True, dir_okay=False)],

@@ -2,9 +2,10 @@
 
 A set is enqueued in the approval's own transaction (rows only), and issued later by the job or on
 the owner's first look, whichever comes first. Issuing draws five ECDSA P-256 keys, has the zone's
-issuing CA certify them and draws the seal images; that work happens outside any transaction
-(drawing takes about a second, and SQLite would hold its write lock meanwhile), and the result is
-stored only if the set is still pending. Keys are stored encrypted (``yima.pki.service``) and
+issuing CA certify them; that work happens outside any transaction (SQLite would hold its write
+lock meanwhile), and the result is stored only if the set is still pending. A seal's picture is not
+stored: only the look it is drawn from (``images.SealLook``), drawn when asked and kept in a bounded
+cache by content hash (``images.DRAWN``). Keys are stored encrypted (``yima.pki.service``) and
 decrypted only for the enterprise's authorised user (``Enterprise.owner_id``) or the platform's
 operator (the CLI, ``actor=None``). Revoked seals are listed on the zone's issuing-CA CRL
 (RFC 5280 clause 5) with the reason cessationOfOperation (注销) or privilegeWithdrawn (吊销).
@@ -12,6 +13,7 @@ operator (the CLI, ``actor=None``). Revoked seals are listed on the zone's issui
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from collections.abc import Sequence
@@ -33,12 +35,12 @@ from yima.clock import as_utc, china_days
 from yima.config import get_settings
 from yima.db import Base, Database
 from yima.errors import DomainError, Forbidden, NotFound
-from yima.pki.ca import Revocation, build_crl, issue_signing_certificate
+from yima.pki.ca import Revocation, build_crl, issue_signing_certificate, read_signer_identity
 from yima.pki.keys import PrivateKey, cert_to_pem, new_signing_key, to_pkcs12
 from yima.pki.service import crl_url, decrypt_key, encrypt_key, load_zone_pki
 from yima.register.tables import Enterprise
 from yima.registration.tables import Application, Transition
-from yima.seals.images import seal_png, seal_svg
+from yima.seals.images import DRAWN, SealLook
 from yima.seals.model import SEAL_SET, SealFormat, SealType, seal_identity
 from yima.seals.tables import Seal, SealSet
 from yima.standard.model import MatterStandard
@@ -122,8 +124,7 @@ class _MadeSeal:
     type: SealType
     cert: x509.Certificate
     key_pem: str
-    svg: str
-    png: bytes
+    look: SealLook
 
 
 def _make_seals(session: Session, seal_set: SealSet, now: datetime) -> list[_MadeSeal]:
@@ -140,8 +141,7 @@ def _make_seals(session: Session, seal_set: SealSet, now: datetime) -> list[_Mad
         certified = issue_signing_certificate(issuing, key, seal_identity(seal_type, name, uscc, person_name),
                                               now=now, crl_url=crl_url(seal_set.zone_id))
         made.append(_MadeSeal(seal_type, certified.cert, encrypt_key(key),
-                              seal_svg(seal_type, name, uscc, person_name),
-                              seal_png(seal_type, name, uscc, person_name)))
+                              SealLook(seal_type, name, uscc, person_name)))
     return made
 
 
@@ -160,7 +160,9 @@ def _issue_set(db: Database, set_id: int, now: datetime) -> str | None:
             session.add(Seal(id=secrets.token_hex(8), set_id=set_id, position=position, type=seal.type.value,
                              format=SealFormat.X509_PADES.value, cert_serial=format(seal.cert.serial_number, "x"),
                              cert_pem=cert_to_pem(seal.cert).decode("ascii"), key_pem=seal.key_pem,
-                             image_svg=seal.svg, image_png=seal.png, status=ACTIVE, created_at=now))
+                             image_svg="", image_png=b"", look_name=seal.look.enterprise_name,
+                             look_uscc=seal.look.uscc, look_person=seal.look.person_name,
+                             status=ACTIVE, created_at=now))
         seal_set.status, seal_set.issued_at = ISSUED, now
         seal_set.price_yuan = Decimal(get_settings().seal_set_price_yuan)
         audit.record(session, [audit.event(seal_set.zone_id, None, now, "seal_set.issued", f"seal_set:{seal_set.uscc}",
@@ -249,7 +251,7 @@ def seals_for_use(db: Database, actor: Actor | None, seal_ids: Sequence[str]) ->
             found.append(SealInUse(
                 id=seal.id, type=SealType(seal.type), key=decrypt_key(seal.key_pem),
                 cert=x509.load_pem_x509_certificate(seal.cert_pem.encode("ascii")), chain=pki.ca.issuing.full_chain,
-                image_png=seal.image_png, zone_name=zone.name if zone else zone_id))
+                image_png=_picture(session, seal, "png")[0], zone_name=zone.name if zone else zone_id))
     return found
 
 
@@ -264,13 +266,86 @@ def export_pkcs12(db: Database, actor: Actor | None, seal_id: str, passphrase: s
     return f"{seal.id}-{seal.type.value}.p12", data
 
 
-def seal_image(db: Database, seal_id: str, kind: str) -> bytes:
-    """The seal's picture, ``png`` or ``svg``; public, as a printed seal is."""
+def look_of(seal: Seal) -> SealLook:
+    """What the seal's picture is drawn from: its stored look, or for a seal made before looks were
+    stored, what its certificate names (the enterprise's name, credit code and the person's name at issue)."""
+    if seal.look_name is not None:
+        return SealLook(SealType(seal.type), seal.look_name, seal.look_uscc or "", seal.look_person)
+    return _look_from_certificate(seal.type, seal.cert_pem)
+
+
+def _look_from_certificate(kind: str, cert_pem: str) -> SealLook:
+    seal_type = SealType(kind)
+    who = read_signer_identity(x509.load_pem_x509_certificate(cert_pem.encode("ascii")).subject)
+    person = who.common_name.removesuffix(f"（{seal_type.zh}）") if seal_type.is_personal else None
+    return SealLook(seal_type, who.organization or "", who.uscc or "", person)
+
+
+def _picture(session: Session, seal: Seal, kind: str) -> tuple[bytes, str]:
+    """The picture and its content hash: the one stored with an older seal, else drawn (or cached)."""
+    stored = seal.image_png if kind == "png" else seal.image_svg.encode("utf-8")
+    if stored:
+        return stored, hashlib.sha256(stored).hexdigest()
+    return DRAWN.get(look_of(seal), kind)
+
+
+def seal_picture(db: Database, seal_id: str, kind: str) -> tuple[bytes, str]:
+    """The seal's picture, ``png`` or ``svg``, and its content hash (an HTTP ETag); public, as a printed
+    seal is. Drawn when asked, cached by content hash within a bound."""
     with db.read() as session:
         seal = session.get(Seal, seal_id)
         if seal is None:
             raise _seal_unknown(seal_id)
-        return seal.image_png if kind == "png" else seal.image_svg.encode("utf-8")
+        return _picture(session, seal, kind)
+
+
+def seal_image(db: Database, seal_id: str, kind: str) -> bytes:
+    """The seal's picture, ``png`` or ``svg``; public, as a printed seal is."""
+    return seal_picture(db, seal_id, kind)[0]
+
+
+def enterprise_seal_image(db: Database, uscc: str, seal_type: SealType, kind: str = "png") -> bytes:
+    """The picture of one of an enterprise's issued seals (``png`` or ``svg``), drawn on demand;
+    NotFound when the enterprise has no such seal (its set not yet issued, or none)."""
+    uscc = uscc.strip().upper()
+    with db.read() as session:
+        seal = session.scalar(select(Seal).join(SealSet).where(SealSet.uscc == uscc, Seal.type == seal_type.value))
+        if seal is None:
+            raise NotFound("seal.unknown", "uscc", f"企业 {uscc} 没有{seal_type.zh}",
+                           f"The enterprise {uscc} has no {seal_type.en}")
+        return _picture(session, seal, kind)[0]
+
+
+def compact_seal_images(db: Database, *, batch: int = 50, limit: int | None = None) -> tuple[int, int]:
+    """Drop the stored pictures of seals made before looks were stored, where the seal redraws to the
+    very same bytes (PNG and SVG) from the look its certificate names; keep the others as they are.
+    Batches of ``batch`` seals, each in its own transaction; at most ``limit`` seals. (dropped, kept)."""
+    dropped = kept = 0
+    after = ""
+    while limit is None or dropped + kept < limit:
+        size = batch if limit is None else min(batch, limit - dropped - kept)
+        with db.read() as session:
+            rows = session.execute(select(Seal.id, Seal.type, Seal.cert_pem, Seal.image_png, Seal.image_svg)
+                                   .where(Seal.id > after, Seal.look_name.is_(None)).order_by(Seal.id)
+                                   .limit(size)).all()
+        if not rows:
+            break
+        same: dict[str, SealLook] = {}
+        for row in rows:
+            after = row.id
+            look = _look_from_certificate(row.type, row.cert_pem)
+            if (row.image_png and look.draw("png") == row.image_png
+                    and look.draw("svg") == row.image_svg.encode("utf-8")):
+                same[row.id] = look
+            else:
+                kept += 1
+        with db.write() as session:
+            for seal_id, look in same.items():
+                session.execute(update(Seal).where(Seal.id == seal_id, Seal.look_name.is_(None)).values(
+                    image_png=b"", image_svg="", look_name=look.enterprise_name, look_uscc=look.uscc,
+                    look_person=look.person_name))
+        dropped += len(same)
+    return dropped, kept
 
 
 def operator_actor(db: Database, username: str) -> Actor:

@@ -36,7 +36,11 @@ class SealSet(Base):
 
 
 class Seal(Base):
-    """One seal: its key pair (key encrypted), certificate from the zone's seal CA, and image.
+    """One seal: its key pair (key encrypted), certificate from the zone's seal CA, and what its image
+    is drawn from (``look_*``: the enterprise's name and credit code and the person's name as they were
+    when the seal was made; ``yima.seals.images.SealLook``). The picture is drawn when asked, not stored:
+    ``image_svg``/``image_png`` are empty, except for seals made before revision 0019 that still keep
+    the picture they were made with (``yima seal compact-images`` drops it once it redraws identically).
 
     ``id`` is a short random token used in URLs; ``format`` is how the seal signs (``SealFormat``).
     ``crl_reason`` is the RFC 5280 CRLReason published for a revoked seal.
@@ -53,8 +57,11 @@ class Seal(Base):
     cert_serial: Mapped[str] = mapped_column(String(64), index=True)
     cert_pem: Mapped[str] = mapped_column(Text)
     key_pem: Mapped[str] = mapped_column(Text)
-    image_svg: Mapped[str] = mapped_column(Text)
-    image_png: Mapped[bytes] = mapped_column(LargeBinary)
+    image_svg: Mapped[str] = mapped_column(Text, default="")
+    image_png: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    look_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    look_uscc: Mapped[str | None] = mapped_column(String(18), nullable=True)
+    look_person: Mapped[str | None] = mapped_column(String(100), nullable=True)
     status: Mapped[str] = mapped_column(String(16))  # active | revoked
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
