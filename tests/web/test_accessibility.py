@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from factories import person
+from security.fixtures import world_fixture  # noqa: F401  (the ``world`` fixture)
 from web.browser import sign_in
 from web.test_registration_pages import fill_application
 
@@ -100,16 +101,13 @@ def test_the_rule_id_is_small_print_read_out_only_to_staff():
     assert 'tabindex="-1"' in applicant and "role=" not in applicant
 
 
-# axe-core (vendored from the npm package, tests/web/axe/) on the main pages as their roles, in Chinese
-# and English, on a desktop and a 375×812 phone. Serious and critical WCAG 2.1 A/AA violations fail.
+# axe-core (vendored from the npm package, tests/web/axe/) on every page of the route matrix
+# (tests/security/route_matrix.py), each as a role allowed to see it, in one browser: Chinese on a
+# desktop and English on a 375×812 phone. Serious and critical WCAG 2.1 A/AA violations fail.
 AXE = Path(__file__).with_name("axe") / "axe.min.js"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 812}}
-PAGES_BY_ROLE = {
-    None: ["/", "/login"],
-    "alice": ["/apply", "/applications"],
-    "officer-cq": ["/queue", "/permits", "/dashboard", "/audit", "/federation"],
-    "admin": ["/admin/users"],
-}
+NOT_PAGES = ("/api/", "/.well-known/", "/pki/", "/static", "/docs", "/openapi.json", "/healthz", "/readyz")
+DOWNLOADS = (".pdf", ".xlsx", ".ofd", "/documents/{sha256}")
 
 
 def axe_violations(page) -> list[str]:
@@ -125,22 +123,52 @@ def axe_violations(page) -> list[str]:
     return [str(v) for v in found["violations"]]
 
 
-@pytest.mark.parametrize("who", list(PAGES_BY_ROLE), ids=lambda w: w or "public")
-def test_axe_finds_no_serious_violation_on_the_main_pages(server, browser, who):
+def matrix_pages() -> dict[str, list[object]]:
+    """The route matrix's HTML pages, grouped by the first role (in ``ROLES`` order) allowed to see each."""
+    from security.route_matrix import ROLES, ROUTES
+
+    by_role: dict[str, list[object]] = {}
+    for route in ROUTES:
+        if route.method != "GET" or route.path.startswith(NOT_PAGES) or route.path.endswith(DOWNLOADS):
+            continue
+        role = next(r for r in ROLES if r in route.allowed)
+        by_role.setdefault(role, []).append(route)
+    return by_role
+
+
+def test_axe_finds_no_serious_violation_on_any_page_of_the_route_matrix(db, browser, request):
+    """One browser, a context per role and viewport (~70 page views, about a minute): run once, on
+    SQLite. The markup does not depend on the database; the route matrix itself runs on both."""
+    from security.world import USERS
+
+    if not db.is_sqlite:
+        pytest.skip("the pages' markup is the same on PostgreSQL; checked once, on SQLite")
+    world = request.getfixturevalue("world")
+
+    pages = matrix_pages()
+    assert sum(len(routes) for routes in pages.values()) >= 30
     problems: list[str] = []
-    for view, size in VIEWPORTS.items():
-        context = browser.new_context(locale="zh-CN", viewport=size, bypass_csp=True)
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        if who:
-            sign_in(page, server, who)
-        for lang in ("zh", "en"):
-            for path in PAGES_BY_ROLE[who]:
-                page.goto(f"{server.url}{path}?lang={lang}")
+    checked = 0
+    for role, routes in pages.items():
+        for view, size, lang in (("desktop", VIEWPORTS["desktop"], "zh"), ("phone", VIEWPORTS["phone"], "en")):
+            context = browser.new_context(locale="zh-CN", viewport=size, bypass_csp=True)
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            username = USERS[role]
+            if username:
+                sign_in(page, world, username)
+            for route in routes:
+                call = route.example(world)  # type: ignore[attr-defined]
+                query = "&".join(f"{k}={v}" for k, v in {**(call.params or {}), "lang": lang}.items())
+                answer = page.goto(f"{world.url}{call.url}?{query}")
+                assert answer is not None and answer.ok, f"{call.url} as {role}: {answer and answer.status}"
+                assert "text/html" in (answer.headers.get("content-type") or ""), call.url
                 page.wait_for_load_state("load")
-                problems += [f"{path} {lang} {view}: {v}" for v in axe_violations(page)]
-        context.close()
-    assert problems == []
+                problems += [f"{call.url} as {role}, {lang} {view}: {v}" for v in axe_violations(page)]
+                checked += 1
+            context.close()
+    assert problems == [], "\n".join(problems)
+    print(f"axe: {checked} page views without a serious or critical violation")
 
 
 def test_applying_with_the_keyboard_only(server, page):
@@ -228,3 +256,60 @@ def test_each_dashboard_chart_has_a_name_and_echarts_describes_it(server, page):
         title = chart.get_attribute("aria-labelledby")
         assert title and page.text_content(f"#{title}").strip()
         assert chart.get_attribute("aria-label")  # ECharts' aria option wrote its description
+        # and its figures are on the page as a table, collapsed under it (server-rendered)
+        chart_id = chart.get_attribute("id")
+        table = page.locator(f"#{chart_id}-data table")
+        assert table.count() == 1, chart_id
+        assert page.locator(f"#{chart_id}-data summary").text_content().startswith("以表格查看数据")
+        assert table.locator("thead th").count() >= 2
+    months = page.evaluate("JSON.parse(document.getElementById('stats-data').textContent).charts.months")
+    assert page.locator("#chart-trend-data tbody tr").count() == len(months) > 0
+    assert page.locator("#chart-trend-data tbody th").first.text_content() == months[0]
+    page.click("#chart-trend-data summary")
+    assert page.locator("#chart-trend-data table").is_visible()
+
+
+def test_each_chart_table_holds_the_figures_the_chart_draws():
+    from yima.stats.pages import chart_tables
+
+    labels = {key: key for key in ("month", "this_period", "year_earlier", "capital_axis", "matter", "median_pct",
+                                   "mean_pct", "median_hours", "mean_hours", "limit_days", "approved", "sector",
+                                   "section", "channel_column", "enterprises_column", "matters_column")}
+    charts = {"labels": labels, "months": ["2026-01", "2026-02"], "new_domestic": [3, 5],
+              "new_domestic_year_earlier": [2, 0], "capital_100m": [0.12, 1.5],
+              "sectors": [{"name": "第三产业", "value": 7}], "sections": [{"name": "I 信息", "value": 4}],
+              "channel": [{"name": "网办", "value": 9}, {"name": "窗口", "value": 1}],
+              "approval": [{"matter": "设立登记", "median_pct": 12.345, "mean_pct": None, "median_hours": 2.0,
+                            "mean_hours": None, "limit_days": 3, "approved": 8}]}
+    tables = chart_tables(charts)
+    assert tables["trend"] == {"headers": ["month", "this_period", "year_earlier", "capital_axis"],
+                               "rows": [["2026-01", 3, 2, 0.12], ["2026-02", 5, 0, 1.5]]}
+    assert tables["approval"]["rows"] == [["设立登记", "12.3", None, "2.0", None, 3, 8]]
+    assert tables["channel"] == {"headers": ["channel_column", "matters_column"], "rows": [["网办", 9], ["窗口", 1]]}
+    assert tables["sections"]["rows"] == [["I 信息", 4]] and tables["sectors"]["headers"][0] == "sector"
+
+
+def test_no_page_uses_a_placeholder_for_an_example():
+    """Examples are hints the field names (aria-describedby), never placeholders that look like entered text."""
+    root = Path(__file__).resolve().parents[2] / "src" / "yima"
+    found = [str(t.relative_to(root)) for t in root.rglob("*.html") if "placeholder=" in t.read_text("utf-8")]
+    assert found == []
+
+
+def test_the_application_fits_a_320_px_phone_and_its_tables_stack(server, page, tmp_path):
+    sign_in(page, server, "alice")
+    shots = Path(os.environ.get("YIMA_SCREENSHOTS", str(tmp_path)))
+    shots.mkdir(parents=True, exist_ok=True)
+    for large in (False, True):
+        page.set_viewport_size({"width": 320, "height": 720})
+        page.goto(f"{server.url}/apply?size={'large' if large else 'normal'}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320  # no horizontal scroll
+        assert page.locator("#shareholders thead").is_hidden()  # each row is a card of labelled fields
+        cell = page.locator("#shareholders tbody td").nth(2)
+        assert cell.get_attribute("data-label") == "身份证号码"
+        page.fill("#sh_id_0", "110101199003070012")
+        digits = page.evaluate("""() => { const i = document.getElementById('sh_id_0');
+            return i.scrollWidth <= i.clientWidth; }""")
+        assert digits  # all 18 characters of the ID number show
+        page.locator("#shareholders").scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / f"apply-320{'-large' if large else ''}.png"))

@@ -66,6 +66,9 @@ def logout(request: Request, db: DB, actor: OptionalActor) -> Response:
                  "You are signed out; the account's sessions on every device have ended.")
 
 
+PASSWORD_FIELDS = ("current_password", "new_password")  # the form's fields a summary item links to
+
+
 def _password_page(request: Request, errors: list[dict[str, str]] | None = None, status: int = 200) -> Response:
     words = {"heading": text(request, "修改密码", "Change your password"),
              "current": text(request, "当前密码", "Current password"),
@@ -95,7 +98,9 @@ def password_change(request: Request, db: DB, settings: AppSettings, signed_in: 
         changed = change_own_password(db, actor, current_password, new_password[:256], utcnow(),
                                       address=request.client.host if request.client else None)
     except DomainError as err:
-        page = _password_page(request, [{"rule": f.rule, "text": text(request, f.zh, f.en)} for f in err.findings],
+        page = _password_page(request, [{"rule": f.rule, "text": text(request, f.zh, f.en),
+                                         "anchor": f.field if f.field in PASSWORD_FIELDS else ""}
+                                        for f in err.findings],
                               status=err.status)
         if isinstance(err, TooManyRequests):
             page.headers["Retry-After"] = str(err.retry_after)

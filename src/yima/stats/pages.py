@@ -72,6 +72,19 @@ LABELS: dict[str, str] = {
     "unit_100m": N_("100m yuan"),
     "no_base": N_("no base"),
     "categories": N_("Market entities by category"),
+    "month": N_("Month"),
+    "sector": N_("Sector of the economy"),
+    "section": N_("Section"),
+    "matter": N_("Matter"),
+    "median_pct": N_("Median (% of the limit)"),
+    "mean_pct": N_("Mean (% of the limit)"),
+    "median_hours": N_("Median (hours)"),
+    "mean_hours": N_("Mean (hours)"),
+    "limit_days": N_("Statutory limit (days)"),
+    "approved": N_("Approved"),
+    "channel_column": N_("Channel"),
+    "matters_column": N_("Matters"),
+    "enterprises_column": N_("Enterprises"),
 }
 # Chinese counts take a measure word (量词) after the number; English shows the number alone.
 MEASURE_WORDS: dict[str, str] = {
@@ -141,6 +154,30 @@ def chart_data(f: ZoneFigures, lang: str) -> dict[str, Any]:
     }
 
 
+def chart_tables(charts: dict[str, Any]) -> dict[str, dict[str, list[Any]]]:
+    """Each chart's figures as a table (headers, rows whose first cell names the row): the page
+    shows them beside the charts for screen readers and for people who would rather read."""
+    L = charts["labels"]  # noqa: N806 - the labels, as the page's script calls them
+    pairs = {name: {"headers": [L[head], L["enterprises_column"] if name != "channel" else L["matters_column"]],
+                    "rows": [[item["name"], item["value"]] for item in charts[name]]}
+             for name, head in (("sectors", "sector"), ("sections", "section"), ("channel", "channel_column"))}
+    return {
+        "trend": {"headers": [L["month"], L["this_period"], L["year_earlier"], L["capital_axis"]],
+                  "rows": [list(row) for row in zip(charts["months"], charts["new_domestic"],
+                                                    charts["new_domestic_year_earlier"], charts["capital_100m"],
+                                                    strict=True)]},
+        "approval": {"headers": [L[k] for k in ("matter", "median_pct", "mean_pct", "median_hours", "mean_hours",
+                                                "limit_days", "approved")],
+                     "rows": [[a["matter"], _pct(a["median_pct"]), _pct(a["mean_pct"]), _pct(a["median_hours"]),
+                               _pct(a["mean_hours"]), a["limit_days"], a["approved"]] for a in charts["approval"]]},
+        **pairs,
+    }
+
+
+def _pct(value: float | None) -> str | None:
+    return None if value is None else f"{value:.1f}"
+
+
 def _r(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
@@ -159,6 +196,7 @@ def dashboard(request: Request, db: DB, standard: Standard, settings: AppSetting
         return loaded
     figures, params = loaded
     lang = language(request)
+    charts = chart_data(figures, lang)
     zones = [z for z in list_zones(db) if actor and (actor.role == "admin" or z.id == actor.zone_id)]
     return render(request, "stats/dashboard.html", {
         "t": _labels(lang), "f": figures, "params": params, "query": urlencode(params), "zones": zones,
@@ -167,7 +205,8 @@ def dashboard(request: Request, db: DB, standard: Standard, settings: AppSetting
         "extra_sections": [{"name": s.name, "title": s.title_en if lang == "en" else s.title_zh,
                             "template": s.template, "section": figures.sections.get(s.name, {})}
                            for s in sections() if s.template],
-        "data_json": _script_json({"figures": figures.as_json(), "charts": chart_data(figures, lang)}),
+        "data_json": _script_json({"figures": figures.as_json(), "charts": charts}),
+        "tables": chart_tables(charts),
     })
 
 

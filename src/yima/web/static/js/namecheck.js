@@ -20,6 +20,8 @@
       item.textContent = (english ? f.message_en : f.message_zh) + " ";
       var rule = document.createElement("span");
       rule.className = "rule";
+      rule.lang = "en";  // a rule id is English words on a Chinese page
+      rule.translate = false;
       rule.textContent = f.rule;
       item.appendChild(rule);
       list.appendChild(item);
