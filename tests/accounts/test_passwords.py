@@ -71,6 +71,9 @@ def test_a_user_changes_their_own_password_on_the_page(server):
         weak = browser.post("/account/password", data={"current_password": PASSWORD, "new_password": "password",
                                                        "csrf_token": csrf})
         assert weak.status_code == 422 and "过于常见" in weak.text
+        # reported as every form reports: a summary that takes the focus and links to the field it names
+        assert 'id="errors" tabindex="-1" data-focus-on-load' in weak.text and "<title>错误：" in weak.text
+        assert '<a href="#new_password">' in weak.text and 'aria-describedby="new_password-error' in weak.text
         done = browser.post("/account/password", data={"current_password": PASSWORD, "new_password": NEW,
                                                        "csrf_token": csrf})
         assert done.status_code == 303 and browser.get("/api/v1/me").json()["username"] == "bob"
