@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,6 +30,10 @@ class Settings(BaseSettings):
         description="Encrypts private keys at rest (seal keys, zone signing keys).",
     )
     token_minutes: int = 12 * 60
+    service_hall_nets: str = Field(
+        default="", description="The service halls' networks in CIDR notation, separated by commas "
+                                "(10.8.0.0/24,2001:db8:8::/48): many people sign in from one address there, so "
+                                "failed sign-ins from it are slowed only after 200, not 20.")
     public_base_url: str = Field(default="http://127.0.0.1:8000", description="Where phones reach this zone.")
     max_upload_bytes: int = 10 * 1024 * 1024
     pdf_seconds: float = Field(default=20.0, gt=0, description="Time budget of the work on one uploaded PDF or "
@@ -61,6 +66,27 @@ class Settings(BaseSettings):
                                         "http on hosts other than loopback.")
     standard_file: Path | None = Field(default=None, description="A matter-standard TOML file to load instead "
                                        "of the packaged one; the trust list publishes its digest.")
+
+    @field_validator("service_hall_nets")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @property
+    def service_halls(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return parse_networks(self.service_hall_nets)
+
+
+def parse_networks(text: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """``10.8.0.0/24, 2001:db8::/48`` → networks; ValueError names a part that is not one."""
+    nets: list[IPv4Network | IPv6Network] = []
+    for part in text.replace(",", " ").split():
+        try:
+            nets.append(ip_network(part, strict=False))
+        except ValueError as err:
+            raise ValueError(f"not a network in CIDR notation: {part!r}") from err
+    return tuple(nets)
 
 
 _active: Settings | None = None

@@ -72,5 +72,6 @@ def test_old_sign_in_records_are_purged_by_a_job(db, people):
     report = service.purge_sign_in_attempts_job(db, NOW + timedelta(days=31))
     with db.read() as session:
         left = {row.key for row in session.scalars(select(SignInAttempts))}
-    assert report == ["sign-in records purged: 2"] and left == {"13987654321"}
+    # gone: alice's account count, both (name, address) pairs and the address; kept: the name tried again
+    assert report == ["sign-in records purged: 4"] and left == {"13987654321"}
     assert service.purge_sign_in_attempts_job in registry().items(JOBS)  # yima jobs run and serve run it

@@ -28,10 +28,11 @@ router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 
 @router.post("/auth/token", responses={429: {"model": ErrorOut, "description": "Too many failed sign-ins: the "
-                                            "account or the client address is locked for Retry-After seconds"}})
+                                            "next attempt waits Retry-After seconds (auth.throttled)"}})
 def token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DB,
           settings: AppSettings) -> TokenOut:
-    actor = authenticate(db, form.username, form.password, address=request.client.host if request.client else None)
+    actor = authenticate(db, form.username, form.password, address=request.client.host if request.client else None,
+                         halls=settings.service_halls)
     return TokenOut(access_token=issue_token(actor, settings.secret_key, utcnow(), settings.token_minutes),
                     token_type="bearer", role=actor.role, zone=actor.zone_id)
 
@@ -44,13 +45,14 @@ def me(actor: CurrentActor) -> MeOut:
 
 @router.post("/me/password", responses={
     422: {"model": ErrorOut, "description": "The current password is wrong or the new one breaks the password rule"},
-    429: {"model": ErrorOut, "description": "Too many failed sign-ins: locked for Retry-After seconds"}})
+    429: {"model": ErrorOut, "description": "Too many failed sign-ins: try again in Retry-After seconds"}})
 def change_password(request: Request, body: PasswordChangeIn, db: DB, actor: CurrentActor,
                     settings: AppSettings) -> TokenOut:
     """Change one's own password. Every session issued before ends, this one included: the answer
     carries a new token."""
     changed = change_own_password(db, actor, body.current_password, body.new_password, utcnow(),
-                                  address=request.client.host if request.client else None)
+                                  address=request.client.host if request.client else None,
+                                  halls=settings.service_halls)
     return TokenOut(access_token=issue_token(changed, settings.secret_key, utcnow(), settings.token_minutes),
                     token_type="bearer", role=changed.role, zone=changed.zone_id)
 
@@ -68,7 +70,7 @@ ACCOUNT_ACTIONS = ("disable", "enable", "sign-out", "unlock")
 @router.post("/users/{username}/{action}")
 def account_action(username: str, action: str, db: DB, actor: CurrentActor) -> AccountActionOut:
     """Administrators: ``disable`` an account (no sign-in, tokens refused), ``enable`` it again,
-    ``sign-out`` its sessions everywhere, or ``unlock`` it after failed sign-ins locked it."""
+    ``sign-out`` its sessions everywhere, or ``unlock`` it: lift the delays failed sign-ins put on it."""
     require_role(actor, "admin")
     if action not in ACCOUNT_ACTIONS:
         raise DomainError("user.action", "action", f"操作须为 {' | '.join(ACCOUNT_ACTIONS)}",

@@ -49,7 +49,7 @@ ACCOUNT_CHANGES = (  # verb, service function, what it did, help
     ("disable", accounts.disable_user, "disabled",
      "Disable an account (a user who left): no sign-in, tokens refused; their records stay."),
     ("enable", accounts.enable_user, "enabled", "Enable a disabled account again."),
-    ("unlock", accounts.unlock_user, "sign-in lock lifted", "Lift the lock that failed sign-ins put on an account."),
+    ("unlock", accounts.unlock_user, "sign-in waits lifted", "Lift the waits that failed sign-ins put on an account."),
 )
 
 

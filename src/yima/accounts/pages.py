@@ -14,7 +14,7 @@ from yima.accounts.service import (
     disable_user,
     enable_user,
     list_users,
-    sign_in_locks,
+    sign_in_delays,
     sign_out_everywhere,
     unlock_user,
 )
@@ -29,21 +29,21 @@ DONE = {"disable": ("账号 {u} 已停用，其所有会话已结束。",
                     "The account {u} is disabled and all its sessions have ended."),
         "enable": ("账号 {u} 已启用。", "The account {u} is enabled again."),
         "sign-out": ("账号 {u} 已在所有设备上退出登录。", "The account {u} has been signed out on every device."),
-        "unlock": ("账号 {u} 已解除登录锁定。", "The account {u} may sign in again: its lock is lifted.")}
+        "unlock": ("账号 {u} 的登录等待已解除。", "The account {u} may sign in again at once: its delays are lifted.")}
 
 
 def _page(request: Request, db: DB, errors: list[dict[str, str]] | None = None, status: int = 200) -> Response:
     now = utcnow()
     users = [{**u, "locked_until": _local(u["locked_until"])} for u in list_users(db, now)]
     addresses = sorted((key, _local(until), failures) for (scope, key), (until, failures)
-                       in sign_in_locks(db, now).items() if scope == "address")
+                       in sign_in_delays(db, now).items() if scope == "address")
     return render(request, "users.html", {"users": users, "locked_addresses": addresses, "errors": errors or []},
                   status=status)
 
 
 def _local(value: object) -> str | None:
-    """A lock's end in the zone's time (China Standard Time), to the minute."""
-    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else None
+    """A delay's end in the zone's time (China Standard Time), to the second."""
+    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S") if isinstance(value, datetime) else None
 
 
 @router.get("/admin/users")

@@ -7,9 +7,10 @@ Each request checks the token against the user's record, read through a per-proc
 ``TOKEN_CHECK_SECONDS``: a change made by another worker process takes effect within that time,
 one made in this process at once.
 
-Sign-in is limited per account and per client address (``yima.accounts.throttle``): failures are
-counted in the database, a lock answers 429 with the seconds to wait, is logged, recorded in the
-audit log (for an account) and shown to administrators, who may lift it.
+Failed sign-ins slow the next attempt — of the typed name at that address, of the name anywhere,
+of the address — by delays that double (``yima.accounts.throttle``); nothing locks a person out.
+Counts live in the database; an attempt during a delay answers 429 with the seconds to wait; delays
+are logged, shown to administrators, who may lift them, and an account's first delay is audited.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import hashlib
 import logging
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 import jwt
@@ -93,21 +94,25 @@ def add_account_without_password(session: Session, username: str, role: str, zon
     return user
 
 
-Key = tuple[str, str]  # (scope, key): ("account", username) or ("address", client address)
+Key = throttle.Key
 
 
 def authenticate(db: Database, username: str, password: str, *, now: datetime | None = None,
-                 address: str | None = None) -> Actor:
-    """The account, if the password is right and neither the account nor the client ``address``
-    is locked by failed sign-ins; a lock refuses even the right password (429)."""
+                 address: str | None = None, halls: Sequence[throttle.Network] = ()) -> Actor:
+    """The account, if the password is right. Failed sign-ins slow the next attempt of the typed
+    name at this address, of the name anywhere and of the address (``yima.accounts.throttle``):
+    an attempt during a delay is answered 429 before the password is checked; after it, the right
+    password signs in. ``halls``: the service halls' networks, whose addresses have a larger budget."""
     now = now or utcnow()
-    keys: list[Key] = [("account", username[:128])] + ([("address", address[:128])] if address else [])
+    keys = throttle.keys_for(username, address)
+    known_key = ("known", keys["pair"]) if "pair" in keys else None
     with db.read() as session:
-        attempts = _attempts(session, keys)
+        attempts = _attempts(session, list(keys.items()) + ([known_key] if known_key else []))
         user = session.scalar(select(User).where(User.username == username))
-    wait = max((throttle.locked_for(attempts.get(k), now) or 0 for k in keys), default=0)
+    known = known_key is not None and known_key in attempts
+    wait = throttle.waiting(attempts, keys, known, now)
     if wait:
-        raise _locked(wait)
+        raise _slowed(wait)
     if user is None or not user.password_hash:
         _spend_like_a_check(password)  # as long as for an existing user: the time tells nothing
     else:
@@ -119,15 +124,31 @@ def authenticate(db: Database, username: str, password: str, *, now: datetime | 
             if user.disabled_at is not None:
                 raise Unauthorized("auth.disabled", "username", "该账号已停用，请联系管理员",
                                    "This account is disabled; ask an administrator")
-            if keys[0] in attempts:  # a right password clears the account's count (not the address's)
-                with db.write() as session:
-                    session.execute(delete(SignInAttempts).where(SignInAttempts.scope == "account",
-                                                                 SignInAttempts.key == keys[0][1]))
+            _count_success(db, keys, attempts, now)
             return actor_of(user)
-    wait = _count_failure(db, keys, now, known_user=user is not None)
+    wait = _count_failure(db, keys, known, now, known_user=user is not None, halls=halls)
     if wait:
-        raise _locked(wait)
+        raise Unauthorized("auth.credentials", "password", f"用户名或密码错误；请 {wait} 秒后再试",
+                           f"Wrong username or password; try again in {wait} second(s)")
     raise Unauthorized("auth.credentials", "password", "用户名或密码错误", "Wrong username or password")
+
+
+def _count_success(db: Database, keys: dict[str, str], attempts: dict[Key, throttle.Attempts],
+                   now: datetime) -> None:
+    """The right password clears the pair's and the account's count (not the address's) and
+    records the pair as known: delays that others cause no longer hold it back."""
+    stale = [(scope, keys[scope]) for scope in ("pair", "account") if (scope, keys.get(scope, "")) in attempts]
+    if "pair" not in keys and not stale:
+        return
+    with db.write() as session:
+        for scope, key in stale:
+            session.execute(delete(SignInAttempts).where(SignInAttempts.scope == scope, SignInAttempts.key == key))
+        if "pair" in keys:
+            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            session.execute(insert(SignInAttempts).values(scope="known", key=keys["pair"], failures=0,
+                                                          window_started_at=now)
+                            .on_conflict_do_update(index_elements=["scope", "key"],
+                                                   set_={"window_started_at": now}))
 
 
 _dummy: dict[tuple[int, int], str] = {}
@@ -153,50 +174,55 @@ def log_reference(typed: str) -> str:
     return "ref-" + hashlib.blake2b(typed.encode(), key=_LOG_KEY, digest_size=6).hexdigest()
 
 
-def _locked(seconds: int) -> TooManyRequests:
-    minutes = max(1, -(-seconds // 60))
-    return TooManyRequests("auth.locked", "username", f"登录失败次数过多，已暂时锁定，请 {minutes} 分钟后再试",
-                           f"Too many failed sign-ins: locked for now, try again in {minutes} minute(s)",
-                           retry_after=seconds)
+def _slowed(seconds: int) -> TooManyRequests:
+    return TooManyRequests("auth.throttled", "username",
+                           f"登录失败次数过多，请 {seconds} 秒后再试（正确的密码届时可以登录）",
+                           f"Too many failed sign-ins: try again in {seconds} second(s) (the right password "
+                           "signs in then)", retry_after=seconds)
 
 
 def _attempts(session: Session, keys: list[Key]) -> dict[Key, throttle.Attempts]:
     rows = session.scalars(select(SignInAttempts).where(tuple_(SignInAttempts.scope, SignInAttempts.key).in_(keys)))
-    return {(r.scope, r.key): throttle.Attempts(r.failures, as_utc(r.window_started_at),
-                                                as_utc(r.locked_until) if r.locked_until else None) for r in rows}
+    return {(r.scope, r.key): _state(r) for r in rows}
 
 
-def _count_failure(db: Database, keys: list[Key], now: datetime, known_user: bool) -> int:
+def _state(row: SignInAttempts) -> throttle.Attempts:
+    return throttle.Attempts(row.failures, as_utc(row.window_started_at),
+                             as_utc(row.locked_until) if row.locked_until else None)
+
+
+def _count_failure(db: Database, keys: dict[str, str], known: bool, now: datetime, known_user: bool,
+                   halls: Sequence[throttle.Network]) -> int:
     """Count one failed sign-in against every key, in one transaction that holds the keys' rows
-    (PostgreSQL: row locks; SQLite: the writer lock); the seconds of a lock it places, or 0."""
+    (PostgreSQL: row locks; SQLite: the writer lock); the seconds the next attempt now waits."""
     security_log.warning("sign_in.failed", extra={"fields": {
-        "account": log_reference(keys[0][1]), "known_user": known_user,
-        **({"address": keys[1][1]} if len(keys) > 1 else {})}})
-    wait = 0
+        "account": log_reference(keys["account"]), "known_user": known_user,
+        **({"address": keys["address"]} if "address" in keys else {})}})
+    wanted = list(keys.items())
     with db.write() as session:
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        for scope, key in keys:
+        for scope, key in wanted:
             session.execute(insert(SignInAttempts).values(scope=scope, key=key, failures=0, window_started_at=now)
                             .on_conflict_do_nothing(index_elements=["scope", "key"]))
-        rows = session.scalars(select(SignInAttempts).where(tuple_(SignInAttempts.scope, SignInAttempts.key).in_(keys))
+        rows = session.scalars(select(SignInAttempts).where(tuple_(SignInAttempts.scope, SignInAttempts.key)
+                                                            .in_(wanted))
                                .order_by(SignInAttempts.scope, SignInAttempts.key).with_for_update()).all()
+        after: dict[Key, throttle.Attempts] = {}
         for row in rows:
-            before = throttle.Attempts(row.failures, as_utc(row.window_started_at),
-                                       as_utc(row.locked_until) if row.locked_until else None)
-            after = throttle.after_failure(before if row.failures else None, throttle.LIMITS[row.scope], now)
-            row.failures, row.window_started_at, row.locked_until = (after.failures, after.window_started_at,
-                                                                     after.locked_until)
-            if throttle.newly_locked(before, after, now) and after.locked_until is not None:
-                wait = max(wait, throttle.locked_for(after, now) or 0)
-                security_log.warning("sign_in.locked", extra={"fields": {
-                    "scope": row.scope, "key": log_reference(row.key) if row.scope == "account" else row.key,
-                    "failures": after.failures,
-                    "locked_until": after.locked_until.isoformat()}})
-                if row.scope == "account" and known_user:
-                    audit.record(session, [audit.event(None, None, now, "user.locked", f"user:{row.key}",
-                                                       failures=after.failures,
-                                                       until=after.locked_until.isoformat())])
-    return wait
+            before = _state(row)
+            state = throttle.after_failure(before if row.failures else None,
+                                           throttle.delay_for(row.scope, row.key, halls), now)
+            row.failures, row.window_started_at, row.locked_until = (state.failures, state.last_failure_at,
+                                                                     state.wait_until)
+            after[(row.scope, row.key)] = state
+            if state.wait_until is not None and throttle.wait_seconds(before, now) == 0:
+                security_log.warning("sign_in.slowed", extra={"fields": {
+                    "scope": row.scope, "key": row.key if row.scope == "address" else log_reference(row.key),
+                    "failures": state.failures, "wait_until": state.wait_until.isoformat()}})
+                if row.scope == "account" and known_user and state.failures == throttle.ACCOUNT.free + 1:
+                    audit.record(session, [audit.event(None, None, now, "user.sign_in_slowed", f"user:{row.key}",
+                                                       failures=state.failures)])
+    return throttle.waiting(after, keys, known, now)
 
 
 #: How long the record of failed sign-ins (an account name or an address, a count) is kept once
@@ -216,25 +242,36 @@ def purge_sign_in_attempts_job(db: Database, now: datetime) -> list[str]:
     return [f"sign-in records purged: {len(gone)}"] if gone else []
 
 
-def sign_in_locks(db: Database, now: datetime) -> dict[Key, tuple[datetime, int]]:
-    """Keys locked now: until when, after how many failures."""
+def sign_in_delays(db: Database, now: datetime) -> dict[Key, tuple[datetime, int]]:
+    """Accounts and addresses whose next sign-in waits now: until when, after how many failures.
+    An account's entry covers its own delay and that of every address it was tried from."""
     with db.read() as session:
-        rows = session.scalars(select(SignInAttempts).where(SignInAttempts.locked_until.is_not(None))).all()
-    return {(r.scope, r.key): (as_utc(r.locked_until), r.failures) for r in rows
-            if r.locked_until is not None and as_utc(r.locked_until) > now}
+        rows = session.scalars(select(SignInAttempts).where(SignInAttempts.locked_until.is_not(None),
+                                                            SignInAttempts.locked_until > now)).all()
+    found: dict[Key, tuple[datetime, int]] = {}
+    for r in rows:
+        if r.locked_until is None:
+            continue
+        scope, key = ("account", r.key.split("\n", 1)[0]) if r.scope == "pair" else (r.scope, r.key)
+        until, failures = found.get((scope, key), (as_utc(r.locked_until), 0))
+        found[(scope, key)] = (max(until, as_utc(r.locked_until)), max(failures, r.failures))
+    return found
 
 
 def unlock(db: Database, scope: str, key: str, now: datetime, by: Actor | None = None) -> bool:
-    """Lift the lock (and the count) of an account or an address; False when there was none."""
+    """Lift the delays (and the counts) of an account — from every address — or of an address;
+    False when there was none."""
     with db.write() as session:
-        done = session.execute(delete(SignInAttempts).where(SignInAttempts.scope == scope, SignInAttempts.key == key)
-                               .returning(SignInAttempts.key)).first() is not None
+        where = ((SignInAttempts.scope == "account") & (SignInAttempts.key == key)
+                 | (SignInAttempts.scope == "pair") & SignInAttempts.key.startswith(key[:80] + "\n", autoescape=True)
+                 if scope == "account" else (SignInAttempts.scope == scope) & (SignInAttempts.key == key))
+        done = bool(session.execute(delete(SignInAttempts).where(where).returning(SignInAttempts.key)).all())
         if done:
             audit.record(session, [audit.event(None, by, now, f"sign_in.{scope}_unlocked",
                                                f"user:{key}" if scope == "account" else "sign_in:address")])
     if done:
-        security_log.warning("sign_in.unlocked", extra={"fields": {"scope": scope, "key": key,
-                                                                   "by": by.id if by else None}})
+        security_log.warning("sign_in.unlocked", extra={"fields": {
+            "scope": scope, "key": log_reference(key) if scope == "account" else key, "by": by.id if by else None}})
     return done
 
 
@@ -354,7 +391,7 @@ def display_names(db: Database, ids: Iterable[int | None]) -> dict[int, str]:
 def list_users(db: Database, now: datetime | None = None) -> list[dict[str, object]]:
     """Every account, for administrators: no password hashes; ``locked_until`` and
     ``failed_sign_ins`` when failed sign-ins lock it now."""
-    locks = sign_in_locks(db, now or utcnow())
+    locks = sign_in_delays(db, now or utcnow())
     with db.read() as session:
         users = session.scalars(select(User).order_by(User.role, User.username)).all()
     result: list[dict[str, object]] = []
@@ -367,12 +404,12 @@ def list_users(db: Database, now: datetime | None = None) -> list[dict[str, obje
 
 
 def change_own_password(db: Database, actor: Actor, current: str, new: str, now: datetime,
-                        address: str | None = None) -> Actor:
+                        address: str | None = None, halls: Sequence[throttle.Network] = ()) -> Actor:
     """A user changes their own password: the current one is checked as a sign-in is (a wrong one
     counts towards the sign-in limits), the new one against the password rule; every session
     issued before ends, and the returned actor's token generation is the new one."""
     try:
-        authenticate(db, actor.username, current, now=now, address=address)
+        authenticate(db, actor.username, current, now=now, address=address, halls=halls)
     except Unauthorized as err:
         raise DomainError("user.current_password", "current_password", "当前密码不正确",
                           "The current password is wrong") from err

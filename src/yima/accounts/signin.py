@@ -38,7 +38,8 @@ def login_form(request: Request, next: str | None = None) -> Response:
 def login(request: Request, db: DB, settings: AppSettings, username: Annotated[str, Form()] = "",
           password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "") -> Response:
     try:
-        actor = authenticate(db, username.strip(), password, address=request.client.host if request.client else None)
+        actor = authenticate(db, username.strip(), password, address=request.client.host if request.client else None,
+                             halls=settings.service_halls)
     except DomainError as err:
         message = text(request, err.finding.zh, err.finding.en)
         page = render(request, "login.html", {"error": message, "username": username, "next": next},
@@ -96,7 +97,8 @@ def password_change(request: Request, db: DB, settings: AppSettings, signed_in: 
         return actor
     try:
         changed = change_own_password(db, actor, current_password, new_password[:256], utcnow(),
-                                      address=request.client.host if request.client else None)
+                                      address=request.client.host if request.client else None,
+                                      halls=settings.service_halls)
     except DomainError as err:
         page = _password_page(request, [{"rule": f.rule, "text": text(request, f.zh, f.en),
                                          "anchor": f.field if f.field in PASSWORD_FIELDS else ""}
