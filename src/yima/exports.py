@@ -16,8 +16,10 @@ a formula, and never breaks the file:
 
 from __future__ import annotations
 
+import csv
+import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -41,6 +43,17 @@ def csv_cell(value: Any) -> Any:
         return value
     text = xml_safe(value)
     return "'" + text if is_formula_like(text) else text
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A CSV export: UTF-8 with a byte-order mark (so Excel and WPS read Chinese right), the
+    ``header`` then ``rows``, every cell through ``csv_cell``."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([csv_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([csv_cell("" if value is None else value) for value in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def put_cell(cell: Any, value: Any) -> None:

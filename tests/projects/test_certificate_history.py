@@ -30,7 +30,7 @@ def test_a_certificate_renewal_changes_no_past_figure(db, zone_cq, people):
     before = compute_key_enterprises(db, zone_cq, H1_2021)
     assert (before["high_tech"], before["high_tech_share_pct"]) == (16, 44.44)
     admin = people["admin"]
-    holder = next(k for k in key_enterprises.list_key_enterprises(db, admin, zone_cq, SEED_NOW)
+    holder = next(k for k in key_enterprises.list_key_enterprises(db, admin, zone_cq, SEED_NOW).items
                   if k.high_tech_certificate and k.high_tech_certificate.issued_on <= date(2021, 1, 1)
                   and k.high_tech_certificate.expires_on >= date(2021, 6, 30) and k.last_served_on
                   and any(H1_2021.start <= s.served_on <= H1_2021.end for s in

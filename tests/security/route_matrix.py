@@ -487,6 +487,7 @@ ROUTES: list[Route] = [
     # --- investment projects and key enterprises (招商项目, 重点企业) ---------------------------------------
     row("GET", "/api/v1/projects", INVESTMENT, lambda w: Call("/api/v1/projects", params=LEDGER)),
     row("POST", "/api/v1/projects", INVESTMENT, lambda w: Call("/api/v1/projects", json=project_body(w))),
+    row("GET", "/api/v1/projects/export.csv", INVESTMENT, lambda w: Call("/api/v1/projects/export.csv", params=LEDGER)),
     row("GET", "/api/v1/projects/figures", INVESTMENT,
         lambda w: Call("/api/v1/projects/figures", params=FIGURES)),
     row("GET", "/api/v1/projects/{project_id}", INVESTMENT,
@@ -508,6 +509,8 @@ ROUTES: list[Route] = [
     row("POST", "/api/v1/key-enterprises", INVESTMENT,
         lambda w: Call("/api/v1/key-enterprises", json={"zone": "cq-gxq", "uscc": w.fresh_enterprise(),
                                                          "specialist": "spec-cq"})),
+    row("GET", "/api/v1/key-enterprises/export.csv", INVESTMENT | SPECIALIST,  # a specialist: their own
+        lambda w: Call("/api/v1/key-enterprises/export.csv", params=LEDGER)),
     row("GET", "/api/v1/key-enterprises/desk", SPECIALIST, lambda w: Call("/api/v1/key-enterprises/desk")),
     row("GET", "/api/v1/key-enterprises/{uscc}", INVESTMENT | SPECIALIST,
         lambda w: Call(f"/api/v1/key-enterprises/{w.uscc}")),

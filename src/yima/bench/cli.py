@@ -1,4 +1,4 @@
-"""Commands: ``yima bench register|verify|seals|stats|federation``, each timing one path end to end."""
+"""Commands: ``yima bench register|verify|seals|stats|federation|lists``, each timing one path end to end."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import typer
 
 from yima.bench.federation import run_federation_benchmark
 from yima.bench.licences import run_verify_benchmark
+from yima.bench.lists import run_lists_benchmark
 from yima.bench.register import run_register_benchmark
 from yima.bench.seals import run_seal_benchmark
 from yima.bench.stats import run_stats_benchmark
@@ -57,9 +58,18 @@ def bench_federation(count: Annotated[int, typer.Option(help="Applications to fo
     run_federation_benchmark(console, count=count, clients=clients)
 
 
+def bench_lists(n: Annotated[int, typer.Option("--n", min=1, help="Projects in the zone")] = 100_000,
+                db: Annotated[str | None, typer.Option("--db", help="Database URL (default: a fresh SQLite "
+                                                       "file)")] = None) -> None:
+    """A zone of N synthetic projects: the investment office's list (first and last page, a
+    search), its figures and the CSV export, timed."""
+    run_lists_benchmark(console, n=n, db_url=db)
+
+
 def add_commands(groups: CommandGroups) -> None:
     groups.bench.command("register")(bench_register)
     groups.bench.command("verify")(bench_verify)
     groups.bench.command("seals")(bench_seals)
     groups.bench.command("stats")(domain_errors(bench_stats))
     groups.bench.command("federation")(bench_federation)
+    groups.bench.command("lists")(domain_errors(bench_lists))

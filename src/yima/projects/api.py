@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 
 from yima.clock import utcnow
+from yima.listing import PER_PAGE
 from yima.projects import key_enterprises, service
 from yima.projects.figures import compute_key_enterprises, compute_projects
 from yima.projects.model import (
@@ -36,15 +37,29 @@ from yima.projects.model import (
 )
 from yima.stats.rules import parse_period
 from yima.web.deps import DB, AppSettings, CurrentActor, RowId
+from yima.web.listing import CSV, PageNo, PerPage, Search, csv_download, page_request, set_page_headers
 
 router = APIRouter(prefix="/api/v1")
 ZoneQuery = Annotated[str | None, Query(description="Zone id; defaults to the user's own zone")]
 
 
 @router.get("/projects", response_model=list[ProjectOut], tags=["projects"])
-def list_projects(db: DB, actor: CurrentActor, zone: ZoneQuery = None) -> list[ProjectOut]:
-    """The zone's projects with the day each stage was reached (investment office, administrators)."""
-    return service.list_projects(db, actor, zone)
+def list_projects(db: DB, actor: CurrentActor, response: Response, zone: ZoneQuery = None, q: Search = "",
+                  page: PageNo = 1, per_page: PerPage = PER_PAGE) -> list[ProjectOut]:
+    """One page of the zone's projects (investment office, administrators), newest signing first,
+    searched by code, name or investor (``q``); ``X-Total-Count`` and ``Link`` (next, prev, first,
+    last) give the rest."""
+    found = service.list_projects(db, actor, zone, page_request(page, per_page, q))
+    set_page_headers(response, "/api/v1/projects", found, {"zone": zone, "q": q})
+    return list(found.items)
+
+
+@router.get("/projects/export.csv", response_class=Response, tags=["projects"],
+            responses={200: {"content": {CSV: {}}, "description": "Every matching project, formula-safe CSV"}})
+def export_projects(db: DB, actor: CurrentActor, zone: ZoneQuery = None, q: Search = "") -> Response:
+    """Every project of the list (with the same search), as CSV."""
+    rows = service.export_projects(db, actor, zone, q)
+    return csv_download("projects.csv", service.EXPORT_HEADER, rows)
 
 
 @router.post("/projects", response_model=ProjectDetailOut, status_code=201, tags=["projects"])
@@ -116,9 +131,21 @@ def reverse_fund(project_id: RowId, fund_id: RowId, body: Reason, db: DB, actor:
 # --- key enterprises ------------------------------------------------------------------------------
 
 @router.get("/key-enterprises", response_model=list[KeyEnterpriseOut], tags=["key enterprises"])
-def list_key_enterprises(db: DB, actor: CurrentActor, zone: ZoneQuery = None) -> list[KeyEnterpriseOut]:
-    """The zone's key enterprises (investment office, administrators); a specialist's own."""
-    return key_enterprises.list_key_enterprises(db, actor, zone, utcnow())
+def list_key_enterprises(db: DB, actor: CurrentActor, response: Response, zone: ZoneQuery = None, q: Search = "",
+                         page: PageNo = 1, per_page: PerPage = PER_PAGE) -> list[KeyEnterpriseOut]:
+    """One page of the zone's key enterprises (investment office, administrators; a specialist's
+    own), searched by credit code or name (``q``); ``X-Total-Count`` and ``Link`` give the rest."""
+    found = key_enterprises.list_key_enterprises(db, actor, zone, utcnow(), page_request(page, per_page, q))
+    set_page_headers(response, "/api/v1/key-enterprises", found, {"zone": zone, "q": q})
+    return list(found.items)
+
+
+@router.get("/key-enterprises/export.csv", response_class=Response, tags=["key enterprises"],
+            responses={200: {"content": {CSV: {}}, "description": "Every matching key enterprise, CSV"}})
+def export_key_enterprises(db: DB, actor: CurrentActor, zone: ZoneQuery = None, q: Search = "") -> Response:
+    """Every key enterprise of the list (with the same search), as formula-safe CSV."""
+    rows = key_enterprises.export_key_enterprises(db, actor, zone, utcnow(), q)
+    return csv_download("key-enterprises.csv", key_enterprises.EXPORT_HEADER, rows)
 
 
 @router.post("/key-enterprises", response_model=KeyEnterpriseDetailOut, status_code=201, tags=["key enterprises"])

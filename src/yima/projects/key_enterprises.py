@@ -9,8 +9,9 @@ everything. Every change is appended to the zone's audit log in the same transac
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from yima.accounts.tables import User
@@ -19,6 +20,7 @@ from yima.audit import service as audit
 from yima.clock import local_date
 from yima.db import Database
 from yima.errors import Conflict, DomainError, Forbidden, NotFound
+from yima.listing import PageOf, PageRequest, check_export_size, like_pattern, search_text
 from yima.notifications.service import notify
 from yima.projects import rules
 from yima.projects.model import (
@@ -280,15 +282,53 @@ def _listing(session: Session, keys: list[KeyEnterprise], today: date) -> list[K
     return [_summary(k, names, specialists, today) for k in keys]
 
 
-def list_key_enterprises(db: Database, actor: Actor, zone_id: str | None, now: datetime) -> list[KeyEnterpriseOut]:
-    """The office's (or an administrator's) list of a zone's key enterprises; a specialist's own."""
-    query = select(KeyEnterprise).options(selectinload(KeyEnterprise.services)).order_by(KeyEnterprise.uscc)
+def _key_query(actor: Actor, zone_id: str | None, q: str) -> Any:
+    """The key enterprises the actor may list (a specialist: their own), searched by credit code
+    or registered name."""
+    query = select(KeyEnterprise)
     if actor.role == SPECIALIST:
         query = query.where(KeyEnterprise.specialist_id == actor.id)
     else:
         query = query.where(KeyEnterprise.zone_id == office_zone(actor, zone_id))
+    if q:
+        pattern = like_pattern(q.upper() if len(q) == 18 else q)
+        named = select(Enterprise.uscc).where(Enterprise.name.like(pattern, escape="\\"))
+        query = query.where(or_(KeyEnterprise.uscc.like(pattern, escape="\\"), KeyEnterprise.uscc.in_(named)))
+    return query
+
+
+def list_key_enterprises(db: Database, actor: Actor, zone_id: str | None, now: datetime,
+                         request: PageRequest = PageRequest()) -> PageOf[KeyEnterpriseOut]:
+    """One page of the office's (or an administrator's) list of a zone's key enterprises, or a
+    specialist's own, by credit code; how many match."""
+    query = _key_query(actor, zone_id, request.q)
     with db.read() as session:
-        return _listing(session, list(session.scalars(query)), local_date(now))
+        total = session.scalar(select(func.count()).select_from(
+            query.with_only_columns(KeyEnterprise.id).subquery())) or 0
+        keys = list(session.scalars(query.options(selectinload(KeyEnterprise.services)).order_by(KeyEnterprise.uscc)
+                                    .offset(request.offset).limit(request.per_page)))
+        return PageOf(_listing(session, keys, local_date(now)), total, request.page, request.per_page)
+
+
+# The import file's columns first, then the enterprise's name and the service counts.
+EXPORT_HEADER = ("uscc", "specialist", "high_tech_cert", "cert_issued_on", "cert_expires_on", "name",
+                 "industry_code", "services", "open_requests", "last_served_on")
+
+
+def export_key_enterprises(db: Database, actor: Actor, zone_id: str | None, now: datetime,
+                           q: str = "") -> list[list[Any]]:
+    """Every key enterprise of the list matching ``q``, as rows under ``EXPORT_HEADER``."""
+    query = _key_query(actor, zone_id, search_text(q))
+    with db.read() as session:
+        check_export_size(session.scalar(select(func.count()).select_from(
+            query.with_only_columns(KeyEnterprise.id).subquery())) or 0)
+        keys = list(session.scalars(query.options(selectinload(KeyEnterprise.services), selectinload(
+            KeyEnterprise.certificates)).order_by(KeyEnterprise.uscc)))
+        rows = _listing(session, keys, local_date(now))
+    return [[k.uscc, k.specialist or "",
+             *((c.number, c.issued_on.isoformat(), c.expires_on.isoformat()) if (c := k.high_tech_certificate)
+               else ("", "", "")), k.name, k.industry_code, k.services, k.open_requests,
+             k.last_served_on.isoformat() if k.last_served_on else ""] for k in rows]
 
 
 def get_key_enterprise(db: Database, actor: Actor, uscc: str, now: datetime) -> KeyEnterpriseDetailOut:

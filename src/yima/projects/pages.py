@@ -20,6 +20,7 @@ from starlette.datastructures import UploadFile
 from yima.actors import Actor
 from yima.clock import local_date, utcnow
 from yima.errors import DomainError, Finding
+from yima.listing import search_text
 from yima.projects import key_enterprises, service
 from yima.projects.figures import compute_key_enterprises, compute_projects
 from yima.projects.model import (
@@ -38,6 +39,7 @@ from yima.stats.rules import parse_period
 from yima.uploads import attachment_disposition
 from yima.web.deps import DB, AppSettings, OptionalActor, RowId
 from yima.web.errors import findings_of_validation
+from yima.web.listing import PageNo, filters_query, page_request, pager
 from yima.web.templating import language, render, text
 
 router = APIRouter(include_in_schema=False)
@@ -79,16 +81,19 @@ def _period(start: str | None, end: str | None) -> tuple[str, str]:
 # --- projects -------------------------------------------------------------------------------------
 
 def _list_page(request: Request, db: DB, actor: Actor, zone: str | None, start: str | None, end: str | None,
-               errors: list[Finding] | None = None, values: dict[str, Any] | None = None) -> Response:
+               errors: list[Finding] | None = None, values: dict[str, Any] | None = None, q: str = "",
+               page: int = 1) -> Response:
     first, last = _period(start, end)
     try:
         zone_id = service.office_zone(actor, zone)
         period = parse_period(first, last)
-        projects = service.list_projects(db, actor, zone_id)
+        found = service.list_projects(db, actor, zone_id, page_request(page, q=q))
     except DomainError as err:
         return _error_page(request, err)
+    filters = {"zone": zone_id, "from": first, "to": last, "q": search_text(q)}
     return render(request, "projects/list.html", {
-        **_names(request), "zone": zone_id, "projects": projects, "params": {"from": first, "to": last},
+        **_names(request), "zone": zone_id, "projects": found.items, "params": {"from": first, "to": last},
+        "q": filters["q"], **pager(found, filters), "export_query": filters_query({"zone": zone_id, "q": filters["q"]}),
         "section": compute_projects(db, zone_id, period), "services": compute_key_enterprises(db, zone_id, period),
         "errors": _messages(request, errors or []), "values": values or {}},
         status=422 if errors else 200)
@@ -97,10 +102,10 @@ def _list_page(request: Request, db: DB, actor: Actor, zone: str | None, start: 
 @router.get("/projects")
 def projects_page(request: Request, db: DB, actor: OptionalActor, zone: str | None = None,
                   start: Annotated[str | None, Query(alias="from")] = None,
-                  end: Annotated[str | None, Query(alias="to")] = None) -> Response:
+                  end: Annotated[str | None, Query(alias="to")] = None, q: str = "", page: PageNo = 1) -> Response:
     if actor is None:
         return login_redirect(request)
-    return _list_page(request, db, actor, zone, start, end)
+    return _list_page(request, db, actor, zone, start, end, q=q, page=page)
 
 
 @router.post("/projects")
@@ -221,23 +226,26 @@ def document(request: Request, project_id: RowId, sha256: str, db: DB, settings:
 # --- key enterprises ------------------------------------------------------------------------------
 
 def _key_list_page(request: Request, db: DB, actor: Actor, zone: str | None, errors: list[Finding] | None = None,
-                   values: dict[str, str] | None = None, status: int = 422) -> Response:
+                   values: dict[str, str] | None = None, status: int = 422, q: str = "", page: int = 1) -> Response:
     try:
-        listing = key_enterprises.list_key_enterprises(db, actor, zone, utcnow())
+        found = key_enterprises.list_key_enterprises(db, actor, zone, utcnow(), page_request(page, q=q))
     except DomainError as err:
         return _error_page(request, err)
+    filters = {"zone": zone or actor.zone_id, "q": search_text(q)}
     return render(request, "projects/key_enterprises.html", {
-        "enterprises": listing, "zone": zone or actor.zone_id, "errors": _messages(request, errors or []),
+        "enterprises": found.items, "zone": zone or actor.zone_id, "errors": _messages(request, errors or []),
+        "q": filters["q"], **pager(found, filters), "export_query": filters_query(filters),
         "values": values or {}}, status=status if errors else 200)
 
 
 @router.get("/key-enterprises")
-def key_enterprises_page(request: Request, db: DB, actor: OptionalActor, zone: str | None = None) -> Response:
+def key_enterprises_page(request: Request, db: DB, actor: OptionalActor, zone: str | None = None, q: str = "",
+                         page: PageNo = 1) -> Response:
     if actor is None:
         return login_redirect(request)
     if actor.role == key_enterprises.SPECIALIST:
         return RedirectResponse("/specialist", status_code=303)
-    return _key_list_page(request, db, actor, zone)
+    return _key_list_page(request, db, actor, zone, q=q, page=page)
 
 
 def _certificate(values: dict[str, str]) -> dict[str, str | None] | None:

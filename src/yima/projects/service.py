@@ -6,12 +6,13 @@ Every change is appended to the zone's audit log in the same transaction.
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from yima.accounts.tables import User
@@ -20,6 +21,7 @@ from yima.audit import service as audit
 from yima.clock import local_date
 from yima.db import Database
 from yima.errors import Conflict, DomainError, Forbidden, NotFound
+from yima.listing import PageOf, PageRequest, check_export_size, like_pattern, search_text
 from yima.projects import rules
 from yima.projects.model import (
     DocumentOut,
@@ -279,16 +281,59 @@ def _detail(session: Session, project: Project) -> ProjectDetailOut:
     return ProjectDetailOut(**_summary(project, total).model_dump(), stages=stages, funds=funds)
 
 
-def list_projects(db: Database, actor: Actor, zone_id: str | None) -> list[ProjectOut]:
+def _matching(zone: str, q: str) -> Any:
+    """The zone's projects whose code, name or investor contains ``q``."""
+    query = select(Project).where(Project.zone_id == zone)
+    if q:
+        pattern = like_pattern(q)
+        query = query.where(or_(Project.code.like(pattern, escape="\\"), Project.name.like(pattern, escape="\\"),
+                                Project.investor.like(pattern, escape="\\")))
+    return query
+
+
+# Newest signing first, projects under negotiation (no signing day) last; the same on both databases.
+_ORDER = (Project.signed_on.desc().nulls_last(), Project.id.desc())
+
+
+def list_projects(db: Database, actor: Actor, zone_id: str | None,
+                  request: PageRequest = PageRequest()) -> PageOf[ProjectOut]:
+    """One page of the zone's projects (searched by code, name or investor) and how many match."""
     zone = office_zone(actor, zone_id)
+    query = _matching(zone, request.q)
     with db.read() as session:
+        total = session.scalar(select(func.count()).select_from(query.with_only_columns(Project.id).subquery())) or 0
+        projects = list(session.scalars(query.order_by(*_ORDER).offset(request.offset).limit(request.per_page)))
         funds = dict(session.execute(select(ProjectFund.project_id, func.sum(ProjectFund.amount))
-                                     .join(Project).where(Project.zone_id == zone,
-                                                          ProjectFund.reversed_at.is_(None))
+                                     .where(ProjectFund.project_id.in_([p.id for p in projects]),
+                                            ProjectFund.reversed_at.is_(None))
+                                     .group_by(ProjectFund.project_id)).all()) if projects else {}
+        items = [_summary(p, Decimal(funds.get(p.id) or 0)) for p in projects]
+    return PageOf(items, total, request.page, request.per_page)
+
+
+# The import file's columns first (an export corrected in a spreadsheet is re-imported with --update),
+# then what the office cannot import: the registration stage, the project company, funds in place.
+EXPORT_HEADER = ("code", "name", "investor", "investor_tags", "industry_code", "amount", "signed_on", "landed_on",
+                 "started_on", "completed_on", "registered_on", "enterprise_uscc", "funds_in_place")
+
+
+def export_projects(db: Database, actor: Actor, zone_id: str | None, q: str = "") -> list[list[Any]]:
+    """Every project of the zone matching ``q``, as rows under ``EXPORT_HEADER`` (in list order)."""
+    zone = office_zone(actor, zone_id)
+    query = _matching(zone, search_text(q))
+    with db.read() as session:
+        check_export_size(session.scalar(select(func.count()).select_from(
+            query.with_only_columns(Project.id).subquery())) or 0)
+        funds = dict(session.execute(select(ProjectFund.project_id, func.sum(ProjectFund.amount))
+                                     .join(Project).where(Project.zone_id == zone, ProjectFund.reversed_at.is_(None))
                                      .group_by(ProjectFund.project_id)).all())
-        projects = session.scalars(select(Project).where(Project.zone_id == zone)
-                                   .order_by(Project.signed_on.desc(), Project.code)).all()
-        return [_summary(p, Decimal(funds.get(p.id) or 0)) for p in projects]
+        columns = query.with_only_columns(
+            Project.id, Project.code, Project.name, Project.investor, Project.investor_tags, Project.industry_code,
+            Project.amount, Project.signed_on, Project.landed_on, Project.started_on, Project.completed_on,
+            Project.registered_on, Project.enterprise_uscc).order_by(*_ORDER)
+        return [[code, name, investor, ";".join(tags or []), industry, str(amount), *(_iso(d) or "" for d in days),
+                 uscc or "", str(Decimal(funds.get(pid) or 0))]
+                for pid, code, name, investor, tags, industry, amount, *days, uscc in session.execute(columns)]
 
 
 def get_project(db: Database, actor: Actor, project_id: int) -> ProjectDetailOut:
@@ -311,11 +356,25 @@ def document_path(db: Database, actor: Actor, project_id: int, sha256: str, data
 # --- figures --------------------------------------------------------------------------------------
 
 def zone_project_figures(db: Database, zone_id: str, period: Period) -> ProjectFigures:
+    """The figures, from the projects with a milestone and the receipts dated in the period or the
+    same days a year earlier (no other row changes a figure: ``rules.project_figures``)."""
+    first, last = min(period.start, period.year_earlier().start), period.end
+
+    def within(column: Any) -> Any:
+        return column.between(first, last)
+
     with db.read() as session:
-        projects = [ProjectFacts(p.investor, frozenset(p.investor_tags), p.industry_code, Decimal(p.amount),
-                                 p.signed_on, p.landed_on, p.started_on, p.completed_on)
-                    for p in session.scalars(select(Project).where(Project.zone_id == zone_id))]
+        # the tags as stored text: most projects have none, and decoding 10,000 empty lists costs
+        projects = [ProjectFacts(investor, frozenset(json.loads(tags)) if tags and tags != "[]" else frozenset(),
+                                 industry, Decimal(amount), signed, landed, started, completed)
+                    for investor, tags, industry, amount, signed, landed, started, completed in session.execute(
+                        select(Project.investor, cast(Project.investor_tags, String), Project.industry_code,
+                               Project.amount,
+                               Project.signed_on, Project.landed_on, Project.started_on, Project.completed_on)
+                        .where(Project.zone_id == zone_id,
+                               or_(within(Project.signed_on), within(Project.landed_on), within(Project.started_on),
+                                   within(Project.completed_on))))]
         funds = [(day, Decimal(amount)) for day, amount in session.execute(
             select(ProjectFund.received_on, ProjectFund.amount).join(Project)
-            .where(Project.zone_id == zone_id, ProjectFund.reversed_at.is_(None)))]
+            .where(Project.zone_id == zone_id, ProjectFund.reversed_at.is_(None), within(ProjectFund.received_on)))]
     return project_figures(projects, funds, period)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yima.db.base import Base
@@ -60,6 +60,11 @@ class ProjectStage(Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     project: Mapped[Project] = relationship(back_populates="stages")
+
+
+# The list's order (``service.list_projects``): any page of a zone's projects read from the index.
+# SQLite sorts NULL last in a descending order already (its migration leaves the NULLS clause out).
+Index("ix_projects_list", Project.zone_id, Project.signed_on.desc().nulls_last(), Project.id.desc())
 
 
 class ProjectFund(Base):
