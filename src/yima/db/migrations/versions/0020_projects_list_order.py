@@ -1,8 +1,8 @@
 """projects: an index in the list's order (a zone's projects, newest signing first, projects
 under negotiation last), so that any page of 100,000 projects is read from the index
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-05 07:40:00
 
 PostgreSQL sorts NULL first in a descending order unless told; SQLite sorts it last and takes no
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0019'
-down_revision = '0018'
+revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
