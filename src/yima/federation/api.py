@@ -14,8 +14,9 @@ from pydantic import BaseModel, Field
 from yima.actors import require_role
 from yima.clock import utcnow
 from yima.config import Settings
-from yima.errors import DomainError
+from yima.errors import DomainError, NotFound
 from yima.federation import delivery, inbox, partners, views, witness
+from yima.licences.documents import default_zone
 from yima.licences.qr import render_qr_png
 from yima.web.deps import DB, AppSettings, CurrentActor, RowId, Standard
 from yima.web.params import SeqParam
@@ -201,3 +202,18 @@ def chain_hashes(db: DB, zone: str, seq: Annotated[list[SeqParam], Query(max_len
     """Public: the hashes of the zone's audit entries at the given positions (not their content),
     so that partners check the chain still passes through the checkpoints they witnessed."""
     return ChainHashesOut(zone=zone, hashes=witness.hashes_at(db, zone, seq))
+
+
+@router.get("/.well-known/yima/trust-list.cose", response_class=Response,
+            responses={200: {"content": {"application/cose": {}},
+                             "description": "The trust list as a COSE_Sign by the zone's active and latest retired "
+                                            "keys (docs/federation-messages.md)"}})
+def signed_trust_list(db: DB, standard: Standard, zone: Annotated[str | None, Query(max_length=32)] = None) -> Response:
+    """The zone's trust list, signed by its active key and the keys it retired last, so that
+    partners follow a key rotation on their own; ``?zone=`` picks a zone when this instance serves
+    several."""
+    zone_id = zone or default_zone(db)
+    if zone_id is None:
+        raise NotFound("zone.unknown", "zone", "本平台尚无开发区", "No zone on this instance yet")
+    return Response(partners.signed_trust_list(db, standard, zone_id), media_type="application/cose",
+                    headers={"Cache-Control": "public, max-age=60"})

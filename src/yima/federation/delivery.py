@@ -47,9 +47,8 @@ from yima.db import Database
 from yima.errors import DomainError
 from yima.federation import service, withdrawal
 from yima.federation.model import RECEIPT, WITHDRAWN, Envelope, envelope_from_payload
-from yima.federation.rules import PartnerKeys, backoff_seconds, check_message, is_permanent
+from yima.federation.rules import backoff_seconds, is_permanent
 from yima.federation.tables import Case, OutboxMessage, Partner
-from yima.keys.trustlist import TrustList
 from yima.licences import documents
 from yima.standard import configured_standard
 from yima.standard.model import MatterStandard
@@ -202,8 +201,9 @@ def deliver_one(db: Database, message_id: str, standard: MatterStandard | None =
         return False
     try:
         receipt = unb64(str(answer["receipt"]))
-        trust = PartnerKeys(partner.zone_id, sender, TrustList.from_dict(partner.trust_list))
-        answered = check_message(receipt, {partner.zone_id: trust}, frozenset({sender}), standard.digest)
+        answered = service.checked_following_keys(db, standard, receipt, frozenset({sender}), now)
+        if answered.sender != partner.zone_id:
+            raise ValueError(f"the receipt is signed by {answered.sender}, not {partner.zone_id}")
         if answered.kind != RECEIPT or answered.body.get("message") != message_id:
             raise ValueError("the answer is not a receipt for this message")
     except (KeyError, ValueError, DomainError) as err:

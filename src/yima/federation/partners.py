@@ -6,13 +6,15 @@ differs from this instance's is refused, naming both digests. Every change is in
 
 from __future__ import annotations
 
+import logging
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 
-import httpx
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -23,15 +25,27 @@ from yima.clock import as_utc
 from yima.config import get_settings
 from yima.db import Database
 from yima.errors import Conflict, DomainError, NotFound
+from yima.federation import keysets
 from yima.federation.rules import PartnerKeys, check_partner_url, standard_mismatch
 from yima.federation.tables import OutboxMessage, Partner
+from yima.keys.service import keyring
 from yima.keys.trustlist import TrustList
+from yima.outbound import fetch
 from yima.standard.model import MatterStandard
+from yima.zones.service import published_trust_list
 from yima.zones.tables import Zone
 
+log = logging.getLogger("yima.federation")
 FETCH_TIMEOUT_SECONDS = 10.0
+FETCH_MAX_BYTES = 256 * 1024
+"""A trust list is a few keys: a few KiB. More is not a trust list."""
 PARTNERS_CACHE_SECONDS = 2.0
+KEY_FOLLOW_INTERVAL_SECONDS = 5.0
+"""A partner's signed trust list is fetched at most once in this many seconds per partner and process
+(an unknown ``kid`` in a forged message costs the partner one request, not one per message)."""
 _cache: dict[str, tuple[float, dict[str, PartnerKeys]]] = {}
+_followed_at: dict[tuple[str, str], tuple[float, datetime | None]] = {}
+_follow_lock = threading.Lock()
 
 
 def read_trust_list(source: str) -> TrustList:
@@ -39,12 +53,14 @@ def read_trust_list(source: str) -> TrustList:
     try:
         if source.startswith(("http://", "https://")):
             check_partner_url(source, "trust_list", allow_http=get_settings().federation_allow_http)
-            response = httpx.get(source, timeout=FETCH_TIMEOUT_SECONDS, follow_redirects=True)
-            response.raise_for_status()
-            text = response.text
+            fetched = fetch(source, max_bytes=FETCH_MAX_BYTES, timeout_s=FETCH_TIMEOUT_SECONDS,
+                            accept="application/json")
+            if fetched.status != 200:
+                raise OSError(f"HTTP {fetched.status}")
+            text = fetched.content.decode("utf-8", errors="replace")
         else:
             text = Path(source).read_text("utf-8")
-    except (OSError, httpx.HTTPError) as err:
+    except OSError as err:
         raise DomainError("federation.trust_list_unreadable", "trust_list", f"无法读取信任列表 {source}：{err}",
                           f"Cannot read the trust list {source}: {err}") from err
     return TrustList.from_json(text)
@@ -193,3 +209,73 @@ def get_partner(session: Session, zone_id: str) -> Partner:
     if partner is None:
         raise NotFound("federation.not_partner", "zone", f"{zone_id} 不是合作伙伴", f"{zone_id} is not a partner")
     return partner
+
+
+def signed_trust_list(db: Database, standard: MatterStandard, zone_id: str) -> bytes:
+    """This instance's zone's trust list, signed (``keysets``): what partners follow a rotation by."""
+    trust = published_trust_list(db, standard, zone_id)
+    with db.read() as session:
+        ring = keyring(session, zone_id, fresh=True)
+    return keysets.signed_trust_list(ring, trust)
+
+
+def signed_trust_list_url(partner_url: str, zone_id: str) -> str:
+    return f"{partner_url}/.well-known/yima/trust-list.cose?zone={zone_id}"
+
+
+class Followed(StrEnum):
+    CHANGED = "changed"  # a newer trust list continuing the trusted keys was taken
+    SAME = "same"  # read just now (or since the message was signed): nothing newer to take
+    UNAVAILABLE = "unavailable"  # not read: asked too recently, or the partner could not be reached
+
+
+def follow_keys(db: Database, standard: MatterStandard, zone_id: str, now: datetime,
+                signed_at: datetime | None = None, revoked: frozenset[bytes] = frozenset()) -> Followed:
+    """Fetch the partner's signed trust list and take it if it continues the keys trusted now
+    (``keysets.followed``). At most once per ``KEY_FOLLOW_INTERVAL_SECONDS`` per partner and
+    process; asked again meanwhile, the last reading stands (``SAME``) for what was signed
+    (``signed_at``) before it, else ``UNAVAILABLE``. A list that does not continue the trusted keys
+    is logged and changes nothing (``SAME``)."""
+    lane = (db.url, zone_id)
+    with _follow_lock:
+        last = _followed_at.get(lane)
+        if last is not None and time.monotonic() - last[0] < KEY_FOLLOW_INTERVAL_SECONDS:
+            read_at = last[1]
+            if read_at is not None and signed_at is not None and signed_at <= read_at:
+                return Followed.SAME
+            return Followed.UNAVAILABLE
+        _followed_at[lane] = (time.monotonic(), None)
+    with db.read() as session:
+        partner = session.get(Partner, zone_id)
+        if partner is None:
+            return Followed.SAME
+        url, known = partner.url, TrustList.from_dict(partner.trust_list)
+    try:
+        fetched = fetch(signed_trust_list_url(url, zone_id), max_bytes=FETCH_MAX_BYTES,
+                        timeout_s=FETCH_TIMEOUT_SECONDS, accept=keysets.MEDIA_TYPE)
+        if fetched.status != 200:
+            raise DomainError("federation.trust_list_unreadable", "trust_list", f"HTTP {fetched.status}",
+                              f"HTTP {fetched.status}")
+    except DomainError as err:
+        log.warning("the keys of %s could not be read: %s", zone_id, err.findings[0].en)
+        return Followed.UNAVAILABLE
+    with _follow_lock:
+        _followed_at[lane] = (_followed_at.get(lane, (time.monotonic(), None))[0], now)
+    try:
+        trust = keysets.followed(fetched.content, known, standard.digest, revoked)
+    except DomainError as err:
+        log.warning("the keys of %s were not followed: %s", zone_id, err.findings[0].en)
+        return Followed.SAME
+    if trust.to_dict() == known.to_dict():
+        return Followed.SAME
+    with db.write() as session:
+        row = session.get(Partner, zone_id)
+        if row is None:
+            return Followed.SAME
+        row.trust_list, row.refreshed_at = trust.to_dict(), now
+        audit.record(session, [audit.event(row.local_zone, None, now, "federation.partner_keys_followed",
+                                           f"partner:{zone_id}", keys=[k["kid"] for k in trust.to_dict()["keys"]],
+                                           before=[k["kid"] for k in known.to_dict()["keys"]])])
+    _cache.clear()
+    log.info("followed the keys of %s: %s", zone_id, [k["kid"] for k in trust.to_dict()["keys"]])
+    return Followed.CHANGED

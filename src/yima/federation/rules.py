@@ -17,6 +17,7 @@ from yima.errors import Conflict, DomainError, Forbidden
 from yima.federation.codec import open_message
 from yima.federation.errors import Refusal as Refusal
 from yima.federation.model import Envelope
+from yima.keys.model import KeyStatus
 from yima.keys.trustlist import TrustList
 from yima.registration.status import DECIDED, Status
 
@@ -52,18 +53,35 @@ def open_envelope(data: bytes) -> tuple[Envelope, bytes, bytes, bytes]:
     return opened.envelope, opened.kid, opened.signature, opened.signed
 
 
+def keys_unavailable(sender: str) -> Refusal:
+    """A message signed with a key the receiver does not know, whose sender's keys it could not
+    follow just now (it did a moment ago, or the sender's trust list could not be read): try again."""
+    return _refuse("keys_unavailable", 503, f"暂时无法更新 {sender} 的信任列表以核对消息的签名密钥，请稍后重试",
+                   f"The trust list of {sender} could not be followed just now to check the message's key; "
+                   "try again shortly")
+
+
 def check_message(data: bytes, partners: Mapping[str, PartnerKeys], local_zones: frozenset[str],
-                  standard_digest: str) -> Envelope:
-    """Signature, sender and recipient, standard: everything but freshness and replay."""
+                  standard_digest: str, revoked: frozenset[bytes] = frozenset()) -> Envelope:
+    """Signature, sender and recipient, standard: everything but freshness and replay. A key in
+    ``revoked`` is refused at once; a retired key verifies only what it signed before it retired."""
     envelope, kid, signature, signed = open_envelope(data)
     partner = partners.get(envelope.sender)
     if partner is None:
         raise _refuse("not_partner", 403, f"开发区 {envelope.sender} 不是本区的合作伙伴",
                       f"Zone {envelope.sender} is not a partner of this instance")
+    if kid in revoked:
+        raise _refuse("revoked_key", 403, f"消息的签名密钥已被吊销（{envelope.sender}）",
+                      f"The message is signed with a revoked key of {envelope.sender}")
     key = partner.trust_list.key(kid)
     if key is None or not key.verify(signature, signed):
         raise _refuse("bad_signature", 403, f"消息的签名不是 {envelope.sender} 信任列表中密钥的有效签名",
                       f"The signature is not valid for any key in the trust list of {envelope.sender}")
+    if key.status is KeyStatus.RETIRED and key.not_after is not None and envelope.sent > key.not_after + MAX_SKEW:
+        raise _refuse("retired_key", 403, f"消息签发于 {envelope.sent:%Y-%m-%d %H:%M:%S}Z，所用密钥已于 "
+                      f"{key.not_after:%Y-%m-%d %H:%M:%S}Z 停用",
+                      f"The message was signed at {envelope.sent.isoformat()} with a key retired at "
+                      f"{key.not_after.isoformat()}")
     if envelope.recipient not in local_zones or envelope.recipient != partner.local_zone:
         raise _refuse("wrong_recipient", 421, f"消息的收件区 {envelope.recipient} 不是本平台与 {envelope.sender} "
                       f"合作的开发区（{partner.local_zone}）",

@@ -41,6 +41,8 @@ from yima.federation.rules import (
     check_fresh,
     check_message,
     is_late,
+    keys_unavailable,
+    open_envelope,
     standard_mismatch,
     unknown_forwarded_application,
     withdrawal_state,
@@ -463,6 +465,28 @@ def _receive_material(db: Database, standard: MatterStandard, env: Envelope, now
     return {"status": "supplied", "application": app_id}, lambda session: None
 
 
+def checked_following_keys(db: Database, standard: MatterStandard, data: bytes, zones: frozenset[str],
+                           now: datetime) -> Envelope:
+    """``check_message`` against the partners' keys; a message signed with a key the receiver does
+    not know makes it follow the sender's signed trust list (a rotation) and check again. When the
+    list could not be read just now, the answer is 503 ``keys_unavailable``: the sender tries again."""
+    try:
+        return check_message(data, partner_store.partner_keys(db), zones, standard.digest)
+    except Refusal as err:
+        if err.reason != "bad_signature":
+            raise
+        envelope, kid, _, _ = open_envelope(data)
+        known = partner_store.partner_keys(db).get(envelope.sender)
+        if known is None or known.trust_list.key(kid) is not None:
+            raise  # a known key that does not verify: no newer list changes that
+        followed = partner_store.follow_keys(db, standard, envelope.sender, now, envelope.sent)
+        if followed is partner_store.Followed.UNAVAILABLE:
+            raise keys_unavailable(envelope.sender) from err
+        if followed is partner_store.Followed.SAME:
+            raise
+    return check_message(data, partner_store.partner_keys(db), zones, standard.digest)
+
+
 def receive(db: Database, standard: MatterStandard, data: bytes, now: datetime, *, data_dir: Any = None,
             max_bytes: int = 10 * 1024 * 1024, receivers: Mapping[str, Receiver] | None = None,
             client: str = "") -> tuple[bytes, bool]:
@@ -477,11 +501,10 @@ def receive(db: Database, standard: MatterStandard, data: bytes, now: datetime, 
     address), never recorded in the audit chain. An accepted message is kept as received (the
     message log) with its receipt. A message id seen before is answered with the receipt first
     given."""
-    partners = partner_store.partner_keys(db)
     with db.read() as session:
         zones = partner_store.local_zones(session)
     try:
-        env = check_message(data, partners, zones, standard.digest)
+        env = checked_following_keys(db, standard, data, zones, now)
         with db.read() as session:
             seen = session.get(InboxMessage, env.id)
             if seen is not None:
