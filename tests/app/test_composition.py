@@ -54,7 +54,8 @@ def test_every_scheduled_job_command_group_and_section_is_installed():
     assert len(jobs) >= 6 and set(jobs) == set(registry().items(JOBS))
     commands = _objects(_defined("*/cli.py", "add_commands"))
     assert set(commands) == set(registry().items(COMMANDS))
-    assert {s.name for s in sections.sections()} == {"cross_region", "observers", "projects", "key_enterprises"}
+    assert {s.name for s in sections.sections()} == {"cross_region", "observers", "projects", "key_enterprises",
+                                                       "ratings"}
     assert registered_sources().cross_region_licences is not None  # without computing any figure first
     assert len(registry().items(LOOPS)) == 1
 
@@ -63,7 +64,8 @@ def test_registration_hands_over_to_what_the_features_installed():
     assert [type(f).__name__ for f in registry().items(handoff.FORWARDERS)] == ["PartnerForwarder"]
     assert [type(w).__name__ for w in registry().items(handoff.WITHDRAWALS)] == ["PartnerWithdrawal"]
     assert [type(f).__name__ for f in handoff.followers()] == ["LicencesFollowTheRegister", "SealsFollowTheRegister"]
-    assert len(handoff.view_extensions()) == 1
+    # the federation's (the partner's status) and ratings' (an application's ratings)
+    assert [f.__module__ for f in handoff.view_extensions()] == ["yima.federation.service", "yima.ratings.service"]
     # the federation's (forwarding) and registration's own (an applicant is notified of a decision)
     assert {f"{f.__module__}.{f.__name__}" for f in handoff.transition_listeners()} == {
         "yima.federation.service.on_transition", "yima.registration.notices.on_transition"}

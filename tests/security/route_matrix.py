@@ -60,6 +60,7 @@ APPLYING = frozenset({"applicant", "other_applicant", "officer", "admin"})  # fo
 OWNER = frozenset({"applicant"})  # the enterprise's own authorised user only
 OWNER_OR_STAFF = frozenset({"applicant", "officer", "admin"})
 STAFF = frozenset({"officer", "admin"})  # the zone's officers and administrators
+OFFICER = frozenset({"officer"})  # the zone's officers only (an appeal of a rating)
 FIGURE_READERS = STAFF | {"reform_office", "investment_office"}  # who sees (and publishes) the zone's figures
 ANY_STAFF = STAFF | {"other_zone_officer"}  # lists every officer may see, each of their own zone
 ADMIN = frozenset({"admin"})
@@ -546,6 +547,39 @@ ROUTES: list[Route] = [
         lambda w: Call(f"/key-enterprises/{w.uscc}", data={"specialist": "spec-cq", "cert_number": "GR202150000001",
                                                            "cert_issued_on": "2020-12-01",
                                                            "cert_expires_on": "2023-11-30"})),
+    # 政务服务“好差评”: the applicant rates a decided application; the reform office's ledger of bad ratings
+    row("GET", "/api/v1/ratings/indicators", EVERYONE, lambda w: Call("/api/v1/ratings/indicators"), public=True),
+    row("GET", "/api/v1/ratings/figures", EVERYONE,
+        lambda w: Call("/api/v1/ratings/figures", params={"zone": "cq-gxq"}), public=True),
+    row("GET", "/api/v1/applications/{app_id}/rating", OWNER_OR_STAFF,
+        lambda w: Call(f"/api/v1/applications/{w.app_id}/rating")),
+    row("POST", "/api/v1/applications/{app_id}/rating", OWNER,
+        lambda w: Call(f"/api/v1/applications/{w.features.fresh_decided()}/rating", json={"score": 5})),
+    row("GET", "/api/v1/ratings/rectifications", OFFICE_OR_ADMIN, lambda w: Call("/api/v1/ratings/rectifications")),
+    row("POST", "/api/v1/ratings/rectifications/{rect_id}/callback", REFORM_OFFICE,
+        lambda w: Call(f"/api/v1/ratings/rectifications/{w.features.fresh_bad_rating()['rect']}/callback",
+                       json={"note": "已电话回访"})),
+    row("POST", "/api/v1/ratings/rectifications/{rect_id}/put-right", REFORM_OFFICE,
+        lambda w: Call(f"/api/v1/ratings/rectifications/{w.features.fresh_bad_rating()['rect']}/put-right",
+                       json={"note": "已整改"})),
+    row("POST", "/api/v1/ratings/{rating_id}/appeal", OFFICER,
+        lambda w: Call(f"/api/v1/ratings/{w.features.fresh_bad_rating()['rating']}/appeal",
+                       json={"reason": "恶意评价"})),
+    row("POST", "/api/v1/ratings/{rating_id}/appeal/decision", REFORM_OFFICE,
+        lambda w: Call(f"/api/v1/ratings/{w.features.fresh_appealed()}/appeal/decision", json={"upheld": False})),
+    row("POST", "/applications/{app_id}/rating", OWNER,
+        lambda w: Call(f"/applications/{w.features.fresh_decided()}/rating", data={"score": "5"})),
+    row("POST", "/ratings/{rating_id}/appeal", OFFICER,
+        lambda w: Call(f"/ratings/{w.features.fresh_bad_rating()['rating']}/appeal", data={"reason": "恶意评价"})),
+    row("GET", "/ratings", REFORM_OFFICE, lambda w: Call("/ratings")),
+    row("POST", "/ratings/rectifications/{rect_id}/callback", REFORM_OFFICE,
+        lambda w: Call(f"/ratings/rectifications/{w.features.fresh_bad_rating()['rect']}/callback",
+                       data={"note": "已电话回访"})),
+    row("POST", "/ratings/rectifications/{rect_id}/put-right", REFORM_OFFICE,
+        lambda w: Call(f"/ratings/rectifications/{w.features.fresh_bad_rating()['rect']}/put-right",
+                       data={"note": "已整改"})),
+    row("POST", "/ratings/{rating_id}/appeal/decision", REFORM_OFFICE,
+        lambda w: Call(f"/ratings/{w.features.fresh_appealed()}/appeal/decision", data={"upheld": "0"})),
     row("GET", "/specialist", SPECIALIST, lambda w: Call("/specialist")),
     row("POST", "/specialist/services", SPECIALIST | ADMIN,
         lambda w: Call("/specialist/services", data={"uscc": w.uscc, "served_on": "2021-04-01", "kind": "visit",

@@ -34,6 +34,7 @@ from yima.observers.tables import Department
 from yima.projects import key_enterprises
 from yima.projects import service as projects
 from yima.projects.model import FundIn, KeyEnterpriseIn, ProjectIn, ServiceIn, StageIn
+from yima.ratings import service as ratings
 from yima.stats import published
 from yima.stats.rules import Period
 from yima.web.security import CSRF_COOKIE, form_token
@@ -308,6 +309,31 @@ class FeatureWorld:
             return next(f.id for f in detail.funds if f.amount == amount)
 
         return int(self.world._reuse("fund receipt", make))
+
+    def fresh_decided(self) -> int:
+        """Alice's application approved at once (秒批), not rated yet."""
+        return int(self.world._reuse("decided application", lambda: int(str(self.world.submit()["id"]))))
+
+    def bad_rating(self) -> dict[str, int]:
+        """Alice's new application rated 1: the rating and its item in the reform office's ledger."""
+        app_id = int(str(self.world.submit()["id"]))
+        rating = ratings.rate_application(self.db, self.actor("alice"), app_id, 1, ["visits"], "", utcnow())
+        item = next(r for r in ratings.rectifications(self.db, self.actor("office-cq"))
+                    if r["rating"]["id"] == rating)
+        return {"rating": rating, "rect": int(item["id"])}
+
+    def fresh_bad_rating(self) -> dict[str, int]:
+        return dict(self.world._reuse("bad rating", self.bad_rating))
+
+    def fresh_appealed(self) -> int:
+        """A bad rating an officer appealed as malicious, for the office to decide."""
+
+        def make() -> int:
+            rating = self.bad_rating()["rating"]
+            ratings.appeal(self.db, self.actor("officer-cq"), rating, "与办件无关的恶意评价", utcnow())
+            return rating
+
+        return int(self.world._reuse("appealed rating", make))
 
     def fresh_report(self) -> int:
         """A report published with figures that differ from the zone's now, so that a restatement has

@@ -12,6 +12,7 @@ from yima.licences import feature as licences
 from yima.notifications import feature as notifications
 from yima.observers import feature as observers
 from yima.projects import feature as projects
+from yima.ratings import feature as ratings
 from yima.registration import feature as registration
 from yima.registration import handoff
 from yima.registry import Registry
@@ -24,7 +25,7 @@ from yima.zones import feature as zones
 #: In this order routes match, commands are listed, jobs run and figure sections are shown.
 INSTALLS = (accounts.install, zones.install, registration.install, licences.install, seals.install,
             stats.install, audit.install, notifications.install, federation.install, observers.install,
-            projects.install, bench.install)
+            projects.install, ratings.install, bench.install)
 
 
 @cache

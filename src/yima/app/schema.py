@@ -17,6 +17,7 @@ import yima.notifications.tables  # noqa: F401
 import yima.observers.tables  # noqa: F401
 import yima.pki.tables  # noqa: F401
 import yima.projects.tables  # noqa: F401
+import yima.ratings.tables  # noqa: F401
 import yima.register.tables  # noqa: F401
 import yima.registration.tables  # noqa: F401
 import yima.seals.tables  # noqa: F401

@@ -1,0 +1,258 @@
+"""政务服务“好差评”: the person served rates each case once (一事一评), as the State Council General
+Office's opinion on the rating system (国办发〔2019〕51号) and GB/T 39734-2020 (政务服务“一次一评”
+“一事一评”工作规范) set out.
+
+* Five levels (GB/T 39734-2020 §7.3): 5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意. A
+  rating of 4 or 5 counts as satisfied; a rating of 2 or less is a bad rating (差评).
+* Fixed indicators the person may tick, each a code with a Chinese and an English label; a bad
+  rating names at least one (what went wrong), so that it can be put right.
+* Who may rate: the applicant of a decided registration (approved or rejected), once (§7.1); once
+  more only after a bad rating was put right (整改后再评价).
+* A bad rating opens a rectification item in the reform office's ledger: called back within one
+  working day and put right within fifteen (§9.3), counted on China's official calendar.
+* An officer may appeal a rating as malicious (恶意差评) with a reason; the reform office decides:
+  upheld, the rating is excluded from the figures; rejected, it stays.
+
+Pure: no database, no clock; ``today`` and the calendar are arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from yima.errors import Conflict, DomainError, Forbidden
+from yima.observers.calendar import PACKAGE_CALENDAR, OfficialCalendar
+from yima.observers.rules import Deadline, deadline
+
+SCORES: dict[int, tuple[str, str]] = {
+    5: ("非常满意", "Very satisfied"),
+    4: ("满意", "Satisfied"),
+    3: ("基本满意", "Basically satisfied"),
+    2: ("不满意", "Dissatisfied"),
+    1: ("非常不满意", "Very dissatisfied"),
+}
+#: The points a rating speaks to (GB/T 39734-2020 评价内容 and its Annex A's points of a bad rating).
+INDICATORS: dict[str, tuple[str, str]] = {
+    "guide": ("办事指南清楚准确", "The service guide is clear and accurate"),
+    "materials": ("申请材料要求合理", "The materials asked for are reasonable"),
+    "procedure": ("办事流程简便", "The procedure is simple"),
+    "time_limit": ("在承诺时限内办结", "Done within the promised time"),
+    "visits": ("少跑腿（最多跑一次）", "Few trips (at most one visit)"),
+    "attitude": ("服务态度热情", "Staff are courteous"),
+    "competence": ("工作人员业务熟练", "Staff know the matter"),
+    "online": ("网上办事便捷", "Online service is easy to use"),
+    "integrity": ("廉洁规范", "Clean and by the rules"),
+}
+SATISFIED_FROM = 4
+BAD_UP_TO = 2
+MAX_COMMENT = 500
+MAX_REASON = 1000
+CALLBACK_WORKING_DAYS = 1
+FIX_WORKING_DAYS = 15
+#: What may be rated: the kind of case, and the statuses after which it is decided.
+RATED_STATUSES = ("approved", "rejected")
+
+#: A rectification item (差评整改): open → called back → put right; an upheld appeal withdraws it.
+RECTIFICATION_STATES: dict[str, tuple[str, str]] = {
+    "open": ("待回访", "Waiting for the call back"),
+    "called_back": ("已回访，整改中", "Called back; being put right"),
+    "put_right": ("已整改", "Put right"),
+    "withdrawn": ("申诉成立，已撤销", "Withdrawn: the appeal was upheld"),
+}
+APPEAL_STATES: dict[str, tuple[str, str]] = {
+    "pending": ("申诉待核实", "Appeal pending"),
+    "upheld": ("申诉成立（不计入统计）", "Appeal upheld (excluded from the figures)"),
+    "rejected": ("申诉不成立", "Appeal rejected"),
+}
+
+
+def satisfied(score: int) -> bool:
+    return score >= SATISFIED_FROM
+
+
+def is_bad(score: int) -> bool:
+    """A bad rating (差评): dissatisfied or very dissatisfied."""
+    return score <= BAD_UP_TO
+
+
+@dataclass(frozen=True)
+class RatingAsked:
+    score: int
+    indicators: tuple[str, ...]
+    comment: str
+
+
+def check_rating(score: int, indicators: Sequence[str], comment: str) -> RatingAsked:
+    """The rating as it will be stored; a ``DomainError`` naming the field and the rule otherwise."""
+    if isinstance(score, bool) or not isinstance(score, int) or score not in SCORES:
+        raise DomainError("rating.score", "score", "评分须为 1 至 5 的整数（5 非常满意 … 1 非常不满意）",
+                          "The score must be a whole number from 1 to 5 (5 very satisfied … 1 very dissatisfied)")
+    chosen: list[str] = []
+    for index, code in enumerate(indicators):
+        if code not in INDICATORS:
+            raise DomainError("rating.indicator", f"indicators[{index}]",
+                              f"未知评价指标：{code}（可选：{', '.join(INDICATORS)}）",
+                              f"Unknown indicator: {code} (one of: {', '.join(INDICATORS)})")
+        if code not in chosen:
+            chosen.append(code)
+    comment = comment.strip()
+    if len(comment) > MAX_COMMENT:
+        raise DomainError("rating.comment_length", "comment", f"评价内容不超过 {MAX_COMMENT} 个字符",
+                          f"The comment has at most {MAX_COMMENT} characters")
+    if is_bad(score) and not chosen:
+        raise DomainError("rating.bad_needs_indicator", "indicators", "差评须至少选择一项不满意的评价指标",
+                          "A bad rating names at least one indicator that was not met")
+    return RatingAsked(score, tuple(chosen), comment)
+
+
+@dataclass(frozen=True)
+class CaseForRating:
+    """What the rules need of a case: its status, who was served, and the ratings it has."""
+
+    status: str
+    served_user_id: int
+    #: ``(round, score)`` of each rating given, in order.
+    ratings: tuple[tuple[int, int], ...] = ()
+    #: The state of the rectification the last bad rating opened (None: none).
+    rectification: str | None = None
+
+
+def next_round(case: CaseForRating, user_id: int, role: str) -> int:
+    """The round a rating by this person would be (1: the first; 2: after a bad rating was put
+    right); a refusal saying why when they may not rate now."""
+    if role != "applicant" or user_id != case.served_user_id:
+        raise Forbidden("rating.not_served", "id", "只有办事的申请人本人可以评价",
+                        "Only the applicant who was served may rate this case")
+    if case.status not in RATED_STATUSES:
+        raise Conflict("rating.not_decided", "id", "办件作出决定（核准或不予登记）后才能评价",
+                       "A case can be rated once it is decided (approved or rejected)")
+    if not case.ratings:
+        return 1
+    last_round, last_score = case.ratings[-1]
+    if last_round == 1 and is_bad(last_score) and case.rectification == "put_right":
+        return 2
+    if last_round == 1 and is_bad(last_score) and case.rectification in ("open", "called_back"):
+        raise Conflict("rating.awaiting_rectification", "id", "差评正在整改，整改完成后可再次评价",
+                       "The bad rating is being put right; you may rate again once it is")
+    raise Conflict("rating.once", "id", "每件事只能评价一次（一事一评）", "A case is rated once (一事一评)")
+
+
+def may_rate(case: CaseForRating, user_id: int, role: str) -> bool:
+    try:
+        next_round(case, user_id, role)
+    except DomainError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class RectificationDue:
+    """The two deadlines of a bad rating: the call back and the fix."""
+
+    callback: Deadline
+    fix: Deadline
+
+    @property
+    def provisional(self) -> bool:
+        return self.callback.provisional or self.fix.provisional
+
+
+def rectification_due(rated_on: date, calendar: OfficialCalendar = PACKAGE_CALENDAR) -> RectificationDue:
+    """Called back within one working day and put right within fifteen, counted from the day of
+    the rating (which does not count) on China's official calendar."""
+    return RectificationDue(deadline(rated_on, CALLBACK_WORKING_DAYS, calendar),
+                            deadline(rated_on, FIX_WORKING_DAYS, calendar))
+
+
+RECTIFICATION_STEPS: dict[str, tuple[str, ...]] = {
+    "call_back": ("open",),
+    "put_right": ("open", "called_back"),
+    "withdraw": ("open", "called_back"),
+}
+
+
+def check_rectification_step(step: str, state: str) -> None:
+    if state not in RECTIFICATION_STEPS[step]:
+        zh, en = RECTIFICATION_STATES[state]
+        raise Conflict(f"rectification.{step}.state", "state", f"整改事项当前为“{zh}”，不能执行此操作",
+                       f"The rectification item is: {en.lower()}; this step is not possible now")
+
+
+def check_appeal(appeal_state: str | None, reason: str) -> str:
+    """An officer's appeal of a rating as malicious: once, with a reason; the reason as stored."""
+    if appeal_state is not None:
+        raise Conflict("appeal.once", "id", "该评价已申诉过，每条评价只能申诉一次",
+                       "This rating has been appealed already; a rating is appealed once")
+    reason = reason.strip()
+    if not reason or len(reason) > MAX_REASON:
+        raise DomainError("appeal.reason", "reason", f"申诉理由须为 1 至 {MAX_REASON} 个字符",
+                          f"The reason for the appeal must have 1 to {MAX_REASON} characters")
+    return reason
+
+
+def check_appeal_decision(appeal_state: str | None) -> None:
+    if appeal_state != "pending":
+        raise Conflict("appeal.none_pending", "id", "该评价没有待核实的申诉", "This rating has no appeal to decide")
+
+
+def ledger_code(year: int, number: int) -> str:
+    """The rectification item's number in the reform office's ledger: ``差评-2026-0003``."""
+    return f"差评-{year}-{number:04d}"
+
+
+# --- the published figures ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RatingFact:
+    """One rating as the figures see it: nobody's identity, only what is counted."""
+
+    matter: str
+    month: str  # YYYY-MM, China Standard Time, of the rating
+    score: int
+    excluded: bool
+    #: For a bad rating: put right (True/False) by its fix deadline, or None when not yet due.
+    put_right_on_time: bool | None = None
+
+
+def tally(facts: Iterable[RatingFact]) -> dict[str, Any]:
+    """Ratings (excluded ones apart), the share satisfied, bad ratings and those put right on time
+    out of those due."""
+    counted = [f for f in facts if not f.excluded]
+    rated, happy = len(counted), sum(satisfied(f.score) for f in counted)
+    bad = [f for f in counted if is_bad(f.score)]
+    due = [f for f in bad if f.put_right_on_time is not None]
+    on_time = sum(bool(f.put_right_on_time) for f in due)
+    return {"ratings": rated, "satisfied": happy, "satisfied_pct": share(happy, rated),
+            "bad": len(bad), "put_right_due": len(due), "put_right_on_time": on_time,
+            "put_right_on_time_pct": share(on_time, len(due)),
+            "by_score": {str(score): sum(f.score == score for f in counted) for score in sorted(SCORES)}}
+
+
+def share(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def put_right_on_time(fixed_on: date | None, fix_due_on: date, today: date) -> bool | None:
+    """Put right by the deadline (True), late or not at all once it passed (False), or not due yet."""
+    if fixed_on is not None:
+        return fixed_on <= fix_due_on
+    return False if today > fix_due_on else None
+
+
+def figures(facts: Sequence[RatingFact]) -> dict[str, Any]:
+    """The totals, and the same by matter, by month and by matter and month."""
+    matters = sorted({f.matter for f in facts})
+    months = sorted({f.month for f in facts})
+    return {**tally(facts),
+            "by_matter": {m: tally(f for f in facts if f.matter == m) for m in matters},
+            "by_month": {m: tally(f for f in facts if f.month == m) for m in months},
+            "rows": [{"matter": m, "month": mo, **tally(f for f in facts if f.matter == m and f.month == mo)}
+                     for m in matters for mo in months if any(f.matter == m and f.month == mo for f in facts)]}
+
+
+def pick(pairs: Mapping[Any, tuple[str, str]], key: Any, lang: str) -> str:
+    found = pairs.get(key)
+    return (found[1] if lang == "en" else found[0]) if found else str(key)

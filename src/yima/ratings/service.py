@@ -1,0 +1,363 @@
+"""Ratings' use cases (好差评): the applicant rates a decided case; a bad rating opens an item in
+the reform office's ledger, which calls back and puts it right, and the person is asked to rate
+again; an officer appeals a rating as malicious and the office decides; the figures are counted.
+
+Each step is one transaction: it checks who may act, calls the rules, stores the change, appends
+it to the zone's audit log and writes the notifications it causes, or changes nothing. The case
+itself is read through registration's views (which decide who may see it); ratings own their
+rows and never write registration's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, object_session
+
+from yima.actors import Actor, may_work_zone
+from yima.audit import service as audit
+from yima.clock import as_utc, china_days, china_time, local_date, utcnow
+from yima.db import Database
+from yima.errors import Conflict, DomainError, Forbidden, NotFound
+from yima.notifications.service import notify, users_of_role
+from yima.observers.calendar import official_calendar
+from yima.ratings import rules
+from yima.ratings.tables import Rating, Rectification
+from yima.registration import views as applications
+from yima.registration.tables import Application
+from yima.stats.rules import Period
+from yima.textcheck import check_clean
+
+APPLICATION = "application"
+MAX_FIGURE_ROWS = 200_000  # a zone's ratings in a year, far above what a zone makes
+
+
+def _iso(value: datetime | None) -> str | None:
+    return as_utc(value).isoformat() if value else None
+
+
+def _case_state(session: Session, kind: str, case_id: int, status: str, served_user_id: int
+                ) -> tuple[rules.CaseForRating, list[Rating]]:
+    given = list(session.scalars(select(Rating).where(Rating.case_kind == kind, Rating.case_id == case_id)
+                                 .order_by(Rating.round_no)))
+    last_bad = next((r for r in reversed(given) if rules.is_bad(r.score)), None)
+    rectification = last_bad.rectification.state if last_bad and last_bad.rectification else None
+    return rules.CaseForRating(status, served_user_id, tuple((r.round_no, r.score) for r in given),
+                               rectification), given
+
+
+def rating_view(rating: Rating, *, office: bool = False) -> dict[str, Any]:
+    """A rating as its rater, the zone's staff and the reform office see it (never the rater's name)."""
+    rect = rating.rectification
+    view: dict[str, Any] = {
+        "id": rating.id, "case_kind": rating.case_kind, "case_id": rating.case_id, "zone": rating.zone_id,
+        "matter": rating.matter, "round": rating.round_no, "score": rating.score,
+        "score_zh": rules.SCORES[rating.score][0], "score_en": rules.SCORES[rating.score][1],
+        "satisfied": rules.satisfied(rating.score), "bad": rules.is_bad(rating.score),
+        "indicators": list(rating.indicators or []), "comment": rating.comment, "rated_at": _iso(rating.rated_at),
+        "appeal": None if rating.appeal_state is None else {
+            "state": rating.appeal_state, "reason": rating.appeal_reason, "appealed_at": _iso(rating.appealed_at),
+            "note": rating.appeal_note, "decided_at": _iso(rating.appeal_decided_at)},
+        "excluded": rating.excluded,
+        "rectification": None if rect is None else rectification_view(rect, with_rating=False),
+    }
+    if not office:
+        view.pop("zone")
+    return view
+
+
+def rectification_view(rect: Rectification, *, with_rating: bool = True) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "id": rect.id, "code": rules.ledger_code(rect.ledger_year, rect.ledger_no), "zone": rect.zone_id,
+        "state": rect.state, "opened_on": rect.opened_on.isoformat(),
+        "callback_due_on": rect.callback_due_on.isoformat(), "fix_due_on": rect.fix_due_on.isoformat(),
+        "calendar": rect.calendar, "due_provisional": rect.due_provisional,
+        "called_back_at": _iso(rect.called_back_at), "callback_note": rect.callback_note,
+        "callback_on_time": (local_date(rect.called_back_at) <= rect.callback_due_on
+                             if rect.called_back_at else None),
+        "put_right_at": _iso(rect.put_right_at), "fix_note": rect.fix_note,
+        "put_right_on_time": (local_date(rect.put_right_at) <= rect.fix_due_on if rect.put_right_at else None),
+    }
+    if with_rating:
+        view["rating"] = rating_view(rect.rating, office=True)
+    return view
+
+
+def _application(db: Database, actor: Actor, app_id: int, now: datetime) -> dict[str, Any]:
+    """The application as ``actor`` may see it (404 otherwise): its applicant, or the zone's staff."""
+    return applications.get_application(db, actor, app_id, now)
+
+
+def _served(actor: Actor, app: dict[str, Any]) -> int:
+    """The applicant's user id: an applicant sees only their own applications, so an applicant who
+    sees it is the one served; for anyone else, nobody they could be."""
+    return actor.id if actor.role == "applicant" else -1
+
+
+def rating_panel(db: Database, actor: Actor, app_id: int, now: datetime) -> dict[str, Any]:
+    """The case's ratings as ``actor`` sees them, whether they may rate now (and which round),
+    and whether they may appeal each rating."""
+    app = _application(db, actor, app_id, now)
+    with db.read() as session:
+        case, given = _case_state(session, APPLICATION, app_id, str(app["status"]), _served(actor, app))
+        office = actor.role == "reform_office"
+        ratings = [rating_view(r, office=office) for r in given]
+    try:
+        round_no: int | None = rules.next_round(case, actor.id, actor.role)
+    except (Conflict, Forbidden):
+        round_no = None
+    appealable = actor.role == "officer" and may_work_zone(actor, str(app["zone"]))
+    for view in ratings:
+        view["may_appeal"] = appealable and view["appeal"] is None
+    return {"case_kind": APPLICATION, "case_id": app_id, "status": app["status"], "may_rate": round_no is not None,
+            "round": round_no, "ratings": ratings}
+
+
+def rate_application(db: Database, actor: Actor, app_id: int, score: int, indicators: Sequence[str], comment: str,
+                     now: datetime) -> int:
+    """The applicant rates the decided application; a bad rating opens a rectification item. The
+    rating's id."""
+    asked = rules.check_rating(score, indicators, check_clean(comment, "comment", multiline=True))
+    app = _application(db, actor, app_id, now)
+    try:
+        with db.write() as session:
+            case, _ = _case_state(session, APPLICATION, app_id, str(app["status"]), _served(actor, app))
+            round_no = rules.next_round(case, actor.id, actor.role)
+            rating = Rating(zone_id=str(app["zone"]), case_kind=APPLICATION, case_id=app_id, matter=str(app["matter"]),
+                            rater_id=actor.id, round_no=round_no, score=asked.score,
+                            indicators=list(asked.indicators), comment=asked.comment, rated_at=now, excluded=False)
+            session.add(rating)
+            session.flush()
+            audit.record(session, [audit.event(rating.zone_id, actor, now, "rating.given", f"application:{app_id}",
+                                               rating=rating.id, round=round_no, score=asked.score,
+                                               indicators=list(asked.indicators))])
+            if rules.is_bad(asked.score):
+                _open_rectification(session, rating, now)
+            return rating.id
+    except IntegrityError:  # a rating of the same round stored at the same moment by another request
+        raise Conflict("rating.once", "id", "每件事只能评价一次（一事一评）",
+                       "A case is rated once (一事一评)") from None
+
+
+def _open_rectification(session: Session, rating: Rating, now: datetime) -> Rectification:
+    today = local_date(now)
+    due = rules.rectification_due(today, official_calendar())
+    number = (session.scalar(select(func.max(Rectification.ledger_no)).where(
+        Rectification.zone_id == rating.zone_id, Rectification.ledger_year == today.year)) or 0) + 1
+    rect = Rectification(rating_id=rating.id, zone_id=rating.zone_id, ledger_year=today.year, ledger_no=number,
+                         state="open", opened_on=today, callback_due_on=due.callback.due_on,
+                         fix_due_on=due.fix.due_on, calendar=due.fix.calendar, due_provisional=due.provisional,
+                         callback_note="", fix_note="")
+    session.add(rect)
+    session.flush()
+    code = rules.ledger_code(rect.ledger_year, rect.ledger_no)
+    audit.record(session, [audit.event(rating.zone_id, None, now, "rectification.opened", f"rectification:{rect.id}",
+                                       rating=rating.id, callback_due_on=rect.callback_due_on.isoformat(),
+                                       fix_due_on=rect.fix_due_on.isoformat(), calendar=rect.calendar)])
+    zh_score, en_score = rules.SCORES[rating.score]
+    notify(session, users_of_role(session, rating.zone_id, "reform_office"), "rating.bad",
+           (f"{code}：申请 #{rating.case_id} 收到差评（{zh_score}）",
+            f"{code}: application #{rating.case_id} rated {en_score.lower()}"),
+           (f"请于 {rect.callback_due_on} 前回访，{rect.fix_due_on} 前整改完成。",
+            f"Call back by {rect.callback_due_on} and put it right by {rect.fix_due_on}."),
+           now, link="/ratings", zone_id=rating.zone_id)
+    return rect
+
+
+def _require_office(actor: Actor, zone_id: str) -> None:
+    if actor.role == "reform_office" and actor.zone_id == zone_id:
+        return
+    raise Forbidden("ratings.office_only", "role", "只有本区营商环境改革办可以执行此操作",
+                    "Only the zone's business-environment reform office may do this")
+
+
+def _rectification(session: Session, actor: Actor, rect_id: int) -> Rectification:
+    rect = session.get(Rectification, rect_id)
+    if rect is None or not (actor.role == "admin" or (actor.role == "reform_office" and actor.zone_id == rect.zone_id)):
+        raise NotFound("rectification.unknown", "id", f"没有编号为 {rect_id} 的整改事项",
+                       f"No rectification item {rect_id}")
+    return rect
+
+
+def rectifications(db: Database, actor: Actor, zone_id: str | None = None, state: str | None = None
+                   ) -> list[dict[str, Any]]:
+    """The reform office's ledger of bad ratings (its own zone; an administrator any zone), newest first."""
+    zone = zone_id or actor.zone_id
+    if actor.role != "admin":
+        if actor.role != "reform_office" or zone != actor.zone_id:
+            raise Forbidden("ratings.office_only", "role", "只有本区营商环境改革办可以查看差评整改台账",
+                            "Only the zone's business-environment reform office may read the ledger of bad ratings")
+    if state is not None and state not in rules.RECTIFICATION_STATES:
+        raise DomainError("rectification.state_unknown", "state",
+                       f"未知状态：{state}（可选：{', '.join(rules.RECTIFICATION_STATES)}）",
+                       f"Unknown state: {state} (one of: {', '.join(rules.RECTIFICATION_STATES)})")
+    query = select(Rectification).order_by(Rectification.id.desc()).limit(500)
+    if zone:
+        query = query.where(Rectification.zone_id == zone)
+    if state:
+        query = query.where(Rectification.state == state)
+    with db.read() as session:
+        return [rectification_view(r) for r in session.scalars(query)]
+
+
+def get_rectification(db: Database, actor: Actor, rect_id: int) -> dict[str, Any]:
+    with db.read() as session:
+        return rectification_view(_rectification(session, actor, rect_id))
+
+
+def call_back(db: Database, actor: Actor, rect_id: int, note: str, now: datetime) -> None:
+    """The office records its call back (回访) to the person who rated."""
+    note = _note(note, "note", "回访情况", "what the call back found")
+    with db.write() as session:
+        rect = _rectification(session, actor, rect_id)
+        _require_office(actor, rect.zone_id)
+        rules.check_rectification_step("call_back", rect.state)
+        rect.state, rect.called_back_at, rect.callback_note = "called_back", now, note
+        audit.record(session, [audit.event(rect.zone_id, actor, now, "rectification.called_back",
+                                           f"rectification:{rect.id}",
+                                           on_time=local_date(now) <= rect.callback_due_on)])
+
+
+def put_right(db: Database, actor: Actor, rect_id: int, note: str, now: datetime) -> None:
+    """The office records what was put right; the person is asked to rate the case again."""
+    note = _note(note, "note", "整改情况", "what was put right")
+    with db.write() as session:
+        rect = _rectification(session, actor, rect_id)
+        _require_office(actor, rect.zone_id)
+        rules.check_rectification_step("put_right", rect.state)
+        rect.state, rect.put_right_at, rect.fix_note = "put_right", now, note
+        if rect.called_back_at is None:  # putting it right reached the person too
+            rect.called_back_at = now
+        rating = rect.rating
+        audit.record(session, [audit.event(rect.zone_id, actor, now, "rectification.put_right",
+                                           f"rectification:{rect.id}", on_time=local_date(now) <= rect.fix_due_on)])
+        if rating.round_no == 1:
+            notify(session, [rating.rater_id], "rating.rate_again",
+                   (f"申请 #{rating.case_id}：您的评价已整改，请再次评价",
+                    f"Application #{rating.case_id}: your rating was acted on; please rate again"),
+                   (f"整改情况：{note}", f"What was put right: {note}"), now,
+                   link=f"/applications/{rating.case_id}#rating", zone_id=rect.zone_id)
+
+
+def _note(value: str, field: str, zh: str, en: str) -> str:
+    value = check_clean(value.strip(), field, multiline=True)
+    if not value or len(value) > rules.MAX_REASON:
+        raise DomainError(f"{field}.length", field, f"{zh}须为 1 至 {rules.MAX_REASON} 个字符",
+                          f"Say {en} in 1 to {rules.MAX_REASON} characters")
+    return value
+
+
+def _rating(session: Session, rating_id: int) -> Rating:
+    rating = session.get(Rating, rating_id)
+    if rating is None:
+        raise NotFound("rating.unknown", "id", f"没有编号为 {rating_id} 的评价", f"No rating {rating_id}")
+    return rating
+
+
+def case_of_rating(db: Database, actor: Actor, rating_id: int) -> int:
+    """The case a rating of the actor's zone is about."""
+    with db.read() as session:
+        rating = _rating(session, rating_id)
+        if actor.role != "admin" and actor.zone_id != rating.zone_id:
+            raise NotFound("rating.unknown", "id", f"没有编号为 {rating_id} 的评价", f"No rating {rating_id}")
+        return rating.case_id
+
+
+def pending_appeals(db: Database, actor: Actor) -> list[dict[str, Any]]:
+    """The appeals of the office's zone waiting for its decision, oldest first."""
+    with db.read() as session:
+        found = session.scalars(select(Rating).where(Rating.zone_id == actor.zone_id, Rating.appeal_state == "pending")
+                                .order_by(Rating.appealed_at).limit(500))
+        return [rating_view(r, office=True) for r in found]
+
+
+def appeal(db: Database, actor: Actor, rating_id: int, reason: str, now: datetime) -> None:
+    """An officer of the case's zone appeals the rating as malicious (恶意评价), once, with a reason."""
+    reason = check_clean(reason, "reason", multiline=True)
+    with db.write() as session:
+        rating = _rating(session, rating_id)
+        if not (actor.role == "officer" and actor.zone_id == rating.zone_id):
+            raise NotFound("rating.unknown", "id", f"没有编号为 {rating_id} 的评价", f"No rating {rating_id}")
+        rating.appeal_reason = rules.check_appeal(rating.appeal_state, reason)
+        rating.appeal_state, rating.appealed_by, rating.appealed_at = "pending", actor.id, now
+        audit.record(session, [audit.event(rating.zone_id, actor, now, "rating.appealed", f"rating:{rating.id}",
+                                           reason=rating.appeal_reason)])
+        notify(session, users_of_role(session, rating.zone_id, "reform_office"), "rating.appealed",
+               (f"申请 #{rating.case_id} 的评价被申诉为恶意评价", f"A rating of application #{rating.case_id} is "
+                "appealed as malicious"),
+               (f"申诉理由：{rating.appeal_reason}", f"Reason: {rating.appeal_reason}"), now, link="/ratings",
+               zone_id=rating.zone_id)
+
+
+def decide_appeal(db: Database, actor: Actor, rating_id: int, upheld: bool, note: str, now: datetime) -> None:
+    """The reform office decides an appeal: upheld, the rating leaves the figures (and its
+    rectification item is withdrawn); rejected, it stays. Either way, in the audit log."""
+    note = check_clean(note.strip(), "note", multiline=True)[: rules.MAX_REASON]
+    with db.write() as session:
+        rating = _rating(session, rating_id)
+        if not (actor.role == "reform_office" and actor.zone_id == rating.zone_id):
+            raise NotFound("rating.unknown", "id", f"没有编号为 {rating_id} 的评价", f"No rating {rating_id}")
+        rules.check_appeal_decision(rating.appeal_state)
+        rating.appeal_state, rating.appeal_note, rating.appeal_decided_at = (
+            "upheld" if upheld else "rejected"), note, now
+        rating.excluded = upheld
+        rect = rating.rectification
+        withdrawn = upheld and rect is not None and rect.state in rules.RECTIFICATION_STEPS["withdraw"]
+        if withdrawn and rect is not None:
+            rect.state = "withdrawn"
+        audit.record(session, [audit.event(rating.zone_id, actor, now,
+                                           "rating.appeal_upheld" if upheld else "rating.appeal_rejected",
+                                           f"rating:{rating.id}", excluded=upheld, note=note or None,
+                                           rectification_withdrawn=withdrawn or None)])
+        if rating.appealed_by is not None:
+            zh, en = rules.APPEAL_STATES[rating.appeal_state]
+            notify(session, [rating.appealed_by], f"rating.appeal_{rating.appeal_state}",
+                   (f"申请 #{rating.case_id} 评价的申诉：{zh}", f"Appeal of a rating of application #{rating.case_id}: "
+                    f"{en.lower()}"),
+                   (note or zh, note or en), now, link=f"/applications/{rating.case_id}#rating",
+                   zone_id=rating.zone_id)
+
+
+# --- the figures -------------------------------------------------------------------------------
+
+def facts(db: Database, zone_id: str, period: Period, now: datetime) -> list[rules.RatingFact]:
+    """The ratings given in the zone in the period (China Standard Time days), as the figures count them."""
+    start, end = china_days(period.start, period.end)
+    today = local_date(now)
+    with db.read() as session:
+        found = session.scalars(select(Rating).where(Rating.zone_id == zone_id, Rating.rated_at >= start,
+                                                     Rating.rated_at < end)
+                                .order_by(Rating.id).limit(MAX_FIGURE_ROWS))
+        result = []
+        for rating in found:
+            rect = rating.rectification
+            on_time = None
+            if rect is not None and rect.state != "withdrawn":
+                on_time = rules.put_right_on_time(local_date(rect.put_right_at) if rect.put_right_at else None,
+                                                  rect.fix_due_on, today)
+            result.append(rules.RatingFact(rating.matter, china_time(rating.rated_at).strftime("%Y-%m"),
+                                           rating.score, rating.excluded, on_time))
+        return result
+
+
+def figures_of(db: Database, zone_id: str, period: Period) -> dict[str, Any]:
+    return rules.figures(facts(db, zone_id, period, utcnow()))
+
+
+# --- the application's view (registration hands it over: ``handoff.VIEW_EXTENSIONS``) ------------
+
+def extend_view(app: Application, view: dict[str, Any]) -> None:
+    """The application's ratings on its page and in its JSON (``rating``), and whether its
+    applicant may rate it now; only in the full view of one application."""
+    session = object_session(app)
+    if session is None or "transitions" not in view:
+        return
+    case, given = _case_state(session, APPLICATION, app.id, app.status, app.applicant_id)
+    round_no = rules.next_round(case, app.applicant_id, "applicant") if rules.may_rate(
+        case, app.applicant_id, "applicant") else None
+    view["rating"] = {"open_to_applicant": round_no is not None, "round": round_no,
+                      "ratings": [rating_view(r) for r in given]}
