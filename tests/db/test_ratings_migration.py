@@ -1,4 +1,4 @@
-"""Revision 0020 (好差评) adds the ratings and the reform office's ledger of bad ratings to a
+"""Revision 0021 (好差评) adds the ratings and the reform office's ledger of bad ratings to a
 previous release's database without changing any record it holds, and the upgraded database
 takes a rating."""
 
@@ -22,7 +22,7 @@ def _snapshot(engine: sa.Engine) -> dict[str, list[tuple[object, ...]]]:
 
 def test_a_previous_release_migrates_without_changing_a_record(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    upgrade(url, "0019")
+    upgrade(url, "0020")
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO zones (id, name, name_en, division_code, residents, org_block_start, "
