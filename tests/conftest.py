@@ -109,12 +109,13 @@ def db(migrated_url: str, _databases: dict[str, Database]) -> Iterator[Database]
     """An empty, migrated database: SQLite, then PostgreSQL."""
     database = _databases.setdefault(migrated_url, Database(migrated_url))
     _empty(database)
-    from yima.accounts.service import _checked
+    from yima.accounts.service import _activity, _checked
     from yima.keys.service import forget_cached
     from yima.zones.service import _settings
 
     forget_cached()  # keys read within the last seconds belong to the previous test's zones
     _checked.clear()  # and so do the users whose tokens were checked
+    _activity.clear()  # and the sessions seen
     _settings.clear()  # and the zones' settings
     yield database
 

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
         description="Encrypts private keys at rest (seal keys, zone signing keys).",
     )
     token_minutes: int = 12 * 60
+    idle_timeout_min: int = Field(default=30, ge=1, le=24 * 60, description="A session ends after this many "
+                                  "minutes without a request, on the pages and the API (the token's lifetime, "
+                                  "YIMA_TOKEN_MINUTES, still bounds it).")
     service_hall_nets: str = Field(
         default="", description="The service halls' networks in CIDR notation, separated by commas "
                                 "(10.8.0.0/24,2001:db8:8::/48): many people sign in from one address there, so "

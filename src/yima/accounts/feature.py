@@ -19,5 +19,5 @@ def install(registry: Registry) -> None:
     registry.add(ROUTERS, api.router, signin.router, pages.router)
     registry.add(COMMANDS, cli.add_commands)
     registry.add(AUTHENTICATOR, service)
-    registry.add(JOBS, service.purge_sign_in_attempts_job)
+    registry.add(JOBS, service.purge_sign_in_attempts_job, service.purge_session_activity_job)
     registry.add(USER_NAMES, service.display_names)

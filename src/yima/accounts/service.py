@@ -20,7 +20,7 @@ import logging
 import secrets
 import time
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 from argon2 import PasswordHasher
@@ -30,9 +30,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from yima.accounts import idle as idle_rule
 from yima.accounts import throttle
 from yima.accounts.passwords import check_password
-from yima.accounts.tables import SignInAttempts, User
+from yima.accounts.tables import SessionActivity, SignInAttempts, User
 from yima.actors import Actor, check_role
 from yima.audit import service as audit
 from yima.clock import as_utc, utcnow
@@ -337,6 +338,60 @@ def check_current(db: Database, actor: Actor) -> Actor:
     state = (time.monotonic(), row.token_generation if row else -1, row is not None and row.disabled_at is None)
     _checked[(db.url, actor.id)] = state
     return _verdict(actor, state)
+
+
+_activity: dict[str, tuple[datetime, datetime | None]] = {}  # session key → (last seen here, last written)
+
+
+def check_activity_cached(token: str, now: datetime, idle: timedelta) -> bool:
+    """True when this process saw the session within ``idle`` and need not write yet (the request
+    counts as activity); False when ``check_activity`` must decide (never blocks)."""
+    key = idle_rule.session_key(token)
+    hit = _activity.get(key)
+    if hit is None or idle_rule.is_idle(hit[0], now, idle) or idle_rule.write_due(hit[1], now):
+        return False
+    _activity[key] = (now, hit[1])
+    return True
+
+
+def check_activity(db: Database, token: str, actor: Actor, now: datetime, idle: timedelta) -> None:
+    """Refuse a session idle for longer than ``idle`` (401 ``auth.idle``); else count the request
+    as its activity, written to the database at most every ``idle.WRITE_EVERY``."""
+    key = idle_rule.session_key(token)
+    claims = jwt.decode(token, options={"verify_signature": False})  # read_token checked the signature
+    issued = datetime.fromtimestamp(int(claims.get("iat", 0)), UTC)
+    seen, written = _activity.get(key, (None, None))
+    last = idle_rule.last_activity(issued, seen)
+    if idle_rule.is_idle(last, now, idle):  # this process has not seen it lately: ask the database
+        with db.read() as session:
+            stored = session.scalar(select(SessionActivity.last_seen_at).where(SessionActivity.key == key))
+        last = idle_rule.last_activity(last, as_utc(stored) if stored else None)
+        if idle_rule.is_idle(last, now, idle):
+            _activity.pop(key, None)
+            minutes = int(idle.total_seconds() // 60)
+            raise Unauthorized("auth.idle", "Authorization",
+                               f"已有 {minutes} 分钟未操作，为安全起见已自动退出登录，请重新登录",
+                               f"Signed out after {minutes} minutes without activity, for safety; sign in again")
+    if idle_rule.write_due(written, now):
+        expires = datetime.fromtimestamp(int(claims.get("exp", 0)), UTC)
+        with db.write() as session:
+            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            session.execute(insert(SessionActivity).values(key=key, user_id=actor.id, last_seen_at=now,
+                                                           expires_at=expires)
+                            .on_conflict_do_update(index_elements=["key"], set_={"last_seen_at": now}))
+        written = now
+    if len(_activity) > 10_000:  # forget sessions this process has not seen within the timeout
+        for stale in [k for k, (t, _) in _activity.items() if idle_rule.is_idle(t, now, idle)]:
+            _activity.pop(stale, None)
+    _activity[key] = (now, written)
+
+
+def purge_session_activity_job(db: Database, now: datetime) -> list[str]:
+    """Job: forget the activity of sessions whose token has expired."""
+    with db.write() as session:
+        gone = session.execute(delete(SessionActivity).where(SessionActivity.expires_at < now)
+                               .returning(SessionActivity.key)).all()
+    return [f"expired sessions forgotten: {len(gone)}"] if gone else []
 
 
 def _change_user(db: Database, username: str, action: str, now: datetime, by: Actor | None, *,

@@ -30,8 +30,15 @@ def home(request: Request, actor: OptionalActor) -> Response:
 
 
 @router.get("/login")
-def login_form(request: Request, next: str | None = None) -> Response:
-    return render(request, "login.html", {"next": safe_next(next) or ""})
+def login_form(request: Request, settings: AppSettings, next: str | None = None, why: str | None = None) -> Response:
+    """The sign-in form; ``why=idle``: it says the session ended after the idle timeout."""
+    notice = None
+    if why == "idle":
+        minutes = settings.idle_timeout_min
+        notice = text(request, f"您已有 {minutes} 分钟未操作，为安全起见已自动退出登录，请重新登录。",
+                      f"You were signed out after {minutes} minutes without activity, for safety. "
+                      "Please sign in again.")
+    return render(request, "login.html", {"next": safe_next(next) or "", "notice": notice})
 
 
 @router.post("/login")

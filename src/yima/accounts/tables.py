@@ -34,3 +34,15 @@ class SignInAttempts(Base):
     failures: Mapped[int] = mapped_column(Integer)
     window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class SessionActivity(Base):
+    """When a session (one issued token, kept as its SHA-256) was last used, so that every worker
+    process ends it after the idle timeout (``yima.accounts.idle``)."""
+
+    __tablename__ = "session_activity"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

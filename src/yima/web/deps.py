@@ -11,6 +11,7 @@ Who a token stands for is the accounts feature's answer; this module only declar
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Path, Request
@@ -19,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from yima import ranges
 from yima.actors import Actor
+from yima.clock import utcnow
 from yima.config import Settings
 from yima.db import Database
 from yima.errors import Unauthorized
@@ -36,13 +38,19 @@ oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 class Authenticator(Protocol):
     """Who a token stands for: ``read_token`` checks its signature and age (raising
     ``Unauthorized``); ``check_current`` that its user still exists, is enabled and was not signed
-    out since, and ``check_current_cached`` answers that from a recent check alone (None: unknown)."""
+    out since, and ``check_current_cached`` answers that from a recent check alone (None: unknown);
+    ``check_activity`` that the session was used within the idle timeout (and counts this request),
+    ``check_activity_cached`` whether a recent answer settles it without the database."""
 
     def read_token(self, token: str, secret: str) -> Actor: ...
 
     def check_current(self, db: Database, actor: Actor) -> Actor: ...
 
     def check_current_cached(self, db: Database, actor: Actor) -> Actor | None: ...
+
+    def check_activity(self, db: Database, token: str, actor: Actor, now: datetime, idle: timedelta) -> None: ...
+
+    def check_activity_cached(self, token: str, now: datetime, idle: timedelta) -> bool: ...
 
 
 AUTHENTICATOR: Slot[Authenticator] = Slot("who a token stands for (one)")
@@ -66,9 +74,14 @@ def actor_of_request(request: Request, token: str | None = None) -> Actor | None
     if not token:
         return None
     auth: Authenticator = request.app.state.authenticator
+    settings: Settings = request.app.state.settings
     try:
-        actor = auth.check_current(request.app.state.db, auth.read_token(token, request.app.state.settings.secret_key))
-    except Unauthorized:
+        actor = auth.check_current(request.app.state.db, auth.read_token(token, settings.secret_key))
+        now, idle = utcnow(), timedelta(minutes=settings.idle_timeout_min)
+        if not auth.check_activity_cached(token, now, idle):
+            auth.check_activity(request.app.state.db, token, actor, now, idle)
+    except Unauthorized as err:
+        _note_signed_out(request, err)
         return None
     request.state.actor_id = actor.id  # for the request's log line
     return actor
@@ -81,6 +94,9 @@ async def _checked(request: Request, token: str) -> Actor:
     checked: Actor | None = auth.check_current_cached(db, actor)
     if checked is None:
         checked = await run_in_threadpool(auth.check_current, db, actor)
+    now, idle = utcnow(), timedelta(minutes=request.app.state.settings.idle_timeout_min)
+    if not auth.check_activity_cached(token, now, idle):
+        await run_in_threadpool(auth.check_activity, db, token, checked, now, idle)
     request.state.actor_id = checked.id  # for the request's log line
     return checked
 
@@ -91,8 +107,15 @@ async def optional_actor(request: Request, token: Annotated[str | None, Depends(
         return None
     try:
         return await _checked(request, token)
-    except Unauthorized:
+    except Unauthorized as err:
+        _note_signed_out(request, err)
         return None
+
+
+def _note_signed_out(request: Request, err: Unauthorized) -> None:
+    """Remember why a session ended, so that the sign-in page can say it (``signed_out_why``)."""
+    if err.finding.rule == "auth.idle":
+        request.state.signed_out_why = "idle"
 
 
 async def current_actor(request: Request, token: Annotated[str | None, Depends(oauth2)]) -> Actor:

@@ -42,7 +42,7 @@ from markupsafe import Markup
 from yima.actors import Actor
 from yima.clock import CHINA, as_utc
 from yima.registry import Slot
-from yima.web.deps import actor_of_request
+from yima.web.deps import COOKIE, actor_of_request
 from yima.web.i18n import N_, pick_language, translations
 from yima.web.security import CSRF_FIELD, SESSION_COOKIE, cookie_options, csrf_nonce, form_token
 from yima.words import legacy_words
@@ -181,6 +181,12 @@ def forbidden(request: Request, zh: str, en: str, rule: str = "page.role") -> HT
 
 
 def login_redirect(request: Request) -> Response:
+    """To the sign-in page, coming back here after; when the session just ended for being idle,
+    the sign-in page says so and the stale cookie goes."""
+    if getattr(request.state, "signed_out_why", None) == "idle":
+        response = RedirectResponse(f"/login?next={quote(request.url.path)}&why=idle", status_code=303)
+        response.delete_cookie(COOKIE, httponly=True, samesite="strict")
+        return response
     return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
 
