@@ -165,7 +165,8 @@ def test_axe_finds_no_serious_violation_on_any_page_of_the_route_matrix(db, brow
                 assert answer is not None and answer.ok, f"{call.url} as {role}: {answer and answer.status}"
                 assert "text/html" in (answer.headers.get("content-type") or ""), call.url
                 page.wait_for_load_state("load")
-                page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")  # figures tables too
+                # the figures tables too
+                page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
                 problems += [f"{call.url} as {role}, {lang} {view}: {v}" for v in axe_violations(page)]
                 width = page.evaluate("document.documentElement.scrollWidth")
                 if width > size["width"]:
