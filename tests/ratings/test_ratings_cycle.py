@@ -55,11 +55,11 @@ def test_rating_to_rectification_to_rating_again(db, server):
 
         told = office.get("/api/v1/notifications").json()["items"]
         assert [n["kind"] for n in told] == ["rating.bad"]
-        assert told[0]["subject_zh"].startswith(f"差评-{today.year}-0001：申请 #{app['id']} 收到差评")
+        assert told[0]["subject_zh"].startswith(f"差评 {today.year}-0001：申请 #{app['id']} 收到差评")
         assert "alice" not in told[0]["body_zh"] + told[0]["subject_zh"]
 
         ledger = office.get("/api/v1/ratings/rectifications").json()
-        assert [(i["code"], i["rating"]["score"]) for i in ledger] == [(f"差评-{today.year}-0001", 2)]
+        assert [(i["code"], i["rating"]["score"]) for i in ledger] == [(f"{today.year}-0001", 2)]
         assert officer.get("/api/v1/ratings/rectifications").status_code == 403
         item = ledger[0]["id"]
         assert office.post(f"/api/v1/ratings/rectifications/{item}/put-right", json={"note": " "}).status_code == 422

@@ -145,4 +145,4 @@ def test_put_right_on_time_is_judged_against_the_fix_deadline():
 
 
 def test_the_ledger_number_is_per_year():
-    assert rules.ledger_code(2026, 3) == "差评-2026-0003"
+    assert rules.ledger_code(2026, 3) == "2026-0003"

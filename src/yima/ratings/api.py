@@ -39,7 +39,8 @@ class AppealOut(BaseModel):
 
 class RectificationBrief(BaseModel):
     id: int
-    code: str = Field(description="The number in the reform office's ledger: 差评-2026-0001")
+    code: str = Field(description="The number in the reform office's ledger of bad ratings (per zone and year): "
+                      "2026-0001")
     zone: str
     state: str = Field(description=", ".join(rules.RECTIFICATION_STATES))
     opened_on: date
@@ -53,6 +54,8 @@ class RectificationBrief(BaseModel):
     put_right_at: str | None
     fix_note: str
     put_right_on_time: bool | None
+    callback_overdue: bool = Field(False, description="Not called back, and its day has passed")
+    fix_overdue: bool = Field(False, description="Not put right, and its fifteen working days have passed")
 
 
 class RatingOut(BaseModel):

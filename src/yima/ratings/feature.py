@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from yima.jobs import JOBS
 from yima.ratings import api, figures, pages, rules, service
 from yima.registration import handoff
 from yima.registry import Registry
@@ -17,6 +18,7 @@ def install(registry: Registry) -> None:
     registry.add(TEMPLATES, Path(__file__).with_name("templates"))
     registry.add(ROUTERS, api.router, pages.router)
     registry.add(SECTIONS, figures.SECTION)
+    registry.add(JOBS, service.remind_rectifications_job, service.recount_provisional_rectifications_job)
     registry.add(handoff.VIEW_EXTENSIONS, service.extend_view)  # an application's ratings on its page and JSON
     registry.add(TEMPLATE_GLOBALS, ("rating_scores", rules.SCORES), ("rating_indicators", rules.INDICATORS),
                  ("rating_appeal_states", rules.APPEAL_STATES), ("rating_rect_states", rules.RECTIFICATION_STATES))

@@ -36,15 +36,15 @@ SCORES: dict[int, tuple[str, str]] = {
 }
 #: The points a rating speaks to (GB/T 39734-2020 评价内容 and its Annex A's points of a bad rating).
 INDICATORS: dict[str, tuple[str, str]] = {
-    "guide": ("办事指南清楚准确", "The service guide is clear and accurate"),
-    "materials": ("申请材料要求合理", "The materials asked for are reasonable"),
-    "procedure": ("办事流程简便", "The procedure is simple"),
-    "time_limit": ("在承诺时限内办结", "Done within the promised time"),
-    "visits": ("少跑腿（最多跑一次）", "Few trips (at most one visit)"),
-    "attitude": ("服务态度热情", "Staff are courteous"),
-    "competence": ("工作人员业务熟练", "Staff know the matter"),
-    "online": ("网上办事便捷", "Online service is easy to use"),
-    "integrity": ("廉洁规范", "Clean and by the rules"),
+    "guide": ("办事指南", "Service guide"),
+    "materials": ("申请材料", "Materials asked for"),
+    "procedure": ("办事流程", "Procedure"),
+    "time_limit": ("办理时限", "Time taken"),
+    "visits": ("跑动次数", "Trips needed"),
+    "attitude": ("服务态度", "Staff attitude"),
+    "competence": ("业务水平", "Staff competence"),
+    "online": ("网上办事", "Online service"),
+    "integrity": ("廉洁规范", "Integrity"),
 }
 SATISFIED_FROM = 4
 BAD_UP_TO = 2
@@ -199,8 +199,8 @@ def check_appeal_decision(appeal_state: str | None) -> None:
 
 
 def ledger_code(year: int, number: int) -> str:
-    """The rectification item's number in the reform office's ledger: ``差评-2026-0003``."""
-    return f"差评-{year}-{number:04d}"
+    """The rectification item's number in the reform office's ledger (per zone and year): ``2026-0003``."""
+    return f"{year}-{number:04d}"
 
 
 # --- the published figures ---------------------------------------------------------------------

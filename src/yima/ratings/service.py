@@ -24,6 +24,7 @@ from yima.clock import as_utc, china_days, china_time, local_date, utcnow
 from yima.db import Database
 from yima.errors import Conflict, DomainError, Forbidden, NotFound
 from yima.notifications.service import notify, users_of_role
+from yima.notifications.tables import Notification
 from yima.observers.calendar import official_calendar
 from yima.ratings import rules
 from yima.ratings.tables import Rating, Rectification
@@ -71,6 +72,8 @@ def rating_view(rating: Rating, *, office: bool = False) -> dict[str, Any]:
 
 
 def rectification_view(rect: Rectification, *, with_rating: bool = True) -> dict[str, Any]:
+    today = local_date(utcnow())
+    waiting = rect.state in ("open", "called_back")
     view: dict[str, Any] = {
         "id": rect.id, "code": rules.ledger_code(rect.ledger_year, rect.ledger_no), "zone": rect.zone_id,
         "state": rect.state, "opened_on": rect.opened_on.isoformat(),
@@ -81,6 +84,8 @@ def rectification_view(rect: Rectification, *, with_rating: bool = True) -> dict
                              if rect.called_back_at else None),
         "put_right_at": _iso(rect.put_right_at), "fix_note": rect.fix_note,
         "put_right_on_time": (local_date(rect.put_right_at) <= rect.fix_due_on if rect.put_right_at else None),
+        "callback_overdue": rect.state == "open" and today > rect.callback_due_on,
+        "fix_overdue": waiting and today > rect.fix_due_on,
     }
     if with_rating:
         view["rating"] = rating_view(rect.rating, office=True)
@@ -160,8 +165,8 @@ def _open_rectification(session: Session, rating: Rating, now: datetime) -> Rect
                                        fix_due_on=rect.fix_due_on.isoformat(), calendar=rect.calendar)])
     zh_score, en_score = rules.SCORES[rating.score]
     notify(session, users_of_role(session, rating.zone_id, "reform_office"), "rating.bad",
-           (f"{code}：申请 #{rating.case_id} 收到差评（{zh_score}）",
-            f"{code}: application #{rating.case_id} rated {en_score.lower()}"),
+           (f"差评 {code}：申请 #{rating.case_id} 收到差评（{zh_score}）",
+            f"Bad rating {code}: application #{rating.case_id} rated {en_score.lower()}"),
            (f"请于 {rect.callback_due_on} 前回访，{rect.fix_due_on} 前整改完成。",
             f"Call back by {rect.callback_due_on} and put it right by {rect.fix_due_on}."),
            now, link="/ratings", zone_id=rating.zone_id)
@@ -361,3 +366,56 @@ def extend_view(app: Application, view: dict[str, Any]) -> None:
         case, app.applicant_id, "applicant") else None
     view["rating"] = {"open_to_applicant": round_no is not None, "round": round_no,
                       "ratings": [rating_view(r) for r in given]}
+
+
+# --- scheduled (``yima jobs run``) ---------------------------------------------------------------
+
+def remind_rectifications_job(db: Database, now: datetime) -> list[str]:
+    """Tell the reform office once of each bad rating not called back by its deadline, and once of
+    each not put right by its own (the office's own backlog)."""
+    today = local_date(now)
+    told = 0
+    with db.write() as session:
+        waiting = session.scalars(select(Rectification).where(Rectification.state.in_(("open", "called_back")))
+                                  .order_by(Rectification.id).limit(1000))
+        for rect in waiting:
+            code = rules.ledger_code(rect.ledger_year, rect.ledger_no)
+            late = [(kind, due, zh, en) for kind, due, zh, en in (
+                ("callback_overdue", rect.callback_due_on, "回访已逾期", "call back overdue"),
+                ("fix_overdue", rect.fix_due_on, "整改已逾期", "putting it right is overdue"))
+                if today > due and (kind == "fix_overdue" or rect.state == "open")]
+            for kind, due, zh, en in late:
+                link = f"/ratings#rect-{rect.id}"
+                if session.scalar(select(Notification.id).where(Notification.kind == f"rating.{kind}",
+                                                                Notification.link == link).limit(1)):
+                    continue
+                notify(session, users_of_role(session, rect.zone_id, "reform_office"), f"rating.{kind}",
+                       (f"差评 {code}：{zh}（期限 {due}）", f"Bad rating {code}: {en} (due {due})"),
+                       (f"申请 #{rect.rating.case_id} 的差评{zh}，逾期 {(today - due).days} 天。",
+                        f"The bad rating of application #{rect.rating.case_id}: {en} by {(today - due).days} day(s)."),
+                       now, link=link, zone_id=rect.zone_id)
+                told += 1
+    return [f"ratings: {told} overdue bad rating(s) notified"] if told else []
+
+
+def recount_provisional_rectifications_job(db: Database, now: datetime) -> list[str]:
+    """Deadlines counted by weekends over a year the calendar did not cover, counted again once it
+    does (from the day the rating was given); each change in the audit log."""
+    calendar = official_calendar()
+    lines: list[str] = []
+    with db.write() as session:
+        for rect in session.scalars(select(Rectification).where(Rectification.due_provisional.is_(True))
+                                    .order_by(Rectification.id)):
+            due = rules.rectification_due(rect.opened_on, calendar)
+            if due.provisional:
+                continue
+            before = (rect.callback_due_on, rect.fix_due_on)
+            rect.callback_due_on, rect.fix_due_on = due.callback.due_on, due.fix.due_on
+            rect.calendar, rect.due_provisional = due.fix.calendar, False
+            audit.record(session, [audit.event(rect.zone_id, None, now, "rectification.deadline_recounted",
+                                               f"rectification:{rect.id}", before=[str(d) for d in before],
+                                               callback_due_on=str(rect.callback_due_on),
+                                               fix_due_on=str(rect.fix_due_on), calendar=rect.calendar)])
+            lines.append(f"ratings: {rect.zone_id} bad rating {rules.ledger_code(rect.ledger_year, rect.ledger_no)}: "
+                         f"deadlines {before[0]}/{before[1]} → {rect.callback_due_on}/{rect.fix_due_on}")
+    return lines
