@@ -23,14 +23,18 @@ def bench_register(clients: Annotated[int, typer.Option(help="Concurrent clients
                    workers: Annotated[int, typer.Option(help="Server worker processes (one per core)")] = 2,
                    sqlite_synchronous: Annotated[str, typer.Option(
                        "--sqlite-synchronous", help="FULL (durable, the default) or NORMAL, to measure what "
-                       "durable commits cost")] = "FULL") -> None:
+                       "durable commits cost")] = "FULL",
+                   servers: Annotated[int, typer.Option(min=1, help="yima serve processes sharing the load "
+                                                        "(on PostgreSQL: stateless servers on one database)")] = 1,
+                   floor: Annotated[bool, typer.Option(help="Measure the floor first (uvicorn, ApplicationIn, "
+                                                       "one INSERT per request)")] = True) -> None:
     """A live server and C clients submitting applications that qualify for 秒批."""
     if sqlite_synchronous.upper() not in ("FULL", "NORMAL"):
         err_console.print("[red]✗ bench.sqlite_synchronous[/red] [--sqlite-synchronous] 须为 FULL 或 NORMAL / "
                           "must be FULL or NORMAL")
         raise typer.Exit(2)
     run_register_benchmark(console, clients=clients, count=count, db_url=db, workers=workers,
-                           sqlite_synchronous=sqlite_synchronous.upper())
+                           sqlite_synchronous=sqlite_synchronous.upper(), servers=servers, floor=floor)
 
 
 def bench_verify(n: Annotated[int, typer.Option(help="Verifications to time")] = 5000) -> None:

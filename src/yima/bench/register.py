@@ -1,5 +1,6 @@
 """``yima bench register``: a live server and C concurrent clients submitting applications that
-qualify for 秒批; prints throughput and latency percentiles.
+qualify for 秒批; prints throughput and latency percentiles, and the ratio to the floor measured in
+the same run (``yima.bench.floor``: the same HTTP stack and one INSERT per request).
 
 ``--sqlite-synchronous NORMAL`` measures what durable commits cost: the server then syncs SQLite's
 write-ahead log only at checkpoints, as it did before every acknowledged commit had to survive
@@ -18,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -28,6 +30,7 @@ from rich.table import Table
 from sqlalchemy import text
 
 from yima.accounts.service import add_user
+from yima.bench.floor import create_floor_table, drop_floor_table
 from yima.clock import utcnow
 from yima.db import Database
 from yima.db.migrate import upgrade
@@ -75,8 +78,26 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+@dataclass
+class LoadResult:
+    """What one load run measured: every request's latency, the failed answers, the wall time."""
+
+    latencies: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    wall: float = 0.0
+
+    @property
+    def per_second(self) -> float:
+        return (len(self.latencies) - len(self.failures)) / self.wall if self.wall else 0.0
+
+    def p(self, q: float) -> float:
+        return _percentile(self.latencies, q) * 1000 if self.latencies else 0.0
+
+
 def run_register_benchmark(console: Console, *, clients: int, count: int, db_url: str | None, workers: int,
-                           sqlite_synchronous: str = "FULL") -> None:
+                           sqlite_synchronous: str = "FULL", servers: int = 1, floor: bool = True) -> None:
+    """The floor (``yima.bench.floor``) and then 秒批, each by the same clients on the same database;
+    ``servers`` ``yima serve`` processes (each with ``workers`` workers) share the load."""
     workdir = Path(tempfile.mkdtemp(prefix="yima-bench-"))
     url = db_url or f"sqlite:///{workdir / 'bench.db'}"
     console.print(f"database: {url}")
@@ -87,75 +108,108 @@ def run_register_benchmark(console: Console, *, clients: int, count: int, db_url
     add_zone(database, "cq-gxq", "重庆高新区", "500107", 575_047, now, place_names=["重庆", "重庆市"])
     for i in range(clients):
         add_user(database, f"bench{i}", "applicant", PASSWORD, now)
-    database.dispose()
-    port = _free_port()
     env = {**os.environ, "YIMA_DATABASE_URL": url, "YIMA_DATA_DIR": str(workdir),
            "YIMA_SQLITE_SYNCHRONOUS": sqlite_synchronous}
-    server_log = workdir / "server.log"  # a JSON line per request: a pipe nobody reads would fill and stall
-    server = subprocess.Popen([sys.executable, "-m", "yima.cli", "serve", "--port", str(port), "--workers",
-                               str(workers), "--jobs-every", "0"], env=env, stdout=subprocess.DEVNULL,
-                              stderr=server_log.open("wb"))
-    base = f"http://127.0.0.1:{port}"
+    runs: list[tuple[str, LoadResult]] = []
     try:
-        _wait_for(base, server, server_log)
-        tokens = [httpx.post(f"{base}/api/v1/auth/token", data={"username": f"bench{i}", "password": PASSWORD})
-                  .json()["access_token"] for i in range(clients)]
-        latencies: list[float] = []
-        failures: list[str] = []
-        lock = threading.Lock()
-        counter = iter(range(count))
-        with Progress(TextColumn("submitting"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
-                      TimeRemainingColumn(), console=console) as progress:
-            task = progress.add_task("submit", total=count, rate="")
-            started = time.perf_counter()
-
-            def client(token: str) -> None:
-                # The standard library's client: the load generator must cost far less than the server.
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-                while True:
-                    with lock:
-                        n = next(counter, None)
-                    if n is None:
-                        connection.close()
-                        return
-                    payload = json.dumps(body(n), ensure_ascii=False).encode()
-                    t0 = time.perf_counter()
-                    connection.request("POST", "/api/v1/applications", payload, headers)
-                    response = connection.getresponse()
-                    answer = response.read()
-                    elapsed = time.perf_counter() - t0
-                    ok = response.status == 201 and b'"status":"approved"' in answer
-                    with lock:
-                        latencies.append(elapsed)
-                        if not ok:
-                            failures.append(f"{response.status} {answer[:200]!r}")
-                        done = len(latencies)
-                    if done % 50 == 0:
-                        progress.update(task, completed=done, rate=f"{done / (time.perf_counter() - started):,.0f}/s")
-
-            threads = [threading.Thread(target=client, args=(token,)) for token in tokens]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            wall = time.perf_counter() - started
-            progress.update(task, completed=len(latencies))
+        if floor:
+            create_floor_table(database)
+            command = [sys.executable, "-m", "uvicorn", "yima.bench.floor_asgi:app", "--workers", str(workers),
+                       "--log-level", "warning", "--no-access-log"]
+            runs.append(("floor",
+                         _measure(console, "floor", [command], env, workdir, None, clients, count)))
+        command = [sys.executable, "-m", "yima.cli", "serve", "--workers", str(workers), "--jobs-every", "0"]
+        runs.append((f"秒批 ({servers} server(s))",
+                     _measure(console, "秒批", [command] * servers, env, workdir, PASSWORD, clients, count)))
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-    table = Table(title=f"yima bench register — {count:,} applications, {clients} clients, "
-                        f"{workers} worker(s), {'SQLite' if url.startswith('sqlite') else 'PostgreSQL'} "
-                        f"{durability}")
-    for column in ("approvals/s", "p50 ms", "p95 ms", "p99 ms", "mean ms", "failed"):
+        if floor:
+            drop_floor_table(database)
+        database.dispose()
+    table = Table(title=f"yima bench register — {count:,} applications, {clients} clients, {workers} worker(s) "
+                        f"a server, {'SQLite' if url.startswith('sqlite') else 'PostgreSQL'} {durability}; floor: "
+                        "uvicorn, ApplicationIn, one INSERT a request")
+    for column in ("run", "approvals/s", "× floor", "p50 ms", "p95 ms", "p99 ms", "mean ms", "failed"):
         table.add_column(column, justify="right")
-    approved = len(latencies) - len(failures)
-    table.add_row(f"{approved / wall:,.0f}", f"{_percentile(latencies, .5) * 1000:.1f}",
-                  f"{_percentile(latencies, .95) * 1000:.1f}", f"{_percentile(latencies, .99) * 1000:.1f}",
-                  f"{statistics.fmean(latencies) * 1000:.1f}", str(len(failures)))
+    base = runs[0][1].per_second if floor else 0.0
+    for label, result in runs:
+        table.add_row(label, f"{result.per_second:,.0f}", f"{result.per_second / base:.2f}" if base else "-",
+                      f"{result.p(.5):.1f}", f"{result.p(.95):.1f}", f"{result.p(.99):.1f}",
+                      f"{statistics.fmean(result.latencies) * 1000:.1f}", str(len(result.failures)))
     console.print(table)
-    for failure in failures[:5]:
-        console.print(f"[red]{failure}[/red]")
+    for _, result in runs:
+        for failure in result.failures[:5]:
+            console.print(f"[red]{failure}[/red]")
+
+
+def _measure(console: Console, label: str, commands: list[list[str]], env: dict[str, str], workdir: Path,
+             password: str | None, clients: int, count: int) -> LoadResult:
+    """Start one server per command (each on its own port), load them round robin, stop them."""
+    servers: list[tuple[subprocess.Popen[bytes], int]] = []
+    try:
+        for i, command in enumerate(commands):
+            port = _free_port()
+            log = workdir / f"{label}-{i}.log"  # a pipe nobody reads would fill and stall the server
+            servers.append((subprocess.Popen([*command, "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                                             stderr=log.open("wb")), port))
+            _wait_for(f"http://127.0.0.1:{port}", servers[-1][0], log)
+        ports = [port for _, port in servers]
+        tokens: list[str | None] = [None] * clients
+        if password is not None:
+            tokens = [httpx.post(f"http://127.0.0.1:{ports[i % len(ports)]}/api/v1/auth/token",
+                                 data={"username": f"bench{i}", "password": password}).json()["access_token"]
+                      for i in range(clients)]
+        return _load(console, label, [ports[i % len(ports)] for i in range(clients)], tokens, count)
+    finally:
+        for server, _ in servers:
+            server.terminate()
+        for server, _ in servers:
+            server.wait(timeout=30)
+
+
+def _load(console: Console, label: str, ports: list[int], tokens: list[str | None], count: int) -> LoadResult:
+    result = LoadResult()
+    lock = threading.Lock()
+    counter = iter(range(count))
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+                  TimeRemainingColumn(), console=console) as progress:
+        task = progress.add_task("submit", total=count, rate="")
+        started = time.perf_counter()
+
+        def client(port: int, token: str | None) -> None:
+            # The standard library's client: the load generator must cost far less than the server.
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            headers = {"Content-Type": "application/json"}
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
+            while True:
+                with lock:
+                    n = next(counter, None)
+                if n is None:
+                    connection.close()
+                    return
+                payload = json.dumps(body(n), ensure_ascii=False).encode()
+                t0 = time.perf_counter()
+                connection.request("POST", "/api/v1/applications", payload, headers)
+                response = connection.getresponse()
+                answer = response.read()
+                elapsed = time.perf_counter() - t0
+                ok = response.status == 201 and b'"status":"approved"' in answer
+                with lock:
+                    result.latencies.append(elapsed)
+                    if not ok:
+                        result.failures.append(f"{response.status} {answer[:200]!r}")
+                    done = len(result.latencies)
+                if done % 50 == 0:
+                    progress.update(task, completed=done, rate=f"{done / (time.perf_counter() - started):,.0f}/s")
+
+        threads = [threading.Thread(target=client, args=pair) for pair in zip(ports, tokens, strict=True)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        result.wall = time.perf_counter() - started
+        progress.update(task, completed=len(result.latencies))
+    return result
 
 
 def _durability(database: Database, sqlite_synchronous: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request, params
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yima.errors import DomainError, Finding, MissingPart, TooManyRequests
@@ -201,6 +202,19 @@ def install(app: FastAPI) -> None:
             return problem([Finding("request.unreadable", "body", zh, en)], 400)
         zh = {404: "未找到", 405: "不支持的请求方法", 401: "请先登录", 403: "无权访问"}.get(exc.status_code, "请求错误")
         return problem([Finding(f"http.{exc.status_code}", "path", zh, str(exc.detail))], exc.status_code)
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if not exc.connection_invalidated:
+            return await _unexpected(request, exc)
+        # The database dropped the connection (a restart): nothing of this request was stored, the
+        # pool has been renewed, and the same request sent again is served by a new connection.
+        log.warning("database connection lost on %s %s; the pool was renewed", request.method, request.url.path)
+        response = problem([Finding("database.reconnecting", "", "数据库连接已中断并已重新建立，未保存任何内容，请重试",
+                                    "The database connection was lost and has been renewed; nothing was "
+                                    "stored, please try again")], 503)
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
