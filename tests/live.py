@@ -28,13 +28,14 @@ def free_port() -> int:
 class LiveServer:
     """A real uvicorn server on 127.0.0.1 serving the app on the test database."""
 
-    def __init__(self, database: Database, data_dir: Path) -> None:
+    def __init__(self, database: Database, data_dir: Path, **settings_overrides: object) -> None:
         from yima.app.web import create_app
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         settings = Settings(database_url=database.url, data_dir=data_dir, public_base_url=self.url,
-                            secret_key="test-secret-key-0123456789abcdef0123", max_upload_bytes=200_000)
+                            secret_key="test-secret-key-0123456789abcdef0123", max_upload_bytes=200_000,
+                            **settings_overrides)  # type: ignore[arg-type]
         self.app = create_app(settings, database)
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
         self.server = uvicorn.Server(config)

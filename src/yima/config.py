@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     idle_timeout_min: int = Field(default=30, ge=1, le=24 * 60, description="A session ends after this many "
                                   "minutes without a request, on the pages and the API (the token's lifetime, "
                                   "YIMA_TOKEN_MINUTES, still bounds it).")
+    rate_limits: str = Field(
+        default="", description="Limits of the anonymous expensive routes instead of their defaults, as "
+                                "name=rate entries separated by commas: licence_document (30/minute), verify "
+                                "(120/minute), name_check (60/minute), seal_validation (30/minute); a rate such as "
+                                "30/minute or 500/hour, or off.")
     service_hall_nets: str = Field(
         default="", description="The service halls' networks in CIDR notation, separated by commas "
                                 "(10.8.0.0/24,2001:db8:8::/48): many people sign in from one address there, so "

@@ -22,6 +22,7 @@ import yima.register.tables  # noqa: F401
 import yima.registration.tables  # noqa: F401
 import yima.seals.tables  # noqa: F401
 import yima.stats.tables  # noqa: F401
+import yima.web.tables  # noqa: F401
 import yima.zones.tables  # noqa: F401
 from yima.db.base import Base
 

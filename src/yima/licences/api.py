@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -14,6 +14,7 @@ from yima.licences import documents, service
 from yima.licences.qr import render_qr_png, render_qr_svg
 from yima.licences.schemas import DecidedOut, LicenceOut, PermitOut, TrustListOut
 from yima.web.deps import DB, CurrentActor, RowId, Standard
+from yima.web.ratelimit import rate_limited
 from yima.web.schemas import Done
 from yima.zones import service as zones
 
@@ -97,7 +98,8 @@ def licence_qr_svg(uscc: str, db: DB) -> Response:
 
 
 @router.get("/api/v1/licences/{uscc}/licence.pdf", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}}})
+            responses={200: {"content": {"application/pdf": {}}}},
+            dependencies=[Depends(rate_limited("licence_document"))])
 def licence_pdf(uscc: str, db: DB, standard: Standard) -> Response:
     """The licence laid out as a 营业执照, signed by the zone (PAdES)."""
     pdf = documents.signed_licence_pdf(db, standard, uscc, utcnow())
@@ -106,7 +108,8 @@ def licence_pdf(uscc: str, db: DB, standard: Standard) -> Response:
 
 
 @router.get("/api/v1/licences/{uscc}/licence.ofd", response_class=Response,
-            responses={200: {"content": {"application/ofd": {}}}})
+            responses={200: {"content": {"application/ofd": {}}}},
+            dependencies=[Depends(rate_limited("licence_document"))])
 def licence_ofd(uscc: str, db: DB, standard: Standard) -> Response:
     """The licence as OFD (GB/T 33190), sealed with the zone's SM2 key as a GB/T 38540 SES_Signature;
     409 ``licence.no_sm2_key`` when the zone has no active SM2 key."""
@@ -115,7 +118,7 @@ def licence_ofd(uscc: str, db: DB, standard: Standard) -> Response:
                     headers={"Content-Disposition": f'inline; filename="licence-{uscc.upper()}.ofd"'})
 
 
-@router.post("/api/v1/verify", response_model=VerifyOut)
+@router.post("/api/v1/verify", response_model=VerifyOut, dependencies=[Depends(rate_limited("verify"))])
 def verify(body: VerifyIn, db: DB, standard: Standard) -> VerifyOut:
     """Verify a scanned licence QR: the signature (``valid``), whether it is in force now (``in_force``:
     not revoked, cancelled or suspended) and whether it is the current version (``current``)."""

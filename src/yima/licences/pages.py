@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from yima.actors import Actor, may_work_zone
@@ -13,6 +13,7 @@ from yima.errors import DomainError, Forbidden
 from yima.licences import documents, service
 from yima.registration import views
 from yima.web.deps import DB, OptionalActor, RowId, Standard
+from yima.web.ratelimit import rate_limited
 from yima.web.templating import flash, page_actor, render, text
 from yima.zones.service import list_zones
 
@@ -41,13 +42,13 @@ def _scanned(request: Request, db: DB, standard: Standard, segment: str) -> Resp
                                                            result.get("message_en", ""))}, status=status)
 
 
-@router.get("/v/{segment}")
+@router.get("/v/{segment}", dependencies=[Depends(rate_limited("verify"))])
 def scanned_lower(request: Request, segment: str, db: DB, standard: Standard) -> Response:
     """What a phone opens when it scans the licence: the licence verified, with its live status."""
     return _scanned(request, db, standard, segment)
 
 
-@router.get("/V/{segment}")
+@router.get("/V/{segment}", dependencies=[Depends(rate_limited("verify"))])
 def scanned_upper(request: Request, segment: str, db: DB, standard: Standard) -> Response:
     return _scanned(request, db, standard, segment)
 

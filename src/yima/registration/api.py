@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Header, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from yima.clock import utcnow
-from yima.errors import TooManyRequests
 from yima.registration import namecheck, owner_records, service, views
 from yima.registration.model import ApplicationIn
 from yima.registration.schemas import ApplicationOut, ApplicationSummaryOut, BeneficialOwnerOut, EnterpriseOut
 from yima.web.deps import DB, AppSettings, CurrentActor, RowId, Standard
+from yima.web.ratelimit import rate_limited
 from yima.web.schemas import FindingOut
 
 router = APIRouter(prefix="/api/v1", tags=["registration"])
@@ -93,30 +92,10 @@ class NameCheckOut(BaseModel):
     findings: list[FindingOut]
 
 
-#: Name checks per client address and minute: enough for a person typing, not for a crawler of the register.
-NAME_CHECKS_PER_MINUTE = 60
-_MAX_TRACKED = 10_000
-_checks: dict[str, tuple[float, int]] = {}
-
-
-def _count_check(address: str) -> None:
-    now = time.monotonic()
-    started, count = _checks.get(address, (now, 0))
-    if now - started >= 60:
-        started, count = now, 0
-    if count >= NAME_CHECKS_PER_MINUTE:
-        raise TooManyRequests("names.rate_limited", "name", "名称查询过于频繁，请稍后再试",
-                              "Too many name checks; try again in a minute", retry_after=int(60 - (now - started)) + 1)
-    if len(_checks) >= _MAX_TRACKED:
-        _checks.clear()
-    _checks[address] = (started, count + 1)
-
-
-@router.post("/names/check")
-def check_name(body: NameCheckIn, request: Request, db: DB, standard: Standard) -> NameCheckOut:
+@router.post("/names/check", dependencies=[Depends(rate_limited("name_check"))])
+def check_name(body: NameCheckIn, db: DB, standard: Standard) -> NameCheckOut:
     """名称自主申报: the findings a proposed name would meet in an establishment application, by
-    the same rules; anonymous or signed in, at most ``NAME_CHECKS_PER_MINUTE`` per client address."""
-    _count_check(request.client.host if request.client else "")
+    the same rules; anonymous or signed in, rate-limited per caller (``name_check``, 60 a minute)."""
     findings = namecheck.check_name(db, standard, body.zone, body.name, utcnow(), body.entity_type)
     return NameCheckOut(ok=not findings, findings=[FindingOut.model_validate(f.as_dict()) for f in findings])
 

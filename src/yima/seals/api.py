@@ -6,7 +6,7 @@ from pathlib import PurePath
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -15,6 +15,7 @@ from yima.registration.materials import clean_filename
 from yima.seals import documents, service
 from yima.seals.schemas import SealCheckOut, SealOut
 from yima.web.deps import DB, AppSettings, CurrentActor
+from yima.web.ratelimit import rate_limited
 
 router = APIRouter(tags=["seals"])
 
@@ -75,7 +76,7 @@ def seal_svg(seal_id: str, db: DB, request: Request) -> Response:
     return _picture(request, db, seal_id, "svg", "image/svg+xml")
 
 
-@router.post("/api/v1/seals/validate")
+@router.post("/api/v1/seals/validate", dependencies=[Depends(rate_limited("seal_validation"))])
 def validate(db: DB, settings: AppSettings, file: Annotated[UploadFile, File(description="The PDF to check")]
              ) -> list[SealCheckOut]:
     """Check every seal (signature) on a PDF: who sealed it (enterprise, credit code), with which seal

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
@@ -17,6 +17,7 @@ from yima.registration.pages import login_redirect
 from yima.seals import documents, service
 from yima.seals.api import attachment, sealed_name
 from yima.web.deps import DB, AppSettings, OptionalActor, Standard
+from yima.web.ratelimit import rate_limited
 from yima.web.templating import render, text
 
 router = APIRouter(include_in_schema=False)
@@ -116,7 +117,7 @@ def check_page(request: Request) -> Response:
     return render(request, "seals_check.html", {"checks": None})
 
 
-@router.post("/seals/check")
+@router.post("/seals/check", dependencies=[Depends(rate_limited("seal_validation"))])
 async def check_form(request: Request, db: DB, settings: AppSettings) -> Response:
     form = await request.form()
     context: dict[str, Any] = {"checks": None}

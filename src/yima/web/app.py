@@ -30,6 +30,7 @@ from yima.web import api_docs, errors, health
 from yima.web.deps import AUTHENTICATOR
 from yima.web.limits import BODY_LIMITS, BodySizeLimit
 from yima.web.logs import RequestLog
+from yima.web.ratelimit import DatabaseStorage, RateLimits
 from yima.web.schemas import ERRORS
 from yima.web.security import SecurityMiddleware
 from yima.web.templating import TEMPLATE_GLOBALS, TEMPLATES, environment, render, text
@@ -87,6 +88,10 @@ def build_app(settings: Settings, db: Database, standard: MatterStandard, regist
     app.state.standard = standard
     app.state.authenticator = authenticator
     app.state.registry = registry
+    try:
+        app.state.rate_limits = RateLimits(DatabaseStorage(db), settings.rate_limits)
+    except ValueError as err:
+        raise ValueError(f"YIMA_RATE_LIMITS: {err}") from err
     app.state.templates = environment(registry.items(TEMPLATES), registry.items(TEMPLATE_GLOBALS))
     errors.install(app)
     for router in (*registry.items(ROUTERS), health.router):

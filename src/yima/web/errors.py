@@ -181,8 +181,15 @@ def install(app: FastAPI) -> None:
         return problem(exc.findings, 422)
 
     @app.exception_handler(DomainError)
-    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        response = problem(exc.findings, exc.status)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        response: Response
+        if (isinstance(exc, TooManyRequests) and not request.url.path.startswith("/api/")
+                and "text/html" in request.headers.get("accept", "")):  # a page: the reason as a page
+            response = render(request, "error.html", {"errors": [
+                {"rule": f.rule, "field": f.field, "text": text(request, f.zh, f.en)} for f in exc.findings]},
+                status=429)
+        else:
+            response = problem(exc.findings, exc.status)
         if isinstance(exc, TooManyRequests):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
