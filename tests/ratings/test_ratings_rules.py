@@ -17,7 +17,7 @@ ALICE = 7
 
 def case(status: str = "approved", ratings: tuple[tuple[int, int], ...] = (), rectification: str | None = None
          ) -> CaseForRating:
-    return CaseForRating(status, ALICE, ratings, rectification)
+    return CaseForRating(rules.is_decided("application", status), ALICE, ratings, rectification)
 
 
 def refusal(fn, *args) -> str:
@@ -33,6 +33,8 @@ def test_only_the_applicant_served_rates_a_decided_case_once():
     assert refusal(rules.next_round, case(), ALICE, "officer") == "rating.not_served"
     for pending in ("submitted", "under_review", "awaiting_materials", "withdrawn", "forwarded"):
         assert refusal(rules.next_round, case(pending), ALICE, "applicant") == "rating.not_decided"
+    assert rules.is_decided("key_enterprise_request", "resolved")
+    assert not rules.is_decided("key_enterprise_request", "open")
     assert refusal(rules.next_round, case(ratings=((1, 4),)), ALICE, "applicant") == "rating.once"
     assert refusal(rules.next_round, case(ratings=((1, 3),)), ALICE, "applicant") == "rating.once"
     with pytest.raises(Forbidden):

@@ -310,6 +310,17 @@ class FeatureWorld:
 
         return int(self.world._reuse("fund receipt", make))
 
+    def fresh_resolved_request(self) -> int:
+        """A resolved request (诉求) of alice's key enterprise, not rated yet."""
+
+        def make() -> int:
+            served = key_enterprises.log_service(self.db, self.actor("admin"), self.world.uscc, ServiceIn(
+                served_on=date(2021, 3, 1), kind="request", request="申请人才公寓", resolved_on=date(2021, 3, 5),
+                action="已协调"), utcnow())
+            return int(served.id)
+
+        return int(self.world._reuse("resolved request", make))
+
     def fresh_decided(self) -> int:
         """Alice's application approved at once (秒批), not rated yet."""
         return int(self.world._reuse("decided application", lambda: int(str(self.world.submit()["id"]))))

@@ -8,6 +8,7 @@ everything. Every change is appended to the zone's audit log in the same transac
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -364,3 +365,31 @@ def zone_service_figures(db: Database, zone_id: str, period: Period) -> ServiceF
                                       EnterpriseService.resolved_on).join(KeyEnterprise)
                                .where(KeyEnterprise.zone_id == zone_id)).all()
     return service_figures([ServiceFacts(u, k, s, r) for u, k, s, r in rows], history, period)
+
+
+# --- for the ratings of requests (好差评: the enterprise rates a resolved request) -------------------
+
+@dataclass(frozen=True)
+class RequestCase:
+    """A request (诉求) as its rating needs it: its zone, whether it is resolved, and the person
+    served — the enterprise's authorised user."""
+
+    id: int
+    zone_id: str
+    uscc: str
+    resolved: bool
+    owner_id: int | None
+
+
+def request_case(db: Database, actor: Actor, service_id: int) -> RequestCase:
+    """The request, for the enterprise's authorised user and those who may see the key enterprise;
+    ``NotFound`` for anyone else and for a visit."""
+    with db.read() as session:
+        entry = session.get(EnterpriseService, service_id)
+        key = entry.key_enterprise if entry else None
+        owner = session.scalar(select(Enterprise.owner_id).where(Enterprise.uscc == key.uscc)) if key else None
+        if entry is None or key is None or entry.kind != "request" or not (
+                _may_see(actor, key) or (owner is not None and actor.id == owner)):
+            raise NotFound("service.unknown", "id", f"没有编号为 {service_id} 的企业诉求",
+                           f"No request {service_id}")
+        return RequestCase(entry.id, key.zone_id, key.uscc, entry.resolved_on is not None, owner)

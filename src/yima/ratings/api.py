@@ -161,7 +161,7 @@ def indicators() -> IndicatorsOut:
 @router.get("/applications/{app_id}/rating", response_model=RatingPanelOut)
 def application_ratings(app_id: RowId, db: DB, actor: CurrentActor) -> RatingPanelOut:
     """The application's ratings (its applicant and the zone's staff), and whether the caller may rate now."""
-    return RatingPanelOut.model_validate(service.rating_panel(db, actor, app_id, utcnow()))
+    return RatingPanelOut.model_validate(service.rating_panel(db, actor, app_id, utcnow(), service.APPLICATION))
 
 
 @router.post("/applications/{app_id}/rating", response_model=RatingOut, status_code=201)
@@ -171,6 +171,23 @@ def rate_application(app_id: RowId, body: RatingIn, db: DB, actor: CurrentActor)
     now = utcnow()
     rating_id = service.rate_application(db, actor, app_id, body.score, body.indicators, body.comment, now)
     panel = service.rating_panel(db, actor, app_id, now)
+    return RatingOut.model_validate(next(r for r in panel["ratings"] if r["id"] == rating_id))
+
+
+@router.get("/key-enterprises/services/{service_id}/rating", response_model=RatingPanelOut)
+def request_ratings(service_id: RowId, db: DB, actor: CurrentActor) -> RatingPanelOut:
+    """A key enterprise's request (诉求): its ratings (the enterprise's authorised user, its specialist,
+    the investment office), and whether the caller may rate now."""
+    return RatingPanelOut.model_validate(service.rating_panel(db, actor, service_id, utcnow(), service.REQUEST))
+
+
+@router.post("/key-enterprises/services/{service_id}/rating", response_model=RatingOut, status_code=201)
+def rate_request(service_id: RowId, body: RatingIn, db: DB, actor: CurrentActor) -> RatingOut:
+    """一事一评 of a resolved request: the enterprise's authorised user rates it once (again only after
+    a bad rating was put right); a rating of 2 or less opens an item in the reform office's ledger."""
+    now = utcnow()
+    rating_id = service.rate(db, actor, service.REQUEST, service_id, body.score, body.indicators, body.comment, now)
+    panel = service.rating_panel(db, actor, service_id, now, service.REQUEST)
     return RatingOut.model_validate(next(r for r in panel["ratings"] if r["id"] == rating_id))
 
 
@@ -218,7 +235,7 @@ def public_figures(db: Any, standard: Any, zone: str, start: str | None, end: st
 
     def names(matter: str) -> tuple[str, str]:
         known = standard.matter(matter)
-        return (known.name.zh, known.name.en) if known else (matter, matter)
+        return (known.name.zh, known.name.en) if known else rules.OTHER_MATTERS.get(matter, (matter, matter))
 
     return {**numbers, "zone": zone, "zone_name": found.name, "start": period.start, "end": period.end,
             "rows": [{**row, "matter_zh": names(row["matter"])[0], "matter_en": names(row["matter"])[1]}

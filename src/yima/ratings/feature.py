@@ -21,4 +21,5 @@ def install(registry: Registry) -> None:
     registry.add(JOBS, service.remind_rectifications_job, service.recount_provisional_rectifications_job)
     registry.add(handoff.VIEW_EXTENSIONS, service.extend_view)  # an application's ratings on its page and JSON
     registry.add(TEMPLATE_GLOBALS, ("rating_scores", rules.SCORES), ("rating_indicators", rules.INDICATORS),
-                 ("rating_appeal_states", rules.APPEAL_STATES), ("rating_rect_states", rules.RECTIFICATION_STATES))
+                 ("rating_appeal_states", rules.APPEAL_STATES), ("rating_rect_states", rules.RECTIFICATION_STATES),
+                 ("rating_other_matters", rules.OTHER_MATTERS))

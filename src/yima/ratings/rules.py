@@ -6,8 +6,9 @@ Office's opinion on the rating system (国办发〔2019〕51号) and GB/T 39734-
   rating of 4 or 5 counts as satisfied; a rating of 2 or less is a bad rating (差评).
 * Fixed indicators the person may tick, each a code with a Chinese and an English label; a bad
   rating names at least one (what went wrong), so that it can be put right.
-* Who may rate: the applicant of a decided registration (approved or rejected), once (§7.1); once
-  more only after a bad rating was put right (整改后再评价).
+* Who may rate: the person served by a decided case, once (§7.1) — the applicant of a registration
+  approved or rejected, the authorised user of a key enterprise whose request (诉求) was resolved;
+  once more only after a bad rating was put right (整改后再评价).
 * A bad rating opens a rectification item in the reform office's ledger: called back within one
   working day and put right within fifteen (§9.3), counted on China's official calendar.
 * An officer may appeal a rating as malicious (恶意差评) with a reason; the reform office decides:
@@ -52,8 +53,23 @@ MAX_COMMENT = 500
 MAX_REASON = 1000
 CALLBACK_WORKING_DAYS = 1
 FIX_WORKING_DAYS = 15
-#: What may be rated: the kind of case, and the statuses after which it is decided.
-RATED_STATUSES = ("approved", "rejected")
+#: What may be rated: the kind of case, and the statuses after which it is decided (办结).
+DECIDED_STATUSES: dict[str, tuple[str, ...]] = {
+    "application": ("approved", "rejected"),  # a registration decision
+    "key_enterprise_request": ("resolved",),  # a key enterprise's request (诉求), resolved
+}
+#: Cases that are no matter of the standard, by the name the figures give them.
+OTHER_MATTERS: dict[str, tuple[str, str]] = {
+    "key_enterprise_request": ("重点企业诉求", "Key-enterprise request"),
+}
+
+
+#: Who may appeal a rating of each kind as malicious: the staff who handled such cases.
+APPEALED_BY: dict[str, str] = {"application": "officer", "key_enterprise_request": "investment_office"}
+
+
+def is_decided(kind: str, status: str) -> bool:
+    return status in DECIDED_STATUSES[kind]
 
 #: A rectification item (差评整改): open → called back → put right; an upheld appeal withdraws it.
 RECTIFICATION_STATES: dict[str, tuple[str, str]] = {
@@ -110,9 +126,9 @@ def check_rating(score: int, indicators: Sequence[str], comment: str) -> RatingA
 
 @dataclass(frozen=True)
 class CaseForRating:
-    """What the rules need of a case: its status, who was served, and the ratings it has."""
+    """What the rules need of a case: whether it is decided, who was served, and its ratings."""
 
-    status: str
+    decided: bool
     served_user_id: int
     #: ``(round, score)`` of each rating given, in order.
     ratings: tuple[tuple[int, int], ...] = ()
@@ -126,9 +142,9 @@ def next_round(case: CaseForRating, user_id: int, role: str) -> int:
     if role != "applicant" or user_id != case.served_user_id:
         raise Forbidden("rating.not_served", "id", "只有办事的申请人本人可以评价",
                         "Only the applicant who was served may rate this case")
-    if case.status not in RATED_STATUSES:
-        raise Conflict("rating.not_decided", "id", "办件作出决定（核准或不予登记）后才能评价",
-                       "A case can be rated once it is decided (approved or rejected)")
+    if not case.decided:
+        raise Conflict("rating.not_decided", "id", "办件办结（作出决定）后才能评价",
+                       "A case can be rated once it is decided")
     if not case.ratings:
         return 1
     last_round, last_score = case.ratings[-1]

@@ -11,6 +11,7 @@ rows and never write registration's.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from yima.errors import Conflict, DomainError, Forbidden, NotFound
 from yima.notifications.service import notify, users_of_role
 from yima.notifications.tables import Notification
 from yima.observers.calendar import official_calendar
+from yima.projects import key_enterprises
 from yima.ratings import rules
 from yima.ratings.tables import Rating, Rectification
 from yima.registration import views as applications
@@ -34,6 +36,7 @@ from yima.stats.rules import Period
 from yima.textcheck import check_clean
 
 APPLICATION = "application"
+REQUEST = "key_enterprise_request"
 MAX_FIGURE_ROWS = 200_000  # a zone's ratings in a year, far above what a zone makes
 
 
@@ -41,13 +44,13 @@ def _iso(value: datetime | None) -> str | None:
     return as_utc(value).isoformat() if value else None
 
 
-def _case_state(session: Session, kind: str, case_id: int, status: str, served_user_id: int
+def _case_state(session: Session, kind: str, case_id: int, decided: bool, served_user_id: int
                 ) -> tuple[rules.CaseForRating, list[Rating]]:
     given = list(session.scalars(select(Rating).where(Rating.case_kind == kind, Rating.case_id == case_id)
                                  .order_by(Rating.round_no)))
     last_bad = next((r for r in reversed(given) if rules.is_bad(r.score)), None)
     rectification = last_bad.rectification.state if last_bad and last_bad.rectification else None
-    return rules.CaseForRating(status, served_user_id, tuple((r.round_no, r.score) for r in given),
+    return rules.CaseForRating(decided, served_user_id, tuple((r.round_no, r.score) for r in given),
                                rectification), given
 
 
@@ -92,33 +95,61 @@ def rectification_view(rect: Rectification, *, with_rating: bool = True) -> dict
     return view
 
 
-def _application(db: Database, actor: Actor, app_id: int, now: datetime) -> dict[str, Any]:
-    """The application as ``actor`` may see it (404 otherwise): its applicant, or the zone's staff."""
-    return applications.get_application(db, actor, app_id, now)
+@dataclass(frozen=True)
+class CaseRef:
+    """A case as its ratings need it, read through the feature that owns it."""
+
+    kind: str
+    id: int
+    zone_id: str
+    matter: str
+    status: str
+    served_user_id: int
+    #: Officers of the zone see it (and may appeal its ratings).
+    officers_see: bool
 
 
-def _served(actor: Actor, app: dict[str, Any]) -> int:
-    """The applicant's user id: an applicant sees only their own applications, so an applicant who
-    sees it is the one served; for anyone else, nobody they could be."""
-    return actor.id if actor.role == "applicant" else -1
+def case_words(kind: str, case_id: int) -> tuple[str, str]:
+    """How a notification names the case (its number, nobody's name)."""
+    if kind == REQUEST:
+        return f"重点企业诉求 #{case_id}", f"key-enterprise request #{case_id}"
+    return f"申请 #{case_id}", f"application #{case_id}"
 
 
-def rating_panel(db: Database, actor: Actor, app_id: int, now: datetime) -> dict[str, Any]:
+def case_link(kind: str, case_id: int) -> str:
+    return f"/applications/{case_id}#rating" if kind == APPLICATION else ""
+
+
+def load_case(db: Database, actor: Actor, kind: str, case_id: int, now: datetime) -> CaseRef:
+    """The case as ``actor`` may see it (404 otherwise), through its owner's read service."""
+    if kind == REQUEST:
+        request = key_enterprises.request_case(db, actor, case_id)
+        return CaseRef(kind, case_id, request.zone_id, kind, "resolved" if request.resolved else "open",
+                       request.owner_id if request.owner_id is not None else -1, False)
+    app = applications.get_application(db, actor, case_id, now)
+    # an applicant sees only their own applications, so an applicant who sees it is the one served
+    return CaseRef(kind, case_id, str(app["zone"]), str(app["matter"]), str(app["status"]),
+                   actor.id if actor.role == "applicant" else -1, True)
+
+
+def rating_panel(db: Database, actor: Actor, app_id: int, now: datetime, kind: str = "application"
+                 ) -> dict[str, Any]:
     """The case's ratings as ``actor`` sees them, whether they may rate now (and which round),
     and whether they may appeal each rating."""
-    app = _application(db, actor, app_id, now)
+    case_ref = load_case(db, actor, kind, app_id, now)
     with db.read() as session:
-        case, given = _case_state(session, APPLICATION, app_id, str(app["status"]), _served(actor, app))
+        case, given = _case_state(session, kind, app_id, rules.is_decided(kind, case_ref.status),
+                                  case_ref.served_user_id)
         office = actor.role == "reform_office"
         ratings = [rating_view(r, office=office) for r in given]
     try:
         round_no: int | None = rules.next_round(case, actor.id, actor.role)
     except (Conflict, Forbidden):
         round_no = None
-    appealable = actor.role == "officer" and may_work_zone(actor, str(app["zone"]))
+    appealable = case_ref.officers_see and actor.role == "officer" and may_work_zone(actor, case_ref.zone_id)
     for view in ratings:
         view["may_appeal"] = appealable and view["appeal"] is None
-    return {"case_kind": APPLICATION, "case_id": app_id, "status": app["status"], "may_rate": round_no is not None,
+    return {"case_kind": kind, "case_id": app_id, "status": case_ref.status, "may_rate": round_no is not None,
             "round": round_no, "ratings": ratings}
 
 
@@ -126,18 +157,26 @@ def rate_application(db: Database, actor: Actor, app_id: int, score: int, indica
                      now: datetime) -> int:
     """The applicant rates the decided application; a bad rating opens a rectification item. The
     rating's id."""
+    return rate(db, actor, APPLICATION, app_id, score, indicators, comment, now)
+
+
+def rate(db: Database, actor: Actor, kind: str, case_id: int, score: int, indicators: Sequence[str], comment: str,
+         now: datetime) -> int:
+    """The person served rates the decided case; a bad rating opens a rectification item. The
+    rating's id."""
     asked = rules.check_rating(score, indicators, check_clean(comment, "comment", multiline=True))
-    app = _application(db, actor, app_id, now)
+    case_ref = load_case(db, actor, kind, case_id, now)
     try:
         with db.write() as session:
-            case, _ = _case_state(session, APPLICATION, app_id, str(app["status"]), _served(actor, app))
+            case, _ = _case_state(session, kind, case_id, rules.is_decided(kind, case_ref.status),
+                                  case_ref.served_user_id)
             round_no = rules.next_round(case, actor.id, actor.role)
-            rating = Rating(zone_id=str(app["zone"]), case_kind=APPLICATION, case_id=app_id, matter=str(app["matter"]),
+            rating = Rating(zone_id=case_ref.zone_id, case_kind=kind, case_id=case_id, matter=case_ref.matter,
                             rater_id=actor.id, round_no=round_no, score=asked.score,
                             indicators=list(asked.indicators), comment=asked.comment, rated_at=now, excluded=False)
             session.add(rating)
             session.flush()
-            audit.record(session, [audit.event(rating.zone_id, actor, now, "rating.given", f"application:{app_id}",
+            audit.record(session, [audit.event(rating.zone_id, actor, now, "rating.given", f"{kind}:{case_id}",
                                                rating=rating.id, round=round_no, score=asked.score,
                                                indicators=list(asked.indicators))])
             if rules.is_bad(asked.score):
@@ -164,9 +203,10 @@ def _open_rectification(session: Session, rating: Rating, now: datetime) -> Rect
                                        rating=rating.id, callback_due_on=rect.callback_due_on.isoformat(),
                                        fix_due_on=rect.fix_due_on.isoformat(), calendar=rect.calendar)])
     zh_score, en_score = rules.SCORES[rating.score]
+    zh_case, en_case = case_words(rating.case_kind, rating.case_id)
     notify(session, users_of_role(session, rating.zone_id, "reform_office"), "rating.bad",
-           (f"差评 {code}：申请 #{rating.case_id} 收到差评（{zh_score}）",
-            f"Bad rating {code}: application #{rating.case_id} rated {en_score.lower()}"),
+           (f"差评 {code}：{zh_case} 收到差评（{zh_score}）",
+            f"Bad rating {code}: {en_case} rated {en_score.lower()}"),
            (f"请于 {rect.callback_due_on} 前回访，{rect.fix_due_on} 前整改完成。",
             f"Call back by {rect.callback_due_on} and put it right by {rect.fix_due_on}."),
            now, link="/ratings", zone_id=rating.zone_id)
@@ -241,11 +281,12 @@ def put_right(db: Database, actor: Actor, rect_id: int, note: str, now: datetime
         audit.record(session, [audit.event(rect.zone_id, actor, now, "rectification.put_right",
                                            f"rectification:{rect.id}", on_time=local_date(now) <= rect.fix_due_on)])
         if rating.round_no == 1:
+            zh_case, en_case = case_words(rating.case_kind, rating.case_id)
             notify(session, [rating.rater_id], "rating.rate_again",
-                   (f"申请 #{rating.case_id}：您的评价已整改，请再次评价",
-                    f"Application #{rating.case_id}: your rating was acted on; please rate again"),
+                   (f"{zh_case}：您的评价已整改，请再次评价",
+                    f"{en_case.capitalize()}: your rating was acted on; please rate again"),
                    (f"整改情况：{note}", f"What was put right: {note}"), now,
-                   link=f"/applications/{rating.case_id}#rating", zone_id=rect.zone_id)
+                   link=case_link(rating.case_kind, rating.case_id), zone_id=rect.zone_id)
 
 
 def _note(value: str, field: str, zh: str, en: str) -> str:
@@ -285,15 +326,15 @@ def appeal(db: Database, actor: Actor, rating_id: int, reason: str, now: datetim
     reason = check_clean(reason, "reason", multiline=True)
     with db.write() as session:
         rating = _rating(session, rating_id)
-        if not (actor.role == "officer" and actor.zone_id == rating.zone_id):
+        if not (actor.role == rules.APPEALED_BY[rating.case_kind] and actor.zone_id == rating.zone_id):
             raise NotFound("rating.unknown", "id", f"没有编号为 {rating_id} 的评价", f"No rating {rating_id}")
         rating.appeal_reason = rules.check_appeal(rating.appeal_state, reason)
+        zh_case, en_case = case_words(rating.case_kind, rating.case_id)
         rating.appeal_state, rating.appealed_by, rating.appealed_at = "pending", actor.id, now
         audit.record(session, [audit.event(rating.zone_id, actor, now, "rating.appealed", f"rating:{rating.id}",
                                            reason=rating.appeal_reason)])
         notify(session, users_of_role(session, rating.zone_id, "reform_office"), "rating.appealed",
-               (f"申请 #{rating.case_id} 的评价被申诉为恶意评价", f"A rating of application #{rating.case_id} is "
-                "appealed as malicious"),
+               (f"{zh_case} 的评价被申诉为恶意评价", f"A rating of {en_case} is appealed as malicious"),
                (f"申诉理由：{rating.appeal_reason}", f"Reason: {rating.appeal_reason}"), now, link="/ratings",
                zone_id=rating.zone_id)
 
@@ -320,10 +361,10 @@ def decide_appeal(db: Database, actor: Actor, rating_id: int, upheld: bool, note
                                            rectification_withdrawn=withdrawn or None)])
         if rating.appealed_by is not None:
             zh, en = rules.APPEAL_STATES[rating.appeal_state]
+            zh_case, en_case = case_words(rating.case_kind, rating.case_id)
             notify(session, [rating.appealed_by], f"rating.appeal_{rating.appeal_state}",
-                   (f"申请 #{rating.case_id} 评价的申诉：{zh}", f"Appeal of a rating of application #{rating.case_id}: "
-                    f"{en.lower()}"),
-                   (note or zh, note or en), now, link=f"/applications/{rating.case_id}#rating",
+                   (f"{zh_case} 评价的申诉：{zh}", f"Appeal of a rating of {en_case}: {en.lower()}"),
+                   (note or zh, note or en), now, link=case_link(rating.case_kind, rating.case_id),
                    zone_id=rating.zone_id)
 
 
@@ -361,7 +402,8 @@ def extend_view(app: Application, view: dict[str, Any]) -> None:
     session = object_session(app)
     if session is None or "transitions" not in view:
         return
-    case, given = _case_state(session, APPLICATION, app.id, app.status, app.applicant_id)
+    case, given = _case_state(session, APPLICATION, app.id, rules.is_decided(APPLICATION, app.status),
+                              app.applicant_id)
     round_no = rules.next_round(case, app.applicant_id, "applicant") if rules.may_rate(
         case, app.applicant_id, "applicant") else None
     view["rating"] = {"open_to_applicant": round_no is not None, "round": round_no,
@@ -391,8 +433,10 @@ def remind_rectifications_job(db: Database, now: datetime) -> list[str]:
                     continue
                 notify(session, users_of_role(session, rect.zone_id, "reform_office"), f"rating.{kind}",
                        (f"差评 {code}：{zh}（期限 {due}）", f"Bad rating {code}: {en} (due {due})"),
-                       (f"申请 #{rect.rating.case_id} 的差评{zh}，逾期 {(today - due).days} 天。",
-                        f"The bad rating of application #{rect.rating.case_id}: {en} by {(today - due).days} day(s)."),
+                       (f"{case_words(rect.rating.case_kind, rect.rating.case_id)[0]} 的差评{zh}，逾期 "
+                        f"{(today - due).days} 天。",
+                        f"The bad rating of {case_words(rect.rating.case_kind, rect.rating.case_id)[1]}: {en} by "
+                        f"{(today - due).days} day(s)."),
                        now, link=link, zone_id=rect.zone_id)
                 told += 1
     return [f"ratings: {told} overdue bad rating(s) notified"] if told else []
