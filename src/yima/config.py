@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     message_ttl_h: int = Field(default=72, ge=1, le=24 * 30, description="Hours a message to a partner zone is "
                                "tried before it expires undelivered (a dead letter the officers and the applicant "
                                "see).")
+    network_poll_s: int = Field(default=60, ge=1, le=24 * 3600, description="Seconds between two readings of the "
+                                "network configuration (信任配置) by a member, and between two rounds of its "
+                                "authority following its members' trust lists.")
+    network_validity_s: int = Field(default=24 * 3600, ge=5, le=30 * 24 * 3600, description="How long a network "
+                                    "configuration this instance signs as authority stays valid; it is signed "
+                                    "again when half of that has passed. A member whose copy expired neither "
+                                    "sends nor accepts messages.")
     federation_allow_http: bool = Field(default=False, description="Development only: partner URLs may be plain "
                                         "http on hosts other than loopback.")
     standard_file: Path | None = Field(default=None, description="A matter-standard TOML file to load instead "

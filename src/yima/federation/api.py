@@ -15,7 +15,7 @@ from yima.actors import require_role
 from yima.clock import utcnow
 from yima.config import Settings
 from yima.errors import DomainError, NotFound
-from yima.federation import delivery, inbox, partners, views, witness
+from yima.federation import delivery, inbox, network, network_rules, partners, views, witness
 from yima.licences.documents import default_zone
 from yima.licences.qr import render_qr_png
 from yima.web.deps import DB, AppSettings, CurrentActor, RowId, Standard
@@ -217,3 +217,18 @@ def signed_trust_list(db: DB, standard: Standard, zone: Annotated[str | None, Qu
         raise NotFound("zone.unknown", "zone", "本平台尚无开发区", "No zone on this instance yet")
     return Response(partners.signed_trust_list(db, standard, zone_id), media_type="application/cose",
                     headers={"Cache-Control": "public, max-age=60"})
+
+
+class NetworkDocumentOut(BaseModel):
+    network: str = Field(description="The network's id (as the signed payload names it)")
+    signed: str = Field(description="The configuration: a COSE_Sign1 by the authority's key, base64url without "
+                                    "padding; its payload is the JSON of docs/federation-messages.md §9")
+
+
+@router.get(network_rules.WELL_KNOWN, response_model=NetworkDocumentOut)
+def network_configuration(db: DB) -> NetworkDocumentOut:
+    """The signed network configuration (信任配置) of the network this instance hosts as authority."""
+    document = network.published(db)
+    if document is None:
+        raise NotFound("federation.no_network", "network", "本平台未主管任何网络", "This instance hosts no network")
+    return NetworkDocumentOut(**document)

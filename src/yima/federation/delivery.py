@@ -45,7 +45,7 @@ from yima.audit import service as audit
 from yima.clock import as_utc, utcnow
 from yima.db import Database
 from yima.errors import DomainError
-from yima.federation import service, withdrawal
+from yima.federation import network, service, withdrawal
 from yima.federation.model import RECEIPT, WITHDRAWN, Envelope, envelope_from_payload
 from yima.federation.rules import backoff_seconds, is_permanent
 from yima.federation.tables import Case, OutboxMessage, Partner
@@ -185,6 +185,10 @@ def deliver_one(db: Database, message_id: str, standard: MatterStandard | None =
         settle(db, message_id, "dead", refusal_words(None, "federation.not_partner",
                                                      f"{recipient} 已不是本区的合作伙伴",
                                                      f"{recipient} is no longer a partner of this zone"), now)
+        return False
+    closed = network.closed_reason(db, now)
+    if closed:  # fail closed: tried again once the configuration is fresh
+        _failed(db, message_id, closed, now)
         return False
     try:
         signed, sent_sha256 = sign_once(db, standard, message_id, now)

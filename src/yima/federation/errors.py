@@ -20,3 +20,12 @@ class MalformedMessage(Refusal):
 
     def __init__(self, what: str) -> None:
         super().__init__("malformed", 422, f"消息格式不正确：{what}", f"The message is malformed: {what}")
+
+
+class NetworkClosed(DomainError):
+    """This instance's copy of its network configuration expired: it neither sends nor accepts (503)."""
+
+    status = 503
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__("federation.network_expired", "network", zh, en)

@@ -9,13 +9,14 @@ from pathlib import Path
 
 from yima.audit.cli import WITNESSES
 from yima.cli_support import COMMANDS
-from yima.federation import api, cli, delivery, figures, pages, service, withdrawal, witness
+from yima.federation import api, cli, delivery, figures, network, pages, service, withdrawal, witness
 from yima.jobs import JOBS
 from yima.registration import handoff
 from yima.registry import Registry
 from yima.stats.sections import SECTIONS
 from yima.stats.service import FIGURE_SOURCES
 from yima.web.app import ROUTERS
+from yima.web.health import READINESS
 from yima.web.limits import BODY_LIMITS
 from yima.web.server import LOOPS
 from yima.web.templating import TEMPLATES
@@ -27,8 +28,9 @@ def install(registry: Registry) -> None:
     registry.add(BODY_LIMITS, (delivery.MESSAGES_PATH, api.message_body_limit))
     registry.add(COMMANDS, cli.add_commands)
     registry.add(WITNESSES, witness)
-    registry.add(JOBS, delivery.deliver_outbox_job, witness.witness_partners_job)
-    registry.add(LOOPS, delivery.delivery_loop)
+    registry.add(JOBS, delivery.deliver_outbox_job, witness.witness_partners_job, network.network_job)
+    registry.add(LOOPS, delivery.delivery_loop, network.network_loop)
+    registry.add(READINESS, network.closed_reason)
     service.on_commit(delivery.send_now)  # a message is sent as soon as its transaction commits
     registry.add(SECTIONS, figures.SECTION)
     registry.add(FIGURE_SOURCES, ("cross_region_licences", figures.licences_delivered))

@@ -194,7 +194,8 @@ def partner_keys(db: Database) -> dict[str, PartnerKeys]:
     if hit is not None and time.monotonic() - hit[0] <= PARTNERS_CACHE_SECONDS:
         return hit[1]
     with db.read() as session:
-        keys = {p.zone_id: PartnerKeys(p.zone_id, p.local_zone, TrustList.from_dict(p.trust_list))
+        keys = {p.zone_id: PartnerKeys(p.zone_id, p.local_zone, TrustList.from_dict(p.trust_list),
+                                       p.trust_list_source)
                 for p in session.scalars(select(Partner))}
     _cache[db.url] = (time.monotonic(), keys)
     return keys

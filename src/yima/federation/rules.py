@@ -45,6 +45,7 @@ class PartnerKeys:
     zone: str
     local_zone: str
     trust_list: TrustList
+    source: str = ""  # where its keys come from: a file, a URL, or ``network:ID`` (the configuration)
 
 
 def open_envelope(data: bytes) -> tuple[Envelope, bytes, bytes, bytes]:

@@ -31,7 +31,7 @@ from yima.clock import as_utc, utcnow
 from yima.config import get_settings
 from yima.db import Base, Database
 from yima.errors import Conflict, DomainError, Forbidden
-from yima.federation import codec
+from yima.federation import codec, network
 from yima.federation import partners as partner_store
 from yima.federation.model import RECEIPT, Envelope, new_message
 from yima.federation.refusals import log_refusal
@@ -202,6 +202,7 @@ def forward(db: Database, standard: MatterStandard, actor: Actor, body: Applicat
     """Validate for the shared standard, store as ``forwarded`` and queue the message, in one
     transaction. What needs the partner's data (names taken, its address negative list, the place
     names a company name carries) is the partner's to check."""
+    network.network_closed(db, now)  # nothing is sent while the network configuration is expired
     with db.read() as session:
         partner = partner_store.get_partner(session, body.zone)
         local_zone, digest = partner.local_zone, partner.standard_digest
@@ -470,8 +471,9 @@ def checked_following_keys(db: Database, standard: MatterStandard, data: bytes, 
     """``check_message`` against the partners' keys; a message signed with a key the receiver does
     not know makes it follow the sender's signed trust list (a rotation) and check again. When the
     list could not be read just now, the answer is 503 ``keys_unavailable``: the sender tries again."""
+    revoked = network.revoked_kids(db)
     try:
-        return check_message(data, partner_store.partner_keys(db), zones, standard.digest)
+        return check_message(data, partner_store.partner_keys(db), zones, standard.digest, revoked)
     except Refusal as err:
         if err.reason != "bad_signature":
             raise
@@ -479,12 +481,14 @@ def checked_following_keys(db: Database, standard: MatterStandard, data: bytes, 
         known = partner_store.partner_keys(db).get(envelope.sender)
         if known is None or known.trust_list.key(kid) is not None:
             raise  # a known key that does not verify: no newer list changes that
+        if network.is_network_partner(known.source):
+            raise keys_unavailable(envelope.sender) from err  # its keys come with the next configuration
         followed = partner_store.follow_keys(db, standard, envelope.sender, now, envelope.sent)
         if followed is partner_store.Followed.UNAVAILABLE:
             raise keys_unavailable(envelope.sender) from err
         if followed is partner_store.Followed.SAME:
             raise
-    return check_message(data, partner_store.partner_keys(db), zones, standard.digest)
+    return check_message(data, partner_store.partner_keys(db), zones, standard.digest, revoked)
 
 
 def receive(db: Database, standard: MatterStandard, data: bytes, now: datetime, *, data_dir: Any = None,
@@ -504,6 +508,7 @@ def receive(db: Database, standard: MatterStandard, data: bytes, now: datetime, 
     with db.read() as session:
         zones = partner_store.local_zones(session)
     try:
+        network.network_closed(db, now)  # an expired network configuration: nothing is accepted
         env = checked_following_keys(db, standard, data, zones, now)
         with db.read() as session:
             seen = session.get(InboxMessage, env.id)

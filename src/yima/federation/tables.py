@@ -114,3 +114,40 @@ class WitnessedCheckpoint(Base):
     hash: Mapped[str] = mapped_column(String(64))
     checkpoint: Mapped[dict[str, Any]] = mapped_column(JSON)
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class NetworkAuthority(Base):
+    """The network this instance hosts as its authority: its signing key, its member zones (as
+    listed: id, name, url, standard digest, keys), the keys it revoked, and the configuration it
+    last signed (``document``, version ``version``)."""
+
+    __tablename__ = "federation_network_authority"
+
+    network_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key_pem: Mapped[str] = mapped_column(Text)
+    zones: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    revoked: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    document: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class NetworkMembership(Base):
+    """The network this instance's zones joined: where its configuration is read, the authority's
+    pinned key (``anchor``), and the copy taken last (``document``, its version and expiry)."""
+
+    __tablename__ = "federation_network_membership"
+
+    network_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    url: Mapped[str] = mapped_column(String(500))
+    anchor: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    document: Mapped[bytes] = mapped_column(LargeBinary)
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str] = mapped_column(Text, default="")

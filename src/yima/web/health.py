@@ -1,8 +1,11 @@
-"""``GET /healthz`` (the process is alive) and ``GET /readyz`` (it can serve: the database answers
-and its schema is at the newest migration), for load balancers and orchestrators."""
+"""``GET /healthz`` (the process is alive) and ``GET /readyz`` (it can serve: the database answers,
+its schema is at the newest migration, and every feature's readiness check passes — federation's:
+the network configuration held has not expired), for load balancers and orchestrators."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Request
@@ -10,10 +13,16 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 
+from yima.clock import utcnow
+from yima.db import Database
 from yima.db.migrate import current_revision, head_revision
+from yima.registry import Slot
 from yima.web.deps import DB
 
 router = APIRouter(tags=["operations"])
+ReadinessCheck = Callable[[Database, datetime], str]
+READINESS: Slot[ReadinessCheck] = Slot("readiness checks")
+"""A feature's check: why this instance cannot serve now (Chinese / English), or empty."""
 
 
 class Health(BaseModel):
@@ -52,6 +61,12 @@ def readiness(request: Request, db: DB) -> Readiness | JSONResponse:
         return _unavailable(Readiness(status="unavailable", database="ok", revision=revision, head=head,
                                       reason=f"数据库结构版本为 {revision}，应为 {head}，请运行 yima init / the schema "
                                              f"is at {revision}, not {head}: run yima init"))
+    registry = getattr(state, "registry", None)
+    for check in registry.items(READINESS) if registry is not None else ():
+        reason = check(db, utcnow())
+        if reason:
+            return _unavailable(Readiness(status="unavailable", database="ok", revision=revision, head=head,
+                                          reason=reason))
     return Readiness(status="ready", database="ok", revision=revision, head=head, reason="")
 
 
