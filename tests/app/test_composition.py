@@ -57,7 +57,7 @@ def test_every_scheduled_job_command_group_and_section_is_installed():
     assert {s.name for s in sections.sections()} == {"cross_region", "observers", "projects", "key_enterprises",
                                                        "ratings"}
     assert registered_sources().cross_region_licences is not None  # without computing any figure first
-    assert len(registry().items(LOOPS)) == 1
+    assert len(registry().items(LOOPS)) == 2  # federation's outbox delivery and its network round
 
 
 def test_registration_hands_over_to_what_the_features_installed():

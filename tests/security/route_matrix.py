@@ -390,6 +390,11 @@ ROUTES: list[Route] = [
     row("GET", "/api/v1/federation/chain", EVERYONE,
         lambda w: Call("/api/v1/federation/chain", params={"zone": "cq-gxq", "seq": "1"}), public=True),
     row("GET", "/api/v1/federation/partners", ANY_STAFF, lambda w: Call("/api/v1/federation/partners")),
+    row("GET", "/.well-known/yima/trust-list.cose", EVERYONE,
+        lambda w: Call("/.well-known/yima/trust-list.cose", params={"zone": "cq-gxq"}), public=True),
+    # the matrix's instance hosts no network: 404 for everyone (federation/test_network.py reads a host's)
+    row("GET", "/.well-known/yima/network.json", frozenset(), lambda w: Call("/.well-known/yima/network.json"),
+        public=True),
     row("GET", "/api/v1/federation/messages", ANY_STAFF, lambda w: Call("/api/v1/federation/messages"), scoped=True),
     row("GET", "/api/v1/federation/messages/{message_id}/signed", STAFF, received_message),
     row("GET", "/api/v1/federation/late", ANY_STAFF, lambda w: Call("/api/v1/federation/late"), scoped=True),
