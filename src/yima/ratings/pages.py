@@ -107,7 +107,11 @@ async def _office_step(request: Request, actor: Any, step: str, item_id: int, db
             service.put_right(db, office, item_id, _one(form, "note"), utcnow())
             zh, en = "已记录整改，并请评价人再次评价。", "Recorded as put right; the person is asked to rate again."
         else:
-            upheld = _one(form, "upheld") == "1"
+            chosen = _one(form, "upheld")
+            if chosen not in ("0", "1"):
+                raise DomainError("appeal.decision", "upheld", "请选择申诉是否成立",
+                                  "Choose whether the appeal is upheld")
+            upheld = chosen == "1"
             service.decide_appeal(db, office, item_id, upheld, _one(form, "note"), utcnow())
             zh, en = UPHELD if upheld else REJECTED
     except DomainError as err:

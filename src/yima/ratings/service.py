@@ -166,25 +166,41 @@ def rate(db: Database, actor: Actor, kind: str, case_id: int, score: int, indica
     rating's id."""
     asked = rules.check_rating(score, indicators, check_clean(comment, "comment", multiline=True))
     case_ref = load_case(db, actor, kind, case_id, now)
-    try:
-        with db.write() as session:
-            case, _ = _case_state(session, kind, case_id, rules.is_decided(kind, case_ref.status),
-                                  case_ref.served_user_id)
-            round_no = rules.next_round(case, actor.id, actor.role)
-            rating = Rating(zone_id=case_ref.zone_id, case_kind=kind, case_id=case_id, matter=case_ref.matter,
-                            rater_id=actor.id, round_no=round_no, score=asked.score,
-                            indicators=list(asked.indicators), comment=asked.comment, rated_at=now, excluded=False)
-            session.add(rating)
-            session.flush()
-            audit.record(session, [audit.event(rating.zone_id, actor, now, "rating.given", f"{kind}:{case_id}",
-                                               rating=rating.id, round=round_no, score=asked.score,
-                                               indicators=list(asked.indicators))])
-            if rules.is_bad(asked.score):
-                _open_rectification(session, rating, now)
-            return rating.id
-    except IntegrityError:  # a rating of the same round stored at the same moment by another request
-        raise Conflict("rating.once", "id", "每件事只能评价一次（一事一评）",
-                       "A case is rated once (一事一评)") from None
+    for attempt in range(3):
+        try:
+            return _store_rating(db, actor, case_ref, asked, now)
+        except IntegrityError:
+            # Another request stored a rating of the same round at the same moment (a second rating
+            # is refused), or took the ledger's next number first (counted again).
+            if attempt == 2 or _rated(db, kind, case_id):
+                break
+    raise Conflict("rating.once", "id", "每件事只能评价一次（一事一评）", "A case is rated once (一事一评)")
+
+
+def _rated(db: Database, kind: str, case_id: int) -> bool:
+    """Whether every rating the case may have now is already stored (first, or the second once put right)."""
+    with db.read() as session:
+        given = list(session.scalars(select(Rating).where(Rating.case_kind == kind, Rating.case_id == case_id)))
+    return bool(given) and not (len(given) == 1 and given[0].rectification is not None
+                                and given[0].rectification.state == "put_right")
+
+
+def _store_rating(db: Database, actor: Actor, case_ref: CaseRef, asked: rules.RatingAsked, now: datetime) -> int:
+    kind, case_id = case_ref.kind, case_ref.id
+    with db.write() as session:
+        case, _ = _case_state(session, kind, case_id, rules.is_decided(kind, case_ref.status), case_ref.served_user_id)
+        round_no = rules.next_round(case, actor.id, actor.role)
+        rating = Rating(zone_id=case_ref.zone_id, case_kind=kind, case_id=case_id, matter=case_ref.matter,
+                        rater_id=actor.id, round_no=round_no, score=asked.score, indicators=list(asked.indicators),
+                        comment=asked.comment, rated_at=now, excluded=False)
+        session.add(rating)
+        session.flush()
+        audit.record(session, [audit.event(rating.zone_id, actor, now, "rating.given", f"{kind}:{case_id}",
+                                           rating=rating.id, round=round_no, score=asked.score,
+                                           indicators=list(asked.indicators))])
+        if rules.is_bad(asked.score):
+            _open_rectification(session, rating, now)
+        return rating.id
 
 
 def _open_rectification(session: Session, rating: Rating, now: datetime) -> Rectification:
