@@ -81,6 +81,8 @@ def test_rating_to_rectification_to_rating_again(db, server):
 
         figures = anonymous.get("/api/v1/ratings/figures", params={"zone": "cq-gxq"}).json()
         assert (figures["ratings"], figures["satisfied"], figures["bad"]) == (2, 1, 1)
+        assert figures["from"] == f"{today.year}-01-01" and figures["to"] == today.isoformat()
+        assert figures["by_month"][today.isoformat()[:7]]["ratings"] == 2
         assert figures["put_right_on_time"] == 1 and figures["put_right_due"] == 1
         assert figures["rows"][0]["matter"] == "establish" and figures["rows"][0]["matter_zh"]
         assert "窗口让我跑了三次" not in anonymous.get("/api/v1/ratings/figures", params={"zone": "cq-gxq"}).text
