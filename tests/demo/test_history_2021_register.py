@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from yima.demo.history_2021 import CHONGQING_2021, SMALL, seed_matters, seed_register
 from yima.registration.codes import is_valid_uscc
 from yima.stats.rules import (
@@ -14,7 +16,7 @@ from yima.stats.rules import (
     same_day_year_earlier,
     sector_of,
 )
-from yima.stats.synthetic import synthetic_register
+from yima.stats.synthetic import synthetic_register, synthetic_uscc
 
 
 def entries(rows):
@@ -76,3 +78,11 @@ def test_the_synthetic_register_is_plausible_and_reproducible():
     assert 0.70 < tertiary < 0.82
     assert all(is_valid_uscc(r.uscc) for r in rows[:500])
     assert all(r.cancelled_on is None or r.cancelled_on >= r.established_on for r in rows)
+
+
+def test_a_synthetic_register_of_ten_million_has_ten_million_distinct_credit_codes():
+    """Each million takes another district's division code; eight of them repeated after 8 million."""
+    same_place = [synthetic_uscc(i, "llc", 0) for i in range(123, 26_000_000, 1_000_000)]
+    assert len(set(same_place)) == 26 and all(is_valid_uscc(code) for code in same_place)
+    with pytest.raises(ValueError, match="at most 26,000,000"):
+        next(synthetic_register(26_000_001, date(2026, 11, 25), 0))

@@ -33,6 +33,7 @@ from yima.stats.report import figures_report_pdf
 from yima.stats.rules import Period
 from yima.stats.service import compute_figures
 from yima.stats.synthetic import synthetic_register, write_register
+from yima.stats.tables import RegisterDayCount, RegisterMonthCount
 from yima.zones.service import add_zone
 from yima.zones.tables import Zone
 
@@ -115,6 +116,8 @@ def _remove_zone(db: Database, zone_id: str) -> None:
         codes = select(Enterprise.uscc).where(Enterprise.zone_id == zone_id)
         session.execute(delete(EnterpriseAddress).where(EnterpriseAddress.uscc.in_(codes)))
         session.execute(delete(Enterprise).where(Enterprise.zone_id == zone_id))
+        session.execute(delete(RegisterDayCount).where(RegisterDayCount.zone_id == zone_id))
+        session.execute(delete(RegisterMonthCount).where(RegisterMonthCount.zone_id == zone_id))
     try:
         with db.write() as session:
             session.execute(delete(Zone).where(Zone.id == zone_id))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,10 +23,12 @@ from yima.register.tables import Enterprise
 from yima.registration.status import Status
 from yima.registration.tables import Application, Transition
 from yima.stats.rules import DECIDED_STATUSES, DOMESTIC_ENTERPRISE_TYPES, Period, division_key
-from yima.stats.tables import INDUSTRY_DIVISION
+from yima.stats.tables import INDUSTRY_DIVISION, RegisterDayCount, RegisterMonthCount
 
 E = Enterprise.__table__.c
 A = Application.__table__.c
+D = RegisterDayCount.__table__.c
+M = RegisterMonthCount.__table__.c
 
 
 def utc_bounds(period: Period) -> tuple[datetime, datetime]:
@@ -68,7 +70,8 @@ class MonthSums:
 
 def new_registrations_by_month(conn: Connection, zone_id: str, period: Period) -> dict[str, MonthSums]:
     """Entities established in the period, per month: domestic enterprises and their capital, all
-    entities, and those registered with an address commitment (住所申报承诺制)."""
+    entities, and those registered with an address commitment (住所申报承诺制). Counted from the
+    rows: the report reads ``counted_registrations_by_month``; this is the recount that checks it."""
     month = _month(conn, E.established_on).label("month")
     domestic = _domestic()
     query = (select(month,
@@ -93,7 +96,8 @@ class ActiveGroup:
 
 def active_by_type_and_division(conn: Connection, zone_id: str, on: Any, year_earlier_on: Any) -> list[ActiveGroup]:
     """Entities active on ``on`` and on ``year_earlier_on``, grouped by entity type and GB/T 4754
-    division (``I65``), in one pass over the entities established by ``on``."""
+    division (``I65``), in one pass over the entities established by ``on``. Counted from the rows:
+    the report reads ``counted_active_by_type_and_division``; this is the recount that checks it."""
     division = INDUSTRY_DIVISION.label("division")
     alive_on = and_(E.established_on <= on, or_(E.cancelled_on.is_(None), E.cancelled_on > on))
     alive_then = and_(E.established_on <= year_earlier_on,
@@ -106,6 +110,42 @@ def active_by_type_and_division(conn: Connection, zone_id: str, on: Any, year_ea
              .where(E.zone_id == zone_id)
              .group_by(E.entity_type, division))
     return [ActiveGroup(row[0], division_key(row[1]), _one(row[2]), _one(row[3])) for row in conn.execute(query)]
+
+
+def counted_registrations_by_month(conn: Connection, zone_id: str, period: Period) -> dict[str, MonthSums]:
+    """``new_registrations_by_month`` read from the register's day counts (``RegisterDayCount``):
+    a few hundred rows a month, however large the register."""
+    month = _month(conn, D.day).label("month")
+    domestic = D.entity_type.in_(DOMESTIC_ENTERPRISE_TYPES)
+    query = (select(month, func.sum(case((domestic, D.established), else_=0)),
+                    func.sum(case((domestic, D.capital), else_=0)), func.sum(D.established),
+                    func.sum(D.address_commitment))
+             .where(D.zone_id == zone_id, D.day.between(period.start, period.end))
+             .group_by(month))
+    return {row[0]: MonthSums(_one(row[1]), Decimal(row[2] or 0).quantize(Decimal("0.01")), _one(row[3]),
+                              _one(row[4]))
+            for row in conn.execute(query) if row[3] or row[1]}
+
+
+def counted_active_by_type_and_division(conn: Connection, zone_id: str, on: date,
+                                        year_earlier_on: date) -> list[ActiveGroup]:
+    """``active_by_type_and_division`` read from the register's counts: active on a day is what was
+    established minus what ended up to that day, summed over the whole months before it (the
+    month counts) and the days of its own month (the day counts)."""
+    totals: dict[tuple[str, str], list[int]] = {}
+    for index, day in enumerate((on, year_earlier_on)):
+        first = day.replace(day=1)
+        months = (select(M.entity_type, M.division, func.sum(M.established - M.cancelled))
+                  .where(M.zone_id == zone_id, M.month < first.isoformat()[:7])
+                  .group_by(M.entity_type, M.division))
+        days = (select(D.entity_type, D.division, func.sum(D.established - D.cancelled))
+                .where(D.zone_id == zone_id, D.day.between(first, day))
+                .group_by(D.entity_type, D.division))
+        for query in (months, days):
+            for entity_type, division, count in conn.execute(query):
+                totals.setdefault((entity_type, division), [0, 0])[index] += _one(count)
+    return [ActiveGroup(entity_type, division_key(division), now, then)
+            for (entity_type, division), (now, then) in sorted(totals.items()) if now or then]
 
 
 def matters_decided(conn: Connection, zone_id: str, period: Period) -> dict[tuple[str, str], int]:

@@ -112,9 +112,12 @@ def compute_figures(db: Database, zone_id: str, period: Period, standard: Matter
             raise NotFound("zone.unknown", "zone", f"未知的开发区：{zone_id}", f"Unknown zone: {zone_id}")
         zone_name, zone_name_en, residents = zone.name, zone.name_en, zone.residents
         conn = session.connection()
-        months_now = queries.new_registrations_by_month(conn, zone_id, period)
-        months_then = queries.new_registrations_by_month(conn, zone_id, base)
-        groups = queries.active_by_type_and_division(conn, zone_id, period.end, same_day_year_earlier(period.end))
+        # the register's counts, kept with every change (``tables.RegisterDayCount``): the report
+        # reads a few thousand counts however many entities the register holds
+        months_now = queries.counted_registrations_by_month(conn, zone_id, period)
+        months_then = queries.counted_registrations_by_month(conn, zone_id, base)
+        groups = queries.counted_active_by_type_and_division(conn, zone_id, period.end,
+                                                             same_day_year_earlier(period.end))
         decided = queries.matters_decided(conn, zone_id, period)
         timings = queries.approval_times(conn, zone_id, period, limits)
 

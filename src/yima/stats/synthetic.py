@@ -52,7 +52,12 @@ BRAND_WORDS = ("云帆", "渝新", "山城", "嘉陵", "科城", "金凤", "西�
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 SHOPS = ("小面馆", "便利店", "理发店", "水果店", "五金店", "火锅店", "服装店", "快餐店", "烟酒店", "药房")
 STREETS = ("科城路", "学城大道", "西永大道", "含谷大道", "金凤大道", "曾家大道", "高新大道", "大学城南路")
-BENCH_DIVISIONS = ("500107", "500106", "500108", "500112", "500113", "500119", "500120", "500151")
+#: Chongqing's district codes (GB/T 2260): each further million entities of a synthetic register
+#: takes the next, so that its credit codes stay unique up to 26 million entities.
+BENCH_DIVISIONS = ("500107", "500106", "500108", "500112", "500113", "500119", "500120", "500151",
+                   "500101", "500102", "500103", "500104", "500105", "500109", "500110", "500111",
+                   "500114", "500115", "500116", "500117", "500118", "500152", "500153", "500154",
+                   "500155", "500156")
 YEARS = 15
 
 
@@ -136,22 +141,33 @@ def establishment_dates(rng: random.Random, n: int, today: date) -> list[date]:
     return days
 
 
+SYNTHETIC_BLOCK = 1_000_000
+
+
+def synthetic_uscc(i: int, entity_type: str, org_block_start: int) -> str:
+    """The credit code of the ``i``-th synthetic entity: the ``i % 1,000,000``-th of the zone's block
+    under the ``i // 1,000,000``-th district's division code (distinct for every ``i``)."""
+    return make_uscc(credit_code_type(entity_type), BENCH_DIVISIONS[i // SYNTHETIC_BLOCK], i % SYNTHETIC_BLOCK,
+                     org_block_start)
+
+
 def synthetic_register(n: int, today: date, org_block_start: int, *, seed: int = 2021) -> Iterator[EntityRow]:
     """``n`` entities established over the fifteen years to ``today``. Credit codes follow the order
     of registration, as a registry assigns them: from the zone's organisation-code block, each
     further million under another Chongqing district's division code, so that they stay unique."""
+    most = SYNTHETIC_BLOCK * len(BENCH_DIVISIONS)
+    if n > most:
+        raise ValueError(f"a synthetic register has at most {most:,} entities, not {n:,}")
     rng = random.Random(seed)
     types = [t for t, _ in ENTITY_MIX]
     type_weights = [w for _, w in ENTITY_MIX]
-    block = 1_000_000
     for i, established in enumerate(establishment_dates(rng, n, today)):
         entity_type = rng.choices(types, type_weights)[0]
         cancelled = None
         if rng.random() < (0.35 if entity_type == "individual_business" else 0.25):
             closing = established + timedelta(days=int(rng.expovariate(1 / (5 * 365))) + 1)
             cancelled = closing if closing <= today else None
-        uscc = make_uscc(credit_code_type(entity_type), BENCH_DIVISIONS[(i // block) % len(BENCH_DIVISIONS)],
-                         i % block, org_block_start)
+        uscc = synthetic_uscc(i, entity_type, org_block_start)
         yield EntityRow(uscc, entity_name(rng, entity_type), entity_type,
                         pick_industry(rng, pick_sector(rng, entity_type)), capital_for(rng, entity_type),
                         established, cancelled, address(rng))

@@ -1,15 +1,30 @@
-"""The indexes the figures need, declared on the register's tables (created by migration 0002).
+"""The indexes the figures need, declared on the register's tables (created by migration 0002),
+and the register's counts the report reads (migration 0023).
 
-Statistics count from ``enterprises`` and ``applications``; the one table they own keeps the
-reports a zone published (migration 0018). Declaring the indexes here keeps ``Base.metadata``
+Statistics count from ``enterprises`` and ``applications``; the tables they own keep the
+reports a zone published (migration 0018) and the register's counts by day and by month
+(``RegisterDayCount``, ``RegisterMonthCount``). Declaring the indexes here keeps ``Base.metadata``
 equal to the migrated schema (``yima.app.schema`` imports this).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, func, literal_column
+from sqlalchemy import (
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    func,
+    literal_column,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yima.db.base import Base
@@ -46,3 +61,41 @@ class PublishedReport(Base):
     actor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     document: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
+
+
+class _RegisterCounts:
+    """What the register's entities add up to in one (zone, day or month, entity type, GB/T 4754
+    division): entities established (``established``), their registered capital and how many
+    with an address commitment, and entities that ended (``cancelled``, counted on the later of
+    their establishment and cancellation days, so that "active on a day" is a running sum).
+
+    Kept by database triggers on ``enterprises`` in the same transaction as every change to a
+    row, whichever way it is made (registration, import, correction, cancellation, deletion): an
+    insert adds the row's contribution, a delete takes it away, an update does both. Rows whose
+    counts fall to zero stay. ``tests/stats/test_register_counts.py`` checks the counts against a
+    recount from the rows after random changes."""
+
+    zone_id: Mapped[str] = mapped_column(String(32))
+    entity_type: Mapped[str] = mapped_column(String(32))
+    division: Mapped[str] = mapped_column(String(3))
+    established: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled: Mapped[int] = mapped_column(Integer, default=0)
+    capital: Mapped[Decimal] = mapped_column(Numeric(24, 2), default=0)
+    address_commitment: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RegisterDayCount(_RegisterCounts, Base):
+    __tablename__ = "register_day_counts"
+    __table_args__ = (PrimaryKeyConstraint("zone_id", "day", "entity_type", "division"),)
+
+    day: Mapped[date] = mapped_column(Date)
+
+
+class RegisterMonthCount(_RegisterCounts, Base):
+    __tablename__ = "register_month_counts"
+    __table_args__ = (PrimaryKeyConstraint("zone_id", "month", "entity_type", "division"),)
+
+    month: Mapped[str] = mapped_column(String(7))  # 'YYYY-MM'
+
+
+REGISTER_COUNT_TABLES = ("register_day_counts", "register_month_counts")

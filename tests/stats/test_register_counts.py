@@ -1,0 +1,148 @@
+"""The register's counts (kept by triggers on ``enterprises``) equal a recount from the rows after
+any sequence of changes: registrations, cancellations (also dated before the establishment, as
+bad data may be), corrections of type, industry, dates, capital or commitment, a zone moved, a
+row deleted; made through the ORM and through plain UPDATE/DELETE statements alike (both
+databases). And the report's figures read from the counts equal those counted from the rows."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, select, update
+
+from yima.register.tables import Enterprise
+from yima.stats import queries
+from yima.stats.rules import Period
+from yima.stats.tables import RegisterDayCount, RegisterMonthCount
+
+pytestmark = pytest.mark.db
+NOW = datetime(2024, 6, 1, tzinfo=UTC)
+FIRST = date(2022, 11, 20)
+TYPES = ("llc", "individual_business", "foreign_enterprise", "partnership")
+INDUSTRIES = ("I6513", "I6520", "C3011", "A0111")
+ZONES = ("cq-gxq", "cd-gxq")
+
+days = st.integers(0, 600).map(lambda n: FIRST + timedelta(days=n))
+capital = st.decimals(0, 10_000_000, places=2, allow_nan=False, allow_infinity=False)
+register = st.fixed_dictionaries({"type": st.sampled_from(TYPES), "industry": st.sampled_from(INDUSTRIES),
+                                  "on": days, "capital": capital, "commitment": st.booleans(),
+                                  "zone": st.sampled_from(ZONES)})
+change = st.one_of(
+    st.tuples(st.just("register"), register),
+    st.tuples(st.just("cancel"), st.integers(0, 99), days),
+    st.tuples(st.just("uncancel"), st.integers(0, 99)),
+    st.tuples(st.just("correct"), st.integers(0, 99), register),
+    st.tuples(st.just("delete"), st.integers(0, 99)),
+)
+
+
+def _apply(db: Any, changes: list[tuple[Any, ...]]) -> None:
+    serial = 0
+    for step, (kind, *args) in enumerate(changes):
+        with db.write() as session:
+            codes = list(session.scalars(select(Enterprise.uscc).order_by(Enterprise.uscc)))
+            if kind == "register":
+                serial += 1
+                row = args[0]
+                session.add(Enterprise(uscc=f"91500000T{serial:09d}", zone_id=row["zone"], name=f"主体{serial}",
+                                       entity_type=row["type"], industry_code=row["industry"],
+                                       registered_capital=row["capital"], established_on=row["on"],
+                                       address_commitment=row["commitment"], created_at=NOW, updated_at=NOW))
+                continue
+            if not codes:
+                continue
+            uscc = codes[args[0] % len(codes)]
+            plain = step % 2 == 0  # half through plain statements, half through the ORM
+            if kind == "delete":
+                if plain:
+                    session.execute(delete(Enterprise).where(Enterprise.uscc == uscc))
+                else:
+                    session.delete(session.get(Enterprise, uscc))
+                continue
+            values: dict[str, Any] = {}
+            if kind == "cancel":
+                values = {"cancelled_on": args[1], "status": "cancelled"}
+            elif kind == "uncancel":
+                values = {"cancelled_on": None, "status": "active"}
+            else:
+                row = args[1]
+                values = {"entity_type": row["type"], "industry_code": row["industry"], "established_on": row["on"],
+                          "registered_capital": row["capital"], "address_commitment": row["commitment"],
+                          "zone_id": row["zone"]}
+            if plain:
+                session.execute(update(Enterprise).where(Enterprise.uscc == uscc).values(**values))
+            else:
+                enterprise = session.get(Enterprise, uscc)
+                for key, value in values.items():
+                    setattr(enterprise, key, value)
+
+
+def _recount(db: Any) -> tuple[dict[tuple[Any, ...], tuple[int, int, Decimal, int]], ...]:
+    """The counts worked out in Python from the rows: by day, and by month."""
+    by_day: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, 0, Decimal(0), 0])
+    by_month: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, 0, Decimal(0), 0])
+    with db.read() as session:
+        rows = session.scalars(select(Enterprise)).all()
+    for e in rows:
+        for table, key in ((by_day, e.established_on), (by_month, e.established_on.isoformat()[:7])):
+            counts = table[(e.zone_id, key, e.entity_type, e.industry_code[:3])]
+            counts[0] += 1
+            counts[2] += Decimal(e.registered_capital)
+            counts[3] += int(e.address_commitment)
+        if e.cancelled_on is not None:
+            ended = max(e.established_on, e.cancelled_on)
+            by_day[(e.zone_id, ended, e.entity_type, e.industry_code[:3])][1] += 1
+            by_month[(e.zone_id, ended.isoformat()[:7], e.entity_type, e.industry_code[:3])][1] += 1
+    return tuple({k: (v[0], v[1], v[2].quantize(Decimal("0.01")), v[3]) for k, v in table.items() if any(v)}
+                 for table in (by_day, by_month))
+
+
+def _kept(db: Any) -> tuple[dict[tuple[Any, ...], tuple[int, int, Decimal, int]], ...]:
+    kept = []
+    with db.read() as session:
+        for table, grain in ((RegisterDayCount, RegisterDayCount.day), (RegisterMonthCount, RegisterMonthCount.month)):
+            rows = session.execute(select(table.zone_id, grain, table.entity_type, table.division, table.established,
+                                          table.cancelled, table.capital, table.address_commitment))
+            kept.append({tuple(r[:4]): (r[4], r[5], Decimal(str(r[6])).quantize(Decimal("0.01")), r[7])
+                         for r in rows if r[4] or r[5] or r[6] or r[7]})
+    return tuple(kept)
+
+
+def _nonzero(groups: list[queries.ActiveGroup]) -> Counter[tuple[str, str]]:
+    return Counter({(g.entity_type, g.division): (g.active, g.active_year_earlier) for g in groups
+                    if g.active or g.active_year_earlier})
+
+
+ROW = {"type": "llc", "industry": "I6513", "on": date(2023, 5, 1), "capital": Decimal("12.34"), "commitment": True,
+       "zone": "cq-gxq"}
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=st.lists(change, min_size=1, max_size=25))
+@example(changes=[("register", ROW), ("register", {**ROW, "type": "partnership"}), ("cancel", 0, date(2023, 1, 1)),
+                  ("correct", 0, {**ROW, "on": date(2023, 6, 2), "industry": "C3011"}),
+                  ("cancel", 1, date(2024, 2, 29)), ("delete", 1)])
+def test_the_counts_equal_a_recount_from_the_rows_after_any_changes(db, zone_cq, changes):
+    with db.write() as session:  # each example starts from an empty register
+        session.execute(delete(Enterprise))
+        session.execute(delete(RegisterDayCount))
+        session.execute(delete(RegisterMonthCount))
+    _apply(db, changes)
+    assert _kept(db) == _recount(db)
+    with db.read() as session:
+        conn = session.connection()
+        for zone in ZONES:
+            for period in (Period(date(2023, 1, 1), date(2023, 12, 31)), Period(date(2024, 2, 10), date(2024, 3, 9)),
+                           Period(date(2022, 11, 20), date(2024, 7, 12))):
+                assert queries.counted_registrations_by_month(conn, zone, period) == \
+                    queries.new_registrations_by_month(conn, zone, period)
+                for day in (period.start, period.end, date(2024, 2, 29)):
+                    earlier = day - timedelta(days=365)
+                    assert _nonzero(queries.counted_active_by_type_and_division(conn, zone, day, earlier)) == \
+                        _nonzero(queries.active_by_type_and_division(conn, zone, day, earlier))
