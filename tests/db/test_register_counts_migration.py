@@ -1,4 +1,4 @@
-"""Revision 0023: the register's counts are built from the enterprises already there, and kept
+"""Revision 0025: the register's counts are built from the enterprises already there, and kept
 from then on by the triggers."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ INSERT = ("INSERT INTO enterprises (uscc, zone_id, name, entity_type, industry_c
 
 def test_the_counts_are_built_from_the_existing_register_on_upgrade(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    upgrade(url, "0022")
+    upgrade(url, "0024")
     engine = sa.create_engine(url)
     rows = [("A1", "llc", "I6513", 100, "2024-01-10", None, 1), ("A2", "llc", "I6520", 50.5, "2024-01-10", None, 0),
             ("A3", "llc", "I6513", 7, "2023-03-01", "2024-01-31", 0),

@@ -1,5 +1,5 @@
 """The indexes the figures need, declared on the register's tables (created by migration 0002),
-and the register's counts the report reads (migration 0023).
+and the register's counts the report reads (migration 0025).
 
 Statistics count from ``enterprises`` and ``applications``; the tables they own keep the
 reports a zone published (migration 0018) and the register's counts by day and by month

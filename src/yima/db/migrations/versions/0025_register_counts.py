@@ -1,8 +1,8 @@
 """stats: the register's counts by day and by month (zone, entity type, GB/T 4754 division), kept
 by triggers on enterprises in the same transaction as each change, built from the existing rows
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-05 08:10:00
 """
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0023'
-down_revision = '0022'
+revision = '0025'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
