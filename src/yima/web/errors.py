@@ -69,6 +69,8 @@ FIELD_WORDS: dict[str, tuple[str, str]] = {
     "suggestion_id": ("建议编号", "suggestion id"), "attachment_id": ("附件编号", "attachment id"),
     "department_id": ("部门编号", "department id"), "project_id": ("项目编号", "project id"),
     "service_id": ("服务记录编号", "service record id"),
+    "rating_id": ("评价编号", "rating id"), "rect_id": ("差评整改事项编号", "rectification item id"),
+    "score": ("评分", "score"), "indicators": ("评价指标", "indicators"),
 }
 ITEM_WORDS: dict[str, tuple[str, str, str, str]] = {  # list field: zh item, en item, zh/en of its parts
     "addresses": ("第{n}个地址", "address {n}", "text:|proof:的证明方式|kind:的类型",
