@@ -7,7 +7,7 @@ PG_URL ?= postgresql://postgres:postgres@127.0.0.1:5432/postgres
 # pytest-xdist workers for `make test`: more than the cores pay, as many tests wait on servers,
 # subprocesses and chromium (see the README's development section). TEST_WORKERS=0 runs serially.
 TEST_WORKERS ?= 4
-APT_PACKAGES := postgresql chromium fonts-wqy-zenhei fonts-noto-cjk poppler-utils openssl
+APT_PACKAGES := postgresql chromium fonts-wqy-zenhei fonts-noto-cjk poppler-utils openssl sqlite3
 
 .PHONY: demo demo-federated test test-services install system-deps postgres lint bench clean
 

@@ -17,9 +17,12 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select, update
 
 from yima.register.tables import Enterprise
+from yima.registration.codes import make_uscc
 from yima.stats import queries
+from yima.stats.importer import load_entities
+from yima.stats.rows import EntityRow
 from yima.stats.rules import Period
-from yima.stats.tables import RegisterDayCount, RegisterMonthCount
+from yima.stats.tables import RegisterCountsState, RegisterDayCount, RegisterMonthCount
 
 pytestmark = pytest.mark.db
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
@@ -146,3 +149,20 @@ def test_the_counts_equal_a_recount_from_the_rows_after_any_changes(db, zone_cq,
                     earlier = day - timedelta(days=365)
                     assert _nonzero(queries.counted_active_by_type_and_division(conn, zone, day, earlier)) == \
                         _nonzero(queries.active_by_type_and_division(conn, zone, day, earlier))
+
+
+def test_a_bulk_import_adds_the_counts_of_what_it_loaded_and_leaves_the_triggers_on(db, zone_cq):
+    """The importer (on SQLite: the triggers paused in its own transaction, the counts added per
+    batch) counts what it inserted, not the rows already registered that it skipped."""
+    rows = [EntityRow(make_uscc("llc", "500107", n, 0), f"主体{n}", "llc" if n % 3 else "individual_business",
+                      INDUSTRIES[n % 4], Decimal(n * 1000) + Decimal("0.5"), FIRST + timedelta(days=n * 7),
+                      FIRST + timedelta(days=n * 5) if n % 4 == 0 else None, f"科城路{n}号", n % 2 == 0)
+             for n in range(1, 40)]
+    load_entities(db, zone_cq, rows[:20], NOW)
+    summary = load_entities(db, zone_cq, rows, NOW)  # again, with 19 more
+    assert (summary.loaded, summary.existing) == (19, 20)
+    assert _kept(db) == _recount(db)
+    with db.read() as session:
+        assert session.scalar(select(RegisterCountsState.paused)) in (0, None)  # never paused on PostgreSQL
+    _apply(db, [("cancel", 3, date(2024, 1, 5)), ("delete", 7)])  # the triggers run again afterwards
+    assert _kept(db) == _recount(db)

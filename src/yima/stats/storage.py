@@ -107,6 +107,35 @@ def staged_domiciles(now: datetime) -> Select[Any]:
                   literal(now, EnterpriseAddress.__table__.c.added_at.type)).where(s.address != "")
 
 
+PAUSE = ("INSERT INTO register_counts_state (id, paused) VALUES (1, ?) "
+         "ON CONFLICT (id) DO UPDATE SET paused = excluded.paused")
+COUNTS = ("established", "cancelled", "capital", "address_commitment")
+
+
+def staged_counts() -> list[str]:
+    """What the register counts' triggers would add for the staged rows, one grouped statement per
+    table and kind (SQLite; the rows' zone is the ``:zone`` parameter)."""
+    ended = "max(established_on, cancelled_on)"
+    statements = []
+    for table, grain, established, ended_at in (
+            ("register_day_counts", "day", "established_on", ended),
+            ("register_month_counts", "month", "substr(established_on, 1, 7)", f"substr({ended}, 1, 7)")):
+        keys = f"zone_id, {grain}, entity_type, division"
+        update = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTS)
+        statements.append(
+            f"INSERT INTO {table} ({keys}, {', '.join(COUNTS)}) SELECT :zone, {established}, entity_type, "
+            "substr(industry_code, 1, 3), count(*), 0, coalesce(sum(registered_capital), 0), "
+            f"sum(CASE WHEN address_commitment THEN 1 ELSE 0 END) FROM {STAGE} WHERE true "
+            f"GROUP BY {established}, entity_type, substr(industry_code, 1, 3) "
+            f"ON CONFLICT ({keys}) DO UPDATE SET {update}")
+        statements.append(
+            f"INSERT INTO {table} ({keys}, {', '.join(COUNTS)}) SELECT :zone, {ended_at}, entity_type, "
+            f"substr(industry_code, 1, 3), 0, count(*), 0, 0 FROM {STAGE} WHERE cancelled_on IS NOT NULL "
+            f"GROUP BY {ended_at}, entity_type, substr(industry_code, 1, 3) "
+            f"ON CONFLICT ({keys}) DO UPDATE SET {update}")
+    return statements
+
+
 def _create_stage(conn: Connection) -> None:
     if not conn.in_transaction():
         conn.begin()
@@ -138,11 +167,15 @@ class SqliteWriter(_Writer):
         self.house = core_insert(table_of(EnterpriseAddress)).from_select(list(ADDRESS_COLUMNS), staged_domiciles(now))
         registered = exists().where(Enterprise.__table__.c.uscc == stage.c.uscc)
         self.drop_registered = delete(stage).where(registered)
+        self.zone_id = zone_id
+        self.count = staged_counts()
 
     def store(self, rows: list[RowText]) -> tuple[int, int]:
         unique = _unique(rows)
         if not self.conn.in_transaction():
             self.conn.begin()
+            # the register counts' triggers pause in this transaction only; each batch adds its counts
+            self.conn.exec_driver_sql(PAUSE, (1,))
         self.conn.exec_driver_sql(f"DELETE FROM {STAGE}")
         self.conn.exec_driver_sql(self.fill, unique)
         raw: Any = self.conn.connection.dbapi_connection
@@ -157,7 +190,14 @@ class SqliteWriter(_Writer):
             loaded = len(unique) - self.conn.execute(self.drop_registered).rowcount
             self.conn.execute(self.move)
         self.conn.execute(self.house)
+        for statement in self.count:  # the stage now holds exactly the rows inserted
+            self.conn.exec_driver_sql(statement, {"zone": self.zone_id})
         return loaded, len(rows) - loaded
+
+    def commit(self) -> None:
+        if self.conn.in_transaction():
+            self.conn.exec_driver_sql(PAUSE, (0,))
+            self.conn.commit()
 
     def close(self) -> None:
         if self.conn.in_transaction():

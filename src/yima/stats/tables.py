@@ -98,4 +98,14 @@ class RegisterMonthCount(_RegisterCounts, Base):
     month: Mapped[str] = mapped_column(String(7))  # 'YYYY-MM'
 
 
+class RegisterCountsState(Base):
+    """One row: ``paused`` is 1 only inside a bulk import's own SQLite transaction, which then adds
+    the counts of each batch itself (``storage.SqliteWriter``; migration 0026)."""
+
+    __tablename__ = "register_counts_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    paused: Mapped[int] = mapped_column(Integer)
+
+
 REGISTER_COUNT_TABLES = ("register_day_counts", "register_month_counts")
