@@ -214,3 +214,71 @@ def poppler() -> None:
     missing = [tool for tool in ("pdfsig", "pdftoppm", "pdftotext") if shutil.which(tool) is None]
     if missing:
         pytest.fail(f"poppler-utils missing ({', '.join(missing)}): run make system-deps")
+
+
+# --- no personal data in any log of the run (issue 20, finding 6; see logscan.py) ------------------
+
+_LOG_DIR = "yima_log_dir"
+_CAPTURED = ("yima", "uvicorn")
+
+
+def _run_log_dir(config: pytest.Config) -> Path:
+    """Where every worker writes its log records: ``logs/`` under the run's base temporary directory
+    (the controller's, under pytest-xdist)."""
+    if hasattr(config, "workerinput"):
+        return Path(config.workerinput[_LOG_DIR])
+    return config._tmp_path_factory.getbasetemp() / "logs"  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: each worker writes where the controller will read."""
+    node.workerinput[_LOG_DIR] = str(_run_log_dir(node.config))
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own, which sets up the base temporary directory
+def pytest_configure(config: pytest.Config) -> None:
+    import logging
+
+    from yima.web.logs import JsonFormatter
+
+    folder = _run_log_dir(config)
+    folder.mkdir(parents=True, exist_ok=True)
+    worker = config.workerinput["workerid"] if hasattr(config, "workerinput") else "main"  # type: ignore[attr-defined]
+    handler = logging.FileHandler(folder / f"{worker}.log", encoding="utf-8")
+    handler.setFormatter(JsonFormatter())
+    for name in _CAPTURED:  # production's levels: Yima's INFO, uvicorn's warnings
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.INFO if name == "yima" else logging.WARNING)
+        logger.addHandler(handler)
+    config.stash[_log_handler] = handler
+
+
+_log_handler = pytest.StashKey[Any]()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The controller (or a run without workers) scans the run's logs; a hit fails the run."""
+    import logging
+
+    from logscan import scan
+
+    handler = session.config.stash.get(_log_handler, None)
+    if handler is not None:
+        for name in _CAPTURED:
+            logging.getLogger(name).removeHandler(handler)
+        handler.close()
+    if hasattr(session.config, "workerinput"):
+        return
+    folder = _run_log_dir(session.config)
+    files = sorted(folder.glob("*.log")) + sorted(folder.parent.rglob("serve-*.log"))
+    hits = scan(files)
+    if hits:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        lines = [f"{hit.where}: {hit.kind}: {hit.text}" for hit in hits[:50]]
+        message = "personal data in the logs of this run (issue 20, finding 6):\n" + "\n".join(lines)
+        if reporter is not None:
+            reporter.write_line("")
+            reporter.write_line(message, red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
