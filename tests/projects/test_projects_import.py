@@ -43,7 +43,7 @@ def test_project_figures_from_a_small_file_match_the_hand_count(db, zone_cq, tmp
     assert _reasons(summary) == {
         8: ("project.investor_tag", "investor_tags"), 9: ("project.stage_order", "landed_on"),
         10: ("project.stage_missing", "landed_on"), 11: ("import.amount", "amount"),
-        12: ("import.industry_code", "industry_code"), 14: ("import.columns", "row")}
+        12: ("industry_code.unknown", "industry_code"), 14: ("import.columns", "row")}
     assert all("第" in bad.message and "line" in bad.message for bad in summary.bad_rows)
     funds = write(tmp_path / "funds.csv", FUND_HEADER, FUNDS + BAD_FUNDS)
     funded = import_file(db, "project-funds", zone_cq, funds, NOW, TODAY)

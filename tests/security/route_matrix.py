@@ -35,6 +35,7 @@ it to ``ROLES`` and ``world.USERS``, and to the ``WHO_MAY`` sets below that incl
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -87,6 +88,23 @@ class Call:
     json: Any = None
     data: dict[str, str | list[str]] | None = None
     files: dict[str, tuple[str, bytes, str]] | None = None
+
+
+IMPORT_CSV = (b"code,name,investor,investor_tags,industry_code,amount,signed_on,landed_on,started_on,"
+              b"completed_on\r\n")
+
+
+def import_file() -> dict[str, tuple[str, bytes, str]]:
+    return {"file": ("projects.csv", IMPORT_CSV, "text/csv")}
+
+
+def held_import(w: World) -> str:
+    """A previewed import waiting for its confirmation (a file of no rows: confirming it writes nothing)."""
+    folder = w.features.data_dir / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(IMPORT_CSV).hexdigest()
+    (folder / digest).write_bytes(IMPORT_CSV)
+    return digest
 
 
 @dataclass(frozen=True)
@@ -542,6 +560,14 @@ ROUTES: list[Route] = [
                        data={"reason": "重复登记，予以冲销"})),
     row("GET", "/projects/{project_id}/documents/{sha256}", INVESTMENT,
         lambda w: Call(f"/projects/{w.features.project_id}/documents/{w.features.document_sha256}")),
+    row("POST", "/api/v1/imports/{kind}", INVESTMENT,
+        lambda w: Call("/api/v1/imports/projects", data=LEDGER, files=import_file())),
+    row("GET", "/imports/{kind}", INVESTMENT, lambda w: Call("/imports/projects", params=LEDGER)),
+    row("GET", "/imports/{kind}/template.csv", INVESTMENT,
+        lambda w: Call("/imports/key-enterprises/template.csv", params=LEDGER)),
+    row("POST", "/imports/{kind}", INVESTMENT, lambda w: Call("/imports/projects", data=LEDGER, files=import_file())),
+    row("POST", "/imports/{kind}/confirm", INVESTMENT,
+        lambda w: Call("/imports/projects/confirm", data={**LEDGER, "held": held_import(w)})),
     row("GET", "/key-enterprises", INVESTMENT | SPECIALIST,  # a specialist is shown their desk
         lambda w: Call("/key-enterprises", params=LEDGER)),
     row("POST", "/key-enterprises", INVESTMENT,

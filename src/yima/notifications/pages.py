@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from yima.actors import Actor
 from yima.clock import utcnow
+from yima.listing import PER_PAGE
 from yima.notifications import service
-from yima.web.deps import DB, OptionalActor
+from yima.web.deps import DB, MAX_ROW_ID, OptionalActor
 from yima.web.templating import login_redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -22,11 +23,15 @@ def bell(request: Request, actor: Actor | None) -> int:
 
 
 @router.get("/notifications")
-def notifications_page(request: Request, db: DB, actor: OptionalActor) -> Response:
+def notifications_page(request: Request, db: DB, actor: OptionalActor,
+                       before: int | None = Query(None, ge=1, le=MAX_ROW_ID)) -> Response:
+    """The newest 100 of one's notifications; ``before`` (an id) pages back to older ones."""
     if actor is None:
         return login_redirect(request)
+    items = service.notifications(db, actor, limit=PER_PAGE + 1, before=before)
     return render(request, "notifications/notifications.html",
-                  {"items": service.notifications(db, actor, limit=100)})
+                  {"items": items[:PER_PAGE], "before": before,
+                   "older": items[PER_PAGE - 1]["id"] if len(items) > PER_PAGE else None})
 
 
 @router.post("/notifications/read")

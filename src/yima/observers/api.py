@@ -12,10 +12,12 @@ from pydantic import BaseModel, Field
 
 from yima.clock import local_date, utcnow
 from yima.errors import NotFound
+from yima.listing import PER_PAGE
 from yima.observers import rules, service, views
 from yima.observers.spreadsheet import ledger_workbook
 from yima.uploads import attachment_disposition, upload_path
 from yima.web.deps import DB, MAX_ROW_ID, AppSettings, CurrentActor, RowId
+from yima.web.listing import PageNo, PerPage, Search, page_request, set_page_headers
 from yima.web.params import Day, RowIdParam
 
 router = APIRouter(tags=["observers"])
@@ -262,14 +264,21 @@ def submit(body: SuggestionIn, db: DB, actor: CurrentActor) -> SuggestionOut:
 
 
 @router.get("/api/v1/suggestions", response_model=list[SuggestionOut])
-def list_suggestions(db: DB, actor: CurrentActor, zone: str | None = None, state: str | None = None,
-                     department: RowIdParam | None = None, category: str | None = None,
+def list_suggestions(db: DB, actor: CurrentActor, response: Response, zone: str | None = None,
+                     state: str | None = None, department: RowIdParam | None = None, category: str | None = None,
                      start: Annotated[Day | None, Query(alias="from")] = None,
-                     end: Annotated[Day | None, Query(alias="to")] = None) -> list[SuggestionOut]:
-    """The ledger as the caller may see it (observers: their own; departments: what is assigned to
-    them; the reform office: its zone's), filtered by state, department, category and period."""
-    rows = views.ledger(db, actor, utcnow(), views.LedgerFilter(zone, state, department, category, start, end))
-    return [SuggestionOut.model_validate(row) for row in rows]
+                     end: Annotated[Day | None, Query(alias="to")] = None, q: Search = "", page: PageNo = 1,
+                     per_page: PerPage = PER_PAGE) -> list[SuggestionOut]:
+    """One page of the ledger as the caller may see it (observers: their own; departments: what is
+    assigned to them; the reform office: its zone's), oldest first, filtered by state, department,
+    category and period, searched by title or ledger number (``q``); ``X-Total-Count`` and
+    ``Link`` give the rest."""
+    found = views.ledger_page(db, actor, utcnow(), views.LedgerFilter(zone, state, department, category, start, end),
+                              page_request(page, per_page, q))
+    set_page_headers(response, "/api/v1/suggestions", found, {
+        "zone": zone, "state": state, "department": department, "category": category,
+        "from": start.isoformat() if start else None, "to": end.isoformat() if end else None, "q": q})
+    return [SuggestionOut.model_validate(row) for row in found.items]
 
 
 @router.get("/api/v1/suggestions/ledger.xlsx", response_class=Response,

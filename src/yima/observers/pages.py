@@ -4,6 +4,7 @@ may take, a new suggestion, and the zone's observers. They translate forms to th
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -15,10 +16,12 @@ from starlette.datastructures import FormData, UploadFile
 from yima.actors import ROLES, Actor
 from yima.clock import local_date, utcnow
 from yima.errors import DomainError, Finding
+from yima.listing import search_text
 from yima.observers import rules, service, views
 from yima.observers.calendar import official_calendar
 from yima.ranges import day_text, row_id_text
 from yima.web.deps import DB, AppSettings, OptionalActor, RowId
+from yima.web.listing import PageNo, page_request, pager
 from yima.web.templating import forbidden, page_actor, render, text
 
 router = APIRouter(include_in_schema=False)
@@ -55,7 +58,7 @@ def _labels() -> dict[str, Any]:
 
 
 @router.get("/ledger")
-def ledger_page(request: Request, db: DB, actor: OptionalActor) -> Response:
+def ledger_page(request: Request, db: DB, actor: OptionalActor, q: str = "", page: PageNo = 1) -> Response:
     if actor is None:
         return _login(request)
     query = request.query_params
@@ -63,13 +66,17 @@ def ledger_page(request: Request, db: DB, actor: OptionalActor) -> Response:
         filters = views.LedgerFilter(query.get("zone") or None, query.get("state") or None,
                                      _int(query.get("department"), "department"), query.get("category") or None,
                                      _date(query.get("from"), "from"), _date(query.get("to"), "to"))
-        rows = views.ledger(db, actor, utcnow(), filters)
+        found = views.ledger_page(db, actor, utcnow(), filters, page_request(page, q=q))
+        # what is due soon among the filtered suggestions, on every page
+        reminders = views.reminders(views.ledger(db, actor, utcnow(), replace(filters, state="assigned"))) \
+            if filters.state in (None, "assigned") else []
     except DomainError as err:
         return _error(request, err)
     zone = _zone_of(actor, filters.zone)
     params = {k: v for k, v in query.items() if k in ("zone", "state", "department", "category", "from", "to") and v}
     return render(request, "observers/ledger.html", {
-        "rows": rows, "reminders": views.reminders(rows), "filters": params, "zone": zone,
+        "rows": found.items, "reminders": reminders, "filters": params, "zone": zone, "q": search_text(q),
+        **pager(found, {**params, "q": search_text(q)}),
         "departments": views.departments(db, zone) if zone else [], "export_query": urlencode(params),
         "may_submit": views.serving_today(db, actor, local_date(utcnow())),
         "calendar": official_calendar().version(), "covered": official_calendar().covered_years(), **_labels()})

@@ -4,11 +4,12 @@ administrator everything. Also the reminders of suggestions due soon or overdue.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from yima.accounts.tables import User
@@ -16,6 +17,7 @@ from yima.actors import Actor
 from yima.clock import as_utc, china_days, local_date
 from yima.db import Database
 from yima.errors import Forbidden, NotFound
+from yima.listing import PageOf, PageRequest, like_pattern
 from yima.observers import rules
 from yima.observers.calendar import official_calendar
 from yima.observers.service import department_of, require_office
@@ -205,6 +207,38 @@ def suggestion_page(db: Database, actor: Actor, suggestion_id: int, now: datetim
 def ledger(db: Database, actor: Actor, now: datetime, filters: LedgerFilter = LedgerFilter()) -> list[dict[str, Any]]:
     """The actor's view of the ledger, oldest first, filtered by state, department, category and
     the period the suggestions were received in."""
+    query = _ledger_query(filters)
+    with db.read() as session:
+        scope = scope_of(session, actor)
+        found = session.scalars(_with_children(_visible(query, scope))
+                                .order_by(Suggestion.submitted_at, Suggestion.id)).unique().all()
+        return [suggestion_dict(s, scope, local_date(now)) for s in found]
+
+
+_LEDGER_CODE = re.compile(r"(\d{4})-0*(\d+)")
+
+
+def ledger_page(db: Database, actor: Actor, now: datetime, filters: LedgerFilter,
+                request: PageRequest) -> PageOf[dict[str, Any]]:
+    """One page of ``ledger`` (oldest first), searched by title or ledger number (``2026-0007``)."""
+    query = _ledger_query(filters)
+    if request.q:
+        code = _LEDGER_CODE.fullmatch(request.q)
+        by_title = Suggestion.title.like(like_pattern(request.q), escape="\\")
+        query = query.where(or_(by_title, and_(Suggestion.ledger_year == int(code[1]),
+                                               Suggestion.ledger_no == int(code[2]))) if code else by_title)
+    with db.read() as session:
+        scope = scope_of(session, actor)
+        visible = _visible(query, scope)
+        total = session.scalar(select(func.count()).select_from(
+            visible.with_only_columns(Suggestion.id).subquery())) or 0
+        found = session.scalars(_with_children(visible).order_by(Suggestion.submitted_at, Suggestion.id)
+                                .offset(request.offset).limit(request.per_page)).unique().all()
+        return PageOf([suggestion_dict(s, scope, local_date(now)) for s in found], total, request.page,
+                      request.per_page)
+
+
+def _ledger_query(filters: LedgerFilter) -> Select[Any]:
     query = select(Suggestion)
     if filters.in_ledger:
         query = query.where(Suggestion.ledger_no.is_not(None))
@@ -221,11 +255,7 @@ def ledger(db: Database, actor: Actor, now: datetime, filters: LedgerFilter = Le
     if filters.date_from or filters.date_to:
         start, end = china_days(filters.date_from or date(2000, 1, 1), filters.date_to or date(2999, 12, 31))
         query = query.where(Suggestion.submitted_at >= start, Suggestion.submitted_at < end)
-    with db.read() as session:
-        scope = scope_of(session, actor)
-        found = session.scalars(_with_children(_visible(query, scope))
-                                .order_by(Suggestion.submitted_at, Suggestion.id)).unique().all()
-        return [suggestion_dict(s, scope, local_date(now)) for s in found]
+    return query
 
 
 def reminders(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from yima.cli_support import COMMANDS
-from yima.projects import api, cli, figures, pages
+from yima.projects import api, cli, figures, import_pages, pages
 from yima.registry import Registry
 from yima.stats.sections import SECTIONS
 from yima.web.app import ROUTERS
@@ -15,6 +15,6 @@ from yima.web.templating import TEMPLATES
 
 def install(registry: Registry) -> None:
     registry.add(TEMPLATES, Path(__file__).with_name("templates"))
-    registry.add(ROUTERS, api.router, pages.router)
+    registry.add(ROUTERS, api.router, import_pages.router, pages.router, import_pages.pages)
     registry.add(COMMANDS, cli.add_commands)
     registry.add(SECTIONS, *figures.SECTIONS)

@@ -59,7 +59,7 @@ def held(entry: KeyEnterpriseCertificate) -> Certificate:
     return Certificate(entry.number, entry.issued_on, end)
 
 
-def _set_certificate(key: KeyEnterprise, certificate: Certificate | None, now: datetime) -> None:
+def set_certificate(key: KeyEnterprise, certificate: Certificate | None, now: datetime) -> None:
     """Record a certificate (a renewal adds one to the history; the same number again corrects its
     dates) or, with None, end the current one's validity today; earlier certificates stay."""
     current = next((c for c in reversed(key.certificates) if c.ended_on is None), None)
@@ -105,7 +105,7 @@ def new_key_enterprise(session: Session, zone_id: str, uscc: str, specialist: Us
         raise Conflict("key_enterprise.exists", "uscc", f"{uscc} 已是重点企业", f"{uscc} is already a key enterprise")
     key = KeyEnterprise(zone_id=zone_id, uscc=uscc, specialist_id=specialist.id if specialist else None,
                         marked_at=now, updated_at=now)
-    _set_certificate(key, certificate, now)
+    set_certificate(key, certificate, now)
     session.add(key)
     return key
 
@@ -174,7 +174,7 @@ def change(db: Database, actor: Actor, uscc: str, body: KeyEnterpriseChange, now
         removed = body.remove_certificate and certificate is None and held_now is not None
         reason = rules.check_reason(body.reason) if corrected or removed else None
         if certificate is not None or body.remove_certificate:
-            _set_certificate(key, certificate, now)
+            set_certificate(key, certificate, now)
         key.updated_at = now
         session.flush()
         audit.record(session, [audit.event(key.zone_id, actor, now, "key_enterprise.changed", f"enterprise:{uscc}",

@@ -270,3 +270,34 @@ class FiguresOut(BaseModel):
     period: dict[str, date] = Field(description="'from' and 'to'")
     projects: ProjectFiguresOut
     key_enterprises: ServiceFiguresOut
+
+
+ImportKind = Literal["projects", "project-funds", "key-enterprises", "services"]
+RowStatus = Literal["new", "updated", "existing", "differs", "refused"]
+
+
+class ImportRowOut(BaseModel):
+    """What the import does (or did) with one row of the file."""
+
+    line: int = Field(description="The row's line in the file (the header is line 1)")
+    status: RowStatus = Field(description="new, updated (corrected), existing (the same record is there), "
+                                          "differs (there, different, not corrected without update) or refused")
+    key: str = Field(description="The record the row names (project code, credit code, …)")
+    rule: str | None = Field(None, description="For a refused row: the rule it breaks")
+    field: str | None = None
+    message_zh: str | None = None
+    message_en: str | None = None
+    changes: dict[str, list[str | None]] = Field(default_factory=dict, description="field: [now, in the file]")
+
+
+class ImportReportOut(BaseModel):
+    kind: ImportKind
+    zone: str
+    encoding: str = Field(description="utf-8 or gbk")
+    written: bool = Field(description="false: a preview, nothing was written")
+    new: int
+    updated: int
+    existing: int
+    differs: int
+    refused: int
+    rows: list[ImportRowOut]

@@ -1,7 +1,11 @@
 """The four import files of the investment office, and the checks one row must pass (pure).
 
-Each file is UTF-8 CSV with the header given here (columns in any order; a ``*_OPTIONAL`` column
-may be left out); dates are ISO (YYYY-MM-DD) or empty.
+Each file is CSV (UTF-8 or GBK, ``yima.csvtext``) with the header given here (columns in any
+order, other columns ignored; a ``*_OPTIONAL`` column may be left out); dates are written
+YYYY-MM-DD or as Excel writes them (``2026/1/5``), amounts with or without thousands separators
+(``1,000,000``). A date that does not exist (``2026-02-30``) is ``import.no_such_date``. The
+industry code is checked by the standard's rule (``industry_code.unknown``), as on the page and
+the API.
 A row breaking a rule becomes a ``yima.stats.rows.BadRow`` naming its line, field and reason in
 Chinese and English, as in the register import. What needs the database (a project code already
 taken, an enterprise not in the register) is checked when the row is stored (``importer``).
@@ -12,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from yima.csvtext import ValueProblem, parse_day, parse_number
 from yima.errors import DomainError
 from yima.projects.rules import (
     Certificate,
@@ -24,7 +29,8 @@ from yima.projects.rules import (
     check_tags,
 )
 from yima.registration.codes import is_valid_uscc
-from yima.stats.rows import BadRow, RowError, check_date, check_industry_code
+from yima.standard.industry import normalise
+from yima.stats.rows import BadRow, RowError
 
 PROJECT_HEADER: tuple[str, ...] = ("code", "name", "investor", "investor_tags", "industry_code", "amount",
                                    "signed_on", "landed_on", "started_on", "completed_on")
@@ -91,16 +97,24 @@ def _text(value: str, field_name: str, limit: int, *, required: bool = True) -> 
     return value
 
 
+def _required_day(value: str, field_name: str) -> date:
+    try:
+        return parse_day(value)
+    except ValueProblem as problem:
+        rule = "import.no_such_date" if problem.kind == "no_such_date" else f"import.{field_name}"
+        raise RowError(rule, field_name, problem.zh, problem.en) from None
+
+
 def _day(value: str, field_name: str) -> date | None:
-    return check_date(value, field_name, date.max) if value else None
+    return _required_day(value, field_name) if value else None
 
 
 def _amount(value: str, field_name: str) -> Decimal:
     try:
-        return check_amount(Decimal(value), field_name)
-    except InvalidOperation:
-        raise RowError(f"import.{field_name}", field_name, f"金额“{value}”须为数字（元）",
-                       f"The amount '{value}' must be a number of yuan") from None
+        return check_amount(parse_number(value), field_name)
+    except ValueProblem:
+        raise RowError(f"import.{field_name}", field_name, f"金额“{value[:40]}”须为数字（元）",
+                       f"The amount '{value[:40]}' must be a number of yuan") from None
 
 
 def _uscc(value: str) -> str:
@@ -119,7 +133,7 @@ def project_row(line: int, values: Sequence[str], today: date) -> ProjectRow | B
     try:
         row = ProjectRow(
             line, _text(code, "code", 32), _text(name, "name", 200), _text(investor, "investor", 200),
-            tuple(check_tags(t.strip() for t in tags.split(";") if t.strip())), check_industry_code(industry),
+            tuple(check_tags(t.strip() for t in tags.split(";") if t.strip())), normalise(industry),
             _amount(amount, "amount"), _day(signed, "signed_on"), _day(landed, "landed_on"),
             _day(started, "started_on"), _day(completed, "completed_on"))
         check_stage_dates(row.stage_dates(), today)
@@ -132,7 +146,7 @@ def fund_row(line: int, values: Sequence[str], today: date) -> FundRow | BadRow:
     code, received, amount, source = [v.strip() for v in values]
     try:
         # the receipt's dates are checked where the project is known, by ``rules.check_receipt``
-        return FundRow(line, _text(code, "project_code", 32), check_date(received, "received_on", date.max),
+        return FundRow(line, _text(code, "project_code", 32), _required_day(received, "received_on"),
                        _amount(amount, "amount"), _text(source, "source", 200, required=False))
     except (DomainError, RowError) as err:
         return _bad(line, err)
@@ -151,7 +165,7 @@ def key_enterprise_row(line: int, values: Sequence[str], today: date) -> KeyEnte
 def service_row(line: int, values: Sequence[str], today: date) -> ServiceRow | BadRow:
     uscc, served, kind, request, action, resolved = [v.strip() for v in values]
     try:
-        served_on = check_date(served, "served_on", date.max) if served else None
+        served_on = _day(served, "served_on")
         if served_on is None:
             raise RowError("import.served_on", "served_on", "服务日期不能为空", "The service date is required")
         row = ServiceRow(line, _uscc(uscc), served_on, kind, _text(request, "request", 2000, required=False),

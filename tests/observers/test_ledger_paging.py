@@ -1,0 +1,46 @@
+"""The ledger at scale (issue 21): one page of at most 100 suggestions, searched by title or ledger
+number, the same view and scope as the whole ledger; notifications page back by id."""
+
+from __future__ import annotations
+
+import pytest
+from observer_helpers import at, build_zone
+
+from yima.listing import PageRequest
+from yima.notifications import service as notifications
+from yima.observers import service, views
+
+pytestmark = pytest.mark.db
+NOW = at("2026-03-02")
+
+
+def test_the_ledger_is_paged_and_searched_in_the_callers_scope(db):
+    zone = build_zone(db, NOW)
+    ids = [service.submit(db, zone.xie, f"建议{i}：优化{('开办', '纳税', '用电')[i % 3]}流程", "内容", "registration", NOW)
+           for i in range(5)]
+    service.submit(db, zone.li, "李律师的建议", "内容", "registration", NOW)
+    numbers = [service.accept(db, zone.office, i, NOW) for i in ids[:2]]
+    office_view = views.ledger_page(db, zone.office, NOW, views.LedgerFilter(), PageRequest(per_page=4))
+    assert (office_view.total, len(office_view.items), office_view.pages) == (6, 4, 2)
+    assert [r["id"] for r in office_view.items] == [*ids[:4]]  # oldest first, as the whole ledger
+    last = views.ledger_page(db, zone.office, NOW, views.LedgerFilter(), PageRequest(page=2, per_page=4))
+    assert len(last.items) == 2 and not last.has_next
+    assert [r["title"] for r in views.ledger_page(db, zone.office, NOW, views.LedgerFilter(),
+                                                  PageRequest(q="纳税")).items] == ["建议1：优化纳税流程",
+                                                                                   "建议4：优化纳税流程"]
+    code = f"2026-{numbers[1]:04d}"
+    by_code = views.ledger_page(db, zone.office, NOW, views.LedgerFilter(), PageRequest(q=code)).items
+    assert [r["ledger_code"] for r in by_code] == [code]
+    own = views.ledger_page(db, zone.li, NOW, views.LedgerFilter(), PageRequest(q="建议"))
+    assert [r["title"] for r in own.items] == ["李律师的建议"] and own.total == 1  # an observer: their own only
+    assert views.ledger_page(db, zone.office, NOW, views.LedgerFilter(), PageRequest(q="100%")).total == 0
+
+
+def test_notifications_page_back_by_id(db):
+    zone = build_zone(db, NOW)
+    with db.write() as session:
+        for i in range(7):
+            notifications.notify(session, [zone.market.id], "test", (f"通知{i}", f"n{i}"), ("", ""), NOW)
+    newest = notifications.notifications(db, zone.market, limit=4)
+    older = notifications.notifications(db, zone.market, limit=4, before=newest[-1]["id"])
+    assert [n["subject_zh"] for n in newest + older] == [f"通知{i}" for i in range(6, -1, -1)]
