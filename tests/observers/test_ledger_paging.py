@@ -16,7 +16,8 @@ NOW = at("2026-03-02")
 
 def test_the_ledger_is_paged_and_searched_in_the_callers_scope(db):
     zone = build_zone(db, NOW)
-    ids = [service.submit(db, zone.xie, f"建议{i}：优化{('开办', '纳税', '用电')[i % 3]}流程", "内容", "registration", NOW)
+    topics = ("开办", "纳税", "用电")
+    ids = [service.submit(db, zone.xie, f"建议{i}：优化{topics[i % 3]}流程", "内容", "registration", NOW)
            for i in range(5)]
     service.submit(db, zone.li, "李律师的建议", "内容", "registration", NOW)
     numbers = [service.accept(db, zone.office, i, NOW) for i in ids[:2]]
