@@ -68,7 +68,7 @@ def test_the_web_import_previews_then_imports_and_keeps_one_rule_on_every_path(d
     page.goto(f"{server.url}/projects")
     page.click("text=导入文件")
     page.wait_for_load_state()
-    assert page.url.endswith("/imports/projects")
+    assert page.url.endswith("/imports/projects?zone=cq-gxq")
     template = page.locator("#template").get_attribute("href")
     assert api.get(template).text.lstrip("\ufeff").startswith(",".join(PROJECT_HEADER))
     page.set_input_files("input[name=file]", str(upload))
