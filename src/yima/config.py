@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     pdf_max_pages: int = Field(default=2000, ge=1, description="Most pages an uploaded PDF may have.")
     pdf_max_signature_fields: int = Field(default=100, ge=1, description="Most signature fields in an uploaded PDF.")
     max_body_bytes: int = Field(default=1024 * 1024, description="Largest request body other than an upload.")
+    sm2_signer_id: str = Field(
+        default="1234567812345678", min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$",
+        description="The SM2 signer's distinguishing identifier (GB/T 32918 Z_A; GM/T 0009's default): the "
+                    "zone's SM2 signatures (the QR, the OFD licence, national-format seals) are made with it and "
+                    "published with it (the trust list's JWK 'uid'); printable ASCII, at most 64 characters.")
     seal_set_price_yuan: int = Field(default=300, description="What a seal set would cost; counts savings.")
     cjk_font: Path | None = Field(default=None, description="A TrueType CJK font; found automatically if unset.")
     default_locale: str = "zh_Hans_CN"

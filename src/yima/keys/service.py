@@ -29,13 +29,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yima.clock import as_utc
+from yima.config import get_settings
 from yima.db import Database
 from yima.errors import NotFound
-from yima.keys.model import KeyStatus, SigningAlgorithm, ZoneKeyring, ZoneSigningKey, generate_signing_key
+from yima.keys.model import KeyStatus, PrivateKey, SigningAlgorithm, ZoneKeyring, ZoneSigningKey, generate_signing_key
 from yima.keys.signature import ZoneSignature, sign_with
 from yima.keys.tables import ZoneSigningKeyRow
 from yima.keys.trustlist import TrustList, trust_list_for
 from yima.pki.service import decrypt_key, encrypt_key
+from yima.pki.sm2 import Sm2PrivateKey
 from yima.standard.model import MatterStandard
 
 KEYRING_TTL_SECONDS = 5.0
@@ -66,15 +68,23 @@ def keyring(session: Session, zone_id: str, *, fresh: bool = False) -> ZoneKeyri
     if not rows:
         raise NotFound("licence.no_key", "zone", f"开发区 {zone_id} 没有签名密钥", f"Zone {zone_id} has no signing key")
     ring = _keyring(zone_id, tuple((r.key_pem, as_utc(r.created_at), r.status,
-                                    as_utc(r.retired_at) if r.retired_at else None) for r in rows))
+                                    as_utc(r.retired_at) if r.retired_at else None) for r in rows),
+                    get_settings().sm2_signer_id.encode("ascii"))
     _recent[cache_key] = (time.monotonic(), ring)
     return ring
 
 
 @lru_cache(maxsize=256)
-def _keyring(zone_id: str, rows: tuple[tuple[str, datetime, str, datetime | None], ...]) -> ZoneKeyring:
-    return ZoneKeyring(zone_id, tuple(ZoneSigningKey(decrypt_key(pem), created_at=created, status=KeyStatus(status),
-                                                     not_after=retired) for pem, created, status, retired in rows))
+def _keyring(zone_id: str, rows: tuple[tuple[str, datetime, str, datetime | None], ...],
+             sm2_signer_id: bytes) -> ZoneKeyring:
+    return ZoneKeyring(zone_id, tuple(ZoneSigningKey(_signer(decrypt_key(pem), sm2_signer_id), created_at=created,
+                                                     status=KeyStatus(status), not_after=retired)
+                                      for pem, created, status, retired in rows))
+
+
+def _signer(key: PrivateKey, sm2_signer_id: bytes) -> PrivateKey:
+    """An SM2 key signs with the configured distinguishing identifier (``YIMA_SM2_SIGNER_ID``)."""
+    return key.with_user_id(sm2_signer_id) if isinstance(key, Sm2PrivateKey) else key
 
 
 def rotate(session: Session, zone_id: str, now: datetime,

@@ -10,8 +10,9 @@ ignore) name the issuing zone and the digest of the matter standard it applies::
 
 Ed25519 keys are OKP JWKs (RFC 8037 §2), P-256 keys EC JWKs (RFC 7518 §6.2.1). SM2 keys (the
 national profile) are EC JWKs with ``"crv": "SM2"`` (the curve sm2p256v1 of GB/T 32918.5) and
-``"alg": "SM2"`` (SM2 with SM3, signer id ``1234567812345678``), ``x`` and ``y`` 32 bytes each as
-for P-256; JOSE registers neither name yet, and readers that do not know them skip the key. ``kid`` is
+``"alg": "SM2"`` (SM2 with SM3), ``x`` and ``y`` 32 bytes each as for P-256, and ``"uid"``: the
+signer's distinguishing identifier its signatures are made with (``Z_A``; ``1234567812345678``, GM/T
+0009's default, unless the zone sets ``YIMA_SM2_SIGNER_ID``; a reader takes the default when absent); JOSE registers neither name yet, and readers that do not know them skip the key. ``kid`` is
 base64url of the 8-byte key id of ``yima.keys.model``; a reader recomputes it and refuses a
 key whose ``kid`` does not match. ``status`` is ``active`` or ``retired``; a retired key carries
 ``not_after`` (RFC 3339, UTC), the moment it stopped signing. Both still verify. Withdrawing a key
@@ -36,7 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from yima.errors import DomainError
 from yima.keys.model import KeyStatus, PublicKey, ZoneKeyring, ZonePublicKey, kid_text
-from yima.pki.sm2 import Sm2PublicKey
+from yima.pki.sm2 import DEFAULT_USER_ID, Sm2PublicKey
 
 _HEX = re.compile(r"^(?:[0-9a-f]{2})+$")
 
@@ -101,7 +102,8 @@ def public_key_to_jwk(key: ZonePublicKey) -> dict[str, Any]:
         raw = key.public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         jwk: dict[str, Any] = {"kty": "OKP", "crv": "Ed25519", "x": _b64(raw)}
     elif isinstance(key.public_key, Sm2PublicKey):
-        jwk = {"kty": "EC", "crv": "SM2", "x": _b64(key.public_key.x), "y": _b64(key.public_key.y)}
+        jwk = {"kty": "EC", "crv": "SM2", "x": _b64(key.public_key.x), "y": _b64(key.public_key.y),
+               "uid": key.public_key.user_id.decode("ascii")}
     else:
         numbers = key.public_key.public_numbers()
         jwk = {"kty": "EC", "crv": "P-256", "x": _b64(numbers.x.to_bytes(32, "big")),
@@ -127,7 +129,10 @@ def public_key_from_jwk(jwk: Any) -> ZonePublicKey | None:
             y = int.from_bytes(_unb64(jwk.get("y"), 32), "big")
             public = ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
         elif kty == "EC" and crv == "SM2":
-            public = Sm2PublicKey(_unb64(jwk.get("x"), 32) + _unb64(jwk.get("y"), 32))
+            uid = jwk.get("uid", DEFAULT_USER_ID.decode("ascii"))
+            if not isinstance(uid, str) or not 0 < len(uid) <= 64 or not uid.isascii():
+                raise ValueError("uid is not a signer id of 1 to 64 ASCII characters")
+            public = Sm2PublicKey(_unb64(jwk.get("x"), 32) + _unb64(jwk.get("y"), 32), uid.encode("ascii"))
         else:
             return None
         status = KeyStatus(jwk.get("status", KeyStatus.ACTIVE.value))

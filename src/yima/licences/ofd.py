@@ -19,16 +19,13 @@ there, and changing ``Signature.xml`` breaks ``dataHash``; the SM2 signature cov
 
 from __future__ import annotations
 
-import base64
 import io
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from xml.etree import ElementTree
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 
 from fontTools import subset
 from fontTools.ttLib import TTFont
@@ -36,13 +33,13 @@ from fontTools.ttLib import TTFont
 from yima.clock import china_time, local_date
 from yima.licences.payload import LicencePayload
 from yima.licences.pdf import NOT_IN_FORCE, PERMIT_STATUS_NAMES
-from yima.pki.gbt38540 import PublicKeyOfCert, SealCheck, SesSeal, check_signature, sign_data
-from yima.pki.sm2 import SM2_WITH_SM3_OID, SM3_OID, Sm2PrivateKey, sm3
+from yima.pki import ofd
+from yima.pki.gbt38540 import PublicKeyOfCert, SealCheck, SesSeal
+from yima.pki.ofd import NS, SIGNATURE_XML, SIGNED_VALUE
+from yima.pki.sm2 import Sm2PrivateKey, sm3
 
-NS = "http://www.ofdspec.org/2016"
 PAGE_W, PAGE_H = 297.0, 210.0
-SIGNATURE_XML = "Doc_0/Signs/Sign_0/Signature.xml"
-SIGNED_VALUE = "Doc_0/Signs/Sign_0/SignedValue.dat"
+__all__ = ["NS", "SIGNATURE_XML", "SIGNED_VALUE", "OfdCheck", "check_ofd", "render_licence_ofd", "seal_ofd"]
 STAMP_BOX = (PAGE_W - 85.0, PAGE_H - 82.0, 40.0, 40.0)  # x, y, w, h in mm: over the authority's name
 
 
@@ -179,31 +176,8 @@ def render_licence_ofd(payload: LicencePayload, qr_png: bytes, authority: str, *
 
 def seal_ofd(parts: Mapping[str, bytes], seal: SesSeal, signer_key: Sm2PrivateKey, signer_cert_der: bytes,
              now: datetime) -> bytes:
-    """The OFD zip: ``parts`` plus Signatures.xml, Signature.xml (SM3 of each part) and the
-    ``SES_Signature`` in SignedValue.dat."""
-    signed = dict(parts)
-    signed["Doc_0/Signs/Signatures.xml"] = _xml(
-        f'<ofd:Signatures xmlns:ofd="{NS}"><ofd:MaxSignId>1</ofd:MaxSignId>'
-        f'<ofd:Signature ID="1" Type="Seal" BaseLoc="/{SIGNATURE_XML}"/></ofd:Signatures>')
-    references = "".join(
-        f"<ofd:Reference FileRef={quoteattr('/' + path)}><ofd:CheckValue>"
-        f"{base64.b64encode(sm3(data)).decode('ascii')}</ofd:CheckValue></ofd:Reference>"
-        for path, data in sorted(signed.items()))
-    x, y, w, h = STAMP_BOX
-    signature_xml = _xml(
-        f'<ofd:Signature xmlns:ofd="{NS}"><ofd:SignedInfo><ofd:Provider ProviderName="Yima" Version="1"/>'
-        f"<ofd:SignatureMethod>{SM2_WITH_SM3_OID}</ofd:SignatureMethod>"
-        f"<ofd:SignatureDateTime>{now:%Y%m%d%H%M%S}Z</ofd:SignatureDateTime>"
-        f'<ofd:References CheckMethod="{SM3_OID}">{references}</ofd:References>'
-        f'<ofd:StampAnnot ID="1" PageRef="1" Boundary="{x:g} {y:g} {w:g} {h:g}"/></ofd:SignedInfo>'
-        f"<ofd:SignedValue>/{SIGNED_VALUE}</ofd:SignedValue></ofd:Signature>")
-    signed[SIGNATURE_XML] = signature_xml
-    signed[SIGNED_VALUE] = sign_data(seal, signer_key, signer_cert_der, signature_xml, f"/{SIGNATURE_XML}", now)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in ("OFD.xml", *sorted(p for p in signed if p != "OFD.xml")):
-            archive.writestr(path, signed[path])
-    return out.getvalue()
+    """The licence OFD zip, sealed over the authority's name (``yima.pki.ofd.seal_ofd``)."""
+    return ofd.seal_ofd(parts, seal, signer_key, signer_cert_der, now, STAMP_BOX)
 
 
 @dataclass(frozen=True)
@@ -219,25 +193,11 @@ class OfdCheck:
         return self.parts_intact and self.seal is not None and self.seal.ok
 
 
-def check_ofd(data: bytes, public_key_of_cert: PublicKeyOfCert, now: datetime,
-              read_limit: int = 32 * 1024 * 1024) -> OfdCheck:
-    """Check the seal of an OFD made by ``seal_ofd`` (or laid out the same way); ``ValueError`` for
-    what is not a readable OFD. Reads at most ``read_limit`` bytes of parts."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        if sum(info.file_size for info in archive.infolist()) > read_limit:
-            raise ValueError("the OFD's parts exceed the size limit")
-        files = {info.filename.lstrip("/"): archive.read(info) for info in archive.infolist()}
-    signature_xml = files.get(SIGNATURE_XML)
-    if signature_xml is None or SIGNED_VALUE not in files:
-        raise ValueError("the OFD carries no signature at Doc_0/Signs/Sign_0")
-    root = ElementTree.fromstring(signature_xml)
-    changed = []
-    for reference in root.iter(f"{{{NS}}}Reference"):
-        path = reference.get("FileRef", "").lstrip("/")
-        value = reference.findtext(f"{{{NS}}}CheckValue", "")
-        if path not in files or base64.b64encode(sm3(files[path])).decode("ascii") != value.strip():
-            changed.append(path)
-    seal = check_signature(files[SIGNED_VALUE], signature_xml, public_key_of_cert, now)
-    return OfdCheck(not changed, tuple(changed), seal)
-
-
+def check_ofd(data: bytes, public_key_of_cert: PublicKeyOfCert, now: datetime) -> OfdCheck:
+    """Check the (first) seal of an OFD with the bounded reader of ``yima.pki.ofd``; ``ValueError``
+    (``OfdRefused``) for what is not a readable, sealed OFD."""
+    checks = ofd.check_ofd_seals(data, public_key_of_cert, now)
+    if not checks:
+        raise ofd.OfdRefused("the OFD carries no signature")
+    first = checks[0]
+    return OfdCheck(first.parts_intact, first.changed_parts, first.seal)

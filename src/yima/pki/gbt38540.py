@@ -31,7 +31,7 @@ from datetime import datetime
 
 from asn1crypto import core
 
-from yima.pki.sm2 import SM2_WITH_SM3_OID, Sm2PrivateKey, Sm2PublicKey, raw_signature, sm3
+from yima.pki.sm2 import DEFAULT_USER_ID, SM2_WITH_SM3_OID, Sm2PrivateKey, Sm2PublicKey, raw_signature, sm3
 
 PublicKeyOfCert = Callable[[bytes], Sm2PublicKey]
 """Reads the SM2 public key of a DER certificate (``yima.pki.sm2cert.sm2_public_key_of``)."""
@@ -129,7 +129,8 @@ class SealCheck:
                     self.within_validity))
 
 
-def check_signature(der: bytes, data: bytes, public_key_of_cert: PublicKeyOfCert, now: datetime) -> SealCheck:
+def check_signature(der: bytes, data: bytes, public_key_of_cert: PublicKeyOfCert, now: datetime, *,
+                    user_id: bytes = DEFAULT_USER_ID) -> SealCheck:
     """Check a DER ``SES_Signature`` over ``data``: the maker's signature on the seal, the signer's
     certificate in the seal's list, the signer's signature over ``TBS_Sign``, ``dataHash`` and the
     seal's validity at ``now``. Certificate chains are the caller's (``public_key_of_cert`` reads a
@@ -142,9 +143,9 @@ def check_signature(der: bytes, data: bytes, public_key_of_cert: PublicKeyOfCert
     maker_key = public_key_of_cert(seal["cert"].native)
     signer_key = public_key_of_cert(signature["cert"].native)
     maker_ok = seal["sign_alg_id"].dotted == SM2_WITH_SM3_OID and maker_key.verify(
-        seal["signed_value"].native, info.dump())
+        seal["signed_value"].native, info.dump(), user_id)
     signer_ok = signature["signature_alg_id"].dotted == SM2_WITH_SM3_OID and signer_key.verify(
-        signature["signature"].native, tbs.dump())
+        signature["signature"].native, tbs.dump(), user_id)
     listed = signature["cert"].native in [c.native for c in prop["cert_list"]]
     valid = prop["valid_start"].native <= now <= prop["valid_end"].native
     return SealCheck(maker_ok, listed, signer_ok, tbs["data_hash"].native == sm3(data), valid,

@@ -146,9 +146,11 @@ def raw_signature(der: bytes) -> bytes:
 
 @dataclass(frozen=True)
 class Sm2PublicKey:
-    """An SM2 public key: the point ``x || y`` (64 bytes)."""
+    """An SM2 public key: the point ``x || y`` (64 bytes), and the signer's distinguishing identifier
+    its signatures are made and checked with (``Z_A``; GM/T 0009's default unless configured)."""
 
     point: bytes
+    user_id: bytes = field(default=DEFAULT_USER_ID, compare=False)
 
     def __post_init__(self) -> None:
         if len(self.point) != POINT_BYTES:
@@ -188,14 +190,15 @@ class Sm2PublicKey:
             raise Sm2KeyError("the SM2 public key is not an uncompressed point")
         return cls(point[1:])
 
-    def verify(self, signature_der: bytes, message: bytes, user_id: bytes = DEFAULT_USER_ID) -> bool:
-        """True when ``signature_der`` is this key's SM2 signature over ``message`` (``Z_A`` with ``user_id``)."""
+    def verify(self, signature_der: bytes, message: bytes, user_id: bytes | None = None) -> bool:
+        """True when ``signature_der`` is this key's SM2 signature over ``message`` (``Z_A`` with
+        ``user_id``, by default the key's own)."""
         try:
-            return bool(gmssl_pyx.sm2_verify(self.point, message, signature_der, user_id))
+            return bool(gmssl_pyx.sm2_verify(self.point, message, signature_der, user_id or self.user_id))
         except (gmssl_pyx.GmsslInnerError, ValueError, TypeError):
             return False
 
-    def verify_raw(self, signature: bytes, message: bytes, user_id: bytes = DEFAULT_USER_ID) -> bool:
+    def verify_raw(self, signature: bytes, message: bytes, user_id: bytes | None = None) -> bool:
         """As ``verify``, for ``r || s`` (the COSE form)."""
         try:
             der = der_signature(signature)
@@ -224,11 +227,15 @@ class Sm2PrivateKey:
     def public_key(self) -> Sm2PublicKey:
         return self.public
 
-    def sign(self, message: bytes, user_id: bytes = DEFAULT_USER_ID) -> bytes:
-        """The SM2 signature over ``message`` as DER ``SEQUENCE {r, s}`` (what OpenSSL verifies)."""
-        return bytes(gmssl_pyx.sm2_sign(self.secret, self.public.point, message, user_id))
+    def with_user_id(self, user_id: bytes) -> Sm2PrivateKey:
+        """The same key signing with another distinguishing identifier (``YIMA_SM2_SIGNER_ID``)."""
+        return Sm2PrivateKey(self.secret, Sm2PublicKey(self.public.point, user_id))
 
-    def sign_raw(self, message: bytes, user_id: bytes = DEFAULT_USER_ID) -> bytes:
+    def sign(self, message: bytes, user_id: bytes | None = None) -> bytes:
+        """The SM2 signature over ``message`` as DER ``SEQUENCE {r, s}`` (what OpenSSL verifies)."""
+        return bytes(gmssl_pyx.sm2_sign(self.secret, self.public.point, message, user_id or self.public.user_id))
+
+    def sign_raw(self, message: bytes, user_id: bytes | None = None) -> bytes:
         """The signature as ``r || s`` (64 bytes, the COSE form)."""
         return raw_signature(self.sign(message, user_id))
 
