@@ -333,6 +333,8 @@ ROUTES: list[Route] = [
     # --- seals ------------------------------------------------------------------------------------
     row("GET", "/api/v1/enterprises/{uscc}/seals", OWNER, lambda w: Call(f"/api/v1/enterprises/{w.uscc}/seals")),
     row("GET", "/api/v1/seals/{seal_id}/image.png", EVERYONE, lambda w: Call(f"/api/v1/seals/{w.seal_id}/image.png")),
+    row("GET", "/api/v1/seals/{seal_id}/seseal.der", EVERYONE,
+        lambda w: Call(f"/api/v1/seals/{w.seal_id}/seseal.der")),
     row("GET", "/api/v1/seals/{seal_id}/image.svg", EVERYONE, lambda w: Call(f"/api/v1/seals/{w.seal_id}/image.svg")),
     row("POST", "/api/v1/seals/validate", EVERYONE, lambda w: Call("/api/v1/seals/validate", files=pdf_file())),
     row("POST", "/api/v1/seals/{seal_id}/sign", OWNER, lambda w: Call(f"/api/v1/seals/{w.seal_id}/sign",
@@ -341,6 +343,7 @@ ROUTES: list[Route] = [
         lambda w: Call(f"/api/v1/seals/{w.seal_id}/pkcs12", json={"passphrase": "correct horse battery"})),
     row("GET", "/pki/{zone_id}/issuing.crl", EVERYONE, lambda w: Call("/pki/cq-gxq/issuing.crl")),
     row("GET", "/pki/{zone_id}/root.crt", EVERYONE, lambda w: Call("/pki/cq-gxq/root.crt")),
+    row("GET", "/pki/{zone_id}/sm2-seal.crt", EVERYONE, lambda w: Call("/pki/cq-gxq/sm2-seal.crt")),
     # --- statistics and audit ---------------------------------------------------------------------
     row("GET", "/api/v1/stats", FIGURE_READERS, lambda w: Call("/api/v1/stats", params=PERIOD)),
     row("GET", "/api/v1/audit", STAFF, lambda w: Call("/api/v1/audit", params={"zone": "cq-gxq"})),

@@ -12,7 +12,8 @@ Ed25519 keys are OKP JWKs (RFC 8037 §2), P-256 keys EC JWKs (RFC 7518 §6.2.1).
 national profile) are EC JWKs with ``"crv": "SM2"`` (the curve sm2p256v1 of GB/T 32918.5) and
 ``"alg": "SM2"`` (SM2 with SM3), ``x`` and ``y`` 32 bytes each as for P-256, and ``"uid"``: the
 signer's distinguishing identifier its signatures are made with (``Z_A``; ``1234567812345678``, GM/T
-0009's default, unless the zone sets ``YIMA_SM2_SIGNER_ID``; a reader takes the default when absent); JOSE registers neither name yet, and readers that do not know them skip the key. ``kid`` is
+0009's default, unless the zone sets ``YIMA_SM2_SIGNER_ID``; a reader takes the default when
+absent); JOSE registers neither name yet, and readers that do not know them skip the key. ``kid`` is
 base64url of the 8-byte key id of ``yima.keys.model``; a reader recomputes it and refuses a
 key whose ``kid`` does not match. ``status`` is ``active`` or ``retired``; a retired key carries
 ``not_after`` (RFC 3339, UTC), the moment it stopped signing. Both still verify. Withdrawing a key

@@ -20,9 +20,8 @@ from yima.licences.qr import render_qr_png
 from yima.licences.standing import STATUS_NAMES
 from yima.pki.gbt38540 import UNIT_SEAL, SealPicture, make_seal
 from yima.pki.pades import sign_pdf
-from yima.pki.service import load_zone_pki
+from yima.pki.service import load_zone_pki, sm2_maker_certificate
 from yima.pki.sm2 import Sm2PrivateKey
-from yima.pki.sm2cert import issue_sm2_certificate
 from yima.seals.images import seal_png
 from yima.seals.model import SealType
 from yima.standard.model import MatterStandard
@@ -87,7 +86,6 @@ def sealed_licence_ofd(db: Database, standard: MatterStandard, uscc: str, now: d
     licence, enterprise, permits = service.licence_record(db, uscc)
     with db.read() as session:
         zone = session.get(Zone, enterprise.zone_id)
-        pki = load_zone_pki(session, enterprise.zone_id)
         national = keys.keyring(session, enterprise.zone_id, fresh=True).active_national
     if national is None or not isinstance(national.private_key, Sm2PrivateKey):
         raise Conflict("licence.no_sm2_key", "zone",
@@ -99,10 +97,9 @@ def sealed_licence_ofd(db: Database, standard: MatterStandard, uscc: str, now: d
     key = national.private_key
     valid_from = national.created_at
     valid_to = valid_from + timedelta(days=365 * SEAL_YEARS)
-    cert = issue_sm2_certificate(pki.ca.issuing.key, pki.ca.issuing.cert, key.public,
+    cert = sm2_maker_certificate(db, enterprise.zone_id, key, national.kid_text, valid_from, valid_to,
                                  common_name=f"{zone.name if zone else enterprise.zone_id} 登记机关电子印章",
-                                 organization=authority or enterprise.zone_id, not_before=valid_from,
-                                 not_after=valid_to)
+                                 organization=authority or enterprise.zone_id)
     seal = make_seal(key, cert, es_id=f"{enterprise.zone_id}-{national.kid_text}", name=authority or enterprise.zone_id,
                      seal_type=UNIT_SEAL, holder_certs=(cert,), picture=SealPicture(_zone_stamp(authority), 40, 40),
                      created=valid_from, valid_start=valid_from, valid_end=valid_to)

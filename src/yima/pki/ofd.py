@@ -191,6 +191,7 @@ class OfdSignatureCheck:
     signer_cert_der: bytes
     maker_cert_der: bytes
     problem: str = ""  # why the seal could not be read at all
+    signed_at: datetime | None = None  # TBS_Sign's timeInfo
 
     @property
     def ok(self) -> bool:
@@ -220,10 +221,12 @@ def check_signature_part(parts: Mapping[str, bytes], path: str, public_key_of_ce
         seal = check_signature(der, parts[path], public_key_of_cert, now, user_id=user_id)
         loaded = SesSignature.load(der, strict=True)
         signer, maker = loaded["cert"].native, loaded["to_sign"]["eseal"]["cert"].native
+        signed_at = loaded["to_sign"]["time_info"].native
     except (ValueError, TypeError, KeyError) as exc:
         return OfdSignatureCheck(path, not changed, tuple(changed), None, b"", b"",
                                  f"the signed value is not a GB/T 38540 SES_Signature: {str(exc)[:120]}")
-    return OfdSignatureCheck(path, not changed and bool(references), tuple(changed), seal, signer, maker)
+    return OfdSignatureCheck(path, not changed and bool(references), tuple(changed), seal, signer, maker,
+                             signed_at=signed_at)
 
 
 def check_ofd_seals(data: bytes, public_key_of_cert: PublicKeyOfCert, now: datetime, *,

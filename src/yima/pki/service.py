@@ -12,17 +12,21 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from asn1crypto import pem as asn1_pem
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from yima.config import get_settings
+from yima.db import Database
 from yima.errors import NotFound
 from yima.pki.ca import CertifiedKey, SignerIdentity, ZoneCA, create_zone_ca, issue_signing_certificate
 from yima.pki.keys import cert_to_pem, new_signing_key
 from yima.pki.sm2 import Sm2PrivateKey, is_sm2_encrypted_pem
+from yima.pki.sm2cert import issue_sm2_certificate
 from yima.pki.tables import ZoneCertificate
 
 ROLES = ("root", "issuing", "licence")
@@ -81,7 +85,8 @@ def create_zone_pki(session: Session, zone_id: str, zone_name: str, authority: s
 
 
 def load_zone_pki(session: Session, zone_id: str) -> ZonePki:
-    rows = {r.role: r for r in session.scalars(select(ZoneCertificate).where(ZoneCertificate.zone_id == zone_id))}
+    rows = {r.role: r for r in session.scalars(select(ZoneCertificate).where(ZoneCertificate.zone_id == zone_id,
+                                                                             ZoneCertificate.role.in_(ROLES)))}
     if set(rows) != set(ROLES):
         raise NotFound("pki.missing", "zone", f"开发区 {zone_id} 尚未建立证书体系", f"Zone {zone_id} has no PKI yet")
     certs = {role: x509.load_pem_x509_certificate(rows[role].cert_pem.encode("ascii")) for role in ROLES}
@@ -97,3 +102,49 @@ def root_certificate(session: Session, zone_id: str) -> x509.Certificate:
     if row is None:
         raise NotFound("pki.missing", "zone", f"开发区 {zone_id} 尚未建立证书体系", f"Zone {zone_id} has no PKI yet")
     return x509.load_pem_x509_certificate(row.cert_pem.encode("ascii"))
+
+
+# --- the national profile: the zone's SM2 seal-maker certificate --------------------------------------
+
+SM2_ROLE_PREFIX = "sm2:"  # + the SM2 key's id: one certificate per SM2 key of the zone
+
+
+def sm2_maker_certificate(db: Database, zone_id: str, key: Sm2PrivateKey, kid: str, valid_from: datetime,
+                          valid_to: datetime, *, common_name: str, organization: str) -> bytes:
+    """The DER certificate of the zone's SM2 key (the key that makes GB/T 38540 seals and seals the OFD
+    licence), issued by the zone's CA once and stored beside the ECDSA ones (role ``sm2:<kid>``;
+    its key stays with the zone's signing keys). Served at ``/pki/{zone}/sm2-seal.crt``."""
+    role = SM2_ROLE_PREFIX + kid
+    with db.read() as session:
+        stored = session.scalar(select(ZoneCertificate.cert_pem).where(ZoneCertificate.zone_id == zone_id,
+                                                                       ZoneCertificate.role == role))
+        if stored is not None:
+            return pem_to_der(stored)
+        issuing = load_zone_pki(session, zone_id).ca.issuing
+    der = issue_sm2_certificate(issuing.key, issuing.cert, key.public, common_name=common_name,
+                                organization=organization, not_before=valid_from, not_after=valid_to)
+    try:
+        with db.write() as session:
+            session.add(ZoneCertificate(zone_id=zone_id, role=role, serial=format(x509.load_der_x509_certificate(
+                der).serial_number, "x"), cert_pem=der_to_pem(der), key_pem="", created_at=valid_from))
+    except IntegrityError:  # made meanwhile by another request: the one stored is the zone's
+        with db.read() as session:
+            return pem_to_der(session.scalar(select(ZoneCertificate.cert_pem).where(
+                ZoneCertificate.zone_id == zone_id, ZoneCertificate.role == role)) or "")
+    return der
+
+
+def sm2_maker_certificates(session: Session, zone_id: str) -> list[bytes]:
+    """Every SM2 seal-maker certificate the zone has had (DER), oldest first."""
+    rows = session.scalars(select(ZoneCertificate.cert_pem).where(
+        ZoneCertificate.zone_id == zone_id, ZoneCertificate.role.startswith(SM2_ROLE_PREFIX))
+        .order_by(ZoneCertificate.created_at))
+    return [pem_to_der(pem) for pem in rows]
+
+
+def der_to_pem(der: bytes) -> str:
+    return asn1_pem.armor("CERTIFICATE", der).decode("ascii")
+
+
+def pem_to_der(text: str) -> bytes:
+    return asn1_pem.unarmor(text.encode("ascii"))[2]

@@ -25,8 +25,10 @@ from yima.pki.sm2 import Sm2PublicKey
 
 def issue_sm2_certificate(issuer_key: ec.EllipticCurvePrivateKey | Any, issuer_cert: x509.Certificate,
                           subject: Sm2PublicKey, *, common_name: str, organization: str,
-                          not_before: datetime, not_after: datetime) -> bytes:
+                          not_before: datetime, not_after: datetime, subject_name_der: bytes | None = None) -> bytes:
     """The DER certificate of ``subject`` (digital signature, non-repudiation), signed by the issuer.
+    ``subject_name_der`` (a DER Name) names the subject instead of ``common_name`` and ``organization``:
+    an enterprise seal's SM2 certificate names its holder exactly as the seal's X.509 one does.
     The serial number is derived from the key, so the same key gets the same serial."""
     issuer = asn1_x509.Certificate.load(issuer_cert.public_bytes(serialization.Encoding.DER))
     serial = int.from_bytes(hashlib.sha256(b"yima-sm2-cert" + subject.point).digest()[:16], "big") >> 1
@@ -38,7 +40,8 @@ def issue_sm2_certificate(issuer_key: ec.EllipticCurvePrivateKey | Any, issuer_c
         "issuer": issuer.subject,
         "validity": {"not_before": asn1_x509.Time(name="utc_time", value=not_before.replace(microsecond=0)),
                      "not_after": asn1_x509.Time(name="utc_time", value=not_after.replace(microsecond=0))},
-        "subject": asn1_x509.Name.build({"common_name": common_name, "organization_name": organization}),
+        "subject": (asn1_x509.Name.load(subject_name_der) if subject_name_der else
+                    asn1_x509.Name.build({"common_name": common_name, "organization_name": organization})),
         "subject_public_key_info": spki,
         "extensions": [
             {"extn_id": "basic_constraints", "critical": True, "extn_value": {"ca": False}},

@@ -11,8 +11,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from yima.clock import utcnow
+from yima.errors import NotFound
 from yima.registration.materials import clean_filename
-from yima.seals import documents, service
+from yima.seals import documents, national, service
 from yima.seals.schemas import SealCheckOut, SealOut
 from yima.web.deps import DB, AppSettings, CurrentActor
 from yima.web.ratelimit import rate_limited
@@ -49,8 +50,33 @@ class Pkcs12In(BaseModel):
 
 @router.get("/api/v1/enterprises/{uscc}/seals")
 def list_seals(uscc: str, db: DB, actor: CurrentActor) -> list[SealOut]:
-    """The enterprise's electronic seals, for its authorised user only (a pending set is issued first)."""
-    return [SealOut.model_validate(seal.as_dict()) for seal in service.list_seals(db, actor, uscc, utcnow())]
+    """The enterprise's electronic seals, for its authorised user only (a pending set is issued first).
+    Under the national profile each also carries its GB/T 38540 form: the holder's SM2 certificate
+    (``sm2_certificate``) and the ``SESeal`` at ``seseal_url``."""
+    now = utcnow()
+    seals = service.list_seals(db, actor, uscc, now)
+    forms = national.ensure_national_forms(db, [s.id for s in seals if s.status == service.ACTIVE], now)
+    return [SealOut.model_validate({**seal.as_dict(), **_national_fields(forms.get(seal.id))}) for seal in seals]
+
+
+def _national_fields(form: national.NationalForm | None) -> dict[str, str | None]:
+    if form is None:
+        return {"sm2_certificate": None, "seseal_url": None}
+    return {"sm2_certificate": form.cert_pem, "seseal_url": f"/api/v1/seals/{form.seal_id}/seseal.der"}
+
+
+@router.get("/api/v1/seals/{seal_id}/seseal.der", response_class=Response,
+            responses={200: {"content": {"application/octet-stream": {}}}})
+def seseal(seal_id: str, db: DB) -> Response:
+    """The seal's GB/T 38540-2020 ``SESeal`` (DER): made and signed by the zone as seal maker (SM2 with
+    SM3), with the seal's picture, validity and the holder's SM2 certificate. Public, as the seal's
+    picture is; 404 until the seal's owner has looked at the seals under the national profile."""
+    form = national.stored_forms(db, [seal_id]).get(seal_id)
+    if form is None:
+        raise NotFound("seal.no_national_form", "id", f"印章 {seal_id} 没有国密格式（GB/T 38540）",
+                       f"The seal {seal_id} has no national (GB/T 38540) form")
+    return Response(form.seseal_der, media_type="application/octet-stream",
+                    headers={"Content-Disposition": attachment(f"{seal_id}.seseal.der")})
 
 
 @router.get("/api/v1/seals/{seal_id}/image.png", response_class=Response,
@@ -122,6 +148,15 @@ def issuing_crl(zone_id: str, db: DB) -> Response:
     """The CRL (DER) of the zone's issuing seal CA: the revoked seals' certificates, current for a day."""
     return Response(service.issuing_crl(db, zone_id, utcnow()), media_type="application/pkix-crl",
                     headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/pki/{zone_id}/sm2-seal.crt", response_class=Response,
+            responses={200: {"content": {"application/pkix-cert": {}}}})
+def sm2_seal_certificate(zone_id: str, db: DB) -> Response:
+    """The zone's SM2 seal-maker certificate (PEM; SM2 key, issued by the zone's CA): the key that makes
+    and signs GB/T 38540 seals and seals the OFD licence. 404 until the zone's SM2 key has made one."""
+    return Response(national.maker_certificate_pem(db, zone_id), media_type="application/x-pem-file",
+                    headers={"Content-Disposition": attachment(f"{zone_id}-sm2-seal.crt")})
 
 
 @router.get("/pki/{zone_id}/root.crt", response_class=Response,

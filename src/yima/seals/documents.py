@@ -22,9 +22,11 @@ from yima.clock import as_utc
 from yima.db import Database
 from yima.errors import DomainError, NotFound
 from yima.pdfcheck import PDF, PdfLimits, configured_limits
+from yima.pki.ofd import is_ofd
 from yima.pki.pades import SignatureReport
 from yima.pki.service import load_zone_pki
 from yima.registration.materials import check_upload
+from yima.seals import national
 from yima.seals.model import SealType
 from yima.seals.sealing import SealJob, cert_der, check_pdf_seals, key_der, seal_pdf
 from yima.seals.service import seals_for_use, zone_crl
@@ -115,7 +117,14 @@ def check_document(db: Database, filename: str, pdf: bytes, now: datetime, *, ma
                    limits: PdfLimits | None = None) -> list[SealCheck]:
     """Who sealed the PDF, with which seal, when, whether it changed since, and whether the seal is
     trusted and not revoked; one entry per signature, in the order they were made. The PDF work
-    runs in a child process within ``limits``: ``sealing.check_pdf_seals``."""
+    runs in a child process within ``limits``: ``sealing.check_pdf_seals``. An OFD (a zip) is checked
+    for its GB/T 38540 seals instead, with a bounded reader (``national.check_ofd_document``)."""
+    if is_ofd(pdf):
+        if len(pdf) > max_bytes:
+            raise DomainError("upload.too_large", "file", f"文件超过 {max_bytes // (1024 * 1024)} MB 上限",
+                              f"The file exceeds the {max_bytes // (1024 * 1024)} MB limit")
+        return [SealCheck(found.report, found.seal_id, found.seal_status)
+                for found in national.check_ofd_document(db, pdf, now)]
     check_pdf(filename, pdf, max_bytes)
     roots, crls = trust_material(db, now)
     limits = limits or configured_limits()

@@ -16,6 +16,10 @@ class SealOut(ResponseModel):
     serial: str
     image_png_url: str
     image_svg_url: str
+    sm2_certificate: str | None = Field(default=None, description="Under the national profile: the holder's SM2 "
+                                        "certificate (PEM) of the seal's GB/T 38540 form")
+    seseal_url: str | None = Field(default=None, description="Under the national profile: the seal's GB/T 38540 "
+                                   "SESeal (DER)")
 
 
 class SealCheckOut(ResponseModel):

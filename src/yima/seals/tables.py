@@ -69,3 +69,19 @@ class Seal(Base):
     crl_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     seal_set: Mapped[SealSet] = relationship(back_populates="seals")
+
+
+class NationalSeal(Base):
+    """A seal's GB/T 38540 form (the national profile), made beside its X.509 one: the holder's SM2
+    key (encrypted, SM4), its SM2 certificate from the zone's CA (DER) and the ``SESeal`` the zone
+    made and signed as seal maker with its SM2 key (DER, with the seal's picture)."""
+
+    __tablename__ = "national_seals"
+
+    seal_id: Mapped[str] = mapped_column(ForeignKey("seals.id"), primary_key=True)
+    cert_serial: Mapped[str] = mapped_column(String(64), index=True)
+    cert_der: Mapped[bytes] = mapped_column(LargeBinary)
+    key_pem: Mapped[str] = mapped_column(Text)
+    seseal_der: Mapped[bytes] = mapped_column(LargeBinary)
+    maker_kid: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
