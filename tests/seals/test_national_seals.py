@@ -192,3 +192,37 @@ def test_the_sm2_signer_id_is_configurable_and_published(tmp_path):
         use_settings(previous)
     with pytest.raises(ValueError):
         Settings(sm2_signer_id="has space")
+
+
+@pytest.mark.db
+@pytest.mark.e2e
+def test_over_http_the_seal_list_serves_the_national_form_and_seals_check_takes_an_ofd(server):
+    """One live server: the owner's list carries each seal's SM2 certificate and SESeal; the zone's
+    maker certificate is published; the licence OFD (sealed by the zone) passes /seals/check through
+    the API, and a hostile zip gets a 422 naming why."""
+    from seal_helpers import establishment_body
+
+    rotate_key(server.app.state.db, "cq-gxq", NOW, SigningAlgorithm.SM2)
+    with server.client("alice") as alice:
+        created = alice.post("/api/v1/applications", json=establishment_body()).json()
+        uscc = created["uscc"]
+        seals = {s["type"]: s for s in alice.get(f"/api/v1/enterprises/{uscc}/seals").json()}
+    contract = seals["contract"]
+    holder = x509.load_pem_x509_certificate(contract["sm2_certificate"].encode())
+    assert uscc in holder.subject.rfc4514_string()
+    with server.client() as public:
+        der = public.get(contract["seseal_url"])
+        assert der.status_code == 200 and SesSeal.load(der.content)["e_seal_info"]["property"]["cert_list"][0].native \
+            == holder.public_bytes(Encoding.DER)
+        maker = public.get("/pki/cq-gxq/sm2-seal.crt")
+        assert maker.status_code == 200 and maker.text.startswith("-----BEGIN CERTIFICATE-----")
+        assert public.get("/pki/cd-gxq/sm2-seal.crt").status_code == 404  # that zone has no SM2 key
+        ofd = public.get(f"/api/v1/licences/{uscc}/licence.ofd")
+        assert ofd.status_code == 200
+        checked = public.post("/api/v1/seals/validate", files={"file": ("licence.ofd", ofd.content, "application/ofd")})
+        assert checked.status_code == 200, checked.text
+        [found] = checked.json()
+        assert found["ok"] and found["intact"] and found["trusted"] and found["seal_id"] is None
+        bomb = _zip_with([("OFD.xml", b"\x00" * (20 * 1024 * 1024))])
+        refused = public.post("/api/v1/seals/validate", files={"file": ("bomb.ofd", bomb, "application/ofd")})
+        assert refused.status_code == 422 and "seal.ofd_unreadable" in refused.text

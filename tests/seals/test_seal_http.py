@@ -50,7 +50,8 @@ def test_the_owner_lists_the_five_seals_with_certificates_and_images(server, ent
     assert list(seals) == ["company", "finance", "contract", "invoice", "legal_representative"]
     contract = seals["contract"]
     assert set(contract) == {"id", "type", "type_name", "status", "certificate", "serial", "image_png_url",
-                             "image_svg_url"}
+                             "image_svg_url", "sm2_certificate", "seseal_url"}
+    assert contract["sm2_certificate"] is None and contract["seseal_url"] is None  # no SM2 key in the zone
     assert contract["type_name"] == "合同专用章" and contract["status"] == "active"
     cert = x509.load_pem_x509_certificate(contract["certificate"].encode())
     assert uscc in cert.subject.rfc4514_string() and NAME in cert.subject.rfc4514_string()
