@@ -55,4 +55,5 @@ def test_the_benchmark_reports_seal_and_validation_rates():
     result = runner.invoke(app, ["bench", "seals", "--n", "2"])
     assert result.exit_code == 0, result.output
     assert "seal (sign one-page PDF)" in result.output and "validate (one seal)" in result.output
+    assert "seal SM2 (GB/T 38540" in result.output and "validate SM2 (one OFD seal)" in result.output
     assert "ops / s" in result.output

@@ -1,4 +1,5 @@
-"""``yima bench seals``: seal operations and validations per second on a one-page PDF.
+"""``yima bench seals``: seal operations and validations per second on a one-page PDF (ECDSA P-256,
+PAdES) and, beside them, on a one-page OFD with the seal's GB/T 38540 form (SM2 with SM3).
 
 Runs on a throwaway SQLite database with one zone, one enterprise and its issued seal set, through
 the same use cases as the API (``seal_document``, ``check_document``), so the figures include
@@ -28,10 +29,12 @@ from yima.db import Database
 from yima.db.migrate import upgrade
 from yima.errors import NotFound
 from yima.fonts import cjk_font_path
+from yima.keys import service as keys
+from yima.keys.model import SigningAlgorithm
 from yima.pki.service import create_zone_pki, load_zone_pki
 from yima.register.tables import Enterprise
 from yima.registration.codes import make_uscc
-from yima.seals import documents, service
+from yima.seals import documents, national, service
 from yima.seals.model import SealType
 from yima.zones.service import add_zone
 
@@ -88,6 +91,9 @@ def prepare(db: Database, now: datetime) -> str:
         session.flush()
         service.enqueue_seal_set(session, uscc, now)
     service.issue_pending_seal_sets(db, now)
+    with db.write() as session:
+        keys.rotate(session, zone.id, now, SigningAlgorithm.SM2)  # the national profile: seals as SESeal too
+    keys.forget_cached()
     seals = service.list_seals(db, None, uscc, now)
     return next(seal.id for seal in seals if seal.type is SealType.CONTRACT)
 
@@ -107,7 +113,40 @@ def measure(db: Database, seal_id: str, n: int, now: datetime) -> list[BenchResu
         checks = documents.check_document(db, "bench.pdf", sealed, now, max_bytes=limit)
         assert checks and all(c.report.ok for c in checks), "a freshly sealed PDF must validate"
     checking = time.perf_counter() - start
-    return [BenchResult("seal (sign one-page PDF)", n, sealing), BenchResult("validate (one seal)", n, checking)]
+    parts = sample_contract_ofd_parts()
+    sealed_ofd = national.seal_ofd_document(db, None, seal_id, parts, now)  # makes the national form
+    start = time.perf_counter()
+    for _ in range(n):
+        national.seal_ofd_document(db, None, seal_id, parts, now)
+    sm2_sealing = time.perf_counter() - start
+    start = time.perf_counter()
+    for _ in range(n):
+        checks = documents.check_document(db, "bench.ofd", sealed_ofd, now, max_bytes=limit)
+        assert checks and all(c.report.ok for c in checks), "a freshly sealed OFD must validate"
+    sm2_checking = time.perf_counter() - start
+    return [BenchResult("seal (sign one-page PDF)", n, sealing), BenchResult("validate (one seal)", n, checking),
+            BenchResult("seal SM2 (GB/T 38540, one-page OFD)", n, sm2_sealing),
+            BenchResult("validate SM2 (one OFD seal)", n, sm2_checking)]
+
+
+def sample_contract_ofd_parts() -> dict[str, bytes]:
+    """The unsigned parts of a one-page OFD contract (GB/T 33190), to seal with ``seal_ofd_document``."""
+    ns = "http://www.ofdspec.org/2016"
+    text = "采购合同：甲乙双方经友好协商，就采购事宜达成如下协议。本合同自双方盖章之日起生效。"
+    return {
+        "OFD.xml": (f'<?xml version="1.0" encoding="UTF-8"?>\n<ofd:OFD xmlns:ofd="{ns}" Version="1.0" DocType="OFD">'
+                    "<ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot>"
+                    "<ofd:Signatures>Doc_0/Signs/Signatures.xml</ofd:Signatures></ofd:DocBody></ofd:OFD>").encode(),
+        "Doc_0/Document.xml": (f'<?xml version="1.0" encoding="UTF-8"?>\n<ofd:Document xmlns:ofd="{ns}">'
+                               "<ofd:CommonData><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox>"
+                               '</ofd:PageArea></ofd:CommonData><ofd:Pages><ofd:Page ID="1" '
+                               'BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages></ofd:Document>').encode(),
+        "Doc_0/Pages/Page_0/Content.xml": (f'<?xml version="1.0" encoding="UTF-8"?>\n<ofd:Page xmlns:ofd="{ns}">'
+                                           f"<ofd:Content><ofd:Layer ID=\"2\"><ofd:TextObject ID=\"3\" "
+                                           f'Boundary="20 20 170 10" Font="4" Size="4"><ofd:TextCode X="0" Y="4">'
+                                           f"{text}</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content>"
+                                           "</ofd:Page>").encode(),
+    }
 
 
 def run_seal_benchmark(console: Console, n: int, now: datetime) -> list[BenchResult]:
