@@ -13,7 +13,6 @@ from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-import httpx
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -27,6 +26,7 @@ from yima.config import get_settings
 from yima.db import Database
 from yima.db.migrate import upgrade
 from yima.errors import DomainError, MissingPart
+from yima.outbound import fetch
 from yima.registry import Registry, Slot
 
 console = Console()
@@ -91,11 +91,16 @@ def domain_errors(func: F) -> F:
 
 
 def read_text_source(source: str) -> str:
-    """The text of a file, or of an http(s) URL (a zone's published trust list)."""
+    """The text of a file, or of an http(s) URL (a zone's published trust list) read through the
+    bounded fetch (``yima.outbound``: 2 MiB, 10 s in all, no redirect elsewhere)."""
     if source.startswith(("http://", "https://")):
-        response = httpx.get(source, timeout=10)
-        response.raise_for_status()
-        return response.text
+        try:
+            fetched = fetch(source, max_bytes=2 * 1024 * 1024, timeout_s=10, accept="application/json")
+        except DomainError as err:  # the callers report an unreadable source as such
+            raise OSError(err.findings[0].en) from err
+        if fetched.status != 200:
+            raise OSError(f"HTTP {fetched.status} from {source}")
+        return fetched.content.decode("utf-8", errors="replace")
     return Path(source).read_text("utf-8")
 
 

@@ -12,10 +12,12 @@ their content; a checkpoint's signature is checked against the partner's trust l
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from sqlalchemy import select
@@ -35,8 +37,11 @@ from yima.federation.tables import Partner, WitnessedCheckpoint
 from yima.keys.model import kid_from_text
 from yima.keys.service import keyring
 from yima.keys.trustlist import TrustList
+from yima.outbound import fetch
 
 TIMEOUT_SECONDS = 15.0
+MAX_ANSWER_BYTES = 1024 * 1024
+"""A checkpoint or the hashes of at most 1000 entries: well under 1 MiB."""
 MAX_SEQS = 1000
 ENTRIES_PAGE = 1000
 """Entries a partner answers per request for ``/api/v1/federation/chain/entries``."""
@@ -172,11 +177,17 @@ def _recomputed(db: Database, partner: Partner, kept: list[WitnessedCheckpoint],
         f"; entries {first_seq + 1}–{seq} recomputed from their content"
 
 
+def _get_json(url: str, params: Mapping[str, Any]) -> Any:
+    """A partner's JSON answer through the bounded fetch (``yima.outbound``); ``ValueError`` unless 200."""
+    fetched = fetch(f"{url}?{urlencode(params, doseq=True)}", max_bytes=MAX_ANSWER_BYTES,
+                    timeout_s=TIMEOUT_SECONDS, accept="application/json")
+    if fetched.status != 200:
+        raise ValueError(f"HTTP {fetched.status}")
+    return json.loads(fetched.content)
+
+
 def _fetch_checkpoint(partner: Partner) -> dict[str, Any]:
-    answer = httpx.get(f"{partner.url}/api/v1/audit/checkpoint", params={"zone": partner.zone_id},
-                       timeout=TIMEOUT_SECONDS)
-    answer.raise_for_status()
-    return dict(answer.json())
+    return dict(_get_json(f"{partner.url}/api/v1/audit/checkpoint", {"zone": partner.zone_id}))
 
 
 def witness_partners_job(db: Database, now: datetime) -> list[str]:
@@ -187,7 +198,7 @@ def witness_partners_job(db: Database, now: datetime) -> list[str]:
     for partner in found:
         try:
             checkpoint = _fetch_checkpoint(partner)
-        except (httpx.HTTPError, ValueError) as err:
+        except (DomainError, ValueError, TypeError) as err:
             lines.append(f"witness: {partner.zone_id} unreachable ({err.__class__.__name__})")
             continue
         if not checkpoint_is_signed(checkpoint, TrustList.from_dict(partner.trust_list)):
@@ -230,11 +241,10 @@ def verify_partner(db: Database, zone_id: str) -> WitnessCheck:
     trust = TrustList.from_dict(partner.trust_list)
     try:
         current = _fetch_checkpoint(partner)
-        answer = httpx.get(f"{partner.url}/api/v1/federation/chain", params={"zone": zone_id,
-                           "seq": [c.seq for c in kept if c.seq > 0]}, timeout=TIMEOUT_SECONDS)
-        answer.raise_for_status()
-        published = {int(k): str(v) for k, v in answer.json()["hashes"].items()}
-    except (httpx.HTTPError, ValueError, KeyError) as err:
+        answer = _get_json(f"{partner.url}/api/v1/federation/chain",
+                           {"zone": zone_id, "seq": [c.seq for c in kept if c.seq > 0]})
+        published = {int(k): str(v) for k, v in answer["hashes"].items()}
+    except (DomainError, ValueError, KeyError, TypeError) as err:
         return WitnessCheck(zone_id, False, len(kept), f"无法读取 {zone_id} 公布的日志链：{err}",
                             f"Cannot read the chain {zone_id} publishes: {err}")
     if not checkpoint_is_signed(current, trust):
