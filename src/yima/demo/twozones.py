@@ -1,8 +1,9 @@
 """``yima demo --federated``: the two demo zones as two instances, two databases and two ports.
 
 Chongqing (the accepting zone, with the 2021 register, its statistics and the 28 cross-region
-licences of 2021) serves on ``port``; Chengdu (the issuing zone) on ``port + 1``. Each records
-the other as its partner from the trust list the other publishes. Two applications for Chengdu
+licences of 2021) serves on ``port``; Chengdu (the issuing zone) on ``port + 1``. Chengdu hosts the
+network ``chengyu`` (信任配置) and both zones are its members: each takes the other as its partner
+from the signed configuration. Two applications for Chengdu
 wait in Chongqing's outbox when the servers start — one for 秒批, one for Chengdu's officers —
 and the delivery loop sends them within a second.
 """
@@ -26,7 +27,7 @@ from yima.db import Database
 from yima.db.migrate import upgrade
 from yima.demo import cross_region as history
 from yima.demo.seed import DEMO_PASSWORD, history_account, seed_statistics
-from yima.federation import service
+from yima.federation import network, network_rules, service
 from yima.identity import make_id_number
 from yima.registration.model import ApplicationIn
 from yima.standard import configured_standard
@@ -34,6 +35,7 @@ from yima.standard.model import MatterStandard
 from yima.zones.service import add_zone, ban_address
 from yima.zones.tables import Zone
 
+NETWORK = "chengyu"
 Progress = Callable[[int, int], None]
 Serve = Callable[[str, str, int, int, int, Settings, str], None]
 USERS = {"cq-gxq": (("admin", "admin", None, "系统管理员"),
@@ -75,6 +77,7 @@ def seed_two_zones(chongqing: Database, chengdu: Database, standard: MatterStand
     yield f"zones: cq-gxq at {urls[0]}, cd-gxq at {urls[1]}; users password {DEMO_PASSWORD}"
     history.partner_up(chongqing, chengdu, standard, urls[0], urls[1], now)
     yield "partners: cq-gxq ⇄ cd-gxq (trust lists exchanged, same standard digest)"
+    yield from join_network(chongqing, chengdu, standard, urls, now)
     account = history_account(chongqing, now)
     yield from seed_statistics(chongqing, standard, account, now, on_progress)
     yield from history.seed_cross_region_history(chongqing, chengdu, standard, account, accepting_url=urls[0],
@@ -86,6 +89,23 @@ def seed_two_zones(chongqing: Database, chengdu: Database, standard: MatterStand
                              registered_capital="100000.00", materials=["application_form"])):
             view, _ = service.forward(chongqing, standard, alice, body, now)
             yield f"application {view['id']} at cq-gxq: {body.name} → forwarded to cd-gxq (waits in the outbox)"
+
+
+def join_network(chongqing: Database, chengdu: Database, standard: MatterStandard, urls: tuple[str, str],
+                 now: datetime) -> Iterator[str]:
+    """Chengdu hosts the network ``chengyu`` (成渝地区双城经济圈) as its authority; both zones join it
+    and take their partners from its signed configuration (read from the database: the servers are
+    not up yet; they read it again from Chengdu every ``YIMA_NETWORK_POLL_S``)."""
+    network.init_network(chengdu, NETWORK, "成渝地区双城经济圈", now)
+    for zone, database, url in (("cd-gxq", chengdu, urls[1]), ("cq-gxq", chongqing, urls[0])):
+        network.list_zone(chengdu, standard, zone, url, history.trust_list(database, standard, zone), now,
+                          allow_http=True)
+    anchor = network.anchor(chengdu)
+    document = network.signed_document(chengdu)
+    for database in (chengdu, chongqing):
+        config = network.join_document(database, standard, network.config_url(urls[1]), anchor, document, now)
+    yield (f"network {NETWORK}: hosted by cd-gxq at {urls[1]}{network_rules.WELL_KNOWN}, version {config.version}, "
+           "cq-gxq and cd-gxq members (partners from the signed configuration)")
 
 
 def run_federated_demo(console: Console, chongqing_url: str, chengdu_url: str, host: str, port: int,

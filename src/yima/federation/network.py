@@ -113,8 +113,14 @@ def init_network(db: Database, network_id: str, name: str, now: datetime) -> Net
 def add_zone(db: Database, standard: MatterStandard, zone_id: str, url: str, source: str, now: datetime,
              name: str | None = None) -> NetworkConfig:
     """List a member zone from its trust list (a file or a URL): same standard, https URL."""
-    url = check_partner_url(url, allow_http=get_settings().federation_allow_http)
-    trust = partner_store.read_trust_list(source)
+    return list_zone(db, standard, zone_id, url, partner_store.read_trust_list(source), now, name)
+
+
+def list_zone(db: Database, standard: MatterStandard, zone_id: str, url: str, trust: TrustList, now: datetime,
+              name: str | None = None, *, allow_http: bool = False) -> NetworkConfig:
+    """List a member zone whose trust list the caller has read (the demo reads it from the other
+    database, and may use plain http: ``allow_http``)."""
+    url = check_partner_url(url, allow_http=allow_http or get_settings().federation_allow_http)
     if trust.zone != zone_id:
         raise DomainError("federation.trust_list_zone", "trust_list", f"信任列表属于 {trust.zone}，不是 {zone_id}",
                           f"The trust list is of zone {trust.zone}, not {zone_id}")
@@ -165,6 +171,12 @@ def anchor(db: Database) -> dict[str, Any]:
     with db.read() as session:
         row = _authority(session)
         return network_rules.anchor_document(row.network_id, row.name, _authority_key(row).public())
+
+
+def signed_document(db: Database) -> bytes:
+    """The configuration this instance signed last, as its bytes."""
+    with db.read() as session:
+        return bytes(_authority(session).document)
 
 
 def published(db: Database) -> dict[str, str] | None:
@@ -258,8 +270,13 @@ def join(db: Database, standard: MatterStandard, url: str, anchor_file: str, now
     except (OSError, ValueError) as err:
         raise DomainError("federation.anchor", "anchor", f"无法读取锚点文件 {anchor_file}：{err}",
                           f"Cannot read the anchor file {anchor_file}: {err}") from err
+    return join_document(db, standard, url, anchor_doc, _read_document(url), now)
+
+
+def join_document(db: Database, standard: MatterStandard, url: str, anchor_doc: dict[str, Any], data: bytes,
+                  now: datetime) -> NetworkConfig:
+    """Join with a signed configuration the caller has read (from ``url``, where it is read again)."""
     network_id, key = network_rules.read_anchor(anchor_doc)
-    data = _read_document(url)
     config = network_rules.verify(data, network_id, key, now)
     with db.read() as session:
         local = set(session.scalars(select(Zone.id)))
