@@ -253,6 +253,29 @@ def test_a_permanent_refusal_is_a_dead_letter_the_applicant_reads(pair) -> None:
     time.sleep(2)
     assert outbox(chongqing, row["id"]).attempts == row["attempts"]  # never sent again
     assert not [a for a in _applications_named(chengdu, "成都拒收测试科技有限公司")]
+    assert f'id="resend-{row["id"][:8]}"' in overview.text  # the officer's button beside it
+
+    # the cause fixed (Chengdu holds Chongqing's keys again), the officer sends it again
+    applicant = httpx.post(f"{chongqing.url}/api/v1/federation/messages/{row['id']}/resend",
+                           headers=chongqing.token("alice"), timeout=30)
+    assert applicant.status_code == 403
+    resent = httpx.post(f"{chongqing.url}/api/v1/federation/messages/{row['id']}/resend",
+                        headers=chongqing.token("officer-cq"), timeout=30)
+    assert resent.status_code == 200 and resent.json() == {"id": row["id"], "state": "pending", "partner": "cd-gxq"}
+    assert wait_for(lambda: outbox(chongqing, row["id"]).state == "delivered", seconds=60)
+    after = view(chongqing, answer["id"])
+    assert after["status"] != "undeliverable" and not after["cross_region"]["dead_letters"], after
+    assert _applications_named(chengdu, "成都拒收测试科技有限公司")
+    again = httpx.post(f"{chongqing.url}/api/v1/federation/messages/{row['id']}/resend",
+                       headers=chongqing.token("officer-cq"), timeout=30)
+    assert again.status_code == 409 and again.json()["error"] == "federation.not_dead"
+    db = Database(chongqing.db_url)
+    try:
+        with db.read() as session:
+            (entry,) = session.scalars(select(AuditEntry).where(AuditEntry.action == "federation.message_resent"))
+            assert entry.subject == f"message:{row['id']}" and entry.detail["error"] == "federation.bad_signature"
+    finally:
+        db.dispose()
 
 
 def test_an_expired_message_is_no_longer_sent(pair) -> None:

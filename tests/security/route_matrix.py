@@ -413,6 +413,12 @@ ROUTES: list[Route] = [
     row("GET", "/api/v1/federation/partners", ANY_STAFF, lambda w: Call("/api/v1/federation/partners")),
     row("GET", "/.well-known/yima/trust-list.cose", EVERYONE,
         lambda w: Call("/.well-known/yima/trust-list.cose", params={"zone": "cq-gxq"}), public=True),
+    # no dead letter in the matrix's world: an unknown message is 404 (API) or sent back (page) for every
+    # role; federation/test_message_log.py resends a real one
+    row("POST", "/api/v1/federation/messages/{message_id}/resend", frozenset(),
+        lambda w: Call(f"/api/v1/federation/messages/{uuid.uuid4()}/resend")),
+    row("POST", "/federation/messages/{message_id}/resend", frozenset(),
+        lambda w: Call(f"/federation/messages/{uuid.uuid4()}/resend")),
     # the matrix's instance hosts no network: 404 for everyone (federation/test_network.py reads a host's)
     row("GET", "/.well-known/yima/network.json", frozenset(), lambda w: Call("/.well-known/yima/network.json"),
         public=True),

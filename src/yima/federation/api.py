@@ -131,6 +131,22 @@ def signed_message(message_id: Annotated[str, Path(pattern=r"^[0-9a-fA-F-]{36}$"
                     headers={"Content-Disposition": f'attachment; filename="message-{message_id[:36]}.cose"'})
 
 
+class ResentOut(BaseModel):
+    id: str
+    state: Literal["pending"] = Field(description="Pending again: sent by the partner's lane at once")
+    partner: str
+
+
+@router.post("/api/v1/federation/messages/{message_id}/resend", response_model=ResentOut)
+def resend_message(message_id: Annotated[str, Path(pattern=r"^[0-9a-fA-F-]{36}$")], db: DB,
+                   actor: CurrentActor) -> ResentOut:
+    """Send a dead or expired message again once its cause is fixed (officers of the sending zone;
+    audited). Its signed bytes go again while their expiry lasts, else it is signed anew."""
+    require_role(actor, "officer", "admin")
+    partner = delivery.resend(db, actor, message_id, utcnow())
+    return ResentOut(id=message_id, state="pending", partner=partner)
+
+
 @router.get("/api/v1/federation/partners", response_model=list[PartnerOut])
 def list_partners(db: DB, actor: CurrentActor) -> list[PartnerOut]:
     """The partner zones, their standard digest, the last delivery and what waits in the outbox."""

@@ -41,10 +41,12 @@ import httpx
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import aliased
 
+from yima.actors import Actor, may_work_zone
 from yima.audit import service as audit
 from yima.clock import as_utc, utcnow
+from yima.config import get_settings
 from yima.db import Database
-from yima.errors import DomainError
+from yima.errors import Conflict, DomainError, NotFound
 from yima.federation import network, service, withdrawal
 from yima.federation.model import RECEIPT, WITHDRAWN, Envelope, envelope_from_payload
 from yima.federation.rules import backoff_seconds, is_permanent
@@ -427,3 +429,37 @@ def delivery_loop(url: str, stop: threading.Event) -> None:
             log.exception("outbox delivery failed")
         stop.wait(POLL_SECONDS)
     db.dispose()
+
+
+def resend(db: Database, actor: Actor, message_id: str, now: datetime) -> str:
+    """An officer sends a dead or expired message again once its cause is fixed (the partner added
+    back, its keys followed, it is up again): pending again, due now. The same signed bytes go
+    while their expiry lasts; past it, the message is signed anew with a fresh expiry
+    (``YIMA_MESSAGE_TTL_H``). Audited (``federation.message_resent``); the case's dead letter is
+    set aside."""
+    with db.write() as session:
+        row = session.get(OutboxMessage, message_id)
+        if row is None or not may_work_zone(actor, row.sender):
+            raise NotFound("federation.message_unknown", "id", "没有这条消息", "No such message")
+        if row.state not in ("dead", "expired"):
+            raise Conflict("federation.not_dead", "id", f"消息状态为 {row.state}，只有未送达的消息可以重发",
+                           f"The message is {row.state}; only a dead or expired message is sent again")
+        expires = now + timedelta(hours=get_settings().message_ttl_h)
+        envelope = envelope_from_payload(cbor2.loads(row.payload))
+        renewed = envelope.expires is None or envelope.expires <= now + LEASE
+        if renewed:
+            row.payload = envelope.expiring(expires).payload()
+            row.signed, row.sha256, row.signed_at = None, "", None
+        previous = {"state": row.state, "error": (row.refusal or {}).get("error"), "sha256": row.sha256 or None}
+        row.state, row.refusal, row.closed_at, row.next_attempt_at = "pending", None, None, now
+        row.expires_at = expires if renewed else row.expires_at
+        row.last_error = f"resent by {actor.username} after: {previous['error'] or previous['state']}"[:2000]
+        audit.record(session, [audit.event(row.sender, actor, now, "federation.message_resent",
+                                           f"message:{message_id}", kind=row.kind, to=row.recipient,
+                                           signed_anew=renewed, **previous)])
+        case = session.get(Case, row.application_id) if row.application_id else None
+        if case is not None:
+            service.resent(case, row.kind, now)
+        recipient = row.recipient
+    LANES.wake(db, recipient)
+    return recipient

@@ -3,13 +3,16 @@ partner has not answered after a day are flagged."""
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
+from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
 
 from yima.clock import utcnow
-from yima.federation import network, partners, views
+from yima.errors import DomainError
+from yima.federation import delivery, network, partners, views
 from yima.web.deps import DB, OptionalActor
 from yima.web.templating import render
 
@@ -29,3 +32,17 @@ def federation_page(request: Request, db: DB, actor: OptionalActor) -> Response:
         "partners": [p for p in partners.list_partners(db) if actor.role == "admin" or p.local_zone == actor.zone_id],
         "cases": found, "late": [c for c in found if c.late],
         "dead": sorted(dead, key=lambda m: m["settled_at"] or "", reverse=True)[:50]})
+
+
+@router.post("/federation/messages/{message_id}/resend")
+def resend_page(request: Request, db: DB, actor: OptionalActor,
+                message_id: Annotated[str, PathParam(pattern=r"^[0-9a-fA-F-]{36}$")]) -> Response:
+    """The officer's button beside a dead letter: send it again (the API's ``resend``)."""
+    if actor is None or actor.role not in ("officer", "admin"):
+        return RedirectResponse(f"/login?next={quote('/federation')}", status_code=303)
+    try:
+        delivery.resend(db, actor, message_id, utcnow())
+    except DomainError as err:
+        finding = err.findings[0]
+        return RedirectResponse(f"/federation?resend_error={quote(finding.rule)}#dead-letters", status_code=303)
+    return RedirectResponse(f"/federation?resent={message_id}#dead-letters", status_code=303)

@@ -156,11 +156,28 @@ def dead_letter(case: Case, kind: str, state: str, refusal: Mapping[str, Any], n
           state=state, error=str(refusal.get("error") or ""), advice_zh=advice.zh, advice_en=advice.en)
 
 
+RESENT = "delivery_resent"
+"""The step on a case when an officer sent a dead letter again: the dead letter before it no longer counts."""
+
+
+def resent(case: Case, kind: str, now: datetime) -> None:
+    said = Words(f"本区工作人员已重新发送{_WHAT.get(kind, Words('消息', 'the message')).zh}",
+                 f"This zone's officer sent {_WHAT.get(kind, Words('消息', 'the message')).en} again")
+    _step(case, RESENT, now, said.text, detail_zh=said.zh, detail_en=said.en, kind=kind)
+
+
 def dead_letters(case: Case) -> list[dict[str, Any]]:
-    return [{"kind": s.get("kind", ""), "state": s.get("state", "dead"), "error": s.get("error", ""),
-             "reason_zh": s.get("detail_zh", ""), "reason_en": s.get("detail_en", ""),
-             "advice_zh": s.get("advice_zh", ""), "advice_en": s.get("advice_en", ""), "at": s["at"]}
-            for s in case.steps if s.get("step") == DEAD_LETTER]
+    """The case's dead letters not sent again since."""
+    ordered: list[dict[str, Any]] = []
+    for s in case.steps:
+        if s.get("step") == DEAD_LETTER:
+            letter = {"kind": s.get("kind", ""), "state": s.get("state", "dead"), "error": s.get("error", ""),
+                      "reason_zh": s.get("detail_zh", ""), "reason_en": s.get("detail_en", ""),
+                      "advice_zh": s.get("advice_zh", ""), "advice_en": s.get("advice_en", ""), "at": s["at"]}
+            ordered.append(letter)
+        elif s.get("step") == RESENT:
+            ordered = [d for d in ordered if d["kind"] != s.get("kind", "")]
+    return ordered
 
 
 def step_once(case: Case, step: str, at: datetime, detail: str = "", **extra: str) -> None:
