@@ -59,6 +59,9 @@ STAGE = "yima_import_stage"
 IMPORT_CACHE_KIB = 512 * 1024
 ANALYZE_AFTER_ROWS = 10_000
 
+INSERTED = "yima_import_inserted"
+#: The codes a PostgreSQL batch inserted (what its register counts are added for).
+inserted_codes = Table(INSERTED, MetaData(), Column("uscc", String), prefixes=["TEMPORARY"])
 #: The stage's columns are those of ``RowText``, in its order.
 stage = Table(STAGE, MetaData(), Column("uscc", String), Column("name", String), Column("entity_type", String),
               Column("industry_code", String), Column("registered_capital", Numeric(20, 2)),
@@ -112,25 +115,30 @@ PAUSE = ("INSERT INTO register_counts_state (id, paused) VALUES (1, ?) "
 COUNTS = ("established", "cancelled", "capital", "address_commitment")
 
 
-def staged_counts() -> list[str]:
-    """What the register counts' triggers would add for the staged rows, one grouped statement per
-    table and kind (SQLite; the rows' zone is the ``:zone`` parameter)."""
-    ended = "max(established_on, cancelled_on)"
+def staged_counts(*, postgres: bool = False) -> list[str]:
+    """What the register counts' triggers would add for the rows a batch inserted, one grouped
+    statement per table and kind; the rows' zone is the ``:zone`` parameter. On SQLite the stage
+    holds exactly those rows; on PostgreSQL they are the stage's rows whose codes the insert
+    returned (``INSERTED``), so that a code another transaction registered meanwhile is not counted."""
+    ended = "greatest(established_on, cancelled_on)" if postgres else "max(established_on, cancelled_on)"
+    month = (lambda day: f"to_char({day}, 'YYYY-MM')") if postgres else (lambda day: f"substr({day}, 1, 7)")
+    source = f"{STAGE} JOIN {INSERTED} USING (uscc)" if postgres else STAGE
+    zone = "%(zone)s" if postgres else ":zone"  # the drivers' parameter styles
     statements = []
     for table, grain, established, ended_at in (
             ("register_day_counts", "day", "established_on", ended),
-            ("register_month_counts", "month", "substr(established_on, 1, 7)", f"substr({ended}, 1, 7)")):
+            ("register_month_counts", "month", month("established_on"), month(ended))):
         keys = f"zone_id, {grain}, entity_type, division"
         update = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTS)
         statements.append(
-            f"INSERT INTO {table} ({keys}, {', '.join(COUNTS)}) SELECT :zone, {established}, entity_type, "
+            f"INSERT INTO {table} ({keys}, {', '.join(COUNTS)}) SELECT {zone}, {established}, entity_type, "
             "substr(industry_code, 1, 3), count(*), 0, coalesce(sum(registered_capital), 0), "
-            f"sum(CASE WHEN address_commitment THEN 1 ELSE 0 END) FROM {STAGE} WHERE true "
+            f"sum(CASE WHEN address_commitment THEN 1 ELSE 0 END) FROM {source} WHERE true "
             f"GROUP BY {established}, entity_type, substr(industry_code, 1, 3) "
             f"ON CONFLICT ({keys}) DO UPDATE SET {update}")
         statements.append(
-            f"INSERT INTO {table} ({keys}, {', '.join(COUNTS)}) SELECT :zone, {ended_at}, entity_type, "
-            f"substr(industry_code, 1, 3), 0, count(*), 0, 0 FROM {STAGE} WHERE cancelled_on IS NOT NULL "
+            f"INSERT INTO {table} ({keys}, {', '.join(COUNTS)}) SELECT {zone}, {ended_at}, entity_type, "
+            f"substr(industry_code, 1, 3), 0, count(*), 0, 0 FROM {source} WHERE cancelled_on IS NOT NULL "
             f"GROUP BY {ended_at}, entity_type, substr(industry_code, 1, 3) "
             f"ON CONFLICT ({keys}) DO UPDATE SET {update}")
     return statements
@@ -140,6 +148,8 @@ def _create_stage(conn: Connection) -> None:
     if not conn.in_transaction():
         conn.begin()
     conn.execute(CreateTable(stage, if_not_exists=True))
+    if conn.dialect.name != "sqlite":
+        conn.execute(CreateTable(inserted_codes, if_not_exists=True))
     conn.commit()
 
 
@@ -218,8 +228,13 @@ class PostgresWriter(_Writer):
         homes = staged_domiciles(now).join_from(stage, inserted, inserted.c.uscc == stage.c.uscc)
         housed = (core_insert(addresses).from_select(list(ADDRESS_COLUMNS), homes)
                   .returning(addresses.c.id).cte("housed"))
+        kept = (core_insert(inserted_codes).from_select(["uscc"], select(inserted.c.uscc))
+                .returning(inserted_codes.c.uscc).cte("kept"))
         self.move = select(select(func.count()).select_from(inserted).scalar_subquery(),
-                           select(func.count()).select_from(housed).scalar_subquery())
+                           select(func.count()).select_from(housed).scalar_subquery(),
+                           select(func.count()).select_from(kept).scalar_subquery())
+        self.count = staged_counts(postgres=True)
+        self.zone_id = zone_id
         self.fill = f"COPY {STAGE} ({', '.join(c.name for c in stage.columns)}) FROM STDIN"
         self.loaded = 0
 
@@ -227,12 +242,16 @@ class PostgresWriter(_Writer):
         unique = _unique(rows)
         if not self.conn.in_transaction():
             self.conn.begin()
-        self.conn.exec_driver_sql(f"TRUNCATE {STAGE}")
+            # the register counts' trigger pauses in this transaction only; each batch adds its counts
+            self.conn.exec_driver_sql("SELECT set_config('yima.register_counts_paused', 'on', true)")
+        self.conn.exec_driver_sql(f"TRUNCATE {STAGE}, {INSERTED}")
         raw: Any = self.conn.connection.dbapi_connection
         with raw.cursor() as cursor, cursor.copy(self.fill) as copy:
             for row in unique:
                 copy.write_row(row)
         loaded = int(self.conn.execute(self.move).one()[0])
+        for statement in self.count:  # of the rows this batch inserted (their codes are in INSERTED)
+            self.conn.exec_driver_sql(statement, {"zone": self.zone_id})
         self.loaded += loaded
         return loaded, len(rows) - loaded
 
@@ -240,6 +259,7 @@ class PostgresWriter(_Writer):
         if self.conn.in_transaction():
             self.conn.rollback()
         self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGE}")
+        self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {INSERTED}")
         if self.loaded >= ANALYZE_AFTER_ROWS:  # fresh statistics now, rather than when autovacuum comes by
             self.conn.exec_driver_sql("ANALYZE enterprises")
             self.conn.exec_driver_sql("ANALYZE enterprise_addresses")
