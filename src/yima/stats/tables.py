@@ -101,7 +101,7 @@ class RegisterMonthCount(_RegisterCounts, Base):
 class RegisterCountsState(Base):
     """One row: ``paused`` is 1 only inside a bulk import's own SQLite transaction, which then adds
     the counts of each batch itself (``storage.SqliteWriter``; migration 0026). On PostgreSQL the
-    import pauses the trigger with a setting local to its transaction (migration 0027)."""
+    import pauses the trigger with a setting local to its transaction (migration 0028)."""
 
     __tablename__ = "register_counts_state"
 

@@ -2,16 +2,16 @@
 transaction (``set_config('yima.register_counts_paused', 'on', true)``, which ends with the
 transaction) and add the counts of what each batch inserted in grouped statements instead
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-12-05 08:30:00
 """
 from __future__ import annotations
 
 from alembic import op
 
-revision = '0027'
-down_revision = '0026'
+revision = '0028'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 
