@@ -348,8 +348,12 @@ def _take(db: Database, standard: MatterStandard, config: NetworkConfig, now: da
                         zone.standard_digest)
             continue
         if zone.id not in existing:
-            partner_store.record_partner(db, standard, zone.id, zone.url, source, zone.trust_list(), now, ours,
-                                         allow_http=True)
+            try:
+                partner_store.record_partner(db, standard, zone.id, zone.url, source, zone.trust_list(), now, ours,
+                                             allow_http=True)
+            except DomainError as err:  # e.g. every key of the zone revoked: no partner until it has one
+                log.warning("network %s: %s not taken as a partner: %s", config.network, zone.id,
+                            err.findings[0].en)
             continue
         with db.write() as session:
             partner = session.get(Partner, zone.id)
