@@ -45,7 +45,9 @@ class ServeProcess:
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
-    def start(self, timeout: float = 60) -> ServeProcess:
+    def start(self, timeout: float = 180) -> ServeProcess:
+        """Start and wait for /healthz. The allowance is generous: on a loaded 2-core CI machine a
+        restart imports the application three times (the server and two workers)."""
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "yima.cli", "serve", "--port", str(self.port), "--workers", str(self.workers),
@@ -53,16 +55,18 @@ class ServeProcess:
                 start_new_session=True)
         self.starts += 1
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"yima serve exited {self.process.returncode}: {self.log_path.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"yima serve did not answer within {timeout} s")
+        with httpx.Client(timeout=5) as client:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"yima serve exited {self.process.returncode}: "
+                                       f"{self.log_path.read_text()[-3000:]}")
+                try:
+                    if client.get(f"{self.base}/healthz").status_code == 200:
+                        return self
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.2)
+        raise RuntimeError(f"yima serve did not answer within {timeout} s: {self.log_path.read_text()[-3000:]}")
 
     def kill(self) -> None:
         """SIGKILL to the whole process group: the server and every worker die at once."""

@@ -47,19 +47,25 @@ class Clients:
 
     def _run(self, i: int) -> None:
         headers = {"Authorization": f"Bearer {self.tokens[i]}"}
-        for j in range(PER_CLIENT):
-            key, n = f"client{i}-application{j}", i * PER_CLIENT + j
-            self._submit(key, establishment(n), headers, self.servers[(i + j) % len(self.servers)])
+        # One client per thread: a new client per retry costs a TLS context each time, and eight
+        # threads retrying against a restarting server would then starve the restart of CPU.
+        with httpx.Client(timeout=20) as client:
+            for j in range(PER_CLIENT):
+                key, n = f"client{i}-application{j}", i * PER_CLIENT + j
+                self._submit(client, key, establishment(n), headers, self.servers[(i + j) % len(self.servers)])
 
-    def _submit(self, key: str, body: dict[str, Any], headers: dict[str, str], server: ServeProcess) -> None:
+    def _submit(self, client: httpx.Client, key: str, body: dict[str, Any], headers: dict[str, str],
+                server: ServeProcess) -> None:
+        pause = 0.05
         while True:
             try:
-                response = httpx.post(f"{server.base}/api/v1/applications", json=body, timeout=20,
-                                      headers={**headers, "Idempotency-Key": key})
+                response = client.post(f"{server.base}/api/v1/applications", json=body,
+                                       headers={**headers, "Idempotency-Key": key})
             except httpx.HTTPError:
                 with self.lock:
                     self.retries += 1
-                time.sleep(0.1)
+                time.sleep(pause)
+                pause = min(pause * 2, 1.0)  # back off while the server restarts, as a real client would
                 continue
             with self.lock:
                 if response.status_code == 201:
@@ -88,7 +94,7 @@ def test_acknowledged_applications_survive_sigkill_of_the_whole_server(own_datab
                 time.sleep(0.02)
             server.kill()  # mid-stream: every client has a request in flight or about to be sent
             server.start()
-        clients.join(timeout=240)
+        clients.join(timeout=400)
     finally:
         server.stop()
     assert not clients.unexpected, clients.unexpected[:3]
