@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 
-YIMA = [sys.executable, "-m", "yima.cli"]
+from yima_process import run_yima
 
 
 def run(*args: str, stdin: str | None = None, db: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*YIMA, *args, "--db", db], input=stdin, capture_output=True, text=True, timeout=120)
+    return run_yima([*args, "--db", db], input=stdin)
 
 
 def test_init_zones_users_and_jobs(tmp_path):
@@ -39,7 +38,7 @@ def test_init_zones_users_and_jobs(tmp_path):
 def test_the_default_database_is_created_with_its_directory(tmp_path):
     """A fresh checkout has no var/: ``yima init`` (and ``make demo``) must create it, not fail."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("YIMA_")}
-    result = subprocess.run([*YIMA, "init"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    result = run_yima(["init"], cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "var" / "yima.db").is_file()
     nested = run("init", db=f"sqlite:///{tmp_path / 'deep' / 'er' / 'x.db'}")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import UTC
 
 import pytest
@@ -17,6 +15,7 @@ from yima.audit.tables import AuditEntry, AuditHead
 from yima.keys.service import trust_list
 from yima.registration import service
 from yima.registration.model import ApplicationIn
+from yima_process import run_yima
 
 pytestmark = pytest.mark.db
 
@@ -77,12 +76,11 @@ def test_checkpoints_over_http_and_the_command_line(server, db, tmp_path):
     saved, trust = tmp_path / "checkpoint.json", tmp_path / "trust.json"
     saved.write_text(json.dumps(checkpoint), "utf-8")
     trust.write_text(published, "utf-8")
-    command = [sys.executable, "-m", "yima.cli", "audit", "verify", "--checkpoint", str(saved),
-               "--trust-list", str(trust), "--db", db.url]
-    good = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    command = ["audit", "verify", "--checkpoint", str(saved), "--trust-list", str(trust), "--db", db.url]
+    good = run_yima(command, timeout=120)
     assert good.returncode == 0 and "passes through the checkpoint" in good.stdout
     _rewrite_consistently(db, "cq-gxq", 2)
-    bad = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    bad = run_yima(command, timeout=120)
     assert bad.returncode == 1 and "rewritten" in bad.stderr
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -15,6 +13,7 @@ from yima.audit.tables import AuditEntry
 from yima.errors import Conflict, Forbidden
 from yima.registration import service
 from yima.registration.model import ApplicationIn
+from yima_process import run_yima
 
 pytestmark = pytest.mark.db
 
@@ -82,8 +81,7 @@ def test_a_tampered_entry_breaks_the_chain_from_there(db, standard, people, tmp_
     check = audit.verify_chain(db, "cq-gxq")
     assert not check.ok and check.broken_at == 4
     # the command line says the same, and fails
-    result = subprocess.run([sys.executable, "-m", "yima.cli", "audit", "verify", "--db", db.url],
-                            capture_output=True, text=True, timeout=120)
+    result = run_yima(["audit", "verify", "--db", db.url], timeout=120)
     assert result.returncode == 1 and "broken at entry 4" in result.stderr
     assert "platform" in result.stdout  # the other chains are still checked, and are fine
 

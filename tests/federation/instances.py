@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from yima.db.engine import normalise_url
+from yima_process import run_yima
 
 
 def free_port() -> int:
@@ -44,8 +45,7 @@ class Instance:
                     "YIMA_DATABASE_URL": db_url, "YIMA_SECRET_KEY": "federation-test-secret-0123456789abcdef"}
 
     def cli(self, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([*YIMA, *args, "--db", self.db_url], input=stdin, capture_output=True, text=True,
-                                timeout=180, env=self.env)
+        result = run_yima([*args, "--db", self.db_url], input=stdin, timeout=180, env=self.env)
         if check and result.returncode != 0:
             raise AssertionError(f"yima {' '.join(args)} failed: {result.stdout}\n{result.stderr}")
         return result

@@ -14,7 +14,7 @@ from typing import Any
 import cbor2
 import httpx
 import pytest
-from instances import YIMA, Instance, wait_for
+from instances import Instance, wait_for
 from pycose.headers import KID
 from pycose.keys import EC2Key, OKPKey
 from pycose.messages import Sign1Message
@@ -36,6 +36,7 @@ from yima.licences.cose import sign1
 from yima.licences.qr import extract_cose_bytes
 from yima.registration.tables import Application
 from yima.standard.loader import parse_standard
+from yima_process import run_yima
 
 pytestmark = pytest.mark.xdist_group("two_instances")  # its module-scoped fixtures are set up once, in one worker
 
@@ -275,11 +276,10 @@ def test_a_partner_on_another_standard_is_refused_naming_both_digests(pair, tmp_
     other = tmp_path / "standard.toml"
     other.write_text(packaged.replace("statutory_days = ", "statutory_days = 1", 1), "utf-8")
     ours = parse_standard(other.read_text("utf-8")).digest
-    probe = subprocess.run([*YIMA, "partners", "add", "cd-gxq", "--url", chengdu.url,
+    probe = run_yima(["partners", "add", "cd-gxq", "--url", chengdu.url,
                             "--trust-list", chengdu.url + "/.well-known/yima/trust-list.json",
                             "--db", f"sqlite:///{tmp_path / 'other.db'}"],
-                           env={**chongqing.env, "YIMA_STANDARD_FILE": str(other)}, capture_output=True, text=True,
-                           timeout=120)
+                           env={**chongqing.env, "YIMA_STANDARD_FILE": str(other)}, timeout=120)
     theirs = chengdu.get("/healthz")["standard"]
     assert probe.returncode != 0
     said = probe.stderr.replace("\n", "")

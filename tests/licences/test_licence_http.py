@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import subprocess
-import sys
 
 import pytest
 from pycose.keys import OKPKey
@@ -15,6 +14,7 @@ from factories import application_body
 from yima.clock import utcnow
 from yima.licences.qr import decode_qr_image, extract_cose_bytes
 from yima.pki.pades import validate_pdf
+from yima_process import run_yima
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e]
 HOTEL = dict(name="重庆嘉陵酒店管理有限公司", scope=["hotel", "convenience_store"], industry_code="H6110",
@@ -98,17 +98,13 @@ def test_cli_verifies_a_photo_offline(server, licensed, tmp_path):
         (tmp_path / "trust.json").write_text(json.dumps(trust))
         (tmp_path / "qr.png").write_bytes(public.get(f"/api/v1/licences/{licensed}/qr.png").content)
         qr = public.get(f"/api/v1/licences/{licensed}").json()["qr"]
-    yima = [sys.executable, "-m", "yima.cli"]
-    ok = subprocess.run([*yima, "verify", str(tmp_path / "qr.png"), "--trust-list", str(tmp_path / "trust.json")],
-                        capture_output=True, text=True)
+    ok = run_yima(["verify", str(tmp_path / "qr.png"), "--trust-list", str(tmp_path / "trust.json")])
     assert ok.returncode == 0, ok.stderr
     assert licensed in ok.stdout
     published = f"{server.url}/.well-known/yima/trust-list.json?zone=cq-gxq"
-    online = subprocess.run([*yima, "verify", qr, "--trust-list", published],
-                            capture_output=True, text=True)
+    online = run_yima(["verify", qr, "--trust-list", published])
     assert online.returncode == 0, online.stderr
-    bad = subprocess.run([*yima, "verify", qr[:-6] + "AAAAAA", "--trust-list", str(tmp_path / "trust.json")],
-                         capture_output=True, text=True)
+    bad = run_yima(["verify", qr[:-6] + "AAAAAA", "--trust-list", str(tmp_path / "trust.json")])
     assert bad.returncode == 1 and ("tampered" in bad.stderr or "malformed" in bad.stderr)
 
 

@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from yima.accounts.service import authenticate
 from yima.db import Database
-
-YIMA = [sys.executable, "-m", "yima.cli"]
+from yima_process import run_yima
 
 
 def run(*args: str, db: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*YIMA, *args, "--db", db], input=stdin, capture_output=True, text=True, timeout=120,
+    return run_yima([*args, "--db", db], input=stdin, timeout=120,
                           env={**os.environ, "COLUMNS": "200"})  # Rich wraps at the terminal's width
 
 
@@ -91,19 +89,17 @@ def test_the_calendar_command_shows_a_supplement_and_refuses_a_bad_one(tmp_path)
     good.write_text(f'[years.{year}]\nnotice = "{year}年部分节假日安排的通知"\nholidays = ["{year}-01-01"]\n',
                     encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "YIMA_CALENDAR_FILE"} | {"COLUMNS": "200"}
-    shown = subprocess.run([*YIMA, "observers", "calendar", str(good)], capture_output=True, text=True, timeout=120,
-                           env=env)
+    shown = run_yima(["observers", "calendar", str(good)], timeout=120, env=env)
     assert shown.returncode == 0, shown.stderr
     assert f"+ calendar.toml ({year}): " in shown.stdout and f"–{year}" in shown.stdout
     assert f"{year}: {year}年部分节假日安排的通知 — 1 holiday(s), 0 exchanged working day(s)" in shown.stdout
     bad = tmp_path / "bad.toml"
     monday = date(year, 1, 1) + timedelta(days=(7 - date(year, 1, 1).weekday()) % 7)
     bad.write_text(f'[years.{year}]\nnotice = "n"\nworkdays = ["{monday}"]\n', encoding="utf-8")
-    refused = subprocess.run([*YIMA, "observers", "calendar", str(bad)], capture_output=True, text=True, timeout=120,
-                             env=env)
+    refused = run_yima(["observers", "calendar", str(bad)], timeout=120, env=env)
     assert refused.returncode == 1 and "calendar.weekend" in refused.stderr and str(monday) in refused.stderr
     # A server does not start on a supplement it cannot read, and says which setting names it.
-    serve = subprocess.run([*YIMA, "serve", "--db", f"sqlite:///{tmp_path / 's.db'}", "--port", "1"],
-                           capture_output=True, text=True, timeout=120,
+    serve = run_yima(["serve", "--db", f"sqlite:///{tmp_path / 's.db'}", "--port", "1"],
+                           timeout=120,
                            env={**env, "YIMA_CALENDAR_FILE": str(tmp_path / "absent.toml")})
     assert serve.returncode == 1 and "calendar.missing" in serve.stderr and "YIMA_CALENDAR_FILE" in serve.stderr

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 from project_helpers import BAD_PROJECTS, FUNDS, PROJECTS, write
 
 from yima.projects.rows import FUND_HEADER, KEY_ENTERPRISE_HEADER, PROJECT_HEADER
-
-YIMA = [sys.executable, "-m", "yima.cli"]
+from yima_process import run_yima
 
 
 def run(*args: str, db: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*YIMA, *args, "--db", db], capture_output=True, text=True, timeout=120,
-                          env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"})
+    return run_yima([*args, "--db", db], timeout=120, env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"})
 
 
 def test_the_import_commands_report_bad_rows_and_the_stats_carry_the_sections(tmp_path):

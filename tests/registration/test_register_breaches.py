@@ -3,9 +3,6 @@ check-names`` lists each active enterprise whose name or persons break them (iss
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 from sqlalchemy import update
 
@@ -14,6 +11,7 @@ from yima.register.tables import Enterprise
 from yima.registration import service
 from yima.registration.model import ApplicationIn
 from yima.registration.namecheck import register_breaches
+from yima_process import run_yima
 
 pytestmark = pytest.mark.db
 
@@ -28,7 +26,6 @@ def test_an_old_record_that_breaks_the_rules_is_flagged_by_rule_and_field(db, st
     flagged = [(f.rule, f.field) for _, f in register_breaches(db, standard, "cq-gxq")]
     assert flagged == [("name.markup", "name"), ("person.name", "shareholders.0.name")]
     if db.url.startswith("sqlite"):
-        done = subprocess.run([sys.executable, "-m", "yima.cli", "zones", "check-names", "cq-gxq", "--db", db.url],
-                              capture_output=True, text=True, timeout=120)
+        done = run_yima(["zones", "check-names", "cq-gxq", "--db", db.url], timeout=120)
         assert done.returncode == 1, done.stderr
         assert "name.markup" in done.stdout and "person.name" in done.stdout and "calc" not in done.stdout

@@ -3,8 +3,6 @@ every acknowledged application was kept exactly once."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections import Counter
 from datetime import date
 from typing import Any
@@ -23,6 +21,7 @@ from yima.register.tables import Enterprise
 from yima.registration.codes import is_valid_uscc
 from yima.registration.tables import Application
 from yima.zones.service import add_zone
+from yima_process import run_yima
 
 
 def establishment(n: int) -> dict[str, Any]:
@@ -67,6 +66,5 @@ def check_every_acknowledgement_kept(url: str, acked: dict[str, dict[str, Any]])
             assert audited[(f"application:{app.id}", action)] == 1, (key, action)
         assert audited[(f"enterprise:{app.enterprise_uscc}", "enterprise.established")] == 1
     assert len({a["uscc"] for a in acked.values()}) == len(acked) == len(usccs)
-    verify = subprocess.run([sys.executable, "-m", "yima.cli", "audit", "verify", "--db", url],
-                            capture_output=True, text=True, timeout=120)
+    verify = run_yima(["audit", "verify", "--db", url], timeout=120)
     assert verify.returncode == 0, verify.stdout + verify.stderr

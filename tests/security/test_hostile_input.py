@@ -5,8 +5,6 @@ languages) and change nothing."""
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from security.world import World, small_pdf
 from yima.audit.tables import AuditEntry
 from yima.register.tables import Enterprise
 from yima.registration.tables import Application, MaterialUpload
+from yima_process import run_yima
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e]
 
@@ -145,8 +144,7 @@ def test_malformed_csv_rows_are_reported_by_line_and_skipped(server, world: Worl
         writer.writerow(HEADER)
         writer.writerows([good, *bad])
     db_url = server.app.state.db.url
-    done = subprocess.run([sys.executable, "-m", "yima.cli", "import", "entities", str(path), "--zone", "cq-gxq",
-                           "--db", db_url], capture_output=True, text=True, timeout=120)
+    done = run_yima(["import", "entities", str(path), "--zone", "cq-gxq", "--db", db_url], timeout=120)
     assert done.returncode == 0, done.stderr
     report = done.stdout + done.stderr
     for line, field in ((3, "uscc"), (4, "name"), (5, "registered_capital"), (6, "established_on"), (7, "row")):
@@ -157,8 +155,7 @@ def test_malformed_csv_rows_are_reported_by_line_and_skipped(server, world: Worl
 
     broken = tmp_path / "broken.csv"
     broken.write_bytes(",".join(HEADER).encode() + b"\n\xff\xfe\x00garbage\n")
-    refused = subprocess.run([sys.executable, "-m", "yima.cli", "import", "entities", str(broken), "--zone", "cq-gxq",
-                              "--db", db_url], capture_output=True, text=True, timeout=120)
+    refused = run_yima(["import", "entities", str(broken), "--zone", "cq-gxq", "--db", db_url], timeout=120)
     assert refused.returncode == 1 and "import.file_format" in refused.stderr and "Traceback" not in refused.stderr
 
 

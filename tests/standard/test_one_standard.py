@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 from live import free_port
 from yima.config import Settings, get_settings, serve_at, use_settings
 from yima.standard import load_standard
+from yima_process import run_yima
 
 pytestmark = [pytest.mark.e2e]
 YIMA = [sys.executable, "-m", "yima.cli"]
@@ -33,7 +34,7 @@ def _zone_standard(tmp_path: Path) -> Path:
 
 
 def _run(env: dict[str, str], *args: str, timeout: int = 120) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([*YIMA, *args], env=env, capture_output=True, text=True, timeout=timeout)
+    done = run_yima([*args], env=env, timeout=timeout)
     assert done.returncode == 0, done.stdout + done.stderr
     return done
 
@@ -77,8 +78,7 @@ def test_every_command_uses_the_configured_standard_and_the_demo_port(tmp_path: 
         assert f"127.0.0.1:{port}/".upper() in qr.upper()
         trust = tmp_path / "trust.json"
         trust.write_text(served.text, "utf-8")
-        online = subprocess.run([*YIMA, "verify", qr, "--trust-list", str(trust), "--online"], env=env,
-                                capture_output=True, text=True, timeout=120)
+        online = run_yima(["verify", qr, "--trust-list", str(trust), "--online"], env=env, timeout=120)
         assert online.returncode == 0, online.stdout + online.stderr
     finally:
         server.terminate()

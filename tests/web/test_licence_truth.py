@@ -4,7 +4,6 @@ in chromium, the PDF, the applicant's pages, the seal page and the ``yima verify
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from factories import HOTEL, application_body
 from web.browser import sign_in
+from yima_process import run_yima
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e]
 SHOTS = Path("/tmp/yima-screens")
@@ -169,9 +169,7 @@ def test_applicant_pages_and_seal_page_show_the_status_and_revoked_seals(server,
 
 
 def _cli_verify(*args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-c", "from yima.cli import app; app()", "verify", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120,
-                          env={"PATH": "/usr/bin:/bin", "COLUMNS": "200", "HOME": "/tmp"})
+    return run_yima(["verify", *args], timeout=120, env={"PATH": "/usr/bin:/bin", "COLUMNS": "200", "HOME": "/tmp"})
 
 
 def test_cli_verify_offline_says_what_it_knows_and_online_exits_3(server, tmp_path):
