@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from seal_helpers import NAME, establish, seal_ids
 
 from factories import NOW
+from yima.bench.seals import sample_contract_ofd_parts
 from yima.config import Settings, get_settings, use_settings
 from yima.errors import DomainError
 from yima.keys.model import SigningAlgorithm, ZonePublicKey
@@ -223,6 +224,22 @@ def test_over_http_the_seal_list_serves_the_national_form_and_seals_check_takes_
         assert checked.status_code == 200, checked.text
         [found] = checked.json()
         assert found["ok"] and found["intact"] and found["trusted"] and found["seal_id"] is None
+        # the owner seals an OFD contract with the contract seal; it checks as theirs
+        unsealed = _zip_with([(n, d.replace(b"<ofd:Signatures>Doc_0/Signs/Signatures.xml</ofd:Signatures>", b""))
+                              for n, d in sample_contract_ofd_parts().items()])
+        with server.client("alice") as alice:
+            sealed = alice.post(f"/api/v1/seals/{contract['id']}/sign-ofd",
+                                files={"file": ("合同.ofd", unsealed, "application/ofd")})
+            assert sealed.status_code == 200 and sealed.headers["content-type"] == "application/ofd"
+            again = alice.post(f"/api/v1/seals/{contract['id']}/sign-ofd",
+                               files={"file": ("合同.ofd", sealed.content, "application/ofd")})
+            assert again.status_code == 422 and "seal.ofd_signed" in again.text
+        with server.client("bob") as bob:
+            assert bob.post(f"/api/v1/seals/{contract['id']}/sign-ofd",
+                            files={"file": ("c.ofd", unsealed, "application/ofd")}).status_code == 403
+        [theirs] = public.post("/api/v1/seals/validate",
+                               files={"file": ("合同.ofd", sealed.content, "application/ofd")}).json()
+        assert theirs["ok"] and theirs["seal_id"] == contract["id"] and theirs["uscc"] == uscc
         bomb = _zip_with([("OFD.xml", b"\x00" * (20 * 1024 * 1024))])
         refused = public.post("/api/v1/seals/validate", files={"file": ("bomb.ofd", bomb, "application/ofd")})
         assert refused.status_code == 422 and "seal.ofd_unreadable" in refused.text

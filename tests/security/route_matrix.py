@@ -131,6 +131,20 @@ def pdf_file(name: str = "document.pdf") -> dict[str, tuple[str, bytes, str]]:
     return {"file": (name, small_pdf(), "application/pdf")}
 
 
+def unsealed_ofd() -> bytes:
+    """A one-page OFD without seals (the bench's contract)."""
+    import io
+    import zipfile
+
+    from yima.bench.seals import sample_contract_ofd_parts
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in sample_contract_ofd_parts().items():
+            archive.writestr(name, data.replace(b"<ofd:Signatures>Doc_0/Signs/Signatures.xml</ofd:Signatures>", b""))
+    return out.getvalue()
+
+
 # 跨省异地办照: a partner zone whose signed messages the endpoint accepts from anyone who relays them
 PARTNER = ZoneKeyring.start("gz-gxq", generate_signing_key(NOW))
 
@@ -337,6 +351,8 @@ ROUTES: list[Route] = [
         lambda w: Call(f"/api/v1/seals/{w.seal_id}/seseal.der")),
     row("GET", "/api/v1/seals/{seal_id}/image.svg", EVERYONE, lambda w: Call(f"/api/v1/seals/{w.seal_id}/image.svg")),
     row("POST", "/api/v1/seals/validate", EVERYONE, lambda w: Call("/api/v1/seals/validate", files=pdf_file())),
+    row("POST", "/api/v1/seals/{seal_id}/sign-ofd", OWNER, lambda w: Call(
+        f"/api/v1/seals/{w.seal_id}/sign-ofd", files={"file": ("contract.ofd", unsealed_ofd(), "application/ofd")})),
     row("POST", "/api/v1/seals/{seal_id}/sign", OWNER, lambda w: Call(f"/api/v1/seals/{w.seal_id}/sign",
                                                                       files=pdf_file())),
     row("POST", "/api/v1/seals/{seal_id}/pkcs12", OWNER,

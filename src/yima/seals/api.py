@@ -115,6 +115,21 @@ def validate(db: DB, settings: AppSettings, file: Annotated[UploadFile, File(des
     return [SealCheckOut.model_validate(check.as_dict()) for check in checks]
 
 
+@router.post("/api/v1/seals/{seal_id}/sign-ofd", response_class=Response,
+             responses={200: {"content": {"application/ofd": {}}, "description": "The sealed OFD"}})
+def sign_ofd(seal_id: str, db: DB, settings: AppSettings, actor: CurrentActor,
+             file: Annotated[UploadFile, File(description="The OFD to seal, without seals (size-limited)")]
+             ) -> Response:
+    """Seal an OFD document (GB/T 33190) with this seal's national form, by the enterprise's authorised
+    user: a GB/T 38540-2020 ``SES_Signature`` (SM2 with SM3) over the SM3 digests of every part. The
+    zone must hold an active SM2 key (409 ``seal.no_sm2_key``); an OFD already sealed is refused."""
+    content = read_upload(file, settings.max_upload_bytes)
+    sealed = national.seal_uploaded_ofd(db, actor, seal_id, content, utcnow(), max_bytes=settings.max_upload_bytes)
+    stem = PurePath(clean_filename(file.filename, "document.ofd")).stem or "document"
+    return Response(sealed, media_type="application/ofd",
+                    headers={"Content-Disposition": attachment(f"{stem}-sealed.ofd")})
+
+
 @router.post("/api/v1/seals/{seal_id}/sign", response_class=Response, responses=PDF_RESPONSE)
 def sign(seal_id: str, db: DB, settings: AppSettings, actor: CurrentActor,
          file: Annotated[UploadFile, File(description="The PDF to seal (checked by content; size-limited)")],

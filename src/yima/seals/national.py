@@ -33,7 +33,7 @@ from yima.errors import Conflict, DomainError, NotFound
 from yima.keys import service as keys
 from yima.pki.ca import read_signer_identity
 from yima.pki.gbt38540 import PERSONAL_SEAL, UNIT_SEAL, SealPicture, SesSeal, make_seal
-from yima.pki.ofd import OfdRefused, OfdSignatureCheck, check_ofd_seals, seal_ofd
+from yima.pki.ofd import OfdRefused, OfdSignatureCheck, check_ofd_seals, read_ofd, seal_ofd, signature_paths
 from yima.pki.pades import SignatureReport
 from yima.pki.service import decrypt_key, encrypt_key, load_zone_pki, pem_to_der, sm2_maker_certificate
 from yima.pki.sm2 import Sm2PrivateKey
@@ -146,6 +146,33 @@ def seal_ofd_document(db: Database, actor: Actor | None, seal_id: str, parts: Ma
         raise ValueError(f"the national form of seal {seal_id} holds no SM2 key")
     return seal_ofd(parts, SesSeal.load(form.seseal_der), holder.with_user_id(signer_id()), form.cert_der, now,
                     stamp_box)
+
+
+def seal_uploaded_ofd(db: Database, actor: Actor | None, seal_id: str, content: bytes, now: datetime, *,
+                      max_bytes: int) -> bytes:
+    """An uploaded, not yet sealed OFD sealed with the seal's national form. The upload is read by the
+    bounded reader; one already carrying seals, or whose ``OFD.xml`` cannot take the signature list,
+    is refused naming why (``seal.ofd_unreadable``, ``seal.ofd_signed``)."""
+    if len(content) > max_bytes:
+        raise DomainError("upload.too_large", "file", f"文件超过 {max_bytes // (1024 * 1024)} MB 上限",
+                          f"The file exceeds the {max_bytes // (1024 * 1024)} MB limit")
+    try:
+        parts = read_ofd(content)
+        declared = signature_paths(parts)
+    except OfdRefused as err:
+        raise DomainError("seal.ofd_unreadable", "file", f"无法读取该 OFD 文件：{err}",
+                          f"The OFD file cannot be read: {err}") from err
+    if declared or any(path.startswith("Doc_0/Signs/") for path in parts):
+        raise DomainError("seal.ofd_signed", "file", "该 OFD 文件已有签章，请上传未签章的文件",
+                          "The OFD file is already sealed; upload one without seals")
+    entry = parts["OFD.xml"]
+    closing = b"</ofd:DocBody>"
+    if entry.count(closing) != 1:
+        raise DomainError("seal.ofd_unreadable", "file", "OFD.xml 须恰有一个 ofd:DocBody",
+                          "OFD.xml must have exactly one ofd:DocBody")
+    parts = {**parts, "OFD.xml": entry.replace(
+        closing, b"<ofd:Signatures>Doc_0/Signs/Signatures.xml</ofd:Signatures>" + closing)}
+    return seal_ofd_document(db, actor, seal_id, parts, now)
 
 
 # --- checking an OFD's seals --------------------------------------------------------------------
