@@ -108,7 +108,8 @@ def test_the_rule_id_is_small_print_read_out_only_to_staff():
 AXE = Path(__file__).with_name("axe") / "axe.min.js"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 320, "height": 720}}
 NOT_PAGES = ("/api/", "/.well-known/", "/pki/", "/static", "/docs", "/openapi.json", "/healthz", "/readyz")
-DOWNLOADS = (".pdf", ".xlsx", ".ofd", "/documents/{sha256}")
+DOWNLOADS = (".pdf", ".xlsx", ".ofd", ".csv", ".der", ".crt", ".crl", ".json", ".png", ".svg", ".zip",
+             "/documents/{sha256}")  # files, not pages
 
 
 def axe_violations(page) -> list[str]:
