@@ -58,6 +58,8 @@ class JwkOut(ResponseModel):
     use: str
     status: str
     not_after: str | None = None
+    uid: str | None = Field(None, description="SM2 keys: the signer's distinguishing id (GB/T 35276), "
+                            "1234567812345678 unless the zone configured YIMA_SM2_SIGNER_ID")
 
 
 class TrustListOut(ResponseModel):

@@ -63,6 +63,10 @@ class ApplicationOut(ApplicationSummaryOut):
                                    "applicant asked to withdraw it: requested (sent, awaiting the partner's "
                                    "confirmation; status is still the partner's) | confirmed (status withdrawn) | "
                                    "too_late (the partner had decided); null otherwise")
+    rating: dict[str, Any] | None = Field(None, description="好差评 of this case, added by the ratings feature: "
+                                          "open_to_applicant (may the applicant rate now), round, and ratings "
+                                          "(score 1–5, indicators, comment, appeal, rectification), as in "
+                                          "GET /api/v1/ratings/…; null where not installed")
 
 
 class RepresentativeOut(ResponseModel):

@@ -166,7 +166,7 @@ def issuing_crl(zone_id: str, db: DB) -> Response:
 
 
 @router.get("/pki/{zone_id}/sm2-seal.crt", response_class=Response,
-            responses={200: {"content": {"application/pkix-cert": {}}}})
+            responses={200: {"content": {"application/x-pem-file": {}}}})
 def sm2_seal_certificate(zone_id: str, db: DB) -> Response:
     """The zone's SM2 seal-maker certificate (PEM; SM2 key, issued by the zone's CA): the key that makes
     and signs GB/T 38540 seals and seals the OFD licence. 404 until the zone's SM2 key has made one."""
