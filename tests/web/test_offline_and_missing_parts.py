@@ -66,10 +66,10 @@ def test_dashboard_charts_draw_with_the_network_off(server, page):
     assert blocked == []
 
 
-def _token(server) -> dict[str, str]:
-    """Alice's token from the in-process server; the served process shares its secret key."""
-    with server.client("alice") as alice:
-        return {"access_token": alice.headers["Authorization"].removeprefix("Bearer ")}
+def _token(server, username: str = "alice") -> dict[str, str]:
+    """A user's token from the in-process server; the served process shares its secret key."""
+    with server.client(username) as signed_in:
+        return {"access_token": signed_in.headers["Authorization"].removeprefix("Bearer ")}
 
 
 def _serve(db_url: str, data_dir: Path, env_extra: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
@@ -108,8 +108,12 @@ def test_a_missing_font_answers_503_naming_it_and_how_to_install_it(server, db, 
             assert "pip install" in problem["message"] and "中文字体" in problem["message"]
         token = _token(server)
         headers = {"Authorization": f"Bearer {token['access_token']}"}
+        # The seal set is issued without the font (a seal stores the look its picture is drawn from);
+        # drawing the picture needs the font, and says so.
         seals = httpx.get(f"{url}/api/v1/enterprises/{unsealed}/seals", headers=headers, timeout=30)
-        assert seals.status_code == 503 and seals.json()["error"] == "installation.cjk_font"  # images need it
+        assert seals.status_code == 200 and len(seals.json()) == 5, seals.text
+        picture = httpx.get(f"{url}/api/v1/seals/{seals.json()[0]['id']}/image.png", headers=headers, timeout=30)
+        assert picture.status_code == 503 and picture.json()["error"] == "installation.cjk_font"
         page = httpx.get(f"{url}/licences/{uscc}", headers={"Accept": "text/html"}, timeout=30)
         assert page.status_code == 200  # what needs no font still works
     finally:
@@ -129,7 +133,12 @@ def test_a_missing_font_on_a_page_is_a_503_page(server, db, tmp_path):
     try:
         token = _token(server)
         with httpx.Client(base_url=url, timeout=30, cookies={COOKIE: token["access_token"]}) as browser_like:
-            answer = browser_like.get(f"/enterprises/{uscc}/seals", headers={"Accept": "text/html"})
+            assert browser_like.get(f"/enterprises/{uscc}/seals", headers={"Accept": "text/html"}).status_code == 200
+        officer = _token(server, "officer-cq")
+        with httpx.Client(base_url=url, timeout=30, cookies={COOKIE: officer["access_token"]}) as browser_like:
+            # the dashboard's printable report is a page that needs the font
+            answer = browser_like.get("/dashboard/report.pdf", params={"zone": "cq-gxq"},
+                                      headers={"Accept": "text/html"})
         assert answer.status_code == 503 and answer.headers["content-type"].startswith("text/html")
         assert "中文字体" in answer.text and "YIMA_CJK_FONT" in answer.text and "installation.cjk_font" in answer.text
     finally:
