@@ -28,6 +28,7 @@ from yima.federation.tables import NetworkMembership, OutboxMessage, Partner
 from yima.keys.model import generate_signing_key
 from yima.keys.service import keyring
 from yima.licences.cose import sign1
+from yima_process import run_yima
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("network")]
 POLL_S = 1
@@ -161,7 +162,10 @@ def test_a_rotated_key_reaches_the_partner_within_two_polls_and_a_revoked_key_is
     late = _post(chengdu, _signed_by_chongqing(chongqing, chengdu, old, timedelta(minutes=3)))
     assert late.status_code == 403 and late.json()["error"] == "federation.retired_key", late.text
 
-    chengdu.cli("network", "revoke-key", "cq-gxq", old.kid_text)
+    # a key id may begin with "-" (base64url): "--" ends the options, as an operator would type it
+    revoked = run_yima(["network", "revoke-key", "--db", chengdu.db_url, "cq-gxq", "--", old.kid_text],
+                       env=chengdu.env)
+    assert revoked.returncode == 0, revoked.stdout + revoked.stderr
     assert wait_for(lambda: old.kid_text not in _partner_kids(chengdu, "cq-gxq"), seconds=20, every=0.2)
     refused = _post(chengdu, _signed_by_chongqing(chongqing, chengdu, old))
     assert refused.status_code == 403 and refused.json()["error"] == "federation.revoked_key", refused.text
