@@ -136,7 +136,9 @@ def _zip_with(entries: list[tuple[str, bytes]], compression: int = zipfile.ZIP_D
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression) as archive:
         for name, data in entries:
-            archive.writestr(name, data)
+            # A fixed timestamp: each pytest-xdist worker collects on its own, and the
+            # archives must come out byte for byte the same on every one.
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data, compress_type=compression)
     return out.getvalue()
 
 
@@ -146,7 +148,7 @@ def _zip_with(entries: list[tuple[str, bytes]], compression: int = zipfile.ZIP_D
     (_zip_with([(f"p{i}.xml", b"") for i in range(LIMITS.max_entries + 1)], zipfile.ZIP_STORED), "more than"),
     (_zip_with([("/".join(["d"] * 20) + "/x.xml", b"")]), "deeper"),
     (_zip_with([("../etc/passwd", b"")]), "unsafe name"),
-])
+], ids=["not-a-zip", "zip-bomb", "too-many-entries", "too-deep", "unsafe-name"])
 def test_a_hostile_ofd_is_refused_within_bounds(data, why):
     with pytest.raises(OfdRefused, match=why):
         read_ofd(data)
