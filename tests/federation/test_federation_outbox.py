@@ -269,3 +269,49 @@ def test_a_forward_to_a_partner_on_another_standard_is_refused_at_submission(db,
     with db.read() as session:
         assert session.scalars(select(OutboxMessage)).all() == []
         assert session.scalars(select(Application).where(Application.status == "forwarded")).all() == []
+
+
+def test_the_licence_pdf_a_decision_sends_back_is_rendered_once_and_resent_unchanged(
+        db, people, standard, guangzhou) -> None:
+    """Guangzhou forwards an application that 秒批 approves here: the decision goes back with the
+    licence PDF, rendered once and kept on the issuing case; a retry sends the same bytes, and a
+    resend signed anew after the message expired still carries that same PDF (a second rendering,
+    hours later, would carry another signing time)."""
+    from yima.federation import inbox
+
+    forwarded = new_message("application.forwarded", "gz-gxq", "cq-gxq", standard.digest,
+                            {"application": 91, "application_body": application_body(name="重庆一次渲染科技有限公司"),
+                             "applicant": "gz-applicant"}, NOW)
+    with service.sending_paused():
+        inbox.receive(db, standard, sign1(forwarded.payload(), guangzhou.active), NOW)
+    with db.read() as session:
+        case = session.scalars(select(Case).where(Case.role == "issuing")).one()
+        decided = session.scalars(select(OutboxMessage).where(OutboxMessage.application_id == case.application_id,
+                                                              OutboxMessage.kind == "application.decided")).one()
+        assert decided.signed is None and case.licence_pdf is None  # nothing rendered in the request
+    sent: list[bytes] = []
+
+    def down(url: str, message: bytes) -> tuple[int, dict[str, object]]:
+        sent.append(message)
+        raise OSError("partner down")
+
+    def pdf_of(message: bytes) -> bytes:
+        body = envelope_from_payload(decode_cbor(decode_sign1(message).payload, "payload")).body
+        assert body["status"] == "approved"
+        return bytes(body["licence"]["pdf"])
+
+    for minutes in (1, 2):
+        delivery.deliver_one(db, decided.id, standard, down, NOW + timedelta(minutes=minutes))
+    assert len(sent) == 2 and sent[0] == sent[1]
+    first = pdf_of(sent[0])
+    assert first.startswith(b"%PDF-")
+    with db.read() as session:
+        issuing = session.get(Case, case.application_id)
+        assert issuing is not None and issuing.licence_pdf == first
+    later = NOW + timedelta(hours=73)
+    assert delivery.deliver_due(db, later, standard=standard, transport=down) == (0, 0)  # expired
+    with service.sending_paused():
+        delivery.resend(db, people["officer-cq"], decided.id, later)
+    delivery.deliver_one(db, decided.id, standard, down, later + timedelta(seconds=1))
+    assert len(sent) == 3 and sent[2] != sent[0]  # signed anew, with a new expiry …
+    assert pdf_of(sent[2]) == first  # … around the same PDF

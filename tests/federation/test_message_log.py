@@ -26,7 +26,7 @@ from yima.db import Database
 from yima.federation import service
 from yima.federation.delivery import b64
 from yima.federation.model import new_message
-from yima.federation.tables import OutboxMessage, Partner
+from yima.federation.tables import Case, InboxMessage, OutboxMessage, Partner
 from yima.identity import make_id_number
 from yima.keys.model import ZoneKeyring, generate_signing_key
 from yima.keys.service import keyring
@@ -310,6 +310,28 @@ def test_audit_verify_zone_recomputes_the_partners_chain_from_its_entries(pair) 
     witnessed = chengdu.get("/api/v1/audit/checkpoint?zone=cd-gxq")["seq"]
     answer = submit(chongqing, body("成都见证重算科技有限公司"))
     assert wait_for(lambda: view(chongqing, answer["id"])["licence"], seconds=90)
+    # the licence PDF went once: the bytes Chongqing serves are those Chengdu rendered and kept, and
+    # both message logs hold the decision under one digest
+    pdf = httpx.get(chongqing.url + f"/api/v1/applications/{answer['id']}/licence.pdf",
+                    headers=chongqing.token("alice"), timeout=30)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    issuing = Database(chengdu.db_url)
+    try:
+        with issuing.read() as session:
+            case = session.scalars(select(Case).where(Case.role == "issuing",
+                                                      Case.remote_application_id == answer["id"])).one()
+            sent = session.scalars(select(OutboxMessage).where(OutboxMessage.application_id == case.application_id,
+                                                               OutboxMessage.kind == "application.decided")).one()
+            assert case.licence_pdf == pdf.content and sent.state == "delivered"
+    finally:
+        issuing.dispose()
+    received = Database(chongqing.db_url)
+    try:
+        with received.read() as session:
+            kept = session.get(InboxMessage, sent.id)
+            assert kept is not None and kept.sha256 == sent.sha256 == hashlib.sha256(kept.message).hexdigest()
+    finally:
+        received.dispose()
     honest = chongqing.cli("audit", "verify", "--zone", "cd-gxq")
     said = honest.stdout.replace("\n", "")
     assert "recomputed from their content" in said and "重新计算" in said, said

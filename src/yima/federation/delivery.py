@@ -137,14 +137,37 @@ def _standard() -> MatterStandard:
     return configured_standard()
 
 
-def _with_pdf(db: Database, standard: MatterStandard, envelope: Envelope, now: datetime) -> Envelope:
-    """A status that carries a licence travels with the signed licence PDF, rendered once, when the
-    message is signed."""
+def _with_pdf(db: Database, standard: MatterStandard, envelope: Envelope, application_id: int | None,
+              now: datetime) -> Envelope:
+    """A status that carries a licence travels with the signed licence PDF (``licence_pdf``)."""
     licence = envelope.body.get("licence")
     if envelope.kind != "application.decided" or not isinstance(licence, dict) or licence.get("pdf"):
         return envelope
-    pdf = documents.signed_licence_pdf(db, standard, str(licence["uscc"]), now)
+    pdf = licence_pdf(db, standard, application_id, str(licence["uscc"]), str(licence.get("qr") or ""), now)
     return envelope.with_body({**envelope.body, "licence": {**licence, "pdf": pdf}})
+
+
+def licence_pdf(db: Database, standard: MatterStandard, application_id: int | None, uscc: str, qr: str,
+                now: datetime) -> bytes:
+    """The signed PDF of the licence a decision sent back carries, rendered once and kept on the
+    issuing case (``licence_pdf``, for the licence whose QR text is ``licence_qr``): every message
+    that carries that licence, a resend signed anew after its expiry included, carries the same
+    bytes. A case rendered by two processes at once keeps the first one's PDF."""
+    with db.read() as session:
+        case = session.get(Case, application_id) if application_id else None
+        if case is not None and case.role == "issuing" and case.licence_pdf and case.licence_qr == qr:
+            return case.licence_pdf
+    pdf = documents.signed_licence_pdf(db, standard, uscc, now)
+    if case is None or case.role != "issuing":
+        return pdf
+    with db.write() as session:
+        case = session.get(Case, application_id)
+        if case is None:
+            return pdf
+        if case.licence_pdf and case.licence_qr == qr:  # another process rendered it meanwhile
+            return case.licence_pdf
+        case.licence_pdf, case.licence_qr, case.uscc = pdf, qr, uscc
+    return pdf
 
 
 def sign_once(db: Database, standard: MatterStandard, message_id: str, now: datetime) -> tuple[bytes, str]:
@@ -157,7 +180,8 @@ def sign_once(db: Database, standard: MatterStandard, message_id: str, now: date
         envelope = envelope_from_payload(cbor2.loads(row.payload)).resent(now)
         if envelope.expires is None and row.expires_at is not None:  # written before messages expired
             envelope = envelope.expiring(as_utc(row.expires_at))
-    envelope = _with_pdf(db, standard, envelope, now)
+        application_id = row.application_id
+    envelope = _with_pdf(db, standard, envelope, application_id, now)
     with db.write() as session:
         row = session.get(OutboxMessage, message_id)
         assert row is not None
