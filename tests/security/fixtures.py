@@ -12,7 +12,8 @@ from factories import NOW, PASSWORD
 from security.route_matrix import PARTNER
 from security.world import World, add_feature_people, build_world, populate_features
 from yima.accounts.service import add_user
-from yima.federation import partners
+from yima.clock import utcnow
+from yima.federation import network, partners
 from yima.keys.model import SigningAlgorithm
 from yima.keys.trustlist import trust_list_for
 from yima.licences.service import rotate_key
@@ -25,6 +26,7 @@ def world_fixture(server, db) -> Iterator[World]:
     partners._cache.clear()
     partners.record_partner(db, load_standard(), "gz-gxq", "http://127.0.0.1:9", "route matrix",
                             trust_list_for(PARTNER, load_standard().digest), NOW, "cq-gxq")
+    network.init_network(db, "matrix", "路由矩阵网络", utcnow())  # a host: its network.json is public
     add_feature_people(db, PASSWORD, NOW)
     rotate_key(db, "cq-gxq", NOW, SigningAlgorithm.SM2)  # the national profile: licences signed twice, OFD
     settings = server.app.state.settings

@@ -46,7 +46,8 @@ import cbor2
 from factories import HOTEL, NOW, PASSWORD
 from security.world import PNG, World, small_pdf
 from yima.clock import utcnow
-from yima.federation.delivery import b64, unb64
+from yima.federation import service
+from yima.federation.delivery import b64, refusal_words, unb64
 from yima.federation.model import envelope_from_payload, new_message
 from yima.keys.model import ZoneKeyring, generate_signing_key
 from yima.licences.cose import decode_sign1, sign1
@@ -166,6 +167,19 @@ def received_message(world: World) -> Call:
     assert answer.status_code == 200, answer.text
     message_id = envelope_from_payload(cbor2.loads(decode_sign1(unb64(str(sent.json["message"]))).payload)).id
     return Call(f"/api/v1/federation/messages/{message_id}/signed")
+
+
+def dead_letter(world: World) -> str:
+    """A message of the zone to its partner that the partner refused for good: a dead letter (made
+    once for the refused roles, anew after each resend)."""
+    def make() -> str:
+        with world.features.db.write() as session:
+            row = service.queue(session, new_message("application.material", "cq-gxq", "gz-gxq",
+                                                     load_standard().digest, {"application": None}, utcnow()), None)
+            row.state, row.closed_at = "dead", utcnow()
+            row.refusal = refusal_words(422, "federation.malformed", "消息格式不正确", "The message is malformed")
+            return str(row.id)
+    return str(world._reuse("dead_letter", make))
 
 
 def entries_request(world: World) -> Call:
@@ -429,14 +443,13 @@ ROUTES: list[Route] = [
     row("GET", "/api/v1/federation/partners", ANY_STAFF, lambda w: Call("/api/v1/federation/partners")),
     row("GET", "/.well-known/yima/trust-list.cose", EVERYONE,
         lambda w: Call("/.well-known/yima/trust-list.cose", params={"zone": "cq-gxq"}), public=True),
-    # no dead letter in the matrix's world: an unknown message is 404 (API) or sent back (page) for every
-    # role; federation/test_message_log.py resends a real one
-    row("POST", "/api/v1/federation/messages/{message_id}/resend", frozenset(),
-        lambda w: Call(f"/api/v1/federation/messages/{uuid.uuid4()}/resend")),
-    row("POST", "/federation/messages/{message_id}/resend", frozenset(),
-        lambda w: Call(f"/federation/messages/{uuid.uuid4()}/resend")),
-    # the matrix's instance hosts no network: 404 for everyone (federation/test_network.py reads a host's)
-    row("GET", "/.well-known/yima/network.json", frozenset(), lambda w: Call("/.well-known/yima/network.json"),
+    # a dead letter of the zone's, made afresh for each role allowed to send it again (the zone's staff)
+    row("POST", "/api/v1/federation/messages/{message_id}/resend", STAFF,
+        lambda w: Call(f"/api/v1/federation/messages/{dead_letter(w)}/resend")),
+    row("POST", "/federation/messages/{message_id}/resend", STAFF,
+        lambda w: Call(f"/federation/messages/{dead_letter(w)}/resend")),
+    # the matrix's instance hosts the network "matrix" (world fixture): a public well-known document
+    row("GET", "/.well-known/yima/network.json", EVERYONE, lambda w: Call("/.well-known/yima/network.json"),
         public=True),
     row("GET", "/api/v1/federation/messages", ANY_STAFF, lambda w: Call("/api/v1/federation/messages"), scoped=True),
     row("GET", "/api/v1/federation/messages/{message_id}/signed", STAFF, received_message),

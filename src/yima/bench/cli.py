@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from yima.bench.federation import run_federation_benchmark
+from yima.bench.federation import MAX_ZONES, run_federation_benchmark
 from yima.bench.licences import run_verify_benchmark
 from yima.bench.lists import run_lists_benchmark
 from yima.bench.register import run_register_benchmark
@@ -55,11 +55,16 @@ def bench_stats(n: Annotated[int, typer.Option("--n", help="Entities in the synt
     run_stats_benchmark(console, n=n, db_url=db, keep=keep)
 
 
-def bench_federation(count: Annotated[int, typer.Option(help="Applications to forward")] = 200,
-                     clients: Annotated[int, typer.Option(help="Concurrent clients")] = 8) -> None:
-    """Two live instances: forwarded applications per second, and the latency a forward adds
-    from submission to delivered licence over a local 秒批."""
-    run_federation_benchmark(console, count=count, clients=clients)
+def bench_federation(count: Annotated[int, typer.Option(help="Applications forwarded under load")] = 200,
+                     clients: Annotated[int, typer.Option(help="Concurrent clients (spread over the zones)")] = 6,
+                     zones: Annotated[int, typer.Option(min=2, max=MAX_ZONES, help="Zones, each a yima serve "
+                                                        "process, in one network")] = 3,
+                     local: Annotated[int, typer.Option(min=1, help="One-at-a-time forwards and local 秒批 "
+                                                        "on the idle pair")] = 20) -> None:
+    """N live instances in one network (the first its authority), forwarding around a ring:
+    licences delivered back per second, submission → delivered licence, what a forward adds over
+    a local 秒批 on an idle pair, and what the network costs."""
+    run_federation_benchmark(console, count=count, clients=clients, zones=zones, local=local)
 
 
 def bench_lists(n: Annotated[int, typer.Option("--n", min=1, help="Projects in the zone")] = 100_000,
