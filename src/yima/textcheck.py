@@ -22,6 +22,7 @@ itself cannot be seen.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from typing import Annotated, Any
@@ -37,6 +38,10 @@ _BLANK = frozenset({0x034F, 0x115F, 0x1160, 0x3164, 0xFFA0, 0x2800, *range(0xFE0
                     *range(0xE0100, 0xE01F0)})
 
 
+#: The blank characters as a pattern, to look for them in C rather than character by character.
+_BLANK_PATTERN = re.compile("[\u034f\u115f\u1160\u3164\uffa0\u2800\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+
+
 def is_hidden(char: str, multiline: bool = False) -> bool:
     if multiline and char in "\n\r":
         return False
@@ -45,6 +50,11 @@ def is_hidden(char: str, multiline: bool = False) -> bool:
 
 def hidden_character(value: str, field: str, multiline: bool = False) -> Finding | None:
     """The finding for the first control or invisible character of ``value``, or None."""
+    # Fast path: ``str.isprintable`` is false for every character of the categories Other (Cc, Cf,
+    # Cs, Co, Cn) and Separator but the ASCII space, from the same Unicode database as
+    # ``unicodedata``; printable text without a blank character has nothing hidden.
+    if value.isprintable() and _BLANK_PATTERN.search(value) is None:
+        return None
     for position, char in enumerate(value):
         if is_hidden(char, multiline):
             code = f"U+{ord(char):04X}"

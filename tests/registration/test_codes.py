@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from stdnum.cn import uscc as stdnum_uscc
 
 from yima.registration.codes import (
@@ -152,3 +154,17 @@ def test_malformed_inputs_are_refused(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         make_uscc(entity_type, division, sequence, block)
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.text(alphabet=USCC_ALPHABET, min_size=17, max_size=17), last=st.sampled_from(USCC_ALPHABET))
+def test_the_fast_validation_agrees_with_stdnums_check_character(body: str, last: str) -> None:
+    """``is_valid_uscc`` sums the MOD 31 weights itself; stdnum's check character decides the same."""
+    code = body[:2] + "500107" + body[8:] + last
+    assert is_valid_uscc(code) == (stdnum_uscc.calc_check_digit(code[:17]) == last)
+
+
+@settings(max_examples=200, deadline=None)
+@given(body=st.text(alphabet=USCC_ALPHABET, min_size=17, max_size=17))
+def test_the_check_character_is_stdnums(body: str) -> None:
+    assert uscc_check_char(body) == stdnum_uscc.calc_check_digit(body)

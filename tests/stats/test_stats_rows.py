@@ -67,3 +67,15 @@ def test_a_header_without_a_column_is_refused():
     with pytest.raises(Exception, match="cancelled_on"):
         check_header(["uscc", "name", "entity_type", "industry_code", "registered_capital", "established_on",
                       "address"])
+
+
+def test_a_name_of_characters_seen_in_passing_names_still_fails_on_a_new_character():
+    """Row checks remember the characters of names that passed; a name with one unseen bad
+    character is still refused by the name rule."""
+    assert isinstance(parse_row(2, record(), TODAY), EntityRow)
+    assert isinstance(parse_row(3, record(), TODAY), EntityRow)  # now from the remembered characters
+    hidden = "text.hidden_character"
+    for bad, rule in (("重庆云帆科技有限公司A", "name.latin"), ("重庆云帆\u200b科技有限公司", hidden),
+                      ("重庆云帆<科技有限公司", "name.markup"), ("重庆云帆科技有限公司\u3164", hidden)):
+        row = parse_row(4, record(name=bad), TODAY)
+        assert isinstance(row, BadRow) and row.finding.rule == rule, (bad, row)

@@ -102,9 +102,6 @@ def active_by_type_and_division(conn: Connection, zone_id: str, on: Any, year_ea
     alive_on = and_(E.established_on <= on, or_(E.cancelled_on.is_(None), E.cancelled_on > on))
     alive_then = and_(E.established_on <= year_earlier_on,
                       or_(E.cancelled_on.is_(None), E.cancelled_on > year_earlier_on))
-    # The dates stay out of WHERE: a range on them would tempt the planner to the index on the
-    # date (ix_enterprises_stats_new) and a sort; the zone's (type, division) index yields the
-    # groups in order from the index alone, and nearly every row is established by ``on`` anyway.
     query = (select(E.entity_type, division, func.sum(case((alive_on, 1), else_=0)),
                     func.sum(case((alive_then, 1), else_=0)))
              .where(E.zone_id == zone_id)

@@ -143,13 +143,44 @@ def check_date(value: str, field_name: str, today: date) -> date:
     return day
 
 
+class _PassedCharacters:
+    """Characters already seen in a name that passed ``character_findings`` under one standard.
+
+    Each of that function's rules looks at one character at a time (hidden, markup, Latin, not a
+    standard character, no glyph), so a name passes exactly when every one of its characters would
+    pass alone; a name made only of characters seen in passing names passes without the scan. A
+    few thousand distinct characters make up a register's names; the set stops growing at
+    ``LIMIT``."""
+
+    LIMIT = 65_536
+
+    def __init__(self) -> None:
+        self.standard: object = None
+        self.chars: set[str] = set()
+
+    def passes(self, name: str, standard: object) -> bool:
+        if standard is not self.standard:
+            self.standard, self.chars = standard, set()
+        return self.chars.issuperset(name)
+
+    def remember(self, name: str) -> None:
+        if len(self.chars) < self.LIMIT:
+            self.chars.update(name)
+
+
+_passed = _PassedCharacters()
+
+
 def check_text(name: str, address: str) -> None:
     """The register's name by the characters of enterprise names (``registration.names``), its
     address free of control and invisible characters (``textcheck``): the same rule ids as an
     application."""
-    found = character_findings(name, "name", configured_standard())
-    if found:
-        raise RowError(found[0].rule, found[0].field, found[0].zh, found[0].en)
+    standard = configured_standard()
+    if not _passed.passes(name, standard):
+        found = character_findings(name, "name", standard)
+        if found:
+            raise RowError(found[0].rule, found[0].field, found[0].zh, found[0].en)
+        _passed.remember(name)
     hidden = hidden_character(address, "address")
     if hidden is not None:
         raise RowError(hidden.rule, hidden.field, hidden.zh, hidden.en)

@@ -31,15 +31,13 @@ from yima.db.base import Base
 from yima.register.tables import Enterprise
 from yima.registration.tables import Application
 
-#: The GB/T 4754 division of a written industry code (``I65`` of ``I6513``). The arguments are
-#: literal so that the expression matches the index's, on SQLite and PostgreSQL alike.
+#: The GB/T 4754 division of a written industry code (``I65`` of ``I6513``), with literal arguments
+#: so that it reads the same on SQLite and PostgreSQL.
 INDUSTRY_DIVISION = func.substr(Enterprise.industry_code, literal_column("1"), literal_column("3"))
 
+#: The report's index on applications. The register's rows had two (by type and division, by
+#: day) until the report read the register's counts instead (revision 0029 drops them).
 STATS_INDEXES = (
-    Index("ix_enterprises_stats_active", Enterprise.zone_id, Enterprise.entity_type, INDUSTRY_DIVISION,
-          Enterprise.established_on, Enterprise.cancelled_on),
-    Index("ix_enterprises_stats_new", Enterprise.zone_id, Enterprise.established_on, Enterprise.entity_type,
-          Enterprise.registered_capital, Enterprise.address_commitment),
     Index("ix_applications_stats", Application.zone_id, Application.decided_at, Application.status,
           Application.channel, Application.matter),
 )
