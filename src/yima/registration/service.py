@@ -178,31 +178,39 @@ def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body:
             ctx = replace(ctx, registered=registered_alike(session, standard, body.zone, body.name, ctx.place_names))
     evaluation = rules.evaluate(body, ctx)
     status = rules.outcome(evaluation)  # invalid input raises here, before anything is written
+
+    def store(session: Session) -> Application | dict[str, Any]:
+        earlier = _by_idempotency_key(session, actor, idempotency_key)
+        if earlier is not None:
+            return application_view(earlier, now)
+        outcome, findings = status, evaluation
+        taken = _taken_names(session, body.zone, body.name)
+        if taken and outcome != Status.REJECTED:
+            findings = replace(evaluation, review=[*evaluation.review,
+                                                   *rules.name_is_unique(body, replace(ctx, taken_names=taken))])
+            outcome = rules.outcome(findings)
+        app = _new_application(standard, actor, body, ctx, findings, now, idempotency_key)
+        if channel is not None:
+            app.channel = channel
+        _transition(app, Step.SUBMIT, Status.SUBMITTED, actor, now)
+        if outcome == Status.APPROVED:
+            created = _approve(session, standard, app, None, now,
+                               Words("秒批：全部规则通过", "instant approval: every rule passed"))
+        else:
+            created = []
+            _transition(app, Step.EVALUATE, outcome, None, now,
+                        Words.joined([Words(f.zh, f.en) for f in findings.findings]))
+            if outcome == Status.REJECTED:
+                app.decided_at = now
+        insert_new(session, [app, *app.transitions, *created])
+        owner_records.store(session, app, body.beneficial_owners or [], now)
+        _record(session, app, 0, created)
+        return app
+
     try:
-        with db.write() as session:
-            earlier = _by_idempotency_key(session, actor, idempotency_key)
-            if earlier is not None:
-                return application_view(earlier, now)
-            taken = _taken_names(session, body.zone, body.name)
-            if taken and status != Status.REJECTED:
-                evaluation.review.extend(rules.name_is_unique(body, replace(ctx, taken_names=taken)))
-                status = rules.outcome(evaluation)
-            app = _new_application(standard, actor, body, ctx, evaluation, now, idempotency_key)
-            if channel is not None:
-                app.channel = channel
-            _transition(app, Step.SUBMIT, Status.SUBMITTED, actor, now)
-            if status == Status.APPROVED:
-                created = _approve(session, standard, app, None, now,
-                                   Words("秒批：全部规则通过", "instant approval: every rule passed"))
-            else:
-                created = []
-                _transition(app, Step.EVALUATE, status, None, now,
-                            Words.joined([Words(f.zh, f.en) for f in evaluation.findings]))
-                if status == Status.REJECTED:
-                    app.decided_at = now
-            insert_new(session, [app, *app.transitions, *created])
-            owner_records.store(session, app, body.beneficial_owners or [], now)
-            _record(session, app, 0, created)
+        # Submissions waiting at the same time share one transaction and one durable commit, each in
+        # its own savepoint (``Database.write_grouped``): a refused one changes nothing of the others.
+        stored = db.write_grouped(store)
     except IntegrityError as err:
         if idempotency_key:
             with db.read() as session:
@@ -211,7 +219,7 @@ def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body:
                     return application_view(again, now)
         raise Conflict("application.conflict", "name", "与同时提交的另一申请冲突，请重试",
                        "Conflicts with another submission made at the same time; try again") from err
-    return application_view(app, now)
+    return stored if isinstance(stored, dict) else application_view(stored, now)
 
 
 def earlier_submission(session: Session, actor: Actor, idempotency_key: str | None) -> Application | None:

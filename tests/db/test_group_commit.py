@@ -1,0 +1,72 @@
+"""Group commit (``Database.write_grouped``): units of work that wait at the same time share one
+transaction and one commit, each in its own savepoint; one that raises gets its own error and
+leaves nothing, the others are committed; every caller returns after the commit."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from yima.audit.tables import AuditHead
+from yima.db import Database
+
+pytestmark = pytest.mark.db
+
+
+def _add(chain: str, fail: bool = False):
+    def work(session: Session) -> str:
+        session.execute(sa.insert(AuditHead).values(chain=chain, seq=0, hash="x"))
+        if fail:
+            raise ValueError(f"{chain} refused")
+        return chain
+    return work
+
+
+def test_waiting_units_share_one_commit_and_a_refused_one_leaves_nothing(db: Database) -> None:
+    release = threading.Event()
+
+    def first(session: Session) -> str:  # holds the leader until the others wait behind it
+        session.execute(sa.insert(AuditHead).values(chain="first", seq=0, hash="x"))
+        release.wait(30)
+        return "first"
+
+    commits: list[int] = []
+
+    def count(_connection: object) -> None:
+        commits.append(1)
+
+    sa.event.listen(db.engine, "commit", count)
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            leader = pool.submit(db.write_grouped, first)
+            while not db._leader.locked():
+                time.sleep(0.01)
+            others = [pool.submit(db.write_grouped, _add(name, fail=name == "c"))
+                      for name in ("b", "c", "d")]
+            while len(db._queue) < 3:
+                time.sleep(0.01)
+            release.set()
+            assert leader.result() == "first"
+            assert others[0].result() == "b" and others[2].result() == "d"
+            with pytest.raises(ValueError, match="c refused"):
+                others[1].result()
+    finally:
+        sa.event.remove(db.engine, "commit", count)
+    assert len(commits) == 2  # the leader's own, then b, c and d together
+    with db.read() as session:
+        assert set(session.scalars(sa.select(AuditHead.chain))) == {"first", "b", "d"}
+
+
+def test_a_database_error_reaches_the_caller_whose_unit_caused_it(db: Database) -> None:
+    with db.write() as session:
+        session.execute(sa.insert(AuditHead).values(chain="taken", seq=0, hash="x"))
+    assert db.write_grouped(_add("alone")) == "alone"
+    with pytest.raises(sa.exc.IntegrityError):
+        db.write_grouped(_add("taken"))
+    with db.read() as session:
+        assert set(session.scalars(sa.select(AuditHead.chain))) == {"taken", "alone"}
