@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
@@ -34,6 +35,23 @@ from yima.zones.service import add_zone
 
 configure_hasher(time_cost=1, memory_kib=1024)  # still argon2id, just cheap enough for hundreds of sign-ins
 registry()  # every feature installed and plugged in, as the app, the command and the job runner start
+
+
+def _patient_httpx(seconds: float = 60.0) -> None:
+    """Give every httpx call of the suite a 60 s timeout instead of httpx's 5 s default.
+
+    The live servers of the suite answer in milliseconds, but a two-core CI machine running four
+    workers, PostgreSQL and chromium at once sometimes takes longer than 5 s to schedule one; a
+    test then fails on a read timeout that says nothing about Yima. A call that passes its own
+    timeout keeps it (tests of stalls and slow partners do).
+    """
+    patient = httpx.Timeout(seconds)
+    httpx.Client.__init__.__kwdefaults__["timeout"] = patient
+    for verb in ("request", "get", "post", "put", "patch", "delete", "head", "options"):
+        getattr(httpx, verb).__kwdefaults__["timeout"] = patient
+
+
+_patient_httpx()
 
 
 def _postgres_admin_url() -> str:
