@@ -43,7 +43,7 @@ class LiveServer:
 
     def __enter__(self) -> LiveServer:
         self.thread.start()
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 60  # a loaded two-core machine may take a while to schedule it
         while not self.server.started:
             if time.monotonic() > deadline:
                 raise RuntimeError("server did not start")
