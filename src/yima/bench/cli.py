@@ -1,19 +1,25 @@
-"""Commands: ``yima bench register|verify|seals|stats|federation|lists``, each timing one path end to end."""
+"""Commands: ``yima bench register|verify|seals|stats|federation|lists|pages``, each timing one path end to end."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
+from fastapi.routing import APIRoute
 
 from yima.bench.federation import MAX_ZONES, run_federation_benchmark
 from yima.bench.licences import run_verify_benchmark
 from yima.bench.lists import run_lists_benchmark
+from yima.bench.pages import run_pages_benchmark
 from yima.bench.register import run_register_benchmark
 from yima.bench.seals import run_seal_benchmark
 from yima.bench.stats import run_stats_benchmark
 from yima.cli_support import CommandGroups, console, domain_errors, err_console
 from yima.clock import utcnow
+from yima.jobs import JOBS
+from yima.registry import Registry
+from yima.web.app import ROUTERS
 
 
 def bench_register(clients: Annotated[int, typer.Option(help="Concurrent clients")] = 16,
@@ -75,6 +81,24 @@ def bench_lists(n: Annotated[int, typer.Option("--n", min=1, help="Projects in t
     run_lists_benchmark(console, n=n, db_url=db)
 
 
+def page_command(registry: Registry) -> Callable[..., None]:
+    """``yima bench pages`` over the pages and jobs the features installed (the registry the
+    composition root built)."""
+
+    def bench_pages(entities: Annotated[int, typer.Option("--entities", min=0, help="Entities in the synthetic "
+                                                          "register (at least 500)")] = 500,
+                    projects: Annotated[int, typer.Option("--projects", min=0, help="Synthetic projects added to "
+                                                          "the demo's")] = 0,
+                    runs: Annotated[int, typer.Option("--runs", min=1, help="Timed visits of each page")] = 3) -> None:
+        """The demo's zone at a scale of its own behind yima serve: every page visited as a role
+        that may see it, the slowest ten against /healthz."""
+        paths = [route.path for router in registry.items(ROUTERS) for route in router.routes
+                 if isinstance(route, APIRoute) and "GET" in (route.methods or ())]
+        run_pages_benchmark(console, paths, registry.items(JOBS), entities=entities, projects=projects, runs=runs)
+
+    return bench_pages
+
+
 def add_commands(groups: CommandGroups) -> None:
     groups.bench.command("register")(bench_register)
     groups.bench.command("verify")(bench_verify)
@@ -82,3 +106,4 @@ def add_commands(groups: CommandGroups) -> None:
     groups.bench.command("stats")(domain_errors(bench_stats))
     groups.bench.command("federation")(bench_federation)
     groups.bench.command("lists")(domain_errors(bench_lists))
+    groups.bench.command("pages")(domain_errors(page_command(groups.registry)))

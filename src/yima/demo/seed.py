@@ -22,6 +22,7 @@ from yima.accounts.tables import User
 from yima.actors import Actor
 from yima.audit import service as audit
 from yima.audit.tables import AuditEntry
+from yima.clock import local_date
 from yima.config import get_settings
 from yima.db import Database
 from yima.demo.cross_region import seed_cross_region_history
@@ -49,6 +50,7 @@ from yima.seals.tables import SealSet
 from yima.standard import configured_standard
 from yima.standard.model import MatterStandard
 from yima.stats.importer import load_entities
+from yima.stats.synthetic import synthetic_register
 from yima.zones.service import add_zone, ban_address
 from yima.zones.tables import AddressBan, Zone
 
@@ -128,9 +130,13 @@ def submissions(alice: Actor, bob: Actor) -> list[tuple[Actor, dict[str, Any]]]:
     ]
 
 
-def seed_demo(db: Database, now: datetime, jobs: Sequence[Job], on_progress: Progress | None = None) -> Iterator[str]:
+def seed_demo(db: Database, now: datetime, jobs: Sequence[Job], on_progress: Progress | None = None, *,
+              history: bool = True, register: int = 0, observers: bool = True) -> Iterator[str]:
     """Seed, or finish an interrupted seed, running ``jobs`` once on the way; ``on_progress(done,
-    total)`` follows the register's load."""
+    total)`` follows the register's load. For ``yima bench pages``: ``history=False`` leaves out
+    the 2021 register and matters behind the dashboard's figures (70,000 entities) and loads a
+    synthetic register of ``register`` entities instead (at least 500, for the key enterprises);
+    ``observers=False`` leaves out the observers' zone (37 accounts)."""
     state = seed_state(db)
     if state == "complete":
         yield "demo data already present"
@@ -155,11 +161,18 @@ def seed_demo(db: Database, now: datetime, jobs: Sequence[Job], on_progress: Pro
         officer = authenticate(db, "officer-cq", DEMO_PASSWORD)
         service.decide(db, standard, officer, deferrable.id, "accept_with_missing", "容缺受理：章程15日内补交", now)
         yield f"application {deferrable.id}: accepted with missing materials (容缺受理)"
-    yield from seed_observers(db, now, DEMO_PASSWORD)
+    if observers:
+        yield from seed_observers(db, now, DEMO_PASSWORD)
     yield from run_jobs(db, now, jobs)
-    history = history_account(db, now)
-    yield from seed_statistics(db, standard, history, now, on_progress)
-    yield from seed_cross_region_history(db, db, standard, history)
+    if history:
+        account = history_account(db, now)
+        yield from seed_statistics(db, standard, account, now, on_progress)
+        yield from seed_cross_region_history(db, db, standard, account)
+    else:
+        count = max(register, 500)
+        load_entities(db, "cq-gxq", synthetic_register(count, local_date(now), SEED_ORG_BLOCK), now,
+                      source="synthetic", on_progress=(lambda done: on_progress(done, count)) if on_progress else None)
+        yield f"register: {count:,} synthetic entities"
     yield from seed_investment(db, "cq-gxq", now, DEMO_PASSWORD)
     with db.write() as session:
         audit.record(session, [audit.event(None, None, now, SEEDED, "demo:cq-gxq", zones=["cq-gxq", "cd-gxq"])])
