@@ -17,6 +17,7 @@ import uvicorn
 from factories import PASSWORD
 from yima.config import Settings
 from yima.db import Database
+from yima.outbound import tls
 
 
 def free_port() -> int:
@@ -55,10 +56,10 @@ class LiveServer:
         self.thread.join(timeout=10)
 
     def client(self, username: str | None = None, password: str = PASSWORD) -> httpx.Client:
-        client = httpx.Client(base_url=self.url, timeout=60)  # 4 workers share 2 cores in CI
+        client = httpx.Client(base_url=self.url, timeout=60, verify=tls())  # 4 workers share 2 cores in CI
         if username:
             response = httpx.post(f"{self.url}/api/v1/auth/token", data={"username": username, "password": password},
-                                  timeout=60)
+                                  timeout=60, verify=tls())
             response.raise_for_status()
             client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
         return client

@@ -23,6 +23,7 @@ from security.world import USERS, World
 from yima.accounts.service import set_password
 from yima.audit.tables import AuditEntry
 from yima.clock import utcnow
+from yima.outbound import tls
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e]
 REFUSED = (401, 403, 404)
@@ -119,7 +120,8 @@ def judge(server, world: World, route: Route, role: str) -> Outcome:
 
 
 def sign_in(world: World, role: str) -> str:
-    response = httpx.post(f"{world.url}/api/v1/auth/token", data={"username": USERS[role], "password": PASSWORD})
+    response = httpx.post(f"{world.url}/api/v1/auth/token", data={"username": USERS[role], "password": PASSWORD},
+                          verify=tls())
     response.raise_for_status()
     return str(response.json()["access_token"])
 

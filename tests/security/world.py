@@ -31,6 +31,7 @@ from yima.db import Database
 from yima.observers import service as observers
 from yima.observers import views as observer_views
 from yima.observers.tables import Department
+from yima.outbound import tls
 from yima.projects import key_enterprises
 from yima.projects import service as projects
 from yima.projects.model import FundIn, KeyEnterpriseIn, ProjectIn, ServiceIn, StageIn
@@ -111,7 +112,8 @@ class World:
             if kept is not None:
                 kept[1].close()
             headers = {"Authorization": f"Bearer {token}"} if token and not browser else {}
-            client = httpx.Client(base_url=self.url, headers=headers, timeout=30, follow_redirects=False)
+            client = httpx.Client(base_url=self.url, headers=headers, timeout=30, follow_redirects=False,
+                                  verify=tls())
             kept = self.clients[key] = (token, client)
         kept[1].cookies.clear()
         if token and browser:
@@ -197,7 +199,8 @@ def build_world(url: str, password: str, secret: str) -> World:
     world = World(url, secret)
     for role, username in USERS.items():
         if username:
-            response = httpx.post(f"{url}/api/v1/auth/token", data={"username": username, "password": password})
+            response = httpx.post(f"{url}/api/v1/auth/token", data={"username": username, "password": password},
+                                  verify=tls())
             response.raise_for_status()
             world.tokens[role] = response.json()["access_token"]
     world.uscc = world._new_enterprise(**HOTEL)

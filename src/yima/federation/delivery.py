@@ -52,6 +52,7 @@ from yima.federation.model import RECEIPT, WITHDRAWN, Envelope, envelope_from_pa
 from yima.federation.rules import backoff_seconds, is_permanent
 from yima.federation.tables import Case, OutboxMessage, Partner
 from yima.licences import documents
+from yima.outbound import tls
 from yima.standard import configured_standard
 from yima.standard.model import MatterStandard
 
@@ -75,7 +76,7 @@ def unb64(text: str) -> bytes:
 
 def http_transport(url: str, message: bytes) -> tuple[int, dict[str, Any]]:
     response = httpx.post(url + MESSAGES_PATH, json={"message": b64(message)}, timeout=HTTP_TIMEOUT_SECONDS,
-                          follow_redirects=False)
+                          follow_redirects=False, verify=tls())
     try:
         answer = response.json()
     except ValueError:

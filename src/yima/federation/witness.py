@@ -37,7 +37,7 @@ from yima.federation.tables import Partner, WitnessedCheckpoint
 from yima.keys.model import kid_from_text
 from yima.keys.service import keyring
 from yima.keys.trustlist import TrustList
-from yima.outbound import fetch
+from yima.outbound import fetch, tls
 
 TIMEOUT_SECONDS = 15.0
 MAX_ANSWER_BYTES = 1024 * 1024
@@ -139,7 +139,7 @@ def _fetch_entries(db: Database, partner: Partner, after: int, until: int) -> li
     while after < until:
         request = base64.urlsafe_b64encode(_signed_request(db, partner, after, until)).rstrip(b"=").decode()
         answer = httpx.post(f"{partner.url}/api/v1/federation/chain/entries", json={"message": request},
-                            timeout=TIMEOUT_SECONDS)
+                            timeout=TIMEOUT_SECONDS, verify=tls())
         answer.raise_for_status()
         page = list(answer.json()["entries"])
         if not page:

@@ -19,6 +19,7 @@ from yima.licences.qr import decode_qr_image
 from yima.licences.service import rotate_key
 from yima.licences.standing import STATUS_NAMES, offline_summary
 from yima.licences.verify import SignatureCheck, verify_licence
+from yima.outbound import tls
 from yima.standard import configured_standard
 from yima.zones.service import published_trust_list
 
@@ -46,7 +47,7 @@ def online_base(qr_text: str, trust_list_source: str, zone_url: str | None) -> s
 
 
 def ask_zone(base: str, qr_text: str) -> dict[str, object]:
-    response = httpx.post(f"{base}/api/v1/verify", json={"qr": qr_text}, timeout=10)
+    response = httpx.post(f"{base}/api/v1/verify", json={"qr": qr_text}, timeout=10, verify=tls())
     if response.status_code not in (200, 422):
         response.raise_for_status()
     answer = response.json()

@@ -69,12 +69,20 @@ def _advances(text: str, size: float, font_path: str) -> list[float]:
 
 
 def _subset_font(font_path: str, text: str) -> bytes:
+    """The font cut down to the characters of ``text``: the same characters give the same bytes, so
+    a subset is made once per set of characters (a licence fetched again costs no second cut, which
+    is nine tenths of rendering it)."""
+    return _subset_of(font_path, "".join(sorted(set(text))))
+
+
+@lru_cache(maxsize=64)
+def _subset_of(font_path: str, characters: str) -> bytes:
     options = subset.Options()
     options.name_IDs = ["*"]
     options.notdef_outline = True
     font = TTFont(font_path)
     subsetter = subset.Subsetter(options)
-    subsetter.populate(text="".join(sorted(set(text))))
+    subsetter.populate(text=characters)
     subsetter.subset(font)
     out = io.BytesIO()
     font.save(out)
