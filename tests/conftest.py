@@ -100,7 +100,7 @@ def _databases() -> Iterator[dict[str, Database]]:
 
 def _empty(database: Database) -> None:
     """Empties every table. A delivery thread of the previous test may still hold a lock while it
-    winds down; PostgreSQL then breaks the deadlock by failing the TRUNCATE, which is tried again."""
+    winds down; PostgreSQL then breaks the deadlock by failing the DELETE, which is tried again."""
     for attempt in range(5):
         try:
             _empty_once(database)
@@ -112,16 +112,26 @@ def _empty(database: Database) -> None:
 
 
 def _empty_once(database: Database) -> None:
+    """On both databases the tables that hold rows are emptied with DELETE, children first, and on
+    PostgreSQL every sequence starts again at its first value (as SQLite's rowids do). Not TRUNCATE:
+    it gives each of the hundred tables a new file, which PostgreSQL creates and syncs at commit —
+    about half a second per test, where finding and deleting the few rows a test left takes a few
+    milliseconds."""
     with database.engine.begin() as conn:
         present = set(inspect(conn).get_table_names())
         tables = [t.name for t in reversed(metadata.sorted_tables) if t.name in present]
-        # the register's counts last: deleting enterprises on SQLite runs the triggers that keep them
+        # the register's counts last: deleting enterprises runs the triggers that keep them
         tables.sort(key=lambda name: name in ("register_day_counts", "register_month_counts"))
-        if database.is_sqlite:
-            for name in tables:
-                conn.exec_driver_sql(f'DELETE FROM "{name}"')
-        else:
-            conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{n}"' for n in tables) + " RESTART IDENTITY CASCADE")
+        if not database.is_sqlite:
+            holding = set(conn.exec_driver_sql(" UNION ALL ".join(
+                f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in tables)).scalars())
+            tables = [name for name in tables if name in holding]
+        for name in tables:
+            conn.exec_driver_sql(f'DELETE FROM "{name}"')
+        if not database.is_sqlite:
+            conn.exec_driver_sql(
+                "SELECT setval(c.oid::regclass, s.seqstart, false) FROM pg_class c "
+                "JOIN pg_sequence s ON s.seqrelid = c.oid WHERE c.relnamespace = current_schema()::regnamespace")
 
 
 @pytest.fixture
