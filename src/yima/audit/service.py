@@ -34,16 +34,20 @@ from yima.audit.tables import AuditEntry, AuditHead
 from yima.clock import as_utc
 from yima.db import Database
 from yima.db.base import table_of
+from yima.db.prepared import Prepared
 from yima.errors import DomainError, Forbidden, NotFound
 from yima.keys import service as keys
 from yima.keys.signature import ZoneSignature, verify
 from yima.keys.trustlist import TrustList
 
 _ENTRIES, _HEADS = table_of(AuditEntry), table_of(AuditHead)
-_INSERT = insert(_ENTRIES)
 _HEAD = select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.chain == bindparam("chain"))
-_MOVE = (update(_HEADS).where(_HEADS.c.chain == bindparam("chain_"))
-         .values(seq=bindparam("seq_"), hash=bindparam("hash_")))
+# Appending runs on the driver's cursor (``yima.db.prepared``): it is in every use case's transaction.
+_READ_HEAD = {False: Prepared(_HEAD), True: Prepared(_HEAD.with_for_update())}
+_INSERT = Prepared(insert(_ENTRIES))
+_INSERT_COLUMNS = ("chain", "seq", "at", "actor_id", "actor_role", "action", "subject", "detail", "prev_hash", "hash")
+_MOVE = Prepared(update(_HEADS).where(_HEADS.c.chain == bindparam("chain_"))
+                 .values(seq=bindparam("seq_"), hash=bindparam("hash_")))
 READ_BATCH = 5_000
 
 
@@ -51,19 +55,20 @@ def record(session: Session, events: Sequence[AuditEvent]) -> None:
     """Append the events to their chains (in the order given within each chain)."""
     conn = session.connection()
     postgres = conn.dialect.name == "postgresql"
+    read_head = _READ_HEAD[postgres]
     for chain, in_chain in groupby(sorted(events, key=lambda e: e.chain), key=lambda e: e.chain):
-        read_head = _HEAD.with_for_update() if postgres else _HEAD
-        head = conn.execute(read_head, {"chain": chain}).first()
+        head = next(iter(read_head.run(conn, {"chain": chain})), None)
         if head is None:  # the chain's first entry; a concurrent first writer makes this a no-op
             new_head = (pg_insert if postgres else sqlite_insert)(_HEADS).values(chain=chain, seq=0, hash=GENESIS)
             conn.execute(new_head.on_conflict_do_nothing(index_elements=["chain"]))
-            head = conn.execute(read_head, {"chain": chain}).one()
-        entries = link(head.hash, head.seq, in_chain)
-        conn.execute(_INSERT, [{"chain": chain, "seq": e.seq, "at": e.event.at, "actor_id": e.event.actor_id,
-                                "actor_role": e.event.actor_role, "action": e.event.action,
-                                "subject": e.event.subject, "detail": dict(e.event.detail),
-                                "prev_hash": e.prev_hash, "hash": e.hash} for e in entries])
-        conn.execute(_MOVE, {"chain_": chain, "seq_": entries[-1].seq, "hash_": entries[-1].hash})
+            head = read_head.run(conn, {"chain": chain})[0]
+        seq, hash_ = head
+        entries = link(hash_, seq, in_chain)
+        _INSERT.run_many(conn, [{"chain": chain, "seq": e.seq, "at": e.event.at, "actor_id": e.event.actor_id,
+                                 "actor_role": e.event.actor_role, "action": e.event.action,
+                                 "subject": e.event.subject, "detail": dict(e.event.detail),
+                                 "prev_hash": e.prev_hash, "hash": e.hash} for e in entries], _INSERT_COLUMNS)
+        _MOVE.run(conn, {"chain_": chain, "seq_": entries[-1].seq, "hash_": entries[-1].hash})
 
 
 def event(chain: str | None, actor: Actor | None, at: Any, action: str, subject: str,

@@ -7,7 +7,8 @@ objects here are built with the mapped classes as usual but never enter the sess
 gets one ``INSERT`` (an ``executemany`` when it has several rows), foreign keys are copied from
 the many-to-one relationships the code set (``Permit(enterprise=...)``), and generated primary
 keys are read back with ``RETURNING`` and set on the objects. Later changes to such an object
-are not tracked; load it from the session to change it.
+are not tracked; load it from the session to change it. The statements run on the driver's
+cursor (``yima.db.prepared``), without SQLAlchemy's execution layer.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Insert, Table, insert
+from sqlalchemy import Column, ColumnElement, Table, insert
 from sqlalchemy.orm import Mapper, Session, class_mapper
 from sqlalchemy.orm.interfaces import MANYTOONE
 
 from yima.db.base import Base
+from yima.db.prepared import Prepared
 
 
 def insert_new(session: Session, objects: Iterable[Base]) -> None:
@@ -40,10 +42,10 @@ def _insert_batch(session: Session, objects: Sequence[Base]) -> None:
     rows = [_row(plan, obj) for obj in objects]
     generated = plan.generated_key is not None and getattr(objects[0], plan.generated_key.key) is None
     statement = plan.returning if generated else plan.insert
-    result = session.connection().execute(statement, rows)
+    returned = statement.run_many(session, rows)
     if generated:
         assert plan.generated_key is not None
-        for obj, key in zip(objects, result.scalars().all(), strict=True):
+        for obj, (key,) in zip(objects, returned, strict=True):
             setattr(obj, plan.generated_key.key, key)
 
 
@@ -58,9 +60,9 @@ class _Plan:
                 or (c.autoincrement == "auto" and len(table.primary_key.columns) == 1
                     and c.type._type_affinity is not None and issubclass(c.type._type_affinity, int))]
         self.generated_key: Column[Any] | None = auto[0] if auto else None
-        self.insert: Insert = insert(table)
-        self.returning: Insert = (insert(table).returning(self.generated_key, sort_by_parameter_order=True)
-                                  if self.generated_key is not None else self.insert)
+        self.insert = Prepared(insert(table))
+        self.returning = (Prepared(insert(table).returning(self.generated_key))
+                          if self.generated_key is not None else self.insert)
         self.parents = [(rel.key, [(_key(local), _key(remote)) for local, remote in rel.local_remote_pairs])
                         for rel in mapper.relationships if rel.direction is MANYTOONE]
         self.attribute = {c.key: mapper.get_property_by_column(c).key for c in self.columns}

@@ -26,6 +26,7 @@ from yima.clock import as_utc
 from yima.config import get_settings
 from yima.db import Database
 from yima.db.base import table_of
+from yima.db.prepared import Prepared
 from yima.errors import DomainError
 from yima.notifications.tables import Notification, NotificationAddress
 
@@ -34,9 +35,10 @@ MAX_BACKOFF = timedelta(hours=6)
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 
 
-def _notify_statement(mail: bool) -> Insert:
-    """INSERT … SELECT of one notification per user id (``ids``), reading each user's address as it
-    writes; built once per process (building a statement costs more than running it)."""
+def _notify_statement(mail: bool, one: bool = False) -> Insert:
+    """INSERT … SELECT of one notification per user id (``ids``; ``one``: the single ``id``), reading
+    each user's address as it writes; built once per process (building a statement costs more than
+    running it)."""
     users, addresses, table = table_of(User), table_of(NotificationAddress), table_of(Notification)
     to = addresses.c.email
     now = bindparam("now", type_=DateTime(timezone=True))
@@ -46,13 +48,15 @@ def _notify_statement(mail: bool) -> Insert:
                    bindparam("subject_en"), bindparam("body_zh"), bindparam("body_en"), bindparam("link"), now,
                    state, to, literal(0), next_at, literal(""))
             .select_from(users.outerjoin(addresses, addresses.c.user_id == users.c.id))
-            .where(users.c.id.in_(bindparam("ids", expanding=True))))
+            .where(users.c.id == bindparam("id") if one else users.c.id.in_(bindparam("ids", expanding=True))))
     return insert(table).from_select(["user_id", "zone_id", "kind", "subject_zh", "subject_en", "body_zh", "body_en",
                                       "link", "created_at", "email_state", "email_to", "attempts",
                                       "next_attempt_at", "last_error"], rows)
 
 
 _NOTIFY = {True: _notify_statement(True), False: _notify_statement(False)}
+#: Notifying one user (秒批 tells its applicant) runs on the driver's cursor (``yima.db.prepared``).
+_NOTIFY_ONE = {True: Prepared(_notify_statement(True, one=True)), False: Prepared(_notify_statement(False, one=True))}
 
 
 def notify(session: Session, user_ids: Iterable[int], kind: str, subject: tuple[str, str], body: tuple[str, str],
@@ -65,9 +69,12 @@ def notify(session: Session, user_ids: Iterable[int], kind: str, subject: tuple[
     ids = list(dict.fromkeys(user_ids))
     if not ids:
         return 0
-    result = session.connection().execute(_NOTIFY[get_settings().smtp_url is not None], {
-        "ids": ids, "zone_id": zone_id, "kind": kind, "subject_zh": subject[0][:200], "subject_en": subject[1][:300],
-        "body_zh": body[0], "body_en": body[1], "link": link[:300], "now": now})
+    mail = get_settings().smtp_url is not None
+    values = {"zone_id": zone_id, "kind": kind, "subject_zh": subject[0][:200], "subject_en": subject[1][:300],
+              "body_zh": body[0], "body_en": body[1], "link": link[:300], "now": now}
+    if len(ids) == 1:
+        return _NOTIFY_ONE[mail].count(session, {**values, "id": ids[0]})
+    result = session.connection().execute(_NOTIFY[mail], {**values, "ids": ids})
     return int(result.rowcount or 0)
 
 

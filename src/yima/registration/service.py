@@ -25,6 +25,7 @@ from yima.clock import local_date
 from yima.db import Base, Database
 from yima.db.base import table_of
 from yima.db.bulk import insert_new
+from yima.db.prepared import Prepared
 from yima.errors import Conflict, DomainError, Forbidden
 from yima.register.tables import Enterprise, EnterpriseAddress
 from yima.registration import capital, decisions, handoff, names, owner_records, rules
@@ -86,30 +87,30 @@ def _record(session: Session, app: Application, since: int, created: Sequence[Ba
 
 # The statements of the 秒批 path are built once: building a statement costs more than running it.
 _ENTERPRISES, _APPLICATIONS, _ZONES = table_of(Enterprise), table_of(Application), table_of(Zone)
-_TAKEN_NAMES = union(
+_TAKEN_NAMES = Prepared(union(
     select(_ENTERPRISES.c.name).where(_ENTERPRISES.c.zone_id == bindparam("zone"),
                                       _ENTERPRISES.c.name == bindparam("name"), _ENTERPRISES.c.status == "active"),
     select(_APPLICATIONS.c.name).where(_APPLICATIONS.c.zone_id == bindparam("zone"),
-                                       _APPLICATIONS.c.name == bindparam("name"), _APPLICATIONS.c.status.in_(PENDING)))
-_NEXT_ORG_SEQ = (update(_ZONES).where(_ZONES.c.id == bindparam("zone"))
-                 .values(org_next_seq=_ZONES.c.org_next_seq + 1)
-                 .returning(_ZONES.c.org_next_seq, _ZONES.c.division_code, _ZONES.c.org_block_start,
-                            _ZONES.c.org_block_size))
+                                       _APPLICATIONS.c.name == bindparam("name"), _APPLICATIONS.c.status.in_(PENDING))))
+_NEXT_ORG_SEQ = Prepared(update(_ZONES).where(_ZONES.c.id == bindparam("zone"))
+                         .values(org_next_seq=_ZONES.c.org_next_seq + 1)
+                         .returning(_ZONES.c.org_next_seq, _ZONES.c.division_code, _ZONES.c.org_block_start,
+                                    _ZONES.c.org_block_size))
 
 
 def _taken_names(session: Session, zone_id: str, name: str | None) -> frozenset[str]:
     """Names of the zone's active enterprises and pending applications equal to ``name``."""
     if not name:
         return frozenset()
-    return frozenset(session.connection().execute(_TAKEN_NAMES, {"zone": zone_id, "name": name}).scalars())
+    return frozenset(row[0] for row in _TAKEN_NAMES.run(session, {"zone": zone_id, "name": name}))
 
 
 #: At most this many active enterprises sharing a 字号 are compared with a new name (work per request is bounded).
 MAX_ALIKE = 50
-_ALIKE = (select(_ENTERPRISES.c.name, _ENTERPRISES.c.uscc)
-          .where(_ENTERPRISES.c.zone_id == bindparam("zone"), _ENTERPRISES.c.status == "active",
-                 _ENTERPRISES.c.name.like(bindparam("pattern"), escape="\\"))
-          .order_by(_ENTERPRISES.c.uscc).limit(MAX_ALIKE))
+_ALIKE = Prepared(select(_ENTERPRISES.c.name, _ENTERPRISES.c.uscc)
+                  .where(_ENTERPRISES.c.zone_id == bindparam("zone"), _ENTERPRISES.c.status == "active",
+                         _ENTERPRISES.c.name.like(bindparam("pattern"), escape="\\"))
+                  .order_by(_ENTERPRISES.c.uscc).limit(MAX_ALIKE))
 
 
 def registered_alike(session: Session, standard: MatterStandard, zone_id: str, name: str | None,
@@ -119,8 +120,7 @@ def registered_alike(session: Session, standard: MatterStandard, zone_id: str, n
     if parts is None or not parts.trade:
         return ()
     pattern = "%" + parts.trade.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    rows = session.connection().execute(_ALIKE, {"zone": zone_id, "pattern": pattern})
-    return tuple((row.name, row.uscc) for row in rows)
+    return tuple((name, uscc) for name, uscc in _ALIKE.run(session, {"zone": zone_id, "pattern": pattern}))
 
 
 def enterprise_snapshot(enterprise: Enterprise) -> dict[str, Any]:
@@ -297,11 +297,11 @@ def application_body(body: ApplicationIn) -> dict[str, Any]:
 
 
 def _next_uscc(session: Session, zone_id: str, entity_type: str) -> str:
-    seq = session.connection().execute(_NEXT_ORG_SEQ, {"zone": zone_id}).one()
-    if seq.org_next_seq > seq.org_block_size:
+    (next_seq, division_code, block_start, block_size), = _NEXT_ORG_SEQ.run(session, {"zone": zone_id})
+    if next_seq > block_size:
         raise Conflict("zone.org_block_exhausted", "zone", "本区组织机构代码段已用完",
                        "The zone's code block is used up")
-    return make_uscc(entity_type, seq.division_code, seq.org_next_seq, seq.org_block_start)
+    return make_uscc(entity_type, division_code, next_seq, block_start)
 
 
 def _addresses(body: dict[str, Any], now: datetime, first_is_domicile: bool,
