@@ -18,6 +18,7 @@ from yima.federation.model import RECEIPT, WITHDRAWN, envelope_from_payload, new
 from yima.federation.rules import Refusal, check_fresh
 from yima.federation.tables import Case, OutboxMessage, Partner
 from yima.licences.cose import decode_cbor, decode_sign1, sign1
+from yima.registration import records
 from yima.registration import service as registration
 from yima.registration.model import ApplicationIn
 from yima.registration.tables import Application
@@ -196,7 +197,7 @@ def test_a_permanent_refusal_is_a_dead_letter_the_applicant_reads(db, people, st
         assert row is not None and row.state == "dead" and row.refusal is not None
         assert row.refusal["status"] == status and row.refusal["message_zh"] == "签名无效"
     with db.read() as session:
-        app = session.get(Application, app_id)
+        app = records.application_record(session, app_id)
         assert app is not None
         view = service._view_with_case(session, app, NOW + timedelta(minutes=5))
     assert view["status"] == "undeliverable"

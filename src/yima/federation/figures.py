@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from yima.db import Database
 from yima.federation.rules import LATE_AFTER
 from yima.federation.tables import Case
+from yima.registration.records import application_ids, count_applications
 from yima.registration.status import Status
-from yima.registration.tables import Application
 from yima.stats.queries import utc_bounds
 from yima.stats.rules import Period
 from yima.stats.sections import Section, SectionRow
@@ -28,24 +28,22 @@ CHANNEL = "cross_region"
 def licences_delivered(db: Database, zone_id: str, period: Period) -> int:
     """Licences that partner zones issued for applications this zone accepted, delivered in the period."""
     start, end = utc_bounds(period)
-    query = (select(func.count()).select_from(Case).join(Application, Application.id == Case.application_id)
-             .where(Case.role == "accepting", Application.zone_id == zone_id,
-                    Case.licence_delivered_at >= start, Case.licence_delivered_at < end))
+    query = select(func.count()).select_from(Case).where(
+        Case.role == "accepting", Case.application_id.in_(application_ids(zone_id=zone_id)),
+        Case.licence_delivered_at >= start, Case.licence_delivered_at < end)
     with db.read() as session:
         return int(session.scalar(query) or 0)
 
 
 def compute(db: Database, zone_id: str, period: Period) -> dict[str, Any]:
     start, end = utc_bounds(period)
-    accepting = (select(func.count()).select_from(Case).join(Application, Application.id == Case.application_id)
-                 .where(Case.role == "accepting", Application.zone_id == zone_id))
+    accepting = select(func.count()).select_from(Case).where(
+        Case.role == "accepting", Case.application_id.in_(application_ids(zone_id=zone_id, submitted=(start, end))))
     with db.read() as session:
-        accepted = session.scalar(accepting.where(Application.submitted_at >= start, Application.submitted_at < end))
-        late = session.scalar(accepting.where(Case.remote_status == "", Case.created_at < end - LATE_AFTER,
-                                              Application.submitted_at >= start, Application.submitted_at < end))
-        issued = session.scalar(select(func.count()).select_from(Application).where(
-            Application.zone_id == zone_id, Application.channel == CHANNEL, Application.matter == "establish",
-            Application.status == Status.APPROVED, Application.decided_at >= start, Application.decided_at < end))
+        accepted = session.scalar(accepting)
+        late = session.scalar(accepting.where(Case.remote_status == "", Case.created_at < end - LATE_AFTER))
+        issued = count_applications(session, application_ids(
+            zone_id=zone_id, channel=CHANNEL, matter="establish", status=Status.APPROVED, decided=(start, end)))
     return {"accepted_for_partners": int(accepted or 0), "licences_delivered": licences_delivered(db, zone_id, period),
             "issued_for_partners": int(issued or 0), "unanswered_after_a_day": int(late or 0)}
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import cbor2
 from sqlalchemy import select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
 from yima.accounts.service import actor_of
 from yima.accounts.tables import User
@@ -50,11 +50,11 @@ from yima.federation.rules import (
 from yima.federation.tables import Case, InboxMessage, OutboxMessage, Partner
 from yima.keys.service import keyring
 from yima.licences.tables import Licence
+from yima.registration import records
 from yima.registration import service as registration
-from yima.registration.model import ApplicationIn
+from yima.registration.model import ApplicationChanged, ApplicationIn, ApplicationRecord
 from yima.registration.status import DECIDED, QUEUED, Status, Step, allowed
-from yima.registration.tables import Application
-from yima.registration.views import application_view
+from yima.registration.views import view_of
 from yima.standard.model import MatterStandard
 from yima.words import Words, legacy_words
 
@@ -251,10 +251,10 @@ def forward(db: Database, standard: MatterStandard, actor: Actor, body: Applicat
 class MaterialCourier:
     """A material supplied at home for a forwarded application travels to the partner as a message."""
 
-    def carries(self, app: Application) -> bool:
+    def carries(self, app: ApplicationRecord) -> bool:
         return app.status == Status.FORWARDED
 
-    def supply(self, session: Session, app: Application, actor: Actor, material_id: str, filename: str,
+    def supply(self, session: Session, app: ApplicationRecord, actor: Actor, material_id: str, filename: str,
                content_type: str, content: bytes, now: datetime) -> None:
         case = session.get(Case, app.id)
         if case is None or not allowed(Step.SUPPLY, case.remote_status):
@@ -278,7 +278,7 @@ class MaterialCourier:
 
 # --- what the views show --------------------------------------------------------------------------
 
-def overlay(app: Application, view: dict[str, Any], case: Case, now: datetime) -> None:
+def overlay(app: ApplicationRecord, view: dict[str, Any], case: Case, now: datetime) -> None:
     """The application as its case knows it: on the accepting side, the partner's status, findings,
     credit code and delivered licence; on either side, the steps of the journey."""
     delivered = case.licence_delivered_at is not None
@@ -320,18 +320,18 @@ def _step_words(step: Mapping[str, Any]) -> dict[str, str]:
     return {"reason_zh": words.zh, "reason_en": words.en}
 
 
-def _view_with_case(session: Session, app: Application, now: datetime, case: Case | None = None) -> dict[str, Any]:
-    view = application_view(app, now)
+def _view_with_case(session: Session, app: ApplicationRecord, now: datetime,
+                    case: Case | None = None) -> dict[str, Any]:
+    view = view_of(session, app.id, now)
     case = case or session.get(Case, app.id)
     if case is not None:
         overlay(app, view, case, now)
     return view
 
 
-def extend_view(app: Application, view: dict[str, Any]) -> None:
+def extend_view(session: Session | None, app: ApplicationRecord, view: dict[str, Any]) -> None:
     if app.status != Status.FORWARDED and app.channel != CHANNEL:
         return
-    session = object_session(app)
     case = session.get(Case, app.id) if session is not None else None
     if case is not None:
         overlay(app, view, case, utcnow())
@@ -339,8 +339,8 @@ def extend_view(app: Application, view: dict[str, Any]) -> None:
 
 # --- the issuing zone -----------------------------------------------------------------------------
 
-def status_message_body(app: Application, case: Case, licence: Licence | None) -> dict[str, Any]:
-    return {"application": case.remote_application_id, "partner_application": app.id, "version": len(app.transitions),
+def status_message_body(app: ApplicationRecord, version: int, case: Case, licence: Licence | None) -> dict[str, Any]:
+    return {"application": case.remote_application_id, "partner_application": app.id, "version": version,
             "status": app.status, "findings": list(app.findings or []),
             "missing_materials": list(app.missing_materials or []),
             "materials_due_on": app.materials_due_on.isoformat() if app.materials_due_on else None,
@@ -349,7 +349,7 @@ def status_message_body(app: Application, case: Case, licence: Licence | None) -
                         "cose": licence.cose} if licence is not None else None}
 
 
-def _licence_of(session: Session, app: Application, created: Sequence[Base]) -> Licence | None:
+def _licence_of(session: Session, app: ApplicationRecord, created: Sequence[Base]) -> Licence | None:
     made = next((row for row in created if isinstance(row, Licence)), None)
     if made is not None or app.status != Status.APPROVED or not app.enterprise_uscc:
         return made
@@ -357,23 +357,24 @@ def _licence_of(session: Session, app: Application, created: Sequence[Base]) -> 
                           .order_by(Licence.version.desc()).limit(1))
 
 
-def send_status(session: Session, app: Application, case: Case, now: datetime,
+def send_status(session: Session, app: ApplicationRecord, version: int, case: Case, now: datetime,
                 created: Sequence[Base] = ()) -> Envelope:
-    """Queue the application's current status for the accepting zone."""
+    """Queue the application's current status (its ``version``-th) for the accepting zone."""
     envelope = new_message("application.decided", app.zone_id, case.partner_zone, app.standard_digest,
-                           status_message_body(app, case, _licence_of(session, app, created)), now)
+                           status_message_body(app, version, case, _licence_of(session, app, created)), now)
     queue(session, envelope, app.id)
     _step(case, app.status, now)
     return envelope
 
 
-def on_transition(session: Session, app: Application, since: int, created: Sequence[Base]) -> None:
+def on_transition(session: Session, changed: ApplicationChanged, created: Sequence[Base]) -> None:
     """Inside every registration transaction: a cross-region application decided here sends back."""
-    if app.channel != CHANNEL or app.id is None:
+    app = changed.application
+    if app.channel != CHANNEL:
         return
     case = session.get(Case, app.id)
-    if case is not None and case.role == "issuing" and len(app.transitions) > since:
-        send_status(session, app, case, app.transitions[-1].at, created)
+    if case is not None and case.role == "issuing" and changed.changes:
+        send_status(session, app, changed.version, case, changed.changes[-1].at, created)
 
 
 def partner_actor(session: Session, zone_id: str) -> Actor:
@@ -411,7 +412,7 @@ def _receive_forwarded(db: Database, standard: MatterStandard, env: Envelope, no
         raise Refusal("malformed", 422, f"申请内容不正确：{err}", f"The application is malformed: {err}") from err
 
     def file_case(session: Session) -> None:
-        app = session.get(Application, app_id)
+        app = records.application_record(session, app_id)
         assert app is not None
         case = session.get(Case, app_id) or Case(
             application_id=app_id, role="issuing", partner_zone=env.sender,
@@ -420,7 +421,7 @@ def _receive_forwarded(db: Database, standard: MatterStandard, env: Envelope, no
         session.add(case)
         _step(case, "received", now, f"{env.sender} #{case.remote_application_id}")
         session.flush()
-        send_status(session, app, case, now)
+        send_status(session, app, records.application_version(session, app_id), case, now)
     return {"status": "received", "application": app_id}, file_case
 
 
@@ -457,7 +458,7 @@ def _receive_decided(env: Envelope, now: datetime) -> Applied:
             if case.licence_delivered_at is None:
                 case.licence_delivered_at = now
                 _step(case, "licence_delivered", now, str(licence.get("uscc", "")))
-        app = session.get(Application, case.application_id)
+        app = records.application_record(session, case.application_id)
         audit.record(session, [audit.event(app.zone_id if app else env.recipient, None, now,
                                            "application.partner_status", f"application:{case.application_id}",
                                            status=case.remote_status, uscc=case.uscc, message=env.id,
@@ -475,8 +476,7 @@ def _receive_material(db: Database, standard: MatterStandard, env: Envelope, now
         if case is None or case.role != "issuing" or case.partner_zone != env.sender:
             raise unknown_forwarded_application()
         actor = partner_actor(session, env.sender)
-        app = session.get(Application, app_id)
-        done = app is not None and any(u.sha256 == hashlib.sha256(content).hexdigest() for u in app.uploads)
+        done = records.has_upload(session, app_id, hashlib.sha256(content).hexdigest())
     if not done:
         registration.supply_material(db, standard, actor, app_id, str(body.get("material")),
                                      str(body.get("filename") or "material"), content, now, data_dir, max_bytes)

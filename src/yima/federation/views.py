@@ -14,8 +14,8 @@ from yima.db import Database
 from yima.errors import NotFound
 from yima.federation.rules import LATE_AFTER, is_late
 from yima.federation.tables import Case, InboxMessage, OutboxMessage
+from yima.registration.records import application_ids, application_record, application_records
 from yima.registration.status import Status
-from yima.registration.tables import Application
 
 
 @dataclass(frozen=True)
@@ -46,25 +46,27 @@ class CrossRegionCase:
 
 def late_cases(db: Database, actor: Actor, now: datetime) -> list[LateCase]:
     """Forwarded applications with no answer from the partner after ``LATE_AFTER``."""
-    query = (select(Case, Application).join(Application, Application.id == Case.application_id)
-             .where(Case.role == "accepting", Case.remote_status == "", Case.created_at < now - LATE_AFTER)
-             .order_by(Case.created_at))
+    query = (select(Case).where(Case.role == "accepting", Case.remote_status == "",
+                                Case.created_at < now - LATE_AFTER).order_by(Case.created_at))
     if actor.role == "officer":
-        query = query.where(Application.zone_id == actor.zone_id)
+        query = query.where(Case.application_id.in_(application_ids(zone_id=actor.zone_id)))
     with db.read() as session:
         waiting = dict(session.execute(select(OutboxMessage.application_id, func.count())
                                        .where(OutboxMessage.delivered_at.is_(None))
                                        .group_by(OutboxMessage.application_id)).all())
+        found = list(session.scalars(query))
+        apps = application_records(session, (case.application_id for case in found))
         return [LateCase(application=app.id, partner_zone=case.partner_zone, name=app.name,
                          forwarded_at=as_utc(case.created_at).isoformat(),
-                         waiting_messages=int(waiting.get(app.id, 0))) for case, app in session.execute(query)]
+                         waiting_messages=int(waiting.get(app.id, 0)))
+                for case in found if (app := apps.get(case.application_id)) is not None]
 
 
 def delivered_licence(db: Database, actor: Actor, app_id: int) -> Case | str:
     """The case whose licence (PDF and QR) a partner zone delivered; for an application this zone
     approved itself, the credit code of its licence, which the licence routes serve."""
     with db.read() as session:
-        app = session.get(Application, app_id)
+        app = application_record(session, app_id)
         case = session.get(Case, app_id)
         if app is None or not (app.applicant_id == actor.id or may_work_zone(actor, app.zone_id)):
             raise NotFound("application.unknown", "id", f"没有编号为 {app_id} 的申请", f"No application {app_id}")
@@ -81,18 +83,20 @@ def delivered_licence(db: Database, actor: Actor, app_id: int) -> Case | str:
 
 def cases(db: Database, actor: Actor, now: datetime, limit: int = 200) -> list[CrossRegionCase]:
     """The zone's cross-region applications, newest first: forwarded from here or received here."""
-    query = (select(Case, Application).join(Application, Application.id == Case.application_id)
-             .order_by(Case.created_at.desc()).limit(limit))
+    query = select(Case).order_by(Case.created_at.desc()).limit(limit)
     if actor.role == "officer":
-        query = query.where(Application.zone_id == actor.zone_id)
+        query = query.where(Case.application_id.in_(application_ids(zone_id=actor.zone_id)))
     with db.read() as session:
+        found = list(session.scalars(query))
+        apps = application_records(session, (case.application_id for case in found))
         return [CrossRegionCase(
             application=app.id, role=case.role, partner_zone=case.partner_zone, name=app.name,
             status=(case.remote_status or Status.FORWARDED.value) if case.role == "accepting" else app.status,
             uscc=case.uscc if case.role == "accepting" else app.enterprise_uscc,
             licence_delivered=case.licence_delivered_at is not None,
             late=case.role == "accepting" and is_late(as_utc(case.created_at), bool(case.remote_status), now),
-            since=as_utc(case.created_at).isoformat()) for case, app in session.execute(query)]
+            since=as_utc(case.created_at).isoformat())
+            for case in found if (app := apps.get(case.application_id)) is not None]
 
 
 MESSAGE_STATES = ("pending", "delivered", "dead", "expired")

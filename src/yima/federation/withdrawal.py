@@ -34,8 +34,9 @@ from yima.federation.rules import (
 )
 from yima.federation.tables import Case, InboxMessage, OutboxMessage
 from yima.registration import service as registration
+from yima.registration.model import ApplicationRecord
+from yima.registration.records import application_record
 from yima.registration.status import PENDING, Status
-from yima.registration.tables import Application
 from yima.registration.views import not_withdrawable
 from yima.standard.model import MatterStandard
 
@@ -47,10 +48,10 @@ REASON = "申请人撤回 / withdrawn by the applicant"
 class PartnerWithdrawal:
     """Registration's withdrawal of a forwarded application: a request to the issuing zone."""
 
-    def carries(self, app: Application) -> bool:
+    def carries(self, app: ApplicationRecord) -> bool:
         return app.status == Status.FORWARDED
 
-    def withdraw(self, session: Session, app: Application, actor: Actor, now: datetime) -> None:
+    def withdraw(self, session: Session, app: ApplicationRecord, actor: Actor, now: datetime) -> None:
         case = session.get(Case, app.id)
         if case is None or case.role != "accepting":
             raise not_withdrawable(app.status)
@@ -76,7 +77,7 @@ def on_receipt(session: Session, case: Case, result: Mapping[str, Any], now: dat
         return
     service.step_once(case, WITHDRAWAL_TOO_LATE, now, f"{case.partner_zone} 已作出决定 / {case.partner_zone} had "
                                                      "already decided", state=state)  # which way, for the rules
-    app = session.get(Application, case.application_id)
+    app = application_record(session, case.application_id)
     audit.record(session, [audit.event(app.zone_id if app else case.partner_zone, None, now,
                                        "application.withdrawal_too_late", f"application:{case.application_id}",
                                        partner=case.partner_zone, state=state)])
@@ -124,7 +125,7 @@ def receive_withdrawn(db: Database, standard: MatterStandard, env: Envelope, now
             raise unknown_forwarded_application()
         app_id = case.application_id
         actor = service.partner_actor(session, env.sender)
-        app = session.get(Application, app_id)
+        app = application_record(session, app_id)
         status = app.status if app else ""
     if status in PENDING:
         reason = str(env.body.get("reason") or REASON)[:200]
@@ -135,7 +136,7 @@ def receive_withdrawn(db: Database, standard: MatterStandard, env: Envelope, now
         except Conflict:
             pass  # decided meanwhile: the state read below says so
         with db.read() as session:
-            app = session.get(Application, app_id)
+            app = application_record(session, app_id)
             status = app.status if app else ""
     if status == Status.WITHDRAWN:
         return {"status": Status.WITHDRAWN.value, "application": app_id}, lambda session: None

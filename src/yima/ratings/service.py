@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
 from yima.actors import Actor, may_work_zone
 from yima.audit import service as audit
@@ -31,7 +31,7 @@ from yima.projects import key_enterprises
 from yima.ratings import rules
 from yima.ratings.tables import Rating, Rectification
 from yima.registration import views as applications
-from yima.registration.tables import Application
+from yima.registration.model import ApplicationRecord
 from yima.stats.rules import Period
 from yima.textcheck import check_clean
 
@@ -412,10 +412,9 @@ def figures_of(db: Database, zone_id: str, period: Period) -> dict[str, Any]:
 
 # --- the application's view (registration hands it over: ``handoff.VIEW_EXTENSIONS``) ------------
 
-def extend_view(app: Application, view: dict[str, Any]) -> None:
+def extend_view(session: Session | None, app: ApplicationRecord, view: dict[str, Any]) -> None:
     """The application's ratings on its page and in its JSON (``rating``), and whether its
     applicant may rate it now; only in the full view of one application."""
-    session = object_session(app)
     if session is None or "transitions" not in view:
         return
     case, given = _case_state(session, APPLICATION, app.id, rules.is_decided(APPLICATION, app.status),

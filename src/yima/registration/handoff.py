@@ -3,7 +3,9 @@
 Cross-region registration (跨省异地办照) lives in ``yima.federation``, which depends on this
 package; registration must not depend on it. So registration declares here what it hands over,
 as Protocols and a ``Slot`` for each; a feature adds its parts in its ``feature.install`` and the
-composition root plugs them in with ``use(registry)`` when the application starts:
+composition root plugs them in with ``use(registry)`` when the application starts. What is handed
+over is an ``ApplicationRecord`` (``model.py``), never the row (only the register's followers,
+licences and seals, get the rows they follow):
 
 * a ``Forwarder`` takes a submission whose ``zone`` it serves (a partner zone) instead of the local
   秒批 path, and answers with the application as its applicant sees it;
@@ -34,7 +36,7 @@ from yima.actors import Actor
 from yima.audit.rules import AuditEvent
 from yima.db import Base, Database
 from yima.register.tables import Enterprise
-from yima.registration.model import ApplicationIn
+from yima.registration.model import ApplicationChanged, ApplicationIn, ApplicationRecord
 from yima.registry import Registry, Slot
 from yima.standard.model import MatterStandard
 
@@ -50,24 +52,24 @@ class Forwarder(Protocol):
 
 
 class MaterialCourier(Protocol):
-    def carries(self, app: Application) -> bool: ...
+    def carries(self, app: ApplicationRecord) -> bool: ...
 
-    def supply(self, session: Session, app: Application, actor: Actor, material_id: str, filename: str,
+    def supply(self, session: Session, app: ApplicationRecord, actor: Actor, material_id: str, filename: str,
                content_type: str, content: bytes, now: datetime) -> None: ...
 
 
 class Withdrawal(Protocol):
-    def carries(self, app: Application) -> bool: ...
+    def carries(self, app: ApplicationRecord) -> bool: ...
 
-    def withdraw(self, session: Session, app: Application, actor: Actor, now: datetime) -> None: ...
+    def withdraw(self, session: Session, app: ApplicationRecord, actor: Actor, now: datetime) -> None: ...
 
 
 class ViewExtension(Protocol):
-    def __call__(self, app: Application, view: dict[str, Any]) -> None: ...
+    def __call__(self, session: Session | None, app: ApplicationRecord, view: dict[str, Any]) -> None: ...
 
 
 class TransitionListener(Protocol):
-    def __call__(self, session: Session, app: Application, since: int, created: Sequence[Base]) -> None: ...
+    def __call__(self, session: Session, changed: ApplicationChanged, created: Sequence[Base]) -> None: ...
 
 
 class RegisterFollower(Protocol):
@@ -129,9 +131,9 @@ def forwarder_for(db: Database, zone_id: str) -> Forwarder | None:
     return next((f for f in _plugged.forwarders if f.serves(db, zone_id)), None)
 
 
-def courier_for(app: Application) -> MaterialCourier | None:
+def courier_for(app: ApplicationRecord) -> MaterialCourier | None:
     return next((c for c in _plugged.couriers if c.carries(app)), None)
 
 
-def withdrawal_for(app: Application) -> Withdrawal | None:
+def withdrawal_for(app: ApplicationRecord) -> Withdrawal | None:
     return next((w for w in _plugged.withdrawals if w.carries(app)), None)

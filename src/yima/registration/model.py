@@ -6,9 +6,10 @@ Shape (types, lengths, formats) is checked here by Pydantic; the registration ru
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -100,3 +101,44 @@ class ApplicationIn(BaseModel):
             if address.kind in (None, "domicile"):
                 return address
         return None
+
+
+@dataclass(frozen=True)
+class ApplicationRecord:
+    """An application as another feature reads it (cross-region registration, ratings): what it
+    is and where it stands, never its row. Registration alone writes an application."""
+
+    id: int
+    zone_id: str
+    applicant_id: int
+    matter: str
+    channel: str
+    name: str
+    status: str
+    enterprise_uscc: str | None
+    standard_digest: str
+    findings: tuple[dict[str, Any], ...]
+    missing_materials: tuple[str, ...]
+    materials_due_on: date | None
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One recorded change of an application's status: from what to what, by whom, why and when."""
+
+    from_status: str | None
+    to_status: str
+    actor_role: str
+    reason_zh: str
+    reason_en: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ApplicationChanged:
+    """What one registration transaction did to an application: its changes of status, and how many
+    it has had in all (``version``: the order in which a partner zone applies them)."""
+
+    application: ApplicationRecord
+    version: int
+    changes: tuple[StatusChange, ...]

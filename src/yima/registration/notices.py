@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from yima.notifications.service import notify
-from yima.registration.tables import Application
+from yima.registration.model import ApplicationChanged
 
 DECISIONS: dict[str, tuple[str, str]] = {
     "approved": ("已核准登记", "approved"),
@@ -21,13 +21,14 @@ DECISIONS: dict[str, tuple[str, str]] = {
 }
 
 
-def on_transition(session: Session, app: Application, since: int, created: Sequence[Any]) -> None:
-    """Tell the applicant of each decision among the transitions from ``since`` on."""
-    for transition in app.transitions[since:]:
+def on_transition(session: Session, changed: ApplicationChanged, created: Sequence[Any]) -> None:
+    """Tell the applicant of each decision among the transaction's changes of status."""
+    app = changed.application
+    for transition in changed.changes:
         words = DECISIONS.get(transition.to_status)
         if words is None or transition.actor_role == "applicant":
             continue
-        reason_zh, reason_en = transition.reason_zh or "", transition.reason_en or ""
+        reason_zh, reason_en = transition.reason_zh, transition.reason_en
         notify(session, [app.applicant_id], f"application.{transition.to_status}",
                (f"申请 #{app.id}：{words[0]}", f"Application #{app.id}: {words[1]}"),
                (f"您的申请 #{app.id} {words[0]}" + (f"：{reason_zh}" if reason_zh else ""),

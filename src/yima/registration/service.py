@@ -31,7 +31,8 @@ from yima.register.tables import Enterprise, EnterpriseAddress
 from yima.registration import capital, decisions, handoff, names, owner_records, rules
 from yima.registration.codes import make_uscc
 from yima.registration.materials import clean_filename
-from yima.registration.model import ApplicationIn
+from yima.registration.model import ApplicationIn, ApplicationRecord
+from yima.registration.records import changed_since, record_of
 from yima.registration.status import DECISIONS, PENDING, TRANSITIONS, Status, Step, allowed, leads_to
 from yima.registration.tables import Application, MaterialUpload, Transition
 from yima.registration.views import application_not_found, application_view, not_withdrawable
@@ -81,8 +82,11 @@ def _record(session: Session, app: Application, since: int, created: Sequence[Ba
         else:
             events.extend(e for follower in handoff.followers() if (e := follower.audit_event(row, app, last)))
     audit.record(session, events)
-    for listener in handoff.transition_listeners():
-        listener(session, app, since, created)
+    listeners = handoff.transition_listeners()
+    if listeners:
+        changed = changed_since(app, since)
+        for listener in listeners:
+            listener(session, changed, created)
 
 
 # The statements of the 秒批 path are built once: building a statement costs more than running it.
@@ -222,9 +226,10 @@ def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body:
     return stored if isinstance(stored, dict) else application_view(stored, now)
 
 
-def earlier_submission(session: Session, actor: Actor, idempotency_key: str | None) -> Application | None:
+def earlier_submission(session: Session, actor: Actor, idempotency_key: str | None) -> ApplicationRecord | None:
     """The application ``actor`` submitted before with this idempotency key (a retried request)."""
-    return _by_idempotency_key(session, actor, idempotency_key)
+    earlier = _by_idempotency_key(session, actor, idempotency_key)
+    return record_of(earlier) if earlier is not None else None
 
 
 def check_for_partner(standard: MatterStandard, body: ApplicationIn, now: datetime) -> rules.RuleContext:
@@ -241,7 +246,7 @@ def check_for_partner(standard: MatterStandard, body: ApplicationIn, now: dateti
 
 def file_forwarded(session: Session, standard: MatterStandard, actor: Actor, body: ApplicationIn,
                    ctx: rules.RuleContext, zone_id: str, now: datetime, idempotency_key: str | None,
-                   reason: Words) -> Application:
+                   reason: Words) -> ApplicationRecord:
     """Store, in the caller's transaction (which writes the message that carries it), an application
     the partner zone decides: filed in ``zone_id``, the zone that accepted it, as ``forwarded``."""
     matter = standard.matters[body.matter]
@@ -255,7 +260,7 @@ def file_forwarded(session: Session, standard: MatterStandard, actor: Actor, bod
     _transition(app, Step.FORWARD, Status.FORWARDED, actor, now, reason)
     session.add(app)
     session.flush()
-    return app
+    return record_of(app)
 
 
 def _by_idempotency_key(session: Session, actor: Actor, key: str | None) -> Application | None:
@@ -468,9 +473,9 @@ def supply_material(db: Database, standard: MatterStandard, actor: Actor, app_id
         app = session.get(Application, app_id, with_for_update=True)  # concurrent changes take turns
         if app is None or (app.applicant_id != actor.id and not may_work_zone(actor, app.zone_id)):
             raise application_not_found(app_id)
-        courier = handoff.courier_for(app)
+        courier = handoff.courier_for(record_of(app))
         if courier is not None:  # the application is decided elsewhere; the material travels there
-            courier.supply(session, app, actor, material_id, filename[:255], content_type, content, now)
+            courier.supply(session, record_of(app), actor, material_id, filename[:255], content_type, content, now)
             app.uploads.append(MaterialUpload(material=material_id, filename=filename[:255],
                                               content_type=content_type, size=len(content),
                                               sha256=hashlib.sha256(content).hexdigest(), uploaded_at=now))
@@ -506,9 +511,9 @@ def withdraw(db: Database, actor: Actor, app_id: int, now: datetime, reason: str
         app = session.get(Application, app_id, with_for_update=True)  # concurrent changes take turns
         if app is None or app.applicant_id != actor.id:
             raise application_not_found(app_id)
-        elsewhere = handoff.withdrawal_for(app)
+        elsewhere = handoff.withdrawal_for(record_of(app))
         if elsewhere is not None:
-            elsewhere.withdraw(session, app, actor, now)
+            elsewhere.withdraw(session, record_of(app), actor, now)
             return
         if not allowed(Step.WITHDRAW, app.status):
             raise not_withdrawable(app.status)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from yima.actors import Actor, may_work_zone
 from yima.clock import as_utc
@@ -18,6 +18,7 @@ from yima.register.tables import Enterprise
 from yima.registration import decisions
 from yima.registration.capital import public_contributions
 from yima.registration.handoff import forwarder_for, view_extensions
+from yima.registration.records import record_of
 from yima.registration.schemas import EnterpriseOut
 from yima.registration.status import PENDING, QUEUED, Party, Status, Step, offered
 from yima.registration.tables import Application
@@ -89,9 +90,20 @@ def application_view(app: Application, now: datetime, detail: bool = True) -> di
         view["uploads"] = [{"material": u.material, "filename": u.filename, "content_type": u.content_type,
                             "size": u.size, "sha256": u.sha256, "uploaded_at": _iso(u.uploaded_at)}
                            for u in app.uploads]
-    for extend in view_extensions():
-        extend(app, view)
+    extensions = view_extensions()
+    if extensions:
+        record, session = record_of(app), object_session(app)
+        for extend in extensions:
+            extend(session, record, view)
     return view
+
+
+def view_of(session: Session, app_id: int, now: datetime) -> dict[str, Any]:
+    """The application as its applicant sees it, read in the caller's transaction."""
+    app = session.get(Application, app_id)
+    if app is None:
+        raise application_not_found(app_id)
+    return application_view(app, now)
 
 
 def get_application(db: Database, actor: Actor, app_id: int, now: datetime) -> dict[str, Any]:
