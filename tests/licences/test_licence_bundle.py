@@ -73,8 +73,8 @@ def test_food_permit_waits_for_its_department_and_the_licence_is_reissued(db, st
     [permit] = permits_of(db, uscc)
     assert permit.status == "pending"
     assert verified(db, standard, uscc)["licence"]["permits"][0]["status"] == "pending"
-    assert [p.id for p in service.pending_permits(db, people["officer-cq"])] == [permit.id]
-    assert service.pending_permits(db, people["officer-cd"]) == []
+    assert [p.id for p in service.pending_permits(db, people["officer-cq"]).items] == [permit.id]
+    assert service.pending_permits(db, people["officer-cd"]).total == 0
     service.decide_permit(db, standard, people["officer-cq"], permit.id, "approve", "现场核查合格", NOW)
     latest = verified(db, standard, uscc)
     assert latest["licence"]["version"] == 2 and latest["licence"]["permits"][0]["status"] == "active"

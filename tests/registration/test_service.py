@@ -88,10 +88,10 @@ def test_officer_queue_is_the_zone_oldest_first(db, standard, people):
     b = submit(db, standard, people["bob"], name="山城小面")
     submit(db, standard, people["bob"], zone="cd-gxq", name="蓉城小面",
            addresses=[{"text": "成都市高新区天府大道1号", "proof": "commitment"}])
-    queue = views.list_applications(db, people["officer-cq"], NOW + timedelta(hours=1))
+    queue = views.applications_page(db, people["officer-cq"], NOW + timedelta(hours=1)).items
     assert [q["id"] for q in queue] == [a, b]
     assert queue[0]["time_left_hours"] == 71.0
-    mine = views.list_applications(db, people["alice"], NOW)
+    mine = views.applications_page(db, people["alice"], NOW).items
     assert [m["id"] for m in mine] == [a]
 
 

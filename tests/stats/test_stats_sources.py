@@ -43,7 +43,7 @@ def test_bundled_reduction_uses_the_standard_and_measured_times(db, standard, pe
 def test_a_permit_still_pending_is_not_counted_until_decided(db, standard, people):
     app_id = submit(db, standard, people["alice"], **CATERING)
     assert compute_figures(db, "cq-gxq", TODAY, standard).as_json()["bundled_licences"] is None
-    permit = licences.pending_permits(db, people["officer-cq"])[0]
+    permit = licences.pending_permits(db, people["officer-cq"]).items[0]
     licences.decide_permit(db, standard, people["officer-cq"], permit.id, "approve", "", NOW + timedelta(days=2))
     bundled = compute_figures(db, "cq-gxq", TODAY, standard).as_json()["bundled_licences"]
     assert bundled["days_bundled"] == pytest.approx(2.0)

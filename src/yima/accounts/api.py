@@ -3,25 +3,31 @@ everywhere; an administrator disabling, enabling or signing out an account."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
-from yima.accounts.schemas import AccountActionOut, MeOut, PasswordChangeIn, SignedOutOut, TokenOut
+from yima.accounts.schemas import AccountActionOut, MeOut, PasswordChangeIn, SignedOutOut, TokenOut, UserOut
 from yima.accounts.service import (
+    USERS_EXPORT_HEADER,
     authenticate,
     change_own_password,
     disable_user,
     enable_user,
+    export_users,
     issue_token,
+    list_users,
     sign_out_everywhere,
     unlock_user,
 )
 from yima.actors import require_role
-from yima.clock import utcnow
+from yima.clock import as_utc, utcnow
 from yima.errors import DomainError
+from yima.listing import PER_PAGE
 from yima.web.deps import DB, AppSettings, CurrentActor
+from yima.web.listing import CSV, PageNo, PerPage, Search, csv_download, page_request, set_page_headers
 from yima.web.schemas import ErrorOut
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -65,6 +71,32 @@ def sign_out(db: DB, actor: CurrentActor) -> SignedOutOut:
 
 
 ACCOUNT_ACTIONS = ("disable", "enable", "sign-out", "unlock")
+RoleQuery = Annotated[str | None, Query(max_length=32, description="Only accounts of this role")]
+
+
+def _iso(value: object) -> str | None:
+    return as_utc(value).isoformat() if isinstance(value, datetime) else None
+
+
+@router.get("/users")
+def list_accounts(db: DB, actor: CurrentActor, response: Response, role: RoleQuery = None, q: Search = "",
+                  page: PageNo = 1, per_page: PerPage = PER_PAGE) -> list[UserOut]:
+    """Administrators: one page (at most 100) of the accounts, by role then user name, searched by
+    user name or name (``q``); ``X-Total-Count`` and ``Link`` give the rest."""
+    require_role(actor, "admin")
+    found = list_users(db, utcnow(), page_request(page, per_page, q), role or None)
+    set_page_headers(response, "/api/v1/users", found, {"role": role, "q": q})
+    return [UserOut.model_validate({**u, "created_at": _iso(u["created_at"]), "locked_until": _iso(u["locked_until"])})
+            for u in found.items]
+
+
+@router.get("/users/export.csv", response_class=Response,
+            responses={200: {"content": {CSV: {}}, "description": "Every matching account, formula-safe CSV"}})
+def export_accounts(db: DB, actor: CurrentActor, role: RoleQuery = None, q: Search = "") -> Response:
+    """Administrators: every account of the list (with the same search), as CSV; no password hashes."""
+    require_role(actor, "admin")
+    return csv_download("accounts.csv", USERS_EXPORT_HEADER, export_users(db, q, role or None))
+
 
 
 @router.post("/users/{username}/{action}")

@@ -20,8 +20,10 @@ from yima.accounts.service import (
 )
 from yima.clock import CHINA, utcnow
 from yima.errors import DomainError
+from yima.listing import search_text
 from yima.web.deps import DB, OptionalActor
-from yima.web.templating import flash, page_actor, render, text
+from yima.web.listing import PageNo, filters_query, page_request, pager
+from yima.web.templating import ROLE_NAMES, flash, page_actor, render, text
 
 router = APIRouter(include_in_schema=False)
 ACTIONS = ("disable", "enable", "sign-out", "unlock")
@@ -32,13 +34,19 @@ DONE = {"disable": ("账号 {u} 已停用，其所有会话已结束。",
         "unlock": ("账号 {u} 的登录等待已解除。", "The account {u} may sign in again at once: its delays are lifted.")}
 
 
-def _page(request: Request, db: DB, errors: list[dict[str, str]] | None = None, status: int = 200) -> Response:
+def _page(request: Request, db: DB, errors: list[dict[str, str]] | None = None, status: int = 200, q: str = "",
+          role: str = "", page: int = 1) -> Response:
+    """One page of the accounts (at most 100, by role then user name), searched by ``q`` and role."""
     now = utcnow()
-    users = [{**u, "locked_until": _local(u["locked_until"])} for u in list_users(db, now)]
+    role = role if role in ROLE_NAMES else ""
+    found = list_users(db, now, page_request(page, q=q), role or None)
+    users = [{**u, "locked_until": _local(u["locked_until"])} for u in found.items]
     addresses = sorted((key, _local(until), failures) for (scope, key), (until, failures)
                        in sign_in_delays(db, now).items() if scope == "address")
-    return render(request, "users.html", {"users": users, "locked_addresses": addresses, "errors": errors or []},
-                  status=status)
+    filters = {"q": search_text(q), "role": role}
+    return render(request, "users.html", {"users": users, "locked_addresses": addresses, "errors": errors or [],
+                                          "q": filters["q"], "role": role, "export_query": filters_query(filters),
+                                          **pager(found, filters)}, status=status)
 
 
 def _local(value: object) -> str | None:
@@ -47,11 +55,12 @@ def _local(value: object) -> str | None:
 
 
 @router.get("/admin/users")
-def users_page(request: Request, db: DB, signed_in: OptionalActor) -> Response:
+def users_page(request: Request, db: DB, signed_in: OptionalActor, q: str = "", role: str = "",
+               page: PageNo = 1) -> Response:
     actor = page_actor(request, signed_in, "admin")
     if isinstance(actor, Response):
         return actor
-    return _page(request, db)
+    return _page(request, db, q=q, role=role, page=page)
 
 
 def _confirm_disable(request: Request, username: str, reason: str, errors: list[dict[str, str]]) -> Response:

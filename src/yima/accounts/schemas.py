@@ -40,3 +40,17 @@ class PasswordChangeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     current_password: str = Field(min_length=1, max_length=128)
     new_password: str = Field(min_length=1, max_length=128, description="At least 8 characters, not a common password")
+
+
+class UserOut(ResponseModel):
+    """An account as administrators list it: no password hash."""
+
+    username: str
+    display_name: str
+    role: str = Field(description="applicant | officer | admin …")
+    zone: str | None
+    disabled: bool
+    created_at: str = Field(description="ISO 8601, UTC")
+    locked_until: str | None = Field(description="ISO 8601, UTC: failed sign-ins make its next sign-in wait "
+                                     "until then; null when none does")
+    failed_sign_ins: int

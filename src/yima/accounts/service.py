@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import bindparam, delete, select, tuple_, update
+from sqlalchemy import Select, bindparam, delete, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -36,9 +36,10 @@ from yima.accounts.passwords import check_password
 from yima.accounts.tables import SessionActivity, SignInAttempts, User
 from yima.actors import Actor, check_role
 from yima.audit import service as audit
-from yima.clock import as_utc, utcnow
+from yima.clock import CHINA, as_utc, utcnow
 from yima.db import Database
 from yima.errors import Conflict, DomainError, NotFound, TooManyRequests, Unauthorized
+from yima.listing import PageOf, PageRequest, check_export_size, like_pattern, search_text
 from yima.zones.tables import Zone
 
 _hasher = PasswordHasher()
@@ -443,19 +444,46 @@ def display_names(db: Database, ids: Iterable[int | None]) -> dict[int, str]:
         return {row.id: row.display_name or row.username for row in rows}
 
 
-def list_users(db: Database, now: datetime | None = None) -> list[dict[str, object]]:
-    """Every account, for administrators: no password hashes; ``locked_until`` and
-    ``failed_sign_ins`` when failed sign-ins lock it now."""
+def _users(q: str, role: str | None) -> Select[User]:
+    query = select(User).order_by(User.role, User.username)
+    if role:
+        query = query.where(User.role == role)
+    if q:
+        pattern = like_pattern(q)
+        query = query.where(or_(User.username.like(pattern, escape="\\"), User.display_name.like(pattern, escape="\\")))
+    return query
+
+
+def list_users(db: Database, now: datetime | None = None, request: PageRequest = PageRequest(),
+               role: str | None = None) -> PageOf[dict[str, object]]:
+    """One page of the accounts (by role, then name; searched by user name or name, ``q``), for
+    administrators: no password hashes; ``locked_until`` and ``failed_sign_ins`` when failed
+    sign-ins lock it now."""
     locks = sign_in_delays(db, now or utcnow())
+    query = _users(request.q, role)
     with db.read() as session:
-        users = session.scalars(select(User).order_by(User.role, User.username)).all()
+        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+        users = session.scalars(query.offset(request.offset).limit(request.per_page)).all()
     result: list[dict[str, object]] = []
     for u in users:
         until, failures = locks.get(("account", u.username), (None, 0))
         result.append({"username": u.username, "display_name": u.display_name, "role": u.role, "zone": u.zone_id,
                        "disabled": u.disabled_at is not None, "created_at": u.created_at,
                        "locked_until": until, "failed_sign_ins": failures})
-    return result
+    return PageOf(result, int(total), request.page, request.per_page)
+
+
+USERS_EXPORT_HEADER = ("username", "display_name", "role", "zone", "disabled", "created_at")
+
+
+def export_users(db: Database, q: str = "", role: str | None = None) -> list[list[object]]:
+    """Every account of the list (with the same search), as rows under ``USERS_EXPORT_HEADER``
+    (no password hashes; times in China Standard Time)."""
+    query = _users(search_text(q), role)
+    with db.read() as session:
+        check_export_size(session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
+        return [[u.username, u.display_name, u.role, u.zone_id or "", "yes" if u.disabled_at else "no",
+                 as_utc(u.created_at).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")] for u in session.scalars(query)]
 
 
 def change_own_password(db: Database, actor: Actor, current: str, new: str, now: datetime,

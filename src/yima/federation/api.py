@@ -18,7 +18,9 @@ from yima.errors import DomainError, NotFound
 from yima.federation import delivery, inbox, network, network_rules, partners, views, witness
 from yima.licences.documents import default_zone
 from yima.licences.qr import render_qr_png
+from yima.listing import search_text
 from yima.web.deps import DB, AppSettings, CurrentActor, RowId, Standard
+from yima.web.listing import PageNo, PerPage, Search, page_request, set_page_headers
 from yima.web.params import SeqParam
 
 router = APIRouter(tags=["federation"])
@@ -107,17 +109,36 @@ class LoggedMessageOut(BaseModel):
     application: int | None
 
 
+#: Messages a page of the log holds when the caller names no ``per_page`` (nor ``limit``): the v1 answer.
+MESSAGES_PER_PAGE = 50
+
+
 @router.get("/api/v1/federation/messages", response_model=list[LoggedMessageOut])
-def list_messages(db: DB, actor: CurrentActor, partner: Annotated[str | None, Query(max_length=32)] = None,
+def list_messages(db: DB, actor: CurrentActor, response: Response,
+                  partner: Annotated[str | None, Query(max_length=32)] = None,
                   state: Annotated[Literal["pending", "delivered", "dead", "expired"] | None, Query()] = None,
-                  direction: Annotated[Literal["in", "out"] | None, Query()] = None,
-                  limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                  offset: Annotated[int, Query(ge=0, le=10_000)] = 0) -> list[LoggedMessageOut]:
+                  direction: Annotated[Literal["in", "out"] | None, Query()] = None, q: Search = "",
+                  page: PageNo = 1, per_page: PerPage = MESSAGES_PER_PAGE,
+                  limit: Annotated[int | None, Query(ge=1, le=200, description="v1: rows from ``offset`` "
+                                                     "(instead of ``page``/``per_page``)")] = None,
+                  offset: Annotated[int | None, Query(ge=0, le=10_000, description="v1: rows to skip")] = None,
+                  ) -> list[LoggedMessageOut]:
     """The message log, newest first: every message sent to or received from a partner, with the
-    SHA-256 of its signed bytes and of its receipt (officers: their zone's)."""
+    SHA-256 of its signed bytes and of its receipt (officers: their zone's), by ``partner``,
+    ``state``, ``direction`` and the search text ``q`` (part of a message id or kind). One page of
+    ``per_page`` messages (default 50, at most 100): ``X-Total-Count`` and ``Link`` (next, prev,
+    first, last) give the rest. Without any paging parameter the answer is the 50 newest, as in v1;
+    the v1 ``limit``/``offset`` still pick rows by count (they win over ``page``/``per_page``)."""
     require_role(actor, "officer", "admin")
-    return [LoggedMessageOut(**m) for m in views.messages(db, actor, partner=partner, state=state,
-                                                          direction=direction, limit=limit, offset=offset)]
+    filters = views.MessageFilter(partner, state, direction, search_text(q))
+    if limit is not None or offset is not None:
+        rows, total = views.message_log(db, actor, filters, offset=offset or 0, limit=limit or MESSAGES_PER_PAGE)
+        response.headers["X-Total-Count"] = str(total)
+        return [LoggedMessageOut(**m) for m in rows]
+    found = views.messages_page(db, actor, filters, page_request(page, per_page, q))
+    set_page_headers(response, "/api/v1/federation/messages", found,
+                     {"partner": partner, "state": state, "direction": direction, "q": q})
+    return [LoggedMessageOut(**m) for m in found.items]
 
 
 @router.get("/api/v1/federation/messages/{message_id}/signed", response_class=Response,

@@ -36,7 +36,8 @@ class OutboxMessage(Base):
 
     __tablename__ = "federation_outbox"
     __table_args__ = (Index("ix_federation_outbox_due", "delivered_at", "next_attempt_at"),
-                      Index("ix_federation_outbox_state", "state", "recipient", "next_attempt_at"))
+                      Index("ix_federation_outbox_state", "state", "recipient", "next_attempt_at"),
+                      Index("ix_federation_outbox_log", "sender", "created_at"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     sender: Mapped[str] = mapped_column(String(32))
@@ -66,6 +67,7 @@ class InboxMessage(Base):
     receiver's half of the message log; empty for messages received before it was kept)."""
 
     __tablename__ = "federation_inbox"
+    __table_args__ = (Index("ix_federation_inbox_log", "recipient", "received_at"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     sender: Mapped[str] = mapped_column(String(32))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import JSON, DateTime, Integer, String, Text, cast, func, literal, null, or_, select, union_all
 
 from yima.actors import Actor, may_work_zone
 from yima.clock import as_utc
@@ -14,6 +14,7 @@ from yima.db import Database
 from yima.errors import NotFound
 from yima.federation.rules import LATE_AFTER, is_late
 from yima.federation.tables import Case, InboxMessage, OutboxMessage
+from yima.listing import PageOf, PageRequest, like_pattern
 from yima.registration.records import application_ids, application_record, application_records
 from yima.registration.status import Status
 
@@ -106,47 +107,97 @@ def _iso(moment: datetime | None) -> str | None:
     return as_utc(moment).isoformat() if moment is not None else None
 
 
+@dataclass(frozen=True)
+class MessageFilter:
+    """Which messages of the log: by partner zone, state, direction (``in`` | ``out``) and the search
+    text ``q`` (part of a message id or kind)."""
+
+    partner: str | None = None
+    state: str | None = None
+    direction: str | None = None
+    q: str = ""
+
+
+def _message_log(actor: Actor, filters: MessageFilter) -> Any:
+    """The message log as one query, newest first: what this zone sent (``out``: pending,
+    delivered, dead or expired) and what it received and acknowledged (``in``: delivered), each
+    with the same columns. Officers see their zone's."""
+    parts = []
+    pattern = like_pattern(filters.q) if filters.q else None
+    if filters.direction in (None, "out"):
+        out = select(OutboxMessage.id.label("id"), OutboxMessage.kind.label("kind"),
+                     cast(literal("out"), String).label("direction"), OutboxMessage.recipient.label("partner"),
+                     OutboxMessage.sender.label("zone"), OutboxMessage.sha256.label("sha256"),
+                     OutboxMessage.receipt_sha256.label("receipt_sha256"), OutboxMessage.state.label("state"),
+                     OutboxMessage.created_at.label("created_at"), OutboxMessage.signed_at.label("signed_at"),
+                     OutboxMessage.closed_at.label("settled_at"), OutboxMessage.expires_at.label("expires_at"),
+                     OutboxMessage.attempts.label("attempts"), OutboxMessage.last_error.label("last_error"),
+                     OutboxMessage.refusal.label("refusal"), OutboxMessage.application_id.label("application"))
+        if filters.partner:
+            out = out.where(OutboxMessage.recipient == filters.partner)
+        if filters.state:
+            out = out.where(OutboxMessage.state == filters.state)
+        if actor.role == "officer":
+            out = out.where(OutboxMessage.sender == actor.zone_id)
+        if pattern:
+            out = out.where(or_(OutboxMessage.id.like(pattern, escape="\\"),
+                                OutboxMessage.kind.like(pattern, escape="\\")))
+        parts.append(out)
+    if filters.direction in (None, "in") and filters.state in (None, "delivered"):
+        moment = DateTime(timezone=True)
+        inbound = select(InboxMessage.id.label("id"), InboxMessage.kind.label("kind"),
+                         cast(literal("in"), String).label("direction"), InboxMessage.sender.label("partner"),
+                         InboxMessage.recipient.label("zone"), InboxMessage.sha256.label("sha256"),
+                         InboxMessage.receipt_sha256.label("receipt_sha256"),
+                         cast(literal("delivered"), String).label("state"),
+                         InboxMessage.received_at.label("created_at"), cast(null(), moment).label("signed_at"),
+                         InboxMessage.received_at.label("settled_at"), cast(null(), moment).label("expires_at"),
+                         cast(literal(0), Integer).label("attempts"), cast(literal(""), Text).label("last_error"),
+                         cast(null(), JSON).label("refusal"), cast(null(), Integer).label("application"))
+        if filters.partner:
+            inbound = inbound.where(InboxMessage.sender == filters.partner)
+        if actor.role == "officer":
+            inbound = inbound.where(InboxMessage.recipient == actor.zone_id)
+        if pattern:
+            inbound = inbound.where(or_(InboxMessage.id.like(pattern, escape="\\"),
+                                        InboxMessage.kind.like(pattern, escape="\\")))
+        parts.append(inbound)
+    return union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery() if parts else None
+
+
+def _logged(row: Any) -> dict[str, Any]:
+    return {"id": row.id, "kind": row.kind, "direction": row.direction, "partner": row.partner, "zone": row.zone,
+            "sha256": row.sha256, "receipt_sha256": row.receipt_sha256, "state": row.state,
+            "created_at": _iso(row.created_at), "signed_at": _iso(row.signed_at),
+            "settled_at": _iso(row.settled_at), "expires_at": _iso(row.expires_at), "attempts": row.attempts or 0,
+            "last_error": row.last_error if row.state != "delivered" else "", "refusal": row.refusal,
+            "application": row.application}
+
+
+def message_log(db: Database, actor: Actor, filters: MessageFilter = MessageFilter(), *, offset: int = 0,
+                limit: int = 50) -> tuple[list[dict[str, Any]], int]:
+    """``limit`` messages of the log (``_message_log``) from ``offset``, newest first, and how many
+    match in all."""
+    log = _message_log(actor, filters)
+    if log is None:
+        return [], 0
+    with db.read() as session:
+        total = session.scalar(select(func.count()).select_from(log)) or 0
+        rows = session.execute(select(log).order_by(log.c.created_at.desc(), log.c.id.desc())
+                               .offset(max(0, offset)).limit(max(1, limit))).all()
+    return [_logged(r) for r in rows], int(total)
+
+
+def messages_page(db: Database, actor: Actor, filters: MessageFilter, request: PageRequest) -> PageOf[dict[str, Any]]:
+    """One page of the message log and how many messages match."""
+    rows, total = message_log(db, actor, filters, offset=request.offset, limit=request.per_page)
+    return PageOf(rows, total, request.page, request.per_page)
+
+
 def messages(db: Database, actor: Actor, *, partner: str | None = None, state: str | None = None,
              direction: str | None = None, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
-    """The message log, newest first: what this zone sent (``out``: pending, delivered, dead or
-    expired) and what it received and acknowledged (``in``: delivered). Officers see their zone's."""
-    rows: list[dict[str, Any]] = []
-    wanted = offset + limit
-    with db.read() as session:
-        if direction in (None, "out"):
-            out = (select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.recipient, OutboxMessage.sender,
-                          OutboxMessage.sha256, OutboxMessage.receipt_sha256, OutboxMessage.state,
-                          OutboxMessage.created_at, OutboxMessage.signed_at, OutboxMessage.closed_at,
-                          OutboxMessage.expires_at, OutboxMessage.attempts, OutboxMessage.last_error,
-                          OutboxMessage.refusal, OutboxMessage.application_id)
-                   .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id).limit(wanted))
-            if partner:
-                out = out.where(OutboxMessage.recipient == partner)
-            if state:
-                out = out.where(OutboxMessage.state == state)
-            if actor.role == "officer":
-                out = out.where(OutboxMessage.sender == actor.zone_id)
-            rows += [{"id": r.id, "kind": r.kind, "direction": "out", "partner": r.recipient, "zone": r.sender,
-                      "sha256": r.sha256, "receipt_sha256": r.receipt_sha256, "state": r.state,
-                      "created_at": _iso(r.created_at), "signed_at": _iso(r.signed_at),
-                      "settled_at": _iso(r.closed_at), "expires_at": _iso(r.expires_at), "attempts": r.attempts,
-                      "last_error": r.last_error if r.state != "delivered" else "", "refusal": r.refusal,
-                      "application": r.application_id} for r in session.execute(out)]
-        if direction in (None, "in") and state in (None, "delivered"):
-            inbound = (select(InboxMessage.id, InboxMessage.kind, InboxMessage.sender, InboxMessage.recipient,
-                              InboxMessage.sha256, InboxMessage.receipt_sha256, InboxMessage.received_at)
-                       .order_by(InboxMessage.received_at.desc(), InboxMessage.id).limit(wanted))
-            if partner:
-                inbound = inbound.where(InboxMessage.sender == partner)
-            if actor.role == "officer":
-                inbound = inbound.where(InboxMessage.recipient == actor.zone_id)
-            rows += [{"id": r.id, "kind": r.kind, "direction": "in", "partner": r.sender, "zone": r.recipient,
-                      "sha256": r.sha256, "receipt_sha256": r.receipt_sha256, "state": "delivered",
-                      "created_at": _iso(r.received_at), "signed_at": None, "settled_at": _iso(r.received_at),
-                      "expires_at": None, "attempts": 0, "last_error": "", "refusal": None, "application": None}
-                     for r in session.execute(inbound)]
-    rows.sort(key=lambda m: (m["created_at"] or "", m["id"]), reverse=True)
-    return rows[offset:offset + limit]
+    """``limit`` messages of the log from ``offset``, newest first (``message_log``)."""
+    return message_log(db, actor, MessageFilter(partner, state, direction), offset=offset, limit=limit)[0]
 
 
 def signed_message(db: Database, actor: Actor, message_id: str) -> bytes:

@@ -13,7 +13,9 @@ from yima.errors import NotFound
 from yima.licences import documents, service
 from yima.licences.qr import render_qr_png, render_qr_svg
 from yima.licences.schemas import DecidedOut, LicenceOut, PermitOut, TrustListOut
+from yima.listing import PER_PAGE
 from yima.web.deps import DB, CurrentActor, RowId, Standard
+from yima.web.listing import CSV, PageNo, PerPage, Search, csv_download, page_request, set_page_headers
 from yima.web.ratelimit import rate_limited
 from yima.web.schemas import Done
 from yima.zones import service as zones
@@ -137,9 +139,21 @@ def published_trust_list(db: DB, standard: Standard, zone: str | None = None) ->
 
 
 @router.get("/api/v1/permits")
-def pending_permits(db: DB, actor: CurrentActor) -> list[PermitOut]:
-    """Permits awaiting their department's decision, for officers of the zone."""
-    return service.pending_permits(db, actor)
+def pending_permits(db: DB, actor: CurrentActor, response: Response, q: Search = "", page: PageNo = 1,
+                    per_page: PerPage = PER_PAGE) -> list[PermitOut]:
+    """One page (at most 100, oldest first) of the permits awaiting their department's decision, for
+    officers of the zone, searched by credit code or permit number (``q``); ``X-Total-Count`` and
+    ``Link`` give the rest. Without paging parameters the answer is the first 100."""
+    found = service.pending_permits(db, actor, page_request(page, per_page, q))
+    set_page_headers(response, "/api/v1/permits", found, {"q": q})
+    return list(found.items)
+
+
+@router.get("/api/v1/permits/export.csv", response_class=Response,
+            responses={200: {"content": {CSV: {}}, "description": "Every matching pending permit, CSV"}})
+def export_permits(db: DB, actor: CurrentActor, q: Search = "") -> Response:
+    """Every permit of the list (with the same search), as formula-safe CSV."""
+    return csv_download("permits.csv", service.PERMITS_EXPORT_HEADER, service.export_pending_permits(db, actor, q))
 
 
 @router.post("/api/v1/permits/{permit_id}/decision")

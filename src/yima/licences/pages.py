@@ -11,8 +11,10 @@ from yima.actors import Actor, may_work_zone
 from yima.clock import utcnow
 from yima.errors import DomainError, Forbidden
 from yima.licences import documents, service
+from yima.listing import search_text
 from yima.registration import views
 from yima.web.deps import DB, OptionalActor, RowId, Standard
+from yima.web.listing import PageNo, filters_query, page_request, pager
 from yima.web.ratelimit import rate_limited
 from yima.web.templating import flash, page_actor, render, text
 from yima.zones.service import list_zones
@@ -64,17 +66,21 @@ def licence_page(request: Request, uscc: str, db: DB, standard: Standard) -> Res
 
 
 def _permits_page(request: Request, db: DB, actor: Actor, errors: list[dict[str, str]] | None = None,
-                  status: int = 200) -> Response:
-    return render(request, "permits.html", {"permits": service.pending_permits(db, actor), "errors": errors or []},
+                  status: int = 200, q: str = "", page: int = 1) -> Response:
+    """One page of the permits awaiting a decision (at most 100, oldest first), searched by ``q``."""
+    found = service.pending_permits(db, actor, page_request(page, q=q))
+    filters = {"q": search_text(q)}
+    return render(request, "permits.html", {"permits": found.items, "errors": errors or [], "q": filters["q"],
+                                            "export_query": filters_query(filters), **pager(found, filters)},
                   status=status)
 
 
 @router.get("/permits")
-def permits_page(request: Request, db: DB, signed_in: OptionalActor) -> Response:
+def permits_page(request: Request, db: DB, signed_in: OptionalActor, q: str = "", page: PageNo = 1) -> Response:
     actor = page_actor(request, signed_in, "officer", "admin")
     if isinstance(actor, Response):
         return actor
-    return _permits_page(request, db, actor)
+    return _permits_page(request, db, actor, q=q, page=page)
 
 
 @router.post("/permits/{permit_id}/decision")

@@ -11,7 +11,7 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from yima.actors import Actor, may_work_zone
@@ -33,6 +33,7 @@ from yima.licences.qr import extract_cose_bytes, licence_url
 from yima.licences.schemas import PermitOut
 from yima.licences.tables import Licence, Permit
 from yima.licences.verify import verify_licence
+from yima.listing import PageOf, PageRequest, check_export_size, like_pattern, search_text
 from yima.register.tables import Enterprise
 from yima.registration.tables import Application, Transition
 from yima.seals.service import revoke_enterprise_seals
@@ -290,14 +291,39 @@ def revoke_enterprise(db: Database, standard: MatterStandard, actor: Actor, uscc
         issue_licence(session, standard, enterprise, now, actor)
 
 
-def pending_permits(db: Database, actor: Actor) -> list[PermitOut]:
+def _pending(actor: Actor, q: str) -> Select[Permit]:
+    """Permits awaiting their department's decision (officers: their zone's; administrators:
+    every zone's), oldest first, matching ``q`` (the credit code or the permit number)."""
+    query = select(Permit).where(Permit.status == "pending").order_by(Permit.created_at, Permit.id)
+    if actor.role == "officer":
+        query = query.where(Permit.zone_id == actor.zone_id)
+    elif actor.role != "admin":
+        raise Forbidden("auth.role", "role", "无权查看", "Not allowed")
+    if q:
+        query = query.where(or_(Permit.uscc.like(like_pattern(q.upper()), escape="\\"),
+                                Permit.number.like(like_pattern(q), escape="\\")))
+    return query
+
+
+def pending_permits(db: Database, actor: Actor, request: PageRequest = PageRequest()) -> PageOf[PermitOut]:
+    """One page of the permits awaiting a decision (``_pending``) and how many match."""
+    query = _pending(actor, request.q)
     with db.read() as session:
-        query = select(Permit).where(Permit.status == "pending").order_by(Permit.created_at)
-        if actor.role == "officer":
-            query = query.where(Permit.zone_id == actor.zone_id)
-        elif actor.role != "admin":
-            raise Forbidden("auth.role", "role", "无权查看", "Not allowed")
-        return [permit_view(p) for p in session.scalars(query)]
+        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+        items = [permit_view(p) for p in session.scalars(query.offset(request.offset).limit(request.per_page))]
+    return PageOf(items, int(total), request.page, request.per_page)
+
+
+PERMITS_EXPORT_HEADER = ("id", "uscc", "type", "number", "items", "status", "zone")
+
+
+def export_pending_permits(db: Database, actor: Actor, q: str = "") -> list[list[Any]]:
+    """Every permit of the list (with the same search), as rows under ``PERMITS_EXPORT_HEADER``."""
+    query = _pending(actor, search_text(q))
+    with db.read() as session:
+        check_export_size(session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
+        return [[p.id, p.uscc, p.type, p.number, ";".join(p.items or []), p.status, p.zone_id]
+                for p in session.scalars(query)]
 
 
 def permit_view(permit: Permit) -> PermitOut:

@@ -15,7 +15,7 @@ class Permit(Base):
     """A sector permit or filing bundled with the licence (一业一证)."""
 
     __tablename__ = "permits"
-    __table_args__ = (Index("ix_permits_zone_status", "zone_id", "status"),)
+    __table_args__ = (Index("ix_permits_queue", "zone_id", "status", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     uscc: Mapped[str] = mapped_column(ForeignKey("enterprises.uscc"), index=True)

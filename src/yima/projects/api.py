@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 
 from yima.clock import utcnow
-from yima.listing import PER_PAGE
+from yima.listing import PER_PAGE, PageOf
 from yima.projects import key_enterprises, service
 from yima.projects.figures import compute_key_enterprises, compute_projects
 from yima.projects.model import (
@@ -155,9 +155,16 @@ def mark_key_enterprise(body: KeyEnterpriseIn, db: DB, actor: CurrentActor) -> K
 
 
 @router.get("/key-enterprises/desk", response_model=DeskOut, tags=["key enterprises"])
-def desk(db: DB, actor: CurrentActor) -> DeskOut:
-    """A service specialist's enterprises and open requests."""
-    return key_enterprises.desk(db, actor, utcnow())
+def desk(db: DB, actor: CurrentActor, response: Response, q: Search = "", page: PageNo = 1,
+         per_page: PerPage = PER_PAGE) -> DeskOut:
+    """A service specialist's desk: one page (at most 100) of their enterprises, searched by credit
+    code or name (``q``), and the oldest open requests of those enterprises; ``X-Total-Count`` and
+    ``Link`` page through the enterprises. Without paging parameters: the first 100."""
+    found = key_enterprises.desk(db, actor, utcnow(), page_request(page, per_page, q))
+    set_page_headers(response, "/api/v1/key-enterprises/desk",
+                     PageOf(found.enterprises, found.enterprises_total, found.page, min(per_page, PER_PAGE)),
+                     {"q": q})
+    return found
 
 
 @router.get("/key-enterprises/{uscc}", response_model=KeyEnterpriseDetailOut, tags=["key enterprises"])

@@ -337,19 +337,28 @@ def get_key_enterprise(db: Database, actor: Actor, uscc: str, now: datetime) -> 
         return _detail(session, _visible(session, actor, uscc), local_date(now))
 
 
-def desk(db: Database, actor: Actor, now: datetime) -> DeskOut:
-    """The specialist's own enterprises and their open requests, oldest first."""
+def desk(db: Database, actor: Actor, now: datetime, request: PageRequest = PageRequest()) -> DeskOut:
+    """The specialist's desk: one page of their own enterprises (by credit code, searched by code or
+    name) and the oldest of their open requests among the enterprises that match the search (at
+    most one page's rows), with how many there are of each."""
     if actor.role != SPECIALIST:
         raise Forbidden("service.desk", "role", "此页面供服务专员使用", "This page is for service specialists")
     today = local_date(now)
+    enterprises = list_key_enterprises(db, actor, None, now, request)
+    mine = _key_query(actor, None, request.q).with_only_columns(KeyEnterprise.id)
+    open_query = (select(EnterpriseService).where(EnterpriseService.key_enterprise_id.in_(mine),
+                                                  EnterpriseService.kind == "request",
+                                                  EnterpriseService.resolved_on.is_(None)))
     with db.read() as session:
-        keys = list(session.scalars(select(KeyEnterprise).where(KeyEnterprise.specialist_id == actor.id)
-                                    .options(selectinload(KeyEnterprise.services)).order_by(KeyEnterprise.uscc)))
-        names = _names(session, [k.uscc for k in keys])
-        open_requests = sorted((_service_out(s, names, today) for k in keys for s in k.services
-                                if s.kind == "request" and s.resolved_on is None), key=lambda s: (s.served_on, s.id))
-        return DeskOut(specialist=actor.username, enterprises=_listing(session, keys, today),
-                       open_requests=open_requests)
+        open_total = session.scalar(select(func.count()).select_from(open_query.subquery())) or 0
+        entries = list(session.scalars(open_query.options(selectinload(EnterpriseService.key_enterprise))
+                                       .order_by(EnterpriseService.served_on, EnterpriseService.id)
+                                       .limit(request.per_page)))
+        names = _names(session, sorted({e.key_enterprise.uscc for e in entries}))
+        return DeskOut(specialist=actor.username, enterprises=list(enterprises.items),
+                       open_requests=[_service_out(e, names, today) for e in entries],
+                       enterprises_total=enterprises.total, open_requests_total=int(open_total),
+                       page=enterprises.page, pages=enterprises.pages)
 
 
 # --- figures --------------------------------------------------------------------------------------

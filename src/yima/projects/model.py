@@ -198,11 +198,17 @@ class KeyEnterpriseDetailOut(KeyEnterpriseOut):
 
 
 class DeskOut(BaseModel):
-    """A specialist's page: their enterprises and the requests still open."""
+    """A specialist's page: one page of their enterprises and the oldest requests still open."""
 
     specialist: str
-    enterprises: list[KeyEnterpriseOut]
-    open_requests: list[ServiceOut]
+    enterprises: list[KeyEnterpriseOut] = Field(description="One page (``page``, ``per_page``) of the "
+                                                "specialist's enterprises matching ``q``, by credit code")
+    open_requests: list[ServiceOut] = Field(description="The oldest open requests of the enterprises matching "
+                                            "``q`` (at most ``per_page``)")
+    enterprises_total: int = Field(0, description="How many of the specialist's enterprises match ``q``")
+    open_requests_total: int = Field(0, description="How many open requests those enterprises have")
+    page: int = Field(1, description="This page of the enterprises")
+    pages: int = Field(1, description="How many pages of enterprises there are")
 
 
 class Pair(BaseModel):

@@ -303,21 +303,24 @@ async def change_key_enterprise(request: Request, uscc: str, db: DB, actor: Opti
     return RedirectResponse(f"/key-enterprises/{uscc}", status_code=303)
 
 
-def _desk_page(request: Request, db: DB, actor: Actor, errors: list[Finding] | None = None) -> Response:
+def _desk_page(request: Request, db: DB, actor: Actor, errors: list[Finding] | None = None, q: str = "",
+               page: int = 1) -> Response:
     try:
-        desk = key_enterprises.desk(db, actor, utcnow())
+        desk = key_enterprises.desk(db, actor, utcnow(), page_request(page, q=q))
     except DomainError as err:
         return _error_page(request, err)
+    filters = {"q": search_text(q)}
     return render(request, "projects/specialist.html", {
         **_names(request), "desk": desk, "errors": _messages(request, errors or []),
-        "today": local_date(utcnow()).isoformat()}, status=422 if errors else 200)
+        "today": local_date(utcnow()).isoformat(), "q": filters["q"], "page": desk.page, "pages": desk.pages,
+        "query": filters_query(filters), "export_query": filters_query(filters)}, status=422 if errors else 200)
 
 
 @router.get("/specialist")
-def specialist_page(request: Request, db: DB, actor: OptionalActor) -> Response:
+def specialist_page(request: Request, db: DB, actor: OptionalActor, q: str = "", page: PageNo = 1) -> Response:
     if actor is None:
         return login_redirect(request)
-    return _desk_page(request, db, actor)
+    return _desk_page(request, db, actor, q=q, page=page)
 
 
 @router.post("/specialist/services")

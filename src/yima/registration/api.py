@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Header, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from yima.clock import utcnow
+from yima.listing import PER_PAGE
 from yima.registration import namecheck, owner_records, service, views
 from yima.registration.model import ApplicationIn
 from yima.registration.schemas import ApplicationOut, ApplicationSummaryOut, BeneficialOwnerOut, EnterpriseOut
 from yima.web.deps import DB, AppSettings, CurrentActor, RowId, Standard
+from yima.web.listing import CSV, PageNo, PerPage, Search, csv_download, page_request, set_page_headers
 from yima.web.ratelimit import rate_limited
 from yima.web.schemas import FindingOut
 
@@ -33,9 +35,31 @@ def submit_application(body: ApplicationIn, db: DB, standard: Standard, actor: C
 
 
 @router.get("/applications")
-def list_applications(db: DB, actor: CurrentActor, status: str | None = None) -> list[ApplicationSummaryOut]:
-    """The applicant's own applications, or the officer's zone queue (oldest first)."""
-    return [ApplicationSummaryOut.model_validate(v) for v in views.list_applications(db, actor, utcnow(), status)]
+def list_applications(db: DB, actor: CurrentActor, response: Response, status: str | None = None,
+                      matter: Annotated[str | None, Query(max_length=32)] = None, overdue: bool = False,
+                      q: Search = "", page: PageNo = 1, per_page: PerPage = PER_PAGE) -> list[ApplicationSummaryOut]:
+    """One page (at most 100) of the applicant's own applications (newest first), or of the
+    officer's zone queue (oldest first: those awaiting a decision unless ``status`` names another),
+    by ``matter``, ``overdue`` and the search text ``q`` (the name, the credit code or the number);
+    ``X-Total-Count`` and ``Link`` (next, prev, first, last) give the rest. Without paging
+    parameters the answer is the first 100."""
+    filters = views.ApplicationFilter(status or None, matter or None, overdue)
+    found = views.applications_page(db, actor, utcnow(), filters, page_request(page, per_page, q))
+    set_page_headers(response, "/api/v1/applications", found,
+                     {"status": status, "matter": matter, "overdue": "true" if overdue else None, "q": q})
+    return [ApplicationSummaryOut.model_validate(v) for v in found.items]
+
+
+@router.get("/applications/export.csv", response_class=Response,
+            responses={200: {"content": {CSV: {}}, "description": "Every matching application, formula-safe CSV"}})
+def export_applications(db: DB, actor: CurrentActor, status: str | None = None,
+                        matter: Annotated[str | None, Query(max_length=32)] = None, overdue: bool = False,
+                        q: Search = "") -> Response:
+    """Every application of the list (with the same filters and search), as CSV; times in China
+    Standard Time."""
+    filters = views.ApplicationFilter(status or None, matter or None, overdue)
+    return csv_download("applications.csv", views.EXPORT_HEADER,
+                        views.export_applications(db, actor, utcnow(), filters, q))
 
 
 @router.get("/applications/{app_id}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -16,12 +16,13 @@ from yima.accounts.service import display_names
 from yima.actors import Actor
 from yima.clock import utcnow
 from yima.errors import DomainError, Finding
+from yima.listing import search_text
 from yima.registration import decisions, owner_records, owners, service, views
 from yima.registration.model import ApplicationIn
 from yima.registration.status import DECISIONS, Step
 from yima.web.deps import DB, AppSettings, OptionalActor, RowId, Standard
 from yima.web.errors import field_words, findings_of_validation
-from yima.web.params import PageNo
+from yima.web.listing import PageNo, filters_query, page_request, pager
 from yima.web.templating import ROLE_NAMES, flash, login_redirect, page_actor, render, text
 from yima.zones.service import get_zone, list_zones
 
@@ -216,36 +217,40 @@ async def apply(request: Request, db: DB, standard: Standard, actor: OptionalAct
 
 
 @router.get("/applications")
-def my_applications(request: Request, db: DB, actor: OptionalActor) -> Response:
+def my_applications(request: Request, db: DB, actor: OptionalActor, q: str = "", page: PageNo = 1) -> Response:
     if actor is None:
         return login_redirect(request)
-    return render(request, "applications.html", {"applications": views.list_applications(db, actor, utcnow())})
+    found = views.applications_page(db, actor, utcnow(), request=page_request(page, q=q))
+    filters = {"q": search_text(q)}
+    return render(request, "applications.html", {"applications": found.items, "q": filters["q"],
+                                                 **pager(found, filters)})
 
 
-QUEUE_PAGE = 50
 DECISION_DONE: dict[str, tuple[str, str]] = {Step.APPROVE: ("已核准", "approved"), Step.REJECT: ("已驳回", "rejected"),
                  Step.ACCEPT_WITH_MISSING: ("已容缺受理", "accepted with missing materials")}
 
 
 @router.get("/queue")
 def queue(request: Request, db: DB, standard: Standard, signed_in: OptionalActor, status: str = "",
-          matter: str = "", overdue: str = "", page: PageNo = 1) -> Response:
-    """The officer's queue: their zone's applications awaiting a decision, oldest first, by page;
-    filtered by status, matter and overdue."""
+          matter: str = "", overdue: str = "", q: str = "", page: PageNo = 1) -> Response:
+    """The officer's queue: their zone's applications awaiting a decision, oldest first, by page
+    of at most 100; filtered by status, matter and overdue, searched by name, credit code or
+    number, and exported as CSV with the same filters."""
     actor = page_actor(request, signed_in, "officer", "admin")
     if isinstance(actor, Response):
         return actor
     status = status if status in views.QUEUED else ""
     matter = matter if matter in standard.matters else ""
-    page = max(1, page)
-    applications, total = views.queue_page(db, actor, utcnow(), status=status or None, matter=matter or None,
-                                           overdue=bool(overdue), offset=(page - 1) * QUEUE_PAGE,
-                                           limit=QUEUE_PAGE)
+    found = views.applications_page(db, actor, utcnow(), views.ApplicationFilter(status or None, matter or None,
+                                                                                 bool(overdue)),
+                                    page_request(page, q=q))
     zone = get_zone(db, actor.zone_id) if actor.zone_id else None
-    filters = {k: v for k, v in {"status": status, "matter": matter, "overdue": "1" if overdue else ""}.items() if v}
+    filters = {k: v for k, v in {"status": status, "matter": matter, "overdue": "1" if overdue else "",
+                                 "q": search_text(q)}.items() if v}
+    export = filters_query({**filters, "overdue": "true" if overdue else ""})
     return render(request, "queue.html", {
-        "applications": applications, "total": total, "page": page, "pages": max(1, -(-total // QUEUE_PAGE)),
-        "zone": zone, "filters": filters, "query": urlencode(filters), "statuses": views.QUEUED})
+        "applications": found.items, "zone": zone, "filters": filters, "statuses": views.QUEUED,
+        "export_query": export, **pager(found, filters)})
 
 
 def _detail(request: Request, db: DB, standard: Standard, actor: Actor, app_id: int,

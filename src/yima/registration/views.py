@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from yima.actors import Actor, may_work_zone
-from yima.clock import as_utc
+from yima.clock import CHINA, as_utc
 from yima.db import Database
 from yima.errors import Conflict, NotFound
+from yima.listing import PageOf, PageRequest, check_export_size, like_pattern, search_text
 from yima.privacy import mask_id_number, mask_phone
 from yima.register.tables import Enterprise
 from yima.registration import decisions
@@ -126,25 +128,78 @@ def _enterprise_statuses(session: Session, usccs: list[str | None]) -> dict[str 
     return {uscc: status for uscc, status in rows}
 
 
-def list_applications(db: Database, actor: Actor, now: datetime, status: str | None = None,
-                      limit: int = 200) -> list[dict[str, Any]]:
-    """An applicant's own applications (newest first), or an officer's zone queue (oldest first)."""
+@dataclass(frozen=True)
+class ApplicationFilter:
+    """Which applications a list shows: by ``status`` (an officer's queue: those awaiting a
+    decision when none is named), ``matter``, and ``overdue`` (past the statutory limit)."""
+
+    status: str | None = None
+    matter: str | None = None
+    overdue: bool = False
+
+
+def _applications(actor: Actor, now: datetime, filters: ApplicationFilter, q: str) -> Select[Application]:
+    """An applicant's own applications (newest first), or the officer's zone queue (oldest first;
+    an administrator's every zone), matching the filters and the search text ``q`` (the name, the
+    credit code, or the application's number)."""
     query = select(Application)
     own = actor.role not in ("officer", "admin")  # any other role sees only what it applied for itself
     if own:
-        query = query.where(Application.applicant_id == actor.id).order_by(Application.id.desc())
+        query = query.where(Application.applicant_id == actor.id)
+        if filters.status:
+            query = query.where(Application.status == filters.status)
     else:
         if actor.role == "officer":
-            query = query.where(Application.zone_id == actor.zone_id)
-        statuses = (status,) if status else QUEUED
-        query = query.where(Application.status.in_(statuses)).order_by(Application.submitted_at, Application.id)
-    if status and own:
-        query = query.where(Application.status == status)
+            query = query.where(Application.zone_id == (actor.zone_id or ""))
+        query = query.where(Application.status.in_((filters.status,) if filters.status else QUEUED))
+    if filters.matter:
+        query = query.where(Application.matter == filters.matter)
+    if filters.overdue:
+        query = query.where(Application.status.in_(PENDING), Application.statutory_due_at < now)
+    if q:
+        pattern = like_pattern(q)
+        found = or_(Application.name.like(pattern, escape="\\"),
+                    Application.enterprise_uscc.like(like_pattern(q.upper()), escape="\\"))
+        query = query.where(or_(found, Application.id == int(q)) if q.isdigit() and len(q) <= 9 else found)
+    return query.order_by(Application.id.desc()) if own else query.order_by(Application.submitted_at, Application.id)
+
+
+def applications_page(db: Database, actor: Actor, now: datetime, filters: ApplicationFilter = ApplicationFilter(),
+                      request: PageRequest = PageRequest()) -> PageOf[dict[str, Any]]:
+    """One page of the applications ``actor`` may list (``_applications``) and how many match."""
+    query = _applications(actor, now, filters, request.q)
     with db.read() as session:
-        apps = list(session.scalars(query.limit(limit)))
+        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+        apps = list(session.scalars(query.offset(request.offset).limit(request.per_page)))
         standing = _enterprise_statuses(session, [app.enterprise_uscc for app in apps])
-        return [{**application_view(app, now, detail=False), "enterprise_status": standing.get(app.enterprise_uscc)}
-                for app in apps]
+        items = [{**application_view(app, now, detail=False), "enterprise_status": standing.get(app.enterprise_uscc)}
+                 for app in apps]
+    return PageOf(items, int(total), request.page, request.per_page)
+
+
+EXPORT_HEADER = ("id", "zone", "matter", "entity_type", "channel", "name", "status", "uscc", "submitted_at",
+                 "statutory_due_at", "decided_at", "overdue", "failed_rules")
+
+
+def export_applications(db: Database, actor: Actor, now: datetime, filters: ApplicationFilter = ApplicationFilter(),
+                        q: str = "") -> list[list[Any]]:
+    """Every application of the list (with the same filters and search), as rows under
+    ``EXPORT_HEADER``, in list order; times in China Standard Time."""
+    query = _applications(actor, now, filters, search_text(q))
+    with db.read() as session:
+        check_export_size(session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
+        rows = []
+        for app in session.scalars(query):
+            view = application_view(app, now, detail=False)
+            rows.append([app.id, app.zone_id, app.matter, app.entity_type, app.channel, app.name, app.status,
+                         app.enterprise_uscc or "", _local(app.submitted_at), _local(app.statutory_due_at),
+                         _local(app.decided_at), "yes" if view["overdue"] else "no",
+                         ";".join(f["rule"] for f in app.findings)])
+        return rows
+
+
+def _local(value: datetime | None) -> str:
+    return as_utc(value).astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def last_zone(db: Database, actor: Actor) -> str | None:
@@ -163,25 +218,6 @@ def start_zone(db: Database, actor: Actor, asked: str) -> tuple[str, str]:
         if zone in known and forwarder_for(db, zone) is None:
             return zone, why
     return "", ""
-
-
-def queue_page(db: Database, actor: Actor, now: datetime, *, status: str | None = None, matter: str | None = None,
-               overdue: bool = False, offset: int = 0, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
-    """One page of an officer's queue (oldest first) with the number of applications that match:
-    by status (pending ones by default), matter, and overdue (past the statutory limit)."""
-    query = select(Application)
-    if actor.role != "admin":
-        query = query.where(Application.zone_id == (actor.zone_id or ""))
-    query = query.where(Application.status.in_((status,) if status else QUEUED))
-    if matter:
-        query = query.where(Application.matter == matter)
-    if overdue:
-        query = query.where(Application.status.in_(PENDING), Application.statutory_due_at < now)
-    with db.read() as session:
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.scalars(query.order_by(Application.submitted_at, Application.id)
-                               .offset(max(0, offset)).limit(max(1, min(limit, 200))))
-        return [application_view(app, now, detail=False) for app in rows], int(total)
 
 
 def enterprise_public_view(standard: MatterStandard, enterprise: Enterprise) -> EnterpriseOut:
