@@ -74,10 +74,12 @@ def test_the_office_works_the_ledger_and_the_observer_rates_the_reply(demo, page
     assert page.locator("#ledger tbody tr").count() == 5  # only 谢泽帆's own
     _row(page, "企业注销流程繁琐").locator("a").click()
     assert "一次办结" in page.text_content(".reply")
-    page.check("input[name=rating][value=dissatisfied]")
+    page.check("input[name=score][value='2']")  # 好差评's five levels: 2 is 不满意
+    page.check("input[name=indicators][value=visits]")
     page.fill("#comment", "仍需到窗口核验，请再研究。")
     page.click("#rating-form button[type=submit]")
     assert "重新办理" in page.text_content("#state") and "不满意" in page.text_content(".reply")
+    assert "跑动次数" in page.text_content(".reply [data-score='2']")
 
     page.goto(f"{demo.url}/ledger")
     _row(page, "园区用电报装时间过长").locator("a").click()

@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from yima import satisfaction
 from yima.clock import local_date, utcnow
 from yima.errors import NotFound
 from yima.listing import PER_PAGE
@@ -112,8 +113,15 @@ class NoteIn(BaseModel):
 
 
 class RatingIn(BaseModel):
-    rating: str = Field(description=f"One of: {', '.join(rules.RATINGS)}")
-    comment: str = ""
+    """好差评 of the published reply: ``score`` 1–5 (GB/T 39734-2020) with the indicators it speaks
+    to, or (v1) the ledger's word alone, which is its level on the scale."""
+
+    score: int | None = Field(None, description="5 非常满意 · 4 满意 · 3 基本满意 · 2 不满意 · 1 非常不满意")
+    indicators: list[str] = Field(default_factory=list, max_length=len(satisfaction.INDICATORS),
+                                  description="Codes of GET /api/v1/ratings/indicators")
+    rating: str | None = Field(None, description=f"v1, instead of score: one of {', '.join(rules.RATINGS)} "
+                               "(its level: 4, 3, 2)")
+    comment: str = Field("", max_length=satisfaction.MAX_COMMENT)
 
 
 class ReplyOut(BaseModel):
@@ -124,7 +132,10 @@ class ReplyOut(BaseModel):
     published_at: str | None
     due_on: str | None
     on_time: bool | None
-    rating: str | None
+    rating: str | None = Field(description="The ledger's word (满意度): satisfied (score 4–5), "
+                               "basically_satisfied (3), dissatisfied (1–2)")
+    score: int | None = Field(None, description="The rating on the five levels of 好差评")
+    indicators: list[str] = Field(default_factory=list, description="What the rating speaks to")
     rating_comment: str
     rated_at: str | None
 
@@ -380,8 +391,9 @@ def decide_extension(suggestion_id: RowId, body: ExtensionDecisionIn, db: DB, ac
 
 @router.post("/api/v1/suggestions/{suggestion_id}/rating", response_model=StateOut)
 def rate(suggestion_id: RowId, body: RatingIn, db: DB, actor: CurrentActor) -> StateOut:
-    """The observer rates the published reply; "dissatisfied" with the first reply reopens it once."""
-    service.rate(db, actor, suggestion_id, body.rating, body.comment, utcnow())
+    """The observer rates the published reply (好差评: ``score`` 1–5 and ``indicators``, or the v1
+    word); dissatisfied (2 or less) with the first reply reopens it once."""
+    service.rate(db, actor, suggestion_id, body.rating, body.comment, utcnow(), body.score, body.indicators)
     return _state(db, actor, suggestion_id)
 
 

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
+from yima import satisfaction
 from yima.actors import ROLES, Actor
 from yima.clock import local_date, utcnow
 from yima.errors import DomainError, Finding
@@ -54,7 +55,8 @@ def _zone_of(actor: Actor, requested: str | None) -> str | None:
 
 def _labels() -> dict[str, Any]:
     return {"states": rules.STATES, "categories": rules.CATEGORIES, "ratings": rules.RATINGS,
-            "sectors": rules.SECTORS, "steps": rules.STEPS, "roles": ROLES}
+            "sectors": rules.SECTORS, "steps": rules.STEPS, "roles": ROLES, "scores": satisfaction.SCORES,
+            "indicators": satisfaction.INDICATORS}
 
 
 @router.get("/ledger")
@@ -230,7 +232,16 @@ async def note_step(request: Request, suggestion_id: RowId, db: DB, actor: Optio
 @router.post("/suggestions/{suggestion_id}/rating")
 async def rating_step(request: Request, suggestion_id: RowId, db: DB, actor: OptionalActor) -> Response:
     return await _step(request, db, actor, suggestion_id, lambda who, form, sid: service.rate(
-        db, who, sid, _one(form, "rating"), _one(form, "comment"), utcnow()))
+        db, who, sid, None, _one(form, "comment"), utcnow(), _score(form),
+        [str(v) for v in form.getlist("indicators")][:len(satisfaction.INDICATORS)]))
+
+
+def _score(form: FormData) -> int:
+    """The score chosen on the form (1 to 5), or a rule naming the field."""
+    value = _one(form, "score")
+    if not value.isdigit() or len(value) > 1:
+        raise DomainError("rating.score", "score", "请选择评分（1 至 5）", "Choose a score (1 to 5)")
+    return int(value)
 
 
 @router.post("/suggestions/{suggestion_id}/attach")

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from yima import satisfaction
 from yima.errors import Conflict, DomainError
 from yima.observers.calendar import PACKAGE_CALENDAR, NotCovered, OfficialCalendar
 
@@ -125,6 +126,25 @@ def merge_candidates(suggestion: Mapping[str, Any], ledger: Iterable[Mapping[str
         return []
     return [row for row in ledger if row["ledger_no"] and row["id"] != suggestion["id"]
             and row["state"] != "merged" and row["submitted_at"] <= suggestion["submitted_at"]]
+
+
+def rating_of(word: str | None, score: int | None) -> tuple[int, str]:
+    """A reply's rating as stored: its score on the five levels and the ledger's word for it. The
+    score decides; a word given alone (v1) is its level; a word that is not the score's is refused."""
+    if word is not None and word not in RATINGS:
+        raise DomainError("rating.value", "rating", f"未知评价：{word}（可选：{', '.join(RATINGS)}）",
+                          f"Unknown rating: {word} (one of: {', '.join(RATINGS)})")
+    if score is None:
+        if word is None:
+            raise DomainError("rating.score", "score", "请选择评分（1 至 5）", "Choose a score (1 to 5)")
+        return satisfaction.WORD_SCORES[word], word
+    score = satisfaction.check_score(score)
+    if word is not None and word != satisfaction.ledger_word(score):
+        raise DomainError("rating.word_mismatch", "rating",
+                          f"评价“{RATINGS[word][0]}”与评分 {score}（{satisfaction.SCORES[score][0]}）不一致",
+                          f"The rating '{RATINGS[word][1]}' is not the score {score} "
+                          f"({satisfaction.SCORES[score][1].lower()})")
+    return score, satisfaction.ledger_word(score)
 
 
 def after_rating(rating: str, round_no: int) -> str:

@@ -9,6 +9,7 @@ Reads live in ``views``.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from yima import satisfaction
 from yima.accounts.service import add_user
 from yima.accounts.tables import User
 from yima.actors import Actor
@@ -28,6 +30,7 @@ from yima.notifications.tables import Notification
 from yima.observers import rules
 from yima.observers.calendar import official_calendar
 from yima.observers.tables import Attachment, Department, DepartmentMember, Observer, Reply, Step, Suggestion
+from yima.textcheck import check_clean
 from yima.uploads import check_upload, store_upload
 from yima.zones.tables import Zone
 
@@ -445,24 +448,30 @@ def decide_extension(db: Database, actor: Actor, suggestion_id: int, grant: bool
         return suggestion.due_on
 
 
-def rate(db: Database, actor: Actor, suggestion_id: int, rating: str, comment: str, now: datetime) -> str:
-    """The observer rates the published reply; "dissatisfied" with the first reopens the suggestion
-    once. The new state."""
-    comment = comment.strip()[:2000]
+def rate(db: Database, actor: Actor, suggestion_id: int, rating: str | None, comment: str, now: datetime,
+         score: int | None = None, indicators: Sequence[str] = ()) -> str:
+    """The observer rates the published reply (好差评): a ``score`` on the five levels with the
+    indicators it speaks to, or the ledger's word alone (``rating``, v1: its level on the scale,
+    ``yima.satisfaction``); dissatisfied (2 or less) needs a comment saying why, and with the first
+    reply reopens the suggestion once. The new state."""
+    score, word = rules.rating_of(rating, score)
+    chosen = satisfaction.check_indicators(indicators)
+    comment = satisfaction.check_comment(check_clean(comment, "comment", multiline=True))
     with db.write() as session:
         suggestion = _load(session, suggestion_id)
         _own(session, actor, suggestion)
         rules.check_transition("rate", suggestion.state)
         reply = _current_reply(suggestion)
         assert reply is not None and reply.published_at is not None  # a replied suggestion has one
-        suggestion.state = rules.after_rating(rating, reply.round_no)
-        if rating == "dissatisfied" and not comment:
+        suggestion.state = rules.after_rating(word, reply.round_no)
+        if word == "dissatisfied" and not comment:
             raise DomainError("rating.comment_required", "comment", "不满意时请说明原因",
                               "Say why you are dissatisfied")
-        reply.rating, reply.rating_comment, reply.rated_at = rating, comment, now
+        reply.rating, reply.rating_score, reply.rating_indicators = word, score, list(chosen)
+        reply.rating_comment, reply.rated_at = comment, now
         if suggestion.state == "closed":
             suggestion.closed_at = now
-        _step(session, suggestion, actor, "rated", now, comment, rating=rating, round=reply.round_no)
+        _step(session, suggestion, actor, "rated", now, comment, rating=word, score=score, round=reply.round_no)
         if suggestion.state == "reopened":
             _tell(session, users_of_role(session, suggestion.zone_id, "reform_office"), "reopened", suggestion,
                   "观察员不满意，需重新交办", "the observer is dissatisfied; assign it again", now)

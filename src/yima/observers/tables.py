@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yima.db.base import Base
@@ -109,7 +109,11 @@ class Reply(Base):
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     on_time: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    #: The ledger's word for the rating (满意度), from ``rating_score`` (``yima.satisfaction.ledger_word``).
     rating: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    #: The rating on the five levels of 好差评 and the indicators it speaks to.
+    rating_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rating_indicators: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     rating_comment: Mapped[str] = mapped_column(Text, default="")
     rated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 

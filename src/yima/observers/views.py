@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from yima import satisfaction
 from yima.accounts.tables import User
 from yima.actors import Actor
 from yima.clock import as_utc, china_days, local_date
@@ -21,7 +22,7 @@ from yima.listing import PageOf, PageRequest, like_pattern
 from yima.observers import rules
 from yima.observers.calendar import official_calendar
 from yima.observers.service import department_of, require_office
-from yima.observers.tables import Department, Observer, Suggestion
+from yima.observers.tables import Department, Observer, Reply, Suggestion
 from yima.zones.tables import Zone
 
 LEDGER_ROLES = ("observer", "department", "reform_office", "admin")
@@ -103,7 +104,8 @@ def _reply_dict(reply: Any, scope: Scope) -> dict[str, Any] | None:
             "drafted_at": as_utc(reply.drafted_at).isoformat(),
             "published_at": as_utc(reply.published_at).isoformat() if reply.published_at else None,
             "due_on": reply.due_on.isoformat() if reply.due_on else None, "on_time": reply.on_time,
-            "rating": reply.rating, "rating_comment": reply.rating_comment,
+            "rating": reply.rating, "score": reply.rating_score, "indicators": list(reply.rating_indicators or []),
+            "rating_comment": reply.rating_comment,
             "rated_at": as_utc(reply.rated_at).isoformat() if reply.rated_at else None}
 
 
@@ -320,3 +322,48 @@ def remind_due_suggestions_job(db: Database, now: datetime) -> list[str]:
             lines.append(f"observers: {s.zone_id} suggestion {rules.ledger_code(s.ledger_year, s.ledger_no)} "
                          f"《{s.title}》 → {department}: {when}")
     return lines
+
+
+# --- the ratings of replies, as the published 好差评 figures count them ---------------------------
+
+@dataclass(frozen=True)
+class RatedReply:
+    """A rated reply as the figures see it: nobody's identity. ``put_right_on_time`` is for a bad
+    rating: the suggestion reopened, assigned again and answered by the deadline in force (True);
+    answered late, not answered once that deadline passed, or never (a bad rating of the second
+    reply closes it) (False); not due yet (None). None too for a rating that is not bad."""
+
+    score: int
+    rated_at: datetime
+    put_right_on_time: bool | None
+
+
+def rated_replies(db: Database, zone_id: str, start: datetime, end: datetime, today: date,
+                  limit: int) -> list[RatedReply]:
+    """The zone's replies rated from ``start`` to before ``end`` (at most ``limit``), oldest first."""
+    with db.read() as session:
+        rows = session.execute(select(Reply, Suggestion.due_on, Suggestion.state)
+                               .join(Suggestion, Reply.suggestion_id == Suggestion.id)
+                               .where(Suggestion.zone_id == zone_id, Reply.rated_at >= start, Reply.rated_at < end,
+                                      Reply.rating_score.is_not(None))
+                               .order_by(Reply.rated_at, Reply.id).limit(limit)).all()
+        asked = {reply.suggestion_id for reply, _, _ in rows}
+        later = {(r.suggestion_id, r.round_no): r for r in session.scalars(
+            select(Reply).where(Reply.suggestion_id.in_(asked), Reply.round_no > 1))} if asked else {}
+    found = []
+    for reply, due_on, state in rows:
+        if reply.rating_score is None or reply.rated_at is None:
+            continue  # not rated (the query asks for rated ones)
+        score = reply.rating_score
+        on_time: bool | None = None
+        if score <= satisfaction.BAD_UP_TO:
+            again = later.get((reply.suggestion_id, reply.round_no + 1))
+            if reply.round_no >= rules.MAX_ROUNDS:
+                on_time = False  # a bad rating of the last reply closes the suggestion: never put right
+            elif again is not None and again.published_at is not None:
+                on_time = bool(again.on_time)
+            else:
+                # assigned again: late once the deadline in force passed; not yet assigned: not due
+                on_time = False if state == "assigned" and due_on is not None and today > due_on else None
+        found.append(RatedReply(score, as_utc(reply.rated_at), on_time))
+    return found

@@ -24,32 +24,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from yima import satisfaction
 from yima.errors import Conflict, DomainError, Forbidden
 from yima.observers.calendar import PACKAGE_CALENDAR, OfficialCalendar
 from yima.observers.rules import Deadline, deadline
 
-SCORES: dict[int, tuple[str, str]] = {
-    5: ("非常满意", "Very satisfied"),
-    4: ("满意", "Satisfied"),
-    3: ("基本满意", "Basically satisfied"),
-    2: ("不满意", "Dissatisfied"),
-    1: ("非常不满意", "Very dissatisfied"),
-}
-#: The points a rating speaks to (GB/T 39734-2020 评价内容 and its Annex A's points of a bad rating).
-INDICATORS: dict[str, tuple[str, str]] = {
-    "guide": ("办事指南", "Service guide"),
-    "materials": ("申请材料", "Materials asked for"),
-    "procedure": ("办事流程", "Procedure"),
-    "time_limit": ("办理时限", "Time taken"),
-    "visits": ("跑动次数", "Trips needed"),
-    "attitude": ("服务态度", "Staff attitude"),
-    "competence": ("业务水平", "Staff competence"),
-    "online": ("网上办事", "Online service"),
-    "integrity": ("廉洁规范", "Integrity"),
-}
-SATISFIED_FROM = 4
-BAD_UP_TO = 2
-MAX_COMMENT = 500
+SCORES = satisfaction.SCORES
+INDICATORS = satisfaction.INDICATORS
+SATISFIED_FROM = satisfaction.SATISFIED_FROM
+BAD_UP_TO = satisfaction.BAD_UP_TO
+MAX_COMMENT = satisfaction.MAX_COMMENT
 MAX_REASON = 1000
 CALLBACK_WORKING_DAYS = 1
 FIX_WORKING_DAYS = 15
@@ -61,6 +45,7 @@ DECIDED_STATUSES: dict[str, tuple[str, ...]] = {
 #: Cases that are no matter of the standard, by the name the figures give them.
 OTHER_MATTERS: dict[str, tuple[str, str]] = {
     "key_enterprise_request": ("重点企业诉求", "Key-enterprise request"),
+    "suggestion_reply": ("营商环境观察员建议答复", "Reply to an observer's suggestion"),
 }
 
 
@@ -85,13 +70,8 @@ APPEAL_STATES: dict[str, tuple[str, str]] = {
 }
 
 
-def satisfied(score: int) -> bool:
-    return score >= SATISFIED_FROM
-
-
-def is_bad(score: int) -> bool:
-    """A bad rating (差评): dissatisfied or very dissatisfied."""
-    return score <= BAD_UP_TO
+satisfied = satisfaction.satisfied
+is_bad = satisfaction.is_bad
 
 
 @dataclass(frozen=True)
@@ -103,25 +83,13 @@ class RatingAsked:
 
 def check_rating(score: int, indicators: Sequence[str], comment: str) -> RatingAsked:
     """The rating as it will be stored; a ``DomainError`` naming the field and the rule otherwise."""
-    if isinstance(score, bool) or not isinstance(score, int) or score not in SCORES:
-        raise DomainError("rating.score", "score", "评分须为 1 至 5 的整数（5 非常满意 … 1 非常不满意）",
-                          "The score must be a whole number from 1 to 5 (5 very satisfied … 1 very dissatisfied)")
-    chosen: list[str] = []
-    for index, code in enumerate(indicators):
-        if code not in INDICATORS:
-            raise DomainError("rating.indicator", f"indicators[{index}]",
-                              f"未知评价指标：{code}（可选：{', '.join(INDICATORS)}）",
-                              f"Unknown indicator: {code} (one of: {', '.join(INDICATORS)})")
-        if code not in chosen:
-            chosen.append(code)
-    comment = comment.strip()
-    if len(comment) > MAX_COMMENT:
-        raise DomainError("rating.comment_length", "comment", f"评价内容不超过 {MAX_COMMENT} 个字符",
-                          f"The comment has at most {MAX_COMMENT} characters")
+    score = satisfaction.check_score(score)
+    chosen = satisfaction.check_indicators(indicators)
+    comment = satisfaction.check_comment(comment)
     if is_bad(score) and not chosen:
         raise DomainError("rating.bad_needs_indicator", "indicators", "差评须至少选择一项不满意的评价指标",
                           "A bad rating names at least one indicator that was not met")
-    return RatingAsked(score, tuple(chosen), comment)
+    return RatingAsked(score, chosen, comment)
 
 
 @dataclass(frozen=True)

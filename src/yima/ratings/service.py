@@ -26,6 +26,7 @@ from yima.db import Database
 from yima.errors import Conflict, DomainError, Forbidden, NotFound
 from yima.notifications.service import notify, users_of_role
 from yima.notifications.tables import Notification
+from yima.observers import views as suggestions
 from yima.observers.calendar import official_calendar
 from yima.projects import key_enterprises
 from yima.ratings import rules
@@ -37,6 +38,7 @@ from yima.textcheck import check_clean
 
 APPLICATION = "application"
 REQUEST = "key_enterprise_request"
+SUGGESTION_REPLY = "suggestion_reply"
 MAX_FIGURE_ROWS = 200_000  # a zone's ratings in a year, far above what a zone makes
 
 
@@ -394,7 +396,7 @@ def facts(db: Database, zone_id: str, period: Period, now: datetime) -> list[rul
         found = session.scalars(select(Rating).where(Rating.zone_id == zone_id, Rating.rated_at >= start,
                                                      Rating.rated_at < end)
                                 .order_by(Rating.id).limit(MAX_FIGURE_ROWS))
-        result = []
+        result: list[rules.RatingFact] = []
         for rating in found:
             rect = rating.rectification
             on_time = None
@@ -403,7 +405,11 @@ def facts(db: Database, zone_id: str, period: Period, now: datetime) -> list[rul
                                                   rect.fix_due_on, today)
             result.append(rules.RatingFact(rating.matter, china_time(rating.rated_at).strftime("%Y-%m"),
                                            rating.score, rating.excluded, on_time))
-        return result
+    # the observers' ratings of replies to their suggestions, on the same scale (its ledger is the fix)
+    for reply in suggestions.rated_replies(db, zone_id, start, end, today, MAX_FIGURE_ROWS):
+        result.append(rules.RatingFact(SUGGESTION_REPLY, china_time(reply.rated_at).strftime("%Y-%m"), reply.score,
+                                       False, reply.put_right_on_time))
+    return result
 
 
 def figures_of(db: Database, zone_id: str, period: Period) -> dict[str, Any]:
