@@ -37,6 +37,7 @@ from yima.demo.history_2021 import (
 )
 from yima.demo.investment import seed_investment
 from yima.demo.observers import seed_observers
+from yima.demo.ratings import seed_ratings
 from yima.identity import make_id_number
 from yima.jobs import Job, run_jobs
 from yima.keys import service as keys
@@ -163,6 +164,7 @@ def seed_demo(db: Database, now: datetime, jobs: Sequence[Job], on_progress: Pro
         yield f"application {deferrable.id}: accepted with missing materials (容缺受理)"
     if observers:
         yield from seed_observers(db, now, DEMO_PASSWORD)
+    yield from seed_ratings(db, now, DEMO_PASSWORD)
     yield from run_jobs(db, now, jobs)
     if history:
         account = history_account(db, now)
