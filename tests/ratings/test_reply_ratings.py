@@ -82,9 +82,10 @@ def test_the_api_takes_a_score_with_indicators_or_the_v1_word(server, db):
     with server.client("observer-gz-kfq-001") as api:
         refused = api.post(f"/api/v1/suggestions/{scored}/rating", json={"score": 2, "indicators": ["nope"]})
         assert refused.status_code == 422 and refused.json()["error"] == "rating.indicator"
-        assert api.post(f"/api/v1/suggestions/{scored}/rating",
-                        json={"score": 2, "indicators": ["attitude"], "comment": "态度差"}).json()["state"] == "reopened"
-        assert api.post(f"/api/v1/suggestions/{worded}/rating", json={"rating": "satisfied"}).json()["state"] == "closed"
+        bad = {"score": 2, "indicators": ["attitude"], "comment": "态度差"}
+        assert api.post(f"/api/v1/suggestions/{scored}/rating", json=bad).json()["state"] == "reopened"
+        v1 = {"rating": "satisfied"}
+        assert api.post(f"/api/v1/suggestions/{worded}/rating", json=v1).json()["state"] == "closed"
         reply = api.get(f"/api/v1/suggestions/{scored}").json()["replies"][0]
         assert (reply["rating"], reply["score"], reply["indicators"]) == ("dissatisfied", 2, ["attitude"])
         assert api.get(f"/api/v1/suggestions/{worded}").json()["replies"][0]["score"] == 4
