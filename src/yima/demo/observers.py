@@ -91,7 +91,7 @@ def _suggestions(db: Database, password: str, departments: list[int]) -> Iterato
     service.save_draft(db, scj, s1, "已于9月起实行电子印章与营业执照同步发放，实物印章由区财政买单免费邮寄。",
                        at("2026-09-10"))
     service.publish_reply(db, scj, s1, at("2026-09-10"))
-    service.rate(db, xie, s1, "satisfied", "办理迅速，已在园区企业中宣传。", at("2026-09-12"))
+    service.rate(db, xie, s1, None, "办理迅速，已在园区企业中宣传。", at("2026-09-12"), 5, ["time_limit"])
     # Merged into the first.
     s2 = new(li, "建议免费刻制公章", "新开办企业刻章费用负担较重，建议政府统一买单。", "registration", "2026-09-03")
     service.merge(db, office, s2, s1, at("2026-09-04"), "与第1号建议同一事项，一并答复")
@@ -102,19 +102,19 @@ def _suggestions(db: Database, password: str, departments: list[int]) -> Iterato
     service.assign(db, office, s3, services, 5, at("2026-09-15"))
     service.save_draft(db, zwfw, s3, "已将意见转供电部门研究。", at("2026-10-09"))
     service.publish_reply(db, zwfw, s3, at("2026-10-09"))  # late: due before the holiday
-    service.rate(db, xie, s3, "dissatisfied", "答复没有具体措施和时间表。", at("2026-10-10"))
+    service.rate(db, xie, s3, None, "答复没有具体措施和时间表。", at("2026-10-10"), 2, ["procedure"])
     service.assign(db, office, s3, services, 10, at("2026-10-12"))
     service.save_draft(db, zwfw, s3, "联合供电局推行“零跑动”报装，低压接电压缩至5个工作日，11月1日起实施。",
                        at("2026-10-20"))
     service.publish_reply(db, zwfw, s3, at("2026-10-20"))
-    service.rate(db, xie, s3, "basically_satisfied", "措施具体，后续看落实。", at("2026-10-22"))
+    service.rate(db, xie, s3, None, "措施具体，后续看落实。", at("2026-10-22"), 3)
     # Reopened, waiting for the office to send it back with a new deadline.
     s4 = new(li, "跨境电商企业出口退税慢", "出口退税平均到账时间较长，影响中小外贸企业资金周转。", "tax", "2026-10-19")
     service.accept(db, office, s4, at("2026-10-20"))
     service.assign(db, office, s4, taxes, 10, at("2026-10-20"))
     service.save_draft(db, tax, s4, "出口退税已实现平均3个工作日到账。", at("2026-10-30"))
     service.publish_reply(db, tax, s4, at("2026-10-30"))
-    service.rate(db, li, s4, "dissatisfied", "实际到账仍需10天以上，请核实。", at("2026-11-02"))
+    service.rate(db, li, s4, None, "实际到账仍需10天以上，请核实。", at("2026-11-02"), 1, ["time_limit"])
     # Replied, waiting for the observer's rating.
     s5 = new(xie, "政策兑现材料重复提交", "申报区级扶持政策时，营业执照、财务报表等材料每次都要重复上传。", "finance",
              "2026-11-02")

@@ -226,6 +226,7 @@ def my_applications(request: Request, db: DB, actor: OptionalActor, q: str = "",
                                                  **pager(found, filters)})
 
 
+QUEUE_PAGE = 50  # a screen of the queue (the list's bound is 100)
 DECISION_DONE: dict[str, tuple[str, str]] = {Step.APPROVE: ("已核准", "approved"), Step.REJECT: ("已驳回", "rejected"),
                  Step.ACCEPT_WITH_MISSING: ("已容缺受理", "accepted with missing materials")}
 
@@ -234,7 +235,7 @@ DECISION_DONE: dict[str, tuple[str, str]] = {Step.APPROVE: ("已核准", "approv
 def queue(request: Request, db: DB, standard: Standard, signed_in: OptionalActor, status: str = "",
           matter: str = "", overdue: str = "", q: str = "", page: PageNo = 1) -> Response:
     """The officer's queue: their zone's applications awaiting a decision, oldest first, by page
-    of at most 100; filtered by status, matter and overdue, searched by name, credit code or
+    of 50; filtered by status, matter and overdue, searched by name, credit code or
     number, and exported as CSV with the same filters."""
     actor = page_actor(request, signed_in, "officer", "admin")
     if isinstance(actor, Response):
@@ -243,7 +244,7 @@ def queue(request: Request, db: DB, standard: Standard, signed_in: OptionalActor
     matter = matter if matter in standard.matters else ""
     found = views.applications_page(db, actor, utcnow(), views.ApplicationFilter(status or None, matter or None,
                                                                                  bool(overdue)),
-                                    page_request(page, q=q))
+                                    page_request(page, QUEUE_PAGE, q))
     zone = get_zone(db, actor.zone_id) if actor.zone_id else None
     filters = {k: v for k, v in {"status": status, "matter": matter, "overdue": "1" if overdue else "",
                                  "q": search_text(q)}.items() if v}
