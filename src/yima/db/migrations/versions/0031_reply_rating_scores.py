@@ -1,8 +1,8 @@
 """suggestion replies: the rating on the five levels of 好差评 (GB/T 39734-2020) and the
 indicators it speaks to, beside the ledger's word (满意度)
 
-Revision ID: 0030
-Revises: 0029
+Revision ID: 0031
+Revises: 0030
 Create Date: 2026-12-05 10:50:00
 
 A reply rated before this release has its word only; the words are levels of the same scale
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0030'
-down_revision = '0029'
+revision = '0031'
+down_revision = '0030'
 branch_labels = None
 depends_on = None
 

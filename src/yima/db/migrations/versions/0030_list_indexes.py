@@ -2,8 +2,8 @@
 (a zone's sent messages and its received ones, newest first) and the permits awaiting a decision
 (a zone's, oldest first) — so that a page is read from an index
 
-Revision ID: 0029
-Revises: 0028
+Revision ID: 0030
+Revises: 0029
 Create Date: 2026-12-05 10:40:00
 
 The same indexes are declared on the tables in ``yima.federation.tables`` and
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = '0029'
-down_revision = '0028'
+revision = '0030'
+down_revision = '0029'
 branch_labels = None
 depends_on = None
 
