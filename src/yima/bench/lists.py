@@ -9,55 +9,38 @@ first page plus its figures. Without ``--db`` a fresh SQLite file in a temporary
 
 from __future__ import annotations
 
-import secrets
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import delete
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from yima.actors import Actor
-from yima.clock import local_date, utcnow
-from yima.db import Database
-from yima.db.migrate import upgrade
+from yima.bench.scratch import scratch_zone, timed
 from yima.listing import PageRequest
 from yima.projects import service
 from yima.projects.figures import compute_key_enterprises, compute_projects
 from yima.projects.synthetic import add_synthetic_projects
 from yima.projects.tables import Project
 from yima.stats.rules import Period
-from yima.zones.service import add_zone
-from yima.zones.tables import Zone
 
 
 def _best_of(runs: int, work: Callable[[], Any]) -> float:
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        timings.append(time.perf_counter() - started)
-    return min(timings)
+    return min(timed(runs, work))
+
+
+def remove_projects(session: Session, zone_id: str) -> None:
+    session.execute(delete(Project).where(Project.zone_id == zone_id))
 
 
 def run_lists_benchmark(console: Console, n: int = 100_000, db_url: str | None = None) -> dict[str, float]:
-    workdir = Path(tempfile.mkdtemp(prefix="yima-bench-lists-"))
-    url = db_url or f"sqlite:///{workdir / 'bench.db'}"
-    upgrade(url)
-    db = Database(url)
-    zone_id = f"bench-{secrets.token_hex(3)}"
-    now = utcnow()
-    today = local_date(now)
     office = Actor(0, "bench", "admin", None)
-    try:
-        add_zone(db, zone_id, "基准测试区", "500107", 1_000_000, now, name_en="Benchmark zone")
+    with scratch_zone("yima-bench-lists-", db_url, remove_projects) as scratch:
+        db, zone_id, now, today = scratch.db, scratch.zone_id, scratch.now, scratch.today
         started = time.perf_counter()
         add_synthetic_projects(db, zone_id, n, now)
         result = {"insert": time.perf_counter() - started}
@@ -69,18 +52,7 @@ def run_lists_benchmark(console: Console, n: int = 100_000, db_url: str | None =
         result["figures"] = _best_of(3, lambda: (compute_projects(db, zone_id, period),
                                                  compute_key_enterprises(db, zone_id, period)))
         result["export"] = _best_of(1, lambda: service.export_projects(db, office, zone_id))
-        database = make_url(db.url).render_as_string(hide_password=True)
-    finally:
-        if db_url:
-            with db.write() as session:
-                session.execute(delete(Project).where(Project.zone_id == zone_id))
-            try:  # the zone too, unless other features keep rows for it (its keys and certificates)
-                with db.write() as session:
-                    session.execute(delete(Zone).where(Zone.id == zone_id))
-            except IntegrityError:
-                pass
-        db.dispose()
-        shutil.rmtree(workdir, ignore_errors=True)
+        database = scratch.database
     table = Table("measure", "value", "target", title=f"yima bench lists — {n:,} projects, {database}")
     table.add_row("insert (SQLAlchemy core)", f"{result['insert']:.1f} s", "")
     table.add_row("first page (100 rows)", f"{result['first page'] * 1000:.0f} ms", "")

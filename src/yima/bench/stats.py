@@ -9,10 +9,7 @@ its entities afterwards unless ``--keep`` (the zone too, when no other feature k
 from __future__ import annotations
 
 import resource
-import secrets
-import shutil
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -23,23 +20,19 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import delete, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import configure_mappers
+from sqlalchemy.orm import Session, configure_mappers
 
+from yima.bench.scratch import scratch_zone, timed
 from yima.cli_support import row_progress
-from yima.clock import local_date, utcnow
 from yima.db import Database
-from yima.db.migrate import upgrade
 from yima.register.tables import Enterprise, EnterpriseAddress
 from yima.standard import configured_standard
 from yima.stats.importer import import_register
 from yima.stats.report import figures_report_pdf
-from yima.stats.rules import Period
+from yima.stats.rules import Period, ZoneFigures
 from yima.stats.service import compute_figures
 from yima.stats.synthetic import synthetic_register, write_register
 from yima.stats.tables import RegisterDayCount, RegisterMonthCount
-from yima.zones.service import add_zone
-from yima.zones.tables import Zone
 
 NATIVE_TABLE = "bench_native_import"
 
@@ -61,20 +54,13 @@ class StatsBenchmark:
 
 def run_stats_benchmark(console: Console, n: int = 1_000_000, db_url: str | None = None,
                         keep: bool = False) -> StatsBenchmark:
-    workdir = Path(tempfile.mkdtemp(prefix="yima-bench-stats-"))
-    url = db_url or f"sqlite:///{workdir / 'bench.db'}"
-    upgrade(url)
-    db = Database(url)
-    zone_id = f"bench-{secrets.token_hex(3)}"
-    now = utcnow()
-    today = local_date(now)
-    try:
-        zone = add_zone(db, zone_id, "基准测试区", "500107", 1_000_000, now, name_en="Benchmark zone")
-        csv_path = workdir / "register.csv"
+    with scratch_zone("yima-bench-stats-", db_url, remove_entities, keep=keep) as scratch:
+        db, zone_id, now, today = scratch.db, scratch.zone_id, scratch.now, scratch.today
+        csv_path = scratch.workdir / "register.csv"
         with row_progress(console) as progress:
             task = progress.add_task("generate", total=n)
             started = time.perf_counter()
-            write_register(csv_path, synthetic_register(n, today, zone.org_block_start),
+            write_register(csv_path, synthetic_register(n, today, scratch.org_block_start),
                            on_row=lambda done: progress.update(task, completed=done))
             generated = time.perf_counter() - started
         with row_progress(console) as progress:
@@ -85,28 +71,18 @@ def run_stats_benchmark(console: Console, n: int = 1_000_000, db_url: str | None
         standard = configured_standard()
         period = Period(date(today.year, 1, 1), today)
         configure_mappers()  # what a server does once at start-up, not a cost of the first report
-        timings = []
-        for _ in range(3):
-            started = time.perf_counter()
-            figures = compute_figures(db, zone_id, period, standard)
-            timings.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        figures_report_pdf(figures, now)
-        pdf_seconds = time.perf_counter() - started
+        reports: list[ZoneFigures] = []
+        timings = timed(3, lambda: reports.append(compute_figures(db, zone_id, period, standard)))
+        figures = reports[0]
+        pdf_seconds = timed(1, lambda: figures_report_pdf(figures, now))[0]
         result = StatsBenchmark(
             rows=summary.loaded, generate_seconds=generated, import_seconds=summary.seconds,
             import_rows_per_second=summary.rows_per_second,
             native_rows_per_second=n / native_seconds if native_seconds else 0.0, native_loader=native_loader,
             report_seconds_first=timings[0],
             report_seconds_best=min(timings), pdf_seconds=pdf_seconds,
-            active_entities=int(figures.market_entities.current),
-            database=make_url(db.url).render_as_string(hide_password=True))
-    finally:
-        if db_url and not keep:
-            _remove_zone(db, zone_id)
-        db.dispose()
-        if not keep:
-            shutil.rmtree(workdir, ignore_errors=True)
+            active_entities=int(figures.market_entities.current), database=scratch.database)
+        workdir = scratch.workdir
     table = Table("measure", "value", "target", title=f"yima bench stats — {result.database}")
     table.add_row("entities imported", f"{result.rows:,}", "")
     table.add_row("generate CSV", f"{result.generate_seconds:.1f} s", "")
@@ -159,16 +135,10 @@ def native_load(db: Database, csv_path: Path) -> tuple[str, float]:
             session.execute(text(f"DROP TABLE IF EXISTS {NATIVE_TABLE}"))
 
 
-def _remove_zone(db: Database, zone_id: str) -> None:
-    """Delete the benchmark's entities, then its zone unless other features keep rows for it (keys)."""
-    with db.write() as session:
-        codes = select(Enterprise.uscc).where(Enterprise.zone_id == zone_id)
-        session.execute(delete(EnterpriseAddress).where(EnterpriseAddress.uscc.in_(codes)))
-        session.execute(delete(Enterprise).where(Enterprise.zone_id == zone_id))
-        session.execute(delete(RegisterDayCount).where(RegisterDayCount.zone_id == zone_id))
-        session.execute(delete(RegisterMonthCount).where(RegisterMonthCount.zone_id == zone_id))
-    try:
-        with db.write() as session:
-            session.execute(delete(Zone).where(Zone.id == zone_id))
-    except IntegrityError:
-        pass
+def remove_entities(session: Session, zone_id: str) -> None:
+    """The benchmark's entities, their domiciles and their counts."""
+    codes = select(Enterprise.uscc).where(Enterprise.zone_id == zone_id)
+    session.execute(delete(EnterpriseAddress).where(EnterpriseAddress.uscc.in_(codes)))
+    session.execute(delete(Enterprise).where(Enterprise.zone_id == zone_id))
+    session.execute(delete(RegisterDayCount).where(RegisterDayCount.zone_id == zone_id))
+    session.execute(delete(RegisterMonthCount).where(RegisterMonthCount.zone_id == zone_id))
