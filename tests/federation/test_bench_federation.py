@@ -18,14 +18,15 @@ from yima.federation.tables import Case, InboxMessage, OutboxMessage
 def test_three_zones_in_a_network_deliver_every_licence_back(tmp_path) -> None:
     out = io.StringIO()
     figures = run_federation_benchmark(Console(file=out, width=200), count=3, clients=3, local=1, zones=3,
-                                       home=tmp_path)
+                                       home=tmp_path, idle_s=1)
     printed = out.getvalue()
     for said in ("licences delivered back per second", "value ÷ target", "added by the forward",
-                 "network configuration, 3 zones", "resident memory per instance"):
+                 "network configuration, 3 zones", "resident memory per instance",
+                 "CPU per idle instance"):
         assert said in printed, printed
     assert figures["delivered_per_s"] > 0 and figures["p95_ms"] >= figures["p50_ms"] > 0
     assert figures["forward_p50_ms"] > 0 and figures["local_p50_ms"] > 0 and math.isfinite(figures["added_ms"])
-    assert figures["document_bytes"] > 0 and figures["rss_mib"] > 50
+    assert figures["document_bytes"] > 0 and figures["rss_mib"] > 50 and figures["idle_cpu_pct"] >= 0
     for number, zone in enumerate(ZONES[:3]):
         db = Database(f"sqlite:///{tmp_path / (zone.id + '.db')}")
         try:

@@ -1,6 +1,7 @@
-"""``yima bench federation``: N zones (three by default), each its own ``yima serve`` process and
-SQLite database, members of one network (信任配置) hosted by the first. Each zone forwards
-applications that qualify for 秒批 to the next one (a ring), so every zone accepts and issues.
+"""``yima bench federation``: N zones (three by default, up to sixteen), each its own ``yima
+serve`` process and SQLite database, members of one network (信任配置) hosted by the first. Each
+zone forwards applications that qualify for 秒批 to the next one (a ring), so every zone accepts
+and issues.
 
 It prints, as absolute figures and as ratios to the targets:
 
@@ -10,8 +11,8 @@ It prints, as absolute figures and as ratios to the targets:
 * on an idle pair, what a forward adds over a local 秒批 at the issuing zone (submission to
   delivered licence, one at a time);
 * what the network costs: the signed configuration's size, signing and verifying it, a member's
-  poll (fetch and verify), the authority's round over its members' trust lists, and the memory
-  of each instance.
+  poll (fetch and verify), the authority's round over its members' trust lists, and each
+  instance's memory and its CPU while idle (its delivery loop and network poll alone).
 """
 
 from __future__ import annotations
@@ -75,6 +76,12 @@ ZONES = (
     BenchZone("sz-gxq", "深圳高新区", "440305", "深圳", "广东省深圳市南山区科技园1号"),
     BenchZone("cs-gxq", "长沙高新区", "430104", "长沙", "湖南省长沙市岳麓区麓谷大道1号"),
     BenchZone("km-gxq", "昆明高新区", "530102", "昆明", "云南省昆明市五华区科普路1号"),
+    BenchZone("hf-gxq", "合肥高新区", "340104", "合肥", "安徽省合肥市蜀山区望江西路1号"),
+    BenchZone("zz-gxq", "郑州高新区", "410102", "郑州", "河南省郑州市中原区科学大道1号"),
+    BenchZone("jn-gxq", "济南高新区", "370112", "济南", "山东省济南市历城区港兴三路1号"),
+    BenchZone("fz-gxq", "福州高新区", "350102", "福州", "福建省福州市鼓楼区软件大道1号"),
+    BenchZone("nc-gxq", "南昌高新区", "360102", "南昌", "江西省南昌市东湖区高新大道1号"),
+    BenchZone("gy-gxq", "贵阳高新区", "520115", "贵阳", "贵州省贵阳市观山湖区长岭北路1号"),
 )
 MAX_ZONES = len(ZONES)
 
@@ -181,14 +188,8 @@ def stop(instances: list[Instance]) -> None:
 
 def rss_mib(instance: Instance) -> float:
     """The resident memory of the instance's process and its children (uvicorn's workers), MiB."""
-    if instance.process is None:
-        return float("nan")
-    pids = [instance.process.pid]
-    children = Path(f"/proc/{instance.process.pid}/task/{instance.process.pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
     total = 0
-    for pid in pids:
+    for pid in _pids(instance):
         try:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -196,6 +197,33 @@ def rss_mib(instance: Instance) -> float:
         except OSError:
             continue
     return total / 1024
+
+
+def _pids(instance: Instance) -> list[int]:
+    if instance.process is None:
+        return []
+    pid = instance.process.pid
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [pid, *(int(p) for p in children.read_text().split())] if children.exists() else [pid]
+
+
+def cpu_seconds(instance: Instance) -> float:
+    """CPU time (user + system) the instance's processes have used so far."""
+    ticks = 0
+    for pid in _pids(instance):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def idle_cpu_percent(instances: list[Instance], seconds: float) -> list[float]:
+    """Each instance's CPU use while nobody uses it: its delivery loop and network poll alone."""
+    before = [cpu_seconds(i) for i in instances]
+    time.sleep(seconds)
+    return [100 * (cpu_seconds(i) - b) / seconds for i, b in zip(instances, before, strict=True)]
 
 
 def _token(base: str) -> str:
@@ -329,12 +357,14 @@ class NetworkCosts:
     poll_ms: float
     round_ms: float
     rss_mib: list[float]
+    idle_cpu: list[float]
 
 
-def network_costs(instances: list[Instance], standard: MatterStandard, repeat: int = 50) -> NetworkCosts:
+def network_costs(instances: list[Instance], standard: MatterStandard, repeat: int = 50,
+                  idle_s: float = 20) -> NetworkCosts:
     """The configuration's size; signing and verifying it (in this process, the median of
     ``repeat``); a member's poll (fetch over HTTP and verify); one authority round (every member's
-    trust list fetched and compared); each instance's resident memory."""
+    trust list fetched and compared); each instance's resident memory and its CPU while idle."""
     host = instances[0].db()
     try:
         with host.read() as session:
@@ -364,11 +394,12 @@ def network_costs(instances: list[Instance], standard: MatterStandard, repeat: i
     finally:
         host.dispose()
     return NetworkCosts(len(instances), len(document), percentile(signing, 50), percentile(verifying, 50),
-                        percentile(polling, 50), round_ms, [rss_mib(i) for i in instances])
+                        percentile(polling, 50), round_ms, [rss_mib(i) for i in instances],
+                        idle_cpu_percent(instances, idle_s))
 
 
 def run_federation_benchmark(console: Console, *, count: int = 200, clients: int = 6, local: int = 20,
-                             zones: int = 3, home: Path | None = None) -> dict[str, float]:
+                             zones: int = 3, home: Path | None = None, idle_s: float = 20) -> dict[str, float]:
     """Set up, start, measure, stop; print the table and return the figures."""
     home = home or Path(tempfile.mkdtemp(prefix="yima-bench-federation-"))
     standard = configured_standard()
@@ -385,7 +416,7 @@ def run_federation_benchmark(console: Console, *, count: int = 200, clients: int
         numbers = Numbers()
         local_ms, forward_ms = idle_pair(instances, tokens, numbers, local)
         accepted_s, delivered_s, latency_ms = ring_load(instances, tokens, numbers, count, clients)
-        costs = network_costs(instances, standard)
+        costs = network_costs(instances, standard, idle_s=idle_s)
     finally:
         stop(instances)
     figures = {"delivered_per_s": count / delivered_s, "accepted_per_s": count / accepted_s,
@@ -394,7 +425,8 @@ def run_federation_benchmark(console: Console, *, count: int = 200, clients: int
                "added_ms": percentile(forward_ms, 50) - percentile(local_ms, 50),
                "document_bytes": costs.document_bytes, "sign_ms": costs.sign_ms, "verify_ms": costs.verify_ms,
                "poll_ms": costs.poll_ms, "round_ms": costs.round_ms,
-               "rss_mib": sum(costs.rss_mib) / len(costs.rss_mib)}
+               "rss_mib": sum(costs.rss_mib) / len(costs.rss_mib),
+               "idle_cpu_pct": sum(costs.idle_cpu) / len(costs.idle_cpu)}
     table = Table(title=f"yima bench federation: {zones} zones (yima serve, SQLite), network {NETWORK!r}; "
                         f"{count} forwards around the ring, {max(clients, zones)} clients; {local} idle forwards")
     for column in ("measure", "value", "target", "value ÷ target"):
@@ -418,5 +450,7 @@ def run_federation_benchmark(console: Console, *, count: int = 200, clients: int
     table.add_row(f"the authority's round over {zones} members' trust lists (ms)", f"{costs.round_ms:.0f}", "", "")
     table.add_row("resident memory per instance (MiB, mean; min–max)",
                   f"{figures['rss_mib']:.0f}; {min(costs.rss_mib):.0f}–{max(costs.rss_mib):.0f}", "", "")
+    table.add_row(f"CPU per idle instance (%, mean over {idle_s:.0f} s; min–max)",
+                  f"{figures['idle_cpu_pct']:.1f}; {min(costs.idle_cpu):.1f}–{max(costs.idle_cpu):.1f}", "", "")
     console.print(table)
     return figures
