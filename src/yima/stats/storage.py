@@ -10,10 +10,7 @@ seventeen parameters per row from Python, is what makes the import fast. Per dat
   SQLite changed fewer rows than were staged (some codes already registered) is it undone, those
   codes dropped from the stage and the move run again, so that only new entities get addresses.
 - PostgreSQL: the stage is filled with ``COPY``; one statement inserts the entities returning
-  their codes and inserts the addresses of those codes. The register counts of the returned codes
-  are added up in Python (``add_counts``) and written at commit, one statement a table. Of the
-  server's time per row, about two fifths go to the foreign-key checks (the zone of each entity,
-  the entity of each address), which only a superuser could switch off.
+  their codes and inserts the addresses of those codes.
 
 A transaction spans several batches (``commit`` ends it, every ``importer.COMMIT_ROWS`` rows): the
 indexes keyed by name and address text take rows in random order, and each commit writes every
@@ -23,9 +20,7 @@ their busy timeout); readers are not held up (WAL).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -41,6 +36,7 @@ from sqlalchemy import (
     case,
     delete,
     exists,
+    func,
     literal,
     null,
     select,
@@ -63,6 +59,9 @@ STAGE = "yima_import_stage"
 IMPORT_CACHE_KIB = 512 * 1024
 ANALYZE_AFTER_ROWS = 10_000
 
+INSERTED = "yima_import_inserted"
+#: The codes a PostgreSQL batch inserted (what its register counts are added for).
+inserted_codes = Table(INSERTED, MetaData(), Column("uscc", String), prefixes=["TEMPORARY"])
 #: The stage's columns are those of ``RowText``, in its order.
 stage = Table(STAGE, MetaData(), Column("uscc", String), Column("name", String), Column("entity_type", String),
               Column("industry_code", String), Column("registered_capital", Numeric(20, 2)),
@@ -116,15 +115,15 @@ PAUSE = ("INSERT INTO register_counts_state (id, paused) VALUES (1, ?) "
 COUNTS = ("established", "cancelled", "capital", "address_commitment")
 
 
-def staged_counts() -> list[str]:
-    """What the register counts' triggers would add for the rows a SQLite batch inserted (the
-    stage holds exactly those), one grouped statement per table and kind; the rows' zone is the
-    ``:zone`` parameter."""
-    ended = "max(established_on, cancelled_on)"
-
-    def month(day: str) -> str:
-        return f"substr({day}, 1, 7)"
-
+def staged_counts(*, postgres: bool = False) -> list[str]:
+    """What the register counts' triggers would add for the rows a batch inserted, one grouped
+    statement per table and kind; the rows' zone is the ``:zone`` parameter. On SQLite the stage
+    holds exactly those rows; on PostgreSQL they are the stage's rows whose codes the insert
+    returned (``INSERTED``), so that a code another transaction registered meanwhile is not counted."""
+    ended = "greatest(established_on, cancelled_on)" if postgres else "max(established_on, cancelled_on)"
+    month = (lambda day: f"to_char({day}, 'YYYY-MM')") if postgres else (lambda day: f"substr({day}, 1, 7)")
+    source = f"{STAGE} JOIN {INSERTED} USING (uscc)" if postgres else STAGE
+    zone = "%(zone)s" if postgres else ":zone"  # the drivers' parameter styles
     statements = []
     for table, grain, established, ended_at in (
             ("register_day_counts", "day", "established_on", ended),
@@ -132,57 +131,25 @@ def staged_counts() -> list[str]:
         keys = f"zone_id, {grain}, entity_type, division"
         update = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTS)
         statements.append(
-            f"INSERT INTO {table} ({keys}, {', '.join(COUNTS)}) SELECT :zone, {established}, entity_type, "
+            f"INSERT INTO {table} ({keys}, {', '.join(COUNTS)}) SELECT {zone}, {established}, entity_type, "
             "substr(industry_code, 1, 3), count(*), 0, coalesce(sum(registered_capital), 0), "
-            f"sum(CASE WHEN address_commitment THEN 1 ELSE 0 END) FROM {STAGE} WHERE true "
+            f"sum(CASE WHEN address_commitment THEN 1 ELSE 0 END) FROM {source} WHERE true "
             f"GROUP BY {established}, entity_type, substr(industry_code, 1, 3) "
             f"ON CONFLICT ({keys}) DO UPDATE SET {update}")
         statements.append(
-            f"INSERT INTO {table} ({keys}, {', '.join(COUNTS)}) SELECT :zone, {ended_at}, entity_type, "
-            f"substr(industry_code, 1, 3), 0, count(*), 0, 0 FROM {STAGE} WHERE cancelled_on IS NOT NULL "
+            f"INSERT INTO {table} ({keys}, {', '.join(COUNTS)}) SELECT {zone}, {ended_at}, entity_type, "
+            f"substr(industry_code, 1, 3), 0, count(*), 0, 0 FROM {source} WHERE cancelled_on IS NOT NULL "
             f"GROUP BY {ended_at}, entity_type, substr(industry_code, 1, 3) "
             f"ON CONFLICT ({keys}) DO UPDATE SET {update}")
     return statements
-
-
-#: Per count key (zone, day or month, entity type, division): established, ended, capital, commitments.
-Counts = dict[tuple[str, str, str, str], list[Any]]
-
-
-def add_counts(by_day: Counts, by_month: Counts, zone_id: str, rows: Iterable[RowText]) -> None:
-    """Add what the register counts' triggers would add for inserting ``rows``: the contributions
-    of migration 0025's triggers, worked out in Python (a plain function)."""
-    for _, _, entity_type, industry, capital, established, cancelled, _, commitment in rows:
-        division = industry[:3]
-        for table, key in ((by_day, established), (by_month, established[:7])):
-            counts = table.get((zone_id, key, entity_type, division))
-            if counts is None:
-                counts = table[(zone_id, key, entity_type, division)] = [0, 0, Decimal(0), 0]
-            counts[0] += 1
-            counts[2] += Decimal(capital)
-            counts[3] += 1 if commitment else 0
-        if cancelled is not None:
-            ended = max(established, cancelled)  # ISO dates compare as text
-            for table, key in ((by_day, ended), (by_month, ended[:7])):
-                counts = table.get((zone_id, key, entity_type, division))
-                if counts is None:
-                    counts = table[(zone_id, key, entity_type, division)] = [0, 0, Decimal(0), 0]
-                counts[1] += 1
-
-
-def _add_counts_from_arrays(table: str, grain: str, grain_type: str) -> str:
-    """PostgreSQL: add counts given as eight arrays (one statement for any number of keys)."""
-    keys = f"zone_id, {grain}, entity_type, division"
-    update = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTS)
-    return (f"INSERT INTO {table} ({keys}, {', '.join(COUNTS)}) SELECT * FROM unnest(%s::varchar[], "
-            f"%s::{grain_type}[], %s::varchar[], %s::varchar[], %s::int[], %s::int[], %s::numeric[], %s::int[]) "
-            f"ON CONFLICT ({keys}) DO UPDATE SET {update}")
 
 
 def _create_stage(conn: Connection) -> None:
     if not conn.in_transaction():
         conn.begin()
     conn.execute(CreateTable(stage, if_not_exists=True))
+    if conn.dialect.name != "sqlite":
+        conn.execute(CreateTable(inserted_codes, if_not_exists=True))
     conn.commit()
 
 
@@ -251,11 +218,6 @@ class SqliteWriter(_Writer):
 
 
 class PostgresWriter(_Writer):
-    """Fills the stage with ``COPY``; one statement inserts the entities, returning their codes,
-    and the domiciles of those codes. The register counts of the rows inserted are added up in
-    Python (``add_counts``) and written when the transaction commits, in one statement a table
-    (arrays unnested), the trigger paused in the transaction."""
-
     def __init__(self, conn: Connection, zone_id: str, source: str, now: datetime) -> None:
         self.conn = conn
         _create_stage(conn)
@@ -264,49 +226,40 @@ class PostgresWriter(_Writer):
                     .on_conflict_do_nothing(index_elements=["uscc"])
                     .returning(enterprises.c.uscc).cte("inserted"))
         homes = staged_domiciles(now).join_from(stage, inserted, inserted.c.uscc == stage.c.uscc)
-        housed = core_insert(addresses).from_select(list(ADDRESS_COLUMNS), homes).cte("housed")
-        self.move = select(inserted.c.uscc).add_cte(housed)  # a data-modifying CTE runs once, read or not
+        housed = (core_insert(addresses).from_select(list(ADDRESS_COLUMNS), homes)
+                  .returning(addresses.c.id).cte("housed"))
+        kept = (core_insert(inserted_codes).from_select(["uscc"], select(inserted.c.uscc))
+                .returning(inserted_codes.c.uscc).cte("kept"))
+        self.move = select(select(func.count()).select_from(inserted).scalar_subquery(),
+                           select(func.count()).select_from(housed).scalar_subquery(),
+                           select(func.count()).select_from(kept).scalar_subquery())
+        self.count = staged_counts(postgres=True)
         self.zone_id = zone_id
         self.fill = f"COPY {STAGE} ({', '.join(c.name for c in stage.columns)}) FROM STDIN"
         self.loaded = 0
-        self.by_day: Counts = {}
-        self.by_month: Counts = {}
 
     def store(self, rows: list[RowText]) -> tuple[int, int]:
         unique = _unique(rows)
         if not self.conn.in_transaction():
             self.conn.begin()
-            # the register counts' trigger pauses in this transaction only; ``commit`` adds the counts
+            # the register counts' trigger pauses in this transaction only; each batch adds its counts
             self.conn.exec_driver_sql("SELECT set_config('yima.register_counts_paused', 'on', true)")
-        self.conn.exec_driver_sql(f"TRUNCATE {STAGE}")
+        self.conn.exec_driver_sql(f"TRUNCATE {STAGE}, {INSERTED}")
         raw: Any = self.conn.connection.dbapi_connection
         with raw.cursor() as cursor, cursor.copy(self.fill) as copy:
             for row in unique:
                 copy.write_row(row)
-        codes = set(self.conn.execute(self.move).scalars())
-        # only the codes the insert returned: one another transaction registered meanwhile is not counted
-        new = unique if len(codes) == len(unique) else [row for row in unique if row[0] in codes]
-        add_counts(self.by_day, self.by_month, self.zone_id, new)
-        self.loaded += len(new)
-        return len(new), len(rows) - len(new)
-
-    def commit(self) -> None:
-        if self.conn.in_transaction():
-            for table, grain, grain_type, counts in (("register_day_counts", "day", "date", self.by_day),
-                                                     ("register_month_counts", "month", "varchar", self.by_month)):
-                if counts:
-                    columns = list(zip(*((*key, *values) for key, values in counts.items()), strict=True))
-                    self.conn.exec_driver_sql(_add_counts_from_arrays(table, grain, grain_type),
-                                              tuple(list(column) for column in columns))
-                    counts.clear()
-            self.conn.commit()
+        loaded = int(self.conn.execute(self.move).one()[0])
+        for statement in self.count:  # of the rows this batch inserted (their codes are in INSERTED)
+            self.conn.exec_driver_sql(statement, {"zone": self.zone_id})
+        self.loaded += loaded
+        return loaded, len(rows) - loaded
 
     def close(self) -> None:
         if self.conn.in_transaction():
             self.conn.rollback()
-        self.by_day.clear()
-        self.by_month.clear()
         self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGE}")
+        self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {INSERTED}")
         if self.loaded >= ANALYZE_AFTER_ROWS:  # fresh statistics now, rather than when autovacuum comes by
             self.conn.exec_driver_sql("ANALYZE enterprises")
             self.conn.exec_driver_sql("ANALYZE enterprise_addresses")
