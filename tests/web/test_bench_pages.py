@@ -44,6 +44,6 @@ def test_every_page_is_visited_and_the_slowest_are_printed_against_the_floor(tmp
     text = out.getvalue()
     assert "slowest ten" in text and "/healthz" in text and "× floor" in text
     slowest = max(result.pages, key=lambda p: max(p.median_ms, p.first_ms))
-    assert slowest.url in text
+    assert slowest.url[:57] in text
     assert "not visited: /enterprises (no role got a 200; answers 303)" in text  # a redirect, not a page
     assert list(tmp_path.iterdir()) == []  # its database and files are gone

@@ -237,7 +237,8 @@ def _print(console: Console, result: PagesResult, runs: int) -> None:
     for column in ("page", "role", "first ms", f"median of {runs} ms", "× floor"):
         table.add_column(column, justify="left" if column in ("page", "role") else "right")
     for page in slowest:
-        table.add_row(page.url, page.role, f"{page.first_ms:.0f}", f"{page.median_ms:.0f}",
+        shown = page.url if len(page.url) <= 60 else page.url[:57] + "…"  # a licence's QR segment is long
+        table.add_row(shown, page.role, f"{page.first_ms:.0f}", f"{page.median_ms:.0f}",
                       f"{page.median_ms / result.floor_ms:.0f}" if result.floor_ms else "-")
     console.print(table)
     console.print(f"pages at or over {TARGET_MS:.0f} ms (first or median): {len(over)} of {len(result.pages)}"
