@@ -18,6 +18,7 @@ import base64
 import io
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import base45
 import segno
@@ -98,12 +99,16 @@ def _symbol(text: str) -> segno.QRCode:
     return segno.make(text, error=ERROR_CORRECTION, boost_error=False, micro=False)
 
 
+@lru_cache(maxsize=256)
 def render_qr_png(text: str, *, scale: int = 4, border: int = 4) -> bytes:
+    """The code as a PNG; the same text at the same size is drawn once (about 30 ms), as a licence's
+    page, PDF, OFD and picture are fetched again and again."""
     out = io.BytesIO()
     _symbol(text).save(out, kind="png", scale=scale, border=border)
     return out.getvalue()
 
 
+@lru_cache(maxsize=256)
 def render_qr_svg(text: str, *, scale: int = 4, border: int = 4) -> str:
     out = io.BytesIO()
     _symbol(text).save(out, kind="svg", scale=scale, border=border, xmldecl=False, svgns=True)
