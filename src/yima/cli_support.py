@@ -7,6 +7,7 @@ through a function in ``COMMANDS``, which the composition root calls with the co
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -28,6 +29,7 @@ from yima.db.migrate import upgrade
 from yima.errors import DomainError, MissingPart
 from yima.outbound import fetch
 from yima.registry import Registry, Slot
+from yima.standard.model import MatterStandard
 
 console = Console()
 err_console = Console(stderr=True)
@@ -37,13 +39,34 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @dataclass(frozen=True)
 class CommandGroups:
-    """Where a feature adds commands: ``yima`` itself, ``yima import`` and ``yima bench``; and the
-    registry, where a command finds what a higher feature added to its slot."""
+    """Where a feature adds commands: ``yima`` itself, ``yima import`` and ``yima bench``; the
+    registry, where a command finds what a higher feature added to its slot; and ``standard``, the
+    composition root's one way to the matter standard the installation is configured with, which a
+    command calls when it runs (the settings of that run decide which standard it is)."""
 
     app: typer.Typer
     imports: typer.Typer
     bench: typer.Typer
     registry: Registry
+    standard: StandardSource
+
+
+StandardSource = Callable[[], MatterStandard]
+
+
+def given_standard(command: Callable[..., Any], standard: StandardSource) -> Callable[..., Any]:
+    """``command``, whose first parameter is a ``StandardSource``, as a command without it: it gets
+    ``standard`` (``CommandGroups.standard``), and calls it when it needs the standard."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        return command(standard, *args, **kwargs)
+
+    signature = inspect.signature(command, eval_str=True)
+    first = next(iter(signature.parameters))
+    run.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])  # type: ignore[attr-defined]
+    run.__annotations__ = {name: hint for name, hint in command.__annotations__.items() if name != first}
+    return run
 
 
 COMMANDS: Slot[Callable[[CommandGroups], None]] = Slot("commands")

@@ -12,7 +12,7 @@ from yima.app.features import INSTALLS, registry
 from yima.app.web import create_app
 from yima.cli_support import COMMANDS
 from yima.config import Settings
-from yima.jobs import JOBS
+from yima.jobs import JOBS, STANDARD_JOBS
 from yima.registration import handoff
 from yima.stats import sections
 from yima.stats.service import registered_sources
@@ -67,7 +67,7 @@ def test_every_router_of_a_feature_is_included_once():
 
 def test_every_scheduled_job_command_group_and_section_is_installed():
     jobs = _objects(_defined("*/*.py", "*_job"))
-    assert len(jobs) >= 6 and set(jobs) == set(registry().items(JOBS))
+    assert len(jobs) >= 6 and set(jobs) == {*registry().items(JOBS), *registry().items(STANDARD_JOBS)}
     commands = _objects(_defined("*/cli.py", "add_commands"))
     assert set(commands) == set(registry().items(COMMANDS))
     assert {s.name for s in sections.sections()} == {"cross_region", "observers", "projects", "key_enterprises",
@@ -102,3 +102,19 @@ def test_a_feature_that_cannot_be_imported_stops_the_start():
             capture_output=True, text=True, timeout=120)
         assert broken.returncode == 1, (entry, broken.stderr)
         assert "ModuleNotFoundError: import of yima.observers.api halted" in broken.stderr, broken.stderr
+
+
+def test_only_the_root_resolves_the_configured_standard():
+    """Features get the matter standard passed in (the app's state, a command's ``CommandGroups``,
+    the job runner, the server's loops); none reads the configuration for it itself."""
+    resolving = set()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        room = path.relative_to(PACKAGE).parts[0]
+        if room in ("app", "standard"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("yima.standard") and any(
+                    alias.name in ("configured_standard", "load_standard") for alias in node.names):
+                resolving.add(str(path.relative_to(PACKAGE)))
+    assert resolving == set()
+    assert (PACKAGE / "app" / "standard.py").read_text("utf-8").count("configured_standard(") == 1

@@ -13,12 +13,13 @@ from sqlalchemy import func, select
 from yima.bench.federation import ZONES, run_federation_benchmark
 from yima.db import Database
 from yima.federation.tables import Case, InboxMessage, OutboxMessage
+from yima.standard import load_standard
 
 
 def test_three_zones_in_a_network_deliver_every_licence_back(tmp_path) -> None:
     out = io.StringIO()
-    figures = run_federation_benchmark(Console(file=out, width=200), count=3, clients=3, local=1, zones=3,
-                                       home=tmp_path, idle_s=1)
+    figures = run_federation_benchmark(Console(file=out, width=200), load_standard(), count=3, clients=3, local=1,
+                                       zones=3, home=tmp_path, idle_s=1)
     printed = out.getvalue()
     for said in ("licences delivered back per second", "value ÷ target", "added by the forward",
                  "network configuration, 3 zones", "resident memory per instance",

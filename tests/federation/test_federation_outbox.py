@@ -73,7 +73,7 @@ def test_a_failed_delivery_backs_off_and_stays_in_the_outbox(db, people, standar
     assert [c.application for c in late] == [view["id"]] and late[0].waiting_messages == 1
     assert views.late_cases(db, people["officer-cd"], NOW + timedelta(days=2)) == []
     assert any("undelivered for more than a day" in line
-               for line in delivery.deliver_outbox_job(db, NOW + timedelta(days=2)))
+               for line in delivery.deliver_outbox_job(db, standard, NOW + timedelta(days=2)))
 
 
 def test_concurrent_claims_never_take_the_same_message(db, people, standard, partner) -> None:
@@ -312,7 +312,7 @@ def test_the_licence_pdf_a_decision_sends_back_is_rendered_once_and_resent_uncha
     later = NOW + timedelta(hours=73)
     assert delivery.deliver_due(db, later, standard=standard, transport=down) == (0, 0)  # expired
     with service.sending_paused():
-        delivery.resend(db, people["officer-cq"], decided.id, later)
+        delivery.resend(db, standard, people["officer-cq"], decided.id, later)
     delivery.deliver_one(db, decided.id, standard, down, later + timedelta(seconds=1))
     assert len(sent) == 3 and sent[2] != sent[0]  # signed anew, with a new expiry …
     assert pdf_of(sent[2]) == first  # … around the same PDF

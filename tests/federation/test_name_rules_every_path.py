@@ -57,13 +57,13 @@ def test_the_api_and_both_ends_of_the_hand_off_refuse_with_the_same_rule(db, sta
     assert [(a.body["status"], _rules(a.body["findings"])) for a in answers] == [("rejected", [(rule, field)])]
 
 
-def test_the_register_import_refuses_the_same_name_with_the_same_rule(db, people, tmp_path):
+def test_the_register_import_refuses_the_same_name_with_the_same_rule(db, people, standard, tmp_path):
     rows = [",".join(HEADER),
             f"91500107MA0000001X,{EMOJI_NAME},llc,I6513,1000000.00,2020-01-01,,重庆市九龙坡区科城路60号",
             "91500107MA00000028,重庆<b>加粗</b>科技有限公司,llc,I6513,1000000.00,2020-01-01,,重庆市九龙坡区"]
     path = tmp_path / "register.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    summary = import_register(db, "cq-gxq", path, NOW, NOW.date(), pipeline=False)
+    summary = import_register(db, standard, "cq-gxq", path, NOW, NOW.date(), pipeline=False)
     assert [(b.finding.rule, b.finding.field) for b in summary.bad_rows] == [("name.characters", "name"),
                                                                             ("name.markup", "name")]
     with db.read() as session:

@@ -106,7 +106,7 @@ def test_the_owner_first_look_issues_a_pending_set_without_waiting_for_the_job(d
 
 def test_the_scheduled_jobs_include_seal_issuing(db, people, standard):
     uscc = establish(db, standard, people["alice"])
-    assert any(line.startswith("issued 1 seal set(s)") for line in run_jobs(db, NOW))
+    assert any(line.startswith("issued 1 seal set(s)") for line in run_jobs(db, NOW, standard))
     assert seal_set_status(db, uscc) == "issued"
 
 

@@ -19,8 +19,11 @@ from yima.errors import DomainError
 from yima.licences.cose import compress, sign_licence
 from yima.licences.qr import extract_cose_bytes, licence_base45, licence_url
 from yima.licences.verify import VerificationReason, VerificationResult, verify_licence
+from yima.standard import load_standard
 from yima.stats.checker import read_batches
 from yima.stats.rows import HEADER, BadRow, check_values
+
+STANDARD = load_standard()
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 TODAY = date(2026, 11, 25)
@@ -85,7 +88,7 @@ cells = st.one_of(st.text(max_size=40), st.sampled_from(["", " ", "91500107MA5U7
 @EXAMPLES
 @given(st.lists(cells, min_size=8, max_size=8), st.integers(2, 10**6))
 def test_any_csv_row_is_checked_or_reported_with_its_line(values: list[str], line: int) -> None:
-    checked = check_values(line, values, TODAY)
+    checked = check_values(line, values, TODAY, STANDARD)
     if isinstance(checked, BadRow):
         assert checked.line == line and checked.finding.field and f"line {line}" in checked.message
     else:
@@ -103,7 +106,7 @@ def test_any_csv_file_gives_batches_or_a_domain_error(tmp_path: Path, rows: list
     path = tmp_path / "register.csv"
     path.write_bytes(buffer.getvalue().encode("utf-8") + tail)
     try:
-        batches = list(read_batches(path, TODAY))
+        batches = list(read_batches(path, TODAY, STANDARD))
     except DomainError as err:
         assert err.finding.field == "file" and "line" in err.finding.en.lower()
     else:
@@ -116,7 +119,7 @@ def test_a_csv_without_the_header_is_a_domain_error(tmp_path: Path) -> None:
     path = tmp_path / "register.csv"
     path.write_text("uscc,name\n91500107MA5U7G3X26,x\n", encoding="utf-8")
     try:
-        list(read_batches(path, TODAY))
+        list(read_batches(path, TODAY, STANDARD))
     except DomainError as err:
         assert err.finding.rule == "import.header"
     else:

@@ -11,13 +11,14 @@ from rich.console import Console
 
 from yima.bench.stats import NATIVE_TABLE, run_stats_benchmark
 from yima.db.migrate import upgrade
+from yima.standard import load_standard
 
 
 def test_the_benchmark_loads_what_it_names_and_measures_the_native_loader(postgres_url: str) -> None:
     upgrade(postgres_url)
     for url, loader in ((None, "sqlite3 .import"), (postgres_url, "PostgreSQL COPY")):
         out = io.StringIO()
-        result = run_stats_benchmark(Console(file=out, width=160), n=1_500, db_url=url)
+        result = run_stats_benchmark(Console(file=out, width=160), load_standard(), n=1_500, db_url=url)
         assert result.rows == 1_500 and result.native_loader == loader and result.native_rows_per_second > 0
         assert "import ÷ native loader" in out.getvalue() and "peak memory" in out.getvalue()
     engine = sa.create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://"))

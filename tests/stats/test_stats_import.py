@@ -12,8 +12,11 @@ from sqlalchemy import func, select
 from yima.errors import DomainError, NotFound
 from yima.register.tables import Enterprise, EnterpriseAddress
 from yima.registration.codes import make_uscc
+from yima.standard import load_standard
 from yima.stats.importer import import_register
 from yima.stats.rows import HEADER
+
+STANDARD = load_standard()
 
 pytestmark = pytest.mark.db
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
@@ -57,7 +60,7 @@ def counts(db) -> tuple[int, int]:
 @pytest.mark.parametrize("pipeline", [False, True], ids=["in-process", "checker-process"])
 def test_bad_rows_are_reported_by_line_and_good_rows_load(db, zone_cq, tmp_path, pipeline):
     path = write(tmp_path / "register.csv", [GOOD[0], BAD[0], GOOD[1], BAD[1], [], BAD[2], GOOD[2], BAD[3]])
-    summary = import_register(db, zone_cq, path, NOW, TODAY, pipeline=pipeline)
+    summary = import_register(db, STANDARD, zone_cq, path, NOW, TODAY, pipeline=pipeline)
     assert (summary.loaded, summary.existing, summary.bad) == (3, 0, 4)
     assert [(b.line, b.finding.field) for b in summary.bad_rows] == [
         (3, "uscc"), (5, "industry_code"), (7, "cancelled_on"), (9, "row")]
@@ -75,32 +78,32 @@ def test_bad_rows_are_reported_by_line_and_good_rows_load(db, zone_cq, tmp_path,
 
 def test_importing_the_same_file_again_changes_nothing(db, zone_cq, tmp_path):
     path = write(tmp_path / "register.csv", GOOD + [GOOD[0]])
-    first = import_register(db, zone_cq, path, NOW, TODAY)
+    first = import_register(db, STANDARD, zone_cq, path, NOW, TODAY)
     assert (first.loaded, first.existing, first.bad) == (3, 1, 0)
     before = counts(db)
-    again = import_register(db, zone_cq, path, NOW, TODAY)
+    again = import_register(db, STANDARD, zone_cq, path, NOW, TODAY)
     assert (again.loaded, again.existing, again.bad) == (0, 4, 0)
     assert counts(db) == before
 
 
 def test_a_file_with_new_and_known_rows_adds_only_the_new(db, zone_cq, tmp_path):
-    import_register(db, zone_cq, write(tmp_path / "a.csv", GOOD[:2]), NOW, TODAY)
-    summary = import_register(db, zone_cq, write(tmp_path / "b.csv", GOOD[1:]), NOW, TODAY)
+    import_register(db, STANDARD, zone_cq, write(tmp_path / "a.csv", GOOD[:2]), NOW, TODAY)
+    summary = import_register(db, STANDARD, zone_cq, write(tmp_path / "b.csv", GOOD[1:]), NOW, TODAY)
     assert (summary.loaded, summary.existing) == (1, 1)
     assert counts(db) == (3, 2)
 
 
 def test_a_missing_column_or_unknown_zone_or_binary_file_stops_the_import(db, zone_cq, tmp_path):
     with pytest.raises(DomainError) as caught:
-        import_register(db, zone_cq, write(tmp_path / "h.csv", [GOOD[0][:7]], HEADER[:7]), NOW, TODAY)
+        import_register(db, STANDARD, zone_cq, write(tmp_path / "h.csv", [GOOD[0][:7]], HEADER[:7]), NOW, TODAY)
     assert caught.value.finding.rule == "import.header" and "address" in caught.value.finding.en
     with pytest.raises(NotFound):
-        import_register(db, "nowhere", write(tmp_path / "z.csv", GOOD), NOW, TODAY)
+        import_register(db, STANDARD, "nowhere", write(tmp_path / "z.csv", GOOD), NOW, TODAY)
     latin = tmp_path / "latin.csv"
     latin.write_bytes(",".join(HEADER).encode() + b"\n" + "重庆".encode("gb18030") + b",x\n")
     with pytest.raises(DomainError) as caught:
-        import_register(db, zone_cq, latin, NOW, TODAY)
+        import_register(db, STANDARD, zone_cq, latin, NOW, TODAY)
     assert caught.value.finding.rule == "import.file_format"
     with pytest.raises(DomainError):
-        import_register(db, zone_cq, latin, NOW, TODAY, pipeline=True)
+        import_register(db, STANDARD, zone_cq, latin, NOW, TODAY, pipeline=True)
     assert counts(db) == (0, 0)

@@ -8,7 +8,10 @@ from decimal import Decimal
 import pytest
 
 from yima.registration.codes import make_uscc
+from yima.standard import load_standard
 from yima.stats.rows import BadRow, EntityRow, check_header, parse_row
+
+STANDARD = load_standard()
 
 TODAY = date(2026, 11, 25)
 USCC = make_uscc("llc", "500107", 1, 0)
@@ -24,15 +27,16 @@ def record(**changes: str) -> dict[str, str]:
 
 
 def test_a_good_row_becomes_an_entity_with_a_canonical_industry_code():
-    row = parse_row(2, record(industry_code="i6513", cancelled_on="2020-01-02"), TODAY)
+    row = parse_row(2, record(industry_code="i6513", cancelled_on="2020-01-02"), TODAY, STANDARD)
     assert row == EntityRow(USCC, "重庆云帆科技有限公司", "domestic_enterprise", "I6513", Decimal("1000000.00"),
                             date(2019, 3, 1), date(2020, 1, 2), "重庆市九龙坡区科城路60号")
     assert row.as_text()[4:7] == ("1000000.00", "2019-03-01", "2020-01-02")
 
 
 def test_yima_types_and_the_other_categories_are_accepted():
-    assert isinstance(parse_row(2, record(entity_type="llc"), TODAY), EntityRow)
-    assert isinstance(parse_row(2, record(uscc=INDIVIDUAL, entity_type="individual_business"), TODAY), EntityRow)
+    assert isinstance(parse_row(2, record(entity_type="llc"), TODAY, STANDARD), EntityRow)
+    assert isinstance(parse_row(2, record(uscc=INDIVIDUAL, entity_type="individual_business"), TODAY, STANDARD),
+                      EntityRow)
 
 
 @pytest.mark.parametrize("changes,field,rule", [
@@ -54,7 +58,7 @@ def test_yima_types_and_the_other_categories_are_accepted():
     ({"name": "  "}, "name", "import.name"),
 ])
 def test_a_bad_row_names_its_line_field_and_reason(changes, field, rule):
-    row = parse_row(17, record(**changes), TODAY)
+    row = parse_row(17, record(**changes), TODAY, STANDARD)
     assert isinstance(row, BadRow)
     assert (row.line, row.finding.field, row.finding.rule) == (17, field, rule)
     assert row.finding.zh != row.finding.en
@@ -72,10 +76,10 @@ def test_a_header_without_a_column_is_refused():
 def test_a_name_of_characters_seen_in_passing_names_still_fails_on_a_new_character():
     """Row checks remember the characters of names that passed; a name with one unseen bad
     character is still refused by the name rule."""
-    assert isinstance(parse_row(2, record(), TODAY), EntityRow)
-    assert isinstance(parse_row(3, record(), TODAY), EntityRow)  # now from the remembered characters
+    assert isinstance(parse_row(2, record(), TODAY, STANDARD), EntityRow)
+    assert isinstance(parse_row(3, record(), TODAY, STANDARD), EntityRow)  # now from the remembered characters
     hidden = "text.hidden_character"
     for bad, rule in (("重庆云帆科技有限公司A", "name.latin"), ("重庆云帆\u200b科技有限公司", hidden),
                       ("重庆云帆<科技有限公司", "name.markup"), ("重庆云帆科技有限公司\u3164", hidden)):
-        row = parse_row(4, record(name=bad), TODAY)
+        row = parse_row(4, record(name=bad), TODAY, STANDARD)
         assert isinstance(row, BadRow) and row.finding.rule == rule, (bad, row)

@@ -12,8 +12,9 @@ from fastapi.routing import APIRoute
 from rich.console import Console
 
 from yima.app.features import registry
+from yima.app.jobs import job_run
 from yima.bench.pages import fill, page_paths, run_pages_benchmark
-from yima.jobs import JOBS
+from yima.standard import load_standard
 from yima.web.app import ROUTERS
 
 pytestmark = [pytest.mark.e2e]
@@ -31,8 +32,9 @@ def test_every_page_is_visited_and_the_slowest_are_printed_against_the_floor(tmp
     paths = [route.path for router in registry().items(ROUTERS) for route in router.routes
              if isinstance(route, APIRoute) and "GET" in (route.methods or ())]
     out = io.StringIO()
-    result = run_pages_benchmark(Console(file=out, width=200), paths, registry().items(JOBS), entities=0, runs=1,
-                                 observers=False)
+    standard = load_standard()
+    result = run_pages_benchmark(Console(file=out, width=200), paths, standard, job_run(standard), entities=0,
+                                 runs=1, observers=False)
     visited = {page.path: page for page in result.pages}
     for path in ("/", "/apply", "/applications/{app_id}", "/enterprises/{uscc}", "/licences/{uscc}", "/v/{segment}",
                  "/dashboard", "/projects", "/projects/{project_id}", "/key-enterprises/{uscc}", "/queue"):

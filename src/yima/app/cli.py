@@ -12,7 +12,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from yima.app.features import registry
-from yima.app.jobs import run_jobs
+from yima.app.jobs import job_run, run_jobs
+from yima.app.standard import the_standard
 from yima.audit import service as audit
 from yima.cli_support import (
     COMMANDS,
@@ -31,7 +32,6 @@ from yima.db.backup import backup, restore
 from yima.db.migrate import upgrade
 from yima.demo.seed import seed_demo
 from yima.demo.twozones import run_federated_demo
-from yima.jobs import JOBS
 from yima.observers.calendar import official_calendar
 from yima.web.server import LOOPS, UnsafeSettings, check_public_settings, run_server
 
@@ -55,7 +55,7 @@ def init(db: DbOption = None) -> None:
 @jobs_app.command("run")
 def jobs_run(db: DbOption = None) -> None:
     """Run the scheduled jobs once (lapse overdue deferrals)."""
-    for line in run_jobs(open_db(db), utcnow()):
+    for line in run_jobs(open_db(db), utcnow(), the_standard()):
         console.print(line)
 
 
@@ -119,9 +119,9 @@ def serve(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1
 
 def serve_app(url: str, host: str, port: int, workers: int, jobs_every: int, settings: Settings,
               log_format: str = "json") -> None:
-    parts = registry()
-    run_server(ASGI, url, host, port, workers, jobs_every, settings, jobs=parts.items(JOBS), loops=parts.items(LOOPS),
-               log_format=log_format)
+    standard = the_standard(settings)
+    run_server(ASGI, url, host, port, workers, jobs_every, settings, standard=standard, jobs=job_run(standard),
+               loops=registry().items(LOOPS), log_format=log_format)
 
 
 def _refuse_unsafe(host: str) -> None:
@@ -148,14 +148,15 @@ def demo(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1"
         _refuse_unsafe(host)
     if federated:
         run_federated_demo(console, db or "sqlite:///var/demo-cq.db", partner_db, host, port,
-                           serve_app if serve_after else None)
+                           serve_app if serve_after else None, the_standard())
         return
     url = database_url(db)
     serve_at(host, port)  # the demo's licences are issued while seeding: their QR codes name this port
     database = open_db(url)
     with row_progress(console) as progress:
         task = progress.add_task("register", total=None)
-        for line in seed_demo(database, utcnow(), registry().items(JOBS),
+        standard = the_standard()
+        for line in seed_demo(database, standard, utcnow(), job_run(standard),
                               on_progress=lambda done, total: progress.update(task, completed=done, total=total)):
             progress.console.print(line)
     database.dispose()
@@ -167,4 +168,4 @@ def demo(db: DbOption = None, host: Annotated[str, typer.Option()] = "127.0.0.1"
 import_app = typer.Typer(help="Import registers", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 for add_commands in registry().items(COMMANDS):
-    add_commands(CommandGroups(app, import_app, bench_app, registry()))
+    add_commands(CommandGroups(app, import_app, bench_app, registry(), the_standard))

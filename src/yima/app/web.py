@@ -5,14 +5,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from yima.app.features import registry
+from yima.app.standard import the_standard
 from yima.config import Settings, get_settings
 from yima.db import Database
-from yima.standard import configured_standard
 from yima.web.app import build_app
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
-    standard = configured_standard(settings)
+    standard = the_standard(settings)
     return build_app(settings, db or Database(settings.database_url, settings.sqlite_synchronous), standard,
                      registry())

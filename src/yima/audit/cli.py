@@ -16,14 +16,22 @@ from rich.table import Table
 
 from yima.actors import Actor
 from yima.audit import service
-from yima.cli_support import CommandGroups, DbOption, console, domain_errors, err_console, open_db, read_text_source
+from yima.cli_support import (
+    CommandGroups,
+    DbOption,
+    StandardSource,
+    console,
+    domain_errors,
+    err_console,
+    open_db,
+    read_text_source,
+)
 from yima.clock import utcnow
 from yima.db import Database
 from yima.errors import DomainError
 from yima.keys import service as keys
 from yima.keys.trustlist import TrustList
 from yima.registry import Slot
-from yima.standard import configured_standard
 
 
 class WitnessCheck(Protocol):
@@ -78,7 +86,7 @@ def add_commands(groups: CommandGroups) -> None:
         --checkpoint, the chain still passes through the checkpoint's head)."""
         database = open_db(db)
         if checkpoint is not None:
-            _check_checkpoint(database, checkpoint, trust_list)
+            _check_checkpoint(database, checkpoint, trust_list, groups.standard)
             return
         chains = service.chains(database)
         witness = next((w for w in groups.registry.items(WITNESSES) if zone and w.is_partner(database, zone)), None)
@@ -133,12 +141,13 @@ def _verify_partner(witness: Witness, database: Database, zone: str) -> None:
     console.print(f"[green]✓[/green] {escape(zone)}: {escape(check.zh)} / {escape(check.en)}", soft_wrap=True)
 
 
-def _check_checkpoint(database: Database, checkpoint: Path, trust_list: str | None) -> None:
+def _check_checkpoint(database: Database, checkpoint: Path, trust_list: str | None,
+                      standard: StandardSource) -> None:
     try:
         document = json.loads(checkpoint.read_text("utf-8"))
         zone = str(document.get("chain", "")) if isinstance(document, dict) else ""
         trust = (TrustList.from_json(read_text_source(trust_list)) if trust_list
-                 else keys.trust_list(database, configured_standard(), zone))
+                 else keys.trust_list(database, standard(), zone))
     except (OSError, ValueError, DomainError) as err:
         err_console.print(f"[red]✗ 无法读取检查点或信任列表 / cannot read the checkpoint or the trust list[/red]: "
                           f"{escape(str(err))}", soft_wrap=True)

@@ -15,9 +15,9 @@ from yima.bench.pages import run_pages_benchmark
 from yima.bench.register import run_register_benchmark
 from yima.bench.seals import run_seal_benchmark
 from yima.bench.stats import run_stats_benchmark
-from yima.cli_support import CommandGroups, console, domain_errors, err_console
+from yima.cli_support import CommandGroups, StandardSource, console, domain_errors, err_console, given_standard
 from yima.clock import utcnow
-from yima.jobs import JOBS
+from yima.jobs import JOBS, STANDARD_JOBS, run_jobs
 from yima.registry import Registry
 from yima.web.app import ROUTERS
 
@@ -53,15 +53,17 @@ def bench_seals(n: Annotated[int, typer.Option("--n", min=1, help="Operations of
     run_seal_benchmark(console, n, utcnow())
 
 
-def bench_stats(n: Annotated[int, typer.Option("--n", help="Entities in the synthetic register")] = 1_000_000,
+def bench_stats(standard: StandardSource,
+                n: Annotated[int, typer.Option("--n", help="Entities in the synthetic register")] = 1_000_000,
                 db: Annotated[str | None, typer.Option("--db", help="Database URL (default: a fresh SQLite "
                                                        "file)")] = None,
                 keep: Annotated[bool, typer.Option("--keep", help="Keep the zone, database and CSV")] = False) -> None:
     """Generate a synthetic register of N entities, import it, and time the full report."""
-    run_stats_benchmark(console, n=n, db_url=db, keep=keep)
+    run_stats_benchmark(console, standard(), n=n, db_url=db, keep=keep)
 
 
-def bench_federation(count: Annotated[int, typer.Option(help="Applications forwarded under load")] = 200,
+def bench_federation(standard: StandardSource,
+                     count: Annotated[int, typer.Option(help="Applications forwarded under load")] = 200,
                      clients: Annotated[int, typer.Option(help="Concurrent clients (spread over the zones)")] = 6,
                      zones: Annotated[int, typer.Option(min=2, max=MAX_ZONES, help="Zones, each a yima serve "
                                                         "process, in one network")] = 3,
@@ -70,7 +72,7 @@ def bench_federation(count: Annotated[int, typer.Option(help="Applications forwa
     """N live instances in one network (the first its authority), forwarding around a ring:
     licences delivered back per second, submission → delivered licence, what a forward adds over
     a local 秒批 on an idle pair, and what the network costs."""
-    run_federation_benchmark(console, count=count, clients=clients, zones=zones, local=local)
+    run_federation_benchmark(console, standard(), count=count, clients=clients, zones=zones, local=local)
 
 
 def bench_lists(n: Annotated[int, typer.Option("--n", min=1, help="Projects in the zone")] = 100_000,
@@ -81,9 +83,9 @@ def bench_lists(n: Annotated[int, typer.Option("--n", min=1, help="Projects in t
     run_lists_benchmark(console, n=n, db_url=db)
 
 
-def page_command(registry: Registry) -> Callable[..., None]:
+def page_command(registry: Registry, standard: StandardSource) -> Callable[..., None]:
     """``yima bench pages`` over the pages and jobs the features installed (the registry the
-    composition root built)."""
+    composition root built), with the standard the root resolves."""
 
     def bench_pages(entities: Annotated[int, typer.Option("--entities", min=0, help="Entities in the synthetic "
                                                           "register (at least 500)")] = 500,
@@ -94,7 +96,9 @@ def page_command(registry: Registry) -> Callable[..., None]:
         that may see it, the slowest ten against /healthz."""
         paths = [route.path for router in registry.items(ROUTERS) for route in router.routes
                  if isinstance(route, APIRoute) and "GET" in (route.methods or ())]
-        run_pages_benchmark(console, paths, registry.items(JOBS), entities=entities, projects=projects, runs=runs)
+        applied = standard()
+        jobs = lambda db, now: run_jobs(db, now, applied, registry.items(JOBS), registry.items(STANDARD_JOBS))  # noqa: E731
+        run_pages_benchmark(console, paths, applied, jobs, entities=entities, projects=projects, runs=runs)
 
     return bench_pages
 
@@ -103,7 +107,7 @@ def add_commands(groups: CommandGroups) -> None:
     groups.bench.command("register")(bench_register)
     groups.bench.command("verify")(bench_verify)
     groups.bench.command("seals")(bench_seals)
-    groups.bench.command("stats")(domain_errors(bench_stats))
-    groups.bench.command("federation")(bench_federation)
+    groups.bench.command("stats")(domain_errors(given_standard(bench_stats, groups.standard)))
+    groups.bench.command("federation")(given_standard(bench_federation, groups.standard))
     groups.bench.command("lists")(domain_errors(bench_lists))
-    groups.bench.command("pages")(domain_errors(page_command(groups.registry)))
+    groups.bench.command("pages")(domain_errors(page_command(groups.registry, groups.standard)))

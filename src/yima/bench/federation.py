@@ -44,7 +44,6 @@ from yima.federation.delivery import unb64
 from yima.federation.tables import Case
 from yima.identity import make_id_number
 from yima.registration.tables import Application
-from yima.standard import configured_standard
 from yima.standard.model import MatterStandard
 from yima.zones.service import add_zone
 from yima.zones.service import published_trust_list as trust_list
@@ -398,11 +397,11 @@ def network_costs(instances: list[Instance], standard: MatterStandard, repeat: i
                         idle_cpu_percent(instances, idle_s))
 
 
-def run_federation_benchmark(console: Console, *, count: int = 200, clients: int = 6, local: int = 20,
-                             zones: int = 3, home: Path | None = None, idle_s: float = 20) -> dict[str, float]:
+def run_federation_benchmark(console: Console, standard: MatterStandard, *, count: int = 200, clients: int = 6,
+                             local: int = 20, zones: int = 3, home: Path | None = None,
+                             idle_s: float = 20) -> dict[str, float]:
     """Set up, start, measure, stop; print the table and return the figures."""
     home = home or Path(tempfile.mkdtemp(prefix="yima-bench-federation-"))
-    standard = configured_standard()
     instances = set_up_network(home, zones, standard, utcnow())
     console.print(f"starting {zones} instances ({', '.join(f'{i.zone.id} {i.base}' for i in instances)}), "
                   f"network {NETWORK!r} hosted by {instances[0].zone.id} …")

@@ -39,7 +39,7 @@ from yima.clock import utcnow
 from yima.db import Database
 from yima.db.migrate import upgrade
 from yima.demo.seed import DEMO_PASSWORD, seed_demo
-from yima.jobs import Job
+from yima.jobs import JobRun
 from yima.licences.qr import URL_MARKER, licence_url
 from yima.licences.tables import Licence
 from yima.observers.tables import Suggestion
@@ -47,6 +47,7 @@ from yima.projects.synthetic import add_synthetic_projects
 from yima.projects.tables import KeyEnterprise, Project
 from yima.register.tables import Enterprise
 from yima.registration.tables import Application
+from yima.standard.model import MatterStandard
 
 TARGET_MS = 300.0
 ZONE = "cq-gxq"
@@ -110,7 +111,8 @@ class PagesResult:
     projects: int
 
 
-def run_pages_benchmark(console: Console, paths: Sequence[str], jobs: Sequence[Job], *, entities: int = 500,
+def run_pages_benchmark(console: Console, paths: Sequence[str], standard: MatterStandard, jobs: JobRun, *,
+                        entities: int = 500,
                         projects: int = 0, runs: int = 3, observers: bool = True) -> PagesResult:
     workdir = Path(tempfile.mkdtemp(prefix="yima-bench-pages-"))
     url = f"sqlite:///{workdir / 'bench.db'}"
@@ -120,7 +122,7 @@ def run_pages_benchmark(console: Console, paths: Sequence[str], jobs: Sequence[J
         try:
             now = utcnow()
             started = time.perf_counter()
-            for line in seed_demo(db, now, jobs, history=False, register=entities, observers=observers):
+            for line in seed_demo(db, standard, now, jobs, history=False, register=entities, observers=observers):
                 console.print(f"  {line[:120]}")
             if projects:
                 add_synthetic_projects(db, ZONE, projects, now)

@@ -26,7 +26,7 @@ from yima.bench.scratch import scratch_zone, timed
 from yima.cli_support import row_progress
 from yima.db import Database
 from yima.register.tables import Enterprise, EnterpriseAddress
-from yima.standard import configured_standard
+from yima.standard.model import MatterStandard
 from yima.stats.importer import import_register
 from yima.stats.report import figures_report_pdf
 from yima.stats.rules import Period, ZoneFigures
@@ -52,7 +52,7 @@ class StatsBenchmark:
     database: str
 
 
-def run_stats_benchmark(console: Console, n: int = 1_000_000, db_url: str | None = None,
+def run_stats_benchmark(console: Console, standard: MatterStandard, n: int = 1_000_000, db_url: str | None = None,
                         keep: bool = False) -> StatsBenchmark:
     with scratch_zone("yima-bench-stats-", db_url, remove_entities, keep=keep) as scratch:
         db, zone_id, now, today = scratch.db, scratch.zone_id, scratch.now, scratch.today
@@ -65,10 +65,9 @@ def run_stats_benchmark(console: Console, n: int = 1_000_000, db_url: str | None
             generated = time.perf_counter() - started
         with row_progress(console) as progress:
             task = progress.add_task("import", total=n)
-            summary = import_register(db, zone_id, csv_path, now, today,
+            summary = import_register(db, standard, zone_id, csv_path, now, today,
                                       on_progress=lambda done: progress.update(task, completed=done))
         native_loader, native_seconds = native_load(db, csv_path)
-        standard = configured_standard()
         period = Period(date(today.year, 1, 1), today)
         configure_mappers()  # what a server does once at start-up, not a cost of the first report
         reports: list[ZoneFigures] = []

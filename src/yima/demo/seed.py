@@ -10,7 +10,7 @@ the entry counts as "demo data already present".
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -39,7 +39,7 @@ from yima.demo.investment import seed_investment
 from yima.demo.observers import seed_observers
 from yima.demo.ratings import seed_ratings
 from yima.identity import make_id_number
-from yima.jobs import Job, run_jobs
+from yima.jobs import JobRun
 from yima.keys import service as keys
 from yima.keys.model import SigningAlgorithm
 from yima.licences.service import rotate_key
@@ -48,7 +48,6 @@ from yima.registration import service
 from yima.registration.model import ApplicationIn
 from yima.registration.tables import Application
 from yima.seals.tables import SealSet
-from yima.standard import configured_standard
 from yima.standard.model import MatterStandard
 from yima.stats.importer import load_entities
 from yima.stats.synthetic import synthetic_register
@@ -131,13 +130,14 @@ def submissions(alice: Actor, bob: Actor) -> list[tuple[Actor, dict[str, Any]]]:
     ]
 
 
-def seed_demo(db: Database, now: datetime, jobs: Sequence[Job], on_progress: Progress | None = None, *,
-              history: bool = True, register: int = 0, observers: bool = True) -> Iterator[str]:
-    """Seed, or finish an interrupted seed, running ``jobs`` once on the way; ``on_progress(done,
-    total)`` follows the register's load. For ``yima bench pages``: ``history=False`` leaves out
-    the 2021 register and matters behind the dashboard's figures (70,000 entities) and loads a
-    synthetic register of ``register`` entities instead (at least 500, for the key enterprises);
-    ``observers=False`` leaves out the observers' zone (37 accounts)."""
+def seed_demo(db: Database, standard: MatterStandard, now: datetime, jobs: JobRun,
+              on_progress: Progress | None = None, *, history: bool = True, register: int = 0,
+              observers: bool = True) -> Iterator[str]:
+    """Seed, or finish an interrupted seed, applying ``standard`` and running ``jobs`` once on the
+    way; ``on_progress(done, total)`` follows the register's load. For ``yima bench pages``:
+    ``history=False`` leaves out the 2021 register and matters behind the dashboard's figures
+    (70,000 entities) and loads a synthetic register of ``register`` entities instead (at least 500,
+    for the key enterprises); ``observers=False`` leaves out the observers' zone (37 accounts)."""
     state = seed_state(db)
     if state == "complete":
         yield "demo data already present"
@@ -145,7 +145,6 @@ def seed_demo(db: Database, now: datetime, jobs: Sequence[Job], on_progress: Pro
     if state == "partial":
         yield "demo data incomplete (an earlier seed was interrupted): finishing it"
     yield from _seed_zones(db, now)
-    standard = configured_standard()
     alice = authenticate(db, "alice", DEMO_PASSWORD)
     bob = authenticate(db, "bob", DEMO_PASSWORD)
     for actor, body in submissions(alice, bob):
@@ -165,7 +164,7 @@ def seed_demo(db: Database, now: datetime, jobs: Sequence[Job], on_progress: Pro
     if observers:
         yield from seed_observers(db, now, DEMO_PASSWORD)
     yield from seed_ratings(db, now, DEMO_PASSWORD)
-    yield from run_jobs(db, now, jobs)
+    yield from jobs(db, now)
     if history:
         account = history_account(db, now)
         yield from seed_statistics(db, standard, account, now, on_progress)

@@ -30,7 +30,6 @@ from yima.demo.seed import DEMO_PASSWORD, history_account, seed_statistics
 from yima.federation import network, network_rules, service
 from yima.identity import make_id_number
 from yima.registration.model import ApplicationIn
-from yima.standard import configured_standard
 from yima.standard.model import MatterStandard
 from yima.zones.service import add_zone, ban_address
 from yima.zones.tables import Zone
@@ -109,7 +108,7 @@ def join_network(chongqing: Database, chengdu: Database, standard: MatterStandar
 
 
 def run_federated_demo(console: Console, chongqing_url: str, chengdu_url: str, host: str, port: int,
-                       serve: Serve | None) -> None:
+                       serve: Serve | None, standard: MatterStandard) -> None:
     """Seed both instances, then (unless ``serve`` is None) serve Chengdu in a child process and
     Chongqing in this one, by ``serve(url, host, port, workers, jobs_every, settings, log_format)``."""
     urls = (f"http://{host}:{port}", f"http://{host}:{port + 1}")
@@ -118,7 +117,6 @@ def run_federated_demo(console: Console, chongqing_url: str, chengdu_url: str, h
     chongqing, chengdu = Database(chongqing_url), Database(chengdu_url)
     base = get_settings()
     use_settings(Settings(**{**base.model_dump(), "public_base_url": urls[1]}))  # Chengdu signs the licences
-    standard = configured_standard(base)
     with row_progress(console) as progress:
         task = progress.add_task("register", total=None)
         for line in seed_two_zones(chongqing, chengdu, standard, urls, utcnow(),

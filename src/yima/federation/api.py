@@ -159,12 +159,12 @@ class ResentOut(BaseModel):
 
 
 @router.post("/api/v1/federation/messages/{message_id}/resend", response_model=ResentOut)
-def resend_message(message_id: Annotated[str, Path(pattern=r"^[0-9a-fA-F-]{36}$")], db: DB,
+def resend_message(message_id: Annotated[str, Path(pattern=r"^[0-9a-fA-F-]{36}$")], db: DB, standard: Standard,
                    actor: CurrentActor) -> ResentOut:
     """Send a dead or expired message again once its cause is fixed (officers of the sending zone;
     audited). Its signed bytes go again while their expiry lasts, else it is signed anew."""
     require_role(actor, "officer", "admin")
-    partner = delivery.resend(db, actor, message_id, utcnow())
+    partner = delivery.resend(db, standard, actor, message_id, utcnow())
     return ResentOut(id=message_id, state="pending", partner=partner)
 
 

@@ -15,12 +15,6 @@ from yima.cli_support import CommandGroups, DbOption, console, domain_errors, op
 from yima.clock import utcnow
 from yima.federation import network, partners
 from yima.federation.network_rules import NetworkConfig
-from yima.standard import configured_standard
-from yima.standard.model import MatterStandard
-
-
-def _standard() -> MatterStandard:
-    return configured_standard()
 
 
 def add_commands(groups: CommandGroups) -> None:
@@ -36,7 +30,7 @@ def add_commands(groups: CommandGroups) -> None:
                                                                  "the partner (default: the only one)")] = None,
                      db: DbOption = None) -> None:
         """Record a partner zone: its instance's URL and its trust list (keys and standard digest)."""
-        view = domain_errors(partners.add_partner)(open_db(db), _standard(), zone_id, url, trust_list, utcnow(),
+        view = domain_errors(partners.add_partner)(open_db(db), groups.standard(), zone_id, url, trust_list, utcnow(),
                                                    as_zone)
         console.print(f"[green]✓[/green] partner {escape(view.zone)} at {escape(view.url)} for {view.local_zone} "
                       f"({view.keys} key(s), standard {view.standard_digest[:16]}…)")
@@ -44,7 +38,7 @@ def add_commands(groups: CommandGroups) -> None:
     @partners_app.command("refresh")
     def partners_refresh(zone_id: Annotated[str, typer.Argument(metavar="ZONE_ID")], db: DbOption = None) -> None:
         """Read the partner's trust list again (new keys, a retired key, the standard digest)."""
-        view = domain_errors(partners.refresh_partner)(open_db(db), _standard(), zone_id, utcnow())
+        view = domain_errors(partners.refresh_partner)(open_db(db), groups.standard(), zone_id, utcnow())
         console.print(f"[green]✓[/green] partner {escape(view.zone)}: {view.keys} key(s), standard "
                       f"{view.standard_digest[:16]}…")
 
@@ -88,7 +82,7 @@ def _network_commands(groups: CommandGroups) -> None:
                                                                   "instance knows it, or its id)")] = None,
                          db: DbOption = None) -> None:
         """List a member zone (same matter standard, https URL) and sign the next version."""
-        _done(domain_errors(network.add_zone)(open_db(db), _standard(), zone_id, url, trust_list, utcnow(), name))
+        _done(domain_errors(network.add_zone)(open_db(db), groups.standard(), zone_id, url, trust_list, utcnow(), name))
 
     @app.command("remove-zone")
     def network_remove_zone(zone_id: Annotated[str, typer.Argument(metavar="ZONE_ID")], db: DbOption = None) -> None:
@@ -115,7 +109,7 @@ def _network_commands(groups: CommandGroups) -> None:
                      anchor: Annotated[str, typer.Option("--anchor", help="The authority's anchor file")],
                      db: DbOption = None) -> None:
         """Join a network: verify its configuration with the anchor and take the partners it lists."""
-        _done(domain_errors(network.join)(open_db(db), _standard(), url, anchor, utcnow()))
+        _done(domain_errors(network.join)(open_db(db), groups.standard(), url, anchor, utcnow()))
 
     @app.command("status")
     def network_status(db: DbOption = None) -> None:

@@ -53,7 +53,6 @@ from yima.federation.rules import backoff_seconds, is_permanent
 from yima.federation.tables import Case, OutboxMessage, Partner
 from yima.licences import documents
 from yima.outbound import tls
-from yima.standard import configured_standard
 from yima.standard.model import MatterStandard
 
 log = logging.getLogger("yima.federation")
@@ -134,10 +133,6 @@ def renew_lease(db: Database, message_id: str, lease: datetime, now: datetime) -
         return bool(getattr(renewed, "rowcount", 0))
 
 
-def _standard() -> MatterStandard:
-    return configured_standard()
-
-
 def _with_pdf(db: Database, standard: MatterStandard, envelope: Envelope, application_id: int | None,
               now: datetime) -> Envelope:
     """A status that carries a licence travels with the signed licence PDF (``licence_pdf``)."""
@@ -193,11 +188,10 @@ def sign_once(db: Database, standard: MatterStandard, message_id: str, now: date
         return signed, row.sha256
 
 
-def deliver_one(db: Database, message_id: str, standard: MatterStandard | None = None,
+def deliver_one(db: Database, message_id: str, standard: MatterStandard,
                 transport: Transport = http_transport, now: datetime | None = None) -> bool:
     """One attempt; True when a receipt for exactly the bytes sent came back and was kept. ``now``
     is the clock (the demo's 2021 history passes its own)."""
-    standard = standard or _standard()
     now = now or utcnow()
     with db.read() as session:
         row = session.get(OutboxMessage, message_id)
@@ -341,7 +335,7 @@ def _delivered(db: Database, message_id: str, receipt: bytes, answered: Envelope
             withdrawal.on_receipt(session, case, answered.body.get("result") or {}, now)
 
 
-def deliver_due(db: Database, now: datetime, *, standard: MatterStandard | None = None, limit: int = BATCH,
+def deliver_due(db: Database, now: datetime, *, standard: MatterStandard, limit: int = BATCH,
                 only: str | None = None, transport: Transport = http_transport,
                 recipient: str | None = None) -> tuple[int, int]:
     """Claim and send what is due (to one partner, if given): ``(delivered, attempted)``. Expired
@@ -358,7 +352,7 @@ def deliver_due(db: Database, now: datetime, *, standard: MatterStandard | None 
     return delivered, len(ids)
 
 
-def deliver_every_partner(db: Database, now: datetime, *, standard: MatterStandard | None = None,
+def deliver_every_partner(db: Database, now: datetime, *, standard: MatterStandard,
                           limit: int = 500, transport: Transport = http_transport) -> tuple[int, int]:
     """What is due for every partner, each partner in its own thread: ``(delivered, attempted)``."""
     expire_due(db, now)
@@ -371,8 +365,8 @@ def deliver_every_partner(db: Database, now: datetime, *, standard: MatterStanda
     return sum(r[0] for r in results), sum(r[1] for r in results)
 
 
-def deliver_outbox_job(db: Database, now: datetime) -> list[str]:
-    delivered, attempted = deliver_every_partner(db, now)
+def deliver_outbox_job(db: Database, standard: MatterStandard, now: datetime) -> list[str]:
+    delivered, attempted = deliver_every_partner(db, now, standard=standard)
     with db.read() as session:
         late = [m for m in session.scalars(select(OutboxMessage).where(OutboxMessage.state == "pending"))
                 if now - as_utc(m.created_at) > timedelta(days=1)]
@@ -395,7 +389,7 @@ class Lanes:
         self._busy: set[tuple[str, str]] = set()
         self._again: set[tuple[str, str]] = set()
 
-    def wake(self, db: Database, partner: str, standard: MatterStandard | None = None) -> None:
+    def wake(self, db: Database, partner: str, standard: MatterStandard) -> None:
         lane = (db.url, partner)
         with self._lock:
             if lane in self._busy:
@@ -405,7 +399,7 @@ class Lanes:
         threading.Thread(target=self._work, args=(db, partner, standard, lane), daemon=True,
                          name=f"yima-outbox-{partner}").start()
 
-    def _work(self, db: Database, partner: str, standard: MatterStandard | None, lane: tuple[str, str]) -> None:
+    def _work(self, db: Database, partner: str, standard: MatterStandard, lane: tuple[str, str]) -> None:
         try:
             while True:
                 _, attempted = deliver_due(db, utcnow(), standard=standard, recipient=partner)
@@ -428,22 +422,21 @@ class Lanes:
 LANES = Lanes()
 
 
-def send_now(db: Database, message_id: str) -> None:
+def send_now(db: Database, standard: MatterStandard, message_id: str) -> None:
     """Right after the transaction that wrote the message commits: wake its partner's lane."""
     try:
         with db.read() as session:
             recipient = session.scalar(select(OutboxMessage.recipient).where(OutboxMessage.id == message_id))
         if recipient is not None:
-            LANES.wake(db, recipient)
+            LANES.wake(db, recipient, standard)
     except Exception:  # the delivery loop sends it; a failure here must not reach the request
         log.exception("sending message %s right after its commit failed", message_id)
 
 
-def delivery_loop(url: str, stop: threading.Event) -> None:
+def delivery_loop(url: str, standard: MatterStandard, stop: threading.Event) -> None:
     """The delivery loop of ``yima serve``: every ``POLL_SECONDS`` it settles expired messages and
     wakes the lane of each partner with a message due."""
     db = Database(url)
-    standard = _standard()
     while not stop.is_set():
         try:
             now = utcnow()
@@ -456,7 +449,7 @@ def delivery_loop(url: str, stop: threading.Event) -> None:
     db.dispose()
 
 
-def resend(db: Database, actor: Actor, message_id: str, now: datetime) -> str:
+def resend(db: Database, standard: MatterStandard, actor: Actor, message_id: str, now: datetime) -> str:
     """An officer sends a dead or expired message again once its cause is fixed (the partner added
     back, its keys followed, it is up again): pending again, due now. The same signed bytes go
     while their expiry lasts; past it, the message is signed anew with a fresh expiry
@@ -486,5 +479,5 @@ def resend(db: Database, actor: Actor, message_id: str, now: datetime) -> str:
         if case is not None:
             service.resent(case, row.kind, now)
         recipient = row.recipient
-    LANES.wake(db, recipient)
+    LANES.wake(db, recipient, standard)
     return recipient

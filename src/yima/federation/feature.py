@@ -10,7 +10,7 @@ from pathlib import Path
 from yima.audit.cli import WITNESSES
 from yima.cli_support import COMMANDS
 from yima.federation import api, cli, delivery, figures, network, pages, service, withdrawal, witness
-from yima.jobs import JOBS
+from yima.jobs import JOBS, STANDARD_JOBS
 from yima.registration import handoff
 from yima.registry import Registry
 from yima.stats.sections import SECTIONS
@@ -28,7 +28,8 @@ def install(registry: Registry) -> None:
     registry.add(BODY_LIMITS, (delivery.MESSAGES_PATH, api.message_body_limit))
     registry.add(COMMANDS, cli.add_commands)
     registry.add(WITNESSES, witness)
-    registry.add(JOBS, delivery.deliver_outbox_job, witness.witness_partners_job, network.network_job)
+    registry.add(JOBS, witness.witness_partners_job)
+    registry.add(STANDARD_JOBS, delivery.deliver_outbox_job, network.network_job)
     registry.add(LOOPS, delivery.delivery_loop, network.network_loop)
     registry.add(READINESS, network.closed_reason)
     service.on_commit(delivery.send_now)  # a message is sent as soon as its transaction commits

@@ -44,7 +44,6 @@ from yima.keys.trustlist import TrustList
 from yima.licences.cose import decode_sign1
 from yima.outbound import fetch
 from yima.pki.service import decrypt_key, encrypt_key
-from yima.standard import configured_standard
 from yima.standard.model import MatterStandard
 from yima.zones.tables import Zone
 
@@ -424,18 +423,17 @@ def is_network_partner(source: str) -> bool:
 
 # --- the round, as a job and beside the server ----------------------------------------------------
 
-def network_job(db: Database, now: datetime) -> list[str]:
+def network_job(db: Database, standard: MatterStandard, now: datetime) -> list[str]:
     """The authority follows its members; the member reads the configuration."""
-    standard = configured_standard()
     return [*follow_members(db, standard, now), *poll(db, standard, now)]
 
 
-def network_loop(url: str, stop: threading.Event) -> None:
+def network_loop(url: str, standard: MatterStandard, stop: threading.Event) -> None:
     """Beside ``yima serve``: ``network_job`` every ``YIMA_NETWORK_POLL_S`` seconds."""
     db = Database(url)
     while not stop.is_set():
         try:
-            network_job(db, utcnow())
+            network_job(db, standard, utcnow())
         except Exception:  # a failing round must not stop the loop; it is logged and run again
             log.exception("network round failed")
         stop.wait(get_settings().network_poll_s)

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from yima.clock import utcnow
 from yima.errors import DomainError
 from yima.federation import delivery, network, partners, views
-from yima.web.deps import DB, OptionalActor
+from yima.web.deps import DB, OptionalActor, Standard
 from yima.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -35,13 +35,13 @@ def federation_page(request: Request, db: DB, actor: OptionalActor) -> Response:
 
 
 @router.post("/federation/messages/{message_id}/resend")
-def resend_page(request: Request, db: DB, actor: OptionalActor,
+def resend_page(request: Request, db: DB, standard: Standard, actor: OptionalActor,
                 message_id: Annotated[str, PathParam(pattern=r"^[0-9a-fA-F-]{36}$")]) -> Response:
     """The officer's button beside a dead letter: send it again (the API's ``resend``)."""
     if actor is None or actor.role not in ("officer", "admin"):
         return RedirectResponse(f"/login?next={quote('/federation')}", status_code=303)
     try:
-        delivery.resend(db, actor, message_id, utcnow())
+        delivery.resend(db, standard, actor, message_id, utcnow())
     except DomainError as err:
         finding = err.findings[0]
         return RedirectResponse(f"/federation?resend_error={quote(finding.rule)}#dead-letters", status_code=303)

@@ -61,7 +61,7 @@ from yima.words import Words, legacy_words
 log = logging.getLogger("yima.federation")
 CHANNEL = "cross_region"
 OUTBOX_KEY = "federation_outbox"  # session.info: the messages a transaction queued
-Kick = Callable[[Database, str], None]
+Kick = Callable[[Database, MatterStandard, str], None]
 _kicks: list[Kick] = []  # federation's install adds delivery.send_now: a message goes right after its commit
 
 
@@ -90,11 +90,11 @@ def queue(session: Session, envelope: Envelope, application_id: int | None) -> O
 _paused: list[bool] = []
 
 
-def after_commit(db: Database, message_id: str) -> None:
+def after_commit(db: Database, standard: MatterStandard, message_id: str) -> None:
     if _paused:
         return
     for kick in _kicks:
-        kick(db, message_id)
+        kick(db, standard, message_id)
 
 
 @contextmanager
@@ -197,7 +197,7 @@ class PartnerForwarder:
                idempotency_key: str | None) -> dict[str, Any]:
         view, message_id = forward(db, standard, actor, body, now, idempotency_key)
         if message_id:
-            after_commit(db, message_id)
+            after_commit(db, standard, message_id)
         return view
 
 
@@ -571,7 +571,7 @@ def receive(db: Database, standard: MatterStandard, data: bytes, now: datetime, 
         log_refusal(client or "local", data, err)
         raise
     for message_id in pending:
-        after_commit(db, message_id)
+        after_commit(db, standard, message_id)
     return receipt, False
 
 

@@ -10,7 +10,17 @@ import httpx
 import typer
 from rich.table import Table
 
-from yima.cli_support import CommandGroups, DbOption, console, domain_errors, err_console, open_db, read_text_source
+from yima.cli_support import (
+    CommandGroups,
+    DbOption,
+    StandardSource,
+    console,
+    domain_errors,
+    err_console,
+    given_standard,
+    open_db,
+    read_text_source,
+)
 from yima.clock import utcnow
 from yima.errors import DomainError
 from yima.keys.model import SigningAlgorithm
@@ -20,7 +30,6 @@ from yima.licences.service import rotate_key
 from yima.licences.standing import STATUS_NAMES, offline_summary
 from yima.licences.verify import SignatureCheck, verify_licence
 from yima.outbound import tls
-from yima.standard import configured_standard
 from yima.zones.service import published_trust_list
 
 VERIFY_HELP = (
@@ -163,15 +172,16 @@ def keys_rotate(zone: Annotated[str, typer.Argument(metavar="ZONE")],
         console.print(f"[green]✓[/green] {zone}: key {old} retired, {new} now signs")
 
 
-def keys_trust_list(zone: Annotated[str, typer.Argument(metavar="ZONE")], db: DbOption = None) -> None:
+def keys_trust_list(standard: StandardSource, zone: Annotated[str, typer.Argument(metavar="ZONE")],
+                    db: DbOption = None) -> None:
     """Print the zone's trust list (JWK set, zone id, standard digest) for offline verifiers."""
-    print(published_trust_list(open_db(db), configured_standard(), zone).to_json())
+    print(published_trust_list(open_db(db), standard(), zone).to_json())
 
 
 def add_commands(groups: CommandGroups) -> None:
     groups.app.command("verify")(verify)
     keys_app = typer.Typer(help="The zone's signing keys (licences, audit checkpoints)", no_args_is_help=True)
     keys_app.command("rotate")(domain_errors(keys_rotate))
-    keys_app.command("trust-list")(domain_errors(keys_trust_list))
+    keys_app.command("trust-list")(domain_errors(given_standard(keys_trust_list, groups.standard)))
     groups.app.add_typer(keys_app, name="keys")
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from yima.errors import DomainError
+from yima.standard.model import MatterStandard
 from yima.stats.rows import BadRow, RowText, check_header, check_values, wrong_width
 
 BATCH_SIZE = 10_000
@@ -27,20 +28,20 @@ BATCH_SIZE = 10_000
 Batch = tuple[list[RowText], list[BadRow], int]
 
 
-def read_batches(path: Path, today: date, batch_size: int = BATCH_SIZE) -> Iterator[Batch]:
+def read_batches(path: Path, today: date, standard: MatterStandard, batch_size: int = BATCH_SIZE) -> Iterator[Batch]:
     """The file's records, checked, in batches; blank lines are ignored. A file that is not UTF-8
     text or not CSV stops with a DomainError naming the line (rows before it have been handed on)."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         try:
-            yield from _batches(reader, today, batch_size)
+            yield from _batches(reader, today, standard, batch_size)
         except (UnicodeDecodeError, csv.Error) as err:
             line = reader.line_num + 1
             raise DomainError("import.file_format", "file", f"第{line}行无法读取：文件须为 UTF-8 编码的 CSV（{err}）",
                               f"Line {line} cannot be read: the file must be UTF-8 CSV ({err})") from None
 
 
-def _batches(reader: Any, today: date, batch_size: int) -> Iterator[Batch]:
+def _batches(reader: Any, today: date, standard: MatterStandard, batch_size: int) -> Iterator[Batch]:
     header = next(reader, None)
     positions = check_header(header)
     width = len(header or ())
@@ -54,7 +55,8 @@ def _batches(reader: Any, today: date, batch_size: int) -> Iterator[Batch]:
                 continue
             bad.append(wrong_width(reader.line_num, len(record), width))
         else:
-            row = check_values(reader.line_num, record if in_order else [record[i] for i in positions], today)
+            row = check_values(reader.line_num, record if in_order else [record[i] for i in positions], today,
+                               standard)
             if isinstance(row, BadRow):
                 bad.append(row)
             else:
@@ -79,12 +81,17 @@ def count_records(path: Path) -> int:
     return max(lines - 1, 0)
 
 
-def checked_in_worker(path: Path, today: date, batch_size: int = BATCH_SIZE) -> Iterator[Batch]:
-    """``read_batches`` run in a second process, so that checking and storing overlap."""
+def checked_in_worker(path: Path, today: date, standard: MatterStandard,
+                      batch_size: int = BATCH_SIZE) -> Iterator[Batch]:
+    """``read_batches`` run in a second process, so that checking and storing overlap; the process
+    reads the standard to check by from its standard input."""
     worker = subprocess.Popen([sys.executable, "-m", "yima.stats.checker", str(path), today.isoformat(),
-                               str(batch_size)], stdout=subprocess.PIPE)
+                               str(batch_size)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     stream: BinaryIO = worker.stdout  # type: ignore[assignment]
+    given: BinaryIO = worker.stdin  # type: ignore[assignment]
     try:
+        with given:
+            pickle.dump(standard, given, protocol=pickle.HIGHEST_PROTOCOL)
         while True:
             try:
                 item = pickle.load(stream)
@@ -105,9 +112,10 @@ def checked_in_worker(path: Path, today: date, batch_size: int = BATCH_SIZE) -> 
 
 def main(argv: list[str]) -> int:
     path, today, batch_size = Path(argv[0]), date.fromisoformat(argv[1]), int(argv[2])
+    standard: MatterStandard = pickle.load(sys.stdin.buffer)
     out = sys.stdout.buffer
     try:
-        for batch in read_batches(path, today, batch_size):
+        for batch in read_batches(path, today, standard, batch_size):
             pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
     except DomainError as err:
         f = err.finding

@@ -17,9 +17,11 @@ from rich.table import Table
 from yima.cli_support import (
     CommandGroups,
     DbOption,
+    StandardSource,
     console,
     domain_errors,
     err_console,
+    given_standard,
     open_db,
     print_import_summary,
     read_text_source,
@@ -30,7 +32,6 @@ from yima.config import get_settings
 from yima.errors import DomainError
 from yima.keys import service as keys
 from yima.keys.trustlist import TrustList
-from yima.standard import configured_standard
 from yima.stats.briefing import briefing_zh, figure_rows, pct
 from yima.stats.checker import count_records
 from yima.stats.importer import import_register
@@ -49,7 +50,7 @@ class Format(StrEnum):
     pdf = "pdf"
 
 
-def stats(zone: Annotated[str, typer.Option("--zone", help="Zone id, e.g. cq-gxq")],
+def stats(standard: StandardSource, zone: Annotated[str, typer.Option("--zone", help="Zone id, e.g. cq-gxq")],
           start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD")],
           end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD")],
           output: Annotated[Format, typer.Option("--format", help="table | json | xlsx | pdf")] = Format.table,
@@ -59,7 +60,7 @@ def stats(zone: Annotated[str, typer.Option("--zone", help="Zone id, e.g. cq-gxq
     period = parse_period(start, end)
     database = open_db(db)
     try:
-        figures = compute_figures(database, zone, period, configured_standard(),
+        figures = compute_figures(database, zone, period, standard(),
                                   seal_set_price_yuan=get_settings().seal_set_price_yuan)
     finally:
         database.dispose()
@@ -123,7 +124,8 @@ def _number(value: float | int | None) -> str:
     return f"{value:,.2f}" if isinstance(value, float) else f"{value:,}"
 
 
-def import_entities(file: Annotated[Path, typer.Argument(metavar="FILE.csv", help="UTF-8 CSV register")],
+def import_entities(standard: StandardSource,
+                    file: Annotated[Path, typer.Argument(metavar="FILE.csv", help="UTF-8 CSV register")],
                     zone: Annotated[str, typer.Option("--zone", help="Zone id to import into")],
                     db: DbOption = None) -> None:
     """Load an existing register of market entities; bad rows are reported and skipped."""
@@ -133,7 +135,7 @@ def import_entities(file: Annotated[Path, typer.Argument(metavar="FILE.csv", hel
         total = count_records(file) if file.is_file() else 0
         with row_progress(console) as progress:
             task = progress.add_task("import", total=total)
-            summary = import_register(database, zone, file, now, local_date(now),
+            summary = import_register(database, standard(), zone, file, now, local_date(now),
                                       on_progress=lambda done: progress.update(task, completed=done))
     finally:
         database.dispose()
@@ -141,7 +143,8 @@ def import_entities(file: Annotated[Path, typer.Argument(metavar="FILE.csv", hel
         ("rate / 速度", f"{summary.rows_per_second:,.0f} rows/s in {summary.seconds:.1f} s"),))
 
 
-def verify_report(file: Annotated[Path, typer.Argument(metavar="FILE", exists=True, dir_okay=False,
+def verify_report(standard: StandardSource,
+                  file: Annotated[Path, typer.Argument(metavar="FILE", exists=True, dir_okay=False,
                                                       help="A published report (GET /api/v1/reports/{id})")],
                   trust_list: Annotated[str | None, typer.Option(
                       "--trust-list", help="The zone's published trust list, file or URL (default: this "
@@ -153,7 +156,7 @@ def verify_report(file: Annotated[Path, typer.Argument(metavar="FILE", exists=Tr
         envelope = json.loads(file.read_text("utf-8"))
         zone = str(envelope.get("report", {}).get("zone", "")) if isinstance(envelope, dict) else ""
         trust = (TrustList.from_json(read_text_source(trust_list)) if trust_list
-                 else keys.trust_list(open_db(db), configured_standard(), zone))
+                 else keys.trust_list(open_db(db), standard(), zone))
     except (OSError, ValueError, AttributeError, DomainError) as err:
         err_console.print(f"[red]✗ 无法读取报告或信任列表 / cannot read the report or the trust list[/red]: "
                           f"{escape(str(err))}", soft_wrap=True)
@@ -169,8 +172,8 @@ def verify_report(file: Annotated[Path, typer.Argument(metavar="FILE", exists=Tr
 
 
 def add_commands(groups: CommandGroups) -> None:
-    groups.app.command("stats")(domain_errors(stats))
+    groups.app.command("stats")(domain_errors(given_standard(stats, groups.standard)))
     reports_app = typer.Typer(help="Published reports (signed figures) / 已发布的统计报告", no_args_is_help=True)
     groups.app.add_typer(reports_app, name="reports")
-    reports_app.command("verify")(verify_report)
-    groups.imports.command("entities")(domain_errors(import_entities))
+    reports_app.command("verify")(given_standard(verify_report, groups.standard))
+    groups.imports.command("entities")(domain_errors(given_standard(import_entities, groups.standard)))

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from yima.db import Database
 from yima.errors import DomainError, NotFound
+from yima.standard.model import MatterStandard
 from yima.stats.checker import BATCH_SIZE, Batch, checked_in_worker, read_batches
 from yima.stats.rows import BadRow, EntityRow, RowText
 from yima.stats.storage import register_writer
@@ -111,7 +112,7 @@ def load_entities(db: Database, zone_id: str, rows: Iterable[EntityRow | BadRow]
     return store_batches(db, zone_id, batched(rows), now, source=source, on_progress=on_progress)
 
 
-def import_register(db: Database, zone_id: str, path: Path, now: datetime, today: date, *,
+def import_register(db: Database, standard: MatterStandard, zone_id: str, path: Path, now: datetime, today: date, *,
                     on_progress: Callable[[int], None] | None = None,
                     pipeline: bool | None = None) -> ImportSummary:
     """Check and load one register file into a zone. ``pipeline`` forces (or forbids) the
@@ -121,5 +122,5 @@ def import_register(db: Database, zone_id: str, path: Path, now: datetime, today
     require_zone(db, zone_id)
     if pipeline is None:
         pipeline = path.stat().st_size >= PIPELINE_MIN_BYTES
-    batches = checked_in_worker(path, today) if pipeline else read_batches(path, today)
+    batches = checked_in_worker(path, today, standard) if pipeline else read_batches(path, today, standard)
     return store_batches(db, zone_id, batches, now, on_progress=on_progress)

@@ -23,7 +23,7 @@ from yima.errors import DomainError, Finding
 from yima.registration.codes import is_valid_uscc
 from yima.registration.names import character_findings
 from yima.standard.industry import normalise, three_industry
-from yima.standard.loader import configured_standard
+from yima.standard.model import MatterStandard
 from yima.stats.rules import MARKET_ENTITY_TYPES
 from yima.textcheck import hidden_character
 
@@ -171,11 +171,10 @@ class _PassedCharacters:
 _passed = _PassedCharacters()
 
 
-def check_text(name: str, address: str) -> None:
+def check_text(name: str, address: str, standard: MatterStandard) -> None:
     """The register's name by the characters of enterprise names (``registration.names``), its
     address free of control and invisible characters (``textcheck``): the same rule ids as an
     application."""
-    standard = configured_standard()
     if not _passed.passes(name, standard):
         found = character_findings(name, "name", standard)
         if found:
@@ -186,7 +185,7 @@ def check_text(name: str, address: str) -> None:
         raise RowError(hidden.rule, hidden.field, hidden.zh, hidden.en)
 
 
-def check_values(line: int, values: Sequence[str], today: date) -> RowText | BadRow:
+def check_values(line: int, values: Sequence[str], today: date, standard: MatterStandard) -> RowText | BadRow:
     """Check the eight values of one row, in ``HEADER`` order; a good row comes back as checked text
     (the industry code in Yima's written form), ready to store without converting it again."""
     uscc, name, entity_type, industry, capital, established, cancelled, address = [v.strip() for v in values]
@@ -194,7 +193,7 @@ def check_values(line: int, values: Sequence[str], today: date) -> RowText | Bad
         if not name or len(name) > 200:
             raise RowError("import.name", "name", "名称不能为空且不超过200字",
                            "The name is required, at most 200 characters")
-        check_text(name, address)
+        check_text(name, address, standard)
         check_entity_type(entity_type)
         check_uscc(uscc, entity_type)
         industry = check_industry_code(industry)
@@ -210,9 +209,9 @@ def check_values(line: int, values: Sequence[str], today: date) -> RowText | Bad
     return uscc, name, entity_type, industry, capital, established, cancelled or None, address, False
 
 
-def parse_values(line: int, values: Sequence[str], today: date) -> EntityRow | BadRow:
+def parse_values(line: int, values: Sequence[str], today: date, standard: MatterStandard) -> EntityRow | BadRow:
     """Check the eight values of one row, in ``HEADER`` order, into an ``EntityRow``."""
-    checked = check_values(line, values, today)
+    checked = check_values(line, values, today, standard)
     if isinstance(checked, BadRow):
         return checked
     uscc, name, entity_type, industry, capital, established, cancelled, address, _ = checked
@@ -220,9 +219,10 @@ def parse_values(line: int, values: Sequence[str], today: date) -> EntityRow | B
                      date.fromisoformat(cancelled) if cancelled else None, address)
 
 
-def parse_row(line: int, record: Mapping[str, str | None], today: date) -> EntityRow | BadRow:
+def parse_row(line: int, record: Mapping[str, str | None], today: date,
+              standard: MatterStandard) -> EntityRow | BadRow:
     """Check one record given as a mapping of the ``HEADER`` columns (missing ones are empty)."""
-    return parse_values(line, [record.get(key) or "" for key in HEADER], today)
+    return parse_values(line, [record.get(key) or "" for key in HEADER], today, standard)
 
 
 def check_header(header: Sequence[str] | None, expected: Sequence[str] = HEADER) -> list[int]:

@@ -43,7 +43,7 @@ from yima.stats.sections import compute_sections
 from yima.zones.tables import Zone
 
 CountSource = Callable[[Database, str, Period], int]
-ReductionSource = Callable[[Database, str, Period], BundledReduction | None]
+ReductionSource = Callable[[Database, MatterStandard, str, Period], BundledReduction | None]
 
 
 @dataclass(frozen=True)
@@ -93,11 +93,11 @@ def _count(source: int | CountSource | None, db: Database, zone_id: str, period:
     return int(source(db, zone_id, period))
 
 
-def _reduction(source: BundledReduction | ReductionSource | None, db: Database, zone_id: str,
-               period: Period) -> BundledReduction | None:
+def _reduction(source: BundledReduction | ReductionSource | None, db: Database, standard: MatterStandard,
+               zone_id: str, period: Period) -> BundledReduction | None:
     if source is None or isinstance(source, BundledReduction):
         return source
-    return source(db, zone_id, period)
+    return source(db, standard, zone_id, period)
 
 
 def compute_figures(db: Database, zone_id: str, period: Period, standard: MatterStandard, *,
@@ -150,7 +150,7 @@ def compute_figures(db: Database, zone_id: str, period: Period, standard: Matter
         cross_region_licences=_count(sources.cross_region_licences, db, zone_id, period),
         seal_sets=_count(sources.seal_sets, db, zone_id, period),
         seal_set_price_yuan=seal_set_price_yuan,
-        bundled=_reduction(sources.bundled_reduction, db, zone_id, period),
+        bundled=_reduction(sources.bundled_reduction, db, standard, zone_id, period),
         sections=compute_sections(db, zone_id, period),
     )
 

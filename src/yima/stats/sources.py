@@ -15,7 +15,7 @@ from yima.licences.tables import Licence, Permit
 from yima.registration.status import Status
 from yima.registration.tables import Application
 from yima.seals.service import seal_sets_issued
-from yima.standard import configured_standard
+from yima.standard.model import MatterStandard
 from yima.stats.queries import utc_bounds
 from yima.stats.rules import BundledReduction, Period
 
@@ -46,11 +46,10 @@ class _Case:
     open: bool = False
 
 
-def bundled_reduction(db: Database, zone_id: str, period: Period) -> BundledReduction | None:
+def bundled_reduction(db: Database, standard: MatterStandard, zone_id: str, period: Period) -> BundledReduction | None:
     """For establishments approved in the period with bundled permits: the materials and statutory
     days of separate processes (from the standard) against the bundled materials and the measured
     time until the licence and every permit were decided."""
-    standard = configured_standard()
     start, end = utc_bounds(period)
     with db.read() as session:
         rows = session.execute(

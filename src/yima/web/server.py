@@ -18,8 +18,9 @@ import uvicorn
 from yima.clock import utcnow
 from yima.config import Settings, set_database_url
 from yima.db import Database
-from yima.jobs import Job, run_jobs
+from yima.jobs import JobRun
 from yima.registry import Slot
+from yima.standard.model import MatterStandard
 from yima.web.logs import log_config, log_job_run
 
 #: Seconds a worker process may take to answer its supervisor. uvicorn's default (5 s) is shorter
@@ -75,17 +76,17 @@ def strong_secret(value: str) -> bool:
 
 
 log = logging.getLogger("yima.jobs")
-#: Loops that run beside the server whatever ``--jobs-every`` says, each as ``loop(url, stop)``.
-Loop = Callable[[str, threading.Event], None]
+#: Loops that run beside the server whatever ``--jobs-every`` says, each as ``loop(url, standard, stop)``.
+Loop = Callable[[str, MatterStandard, threading.Event], None]
 LOOPS: Slot[Loop] = Slot("loops beside the server")
 
 
-def _job_loop(url: str, every: int, stop: threading.Event, jobs: Sequence[Job]) -> None:
+def _job_loop(url: str, every: int, stop: threading.Event, jobs: JobRun) -> None:
     db = Database(url)
     while not stop.is_set():
         started = time.perf_counter()
         try:
-            lines = run_jobs(db, utcnow(), jobs)
+            lines = jobs(db, utcnow())
         except Exception as err:  # a failing job must not stop the server; it is logged and retried
             log_job_run([], started, err)
         else:
@@ -94,9 +95,10 @@ def _job_loop(url: str, every: int, stop: threading.Event, jobs: Sequence[Job]) 
 
 
 def run_server(asgi: str, url: str, host: str, port: int, workers: int, jobs_every: int, settings: Settings, *,
-               jobs: Sequence[Job], loops: Sequence[Loop], log_format: str = "json") -> None:
+               standard: MatterStandard, jobs: JobRun, loops: Sequence[Loop], log_format: str = "json") -> None:
     """Serve the app that ``asgi`` (``module:attribute``, which uvicorn imports in each worker
-    process) builds, until stopped; lines in ``settings.log_format``, else in ``log_format``."""
+    process) builds, until stopped; lines in ``settings.log_format``, else in ``log_format``. The
+    jobs every ``jobs_every`` seconds and the ``loops`` run beside it in this process."""
     check_public_settings(host, settings)
     set_database_url(url)  # the app (here and in worker processes) builds itself from the settings
     config = log_config(settings.log_format or log_format)
@@ -105,7 +107,8 @@ def run_server(asgi: str, url: str, host: str, port: int, workers: int, jobs_eve
     if jobs_every > 0:
         threading.Thread(target=_job_loop, args=(url, jobs_every, stop, jobs), daemon=True).start()
     for loop in loops:
-        threading.Thread(target=loop, args=(url, stop), daemon=True, name=f"{loop.__module__}.{loop.__name__}").start()
+        threading.Thread(target=loop, args=(url, standard, stop), daemon=True,
+                         name=f"{loop.__module__}.{loop.__name__}").start()
     try:
         uvicorn.run(asgi, host=host, port=port, workers=workers, log_config=config,
                     access_log=False, timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
