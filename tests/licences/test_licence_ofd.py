@@ -183,13 +183,13 @@ def test_a_zone_with_an_sm2_key_issues_dual_signed_licences_and_seals_their_ofd(
     with pytest.raises(DomainError) as refused:
         documents.sealed_licence_ofd(db, standard, plain, NOW)
     assert refused.value.finding.rule == "licence.no_sm2_key" and refused.value.finding.field == "zone"
-    assert documents.licence_view(db, standard, plain)["ofd_available"] is False
+    assert documents.licence_view(db, standard, plain).ofd_available is False
 
     rotate_key(db, "cq-gxq", NOW, SigningAlgorithm.SM2)
     uscc = establish(db, standard, people["alice"], **{**HOTEL, "name": "重庆渝栖酒店管理有限公司"})
     view = documents.licence_view(db, standard, uscc)
-    assert view["ofd_available"] is True
-    answer = verify_scanned(db, standard, view["qr"], NOW + timedelta(minutes=1))
+    assert view.ofd_available is True
+    answer = verify_scanned(db, standard, view.qr, NOW + timedelta(minutes=1))
     assert answer["valid"] and [s["alg"] for s in answer["signatures"]] == ["EdDSA", "SM2"]
     assert all(s["checked"] and s["verified"] for s in answer["signatures"])
     ofd = documents.sealed_licence_ofd(db, standard, uscc, NOW + timedelta(minutes=2))

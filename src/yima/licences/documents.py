@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
 
 from sqlalchemy import select
 
@@ -17,6 +16,7 @@ from yima.licences import service
 from yima.licences.ofd import render_licence_ofd, seal_ofd
 from yima.licences.pdf import STAMP_BOX, render_licence_pdf
 from yima.licences.qr import render_qr_png
+from yima.licences.schemas import LicenceOut, LicencePermitOut
 from yima.licences.standing import STATUS_NAMES
 from yima.pki.gbt38540 import UNIT_SEAL, SealPicture, make_seal
 from yima.pki.pades import sign_pdf
@@ -33,24 +33,24 @@ def default_zone(db: Database) -> str | None:
         return session.scalar(select(Zone.id).order_by(Zone.org_block_start).limit(1))  # the first zone added
 
 
-def licence_view(db: Database, standard: MatterStandard, uscc: str) -> dict[str, Any]:
+def licence_view(db: Database, standard: MatterStandard, uscc: str) -> LicenceOut:
     licence, enterprise, permits = service.licence_record(db, uscc)
     kinds = standard.permits
     with db.read() as session:
         ofd_available = keys.keyring(session, enterprise.zone_id).active_national is not None
-    return {
-        "uscc": enterprise.uscc, "name": enterprise.name, "status": enterprise.status, "zone": enterprise.zone_id,
-        "in_force": enterprise.status == "active",
-        "version": licence.version, "issued_at": as_utc(licence.issued_at).isoformat(), "kid": licence.kid,
-        "qr": licence.qr_text,
-        "qr_png_url": f"/api/v1/licences/{enterprise.uscc}/qr.png",
-        "pdf_url": f"/api/v1/licences/{enterprise.uscc}/licence.pdf",
-        "ofd_url": f"/api/v1/licences/{enterprise.uscc}/licence.ofd", "ofd_available": ofd_available,
-        "legal_representative": (enterprise.legal_representative or {}).get("name", ""),
-        "permits": [{**service.permit_view(p).model_dump(),
-                     "type_name": kinds[p.type].name.zh if p.type in kinds else p.type,
-                     "type_name_en": kinds[p.type].name.en if p.type in kinds else p.type} for p in permits],
-    }
+    return LicenceOut(
+        uscc=enterprise.uscc, name=enterprise.name, status=enterprise.status, zone=enterprise.zone_id,
+        in_force=enterprise.status == "active",
+        version=licence.version, issued_at=as_utc(licence.issued_at).isoformat(), kid=licence.kid,
+        qr=licence.qr_text,
+        qr_png_url=f"/api/v1/licences/{enterprise.uscc}/qr.png",
+        pdf_url=f"/api/v1/licences/{enterprise.uscc}/licence.pdf",
+        ofd_url=f"/api/v1/licences/{enterprise.uscc}/licence.ofd", ofd_available=ofd_available,
+        legal_representative=(enterprise.legal_representative or {}).get("name", ""),
+        permits=[LicencePermitOut(**service.permit_view(p).model_dump(),
+                                  type_name=kinds[p.type].name.zh if p.type in kinds else p.type,
+                                  type_name_en=kinds[p.type].name.en if p.type in kinds else p.type)
+                 for p in permits])
 
 
 def signed_licence_pdf(db: Database, standard: MatterStandard, uscc: str, now: datetime) -> bytes:
