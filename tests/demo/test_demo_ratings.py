@@ -26,11 +26,11 @@ def test_the_demo_rates_its_decided_applications_and_puts_the_bad_rating_right(d
     for actor, body in submissions(alice, bob):
         service.submit(db, standard, actor, ApplicationIn.model_validate(body), NOW)
     lines = list(seed_ratings(db, NOW, DEMO_PASSWORD))
-    figures = ratings.figures_of(db, "cq-gxq", Period(date(2026, 11, 1), date(2026, 11, 30)))
+    figures = ratings.figures_of(db, "cq-gxq", Period(date(2026, 11, 1), date(2026, 11, 30))).as_json()
     assert (figures["ratings"], figures["bad"], figures["satisfied"]) == (5, 1, 4)  # four, and one rated again
     assert (figures["put_right_due"], figures["put_right_on_time"]) == (1, 1)
     assert figures["ratings"] == int(lines[0].split()[1])
     [item] = ratings.rectifications(db, authenticate(db, "reform-cq", DEMO_PASSWORD))
     assert item["state"] == "put_right" and item["rating"]["score"] == 2
     assert list(seed_ratings(db, NOW, DEMO_PASSWORD))[0].startswith("ratings: 0 ratings")  # it resumes
-    assert ratings.figures_of(db, "cq-gxq", Period(date(2021, 1, 1), date(2021, 8, 31)))["ratings"] == 0
+    assert ratings.figures_of(db, "cq-gxq", Period(date(2021, 1, 1), date(2021, 8, 31))).total.ratings == 0

@@ -57,8 +57,8 @@ def test_a_late_extension_does_not_erase_lateness_and_the_rate_stays_three_of_si
     assert _reply(db, gz, late, "2025-09-26") is False
     shown = views.get_suggestion(db, gz.xie, late, at("2025-09-26"))
     assert shown["replies"][0]["on_time"] is False and shown["replies"][0]["due_on"] == "2025-09-08"
-    numbers = compute(db, ZONE, Period(date(2025, 9, 1), date(2025, 9, 30)))
-    assert (numbers["replied_on_time"], numbers["replies_due"]) == (3, 6)
+    numbers = compute(db, ZONE, Period(date(2025, 9, 1), date(2025, 9, 30))).total
+    assert (numbers.replied_on_time, numbers.replies_due) == (3, 6)
 
 
 def test_an_extension_asked_in_time_but_granted_after_the_deadline_is_refused(db, gz):

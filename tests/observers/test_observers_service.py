@@ -271,13 +271,15 @@ def _life(db, gz):
 
 def test_the_figures_count_observers_suggestions_replies_on_time_and_satisfaction(db, gz):
     _life(db, gz)
-    numbers = compute(db, ZONE, Period(date(2025, 9, 1), date(2025, 9, 30)))
-    assert numbers["observers_serving"] == 2 and numbers["received"] == 3
-    assert (numbers["replied_on_time"], numbers["replies_due"], numbers["on_time_pct"]) == (1, 3, 33.3)
-    assert (numbers["satisfied"], numbers["rated"], numbers["satisfied_pct"]) == (1, 2, 50.0)
-    assert numbers["by_category"]["tax"]["received"] == 2 and numbers["by_category"]["tax"]["replied_on_time"] == 0
-    assert numbers["by_department"]["区市场监督管理局"]["satisfied_pct"] == 100.0
-    assert compute(db, ZONE, Period(date(2024, 9, 1), date(2024, 9, 30)))["observers_serving"] == 1
+    figures = compute(db, ZONE, Period(date(2025, 9, 1), date(2025, 9, 30)))
+    numbers = figures.total
+    assert figures.observers_serving == 2 and numbers.received == 3
+    assert (numbers.replied_on_time, numbers.replies_due, numbers.on_time_pct) == (1, 3, 33.3)
+    assert (numbers.satisfied, numbers.rated, numbers.satisfied_pct) == (1, 2, 50.0)
+    assert figures.by_category["tax"].received == 2 and figures.by_category["tax"].replied_on_time == 0
+    assert figures.by_department["区市场监督管理局"].satisfied_pct == 100.0
+    assert figures.as_json()["by_department"]["区市场监督管理局"]["satisfied_pct"] == 100.0  # as the report carries it
+    assert compute(db, ZONE, Period(date(2024, 9, 1), date(2024, 9, 30))).observers_serving == 1
 
 
 def test_the_ledger_workbook_reads_back_in_the_government_layout(db, gz):

@@ -16,7 +16,8 @@ def test_the_demo_records_give_the_chongqing_figures(db, zone_cq):
     add_register(db, zone_cq, count=SERVED_2021 + 4)
     lines = list(seed_investment(db, zone_cq, NOW, "demo-password-1"))
     assert "111 projects" in lines[0]  # 73 of 2021 and 38 of 2020
-    p = compute_projects(db, zone_cq, Period(NOW.date().replace(month=1, day=1), NOW.date().replace(month=6, day=30)))
+    first_half = Period(NOW.date().replace(month=1, day=1), NOW.date().replace(month=6, day=30))
+    p = compute_projects(db, zone_cq, first_half).as_json()
     signed = p["projects_signed"]
     assert signed["count"]["value"] == 73
     assert signed["amount_yuan"]["value"] == 76_368_000_000 and signed["amount_yuan"]["growth_pct"] == 151.0
@@ -27,6 +28,6 @@ def test_the_demo_records_give_the_chongqing_figures(db, zone_cq):
     assert funnel["signed"] == 73 and funnel["signed"] >= funnel["landed"] >= funnel["started"] >= funnel["completed"]
     assert {i["section"] for i in p["by_industry"]} >= {"C", "I"}
     k = compute_key_enterprises(db, zone_cq, Period(NOW.date().replace(month=1, day=1),
-                                                    NOW.date().replace(month=6, day=30)))
+                                                    NOW.date().replace(month=6, day=30))).as_json()
     assert (k["served"]["value"], k["high_tech"], k["high_tech_share_pct"]) == (36, 16, 44.44)
     assert k["served"]["year_earlier"] == 22 and k["open_requests"] >= 1

@@ -39,7 +39,7 @@ def test_shenyang_projects_of_100m_yuan_signed_and_landed(db, tmp_path):
     rows.append(_row("2021-AUG", 300_000_000, date(2021, 8, 2), date(2021, 8, 9)))  # after the period
     summary = import_file(db, "projects", "sy-gxq", write(tmp_path / "sy.csv", PROJECT_HEADER, rows), NOW, TODAY)
     assert summary.bad == 0
-    f = compute_projects(db, "sy-gxq", Period(date(2021, 1, 1), date(2021, 7, 31)))
+    f = compute_projects(db, "sy-gxq", Period(date(2021, 1, 1), date(2021, 7, 31))).as_json()
     assert f["signed_100m_or_more"] == {"value": 184, "year_earlier": 117, "growth_pct": 57.26}  # 57%
     assert f["landed_100m_or_more"] == {"value": 105, "year_earlier": 90, "growth_pct": 16.67}  # 16.7%
     assert f["projects_signed"]["count"]["value"] == 184 + 30
@@ -54,10 +54,10 @@ def test_nanning_projects_started_or_completed(db, tmp_path):
              for i in range(3)]
     rows += [_row("NX", 100_000_000, date(2020, 1, 1), date(2020, 2, 1), date(2020, 3, 1))]  # started earlier
     import_file(db, "projects", "nn-gxq", write(tmp_path / "nn.csv", PROJECT_HEADER, rows), NOW, TODAY)
-    f = compute_projects(db, "nn-gxq", Period(date(2021, 6, 1), date(2021, 6, 30)))
+    f = compute_projects(db, "nn-gxq", Period(date(2021, 6, 1), date(2021, 6, 30))).as_json()
     assert (f["started"]["value"], f["completed"]["value"], f["started_or_completed"]["value"]) == (5, 3, 8)
     # A project started in May and completed in June counts once in May–June.
     both = [_row("NB", 100_000_000, date(2020, 1, 1), date(2020, 2, 1), date(2021, 5, 1), date(2021, 6, 28))]
     import_file(db, "projects", "nn-gxq", write(tmp_path / "nb.csv", PROJECT_HEADER, both), NOW, TODAY)
-    g = compute_projects(db, "nn-gxq", Period(date(2021, 5, 1), date(2021, 6, 30)))
+    g = compute_projects(db, "nn-gxq", Period(date(2021, 5, 1), date(2021, 6, 30))).as_json()
     assert (g["started"]["value"], g["completed"]["value"], g["started_or_completed"]["value"]) == (6, 4, 9)

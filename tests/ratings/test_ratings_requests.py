@@ -48,7 +48,7 @@ def test_the_enterprise_rates_its_resolved_request(db, standard, people):
     item = service.rectifications(db, office)[0]
     assert item["rating"]["id"] == rating and item["rating"]["matter"] == "key_enterprise_request"
     figures = service.figures_of(db, "cq-gxq", Period(date(2026, 1, 1), date(2026, 12, 31)))
-    assert figures["by_matter"]["key_enterprise_request"]["bad"] == 1
+    assert figures.by_matter["key_enterprise_request"].bad == 1
 
     with pytest.raises(DomainError):  # officers do not handle requests
         service.appeal(db, people["officer-cq"], rating, "恶意", NOW)

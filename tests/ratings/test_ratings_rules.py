@@ -127,7 +127,7 @@ def test_the_figures_leave_out_excluded_ratings_and_count_bad_ones_put_right_on_
              RatingFact("establish", "2026-11", 2, False, True), RatingFact("establish", "2026-12", 1, False, False),
              RatingFact("change", "2026-12", 1, False, None),  # not due yet
              RatingFact("change", "2026-12", 1, True, None)]  # appeal upheld
-    numbers = rules.figures(facts)
+    numbers = rules.figures(facts).as_json()
     assert numbers["ratings"] == 5 and numbers["satisfied"] == 2 and numbers["satisfied_pct"] == 40.0
     assert numbers["bad"] == 3 and numbers["put_right_due"] == 2 and numbers["put_right_on_time"] == 1
     assert numbers["put_right_on_time_pct"] == 50.0
@@ -135,7 +135,7 @@ def test_the_figures_leave_out_excluded_ratings_and_count_bad_ones_put_right_on_
     assert numbers["by_matter"]["change"]["ratings"] == 1 and numbers["by_month"]["2026-11"]["ratings"] == 3
     assert [(r["matter"], r["month"], r["ratings"]) for r in numbers["rows"]] == [
         ("change", "2026-12", 1), ("establish", "2026-11", 3), ("establish", "2026-12", 1)]
-    assert rules.figures([])["satisfied_pct"] is None
+    assert rules.figures([]).total.satisfied_pct is None
 
 
 def test_put_right_on_time_is_judged_against_the_fix_deadline():

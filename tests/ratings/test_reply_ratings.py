@@ -63,7 +63,7 @@ def test_a_reply_is_rated_on_five_levels_and_counted_in_the_published_figures(db
     assert [(replies[s]["rating"], replies[s]["score"], replies[s]["indicators"]) for s in (good, bad, plain)] == [
         ("satisfied", 5, ["online"]), ("dissatisfied", 1, ["visits"]), ("basically_satisfied", 3, [])]
 
-    early = ratings.figures_of(db, ZONE, SEPTEMBER)["by_matter"]["suggestion_reply"]
+    early = ratings.figures_of(db, ZONE, SEPTEMBER).as_json()["by_matter"]["suggestion_reply"]
     assert (early["ratings"], early["satisfied"], early["bad"], early["by_score"]) == (
         3, 1, 1, {"1": 1, "2": 0, "3": 1, "4": 0, "5": 1})
     assert early["put_right_due"] == 0  # reopened, not yet assigned again: not due
@@ -72,7 +72,7 @@ def test_a_reply_is_rated_on_five_levels_and_counted_in_the_published_figures(db
     service.save_draft(db, gz.market, bad, "已改为全程网办", at("2025-09-05"))
     assert service.publish_reply(db, gz.market, bad, at("2025-09-05")) is True
     service.rate(db, gz.xie, bad, None, "", at("2025-09-06"), 4, [])
-    fixed = ratings.figures_of(db, ZONE, SEPTEMBER)["by_matter"]["suggestion_reply"]
+    fixed = ratings.figures_of(db, ZONE, SEPTEMBER).as_json()["by_matter"]["suggestion_reply"]
     assert (fixed["ratings"], fixed["bad"], fixed["put_right_due"], fixed["put_right_on_time"]) == (4, 1, 1, 1)
 
 

@@ -49,8 +49,8 @@ def run_lists_benchmark(console: Console, n: int = 100_000, db_url: str | None =
         last = max(1, -(-n // 100))
         result["last page"] = _best_of(3, lambda: service.list_projects(db, office, zone_id, PageRequest(last)))
         result["search"] = _best_of(3, lambda: service.list_projects(db, office, zone_id, PageRequest(q="项目4999")))
-        result["figures"] = _best_of(3, lambda: (compute_projects(db, zone_id, period),
-                                                 compute_key_enterprises(db, zone_id, period)))
+        result["figures"] = _best_of(3, lambda: (compute_projects(db, zone_id, period).as_json(),
+                                                 compute_key_enterprises(db, zone_id, period).as_json()))
         result["export"] = _best_of(1, lambda: service.export_projects(db, office, zone_id))
         database = scratch.database
     table = Table("measure", "value", "target", title=f"yima bench lists — {n:,} projects, {database}")

@@ -9,6 +9,7 @@ figures is the number of licences delivered.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -35,7 +36,18 @@ def licences_delivered(db: Database, zone_id: str, period: Period) -> int:
         return int(session.scalar(query) or 0)
 
 
-def compute(db: Database, zone_id: str, period: Period) -> dict[str, Any]:
+@dataclass(frozen=True)
+class CrossRegionFigures:
+    accepted_for_partners: int  # applications accepted here for partner zones, submitted in the period
+    licences_delivered: int  # licences partner zones delivered for them in the period
+    issued_for_partners: int  # establishments approved here for a partner's applicants in the period
+    unanswered_after_a_day: int  # of those accepted, forwarded with no answer after ``LATE_AFTER``
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def compute(db: Database, zone_id: str, period: Period) -> CrossRegionFigures:
     start, end = utc_bounds(period)
     accepting = select(func.count()).select_from(Case).where(
         Case.role == "accepting", Case.application_id.in_(application_ids(zone_id=zone_id, submitted=(start, end))))
@@ -44,8 +56,9 @@ def compute(db: Database, zone_id: str, period: Period) -> dict[str, Any]:
         late = session.scalar(accepting.where(Case.remote_status == "", Case.created_at < end - LATE_AFTER))
         issued = count_applications(session, application_ids(
             zone_id=zone_id, channel=CHANNEL, matter="establish", status=Status.APPROVED, decided=(start, end)))
-    return {"accepted_for_partners": int(accepted or 0), "licences_delivered": licences_delivered(db, zone_id, period),
-            "issued_for_partners": int(issued or 0), "unanswered_after_a_day": int(late or 0)}
+    return CrossRegionFigures(accepted_for_partners=int(accepted or 0),
+                              licences_delivered=licences_delivered(db, zone_id, period),
+                              issued_for_partners=int(issued), unanswered_after_a_day=int(late or 0))
 
 
 def rows(numbers: Mapping[str, Any]) -> list[SectionRow]:

@@ -11,6 +11,7 @@ category and by department. Replies and ratings count as now recorded.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
@@ -28,7 +29,31 @@ def _share(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def _tally(found: list[Suggestion], period: Period) -> dict[str, Any]:
+@dataclass(frozen=True)
+class SuggestionTally:
+    received: int
+    replies_due: int
+    replied_on_time: int
+    on_time_pct: float | None
+    rated: int
+    satisfied: int
+    satisfied_pct: float | None
+
+
+@dataclass(frozen=True)
+class ObserverFigures:
+    observers_serving: int
+    total: SuggestionTally
+    by_category: dict[str, SuggestionTally] = field(default_factory=dict)
+    by_department: dict[str, SuggestionTally] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"observers_serving": self.observers_serving, **asdict(self.total),
+                "by_category": {key: asdict(t) for key, t in self.by_category.items()},
+                "by_department": {name: asdict(t) for name, t in self.by_department.items()}}
+
+
+def _tally(found: list[Suggestion], period: Period) -> SuggestionTally:
     due = on_time = rated = satisfied = 0
     for suggestion in found:
         first = next((r for r in suggestion.replies if r.round_no == 1), None)
@@ -41,12 +66,12 @@ def _tally(found: list[Suggestion], period: Period) -> dict[str, Any]:
         if ratings:
             rated += 1
             satisfied += ratings[-1] in rules.SATISFIED
-    return {"received": len(found), "replies_due": due, "replied_on_time": on_time,
-            "on_time_pct": _share(on_time, due), "rated": rated, "satisfied": satisfied,
-            "satisfied_pct": _share(satisfied, rated)}
+    return SuggestionTally(received=len(found), replies_due=due, replied_on_time=on_time,
+                           on_time_pct=_share(on_time, due), rated=rated, satisfied=satisfied,
+                           satisfied_pct=_share(satisfied, rated))
 
 
-def compute(db: Database, zone_id: str, period: Period) -> dict[str, Any]:
+def compute(db: Database, zone_id: str, period: Period) -> ObserverFigures:
     start, end = china_days(period.start, period.end)
     with db.read() as session:
         serving = session.scalar(select(func.count()).select_from(Observer).where(
@@ -55,15 +80,13 @@ def compute(db: Database, zone_id: str, period: Period) -> dict[str, Any]:
             select(Suggestion).options(selectinload(Suggestion.replies))
             .where(Suggestion.zone_id == zone_id, Suggestion.submitted_at >= start, Suggestion.submitted_at < end)
             .order_by(Suggestion.id)))
-        numbers = {"observers_serving": serving, **_tally(found, period)}
-        numbers["by_category"] = {
-            key: _tally([s for s in found if s.category == key], period)
-            for key in rules.CATEGORIES if any(s.category == key for s in found)}
         names = sorted({s.department.name for s in found if s.department is not None})
-        numbers["by_department"] = {
-            name: _tally([s for s in found if s.department is not None and s.department.name == name], period)
-            for name in names}
-    return numbers
+        return ObserverFigures(
+            observers_serving=serving, total=_tally(found, period),
+            by_category={key: _tally([s for s in found if s.category == key], period)
+                         for key in rules.CATEGORIES if any(s.category == key for s in found)},
+            by_department={name: _tally([s for s in found if s.department is not None
+                                         and s.department.name == name], period) for name in names})
 
 
 def rows(numbers: Mapping[str, Any]) -> list[SectionRow]:

@@ -77,8 +77,8 @@ def figures(db: DB, actor: CurrentActor, zone: ZoneQuery = None,
     period = parse_period(start, end)
     zone_id = service.office_zone(actor, zone)
     return FiguresOut.model_validate({"zone": zone_id, "period": {"from": period.start, "to": period.end},
-                                      "projects": compute_projects(db, zone_id, period),
-                                      "key_enterprises": compute_key_enterprises(db, zone_id, period)})
+                                      "projects": compute_projects(db, zone_id, period).as_json(),
+                                      "key_enterprises": compute_key_enterprises(db, zone_id, period).as_json()})
 
 
 @router.get("/projects/{project_id}", response_model=ProjectDetailOut, tags=["projects"])

@@ -14,18 +14,18 @@ from typing import Any
 
 from yima.db import Database
 from yima.projects.key_enterprises import zone_service_figures
-from yima.projects.rules import INVESTOR_TAGS
+from yima.projects.rules import INVESTOR_TAGS, ProjectFigures, ServiceFigures
 from yima.projects.service import zone_project_figures
 from yima.stats.rules import Period
 from yima.stats.sections import Section, SectionRow
 
 
-def compute_projects(db: Database, zone_id: str, period: Period) -> dict[str, Any]:
-    return zone_project_figures(db, zone_id, period).as_json()
+def compute_projects(db: Database, zone_id: str, period: Period) -> ProjectFigures:
+    return zone_project_figures(db, zone_id, period)
 
 
-def compute_key_enterprises(db: Database, zone_id: str, period: Period) -> dict[str, Any]:
-    return zone_service_figures(db, zone_id, period).as_json()
+def compute_key_enterprises(db: Database, zone_id: str, period: Period) -> ServiceFigures:
+    return zone_service_figures(db, zone_id, period)
 
 
 def _pair(zh: str, en: str, value: Mapping[str, Any], unit_zh: str, unit_en: str, scale: float = 1.0) -> SectionRow:

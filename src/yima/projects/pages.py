@@ -94,7 +94,8 @@ def _list_page(request: Request, db: DB, actor: Actor, zone: str | None, start: 
     return render(request, "projects/list.html", {
         **_names(request), "zone": zone_id, "projects": found.items, "params": {"from": first, "to": last},
         "q": filters["q"], **pager(found, filters), "export_query": filters_query({"zone": zone_id, "q": filters["q"]}),
-        "section": compute_projects(db, zone_id, period), "services": compute_key_enterprises(db, zone_id, period),
+        "section": compute_projects(db, zone_id, period).as_json(),
+        "services": compute_key_enterprises(db, zone_id, period).as_json(),
         "errors": _messages(request, errors or []), "values": values or {}},
         status=422 if errors else 200)
 

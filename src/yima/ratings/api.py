@@ -231,7 +231,7 @@ def public_figures(db: Any, standard: Any, zone: str, start: str | None, end: st
     found = get_zone(db, zone)
     today = local_date(utcnow())
     period = parse_period(start or date(today.year, 1, 1).isoformat(), end or today.isoformat())
-    numbers = service.figures_of(db, zone, period)
+    numbers = service.figures_of(db, zone, period).as_json()
 
     def names(matter: str) -> tuple[str, str]:
         known = standard.matter(matter)

@@ -14,11 +14,12 @@ from typing import Any
 
 from yima.db import Database
 from yima.ratings import service
+from yima.ratings.rules import RatingFigures
 from yima.stats.rules import Period
 from yima.stats.sections import Section, SectionRow
 
 
-def compute(db: Database, zone_id: str, period: Period) -> dict[str, Any]:
+def compute(db: Database, zone_id: str, period: Period) -> RatingFigures:
     return service.figures_of(db, zone_id, period)
 
 

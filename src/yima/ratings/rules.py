@@ -20,7 +20,7 @@ Pure: no database, no clock; ``today`` and the calendar are arguments.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
@@ -201,18 +201,50 @@ class RatingFact:
     put_right_on_time: bool | None = None
 
 
-def tally(facts: Iterable[RatingFact]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RatingTally:
     """Ratings (excluded ones apart), the share satisfied, bad ratings and those put right on time
-    out of those due."""
+    out of those due, and how many gave each score."""
+
+    ratings: int
+    satisfied: int
+    satisfied_pct: float | None
+    bad: int
+    put_right_due: int
+    put_right_on_time: int
+    put_right_on_time_pct: float | None
+    by_score: dict[str, int]
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RatingFigures:
+    """The totals, and the same by matter, by month and by matter and month (``rows``)."""
+
+    total: RatingTally
+    by_matter: dict[str, RatingTally]
+    by_month: dict[str, RatingTally]
+    rows: list[tuple[str, str, RatingTally]]
+
+    def as_json(self) -> dict[str, Any]:
+        return {**self.total.as_json(),
+                "by_matter": {m: t.as_json() for m, t in self.by_matter.items()},
+                "by_month": {m: t.as_json() for m, t in self.by_month.items()},
+                "rows": [{"matter": m, "month": mo, **t.as_json()} for m, mo, t in self.rows]}
+
+
+def tally(facts: Iterable[RatingFact]) -> RatingTally:
     counted = [f for f in facts if not f.excluded]
     rated, happy = len(counted), sum(satisfied(f.score) for f in counted)
     bad = [f for f in counted if is_bad(f.score)]
     due = [f for f in bad if f.put_right_on_time is not None]
     on_time = sum(bool(f.put_right_on_time) for f in due)
-    return {"ratings": rated, "satisfied": happy, "satisfied_pct": share(happy, rated),
-            "bad": len(bad), "put_right_due": len(due), "put_right_on_time": on_time,
-            "put_right_on_time_pct": share(on_time, len(due)),
-            "by_score": {str(score): sum(f.score == score for f in counted) for score in sorted(SCORES)}}
+    return RatingTally(ratings=rated, satisfied=happy, satisfied_pct=share(happy, rated), bad=len(bad),
+                       put_right_due=len(due), put_right_on_time=on_time,
+                       put_right_on_time_pct=share(on_time, len(due)),
+                       by_score={str(score): sum(f.score == score for f in counted) for score in sorted(SCORES)})
 
 
 def share(part: int, whole: int) -> float | None:
@@ -226,15 +258,15 @@ def put_right_on_time(fixed_on: date | None, fix_due_on: date, today: date) -> b
     return False if today > fix_due_on else None
 
 
-def figures(facts: Sequence[RatingFact]) -> dict[str, Any]:
-    """The totals, and the same by matter, by month and by matter and month."""
+def figures(facts: Sequence[RatingFact]) -> RatingFigures:
     matters = sorted({f.matter for f in facts})
     months = sorted({f.month for f in facts})
-    return {**tally(facts),
-            "by_matter": {m: tally(f for f in facts if f.matter == m) for m in matters},
-            "by_month": {m: tally(f for f in facts if f.month == m) for m in months},
-            "rows": [{"matter": m, "month": mo, **tally(f for f in facts if f.matter == m and f.month == mo)}
-                     for m in matters for mo in months if any(f.matter == m and f.month == mo for f in facts)]}
+    return RatingFigures(
+        total=tally(facts),
+        by_matter={m: tally(f for f in facts if f.matter == m) for m in matters},
+        by_month={m: tally(f for f in facts if f.month == m) for m in months},
+        rows=[(m, mo, tally(f for f in facts if f.matter == m and f.month == mo))
+              for m in matters for mo in months if any(f.matter == m and f.month == mo for f in facts)])
 
 
 def pick(pairs: Mapping[Any, tuple[str, str]], key: Any, lang: str) -> str:

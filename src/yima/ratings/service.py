@@ -412,7 +412,7 @@ def facts(db: Database, zone_id: str, period: Period, now: datetime) -> list[rul
     return result
 
 
-def figures_of(db: Database, zone_id: str, period: Period) -> dict[str, Any]:
+def figures_of(db: Database, zone_id: str, period: Period) -> rules.RatingFigures:
     return rules.figures(facts(db, zone_id, period, utcnow()))
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from yima.db import Database
 from yima.registry import Registry, Slot
@@ -36,16 +36,23 @@ class SectionRow:
     growth_pct: float | None = None
 
 
+class SectionFigures(Protocol):
+    """A section's numbers, typed by the feature that counts them; ``as_json`` gives them as the
+    report carries them (null where undefined)."""
+
+    def as_json(self) -> Mapping[str, Any]: ...
+
+
 @dataclass(frozen=True)
 class Section:
-    """``compute(db, zone_id, period)`` returns JSON-ready numbers (null where undefined);
+    """``compute(db, zone_id, period)`` returns the section's numbers (``SectionFigures``);
     ``rows(numbers)`` the lines of the command-line table and the printed report; ``template`` a
     Jinja partial the dashboard includes with ``section`` bound to the numbers."""
 
     name: str
     title_zh: str
     title_en: str
-    compute: Callable[[Database, str, Period], dict[str, Any]]
+    compute: Callable[[Database, str, Period], SectionFigures]
     rows: Callable[[Mapping[str, Any]], list[SectionRow]] = field(default=lambda numbers: [])
     template: str | None = None
 
@@ -65,4 +72,4 @@ def sections() -> list[Section]:
 
 
 def compute_sections(db: Database, zone_id: str, period: Period) -> dict[str, dict[str, Any]]:
-    return {section.name: section.compute(db, zone_id, period) for section in sections()}
+    return {section.name: dict(section.compute(db, zone_id, period).as_json()) for section in sections()}
