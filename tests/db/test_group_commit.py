@@ -66,7 +66,12 @@ def test_a_database_error_reaches_the_caller_whose_unit_caused_it(db: Database) 
     with db.write() as session:
         session.execute(sa.insert(AuditHead).values(chain="taken", seq=0, hash="x"))
     assert db.write_grouped(_add("alone")) == "alone"
+
+    def fresh_then_taken(session: Session) -> None:
+        session.execute(sa.insert(AuditHead).values(chain="fresh", seq=0, hash="x"))
+        session.execute(sa.insert(AuditHead).values(chain="taken", seq=0, hash="x"))
+
     with pytest.raises(sa.exc.IntegrityError):
-        db.write_grouped(_add("taken"))
+        db.write_grouped(fresh_then_taken)  # alone in its group: its whole transaction is rolled back
     with db.read() as session:
         assert set(session.scalars(sa.select(AuditHead.chain))) == {"taken", "alone"}

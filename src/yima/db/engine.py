@@ -31,6 +31,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.session import JoinTransactionMode
 
 
 def normalise_url(url: str) -> str:
@@ -146,9 +147,11 @@ class Database:
     def _commit_group(self, group: list[_Waiting[Any]]) -> None:
         try:
             with self._writer_lock, self._file_lock(), self.engine.connect() as connection, connection.begin():
+                # Alone, a unit needs no savepoint: its error rolls the whole transaction back.
+                joining: JoinTransactionMode = "create_savepoint" if len(group) > 1 else "rollback_only"
                 for waiting in group:
                     try:
-                        with Session(connection, join_transaction_mode="create_savepoint",
+                        with Session(connection, join_transaction_mode=joining,
                                      expire_on_commit=False) as session, session.begin():
                             waiting.result = waiting.work(session)
                     except Exception as err:  # handed to the thread whose work it was
