@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, select, union, update
+from sqlalchemy import String, bindparam, cast, func, select, union, update
+from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -40,7 +41,7 @@ from yima.standard.model import MatterStandard
 from yima.uploads import check_upload, store_upload
 from yima.words import Words
 from yima.zones.service import ZoneRuleSettings, rule_settings
-from yima.zones.tables import Zone
+from yima.zones.tables import Zone, org_sequence
 
 
 def _transition(app: Application, step: Step, to: Status, actor: Actor | None, now: datetime,
@@ -100,6 +101,9 @@ _NEXT_ORG_SEQ = Prepared(update(_ZONES).where(_ZONES.c.id == bindparam("zone"))
                          .values(org_next_seq=_ZONES.c.org_next_seq + 1)
                          .returning(_ZONES.c.org_next_seq, _ZONES.c.division_code, _ZONES.c.org_block_start,
                                     _ZONES.c.org_block_size))
+_NEXT_FROM_SEQUENCE = Prepared(select(func.nextval(cast(bindparam("sequence", type_=String()), REGCLASS)),
+                                      _ZONES.c.division_code, _ZONES.c.org_block_start, _ZONES.c.org_block_size)
+                               .where(_ZONES.c.id == bindparam("zone")))
 
 
 def _taken_names(session: Session, zone_id: str, name: str | None) -> frozenset[str]:
@@ -302,7 +306,13 @@ def application_body(body: ApplicationIn) -> dict[str, Any]:
 
 
 def _next_uscc(session: Session, zone_id: str, entity_type: str) -> str:
-    (next_seq, division_code, block_start, block_size), = _NEXT_ORG_SEQ.run(session, {"zone": zone_id})
+    """The zone's next credit code: on SQLite from the zone's counter (writers take turns anyway);
+    on PostgreSQL from the zone's sequence, which no transaction holds until its commit."""
+    if session.get_bind().dialect.name == "postgresql":
+        rows = _NEXT_FROM_SEQUENCE.run(session, {"zone": zone_id, "sequence": org_sequence(zone_id)})
+    else:
+        rows = _NEXT_ORG_SEQ.run(session, {"zone": zone_id})
+    (next_seq, division_code, block_start, block_size), = rows
     if next_seq > block_size:
         raise Conflict("zone.org_block_exhausted", "zone", "本区组织机构代码段已用完",
                        "The zone's code block is used up")

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from yima.audit import service as audit
@@ -18,7 +18,7 @@ from yima.keys.service import create_zone_key
 from yima.keys.trustlist import TrustList
 from yima.pki.service import create_zone_pki
 from yima.standard.model import MatterStandard
-from yima.zones.tables import AddressBan, Zone
+from yima.zones.tables import AddressBan, Zone, org_sequence
 
 ORG_BLOCK_SIZE = 1_000_000
 PROVINCES = {
@@ -82,6 +82,10 @@ def add_zone(db: Database, zone_id: str, name: str, division: str, residents: in
                     authority_name=authority_name or f"{name}市场监督管理局", place_names=places, created_at=now)
         session.add(zone)
         session.flush()
+        if session.get_bind().dialect.name == "postgresql":  # a zone made again after removal starts anew
+            sequence = org_sequence(zone_id)
+            session.execute(text(f"CREATE SEQUENCE IF NOT EXISTS {sequence} MINVALUE 1"))
+            session.execute(text("SELECT setval(CAST(:sequence AS regclass), 1, false)"), {"sequence": sequence})
         create_zone_pki(session, zone_id, name, zone.authority_name, now)
         kid = create_zone_key(session, zone_id, now)
         audit.record(session, [audit.event(zone_id, None, now, "zone.created", f"zone:{zone_id}", name=name,

@@ -34,3 +34,11 @@ class AddressBan(Base):
     pattern: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(String(400), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def org_sequence(zone_id: str) -> str:
+    """On PostgreSQL, the sequence that numbers a zone's organisation codes (``nextval`` takes no
+    lock, so a zone's approvals do not wait for each other's commit on it; a code taken by an
+    approval that then fails is not reused). Zone ids are lower-case letters, digits and hyphens,
+    so the name is unique and needs no quoting. SQLite counts in ``zones.org_next_seq``."""
+    return "zone_org_seq_" + zone_id.replace("-", "_")
