@@ -13,9 +13,9 @@ busy timeout instead of failing when a read lock cannot be upgraded; reads use a
 with ordinary deferred transactions, so they never wait.
 
 ``Database.write_grouped`` commits the units of work that wait at the same time together (group
-commit): each runs in its own savepoint of one transaction, which is committed once, and each
-caller returns only after that commit, or raises its own error, its savepoint rolled back and
-the others kept. One lock hand-over and one durable commit serve many requests (秒批).
+commit, SQLite): each runs in its own savepoint of one transaction, which is committed once, and
+each caller returns only after that commit, or raises its own error, its savepoint rolled back
+and the others kept. One lock hand-over and one durable commit serve many requests (秒批).
 """
 
 from __future__ import annotations
@@ -130,7 +130,15 @@ class Database:
         wait meanwhile, committed once for all of them (group commit); returns once that commit is
         durable. ``work`` runs in a savepoint in its own session, maybe on another thread: when it
         raises, its savepoint is rolled back, the others are committed, and the error is raised here.
-        ``work`` must not use the session after returning, nor rely on thread-local state."""
+        ``work`` must not use the session after returning, nor rely on thread-local state.
+
+        On PostgreSQL each unit of work has a transaction of its own, as with ``write``: writers
+        there do not queue on one lock, and units grouped in two processes in different orders
+        could deadlock on each other's uncommitted unique keys (the same idempotency key sent to
+        two servers)."""
+        if not self.is_sqlite:
+            with self.write() as session:
+                return work(session)
         waiting: _Waiting[T] = _Waiting(work)
         with self._queue_guard:
             self._queue.append(waiting)
