@@ -80,6 +80,19 @@ def test_png_rendered_by_segno_is_read_back_by_zxing(cose: bytes) -> None:
         assert decode_qr_image(png) == text
 
 
+def test_the_png_has_the_pixels_of_segnos_own_writer(cose: bytes) -> None:
+    """Pillow draws the symbol (segno's PNG writer is pure Python); the pixels are segno's."""
+    text = licence_url(cose, BASE_URL)
+    for scale, border in ((8, 2), (4, 4)):
+        reference = io.BytesIO()
+        segno.make(text, error="M", boost_error=False, micro=False).save(reference, kind="png", scale=scale,
+                                                                          border=border)
+        ours = Image.open(io.BytesIO(render_qr_png(text, scale=scale, border=border)))
+        theirs = Image.open(reference)
+        assert ours.size == theirs.size and ours.mode == "1"
+        assert ours.convert("L").tobytes() == theirs.convert("L").tobytes()
+
+
 def test_photo_like_jpeg_is_read(cose: bytes) -> None:
     text = licence_url(cose, BASE_URL)
     image = Image.open(io.BytesIO(render_qr_png(text, scale=5))).convert("RGB")

@@ -10,6 +10,7 @@ from cryptography import x509
 from PIL import Image, ImageDraw
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
@@ -99,6 +100,19 @@ def test_sealed_pdf_validates_with_pyhanko(zone: ca.ZoneCA, sealed: bytes) -> No
 
 def test_signature_is_pades_baseline(sealed: bytes) -> None:
     assert b"/ETSI.CAdES.detached" in sealed
+
+
+def test_the_signature_is_made_once_in_room_sized_from_its_certificates(
+    sealed: bytes, contract_signer: ca.CertifiedKey
+) -> None:
+    """The /Contents placeholder is the room ``signature_room`` computes (so pyHanko signed once,
+    without a dummy signature to measure), and the CMS fits it with less than 1.5 KB to spare."""
+    [signature] = PdfFileReader(BytesIO(sealed)).embedded_signatures
+    _, first_length, second_start, _ = signature.byte_range
+    room = pades.signature_room(contract_signer.cert, contract_signer.chain, contract_signer.key)
+    assert second_start - first_length == room + 2  # the hex digits between < and >
+    cms_hex = 2 * len(signature.signed_data.dump())
+    assert cms_hex <= room < cms_hex + 3000
 
 
 @needs_pdfsig

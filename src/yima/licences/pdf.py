@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import NamedTuple, TypeVar
 from xml.sax.saxutils import escape
 
+from PIL import Image
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
@@ -143,9 +144,16 @@ def _draw_head(canvas: Canvas, payload: LicencePayload, qr_png: bytes) -> None:
     qr_size = 112.0
     qr_x = PAGE_WIDTH - MARGIN - 30 - qr_size
     qr_y = PAGE_HEIGHT - MARGIN - 22 - qr_size
-    canvas.drawImage(ImageReader(io.BytesIO(qr_png)), qr_x, qr_y, qr_size, qr_size)
+    canvas.drawImage(ImageReader(_grey(qr_png)), qr_x, qr_y, qr_size, qr_size)
     canvas.setFont(FONT, 8.5)
     canvas.drawCentredString(qr_x + qr_size / 2, qr_y - 11, QR_CAPTION)
+
+
+def _grey(png: bytes) -> Image.Image:
+    """The picture in 8-bit grey: ReportLab turns any other mode into RGB, three times the pixels
+    to compress for a black-and-white code that looks the same."""
+    with Image.open(io.BytesIO(png)) as picture:
+        return picture.convert("L")
 
 
 def _draw_fields(canvas: Canvas, payload: LicencePayload, scope_names: Mapping[str, str]) -> float:

@@ -27,6 +27,7 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from PIL import Image
 from pyhanko.pdf_utils import layout
 from pyhanko.pdf_utils.images import PdfImage
@@ -145,6 +146,26 @@ def _off_event_loop(func: Callable[P, T]) -> Callable[P, T]:
     return run
 
 
+SIGNATURE_ROOM_SPARE = 1024
+"""Bytes beyond the certificates, issuer names and signature value kept free in /Contents for the
+CMS structure, its signed attributes and algorithm identifiers (about 300 bytes in practice)."""
+
+
+def signature_room(cert: x509.Certificate, chain: Sequence[x509.Certificate], key: PrivateKey) -> int:
+    """The size of the /Contents placeholder (hex digits, so twice the CMS bytes) for a signature by
+    ``key`` carrying ``cert`` and ``chain``.
+
+    Without it pyHanko signs once with a dummy signature only to measure the CMS (its
+    ``estimate_signature_container_size``), so every PDF was signed twice. The CMS holds each
+    certificate once, the issuer name twice (signer id, signing-certificate-v2 attribute) and one
+    signature value; a CMS that outgrows the room makes pyHanko refuse to sign, never a bad PDF.
+    """
+    certificates = sum(len(c.public_bytes(serialization.Encoding.DER)) for c in (cert, *chain))
+    issuer = len(cert.issuer.public_bytes())
+    value = key.key_size // 8 if isinstance(key, rsa.RSAPrivateKey) else 2 * ((key.key_size + 7) // 8) + 9
+    return 2 * (certificates + 2 * issuer + value + SIGNATURE_ROOM_SPARE)
+
+
 @_off_event_loop
 def sign_pdf(pdf: bytes, key: PrivateKey, cert: x509.Certificate, chain: Sequence[x509.Certificate], *,
              field_name: str, reason: str, location: str | None, now: datetime, page: int = 0,
@@ -187,7 +208,7 @@ def sign_pdf(pdf: bytes, key: PrivateKey, cert: x509.Certificate, chain: Sequenc
         now=now,
     )
     try:
-        out = pdf_signer.sign_pdf(writer)
+        out = pdf_signer.sign_pdf(writer, bytes_reserved=signature_room(cert, chain, key))
     except SigningError as exc:
         raise DomainError("pdf.sign_failed", "file", "无法在该文件上签章",
                           f"the document cannot be signed: {exc}") from exc
