@@ -6,5 +6,5 @@
   registration matters, licences and seal sets from which Yima computes, exactly, the figures the
   zone published in its 2021 report, so that the dashboard shows a real year.
 * ``yima.demo.ratings`` — the demo applicants' 好差评 of their decided applications, one bad
-  rating put right through the reform office's ledger, at the seed's time.
+  rating put right through the reform office's ledger, at the time the demo is seeded.
 """

@@ -2,7 +2,7 @@
 through the reform office's ledger (called back, put right, rated again), so that the ratings
 figures on the dashboard and ``/ratings`` show something.
 
-Every rating goes through the ratings service, as on the application page, at the seed's time,
+Every rating goes through the ratings service, as on the application page, at the time the demo is seeded,
 when the demo's applications are decided (never in 2021: the 2021 report's figures stay as
 published). It resumes: a case already rated
 is left as it is.
