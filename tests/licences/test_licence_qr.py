@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import zlib
 
 import pytest
@@ -73,24 +74,38 @@ def test_base_url_outside_the_alphanumeric_set_is_refused(cose: bytes) -> None:
         licence_url(cose, "yima.example.cn")
 
 
-def test_png_rendered_by_segno_is_read_back_by_zxing(cose: bytes) -> None:
+def test_png_is_read_back_by_zxing(cose: bytes) -> None:
     for text in (licence_url(cose, BASE_URL), licence_base45(cose)):
         png = render_qr_png(text)
         assert png.startswith(b"\x89PNG")
         assert decode_qr_image(png) == text
 
 
-def test_the_png_has_the_pixels_of_segnos_own_writer(cose: bytes) -> None:
-    """Pillow draws the symbol (segno's PNG writer is pure Python); the pixels are segno's."""
-    text = licence_url(cose, BASE_URL)
-    for scale, border in ((8, 2), (4, 4)):
+def test_the_drawn_symbol_is_the_one_segno_makes_for_the_samples(cose: bytes) -> None:
+    """zxing-cpp's encoder draws the code; for both forms of the three-permit sample it makes the
+    very symbol segno makes (same version, mode, level and lowest-penalty mask), pixel for pixel."""
+    for text in (licence_url(cose, BASE_URL), licence_base45(cose)):
         reference = io.BytesIO()
-        segno.make(text, error="M", boost_error=False, micro=False).save(reference, kind="png", scale=scale,
-                                                                          border=border)
-        ours = Image.open(io.BytesIO(render_qr_png(text, scale=scale, border=border)))
+        segno.make(text, error="M", boost_error=False, micro=False).save(reference, kind="png", scale=8, border=2)
+        ours = Image.open(io.BytesIO(render_qr_png(text, scale=8, border=2)))
         theirs = Image.open(reference)
         assert ours.size == theirs.size and ours.mode == "1"
         assert ours.convert("L").tobytes() == theirs.convert("L").tobytes()
+
+
+def test_the_svg_draws_the_same_symbol_and_reads_back(cose: bytes) -> None:
+    text = licence_url(cose, BASE_URL)
+    svg = render_qr_svg(text, scale=3, border=4)
+    width = int(re.search(r'viewBox="0 0 (\d+) \1"', svg).group(1))  # type: ignore[union-attr]
+    assert width == qr_facts(text).modules + 8 and f'width="{width * 3}"' in svg
+    picture = Image.new("L", (width, width), 255)
+    for x, y, run in re.findall(r"M(\d+) (\d+)h(\d+)v1h-\3z", svg):
+        picture.paste(0, (int(x), int(y), int(x) + int(run), int(y) + 1))
+    png = Image.open(io.BytesIO(render_qr_png(text, scale=1, border=4))).convert("L")
+    assert picture.tobytes() == png.tobytes()
+    out = io.BytesIO()
+    picture.resize((width * 4, width * 4), Image.Resampling.NEAREST).save(out, format="PNG")
+    assert decode_qr_image(out.getvalue()) == text
 
 
 def test_photo_like_jpeg_is_read(cose: bytes) -> None:

@@ -9,7 +9,8 @@ Two text forms hold the same zlib-compressed COSE_Sign1 and both fit the QR alph
 * the base45 form ``YM1:{base45}`` (RFC 9285), ``YM1`` naming format version 1 the way ``HC1:``
   does for EU health certificates. It is about 9% shorter, but no phone opens it.
 
-QR codes are made with segno at error correction level M and read with zxing-cpp.
+QR codes are drawn at error correction level M by zxing-cpp's encoder and read by its decoder;
+segno reports a symbol's version and mode (``qr_facts``).
 """
 
 from __future__ import annotations
@@ -95,25 +96,33 @@ def _b32decode(segment: str) -> bytes:
     return (value >> spare).to_bytes(size, "big")
 
 
-@lru_cache(maxsize=64)
 def _symbol(text: str) -> segno.QRCode:
-    """The symbol of a text, encoded once for its PNGs of every size and its SVG (segno weighs all
-    eight masks in pure Python, most of the work)."""
     return segno.make(text, error=ERROR_CORRECTION, boost_error=False, micro=False)
 
 
-_MODULE_TO_GREY = bytes([255, 0]) + bytes(254)  # segno's matrix: 0 light, 1 dark
+@lru_cache(maxsize=64)
+def _modules(text: str) -> Image.Image:
+    """The symbol, one pixel a module (mode ``L``: 0 dark, 255 light), without its quiet zone.
+
+    zxing-cpp's encoder (libzint) makes it in a few milliseconds: the same version and mode as
+    segno, and it too picks the data mask of lowest penalty score (ISO/IEC 18004:2015 §7.8.3.1
+    says the encoder *shall*; any of the eight masks decodes, since the format information names
+    it, so a fixed mask would read but not conform). segno weighs the eight masks in pure Python,
+    50–80 ms for a licence. The two score a little differently, so for about one text in four they
+    pick different masks of equal standing; everything drawn here comes from this one symbol.
+    """
+    symbol = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level=ERROR_CORRECTION)
+    picture = symbol.to_image(scale=1, add_quiet_zones=False)
+    side = picture.shape[0]
+    return Image.frombytes("L", (side, side), bytes(picture))  # type: ignore[call-overload]  # a buffer, untyped
 
 
 def render_qr_image(text: str, *, scale: int = 4, border: int = 4) -> Image.Image:
-    """The symbol as a black-and-white picture (mode ``1``), ``scale`` pixels a module, ``border``
-    light modules of quiet zone around it: the pixels segno's PNG writer produces, drawn by Pillow
-    (segno writes PNG in pure Python, several times slower for a licence-sized symbol)."""
-    symbol = _symbol(text)
-    side = len(symbol.matrix)  # a QR symbol (never Micro QR here) is square
-    modules = Image.frombytes("L", (side, side), b"".join(symbol.matrix).translate(_MODULE_TO_GREY))
+    """The symbol as a black-and-white picture (mode ``1``), ``scale`` pixels a module and ``border``
+    light modules of quiet zone around it."""
+    modules = _modules(text)
     framed = ImageOps.expand(modules, border=border, fill=255)
-    size = ((side + 2 * border) * scale,) * 2
+    size = ((modules.width + 2 * border) * scale,) * 2
     return framed.resize(size, Image.Resampling.NEAREST).convert("1", dither=Image.Dither.NONE)
 
 
@@ -128,9 +137,23 @@ def render_qr_png(text: str, *, scale: int = 4, border: int = 4) -> bytes:
 
 @lru_cache(maxsize=256)
 def render_qr_svg(text: str, *, scale: int = 4, border: int = 4) -> str:
-    out = io.BytesIO()
-    _symbol(text).save(out, kind="svg", scale=scale, border=border, xmldecl=False, svgns=True)
-    return out.getvalue().decode("utf-8")
+    """The same symbol as an SVG document: one path of the dark runs of each row, no background."""
+    modules = _modules(text)
+    side = modules.width
+    dark = modules.tobytes()
+    runs = []
+    for y in range(side):
+        row = dark[y * side:(y + 1) * side]
+        x = row.find(0)
+        while x >= 0:
+            end = row.find(255, x)
+            end = side if end < 0 else end
+            runs.append(f"M{x + border} {y + border}h{end - x}v1h-{end - x}z")
+            x = row.find(0, end)
+    width = side + 2 * border
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width * scale}" height="{width * scale}" '
+            f'viewBox="0 0 {width} {width}" shape-rendering="crispEdges">'
+            f'<path fill="#000" d="{"".join(runs)}"/></svg>')
 
 
 def qr_facts(text: str) -> QrFacts:
