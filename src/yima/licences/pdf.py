@@ -352,9 +352,16 @@ def _draw_not_in_force(canvas: Canvas, payload: LicencePayload) -> None:
 def _fit(
     build: Callable[[T, float, float], Table], content: T, width: float, height: float, smallest: float = 7.0
 ) -> Table | None:
-    """The table built at the largest font size from 11 pt down to ``smallest`` that fits, or None."""
-    size = _fitting_size(build, content, width, height, smallest)
-    return None if size is None else build(content, width, size)
+    """The table built at the largest font size from 11 pt down to ``smallest`` that fits, or None
+    (the table the search built, not a second one)."""
+    size = 11.0
+    while size >= smallest:
+        table = build(content, width, size)
+        _, needed = table.wrap(width, height)
+        if needed <= height:
+            return table
+        size -= 0.5
+    return None
 
 
 def _fitting_size(
