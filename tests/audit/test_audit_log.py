@@ -20,7 +20,7 @@ pytestmark = pytest.mark.db
 
 def _submit(db, standard, actor, **changes) -> dict:
     return service.submit_with_view(db, standard, actor, ApplicationIn.model_validate(application_body(**changes)),
-                                    NOW)
+                                    NOW).as_json()
 
 
 def _actions(db, chain: str, subject_prefix: str = "") -> list[tuple[str, str, str]]:

@@ -38,7 +38,7 @@ def gz_body(name: str = "广州云帆科技有限公司") -> ApplicationIn:
 
 def test_a_forward_stores_the_application_and_its_message_in_one_transaction(db, people, standard, partner) -> None:
     with service.sending_paused():
-        view = registration.submit_with_view(db, standard, people["alice"], gz_body(), NOW)
+        view = registration.submit_with_view(db, standard, people["alice"], gz_body(), NOW).as_json()
     assert view["status"] == "forwarded" and view["zone"] == "gz-gxq" and view["accepting_zone"] == "cq-gxq"
     with db.read() as session:
         app = session.get(Application, view["id"])
@@ -54,7 +54,7 @@ def test_a_forward_stores_the_application_and_its_message_in_one_transaction(db,
 
 def test_a_failed_delivery_backs_off_and_stays_in_the_outbox(db, people, standard, partner) -> None:
     with service.sending_paused():
-        view = registration.submit_with_view(db, standard, people["alice"], gz_body(), NOW)
+        view = registration.submit_with_view(db, standard, people["alice"], gz_body(), NOW).as_json()
 
     def unreachable(url: str, message: bytes) -> tuple[int, dict[str, object]]:
         raise OSError("connection refused")
@@ -137,7 +137,7 @@ def _receipt_from_guangzhou(ring, standard, message: bytes, message_id: str, *, 
 
 def _forwarded(db, people, standard) -> tuple[int, str]:
     with service.sending_paused():
-        view = registration.submit_with_view(db, standard, people["alice"], gz_body(), NOW)
+        view = registration.submit_with_view(db, standard, people["alice"], gz_body(), NOW).as_json()
     with db.read() as session:
         row = session.scalars(select(OutboxMessage).where(OutboxMessage.application_id == view["id"])).one()
         return view["id"], row.id
@@ -199,7 +199,7 @@ def test_a_permanent_refusal_is_a_dead_letter_the_applicant_reads(db, people, st
     with db.read() as session:
         app = records.application_record(session, app_id)
         assert app is not None
-        view = service._view_with_case(session, app, NOW + timedelta(minutes=5))
+        view = service._view_with_case(session, app, NOW + timedelta(minutes=5)).as_json()
     assert view["status"] == "undeliverable"
     (dead,) = view["cross_region"]["dead_letters"]
     assert "gz-gxq" in dead["reason_zh"] and "签名无效" in dead["reason_zh"] and "refused" in dead["reason_en"]
@@ -263,7 +263,7 @@ def test_a_forward_to_a_partner_on_another_standard_is_refused_at_submission(db,
         assert partner is not None
         partner.standard_digest = "ab" * 32
     with pytest.raises(Conflict) as refused:
-        registration.submit_with_view(db, standard, people["alice"], gz_body(), NOW)
+        registration.submit_with_view(db, standard, people["alice"], gz_body(), NOW).as_json()
     finding = refused.value.finding
     assert refused.value.status == 409 and finding.rule == "federation.standard_mismatch"
     assert "ab" * 32 in finding.zh and standard.digest in finding.en

@@ -24,7 +24,7 @@ SHOP = dict(name="重庆渝味便利店有限公司", scope=["convenience_store"
 
 def establish(db, standard, actor, **changes) -> str:
     app_id = registration.submit(db, standard, actor, ApplicationIn.model_validate(application_body(**changes)), NOW)
-    view = views.get_application(db, actor, app_id, NOW)
+    view = views.get_application(db, actor, app_id, NOW).as_json()
     assert view["status"] == "approved", view["findings"]
     return view["uscc"]
 
@@ -56,7 +56,7 @@ def test_hygiene_permit_by_commitment_is_decided_with_the_licence(db, standard, 
 def test_missing_permit_materials_send_the_application_to_review(db, standard, people):
     app_id = registration.submit(db, standard, people["alice"], ApplicationIn.model_validate(
         application_body(**{**HOTEL, "materials": ["application_form", "articles_of_association"]})), NOW)
-    view = views.get_application(db, people["alice"], app_id, NOW)
+    view = views.get_application(db, people["alice"], app_id, NOW).as_json()
     assert view["status"] == "under_review"
     assert set(view["missing_materials"]) == {"floor_plan", "staff_health_certificates"}
 

@@ -28,7 +28,7 @@ def test_the_enterprise_rates_its_resolved_request(db, standard, people):
     office, invest = authenticate(db, "office-cq", PASSWORD), authenticate(db, "invest-cq", PASSWORD)
     alice, bob, admin = people["alice"], people["bob"], people["admin"]
     app_id = registration.submit(db, standard, alice, ApplicationIn.model_validate(application_body()), NOW)
-    uscc = applications.get_application(db, alice, app_id, NOW)["uscc"]
+    uscc = applications.get_application(db, alice, app_id, NOW).uscc
     key_enterprises.mark(db, admin, KeyEnterpriseIn(zone="cq-gxq", uscc=uscc), NOW)
     request = key_enterprises.log_service(db, admin, uscc, ServiceIn(served_on=date(2026, 11, 20), kind="request",
                                                                       request="申请人才公寓"), NOW).id

@@ -62,7 +62,8 @@ def test_the_zone_settings_know_the_divisions_of_its_zones(db, zone_cq):
 def test_service_flags_a_domicile_outside_the_zone(db, standard, people):
     body = ApplicationIn.model_validate(application_body(zone="cd-gxq", name="成都云帆科技有限公司",
                                                          addresses=CHONGQING))
-    view = views.get_application(db, people["alice"], service.submit(db, standard, people["alice"], body, NOW), NOW)
+    app_id = service.submit(db, standard, people["alice"], body, NOW)
+    view = views.get_application(db, people["alice"], app_id, NOW).as_json()
     assert view["status"] == "under_review"
     assert [f["rule"] for f in view["findings"]] == ["address.outside_zone"]
 

@@ -57,7 +57,7 @@ def test_a_rejection_refused_for_its_reason_then_given_one_rejects(db, standard,
         service.decide(db, standard, people["officer-cq"], app_id, "reject", "", NOW)
     assert raised.value.finding.rule == "decision.reason_required"
     service.decide(db, standard, people["officer-cq"], app_id, "reject", "名称不规范", NOW)
-    view = views.get_application(db, people["alice"], app_id, NOW)
+    view = views.get_application(db, people["alice"], app_id, NOW).as_json()
     assert view["status"] == "rejected" and view["uscc"] is None
 
     told = notes.notifications(db, people["alice"])
@@ -73,9 +73,9 @@ def test_approval_over_open_findings_needs_a_reason_and_the_audit_entry_names_th
         service.decide(db, standard, people["officer-cq"], app_id, "approve", " ", NOW)
     assert raised.value.status == 422 and {f.rule for f in raised.value.findings} == {"decision.reason_required"}
     assert "name.form" in raised.value.finding.zh
-    assert views.get_application(db, people["alice"], app_id, NOW)["status"] == "under_review"
+    assert views.get_application(db, people["alice"], app_id, NOW).as_json()["status"] == "under_review"
     service.decide(db, standard, people["officer-cq"], app_id, "approve", "名称经人工核准", NOW)
-    view = views.get_application(db, people["alice"], app_id, NOW)
+    view = views.get_application(db, people["alice"], app_id, NOW).as_json()
     assert view["status"] == "approved" and [f["overridden"] for f in view["findings"]] == [True]
     with db.read() as session:
         approved = session.scalars(select(AuditEntry).where(AuditEntry.action == "application.approved")).one()
@@ -86,7 +86,7 @@ def test_approval_over_open_findings_needs_a_reason_and_the_audit_entry_names_th
 def test_an_address_on_the_negative_list_is_approved_only_with_its_proof_and_is_then_not_by_commitment(
         db, standard, people, tmp_path):
     app_id = _submit(db, standard, people["alice"], addresses=BANNED)
-    assert [f["rule"] for f in views.get_application(db, people["alice"], app_id, NOW)["findings"]] == \
+    assert [f["rule"] for f in views.get_application(db, people["alice"], app_id, NOW).as_json()["findings"]] == \
         ["address.negative_list"]
     with pytest.raises(DomainError) as raised:
         service.decide(db, standard, people["officer-cq"], app_id, "approve", "实地核查无误", NOW)
@@ -97,7 +97,7 @@ def test_an_address_on_the_negative_list_is_approved_only_with_its_proof_and_is_
         service.decide(db, standard, people["officer-cq"], app_id, "approve", "", NOW)
     assert raised.value.finding.rule == "decision.reason_required"
     service.decide(db, standard, people["officer-cq"], app_id, "approve", "使用证明已核验", NOW)
-    view = views.get_application(db, people["alice"], app_id, NOW)
+    view = views.get_application(db, people["alice"], app_id, NOW).as_json()
     assert view["status"] == "approved" and view["proved_addresses"] == [0]
     assert view["findings"][0]["proved_by"] == "address_proof"
     with db.read() as session:

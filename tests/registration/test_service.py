@@ -24,7 +24,7 @@ def submit(db, standard, actor, key=None, **changes) -> int:
 
 
 def get(db, actor, app_id):
-    return views.get_application(db, actor, app_id, NOW)
+    return views.get_application(db, actor, app_id, NOW).as_json()
 
 
 def test_instant_approval_assigns_a_valid_credit_code_of_the_zone(db, standard, people):
@@ -89,10 +89,10 @@ def test_officer_queue_is_the_zone_oldest_first(db, standard, people):
     submit(db, standard, people["bob"], zone="cd-gxq", name="蓉城小面",
            addresses=[{"text": "成都市高新区天府大道1号", "proof": "commitment"}])
     queue = views.applications_page(db, people["officer-cq"], NOW + timedelta(hours=1)).items
-    assert [q["id"] for q in queue] == [a, b]
-    assert queue[0]["time_left_hours"] == 71.0
+    assert [q.id for q in queue] == [a, b]
+    assert queue[0].time_left_hours == 71.0
     mine = views.applications_page(db, people["alice"], NOW).items
-    assert [m["id"] for m in mine] == [a]
+    assert [m.id for m in mine] == [a]
 
 
 def test_officer_approves_from_the_queue(db, standard, people):

@@ -9,6 +9,7 @@ import pytest
 
 from yima.actors import Actor
 from yima.registration import status as st
+from yima.registration.appview import ApplicationView, PartnerCase
 from yima.registration.status import DECISIONS, PENDING, Party, Status, Step, allowed, leads_to, offered
 from yima.registration.views import offered_steps
 
@@ -57,14 +58,23 @@ OFFICER = Actor(1, "officer", "officer", "cq-gxq")
 APPLICANT = Actor(2, "alice", "applicant", None)
 
 
+def _view(status: str, partner: PartnerCase | None = None) -> ApplicationView:
+    return ApplicationView(id=1, zone="gz-gxq", matter="establish", entity_type="llc", channel="online", name="云帆",
+                           status=status, uscc=None, findings=[], missing_materials=[], materials_due_on=None,
+                           submitted_at=None, decided_at=None, statutory_due_at=None, time_left_hours=None,
+                           overdue=False, partner=partner)
+
+
 def test_a_forwarded_application_offers_its_applicant_one_withdrawal_request_and_its_officers_no_decision():
-    forwarded = {"status": "forwarded", "cross_region": {"role": "accepting"}}
+    accepting = PartnerCase("cq-gxq", {"role": "accepting"}, accepting=True)
+    forwarded = _view("forwarded", accepting)
     assert offered_steps(forwarded, APPLICANT) == {Step.WITHDRAW}
-    assert offered_steps({**forwarded, "withdrawal": "requested"}, APPLICANT) == frozenset()
-    reviewing = {"status": "under_review", "cross_region": {"role": "accepting"}}
+    asked = _view("forwarded", PartnerCase("cq-gxq", {"role": "accepting"}, accepting=True, withdrawal="requested"))
+    assert offered_steps(asked, APPLICANT) == frozenset()
+    reviewing = _view("under_review", accepting)
     assert offered_steps(reviewing, OFFICER) == {Step.SUPPLY}
     assert offered_steps(reviewing, APPLICANT) == {Step.SUPPLY, Step.WITHDRAW}
-    assert offered_steps({"status": "under_review"}, OFFICER) == {*DECISIONS, Step.SUPPLY}
+    assert offered_steps(_view("under_review"), OFFICER) == {*DECISIONS, Step.SUPPLY}
 
 
 def _status_writes(path: Path) -> list[int]:

@@ -87,7 +87,7 @@ def seed_two_zones(chongqing: Database, chengdu: Database, standard: MatterStand
                      _sample("成都渝味便利店有限公司", scope=["convenience_store"], industry_code="F5213",
                              registered_capital="100000.00", materials=["application_form"])):
             view, _ = service.forward(chongqing, standard, alice, body, now)
-            yield f"application {view['id']} at cq-gxq: {body.name} → forwarded to cd-gxq (waits in the outbox)"
+            yield f"application {view.id} at cq-gxq: {body.name} → forwarded to cd-gxq (waits in the outbox)"
 
 
 def join_network(chongqing: Database, chengdu: Database, standard: MatterStandard, urls: tuple[str, str],

@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -52,6 +53,7 @@ from yima.keys.service import keyring
 from yima.licences.tables import Licence
 from yima.registration import records
 from yima.registration import service as registration
+from yima.registration.appview import ApplicationView, PartnerCase, TransitionView
 from yima.registration.model import ApplicationChanged, ApplicationIn, ApplicationRecord
 from yima.registration.status import DECIDED, QUEUED, Status, Step, allowed
 from yima.registration.views import view_of
@@ -194,7 +196,7 @@ class PartnerForwarder:
         return partner is not None and partner.local_zone != zone_id and zone_id not in _local(db)
 
     def submit(self, db: Database, standard: MatterStandard, actor: Actor, body: ApplicationIn, now: datetime,
-               idempotency_key: str | None) -> dict[str, Any]:
+               idempotency_key: str | None) -> ApplicationView:
         view, message_id = forward(db, standard, actor, body, now, idempotency_key)
         if message_id:
             after_commit(db, standard, message_id)
@@ -215,7 +217,7 @@ def _local(db: Database) -> frozenset[str]:
 
 
 def forward(db: Database, standard: MatterStandard, actor: Actor, body: ApplicationIn, now: datetime,
-            idempotency_key: str | None = None) -> tuple[dict[str, Any], str | None]:
+            idempotency_key: str | None = None) -> tuple[ApplicationView, str | None]:
     """Validate for the shared standard, store as ``forwarded`` and queue the message, in one
     transaction. What needs the partner's data (names taken, its address negative list, the place
     names a company name carries) is the partner's to check."""
@@ -278,7 +280,7 @@ class MaterialCourier:
 
 # --- what the views show --------------------------------------------------------------------------
 
-def overlay(app: ApplicationRecord, view: dict[str, Any], case: Case, now: datetime) -> None:
+def overlay(app: ApplicationRecord, view: ApplicationView, case: Case, now: datetime) -> ApplicationView:
     """The application as its case knows it: on the accepting side, the partner's status, findings,
     credit code and delivered licence; on either side, the steps of the journey."""
     delivered = case.licence_delivered_at is not None
@@ -286,30 +288,31 @@ def overlay(app: ApplicationRecord, view: dict[str, Any], case: Case, now: datet
                             "partner_application": case.remote_application_id,
                             "steps": list(case.steps), "dead_letters": dead_letters(case)}
     if case.role == "accepting":
-        view["zone"], view["accepting_zone"] = case.partner_zone, app.zone_id
-        view["status"] = case.remote_status or Status.FORWARDED.value
-        view["findings"] = list(case.remote_findings)
-        view["missing_materials"] = list(case.remote_missing)
-        view["materials_due_on"] = case.remote_due_on
-        view["uscc"] = case.uscc
-        view["withdrawal"] = info["withdrawal"] = withdrawal_state(case.steps, case.remote_status)
+        status = case.remote_status or Status.FORWARDED.value
         if not case.remote_status and any(d["kind"] == "application.forwarded" for d in dead_letters(case)):
-            view["status"] = "undeliverable"  # the partner never took it: not "forwarded", not decided
+            status = "undeliverable"  # the partner never took it: not "forwarded", not decided
+        info["withdrawal"] = withdrawal_state(case.steps, case.remote_status)
         info["late"] = is_late(as_utc(case.created_at), bool(case.remote_status), now)
-        view["licence"] = ({"qr": case.licence_qr, "issued_by": case.partner_zone,
-                            "pdf_url": f"/api/v1/applications/{app.id}/licence.pdf",
-                            "delivered_at": as_utc(case.licence_delivered_at).isoformat()}
-                           if delivered and case.licence_delivered_at else None)
+        licence = ({"qr": case.licence_qr, "issued_by": case.partner_zone,
+                    "pdf_url": f"/api/v1/applications/{app.id}/licence.pdf",
+                    "delivered_at": as_utc(case.licence_delivered_at).isoformat()}
+                   if delivered and case.licence_delivered_at else None)
+        view = replace(view, zone=case.partner_zone, status=status, findings=list(case.remote_findings),
+                       missing_materials=list(case.remote_missing), materials_due_on=case.remote_due_on,
+                       uscc=case.uscc, partner=PartnerCase(app.zone_id, info, accepting=True, licence=licence,
+                                                           withdrawal=info["withdrawal"]))
     else:
-        view["accepting_zone"] = case.partner_zone
-    view["cross_region"] = info
-    if "transitions" in view:
+        view = replace(view, partner=PartnerCase(case.partner_zone, info, accepting=False))
+    if view.detail is not None:
         # The applicant asked to withdraw; every other step is the partner zone's.
-        steps = [{"from": None, "to": s["step"], "actor_id": app.applicant_id if s["step"] == WITHDRAWAL_REQUESTED
-                  else None, "actor_role": "applicant" if s["step"] == WITHDRAWAL_REQUESTED else "federation",
-                  "reason": s.get("detail", ""), **_step_words(s), "at": s["at"]}
+        steps = [TransitionView(from_status=None, to=s["step"],
+                                actor_role="applicant" if s["step"] == WITHDRAWAL_REQUESTED else "federation",
+                                actor_id=app.applicant_id if s["step"] == WITHDRAWAL_REQUESTED else None,
+                                reason=s.get("detail", ""), **_step_words(s), at=s["at"])
                  for s in case.steps if s["step"] != "forwarded"]
-        view["transitions"] = sorted([*view["transitions"], *steps], key=lambda t: t["at"] or "")
+        view = replace(view, detail=replace(view.detail, transitions=tuple(sorted(
+            [*view.detail.transitions, *steps], key=lambda t: t.at or ""))))
+    return view
 
 
 def _step_words(step: Mapping[str, Any]) -> dict[str, str]:
@@ -321,20 +324,17 @@ def _step_words(step: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _view_with_case(session: Session, app: ApplicationRecord, now: datetime,
-                    case: Case | None = None) -> dict[str, Any]:
+                    case: Case | None = None) -> ApplicationView:
     view = view_of(session, app.id, now)
     case = case or session.get(Case, app.id)
-    if case is not None:
-        overlay(app, view, case, now)
-    return view
+    return overlay(app, view, case, now) if case is not None else view
 
 
-def extend_view(session: Session | None, app: ApplicationRecord, view: dict[str, Any]) -> None:
+def extend_view(session: Session | None, app: ApplicationRecord, view: ApplicationView) -> ApplicationView:
     if app.status != Status.FORWARDED and app.channel != CHANNEL:
-        return
+        return view
     case = session.get(Case, app.id) if session is not None else None
-    if case is not None:
-        overlay(app, view, case, utcnow())
+    return overlay(app, view, case, utcnow()) if case is not None else view
 
 
 # --- the issuing zone -----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ rows and never write registration's.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +32,7 @@ from yima.projects import key_enterprises
 from yima.ratings import rules
 from yima.ratings.tables import Rating, Rectification
 from yima.registration import views as applications
+from yima.registration.appview import ApplicationView
 from yima.registration.model import ApplicationRecord
 from yima.stats.rules import Period
 from yima.textcheck import check_clean
@@ -130,7 +131,7 @@ def load_case(db: Database, actor: Actor, kind: str, case_id: int, now: datetime
                        request.owner_id if request.owner_id is not None else -1, False)
     app = applications.get_application(db, actor, case_id, now)
     # an applicant sees only their own applications, so an applicant who sees it is the one served
-    return CaseRef(kind, case_id, str(app["zone"]), str(app["matter"]), str(app["status"]),
+    return CaseRef(kind, case_id, app.zone, app.matter, app.status,
                    actor.id if actor.role == "applicant" else -1, True)
 
 
@@ -418,17 +419,17 @@ def figures_of(db: Database, zone_id: str, period: Period) -> rules.RatingFigure
 
 # --- the application's view (registration hands it over: ``handoff.VIEW_EXTENSIONS``) ------------
 
-def extend_view(session: Session | None, app: ApplicationRecord, view: dict[str, Any]) -> None:
+def extend_view(session: Session | None, app: ApplicationRecord, view: ApplicationView) -> ApplicationView:
     """The application's ratings on its page and in its JSON (``rating``), and whether its
     applicant may rate it now; only in the full view of one application."""
-    if session is None or "transitions" not in view:
-        return
+    if session is None or view.detail is None:
+        return view
     case, given = _case_state(session, APPLICATION, app.id, rules.is_decided(APPLICATION, app.status),
                               app.applicant_id)
     round_no = rules.next_round(case, app.applicant_id, "applicant") if rules.may_rate(
         case, app.applicant_id, "applicant") else None
-    view["rating"] = {"open_to_applicant": round_no is not None, "round": round_no,
-                      "ratings": [rating_view(r) for r in given]}
+    return replace(view, rating={"open_to_applicant": round_no is not None, "round": round_no,
+                                 "ratings": [rating_view(r) for r in given]})
 
 
 # --- scheduled (``yima jobs run``) ---------------------------------------------------------------

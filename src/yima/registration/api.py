@@ -30,8 +30,8 @@ class DecisionIn(BaseModel):
 def submit_application(body: ApplicationIn, db: DB, standard: Standard, actor: CurrentActor,
                        idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> JSONResponse:
     """Create and submit an application; when every rule passes it is approved at once (秒批)."""
-    return JSONResponse(status_code=201,
-                        content=service.submit_with_view(db, standard, actor, body, utcnow(), idempotency_key))
+    view = service.submit_with_view(db, standard, actor, body, utcnow(), idempotency_key)
+    return JSONResponse(status_code=201, content=view.as_json())
 
 
 @router.get("/applications")
@@ -47,7 +47,7 @@ def list_applications(db: DB, actor: CurrentActor, response: Response, status: s
     found = views.applications_page(db, actor, utcnow(), filters, page_request(page, per_page, q))
     set_page_headers(response, "/api/v1/applications", found,
                      {"status": status, "matter": matter, "overdue": "true" if overdue else None, "q": q})
-    return [ApplicationSummaryOut.model_validate(v) for v in found.items]
+    return [ApplicationSummaryOut.model_validate(v.as_json()) for v in found.items]
 
 
 @router.get("/applications/export.csv", response_class=Response,
@@ -64,14 +64,14 @@ def export_applications(db: DB, actor: CurrentActor, status: str | None = None,
 
 @router.get("/applications/{app_id}")
 def get_application(app_id: RowId, db: DB, actor: CurrentActor) -> ApplicationOut:
-    return ApplicationOut.model_validate(views.get_application(db, actor, app_id, utcnow()))
+    return ApplicationOut.model_validate(views.get_application(db, actor, app_id, utcnow()).as_json())
 
 
 @router.post("/applications/{app_id}/decision")
 def decide(app_id: RowId, body: DecisionIn, db: DB, standard: Standard, actor: CurrentActor) -> ApplicationOut:
     now = utcnow()
     service.decide(db, standard, actor, app_id, body.decision, body.reason, now)
-    return ApplicationOut.model_validate(views.get_application(db, actor, app_id, now))
+    return ApplicationOut.model_validate(views.get_application(db, actor, app_id, now).as_json())
 
 
 @router.post("/applications/{app_id}/materials")
@@ -83,7 +83,7 @@ async def supply_material(app_id: RowId, db: DB, standard: Standard, settings: A
     now = utcnow()
     service.supply_material(db, standard, actor, app_id, material, file.filename or "upload", content, now,
                             settings.data_dir, settings.max_upload_bytes)
-    return ApplicationOut.model_validate(views.get_application(db, actor, app_id, now))
+    return ApplicationOut.model_validate(views.get_application(db, actor, app_id, now).as_json())
 
 
 @router.post("/applications/{app_id}/withdraw")
@@ -94,7 +94,7 @@ def withdraw(app_id: RowId, db: DB, actor: CurrentActor) -> ApplicationOut:
     it had decided (``too_late``); a second request meanwhile is refused 409 ``withdraw.in_flight``."""
     now = utcnow()
     service.withdraw(db, actor, app_id, now)
-    return ApplicationOut.model_validate(views.get_application(db, actor, app_id, now))
+    return ApplicationOut.model_validate(views.get_application(db, actor, app_id, now).as_json())
 
 
 @router.get("/enterprises/{uscc}")

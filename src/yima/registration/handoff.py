@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,7 @@ from yima.actors import Actor
 from yima.audit.rules import AuditEvent
 from yima.db import Base, Database
 from yima.register.tables import Enterprise
+from yima.registration.appview import ApplicationView
 from yima.registration.model import ApplicationChanged, ApplicationIn, ApplicationRecord
 from yima.registry import Registry, Slot
 from yima.standard.model import MatterStandard
@@ -48,7 +49,7 @@ class Forwarder(Protocol):
     def serves(self, db: Database, zone_id: str) -> bool: ...
 
     def submit(self, db: Database, standard: MatterStandard, actor: Actor, body: ApplicationIn, now: datetime,
-               idempotency_key: str | None) -> dict[str, Any]: ...
+               idempotency_key: str | None) -> ApplicationView: ...
 
 
 class MaterialCourier(Protocol):
@@ -65,7 +66,8 @@ class Withdrawal(Protocol):
 
 
 class ViewExtension(Protocol):
-    def __call__(self, session: Session | None, app: ApplicationRecord, view: dict[str, Any]) -> None: ...
+    def __call__(self, session: Session | None, app: ApplicationRecord, view: ApplicationView) -> ApplicationView:
+        """The view with what the feature knows of the application (a new view; the one given is kept)."""
 
 
 class TransitionListener(Protocol):

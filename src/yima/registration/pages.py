@@ -265,14 +265,14 @@ def _detail(request: Request, db: DB, standard: Standard, actor: Actor, app_id: 
         return render(request, "error.html", {"errors": _messages(request, err.findings)}, status=err.status)
     steps = views.offered_steps(app, actor)
     elsewhere = views.decided_elsewhere(app)
-    required = standard.matters[app["matter"]].required_materials(app["entity_type"])
-    zone = get_zone(db, app["zone"] if not elsewhere else app["accepting_zone"])  # a partner zone is not here
+    required = standard.matters[app.matter].required_materials(app.entity_type)
+    zone = get_zone(db, (app.accepting_zone or app.zone) if elsewhere else app.zone)  # a partner zone is not here
     return render(request, "application.html", {
         "app": app, "may_decide": bool(steps & set(DECISIONS)), "may_supply": Step.SUPPLY in steps,
         "may_withdraw": Step.WITHDRAW in steps, "decisions": [str(d) for d in DECISIONS if d in steps],
         "required": required, "errors": errors or [], "chosen": chosen or {},
-        "open_findings": decisions.open_findings(app["findings"]),
-        "names": display_names(db, (t.get("actor_id") for t in app["transitions"])), "role_words": ROLE_NAMES,
+        "open_findings": decisions.open_findings(app.findings),
+        "names": display_names(db, (t.actor_id for t in app.transitions)), "role_words": ROLE_NAMES,
         "zone_name": zone.name_en or zone.name if text(request, "zh", "en") == "en" else zone.name}, status=status)
 
 
@@ -328,10 +328,10 @@ def withdraw_form(request: Request, app_id: RowId, db: DB, standard: Standard, a
     except DomainError as err:
         return _detail(request, db, standard, actor, app_id, _messages(request, err.findings), err.status)
     zh, en = "申请已撤回。", "The application has been withdrawn."
-    if app.get("withdrawal") in ("requested", "too_late"):  # forwarded: the partner zone confirms, or has decided
-        zone = app["zone"]
+    if app.withdrawal in ("requested", "too_late"):  # forwarded: the partner zone confirms, or has decided
+        zone = app.zone
         zh, en = ((f"撤回申请已发出，等待 {zone} 确认。", f"Withdrawal sent, awaiting {zone}'s confirmation.")
-                  if app["withdrawal"] == "requested" else
+                  if app.withdrawal == "requested" else
                   (f"撤回未成功：{zone} 已作出决定。", f"Too late to withdraw: {zone} had already decided."))
     return flash(request, RedirectResponse(f"/applications/{app_id}", status_code=303), zh, en)
 

@@ -30,6 +30,7 @@ from yima.db.prepared import Prepared
 from yima.errors import Conflict, DomainError, Forbidden
 from yima.register.tables import Enterprise, EnterpriseAddress
 from yima.registration import capital, decisions, handoff, names, owner_records, rules
+from yima.registration.appview import ApplicationView
 from yima.registration.codes import make_uscc
 from yima.registration.materials import clean_filename
 from yima.registration.model import ApplicationIn, ApplicationRecord
@@ -152,11 +153,11 @@ def build_context(standard: MatterStandard, body: ApplicationIn, now: datetime, 
 def submit(db: Database, standard: MatterStandard, actor: Actor, body: ApplicationIn, now: datetime,
            idempotency_key: str | None = None, *, channel: str | None = None) -> int:
     """Create and submit an application; approve it at once (秒批) when every rule passes."""
-    return int(submit_with_view(db, standard, actor, body, now, idempotency_key, channel=channel)["id"])
+    return submit_with_view(db, standard, actor, body, now, idempotency_key, channel=channel).id
 
 
 def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body: ApplicationIn, now: datetime,
-                     idempotency_key: str | None = None, *, channel: str | None = None) -> dict[str, Any]:
+                     idempotency_key: str | None = None, *, channel: str | None = None) -> ApplicationView:
     """``submit``, answering with the application as its applicant sees it.
 
     The rules run before the write transaction, so that concurrent submissions evaluate side by
@@ -187,7 +188,7 @@ def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body:
     evaluation = rules.evaluate(body, ctx)
     status = rules.outcome(evaluation)  # invalid input raises here, before anything is written
 
-    def store(session: Session) -> Application | dict[str, Any]:
+    def store(session: Session) -> Application | ApplicationView:
         earlier = _by_idempotency_key(session, actor, idempotency_key)
         if earlier is not None:
             return application_view(earlier, now)
@@ -227,7 +228,7 @@ def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body:
                     return application_view(again, now)
         raise Conflict("application.conflict", "name", "与同时提交的另一申请冲突，请重试",
                        "Conflicts with another submission made at the same time; try again") from err
-    return stored if isinstance(stored, dict) else application_view(stored, now)
+    return stored if isinstance(stored, ApplicationView) else application_view(stored, now)
 
 
 def earlier_submission(session: Session, actor: Actor, idempotency_key: str | None) -> ApplicationRecord | None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +17,7 @@ from yima.listing import PageOf, PageRequest, check_export_size, like_pattern, s
 from yima.privacy import mask_id_number, mask_phone
 from yima.register.tables import Enterprise
 from yima.registration import decisions
+from yima.registration.appview import ApplicationDetail, ApplicationView, TransitionView, UploadView
 from yima.registration.capital import public_contributions
 from yima.registration.handoff import forwarder_for, view_extensions
 from yima.registration.records import record_of
@@ -46,61 +46,58 @@ def _iso(value: datetime | None) -> str | None:
     return as_utc(value).isoformat() if value else None
 
 
-def decided_elsewhere(view: Mapping[str, Any]) -> bool:
+def decided_elsewhere(view: ApplicationView) -> bool:
     """Forwarded to the partner zone that decides it (跨省异地办照, the accepting side)."""
-    return bool((view.get("cross_region") or {}).get("role") == "accepting")
+    return view.partner is not None and view.partner.accepting
 
 
-def offered_steps(view: Mapping[str, Any], actor: Actor) -> frozenset[Step]:
+def offered_steps(view: ApplicationView, actor: Actor) -> frozenset[Step]:
     """What ``actor`` may do with the application in ``view``, by the transition table: the zone's
     staff decide and supply, its applicant supplies and withdraws. One decided by a partner zone is
     decided there: here its applicant may only send a material that zone asks for, or ask it (once)
     to withdraw the application."""
     parties = {Party.STAFF} if actor.role in ("officer", "admin") else {Party.APPLICANT}
-    status = str(view["status"])
+    status = view.status
     if not decided_elsewhere(view):
         return offered(status, parties)
     steps = offered(status, parties) & {Step.SUPPLY, Step.WITHDRAW}
     if status == Status.FORWARDED and Party.APPLICANT in parties:
         steps |= {Step.WITHDRAW}
-    return steps - {Step.WITHDRAW} if view.get("withdrawal") else steps
+    return steps - {Step.WITHDRAW} if view.withdrawal else steps
 
 
-def application_view(app: Application, now: datetime, detail: bool = True) -> dict[str, Any]:
+def application_view(app: Application, now: datetime, detail: bool = True) -> ApplicationView:
     left = time_left(app, now)
-    view: dict[str, Any] = {
-        "id": app.id, "zone": app.zone_id, "matter": app.matter, "entity_type": app.entity_type,
-        "channel": app.channel, "name": app.name, "status": app.status, "uscc": app.enterprise_uscc,
-        "findings": [{"rule": f["rule"], "field": f.get("field", ""), "message": f["message"],
-                      "message_zh": f.get("message_zh", ""), "message_en": f.get("message_en", ""),
-                      **{k: f[k] for k in ("overridden", "proved_by") if k in f}}
-                     for f in app.findings],
-        "missing_materials": list(app.missing_materials or []),
-        "materials_due_on": app.materials_due_on.isoformat() if app.materials_due_on else None,
-        "submitted_at": _iso(app.submitted_at), "decided_at": _iso(app.decided_at),
-        "statutory_due_at": _iso(app.statutory_due_at),
-        "time_left_hours": round(left.total_seconds() / 3600, 1) if app.status in PENDING else None,
-        "overdue": app.status in PENDING and left.total_seconds() < 0,
-    }
-    if detail:
-        view["body"] = app.body
-        view["proved_addresses"] = sorted(decisions.proved_addresses(app.findings))
-        view["transitions"] = [{"from": t.from_status, "to": t.to_status, "actor_role": t.actor_role,
-                                "actor_id": t.actor_id, "reason": t.reason, "reason_zh": t.words.zh,
-                                "reason_en": t.words.en, "at": _iso(t.at)}
-                               for t in app.transitions]
-        view["uploads"] = [{"material": u.material, "filename": u.filename, "content_type": u.content_type,
-                            "size": u.size, "sha256": u.sha256, "uploaded_at": _iso(u.uploaded_at)}
-                           for u in app.uploads]
+    view = ApplicationView(
+        id=app.id, zone=app.zone_id, matter=app.matter, entity_type=app.entity_type, channel=app.channel,
+        name=app.name, status=app.status, uscc=app.enterprise_uscc,
+        findings=[{"rule": f["rule"], "field": f.get("field", ""), "message": f["message"],
+                   "message_zh": f.get("message_zh", ""), "message_en": f.get("message_en", ""),
+                   **{k: f[k] for k in ("overridden", "proved_by") if k in f}}
+                  for f in app.findings],
+        missing_materials=list(app.missing_materials or []),
+        materials_due_on=app.materials_due_on.isoformat() if app.materials_due_on else None,
+        submitted_at=_iso(app.submitted_at), decided_at=_iso(app.decided_at),
+        statutory_due_at=_iso(app.statutory_due_at),
+        time_left_hours=round(left.total_seconds() / 3600, 1) if app.status in PENDING else None,
+        overdue=app.status in PENDING and left.total_seconds() < 0,
+        detail=ApplicationDetail(
+            body=app.body, proved_addresses=sorted(decisions.proved_addresses(app.findings)),
+            transitions=tuple(TransitionView(from_status=t.from_status, to=t.to_status, actor_role=t.actor_role,
+                                             actor_id=t.actor_id, reason=t.reason, reason_zh=t.words.zh,
+                                             reason_en=t.words.en, at=_iso(t.at)) for t in app.transitions),
+            uploads=tuple(UploadView(material=u.material, filename=u.filename, content_type=u.content_type,
+                                     size=u.size, sha256=u.sha256, uploaded_at=_iso(u.uploaded_at))
+                          for u in app.uploads)) if detail else None)
     extensions = view_extensions()
     if extensions:
         record, session = record_of(app), object_session(app)
         for extend in extensions:
-            extend(session, record, view)
+            view = extend(session, record, view)
     return view
 
 
-def view_of(session: Session, app_id: int, now: datetime) -> dict[str, Any]:
+def view_of(session: Session, app_id: int, now: datetime) -> ApplicationView:
     """The application as its applicant sees it, read in the caller's transaction."""
     app = session.get(Application, app_id)
     if app is None:
@@ -108,15 +105,14 @@ def view_of(session: Session, app_id: int, now: datetime) -> dict[str, Any]:
     return application_view(app, now)
 
 
-def get_application(db: Database, actor: Actor, app_id: int, now: datetime) -> dict[str, Any]:
+def get_application(db: Database, actor: Actor, app_id: int, now: datetime) -> ApplicationView:
     with db.read() as session:
         app = session.get(Application, app_id, options=[selectinload(Application.transitions),
                                                         selectinload(Application.uploads)])
         if app is None or not (app.applicant_id == actor.id or may_work_zone(actor, app.zone_id)):
             raise application_not_found(app_id)
-        view = application_view(app, now)
-        view["enterprise_status"] = _enterprise_statuses(session, [app.enterprise_uscc]).get(app.enterprise_uscc)
-        return view
+        return replace(application_view(app, now), standing_read=True,
+                       enterprise_status=_enterprise_statuses(session, [app.enterprise_uscc]).get(app.enterprise_uscc))
 
 
 def _enterprise_statuses(session: Session, usccs: list[str | None]) -> dict[str | None, str]:
@@ -165,15 +161,15 @@ def _applications(actor: Actor, now: datetime, filters: ApplicationFilter, q: st
 
 
 def applications_page(db: Database, actor: Actor, now: datetime, filters: ApplicationFilter = ApplicationFilter(),
-                      request: PageRequest = PageRequest()) -> PageOf[dict[str, Any]]:
+                      request: PageRequest = PageRequest()) -> PageOf[ApplicationView]:
     """One page of the applications ``actor`` may list (``_applications``) and how many match."""
     query = _applications(actor, now, filters, request.q)
     with db.read() as session:
         total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
         apps = list(session.scalars(query.offset(request.offset).limit(request.per_page)))
         standing = _enterprise_statuses(session, [app.enterprise_uscc for app in apps])
-        items = [{**application_view(app, now, detail=False), "enterprise_status": standing.get(app.enterprise_uscc)}
-                 for app in apps]
+        items = [replace(application_view(app, now, detail=False), standing_read=True,
+                         enterprise_status=standing.get(app.enterprise_uscc)) for app in apps]
     return PageOf(items, int(total), request.page, request.per_page)
 
 
@@ -193,7 +189,7 @@ def export_applications(db: Database, actor: Actor, now: datetime, filters: Appl
             view = application_view(app, now, detail=False)
             rows.append([app.id, app.zone_id, app.matter, app.entity_type, app.channel, app.name, app.status,
                          app.enterprise_uscc or "", _local(app.submitted_at), _local(app.statutory_due_at),
-                         _local(app.decided_at), "yes" if view["overdue"] else "no",
+                         _local(app.decided_at), "yes" if view.overdue else "no",
                          ";".join(f["rule"] for f in app.findings)])
         return rows
 
