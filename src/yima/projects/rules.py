@@ -190,20 +190,6 @@ def check_service(kind: str, served_on: date, resolved_on: date | None, request:
 # --- project figures ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class ProjectFacts:
-    """What the figures need of one project."""
-
-    investor: str
-    tags: frozenset[str]
-    industry_code: str
-    amount: Decimal
-    signed_on: date | None = None
-    landed_on: date | None = None
-    started_on: date | None = None
-    completed_on: date | None = None
-
-
-@dataclass(frozen=True)
 class MonthAmount:
     month: str
     count: int
@@ -268,64 +254,47 @@ def _in(day: date | None, period: Period) -> bool:
     return day is not None and period.start <= day <= period.end
 
 
-def _counts(projects: list[ProjectFacts], period: Period) -> dict[str, int | Decimal]:
-    signed = [p for p in projects if _in(p.signed_on, period)]
-    return {
-        "signed": len(signed),
-        "signed_amount": sum((p.amount for p in signed), Decimal(0)),
-        "signed_large": sum(1 for p in signed if p.amount >= LARGE_PROJECT_YUAN),
-        "landed_large": sum(1 for p in projects if _in(p.landed_on, period) and p.amount >= LARGE_PROJECT_YUAN),
-        "landed": sum(1 for p in projects if _in(p.landed_on, period)),
-        "started": sum(1 for p in projects if _in(p.started_on, period)),
-        "completed": sum(1 for p in projects if _in(p.completed_on, period)),
-        "started_or_completed": sum(1 for p in projects if _in(p.started_on, period) or _in(p.completed_on, period)),
-        **{f"tag:{tag}": len({p.investor for p in signed if tag in p.tags}) for tag in INVESTOR_TAGS},
-    }
+WINDOW_FIGURES = ("signed", "signed_amount", "signed_large", "landed_large", "landed", "started", "completed",
+                  "started_or_completed", *(f"tag:{tag}" for tag in INVESTOR_TAGS))
+"""What the database counts for the period and for the same days a year earlier (``tag:…`` the
+distinct investors with that tag among the projects signed)."""
 
 
-def project_figures(projects: Iterable[ProjectFacts], funds: Iterable[tuple[date, Decimal]],
-                    period: Period) -> ProjectFigures:
-    """The investment office's figures for ``period`` against a year earlier; ``funds`` are
-    (received on, amount) receipts."""
-    projects, funds = list(projects), list(funds)
-    base = period.year_earlier()
-    now, then = _counts(projects, period), _counts(projects, base)
-
+def project_figures(period: Period, now: Mapping[str, int | Decimal], then: Mapping[str, int | Decimal],
+                    funds: tuple[Decimal, Decimal], funnel: Mapping[str, int],
+                    months: Iterable[tuple[str, int, Decimal]],
+                    industries: Iterable[tuple[str, int, Decimal]]) -> ProjectFigures:
+    """The investment office's figures for ``period`` against a year earlier, from what the
+    database counted: ``now`` and ``then`` the ``WINDOW_FIGURES`` of the period and of the same
+    days a year earlier, ``funds`` the receipts of each, ``funnel`` the projects signed in the
+    period and how many of them had landed, started and completed by its end, ``months`` (``YYYY-MM``,
+    projects signed in the period, amount signed) of every month with a signing in either window,
+    ``industries`` (industry code, projects signed, amount) of the projects signed in the period."""
     def yoy(key: str) -> YearOnYear:
         return YearOnYear(now[key], then[key])
 
-    signed = [p for p in projects if _in(p.signed_on, period)]
-    end = period.end
-    funnel = {"signed": len(signed),
-              "landed": sum(1 for p in signed if p.landed_on is not None and p.landed_on <= end),
-              "started": sum(1 for p in signed if p.started_on is not None and p.started_on <= end),
-              "completed": sum(1 for p in signed if p.completed_on is not None and p.completed_on <= end)}
     month_count: dict[str, int] = defaultdict(int)
     month_amount: dict[str, Decimal] = defaultdict(Decimal)
-    for p in projects:
-        if _in(p.signed_on, period) or _in(p.signed_on, base):
-            assert p.signed_on is not None
-            key = f"{p.signed_on.year:04d}-{p.signed_on.month:02d}"
-            month_amount[key] += p.amount
-            if _in(p.signed_on, period):
-                month_count[key] += 1
+    for month, count, amount in months:
+        month_count[month] += count
+        month_amount[month] += amount
     monthly = [MonthAmount(m, month_count[m], month_amount[m], month_amount[shift_month_year_earlier(m)])
                for m in period.months()]
     sections: dict[str, tuple[int, Decimal]] = {}
-    for p in signed:
-        section = lookup(p.industry_code).section
-        count, amount = sections.get(section, (0, Decimal(0)))
-        sections[section] = (count + 1, amount + p.amount)
+    for code, count, amount in industries:
+        section = lookup(code).section
+        before, total = sections.get(section, (0, Decimal(0)))
+        sections[section] = (before + count, total + amount)
     by_industry = [IndustryAmount(s, lookup(s).name_zh, c, a)
                    for s, (c, a) in sorted(sections.items(), key=lambda item: (-item[1][1], item[0]))]
     return ProjectFigures(
         period=period, signed=yoy("signed"), signed_amount=yoy("signed_amount"),
-        funds_in_place=YearOnYear(sum((a for d, a in funds if _in(d, period)), Decimal(0)),
-                                  sum((a for d, a in funds if _in(d, base)), Decimal(0))),
+        funds_in_place=YearOnYear(*funds),
         signed_large=yoy("signed_large"), landed_large=yoy("landed_large"), landed=yoy("landed"),
         started=yoy("started"), completed=yoy("completed"), started_or_completed=yoy("started_or_completed"),
         investors_by_tag={tag: yoy(f"tag:{tag}") for tag in INVESTOR_TAGS},
-        funnel=funnel, monthly=monthly, by_industry=by_industry)
+        funnel={key: funnel[key] for key in ("signed", "landed", "started", "completed")},
+        monthly=monthly, by_industry=by_industry)
 
 
 # --- key-enterprise figures -----------------------------------------------------------------------

@@ -6,13 +6,13 @@ Every change is appended to the zone's audit log in the same transaction.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import BigInteger, String, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from yima.accounts.tables import User
@@ -34,7 +34,7 @@ from yima.projects.model import (
     StageIn,
     StageOut,
 )
-from yima.projects.rules import ProjectFacts, ProjectFigures, project_figures
+from yima.projects.rules import ProjectFigures
 from yima.projects.tables import Project, ProjectFund, ProjectStage
 from yima.register.tables import Enterprise
 from yima.standard.industry import normalise
@@ -355,26 +355,88 @@ def document_path(db: Database, actor: Actor, project_id: int, sha256: str, data
 
 # --- figures --------------------------------------------------------------------------------------
 
-def zone_project_figures(db: Database, zone_id: str, period: Period) -> ProjectFigures:
-    """The figures, from the projects with a milestone and the receipts dated in the period or the
-    same days a year earlier (no other row changes a figure: ``rules.project_figures``)."""
-    first, last = min(period.start, period.year_earlier().start), period.end
+def _cents(amount: Any) -> Any:
+    """A sum of amounts in whole fen (an integer sum is exact on both databases; SQLite keeps a
+    ``Numeric`` as a float, and the figures are the sum of the amounts as each reads back)."""
+    return func.coalesce(func.sum(cast(func.round(amount * 100), BigInteger)), 0)
 
+
+def _yuan(cents: Any) -> Decimal:
+    return Decimal(int(cents)).scaleb(-2)
+
+
+def _signed_figures(period: Period) -> list[Any]:
+    """``signed``, ``signed_amount``, ``signed_large`` and the ``tag:…`` figures of the projects
+    signed in ``period`` (the query reads those projects only, through ``ix_projects_list``)."""
+    tags = cast(Project.investor_tags, String)
+    return [func.count(), _cents(Project.amount), func.count(case((Project.amount >= rules.LARGE_PROJECT_YUAN, 1))),
+            *(func.count(case((tags.like(like_pattern(f'"{tag}"'), escape="\\"), Project.investor)).distinct())
+              for tag in rules.INVESTOR_TAGS)]
+
+
+def _milestone_figures(period: Period) -> list[Any]:
+    """``landed_large``, ``landed``, ``started``, ``completed`` and ``started_or_completed`` of
+    ``period``."""
     def within(column: Any) -> Any:
-        return column.between(first, last)
+        return column.between(period.start, period.end)
 
+    return [func.count(case((and_(within(Project.landed_on), Project.amount >= rules.LARGE_PROJECT_YUAN), 1))),
+            func.count(case((within(Project.landed_on), 1))), func.count(case((within(Project.started_on), 1))),
+            func.count(case((within(Project.completed_on), 1))),
+            func.count(case((or_(within(Project.started_on), within(Project.completed_on)), 1)))]
+
+
+SIGNED_FIGURES = ("signed", "signed_amount", "signed_large", *(f"tag:{tag}" for tag in rules.INVESTOR_TAGS))
+MILESTONE_FIGURES = ("landed_large", "landed", "started", "completed", "started_or_completed")
+
+
+def zone_project_figures(db: Database, zone_id: str, period: Period) -> ProjectFigures:
+    """The figures, counted and summed by the database: a few aggregate rows, each query reading
+    through an index only the projects with a milestone (or the receipts) dated between the first
+    day a year earlier and the period's end, whatever the number of projects
+    (``rules.project_figures`` assembles them; no other row changes a figure)."""
+    base = period.year_earlier()
+    first, last = min(period.start, base.start), period.end
+
+    def within(column: Any, days: Period | None = None) -> Any:
+        return column.between(days.start, days.end) if days else column.between(first, last)
+
+    signed_now = within(Project.signed_on, period)
+    in_zone = Project.zone_id == zone_id
     with db.read() as session:
-        # the tags as stored text: most projects have none, and decoding 10,000 empty lists costs
-        projects = [ProjectFacts(investor, frozenset(json.loads(tags)) if tags and tags != "[]" else frozenset(),
-                                 industry, Decimal(amount), signed, landed, started, completed)
-                    for investor, tags, industry, amount, signed, landed, started, completed in session.execute(
-                        select(Project.investor, cast(Project.investor_tags, String), Project.industry_code,
-                               Project.amount,
-                               Project.signed_on, Project.landed_on, Project.started_on, Project.completed_on)
-                        .where(Project.zone_id == zone_id,
-                               or_(within(Project.signed_on), within(Project.landed_on), within(Project.started_on),
-                                   within(Project.completed_on))))]
-        funds = [(day, Decimal(amount)) for day, amount in session.execute(
-            select(ProjectFund.received_on, ProjectFund.amount).join(Project)
-            .where(Project.zone_id == zone_id, ProjectFund.reversed_at.is_(None), within(ProjectFund.received_on)))]
-    return project_figures(projects, funds, period)
+        signed = [session.execute(select(*_signed_figures(days)).where(in_zone, within(Project.signed_on, days))).one()
+                  for days in (period, base)]
+        landed = session.execute(select(*_milestone_figures(period)[:2], *_milestone_figures(base)[:2])
+                                 .where(in_zone, within(Project.landed_on))).one()
+        started = session.execute(select(*_milestone_figures(period)[2:], *_milestone_figures(base)[2:])
+                                  .where(in_zone, or_(within(Project.started_on), within(Project.completed_on)))).one()
+        funnel = session.execute(
+            select(func.count(), *(func.count(case((column <= period.end, 1)))
+                                   for column in (Project.landed_on, Project.started_on, Project.completed_on)))
+            .where(in_zone, signed_now)).one()
+        # by day (in the index's order), added up by month in Python: at most two years of days
+        days = session.execute(select(Project.signed_on, func.count(case((signed_now, 1))), _cents(Project.amount))
+                               .where(in_zone, within(Project.signed_on),
+                                      or_(signed_now, within(Project.signed_on, base)))
+                               .group_by(Project.signed_on)).all()
+        industries = session.execute(select(Project.industry_code, func.count(), _cents(Project.amount))
+                                     .where(in_zone, signed_now)
+                                     .group_by(Project.industry_code)).all()
+        funds = session.execute(
+            select(*(_cents(case((within(ProjectFund.received_on, days), ProjectFund.amount)))
+                     for days in (period, base)))
+            .join(Project).where(in_zone, ProjectFund.reversed_at.is_(None),
+                                 within(ProjectFund.received_on))).one()
+
+    def window(signed: Sequence[Any], landed: Sequence[Any], started: Sequence[Any]) -> dict[str, int | Decimal]:
+        figures: dict[str, int | Decimal] = {key: int(value) for key, value in zip(
+            (*SIGNED_FIGURES, *MILESTONE_FIGURES), (*signed, *landed, *started), strict=True)}
+        figures["signed_amount"] = _yuan(signed[1])
+        return figures
+
+    return rules.project_figures(
+        period, window(signed[0], landed[:2], started[:3]), window(signed[1], landed[2:], started[3:]),
+        (_yuan(funds[0]), _yuan(funds[1])),
+        dict(zip(("signed", "landed", "started", "completed"), funnel, strict=True)),
+        [(f"{day.year:04d}-{day.month:02d}", int(count), _yuan(cents)) for day, count, cents in days],
+        [(code, int(count), _yuan(cents)) for code, count, cents in industries])
