@@ -23,17 +23,17 @@ def test_the_ledger_is_paged_and_searched_in_the_callers_scope(db):
     numbers = [service.accept(db, zone.office, i, NOW) for i in ids[:2]]
     office_view = views.ledger_page(db, zone.office, NOW, views.LedgerFilter(), PageRequest(per_page=4))
     assert (office_view.total, len(office_view.items), office_view.pages) == (6, 4, 2)
-    assert [r["id"] for r in office_view.items] == [*ids[:4]]  # oldest first, as the whole ledger
+    assert [r.id for r in office_view.items] == [*ids[:4]]  # oldest first, as the whole ledger
     last = views.ledger_page(db, zone.office, NOW, views.LedgerFilter(), PageRequest(page=2, per_page=4))
     assert len(last.items) == 2 and not last.has_next
-    assert [r["title"] for r in views.ledger_page(db, zone.office, NOW, views.LedgerFilter(),
+    assert [r.title for r in views.ledger_page(db, zone.office, NOW, views.LedgerFilter(),
                                                   PageRequest(q="纳税")).items] == ["建议1：优化纳税流程",
                                                                                    "建议4：优化纳税流程"]
     code = f"2026-{numbers[1]:04d}"
     by_code = views.ledger_page(db, zone.office, NOW, views.LedgerFilter(), PageRequest(q=code)).items
-    assert [r["ledger_code"] for r in by_code] == [code]
+    assert [r.ledger_code for r in by_code] == [code]
     own = views.ledger_page(db, zone.li, NOW, views.LedgerFilter(), PageRequest(q="建议"))
-    assert [r["title"] for r in own.items] == ["李律师的建议"] and own.total == 1  # an observer: their own only
+    assert [r.title for r in own.items] == ["李律师的建议"] and own.total == 1  # an observer: their own only
     assert views.ledger_page(db, zone.office, NOW, views.LedgerFilter(), PageRequest(q="100%")).total == 0
 
 

@@ -86,7 +86,7 @@ def prepare(db, gz, state: str) -> dict[str, Any]:
     sid = service.submit(db, gz.xie, "刻章跑现场", "建议电子印章。", "registration", now,
                          uploads=[service.Upload("照片.png", PNG)], data_dir=gz.data_dir, max_bytes=10_000)
     ids["suggestion_id"] = sid
-    ids["attachment_id"] = views.get_suggestion(db, gz.xie, sid, now)["attachments"][0]["id"]
+    ids["attachment_id"] = views.get_suggestion(db, gz.xie, sid, now).attachments[0].id
     if state in ("submitted", "mergeable"):
         return ids
     service.accept(db, gz.office, sid, now)
@@ -119,7 +119,7 @@ def gz(db, people, tmp_path):
 def _steps(db, gz, ids) -> int | None:
     if "suggestion_id" not in ids:
         return None
-    return len(views.get_suggestion(db, gz.office, ids["suggestion_id"], utcnow())["steps"])
+    return len(views.get_suggestion(db, gz.office, ids["suggestion_id"], utcnow()).steps)
 
 
 @pytest.mark.parametrize("route", list(MATRIX), ids=[f"{m} {p}" for m, p in MATRIX])

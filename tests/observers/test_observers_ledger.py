@@ -42,7 +42,7 @@ def _reply(db, gz, sid: int, day: str) -> bool:
 def test_a_late_extension_does_not_erase_lateness_and_the_rate_stays_three_of_six(db, gz):
     # Six suggestions assigned on Monday 1 September 2025 with five working days: due 8 September.
     ids = [_assigned(db, gz, f"建议{n}") for n in range(6)]
-    assert views.get_suggestion(db, gz.office, ids[0], at("2025-09-01"))["due_on"] == "2025-09-08"
+    assert views.get_suggestion(db, gz.office, ids[0], at("2025-09-01")).due_on == "2025-09-08"
     for sid in ids[:3]:
         assert _reply(db, gz, sid, "2025-09-05") is True
     for sid in ids[3:5]:
@@ -53,10 +53,10 @@ def test_a_late_extension_does_not_erase_lateness_and_the_rate_stays_three_of_si
         service.request_extension(db, gz.market, late, 15, "情况复杂", at("2025-09-26"))
     finding = asked.value.finding
     assert finding.rule == "extension.after_deadline" and "已逾期 18 天" in finding.zh and "18 day(s)" in finding.en
-    assert views.get_suggestion(db, gz.office, late, at("2025-09-26"))["extension"] is None
+    assert views.get_suggestion(db, gz.office, late, at("2025-09-26")).extension is None
     assert _reply(db, gz, late, "2025-09-26") is False
     shown = views.get_suggestion(db, gz.xie, late, at("2025-09-26"))
-    assert shown["replies"][0]["on_time"] is False and shown["replies"][0]["due_on"] == "2025-09-08"
+    assert shown.replies[0].on_time is False and shown.replies[0].due_on == "2025-09-08"
     numbers = compute(db, ZONE, Period(date(2025, 9, 1), date(2025, 9, 30))).total
     assert (numbers.replied_on_time, numbers.replies_due) == (3, 6)
 
@@ -78,9 +78,10 @@ def test_an_extension_granted_in_time_moves_the_deadline_and_every_date_is_kept(
     assert service.decide_extension(db, gz.office, sid, True, at("2025-09-08"), "同意") == date(2025, 9, 15)
     assert _reply(db, gz, sid, "2025-09-12") is True
     shown = views.get_suggestion(db, gz.office, sid, at("2025-09-12"))
-    assert shown["original_due_on"] == "2025-09-08" and shown["due_on"] == "2025-09-15"
-    assert shown["extension"] == {"state": "granted", "working_days": 5, "reason": "需现场核查",
-                                  "requested_on": "2025-09-04", "decided_on": "2025-09-08", "note": "同意"}
+    assert shown.original_due_on == "2025-09-08" and shown.due_on == "2025-09-15"
+    assert shown.extension is not None
+    assert shown.extension.as_json() == {"state": "granted", "working_days": 5, "reason": "需现场核查",
+                                         "requested_on": "2025-09-04", "decided_on": "2025-09-08", "note": "同意"}
 
 
 def test_on_time_is_measured_against_the_deadline_in_force_when_the_reply_was_due():
@@ -97,11 +98,11 @@ def test_one_ledger_number_per_zone_and_year_on_every_surface(db, gz):
     assert service.accept(db, gz.office, other, at("2025-12-31")) == 2
     new_year = service.submit(db, gz.li, "丙", "内容", "tax", at("2026-01-05"))
     assert service.accept(db, gz.office, new_year, at("2026-01-05")) == 1  # numbering starts again each year
-    assert views.get_suggestion(db, gz.office, new_year, at("2026-01-05"))["ledger_code"] == "2026-0001"
+    assert views.get_suggestion(db, gz.office, new_year, at("2026-01-05")).ledger_code == "2026-0001"
     later = service.submit(db, gz.li, "丙（重复）", "内容", "tax", at("2026-01-06"))
     service.merge(db, gz.office, later, new_year, at("2026-01-06"))
     merged = views.get_suggestion(db, gz.li, later, at("2026-01-06"))
-    assert merged["merged_into_code"] == "2026-0001" and "并入第 2026-0001 号" in merged["steps"][-1]["note"]
+    assert merged.merged_into_code == "2026-0001" and "并入第 2026-0001 号" in merged.steps[-1].note
     lines = views.remind_due_suggestions_job(db, at("2026-01-06"))
     assert any("2025-0001" in line for line in lines) and not any(f"#{first}" in line for line in lines)
 
@@ -144,24 +145,24 @@ def test_the_office_declines_transfers_takes_back_and_urges_and_notes_stay_inter
     assert empty.value.finding.rule == "reason.length"
     service.decline(db, gz.office, declined, "不属于营商环境范畴", at("2025-09-01"))
     seen = views.get_suggestion(db, gz.xie, declined, at("2025-09-01"))
-    assert seen["state"] == "declined" and seen["decline_reason"] == "不属于营商环境范畴"
+    assert seen.state == "declined" and seen.decline_reason == "不属于营商环境范畴"
 
     sid = _assigned(db, gz, "转办")
     service.save_draft(db, gz.market, sid, "市场局草稿", at("2025-09-02"))
     service.transfer(db, gz.office, sid, gz.tax_id, "属税务事项", at("2025-09-02"))
     moved = views.get_suggestion(db, gz.office, sid, at("2025-09-02"))
-    assert moved["department_id"] == gz.tax_id and moved["due_on"] == "2025-09-08" and moved["replies"] == []
+    assert moved.department_id == gz.tax_id and moved.due_on == "2025-09-08" and moved.replies == ()
     with pytest.raises(Forbidden):
         service.save_draft(db, gz.market, sid, "不再是市场局的", at("2025-09-02"))
     service.urge(db, gz.office, sid, "请尽快答复", at("2025-09-03"))
     service.add_note(db, gz.tax, sid, "需要调取档案", at("2025-09-03"))
     service.take_back(db, gz.office, sid, "重新研究", at("2025-09-04"))
     back = views.get_suggestion(db, gz.office, sid, at("2025-09-04"))
-    assert back["state"] == "accepted" and back["department_id"] is None and back["due_on"] is None
-    internal = [s["action"] for s in back["steps"] if s["internal"]]
+    assert back.state == "accepted" and back.department_id is None and back.due_on is None
+    internal = [s.action for s in back.steps if s.internal]
     assert internal == ["urged", "noted"]
     observer = views.get_suggestion(db, gz.xie, sid, at("2025-09-04"))
-    assert [s for s in observer["steps"] if s["action"] in ("urged", "noted")] == []
-    assert all("档案" not in s["note"] for s in observer["steps"])
+    assert [s for s in observer.steps if s.action in ("urged", "noted")] == []
+    assert all("档案" not in s.note for s in observer.steps)
     service.assign(db, gz.office, sid, gz.market_id, 3, at("2025-09-04"))
-    assert views.get_suggestion(db, gz.office, sid, at("2025-09-04"))["round"] == 1
+    assert views.get_suggestion(db, gz.office, sid, at("2025-09-04")).round == 1

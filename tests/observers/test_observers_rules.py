@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import pytest
@@ -87,14 +88,22 @@ def test_steps_are_allowed_only_from_their_states():
     assert "in the ledger" in err.value.finding.en
 
 
+@dataclass(frozen=True)
+class _Row:
+    id: int
+    state: str
+    submitted_at: str
+    ledger_no: int | None
+
+
 def test_merge_candidates_are_earlier_numbered_suggestions_not_merged_away():
-    me = {"id": 5, "state": "accepted", "submitted_at": "2026-03-02T08:00:00+00:00", "ledger_no": 3}
+    me = _Row(5, "accepted", "2026-03-02T08:00:00+00:00", 3)
     ledger = [
-        {"id": 1, "state": "assigned", "submitted_at": "2026-03-01T08:00:00+00:00", "ledger_no": 1},
-        {"id": 2, "state": "merged", "submitted_at": "2026-03-01T09:00:00+00:00", "ledger_no": 2},
-        {"id": 3, "state": "submitted", "submitted_at": "2026-03-01T10:00:00+00:00", "ledger_no": None},
-        {"id": 4, "state": "accepted", "submitted_at": "2026-03-03T08:00:00+00:00", "ledger_no": 4},
+        _Row(1, "assigned", "2026-03-01T08:00:00+00:00", 1),
+        _Row(2, "merged", "2026-03-01T09:00:00+00:00", 2),
+        _Row(3, "submitted", "2026-03-01T10:00:00+00:00", None),
+        _Row(4, "accepted", "2026-03-03T08:00:00+00:00", 4),
         me,
     ]
-    assert [row["id"] for row in rules.merge_candidates(me, ledger)] == [1]
-    assert rules.merge_candidates({**me, "state": "assigned"}, ledger) == []  # no longer mergeable
+    assert [row.id for row in rules.merge_candidates(me, ledger)] == [1]
+    assert rules.merge_candidates(replace(me, state="assigned"), ledger) == []  # no longer mergeable

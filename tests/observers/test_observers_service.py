@@ -47,12 +47,12 @@ def test_a_suggestion_is_replied_rated_dissatisfied_reopened_and_answered_again(
     assert due.due_on == date(2025, 10, 9) and due.calendar == official_calendar().version()
 
     service.save_draft(db, gz.market, sid, "草稿：研究中", at("2025-09-29"))
-    assert views.get_suggestion(db, gz.xie, sid, at("2025-09-29"))["replies"] == []  # a draft is not the observer's
-    assert views.get_suggestion(db, gz.office, sid, at("2025-09-29"))["replies"][0]["published"] is False
+    assert views.get_suggestion(db, gz.xie, sid, at("2025-09-29")).replies == ()  # a draft is not the observer's
+    assert views.get_suggestion(db, gz.office, sid, at("2025-09-29")).replies[0].published is False
     assert service.publish_reply(db, gz.market, sid, at("2025-10-09")) is True  # on the last day: on time
     seen = views.get_suggestion(db, gz.xie, sid, at("2025-10-09"))
-    assert seen["state"] == "replied" and seen["replies"][0]["text"] == "草稿：研究中"
-    assert all(step["action"] != "reply_drafted" for step in seen["steps"])
+    assert seen.state == "replied" and seen.replies[0].text == "草稿：研究中"
+    assert all(step.action != "reply_drafted" for step in seen.steps)
 
     with pytest.raises(DomainError) as why:
         service.rate(db, gz.xie, sid, "dissatisfied", "", at("2025-10-10"))
@@ -70,11 +70,11 @@ def test_a_suggestion_is_replied_rated_dissatisfied_reopened_and_answered_again(
         service.rate(db, gz.xie, sid, "satisfied", "", at("2025-10-17"))
 
     final = views.get_suggestion(db, gz.xie, sid, at("2025-10-17"))
-    assert [(r["round"], r["on_time"], r["rating"]) for r in final["replies"]] == [
+    assert [(r.round, r.on_time, r.rating) for r in final.replies] == [
         (1, True, "dissatisfied"), (2, False, "basically_satisfied")]
-    assert final["rating"] == "basically_satisfied" and final["closed_at"].startswith("2025-10-16")
-    assert final["attachments"][0]["content_type"] == "image/png"
-    assert upload_path(tmp_path, final["attachments"][0]["sha256"]).read_bytes() == PNG
+    assert final.rating == "basically_satisfied" and final.closed_at.startswith("2025-10-16")
+    assert final.attachments[0].content_type == "image/png"
+    assert upload_path(tmp_path, final.attachments[0].sha256).read_bytes() == PNG
     actions = ["submitted", "accepted", "assigned", "reply_drafted", "reply_published", "rated", "assigned",
                "reply_drafted", "reply_published", "rated"]
     audit = recent_entries(db, _admin(db), ZONE, subject=f"suggestion:{sid}")
@@ -90,11 +90,11 @@ def test_an_overdue_suggestion_across_the_national_day_is_flagged_to_office_and_
     assert service.assign(db, gz.office, sid, gz.tax_id, 2, at("2025-09-30")).due_on == date(2025, 10, 10)
 
     before = views.ledger(db, gz.office, at("2025-09-30"))[0]
-    assert before["days_left"] == 2 and before["remind"] and not before["overdue"]  # 1–8 Oct do not count
+    assert before.days_left == 2 and before.remind and not before.overdue  # 1–8 Oct do not count
     on_holiday = views.ledger(db, gz.tax, at("2025-10-05"))[0]
-    assert on_holiday["days_left"] == 2 and on_holiday["remind"]
+    assert on_holiday.days_left == 2 and on_holiday.remind
     late = views.ledger(db, gz.tax, at("2025-10-13"))
-    assert views.reminders(late)[0]["overdue"] and late[0]["days_overdue"] == 3
+    assert views.reminders(late)[0].overdue and late[0].days_overdue == 3
     lines = views.remind_due_suggestions_job(db, at("2025-10-13"))
     assert lines == [f"observers: {ZONE} suggestion 2025-0001 《出口退税慢》 → 区税务局: overdue by 3 day(s)"]
     assert views.remind_due_suggestions_job(db, at("2025-09-25")) == []  # not yet within two working days
@@ -123,9 +123,9 @@ def test_an_extension_is_asked_for_once_and_granted_or_refused(db, gz):
     service.request_extension(db, gz.market, second, 10, "需现场核查", at("2025-09-29"))
     refused = service.decide_extension(db, gz.office, second, False, at("2025-09-30"), "时限内可以完成")
     assert refused == date(2025, 10, 10)
-    shown = {s["id"]: s for s in views.ledger(db, gz.office, at("2025-10-01"))}
-    assert shown[first]["due_on"] == "2025-10-14" and shown[first]["extension"]["state"] == "granted"
-    assert shown[second]["due_on"] == "2025-10-10" and shown[second]["extension"]["state"] == "refused"
+    shown = {s.id: s for s in views.ledger(db, gz.office, at("2025-10-01"))}
+    assert shown[first].due_on == "2025-10-14" and shown[first].extension.state == "granted"
+    assert shown[second].due_on == "2025-10-10" and shown[second].extension.state == "refused"
 
 
 def test_a_year_end_deadline_is_provisional_and_counted_again_when_the_year_is_added(db, gz, tmp_path):
@@ -135,9 +135,9 @@ def test_a_year_end_deadline_is_provisional_and_counted_again_when_the_year_is_a
     due = service.assign(db, gz.office, sid, gz.market_id, 30, at(f"{last}-12-01"))  # never refused
     assert due.provisional and due.due_on.year == last + 1
     shown = views.get_suggestion(db, gz.xie, sid, at(f"{last}-12-01"))
-    assert shown["state"] == "assigned" and shown["due_provisional"] is True
-    assert f"{last + 1} 年的法定节假日和调休安排尚未收录" in shown["provisional_note_zh"]
-    assert "counted again once they are added" in shown["provisional_note_en"]
+    assert shown.state == "assigned" and shown.due_provisional is True
+    assert f"{last + 1} 年的法定节假日和调休安排尚未收录" in shown.provisional_note_zh
+    assert "counted again once they are added" in shown.provisional_note_en
     assert service.recount_provisional_deadlines_job(db, at(f"{last}-12-02")) == []  # nothing new: nothing changes
 
     first_monday = next(date(last + 1, 1, d) for d in range(1, 8) if date(last + 1, 1, d).weekday() == 0)
@@ -154,8 +154,8 @@ def test_a_year_end_deadline_is_provisional_and_counted_again_when_the_year_is_a
         use_settings(before)
     assert expected > due.due_on and len(lines) == 1 and f"{due.due_on} → {expected}" in lines[0]
     after = views.get_suggestion(db, gz.office, sid, at(f"{last}-12-20"))
-    assert after["due_on"] == expected.isoformat() and after["due_provisional"] is False
-    assert after["original_due_on"] == expected.isoformat() and after["steps"][-1]["action"] == "deadline_recounted"
+    assert after.due_on == expected.isoformat() and after.due_provisional is False
+    assert after.original_due_on == expected.isoformat() and after.steps[-1].action == "deadline_recounted"
 
 
 
@@ -169,14 +169,14 @@ def test_merging_names_an_earlier_suggestion_of_the_ledger(db, gz):
         service.merge(db, gz.office, earlier, later, at("2025-09-03"))
     service.merge(db, gz.office, later, earlier, at("2025-09-03"))
     merged = views.get_suggestion(db, gz.li, later, at("2025-09-03"))
-    assert merged["state"] == "merged" and merged["merged_into"] == earlier and merged["ledger_no"] is None
+    assert merged.state == "merged" and merged.merged_into == earlier and merged.ledger_no is None
     service.assign(db, gz.office, earlier, gz.market_id, 5, at("2025-09-03"))
     service.save_draft(db, gz.market, earlier, "电子印章免费发放", at("2025-09-04"))
     answer = views.get_suggestion(db, gz.li, earlier, at("2025-09-04"))  # the one that answers li's too
-    assert answer["title"] == "刻章" and answer["replies"] == []  # the draft stays hidden
+    assert answer.title == "刻章" and answer.replies == ()  # the draft stays hidden
     service.publish_reply(db, gz.market, earlier, at("2025-09-05"))
-    assert views.get_suggestion(db, gz.li, earlier, at("2025-09-05"))["replies"][0]["text"] == "电子印章免费发放"
-    assert [s["id"] for s in views.ledger(db, gz.li, at("2025-09-05"))] == [later]  # the list: li's own only
+    assert views.get_suggestion(db, gz.li, earlier, at("2025-09-05")).replies[0].text == "电子印章免费发放"
+    assert [s.id for s in views.ledger(db, gz.li, at("2025-09-05"))] == [later]  # the list: li's own only
     with pytest.raises(Forbidden):
         service.rate(db, gz.li, earlier, "satisfied", "", at("2025-09-05"))  # only its observer rates it
     with pytest.raises(Conflict):
@@ -190,10 +190,10 @@ def test_each_role_sees_only_its_own_part_of_the_ledger(db, gz, people):
         service.accept(db, gz.office, sid, at("2025-09-02"))
         service.assign(db, gz.office, sid, department, 5, at("2025-09-02"))
     now = at("2025-09-03")
-    assert [s["id"] for s in views.ledger(db, gz.xie, now)] == [mine]
-    assert [s["id"] for s in views.ledger(db, gz.market, now)] == [mine]
-    assert [s["id"] for s in views.ledger(db, gz.tax, now)] == [theirs]
-    assert [s["id"] for s in views.ledger(db, gz.office, now)] == [mine, theirs]
+    assert [s.id for s in views.ledger(db, gz.xie, now)] == [mine]
+    assert [s.id for s in views.ledger(db, gz.market, now)] == [mine]
+    assert [s.id for s in views.ledger(db, gz.tax, now)] == [theirs]
+    assert [s.id for s in views.ledger(db, gz.office, now)] == [mine, theirs]
     assert views.ledger(db, gz.other_office, now) == []
     with pytest.raises(NotFound):
         views.get_suggestion(db, gz.li, mine, now)
@@ -207,7 +207,7 @@ def test_each_role_sees_only_its_own_part_of_the_ledger(db, gz, people):
     with pytest.raises(Forbidden):
         service.save_draft(db, gz.tax, mine, "不是我的", now)
     filtered = views.ledger(db, gz.office, now, views.LedgerFilter(category="tax"))
-    assert [s["id"] for s in filtered] == [theirs]
+    assert [s.id for s in filtered] == [theirs]
     assert views.ledger(db, gz.office, now, views.LedgerFilter(date_from=date(2025, 9, 2))) == []
 
 
@@ -216,7 +216,7 @@ def test_an_observer_whose_term_ended_reads_but_does_not_submit(db, gz):
     with pytest.raises(Forbidden) as refused:
         service.submit(db, gz.former, "新建议", "任期外。", "other", at("2025-03-01"))
     assert refused.value.finding.rule == "observer.not_serving" and "2024-12-31" in refused.value.finding.zh
-    assert views.get_suggestion(db, gz.former, old, at("2025-03-01"))["title"] == "老建议"
+    assert views.get_suggestion(db, gz.former, old, at("2025-03-01")).title == "老建议"
     with pytest.raises(Forbidden):
         service.submit(db, gz.office, "改革办", "不是观察员。", "other", at("2025-03-01"))
 
@@ -248,7 +248,7 @@ def test_appointing_checks_sector_term_and_the_account(db, gz):
         service.appoint_observer(db, gz.market, ZONE, "王", "other", date(2025, 1, 1), date(2026, 1, 1),
                                  at("2025-01-01"))
     serving = views.observers(db, gz.office, ZONE, date(2025, 6, 1))
-    assert [o["name"] for o in serving] == ["谢泽帆", "李律师"]
+    assert [o.name for o in serving] == ["谢泽帆", "李律师"]
     assert len(views.observers(db, gz.office, ZONE)) == 3
 
 

@@ -59,9 +59,9 @@ def test_a_reply_is_rated_on_five_levels_and_counted_in_the_published_figures(db
     assert service.rate(db, gz.xie, bad, None, "仍需跑现场", at("2025-09-02"), 1, ["visits"]) == "reopened"
     assert service.rate(db, gz.xie, plain, "basically_satisfied", "", at("2025-09-02")) == "closed"  # v1: the word
 
-    replies = {sid: views.get_suggestion(db, gz.xie, sid, at("2025-09-03"))["replies"][0] for sid in (good, bad, plain)}
-    assert [(replies[s]["rating"], replies[s]["score"], replies[s]["indicators"]) for s in (good, bad, plain)] == [
-        ("satisfied", 5, ["online"]), ("dissatisfied", 1, ["visits"]), ("basically_satisfied", 3, [])]
+    replies = {sid: views.get_suggestion(db, gz.xie, sid, at("2025-09-03")).replies[0] for sid in (good, bad, plain)}
+    assert [(replies[s].rating, replies[s].score, replies[s].indicators) for s in (good, bad, plain)] == [
+        ("satisfied", 5, ("online",)), ("dissatisfied", 1, ("visits",)), ("basically_satisfied", 3, ())]
 
     early = ratings.figures_of(db, ZONE, SEPTEMBER).as_json()["by_matter"]["suggestion_reply"]
     assert (early["ratings"], early["satisfied"], early["bad"], early["by_score"]) == (

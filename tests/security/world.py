@@ -273,7 +273,7 @@ class FeatureWorld:
                                uploads=[observers.Upload("照片.png", PNG)], data_dir=self.data_dir,
                                max_bytes=10_000)
         ids["id"] = sid
-        ids["attachment"] = int(observer_views.get_suggestion(self.db, xie, sid, now)["attachments"][0]["id"])
+        ids["attachment"] = int(observer_views.get_suggestion(self.db, xie, sid, now).attachments[0].id)
         if state in ("submitted", "mergeable"):
             return ids
         observers.accept(self.db, office, sid, now)

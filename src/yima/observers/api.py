@@ -225,9 +225,9 @@ class StateOut(BaseModel):
 
 def _state(db: DB, actor: Any, suggestion_id: int, **extra: Any) -> StateOut:
     found = views.get_suggestion(db, actor, suggestion_id, utcnow())
-    return StateOut(id=suggestion_id, state=found["state"], ledger_no=found["ledger_no"],
-                    ledger_code=found["ledger_code"], due_on=found["due_on"],
-                    due_provisional=found["due_provisional"], calendar=found["calendar"], **extra)
+    return StateOut(id=suggestion_id, state=found.state, ledger_no=found.ledger_no,
+                    ledger_code=found.ledger_code, due_on=date.fromisoformat(found.due_on) if found.due_on else None,
+                    due_provisional=found.due_provisional, calendar=found.calendar, **extra)
 
 
 @router.post("/api/v1/observers", response_model=ObserverOut, status_code=201)
@@ -235,15 +235,15 @@ def appoint(body: ObserverIn, db: DB, actor: CurrentActor) -> ObserverOut:
     """Appoint an observer for a term (reform office of the zone, or an administrator)."""
     observer_id = service.appoint_observer(db, actor, body.zone, body.name, body.sector, body.term_from,
                                            body.term_to, utcnow(), body.organisation, body.user)
-    found = next(o for o in views.observers(db, actor, body.zone) if o["id"] == observer_id)
-    return ObserverOut.model_validate({**found, "serving": rules.serving(body.term_from, body.term_to,
-                                                                         local_date(utcnow()))})
+    found = next(o for o in views.observers(db, actor, body.zone) if o.id == observer_id)
+    return ObserverOut.model_validate({**found.as_json(), "serving": rules.serving(body.term_from, body.term_to,
+                                                                                   local_date(utcnow()))})
 
 
 @router.get("/api/v1/observers", response_model=list[ObserverOut])
 def list_observers(zone: str, db: DB, actor: CurrentActor, on: Day | None = None) -> list[ObserverOut]:
     """The zone's observers; with ``on``, only those serving on that day."""
-    return [ObserverOut.model_validate(o) for o in views.observers(db, actor, zone, on)]
+    return [ObserverOut.model_validate(o.as_json()) for o in views.observers(db, actor, zone, on)]
 
 
 @router.get("/api/v1/suggestions/departments", response_model=list[DepartmentOut])
@@ -251,7 +251,7 @@ def list_departments(zone: str, db: DB, actor: CurrentActor) -> list[DepartmentO
     """The zone's departments that handle suggestions (for anyone with a role in the ledger)."""
     with db.read() as session:
         views.scope_of(session, actor)
-    return [DepartmentOut.model_validate(d) for d in views.departments(db, zone)]
+    return [DepartmentOut.model_validate(d.as_json()) for d in views.departments(db, zone)]
 
 
 @router.post("/api/v1/suggestions/departments", response_model=DepartmentOut, status_code=201)
@@ -271,7 +271,7 @@ def bind_member(department_id: RowId, body: MemberIn, db: DB, actor: CurrentActo
 def submit(body: SuggestionIn, db: DB, actor: CurrentActor) -> SuggestionOut:
     """An observer serving today submits a suggestion (attachments: ``POST …/{id}/attachments``)."""
     suggestion_id = service.submit(db, actor, body.title, body.text, body.category, utcnow())
-    return SuggestionOut.model_validate(views.get_suggestion(db, actor, suggestion_id, utcnow()))
+    return SuggestionOut.model_validate(views.get_suggestion(db, actor, suggestion_id, utcnow()).as_json())
 
 
 @router.get("/api/v1/suggestions", response_model=list[SuggestionOut])
@@ -289,7 +289,7 @@ def list_suggestions(db: DB, actor: CurrentActor, response: Response, zone: str 
     set_page_headers(response, "/api/v1/suggestions", found, {
         "zone": zone, "state": state, "department": department, "category": category,
         "from": start.isoformat() if start else None, "to": end.isoformat() if end else None, "q": q})
-    return [SuggestionOut.model_validate(row) for row in found.items]
+    return [SuggestionOut.model_validate(row.as_json()) for row in found.items]
 
 
 @router.get("/api/v1/suggestions/ledger.xlsx", response_class=Response,
@@ -309,12 +309,12 @@ def ledger_xlsx(db: DB, actor: CurrentActor, zone: str | None = None, state: str
 def list_reminders(db: DB, actor: CurrentActor) -> list[SuggestionOut]:
     """Suggestions with a department, due within two working days or overdue."""
     rows = views.reminders(views.ledger(db, actor, utcnow(), views.LedgerFilter(state="assigned")))
-    return [SuggestionOut.model_validate(row) for row in rows]
+    return [SuggestionOut.model_validate(row.as_json()) for row in rows]
 
 
 @router.get("/api/v1/suggestions/{suggestion_id}", response_model=SuggestionOut)
 def get_suggestion(suggestion_id: RowId, db: DB, actor: CurrentActor) -> SuggestionOut:
-    return SuggestionOut.model_validate(views.get_suggestion(db, actor, suggestion_id, utcnow()))
+    return SuggestionOut.model_validate(views.get_suggestion(db, actor, suggestion_id, utcnow()).as_json())
 
 
 @router.post("/api/v1/suggestions/{suggestion_id}/attachments", response_model=AttachmentOut, status_code=201)
@@ -325,7 +325,7 @@ def attach(suggestion_id: RowId, db: DB, actor: CurrentActor, settings: AppSetti
     service.attach(db, actor, suggestion_id, service.Upload(file.filename or "upload", content), utcnow(),
                    settings.data_dir, settings.max_upload_bytes)
     found = views.get_suggestion(db, actor, suggestion_id, utcnow())
-    return AttachmentOut.model_validate(found["attachments"][-1])
+    return AttachmentOut.model_validate(found.attachments[-1].as_json())
 
 
 @router.get("/api/v1/suggestions/{suggestion_id}/attachments/{attachment_id}", response_class=Response,
@@ -333,12 +333,12 @@ def attach(suggestion_id: RowId, db: DB, actor: CurrentActor, settings: AppSetti
 def attachment(suggestion_id: RowId, attachment_id: RowId, db: DB, actor: CurrentActor, settings: AppSettings
                ) -> Response:
     found = views.get_suggestion(db, actor, suggestion_id, utcnow())
-    item = next((a for a in found["attachments"] if a["id"] == attachment_id), None)
+    item = next((a for a in found.attachments if a.id == attachment_id), None)
     if item is None:
         raise NotFound("attachment.unknown", "attachment", f"没有附件 {attachment_id}",
                        f"No attachment {attachment_id}")
-    return Response(upload_path(settings.data_dir, item["sha256"]).read_bytes(), media_type=item["content_type"],
-                    headers={"Content-Disposition": attachment_disposition(item["filename"]),
+    return Response(upload_path(settings.data_dir, item.sha256).read_bytes(), media_type=item.content_type,
+                    headers={"Content-Disposition": attachment_disposition(item.filename),
                              "X-Content-Type-Options": "nosniff"})
 
 

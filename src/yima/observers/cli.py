@@ -51,9 +51,9 @@ def add_commands(groups: CommandGroups) -> None:
             observer_id = service.appoint_observer(database, None, zone, name, sector,
                                                    parse_day(term_from, "term_from"), parse_day(term_to, "term_to"),
                                                    utcnow(), organisation, user)
-            found = next(o for o in views.observers(database, None, zone) if o["id"] == observer_id)
+            found = next(o for o in views.observers(database, None, zone) if o.id == observer_id)
             console.print(f"[green]✓[/green] observer {observer_id} {escape(name)} ({sector}) in {zone}, "
-                          f"{found['term_from']} – {found['term_to']}, account {escape(found['username'])}")
+                          f"{found.term_from} – {found.term_to}, account {escape(found.username)}")
 
         domain_errors(run)()
 
@@ -71,9 +71,9 @@ def add_commands(groups: CommandGroups) -> None:
             table = Table("#", "姓名 / name", "界别 / sector", "单位 / organisation", "任期 / term", "账号 / account",
                           title=f"{zone}: {len(found)} observer(s) {shown}")
             for o in found:
-                zh, en = rules.SECTORS[o["sector"]]
-                table.add_row(str(o["id"]), escape(o["name"]), f"{zh} {en}", escape(o["organisation"]),
-                              f"{o['term_from']} – {o['term_to']}", escape(o["username"]))
+                zh, en = rules.SECTORS[o.sector]
+                table.add_row(str(o.id), escape(o.name), f"{zh} {en}", escape(o.organisation),
+                              f"{o.term_from} – {o.term_to}", escape(o.username))
             console.print(table)
 
         domain_errors(run)()

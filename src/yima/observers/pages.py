@@ -281,9 +281,8 @@ def _observers(request: Request, db: DB, actor: Actor, zone: str | None, on: str
         found = views.observers(db, actor, zone_id)
     except DomainError as err:
         return _error(request, err)
-    serving = [o for o in found if rules.serving(date.fromisoformat(o["term_from"]),
-                                                 date.fromisoformat(o["term_to"]), day)]
-    by_sector = {key: sum(1 for o in serving if o["sector"] == key) for key in rules.SECTORS}
+    serving = [o for o in found if rules.serving(date.fromisoformat(o.term_from), date.fromisoformat(o.term_to), day)]
+    by_sector = {key: sum(1 for o in serving if o.sector == key) for key in rules.SECTORS}
     return render(request, "observers/observers.html", {
         "zone": zone_id, "on": day.isoformat(), "observers": found, "serving": serving, "by_sector": by_sector,
         "departments": views.departments(db, zone_id), "errors": errors or [], **_labels()}, status=status)

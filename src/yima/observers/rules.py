@@ -20,10 +20,10 @@ Pure: no database, no clock; ``today`` is always an argument.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Protocol, TypeVar
 
 from yima import satisfaction
 from yima.errors import Conflict, DomainError
@@ -118,14 +118,30 @@ def check_transition(action: str, state: str) -> None:
                        f"The suggestion is {en.lower()}; this step is not possible now")
 
 
-def merge_candidates(suggestion: Mapping[str, Any], ledger: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+class Mergeable(Protocol):
+    """What ``merge_candidates`` reads of a suggestion (``SuggestionView`` has it)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def ledger_no(self) -> int | None: ...
+    @property
+    def submitted_at(self) -> str: ...  # ISO 8601, UTC: compared as text
+
+
+M = TypeVar("M", bound=Mergeable)
+
+
+def merge_candidates(suggestion: Mergeable, ledger: Iterable[M]) -> list[M]:
     """The earlier suggestions of the ledger that ``suggestion`` may be merged into: in the ledger
     (numbered), not itself, not merged away, received no later than it; none once it may no longer
     be merged."""
-    if suggestion["state"] not in TRANSITIONS["merge"]:
+    if suggestion.state not in TRANSITIONS["merge"]:
         return []
-    return [row for row in ledger if row["ledger_no"] and row["id"] != suggestion["id"]
-            and row["state"] != "merged" and row["submitted_at"] <= suggestion["submitted_at"]]
+    return [row for row in ledger if row.ledger_no and row.id != suggestion.id
+            and row.state != "merged" and row.submitted_at <= suggestion.submitted_at]
 
 
 def rating_of(word: str | None, score: int | None) -> tuple[int, str]:

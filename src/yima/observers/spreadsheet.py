@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime
-from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import Cell, MergedCell
@@ -24,6 +23,7 @@ from yima.clock import china_time, local_date
 from yima.exports import put_cell
 from yima.observers import rules
 from yima.observers.calendar import official_calendar
+from yima.observers.suggestionview import ReplyView, SuggestionView
 from yima.observers.views import label
 
 HEADERS = ("台账编号", "提出人", "领域", "问题", "提交日期", "纳入台账日期", "承办部门", "交办日期", "原定时限",
@@ -40,48 +40,47 @@ def _iso(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def deadline_text(row: dict[str, Any]) -> str:
-    if not row["due_on"]:
+def deadline_text(row: SuggestionView) -> str:
+    if not row.due_on:
         return ""
-    text = f"{row['due_on']}"
-    if row.get("due_provisional"):
+    text = f"{row.due_on}"
+    if row.due_provisional:
         text += "（暂定：该年节假日安排尚未收录，按周末推算）"
-    if row["overdue"]:
-        text += f" 已逾期{row['days_overdue']}天"
+    if row.overdue:
+        text += f" 已逾期{row.days_overdue}天"
     return text
 
 
-def extension_text(row: dict[str, Any]) -> str:
-    extension = row["extension"]
+def extension_text(row: SuggestionView) -> str:
+    extension = row.extension
     if not extension:
         return ""
-    state = {"requested": "待审批", "granted": "已批准", "refused": "不同意"}.get(extension["state"], "")
-    parts = [f"{extension['working_days']}个工作日（{state}）", f"理由：{extension['reason']}"]
-    if extension.get("requested_on"):
-        parts.append(f"申请 {extension['requested_on']}")
-    if extension.get("decided_on"):
-        parts.append(f"{'批准' if extension['state'] == 'granted' else '决定'} {extension['decided_on']}")
-    if extension.get("note"):
-        parts.append(f"意见：{extension['note']}")
+    state = {"requested": "待审批", "granted": "已批准", "refused": "不同意"}.get(extension.state, "")
+    parts = [f"{extension.working_days}个工作日（{state}）", f"理由：{extension.reason}"]
+    if extension.requested_on:
+        parts.append(f"申请 {extension.requested_on}")
+    if extension.decided_on:
+        parts.append(f"{'批准' if extension.state == 'granted' else '决定'} {extension.decided_on}")
+    if extension.note:
+        parts.append(f"意见：{extension.note}")
     return "；".join(parts)
 
 
-def progress_text(row: dict[str, Any]) -> str:
-    state = label(rules.STATES, row["state"], "zh")
-    if row["state"] == "merged":
-        return f"{state}：并入第 {row.get('merged_into_code') or row['merged_into']} 号"
-    if row["state"] == "declined":
-        return f"{state}：{row.get('decline_reason', '')}"
-    published = [r for r in row["replies"] if r["published"]]
-    if not published:
+def progress_text(row: SuggestionView) -> str:
+    state = label(rules.STATES, row.state, "zh")
+    if row.state == "merged":
+        return f"{state}：并入第 {row.merged_into_code or row.merged_into} 号"
+    if row.state == "declined":
+        return f"{state}：{row.decline_reason}"
+    last = _last_published(row)
+    if last is None:
         return state
-    last = published[-1]
-    timing = "按时答复" if last["on_time"] else "逾期答复"
-    return f"{state}（第{last['round']}次答复，{timing}）：{last['text']}"
+    timing = "按时答复" if last.on_time else "逾期答复"
+    return f"{state}（第{last.round}次答复，{timing}）：{last.text}"
 
 
-def _last_published(row: dict[str, Any]) -> dict[str, Any] | None:
-    published = [r for r in row["replies"] if r["published"]]
+def _last_published(row: SuggestionView) -> ReplyView | None:
+    published = [r for r in row.replies if r.published]
     return published[-1] if published else None
 
 
@@ -92,19 +91,19 @@ def _put(cell: Cell | MergedCell, value: object) -> None:
         cell.number_format = "yyyy-mm-dd"
 
 
-def ledger_row(row: dict[str, Any]) -> list[object]:
+def ledger_row(row: SuggestionView) -> list[object]:
     reply = _last_published(row)
-    rated = next((r for r in reversed(row["replies"]) if r["rating"]), None)
-    return [row.get("ledger_code") or "", row["observer"], label(rules.CATEGORIES, row["category"], "zh"),
-            f"{row['title']}：{row['text']}", _day(row["submitted_at"]), _day(row.get("accepted_at")),
-            row["department"] or "", _iso(row["assigned_on"]), _iso(row.get("original_due_on") or row["due_on"]),
-            extension_text(row), deadline_text(row), _day(reply["published_at"]) if reply else None,
-            ("是" if reply["on_time"] else "否") if reply else "", progress_text(row),
-            label(rules.RATINGS, rated["rating"] if rated else None, "zh"),
-            _day(rated["rated_at"]) if rated else None]
+    rated = next((r for r in reversed(row.replies) if r.rating), None)
+    return [row.ledger_code or "", row.observer, label(rules.CATEGORIES, row.category, "zh"),
+            f"{row.title}：{row.text}", _day(row.submitted_at), _day(row.accepted_at),
+            row.department or "", _iso(row.assigned_on), _iso(row.original_due_on or row.due_on),
+            extension_text(row), deadline_text(row), _day(reply.published_at) if reply else None,
+            ("是" if reply.on_time else "否") if reply else "", progress_text(row),
+            label(rules.RATINGS, rated.rating if rated else None, "zh"),
+            _day(rated.rated_at) if rated else None]
 
 
-def ledger_workbook(rows: list[dict[str, Any]], title: str, now: datetime) -> bytes:
+def ledger_workbook(rows: list[SuggestionView], title: str, now: datetime) -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -122,12 +121,12 @@ def ledger_workbook(rows: list[dict[str, Any]], title: str, now: datetime) -> by
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     line = 2
     for row in rows:
-        if not row.get("ledger_no"):
+        if not row.ledger_no:
             continue  # not in the ledger yet
         line += 1
         for column, value in enumerate(ledger_row(row), start=1):
             _put(sheet.cell(row=line, column=column), value)
-        if row["overdue"]:
+        if row.overdue:
             sheet.cell(row=line, column=11).font = Font(color="C00000", bold=True)
     for column, width in enumerate(WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width

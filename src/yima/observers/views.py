@@ -22,6 +22,15 @@ from yima.listing import PageOf, PageRequest, like_pattern
 from yima.observers import rules
 from yima.observers.calendar import official_calendar
 from yima.observers.service import department_of, require_office
+from yima.observers.suggestionview import (
+    AttachmentView,
+    DepartmentView,
+    ExtensionView,
+    ObserverView,
+    ReplyView,
+    StepView,
+    SuggestionView,
+)
 from yima.observers.tables import Department, Observer, Reply, Suggestion
 from yima.zones.tables import Zone
 
@@ -97,66 +106,66 @@ def label(pairs: dict[str, tuple[str, str]], key: str | None, lang: str) -> str:
     return pairs[key][1 if lang == "en" else 0]
 
 
-def _reply_dict(reply: Any, scope: Scope) -> dict[str, Any] | None:
+def _reply_view(reply: Reply, scope: Scope) -> ReplyView | None:
     if reply.published_at is None and not scope.sees_drafts:
         return None
-    return {"round": reply.round_no, "text": reply.text, "published": reply.published_at is not None,
-            "drafted_at": as_utc(reply.drafted_at).isoformat(),
-            "published_at": as_utc(reply.published_at).isoformat() if reply.published_at else None,
-            "due_on": reply.due_on.isoformat() if reply.due_on else None, "on_time": reply.on_time,
-            "rating": reply.rating, "score": reply.rating_score, "indicators": list(reply.rating_indicators or []),
-            "rating_comment": reply.rating_comment,
-            "rated_at": as_utc(reply.rated_at).isoformat() if reply.rated_at else None}
+    return ReplyView(round=reply.round_no, text=reply.text, published=reply.published_at is not None,
+                     drafted_at=as_utc(reply.drafted_at).isoformat(),
+                     published_at=as_utc(reply.published_at).isoformat() if reply.published_at else None,
+                     due_on=reply.due_on.isoformat() if reply.due_on else None, on_time=reply.on_time,
+                     rating=reply.rating, score=reply.rating_score, indicators=tuple(reply.rating_indicators or ()),
+                     rating_comment=reply.rating_comment,
+                     rated_at=as_utc(reply.rated_at).isoformat() if reply.rated_at else None)
 
 
-def suggestion_dict(suggestion: Suggestion, scope: Scope, today: date) -> dict[str, Any]:
+def suggestion_view(suggestion: Suggestion, scope: Scope, today: date) -> SuggestionView:
     left = (rules.time_left(suggestion.due_on, today, official_calendar())
             if suggestion.due_on is not None and suggestion.state == "assigned" else None)
-    replies = [r for r in (_reply_dict(reply, scope) for reply in suggestion.replies) if r is not None]
-    rated = [r for r in replies if r["rating"]]
+    replies = tuple(r for r in (_reply_view(reply, scope) for reply in suggestion.replies) if r is not None)
+    rated = [r for r in replies if r.rating]
     provisional_zh = provisional_en = ""
     if suggestion.due_provisional and suggestion.due_on is not None:
         provisional_zh, provisional_en = rules.provisional_words(
             rules.uncovered_year(suggestion.assigned_on or suggestion.due_on, suggestion.due_on, official_calendar())
             or suggestion.due_on.year)
     target = suggestion.merged_into if suggestion.merged_into_id is not None else None
-    return {
-        "id": suggestion.id, "zone": suggestion.zone_id, "ledger_no": suggestion.ledger_no,
-        "ledger_year": suggestion.ledger_year,
-        "ledger_code": rules.ledger_code(suggestion.ledger_year, suggestion.ledger_no),
-        "merged_into_code": rules.ledger_code(target.ledger_year, target.ledger_no) if target else None,
-        "original_due_on": suggestion.original_due_on.isoformat() if suggestion.original_due_on else None,
-        "due_provisional": suggestion.due_provisional,
-        "provisional_note_zh": provisional_zh, "provisional_note_en": provisional_en,
-        "decline_reason": suggestion.decline_reason or "",
-        "observer": suggestion.observer.name, "observer_id": suggestion.observer_id,
-        "sector": suggestion.observer.sector, "organisation": suggestion.observer.organisation,
-        "title": suggestion.title, "text": suggestion.text, "category": suggestion.category,
-        "state": suggestion.state, "submitted_at": as_utc(suggestion.submitted_at).isoformat(),
-        "merged_into": suggestion.merged_into_id,
-        "department_id": suggestion.department_id,
-        "department": suggestion.department.name if suggestion.department else None,
-        "department_en": suggestion.department.name_en if suggestion.department else None,
-        "round": suggestion.round_no, "assigned_on": suggestion.assigned_on.isoformat() if suggestion.assigned_on
-        else None, "working_days": suggestion.working_days,
-        "due_on": suggestion.due_on.isoformat() if suggestion.due_on else None, "calendar": suggestion.calendar,
-        "days_left": left.days_left if left else None, "days_overdue": left.days_overdue if left else 0,
-        "overdue": bool(left and left.overdue), "remind": bool(left and left.remind),
-        "time_note_zh": left.note_zh if left else "", "time_note_en": left.note_en if left else "",
-        "extension": {"state": suggestion.extension_state, "working_days": suggestion.extension_days,
-                      "reason": suggestion.extension_reason,
-                      "requested_on": _iso(suggestion.extension_requested_on),
-                      "decided_on": _iso(suggestion.extension_decided_on),
-                      "note": suggestion.extension_note or ""} if suggestion.extension_state else None,
-        "replies": replies, "rating": rated[-1]["rating"] if rated else None,
-        "attachments": [{"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
-                         "sha256": a.sha256} for a in suggestion.attachments],
-        "steps": [{"at": as_utc(s.at).isoformat(), "actor_role": s.actor_role, "action": s.action,
-                   "state": s.state, "note": s.note, "internal": bool(s.internal)} for s in suggestion.steps
-                  if (scope.sees_drafts or s.action != "reply_drafted") and (scope.sees_internal or not s.internal)],
-        "accepted_at": next((as_utc(s.at).isoformat() for s in suggestion.steps if s.action == "accepted"), None),
-        "closed_at": as_utc(suggestion.closed_at).isoformat() if suggestion.closed_at else None,
-    }
+    return SuggestionView(
+        id=suggestion.id, zone=suggestion.zone_id, ledger_no=suggestion.ledger_no,
+        ledger_year=suggestion.ledger_year,
+        ledger_code=rules.ledger_code(suggestion.ledger_year, suggestion.ledger_no),
+        merged_into_code=rules.ledger_code(target.ledger_year, target.ledger_no) if target else None,
+        original_due_on=suggestion.original_due_on.isoformat() if suggestion.original_due_on else None,
+        due_provisional=suggestion.due_provisional,
+        provisional_note_zh=provisional_zh, provisional_note_en=provisional_en,
+        decline_reason=suggestion.decline_reason or "",
+        observer=suggestion.observer.name, observer_id=suggestion.observer_id,
+        sector=suggestion.observer.sector, organisation=suggestion.observer.organisation,
+        title=suggestion.title, text=suggestion.text, category=suggestion.category,
+        state=suggestion.state, submitted_at=as_utc(suggestion.submitted_at).isoformat(),
+        merged_into=suggestion.merged_into_id,
+        department_id=suggestion.department_id,
+        department=suggestion.department.name if suggestion.department else None,
+        department_en=suggestion.department.name_en if suggestion.department else None,
+        round=suggestion.round_no, assigned_on=suggestion.assigned_on.isoformat() if suggestion.assigned_on
+        else None, working_days=suggestion.working_days,
+        due_on=suggestion.due_on.isoformat() if suggestion.due_on else None, calendar=suggestion.calendar,
+        days_left=left.days_left if left else None, days_overdue=left.days_overdue if left else 0,
+        overdue=bool(left and left.overdue), remind=bool(left and left.remind),
+        time_note_zh=left.note_zh if left else "", time_note_en=left.note_en if left else "",
+        extension=ExtensionView(state=suggestion.extension_state, working_days=suggestion.extension_days,
+                                reason=suggestion.extension_reason,
+                                requested_on=_iso(suggestion.extension_requested_on),
+                                decided_on=_iso(suggestion.extension_decided_on),
+                                note=suggestion.extension_note or "") if suggestion.extension_state else None,
+        replies=replies, rating=rated[-1].rating if rated else None,
+        attachments=tuple(AttachmentView(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size,
+                                         sha256=a.sha256) for a in suggestion.attachments),
+        steps=tuple(StepView(at=as_utc(s.at).isoformat(), actor_role=s.actor_role, action=s.action,
+                             state=s.state, note=s.note, internal=bool(s.internal)) for s in suggestion.steps
+                    if (scope.sees_drafts or s.action != "reply_drafted") and (scope.sees_internal or not s.internal)),
+        accepted_at=next((as_utc(s.at).isoformat() for s in suggestion.steps if s.action == "accepted"), None),
+        closed_at=as_utc(suggestion.closed_at).isoformat() if suggestion.closed_at else None,
+    )
 
 
 def _iso(day: date | None) -> str | None:
@@ -168,7 +177,7 @@ def _with_children(query: Select[Any]) -> Select[Any]:
                          selectinload(Suggestion.steps))
 
 
-def get_suggestion(db: Database, actor: Actor, suggestion_id: int, now: datetime) -> dict[str, Any]:
+def get_suggestion(db: Database, actor: Actor, suggestion_id: int, now: datetime) -> SuggestionView:
     with db.read() as session:
         scope = scope_of(session, actor)
         found = session.scalar(_with_children(_readable(select(Suggestion), scope))
@@ -176,37 +185,37 @@ def get_suggestion(db: Database, actor: Actor, suggestion_id: int, now: datetime
         if found is None:  # not there, or not the actor's to see: the same answer
             raise NotFound("suggestion.unknown", "suggestion", f"没有建议 {suggestion_id}",
                            f"No suggestion {suggestion_id}")
-        return suggestion_dict(found, scope, local_date(now))
+        return suggestion_view(found, scope, local_date(now))
 
 
 @dataclass(frozen=True)
 class SuggestionPage:
     """A suggestion with the steps its reader may take on its page."""
 
-    suggestion: dict[str, Any]
+    suggestion: SuggestionView
     office: bool  # the zone's reform office: accept, merge, assign, decide extensions
     answering: bool  # the department it is assigned to: draft, publish, ask for an extension
     own: bool  # the observer who made it: attach, rate
-    draft: dict[str, Any] | None  # the department's unpublished reply of this round
-    merge_candidates: list[dict[str, Any]]
-    departments: list[dict[str, Any]]
+    draft: ReplyView | None  # the department's unpublished reply of this round
+    merge_candidates: list[SuggestionView]
+    departments: list[DepartmentView]
 
 
 def suggestion_page(db: Database, actor: Actor, suggestion_id: int, now: datetime) -> SuggestionPage:
     found = get_suggestion(db, actor, suggestion_id, now)
-    office = actor.role == "reform_office" and actor.zone_id == found["zone"]
+    office = actor.role == "reform_office" and actor.zone_id == found.zone
     with db.read() as session:
         department = department_of(session, actor)
-    earlier = (rules.merge_candidates(found, ledger(db, actor, now, LedgerFilter(zone=found["zone"])))
-               if office else [])
+    earlier = rules.merge_candidates(found, ledger(db, actor, now, LedgerFilter(zone=found.zone))) if office else []
     return SuggestionPage(
-        suggestion=found, office=office, answering=department is not None and department.id == found["department_id"],
-        own=actor.role == "observer" and found["observer_id"] in own_observer_ids(db, actor),
-        draft=next((r for r in found["replies"] if r["round"] == found["round"] and not r["published"]), None),
-        merge_candidates=[dict(r) for r in earlier], departments=departments(db, found["zone"]) if office else [])
+        suggestion=found, office=office, answering=department is not None and department.id == found.department_id,
+        own=actor.role == "observer" and found.observer_id in own_observer_ids(db, actor),
+        draft=next((r for r in found.replies if r.round == found.round and not r.published), None),
+        merge_candidates=earlier, departments=departments(db, found.zone) if office else [])
 
 
-def ledger(db: Database, actor: Actor, now: datetime, filters: LedgerFilter = LedgerFilter()) -> list[dict[str, Any]]:
+def ledger(db: Database, actor: Actor, now: datetime, filters: LedgerFilter = LedgerFilter()
+           ) -> list[SuggestionView]:
     """The actor's view of the ledger, oldest first, filtered by state, department, category and
     the period the suggestions were received in."""
     query = _ledger_query(filters)
@@ -214,14 +223,14 @@ def ledger(db: Database, actor: Actor, now: datetime, filters: LedgerFilter = Le
         scope = scope_of(session, actor)
         found = session.scalars(_with_children(_visible(query, scope))
                                 .order_by(Suggestion.submitted_at, Suggestion.id)).unique().all()
-        return [suggestion_dict(s, scope, local_date(now)) for s in found]
+        return [suggestion_view(s, scope, local_date(now)) for s in found]
 
 
 _LEDGER_CODE = re.compile(r"(\d{4})-0*(\d+)")
 
 
 def ledger_page(db: Database, actor: Actor, now: datetime, filters: LedgerFilter,
-                request: PageRequest) -> PageOf[dict[str, Any]]:
+                request: PageRequest) -> PageOf[SuggestionView]:
     """One page of ``ledger`` (oldest first), searched by title or ledger number (``2026-0007``)."""
     query = _ledger_query(filters)
     if request.q:
@@ -236,7 +245,7 @@ def ledger_page(db: Database, actor: Actor, now: datetime, filters: LedgerFilter
             visible.with_only_columns(Suggestion.id).subquery())) or 0
         found = session.scalars(_with_children(visible).order_by(Suggestion.submitted_at, Suggestion.id)
                                 .offset(request.offset).limit(request.per_page)).unique().all()
-        return PageOf([suggestion_dict(s, scope, local_date(now)) for s in found], total, request.page,
+        return PageOf([suggestion_view(s, scope, local_date(now)) for s in found], total, request.page,
                       request.per_page)
 
 
@@ -260,9 +269,9 @@ def _ledger_query(filters: LedgerFilter) -> Select[Any]:
     return query
 
 
-def reminders(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def reminders(rows: list[SuggestionView]) -> list[SuggestionView]:
     """Suggestions with a department, due within two working days or overdue."""
-    return [row for row in rows if row["remind"]]
+    return [row for row in rows if row.remind]
 
 
 def own_observer_ids(db: Database, actor: Actor) -> set[int]:
@@ -280,14 +289,14 @@ def serving_today(db: Database, actor: Actor, today: date) -> bool:
                                                         Observer.term_to >= today).limit(1)) is not None
 
 
-def departments(db: Database, zone_id: str) -> list[dict[str, Any]]:
+def departments(db: Database, zone_id: str) -> list[DepartmentView]:
     with db.read() as session:
-        return [{"id": d.id, "zone": d.zone_id, "name": d.name, "name_en": d.name_en}
+        return [DepartmentView(id=d.id, zone=d.zone_id, name=d.name, name_en=d.name_en)
                 for d in session.scalars(select(Department).where(Department.zone_id == zone_id)
                                          .order_by(Department.id))]
 
 
-def observers(db: Database, actor: Actor | None, zone_id: str, on: date | None = None) -> list[dict[str, Any]]:
+def observers(db: Database, actor: Actor | None, zone_id: str, on: date | None = None) -> list[ObserverView]:
     """The zone's observers (serving on ``on``, if given), for the reform office and administrators."""
     if actor is not None:
         require_office(actor, zone_id, admin_too=True)
@@ -298,9 +307,9 @@ def observers(db: Database, actor: Actor | None, zone_id: str, on: date | None =
     with db.read() as session:
         if session.get(Zone, zone_id) is None:
             raise NotFound("zone.unknown", "zone", f"未知的开发区：{zone_id}", f"Unknown zone: {zone_id}")
-        return [{"id": o.id, "zone": o.zone_id, "name": o.name, "sector": o.sector, "organisation": o.organisation,
-                 "term_from": o.term_from.isoformat(), "term_to": o.term_to.isoformat(), "username": username,
-                 "serving": on is None or rules.serving(o.term_from, o.term_to, on)}
+        return [ObserverView(id=o.id, zone=o.zone_id, name=o.name, sector=o.sector, organisation=o.organisation,
+                             term_from=o.term_from.isoformat(), term_to=o.term_to.isoformat(), username=username,
+                             serving=on is None or rules.serving(o.term_from, o.term_to, on))
                 for o, username in session.execute(query.order_by(Observer.id))]
 
 
