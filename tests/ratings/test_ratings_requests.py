@@ -42,7 +42,7 @@ def test_the_enterprise_rates_its_resolved_request(db, standard, people):
     key_enterprises.resolve(db, admin, request, ResolveIn(resolved_on=date(2026, 11, 24), action="已协调"), NOW)
     assert refused(bob) == "service.unknown"  # not bob's enterprise: no such request for him
     assert refused(invest) == "rating.not_served"
-    assert service.rating_panel(db, alice, request, NOW, service.REQUEST)["may_rate"] is True
+    assert service.rating_panel(db, alice, request, NOW, service.REQUEST).may_rate is True
     rating = service.rate(db, alice, service.REQUEST, request, 2, ["time_limit"], "等了一个月", NOW)
     assert refused(alice) == "rating.awaiting_rectification"
     item = service.rectifications(db, office)[0]

@@ -161,7 +161,8 @@ def indicators() -> IndicatorsOut:
 @router.get("/applications/{app_id}/rating", response_model=RatingPanelOut)
 def application_ratings(app_id: RowId, db: DB, actor: CurrentActor) -> RatingPanelOut:
     """The application's ratings (its applicant and the zone's staff), and whether the caller may rate now."""
-    return RatingPanelOut.model_validate(service.rating_panel(db, actor, app_id, utcnow(), service.APPLICATION))
+    panel = service.rating_panel(db, actor, app_id, utcnow(), service.APPLICATION)
+    return RatingPanelOut.model_validate(panel.as_json())
 
 
 @router.post("/applications/{app_id}/rating", response_model=RatingOut, status_code=201)
@@ -171,14 +172,15 @@ def rate_application(app_id: RowId, body: RatingIn, db: DB, actor: CurrentActor)
     now = utcnow()
     rating_id = service.rate_application(db, actor, app_id, body.score, body.indicators, body.comment, now)
     panel = service.rating_panel(db, actor, app_id, now)
-    return RatingOut.model_validate(next(r for r in panel["ratings"] if r["id"] == rating_id))
+    return RatingOut.model_validate(panel.rating(rating_id))
 
 
 @router.get("/key-enterprises/services/{service_id}/rating", response_model=RatingPanelOut)
 def request_ratings(service_id: RowId, db: DB, actor: CurrentActor) -> RatingPanelOut:
     """A key enterprise's request (诉求): its ratings (the enterprise's authorised user, its specialist,
     the investment office), and whether the caller may rate now."""
-    return RatingPanelOut.model_validate(service.rating_panel(db, actor, service_id, utcnow(), service.REQUEST))
+    panel = service.rating_panel(db, actor, service_id, utcnow(), service.REQUEST)
+    return RatingPanelOut.model_validate(panel.as_json())
 
 
 @router.post("/key-enterprises/services/{service_id}/rating", response_model=RatingOut, status_code=201)
@@ -188,7 +190,7 @@ def rate_request(service_id: RowId, body: RatingIn, db: DB, actor: CurrentActor)
     now = utcnow()
     rating_id = service.rate(db, actor, service.REQUEST, service_id, body.score, body.indicators, body.comment, now)
     panel = service.rating_panel(db, actor, service_id, now, service.REQUEST)
-    return RatingOut.model_validate(next(r for r in panel["ratings"] if r["id"] == rating_id))
+    return RatingOut.model_validate(panel.rating(rating_id))
 
 
 @router.get("/ratings/rectifications", response_model=list[RectificationOut])

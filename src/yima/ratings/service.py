@@ -135,8 +135,30 @@ def load_case(db: Database, actor: Actor, kind: str, case_id: int, now: datetime
                    actor.id if actor.role == "applicant" else -1, True)
 
 
+@dataclass(frozen=True)
+class RatingPanel:
+    """A case's ratings as one reader sees them (``RatingPanelOut``): whether they may rate now and
+    in which round, and each rating (``rating_view``) with whether they may appeal it
+    (``may_appeal``)."""
+
+    case_kind: str
+    case_id: int
+    status: str
+    may_rate: bool
+    round: int | None
+    ratings: tuple[dict[str, Any], ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"case_kind": self.case_kind, "case_id": self.case_id, "status": self.status,
+                "may_rate": self.may_rate, "round": self.round, "ratings": [dict(r) for r in self.ratings]}
+
+    def rating(self, rating_id: int) -> dict[str, Any]:
+        """One of its ratings, by id."""
+        return next(r for r in self.ratings if r["id"] == rating_id)
+
+
 def rating_panel(db: Database, actor: Actor, app_id: int, now: datetime, kind: str = "application"
-                 ) -> dict[str, Any]:
+                 ) -> RatingPanel:
     """The case's ratings as ``actor`` sees them, whether they may rate now (and which round),
     and whether they may appeal each rating."""
     case_ref = load_case(db, actor, kind, app_id, now)
@@ -144,16 +166,14 @@ def rating_panel(db: Database, actor: Actor, app_id: int, now: datetime, kind: s
         case, given = _case_state(session, kind, app_id, rules.is_decided(kind, case_ref.status),
                                   case_ref.served_user_id)
         office = actor.role == "reform_office"
-        ratings = [rating_view(r, office=office) for r in given]
+        seen = [rating_view(r, office=office) for r in given]
     try:
         round_no: int | None = rules.next_round(case, actor.id, actor.role)
     except (Conflict, Forbidden):
         round_no = None
     appealable = case_ref.officers_see and actor.role == "officer" and may_work_zone(actor, case_ref.zone_id)
-    for view in ratings:
-        view["may_appeal"] = appealable and view["appeal"] is None
-    return {"case_kind": kind, "case_id": app_id, "status": case_ref.status, "may_rate": round_no is not None,
-            "round": round_no, "ratings": ratings}
+    return RatingPanel(kind, app_id, case_ref.status, round_no is not None, round_no,
+                       tuple({**view, "may_appeal": appealable and view["appeal"] is None} for view in seen))
 
 
 def rate_application(db: Database, actor: Actor, app_id: int, score: int, indicators: Sequence[str], comment: str,
