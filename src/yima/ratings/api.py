@@ -172,7 +172,7 @@ def rate_application(app_id: RowId, body: RatingIn, db: DB, actor: CurrentActor)
     now = utcnow()
     rating_id = service.rate_application(db, actor, app_id, body.score, body.indicators, body.comment, now)
     panel = service.rating_panel(db, actor, app_id, now)
-    return RatingOut.model_validate(panel.rating(rating_id))
+    return RatingOut.model_validate(panel.rating(rating_id).as_json())
 
 
 @router.get("/key-enterprises/services/{service_id}/rating", response_model=RatingPanelOut)
@@ -190,7 +190,7 @@ def rate_request(service_id: RowId, body: RatingIn, db: DB, actor: CurrentActor)
     now = utcnow()
     rating_id = service.rate(db, actor, service.REQUEST, service_id, body.score, body.indicators, body.comment, now)
     panel = service.rating_panel(db, actor, service_id, now, service.REQUEST)
-    return RatingOut.model_validate(panel.rating(rating_id))
+    return RatingOut.model_validate(panel.rating(rating_id).as_json())
 
 
 @router.get("/ratings/rectifications", response_model=list[RectificationOut])

@@ -30,6 +30,7 @@ from yima.observers import views as suggestions
 from yima.observers.calendar import official_calendar
 from yima.projects import key_enterprises
 from yima.ratings import rules
+from yima.ratings.ratingview import AppealView, RatingView
 from yima.ratings.tables import Rating, Rectification
 from yima.registration import views as applications
 from yima.registration.appview import ApplicationView
@@ -57,24 +58,20 @@ def _case_state(session: Session, kind: str, case_id: int, decided: bool, served
                                rectification), given
 
 
-def rating_view(rating: Rating, *, office: bool = False) -> dict[str, Any]:
+def rating_view(rating: Rating, *, office: bool = False) -> RatingView:
     """A rating as its rater, the zone's staff and the reform office see it (never the rater's name)."""
     rect = rating.rectification
-    view: dict[str, Any] = {
-        "id": rating.id, "case_kind": rating.case_kind, "case_id": rating.case_id, "zone": rating.zone_id,
-        "matter": rating.matter, "round": rating.round_no, "score": rating.score,
-        "score_zh": rules.SCORES[rating.score][0], "score_en": rules.SCORES[rating.score][1],
-        "satisfied": rules.satisfied(rating.score), "bad": rules.is_bad(rating.score),
-        "indicators": list(rating.indicators or []), "comment": rating.comment, "rated_at": _iso(rating.rated_at),
-        "appeal": None if rating.appeal_state is None else {
-            "state": rating.appeal_state, "reason": rating.appeal_reason, "appealed_at": _iso(rating.appealed_at),
-            "note": rating.appeal_note, "decided_at": _iso(rating.appeal_decided_at)},
-        "excluded": rating.excluded,
-        "rectification": None if rect is None else rectification_view(rect, with_rating=False),
-    }
-    if not office:
-        view.pop("zone")
-    return view
+    return RatingView(
+        id=rating.id, case_kind=rating.case_kind, case_id=rating.case_id, zone=rating.zone_id if office else None,
+        matter=rating.matter, round=rating.round_no, score=rating.score,
+        score_zh=rules.SCORES[rating.score][0], score_en=rules.SCORES[rating.score][1],
+        satisfied=rules.satisfied(rating.score), bad=rules.is_bad(rating.score),
+        indicators=tuple(rating.indicators or ()), comment=rating.comment, rated_at=_iso(rating.rated_at),
+        appeal=None if rating.appeal_state is None else AppealView(
+            state=rating.appeal_state, reason=rating.appeal_reason, appealed_at=_iso(rating.appealed_at),
+            note=rating.appeal_note, decided_at=_iso(rating.appeal_decided_at)),
+        excluded=rating.excluded,
+        rectification=None if rect is None else rectification_view(rect, with_rating=False))
 
 
 def rectification_view(rect: Rectification, *, with_rating: bool = True) -> dict[str, Any]:
@@ -94,7 +91,7 @@ def rectification_view(rect: Rectification, *, with_rating: bool = True) -> dict
         "fix_overdue": waiting and today > rect.fix_due_on,
     }
     if with_rating:
-        view["rating"] = rating_view(rect.rating, office=True)
+        view["rating"] = rating_view(rect.rating, office=True).as_json()
     return view
 
 
@@ -146,15 +143,15 @@ class RatingPanel:
     status: str
     may_rate: bool
     round: int | None
-    ratings: tuple[dict[str, Any], ...]
+    ratings: tuple[RatingView, ...]
 
     def as_json(self) -> dict[str, Any]:
         return {"case_kind": self.case_kind, "case_id": self.case_id, "status": self.status,
-                "may_rate": self.may_rate, "round": self.round, "ratings": [dict(r) for r in self.ratings]}
+                "may_rate": self.may_rate, "round": self.round, "ratings": [r.as_json() for r in self.ratings]}
 
-    def rating(self, rating_id: int) -> dict[str, Any]:
+    def rating(self, rating_id: int) -> RatingView:
         """One of its ratings, by id."""
-        return next(r for r in self.ratings if r["id"] == rating_id)
+        return next(r for r in self.ratings if r.id == rating_id)
 
 
 def rating_panel(db: Database, actor: Actor, app_id: int, now: datetime, kind: str = "application"
@@ -173,7 +170,7 @@ def rating_panel(db: Database, actor: Actor, app_id: int, now: datetime, kind: s
         round_no = None
     appealable = case_ref.officers_see and actor.role == "officer" and may_work_zone(actor, case_ref.zone_id)
     return RatingPanel(kind, app_id, case_ref.status, round_no is not None, round_no,
-                       tuple({**view, "may_appeal": appealable and view["appeal"] is None} for view in seen))
+                       tuple(replace(view, may_appeal=appealable and view.appeal is None) for view in seen))
 
 
 def rate_application(db: Database, actor: Actor, app_id: int, score: int, indicators: Sequence[str], comment: str,
@@ -357,7 +354,7 @@ def pending_appeals(db: Database, actor: Actor) -> list[dict[str, Any]]:
     with db.read() as session:
         found = session.scalars(select(Rating).where(Rating.zone_id == actor.zone_id, Rating.appeal_state == "pending")
                                 .order_by(Rating.appealed_at).limit(500))
-        return [rating_view(r, office=True) for r in found]
+        return [rating_view(r, office=True).as_json() for r in found]
 
 
 def appeal(db: Database, actor: Actor, rating_id: int, reason: str, now: datetime) -> None:
@@ -449,7 +446,7 @@ def extend_view(session: Session | None, app: ApplicationRecord, view: Applicati
     round_no = rules.next_round(case, app.applicant_id, "applicant") if rules.may_rate(
         case, app.applicant_id, "applicant") else None
     return replace(view, rating={"open_to_applicant": round_no is not None, "round": round_no,
-                                 "ratings": [rating_view(r) for r in given]})
+                                 "ratings": [rating_view(r).as_json() for r in given]})
 
 
 # --- scheduled (``yima jobs run``) ---------------------------------------------------------------

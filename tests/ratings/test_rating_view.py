@@ -1,0 +1,33 @@
+"""The typed rating keeps the v1 JSON: ``zone`` only in the reform office's view, ``may_appeal``
+only in a panel, and the keys of ``RatingOut`` otherwise (no database)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from yima.ratings.api import RatingOut, RatingPanelOut
+from yima.ratings.ratingview import AppealView, RatingView
+from yima.ratings.service import RatingPanel
+
+RATING = RatingView(id=7, case_kind="application", case_id=3, zone=None, matter="sole_proprietorship", round=1,
+                    score=1, score_zh="非常不满意", score_en="Very dissatisfied", satisfied=False, bad=True,
+                    indicators=("visits",), comment="", rated_at="2026-03-01T08:00:00+00:00",
+                    appeal=AppealView("pending", "恶意", "2026-03-02T08:00:00+00:00", "", None), excluded=False,
+                    rectification=None)
+
+
+def test_a_rating_as_json_has_the_v1_keys_and_zone_only_for_the_office():
+    body = RATING.as_json()
+    assert "zone" not in body and "may_appeal" not in body and body["indicators"] == ["visits"]
+    assert set(body) == set(RatingOut.model_fields) - {"may_appeal"}
+    assert body["appeal"] == {"state": "pending", "reason": "恶意", "appealed_at": "2026-03-02T08:00:00+00:00",
+                              "note": "", "decided_at": None}
+    assert replace(RATING, zone="cq-liangjiang").as_json()["zone"] == "cq-liangjiang"
+
+
+def test_a_panel_as_json_is_the_body_of_rating_panel_out():
+    panel = RatingPanel("application", 3, "approved", False, None, (replace(RATING, may_appeal=False),))
+    assert panel.rating(7).may_appeal is False
+    out = RatingPanelOut.model_validate(panel.as_json())
+    assert out.ratings[0].may_appeal is False and out.ratings[0].appeal is not None
+    assert set(panel.as_json()["ratings"][0]) == set(RatingOut.model_fields)
