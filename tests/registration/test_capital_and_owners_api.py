@@ -31,7 +31,7 @@ def with_owners(**changes: object) -> dict[str, object]:
 
 def audit_entries(server, action: str) -> list[AuditEntry]:
     with server.app.state.db.read() as session:
-        return list(session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+        return list(session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
 
 
 def all_audit_text(server) -> str:

@@ -37,7 +37,7 @@ def test_an_open_transaction_holding_a_code_does_not_hold_the_zone(db: Database,
                 approval.result(timeout=1)
         else:
             # well before the open transaction ends by itself (120 s), however loaded the machine
-            assert approval.result(timeout=60)["status"] == "approved"
+            assert approval.result(timeout=60).status == "approved"
         release.set()
         code, view = held.result(timeout=30), approval.result(timeout=30)
-    assert view["uscc"] != code and view["uscc"][2:8] == code[2:8] == "500107"
+    assert view.uscc is not None and view.uscc != code and view.uscc[2:8] == code[2:8] == "500107"

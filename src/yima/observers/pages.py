@@ -232,13 +232,19 @@ async def note_step(request: Request, suggestion_id: RowId, db: DB, actor: Optio
 @router.post("/suggestions/{suggestion_id}/rating")
 async def rating_step(request: Request, suggestion_id: RowId, db: DB, actor: OptionalActor) -> Response:
     return await _step(request, db, actor, suggestion_id, lambda who, form, sid: service.rate(
-        db, who, sid, None, _one(form, "comment"), utcnow(), _score(form),
+        db, who, sid, _one(form, "rating") or None, _one(form, "comment"), utcnow(), _score(form),
         [str(v) for v in form.getlist("indicators")][:len(satisfaction.INDICATORS)]))
 
 
-def _score(form: FormData) -> int:
-    """The score chosen on the form (1 to 5), or a rule naming the field."""
+def _score(form: FormData) -> int | None:
+    """The score chosen on the form (1 to 5), or a rule naming the field.
+
+    A form that sends only the v1 word (``rating``) is taken as the API takes it: the service
+    turns the word into its level, and refuses a word that contradicts a score.
+    """
     value = _one(form, "score")
+    if not value and _one(form, "rating"):
+        return None
     if not value.isdigit() or len(value) > 1:
         raise DomainError("rating.score", "score", "请选择评分（1 至 5）", "Choose a score (1 to 5)")
     return int(value)
