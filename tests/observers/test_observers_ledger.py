@@ -136,6 +136,7 @@ def test_the_export_lists_only_the_ledger_numbered_alike_under_any_filter_with_d
     assert "申请 2025-09-04" in row["延期（工作日·理由·申请日·批准日）"].value
     assert row["答复日期"].value.date() == date(2025, 9, 10) and row["是否按时"].value == "是"
     assert row["满意度"].value == "满意" and row["评价日期"].value.date() == date(2025, 9, 11)
+    assert row["评分"].value == "4 满意"  # the v1 word alone is its level on the five-level scale
 
 
 def test_the_office_declines_transfers_takes_back_and_urges_and_notes_stay_internal(db, gz):

@@ -123,6 +123,21 @@ def test_a_specialist_sees_only_their_enterprises(server, office):
                                                                                "next_before": None}
 
 
+def test_the_log_form_offers_every_enterprise_of_the_specialist(db, server, office, people):
+    spec = add_user(db, "spec-many", "service_specialist", PASSWORD, NOW, zone_id="cq-gxq")
+    mine = sorted(office["free"].values())[:3]
+    for uscc in mine:
+        key_enterprises.mark(db, people["admin"], KeyEnterpriseIn(zone="cq-gxq", uscc=uscc, specialist="spec-many"),
+                             NOW)
+    every = key_enterprises.desk_choices(db, spec)
+    assert every.complete and sorted(u for u, _ in every.enterprises) == mine
+    some = key_enterprises.desk_choices(db, spec, limit=2)
+    assert not some.complete and some.enterprises == every.enterprises[:2]
+    # The form's choices follow neither the list's search nor its page.
+    page = server.client("spec-many").get("/specialist", params={"q": "无此企业", "per_page": 1}).text
+    assert 'id="log-service"' in page and all(f'<option value="{u}"' in page for u in mine)
+
+
 def test_stage_rules_and_evidence_documents_over_http(server, office):
     client = server.client("invest-cq")
     project = f"/api/v1/projects/{office['project']}"

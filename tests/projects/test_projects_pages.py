@@ -107,6 +107,14 @@ def test_the_specialist_sees_their_enterprises_and_resolves_a_request(server, of
     rows = page.locator("#open-requests tbody tr")
     assert rows.count() == 1 and "用电增容" in rows.first.inner_text()
     assert page.locator("#my-enterprises tbody tr").count() == 1  # only E3 is spec-b's
+    page.fill("#log-service #request", "园区道路照明")
+    page.fill("#log-service #resolved_on", "2000-01-01")  # before the visit: sent back with what was typed
+    page.click("#log-service button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator(".errors").count() == 1
+    assert page.input_value("#log-service #request") == "园区道路照明"
+    assert page.input_value("#log-service #resolved_on") == "2000-01-01"
+    rows = page.locator("#open-requests tbody tr")
     rows.first.locator("input[name=action]").fill("已协调供电公司扩容")
     rows.first.locator("button").click()
     page.wait_for_load_state()

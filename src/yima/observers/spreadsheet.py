@@ -2,7 +2,8 @@
 suggestion in the ledger (never one not yet accepted into it), under its ledger number (台账编号,
 the same whatever the filter), with the dates of submission, acceptance, assignment, the deadline
 as assigned, each extension with its reason and dates, the deadline in force, the reply and the
-rating. Drafts and internal notes are never in it.
+rating (the ledger's word and the score on the five-level scale). Drafts and internal notes are
+never in it.
 
 Formula-safe: every cell written from a record is a plain string cell (or a date or a number the
 export itself makes), so a text that begins with ``=``, ``+``, ``-`` or ``@`` is shown, never
@@ -25,10 +26,12 @@ from yima.observers import rules
 from yima.observers.calendar import official_calendar
 from yima.observers.suggestionview import ReplyView, SuggestionView
 from yima.observers.views import label
+from yima.satisfaction import SCORES
 
 HEADERS = ("台账编号", "提出人", "领域", "问题", "提交日期", "纳入台账日期", "承办部门", "交办日期", "原定时限",
-           "延期（工作日·理由·申请日·批准日）", "现行时限", "答复日期", "是否按时", "办理情况", "满意度", "评价日期")
-WIDTHS = (11, 16, 10, 48, 12, 12, 20, 12, 14, 34, 22, 12, 10, 48, 12, 12)
+           "延期（工作日·理由·申请日·批准日）", "现行时限", "答复日期", "是否按时", "办理情况", "满意度", "评分",
+           "评价日期")
+WIDTHS = (11, 16, 10, 48, 12, 12, 20, 12, 14, 34, 22, 12, 10, 48, 12, 14, 12)
 
 
 def _day(value: str | None) -> date | None:
@@ -99,8 +102,15 @@ def ledger_row(row: SuggestionView) -> list[object]:
             row.department or "", _iso(row.assigned_on), _iso(row.original_due_on or row.due_on),
             extension_text(row), deadline_text(row), _day(reply.published_at) if reply else None,
             ("是" if reply.on_time else "否") if reply else "", progress_text(row),
-            label(rules.RATINGS, rated.rating if rated else None, "zh"),
+            label(rules.RATINGS, rated.rating if rated else None, "zh"), score_text(rated),
             _day(rated.rated_at) if rated else None]
+
+
+def score_text(rated: ReplyView | None) -> str:
+    """The rating on the one five-level scale (好差评), beside the ledger's word: "5 非常满意"."""
+    if rated is None or rated.score is None:
+        return ""
+    return f"{rated.score} {SCORES[rated.score][0]}"
 
 
 def ledger_workbook(rows: list[SuggestionView], title: str, now: datetime) -> bytes:

@@ -361,6 +361,34 @@ def desk(db: Database, actor: Actor, now: datetime, request: PageRequest = PageR
                        page=enterprises.page, pages=enterprises.pages)
 
 
+# The "log a visit" form offers every one of the specialist's enterprises by name up to this many;
+# beyond it the form takes a credit code, with the names as suggestions.
+DESK_CHOICES = 500
+
+
+@dataclass(frozen=True)
+class DeskChoices:
+    """The enterprises a specialist may log a visit for, by name; ``complete`` when all are here."""
+
+    enterprises: list[tuple[str, str]]
+    complete: bool
+
+
+def desk_choices(db: Database, actor: Actor, limit: int = DESK_CHOICES) -> DeskChoices:
+    """Every enterprise assigned to the specialist (credit code, name), by name, up to ``limit``:
+    the form's choices do not depend on the page of the list or its search."""
+    if actor.role != SPECIALIST:
+        raise Forbidden("service.desk", "role", "此页面供服务专员使用", "This page is for service specialists")
+    with db.read() as session:
+        rows = session.execute(
+            select(KeyEnterprise.uscc, func.coalesce(Enterprise.name, KeyEnterprise.uscc))
+            .outerjoin(Enterprise, Enterprise.uscc == KeyEnterprise.uscc)
+            .where(KeyEnterprise.specialist_id == actor.id)
+            .order_by(func.coalesce(Enterprise.name, KeyEnterprise.uscc), KeyEnterprise.uscc)
+            .limit(limit + 1)).all()
+    return DeskChoices([(u, n) for u, n in rows[:limit]], len(rows) <= limit)
+
+
 # --- figures --------------------------------------------------------------------------------------
 
 def zone_service_figures(db: Database, zone_id: str, period: Period) -> ServiceFigures:

@@ -9,6 +9,7 @@ the page carries as JSON: no inline script.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any
 
@@ -305,14 +306,16 @@ async def change_key_enterprise(request: Request, uscc: str, db: DB, actor: Opti
 
 
 def _desk_page(request: Request, db: DB, actor: Actor, errors: list[Finding] | None = None, q: str = "",
-               page: int = 1) -> Response:
+               page: int = 1, entered: Mapping[str, str] | None = None) -> Response:
     try:
         desk = key_enterprises.desk(db, actor, utcnow(), page_request(page, q=q))
+        choices = key_enterprises.desk_choices(db, actor)
     except DomainError as err:
         return _error_page(request, err)
     filters = {"q": search_text(q)}
     return render(request, "projects/specialist.html", {
-        **_names(request), "desk": desk, "errors": _messages(request, errors or []),
+        **_names(request), "desk": desk, "choices": choices, "entered": entered or {},
+        "errors": _messages(request, errors or []),
         "today": local_date(utcnow()).isoformat(), "q": filters["q"], "page": desk.page, "pages": desk.pages,
         "query": filters_query(filters), "export_query": filters_query(filters)}, status=422 if errors else 200)
 
@@ -322,6 +325,9 @@ def specialist_page(request: Request, db: DB, actor: OptionalActor, q: str = "",
     if actor is None:
         return login_redirect(request)
     return _desk_page(request, db, actor, q=q, page=page)
+
+
+_LOG_FIELDS = ("uscc", "served_on", "kind", "request", "action", "resolved_on")
 
 
 @router.post("/specialist/services")
@@ -334,9 +340,10 @@ async def log_service(request: Request, db: DB, actor: OptionalActor) -> Respons
             "served_on": form.get("served_on") or None, "kind": form.get("kind"),
             "request": form.get("request") or "", "action": form.get("action") or "",
             "resolved_on": form.get("resolved_on") or None})
-        key_enterprises.log_service(db, actor, str(form.get("uscc") or ""), body, utcnow())
+        key_enterprises.log_service(db, actor, str(form.get("uscc") or "").strip().upper(), body, utcnow())
     except (ValidationError, DomainError) as err:
-        return _desk_page(request, db, actor, _form_errors(err))
+        entered = {k: v for k, v in form.items() if isinstance(v, str) and k in _LOG_FIELDS}
+        return _desk_page(request, db, actor, _form_errors(err), entered=entered)
     return RedirectResponse("/specialist", status_code=303)
 
 
