@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from yima.errors import DomainError, Forbidden
 from yima.stats.rules import (
@@ -24,6 +26,7 @@ from yima.stats.rules import (
     sectors_from_divisions,
     share_pct,
     statistical_category,
+    whole_months,
 )
 
 
@@ -153,3 +156,13 @@ def test_officers_see_their_own_zone_and_administrators_every_zone():
                        ("reform_office", "cd-gxq"), ("department", "cq-gxq"), ("observer", "cq-gxq")):
         with pytest.raises(Forbidden):
             check_may_see_zone(role, zone, "cq-gxq")
+
+
+@given(st.dates(date(2019, 1, 1), date(2026, 12, 31)), st.integers(0, 800))
+def test_whole_months_are_the_months_a_period_covers_from_their_first_day_to_their_last(start, length):
+    period = Period(start, start + timedelta(days=length))
+    days = {period.start + timedelta(days=n) for n in range(period.days)}
+    covered = [date(*map(int, m.split("-")), 1) for m in period.months()]
+    whole = [first for first in covered if all(first + timedelta(days=n) in days for n in range(31)
+                                               if (first + timedelta(days=n)).month == first.month)]
+    assert whole_months(period) == ((whole[0], whole[-1]) if whole else None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -91,14 +92,18 @@ def page_command(registry: Registry, standard: StandardSource) -> Callable[..., 
                                                           "register (at least 500)")] = 500,
                     projects: Annotated[int, typer.Option("--projects", min=0, help="Synthetic projects added to "
                                                           "the demo's")] = 0,
-                    runs: Annotated[int, typer.Option("--runs", min=1, help="Timed visits of each page")] = 3) -> None:
+                    runs: Annotated[int, typer.Option("--runs", min=1, help="Timed visits of each page")] = 3,
+                    keep: Annotated[Path | None, typer.Option("--keep", help="Keep the seeded database in this "
+                                                              "directory; a later run with the same directory "
+                                                              "visits it again without seeding")] = None) -> None:
         """The demo's zone at a scale of its own behind yima serve: every page visited as a role
         that may see it, the slowest ten against /healthz."""
         paths = [route.path for router in registry.items(ROUTERS) for route in router.routes
                  if isinstance(route, APIRoute) and "GET" in (route.methods or ())]
         applied = standard()
         jobs = lambda db, now: run_jobs(db, now, applied, registry.items(JOBS), registry.items(STANDARD_JOBS))  # noqa: E731
-        run_pages_benchmark(console, paths, applied, jobs, entities=entities, projects=projects, runs=runs)
+        run_pages_benchmark(console, paths, applied, jobs, entities=entities, projects=projects, runs=runs,
+                            keep=keep)
 
     return bench_pages
 

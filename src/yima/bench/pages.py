@@ -38,7 +38,7 @@ from yima.bench.register import _free_port, _wait_for
 from yima.clock import utcnow
 from yima.db import Database
 from yima.db.migrate import upgrade
-from yima.demo.seed import DEMO_PASSWORD, seed_demo
+from yima.demo.seed import DEMO_PASSWORD, seed_demo, seed_state
 from yima.jobs import JobRun
 from yima.licences.qr import URL_MARKER, licence_url
 from yima.licences.tables import Licence
@@ -113,8 +113,12 @@ class PagesResult:
 
 def run_pages_benchmark(console: Console, paths: Sequence[str], standard: MatterStandard, jobs: JobRun, *,
                         entities: int = 500,
-                        projects: int = 0, runs: int = 3, observers: bool = True) -> PagesResult:
-    workdir = Path(tempfile.mkdtemp(prefix="yima-bench-pages-"))
+                        projects: int = 0, runs: int = 3, observers: bool = True,
+                        keep: Path | None = None) -> PagesResult:
+    """``keep``: a directory whose database is kept for the next run, which visits it again
+    instead of seeding (a database seeded at another scale is visited as it is)."""
+    workdir = keep or Path(tempfile.mkdtemp(prefix="yima-bench-pages-"))
+    workdir.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{workdir / 'bench.db'}"
     try:
         upgrade(url)
@@ -122,11 +126,15 @@ def run_pages_benchmark(console: Console, paths: Sequence[str], standard: Matter
         try:
             now = utcnow()
             started = time.perf_counter()
-            for line in seed_demo(db, standard, now, jobs, history=False, register=entities, observers=observers):
-                console.print(f"  {line[:120]}")
-            if projects:
-                add_synthetic_projects(db, ZONE, projects, now)
-            console.print(f"seeded in {time.perf_counter() - started:.0f} s")
+            if seed_state(db) == "complete":
+                console.print(f"  visiting the database kept in {workdir} as it is")
+            else:
+                for line in seed_demo(db, standard, now, jobs, history=False, register=entities,
+                                      observers=observers):
+                    console.print(f"  {line[:120]}")
+                if projects:
+                    add_synthetic_projects(db, ZONE, projects, now)
+                console.print(f"seeded in {time.perf_counter() - started:.0f} s")
             values = _examples(db)
         finally:
             db.dispose()
@@ -143,7 +151,8 @@ def run_pages_benchmark(console: Console, paths: Sequence[str], standard: Matter
             server.terminate()
             server.wait(timeout=30)
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
     result.entities, result.projects = max(entities, 500), projects
     _print(console, result, runs)
     return result

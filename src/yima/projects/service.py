@@ -374,16 +374,11 @@ def _signed_figures(period: Period) -> list[Any]:
               for tag in rules.INVESTOR_TAGS)]
 
 
-def _milestone_figures(period: Period) -> list[Any]:
-    """``landed_large``, ``landed``, ``started``, ``completed`` and ``started_or_completed`` of
-    ``period``."""
-    def within(column: Any) -> Any:
-        return column.between(period.start, period.end)
-
-    return [func.count(case((and_(within(Project.landed_on), Project.amount >= rules.LARGE_PROJECT_YUAN), 1))),
-            func.count(case((within(Project.landed_on), 1))), func.count(case((within(Project.started_on), 1))),
-            func.count(case((within(Project.completed_on), 1))),
-            func.count(case((or_(within(Project.started_on), within(Project.completed_on)), 1)))]
+def _landed_figures(period: Period) -> list[Any]:
+    """``landed_large`` and ``landed`` of ``period``."""
+    landed = Project.landed_on.between(period.start, period.end)
+    return [func.count(case((and_(landed, Project.amount >= rules.LARGE_PROJECT_YUAN), 1))),
+            func.count(case((landed, 1)))]
 
 
 SIGNED_FIGURES = ("signed", "signed_amount", "signed_large", *(f"tag:{tag}" for tag in rules.INVESTOR_TAGS))
@@ -406,10 +401,20 @@ def zone_project_figures(db: Database, zone_id: str, period: Period) -> ProjectF
     with db.read() as session:
         signed = [session.execute(select(*_signed_figures(days)).where(in_zone, within(Project.signed_on, days))).one()
                   for days in (period, base)]
-        landed = session.execute(select(*_milestone_figures(period)[:2], *_milestone_figures(base)[:2])
+        landed = session.execute(select(*_landed_figures(period), *_landed_figures(base))
                                  .where(in_zone, within(Project.landed_on))).one()
-        started = session.execute(select(*_milestone_figures(period)[2:], *_milestone_figures(base)[2:])
-                                  .where(in_zone, or_(within(Project.started_on), within(Project.completed_on)))).one()
+        # started, then completed (each through its own index); started or completed is the two
+        # less the projects that did both in the window
+        begun = session.execute(select(*(func.count(case((within(Project.started_on, days), 1)))
+                                         for days in (period, base)))
+                                .where(in_zone, within(Project.started_on))).one()
+        ended = session.execute(select(*(func.count(case((within(Project.completed_on, days), 1)))
+                                         for days in (period, base)),
+                                       *(func.count(case((and_(within(Project.completed_on, days),
+                                                               within(Project.started_on, days)), 1)))
+                                         for days in (period, base)))
+                                .where(in_zone, within(Project.completed_on))).one()
+        started = [(begun[i], ended[i], begun[i] + ended[i] - ended[2 + i]) for i in (0, 1)]
         funnel = session.execute(
             select(func.count(), *(func.count(case((column <= period.end, 1)))
                                    for column in (Project.landed_on, Project.started_on, Project.completed_on)))
@@ -422,11 +427,12 @@ def zone_project_figures(db: Database, zone_id: str, period: Period) -> ProjectF
         industries = session.execute(select(Project.industry_code, func.count(), _cents(Project.amount))
                                      .where(in_zone, signed_now)
                                      .group_by(Project.industry_code)).all()
+        # the receipts of the two windows (by their day's index), each matched to its project's zone
+        of_zone = select(Project.id).where(Project.id == ProjectFund.project_id, in_zone).exists()
         funds = session.execute(
             select(*(_cents(case((within(ProjectFund.received_on, days), ProjectFund.amount)))
                      for days in (period, base)))
-            .join(Project).where(in_zone, ProjectFund.reversed_at.is_(None),
-                                 within(ProjectFund.received_on))).one()
+            .where(within(ProjectFund.received_on), ProjectFund.reversed_at.is_(None), of_zone)).one()
 
     def window(signed: Sequence[Any], landed: Sequence[Any], started: Sequence[Any]) -> dict[str, int | Decimal]:
         figures: dict[str, int | Decimal] = {key: int(value) for key, value in zip(
@@ -435,7 +441,7 @@ def zone_project_figures(db: Database, zone_id: str, period: Period) -> ProjectF
         return figures
 
     return rules.project_figures(
-        period, window(signed[0], landed[:2], started[:3]), window(signed[1], landed[2:], started[3:]),
+        period, window(signed[0], landed[:2], started[0]), window(signed[1], landed[2:], started[1]),
         (_yuan(funds[0]), _yuan(funds[1])),
         dict(zip(("signed", "landed", "started", "completed"), funnel, strict=True)),
         [(f"{day.year:04d}-{day.month:02d}", int(count), _yuan(cents)) for day, count, cents in days],

@@ -65,11 +65,16 @@ class ProjectStage(Base):
 # The list's order (``service.list_projects``): any page of a zone's projects read from the index.
 # SQLite sorts NULL last in a descending order already (its migration leaves the NULLS clause out).
 Index("ix_projects_list", Project.zone_id, Project.signed_on.desc().nulls_last(), Project.id.desc())
-# The figures (``service.zone_project_figures``): a zone's projects landed, started or completed in a
-# period read from an index, not from a scan of every project.
-Index("ix_projects_landed", Project.zone_id, Project.landed_on)
+# The figures (``service.zone_project_figures``): a zone's projects signed, landed, started or completed
+# in a period read from an index, not from a scan of every project; the signed, landed and completed
+# ones from the index alone (every column their figures read is in it; on PostgreSQL the tags, JSON
+# with no order of their own, ride along as an included column).
+Index("ix_projects_figures", Project.zone_id, Project.signed_on, Project.amount, Project.industry_code,
+      Project.landed_on, Project.started_on, Project.completed_on, Project.investor,
+      postgresql_include=["investor_tags"])
+Index("ix_projects_landed", Project.zone_id, Project.landed_on, Project.amount)
 Index("ix_projects_started", Project.zone_id, Project.started_on)
-Index("ix_projects_completed", Project.zone_id, Project.completed_on)
+Index("ix_projects_completed", Project.zone_id, Project.completed_on, Project.started_on)
 
 
 class ProjectFund(Base):
@@ -91,6 +96,10 @@ class ProjectFund(Base):
     reversal_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     project: Mapped[Project] = relationship(back_populates="funds")
+
+
+# The figures' funds in place: the receipts of a period, each then matched to its project's zone.
+Index("ix_project_funds_received_on", ProjectFund.received_on)
 
 
 class KeyEnterprise(Base):

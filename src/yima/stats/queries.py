@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +22,7 @@ from yima.clock import china_days
 from yima.register.tables import Enterprise
 from yima.registration.status import Status
 from yima.registration.tables import Application, Transition
-from yima.stats.rules import DECIDED_STATUSES, DOMESTIC_ENTERPRISE_TYPES, Period, division_key
+from yima.stats.rules import DECIDED_STATUSES, DOMESTIC_ENTERPRISE_TYPES, Period, division_key, next_month, whole_months
 from yima.stats.tables import INDUSTRY_DIVISION, RegisterDayCount, RegisterMonthCount
 
 E = Enterprise.__table__.c
@@ -110,18 +110,33 @@ def active_by_type_and_division(conn: Connection, zone_id: str, on: Any, year_ea
 
 
 def counted_registrations_by_month(conn: Connection, zone_id: str, period: Period) -> dict[str, MonthSums]:
-    """``new_registrations_by_month`` read from the register's day counts (``RegisterDayCount``):
-    a few hundred rows a month, however large the register."""
+    """``new_registrations_by_month`` read from the register's counts: the months wholly inside the
+    period from the month counts (``RegisterMonthCount``), the days of a month it covers in part from
+    the day counts (``RegisterDayCount``) — a few hundred rows a month, however large the register."""
+    months = whole_months(period)
+    day_ranges = [(period.start, period.end)]
+    queries: list[Any] = []
+    if months is not None:
+        first, last = months
+        day_ranges = [(start, end) for start, end in ((period.start, first - timedelta(days=1)),
+                                                      (next_month(last), period.end)) if start <= end]
+        domestic_m = M.entity_type.in_(DOMESTIC_ENTERPRISE_TYPES)
+        queries.append(select(M.month, func.sum(case((domestic_m, M.established), else_=0)),
+                              func.sum(case((domestic_m, M.capital), else_=0)), func.sum(M.established),
+                              func.sum(M.address_commitment))
+                       .where(M.zone_id == zone_id, M.month.between(first.isoformat()[:7], last.isoformat()[:7]))
+                       .group_by(M.month))
     month = _month(conn, D.day).label("month")
     domestic = D.entity_type.in_(DOMESTIC_ENTERPRISE_TYPES)
-    query = (select(month, func.sum(case((domestic, D.established), else_=0)),
-                    func.sum(case((domestic, D.capital), else_=0)), func.sum(D.established),
-                    func.sum(D.address_commitment))
-             .where(D.zone_id == zone_id, D.day.between(period.start, period.end))
-             .group_by(month))
+    for start, end in day_ranges:
+        queries.append(select(month, func.sum(case((domestic, D.established), else_=0)),
+                              func.sum(case((domestic, D.capital), else_=0)), func.sum(D.established),
+                              func.sum(D.address_commitment))
+                       .where(D.zone_id == zone_id, D.day.between(start, end))
+                       .group_by(month))
     return {row[0]: MonthSums(_one(row[1]), Decimal(row[2] or 0).quantize(Decimal("0.01")), _one(row[3]),
                               _one(row[4]))
-            for row in conn.execute(query) if row[3] or row[1]}
+            for query in queries for row in conn.execute(query) if row[3] or row[1]}
 
 
 def counted_active_by_type_and_division(conn: Connection, zone_id: str, on: date,

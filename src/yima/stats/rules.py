@@ -150,6 +150,20 @@ MAX_PERIOD_DAYS = 366
 ZONE_FIGURE_ROLES = ("officer", "leader", "reform_office", "investment_office")
 
 
+def whole_months(period: Period) -> tuple[date, date] | None:
+    """The first days of the first and the last month lying wholly inside the period, or None."""
+    first = period.start if period.start.day == 1 else next_month(period.start)
+    last = period.end.replace(day=1)
+    if (period.end + timedelta(days=1)).day != 1:  # the period ends inside its last month
+        last = date(last.year - 1, 12, 1) if last.month == 1 else date(last.year, last.month - 1, 1)
+    return (first, last) if first <= last else None
+
+
+def next_month(day: date) -> date:
+    """The first day of the month after ``day``'s."""
+    return date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
+
+
 def parse_day(value: str | None, field_name: str) -> date:
     if not value:
         raise DomainError("stats.date_required", field_name, f"请填写日期参数 {field_name}（YYYY-MM-DD）",
