@@ -43,6 +43,7 @@ from yima.licences.permits import PERMIT_COMMITMENT, compare_with_separate
 from yima.licences.tables import Licence
 from yima.register.tables import Enterprise
 from yima.registration.codes import make_uscc
+from yima.registration.handoff import Establishment
 from yima.registration.tables import Application, Transition
 from yima.seals.tables import SealSet
 from yima.standard.model import MatterStandard
@@ -356,7 +357,8 @@ def seed_one_code_licences(db: Database, zone_id: str, applicant_id: int, standa
                                                   reason="", at=at))
                 previous = to
             apps.append(app)
-            for row in licences.on_establishment_approved(session, standard, enterprise, app, decided):
+            establishment = Establishment(zone_id, applicant_id, tuple(app.body["commitments"]), parent=app)
+            for row in licences.on_establishment_approved(session, standard, enterprise, establishment, decided):
                 (signed if isinstance(row, Licence) else permits).append(row)
         insert_new(session, [*apps, *(t for app in apps for t in app.transitions), *permits, *signed])
         return [e.uscc for e in chosen]

@@ -35,7 +35,7 @@ from yima.licences.tables import Licence, Permit
 from yima.licences.verify import verify_licence
 from yima.listing import PageOf, PageRequest, check_export_size, like_pattern, search_text
 from yima.register.tables import Enterprise
-from yima.registration.tables import Application, Transition
+from yima.registration.handoff import Approval, Establishment
 from yima.seals.service import revoke_enterprise_seals
 from yima.standard.model import MatterStandard
 
@@ -64,11 +64,12 @@ def rotate_key(db: Database, zone_id: str, now: datetime,
 
 # --- permits and the licence, inside the approval's transaction --------------------------------------
 
-def _new_permit(standard: MatterStandard, enterprise: Enterprise, app: Application | None,
+def _new_permit(standard: MatterStandard, enterprise: Enterprise, establishment: Establishment | None,
                 decision: permit_rules.PermitDecision, index: int, now: datetime) -> Permit:
     number = permit_rules.permit_number(standard.permits[decision.type].number_prefix, enterprise.uscc,
                                         local_date(now).year, index)
-    return Permit(enterprise=enterprise, zone_id=enterprise.zone_id, application=app, type=decision.type,
+    return Permit(enterprise=enterprise, zone_id=enterprise.zone_id,
+                  application=establishment.parent if establishment is not None else None, type=decision.type,
                     number=number, items=list(decision.items), status=decision.status,
                     decided_by=decision.decided_by, valid_from=decision.valid_from, valid_to=decision.valid_to,
                     verification_due_on=decision.verification_due_on,
@@ -77,15 +78,15 @@ def _new_permit(standard: MatterStandard, enterprise: Enterprise, app: Applicati
 
 
 def on_establishment_approved(session: Session, standard: MatterStandard, enterprise: Enterprise,
-                              app: Application, now: datetime) -> list[Base]:
+                              establishment: Establishment, now: datetime) -> list[Base]:
     """Decide every permit the scope needs with the licence, then sign the licence unless a pending
     permit's standard says the licence waits for it.
 
     Returns the new rows (permits, then the licence) for the caller to insert with the new
     enterprise (``yima.db.bulk.insert_new``)."""
-    decisions = permit_rules.decide_permits(list(enterprise.scope), app.body.get("commitments", []), standard,
+    decisions = permit_rules.decide_permits(list(enterprise.scope), list(establishment.commitments), standard,
                                             local_date(now))
-    permits = [_new_permit(standard, enterprise, app, d, i + 1, now) for i, d in enumerate(decisions)]
+    permits = [_new_permit(standard, enterprise, establishment, d, i + 1, now) for i, d in enumerate(decisions)]
     pending = [d.type for d in decisions if d.status == "pending"]
     if not permit_rules.licence_may_issue(pending, standard):
         return list(permits)
@@ -401,9 +402,9 @@ class LicencesFollowTheRegister:
     """Permits and the signed licence, kept in step with the enterprise register inside
     registration's transaction (``registration.handoff.RegisterFollower``)."""
 
-    def established(self, session: Session, standard: MatterStandard, enterprise: Enterprise, app: Application,
-                    now: datetime) -> list[Base]:
-        return on_establishment_approved(session, standard, enterprise, app, now)
+    def established(self, session: Session, standard: MatterStandard, enterprise: Enterprise,
+                    establishment: Establishment, now: datetime) -> list[Base]:
+        return on_establishment_approved(session, standard, enterprise, establishment, now)
 
     def changed(self, session: Session, standard: MatterStandard, enterprise: Enterprise, now: datetime,
                 actor: Actor | None) -> None:
@@ -412,10 +413,10 @@ class LicencesFollowTheRegister:
     def ended(self, session: Session, enterprise: Enterprise, now: datetime, status: str, reason: str) -> None:
         on_enterprise_ended(session, enterprise, now, status, reason)
 
-    def audit_event(self, row: Base, app: Application, last: Transition) -> AuditEvent | None:
+    def audit_event(self, row: Base, approval: Approval) -> AuditEvent | None:
         if isinstance(row, Permit):
-            return AuditEvent(app.zone_id, last.at, last.actor_id, last.actor_role, f"permit.{row.status}",
-                              f"permit:{row.number}", {"type": row.type, "application": app.id})
+            return approval.event(f"permit.{row.status}", f"permit:{row.number}",
+                                  {"type": row.type, "application": approval.application_id})
         if isinstance(row, Licence):
-            return licence_issued_event(row, last.at, last.actor_id, last.actor_role)
+            return licence_issued_event(row, approval.at, approval.actor_id, approval.actor_role)
         return None

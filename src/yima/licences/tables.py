@@ -8,7 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yima.db.base import Base
 from yima.register.tables import Enterprise
-from yima.registration.tables import Application
 
 
 class Permit(Base):
@@ -34,8 +33,10 @@ class Permit(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     # Set on creation so that one flush inserts the enterprise, the application and then the permits.
+    # The application is registration's row, named by its mapped class: licences never read it
+    # (``registration.handoff.Establishment.parent``).
     enterprise: Mapped[Enterprise] = relationship()
-    application: Mapped[Application | None] = relationship()
+    application: Mapped[Base | None] = relationship("Application")
 
 
 class Licence(Base):

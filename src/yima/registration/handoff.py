@@ -4,8 +4,8 @@ Cross-region registration (跨省异地办照) lives in ``yima.federation``, whi
 package; registration must not depend on it. So registration declares here what it hands over,
 as Protocols and a ``Slot`` for each; a feature adds its parts in its ``feature.install`` and the
 composition root plugs them in with ``use(registry)`` when the application starts. What is handed
-over is an ``ApplicationRecord`` (``model.py``), never the row (only the register's followers,
-licences and seals, get the rows they follow):
+over is an ``ApplicationRecord`` (``model.py``), never the row (the register's followers, licences
+and seals, get the enterprise they follow and an ``Establishment`` or ``Approval`` of the application):
 
 * a ``Forwarder`` takes a submission whose ``zone`` it serves (a partner zone) instead of the local
   秒批 path, and answers with the application as its applicant sees it;
@@ -25,10 +25,10 @@ With nothing plugged in, registration works alone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -41,8 +41,37 @@ from yima.registration.model import ApplicationChanged, ApplicationIn, Applicati
 from yima.registry import Registry, Slot
 from yima.standard.model import MatterStandard
 
-if TYPE_CHECKING:
-    from yima.registration.tables import Application, Transition
+
+@dataclass(frozen=True)
+class Establishment:
+    """An approved establishment as the register's followers see it when the new enterprise's rows
+    are built: whose it is, in which zone, and what the applicant committed to (告知承诺).
+
+    ``parent`` is the application's row, opaque: only for a new row to name as its parent
+    (``Permit(application=...)``). On the 秒批 path the application is inserted in the same batch
+    as the rows the followers return, so its id is not known yet when they are built."""
+
+    zone_id: str
+    applicant_id: int
+    commitments: tuple[str, ...]
+    parent: Base
+
+
+@dataclass(frozen=True)
+class Approval:
+    """The approval a follower's rows came of, for their audit entries: the application, the
+    enterprise, and who made the last transition, when."""
+
+    application_id: int
+    zone_id: str
+    enterprise_uscc: str | None
+    at: datetime
+    actor_id: int | None
+    actor_role: str
+
+    def event(self, action: str, subject: str, detail: Mapping[str, Any]) -> AuditEvent:
+        """The audit entry of ``action`` on ``subject``, by whoever made the approval."""
+        return AuditEvent(self.zone_id, self.at, self.actor_id, self.actor_role, action, subject, detail)
 
 
 class Forwarder(Protocol):
@@ -75,8 +104,8 @@ class TransitionListener(Protocol):
 
 
 class RegisterFollower(Protocol):
-    def established(self, session: Session, standard: MatterStandard, enterprise: Enterprise, app: Application,
-                    now: datetime) -> Sequence[Base]:
+    def established(self, session: Session, standard: MatterStandard, enterprise: Enterprise,
+                    establishment: Establishment, now: datetime) -> Sequence[Base]:
         """The rows a new enterprise brings, for registration to insert with it (parents first)."""
 
     def changed(self, session: Session, standard: MatterStandard, enterprise: Enterprise, now: datetime,
@@ -84,7 +113,7 @@ class RegisterFollower(Protocol):
 
     def ended(self, session: Session, enterprise: Enterprise, now: datetime, status: str, reason: str) -> None: ...
 
-    def audit_event(self, row: Base, app: Application, last: Transition) -> AuditEvent | None:
+    def audit_event(self, row: Base, approval: Approval) -> AuditEvent | None:
         """The entry for a row ``established`` returned (None: not one of this follower's)."""
 
 

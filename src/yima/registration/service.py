@@ -77,12 +77,13 @@ def _record(session: Session, app: Application, since: int, created: Sequence[Ba
     def by_last(action: str, about: str, **detail: Any) -> AuditEvent:
         return AuditEvent(app.zone_id, last.at, last.actor_id, last.actor_role, action, about, detail)
 
+    approval = handoff.Approval(app.id, app.zone_id, app.enterprise_uscc, last.at, last.actor_id, last.actor_role)
     for row in created:
         if isinstance(row, Enterprise):
             events.append(by_last("enterprise.established", f"enterprise:{row.uscc}", name=row.name,
                                   application=app.id, addresses=len(row.addresses)))
         else:
-            events.extend(e for follower in handoff.followers() if (e := follower.audit_event(row, app, last)))
+            events.extend(e for follower in handoff.followers() if (e := follower.audit_event(row, approval)))
     audit.record(session, events)
     listeners = handoff.transition_listeners()
     if listeners:
@@ -360,9 +361,11 @@ def _approve(session: Session, standard: MatterStandard, app: Application, actor
         founded.addresses = _addresses(body, now, first_is_domicile=True, proved=proved)
         founded.address_commitment = any(a.proof == "commitment" for a in founded.addresses)
         app.enterprise_uscc = uscc
+        establishment = handoff.Establishment(app.zone_id, app.applicant_id, tuple(body.get("commitments") or ()),
+                                              parent=app)
         return [founded, *founded.addresses,
                 *(row for follower in handoff.followers()
-                  for row in follower.established(session, standard, founded, app, now))]
+                  for row in follower.established(session, standard, founded, establishment, now))]
     enterprise = session.get(Enterprise, app.enterprise_uscc) if app.enterprise_uscc else None
     if enterprise is None or enterprise.status != "active":
         raise Conflict("enterprise.not_active", "uscc", "该企业已不在存续状态",

@@ -31,6 +31,8 @@ class Application(Base):
     __table_args__ = (
         UniqueConstraint("applicant_id", "idempotency_key", name="uq_applications_idempotency"),
         Index("ix_applications_zone_status", "zone_id", "status", "submitted_at"),
+        # The statistics' "decided in a period, by status, channel and matter" (migration 0002).
+        Index("ix_applications_stats", "zone_id", "decided_at", "status", "channel", "matter"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

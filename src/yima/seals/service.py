@@ -39,7 +39,7 @@ from yima.pki.ca import Revocation, build_crl, issue_signing_certificate, read_s
 from yima.pki.keys import PrivateKey, cert_to_pem, new_signing_key, to_pkcs12
 from yima.pki.service import crl_url, decrypt_key, encrypt_key, load_zone_pki
 from yima.register.tables import Enterprise
-from yima.registration.tables import Application, Transition
+from yima.registration.handoff import Approval, Establishment
 from yima.seals.images import DRAWN, SealLook
 from yima.seals.model import SEAL_SET, SealFormat, SealType, seal_identity
 from yima.seals.tables import Seal, SealSet
@@ -427,8 +427,8 @@ class SealsFollowTheRegister:
     (``registration.handoff.RegisterFollower``); an enterprise that ends has its seals revoked by
     the licences feature, with its permits."""
 
-    def established(self, session: Session, standard: MatterStandard, enterprise: Enterprise, app: Application,
-                    now: datetime) -> list[Base]:
+    def established(self, session: Session, standard: MatterStandard, enterprise: Enterprise,
+                    establishment: Establishment, now: datetime) -> list[Base]:
         return [new_seal_set(enterprise, now)]
 
     def changed(self, session: Session, standard: MatterStandard, enterprise: Enterprise, now: datetime,
@@ -438,8 +438,7 @@ class SealsFollowTheRegister:
     def ended(self, session: Session, enterprise: Enterprise, now: datetime, status: str, reason: str) -> None:
         return None
 
-    def audit_event(self, row: Base, app: Application, last: Transition) -> AuditEvent | None:
+    def audit_event(self, row: Base, approval: Approval) -> AuditEvent | None:
         if isinstance(row, SealSet):
-            return AuditEvent(app.zone_id, last.at, last.actor_id, last.actor_role, "seal_set.requested",
-                              f"seal_set:{app.enterprise_uscc}", {})
+            return approval.event("seal_set.requested", f"seal_set:{approval.enterprise_uscc}", {})
         return None

@@ -4,8 +4,9 @@ Each function is one SQL statement that returns a handful of grouped rows; ``ser
 them into ``rules.ZoneFigures``. The definitions are those of ``yima.stats.rules`` (active on a
 day, new in a period, domestic enterprise ...). Dates of the register are calendar dates; the
 times of applications are UTC instants, so a period of China Standard Time days becomes the
-half-open UTC interval ``[start 00:00 CST, end + 1 day 00:00 CST)``. The indexes these queries
-use are created by migration 0002 and declared in ``yima.stats.tables``.
+half-open UTC interval ``[start 00:00 CST, end + 1 day 00:00 CST)``. Applications are read
+through registration's statements (``yima.registration.records``), never its tables. The indexes
+these queries use are created by migration 0002 and declared on the tables.
 """
 
 from __future__ import annotations
@@ -20,13 +21,11 @@ from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, or_
 
 from yima.clock import china_days
 from yima.register.tables import Enterprise
-from yima.registration.status import Status
-from yima.registration.tables import Application, Transition
+from yima.registration.records import approval_instants, decided_applications
 from yima.stats.rules import DECIDED_STATUSES, DOMESTIC_ENTERPRISE_TYPES, Period, division_key, next_month, whole_months
 from yima.stats.tables import INDUSTRY_DIVISION, RegisterDayCount, RegisterMonthCount
 
 E = Enterprise.__table__.c
-A = Application.__table__.c
 D = RegisterDayCount.__table__.c
 M = RegisterMonthCount.__table__.c
 
@@ -162,11 +161,8 @@ def counted_active_by_type_and_division(conn: Connection, zone_id: str, on: date
 
 def matters_decided(conn: Connection, zone_id: str, period: Period) -> dict[tuple[str, str], int]:
     """Registration matters decided in the period, counted by (status, channel)."""
-    start, end = utc_bounds(period)
-    query = (select(A.status, A.channel, func.count())
-             .where(A.zone_id == zone_id, A.decided_at >= start, A.decided_at < end,
-                    A.status.in_(DECIDED_STATUSES))
-             .group_by(A.status, A.channel))
+    decided = decided_applications(zone_id=zone_id, decided=utc_bounds(period), statuses=DECIDED_STATUSES).subquery()
+    query = select(decided.c.status, decided.c.channel, func.count()).group_by(decided.c.status, decided.c.channel)
     return {(row[0], row[1]): _one(row[2]) for row in conn.execute(query)}
 
 
@@ -185,15 +181,7 @@ def approval_times(conn: Connection, zone_id: str, period: Period,
     from the ``submitted`` transition to the ``approved`` one, and how many within the statutory
     limit. The median is the middle row (or the mean of the two middle rows) by window functions,
     which both SQLite and PostgreSQL have."""
-    start, end = utc_bounds(period)
-    T = Transition.__table__.c
-    per_app = (select(A.matter.label("matter"),
-                      func.min(case((T.to_status == Status.SUBMITTED, T.at))).label("submitted_at"),
-                      func.max(case((T.to_status == Status.APPROVED, T.at))).label("approved_at"))
-               .select_from(Application.__table__.join(Transition.__table__, T.application_id == A.id))
-               .where(A.zone_id == zone_id, A.status == Status.APPROVED, A.decided_at >= start, A.decided_at < end,
-                      T.to_status.in_((Status.SUBMITTED, Status.APPROVED)))
-               .group_by(A.id, A.matter)).subquery("per_app")
+    per_app = approval_instants(zone_id=zone_id, decided=utc_bounds(period)).subquery("per_app")
     seconds = _seconds(conn, per_app.c.approved_at, per_app.c.submitted_at)
     timed = (select(per_app.c.matter.label("matter"), seconds.label("seconds"))
              .where(per_app.c.submitted_at.is_not(None), per_app.c.approved_at.is_not(None))).subquery("timed")

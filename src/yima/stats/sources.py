@@ -12,8 +12,8 @@ from yima.clock import as_utc
 from yima.db import Database
 from yima.licences.permits import compare_with_separate
 from yima.licences.tables import Licence, Permit
+from yima.registration.records import decided_applications
 from yima.registration.status import Status
-from yima.registration.tables import Application
 from yima.seals.service import seal_sets_issued
 from yima.standard.model import MatterStandard
 from yima.stats.queries import utc_bounds
@@ -50,14 +50,13 @@ def bundled_reduction(db: Database, standard: MatterStandard, zone_id: str, peri
     """For establishments approved in the period with bundled permits: the materials and statutory
     days of separate processes (from the standard) against the bundled materials and the measured
     time until the licence and every permit were decided."""
-    start, end = utc_bounds(period)
+    approved = decided_applications(zone_id=zone_id, decided=utc_bounds(period), statuses=(Status.APPROVED,),
+                                    matter="establish").subquery()
     with db.read() as session:
         rows = session.execute(
-            select(Application.id, Application.entity_type, Application.submitted_at, Application.decided_at,
+            select(approved.c.id, approved.c.entity_type, approved.c.submitted_at, approved.c.decided_at,
                    Permit.type, Permit.decided_at)
-            .join(Permit, Permit.application_id == Application.id)
-            .where(Application.zone_id == zone_id, Application.matter == "establish",
-                   Application.status == Status.APPROVED, Application.decided_at >= start, Application.decided_at < end)
+            .join(Permit, Permit.application_id == approved.c.id)
         ).all()
     cases: dict[int, _Case] = {}
     for app_id, entity_type, submitted, decided, permit_type, permit_decided in rows:

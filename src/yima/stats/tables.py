@@ -1,11 +1,11 @@
-"""The indexes the figures need, declared on the register's tables (created by migration 0002),
-and the register's counts the report reads (migration 0025).
+"""The tables statistics own: the reports a zone published (migration 0018) and the register's
+counts by day and by month the report reads (``RegisterDayCount``, ``RegisterMonthCount``,
+migration 0025), and the GB/T 4754 division of an enterprise's industry code.
 
-Statistics count from ``enterprises`` and ``applications``; the tables they own keep the
-reports a zone published (migration 0018) and the register's counts by day and by month
-(``RegisterDayCount``, ``RegisterMonthCount``). Declaring the indexes here keeps ``Base.metadata``
-equal to the migrated schema (``yima.app.schema`` imports this).
-"""
+Statistics count from ``enterprises`` and ``applications``, which they do not own: the index the
+figures use on applications (``ix_applications_stats``, migration 0002) is declared with that
+table in ``yima.registration.tables``; ``yima.app.schema`` imports this module so that
+``Base.metadata`` equals the migrated schema."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
-    Index,
     Integer,
     Numeric,
     PrimaryKeyConstraint,
@@ -29,18 +28,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from yima.db.base import Base
 from yima.register.tables import Enterprise
-from yima.registration.tables import Application
 
 #: The GB/T 4754 division of a written industry code (``I65`` of ``I6513``), with literal arguments
 #: so that it reads the same on SQLite and PostgreSQL.
 INDUSTRY_DIVISION = func.substr(Enterprise.industry_code, literal_column("1"), literal_column("3"))
 
-#: The report's index on applications. The register's rows had two (by type and division, by
-#: day) until the report read the register's counts instead (revision 0029 drops them).
-STATS_INDEXES = (
-    Index("ix_applications_stats", Application.zone_id, Application.decided_at, Application.status,
-          Application.channel, Application.matter),
-)
+#: The report's index on applications (``ix_applications_stats``) is declared with the table, in
+#: ``yima.registration.tables``. The register's rows had two (by type and division, by day) until
+#: the report read the register's counts instead (revision 0029 drops them).
 
 
 class PublishedReport(Base):
