@@ -31,6 +31,6 @@ def test_the_demo_rates_its_decided_applications_and_puts_the_bad_rating_right(d
     assert (figures["put_right_due"], figures["put_right_on_time"]) == (1, 1)
     assert figures["ratings"] == int(lines[0].split()[1])
     [item] = ratings.rectifications(db, authenticate(db, "reform-cq", DEMO_PASSWORD))
-    assert item["state"] == "put_right" and item["rating"]["score"] == 2
+    assert item.state == "put_right" and item.rating is not None and item.rating.score == 2
     assert list(seed_ratings(db, NOW, DEMO_PASSWORD))[0].startswith("ratings: 0 ratings")  # it resumes
     assert ratings.figures_of(db, "cq-gxq", Period(date(2021, 1, 1), date(2021, 8, 31))).total.ratings == 0

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from yima.ratings.api import RatingOut, RatingPanelOut
-from yima.ratings.ratingview import AppealView, RatingView
+from yima.ratings.api import RatingOut, RatingPanelOut, RectificationBrief, RectificationOut
+from yima.ratings.ratingview import AppealView, RatingView, RectificationView
 from yima.ratings.service import RatingPanel
 
 RATING = RatingView(id=7, case_kind="application", case_id=3, zone=None, matter="sole_proprietorship", round=1,
@@ -31,3 +31,19 @@ def test_a_panel_as_json_is_the_body_of_rating_panel_out():
     out = RatingPanelOut.model_validate(panel.as_json())
     assert out.ratings[0].may_appeal is False and out.ratings[0].appeal is not None
     assert set(panel.as_json()["ratings"][0]) == set(RatingOut.model_fields)
+
+
+ITEM = RectificationView(id=4, code="2026-0004", zone="cq-liangjiang", state="called_back", opened_on="2026-03-01",
+                         callback_due_on="2026-03-02", fix_due_on="2026-03-20", calendar="chinese-calendar 1.11",
+                         due_provisional=False, called_back_at="2026-03-02T02:00:00+00:00", callback_note="已回访",
+                         callback_on_time=True, put_right_at=None, fix_note="", put_right_on_time=None,
+                         callback_overdue=False, fix_overdue=False)
+
+
+def test_a_ledger_item_has_the_keys_of_rectification_out_and_its_rating_only_in_the_ledger():
+    inside = replace(RATING, rectification=ITEM).as_json()["rectification"]
+    assert set(inside) == set(RectificationBrief.model_fields) and "rating" not in inside
+    ledger = replace(ITEM, rating=replace(RATING, zone="cq-liangjiang")).as_json()
+    assert set(ledger) == set(RectificationOut.model_fields)
+    out = RectificationOut.model_validate(ledger)
+    assert out.rating.id == 7 and out.callback_on_time is True and ledger["rating"]["zone"] == "cq-liangjiang"

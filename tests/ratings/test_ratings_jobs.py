@@ -35,17 +35,17 @@ def test_the_office_is_told_once_of_each_overdue_bad_rating(db, standard, people
     office = authenticate(db, "office-cq", PASSWORD)
     _rated_badly(db, standard, people, at("2026-11-25"))  # a Wednesday: call back by the 26th, fix by 16 December
     item = service.rectifications(db, office)[0]
-    assert (item["callback_due_on"], item["fix_due_on"]) == ("2026-11-26", "2026-12-16")
+    assert (item.callback_due_on, item.fix_due_on) == ("2026-11-26", "2026-12-16")
     assert service.remind_rectifications_job(db, at("2026-11-26")) == []
     assert service.remind_rectifications_job(db, at("2026-11-27")) == ["ratings: 1 overdue bad rating(s) notified"]
     assert service.remind_rectifications_job(db, at("2026-11-30")) == []  # once
-    service.call_back(db, office, item["id"], "已回访", at("2026-11-30"))
-    assert service.rectifications(db, office)[0]["callback_on_time"] is False  # late stays late
+    service.call_back(db, office, item.id, "已回访", at("2026-11-30"))
+    assert service.rectifications(db, office)[0].callback_on_time is False  # late stays late
     assert service.remind_rectifications_job(db, at("2026-12-17")) == ["ratings: 1 overdue bad rating(s) notified"]
     kinds = [n["kind"] for n in notes.notifications(db, office)]
     assert kinds == ["rating.fix_overdue", "rating.callback_overdue", "rating.bad"]
-    service.put_right(db, office, item["id"], "已整改", at("2026-12-18"))
-    assert service.rectifications(db, office)[0]["put_right_on_time"] is False
+    service.put_right(db, office, item.id, "已整改", at("2026-12-18"))
+    assert service.rectifications(db, office)[0].put_right_on_time is False
     assert service.remind_rectifications_job(db, at("2026-12-30")) == []
 
 
@@ -54,7 +54,7 @@ def test_provisional_deadlines_are_counted_again_once_the_year_is_added(db, stan
     office = authenticate(db, "office-cq", PASSWORD)
     _rated_badly(db, standard, people, at("2099-12-24"))
     item = service.rectifications(db, office)[0]
-    assert item["due_provisional"] is True and item["callback_due_on"] == "2099-12-25"  # by weekends only
+    assert item.due_provisional is True and item.callback_due_on == "2099-12-25"  # by weekends only
     assert service.recount_provisional_rectifications_job(db, at("2099-12-24")) == []
     path = tmp_path / "calendar.toml"
     path.write_text('[years.2099]\nnotice = "2099 年部分节假日安排的通知（测试用）"\nholidays = ["2099-12-25"]\n'
@@ -67,6 +67,6 @@ def test_provisional_deadlines_are_counted_again_once_the_year_is_added(db, stan
     finally:
         use_settings(before)
     after = service.rectifications(db, office)[0]
-    assert len(lines) == 1 and after["due_provisional"] is False
-    assert after["callback_due_on"] == expected.callback.due_on.isoformat() == "2099-12-28"
-    assert after["fix_due_on"] == expected.fix.due_on.isoformat()
+    assert len(lines) == 1 and after.due_provisional is False
+    assert after.callback_due_on == expected.callback.due_on.isoformat() == "2099-12-28"
+    assert after.fix_due_on == expected.fix.due_on.isoformat()

@@ -46,11 +46,11 @@ def test_the_enterprise_rates_its_resolved_request(db, standard, people):
     rating = service.rate(db, alice, service.REQUEST, request, 2, ["time_limit"], "等了一个月", NOW)
     assert refused(alice) == "rating.awaiting_rectification"
     item = service.rectifications(db, office)[0]
-    assert item["rating"]["id"] == rating and item["rating"]["matter"] == "key_enterprise_request"
+    assert item.rating is not None and item.rating.id == rating and item.rating.matter == "key_enterprise_request"
     figures = service.figures_of(db, "cq-gxq", Period(date(2026, 1, 1), date(2026, 12, 31)))
     assert figures.by_matter["key_enterprise_request"].bad == 1
 
     with pytest.raises(DomainError):  # officers do not handle requests
         service.appeal(db, people["officer-cq"], rating, "恶意", NOW)
     service.appeal(db, invest, rating, "诉求超出政策范围，评价与办理无关", NOW)
-    assert service.pending_appeals(db, office)[0]["id"] == rating
+    assert service.pending_appeals(db, office)[0].id == rating

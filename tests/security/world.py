@@ -333,8 +333,8 @@ class FeatureWorld:
         app_id = int(str(self.world.submit()["id"]))
         rating = ratings.rate_application(self.db, self.actor("alice"), app_id, 1, ["visits"], "", utcnow())
         item = next(r for r in ratings.rectifications(self.db, self.actor("office-cq"))
-                    if r["rating"]["id"] == rating)
-        return {"rating": rating, "rect": int(item["id"])}
+                    if r.rating is not None and r.rating.id == rating)
+        return {"rating": rating, "rect": item.id}
 
     def fresh_bad_rating(self) -> dict[str, int]:
         return dict(self.world._reuse("bad rating", self.bad_rating))

@@ -197,14 +197,14 @@ def rate_request(service_id: RowId, body: RatingIn, db: DB, actor: CurrentActor)
 def list_rectifications(db: DB, actor: CurrentActor, zone: Annotated[str | None, Query(max_length=32)] = None,
                         state: Annotated[str | None, Query(max_length=16)] = None) -> list[RectificationOut]:
     """The reform office's ledger of bad ratings (差评整改台账), newest first."""
-    return [RectificationOut.model_validate(r) for r in service.rectifications(db, actor, zone, state)]
+    return [RectificationOut.model_validate(r.as_json()) for r in service.rectifications(db, actor, zone, state)]
 
 
 @router.post("/ratings/rectifications/{rect_id}/callback", response_model=RectificationOut)
 def call_back(rect_id: RowId, body: NoteIn, db: DB, actor: CurrentActor) -> RectificationOut:
     """The reform office records its call back (回访), due within one working day."""
     service.call_back(db, actor, rect_id, body.note, utcnow())
-    return RectificationOut.model_validate(service.get_rectification(db, actor, rect_id))
+    return RectificationOut.model_validate(service.get_rectification(db, actor, rect_id).as_json())
 
 
 @router.post("/ratings/rectifications/{rect_id}/put-right", response_model=RectificationOut)
@@ -212,7 +212,7 @@ def put_right(rect_id: RowId, body: NoteIn, db: DB, actor: CurrentActor) -> Rect
     """The reform office records what was put right (due within fifteen working days); the person
     is notified and may rate the case once more."""
     service.put_right(db, actor, rect_id, body.note, utcnow())
-    return RectificationOut.model_validate(service.get_rectification(db, actor, rect_id))
+    return RectificationOut.model_validate(service.get_rectification(db, actor, rect_id).as_json())
 
 
 @router.post("/ratings/{rating_id}/appeal", status_code=204)

@@ -30,7 +30,7 @@ from yima.observers import views as suggestions
 from yima.observers.calendar import official_calendar
 from yima.projects import key_enterprises
 from yima.ratings import rules
-from yima.ratings.ratingview import AppealView, RatingView
+from yima.ratings.ratingview import AppealView, RatingView, RectificationView
 from yima.ratings.tables import Rating, Rectification
 from yima.registration import views as applications
 from yima.registration.appview import ApplicationView
@@ -74,25 +74,20 @@ def rating_view(rating: Rating, *, office: bool = False) -> RatingView:
         rectification=None if rect is None else rectification_view(rect, with_rating=False))
 
 
-def rectification_view(rect: Rectification, *, with_rating: bool = True) -> dict[str, Any]:
+def rectification_view(rect: Rectification, *, with_rating: bool = True) -> RectificationView:
     today = local_date(utcnow())
     waiting = rect.state in ("open", "called_back")
-    view: dict[str, Any] = {
-        "id": rect.id, "code": rules.ledger_code(rect.ledger_year, rect.ledger_no), "zone": rect.zone_id,
-        "state": rect.state, "opened_on": rect.opened_on.isoformat(),
-        "callback_due_on": rect.callback_due_on.isoformat(), "fix_due_on": rect.fix_due_on.isoformat(),
-        "calendar": rect.calendar, "due_provisional": rect.due_provisional,
-        "called_back_at": _iso(rect.called_back_at), "callback_note": rect.callback_note,
-        "callback_on_time": (local_date(rect.called_back_at) <= rect.callback_due_on
-                             if rect.called_back_at else None),
-        "put_right_at": _iso(rect.put_right_at), "fix_note": rect.fix_note,
-        "put_right_on_time": (local_date(rect.put_right_at) <= rect.fix_due_on if rect.put_right_at else None),
-        "callback_overdue": rect.state == "open" and today > rect.callback_due_on,
-        "fix_overdue": waiting and today > rect.fix_due_on,
-    }
-    if with_rating:
-        view["rating"] = rating_view(rect.rating, office=True).as_json()
-    return view
+    return RectificationView(
+        id=rect.id, code=rules.ledger_code(rect.ledger_year, rect.ledger_no), zone=rect.zone_id, state=rect.state,
+        opened_on=rect.opened_on.isoformat(), callback_due_on=rect.callback_due_on.isoformat(),
+        fix_due_on=rect.fix_due_on.isoformat(), calendar=rect.calendar, due_provisional=rect.due_provisional,
+        called_back_at=_iso(rect.called_back_at), callback_note=rect.callback_note,
+        callback_on_time=local_date(rect.called_back_at) <= rect.callback_due_on if rect.called_back_at else None,
+        put_right_at=_iso(rect.put_right_at), fix_note=rect.fix_note,
+        put_right_on_time=local_date(rect.put_right_at) <= rect.fix_due_on if rect.put_right_at else None,
+        callback_overdue=rect.state == "open" and today > rect.callback_due_on,
+        fix_overdue=waiting and today > rect.fix_due_on,
+        rating=rating_view(rect.rating, office=True) if with_rating else None)
 
 
 @dataclass(frozen=True)
@@ -265,7 +260,7 @@ def _rectification(session: Session, actor: Actor, rect_id: int) -> Rectificatio
 
 
 def rectifications(db: Database, actor: Actor, zone_id: str | None = None, state: str | None = None
-                   ) -> list[dict[str, Any]]:
+                   ) -> list[RectificationView]:
     """The reform office's ledger of bad ratings (its own zone; an administrator any zone), newest first."""
     zone = zone_id or actor.zone_id
     if actor.role != "admin":
@@ -285,7 +280,7 @@ def rectifications(db: Database, actor: Actor, zone_id: str | None = None, state
         return [rectification_view(r) for r in session.scalars(query)]
 
 
-def get_rectification(db: Database, actor: Actor, rect_id: int) -> dict[str, Any]:
+def get_rectification(db: Database, actor: Actor, rect_id: int) -> RectificationView:
     with db.read() as session:
         return rectification_view(_rectification(session, actor, rect_id))
 
@@ -349,12 +344,12 @@ def case_of_rating(db: Database, actor: Actor, rating_id: int) -> int:
         return rating.case_id
 
 
-def pending_appeals(db: Database, actor: Actor) -> list[dict[str, Any]]:
+def pending_appeals(db: Database, actor: Actor) -> list[RatingView]:
     """The appeals of the office's zone waiting for its decision, oldest first."""
     with db.read() as session:
         found = session.scalars(select(Rating).where(Rating.zone_id == actor.zone_id, Rating.appeal_state == "pending")
                                 .order_by(Rating.appealed_at).limit(500))
-        return [rating_view(r, office=True).as_json() for r in found]
+        return [rating_view(r, office=True) for r in found]
 
 
 def appeal(db: Database, actor: Actor, rating_id: int, reason: str, now: datetime) -> None:
