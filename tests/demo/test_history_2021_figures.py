@@ -64,6 +64,6 @@ def test_the_seed_one_code_licences_are_signed_licences_carrying_their_permits(d
     assert {p.uscc for p in permits} == {lic.uscc for lic in licences}
     assert all(p.application_id is not None and p.status in ("active", "filed") for p in permits)
     for licence in licences:
-        answer = verify_scanned(db, standard, licence.qr_text, now)
+        answer = verify_scanned(db, standard, licence.qr_text, now).as_json()
         assert answer["valid"] is True and answer["licence"]["uscc"] == licence.uscc
         assert answer["licence"]["issued_at"].startswith("2021-")

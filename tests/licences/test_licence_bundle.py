@@ -40,7 +40,8 @@ def licences_of(db, uscc):
 
 
 def verified(db, standard, uscc, version=-1):
-    return service.verify_scanned(db, standard, licences_of(db, uscc)[version].qr_text, NOW + timedelta(minutes=1))
+    text = licences_of(db, uscc)[version].qr_text
+    return service.verify_scanned(db, standard, text, NOW + timedelta(minutes=1)).as_json()
 
 
 def test_hygiene_permit_by_commitment_is_decided_with_the_licence(db, standard, people):
@@ -172,4 +173,4 @@ def test_a_licence_of_an_unknown_zone_key_is_refused(db, standard, people):
             session.delete(row)
         keys.create_zone_key(session, "cq-gxq", NOW)
     result = service.verify_scanned(db, standard, text, NOW)
-    assert not result["valid"] and result["reason"] in ("unknown_key", "wrong_zone")
+    assert not result.valid and result.reason in ("unknown_key", "wrong_zone")

@@ -191,7 +191,7 @@ def test_the_zone_answers_for_both_signatures_of_its_licence(db, standard, zone_
     with db.read() as session:
         ring = keys.keyring(session, "cq-gxq", fresh=True)
     text = licence_url(sign_licence(three_permit_licence(), ring), BASE_URL)
-    answer = VerifyOut.model_validate(verify_scanned(db, standard, text, ISSUED))
+    answer = VerifyOut.model_validate(verify_scanned(db, standard, text, ISSUED).as_json())
     assert answer.valid and answer.kid == ring.active.kid_text
     assert [(s.alg, s.kid, s.checked, s.verified) for s in answer.signatures] == [
         ("EdDSA", ring.active.kid_text, True, True), ("SM2", ring.active_national.kid_text, True, True)]

@@ -189,7 +189,7 @@ def test_a_zone_with_an_sm2_key_issues_dual_signed_licences_and_seals_their_ofd(
     uscc = establish(db, standard, people["alice"], **{**HOTEL, "name": "重庆渝栖酒店管理有限公司"})
     view = documents.licence_view(db, standard, uscc)
     assert view.ofd_available is True
-    answer = verify_scanned(db, standard, view.qr, NOW + timedelta(minutes=1))
+    answer = verify_scanned(db, standard, view.qr, NOW + timedelta(minutes=1)).as_json()
     assert answer["valid"] and [s["alg"] for s in answer["signatures"]] == ["EdDSA", "SM2"]
     assert all(s["checked"] and s["verified"] for s in answer["signatures"])
     ofd = documents.sealed_licence_ofd(db, standard, uscc, NOW + timedelta(minutes=2))

@@ -124,7 +124,7 @@ def licence_ofd(uscc: str, db: DB, standard: Standard) -> Response:
 def verify(body: VerifyIn, db: DB, standard: Standard) -> VerifyOut:
     """Verify a scanned licence QR: the signature (``valid``), whether it is in force now (``in_force``:
     not revoked, cancelled or suspended) and whether it is the current version (``current``)."""
-    return VerifyOut.model_validate(service.verify_scanned(db, standard, body.qr, utcnow()))
+    return VerifyOut.model_validate(service.verify_scanned(db, standard, body.qr, utcnow()).as_json())
 
 
 @router.get("/.well-known/yima/trust-list.json", response_model=TrustListOut)

@@ -24,7 +24,7 @@ router = APIRouter(include_in_schema=False)
 
 def _scanned(request: Request, db: DB, standard: Standard, segment: str) -> Response:
     result = service.verify_scanned(db, standard, segment, utcnow())
-    licence = result.get("licence")
+    licence = result.licence
     permits = []
     english = text(request, "zh", "en") == "en"
     zone_name = ""
@@ -37,11 +37,11 @@ def _scanned(request: Request, db: DB, standard: Standard, segment: str) -> Resp
                             if kind else permit["type"],
                             "item_names": [(standard.scope[i].name.en if english else standard.scope[i].name.zh)
                                            if i in standard.scope else i for i in permit.get("items", [])]})
-    status = 200 if result["valid"] else 422
+    status = 200 if result.valid else 422
     return render(request, "verify.html", {"result": result, "licence": licence, "permits": permits,
                                            "zone_name": zone_name,
-                                           "message": text(request, result.get("message_zh", ""),
-                                                           result.get("message_en", ""))}, status=status)
+                                           "message": text(request, result.message_zh, result.message_en)},
+                  status=status)
 
 
 @router.get("/v/{segment}", dependencies=[Depends(rate_limited("verify"))])

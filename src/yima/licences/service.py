@@ -8,6 +8,7 @@ approval); the others open their own, one per use case.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,6 +33,7 @@ from yima.licences.payload import EnterpriseStatus, LicencePayload, PermitEntry,
 from yima.licences.qr import extract_cose_bytes, licence_url
 from yima.licences.schemas import PermitOut
 from yima.licences.tables import Licence, Permit
+from yima.licences.verdict import ScanVerdict
 from yima.licences.verify import verify_licence
 from yima.listing import PageOf, PageRequest, check_export_size, like_pattern, search_text
 from yima.register.tables import Enterprise
@@ -348,16 +350,14 @@ def licence_record(db: Database, uscc: str) -> tuple[Licence, Enterprise, list[P
         return licence, enterprise, list(permits)
 
 
-def verify_scanned(db: Database, standard: MatterStandard, text: str, now: datetime) -> dict[str, Any]:
+def verify_scanned(db: Database, standard: MatterStandard, text: str, now: datetime) -> ScanVerdict:
     """Verify a scanned QR offline against this instance's trust lists, then add the live status:
     ``valid`` (the signature is genuine), ``in_force`` (not revoked, cancelled or suspended, now)
     and ``current`` (no newer version issued); see ``yima.licences.standing``."""
-    not_valid: dict[str, Any] = {"valid": False, "in_force": False, "current": False, "licence": None, "status": None}
     try:
         cose = extract_cose_bytes(text)
     except DomainError as err:
-        return {**not_valid, "reason": "malformed", "message": err.finding.message,
-                "message_zh": err.finding.zh, "message_en": err.finding.en}
+        return ScanVerdict(False, "malformed", err.finding.message, err.finding.zh, err.finding.en)
     with db.read() as session:
         zones = session.scalars(select(ZoneSigningKeyRow.zone_id).distinct()).all()
         rings = {zone_id: trust_list_for(keys.keyring(session, zone_id, fresh=True), standard.digest)
@@ -368,25 +368,27 @@ def verify_scanned(db: Database, standard: MatterStandard, text: str, now: datet
         if result.reason.value not in ("unknown_key", "wrong_zone"):
             break
     if result is None:
-        return {**not_valid, "reason": "unknown_key", "message": "本平台没有签名密钥 / no signing keys here",
-                "message_zh": "本平台没有签名密钥", "message_en": "no signing keys here"}
-    answer = {**not_valid, **result.as_dict()}
-    if result.valid and result.payload is not None:
-        with db.read() as session:
-            enterprise = session.get(Enterprise, result.payload.uscc)
-            latest = _latest(session, result.payload.uscc)
-            numbers = [p.number for p in result.payload.permits]
-            permit_now = {p.number: p.status for p in session.scalars(
-                select(Permit).where(Permit.number.in_(numbers)))} if numbers else {}
-        status_now = standing_rules.status_of(enterprise.status if enterprise else None)
-        found = standing_rules.standing(status_now, result.payload.version, latest.version if latest else None)
-        answer.update({
-            "status": enterprise.status if enterprise else "unknown", "status_at_issue": result.payload.status.value,
-            "in_force": found.in_force, "current": found.current, "current_version": found.latest_version,
-            "superseded": not found.current, "permit_status_now": permit_now,
-            "message": f"{found.message_zh} / {found.message_en}",
-            "message_zh": found.message_zh, "message_en": found.message_en})
-    return answer
+        return ScanVerdict(False, "unknown_key", "本平台没有签名密钥 / no signing keys here", "本平台没有签名密钥",
+                           "no signing keys here")
+    checked = ScanVerdict(result.valid, result.reason.value, result.message, result.message_zh, result.message_en,
+                          detail=result.detail, kid=result.kid,
+                          expires_at=None if result.expires_at is None else result.expires_at.isoformat(),
+                          payload=result.payload, signatures=result.signatures)
+    if not (result.valid and result.payload is not None):
+        return checked
+    with db.read() as session:
+        enterprise = session.get(Enterprise, result.payload.uscc)
+        latest = _latest(session, result.payload.uscc)
+        numbers = [p.number for p in result.payload.permits]
+        permit_now = {p.number: p.status for p in session.scalars(
+            select(Permit).where(Permit.number.in_(numbers)))} if numbers else {}
+    status_now = standing_rules.status_of(enterprise.status if enterprise else None)
+    found = standing_rules.standing(status_now, result.payload.version, latest.version if latest else None)
+    return replace(checked, status=enterprise.status if enterprise else "unknown",
+                   status_at_issue=result.payload.status.value, in_force=found.in_force, current=found.current,
+                   current_version=found.latest_version, superseded=not found.current, permit_status_now=permit_now,
+                   message=f"{found.message_zh} / {found.message_en}", message_zh=found.message_zh,
+                   message_en=found.message_en)
 
 
 def expire_overdue_verifications_job(db: Database, now: datetime) -> list[str]:
