@@ -358,7 +358,7 @@ class FeatureWorld:
     def publish_report(self) -> int:
         envelope = published.publish(self.db, self.actor("admin"), ZONE, Period(date(2026, 1, 1), date(2026, 6, 30)),
                                      lambda zone, period: {"as_first_published": 1}, utcnow())
-        return int(envelope["report"]["id"])
+        return int(envelope.report["id"])
 
 
 def populate_features(world: World, db: Database, password: str, data_dir: Path) -> FeatureWorld:

@@ -6,13 +6,18 @@ document, which nothing changes afterwards: the figures a zone published stay as
 when the records they came from are corrected. A restatement recomputes the figures, says what
 changed against the latest published version, why and who, and is signed and stored beside it.
 Both are appended to the zone's audit log in the same transaction.
+
+The use cases answer with typed values (``SignedReport``, ``PublishedReportView``,
+``ReportSummary``) whose ``as_json`` is the v1 body of the reports' routes; the signed document
+itself (``report``, ``signature``) stays the JSON that was signed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -34,19 +39,69 @@ from yima.zones.tables import Zone
 FiguresOf = Callable[[str, Period], dict[str, Any]]
 
 
-def _sign_and_store(session: Session, row: PublishedReport, report: dict[str, Any]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class SignedReport:
+    """A report as signed: ``report`` (JSON) and its ``signature`` over the canonical form, and the
+    SHA-256 of the stored document (``SignedReportOut``)."""
+
+    report: Mapping[str, Any]
+    signature: Mapping[str, str]
+    sha256: str
+
+    @classmethod
+    def stored(cls, row: PublishedReport) -> SignedReport:
+        envelope = json.loads(row.document)
+        return cls(envelope["report"], envelope["signature"], row.sha256)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"report": dict(self.report), "signature": dict(self.signature), "sha256": self.sha256}
+
+
+@dataclass(frozen=True)
+class PublishedReportView(SignedReport):
+    """A published report as signed and the restatements beside it, oldest first (``ReportOut``)."""
+
+    restatements: tuple[SignedReport, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {**super().as_json(), "restatements": [r.as_json() for r in self.restatements]}
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """A line of the list of published reports (``ReportSummaryOut``): an original report carries
+    its restatements, a restatement none."""
+
+    id: int
+    zone: str
+    period: Period
+    published_at: datetime
+    published_by: str | None
+    restates: int | None
+    reason: str | None
+    changes: tuple[Mapping[str, Any], ...]
+    sha256: str
+    restatements: tuple[ReportSummary, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "zone": self.zone, "period": {"from": self.period.start, "to": self.period.end},
+                "published_at": self.published_at, "published_by": self.published_by, "restates": self.restates,
+                "reason": self.reason, "changes": [dict(c) for c in self.changes], "sha256": self.sha256,
+                "restatements": [r.as_json() for r in self.restatements]}
+
+
+def _sign_and_store(session: Session, row: PublishedReport, report: dict[str, Any]) -> SignedReport:
     session.add(row)
     session.flush()
     report["id"] = row.id
     signature = keys.sign(session, row.zone_id, canonical(report)).to_dict()
-    envelope = {"report": report, "signature": signature}
-    row.document = json.dumps(envelope, ensure_ascii=False, sort_keys=True)
+    row.document = json.dumps({"report": report, "signature": signature}, ensure_ascii=False, sort_keys=True)
     row.sha256 = hashlib.sha256(row.document.encode("utf-8")).hexdigest()
-    return {**envelope, "sha256": row.sha256}
+    return SignedReport(report, signature, row.sha256)
 
 
 def publish(db: Database, actor: Actor, zone_id: str, period: Period, figures_of: FiguresOf,
-            now: datetime) -> dict[str, Any]:
+            now: datetime) -> SignedReport:
     """Freeze the zone's figures for ``period`` as a signed report; the envelope as stored and its SHA-256."""
     check_may_see_zone(actor.role, actor.zone_id, zone_id)
     figures = figures_of(zone_id, period)
@@ -79,7 +134,7 @@ def _original(session: Session, report_id: int) -> PublishedReport:
 
 
 def restate(db: Database, actor: Actor, report_id: int, reason: str, figures_of: FiguresOf,
-            now: datetime) -> dict[str, Any]:
+            now: datetime) -> SignedReport:
     """The figures of a published report as they are now, beside it: what changed, why, who."""
     reason = check_reason(reason)
     with db.read() as session:
@@ -112,40 +167,34 @@ def restate(db: Database, actor: Actor, report_id: int, reason: str, figures_of:
         return envelope
 
 
-def _summary(row: PublishedReport, report: dict[str, Any]) -> dict[str, Any]:
-    return {"id": row.id, "zone": row.zone_id, "period": {"from": row.period_start, "to": row.period_end},
-            "published_at": as_utc(row.published_at), "published_by": report.get("published_by"),
-            "restates": row.restates_id, "reason": report.get("reason"), "changes": report.get("changes") or [],
-            "sha256": row.sha256}
+def _summary(row: PublishedReport, restatements: tuple[ReportSummary, ...] = ()) -> ReportSummary:
+    report = json.loads(row.document)["report"]
+    return ReportSummary(row.id, row.zone_id, Period(row.period_start, row.period_end), as_utc(row.published_at),
+                         report.get("published_by"), row.restates_id, report.get("reason"),
+                         tuple(report.get("changes") or ()), row.sha256, restatements)
 
 
-def list_reports(db: Database, zone_id: str | None) -> list[dict[str, Any]]:
-    """Published reports (newest first), each with its restatements; public, like the figures they publish."""
+def list_reports(db: Database, zone_id: str | None) -> list[ReportSummary]:
+    """Published reports (newest first), each with its restatements (oldest first); public, like
+    the figures they publish."""
     with db.read() as session:
         query = select(PublishedReport).order_by(PublishedReport.id.desc())
         if zone_id:
             query = query.where(PublishedReport.zone_id == zone_id)
         rows = list(session.scalars(query.limit(500)))
-    out, by_id = [], {}
-    for row in rows:
-        summary = _summary(row, json.loads(row.document)["report"])
-        if row.restates_id is None:
-            summary["restatements"] = []
-            by_id[row.id] = summary
-            out.append(summary)
+    restating: dict[int, list[ReportSummary]] = {}
     for row in reversed(rows):
-        if row.restates_id in by_id:
-            by_id[row.restates_id]["restatements"].append(_summary(row, json.loads(row.document)["report"]))
-    return out
+        if row.restates_id is not None:
+            restating.setdefault(row.restates_id, []).append(_summary(row))
+    return [_summary(row, tuple(restating.get(row.id, ()))) for row in rows if row.restates_id is None]
 
 
-def get_report(db: Database, report_id: int) -> dict[str, Any]:
+def get_report(db: Database, report_id: int) -> PublishedReportView:
     """A published report as signed (``report``, ``signature``) and the restatements beside it."""
     with db.read() as session:
         row = _original(session, report_id)
         restatements = list(session.scalars(select(PublishedReport).where(PublishedReport.restates_id == row.id)
                                             .order_by(PublishedReport.id)))
-        envelope = json.loads(row.document)
-        return {**envelope, "sha256": row.sha256,
-                "restatements": [{**json.loads(r.document), "sha256": r.sha256} for r in restatements]}
-
+        signed = SignedReport.stored(row)
+        return PublishedReportView(signed.report, signed.signature, signed.sha256,
+                                   tuple(SignedReport.stored(r) for r in restatements))

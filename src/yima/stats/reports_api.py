@@ -88,7 +88,7 @@ def publish_report(body: ReportIn, db: DB, standard: Standard, settings: AppSett
     period = parse_period(body.from_.isoformat(), body.to.isoformat())
     envelope = published.publish(db, actor, body.zone, period,
                                  figures_of(db, standard, settings.seal_set_price_yuan), utcnow())
-    return SignedReportOut.model_validate(envelope)
+    return SignedReportOut.model_validate(envelope.as_json())
 
 
 @router.post("/reports/{report_id}/restatements", response_model=SignedReportOut, status_code=201)
@@ -98,16 +98,16 @@ def restate_report(report_id: RowId, body: RestatementIn, db: DB, standard: Stan
     409 ``report.unchanged`` when nothing changed."""
     envelope = published.restate(db, actor, report_id, body.reason,
                                  figures_of(db, standard, settings.seal_set_price_yuan), utcnow())
-    return SignedReportOut.model_validate(envelope)
+    return SignedReportOut.model_validate(envelope.as_json())
 
 
 @router.get("/reports", response_model=list[ReportSummaryOut])
 def list_reports(db: DB, zone: Annotated[str | None, Query(max_length=32)] = None) -> list[ReportSummaryOut]:
     """Published reports, newest first, each with its restatements (anonymous)."""
-    return [ReportSummaryOut.model_validate(r) for r in published.list_reports(db, zone)]
+    return [ReportSummaryOut.model_validate(r.as_json()) for r in published.list_reports(db, zone)]
 
 
 @router.get("/reports/{report_id}", response_model=ReportOut)
 def get_report(report_id: RowId, db: DB) -> ReportOut:
     """A published report as signed, and the restatements beside it (anonymous)."""
-    return ReportOut.model_validate(published.get_report(db, report_id))
+    return ReportOut.model_validate(published.get_report(db, report_id).as_json())
