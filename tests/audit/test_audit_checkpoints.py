@@ -42,7 +42,7 @@ def _rewrite_consistently(db, chain: str, seq: int) -> None:
 
 def test_a_checkpoint_holds_while_the_chain_grows_and_catches_a_rewrite(db, standard, people):
     _submit(db, standard, people["alice"], "重庆检查点一号科技有限公司")
-    checkpoint = audit.signed_checkpoint(db, "cq-gxq", NOW)
+    checkpoint = audit.signed_checkpoint(db, "cq-gxq", NOW).as_json()
     trust = trust_list(db, standard, "cq-gxq")
     assert audit.check_checkpoint(db, checkpoint, trust)[0] is True
     _submit(db, standard, people["alice"], "重庆检查点二号科技有限公司")
@@ -56,7 +56,7 @@ def test_a_checkpoint_holds_while_the_chain_grows_and_catches_a_rewrite(db, stan
 
 def test_a_forged_or_foreign_checkpoint_is_refused(db, standard, people):
     _submit(db, standard, people["alice"], "重庆检查点三号科技有限公司")
-    checkpoint = audit.signed_checkpoint(db, "cq-gxq", NOW)
+    checkpoint = audit.signed_checkpoint(db, "cq-gxq", NOW).as_json()
     trust = trust_list(db, standard, "cq-gxq")
     forged = {**checkpoint, "seq": checkpoint["seq"] - 1}
     assert audit.check_checkpoint(db, forged, trust)[2].startswith("The checkpoint's signature is not valid")
@@ -104,10 +104,11 @@ def test_docs_formulas_check_out_without_yimas_code(db, standard, people):
     assert last.prev_hash == before.hash
     assert hashlib.sha256(before.hash.encode() + b"\n" + canonical.encode()).hexdigest() == last.hash
 
-    checkpoint = audit.signed_checkpoint(db, "cq-gxq", NOW)
+    checkpoint = audit.signed_checkpoint(db, "cq-gxq", NOW).as_json()
     jwk = next(k for k in trust_list(db, standard, "cq-gxq").to_dict()["keys"] if k["kid"] == checkpoint["kid"])
     public = Ed25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(jwk["x"] + "=="))
     message = json.dumps({key: checkpoint[key] for key in ("purpose", "chain", "seq", "hash", "at")},
                          sort_keys=True, separators=(",", ":"))
     public.verify(base64.urlsafe_b64decode(checkpoint["signature"] + "=="), message.encode("ascii"))
     assert checkpoint["seq"] == last.seq and checkpoint["hash"] == last.hash
+

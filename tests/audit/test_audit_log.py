@@ -51,13 +51,13 @@ def test_officer_decisions_and_account_changes_name_who_made_them(db, standard, 
     assert view["status"] == "under_review"
     service.decide(db, standard, people["officer-cq"], view["id"], "reject", "名称不规范", NOW)
     rows = audit.recent_entries(db, people["officer-cq"], "cq-gxq", subject=f"application:{view['id']}")
-    assert [(r["action"], r["actor_role"]) for r in rows] == [
+    assert [(r.action, r.actor_role) for r in rows] == [
         ("application.rejected", "officer"), ("application.under_review", "system"),
         ("application.submitted", "applicant")]
-    assert rows[0]["actor_id"] == people["officer-cq"].id and rows[0]["detail"]["reason"] == "名称不规范"
+    assert rows[0].actor_id == people["officer-cq"].id and rows[0].detail["reason"] == "名称不规范"
     disable_user(db, "bob", NOW, people["admin"])
     platform = audit.recent_entries(db, people["admin"], "platform", limit=1)
-    assert (platform[0]["action"], platform[0]["subject"], platform[0]["actor_id"]) == (
+    assert (platform[0].action, platform[0].subject, platform[0].actor_id) == (
         "user.disabled", "user:bob", people["admin"].id)
     assert audit.verify_chain(db, "platform").ok
 

@@ -78,8 +78,8 @@ def test_a_suggestion_is_replied_rated_dissatisfied_reopened_and_answered_again(
     actions = ["submitted", "accepted", "assigned", "reply_drafted", "reply_published", "rated", "assigned",
                "reply_drafted", "reply_published", "rated"]
     audit = recent_entries(db, _admin(db), ZONE, subject=f"suggestion:{sid}")
-    assert [e["action"] for e in reversed(audit)] == [f"suggestion.{a}" for a in actions]
-    assert [e["actor_role"] for e in reversed(audit)][:3] == ["observer", "reform_office", "reform_office"]
+    assert [e.action for e in reversed(audit)] == [f"suggestion.{a}" for a in actions]
+    assert [e.actor_role for e in reversed(audit)][:3] == ["observer", "reform_office", "reform_office"]
     assert verify_chain(db, ZONE).ok
 
 

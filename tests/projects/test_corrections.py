@@ -78,7 +78,7 @@ def test_records_are_corrected_with_a_reason_and_the_figures_follow(db, server, 
     assert "银行回单金额有误" in page.locator("#funds").inner_text()
 
     entries = recent_entries(db, admin, "cq-gxq", subject="project:CQ-2026-020")
-    actions = {e["action"]: e["detail"] for e in reversed(entries)}  # the newest of each action
+    actions = {e.action: e.detail for e in reversed(entries)}  # the newest of each action
     assert actions["project.corrected"]["reason"] == "项目名称以备案证为准"
     assert actions["project.corrected"]["changes"]["name"] == ["智能终端", "智能终端二期"]
     assert actions["project.funds_reversed"]["reason"] == "银行回单金额有误，冲销后重录"
@@ -99,5 +99,5 @@ def test_a_certificate_correction_needs_a_reason_and_keeps_the_old_dates_in_the_
                                                               "reason": "发证日期按证书原件更正"})
     assert done.status_code == 200 and [c["issued_on"] for c in done.json()["certificates"]] == ["2025-12-10"]
     entry = recent_entries(db, people["admin"], "cq-gxq", subject=f"enterprise:{uscc}")[0]
-    assert entry["detail"]["reason"] == "发证日期按证书原件更正"
-    assert entry["detail"]["was"] == ["GR202650000001", "2025-12-01", "2028-11-30"]
+    assert entry.detail["reason"] == "发证日期按证书原件更正"
+    assert entry.detail["was"] == ["GR202650000001", "2025-12-01", "2028-11-30"]

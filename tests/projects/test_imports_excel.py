@@ -78,8 +78,8 @@ def test_a_corrected_row_re_imported_with_update_corrects_the_record(db, zone_cq
     with db.read() as session:
         p1, p2 = session.scalars(select(Project).order_by(Project.code)).all()
         assert (p1.name, str(p1.amount), str(p2.started_on)) == ("云端数据中心（一期）", "520000000.00", "2021-07-01")
-    entries = [e for e in recent_entries(db, people["admin"], zone_cq, limit=10) if e["action"] == "project.corrected"]
-    assert len(entries) == 2 and all(e["detail"]["reason"] == "签约金额按补充协议更正" for e in entries)
+    entries = [e for e in recent_entries(db, people["admin"], zone_cq, limit=10) if e.action == "project.corrected"]
+    assert len(entries) == 2 and all(e.detail["reason"] == "签约金额按补充协议更正" for e in entries)
     repeated = import_file(db, "projects", zone_cq, again, NOW, TODAY, correction=Correction(None, "再次导入"))
     assert (repeated.existing, repeated.updated) == (2, 0)
 

@@ -107,7 +107,7 @@ def test_every_imported_record_is_in_the_zones_audit_log(db, zone_cq, people, tm
     import_file(db, "projects", zone_cq, write(tmp_path / "p.csv", PROJECT_HEADER, PROJECTS), NOW, TODAY)
     import_file(db, "project-funds", zone_cq, write(tmp_path / "f.csv", FUND_HEADER, FUNDS), NOW, TODAY)
     entries = recent_entries(db, people["admin"], zone_cq, limit=100)
-    actions = [e["action"] for e in entries]
+    actions = [e.action for e in entries]
     assert actions.count("project.imported") == 6 and actions.count("project.funds_imported") == 4
     assert verify_chain(db, zone_cq).ok
 

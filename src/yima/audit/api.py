@@ -20,7 +20,7 @@ def audit_entries(db: DB, actor: CurrentActor, zone: str, subject: str | None = 
                   limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[AuditEntryOut]:
     """The newest entries of a zone's chain (``zone=platform``: account changes; administrators
     only). Officers read their own zone's."""
-    return [AuditEntryOut.model_validate(e) for e in service.recent_entries(db, actor, zone, limit=limit,
+    return [AuditEntryOut.model_validate(e.as_json()) for e in service.recent_entries(db, actor, zone, limit=limit,
                                                                           subject=subject)]
 
 
@@ -34,4 +34,4 @@ def audit_verify(db: DB, actor: CurrentActor, zone: str) -> ChainCheckOut:
 def audit_checkpoint(db: DB, zone: str) -> CheckpointOut:
     """Public: the zone's chain head signed with the zone's key. Anyone may keep copies; a later
     ``yima audit verify --checkpoint`` shows whether the chain still passes through it."""
-    return CheckpointOut.model_validate(service.signed_checkpoint(db, zone, utcnow()))
+    return CheckpointOut.model_validate(service.signed_checkpoint(db, zone, utcnow()).as_json())

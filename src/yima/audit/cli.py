@@ -66,13 +66,13 @@ def add_commands(groups: CommandGroups) -> None:
                          db: DbOption = None) -> None:
         """Sign the zone's chain head with the zone's key; keep the JSON somewhere else (a partner
         zone, an archive) to show later that the chain was not rewritten."""
-        document = domain_errors(service.signed_checkpoint)(open_db(db), zone, utcnow())
-        text = json.dumps(document, ensure_ascii=False, indent=2)
+        checkpoint = domain_errors(service.signed_checkpoint)(open_db(db), zone, utcnow())
+        text = json.dumps(checkpoint.as_json(), ensure_ascii=False, indent=2)
         if out is None:
             print(text)
         else:
             out.write_text(text + "\n", "utf-8")
-            console.print(f"[green]✓[/green] {escape(zone)}: checkpoint of entry {document['seq']} → {out}")
+            console.print(f"[green]✓[/green] {escape(zone)}: checkpoint of entry {checkpoint.seq} → {out}")
 
     @audit_app.command("verify")
     def audit_verify(zone: Annotated[str | None, typer.Option(help="One chain: a zone id, or 'platform'")] = None,
@@ -119,15 +119,15 @@ def add_commands(groups: CommandGroups) -> None:
         rows = service.recent_entries(open_db(db), operator, zone, limit=limit, subject=subject)
         if as_json:
             for row in rows:
-                console.print_json(json.dumps(row, ensure_ascii=False))
+                console.print_json(json.dumps(row.as_json(), ensure_ascii=False))
             return
         table = Table(title=f"audit: {zone}")
         for header in ("#", "at (UTC)", "actor", "action", "subject", "detail"):
             table.add_column(header, overflow="fold")
         for row in rows:
-            actor = row["actor_role"] + (f" {row['actor_id']}" if row["actor_id"] is not None else "")
-            detail = json.dumps(row["detail"], ensure_ascii=False)
-            table.add_row(str(row["seq"]), row["at"][:19], actor, row["action"], row["subject"],
+            actor = row.actor_role + (f" {row.actor_id}" if row.actor_id is not None else "")
+            detail = json.dumps(dict(row.detail), ensure_ascii=False)
+            table.add_row(str(row.seq), row.at[:19], actor, row.action, row.subject,
                           escape(detail if len(detail) <= 100 else detail[:99] + "…"))
         console.print(table)
 

@@ -88,7 +88,7 @@ def audit_page(request: Request, db: DB, signed_in: OptionalActor, zone: str | N
         return render(request, "error.html", {"errors": [{"rule": f.rule, "text": text(request, f.zh, f.en)}
                                                          for f in err.findings]}, status=err.status)
     names = {k: v for lookup in request.app.state.registry.items(USER_NAMES)
-             for k, v in lookup(db, [e["actor_id"] for e in entries]).items()}
+             for k, v in lookup(db, [e.actor_id for e in entries]).items()}
     filters = {k: v for k, v in {"zone": chain, "subject": subject, "start": first and first.isoformat(),
                                  "end": last and last.isoformat()}.items() if v}
     pages = max(1, -(-total // PER_PAGE))

@@ -8,6 +8,7 @@ in the caller's transaction: the change and its record are committed together or
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from itertools import groupby
 from typing import Any
@@ -113,8 +114,30 @@ def _may_read(actor: Actor, chain: str) -> None:
         raise Forbidden("audit.not_yours", "zone", "只能查看本区的审计日志", "You may read only your zone's audit log")
 
 
+@dataclass(frozen=True)
+class EntryView:
+    """An entry of a chain as its readers see it (``AuditEntryOut``)."""
+
+    seq: int
+    at: str
+    actor_id: int | None
+    actor_role: str
+    action: str
+    subject: str
+    detail: Mapping[str, Any]
+    hash: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "detail": dict(self.detail)}
+
+
+def _entry_view(row: Any) -> EntryView:
+    return EntryView(row.seq, as_utc(row.at).isoformat(), row.actor_id, row.actor_role, row.action, row.subject,
+                     row.detail, row.hash)
+
+
 def recent_entries(db: Database, actor: Actor, chain: str, *, limit: int = 100,
-                   subject: str | None = None) -> list[dict[str, Any]]:
+                   subject: str | None = None) -> list[EntryView]:
     """The newest entries of a chain (officers: their zone's; administrators: any)."""
     _may_read(actor, chain)
     query = select(_ENTRIES).where(_ENTRIES.c.chain == chain)
@@ -122,13 +145,12 @@ def recent_entries(db: Database, actor: Actor, chain: str, *, limit: int = 100,
         query = query.where(_ENTRIES.c.subject == subject)
     with db.read() as session:
         rows = session.execute(query.order_by(_ENTRIES.c.seq.desc()).limit(max(1, min(limit, 1000)))).all()
-    return [{"seq": r.seq, "at": as_utc(r.at).isoformat(), "actor_id": r.actor_id, "actor_role": r.actor_role,
-             "action": r.action, "subject": r.subject, "detail": r.detail, "hash": r.hash} for r in rows]
+    return [_entry_view(r) for r in rows]
 
 
 def entries_page(db: Database, actor: Actor, chain: str, *, subject: str | None = None,
                  since: datetime | None = None, until: datetime | None = None, offset: int = 0,
-                 limit: int = 50) -> tuple[list[dict[str, Any]], int]:
+                 limit: int = 50) -> tuple[list[EntryView], int]:
     """One page of a chain's entries, newest first, and how many match: by subject (exact, or a
     kind of subject such as ``application`` for every ``application:…``) and by time
     (``since <= at < until``)."""
@@ -145,8 +167,7 @@ def entries_page(db: Database, actor: Actor, chain: str, *, subject: str | None 
         total = session.scalar(select(func.count()).select_from(_ENTRIES).where(*where)) or 0
         rows = session.execute(select(_ENTRIES).where(*where).order_by(_ENTRIES.c.seq.desc())
                                .offset(max(0, offset)).limit(max(1, min(limit, 500)))).all()
-    return [{"seq": r.seq, "at": as_utc(r.at).isoformat(), "actor_id": r.actor_id, "actor_role": r.actor_role,
-             "action": r.action, "subject": r.subject, "detail": r.detail, "hash": r.hash} for r in rows], int(total)
+    return [_entry_view(r) for r in rows], int(total)
 
 
 def verify_for(db: Database, actor: Actor, chain: str) -> ChainCheck:
@@ -156,7 +177,25 @@ def verify_for(db: Database, actor: Actor, chain: str) -> ChainCheck:
 
 # --- signed checkpoints ---------------------------------------------------------------------------
 
-def signed_checkpoint(db: Database, zone_id: str, now: datetime) -> dict[str, Any]:
+@dataclass(frozen=True)
+class SignedCheckpoint:
+    """A zone's chain head signed with the zone's key (``CheckpointOut``); ``as_json`` is the
+    document others keep and ``check_checkpoint`` reads back (docs/audit-log.md)."""
+
+    purpose: str
+    chain: str
+    seq: int
+    hash: str
+    at: str
+    kid: str
+    alg: str
+    signature: str
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def signed_checkpoint(db: Database, zone_id: str, now: datetime) -> SignedCheckpoint:
     """The zone's chain head, signed with the zone's active key (the one its licences carry and
     its trust list publishes)."""
     with db.read() as session:
@@ -166,9 +205,9 @@ def signed_checkpoint(db: Database, zone_id: str, now: datetime) -> dict[str, An
                            f"Zone {zone_id} has no audit log")
         signature = keys.sign(session, zone_id, checkpoint_message(zone_id, head.seq, head.hash, now))
     document = signature.to_dict()
-    return {"purpose": CHECKPOINT_PURPOSE, "chain": zone_id, "seq": head.seq, "hash": head.hash,
-            "at": as_utc(now).isoformat(timespec="microseconds"), "kid": document["kid"], "alg": document["alg"],
-            "signature": document["signature"]}
+    return SignedCheckpoint(CHECKPOINT_PURPOSE, zone_id, head.seq, head.hash,
+                            as_utc(now).isoformat(timespec="microseconds"), document["kid"], document["alg"],
+                            document["signature"])
 
 
 def check_checkpoint(db: Database, checkpoint: Mapping[str, Any], trust_list: TrustList) -> tuple[bool, str, str]:
