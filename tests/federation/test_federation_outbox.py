@@ -233,7 +233,7 @@ def test_a_message_past_its_expiry_is_no_longer_sent(db, people, standard, guang
         row = session.get(OutboxMessage, message_id)
         assert row is not None and row.state == "expired" and row.refusal["error"] == "federation.expired"
         case = session.get(Case, app_id)
-        assert case is not None and service.dead_letters(case)[0]["state"] == "expired"
+        assert case is not None and service.dead_letters(case)[0].state == "expired"
     # the message itself carries its expiry: the receiver refuses it afterwards too
     envelope = envelope_from_payload(decode_cbor(decode_sign1(sent[0]).payload, "payload"))
     assert envelope.expires == NOW + timedelta(hours=72)

@@ -207,11 +207,23 @@ def delivered_licence_qr(app_id: RowId, db: DB, actor: CurrentActor) -> Response
     return Response(render_qr_png(case.licence_qr or "", scale=6), media_type="image/png")
 
 
+class ChainEntryOut(BaseModel):
+    """An entry with everything its hash covers (docs/audit-log.md)."""
+
+    seq: int
+    at: str = Field(description="ISO 8601, UTC, to the microsecond, as hashed")
+    actor_id: int | None
+    actor_role: str
+    action: str
+    subject: str
+    detail: dict[str, Any]
+
+
 class ChainEntriesOut(BaseModel):
     zone: str
-    entries: list[dict[str, Any]] = Field(description="Entries after ``after`` up to ``until`` (at most 1000), with "
-                                                      "everything their hashes cover: seq, at, actor_id, actor_role, "
-                                                      "action, subject, detail")
+    entries: list[ChainEntryOut] = Field(description="Entries after ``after`` up to ``until`` (at most 1000), with "
+                                                     "everything their hashes cover: seq, at, actor_id, actor_role, "
+                                                     "action, subject, detail")
 
 
 @router.post("/api/v1/federation/chain/entries", response_model=ChainEntriesOut)
@@ -226,7 +238,8 @@ def chain_entries(body: MessageIn, request: Request, db: DB, standard: Standard)
                           "The message is not base64url text") from err
     zone, after, until = witness.checked_entries_request(db, standard.digest, data, utcnow(),
                                                          request.client.host if request.client else "")
-    return ChainEntriesOut(zone=zone, entries=witness.entries_between(db, zone, after, until))
+    entries = witness.entries_between(db, zone, after, until)
+    return ChainEntriesOut.model_validate({"zone": zone, "entries": [e.as_json() for e in entries]})
 
 
 class ChainHashesOut(BaseModel):

@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -168,17 +168,36 @@ def resent(case: Case, kind: str, now: datetime) -> None:
     _step(case, RESENT, now, said.text, detail_zh=said.zh, detail_en=said.en, kind=kind)
 
 
-def dead_letters(case: Case) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class DeadLetter:
+    """A message to the partner zone that could not be delivered (``state``: dead, or expired
+    unsent), why in both languages and what the officer may do; in an application's
+    ``cross_region.dead_letters``."""
+
+    kind: str
+    state: str
+    error: str
+    reason_zh: str
+    reason_en: str
+    advice_zh: str
+    advice_en: str
+    at: str
+
+    def as_json(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def dead_letters(case: Case) -> list[DeadLetter]:
     """The case's dead letters not sent again since."""
-    ordered: list[dict[str, Any]] = []
+    ordered: list[DeadLetter] = []
     for s in case.steps:
         if s.get("step") == DEAD_LETTER:
-            letter = {"kind": s.get("kind", ""), "state": s.get("state", "dead"), "error": s.get("error", ""),
-                      "reason_zh": s.get("detail_zh", ""), "reason_en": s.get("detail_en", ""),
-                      "advice_zh": s.get("advice_zh", ""), "advice_en": s.get("advice_en", ""), "at": s["at"]}
-            ordered.append(letter)
+            ordered.append(DeadLetter(kind=s.get("kind", ""), state=s.get("state", "dead"), error=s.get("error", ""),
+                                      reason_zh=s.get("detail_zh", ""), reason_en=s.get("detail_en", ""),
+                                      advice_zh=s.get("advice_zh", ""), advice_en=s.get("advice_en", ""),
+                                      at=s["at"]))
         elif s.get("step") == RESENT:
-            ordered = [d for d in ordered if d["kind"] != s.get("kind", "")]
+            ordered = [d for d in ordered if d.kind != s.get("kind", "")]
     return ordered
 
 
@@ -284,12 +303,13 @@ def overlay(app: ApplicationRecord, view: ApplicationView, case: Case, now: date
     """The application as its case knows it: on the accepting side, the partner's status, findings,
     credit code and delivered licence; on either side, the steps of the journey."""
     delivered = case.licence_delivered_at is not None
+    letters = dead_letters(case)
     info: dict[str, Any] = {"role": case.role, "partner_zone": case.partner_zone,
                             "partner_application": case.remote_application_id,
-                            "steps": list(case.steps), "dead_letters": dead_letters(case)}
+                            "steps": list(case.steps), "dead_letters": [d.as_json() for d in letters]}
     if case.role == "accepting":
         status = case.remote_status or Status.FORWARDED.value
-        if not case.remote_status and any(d["kind"] == "application.forwarded" for d in dead_letters(case)):
+        if not case.remote_status and any(d.kind == "application.forwarded" for d in letters):
             status = "undeliverable"  # the partner never took it: not "forwarded", not decided
         info["withdrawal"] = withdrawal_state(case.steps, case.remote_status)
         info["late"] = is_late(as_utc(case.created_at), bool(case.remote_status), now)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -76,16 +76,32 @@ def hashes_at(db: Database, zone_id: str, seqs: Iterable[int]) -> dict[int, str]
     return {int(seq): str(digest) for seq, digest in rows}
 
 
-def entries_between(db: Database, zone_id: str, after: int, until: int) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class ChainEntry:
+    """An entry of this zone's chain as a partner gets it (``ChainEntryOut``): everything its hash
+    covers, so that the partner recomputes the chain itself (``recompute``)."""
+
+    seq: int
+    at: str  # ISO 8601, UTC, to the microsecond, as hashed
+    actor_id: int | None
+    actor_role: str
+    action: str
+    subject: str
+    detail: Mapping[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "detail": dict(self.detail)}
+
+
+def entries_between(db: Database, zone_id: str, after: int, until: int) -> list[ChainEntry]:
     """The zone's entries ``after < seq <= until`` (at most ``ENTRIES_PAGE``), with everything their
     hashes cover, so that a partner recomputes the chain itself."""
     with db.read() as session:
         rows = list(session.scalars(select(AuditEntry).where(AuditEntry.chain == zone_id, AuditEntry.seq > after,
                                                               AuditEntry.seq <= until)
                                     .order_by(AuditEntry.seq).limit(ENTRIES_PAGE)))
-    return [{"seq": r.seq, "at": as_utc(r.at).isoformat(timespec="microseconds"), "actor_id": r.actor_id,
-             "actor_role": r.actor_role, "action": r.action, "subject": r.subject, "detail": r.detail or {}}
-            for r in rows]
+    return [ChainEntry(r.seq, as_utc(r.at).isoformat(timespec="microseconds"), r.actor_id, r.actor_role, r.action,
+                       r.subject, r.detail or {}) for r in rows]
 
 
 def checked_entries_request(db: Database, standard_digest: str, data: bytes, now: datetime,
