@@ -63,14 +63,14 @@ def test_the_ledger_s_steps_notify_in_the_app_and_by_email_through_a_real_smtp_s
     sid = service.submit(db, gz.xie, "开办企业刻章仍需跑现场", "建议电子印章同步发放。", "registration",
                          at("2025-09-01"))
     office_box = notes.notifications(db, gz.office)
-    assert [n["kind"] for n in office_box] == ["suggestion.submitted"]  # the office's backlog
+    assert [n.kind for n in office_box] == ["suggestion.submitted"]  # the office's backlog
     service.accept(db, gz.office, sid, at("2025-09-01"))
     service.assign(db, gz.office, sid, gz.market_id, 5, at("2025-09-01"))
     service.urge(db, gz.office, sid, "请尽快", at("2025-09-04"))
     market = notes.notifications(db, gz.market)
-    assert [n["kind"] for n in market] == ["suggestion.urged", "suggestion.assigned"]
-    assert market[1]["subject_zh"] == "台账 2025-0001：交由本部门办理，2025-09-08 前答复"
-    assert all("谢泽帆" not in n["body_zh"] + n["subject_zh"] for n in market)  # not the observer's name
+    assert [n.kind for n in market] == ["suggestion.urged", "suggestion.assigned"]
+    assert market[1].subject_zh == "台账 2025-0001：交由本部门办理，2025-09-08 前答复"
+    assert all("谢泽帆" not in n.body_zh + n.subject_zh for n in market)  # not the observer's name
     assert notes.unread_count(db, gz.market) == 2 and notes.unread_count(db, gz.tax) == 0
 
     lines = notes.deliver_notifications_job(db, at("2025-09-04"))
@@ -84,15 +84,15 @@ def test_the_ledger_s_steps_notify_in_the_app_and_by_email_through_a_real_smtp_s
     service.notify_due_suggestions_job(db, at("2025-09-05"))
     service.notify_due_suggestions_job(db, at("2025-09-05"))
     service.notify_due_suggestions_job(db, at("2025-09-10"))
-    kinds = [n["kind"] for n in notes.notifications(db, gz.market)]
+    kinds = [n.kind for n in notes.notifications(db, gz.market)]
     assert kinds.count("suggestion.due_soon") == 1 and kinds.count("suggestion.overdue") == 1
-    assert "suggestion.overdue" in [n["kind"] for n in notes.notifications(db, gz.office)]
+    assert "suggestion.overdue" in [n.kind for n in notes.notifications(db, gz.office)]
 
     service.save_draft(db, gz.market, sid, "已办理", at("2025-09-10"))
     service.publish_reply(db, gz.market, sid, at("2025-09-10"))
-    assert notes.notifications(db, gz.xie)[0]["kind"] == "suggestion.replied"
+    assert notes.notifications(db, gz.xie)[0].kind == "suggestion.replied"
     assert notes.mark_read(db, gz.xie, None, at("2025-09-11")) == 2 and notes.unread_count(db, gz.xie) == 0
-    assert notes.mark_read(db, gz.office, [notes.notifications(db, gz.xie)[0]["id"]], at("2025-09-11")) == 0
+    assert notes.mark_read(db, gz.office, [notes.notifications(db, gz.xie)[0].id], at("2025-09-11")) == 0
 
 
 def test_a_refusing_smtp_server_keeps_the_notification_and_it_is_retried_until_sent(db, smtp):
@@ -111,7 +111,7 @@ def test_a_refusing_smtp_server_keeps_the_notification_and_it_is_retried_until_s
     later = at("2025-09-01").replace(hour=3)
     assert notes.deliver_notifications_job(db, later) == ["notifications: 1 emailed, 0 to retry"]
     assert [rcpts for rcpts, _ in smtp.messages] == [["xie@observer.example"]]
-    assert notes.notifications(db, gz.xie)[0]["email"] == "sent"
+    assert notes.notifications(db, gz.xie)[0].email == "sent"
 
 
 def test_no_smtp_server_answering_is_a_failure_kept_for_later(db):
@@ -125,7 +125,7 @@ def test_no_smtp_server_answering_is_a_failure_kept_for_later(db):
         assert notes.deliver_notifications_job(db, at("2025-09-01")) == ["notifications: 0 emailed, 1 to retry"]
     finally:
         use_settings(before)
-    assert notes.notifications(db, gz.xie)[0]["email"] == "pending"
+    assert notes.notifications(db, gz.xie)[0].email == "pending"
     assert notes.backoff(1).total_seconds() == 60 and notes.backoff(20).total_seconds() == 6 * 3600
 
 

@@ -43,5 +43,5 @@ def test_notifications_page_back_by_id(db):
         for i in range(7):
             notifications.notify(session, [zone.market.id], "test", (f"通知{i}", f"n{i}"), ("", ""), NOW)
     newest = notifications.notifications(db, zone.market, limit=4)
-    older = notifications.notifications(db, zone.market, limit=4, before=newest[-1]["id"])
-    assert [n["subject_zh"] for n in newest + older] == [f"通知{i}" for i in range(6, -1, -1)]
+    older = notifications.notifications(db, zone.market, limit=4, before=newest[-1].id)
+    assert [n.subject_zh for n in newest + older] == [f"通知{i}" for i in range(6, -1, -1)]

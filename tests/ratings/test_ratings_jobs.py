@@ -42,7 +42,7 @@ def test_the_office_is_told_once_of_each_overdue_bad_rating(db, standard, people
     service.call_back(db, office, item.id, "已回访", at("2026-11-30"))
     assert service.rectifications(db, office)[0].callback_on_time is False  # late stays late
     assert service.remind_rectifications_job(db, at("2026-12-17")) == ["ratings: 1 overdue bad rating(s) notified"]
-    kinds = [n["kind"] for n in notes.notifications(db, office)]
+    kinds = [n.kind for n in notes.notifications(db, office)]
     assert kinds == ["rating.fix_overdue", "rating.callback_overdue", "rating.bad"]
     service.put_right(db, office, item.id, "已整改", at("2026-12-18"))
     assert service.rectifications(db, office)[0].put_right_on_time is False

@@ -61,8 +61,8 @@ def test_a_rejection_refused_for_its_reason_then_given_one_rejects(db, standard,
     assert view["status"] == "rejected" and view["uscc"] is None
 
     told = notes.notifications(db, people["alice"])
-    assert [n["kind"] for n in told] == ["application.rejected"]  # the applicant is notified of the decision
-    assert told[0]["subject_zh"] == f"申请 #{app_id}：不予登记" and "名称不规范" in told[0]["body_zh"]
+    assert [n.kind for n in told] == ["application.rejected"]  # the applicant is notified of the decision
+    assert told[0].subject_zh == f"申请 #{app_id}：不予登记" and "名称不规范" in told[0].body_zh
     assert notes.notifications(db, people["officer-cq"]) == []
 
 

@@ -56,8 +56,8 @@ def list_notifications(db: DB, actor: CurrentActor, unread: bool = False,
     """The caller's own notifications, newest first, with the unread count."""
     items = service.notifications(db, actor, unread, limit, before)
     return NotificationsOut(unread=service.unread_count(db, actor),
-                            items=[NotificationOut.model_validate(i) for i in items],
-                            next_before=items[-1]["id"] if len(items) == limit else None)
+                            items=[NotificationOut.model_validate(i.as_json()) for i in items],
+                            next_before=items[-1].id if len(items) == limit else None)
 
 
 @router.post("/api/v1/notifications/read", response_model=ReadOut)

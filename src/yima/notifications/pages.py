@@ -31,7 +31,7 @@ def notifications_page(request: Request, db: DB, actor: OptionalActor,
     items = service.notifications(db, actor, limit=PER_PAGE + 1, before=before)
     return render(request, "notifications/notifications.html",
                   {"items": items[:PER_PAGE], "before": before,
-                   "older": items[PER_PAGE - 1]["id"] if len(items) > PER_PAGE else None})
+                   "older": items[PER_PAGE - 1].id if len(items) > PER_PAGE else None})
 
 
 @router.post("/notifications/read")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import smtplib
 from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -101,15 +102,35 @@ def set_address(db: Database, actor: Actor, email: str) -> None:
             found.email = email
 
 
-def _dict(n: Any) -> dict[str, Any]:
-    return {"id": n.id, "kind": n.kind, "subject_zh": n.subject_zh, "subject_en": n.subject_en,
-            "body_zh": n.body_zh, "body_en": n.body_en, "link": n.link,
-            "created_at": as_utc(n.created_at).isoformat(), "read": n.read_at is not None,
-            "read_at": as_utc(n.read_at).isoformat() if n.read_at else None, "email": n.email_state}
+@dataclass(frozen=True)
+class NotificationView:
+    """One of a user's notifications as they read it (``NotificationOut``): what, in both
+    languages, where to go, whether read, and whether it was emailed (``email``)."""
+
+    id: int
+    kind: str
+    subject_zh: str
+    subject_en: str
+    body_zh: str
+    body_en: str
+    link: str
+    created_at: str
+    read: bool
+    read_at: str | None
+    email: str  # none | pending | sent
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _view(n: Notification) -> NotificationView:
+    return NotificationView(n.id, n.kind, n.subject_zh, n.subject_en, n.body_zh, n.body_en, n.link,
+                            as_utc(n.created_at).isoformat(), n.read_at is not None,
+                            as_utc(n.read_at).isoformat() if n.read_at else None, n.email_state)
 
 
 def notifications(db: Database, actor: Actor, unread_only: bool = False, limit: int = 50,
-                  before: int | None = None) -> list[dict[str, Any]]:
+                  before: int | None = None) -> list[NotificationView]:
     """The actor's own notifications, newest first (``before``: an id, for the next page)."""
     query = select(Notification).where(Notification.user_id == actor.id)
     if unread_only:
@@ -117,7 +138,7 @@ def notifications(db: Database, actor: Actor, unread_only: bool = False, limit: 
     if before is not None:
         query = query.where(Notification.id < before)
     with db.read() as session:
-        return [_dict(n) for n in session.scalars(query.order_by(Notification.id.desc()).limit(limit))]
+        return [_view(n) for n in session.scalars(query.order_by(Notification.id.desc()).limit(limit))]
 
 
 def unread_count(db: Database, actor: Actor) -> int:
