@@ -170,7 +170,7 @@ def test_a_message_is_signed_once_and_delivered_only_when_the_receipt_names_the_
         assert row is not None and row.state == "delivered" and row.signed == sent[0]
         assert row.receipt_sha256 == hashlib.sha256(row.receipt or b"").hexdigest()
     logged = views.messages(db, people["officer-cq"], partner="gz-gxq")
-    assert [(m["id"], m["state"], m["sha256"]) for m in logged] == [(message_id, "delivered", row.sha256)]
+    assert [(m.id, m.state, m.sha256) for m in logged] == [(message_id, "delivered", row.sha256)]
     assert views.signed_message(db, people["officer-cq"], message_id) == sent[0]
     assert views.messages(db, people["officer-cd"], partner="gz-gxq") == []  # another zone's officer sees none
     with pytest.raises(NotFound):
@@ -204,7 +204,7 @@ def test_a_permanent_refusal_is_a_dead_letter_the_applicant_reads(db, people, st
     (dead,) = view["cross_region"]["dead_letters"]
     assert "gz-gxq" in dead["reason_zh"] and "签名无效" in dead["reason_zh"] and "refused" in dead["reason_en"]
     assert dead["advice_zh"] and "service centre" in dead["advice_en"]
-    assert [m["id"] for m in views.messages(db, people["officer-cq"], state="dead")] == [message_id]
+    assert [m.id for m in views.messages(db, people["officer-cq"], state="dead")] == [message_id]
 
 
 @pytest.mark.parametrize("status", [408, 429, 500, 503])

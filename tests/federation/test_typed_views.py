@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 
 from yima.audit.rules import GENESIS
 from yima.federation import service
-from yima.federation.api import ChainEntryOut
+from yima.federation.api import ChainEntryOut, LoggedMessageOut
 from yima.federation.tables import Case
+from yima.federation.views import LoggedMessage
 from yima.federation.witness import ChainEntry, recompute
 
 NOW = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
@@ -36,3 +37,13 @@ def test_a_chain_entry_has_the_fields_of_chain_entry_out_and_recomputes_from_its
     body = ChainEntryOut.model_validate(entry.as_json()).model_dump()
     assert body == entry.as_json()
     assert recompute("cq-gxq", 0, GENESIS, [body])[0] == 1
+
+
+def test_a_logged_message_has_the_fields_of_logged_message_out():
+    assert {f.name for f in fields(LoggedMessage)} == set(LoggedMessageOut.model_fields)
+    dead = LoggedMessage("m-1", "application.forwarded", "out", "cd-gxq", "cq-gxq", "", "", "dead",
+                         "2026-11-25T01:00:00+00:00", None, "2026-11-25T02:00:00+00:00", None, 3, "refused",
+                         {"status": 422, "error": "federation.bad_signature", "message_zh": "签名无效",
+                          "message_en": "bad signature"}, 7)
+    out = LoggedMessageOut.model_validate(dead.as_json())
+    assert out.refusal is not None and out.refusal.error == "federation.bad_signature" and out.application == 7

@@ -134,11 +134,11 @@ def list_messages(db: DB, actor: CurrentActor, response: Response,
     if limit is not None or offset is not None:
         rows, total = views.message_log(db, actor, filters, offset=offset or 0, limit=limit or MESSAGES_PER_PAGE)
         response.headers["X-Total-Count"] = str(total)
-        return [LoggedMessageOut(**m) for m in rows]
+        return [LoggedMessageOut.model_validate(m.as_json()) for m in rows]
     found = views.messages_page(db, actor, filters, page_request(page, per_page, q))
     set_page_headers(response, "/api/v1/federation/messages", found,
                      {"partner": partner, "state": state, "direction": direction, "q": q})
-    return [LoggedMessageOut(**m) for m in found.items]
+    return [LoggedMessageOut.model_validate(m.as_json()) for m in found.items]
 
 
 @router.get("/api/v1/federation/messages/{message_id}/signed", response_class=Response,

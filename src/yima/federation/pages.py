@@ -31,7 +31,7 @@ def federation_page(request: Request, db: DB, actor: OptionalActor) -> Response:
         "network": network.member_state(db), "network_closed": network.closed_reason(db, now),
         "partners": [p for p in partners.list_partners(db) if actor.role == "admin" or p.local_zone == actor.zone_id],
         "cases": found, "late": [c for c in found if c.late],
-        "dead": sorted(dead, key=lambda m: m["settled_at"] or "", reverse=True)[:50]})
+        "dead": sorted(dead, key=lambda m: m.settled_at or "", reverse=True)[:50]})
 
 
 @router.post("/federation/messages/{message_id}/resend")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, cast, func, literal, null, or_, select, union_all
+from sqlalchemy import JSON, DateTime, Integer, Select, String, Text, cast, func, literal, null, or_, select, union_all
 
 from yima.actors import Actor, may_work_zone
 from yima.clock import as_utc
@@ -102,6 +103,8 @@ def cases(db: Database, actor: Actor, now: datetime, limit: int = 200) -> list[C
 
 MESSAGE_STATES = ("pending", "delivered", "dead", "expired")
 
+Ts = TypeVarTuple("Ts")
+
 
 def _iso(moment: datetime | None) -> str | None:
     return as_utc(moment).isoformat() if moment is not None else None
@@ -123,7 +126,6 @@ def _message_log(actor: Actor, filters: MessageFilter) -> Any:
     delivered, dead or expired) and what it received and acknowledged (``in``: delivered), each
     with the same columns. Officers see their zone's."""
     parts = []
-    pattern = like_pattern(filters.q) if filters.q else None
     if filters.direction in (None, "out"):
         out = select(OutboxMessage.id.label("id"), OutboxMessage.kind.label("kind"),
                      cast(literal("out"), String).label("direction"), OutboxMessage.recipient.label("partner"),
@@ -133,16 +135,9 @@ def _message_log(actor: Actor, filters: MessageFilter) -> Any:
                      OutboxMessage.closed_at.label("settled_at"), OutboxMessage.expires_at.label("expires_at"),
                      OutboxMessage.attempts.label("attempts"), OutboxMessage.last_error.label("last_error"),
                      OutboxMessage.refusal.label("refusal"), OutboxMessage.application_id.label("application"))
-        if filters.partner:
-            out = out.where(OutboxMessage.recipient == filters.partner)
         if filters.state:
             out = out.where(OutboxMessage.state == filters.state)
-        if actor.role == "officer":
-            out = out.where(OutboxMessage.sender == actor.zone_id)
-        if pattern:
-            out = out.where(or_(OutboxMessage.id.like(pattern, escape="\\"),
-                                OutboxMessage.kind.like(pattern, escape="\\")))
-        parts.append(out)
+        parts.append(_narrowed(out, OutboxMessage, OutboxMessage.recipient, OutboxMessage.sender, filters, actor))
     if filters.direction in (None, "in") and filters.state in (None, "delivered"):
         moment = DateTime(timezone=True)
         inbound = select(InboxMessage.id.label("id"), InboxMessage.kind.label("kind"),
@@ -154,28 +149,60 @@ def _message_log(actor: Actor, filters: MessageFilter) -> Any:
                          InboxMessage.received_at.label("settled_at"), cast(null(), moment).label("expires_at"),
                          cast(literal(0), Integer).label("attempts"), cast(literal(""), Text).label("last_error"),
                          cast(null(), JSON).label("refusal"), cast(null(), Integer).label("application"))
-        if filters.partner:
-            inbound = inbound.where(InboxMessage.sender == filters.partner)
-        if actor.role == "officer":
-            inbound = inbound.where(InboxMessage.recipient == actor.zone_id)
-        if pattern:
-            inbound = inbound.where(or_(InboxMessage.id.like(pattern, escape="\\"),
-                                        InboxMessage.kind.like(pattern, escape="\\")))
-        parts.append(inbound)
+        parts.append(_narrowed(inbound, InboxMessage, InboxMessage.sender, InboxMessage.recipient, filters, actor))
     return union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery() if parts else None
 
 
-def _logged(row: Any) -> dict[str, Any]:
-    return {"id": row.id, "kind": row.kind, "direction": row.direction, "partner": row.partner, "zone": row.zone,
-            "sha256": row.sha256, "receipt_sha256": row.receipt_sha256, "state": row.state,
-            "created_at": _iso(row.created_at), "signed_at": _iso(row.signed_at),
-            "settled_at": _iso(row.settled_at), "expires_at": _iso(row.expires_at), "attempts": row.attempts or 0,
-            "last_error": row.last_error if row.state != "delivered" else "", "refusal": row.refusal,
-            "application": row.application}
+def _narrowed(query: Select[*Ts], table: type[OutboxMessage] | type[InboxMessage], partner: Any, own_zone: Any,
+              filters: MessageFilter, actor: Actor) -> Select[*Ts]:
+    """One side of the log narrowed alike: by the partner zone, to an officer's own zone, and by the
+    search text (part of the message id or kind)."""
+    if filters.partner:
+        query = query.where(partner == filters.partner)
+    if actor.role == "officer":
+        query = query.where(own_zone == actor.zone_id)
+    if filters.q:
+        pattern = like_pattern(filters.q)
+        query = query.where(or_(table.id.like(pattern, escape="\\"), table.kind.like(pattern, escape="\\")))
+    return query
+
+
+@dataclass(frozen=True)
+class LoggedMessage:
+    """A message of the log (``LoggedMessageOut``): sent (``out``) or received (``in``), the SHA-256
+    of its signed bytes and of its receipt, where it stands, and why a dead or expired one will
+    not be delivered (``refusal``: status, error, message_zh, message_en)."""
+
+    id: str
+    kind: str
+    direction: str
+    partner: str
+    zone: str
+    sha256: str
+    receipt_sha256: str
+    state: str
+    created_at: str | None
+    signed_at: str | None
+    settled_at: str | None
+    expires_at: str | None
+    attempts: int
+    last_error: str
+    refusal: Mapping[str, Any] | None
+    application: int | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "refusal": None if self.refusal is None else dict(self.refusal)}
+
+
+def _logged(row: Any) -> LoggedMessage:
+    return LoggedMessage(row.id, row.kind, row.direction, row.partner, row.zone, row.sha256, row.receipt_sha256,
+                         row.state, _iso(row.created_at), _iso(row.signed_at), _iso(row.settled_at),
+                         _iso(row.expires_at), row.attempts or 0, row.last_error if row.state != "delivered" else "",
+                         row.refusal, row.application)
 
 
 def message_log(db: Database, actor: Actor, filters: MessageFilter = MessageFilter(), *, offset: int = 0,
-                limit: int = 50) -> tuple[list[dict[str, Any]], int]:
+                limit: int = 50) -> tuple[list[LoggedMessage], int]:
     """``limit`` messages of the log (``_message_log``) from ``offset``, newest first, and how many
     match in all."""
     log = _message_log(actor, filters)
@@ -188,14 +215,14 @@ def message_log(db: Database, actor: Actor, filters: MessageFilter = MessageFilt
     return [_logged(r) for r in rows], int(total)
 
 
-def messages_page(db: Database, actor: Actor, filters: MessageFilter, request: PageRequest) -> PageOf[dict[str, Any]]:
+def messages_page(db: Database, actor: Actor, filters: MessageFilter, request: PageRequest) -> PageOf[LoggedMessage]:
     """One page of the message log and how many messages match."""
     rows, total = message_log(db, actor, filters, offset=request.offset, limit=request.per_page)
     return PageOf(rows, total, request.page, request.per_page)
 
 
 def messages(db: Database, actor: Actor, *, partner: str | None = None, state: str | None = None,
-             direction: str | None = None, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+             direction: str | None = None, limit: int = 50, offset: int = 0) -> list[LoggedMessage]:
     """``limit`` messages of the log from ``offset``, newest first (``message_log``)."""
     return message_log(db, actor, MessageFilter(partner, state, direction), offset=offset, limit=limit)[0]
 
