@@ -4,25 +4,20 @@ marked as such, and adds the beneficial owners' own table; nothing else of a rec
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from previous_release import AT, add_zone, previous_release
 
 from yima.db.migrate import upgrade
 
-AT = datetime(2026, 11, 1, 2, 0, tzinfo=UTC).isoformat()
 HOLDER = {"name": "张三", "id_number": "500107199005170011", "share_pct": "60"}
 TERMED = {"name": "李四", "id_number": "500107198001020032", "share_pct": "40", "contribution_due": "2027-01-01"}
 
 
 def test_llc_shareholders_get_the_statutory_limit_and_others_are_untouched(tmp_path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    upgrade(url, "0012")
-    engine = sa.create_engine(url)
+    url, engine = previous_release(tmp_path, "0012")
     with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO zones (id, name, name_en, division_code, residents, org_block_start, "
-                             "org_block_size, org_next_seq, authority_name, place_names, created_at) VALUES "
-                             "('cq-gxq', '重庆高新区', '', '500107', 1, 0, 1000, 0, 'x', '[]', :at)"), {"at": AT})
+        add_zone(conn)
         for uscc, etype, established, holders in (
                 ("A", "llc", "2025-03-10", [HOLDER, TERMED]), ("B", "llc", "2019-05-01", [HOLDER]),
                 ("C", "joint_stock", "2025-03-10", [HOLDER]), ("D", "llc", "2028-02-29", [HOLDER])):

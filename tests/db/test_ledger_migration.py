@@ -6,6 +6,7 @@ the days an extension was asked for and decided)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from previous_release import previous_release
 
 from yima.db.migrate import upgrade
 
@@ -30,9 +31,7 @@ def _rows(conn: sa.Connection, table: str, columns: str) -> list[tuple[object, .
 
 
 def test_ledger_rows_migrate_to_0015_without_changing_a_record(tmp_path) -> None:
-    url = f"sqlite:///{tmp_path / 'previous.db'}"
-    upgrade(url, "0013")
-    engine = sa.create_engine(url)
+    url, engine = previous_release(tmp_path, "0013")
     old_suggestions = ("id, zone_id, observer_id, title, text, category, state, submitted_at, ledger_no, "
                        "merged_into_id, department_id, round_no, assigned_on, working_days, due_on, calendar, "
                        "extension_state, extension_days, extension_reason, closed_at")

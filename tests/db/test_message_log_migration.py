@@ -8,6 +8,7 @@ import hashlib
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from previous_release import previous_release
 
 from yima.db.migrate import upgrade
 
@@ -15,9 +16,7 @@ AT = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
 
 
 def test_messages_before_the_log_keep_what_they_were(tmp_path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    upgrade(url, "0016")
-    engine = sa.create_engine(url)
+    url, engine = previous_release(tmp_path, "0016")
     outbox = ("INSERT INTO federation_outbox (id, sender, recipient, kind, payload, application_id, created_at, "
               "attempts, next_attempt_at, last_error, delivered_at, receipt) VALUES (:id, 'cq-gxq', 'cd-gxq', "
               "'application.forwarded', :payload, NULL, :at, :attempts, :at, :error, :delivered, :receipt)")

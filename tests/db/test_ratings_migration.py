@@ -4,13 +4,10 @@ takes a rating."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
+from previous_release import AT, add_applicant, add_application, add_zone, previous_release
 
 from yima.db.migrate import upgrade
-
-AT = datetime(2026, 11, 1, 2, 0, tzinfo=UTC).isoformat()
 
 
 def _snapshot(engine: sa.Engine) -> dict[str, list[tuple[object, ...]]]:
@@ -21,19 +18,11 @@ def _snapshot(engine: sa.Engine) -> dict[str, list[tuple[object, ...]]]:
 
 
 def test_a_previous_release_migrates_without_changing_a_record(tmp_path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    upgrade(url, "0020")
-    engine = sa.create_engine(url)
+    url, engine = previous_release(tmp_path, "0020")
     with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO zones (id, name, name_en, division_code, residents, org_block_start, "
-                             "org_block_size, org_next_seq, authority_name, place_names, created_at) VALUES "
-                             "('cq-gxq', '重庆高新区', '', '500107', 1, 0, 1000, 0, 'x', '[]', :at)"), {"at": AT})
-        conn.execute(sa.text("INSERT INTO users (id, username, password_hash, role, zone_id, display_name, "
-                             "created_at) VALUES (1, 'alice', 'x', 'applicant', NULL, '', :at)"), {"at": AT})
-        conn.execute(sa.text("INSERT INTO applications (id, zone_id, applicant_id, matter, entity_type, channel, "
-                             "name, status, body, findings, missing_materials, statutory_due_at, submitted_at, "
-                             "decided_at, standard_digest) VALUES (1, 'cq-gxq', 1, 'establish', 'llc', 'online', "
-                             "'重庆云帆科技有限公司', 'approved', '{}', '[]', '[]', :at, :at, :at, 'x')"), {"at": AT})
+        add_zone(conn)
+        add_applicant(conn)
+        add_application(conn, "approved", decided=True)
         conn.execute(sa.text("INSERT INTO notifications (user_id, zone_id, kind, subject_zh, subject_en, body_zh, "
                              "body_en, link, created_at, email_state, attempts, last_error) VALUES (1, 'cq-gxq', "
                              "'application.approved', '申请 #1：已核准登记', 'Application #1: approved', 'b', 'b', "

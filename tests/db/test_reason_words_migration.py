@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from previous_release import AT, add_applicant, add_application, add_zone, previous_release
 
 from yima.db.migrate import upgrade
 
-AT = datetime(2026, 11, 1, 2, 0, tzinfo=UTC).isoformat()
 FINDINGS = [{"rule": "materials.missing", "field": "materials",
              "message": "缺少材料：公司章程，可容缺受理（15 日内补齐） / Missing material: Articles of association; "
                         "may follow within 15 days",
@@ -21,22 +20,12 @@ FINDINGS = [{"rule": "materials.missing", "field": "materials",
 
 
 def test_old_reasons_are_kept_readable_and_whole(tmp_path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    upgrade(url, "0010")
-    engine = sa.create_engine(url)
+    url, engine = previous_release(tmp_path, "0010")
     joined = "; ".join(f["message"] for f in FINDINGS)
     with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO zones (id, name, name_en, division_code, residents, org_block_start, "
-                             "org_block_size, org_next_seq, authority_name, place_names, created_at) VALUES "
-                             "('cq-gxq', '重庆高新区', '', '500107', 1, 0, 1000, 0, 'x', '[]', :at)"), {"at": AT})
-        conn.execute(sa.text("INSERT INTO users (id, username, password_hash, role, zone_id, display_name, "
-                             "created_at) VALUES (1, 'alice', 'x', 'applicant', NULL, '', :at)"), {"at": AT})
-        conn.execute(sa.text("INSERT INTO applications (id, zone_id, applicant_id, matter, entity_type, channel, "
-                             "name, status, body, findings, missing_materials, statutory_due_at, submitted_at, "
-                             "standard_digest) VALUES (1, 'cq-gxq', 1, 'establish', 'llc', 'online', "
-                             "'重庆云帆科技有限公司', "
-                             "'under_review', '{}', :findings, '[]', :at, :at, 'x')"),
-                     {"findings": json.dumps(FINDINGS, ensure_ascii=False), "at": AT})
+        add_zone(conn)
+        add_applicant(conn)
+        add_application(conn, "under_review", findings=json.dumps(FINDINGS, ensure_ascii=False))
         for i, reason in enumerate([joined, "申请人撤回 / withdrawn by the applicant", "驳回：见附件 / 补正",
                                     "名称不规范; 请改为 A / B 形式"], start=1):
             conn.execute(sa.text("INSERT INTO transitions (id, application_id, from_status, to_status, actor_role, "

@@ -4,6 +4,7 @@ from then on by the triggers."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from previous_release import previous_release
 
 from yima.db.migrate import upgrade
 
@@ -15,9 +16,7 @@ INSERT = ("INSERT INTO enterprises (uscc, zone_id, name, entity_type, industry_c
 
 
 def test_the_counts_are_built_from_the_existing_register_on_upgrade(tmp_path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    upgrade(url, "0024")
-    engine = sa.create_engine(url)
+    url, engine = previous_release(tmp_path, "0024")
     rows = [("A1", "llc", "I6513", 100, "2024-01-10", None, 1), ("A2", "llc", "I6520", 50.5, "2024-01-10", None, 0),
             ("A3", "llc", "I6513", 7, "2023-03-01", "2024-01-31", 0),
             ("A4", "individual_business", "H6210", 1, "2024-02-29", "2024-01-01", 0)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from previous_release import previous_release
 
 from yima.db import Database
 from yima.db.migrate import upgrade
@@ -15,9 +16,7 @@ AT = datetime(2026, 11, 1, 2, 0, tzinfo=UTC).isoformat()
 
 
 def test_seals_before_the_looks_keep_their_stored_pictures(tmp_path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    upgrade(url, "0018")
-    engine = sa.create_engine(url)
+    url, engine = previous_release(tmp_path, "0018")
     png, svg = b"\x89PNG stored by 0018", "<svg>stored by 0018</svg>"
     with engine.begin() as conn:  # foreign keys are not enforced on this bare connection
         conn.execute(sa.text("INSERT INTO seal_sets (id, uscc, zone_id, status, requested_at, issued_at) "
