@@ -3,11 +3,12 @@ only in a panel, and the keys of ``RatingOut`` otherwise (no database)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 
 from yima.ratings.api import RatingOut, RatingPanelOut, RectificationBrief, RectificationOut
-from yima.ratings.ratingview import AppealView, RatingView, RectificationView
+from yima.ratings.ratingview import AppealView, ApplicationRatings, RatingView, RectificationView
 from yima.ratings.service import RatingPanel
+from yima.registration.schemas import ApplicationOut
 
 RATING = RatingView(id=7, case_kind="application", case_id=3, zone=None, matter="sole_proprietorship", round=1,
                     score=1, score_zh="非常不满意", score_en="Very dissatisfied", satisfied=False, bad=True,
@@ -47,3 +48,11 @@ def test_a_ledger_item_has_the_keys_of_rectification_out_and_its_rating_only_in_
     assert set(ledger) == set(RectificationOut.model_fields)
     out = RectificationOut.model_validate(ledger)
     assert out.rating.id == 7 and out.callback_on_time is True and ledger["rating"]["zone"] == "cq-liangjiang"
+
+
+def test_the_ratings_of_an_application_view_keep_the_v1_keys_of_its_rating():
+    rated = ApplicationRatings(False, None, (RATING,))
+    assert {f.name for f in fields(ApplicationRatings)} == set(rated.as_json()) == {"open_to_applicant", "round",
+                                                                                    "ratings"}
+    assert set(rated.as_json()["ratings"][0]) == set(RatingOut.model_fields) - {"may_appeal"}
+    assert "rating" in ApplicationOut.model_fields

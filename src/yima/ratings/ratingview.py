@@ -93,3 +93,17 @@ class RatingView:
         if self.may_appeal is not None:
             body["may_appeal"] = self.may_appeal
         return body
+
+
+@dataclass(frozen=True)
+class ApplicationRatings:
+    """The 好差评 of one application in its view (``ApplicationOut.rating``): whether its applicant
+    may rate it now and in which round, and its ratings."""
+
+    open_to_applicant: bool
+    round: int | None
+    ratings: tuple[RatingView, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"open_to_applicant": self.open_to_applicant, "round": self.round,
+                "ratings": [r.as_json() for r in self.ratings]}

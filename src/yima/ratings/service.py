@@ -30,7 +30,7 @@ from yima.observers import views as suggestions
 from yima.observers.calendar import official_calendar
 from yima.projects import key_enterprises
 from yima.ratings import rules
-from yima.ratings.ratingview import AppealView, RatingView, RectificationView
+from yima.ratings.ratingview import AppealView, ApplicationRatings, RatingView, RectificationView
 from yima.ratings.tables import Rating, Rectification
 from yima.registration import views as applications
 from yima.registration.appview import ApplicationView
@@ -440,8 +440,8 @@ def extend_view(session: Session | None, app: ApplicationRecord, view: Applicati
                               app.applicant_id)
     round_no = rules.next_round(case, app.applicant_id, "applicant") if rules.may_rate(
         case, app.applicant_id, "applicant") else None
-    return replace(view, rating={"open_to_applicant": round_no is not None, "round": round_no,
-                                 "ratings": [rating_view(r).as_json() for r in given]})
+    return replace(view, rating=ApplicationRatings(round_no is not None, round_no,
+                                                   tuple(rating_view(r) for r in given)))
 
 
 # --- scheduled (``yima jobs run``) ---------------------------------------------------------------

@@ -9,7 +9,14 @@ the same keys, present in the same cases, as before the view was typed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
+
+
+class ViewPart(Protocol):
+    """What a feature above registration adds to the view of one application (ratings' 好差评):
+    a typed value that pages read by attribute and whose ``as_json`` the API answers with."""
+
+    def as_json(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -87,7 +94,7 @@ class ApplicationView:
     overdue: bool
     detail: ApplicationDetail | None = None
     partner: PartnerCase | None = None
-    rating: dict[str, Any] | None = None  # 好差评, added by the ratings feature to the view of one application
+    rating: ViewPart | None = None  # 好差评, added by the ratings feature to the view of one application
     enterprise_status: str | None = None
     standing_read: bool = False  # enterprise_status was read (the API's answers carry it, null or not)
 
@@ -142,7 +149,7 @@ class ApplicationView:
                 out.update(withdrawal=self.partner.withdrawal, licence=self.partner.licence)
             out["cross_region"] = self.partner.cross_region
         if self.rating is not None:
-            out["rating"] = self.rating
+            out["rating"] = self.rating.as_json()
         if self.standing_read:
             out["enterprise_status"] = self.enterprise_status
         return out
