@@ -9,7 +9,7 @@ import pytest
 
 from yima.registration.codes import make_uscc
 from yima.standard import load_standard
-from yima.stats.rows import BadRow, EntityRow, check_header, parse_row
+from yima.stats.rows import BadRow, EntityRow, check_header, check_values, parse_row
 
 STANDARD = load_standard()
 
@@ -83,3 +83,11 @@ def test_a_name_of_characters_seen_in_passing_names_still_fails_on_a_new_charact
                       ("重庆云帆<科技有限公司", "name.markup"), ("重庆云帆科技有限公司\u3164", hidden)):
         row = parse_row(4, record(name=bad), TODAY, STANDARD)
         assert isinstance(row, BadRow) and row.finding.rule == rule, (bad, row)
+
+
+@pytest.mark.parametrize(("written", "stored"), [("1e3", "1000"), ("+12.50", "12.50"), ("１２", "12"), ("0.5", "0.5")])
+def test_a_capital_goes_to_the_database_in_one_written_form(written, stored):
+    """Whatever form Decimal accepted, the row carries plain digits, which SQLite's NUMERIC columns
+    and PostgreSQL's COPY both read as the same amount."""
+    checked = check_values(2, list(record(registered_capital=written).values()), TODAY, STANDARD)
+    assert not isinstance(checked, BadRow) and checked[4] == stored

@@ -197,7 +197,7 @@ def check_values(line: int, values: Sequence[str], today: date, standard: Matter
         check_entity_type(entity_type)
         check_uscc(uscc, entity_type)
         industry = check_industry_code(industry)
-        check_capital(capital)
+        capital = format(check_capital(capital), "f")  # one written form for every database: "1e3" is 1000
         established_on = check_date(established, "established_on", today)
         if cancelled and check_date(cancelled, "cancelled_on", today) < established_on:
             raise RowError("import.dates_order", "cancelled_on", f"注销日期{cancelled}早于成立日期{established}",

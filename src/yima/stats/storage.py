@@ -1,16 +1,38 @@
 """Writing checked register rows into ``enterprises`` and ``enterprise_addresses``, in bulk.
 
-Each batch goes first into a temporary table (the stage), as the checked text it arrived in; then
-statements built with SQLAlchemy Core move it: ``INSERT INTO enterprises ... SELECT ... FROM stage
-ON CONFLICT (uscc) DO NOTHING``, and the domiciles of the entities that were inserted. Loading the
-same rows again therefore changes nothing. Moving rows inside the database, rather than binding
-seventeen parameters per row from Python, is what makes the import fast. Per database:
+A batch's rows are inserted only when their credit code is new to the register (and first in the
+batch), so that importing a file again changes nothing and only new entities get a domicile.
+Every row goes through the tables' keys and indexes. Per database:
 
-- SQLite: the stage is filled with ``executemany``; the move runs in a savepoint, and only when
-  SQLite changed fewer rows than were staged (some codes already registered) is it undone, those
-  codes dropped from the stage and the move run again, so that only new entities get addresses.
-- PostgreSQL: the stage is filled with ``COPY``; one statement inserts the entities returning
-  their codes and inserts the addresses of those codes.
+- SQLite: the batch goes into a temporary table (the stage) with ``executemany``, as the checked
+  text it arrived in; statements built with SQLAlchemy Core move it: ``INSERT INTO enterprises ...
+  SELECT ... FROM stage ON CONFLICT (uscc) DO NOTHING`` in a savepoint, and only when SQLite
+  changed fewer rows than were staged (some codes already registered) is it undone, those codes
+  dropped from the stage and the move run again; then the domiciles, and the batch's register
+  counts with a few grouped statements.
+- PostgreSQL: the batch's codes are looked up in one statement, and the new rows go straight into
+  the two tables with ``COPY … FROM STDIN``, in a savepoint: should another transaction register
+  one of the codes between the look-up and the ``COPY``, the key refuses it, the savepoint is
+  rolled back, and the batch is looked up and copied again (the code now counts as existing).
+  The register counts of the rows copied are added up here (``RegisterTally``) and written with
+  one grouped statement per table just before each commit.
+
+The register counts' triggers on ``enterprises`` pause in the import's own transaction only
+(SQLite: a flag row no other transaction sees set; PostgreSQL: a transaction-local setting), and
+the import adds the counts of what it inserted in the same transaction: every committed state
+holds counts equal to a recount of the rows.
+
+Foreign keys on PostgreSQL: each row checks its references with a trigger (its zone, its
+domicile's entity), which costs as much as storing the row. Where the database role may set
+``session_replication_role`` (a superuser, or a role granted ``SET`` on it, PostgreSQL 15+), the
+import sets it to ``replica`` for its own transaction only, which skips those per-row triggers,
+and makes the same guarantees once per transaction instead: the zone's row is locked ``FOR KEY
+SHARE`` (what each row's check would take), so that it cannot be deleted before the import
+commits; every address is of an entity this transaction inserted, which no other transaction can
+see, let alone delete, before the commit; ``owner_id`` is empty. The constraints stay declared and
+every other write is checked row by row as before. The import takes this path only when the two
+tables have no triggers but the register counts' (checked at the start), so no trigger added
+later is skipped silently. Otherwise the rows are checked by the triggers, as any insert.
 
 A transaction spans several batches (``commit`` ends it, every ``importer.COMMIT_ROWS`` rows): the
 indexes keyed by name and address text take rows in random order, and each commit writes every
@@ -20,9 +42,12 @@ their busy timeout); readers are not held up (WAL).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
+from psycopg.errors import InsufficientPrivilege, UniqueViolation
 from sqlalchemy import (
     Boolean,
     Column,
@@ -36,18 +61,17 @@ from sqlalchemy import (
     case,
     delete,
     exists,
-    func,
     literal,
     null,
     select,
     true,
 )
 from sqlalchemy import insert as core_insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.schema import CreateTable
 
 from yima.db.base import table_of
+from yima.errors import NotFound
 from yima.register.tables import Enterprise, EnterpriseAddress
 from yima.stats.rows import RowText
 
@@ -58,15 +82,82 @@ ADDRESS_COLUMNS = ("uscc", "kind", "text", "proof", "added_at")
 STAGE = "yima_import_stage"
 IMPORT_CACHE_KIB = 512 * 1024
 ANALYZE_AFTER_ROWS = 10_000
+#: How often a PostgreSQL batch is copied again after a concurrent registration took one of its codes.
+COPY_ATTEMPTS = 5
+#: The only trigger (besides the foreign keys' own) the PostgreSQL import may skip: it adds these counts itself.
+COUNTS_TRIGGER = "register_counts"
 
-INSERTED = "yima_import_inserted"
-#: The codes a PostgreSQL batch inserted (what its register counts are added for).
-inserted_codes = Table(INSERTED, MetaData(), Column("uscc", String), prefixes=["TEMPORARY"])
 #: The stage's columns are those of ``RowText``, in its order.
 stage = Table(STAGE, MetaData(), Column("uscc", String), Column("name", String), Column("entity_type", String),
               Column("industry_code", String), Column("registered_capital", Numeric(20, 2)),
               Column("established_on", Date), Column("cancelled_on", Date), Column("address", String),
               Column("address_commitment", Boolean), prefixes=["TEMPORARY"])
+
+
+COUNTS_STAGE = "yima_import_counts"
+
+
+class RegisterTally:
+    """What the register counts' triggers would have added for the rows inserted: by the day an
+    entity was established (count, capital, address commitments) and the day it ended (the later
+    of its establishment and cancellation), by entity type and GB/T 4754 division; months are
+    summed from the days when the counts are written."""
+
+    def __init__(self) -> None:
+        self.born: dict[tuple[str, str, str], list[Any]] = {}
+        self.ended: dict[tuple[str, str, str], int] = {}
+
+    def add(self, rows: Iterable[RowText]) -> None:
+        born, ended = self.born, self.ended
+        for _, _, kind, industry, capital, established, cancelled, _, commitment in rows:
+            key = (established, kind, industry[:3])
+            counts = born.get(key)
+            if counts is None:
+                born[key] = [1, Decimal(capital), 1 if commitment else 0]
+            else:
+                counts[0] += 1
+                counts[1] += Decimal(capital)
+                if commitment:
+                    counts[2] += 1
+            if cancelled:
+                key = (max(established, cancelled), kind, key[2])
+                ended[key] = ended.get(key, 0) + 1
+
+    def __bool__(self) -> bool:
+        return bool(self.born)
+
+    def clear(self) -> None:
+        self.born.clear()
+        self.ended.clear()
+
+    def by(self, grain: str) -> dict[tuple[str, str, str], list[Any]]:
+        """Established, ended, capital and commitments by (day or ``YYYY-MM``, type, division)."""
+        width = 10 if grain == "day" else 7
+        counts: dict[tuple[str, str, str], list[Any]] = {}
+        for (day, kind, division), (established, capital, commitments) in self.born.items():
+            key = (day[:width], kind, division)
+            found = counts.get(key)
+            if found is None:
+                counts[key] = [established, 0, capital, commitments]
+            else:
+                found[0] += established
+                found[2] += capital
+                found[3] += commitments
+        for (day, kind, division), ended in self.ended.items():
+            key = (day[:width], kind, division)
+            found = counts.get(key)
+            if found is None:
+                counts[key] = [0, ended, Decimal(0), 0]
+            else:
+                found[1] += ended
+        return counts
+
+
+def upsert_counts(table: str, grain: str, values: str) -> str:
+    keys = f"zone_id, {grain}, entity_type, division"
+    update = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTS)
+    return (f"INSERT INTO {table} ({keys}, {', '.join(COUNTS)}) {values} "
+            f"ON CONFLICT ({keys}) DO UPDATE SET {update}")
 
 
 class RegisterWriter(Protocol):
@@ -85,10 +176,12 @@ def register_writer(conn: Connection, zone_id: str, source: str, now: datetime) 
     return PostgresWriter(conn, zone_id, source, now)
 
 
-def _unique(rows: list[RowText]) -> list[RowText]:
+def _unique(rows: list[RowText], known: set[str] | frozenset[str] = frozenset()) -> list[RowText]:
+    """The rows whose codes are neither in ``known`` nor earlier in ``rows``."""
     unique: dict[str, RowText] = {}
     for row in rows:
-        unique.setdefault(row[0], row)
+        if row[0] not in known:
+            unique.setdefault(row[0], row)
     return list(unique.values())
 
 
@@ -115,30 +208,26 @@ PAUSE = ("INSERT INTO register_counts_state (id, paused) VALUES (1, ?) "
 COUNTS = ("established", "cancelled", "capital", "address_commitment")
 
 
-def staged_counts(*, postgres: bool = False) -> list[str]:
-    """What the register counts' triggers would add for the rows a batch inserted, one grouped
-    statement per table and kind; the rows' zone is the ``:zone`` parameter. On SQLite the stage
-    holds exactly those rows; on PostgreSQL they are the stage's rows whose codes the insert
-    returned (``INSERTED``), so that a code another transaction registered meanwhile is not counted."""
-    ended = "greatest(established_on, cancelled_on)" if postgres else "max(established_on, cancelled_on)"
-    month = (lambda day: f"to_char({day}, 'YYYY-MM')") if postgres else (lambda day: f"substr({day}, 1, 7)")
-    source = f"{STAGE} JOIN {INSERTED} USING (uscc)" if postgres else STAGE
-    zone = "%(zone)s" if postgres else ":zone"  # the drivers' parameter styles
+def staged_counts() -> list[str]:
+    """What the register counts' triggers would add for the rows a SQLite batch inserted (the
+    stage holds exactly those rows when they are counted), one grouped statement per table and
+    kind; the rows' zone is the ``:zone`` parameter."""
+    ended = "max(established_on, cancelled_on)"
     statements = []
     for table, grain, established, ended_at in (
             ("register_day_counts", "day", "established_on", ended),
-            ("register_month_counts", "month", month("established_on"), month(ended))):
+            ("register_month_counts", "month", "substr(established_on, 1, 7)", f"substr({ended}, 1, 7)")):
         keys = f"zone_id, {grain}, entity_type, division"
         update = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTS)
         statements.append(
-            f"INSERT INTO {table} ({keys}, {', '.join(COUNTS)}) SELECT {zone}, {established}, entity_type, "
+            f"INSERT INTO {table} ({keys}, {', '.join(COUNTS)}) SELECT :zone, {established}, entity_type, "
             "substr(industry_code, 1, 3), count(*), 0, coalesce(sum(registered_capital), 0), "
-            f"sum(CASE WHEN address_commitment THEN 1 ELSE 0 END) FROM {source} WHERE true "
+            f"sum(CASE WHEN address_commitment THEN 1 ELSE 0 END) FROM {STAGE} WHERE true "
             f"GROUP BY {established}, entity_type, substr(industry_code, 1, 3) "
             f"ON CONFLICT ({keys}) DO UPDATE SET {update}")
         statements.append(
-            f"INSERT INTO {table} ({keys}, {', '.join(COUNTS)}) SELECT {zone}, {ended_at}, entity_type, "
-            f"substr(industry_code, 1, 3), 0, count(*), 0, 0 FROM {source} WHERE cancelled_on IS NOT NULL "
+            f"INSERT INTO {table} ({keys}, {', '.join(COUNTS)}) SELECT :zone, {ended_at}, entity_type, "
+            f"substr(industry_code, 1, 3), 0, count(*), 0, 0 FROM {STAGE} WHERE cancelled_on IS NOT NULL "
             f"GROUP BY {ended_at}, entity_type, substr(industry_code, 1, 3) "
             f"ON CONFLICT ({keys}) DO UPDATE SET {update}")
     return statements
@@ -148,8 +237,6 @@ def _create_stage(conn: Connection) -> None:
     if not conn.in_transaction():
         conn.begin()
     conn.execute(CreateTable(stage, if_not_exists=True))
-    if conn.dialect.name != "sqlite":
-        conn.execute(CreateTable(inserted_codes, if_not_exists=True))
     conn.commit()
 
 
@@ -217,49 +304,133 @@ class SqliteWriter(_Writer):
         self.conn.commit()
 
 
+NULL = "\\N"  # COPY's text format
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: str) -> str:
+    """A value in ``COPY``'s text format (checked text holds no tabs or line breaks; a backslash
+    is doubled)."""
+    return value.translate(_COPY_ESCAPES) if "\\" in value or "\t" in value or "\n" in value or "\r" in value \
+        else value
+
+
 class PostgresWriter(_Writer):
     def __init__(self, conn: Connection, zone_id: str, source: str, now: datetime) -> None:
         self.conn = conn
-        _create_stage(conn)
-        enterprises, addresses = table_of(Enterprise), table_of(EnterpriseAddress)
-        inserted = (pg_insert(enterprises).from_select(list(ENTERPRISE_COLUMNS), staged_entities(zone_id, source, now))
-                    .on_conflict_do_nothing(index_elements=["uscc"])
-                    .returning(enterprises.c.uscc).cte("inserted"))
-        homes = staged_domiciles(now).join_from(stage, inserted, inserted.c.uscc == stage.c.uscc)
-        housed = (core_insert(addresses).from_select(list(ADDRESS_COLUMNS), homes)
-                  .returning(addresses.c.id).cte("housed"))
-        kept = (core_insert(inserted_codes).from_select(["uscc"], select(inserted.c.uscc))
-                .returning(inserted_codes.c.uscc).cte("kept"))
-        self.move = select(select(func.count()).select_from(inserted).scalar_subquery(),
-                           select(func.count()).select_from(housed).scalar_subquery(),
-                           select(func.count()).select_from(kept).scalar_subquery())
-        self.count = staged_counts(postgres=True)
         self.zone_id = zone_id
-        self.fill = f"COPY {STAGE} ({', '.join(c.name for c in stage.columns)}) FROM STDIN"
+        self.zone, self.source, self.now = _copy_text(zone_id), _copy_text(source), now.isoformat()
+        self.copy_entities = f"COPY enterprises ({', '.join(ENTERPRISE_COLUMNS)}) FROM STDIN"
+        self.copy_addresses = f"COPY enterprise_addresses ({', '.join(ADDRESS_COLUMNS)}) FROM STDIN"
+        self.copy_counts = f"COPY {COUNTS_STAGE} FROM STDIN"
+        counted = f"SELECT %(zone)s, {{key}}, entity_type, division, {', '.join(COUNTS)} FROM {COUNTS_STAGE}"
+        self.counts = {"day": upsert_counts("register_day_counts", "day", counted.format(key="key::date")),
+                       "month": upsert_counts("register_month_counts", "month", counted.format(key="key"))}
+        self.tally = RegisterTally()
         self.loaded = 0
+        if not conn.in_transaction():
+            conn.begin()
+        conn.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {COUNTS_STAGE} (key text, entity_type text, "
+                             "division text, established integer, cancelled integer, capital numeric, "
+                             "address_commitment integer)")
+        triggers = conn.exec_driver_sql(
+            "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal "
+            "AND tgrelid IN ('enterprises'::regclass, 'enterprise_addresses'::regclass)").scalars().all()
+        #: whether per-row triggers may be skipped (see the module's docstring); found out by trying
+        self.replica: bool | None = None if list(triggers) == [COUNTS_TRIGGER] else False
+        conn.commit()
+
+    def _raw(self) -> Any:
+        return self.conn.connection.dbapi_connection
+
+    def _begin(self) -> None:
+        self.conn.begin()
+        # the register counts' trigger pauses in this transaction only; ``commit`` adds the counts
+        self.conn.exec_driver_sql("SELECT set_config('yima.register_counts_paused', 'on', true)")
+        if self.replica is not False:
+            attempt = self.conn.begin_nested()
+            try:
+                self.conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            except Exception as err:
+                if not isinstance(getattr(err, "orig", None), InsufficientPrivilege):
+                    raise
+                attempt.rollback()
+                self.replica = False
+            else:
+                attempt.commit()
+                self.replica = True
+        # what each row's foreign-key check would take: the zone cannot be deleted until the commit
+        if self.conn.exec_driver_sql("SELECT 1 FROM zones WHERE id = %(zone)s FOR KEY SHARE",
+                                     {"zone": self.zone_id}).first() is None:
+            raise NotFound("zone.unknown", "zone", f"未知的开发区：{self.zone_id}", f"Unknown zone: {self.zone_id}")
+
+    def _registered(self, codes: list[str]) -> set[str]:
+        """The codes already registered (checked codes are 18 letters and digits, no commas)."""
+        with self._raw().cursor() as cursor:
+            cursor.execute("SELECT uscc FROM enterprises WHERE uscc = ANY(string_to_array(%s, ','))",
+                           (",".join(codes),))
+            return {code for (code,) in cursor.fetchall()}
 
     def store(self, rows: list[RowText]) -> tuple[int, int]:
-        unique = _unique(rows)
         if not self.conn.in_transaction():
-            self.conn.begin()
-            # the register counts' trigger pauses in this transaction only; each batch adds its counts
-            self.conn.exec_driver_sql("SELECT set_config('yima.register_counts_paused', 'on', true)")
-        self.conn.exec_driver_sql(f"TRUNCATE {STAGE}, {INSERTED}")
-        raw: Any = self.conn.connection.dbapi_connection
-        with raw.cursor() as cursor, cursor.copy(self.fill) as copy:
-            for row in unique:
-                copy.write_row(row)
-        loaded = int(self.conn.execute(self.move).one()[0])
-        for statement in self.count:  # of the rows this batch inserted (their codes are in INSERTED)
-            self.conn.exec_driver_sql(statement, {"zone": self.zone_id})
-        self.loaded += loaded
-        return loaded, len(rows) - loaded
+            self._begin()
+        codes = [row[0] for row in rows]
+        for attempt in range(COPY_ATTEMPTS):
+            new = _unique(rows, self._registered(codes))
+            savepoint = self.conn.begin_nested()
+            try:
+                self._copy(new)
+            except UniqueViolation:  # a code registered by another transaction since the look-up
+                savepoint.rollback()
+                if attempt == COPY_ATTEMPTS - 1:
+                    raise
+                continue
+            savepoint.commit()
+            break
+        self.tally.add(new)
+        self.loaded += len(new)
+        return len(new), len(rows) - len(new)
+
+    def _copy(self, new: list[RowText]) -> None:
+        zone, source, now = self.zone, self.source, self.now
+        entities = "".join(
+            f"{uscc}\t{zone}\t{_copy_text(name)}\t{kind}\t{industry}\t{capital}\t{established}\t"
+            f"{cancelled or NULL}\t{'active' if cancelled is None else 'cancelled'}\t[]\t{{}}\t[]\t{NULL}\t{source}\t"
+            f"{'t' if commitment else 'f'}\t{now}\t{now}\n"
+            for uscc, name, kind, industry, capital, established, cancelled, _, commitment in new)
+        addresses = "".join(
+            f"{row[0]}\tdomicile\t{_copy_text(row[7])}\t{'commitment' if row[8] else 'lease'}\t{now}\n"
+            for row in new if row[7])
+        with self._raw().cursor() as cursor:
+            with cursor.copy(self.copy_entities) as copy:
+                copy.write(entities)
+            if addresses:
+                with cursor.copy(self.copy_addresses) as copy:
+                    copy.write(addresses)
+
+    def _add_counts(self) -> None:
+        if not self.tally:
+            return
+        with self._raw().cursor() as cursor:
+            for grain, statement in self.counts.items():
+                cursor.execute(f"TRUNCATE {COUNTS_STAGE}")
+                with cursor.copy(self.copy_counts) as copy:
+                    copy.write("".join(f"{key}\t{_copy_text(kind)}\t{division}\t{counts[0]}\t{counts[1]}\t"
+                                       f"{counts[2]}\t{counts[3]}\n"
+                                       for (key, kind, division), counts in self.tally.by(grain).items()))
+                cursor.execute(statement, {"zone": self.zone_id})
+        self.tally.clear()
+
+    def commit(self) -> None:
+        if self.conn.in_transaction():
+            self._add_counts()
+            self.conn.commit()
 
     def close(self) -> None:
         if self.conn.in_transaction():
             self.conn.rollback()
-        self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGE}")
-        self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {INSERTED}")
+        self.tally.clear()
+        self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {COUNTS_STAGE}")
         if self.loaded >= ANALYZE_AFTER_ROWS:  # fresh statistics now, rather than when autovacuum comes by
             self.conn.exec_driver_sql("ANALYZE enterprises")
             self.conn.exec_driver_sql("ANALYZE enterprise_addresses")
