@@ -4,11 +4,14 @@ only in a panel, and the keys of ``RatingOut`` otherwise (no database)."""
 from __future__ import annotations
 
 from dataclasses import fields, replace
+from datetime import date
 
-from yima.ratings.api import RatingOut, RatingPanelOut, RectificationBrief, RectificationOut
+from yima.ratings.api import FigureRowOut, FiguresOut, RatingOut, RatingPanelOut, RectificationBrief, RectificationOut
 from yima.ratings.ratingview import AppealView, ApplicationRatings, RatingView, RectificationView
-from yima.ratings.service import RatingPanel
+from yima.ratings.rules import RatingFact, figures
+from yima.ratings.service import PublishedFigures, RatingPanel
 from yima.registration.schemas import ApplicationOut
+from yima.stats.rules import Period
 
 RATING = RatingView(id=7, case_kind="application", case_id=3, zone=None, matter="sole_proprietorship", round=1,
                     score=1, score_zh="非常不满意", score_en="Very dissatisfied", satisfied=False, bad=True,
@@ -56,3 +59,14 @@ def test_the_ratings_of_an_application_view_keep_the_v1_keys_of_its_rating():
                                                                                     "ratings"}
     assert set(rated.as_json()["ratings"][0]) == set(RatingOut.model_fields) - {"may_appeal"}
     assert "rating" in ApplicationOut.model_fields
+
+
+def test_the_published_figures_have_the_keys_of_figures_out_with_each_matter_named():
+    counted = figures([RatingFact("establish", "2026-03", 5, False),
+                       RatingFact("establish", "2026-04", 1, False, False)])
+    published = PublishedFigures("cq-gxq", "重庆高新区", Period(date(2026, 1, 1), date(2026, 6, 30)), counted,
+                                 {"establish": ("设立登记", "Establishment")})
+    body = published.as_json()
+    assert set(body) == set(FiguresOut.model_fields) and set(body["rows"][0]) == set(FigureRowOut.model_fields)
+    out = FiguresOut.model_validate(body)
+    assert out.rows[0].matter_en == "Establishment" and out.ratings == 2 and out.bad == 1

@@ -4,17 +4,15 @@ ledger of bad ratings, appeals, and the published figures. They translate HTTP t
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from yima.clock import local_date, utcnow
+from yima.clock import utcnow
 from yima.ratings import rules, service
-from yima.stats.rules import parse_period
 from yima.textcheck import CleanText
 from yima.web.deps import DB, CurrentActor, RowId, Standard
-from yima.zones.service import get_zone
 
 router = APIRouter(prefix="/api/v1", tags=["ratings"])
 IndicatorCode = Annotated[str, Field(max_length=32)]
@@ -228,22 +226,6 @@ def decide_appeal(rating_id: RowId, body: AppealDecisionIn, db: DB, actor: Curre
     service.decide_appeal(db, actor, rating_id, body.upheld, body.note, utcnow())
 
 
-def public_figures(db: Any, standard: Any, zone: str, start: str | None, end: str | None) -> dict[str, Any]:
-    """The figures as published: zone, period (this year so far by default), by matter and month."""
-    found = get_zone(db, zone)
-    today = local_date(utcnow())
-    period = parse_period(start or date(today.year, 1, 1).isoformat(), end or today.isoformat())
-    numbers = service.figures_of(db, zone, period).as_json()
-
-    def names(matter: str) -> tuple[str, str]:
-        known = standard.matter(matter)
-        return (known.name.zh, known.name.en) if known else rules.OTHER_MATTERS.get(matter, (matter, matter))
-
-    return {**numbers, "zone": zone, "zone_name": found.name, "start": period.start, "end": period.end,
-            "rows": [{**row, "matter_zh": names(row["matter"])[0], "matter_en": names(row["matter"])[1]}
-                     for row in numbers["rows"]]}
-
-
 @router.get("/ratings/figures", response_model=FiguresOut, response_model_by_alias=True)
 def figures(db: DB, standard: Standard, zone: Annotated[str, Query(max_length=32, description="Zone id, e.g. cq-gxq")],
             start: Annotated[str | None, Query(alias="from", max_length=10,
@@ -254,4 +236,4 @@ def figures(db: DB, standard: Standard, zone: Annotated[str, Query(max_length=32
     """The zone's published 好差评 figures (anonymous; no personal data): ratings, the share satisfied
     (4–5), bad ratings (≤2) and those put right on time, by matter and by month (China Standard Time).
     A rating whose appeal was upheld is left out."""
-    return FiguresOut.model_validate(public_figures(db, standard, zone, start, end))
+    return FiguresOut.model_validate(service.published_figures(db, standard, zone, start, end).as_json())

@@ -10,9 +10,9 @@ rows and never write registration's.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -35,8 +35,10 @@ from yima.ratings.tables import Rating, Rectification
 from yima.registration import views as applications
 from yima.registration.appview import ApplicationView
 from yima.registration.model import ApplicationRecord
-from yima.stats.rules import Period
+from yima.standard.model import MatterStandard
+from yima.stats.rules import Period, parse_period
 from yima.textcheck import check_clean
+from yima.zones.service import get_zone
 
 APPLICATION = "application"
 REQUEST = "key_enterprise_request"
@@ -427,6 +429,41 @@ def facts(db: Database, zone_id: str, period: Period, now: datetime) -> list[rul
 
 def figures_of(db: Database, zone_id: str, period: Period) -> rules.RatingFigures:
     return rules.figures(facts(db, zone_id, period, utcnow()))
+
+
+@dataclass(frozen=True)
+class PublishedFigures:
+    """A zone's 好差评 figures as published (``FiguresOut``): the zone and its name, the period,
+    and the figures with each matter's name in both languages."""
+
+    zone: str
+    zone_name: str
+    period: Period
+    figures: rules.RatingFigures
+    matter_names: Mapping[str, tuple[str, str]]  # matter → (中文, English)
+
+    def as_json(self) -> dict[str, Any]:
+        numbers = self.figures.as_json()
+        return {**numbers, "zone": self.zone, "zone_name": self.zone_name, "start": self.period.start,
+                "end": self.period.end,
+                "rows": [{**row, "matter_zh": self.matter_names[row["matter"]][0],
+                          "matter_en": self.matter_names[row["matter"]][1]} for row in numbers["rows"]]}
+
+
+def published_figures(db: Database, standard: MatterStandard, zone_id: str, start: str | None,
+                      end: str | None) -> PublishedFigures:
+    """The zone's figures as the public reads them, from ``start`` to ``end`` (YYYY-MM-DD; this year
+    so far by default); an unknown zone is 404, before the period is read."""
+    zone = get_zone(db, zone_id)
+    today = local_date(utcnow())
+    period = parse_period(start or date(today.year, 1, 1).isoformat(), end or today.isoformat())
+    figures = figures_of(db, zone_id, period)
+
+    def names(matter: str) -> tuple[str, str]:
+        known = standard.matter(matter)
+        return (known.name.zh, known.name.en) if known else rules.OTHER_MATTERS.get(matter, (matter, matter))
+
+    return PublishedFigures(zone_id, zone.name, period, figures, {m: names(m) for m, _, _ in figures.rows})
 
 
 # --- the application's view (registration hands it over: ``handoff.VIEW_EXTENSIONS``) ------------
