@@ -120,8 +120,10 @@ def _empty_once(database: Database) -> None:
     with database.engine.begin() as conn:
         present = set(inspect(conn).get_table_names())
         tables = [t.name for t in reversed(metadata.sorted_tables) if t.name in present]
-        # the register's counts last: deleting enterprises runs the triggers that keep them
-        tables.sort(key=lambda name: name in ("register_day_counts", "register_month_counts"))
+        # the register's counts last: deleting enterprises runs the triggers that keep them, and
+        # deleting the month counts those that keep the year counts
+        counts = ("register_day_counts", "register_month_counts", "register_year_counts")
+        tables.sort(key=lambda name: counts.index(name) + 1 if name in counts else 0)
         if not database.is_sqlite:
             holding = set(conn.exec_driver_sql(" UNION ALL ".join(
                 f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in tables)).scalars())

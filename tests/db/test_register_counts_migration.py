@@ -1,5 +1,5 @@
 """Revision 0025: the register's counts are built from the enterprises already there, and kept
-from then on by the triggers."""
+from then on by the triggers; revision 0035: the year counts likewise, from the month counts."""
 
 from __future__ import annotations
 
@@ -31,10 +31,14 @@ def test_the_counts_are_built_from_the_existing_register_on_upgrade(tmp_path) ->
             grain="day", table="register_day_counts")))}
         months = {tuple(r[:3]): tuple(r[3:]) for r in conn.execute(sa.text(query.format(
             grain="month", table="register_month_counts")))}
+        years = {tuple(r[:3]): tuple(r[3:]) for r in conn.execute(sa.text(query.format(
+            grain="year", table="register_year_counts")))}
         conn.execute(sa.text(INSERT), {"uscc": "A5", "type": "llc", "industry": "I6513", "capital": 1,
                                        "on": "2024-01-10", "off": None, "commitment": 0, "at": AT})
         after = conn.execute(sa.text("SELECT established, capital FROM register_day_counts WHERE day = '2024-01-10' "
                                      "AND division = 'I65' AND entity_type = 'llc'")).one()
+        year_after = conn.execute(sa.text("SELECT established, capital FROM register_year_counts WHERE year = '2024' "
+                                          "AND division = 'I65' AND entity_type = 'llc'")).one()
     engine.dispose()
     assert days == {("2024-01-10", "llc", "I65"): (2, 0, 150.5, 1), ("2023-03-01", "llc", "I65"): (1, 0, 7, 0),
                     ("2024-01-31", "llc", "I65"): (0, 1, 0, 0),
@@ -42,4 +46,7 @@ def test_the_counts_are_built_from_the_existing_register_on_upgrade(tmp_path) ->
                     ("2024-02-29", "individual_business", "H62"): (1, 1, 1, 0)}
     assert months == {("2024-01", "llc", "I65"): (2, 1, 150.5, 1), ("2023-03", "llc", "I65"): (1, 0, 7, 0),
                       ("2024-02", "individual_business", "H62"): (1, 1, 1, 0)}
+    assert years == {("2024", "llc", "I65"): (2, 1, 150.5, 1), ("2023", "llc", "I65"): (1, 0, 7, 0),
+                     ("2024", "individual_business", "H62"): (1, 1, 1, 0)}
     assert tuple(after) == (3, 151.5)  # and the trigger keeps them from then on
+    assert tuple(year_after) == (3, 151.5)  # the month counts' triggers, the year counts

@@ -1,8 +1,9 @@
-"""The register's counts (kept by triggers on ``enterprises``) equal a recount from the rows after
-any sequence of changes: registrations, cancellations (also dated before the establishment, as
-bad data may be), corrections of type, industry, dates, capital or commitment, a zone moved, a
-row deleted; made through the ORM and through plain UPDATE/DELETE statements alike (both
-databases). And the report's figures read from the counts equal those counted from the rows."""
+"""The register's counts (by day and month kept by triggers on ``enterprises``, by year by triggers
+on the month counts) equal a recount from the rows after any sequence of changes: registrations,
+cancellations (also dated before the establishment, as bad data may be), corrections of type,
+industry, dates, capital or commitment, a zone moved, a row deleted; made through the ORM and
+through plain UPDATE/DELETE statements alike (both databases). And the report's figures read from
+the counts equal those counted from the rows."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from yima.stats import queries
 from yima.stats.importer import load_entities
 from yima.stats.rows import EntityRow
 from yima.stats.rules import Period
-from yima.stats.tables import RegisterCountsState, RegisterDayCount, RegisterMonthCount
+from yima.stats.tables import RegisterCountsState, RegisterDayCount, RegisterMonthCount, RegisterYearCount
 
 pytestmark = pytest.mark.db
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
@@ -87,29 +88,29 @@ def _apply(db: Any, changes: list[tuple[Any, ...]]) -> None:
 
 
 def _recount(db: Any) -> tuple[dict[tuple[Any, ...], tuple[int, int, Decimal, int]], ...]:
-    """The counts worked out in Python from the rows: by day, and by month."""
-    by_day: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, 0, Decimal(0), 0])
-    by_month: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, 0, Decimal(0), 0])
+    """The counts worked out in Python from the rows: by day, by month and by year."""
+    tables: list[dict[tuple[Any, ...], list[Any]]] = [defaultdict(lambda: [0, 0, Decimal(0), 0]) for _ in range(3)]
+    grains = (lambda day: day, lambda day: day.isoformat()[:7], lambda day: day.isoformat()[:4])
     with db.read() as session:
         rows = session.scalars(select(Enterprise)).all()
     for e in rows:
-        for table, key in ((by_day, e.established_on), (by_month, e.established_on.isoformat()[:7])):
-            counts = table[(e.zone_id, key, e.entity_type, e.industry_code[:3])]
+        for table, grain in zip(tables, grains, strict=True):
+            counts = table[(e.zone_id, grain(e.established_on), e.entity_type, e.industry_code[:3])]
             counts[0] += 1
             counts[2] += Decimal(e.registered_capital)
             counts[3] += int(e.address_commitment)
-        if e.cancelled_on is not None:
-            ended = max(e.established_on, e.cancelled_on)
-            by_day[(e.zone_id, ended, e.entity_type, e.industry_code[:3])][1] += 1
-            by_month[(e.zone_id, ended.isoformat()[:7], e.entity_type, e.industry_code[:3])][1] += 1
+            if e.cancelled_on is not None:
+                ended = max(e.established_on, e.cancelled_on)
+                table[(e.zone_id, grain(ended), e.entity_type, e.industry_code[:3])][1] += 1
     return tuple({k: (v[0], v[1], v[2].quantize(Decimal("0.01")), v[3]) for k, v in table.items() if any(v)}
-                 for table in (by_day, by_month))
+                 for table in tables)
 
 
 def _kept(db: Any) -> tuple[dict[tuple[Any, ...], tuple[int, int, Decimal, int]], ...]:
     kept = []
     with db.read() as session:
-        for table, grain in ((RegisterDayCount, RegisterDayCount.day), (RegisterMonthCount, RegisterMonthCount.month)):
+        for table, grain in ((RegisterDayCount, RegisterDayCount.day), (RegisterMonthCount, RegisterMonthCount.month),
+                             (RegisterYearCount, RegisterYearCount.year)):
             rows = session.execute(select(table.zone_id, grain, table.entity_type, table.division, table.established,
                                           table.cancelled, table.capital, table.address_commitment))
             kept.append({tuple(r[:4]): (r[4], r[5], Decimal(str(r[6])).quantize(Decimal("0.01")), r[7])
@@ -136,6 +137,7 @@ def test_the_counts_equal_a_recount_from_the_rows_after_any_changes(db, zone_cq,
         session.execute(delete(Enterprise))
         session.execute(delete(RegisterDayCount))
         session.execute(delete(RegisterMonthCount))
+        session.execute(delete(RegisterYearCount))  # after the months, whose triggers keep it
     _apply(db, changes)
     assert _kept(db) == _recount(db)
     with db.read() as session:

@@ -92,6 +92,8 @@ def page_command(registry: Registry, standard: StandardSource) -> Callable[..., 
                                                           "register (at least 500)")] = 500,
                     projects: Annotated[int, typer.Option("--projects", min=0, help="Synthetic projects added to "
                                                           "the demo's")] = 0,
+                    suggestions: Annotated[int, typer.Option("--suggestions", min=0, help="Suggestions in the "
+                                                             "observers' zone (copies of the demo's)")] = 0,
                     runs: Annotated[int, typer.Option("--runs", min=1, help="Timed visits of each page")] = 3,
                     keep: Annotated[Path | None, typer.Option("--keep", help="Keep the seeded database in this "
                                                               "directory; a later run with the same directory "
@@ -102,7 +104,8 @@ def page_command(registry: Registry, standard: StandardSource) -> Callable[..., 
                  if isinstance(route, APIRoute) and "GET" in (route.methods or ())]
         applied = standard()
         jobs = lambda db, now: run_jobs(db, now, applied, registry.items(JOBS), registry.items(STANDARD_JOBS))  # noqa: E731
-        run_pages_benchmark(console, paths, applied, jobs, entities=entities, projects=projects, runs=runs,
+        run_pages_benchmark(console, paths, applied, jobs, entities=entities, projects=projects,
+                            suggestions=suggestions, runs=runs,
                             keep=keep)
 
     return bench_pages

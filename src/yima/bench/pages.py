@@ -27,13 +27,15 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from yima.accounts.tables import User
+from yima.bench.bulk import copy_register, copy_suggestions
 from yima.bench.register import _free_port, _wait_for
 from yima.clock import utcnow
 from yima.db import Database
@@ -48,9 +50,11 @@ from yima.projects.tables import KeyEnterprise, Project
 from yima.register.tables import Enterprise
 from yima.registration.tables import Application
 from yima.standard.model import MatterStandard
+from yima.stats.synthetic import SYNTHETIC_BLOCK
 
 TARGET_MS = 300.0
 ZONE = "cq-gxq"
+OBSERVERS_ZONE = "gz-kfq"
 #: Who visits, in the order a page is offered to them: each role's demo account.
 VISITORS: tuple[tuple[str, str | None], ...] = (
     ("anonymous", None), ("applicant", "alice"), ("officer", "officer-cq"), ("admin", "admin"),
@@ -109,11 +113,12 @@ class PagesResult:
     floor_ms: float
     entities: int
     projects: int
+    suggestions: int = 0
 
 
 def run_pages_benchmark(console: Console, paths: Sequence[str], standard: MatterStandard, jobs: JobRun, *,
                         entities: int = 500,
-                        projects: int = 0, runs: int = 3, observers: bool = True,
+                        projects: int = 0, suggestions: int = 0, runs: int = 3, observers: bool = True,
                         keep: Path | None = None) -> PagesResult:
     """``keep``: a directory whose database is kept for the next run, which visits it again
     instead of seeding (a database seeded at another scale is visited as it is)."""
@@ -127,15 +132,25 @@ def run_pages_benchmark(console: Console, paths: Sequence[str], standard: Matter
             now = utcnow()
             started = time.perf_counter()
             if seed_state(db) == "complete":
-                console.print(f"  visiting the database kept in {workdir} as it is")
+                console.print(f"  the database kept in {workdir}: seeded already")
             else:
-                for line in seed_demo(db, standard, now, jobs, history=False, register=entities,
-                                      observers=observers):
+                for line in seed_demo(db, standard, now, jobs, history=False,
+                                      register=min(entities, SYNTHETIC_BLOCK), observers=observers):
                     console.print(f"  {line[:120]}")
-                if projects:
-                    add_synthetic_projects(db, ZONE, projects, now)
-                console.print(f"seeded in {time.perf_counter() - started:.0f} s")
+            # each step below finds what an earlier, interrupted run of a kept database did
+            if entities > SYNTHETIC_BLOCK:
+                held = copy_register(db, ZONE, entities, on_progress=lambda n: console.print(
+                    f"  register: {n:,} entities ({time.perf_counter() - started:.0f} s)"))
+                console.print(f"  register: {held:,} synthetic entities (whole millions: the first loaded, "
+                              f"the rest copied under other district codes)")
+            if suggestions and observers:
+                console.print(f"  observers: {copy_suggestions(db, OBSERVERS_ZONE, suggestions):,} suggestions "
+                              f"in {OBSERVERS_ZONE}")
+            if projects and not _has_synthetic_projects(db):
+                add_synthetic_projects(db, ZONE, projects, now)
+            console.print(f"seeded in {time.perf_counter() - started:.0f} s")
             values = _examples(db)
+            scale = _scale(db)
         finally:
             db.dispose()
         env = {**os.environ, "YIMA_DATABASE_URL": url, "YIMA_DATA_DIR": str(workdir)}
@@ -153,7 +168,7 @@ def run_pages_benchmark(console: Console, paths: Sequence[str], standard: Matter
     finally:
         if keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
-    result.entities, result.projects = max(entities, 500), projects
+    result.entities, result.projects, result.suggestions = scale
     _print(console, result, runs)
     return result
 
@@ -182,6 +197,23 @@ def _examples(db: Database) -> dict[str, str]:
     if cose is not None:  # what the licence's QR code opens
         values["segment"] = licence_url(cose, "http://bench").rsplit(URL_MARKER, 1)[1]
     return values
+
+
+def _has_synthetic_projects(db: Database) -> bool:
+    with db.read() as session:
+        return session.scalar(select(Project.id).where(Project.zone_id == ZONE, Project.code.like("SYN-%"))
+                              .limit(1)) is not None
+
+
+def _scale(db: Database) -> tuple[int, int, int]:
+    """What the database holds: entities of the zone, projects of the zone, suggestions."""
+    with db.read() as session:
+        def count(query: Any) -> int:
+            return int(session.scalar(query) or 0)
+
+        return (count(select(func.count()).select_from(Enterprise).where(Enterprise.zone_id == ZONE)),
+                count(select(func.count()).select_from(Project).where(Project.zone_id == ZONE)),
+                count(select(func.count()).select_from(Suggestion)))
 
 
 def _sign_in(base: str, username: str | None) -> httpx.Client:
@@ -233,7 +265,7 @@ def _visit(base: str, paths: list[str], values: dict[str, str], runs: int) -> Pa
                 answers.add(status)
             else:
                 not_visited.append((path, f"no role got a 200; answers {', '.join(map(str, sorted(answers)))}"))
-        return PagesResult(pages, not_visited, floor, 0, 0)
+        return PagesResult(pages, not_visited, floor, 0, 0, 0)
     finally:
         for _, client in clients:
             client.close()
@@ -243,7 +275,8 @@ def _print(console: Console, result: PagesResult, runs: int) -> None:
     slowest = sorted(result.pages, key=lambda p: max(p.median_ms, p.first_ms), reverse=True)[:10]
     over = [p for p in result.pages if max(p.median_ms, p.first_ms) >= TARGET_MS]
     table = Table(title=f"yima bench pages — {len(result.pages)} pages, {result.entities:,} entities, "
-                        f"{result.projects:,} more projects; floor /healthz {result.floor_ms:.1f} ms; "
+                        f"{result.projects:,} projects, {result.suggestions:,} suggestions; "
+                        f"floor /healthz {result.floor_ms:.1f} ms; "
                         f"slowest ten", show_lines=False)
     for column in ("page", "role", "first ms", f"median of {runs} ms", "× floor"):
         table.add_column(column, justify="left" if column in ("page", "role") else "right")

@@ -23,11 +23,12 @@ from yima.clock import china_days
 from yima.register.tables import Enterprise
 from yima.registration.records import approval_instants, decided_applications
 from yima.stats.rules import DECIDED_STATUSES, DOMESTIC_ENTERPRISE_TYPES, Period, division_key, next_month, whole_months
-from yima.stats.tables import INDUSTRY_DIVISION, RegisterDayCount, RegisterMonthCount
+from yima.stats.tables import INDUSTRY_DIVISION, RegisterDayCount, RegisterMonthCount, RegisterYearCount
 
 E = Enterprise.__table__.c
 D = RegisterDayCount.__table__.c
 M = RegisterMonthCount.__table__.c
+Y = RegisterYearCount.__table__.c
 
 
 def utc_bounds(period: Period) -> tuple[datetime, datetime]:
@@ -141,18 +142,22 @@ def counted_registrations_by_month(conn: Connection, zone_id: str, period: Perio
 def counted_active_by_type_and_division(conn: Connection, zone_id: str, on: date,
                                         year_earlier_on: date) -> list[ActiveGroup]:
     """``active_by_type_and_division`` read from the register's counts: active on a day is what was
-    established minus what ended up to that day, summed over the whole months before it (the
-    month counts) and the days of its own month (the day counts)."""
+    established minus what ended up to that day, summed over the whole years before it (the year
+    counts), the whole months of its year before its month (the month counts) and the days of its
+    own month (the day counts): a few thousand counts, however long the register's history."""
     totals: dict[tuple[str, str], list[int]] = {}
     for index, day in enumerate((on, year_earlier_on)):
         first = day.replace(day=1)
+        years = (select(Y.entity_type, Y.division, func.sum(Y.established - Y.cancelled))
+                 .where(Y.zone_id == zone_id, Y.year < f"{day.year:04d}")
+                 .group_by(Y.entity_type, Y.division))
         months = (select(M.entity_type, M.division, func.sum(M.established - M.cancelled))
-                  .where(M.zone_id == zone_id, M.month < first.isoformat()[:7])
+                  .where(M.zone_id == zone_id, M.month >= f"{day.year:04d}-01", M.month < first.isoformat()[:7])
                   .group_by(M.entity_type, M.division))
         days = (select(D.entity_type, D.division, func.sum(D.established - D.cancelled))
                 .where(D.zone_id == zone_id, D.day.between(first, day))
                 .group_by(D.entity_type, D.division))
-        for query in (months, days):
+        for query in (years, months, days):
             for entity_type, division, count in conn.execute(query):
                 totals.setdefault((entity_type, division), [0, 0])[index] += _one(count)
     return [ActiveGroup(entity_type, division_key(division), now, then)

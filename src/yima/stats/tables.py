@@ -1,6 +1,7 @@
 """The tables statistics own: the reports a zone published (migration 0018) and the register's
-counts by day and by month the report reads (``RegisterDayCount``, ``RegisterMonthCount``,
-migration 0025), and the GB/T 4754 division of an enterprise's industry code.
+counts by day, month and year the report reads (``RegisterDayCount``, ``RegisterMonthCount``,
+migration 0025; ``RegisterYearCount``, migration 0035), and the GB/T 4754 division of an
+enterprise's industry code.
 
 Statistics count from ``enterprises`` and ``applications``, which they do not own: the index the
 figures use on applications (``ix_applications_stats``, migration 0002) is declared with that
@@ -91,6 +92,16 @@ class RegisterMonthCount(_RegisterCounts, Base):
     month: Mapped[str] = mapped_column(String(7))  # 'YYYY-MM'
 
 
+class RegisterYearCount(_RegisterCounts, Base):
+    """The month counts added up by year: kept by triggers on ``register_month_counts`` (not on
+    ``enterprises``), so they follow the month counts however those change (migration 0035)."""
+
+    __tablename__ = "register_year_counts"
+    __table_args__ = (PrimaryKeyConstraint("zone_id", "year", "entity_type", "division"),)
+
+    year: Mapped[str] = mapped_column(String(4))  # 'YYYY'
+
+
 class RegisterCountsState(Base):
     """One row: ``paused`` is 1 only inside a bulk import's own SQLite transaction, which then adds
     the counts of each batch itself (``storage.SqliteWriter``; migration 0026). On PostgreSQL the
@@ -102,4 +113,4 @@ class RegisterCountsState(Base):
     paused: Mapped[int] = mapped_column(Integer)
 
 
-REGISTER_COUNT_TABLES = ("register_day_counts", "register_month_counts")
+REGISTER_COUNT_TABLES = ("register_day_counts", "register_month_counts", "register_year_counts")

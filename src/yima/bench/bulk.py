@@ -1,0 +1,165 @@
+"""Bulk seeding for ``yima bench pages`` at a province's scale: a register of millions and
+thousands of suggestions in minutes, on SQLite (the benchmark's database).
+
+The register: the first million entities are the synthetic register loaded through the import's
+storage (every row checked as an import checks it); each further million is a copy of that first
+million made in SQL under the next Chongqing district's division code, as the synthetic register
+itself does for its later millions (``yima.stats.synthetic.BENCH_DIVISIONS``): the credit code's
+six division digits change and its GB 32100 check character is worked out again from the old one
+(the weighted sum changes by the same amount for every code of a copy), so every code stays valid
+and unique. Each copy is one transaction that pauses the register counts' triggers in that
+transaction only (as the import does) and adds the copy's counts with a few grouped statements.
+
+The suggestions: copies of the demo's observers' suggestions (every state of the ledger), with
+their replies and steps, numbered on in the zone's ledger; the audit entries and notifications the
+originals made are not copied (the pages read the suggestions, replies and steps).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from yima.db import Database
+from yima.db.base import table_of
+from yima.observers.tables import Reply, Step, Suggestion
+from yima.registration.codes import USCC_ALPHABET, uscc_check_char
+from yima.stats.synthetic import BENCH_DIVISIONS, SYNTHETIC_BLOCK
+
+BASE = "bench_register_base"
+BASE_ADDRESSES = "bench_register_base_addresses"
+PAUSE = ("INSERT INTO register_counts_state (id, paused) VALUES (1, ?) "
+         "ON CONFLICT (id) DO UPDATE SET paused = excluded.paused")
+COUNTED = ("established", "cancelled", "capital", "address_commitment")
+
+
+def check_shift(old_division: str, new_division: str) -> int:
+    """How far (mod 31) a credit code's check character moves back in ``USCC_ALPHABET`` when its
+    division digits (positions 3–8) change from ``old_division`` to ``new_division``: the same for
+    every code, since the check is a weighted sum of the characters mod 31 (worked out here on
+    one code)."""
+    body = "0000000000"
+    old = uscc_check_char(f"91{old_division}{body[:9]}")
+    new = uscc_check_char(f"91{new_division}{body[:9]}")
+    return (USCC_ALPHABET.index(old) - USCC_ALPHABET.index(new)) % 31
+
+
+def recoded(column: str, division: str, shift: int) -> str:
+    """SQL (SQLite) for the credit code in ``column`` under ``division``, its check character redone."""
+    position = f"instr('{USCC_ALPHABET}', substr({column}, 18, 1)) - 1"
+    return (f"substr({column}, 1, 2) || '{division}' || substr({column}, 9, 9) || "
+            f"substr('{USCC_ALPHABET}', 1 + ({position} - {shift} + 31) % 31, 1)")
+
+
+def _counts(conn: Connection, zone_id: str) -> None:
+    """Add to the day and month counts what the base rows count (a copy counts the same)."""
+    for table, grain, established, ended in (
+            ("register_day_counts", "day", "established_on", "max(established_on, cancelled_on)"),
+            ("register_month_counts", "month", "substr(established_on, 1, 7)",
+             "substr(max(established_on, cancelled_on), 1, 7)")):
+        keys = f"zone_id, {grain}, entity_type, division"
+        update = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTED)
+        conn.exec_driver_sql(
+            f"INSERT INTO {table} ({keys}, {', '.join(COUNTED)}) SELECT ?, {established}, entity_type, "
+            "substr(industry_code, 1, 3), count(*), 0, coalesce(sum(registered_capital), 0), "
+            f"sum(CASE WHEN address_commitment THEN 1 ELSE 0 END) FROM temp.{BASE} WHERE true "
+            f"GROUP BY {established}, entity_type, substr(industry_code, 1, 3) "
+            f"ON CONFLICT ({keys}) DO UPDATE SET {update}", (zone_id,))
+        conn.exec_driver_sql(
+            f"INSERT INTO {table} ({keys}, {', '.join(COUNTED)}) SELECT ?, {ended}, entity_type, "
+            f"substr(industry_code, 1, 3), 0, count(*), 0, 0 FROM temp.{BASE} WHERE cancelled_on IS NOT NULL "
+            f"GROUP BY {ended}, entity_type, substr(industry_code, 1, 3) "
+            f"ON CONFLICT ({keys}) DO UPDATE SET {update}", (zone_id,))
+
+
+def copy_register(db: Database, zone_id: str, target: int, *,
+                  on_progress: Callable[[int], None] | None = None) -> int:
+    """Grow the zone's synthetic register (its first ``SYNTHETIC_BLOCK`` entities, all under
+    ``BENCH_DIVISIONS[0]``) to ``target`` entities with copies under the later division codes;
+    returns the entities the zone's synthetic register then holds."""
+    with db.write() as session:
+        conn = session.connection()
+        held = int(conn.exec_driver_sql("SELECT count(*) FROM enterprises WHERE zone_id = ? AND source = 'synthetic'",
+                                        (zone_id,)).scalar_one())
+    base_division = BENCH_DIVISIONS[0]
+    if held >= target or held < SYNTHETIC_BLOCK:
+        return held
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{BASE}")
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{BASE_ADDRESSES}")
+        conn.exec_driver_sql(f"CREATE TEMP TABLE {BASE} AS SELECT * FROM enterprises WHERE zone_id = ? "
+                             f"AND source = 'synthetic' AND substr(uscc, 3, 6) = ?", (zone_id, base_division))
+        conn.exec_driver_sql(f"CREATE TEMP TABLE {BASE_ADDRESSES} AS SELECT a.uscc, a.kind, a.text, a.proof, "
+                             f"a.added_at FROM enterprise_addresses a JOIN temp.{BASE} b ON b.uscc = a.uscc")
+        conn.commit()
+        columns = [row[1] for row in conn.exec_driver_sql("PRAGMA table_info(enterprises)")]
+        while held < target:
+            copy = held // SYNTHETIC_BLOCK
+            if copy >= len(BENCH_DIVISIONS) or held % SYNTHETIC_BLOCK:
+                break  # only whole copies, up to the last division code
+            division = BENCH_DIVISIONS[copy]
+            shift = check_shift(base_division, division)
+            chosen = ", ".join(recoded("uscc", division, shift) if c == "uscc" else c for c in columns)
+            with db.write() as session:
+                inner = session.connection()
+                inner.exec_driver_sql(PAUSE, (1,))
+                inner.exec_driver_sql(f"INSERT INTO enterprises ({', '.join(columns)}) SELECT {chosen} "
+                                      f"FROM temp.{BASE}")
+                inner.exec_driver_sql(f"INSERT INTO enterprise_addresses (uscc, kind, text, proof, added_at) "
+                                      f"SELECT {recoded('uscc', division, shift)}, kind, text, proof, added_at "
+                                      f"FROM temp.{BASE_ADDRESSES}")
+                _counts(inner, zone_id)
+                inner.exec_driver_sql(PAUSE, (0,))
+            held += SYNTHETIC_BLOCK
+            if on_progress:
+                on_progress(held)
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{BASE}")
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{BASE_ADDRESSES}")
+        conn.commit()
+    return held
+
+
+def copy_suggestions(db: Database, zone_id: str, target: int) -> int:
+    """Copies of the zone's suggestions, with their replies and steps, until it holds ``target``;
+    returns how many it then holds."""
+    with db.write() as session:
+        originals = list(session.scalars(select(Suggestion).where(Suggestion.zone_id == zone_id)
+                                         .order_by(Suggestion.id)))
+        if not originals or len(originals) >= target:
+            return len(originals)
+        table, replies, steps = table_of(Suggestion), table_of(Reply), table_of(Step)
+        rows = [_row(table, s) for s in originals]
+        reply_rows = [_row(replies, r) for s in originals for r in s.replies]
+        step_rows = [_row(steps, r) for s in originals for r in s.steps]
+        next_id = int(session.scalar(select(Suggestion.id).order_by(Suggestion.id.desc()).limit(1)) or 0) + 1
+        numbered = [s.ledger_no for s in originals if s.ledger_no is not None]
+        next_no = max(numbered, default=0)
+        held = len(originals)
+        conn = session.connection()
+        while held < target:
+            take = rows[:target - held]
+            ids = {row["id"]: next_id + i for i, row in enumerate(take)}
+            copies = []
+            for row in take:
+                copy = {**row, "id": ids[row["id"]]}
+                if row["ledger_no"] is not None:
+                    copy["ledger_no"] = row["ledger_no"] + next_no
+                if row["merged_into_id"] is not None:
+                    copy["merged_into_id"] = ids.get(row["merged_into_id"], row["merged_into_id"])
+                copies.append(copy)
+            conn.execute(table.insert(), copies)
+            for child, child_rows in ((replies, reply_rows), (steps, step_rows)):
+                chosen = [{**{k: v for k, v in r.items() if k != "id"}, "suggestion_id": ids[r["suggestion_id"]]}
+                          for r in child_rows if r["suggestion_id"] in ids]
+                if chosen:
+                    conn.execute(child.insert(), chosen)
+            next_id += len(take)
+            next_no += max(numbered, default=0)
+            held += len(take)
+        return held
+
+
+def _row(table: Any, record: Any) -> dict[str, Any]:
+    return {column.name: getattr(record, column.key) for column in table.columns}
