@@ -64,61 +64,66 @@ def _counts(conn: Connection, zone_id: str) -> None:
         conn.exec_driver_sql(
             f"INSERT INTO {table} ({keys}, {', '.join(COUNTED)}) SELECT ?, {established}, entity_type, "
             "substr(industry_code, 1, 3), count(*), 0, coalesce(sum(registered_capital), 0), "
-            f"sum(CASE WHEN address_commitment THEN 1 ELSE 0 END) FROM temp.{BASE} WHERE true "
+            f"sum(CASE WHEN address_commitment THEN 1 ELSE 0 END) FROM {BASE} WHERE true "
             f"GROUP BY {established}, entity_type, substr(industry_code, 1, 3) "
             f"ON CONFLICT ({keys}) DO UPDATE SET {update}", (zone_id,))
         conn.exec_driver_sql(
             f"INSERT INTO {table} ({keys}, {', '.join(COUNTED)}) SELECT ?, {ended}, entity_type, "
-            f"substr(industry_code, 1, 3), 0, count(*), 0, 0 FROM temp.{BASE} WHERE cancelled_on IS NOT NULL "
+            f"substr(industry_code, 1, 3), 0, count(*), 0, 0 FROM {BASE} WHERE cancelled_on IS NOT NULL "
             f"GROUP BY {ended}, entity_type, substr(industry_code, 1, 3) "
             f"ON CONFLICT ({keys}) DO UPDATE SET {update}", (zone_id,))
 
 
-def copy_register(db: Database, zone_id: str, target: int, *,
+def copy_register(db: Database, zone_id: str, target: int, *, block: int = SYNTHETIC_BLOCK,
                   on_progress: Callable[[int], None] | None = None) -> int:
-    """Grow the zone's synthetic register (its first ``SYNTHETIC_BLOCK`` entities, all under
-    ``BENCH_DIVISIONS[0]``) to ``target`` entities with copies under the later division codes;
-    returns the entities the zone's synthetic register then holds."""
+    """Grow the zone's synthetic register (its first ``block`` entities, all under
+    ``BENCH_DIVISIONS[0]``) to ``target`` entities with copies under the later division codes,
+    whole copies only; returns the entities the zone's synthetic register then holds."""
     with db.write() as session:
         conn = session.connection()
         held = int(conn.exec_driver_sql("SELECT count(*) FROM enterprises WHERE zone_id = ? AND source = 'synthetic'",
                                         (zone_id,)).scalar_one())
     base_division = BENCH_DIVISIONS[0]
-    if held >= target or held < SYNTHETIC_BLOCK:
+    if held >= target or held < block:
         return held
-    with db.engine.connect() as conn:
-        conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{BASE}")
-        conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{BASE_ADDRESSES}")
-        conn.exec_driver_sql(f"CREATE TEMP TABLE {BASE} AS SELECT * FROM enterprises WHERE zone_id = ? "
+    # the first block, kept aside in tables of the benchmark's own while the copies are made
+    with db.write() as session:
+        conn = session.connection()
+        _drop_base(conn)
+        conn.exec_driver_sql(f"CREATE TABLE {BASE} AS SELECT * FROM enterprises WHERE zone_id = ? "
                              f"AND source = 'synthetic' AND substr(uscc, 3, 6) = ?", (zone_id, base_division))
-        conn.exec_driver_sql(f"CREATE TEMP TABLE {BASE_ADDRESSES} AS SELECT a.uscc, a.kind, a.text, a.proof, "
-                             f"a.added_at FROM enterprise_addresses a JOIN temp.{BASE} b ON b.uscc = a.uscc")
-        conn.commit()
+        conn.exec_driver_sql(f"CREATE TABLE {BASE_ADDRESSES} AS SELECT a.uscc, a.kind, a.text, a.proof, "
+                             f"a.added_at FROM enterprise_addresses a JOIN {BASE} b ON b.uscc = a.uscc")
         columns = [row[1] for row in conn.exec_driver_sql("PRAGMA table_info(enterprises)")]
+    try:
         while held < target:
-            copy = held // SYNTHETIC_BLOCK
-            if copy >= len(BENCH_DIVISIONS) or held % SYNTHETIC_BLOCK:
+            copy = held // block
+            if copy >= len(BENCH_DIVISIONS) or held % block or target - held < block:
                 break  # only whole copies, up to the last division code
             division = BENCH_DIVISIONS[copy]
             shift = check_shift(base_division, division)
             chosen = ", ".join(recoded("uscc", division, shift) if c == "uscc" else c for c in columns)
-            with db.write() as session:
-                inner = session.connection()
-                inner.exec_driver_sql(PAUSE, (1,))
-                inner.exec_driver_sql(f"INSERT INTO enterprises ({', '.join(columns)}) SELECT {chosen} "
-                                      f"FROM temp.{BASE}")
-                inner.exec_driver_sql(f"INSERT INTO enterprise_addresses (uscc, kind, text, proof, added_at) "
-                                      f"SELECT {recoded('uscc', division, shift)}, kind, text, proof, added_at "
-                                      f"FROM temp.{BASE_ADDRESSES}")
-                _counts(inner, zone_id)
-                inner.exec_driver_sql(PAUSE, (0,))
-            held += SYNTHETIC_BLOCK
+            with db.write() as session:  # one copy, one transaction
+                conn = session.connection()
+                conn.exec_driver_sql(PAUSE, (1,))
+                conn.exec_driver_sql(f"INSERT INTO enterprises ({', '.join(columns)}) SELECT {chosen} FROM {BASE}")
+                conn.exec_driver_sql(f"INSERT INTO enterprise_addresses (uscc, kind, text, proof, added_at) "
+                                     f"SELECT {recoded('uscc', division, shift)}, kind, text, proof, added_at "
+                                     f"FROM {BASE_ADDRESSES}")
+                _counts(conn, zone_id)
+                conn.exec_driver_sql(PAUSE, (0,))
+            held += block
             if on_progress:
                 on_progress(held)
-        conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{BASE}")
-        conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{BASE_ADDRESSES}")
-        conn.commit()
+    finally:
+        with db.write() as session:
+            _drop_base(session.connection())
     return held
+
+
+def _drop_base(conn: Connection) -> None:
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {BASE}")
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {BASE_ADDRESSES}")
 
 
 def copy_suggestions(db: Database, zone_id: str, target: int) -> int:
