@@ -9,7 +9,8 @@ Entities active on a day are a running sum of the counts before it: with the yea
 reads the whole years before the day, the whole months of its year before its month and the days
 of its month (a few thousand counts) instead of every month since the register began. The year
 counts follow the month counts whichever way those change (the triggers on ``enterprises``, a
-bulk import's grouped statements, a correction by hand), so nothing else has to know of them.
+bulk import's grouped statements, also in a transaction that skips replication's per-row
+triggers, a correction by hand), so nothing else has to know of them.
 """
 from __future__ import annotations
 
@@ -71,6 +72,9 @@ BEGIN
 END $$""")
     op.execute("CREATE TRIGGER register_year_counts AFTER INSERT OR DELETE OR UPDATE ON register_month_counts "
                "FOR EACH ROW EXECUTE FUNCTION register_year_counts_keep()")
+    # also in a transaction that skips the per-row triggers (session_replication_role = replica, as
+    # a bulk import may): the year counts follow the month counts whoever writes them
+    op.execute("ALTER TABLE register_month_counts ENABLE ALWAYS TRIGGER register_year_counts")
 
 
 def downgrade() -> None:
