@@ -98,59 +98,39 @@ COUNTS_STAGE = "yima_import_counts"
 
 
 class RegisterTally:
-    """What the register counts' triggers would have added for the rows inserted: by the day an
-    entity was established (count, capital, address commitments) and the day it ended (the later
-    of its establishment and cancellation), by entity type and GB/T 4754 division; months are
-    summed from the days when the counts are written."""
+    """What the register counts' triggers would have added for the rows inserted, by day: the
+    entities established that day (count, capital, address commitments) and those ended that day
+    (the later of establishment and cancellation), by entity type and GB/T 4754 division. The
+    database sums the days into months when the counts are written."""
 
     def __init__(self) -> None:
-        self.born: dict[tuple[str, str, str], list[Any]] = {}
-        self.ended: dict[tuple[str, str, str], int] = {}
+        self.days: dict[tuple[str, str, str], list[Any]] = {}
 
     def add(self, rows: Iterable[RowText]) -> None:
-        born, ended = self.born, self.ended
+        days = self.days
         for _, _, kind, industry, capital, established, cancelled, _, commitment in rows:
             key = (established, kind, industry[:3])
-            counts = born.get(key)
+            counts = days.get(key)
             if counts is None:
-                born[key] = [1, Decimal(capital), 1 if commitment else 0]
+                days[key] = [1, 0, Decimal(capital), 1 if commitment else 0]
             else:
                 counts[0] += 1
-                counts[1] += Decimal(capital)
+                counts[2] += Decimal(capital)
                 if commitment:
-                    counts[2] += 1
+                    counts[3] += 1
             if cancelled:
                 key = (max(established, cancelled), kind, key[2])
-                ended[key] = ended.get(key, 0) + 1
+                counts = days.get(key)
+                if counts is None:
+                    days[key] = [0, 1, Decimal(0), 0]
+                else:
+                    counts[1] += 1
 
     def __bool__(self) -> bool:
-        return bool(self.born)
+        return bool(self.days)
 
     def clear(self) -> None:
-        self.born.clear()
-        self.ended.clear()
-
-    def by(self, grain: str) -> dict[tuple[str, str, str], list[Any]]:
-        """Established, ended, capital and commitments by (day or ``YYYY-MM``, type, division)."""
-        width = 10 if grain == "day" else 7
-        counts: dict[tuple[str, str, str], list[Any]] = {}
-        for (day, kind, division), (established, capital, commitments) in self.born.items():
-            key = (day[:width], kind, division)
-            found = counts.get(key)
-            if found is None:
-                counts[key] = [established, 0, capital, commitments]
-            else:
-                found[0] += established
-                found[2] += capital
-                found[3] += commitments
-        for (day, kind, division), ended in self.ended.items():
-            key = (day[:width], kind, division)
-            found = counts.get(key)
-            if found is None:
-                counts[key] = [0, ended, Decimal(0), 0]
-            else:
-                found[1] += ended
-        return counts
+        self.days.clear()
 
 
 def upsert_counts(table: str, grain: str, values: str) -> str:
@@ -323,14 +303,18 @@ class PostgresWriter(_Writer):
         self.copy_entities = f"COPY enterprises ({', '.join(ENTERPRISE_COLUMNS)}) FROM STDIN"
         self.copy_addresses = f"COPY enterprise_addresses ({', '.join(ADDRESS_COLUMNS)}) FROM STDIN"
         self.copy_counts = f"COPY {COUNTS_STAGE} FROM STDIN"
-        counted = f"SELECT %(zone)s, {{key}}, entity_type, division, {', '.join(COUNTS)} FROM {COUNTS_STAGE}"
-        self.counts = {"day": upsert_counts("register_day_counts", "day", counted.format(key="key::date")),
-                       "month": upsert_counts("register_month_counts", "month", counted.format(key="key"))}
+        summed = ", ".join(f"sum({c})" for c in COUNTS)
+        self.counts = [  # a day comes once; its month's sum is of the days of the month
+            upsert_counts("register_day_counts", "day", f"SELECT %(zone)s, day::date, entity_type, division, "
+                          f"{', '.join(COUNTS)} FROM {COUNTS_STAGE}"),
+            upsert_counts("register_month_counts", "month", f"SELECT %(zone)s, month, entity_type, division, "
+                          f"{summed} FROM {COUNTS_STAGE} GROUP BY month, entity_type, division")]
         self.tally = RegisterTally()
         self.loaded = 0
         if not conn.in_transaction():
             conn.begin()
-        conn.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {COUNTS_STAGE} (key text, entity_type text, "
+        conn.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {COUNTS_STAGE} (day text, month text, "
+                             "entity_type text, "
                              "division text, established integer, cancelled integer, capital numeric, "
                              "address_commitment integer)")
         triggers = conn.exec_driver_sql(
@@ -412,12 +396,12 @@ class PostgresWriter(_Writer):
         if not self.tally:
             return
         with self._raw().cursor() as cursor:
-            for grain, statement in self.counts.items():
-                cursor.execute(f"TRUNCATE {COUNTS_STAGE}")
-                with cursor.copy(self.copy_counts) as copy:
-                    copy.write("".join(f"{key}\t{_copy_text(kind)}\t{division}\t{counts[0]}\t{counts[1]}\t"
-                                       f"{counts[2]}\t{counts[3]}\n"
-                                       for (key, kind, division), counts in self.tally.by(grain).items()))
+            cursor.execute(f"TRUNCATE {COUNTS_STAGE}")
+            with cursor.copy(self.copy_counts) as copy:
+                copy.write("".join(f"{day}\t{day[:7]}\t{_copy_text(kind)}\t{division}\t{counts[0]}\t{counts[1]}\t"
+                                   f"{counts[2]}\t{counts[3]}\n"
+                                   for (day, kind, division), counts in self.tally.days.items()))
+            for statement in self.counts:
                 cursor.execute(statement, {"zone": self.zone_id})
         self.tally.clear()
 
