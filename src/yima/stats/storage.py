@@ -188,10 +188,12 @@ PAUSE = ("INSERT INTO register_counts_state (id, paused) VALUES (1, ?) "
 COUNTS = ("established", "cancelled", "capital", "address_commitment")
 
 
-def staged_counts() -> list[str]:
-    """What the register counts' triggers would add for the rows a SQLite batch inserted (the
-    stage holds exactly those rows when they are counted), one grouped statement per table and
-    kind; the rows' zone is the ``:zone`` parameter."""
+def inserted_counts() -> list[str]:
+    """What the register counts' triggers would add for the rows a SQLite transaction inserted,
+    one grouped statement per table and kind: the rows of ``enterprises`` whose rowid is above
+    ``:mark``, the largest when the transaction took the write lock (SQLite gives a new row the
+    largest rowid plus one, and no other connection writes until the commit); their zone is the
+    ``:zone`` parameter."""
     ended = "max(established_on, cancelled_on)"
     statements = []
     for table, grain, established, ended_at in (
@@ -202,12 +204,13 @@ def staged_counts() -> list[str]:
         statements.append(
             f"INSERT INTO {table} ({keys}, {', '.join(COUNTS)}) SELECT :zone, {established}, entity_type, "
             "substr(industry_code, 1, 3), count(*), 0, coalesce(sum(registered_capital), 0), "
-            f"sum(CASE WHEN address_commitment THEN 1 ELSE 0 END) FROM {STAGE} WHERE true "
+            "sum(CASE WHEN address_commitment THEN 1 ELSE 0 END) FROM enterprises WHERE rowid > :mark "
             f"GROUP BY {established}, entity_type, substr(industry_code, 1, 3) "
             f"ON CONFLICT ({keys}) DO UPDATE SET {update}")
         statements.append(
             f"INSERT INTO {table} ({keys}, {', '.join(COUNTS)}) SELECT :zone, {ended_at}, entity_type, "
-            f"substr(industry_code, 1, 3), 0, count(*), 0, 0 FROM {STAGE} WHERE cancelled_on IS NOT NULL "
+            "substr(industry_code, 1, 3), 0, count(*), 0, 0 FROM enterprises "
+            "WHERE rowid > :mark AND cancelled_on IS NOT NULL "
             f"GROUP BY {ended_at}, entity_type, substr(industry_code, 1, 3) "
             f"ON CONFLICT ({keys}) DO UPDATE SET {update}")
     return statements
@@ -245,14 +248,16 @@ class SqliteWriter(_Writer):
         registered = exists().where(Enterprise.__table__.c.uscc == stage.c.uscc)
         self.drop_registered = delete(stage).where(registered)
         self.zone_id = zone_id
-        self.count = staged_counts()
+        self.count = inserted_counts()
+        self.mark = 0
 
     def store(self, rows: list[RowText]) -> tuple[int, int]:
         unique = _unique(rows)
         if not self.conn.in_transaction():
             self.conn.begin()
-            # the register counts' triggers pause in this transaction only; each batch adds its counts
-            self.conn.exec_driver_sql(PAUSE, (1,))
+            # the register counts' triggers pause in this transaction only; ``commit`` adds the counts
+            self.conn.exec_driver_sql(PAUSE, (1,))  # a write: the transaction holds the write lock from here
+            self.mark = int(self.conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM enterprises").scalar_one())
         self.conn.exec_driver_sql(f"DELETE FROM {STAGE}")
         self.conn.exec_driver_sql(self.fill, unique)
         raw: Any = self.conn.connection.dbapi_connection
@@ -267,12 +272,12 @@ class SqliteWriter(_Writer):
             loaded = len(unique) - self.conn.execute(self.drop_registered).rowcount
             self.conn.execute(self.move)
         self.conn.execute(self.house)
-        for statement in self.count:  # the stage now holds exactly the rows inserted
-            self.conn.exec_driver_sql(statement, {"zone": self.zone_id})
         return loaded, len(rows) - loaded
 
     def commit(self) -> None:
         if self.conn.in_transaction():
+            for statement in self.count:
+                self.conn.exec_driver_sql(statement, {"zone": self.zone_id, "mark": self.mark})
             self.conn.exec_driver_sql(PAUSE, (0,))
             self.conn.commit()
 
