@@ -8,6 +8,7 @@ stays in ``app.state.registry``, where a page finds what a higher feature added 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -40,12 +41,26 @@ from yima.web.textguard import no_hidden_characters
 ROUTERS: Slot[APIRouter] = Slot("routers")
 
 
+#: Seconds a thread may keep the interpreter lock while another waits for it (Python's default 5 ms).
+#: A SQLite write transaction gives the lock up around every statement; with the default, the
+#: thread holding the database's writer lock then waits up to 5 ms each time for a thread parsing
+#: another request to give it back, while every other writer waits for it. Measured on 秒批 (16
+#: clients, 2 workers): the writer lock was held about 10 ms an approval for 3.3 ms of CPU with the
+#: default, 20% less time with this.
+SWITCH_INTERVAL = 0.0002
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Blocking handlers run in worker threads. Many threads buy nothing under one GIL and cost
     # convoys of lock hand-offs, so a handful serve the requests in turn.
     anyio.to_thread.current_default_thread_limiter().total_tokens = app.state.settings.worker_threads
-    yield
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(interval)
 
 
 async def _refuse_forgery(scope: Scope, receive: Receive, send: Send) -> None:
