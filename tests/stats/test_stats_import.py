@@ -166,8 +166,8 @@ def test_postgresql_copies_text_as_written_and_a_code_registered_meanwhile_count
 
 
 def test_postgresql_import_skips_no_trigger_it_does_not_know(db, zone_cq, tmp_path):
-    """Per-row triggers are skipped for the foreign keys only while the two tables have no other
-    trigger than the counts': a trigger added later still runs for every imported row."""
+    """Per-row triggers are skipped for the foreign keys only while the tables the import writes
+    have no other such trigger than the counts': a trigger added later still runs for every row."""
     if db.is_sqlite:
         pytest.skip("the trigger bypass exists on PostgreSQL only")
     with db.write() as session:

@@ -30,9 +30,11 @@ and makes the same guarantees once per transaction instead: the zone's row is lo
 SHARE`` (what each row's check would take), so that it cannot be deleted before the import
 commits; every address is of an entity this transaction inserted, which no other transaction can
 see, let alone delete, before the commit; ``owner_id`` is empty. The constraints stay declared and
-every other write is checked row by row as before. The import takes this path only when the two
-tables have no triggers but the register counts' (checked at the start), so no trigger added
-later is skipped silently. Otherwise the rows are checked by the triggers, as any insert.
+every other write is checked row by row as before. The import takes this path only when the
+tables it writes (the two, and the day and month counts) have no trigger that the setting would
+skip but the register counts' own (checked at the start; ``ENABLE ALWAYS`` triggers fire either
+way), so no trigger added later is skipped silently. Otherwise the rows are checked by the
+triggers, as any insert.
 
 A transaction spans several batches (``commit`` ends it, every ``importer.COMMIT_ROWS`` rows): the
 indexes keyed by name and address text take rows in random order, and each commit writes every
@@ -322,9 +324,12 @@ class PostgresWriter(_Writer):
                              "entity_type text, "
                              "division text, established integer, cancelled integer, capital numeric, "
                              "address_commitment integer)")
+        # triggers that fire or not by session_replication_role, on the tables the import writes
+        # (``ENABLE ALWAYS`` ones fire either way; the foreign keys' own are internal)
         triggers = conn.exec_driver_sql(
-            "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal "
-            "AND tgrelid IN ('enterprises'::regclass, 'enterprise_addresses'::regclass)").scalars().all()
+            "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled IN ('O', 'R') AND tgrelid IN "
+            "('enterprises'::regclass, 'enterprise_addresses'::regclass, 'register_day_counts'::regclass, "
+            "'register_month_counts'::regclass)").scalars().all()
         #: whether per-row triggers may be skipped (see the module's docstring); found out by trying
         self.replica: bool | None = None if list(triggers) == [COUNTS_TRIGGER] else False
         conn.commit()
