@@ -21,11 +21,14 @@ def test_three_zones_in_a_network_deliver_every_licence_back(tmp_path) -> None:
     figures = run_federation_benchmark(Console(file=out, width=200), load_standard(), count=3, clients=3, local=1,
                                        zones=3, home=tmp_path, idle_s=1)
     printed = out.getvalue()
-    for said in ("licences delivered back per second", "value ÷ target", "added by the forward",
+    for said in ("licences delivered back per second", "licence PDFs delivered back per second",
+                 "submission → delivered licence PDF", "value ÷ target", "added by the forward",
                  "network configuration, 3 zones", "resident memory per instance",
                  "CPU per idle instance"):
         assert said in printed, printed
     assert figures["delivered_per_s"] > 0 and figures["p95_ms"] >= figures["p50_ms"] > 0
+    assert figures["pdf_per_s"] > 0 and figures["pdf_p95_ms"] >= figures["pdf_p50_ms"] > 0
+    assert figures["idle_pdf_p50_ms"] > 0
     assert figures["forward_p50_ms"] > 0 and figures["local_p50_ms"] > 0 and math.isfinite(figures["added_ms"])
     assert figures["document_bytes"] > 0 and figures["rss_mib"] > 50 and figures["idle_cpu_pct"] >= 0
     for number, zone in enumerate(ZONES[:3]):
@@ -34,7 +37,7 @@ def test_three_zones_in_a_network_deliver_every_licence_back(tmp_path) -> None:
             with db.read() as session:
                 count = func.count()
                 accepted = session.scalar(select(count).select_from(Case).where(
-                    Case.role == "accepting", Case.licence_delivered_at.is_not(None)))
+                    Case.role == "accepting", Case.licence_delivered_at.is_not(None), Case.licence_pdf.is_not(None)))
                 issued = session.scalar(select(count).select_from(Case).where(Case.role == "issuing"))
                 sent = session.scalar(select(count).select_from(OutboxMessage)
                                       .where(OutboxMessage.state != "delivered"))

@@ -272,12 +272,15 @@ def test_a_forward_to_a_partner_on_another_standard_is_refused_at_submission(db,
         assert session.scalars(select(Application).where(Application.status == "forwarded")).all() == []
 
 
-def test_the_licence_pdf_a_decision_sends_back_is_rendered_once_and_resent_unchanged(
+def test_a_decision_goes_with_its_licence_and_the_pdf_made_after_its_commit_follows_rendered_once(
         db, people, standard, guangzhou) -> None:
-    """Guangzhou forwards an application that 秒批 approves here: the decision goes back with the
-    licence PDF, rendered once and kept on the issuing case; a retry sends the same bytes, and a
-    resend signed anew after the message expired still carries that same PDF (a second rendering,
-    hours later, would carry another signing time)."""
+    """Guangzhou forwards an application that 秒批 approves here. The decision, queued in the
+    approval's transaction, carries the licence's QR and COSE but no PDF (``pdf_follows``); the
+    same transaction notes on the case that the PDF is to be made — nothing is rendered in the
+    request. Whoever runs the renderer afterwards (this process or one started after a crash)
+    makes it from that row alone, once: it is kept on the case and queued as an
+    ``application.licence_pdf`` message after the decision. A retry sends the same bytes, and a
+    resend signed anew after the message expired still carries that same PDF."""
     from yima.federation import inbox
 
     forwarded = new_message("application.forwarded", "gz-gxq", "cq-gxq", standard.digest,
@@ -289,7 +292,20 @@ def test_the_licence_pdf_a_decision_sends_back_is_rendered_once_and_resent_uncha
         case = session.scalars(select(Case).where(Case.role == "issuing")).one()
         decided = session.scalars(select(OutboxMessage).where(OutboxMessage.application_id == case.application_id,
                                                               OutboxMessage.kind == "application.decided")).one()
-        assert decided.signed is None and case.licence_pdf is None  # nothing rendered in the request
+        licence = envelope_from_payload(decode_cbor(decided.payload, "payload")).body["licence"]
+        assert licence["qr"] and licence["cose"] and "pdf" not in licence and licence["pdf_follows"] is True
+        assert case.licence_qr == licence["qr"] and case.licence_pdf is None  # to be made, not made in the request
+    assert delivery.licences_to_render(db) == [case.application_id]
+    with service.sending_paused():
+        queued = delivery.render_due(db, standard, NOW + timedelta(seconds=1))
+        assert len(queued) == 1 and delivery.render_due(db, standard, NOW + timedelta(seconds=2)) == []  # once
+    with db.read() as session:
+        issuing = session.get(Case, case.application_id)
+        pdf_message = session.get(OutboxMessage, queued[0])
+        assert issuing is not None and issuing.licence_pdf and issuing.licence_pdf.startswith(b"%PDF-")
+        assert pdf_message is not None and pdf_message.kind == "application.licence_pdf"
+        assert pdf_message.recipient == "gz-gxq" and pdf_message.created_at > decided.created_at  # sent after it
+        first = issuing.licence_pdf
     sent: list[bytes] = []
 
     def down(url: str, message: bytes) -> tuple[int, dict[str, object]]:
@@ -298,21 +314,16 @@ def test_the_licence_pdf_a_decision_sends_back_is_rendered_once_and_resent_uncha
 
     def pdf_of(message: bytes) -> bytes:
         body = envelope_from_payload(decode_cbor(decode_sign1(message).payload, "payload")).body
-        assert body["status"] == "approved"
-        return bytes(body["licence"]["pdf"])
+        assert body["application"] == 91 and body["qr"] == licence["qr"]
+        return bytes(body["pdf"])
 
     for minutes in (1, 2):
-        delivery.deliver_one(db, decided.id, standard, down, NOW + timedelta(minutes=minutes))
-    assert len(sent) == 2 and sent[0] == sent[1]
-    first = pdf_of(sent[0])
-    assert first.startswith(b"%PDF-")
-    with db.read() as session:
-        issuing = session.get(Case, case.application_id)
-        assert issuing is not None and issuing.licence_pdf == first
+        delivery.deliver_one(db, queued[0], standard, down, NOW + timedelta(minutes=minutes))
+    assert len(sent) == 2 and sent[0] == sent[1] and pdf_of(sent[0]) == first
     later = NOW + timedelta(hours=73)
     assert delivery.deliver_due(db, later, standard=standard, transport=down) == (0, 0)  # expired
     with service.sending_paused():
-        delivery.resend(db, standard, people["officer-cq"], decided.id, later)
-    delivery.deliver_one(db, decided.id, standard, down, later + timedelta(seconds=1))
+        delivery.resend(db, standard, people["officer-cq"], queued[0], later)
+    delivery.deliver_one(db, queued[0], standard, down, later + timedelta(seconds=1))
     assert len(sent) == 3 and sent[2] != sent[0]  # signed anew, with a new expiry …
     assert pdf_of(sent[2]) == first  # … around the same PDF

@@ -309,7 +309,7 @@ def test_audit_verify_zone_recomputes_the_partners_chain_from_its_entries(pair) 
     assert "witness: kept cd-gxq's checkpoint" in kept.stdout
     witnessed = chengdu.get("/api/v1/audit/checkpoint?zone=cd-gxq")["seq"]
     answer = submit(chongqing, body("成都见证重算科技有限公司"))
-    assert wait_for(lambda: view(chongqing, answer["id"])["licence"], seconds=90)
+    assert wait_for(lambda: (view(chongqing, answer["id"])["licence"] or {}).get("pdf_url"), seconds=90)
     # the licence PDF went once: the bytes Chongqing serves are those Chengdu rendered and kept, and
     # both message logs hold the decision under one digest
     pdf = httpx.get(chongqing.url + f"/api/v1/applications/{answer['id']}/licence.pdf",

@@ -21,19 +21,23 @@ from pycose.messages import Sign1Message
 from sqlalchemy import select
 
 from factories import tiny_pdf
+from yima.accounts.service import actor_of
+from yima.accounts.tables import User
 from yima.audit.rules import AuditEvent, entry_hash
 from yima.audit.service import verify_chain
 from yima.audit.tables import AuditEntry, AuditHead
 from yima.clock import as_utc, utcnow
 from yima.db import Database
+from yima.federation import delivery
 from yima.federation.delivery import b64, unb64
 from yima.federation.model import new_message
-from yima.federation.tables import OutboxMessage
+from yima.federation.tables import Case, InboxMessage, OutboxMessage
 from yima.identity import make_id_number
 from yima.keys.model import generate_signing_key
 from yima.keys.service import keyring
 from yima.licences.cose import sign1
 from yima.licences.qr import extract_cose_bytes
+from yima.registration import service as registration
 from yima.registration.tables import Application
 from yima.standard.loader import parse_standard
 from yima_process import run_yima
@@ -123,7 +127,10 @@ def test_a_forwarded_application_is_approved_by_the_partner_and_its_licence_come
     assert done["uscc"] in claims.values()
     assert chengdu.get(f"/api/v1/licences/{done['uscc']}")["zone"] == "cd-gxq"
 
-    # the PDF is served from Chongqing's delivered copy, signed by Chengdu (pdfsig checks it)
+    # the PDF follows in a message of its own; it is served from Chongqing's delivered copy, signed
+    # by Chengdu (pdfsig checks it)
+    done = wait_for(lambda: (v := view(chongqing, answer["id"]))["licence"]["pdf_url"] and v)
+    assert done and done["licence"]["pdf_delivered_at"] >= done["licence"]["delivered_at"]
     pdf = httpx.get(chongqing.url + done["licence"]["pdf_url"], headers=chongqing.token("alice"), timeout=30)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     path = chongqing.home / "delivered.pdf"
@@ -176,6 +183,73 @@ def test_a_queued_application_is_decided_by_the_partners_officer_with_materials_
     assert approved.status_code == 200, approved.text
     done = wait_for(lambda: (v := view(chongqing, answer["id"]))["licence"] and v)
     assert done and done["status"] == "approved" and done["uscc"] == approved.json()["uscc"]
+
+
+def test_the_licence_goes_with_its_decision_and_its_pdf_made_after_a_crash_follows(pair, standard) -> None:
+    """Chengdu's officer approves a queued application and Chengdu stops before anything else
+    happens: the decision, its message and the note that the licence PDF is to be made were
+    committed together (made here, in this test's process, against Chengdu's database, while its
+    server is down). The decision alone reaches Chongqing: the licence is delivered, and no PDF is
+    claimed — none on the JSON, 404 for the PDF, the page says it is on its way. Chengdu's server,
+    started again, makes the PDF from what was committed and sends it as a message of its own; both
+    messages are in both message logs, each under one digest with its receipt."""
+    chongqing, chengdu = pair
+    answer = submit(chongqing, body("成都渝信科技股份有限公司", entity_type="joint_stock",  # no 秒批: reviewed
+                                    materials=["application_form", "articles_of_association", "promoters_agreement"]))
+    queued = wait_for(lambda: (v := view(chongqing, answer["id"]))["status"] == "under_review" and v)
+    assert queued, {k: v for k, v in view(chongqing, answer["id"]).items() if k in ("status", "findings")}
+    partner_id = queued["cross_region"]["partner_application"]
+    chengdu.kill()
+    issuing = Database(chengdu.db_url)
+    try:
+        with issuing.read() as session:
+            officer = actor_of(session.scalars(select(User).where(User.username == "officer-cd")).one())
+        registration.decide(issuing, standard, officer, partner_id, "approve", "预包装食品备案已核", utcnow())
+        with issuing.read() as session:
+            case = session.get(Case, partner_id)
+            assert case is not None and case.licence_qr and case.licence_pdf is None  # to be made
+            decided = session.scalars(select(OutboxMessage).where(OutboxMessage.application_id == partner_id,
+                                                                  OutboxMessage.kind == "application.decided")
+                                      .order_by(OutboxMessage.created_at.desc())).first()
+        assert decided is not None and decided.state == "pending"
+        assert delivery.deliver_one(issuing, decided.id, standard)  # the decision alone, to the live Chongqing
+        shown = view(chongqing, answer["id"])
+        assert shown["status"] == "approved" and shown["licence"]["qr"] == case.licence_qr
+        assert shown["licence"]["pdf_url"] is None and shown["licence"]["pdf_delivered_at"] is None
+        missing = httpx.get(f"{chongqing.url}/api/v1/applications/{answer['id']}/licence.pdf",
+                            headers=chongqing.token("alice"), timeout=30)
+        assert missing.status_code == 404 and missing.json()["error"] == "licence.pdf_not_delivered"
+        qr = httpx.get(f"{chongqing.url}/api/v1/applications/{answer['id']}/licence-qr.png",
+                       headers=chongqing.token("alice"), timeout=30)
+        assert qr.status_code == 200 and qr.content.startswith(b"\x89PNG")
+        page = httpx.get(f"{chongqing.url}/applications/{answer['id']}", headers=chongqing.token("alice"), timeout=30)
+        assert 'id="licence-pdf-pending"' in page.text and 'id="licence-pdf"' not in page.text
+    finally:
+        chengdu.start()
+    done = wait_for(lambda: (v := view(chongqing, answer["id"]))["licence"]["pdf_url"] and v, seconds=60)
+    assert done, view(chongqing, answer["id"])
+    pdf = httpx.get(chongqing.url + done["licence"]["pdf_url"], headers=chongqing.token("alice"), timeout=30)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    try:
+        with issuing.read() as session:
+            made = session.get(Case, partner_id)
+            sent = {m.kind: m for m in session.scalars(select(OutboxMessage).where(
+                OutboxMessage.application_id == partner_id, OutboxMessage.created_at >= decided.created_at))}
+        assert made is not None and made.licence_pdf == pdf.content  # made once, by the restarted server
+        assert sorted(sent) == ["application.decided", "application.licence_pdf"]
+        assert all(m.state == "delivered" and len(m.receipt_sha256) == 64 for m in sent.values())
+        assert sent["application.licence_pdf"].created_at > sent["application.decided"].created_at
+    finally:
+        issuing.dispose()
+    accepting = Database(chongqing.db_url)
+    try:
+        with accepting.read() as session:
+            for message in sent.values():
+                kept = session.get(InboxMessage, message.id)
+                assert kept is not None and kept.sha256 == message.sha256 == hashlib.sha256(kept.message).hexdigest()
+                assert kept.receipt_sha256 == message.receipt_sha256
+    finally:
+        accepting.dispose()
 
 
 def test_the_partner_killed_during_submission_gets_the_application_exactly_once(pair) -> None:

@@ -71,6 +71,7 @@ def _to(target: Database, standard: MatterStandard, at: datetime) -> delivery.Tr
 
 
 def _deliver_waiting(source: Database, target: Database, standard: MatterStandard, at: datetime) -> None:
+    delivery.render_due(source, standard, at)  # the licence PDFs its decisions wait for, made at their time
     with source.read() as session:
         waiting = list(session.scalars(select(OutboxMessage.id).where(OutboxMessage.delivered_at.is_(None))
                                        .order_by(OutboxMessage.created_at)))

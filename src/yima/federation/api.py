@@ -201,7 +201,7 @@ def delivered_licence_pdf(app_id: RowId, db: DB, actor: CurrentActor) -> Respons
 def delivered_licence_qr(app_id: RowId, db: DB, actor: CurrentActor) -> Response:
     """The QR of the licence the partner zone delivered, to print and hand over here; for an
     application this zone approved itself, a redirect to its licence's QR."""
-    case = views.delivered_licence(db, actor, app_id)
+    case = views.delivered_licence(db, actor, app_id, pdf=False)
     if isinstance(case, str):
         return RedirectResponse(f"/api/v1/licences/{case}/qr.png", status_code=307)
     return Response(render_qr_png(case.licence_qr or "", scale=6), media_type="image/png")

@@ -31,7 +31,8 @@ import hashlib
 import logging
 import random
 import threading
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
@@ -48,11 +49,12 @@ from yima.config import get_settings
 from yima.db import Database
 from yima.errors import Conflict, DomainError, NotFound
 from yima.federation import network, service, withdrawal
-from yima.federation.model import RECEIPT, WITHDRAWN, Envelope, envelope_from_payload
+from yima.federation.model import LICENCE_PDF, RECEIPT, WITHDRAWN, Envelope, envelope_from_payload, new_message
 from yima.federation.rules import backoff_seconds, is_permanent
-from yima.federation.tables import Case, OutboxMessage, Partner
+from yima.federation.tables import PDF_DUE, Case, OutboxMessage, Partner
 from yima.licences import documents
 from yima.outbound import tls
+from yima.registration import records
 from yima.standard.model import MatterStandard
 
 log = logging.getLogger("yima.federation")
@@ -135,9 +137,11 @@ def renew_lease(db: Database, message_id: str, lease: datetime, now: datetime) -
 
 def _with_pdf(db: Database, standard: MatterStandard, envelope: Envelope, application_id: int | None,
               now: datetime) -> Envelope:
-    """A status that carries a licence travels with the signed licence PDF (``licence_pdf``)."""
+    """A status queued by the first release that carries a licence travels with the signed licence
+    PDF (``licence_pdf``); one queued since says ``pdf_follows``: its PDF goes as a message of its own."""
     licence = envelope.body.get("licence")
-    if envelope.kind != "application.decided" or not isinstance(licence, dict) or licence.get("pdf"):
+    if (envelope.kind != "application.decided" or not isinstance(licence, dict) or licence.get("pdf")
+            or licence.get("pdf_follows")):
         return envelope
     pdf = licence_pdf(db, standard, application_id, str(licence["uscc"]), str(licence.get("qr") or ""), now)
     return envelope.with_body({**envelope.body, "licence": {**licence, "pdf": pdf}})
@@ -164,6 +168,61 @@ def licence_pdf(db: Database, standard: MatterStandard, application_id: int | No
             return case.licence_pdf
         case.licence_pdf, case.licence_qr, case.uscc = pdf, qr, uscc
     return pdf
+
+
+def licences_to_render(db: Database, limit: int = BATCH, skip: Collection[int] = ()) -> list[int]:
+    """The issuing cases whose licence PDF is still to be made (noted in their decision's
+    transaction, ``service.licence_to_render``), oldest first, but those in ``skip``."""
+    query = select(Case.application_id).where(*PDF_DUE)
+    if skip:
+        query = query.where(Case.application_id.not_in(list(skip)))
+    with db.read() as session:
+        return list(session.scalars(query.order_by(Case.application_id).limit(limit)))
+
+
+def render_licence(db: Database, standard: MatterStandard, application_id: int, now: datetime) -> str | None:
+    """Make the signed PDF of the licence an issuing case notes, outside any transaction, then in
+    one short transaction keep it on the case and queue it for the accepting zone as an
+    ``application.licence_pdf`` message (after the decision that carried the licence, so it is
+    sent after it). The id of that message; None when there was nothing to make (made already,
+    by another process meanwhile included, or the case now notes another licence)."""
+    with db.read() as session:
+        case = session.get(Case, application_id)
+        if case is None or case.role != "issuing" or not case.licence_qr or not case.uscc or case.licence_pdf:
+            return None
+        qr, uscc = case.licence_qr, case.uscc
+    pdf = documents.signed_licence_pdf(db, standard, uscc, now)
+    with db.write() as session:
+        case = session.get(Case, application_id)
+        app = records.application_record(session, application_id)
+        if case is None or app is None or case.licence_pdf or case.licence_qr != qr:
+            return None
+        case.licence_pdf = pdf
+        envelope = new_message(LICENCE_PDF, app.zone_id, case.partner_zone, app.standard_digest,
+                               {"application": case.remote_application_id, "partner_application": application_id,
+                                "uscc": uscc, "qr": qr, "pdf": pdf}, now)
+        service.queue(session, envelope, application_id)
+        session.info.pop(service.OUTBOX_KEY, None)
+    return envelope.id
+
+
+def render_due(db: Database, standard: MatterStandard, now: datetime, limit: int = BATCH,
+               skip: Collection[int] = (), failed: set[int] | None = None) -> list[str]:
+    """Make the licence PDFs still to be made (up to ``limit``, but those in ``skip``): the ids of
+    the messages queued. A licence that cannot be made is logged, added to ``failed`` and left for
+    a later round; it does not hold up the others."""
+    queued = []
+    for application_id in licences_to_render(db, limit, skip):
+        try:
+            message_id = render_licence(db, standard, application_id, now)
+        except Exception:
+            log.exception("making the licence PDF of application %s failed", application_id)
+            if failed is not None:
+                failed.add(application_id)
+            continue
+        if message_id is not None:
+            queued.append(message_id)
+    return queued
 
 
 def sign_once(db: Database, standard: MatterStandard, message_id: str, now: datetime) -> tuple[bytes, str]:
@@ -366,12 +425,15 @@ def deliver_every_partner(db: Database, now: datetime, *, standard: MatterStanda
 
 
 def deliver_outbox_job(db: Database, standard: MatterStandard, now: datetime) -> list[str]:
+    rendered = render_due(db, standard, now, limit=500)
     delivered, attempted = deliver_every_partner(db, now, standard=standard)
     with db.read() as session:
         late = [m for m in session.scalars(select(OutboxMessage).where(OutboxMessage.state == "pending"))
                 if now - as_utc(m.created_at) > timedelta(days=1)]
         dead = len(list(session.scalars(select(OutboxMessage.id).where(OutboxMessage.state.in_(("dead", "expired"))))))
     lines = [f"federation: delivered {delivered} of {attempted} due message(s)"]
+    if rendered:
+        lines.insert(0, f"federation: made {len(rendered)} licence PDF(s) still to be made")
     if late:
         lines.append(f"federation: {len(late)} message(s) undelivered for more than a day")
     if dead:
@@ -422,20 +484,82 @@ class Lanes:
 LANES = Lanes()
 
 
+class Renderer:
+    """One worker per database in this process makes the licence PDFs still to be made, one after
+    another and apart from the lanes: a decision goes to its partner while its PDF is being made,
+    and no lane waits for a rendering."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._busy: set[str] = set()
+        self._again: set[str] = set()
+        self._failed: dict[tuple[str, int], float] = {}  # a licence that could not be made: when
+
+    def _skip(self, db: Database) -> set[int]:
+        """The licences of this database whose making failed less than ``RENDER_RETRY_SECONDS`` ago."""
+        now = time.monotonic()
+        with self._lock:
+            for key in [k for k, at in self._failed.items() if now - at > RENDER_RETRY_SECONDS]:
+                del self._failed[key]
+            return {app for url, app in self._failed if url == db.url}
+
+    def due(self, db: Database) -> bool:
+        """Whether a licence PDF of this database is to be made that is not waiting to be retried."""
+        return bool(licences_to_render(db, 1, self._skip(db)))
+
+    def wake(self, db: Database, standard: MatterStandard) -> None:
+        with self._lock:
+            if db.url in self._busy:
+                self._again.add(db.url)
+                return
+            self._busy.add(db.url)
+        threading.Thread(target=self._work, args=(db, standard), daemon=True, name="yima-licence-pdf").start()
+
+    def _work(self, db: Database, standard: MatterStandard) -> None:
+        try:
+            while True:
+                failed: set[int] = set()
+                queued = render_due(db, standard, utcnow(), skip=self._skip(db), failed=failed)
+                with self._lock:
+                    self._failed.update({(db.url, app): time.monotonic() for app in failed})
+                for message_id in queued:
+                    service.after_commit(db, standard, message_id)
+                with self._lock:
+                    if not queued and db.url not in self._again:
+                        self._busy.discard(db.url)
+                        return
+                    self._again.discard(db.url)
+        except Exception:  # the delivery loop wakes it again; a failure must not leave it marked busy
+            log.exception("making licence PDFs failed")
+            with self._lock:
+                self._busy.discard(db.url)
+                self._again.discard(db.url)
+
+
+RENDERER = Renderer()
+RENDER_RETRY_SECONDS = 60.0
+"""A licence PDF that could not be made is tried again after this long."""
+
+
 def send_now(db: Database, standard: MatterStandard, message_id: str) -> None:
-    """Right after the transaction that wrote the message commits: wake its partner's lane."""
+    """Right after the transaction that wrote the message commits: wake its partner's lane, and
+    for a decision the renderer, which makes the PDF of a licence it carries."""
     try:
         with db.read() as session:
-            recipient = session.scalar(select(OutboxMessage.recipient).where(OutboxMessage.id == message_id))
-        if recipient is not None:
-            LANES.wake(db, recipient, standard)
+            found = session.execute(select(OutboxMessage.recipient, OutboxMessage.kind)
+                                    .where(OutboxMessage.id == message_id)).first()
+        if found is not None:
+            LANES.wake(db, found.recipient, standard)
+            if found.kind == "application.decided":
+                RENDERER.wake(db, standard)
     except Exception:  # the delivery loop sends it; a failure here must not reach the request
         log.exception("sending message %s right after its commit failed", message_id)
 
 
 def delivery_loop(url: str, standard: MatterStandard, stop: threading.Event) -> None:
     """The delivery loop of ``yima serve``: every ``POLL_SECONDS`` it settles expired messages and
-    wakes the lane of each partner with a message due."""
+    wakes the lane of each partner with a message due, and the renderer when a licence PDF is still
+    to be made (a decision by an officer's request, or one whose process stopped before it was made)."""
     db = Database(url)
     while not stop.is_set():
         try:
@@ -443,6 +567,8 @@ def delivery_loop(url: str, standard: MatterStandard, stop: threading.Event) -> 
             expire_due(db, now)
             for partner in due_partners(db, now):
                 LANES.wake(db, partner, standard)
+            if RENDERER.due(db):
+                RENDERER.wake(db, standard)
         except Exception:  # a failing round must not stop the loop; it is logged and retried
             log.exception("outbox delivery failed")
         stop.wait(POLL_SECONDS)

@@ -31,9 +31,12 @@ import cbor2
 VERSION = 1
 RECEIPT = "receipt"
 WITHDRAWN = "application.withdrawn"
+LICENCE_PDF = "application.licence_pdf"
+"""The signed PDF of a licence whose decision went before it (``application.decided`` with ``pdf_follows``)."""
 CHAIN_ENTRIES = "chain.entries"
 """A partner asks for entries of the recipient's audit chain (answered at ``/api/v1/federation/chain/entries``)."""
-KINDS = ("application.forwarded", "application.decided", "application.material", WITHDRAWN, RECEIPT, CHAIN_ENTRIES)
+KINDS = ("application.forwarded", "application.decided", "application.material", WITHDRAWN, RECEIPT, CHAIN_ENTRIES,
+         LICENCE_PDF)
 
 
 def instant_text(moment: datetime) -> str:

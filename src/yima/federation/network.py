@@ -21,6 +21,7 @@ import json
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -50,6 +51,8 @@ from yima.zones.tables import Zone
 log = logging.getLogger("yima.federation")
 MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
 FETCH_TIMEOUT_SECONDS = 10.0
+FOLLOW_THREADS = 8
+"""How many members' trust lists the authority fetches at once."""
 SOURCE_PREFIX = "network:"
 """A partner taken from a network configuration has ``trust_list_source`` ``network:ID``."""
 STATE_CACHE_SECONDS = 1.0
@@ -189,7 +192,9 @@ def published(db: Database) -> dict[str, str] | None:
 
 def follow_members(db: Database, standard: MatterStandard, now: datetime) -> list[str]:
     """One round of the authority: follow each member's signed trust list; sign a new version when
-    a key changed or half the validity has passed."""
+    a key changed or half the validity has passed. The lists are fetched at once, at most
+    ``FOLLOW_THREADS`` at a time, each with its own size limit and total timeout: a slow or dead
+    member costs the round one timeout, not one per member before it."""
     with db.read() as session:
         row = session.scalars(select(NetworkAuthority)).first()
         if row is None:
@@ -197,8 +202,7 @@ def follow_members(db: Database, standard: MatterStandard, now: datetime) -> lis
         zones, revoked = list(row.zones), frozenset(kid_from_text(r["kid"]) for r in row.revoked)
         revoked_rows = tuple(Revoked(**r) for r in row.revoked)
         issued, expires = as_utc(row.issued_at), as_utc(row.expires_at)
-    changed: dict[str, dict[str, Any]] = {}
-    for zone in zones:
+    def follow(zone: dict[str, Any]) -> dict[str, Any] | None:
         known = TrustList.from_dict({"zone": zone["id"], "standard_digest": zone["standard_digest"],
                                      "keys": zone["keys"]})
         try:
@@ -211,10 +215,17 @@ def follow_members(db: Database, standard: MatterStandard, now: datetime) -> lis
             trust = keysets.followed(fetched.content, known, standard.digest, revoked)
         except DomainError as err:
             log.warning("network: the trust list of %s was not followed: %s", zone["id"], err.findings[0].en)
-            continue
+            return None
         entry = network_rules.zone_entry(zone["id"], zone["name"], zone["url"], trust, revoked_rows)
-        if list(entry.keys) != list(zone["keys"]):
-            changed[zone["id"]] = entry.to_dict()
+        return entry.to_dict() if list(entry.keys) != list(zone["keys"]) else None
+
+    changed: dict[str, dict[str, Any]] = {}
+    if zones:
+        with ThreadPoolExecutor(max_workers=min(FOLLOW_THREADS, len(zones)),
+                                thread_name_prefix="yima-network-follow") as pool:
+            for zone, entry in zip(zones, pool.map(follow, zones), strict=True):
+                if entry is not None:
+                    changed[zone["id"]] = entry
     due = now >= issued + (expires - issued) / 2
     if not changed and not due:
         return []

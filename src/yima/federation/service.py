@@ -34,7 +34,7 @@ from yima.db import Base, Database
 from yima.errors import Conflict, DomainError, Forbidden
 from yima.federation import codec, network
 from yima.federation import partners as partner_store
-from yima.federation.model import RECEIPT, Envelope, new_message
+from yima.federation.model import LICENCE_PDF, RECEIPT, Envelope, new_message
 from yima.federation.refusals import log_refusal
 from yima.federation.rules import (
     WITHDRAWAL_REQUESTED,
@@ -126,7 +126,8 @@ DEAD_LETTER = "delivery_failed"
 _WHAT = {"application.forwarded": Words("申请", "the application"),
          "application.material": Words("补交的材料", "the material supplied"),
          "application.withdrawn": Words("撤回申请", "the withdrawal request"),
-         "application.decided": Words("审批结果", "the decision")}
+         "application.decided": Words("审批结果", "the decision"),
+         LICENCE_PDF: Words("营业执照 PDF", "the licence PDF")}
 
 
 def dead_letter_words(partner: str, kind: str, state: str, refusal: Mapping[str, Any]) -> tuple[Words, Words]:
@@ -313,8 +314,11 @@ def overlay(app: ApplicationRecord, view: ApplicationView, case: Case, now: date
             status = "undeliverable"  # the partner never took it: not "forwarded", not decided
         info["withdrawal"] = withdrawal_state(case.steps, case.remote_status)
         info["late"] = is_late(as_utc(case.created_at), bool(case.remote_status), now)
+        # The licence is delivered with its decision; its signed PDF may follow in a message of its
+        # own: until it is here, no PDF is claimed (``pdf_url`` and ``pdf_delivered_at`` are null).
         licence = ({"qr": case.licence_qr, "issued_by": case.partner_zone,
-                    "pdf_url": f"/api/v1/applications/{app.id}/licence.pdf",
+                    "pdf_url": f"/api/v1/applications/{app.id}/licence.pdf" if case.licence_pdf else None,
+                    "pdf_delivered_at": pdf_delivered_at(case),
                     "delivered_at": as_utc(case.licence_delivered_at).isoformat()}
                    if delivered and case.licence_delivered_at else None)
         view = replace(view, zone=case.partner_zone, status=status, findings=list(case.remote_findings),
@@ -333,6 +337,21 @@ def overlay(app: ApplicationRecord, view: ApplicationView, case: Case, now: date
         view = replace(view, detail=replace(view.detail, transitions=tuple(sorted(
             [*view.detail.transitions, *steps], key=lambda t: t.at or ""))))
     return view
+
+
+PDF_DELIVERED = "licence_pdf_delivered"
+"""The step on an accepting case when the licence's signed PDF arrived after its decision."""
+
+
+def pdf_delivered_at(case: Case) -> str | None:
+    """When the licence PDF the accepting case holds arrived: in its own message (the step), or
+    with the decision that delivered the licence (a partner of the first release); None without one."""
+    if not case.licence_pdf:
+        return None
+    arrived = [s["at"] for s in case.steps if s.get("step") == PDF_DELIVERED]
+    if arrived:
+        return str(arrived[-1])
+    return as_utc(case.licence_delivered_at).isoformat() if case.licence_delivered_at else None
 
 
 def _step_words(step: Mapping[str, Any]) -> dict[str, str]:
@@ -366,7 +385,7 @@ def status_message_body(app: ApplicationRecord, version: int, case: Case, licenc
             "materials_due_on": app.materials_due_on.isoformat() if app.materials_due_on else None,
             "uscc": app.enterprise_uscc,
             "licence": {"uscc": licence.uscc, "version": licence.version, "qr": licence.qr_text,
-                        "cose": licence.cose} if licence is not None else None}
+                        "cose": licence.cose, "pdf_follows": True} if licence is not None else None}
 
 
 def _licence_of(session: Session, app: ApplicationRecord, created: Sequence[Base]) -> Licence | None:
@@ -379,12 +398,27 @@ def _licence_of(session: Session, app: ApplicationRecord, created: Sequence[Base
 
 def send_status(session: Session, app: ApplicationRecord, version: int, case: Case, now: datetime,
                 created: Sequence[Base] = ()) -> Envelope:
-    """Queue the application's current status (its ``version``-th) for the accepting zone."""
+    """Queue the application's current status (its ``version``-th) for the accepting zone. A status
+    that carries a licence carries its QR and COSE; its signed PDF is to be made (``licence_to_render``)
+    and follows as an ``application.licence_pdf`` message."""
+    licence = _licence_of(session, app, created)
     envelope = new_message("application.decided", app.zone_id, case.partner_zone, app.standard_digest,
-                           status_message_body(app, version, case, _licence_of(session, app, created)), now)
+                           status_message_body(app, version, case, licence), now)
     queue(session, envelope, app.id)
     _step(case, app.status, now)
+    if licence is not None:
+        licence_to_render(case, licence)
     return envelope
+
+
+def licence_to_render(case: Case, licence: Licence) -> None:
+    """In the decision's transaction: the issuing case notes the licence whose signed PDF is to be
+    made (``licence_qr`` set, ``licence_pdf`` empty). That row is the job: committed with the
+    decision, it survives a crash; ``yima.federation.delivery`` renders it after the commit, outside
+    any transaction, keeps the PDF on the case and queues the ``application.licence_pdf`` message in
+    one short transaction. A licence whose PDF was made already is not made again."""
+    if case.licence_qr != licence.qr_text or case.uscc != licence.uscc:
+        case.licence_qr, case.uscc, case.licence_pdf = licence.qr_text, licence.uscc, None
 
 
 def on_transition(session: Session, changed: ApplicationChanged, created: Sequence[Base]) -> None:
@@ -473,8 +507,12 @@ def _receive_decided(env: Envelope, now: datetime) -> Applied:
             _step(case, case.remote_status, now, said.text[:300], detail_zh=said.zh[:300], detail_en=said.en[:300])
         licence = body.get("licence")
         if isinstance(licence, Mapping) and licence.get("qr"):
-            case.licence_qr, case.licence_cose = str(licence["qr"]), bytes(licence.get("cose") or b"")
-            case.licence_pdf = bytes(licence["pdf"]) if licence.get("pdf") else case.licence_pdf
+            qr = str(licence["qr"])
+            if licence.get("pdf"):  # a partner of the first release sends the PDF with the decision
+                case.licence_pdf = bytes(licence["pdf"])
+            elif qr != case.licence_qr:  # another licence: its PDF follows (application.licence_pdf)
+                case.licence_pdf = None
+            case.licence_qr, case.licence_cose = qr, bytes(licence.get("cose") or b"")
             if case.licence_delivered_at is None:
                 case.licence_delivered_at = now
                 _step(case, "licence_delivered", now, str(licence.get("uscc", "")))
@@ -483,6 +521,34 @@ def _receive_decided(env: Envelope, now: datetime) -> Applied:
                                            "application.partner_status", f"application:{case.application_id}",
                                            status=case.remote_status, uscc=case.uscc, message=env.id,
                                            licence=bool(case.licence_qr))])
+    return {"status": "applied"}, apply
+
+
+def _receive_licence_pdf(env: Envelope, now: datetime) -> Applied:
+    """The signed PDF of a licence whose decision arrived before it: kept on the accepting case,
+    which from then on serves it. A PDF of a licence the case no longer holds (a newer version came
+    meanwhile) changes nothing."""
+    body = env.body
+    pdf = body.get("pdf")
+    if not isinstance(pdf, bytes) or not pdf.startswith(b"%PDF-"):
+        raise Refusal("malformed", 422, "营业执照 PDF 缺失或不是 PDF 文件", "The licence PDF is missing or not a PDF")
+
+    def apply(session: Session) -> None:
+        case = session.get(Case, int(body.get("application") or 0))
+        if case is None or case.role != "accepting" or case.partner_zone != env.sender:
+            raise Refusal("unknown_application", 422, "消息所指的申请不是转交给该开发区的申请",
+                          "The message is about no application forwarded to that zone")
+        if not case.licence_qr:
+            raise Refusal("unknown_licence", 422, "该申请尚未收到营业执照，不能接收其 PDF",
+                          "No licence was delivered for this application; its PDF cannot be taken")
+        if str(body.get("qr") or "") != case.licence_qr:
+            return  # the PDF of a licence superseded meanwhile
+        case.licence_pdf = pdf
+        _step(case, PDF_DELIVERED, now, str(body.get("uscc") or ""))
+        app = records.application_record(session, case.application_id)
+        audit.record(session, [audit.event(app.zone_id if app else env.recipient, None, now,
+                                           "application.partner_licence_pdf", f"application:{case.application_id}",
+                                           uscc=case.uscc, message=env.id, sha256=hashlib.sha256(pdf).hexdigest())])
     return {"status": "applied"}, apply
 
 
@@ -560,6 +626,8 @@ def receive(db: Database, standard: MatterStandard, data: bytes, now: datetime, 
             result, apply = _receive_forwarded(db, standard, env, now)
         elif env.kind == "application.decided":
             result, apply = _receive_decided(env, now)
+        elif env.kind == LICENCE_PDF:
+            result, apply = _receive_licence_pdf(env, now)
         elif env.kind == "application.material":
             result, apply = _receive_material(db, standard, env, now, data_dir, max_bytes)
         elif receivers and env.kind in receivers:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yima.db.base import Base
@@ -85,6 +85,9 @@ class Case(Base):
     back) or ``issuing`` (received here and decided as our own, with the accepting zone recorded)."""
 
     __tablename__ = "federation_cases"
+    __table_args__ = (Index("ix_federation_cases_pdf_due", "application_id",
+                            sqlite_where=text("licence_qr IS NOT NULL AND licence_pdf IS NULL"),
+                            postgresql_where=text("licence_qr IS NOT NULL AND licence_pdf IS NULL")),)
 
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), primary_key=True)
     role: Mapped[str] = mapped_column(String(16))
@@ -103,6 +106,10 @@ class Case(Base):
     licence_delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+PDF_DUE = (Case.licence_qr.is_not(None), Case.licence_pdf.is_(None), Case.role == "issuing")
+"""An issuing case whose licence PDF is still to be made (read through ``ix_federation_cases_pdf_due``)."""
 
 
 class WitnessedCheckpoint(Base):

@@ -64,9 +64,11 @@ def late_cases(db: Database, actor: Actor, now: datetime) -> list[LateCase]:
                 for case in found if (app := apps.get(case.application_id)) is not None]
 
 
-def delivered_licence(db: Database, actor: Actor, app_id: int) -> Case | str:
-    """The case whose licence (PDF and QR) a partner zone delivered; for an application this zone
-    approved itself, the credit code of its licence, which the licence routes serve."""
+def delivered_licence(db: Database, actor: Actor, app_id: int, pdf: bool = True) -> Case | str:
+    """The case whose licence a partner zone delivered (with its signed PDF, when ``pdf``: the PDF
+    follows the decision that delivered the licence, and until it arrives none is served); for an
+    application this zone approved itself, the credit code of its licence, which the licence routes
+    serve."""
     with db.read() as session:
         app = application_record(session, app_id)
         case = session.get(Case, app_id)
@@ -77,9 +79,12 @@ def delivered_licence(db: Database, actor: Actor, app_id: int) -> Case | str:
                 return app.enterprise_uscc
             raise NotFound("licence.none", "id", f"申请 {app_id} 当前为 {app.status}，没有营业执照",
                            f"Application {app_id} is {app.status}; it has no licence")
-        if not case.licence_pdf or not case.licence_qr:
+        if not case.licence_qr:
             raise NotFound("licence.not_delivered", "id", "合作开发区尚未送达营业执照",
                            "The partner zone has not delivered a licence for this application")
+        if pdf and not case.licence_pdf:
+            raise NotFound("licence.pdf_not_delivered", "id", "合作开发区已送达营业执照，其签章 PDF 尚未送达",
+                           "The partner zone delivered the licence; its signed PDF has not arrived yet")
         return case
 
 
