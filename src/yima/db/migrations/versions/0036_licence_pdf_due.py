@@ -3,8 +3,8 @@ the decision's transaction, made after its commit) or still to arrive (accepting
 came with its decision, its PDF follows in a message of its own), so that the delivery loop finds
 them without reading every case
 
-Revision ID: 0034
-Revises: 0033
+Revision ID: 0036
+Revises: 0035
 Create Date: 2026-12-05 13:20:00
 
 The same index is declared on the table in ``yima.federation.tables``. No row changes: a case of
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0034'
-down_revision = '0033'
+revision = '0036'
+down_revision = '0035'
 branch_labels = None
 depends_on = None
 
