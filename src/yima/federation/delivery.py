@@ -605,5 +605,5 @@ def resend(db: Database, standard: MatterStandard, actor: Actor, message_id: str
         if case is not None:
             service.resent(case, row.kind, now)
         recipient = row.recipient
-    LANES.wake(db, recipient, standard)
+    service.after_commit(db, standard, message_id)  # wakes its lane (unless sending is paused)
     return recipient
