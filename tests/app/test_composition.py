@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 
 from yima.app.features import INSTALLS, registry
@@ -16,7 +17,7 @@ from yima.jobs import JOBS, STANDARD_JOBS
 from yima.registration import handoff
 from yima.stats import sections
 from yima.stats.service import registered_sources
-from yima.web.app import ROUTERS
+from yima.web.app import ROUTERS, warm_up
 from yima.web.server import LOOPS
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "yima"
@@ -91,6 +92,18 @@ def test_the_app_serves_what_was_installed(tmp_path):
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'y.db'}"))
     assert app.state.registry is registry()
     assert app.state.templates.get_template("federation/stats_section.html") is not None
+
+
+def test_the_served_app_is_warmed_up_before_its_first_request(tmp_path):
+    """``yima serve``'s app (``yima.app.asgi``) has every page template compiled at start-up, not
+    on a page's first visit."""
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'y.db'}"))
+    templates = app.state.templates
+    pages = templates.list_templates(filter_func=lambda name: name.endswith(".html"))
+    loader = weakref.ref(templates.loader)  # the key of Jinja's cache of compiled templates
+    assert len(pages) > 30 and all(templates.cache.get((loader, name)) is None for name in pages)
+    warm_up(app)
+    assert all(templates.cache.get((loader, name)) is not None for name in pages)
 
 
 def test_a_feature_that_cannot_be_imported_stops_the_start():

@@ -1,5 +1,8 @@
-"""ASGI entry point: ``uvicorn yima.app.asgi:app`` builds the app from the settings."""
+"""ASGI entry point: ``uvicorn yima.app.asgi:app`` builds the app from the settings and warms it
+up (templates compiled, mappers configured) before the worker takes its first request."""
 
 from yima.app.web import create_app
+from yima.web.app import warm_up
 
 app = create_app()
+warm_up(app)
