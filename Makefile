@@ -33,7 +33,7 @@ test: $(STAMP) test-services
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	YIMA_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
+	YIMA_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 ## Debian packages: PostgreSQL, chromium (Playwright drives it), CJK fonts, poppler
 system-deps:
