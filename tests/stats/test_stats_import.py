@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import secrets
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -186,3 +187,39 @@ def test_postgresql_import_skips_no_trigger_it_does_not_know(db, zone_cq, tmp_pa
             session.execute(text("DROP TRIGGER test_import_seen ON enterprise_addresses"))
             session.execute(text("DROP FUNCTION test_import_seen()"))
             session.execute(text("DROP TABLE test_import_seen"))
+
+
+def test_postgresql_import_by_a_role_without_the_grant_checks_every_row_and_loads_the_same(db, zone_cq):
+    """A role that may not set session_replication_role: the import finds out once, keeps the
+    per-row foreign-key triggers, and stores the same rows and counts."""
+    if db.is_sqlite:
+        pytest.skip("the trigger bypass exists on PostgreSQL only")
+    role = f"yima_test_importer_{secrets.token_hex(4)}"
+    with db.write() as session:
+        session.execute(text(f"CREATE ROLE {role} NOLOGIN"))
+        session.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"))
+        session.execute(text(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}"))
+    rows = [(code(n), f"重庆测试{n}有限公司", "domestic_enterprise", "I6513", "7", "2020-01-02", None, f"科城路{n}号",
+             False) for n in range(1, 4)]
+    try:
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql(f"SET ROLE {role}")
+            conn.commit()
+            try:
+                writer = PostgresWriter(conn, zone_cq, "imported", NOW)
+                try:
+                    assert writer.store(rows) == (3, 0)
+                    writer.commit()
+                    assert writer.replica is False
+                finally:
+                    writer.close()
+            finally:
+                conn.exec_driver_sql("RESET ROLE")
+                conn.commit()
+        assert counts(db) == (3, 3)
+        with db.read() as session:
+            assert session.scalar(select(func.sum(RegisterMonthCount.capital))) == Decimal("21.00")
+    finally:
+        with db.write() as session:
+            session.execute(text(f"DROP OWNED BY {role}"))
+            session.execute(text(f"DROP ROLE {role}"))
