@@ -45,3 +45,19 @@ def test_notifications_page_back_by_id(db):
     newest = notifications.notifications(db, zone.market, limit=4)
     older = notifications.notifications(db, zone.market, limit=4, before=newest[-1].id)
     assert [n.subject_zh for n in newest + older] == [f"通知{i}" for i in range(6, -1, -1)]
+
+
+def test_the_reminders_are_read_from_the_suggestions_due_soon_and_listed_up_to_a_limit(db):
+    """The ledger's reminders: the same as the reminders among all assigned suggestions, read from
+    those due by the horizon only; a page lists the first few and counts them all."""
+    zone = build_zone(db, NOW)
+    ids = [service.submit(db, zone.xie, f"建议{i}", "内容", "registration", NOW) for i in range(4)]
+    for days, suggestion in zip((1, 2, 3, 20), ids, strict=True):
+        service.accept(db, zone.office, suggestion, NOW)
+        service.assign(db, zone.office, suggestion, zone.market_id, days, NOW)
+    later = at("2026-03-04")  # the first overdue, the second due today, the third tomorrow; the last not soon
+    everything = views.reminders(views.ledger(db, zone.office, later, views.LedgerFilter(state="assigned")))
+    shown, total = views.due_soon(db, zone.office, later, limit=2)
+    assert [r.id for r in everything] == ids[:3] and total == 3
+    assert shown == everything[:2]
+    assert views.due_soon(db, zone.office, later) == (everything, 3)

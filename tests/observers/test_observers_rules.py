@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from yima.errors import Conflict, DomainError
 from yima.observers import rules
@@ -107,3 +109,13 @@ def test_merge_candidates_are_earlier_numbered_suggestions_not_merged_away():
     ]
     assert [row.id for row in rules.merge_candidates(me, ledger)] == [1]
     assert rules.merge_candidates(replace(me, state="assigned"), ledger) == []  # no longer mergeable
+
+
+@given(st.dates(date(2024, 1, 1), date(2026, 12, 31)))
+def test_the_remind_horizon_is_the_last_due_day_that_calls_for_a_reminder(today):
+    """A list of reminders reads the suggestions due by the horizon only: every due day up to it
+    (overdue ones too) calls for a reminder, none after it."""
+    horizon = rules.remind_horizon(today)
+    for offset in range(-5, 20):
+        due = today + timedelta(days=offset)
+        assert rules.time_left(due, today).remind == (due <= horizon), (today, due, horizon)

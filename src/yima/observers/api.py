@@ -308,7 +308,7 @@ def ledger_xlsx(db: DB, actor: CurrentActor, zone: str | None = None, state: str
 @router.get("/api/v1/suggestions/reminders", response_model=list[SuggestionOut])
 def list_reminders(db: DB, actor: CurrentActor) -> list[SuggestionOut]:
     """Suggestions with a department, due within two working days or overdue."""
-    rows = views.reminders(views.ledger(db, actor, utcnow(), views.LedgerFilter(state="assigned")))
+    rows, _ = views.due_soon(db, actor, utcnow())
     return [SuggestionOut.model_validate(row.as_json()) for row in rows]
 
 

@@ -4,7 +4,6 @@ may take, a new suggestion, and the zone's observers. They translate forms to th
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import date
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -59,6 +58,11 @@ def _labels() -> dict[str, Any]:
             "indicators": satisfaction.INDICATORS}
 
 
+#: Reminders listed on a page of the ledger (the oldest first); the rest are counted and found by
+#: the filter "assigned".
+REMINDERS_SHOWN = 20
+
+
 @router.get("/ledger")
 def ledger_page(request: Request, db: DB, actor: OptionalActor, q: str = "", page: PageNo = 1) -> Response:
     if actor is None:
@@ -70,14 +74,15 @@ def ledger_page(request: Request, db: DB, actor: OptionalActor, q: str = "", pag
                                      _date(query.get("from"), "from"), _date(query.get("to"), "to"))
         found = views.ledger_page(db, actor, utcnow(), filters, page_request(page, q=q))
         # what is due soon among the filtered suggestions, on every page
-        reminders = views.reminders(views.ledger(db, actor, utcnow(), replace(filters, state="assigned"))) \
-            if filters.state in (None, "assigned") else []
+        reminders, due = views.due_soon(db, actor, utcnow(), filters, limit=REMINDERS_SHOWN) \
+            if filters.state in (None, "assigned") else ([], 0)
     except DomainError as err:
         return _error(request, err)
     zone = _zone_of(actor, filters.zone)
     params = {k: v for k, v in query.items() if k in ("zone", "state", "department", "category", "from", "to") and v}
     return render(request, "observers/ledger.html", {
-        "rows": found.items, "reminders": reminders, "filters": params, "zone": zone, "q": search_text(q),
+        "rows": found.items, "reminders": reminders, "reminders_total": due, "filters": params, "zone": zone,
+        "q": search_text(q),
         **pager(found, {**params, "q": search_text(q)}),
         "departments": views.departments(db, zone) if zone else [], "export_query": urlencode(params),
         "may_submit": views.serving_today(db, actor, local_date(utcnow())),

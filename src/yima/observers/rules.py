@@ -287,6 +287,18 @@ def uncovered_year(first: date, last: date, calendar: OfficialCalendar = PACKAGE
     return next((year for year in range(first.year, last.year + 1) if year > covered_to), None)
 
 
+def remind_horizon(today: date, calendar: OfficialCalendar = PACKAGE_CALENDAR) -> date:
+    """The last due day that still calls for a reminder on ``today`` (``time_left(...).remind``):
+    the day before the ``REMIND_WITHIN + 1``-th working day after today. Every earlier due day
+    (overdue ones too) calls for one, no later one does: the working days left only grow with the
+    due day. A list of reminders reads the suggestions due by then, not every one assigned."""
+    day, counted = today, 0
+    while counted <= REMIND_WITHIN:
+        day += timedelta(days=1)
+        counted += is_working_day(day, calendar)
+    return day - timedelta(days=1)
+
+
 def time_left(due_on: date, today: date, calendar: OfficialCalendar = PACKAGE_CALENDAR) -> TimeLeft:
     if today > due_on:
         return TimeLeft(due_on, None, (today - due_on).days, True)

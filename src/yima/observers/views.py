@@ -5,7 +5,7 @@ administrator everything. Also the reminders of suggestions due soon or overdue.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -272,6 +272,24 @@ def _ledger_query(filters: LedgerFilter) -> Select[Any]:
 def reminders(rows: list[SuggestionView]) -> list[SuggestionView]:
     """Suggestions with a department, due within two working days or overdue."""
     return [row for row in rows if row.remind]
+
+
+def due_soon(db: Database, actor: Actor, now: datetime, filters: LedgerFilter = LedgerFilter(), *,
+             limit: int | None = None) -> tuple[list[SuggestionView], int]:
+    """``reminders`` of the actor's assigned suggestions matching ``filters``, oldest first (the
+    first ``limit`` of them, if given), and how many there are in all: read from the suggestions
+    due by ``rules.remind_horizon`` (each of which calls for a reminder), not every one assigned."""
+    today = local_date(now)
+    query = _ledger_query(replace(filters, state="assigned")).where(
+        Suggestion.due_on <= rules.remind_horizon(today, official_calendar()))
+    with db.read() as session:
+        scope = scope_of(session, actor)
+        visible = _visible(query, scope)
+        total = session.scalar(select(func.count()).select_from(
+            visible.with_only_columns(Suggestion.id).subquery())) or 0
+        chosen = _with_children(visible).order_by(Suggestion.submitted_at, Suggestion.id)
+        found = session.scalars(chosen if limit is None else chosen.limit(limit)).unique().all()
+        return reminders([suggestion_view(s, scope, today) for s in found]), total
 
 
 def own_observer_ids(db: Database, actor: Actor) -> set[int]:
