@@ -80,3 +80,23 @@ def test_a_database_error_reaches_the_caller_whose_unit_caused_it(db: Database) 
         db.write_grouped(fresh_then_taken)  # alone in its group: its whole transaction is rolled back
     with db.read() as session:
         assert set(session.scalars(sa.select(AuditHead.chain))) == {"taken", "alone"}
+
+
+def test_units_that_come_while_another_writer_holds_the_lock_join_the_next_commit(db: Database) -> None:
+    """The group is taken once the writer lock is held: what came meanwhile shares that commit."""
+    commits: list[int] = []
+    sa.event.listen(db.engine, "commit", lambda _connection: commits.append(1))
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        with db.write() as session:  # another writer holds the lock
+            session.execute(sa.insert(AuditHead).values(chain="writer", seq=0, hash="x"))
+            units = [pool.submit(db.write_grouped, _add(name)) for name in ("a", "b", "c")]
+            deadline = time.monotonic() + 10
+            while db.is_sqlite and (len(db._queue) < 3 or not db._leader.locked()) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            if not db.is_sqlite:  # no writer lock there: each unit commits alone, not waiting
+                assert [unit.result(timeout=60) for unit in units] == ["a", "b", "c"]
+        assert [unit.result(timeout=60) for unit in units] == ["a", "b", "c"]
+    # SQLite: the writer's commit, then a, b and c in one; PostgreSQL: each its own
+    assert len(commits) == (2 if db.is_sqlite else 4)
+    with db.read() as session:
+        assert set(session.scalars(sa.select(AuditHead.chain))) == {"writer", "a", "b", "c"}

@@ -24,7 +24,7 @@ import fcntl
 import os
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -144,17 +144,32 @@ class Database:
             self._queue.append(waiting)
         with self._leader:  # a thread whose work a leader carried finds it done
             if not waiting.done:
-                with self._queue_guard:
-                    self._queue.remove(waiting)  # its own first, then the oldest of the others
-                    group, self._queue = [waiting, *self._queue[:GROUP_LIMIT - 1]], self._queue[GROUP_LIMIT - 1:]
-                self._commit_group(group)
+                self._lead(waiting)
         if waiting.error is not None:
             raise waiting.error
         return waiting.result  # type: ignore[return-value]
 
-    def _commit_group(self, group: list[_Waiting[Any]]) -> None:
+    def _lead(self, waiting: _Waiting[Any]) -> None:
+        """Take the writer lock, then the group: the units that came while another process held
+        the lock join this commit instead of waiting for the next."""
         try:
-            with self._writer_lock, self._file_lock(), self.engine.connect() as connection, connection.begin():
+            locks = ExitStack()
+            locks.enter_context(self._writer_lock)
+            locks.enter_context(self._file_lock())
+        except BaseException:
+            with self._queue_guard:
+                self._queue.remove(waiting)
+            raise
+        with locks:
+            with self._queue_guard:
+                self._queue.remove(waiting)  # its own first, then the oldest of the others
+                group, self._queue = [waiting, *self._queue[:GROUP_LIMIT - 1]], self._queue[GROUP_LIMIT - 1:]
+            self._commit_group(group)
+
+    def _commit_group(self, group: list[_Waiting[Any]]) -> None:
+        """The group's units in one transaction; the caller holds the writer lock."""
+        try:
+            with self.engine.connect() as connection, connection.begin():
                 # Alone, a unit needs no savepoint: its error rolls the whole transaction back.
                 joining: JoinTransactionMode = "create_savepoint" if len(group) > 1 else "rollback_only"
                 for waiting in group:
