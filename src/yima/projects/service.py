@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, String, and_, case, cast, func, or_, select
+from sqlalchemy import BigInteger, String, and_, case, cast, func, literal, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from yima.accounts.tables import User
@@ -365,13 +365,23 @@ def _yuan(cents: Any) -> Decimal:
     return Decimal(int(cents)).scaleb(-2)
 
 
-def _signed_figures(period: Period) -> list[Any]:
-    """``signed``, ``signed_amount``, ``signed_large`` and the ``tag:…`` figures of the projects
-    signed in ``period`` (the query reads those projects only, through ``ix_projects_list``)."""
+#: Projects whose investors carry tags, in the words of ``ix_projects_tagged``'s condition (SQLite
+#: reads a partial index only for a query that states its condition).
+TAGGED = {"sqlite": text("investor_tags <> '[]'"), "postgresql": text("(investor_tags)::text <> '[]'::text")}
+
+
+def _signed_figures() -> list[Any]:
+    """``signed``, ``signed_amount`` and ``signed_large`` of the projects signed in a window (the
+    query reads them from ``ix_projects_figures`` alone)."""
+    return [func.count(), _cents(Project.amount), func.count(case((Project.amount >= rules.LARGE_PROJECT_YUAN, 1)))]
+
+
+def _tag_figures() -> list[Any]:
+    """The ``tag:…`` figures (distinct investors) of the projects signed in a window whose investors
+    carry tags (read through ``ix_projects_tagged``)."""
     tags = cast(Project.investor_tags, String)
-    return [func.count(), _cents(Project.amount), func.count(case((Project.amount >= rules.LARGE_PROJECT_YUAN, 1))),
-            *(func.count(case((tags.like(like_pattern(f'"{tag}"'), escape="\\"), Project.investor)).distinct())
-              for tag in rules.INVESTOR_TAGS)]
+    return [func.count(case((tags.like(like_pattern(f'"{tag}"'), escape="\\"), Project.investor)).distinct())
+            for tag in rules.INVESTOR_TAGS]
 
 
 def _landed_figures(period: Period) -> list[Any]:
@@ -399,8 +409,10 @@ def zone_project_figures(db: Database, zone_id: str, period: Period) -> ProjectF
     signed_now = within(Project.signed_on, period)
     in_zone = Project.zone_id == zone_id
     with db.read() as session:
-        signed = [session.execute(select(*_signed_figures(days)).where(in_zone, within(Project.signed_on, days))).one()
-                  for days in (period, base)]
+        tagged = TAGGED.get(session.get_bind().dialect.name, literal(True))
+        signed = [(*session.execute(select(*_signed_figures()).where(in_zone, within(Project.signed_on, days))).one(),
+                   *session.execute(select(*_tag_figures()).where(in_zone, within(Project.signed_on, days), tagged))
+                   .one()) for days in (period, base)]
         landed = session.execute(select(*_landed_figures(period), *_landed_figures(base))
                                  .where(in_zone, within(Project.landed_on))).one()
         # started, then completed (each through its own index); started or completed is the two

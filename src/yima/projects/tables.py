@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yima.db.base import Base
@@ -73,6 +73,10 @@ Index("ix_projects_figures", Project.zone_id, Project.signed_on, Project.amount,
       Project.landed_on, Project.started_on, Project.completed_on, Project.investor,
       postgresql_include=["investor_tags"])
 Index("ix_projects_landed", Project.zone_id, Project.landed_on, Project.amount)
+# The investors by tag: the projects whose investors carry tags (about one in ten), by day signed.
+Index("ix_projects_tagged", Project.zone_id, Project.signed_on, Project.investor,
+      sqlite_where=text("investor_tags <> '[]'"), postgresql_where=text("(investor_tags)::text <> '[]'::text"),
+      postgresql_include=["investor_tags"])
 Index("ix_projects_started", Project.zone_id, Project.started_on)
 Index("ix_projects_completed", Project.zone_id, Project.completed_on, Project.started_on)
 
