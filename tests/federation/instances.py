@@ -6,7 +6,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from sqlalchemy.engine import make_url
 
 from yima.db.engine import normalise_url
 from yima.outbound import tls
-from yima_process import run_yima
+from yima_process import Spawned, run_yima, spawn_yima
 
 
 def free_port() -> int:
@@ -28,7 +27,6 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
-YIMA = [sys.executable, "-m", "yima.cli"]
 PASSWORD = "test-password-1"
 ZONES = {"cq-gxq": ("重庆高新区", "500107", "重庆,重庆市", "0"),
          "cd-gxq": ("成都高新区", "510109", "成都,成都市,四川,四川省", "1")}
@@ -41,7 +39,7 @@ class Instance:
         self.zone, self.db_url, self.home = zone, db_url, home
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: Spawned | None = None
         self.tokens: dict[str, str] = {}
         self.env = {**os.environ, "YIMA_PUBLIC_BASE_URL": self.url, "YIMA_DATA_DIR": str(home / "data"),
                     "YIMA_DATABASE_URL": db_url, "YIMA_SECRET_KEY": "federation-test-secret-0123456789abcdef"}
@@ -62,9 +60,8 @@ class Instance:
 
     def start(self) -> None:
         self.tokens.clear()  # a new process: its users sign in again
-        log = open(self.home / f"serve-{self.port}.log", "ab")  # noqa: SIM115 (kept open for the process)
-        self.process = subprocess.Popen([*YIMA, "serve", "--db", self.db_url, "--port", str(self.port),
-                                         "--jobs-every", "0"], env=self.env, stdout=log, stderr=log)
+        self.process = spawn_yima(["serve", "--db", self.db_url, "--port", str(self.port), "--jobs-every", "0"],
+                                  env=self.env, log=self.home / f"serve-{self.port}.log")
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             try:

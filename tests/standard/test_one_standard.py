@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from importlib import resources
 from pathlib import Path
@@ -19,10 +18,9 @@ from sqlalchemy import create_engine, text
 from live import free_port
 from yima.config import Settings, get_settings, serve_at, use_settings
 from yima.standard import load_standard
-from yima_process import run_yima
+from yima_process import run_yima, spawn_yima
 
 pytestmark = [pytest.mark.e2e]
-YIMA = [sys.executable, "-m", "yima.cli"]
 
 
 def _zone_standard(tmp_path: Path) -> Path:
@@ -62,8 +60,8 @@ def test_every_command_uses_the_configured_standard_and_the_demo_port(tmp_path: 
             "AND e.status = 'active' ORDER BY l.issued_at DESC, l.id DESC LIMIT 1")).scalar_one()
     engine.dispose()
 
-    server = subprocess.Popen([*YIMA, "serve", "--db", db_url, "--port", str(port), "--jobs-every", "0"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    server = spawn_yima(["serve", "--db", db_url, "--port", str(port), "--jobs-every", "0"], env=env,
+                        log=tmp_path / "serve.log")
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(300):

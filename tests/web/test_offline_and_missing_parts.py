@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,6 +15,7 @@ import pytest
 from factories import application_body
 from web.browser import sign_in
 from yima.web.deps import COOKIE
+from yima_process import Spawned, spawn_yima
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e]
 TEST_SECRET = "test-secret-key-0123456789abcdef0123"  # the in-process LiveServer's, so its tokens work here
@@ -72,14 +71,13 @@ def _token(server, username: str = "alice") -> dict[str, str]:
         return {"access_token": signed_in.headers["Authorization"].removeprefix("Bearer ")}
 
 
-def _serve(db_url: str, data_dir: Path, env_extra: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+def _serve(db_url: str, data_dir: Path, env_extra: dict[str, str]) -> tuple[Spawned, str]:
     port = free_port()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("YIMA_")}, "YIMA_DATA_DIR": str(data_dir),
            "YIMA_SECRET_KEY": TEST_SECRET,
            "YIMA_DATABASE_URL": db_url, **env_extra}
-    process = subprocess.Popen([sys.executable, "-c", "from yima.cli import app; app()", "serve", "--db", db_url,
-                                "--port", str(port), "--jobs-every", "0"],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = spawn_yima(["serve", "--db", db_url, "--port", str(port), "--jobs-every", "0"], env=env,
+                         log=data_dir.parent / "serve.log")
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120  # a loaded machine (parallel workers) starts it slowly
     while time.monotonic() < deadline:
@@ -89,7 +87,13 @@ def _serve(db_url: str, data_dir: Path, env_extra: dict[str, str]) -> tuple[subp
         except httpx.HTTPError:
             time.sleep(0.3)
     process.kill()
-    raise AssertionError(f"yima serve did not start: {process.stdout.read() if process.stdout else ''}")
+    raise AssertionError(f"yima serve did not start: {_output(process, data_dir)}")
+
+
+def _output(process: Spawned, data_dir: Path) -> str:
+    """What the server wrote (stdout and stderr), once it has exited."""
+    process.wait(timeout=20)
+    return (data_dir.parent / "serve.log").read_text("utf-8")
 
 
 def test_a_missing_font_answers_503_naming_it_and_how_to_install_it(server, db, tmp_path):
@@ -118,7 +122,7 @@ def test_a_missing_font_answers_503_naming_it_and_how_to_install_it(server, db, 
         assert page.status_code == 200  # what needs no font still works
     finally:
         process.terminate()
-        output = process.communicate(timeout=20)[0]
+        output = _output(process, tmp_path / "data")
     assert output.count("installation part missing: cjk_font") == 1, output  # logged once, not per request
     assert "Traceback" not in output
     with server.client("alice") as alice:  # nothing half-written: with the font, the set is issued whole
@@ -143,6 +147,6 @@ def test_a_missing_font_on_a_page_is_a_503_page(server, db, tmp_path):
         assert "中文字体" in answer.text and "YIMA_CJK_FONT" in answer.text and "installation.cjk_font" in answer.text
     finally:
         process.terminate()
-        output = process.communicate(timeout=20)[0]
+        output = _output(process, tmp_path / "data")
     assert output.count("installation part missing: cjk_font") == 1, output  # logged once, not per request
     assert "Traceback" not in output
