@@ -170,10 +170,10 @@ class _Zygote:
                                                files["stdout"].read_text("utf-8", "replace"),
                                                files["stderr"].read_text("utf-8", "replace"))
 
-    def spawn(self, args: list[str], env: Mapping[str, str], cwd: str, log: str) -> Spawned:
+    def spawn(self, args: list[str], env: Mapping[str, str], cwd: str, stdout: str, stderr: str) -> Spawned:
         _become_subreaper()
-        request = {"args": args, "env": dict(env), "cwd": cwd, "stdin": os.devnull, "stdout": log, "stderr": log,
-                   "append": True, "detach": True}
+        request = {"args": args, "env": dict(env), "cwd": cwd, "stdin": os.devnull, "stdout": stdout,
+                   "stderr": stderr, "append": True, "detach": True}
         with self.lock:
             assert self.process.stdin is not None
             self.process.stdin.write(json.dumps(request) + "\n")
@@ -249,11 +249,13 @@ def _the_zygote() -> _Zygote:
 
 
 def spawn_yima(args: Sequence[str | os.PathLike[str]], *, log: str | os.PathLike[str],
-               env: Mapping[str, str] | None = None, cwd: str | os.PathLike[str] | None = None) -> Spawned:
-    """``yima ARGS`` left running, its stdout and stderr appended to ``log``, in a session of its own
-    (see the module's docstring)."""
+               stdout: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None,
+               cwd: str | os.PathLike[str] | None = None) -> Spawned:
+    """``yima ARGS`` left running in a session of its own (its process group: ``os.killpg(pid)``
+    reaches its workers too), its stderr and, unless ``stdout`` names another file, its stdout
+    appended to ``log`` (see the module's docstring)."""
     return _the_zygote().spawn([str(a) for a in args], os.environ if env is None else env,
-                               str(cwd) if cwd is not None else os.getcwd(), str(log))
+                               str(cwd) if cwd is not None else os.getcwd(), str(stdout or log), str(log))
 
 
 def run_yima(args: Sequence[str | os.PathLike[str]], *, input: str | None = None,

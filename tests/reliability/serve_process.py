@@ -8,7 +8,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from yima.db.engine import normalise_url
+from yima_process import Spawned, spawn_yima
 
 
 def free_port() -> int:
@@ -42,17 +42,16 @@ class ServeProcess:
         # The development secrets (loopback only): the tests seed zone keys with them in-process.
         self.env = {**os.environ, "YIMA_DATABASE_URL": url, "YIMA_DATA_DIR": str(workdir / "data"),
                     "YIMA_PUBLIC_BASE_URL": self.base, **(env or {})}
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: Spawned | None = None
         self.starts = 0
 
     def start(self, timeout: float = 180) -> ServeProcess:
-        """Start and wait for /healthz. The allowance is generous: on a loaded 2-core CI machine a
-        restart imports the application three times (the server and two workers)."""
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "yima.cli", "serve", "--port", str(self.port), "--workers", str(self.workers),
-                 "--jobs-every", str(self.jobs_every)], env=self.env, stdout=subprocess.DEVNULL, stderr=log,
-                start_new_session=True)
+        """Start (forked from the worker's zygote, see ``yima_process``) and wait for /healthz. The
+        allowance is generous: on a loaded 2-core CI machine a restart with two workers imports the
+        application twice (each worker process)."""
+        self.process = spawn_yima(["serve", "--port", str(self.port), "--workers", str(self.workers),
+                                   "--jobs-every", str(self.jobs_every)], env=self.env, log=self.log_path,
+                                  stdout=os.devnull)
         self.starts += 1
         deadline = time.monotonic() + timeout
         with httpx.Client(timeout=5) as client:
