@@ -124,6 +124,16 @@ def test_an_ofd_sealed_by_the_enterprise_is_checked_like_a_pdf(db, people, natio
 
 
 @pytest.mark.db
+def test_the_job_runner_makes_the_national_forms_the_seals_page_would_make_on_its_first_visit(db, people,
+                                                                                             national_zone):
+    seals = seal_ids(db, people["alice"], national_zone)
+    assert national.stored_forms(db, list(seals.values())) == {}
+    made = national.make_national_forms_job(db, NOW)
+    assert made == [f"made the national forms (GB/T 38540) of {len(seals)} seal(s)"]
+    assert set(national.stored_forms(db, list(seals.values()))) == set(seals.values())
+    assert national.make_national_forms_job(db, NOW) == []  # nothing left to make
+
+
 def test_without_an_sm2_key_a_seal_has_no_national_form(db, people, standard):
     uscc = establish(db, standard, people["alice"])
     seal_id = seal_ids(db, people["alice"], uscc)[SealType.COMPANY]

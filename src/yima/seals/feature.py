@@ -8,7 +8,7 @@ from yima.cli_support import COMMANDS
 from yima.jobs import JOBS
 from yima.registration import handoff
 from yima.registry import Registry
-from yima.seals import api, cli, pages, service
+from yima.seals import api, cli, national, pages, service
 from yima.web.app import ROUTERS
 from yima.web.templating import TEMPLATES
 
@@ -17,5 +17,5 @@ def install(registry: Registry) -> None:
     registry.add(TEMPLATES, Path(__file__).with_name("templates"))
     registry.add(ROUTERS, api.router, pages.router)
     registry.add(COMMANDS, cli.add_commands)
-    registry.add(JOBS, service.issue_pending_seal_sets_job)
+    registry.add(JOBS, service.issue_pending_seal_sets_job, national.make_national_forms_job)
     registry.add(handoff.FOLLOWERS, service.SealsFollowTheRegister())
