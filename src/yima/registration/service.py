@@ -189,20 +189,27 @@ def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body:
     evaluation = rules.evaluate(body, ctx)
     status = rules.outcome(evaluation)  # invalid input raises here, before anything is written
 
+    def submitted(findings: rules.Evaluation) -> Application:
+        app = _new_application(standard, actor, body, ctx, findings, now, idempotency_key)
+        if channel is not None:
+            app.channel = channel
+        _transition(app, Step.SUBMIT, Status.SUBMITTED, actor, now)
+        return app
+
+    # Built before the write transaction, which SQLite serialises: only a name taken meanwhile changes it.
+    drafted = submitted(evaluation)
+
     def store(session: Session) -> Application | ApplicationView:
         earlier = _by_idempotency_key(session, actor, idempotency_key)
         if earlier is not None:
             return application_view(earlier, now)
-        outcome, findings = status, evaluation
+        outcome, findings, app = status, evaluation, drafted
         taken = _taken_names(session, body.zone, body.name)
         if taken and outcome != Status.REJECTED:
             findings = replace(evaluation, review=[*evaluation.review,
                                                    *rules.name_is_unique(body, replace(ctx, taken_names=taken))])
             outcome = rules.outcome(findings)
-        app = _new_application(standard, actor, body, ctx, findings, now, idempotency_key)
-        if channel is not None:
-            app.channel = channel
-        _transition(app, Step.SUBMIT, Status.SUBMITTED, actor, now)
+            app = submitted(findings)
         if outcome == Status.APPROVED:
             created = _approve(session, standard, app, None, now,
                                Words("秒批：全部规则通过", "instant approval: every rule passed"))
