@@ -184,18 +184,19 @@ def server(db: Database, people: dict[str, Any], tmp_path: Path) -> Iterator[Liv
 # the work units (a test, or a whole ``xdist_group`` module) are handed out in this order, the first
 # four to the four workers and each worker then queues one more unit behind the one it runs. So the
 # two schemathesis runs and the route matrix on PostgreSQL start at once on different workers, the
-# federation modules next, and nothing long is left to start last.
+# fresh clone, the full demo seed and the federation modules next (their servers are forked from the
+# zygote since, so they are shorter than they were), and nothing long is left to start last.
 LONGEST_FIRST = (
     "tests/security/test_schemathesis.py::test_generated_requests_get_no_5xx_and_match_the_schema[sqlite]",
     "tests/security/test_schemathesis.py::test_generated_requests_get_no_5xx_and_match_the_schema[postgresql]",
     "tests/security/test_route_matrix.py::test_every_role_gets_only_what_it_may[postgresql]",
-    "tests/federation/test_two_instances_withdrawal.py",
-    "tests/federation/test_message_log.py",
-    "tests/federation/test_network.py",
-    "tests/federation/test_two_instances.py",
     "tests/test_fresh_machine.py",
-    "tests/web/test_accessibility.py::test_axe_finds_no_serious_violation_on_any_page_of_the_route_matrix",
     "tests/standard/test_one_standard.py::test_every_command_uses_the_configured_standard_and_the_demo_port",
+    "tests/web/test_accessibility.py::test_axe_finds_no_serious_violation_on_any_page_of_the_route_matrix",
+    "tests/federation/test_message_log.py",
+    "tests/federation/test_two_instances.py",
+    "tests/federation/test_two_instances_withdrawal.py",
+    "tests/federation/test_network.py",
     "tests/federation/test_outbox_two_processes.py",
     "tests/reliability/test_kills.py",
     "tests/security/test_route_matrix.py::test_every_role_gets_only_what_it_may",
