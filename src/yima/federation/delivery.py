@@ -3,10 +3,12 @@ receipt acknowledges exactly those bytes, refused for good, or expired.
 
 A message is sent right after the transaction that wrote it commits, and, until it is settled,
 again by the delivery loop of ``yima serve`` (and by ``yima jobs run``). Every partner has its own
-lane: at most one worker per partner and process sends that partner's messages in the order they
-were written, so a slow or dead partner holds up only its own. A message about an application
-waits while an earlier message about it to the same partner is still pending (a withdrawal never
-overtakes its forward).
+lane: at most one worker per partner and process claims that partner's messages, oldest first, and
+sends up to ``SENDERS`` of them at once, so a slow or dead partner holds up only its own and a busy
+partner is not served one round trip at a time. A message about an application waits, unclaimed,
+while an earlier message about it to the same partner is still pending: those about one
+application go in the order they were written (a withdrawal never overtakes its forward, a licence
+PDF never its decision).
 
 The first attempt signs the message and keeps the signed bytes (``signed``, ``sha256``); every
 later attempt sends those same bytes. The partner's signed receipt names the SHA-256 of what it
@@ -19,7 +21,8 @@ message not delivered by ``expires_at`` (``YIMA_MESSAGE_TTL_H`` after it was wri
 Claiming sets a lease (``next_attempt_at`` moves ``LEASE`` ahead) in a short transaction; on
 PostgreSQL the claim reads with ``FOR UPDATE SKIP LOCKED``, so several app processes claim
 different messages and none is sent twice at once. Right before each send the lease is renewed
-only if it is still the one this process set (compare and set on ``next_attempt_at``). The
+only if it is still the one this process set (compare and set on ``next_attempt_at``), unless the
+send starts within ``FRESH_LEASE`` of the claim (the claim's lease then covers it). The
 receiver applies a message id once and answers a repeat with its first receipt, so a copy resent
 after a crash changes nothing there.
 """
@@ -60,6 +63,12 @@ from yima.standard.model import MatterStandard
 log = logging.getLogger("yima.federation")
 LEASE = timedelta(seconds=30)
 HTTP_TIMEOUT_SECONDS = 15.0
+FRESH_LEASE = timedelta(seconds=10)
+"""A send that starts this soon after its claim needs no renewed lease: the claim's lease outlasts
+its whole attempt (the HTTP timeout, signing and settling it) and no other process can have
+claimed the message meanwhile."""
+SENDERS = 4
+"""Messages of one partner's lane in flight at once (each about another application)."""
 POLL_SECONDS = 0.5
 BATCH = 20
 MESSAGES_PATH = "/api/v1/federation/messages"
@@ -398,17 +407,25 @@ def deliver_due(db: Database, now: datetime, *, standard: MatterStandard, limit:
                 only: str | None = None, transport: Transport = http_transport,
                 recipient: str | None = None) -> tuple[int, int]:
     """Claim and send what is due (to one partner, if given): ``(delivered, attempted)``. Expired
-    messages are settled first."""
+    messages are settled first. Up to ``SENDERS`` of the messages claimed are in flight at once:
+    no two of them are about one application (a message is not claimed while an earlier one about
+    its application is pending), so those about one application still go in the order written.
+    A send that starts more than ``FRESH_LEASE`` after the claim first renews the lease."""
     expire_due(db, now)
     ids = claim(db, now, limit, only, recipient)
-    lease = now + LEASE
-    delivered = 0
-    for message_id in ids:
-        if renew_lease(db, message_id, lease, max(now, utcnow())):
-            delivered += deliver_one(db, message_id, standard, transport, now)
-        else:
-            log.info("message %s left to the process that claimed it after this one's lease ran out", message_id)
-    return delivered, len(ids)
+    claimed, lease = time.monotonic(), now + LEASE
+
+    def send(message_id: str) -> bool:
+        fresh = time.monotonic() - claimed < FRESH_LEASE.total_seconds()
+        if fresh or renew_lease(db, message_id, lease, max(now, utcnow())):
+            return deliver_one(db, message_id, standard, transport, now)
+        log.info("message %s left to the process that claimed it after this one's lease ran out", message_id)
+        return False
+
+    if len(ids) <= 1 or SENDERS <= 1:
+        return sum(send(message_id) for message_id in ids), len(ids)
+    with ThreadPoolExecutor(max_workers=min(SENDERS, len(ids)), thread_name_prefix="yima-outbox-send") as pool:
+        return sum(pool.map(send, ids)), len(ids)
 
 
 def deliver_every_partner(db: Database, now: datetime, *, standard: MatterStandard,
@@ -464,9 +481,9 @@ class Lanes:
     def _work(self, db: Database, partner: str, standard: MatterStandard, lane: tuple[str, str]) -> None:
         try:
             while True:
-                _, attempted = deliver_due(db, utcnow(), standard=standard, recipient=partner)
-                with self._lock:
-                    if attempted < BATCH and lane not in self._again:
+                delivered, attempted = deliver_due(db, utcnow(), standard=standard, recipient=partner)
+                with self._lock:  # a delivery may have let a message about the same application go
+                    if attempted < BATCH and not delivered and lane not in self._again:
                         self._busy.discard(lane)
                         return
                     self._again.discard(lane)
@@ -486,14 +503,17 @@ LANES = Lanes()
 
 class Renderer:
     """One worker per database in this process makes the licence PDFs still to be made, one after
-    another and apart from the lanes: a decision goes to its partner while its PDF is being made,
-    and no lane waits for a rendering."""
+    another and apart from the lanes: no lane waits for a rendering. The licence itself has gone
+    with its decision, so the PDF yields to the messages: a PDF is made once no lane of this
+    process is sending, or once it has waited ``RENDER_YIELD_SECONDS`` (under steady load the PDFs
+    follow that much later, they are not starved)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._busy: set[str] = set()
         self._again: set[str] = set()
         self._failed: dict[tuple[str, int], float] = {}  # a licence that could not be made: when
+        self._seen: dict[tuple[str, int], float] = {}  # a licence to make: when this process saw it
 
     def _skip(self, db: Database) -> set[int]:
         """The licences of this database whose making failed less than ``RENDER_RETRY_SECONDS`` ago."""
@@ -515,17 +535,33 @@ class Renderer:
             self._busy.add(db.url)
         threading.Thread(target=self._work, args=(db, standard), daemon=True, name="yima-licence-pdf").start()
 
+    def _when_lanes_quiet(self, db: Database, application_id: int) -> None:
+        seen = self._seen.setdefault((db.url, application_id), time.monotonic())
+        while LANES.busy() and time.monotonic() - seen < RENDER_YIELD_SECONDS:
+            time.sleep(RENDER_YIELD_STEP_SECONDS)
+
+    def _render(self, db: Database, standard: MatterStandard, application_id: int) -> None:
+        self._when_lanes_quiet(db, application_id)
+        try:
+            message_id = render_licence(db, standard, application_id, utcnow())
+        except Exception:
+            log.exception("making the licence PDF of application %s failed", application_id)
+            with self._lock:
+                self._failed[(db.url, application_id)] = time.monotonic()
+            return
+        finally:
+            self._seen.pop((db.url, application_id), None)
+        if message_id is not None:
+            service.after_commit(db, standard, message_id)
+
     def _work(self, db: Database, standard: MatterStandard) -> None:
         try:
             while True:
-                failed: set[int] = set()
-                queued = render_due(db, standard, utcnow(), skip=self._skip(db), failed=failed)
+                found = licences_to_render(db, BATCH, self._skip(db))
+                for application_id in found:
+                    self._render(db, standard, application_id)
                 with self._lock:
-                    self._failed.update({(db.url, app): time.monotonic() for app in failed})
-                for message_id in queued:
-                    service.after_commit(db, standard, message_id)
-                with self._lock:
-                    if not queued and db.url not in self._again:
+                    if not found and db.url not in self._again:
                         self._busy.discard(db.url)
                         return
                     self._again.discard(db.url)
@@ -539,6 +575,9 @@ class Renderer:
 RENDERER = Renderer()
 RENDER_RETRY_SECONDS = 60.0
 """A licence PDF that could not be made is tried again after this long."""
+RENDER_YIELD_SECONDS = 5.0
+"""How long a licence PDF to make waits at most for this process's lanes to stop sending."""
+RENDER_YIELD_STEP_SECONDS = 0.02
 
 
 def send_now(db: Database, standard: MatterStandard, message_id: str) -> None:
