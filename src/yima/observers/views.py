@@ -173,8 +173,10 @@ def _iso(day: date | None) -> str | None:
 
 
 def _with_children(query: Select[Any]) -> Select[Any]:
+    """Each suggestion's replies, attachments, steps and the suggestion it was merged into, each
+    kind in one more query for all the rows (not one query per row)."""
     return query.options(selectinload(Suggestion.replies), selectinload(Suggestion.attachments),
-                         selectinload(Suggestion.steps))
+                         selectinload(Suggestion.steps), selectinload(Suggestion.merged_into))
 
 
 def get_suggestion(db: Database, actor: Actor, suggestion_id: int, now: datetime) -> SuggestionView:
