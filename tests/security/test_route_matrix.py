@@ -9,6 +9,7 @@ public surface shows nobody's unmasked ID number or phone number.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import httpx
@@ -23,6 +24,7 @@ from security.world import USERS, World
 from yima.accounts.service import set_password
 from yima.audit.tables import AuditEntry
 from yima.clock import utcnow
+from yima.federation.delivery import RENDERER
 from yima.outbound import tls
 
 pytestmark = [pytest.mark.db, pytest.mark.e2e]
@@ -86,8 +88,18 @@ def refused(response: httpx.Response, page: bool) -> bool:
     return response.status_code in REFUSED or redirected
 
 
+def settled(timeout: float = 60.0) -> None:
+    """Wait until the server's own workers have stopped writing: a decision on a forwarded
+    application has its licence PDF made after the commit, and that queues a message (an audit
+    entry by no one) while the next case runs. The next case's audit check is about its request."""
+    deadline = time.monotonic() + timeout
+    while not RENDERER.idle() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def judge(server, world: World, route: Route, role: str) -> Outcome:
     call = route.example(world)
+    settled()
     before = audit_end(server)
     page = not route.path.startswith(("/api/", "/.well-known/", "/pki/"))
     response = send(world, role, route.method, call, page)

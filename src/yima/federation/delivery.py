@@ -523,6 +523,12 @@ class Renderer:
                 del self._failed[key]
             return {app for url, app in self._failed if url == db.url}
 
+    def idle(self) -> bool:
+        """Whether no worker of this process is making licence PDFs (woken ones included: a wake
+        marks its database busy before the waking call returns)."""
+        with self._lock:
+            return not self._busy
+
     def due(self, db: Database) -> bool:
         """Whether a licence PDF of this database is to be made that is not waiting to be retried."""
         return bool(licences_to_render(db, 1, self._skip(db)))
