@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import FrozenInstanceError, replace
+from dataclasses import FrozenInstanceError, dataclass, replace
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,16 @@ STEP = TransitionView(from_status=None, to="submitted", actor_role="applicant", 
                       reason_zh="", reason_en="", at="2026-11-25T01:00:00+00:00")
 
 
+@dataclass(frozen=True)
+class _Case:
+    """A partner's case as a feature above registration types it (federation's ``CaseView``)."""
+
+    role: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"role": self.role}
+
+
 def test_a_line_of_a_list_carries_no_detail_and_the_enterprise_status_only_once_read():
     assert set(LINE.as_json()) == {"id", "zone", "matter", "entity_type", "channel", "name", "status", "uscc",
                                    "findings", "missing_materials", "materials_due_on", "submitted_at",
@@ -26,14 +37,15 @@ def test_a_line_of_a_list_carries_no_detail_and_the_enterprise_status_only_once_
 
 def test_the_detail_and_a_partner_case_add_their_keys_and_a_transition_says_from():
     detail = ApplicationDetail(body={"name": "云帆"}, proved_addresses=[], transitions=(STEP,), uploads=())
-    accepting = PartnerCase("cq-gxq", {"role": "accepting"}, accepting=True)
+    accepting = PartnerCase("cq-gxq", _Case("accepting"), accepting=True)
     shown = replace(LINE, detail=detail, partner=accepting, zone="cd-gxq").as_json()
     assert shown["transitions"] == [{"from": None, "to": "submitted", "actor_role": "applicant", "actor_id": 3,
                                      "reason": "", "reason_zh": "", "reason_en": "",
                                      "at": "2026-11-25T01:00:00+00:00"}]
     assert shown["zone"] == "cd-gxq" and shown["accepting_zone"] == "cq-gxq"
     assert "licence" in shown and shown["licence"] is None and "withdrawal" in shown  # the accepting side says so
-    issuing = replace(LINE, partner=PartnerCase("gz-gxq", {"role": "issuing"}, accepting=False)).as_json()
+    assert shown["cross_region"] == {"role": "accepting"}
+    issuing = replace(LINE, partner=PartnerCase("gz-gxq", _Case("issuing"), accepting=False)).as_json()
     assert issuing["accepting_zone"] == "gz-gxq" and "licence" not in issuing and "withdrawal" not in issuing
 
 

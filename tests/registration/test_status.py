@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,11 +67,21 @@ def _view(status: str, partner: PartnerCase | None = None) -> ApplicationView:
                            overdue=False, partner=partner)
 
 
+@dataclass(frozen=True)
+class _Case:
+    """A partner's case as a feature above registration types it (federation's ``CaseView``)."""
+
+    role: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"role": self.role}
+
+
 def test_a_forwarded_application_offers_its_applicant_one_withdrawal_request_and_its_officers_no_decision():
-    accepting = PartnerCase("cq-gxq", {"role": "accepting"}, accepting=True)
+    accepting = PartnerCase("cq-gxq", _Case("accepting"), accepting=True)
     forwarded = _view("forwarded", accepting)
     assert offered_steps(forwarded, APPLICANT) == {Step.WITHDRAW}
-    asked = _view("forwarded", PartnerCase("cq-gxq", {"role": "accepting"}, accepting=True, withdrawal="requested"))
+    asked = _view("forwarded", PartnerCase("cq-gxq", _Case("accepting"), accepting=True, withdrawal="requested"))
     assert offered_steps(asked, APPLICANT) == frozenset()
     reviewing = _view("under_review", accepting)
     assert offered_steps(reviewing, OFFICER) == {Step.SUPPLY}

@@ -188,6 +188,51 @@ class DeadLetter:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class CaseView:
+    """The case as the view of its application carries it (``cross_region``): this zone's role
+    (accepting: forwarded from here; issuing: received here), the partner zone and its number for
+    the application, the steps of the journey as recorded, the dead letters; on the accepting side
+    also the withdrawal asked of the partner (``withdrawal_state``) and whether its answer is late."""
+
+    role: str
+    partner_zone: str
+    partner_application: int | None
+    steps: tuple[Mapping[str, Any], ...]
+    dead_letters: tuple[DeadLetter, ...]
+    withdrawal: str | None = None
+    late: bool = False
+
+    @property
+    def accepting(self) -> bool:
+        return self.role == "accepting"
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"role": self.role, "partner_zone": self.partner_zone,
+                               "partner_application": self.partner_application,
+                               "steps": [dict(s) for s in self.steps],
+                               "dead_letters": [d.as_json() for d in self.dead_letters]}
+        if self.accepting:
+            out.update(withdrawal=self.withdrawal, late=self.late)
+        return out
+
+
+@dataclass(frozen=True)
+class DeliveredLicence:
+    """The licence a partner zone issued for an application accepted here (the view's ``licence``):
+    its QR text (the partner's public page), the issuing zone, when it arrived, and its signed PDF
+    once that has arrived too (``pdf_url`` and ``pdf_delivered_at`` null until then)."""
+
+    qr: str | None
+    issued_by: str
+    pdf_url: str | None
+    pdf_delivered_at: str | None
+    delivered_at: str
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 def dead_letters(case: Case) -> list[DeadLetter]:
     """The case's dead letters not sent again since."""
     ordered: list[DeadLetter] = []
@@ -303,30 +348,28 @@ class MaterialCourier:
 def overlay(app: ApplicationRecord, view: ApplicationView, case: Case, now: datetime) -> ApplicationView:
     """The application as its case knows it: on the accepting side, the partner's status, findings,
     credit code and delivered licence; on either side, the steps of the journey."""
-    delivered = case.licence_delivered_at is not None
-    letters = dead_letters(case)
-    info: dict[str, Any] = {"role": case.role, "partner_zone": case.partner_zone,
-                            "partner_application": case.remote_application_id,
-                            "steps": list(case.steps), "dead_letters": [d.as_json() for d in letters]}
+    letters = tuple(dead_letters(case))
     if case.role == "accepting":
         status = case.remote_status or Status.FORWARDED.value
         if not case.remote_status and any(d.kind == "application.forwarded" for d in letters):
             status = "undeliverable"  # the partner never took it: not "forwarded", not decided
-        info["withdrawal"] = withdrawal_state(case.steps, case.remote_status)
-        info["late"] = is_late(as_utc(case.created_at), bool(case.remote_status), now)
+        block = CaseView(case.role, case.partner_zone, case.remote_application_id, tuple(case.steps), letters,
+                         withdrawal=withdrawal_state(case.steps, case.remote_status),
+                         late=is_late(as_utc(case.created_at), bool(case.remote_status), now))
         # The licence is delivered with its decision; its signed PDF may follow in a message of its
         # own: until it is here, no PDF is claimed (``pdf_url`` and ``pdf_delivered_at`` are null).
-        licence = ({"qr": case.licence_qr, "issued_by": case.partner_zone,
-                    "pdf_url": f"/api/v1/applications/{app.id}/licence.pdf" if case.licence_pdf else None,
-                    "pdf_delivered_at": pdf_delivered_at(case),
-                    "delivered_at": as_utc(case.licence_delivered_at).isoformat()}
-                   if delivered and case.licence_delivered_at else None)
+        licence = (DeliveredLicence(
+            qr=case.licence_qr, issued_by=case.partner_zone,
+            pdf_url=f"/api/v1/applications/{app.id}/licence.pdf" if case.licence_pdf else None,
+            pdf_delivered_at=pdf_delivered_at(case), delivered_at=as_utc(case.licence_delivered_at).isoformat())
+                   if case.licence_delivered_at is not None else None)
         view = replace(view, zone=case.partner_zone, status=status, findings=list(case.remote_findings),
                        missing_materials=list(case.remote_missing), materials_due_on=case.remote_due_on,
-                       uscc=case.uscc, partner=PartnerCase(app.zone_id, info, accepting=True, licence=licence,
-                                                           withdrawal=info["withdrawal"]))
+                       uscc=case.uscc, partner=PartnerCase(app.zone_id, block, accepting=True, licence=licence,
+                                                           withdrawal=block.withdrawal))
     else:
-        view = replace(view, partner=PartnerCase(case.partner_zone, info, accepting=False))
+        block = CaseView(case.role, case.partner_zone, case.remote_application_id, tuple(case.steps), letters)
+        view = replace(view, partner=PartnerCase(case.partner_zone, block, accepting=False))
     if view.detail is not None:
         # The applicant asked to withdraw; every other step is the partner zone's.
         steps = [TransitionView(from_status=None, to=s["step"],

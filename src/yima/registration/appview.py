@@ -65,12 +65,13 @@ class ApplicationDetail:
 class PartnerCase:
     """What cross-region registration (跨省异地办照) adds: the zone that accepted the application,
     the case (``cross_region``), and on the accepting side the partner's licence and the state of
-    a withdrawal asked of it."""
+    a withdrawal asked of it. The case and the licence are typed by the feature that knows them
+    (``federation.service.CaseView``, ``DeliveredLicence``); pages read them by attribute."""
 
     accepting_zone: str
-    cross_region: dict[str, Any]
+    cross_region: ViewPart
     accepting: bool
-    licence: dict[str, Any] | None = None
+    licence: ViewPart | None = None
     withdrawal: str | None = None
 
 
@@ -116,7 +117,7 @@ class ApplicationView:
         return self.detail.proved_addresses if self.detail else []
 
     @property
-    def cross_region(self) -> dict[str, Any] | None:
+    def cross_region(self) -> ViewPart | None:
         return self.partner.cross_region if self.partner else None
 
     @property
@@ -124,7 +125,7 @@ class ApplicationView:
         return self.partner.accepting_zone if self.partner else None
 
     @property
-    def licence(self) -> dict[str, Any] | None:
+    def licence(self) -> ViewPart | None:
         return self.partner.licence if self.partner else None
 
     @property
@@ -146,8 +147,9 @@ class ApplicationView:
         if self.partner is not None:
             out["accepting_zone"] = self.partner.accepting_zone
             if self.partner.accepting:
-                out.update(withdrawal=self.partner.withdrawal, licence=self.partner.licence)
-            out["cross_region"] = self.partner.cross_region
+                licence = self.partner.licence
+                out.update(withdrawal=self.partner.withdrawal, licence=licence.as_json() if licence else None)
+            out["cross_region"] = self.partner.cross_region.as_json()
         if self.rating is not None:
             out["rating"] = self.rating.as_json()
         if self.standing_read:
