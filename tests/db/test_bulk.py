@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from factories import NOW
 from yima.db import Database
-from yima.db.bulk import insert_new
+from yima.db.bulk import PendingKey, insert_new
 from yima.licences.tables import Licence, Permit
 from yima.register.tables import Enterprise, EnterpriseAddress
 from yima.registration.tables import Application, Transition
@@ -39,8 +39,8 @@ def _application(applicant_id: int) -> Application:
 
 def test_rows_parents_defaults_and_generated_keys(db: Database, people: dict) -> None:
     enterprise, app = _enterprise("91500107MA00000001"), _application(people["alice"].id)
-    permit = Permit(enterprise=enterprise, application=app, zone_id="cq-gxq", type="hygiene", number="卫-1",
-                    status="active", decided_by="commitment", history=[], created_at=NOW)
+    permit = Permit(enterprise=enterprise, application_id=PendingKey(app), zone_id="cq-gxq", type="hygiene",
+                    number="卫-1", status="active", decided_by="commitment", history=[], created_at=NOW)
     with db.write() as session:
         insert_new(session, [enterprise, *enterprise.addresses, app, *app.transitions, permit])
         assert not session.new  # nothing went through the unit of work
@@ -58,6 +58,18 @@ def test_rows_parents_defaults_and_generated_keys(db: Database, people: dict) ->
         stored_permit = session.get(Permit, permit.id)
         assert stored_permit is not None
         assert (stored_permit.uscc, stored_permit.application_id) == (stored.uscc, app.id)
+
+
+def test_a_pending_key_is_the_parents_key_once_inserted_and_refused_before(db: Database, people: dict) -> None:
+    enterprise, app = _enterprise("91500107MA00000003"), _application(people["alice"].id)
+    key = PendingKey(app)
+    assert key.value is None
+    early = Permit(enterprise=enterprise, application_id=key, zone_id="cq-gxq", type="hygiene", number="卫-2",
+                   status="active", decided_by="commitment", history=[], created_at=NOW)
+    with pytest.raises(LookupError), db.write() as session:  # the child before its parent
+        insert_new(session, [enterprise, *enterprise.addresses, early])
+    with pytest.raises(TypeError):
+        PendingKey(enterprise)  # its key is the credit code given, not generated
 
 
 def test_many_rows_get_their_own_keys_in_order(db: Database, people: dict) -> None:

@@ -5,8 +5,9 @@ runs the ORM's unit of work, which on the 秒批 (instant approval) path cost ab
 eight rows one approval writes, most of the time SQLite's single write lock was held. The
 objects here are built with the mapped classes as usual but never enter the session: each table
 gets one ``INSERT`` (an ``executemany`` when it has several rows), foreign keys are copied from
-the many-to-one relationships the code set (``Permit(enterprise=...)``), and generated primary
-keys are read back with ``RETURNING`` and set on the objects. Later changes to such an object
+the many-to-one relationships the code set (``Permit(enterprise=...)``) or from a ``PendingKey``
+given as a foreign key's value, and generated primary keys are read back with ``RETURNING`` and set
+on the objects. Later changes to such an object
 are not tracked; load it from the session to change it. The statements run on the driver's
 cursor (``yima.db.prepared``), without SQLAlchemy's execution layer.
 """
@@ -23,6 +24,34 @@ from sqlalchemy.orm.interfaces import MANYTOONE
 
 from yima.db.base import Base
 from yima.db.prepared import Prepared
+
+
+class PendingKey:
+    """The generated primary key of a row that ``insert_new`` inserts, before it is known: given
+    as the value of a foreign-key column of another new row (``Permit(application_id=key)``),
+    ``insert_new`` puts the key in its place when it inserts that row, parents first. So a feature
+    may name a parent that another feature built in the same batch without seeing the row or its
+    class. Only ``insert_new`` reads it: a row holding one never enters a session."""
+
+    __slots__ = ("_row", "_attribute")
+
+    def __init__(self, row: Base) -> None:
+        plan = _plan(type(row))
+        if plan.generated_key is None:
+            raise TypeError(f"{type(row).__name__} has no generated key")
+        self._row, self._attribute = row, plan.attribute[plan.generated_key.key]
+
+    @property
+    def value(self) -> int | None:
+        """The key, once the row is inserted (None before)."""
+        key = getattr(self._row, self._attribute)
+        return None if key is None else int(key)
+
+    def resolved(self) -> int:
+        key = self.value
+        if key is None:
+            raise LookupError(f"the {type(self._row).__name__} row is not inserted yet: insert the parents first")
+        return key
 
 
 def insert_new(session: Session, objects: Iterable[Base]) -> None:
@@ -66,6 +95,7 @@ class _Plan:
         self.parents = [(rel.key, [(_key(local), _key(remote)) for local, remote in rel.local_remote_pairs])
                         for rel in mapper.relationships if rel.direction is MANYTOONE]
         self.attribute = {c.key: mapper.get_property_by_column(c).key for c in self.columns}
+        self.foreign = [c.key for c in self.columns if c.foreign_keys]
 
 
 def _key(column: ColumnElement[Any]) -> str:
@@ -90,6 +120,10 @@ def _row(plan: _Plan, obj: Base) -> dict[str, Any]:
             default = column.default
             value = default.arg(None) if default.is_callable else default.arg  # type: ignore[attr-defined]
         row[column.key] = value
+    for key in plan.foreign:
+        value = row.get(key)
+        if type(value) is PendingKey:
+            row[key] = value.resolved()
     for relationship, pairs in plan.parents:
         parent = state.get(relationship)
         if parent is not None:

@@ -37,7 +37,7 @@ from sqlalchemy.orm import selectinload
 from yima.clock import CHINA
 from yima.db import Database
 from yima.db.base import Base, table_of
-from yima.db.bulk import insert_new
+from yima.db.bulk import PendingKey, insert_new
 from yima.licences import service as licences
 from yima.licences.permits import PERMIT_COMMITMENT, compare_with_separate
 from yima.licences.tables import Licence
@@ -357,7 +357,7 @@ def seed_one_code_licences(db: Database, zone_id: str, applicant_id: int, standa
                                                   reason="", at=at))
                 previous = to
             apps.append(app)
-            establishment = Establishment(zone_id, applicant_id, tuple(app.body["commitments"]), parent=app)
+            establishment = Establishment(zone_id, applicant_id, tuple(app.body["commitments"]), PendingKey(app))
             for row in licences.on_establishment_approved(session, standard, enterprise, establishment, decided):
                 (signed if isinstance(row, Licence) else permits).append(row)
         insert_new(session, [*apps, *(t for app in apps for t in app.transitions), *permits, *signed])

@@ -71,7 +71,8 @@ def _new_permit(standard: MatterStandard, enterprise: Enterprise, establishment:
     number = permit_rules.permit_number(standard.permits[decision.type].number_prefix, enterprise.uscc,
                                         local_date(now).year, index)
     return Permit(enterprise=enterprise, zone_id=enterprise.zone_id,
-                  application=establishment.parent if establishment is not None else None, type=decision.type,
+                  application_id=establishment.application_id if establishment is not None else None,
+                  type=decision.type,
                     number=number, items=list(decision.items), status=decision.status,
                     decided_by=decision.decided_by, valid_from=decision.valid_from, valid_to=decision.valid_to,
                     verification_due_on=decision.verification_due_on,

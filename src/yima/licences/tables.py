@@ -32,11 +32,10 @@ class Permit(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
-    # Set on creation so that one flush inserts the enterprise, the application and then the permits.
-    # The application is registration's row, named by its mapped class: licences never read it
-    # (``registration.handoff.Establishment.parent``).
+    # Set on creation so that one batch inserts the enterprise, the application and then the permits
+    # (``yima.db.bulk.insert_new``); ``application_id`` is then the application's ``PendingKey``
+    # (``registration.handoff.Establishment.application_id``): licences never see its row.
     enterprise: Mapped[Enterprise] = relationship()
-    application: Mapped[Base | None] = relationship("Application")
 
 
 class Licence(Base):

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from yima.actors import Actor
 from yima.audit.rules import AuditEvent
 from yima.db import Base, Database
+from yima.db.bulk import PendingKey
 from yima.register.tables import Enterprise
 from yima.registration.appview import ApplicationView
 from yima.registration.model import ApplicationChanged, ApplicationIn, ApplicationRecord
@@ -45,16 +46,17 @@ from yima.standard.model import MatterStandard
 @dataclass(frozen=True)
 class Establishment:
     """An approved establishment as the register's followers see it when the new enterprise's rows
-    are built: whose it is, in which zone, and what the applicant committed to (告知承诺).
+    are built: whose it is, in which zone, what the applicant committed to (告知承诺), and the
+    application's id for a new row to name it (``Permit(application_id=...)``).
 
-    ``parent`` is the application's row, opaque: only for a new row to name as its parent
-    (``Permit(application=...)``). On the 秒批 path the application is inserted in the same batch
-    as the rows the followers return, so its id is not known yet when they are built."""
+    The id is a ``PendingKey``: on the 秒批 path the application is inserted in the same batch as
+    the rows the followers return (``insert_new``, parents first), so it is not known when they are
+    built; ``insert_new`` puts it in place. The followers never see the application's row."""
 
     zone_id: str
     applicant_id: int
     commitments: tuple[str, ...]
-    parent: Base
+    application_id: PendingKey
 
 
 @dataclass(frozen=True)

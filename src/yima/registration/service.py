@@ -25,7 +25,7 @@ from yima.audit.rules import AuditEvent
 from yima.clock import local_date
 from yima.db import Base, Database
 from yima.db.base import table_of
-from yima.db.bulk import insert_new
+from yima.db.bulk import PendingKey, insert_new
 from yima.db.prepared import Prepared
 from yima.errors import Conflict, DomainError, Forbidden
 from yima.register.tables import Enterprise, EnterpriseAddress
@@ -369,7 +369,7 @@ def _approve(session: Session, standard: MatterStandard, app: Application, actor
         founded.address_commitment = any(a.proof == "commitment" for a in founded.addresses)
         app.enterprise_uscc = uscc
         establishment = handoff.Establishment(app.zone_id, app.applicant_id, tuple(body.get("commitments") or ()),
-                                              parent=app)
+                                              application_id=PendingKey(app))
         return [founded, *founded.addresses,
                 *(row for follower in handoff.followers()
                   for row in follower.established(session, standard, founded, establishment, now))]
