@@ -254,3 +254,19 @@ def test_an_attachment_is_served_as_a_download_never_rendered(db, gz):
     assert response.headers["content-disposition"].startswith("attachment;")
     assert "filename*=UTF-8''%E7%85%A7%E7%89%87.png" in response.headers["content-disposition"]
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_office_s_page_of_a_suggestion_finds_an_earlier_one_to_merge_into(db, gz):
+    """The merge card: a search field, the candidates of a bounded query, the search's answer."""
+    other = service.submit(db, gz.xie, "水电报装周期长", "内容。", "utilities", utcnow())
+    service.accept(db, gz.office, other, utcnow())
+    ids = prepare(db, gz, "mergeable")
+    with gz.server.client("office") as office:
+        page = office.get(f"/suggestions/{ids['suggestion_id']}")
+        assert page.status_code == 200 and 'id="merge-find"' in page.text
+        assert f'<option value="{ids["earlier"]}">' in page.text and f'<option value="{other}">' in page.text
+        found = office.get(f"/suggestions/{ids['suggestion_id']}", params={"find": "水电"})
+        assert f'<option value="{other}">' in found.text and f'<option value="{ids["earlier"]}">' not in found.text
+        assert 'value="水电"' in found.text
+        none = office.get(f"/suggestions/{ids['suggestion_id']}", params={"find": "没有这样的建议"})
+        assert 'id="merge-none"' in none.text and 'id="merge-form"' not in none.text

@@ -119,3 +119,12 @@ def test_the_remind_horizon_is_the_last_due_day_that_calls_for_a_reminder(today)
     for offset in range(-5, 20):
         due = today + timedelta(days=offset)
         assert rules.time_left(due, today).remind == (due <= horizon), (today, due, horizon)
+
+
+def test_a_search_for_a_ledger_number_is_read_with_or_without_its_year():
+    assert rules.ledger_code_of("2026-0007") == (2026, 7)
+    assert rules.ledger_code_of(" 0007 ") == (None, 7)
+    assert rules.ledger_code_of("12") == (None, 12)
+    assert rules.ledger_code_of("2026－0007") == (2026, 7)  # a full-width hyphen, as typed in Chinese
+    assert rules.ledger_code_of("0") is None and rules.ledger_code_of("刻章") is None
+    assert rules.ledger_code_of(rules.ledger_code(2025, 31) or "") == (2025, 31)

@@ -183,6 +183,47 @@ def test_merging_names_an_earlier_suggestion_of_the_ledger(db, gz):
         service.accept(db, gz.office, later, at("2025-09-04"))
 
 
+def test_merge_candidates_are_a_bounded_query_same_category_first_and_searchable(db, gz):
+    """The office's page offers at most ``limit`` earlier suggestions (the same category's first,
+    newest first) and says more qualify; a search by title, text or ledger number finds the others;
+    every one offered qualifies by ``rules.merge_candidates`` and, unbounded, they are exactly the
+    ones the rule picks from the whole ledger."""
+    def submit(who, title, category, day, accept=True):
+        sid = service.submit(db, who, title, f"{title}的内容。", category, at(day))
+        if accept:
+            service.accept(db, gz.office, sid, at(day))
+        return sid
+
+    a = submit(gz.xie, "刻章收费", "registration", "2025-09-01")
+    b = submit(gz.xie, "发票领用慢", "tax", "2025-09-02")
+    c = submit(gz.xie, "名称登记难", "registration", "2025-09-03")
+    d = submit(gz.xie, "地址核验慢", "registration", "2025-09-04")
+    e = submit(gz.xie, "水电报装周期长", "utilities", "2025-09-05")
+    gone = submit(gz.li, "刻章收费太高", "registration", "2025-09-05")
+    service.merge(db, gz.office, gone, a, at("2025-09-05"))  # merged away: never offered
+    submit(gz.xie, "未受理的建议", "registration", "2025-09-05", accept=False)  # not in the ledger
+    new = submit(gz.li, "登记材料多", "registration", "2025-09-06", accept=False)
+    submit(gz.xie, "更晚的建议", "registration", "2025-09-07")  # received after it
+    me = views.get_suggestion(db, gz.office, new, at("2025-09-07"))
+
+    shown, more = views.merge_candidates(db, me, limit=2)
+    assert [x.id for x in shown] == [d, c] and more
+    every, more = views.merge_candidates(db, me, limit=50)
+    assert [x.id for x in every] == [d, c, a, e, b] and not more
+    whole = rules.merge_candidates(me, views.ledger(db, gz.office, at("2025-09-07"), views.LedgerFilter(zone=ZONE)))
+    assert sorted(x.id for x in every) == sorted(x.id for x in whole)
+    assert [x.id for x in views.merge_candidates(db, me, "水电", limit=2)[0]] == [e]
+    assert [x.id for x in views.merge_candidates(db, me, "发票领用慢的内容", limit=2)[0]] == [b]  # the text
+    code = views.get_suggestion(db, gz.office, c, at("2025-09-07")).ledger_code
+    assert [x.id for x in views.merge_candidates(db, me, code, limit=2)[0]] == [c]
+    assert views.merge_candidates(db, me, "100%_", limit=2) == ([], False)  # LIKE's wildcards are literal
+    page = views.suggestion_page(db, gz.office, new, at("2025-09-07"), find="水电")
+    assert [x.id for x in page.merge_candidates] == [e] and page.find == "水电"
+    assert views.suggestion_page(db, gz.li, new, at("2025-09-07")).merge_candidates == []  # the office's only
+    service.merge(db, gz.office, new, e, at("2025-09-07"))  # the one found by the search
+    assert views.merge_candidates(db, views.get_suggestion(db, gz.office, new, at("2025-09-07"))) == ([], False)
+
+
 def test_each_role_sees_only_its_own_part_of_the_ledger(db, gz, people):
     mine = service.submit(db, gz.xie, "刻章", "电子印章。", "registration", at("2025-09-01"))
     theirs = service.submit(db, gz.li, "退税", "太慢。", "tax", at("2025-09-01"))

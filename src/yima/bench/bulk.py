@@ -1,5 +1,5 @@
 """Bulk seeding for ``yima bench pages`` at a province's scale: a register of millions and
-thousands of suggestions in minutes, on SQLite (the benchmark's database).
+thousands of suggestions in minutes, on SQLite or PostgreSQL.
 
 The register: the first million entities are the synthetic register loaded through the import's
 storage (every row checked as an import checks it); each further million is a copy of that first
@@ -8,7 +8,10 @@ itself does for its later millions (``yima.stats.synthetic.BENCH_DIVISIONS``): t
 six division digits change and its GB 32100 check character is worked out again from the old one
 (the weighted sum changes by the same amount for every code of a copy), so every code stays valid
 and unique. Each copy is one transaction that pauses the register counts' triggers in that
-transaction only (as the import does) and adds the copy's counts with a few grouped statements.
+transaction only (as the import does: a row of ``register_counts_state`` on SQLite, a setting
+local to the transaction on PostgreSQL) and adds the copy's counts with a few grouped statements;
+the SQL that differs by dialect is chosen by ``Dialect``. On PostgreSQL the tables are analysed
+after the copies, as autovacuum would do after a bulk load.
 
 The suggestions: copies of the demo's observers' suggestions (every state of the ledger), with
 their replies and steps, numbered on in the zone's ledger; the audit entries and notifications the
@@ -18,20 +21,20 @@ originals made are not copied (the pages read the suggestions, replies and steps
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 
 from yima.db import Database
 from yima.db.base import table_of
 from yima.observers.tables import Reply, Step, Suggestion
+from yima.register.tables import Enterprise
 from yima.registration.codes import USCC_ALPHABET, uscc_check_char
 from yima.stats.synthetic import BENCH_DIVISIONS, SYNTHETIC_BLOCK
 
 BASE = "bench_register_base"
 BASE_ADDRESSES = "bench_register_base_addresses"
-PAUSE = ("INSERT INTO register_counts_state (id, paused) VALUES (1, ?) "
-         "ON CONFLICT (id) DO UPDATE SET paused = excluded.paused")
 COUNTED = ("established", "cancelled", "capital", "address_commitment")
 
 
@@ -46,32 +49,65 @@ def check_shift(old_division: str, new_division: str) -> int:
     return (USCC_ALPHABET.index(old) - USCC_ALPHABET.index(new)) % 31
 
 
-def recoded(column: str, division: str, shift: int) -> str:
-    """SQL (SQLite) for the credit code in ``column`` under ``division``, its check character redone."""
-    position = f"instr('{USCC_ALPHABET}', substr({column}, 18, 1)) - 1"
+@dataclass(frozen=True)
+class Dialect:
+    """The SQL of the copies that differs between SQLite and PostgreSQL."""
+
+    name: str
+
+    @property
+    def postgresql(self) -> bool:
+        return self.name == "postgresql"
+
+    def find(self, haystack: str, needle: str) -> str:
+        """The 1-based position of ``needle`` in ``haystack`` (0 when absent)."""
+        return f"strpos({haystack}, {needle})" if self.postgresql else f"instr({haystack}, {needle})"
+
+    def later(self, a: str, b: str) -> str:
+        return f"greatest({a}, {b})" if self.postgresql else f"max({a}, {b})"
+
+    def month(self, day: str) -> str:
+        """'YYYY-MM' of a date column (PostgreSQL stores a date, SQLite its ISO text)."""
+        return f"to_char({day}, 'YYYY-MM')" if self.postgresql else f"substr({day}, 1, 7)"
+
+    def pause(self, paused: bool) -> str:
+        """The statement that pauses (or resumes) the register counts' triggers in this transaction."""
+        if self.postgresql:
+            return f"SELECT set_config('yima.register_counts_paused', '{'on' if paused else 'off'}', true)"
+        return (f"INSERT INTO register_counts_state (id, paused) VALUES (1, {int(paused)}) "
+                "ON CONFLICT (id) DO UPDATE SET paused = excluded.paused")
+
+
+SQLITE = Dialect("sqlite")
+
+
+def recoded(column: str, division: str, shift: int, dialect: Dialect = SQLITE) -> str:
+    """SQL for the credit code in ``column`` under ``division``, its check character redone."""
+    alphabet, check = f"'{USCC_ALPHABET}'", f"substr({column}, 18, 1)"
+    position = f"{dialect.find(alphabet, check)} - 1"
     return (f"substr({column}, 1, 2) || '{division}' || substr({column}, 9, 9) || "
             f"substr('{USCC_ALPHABET}', 1 + ({position} - {shift} + 31) % 31, 1)")
 
 
-def _counts(conn: Connection, zone_id: str) -> None:
+def _counts(conn: Connection, zone_id: str, dialect: Dialect) -> None:
     """Add to the day and month counts what the base rows count (a copy counts the same)."""
-    for table, grain, established, ended in (
-            ("register_day_counts", "day", "established_on", "max(established_on, cancelled_on)"),
-            ("register_month_counts", "month", "substr(established_on, 1, 7)",
-             "substr(max(established_on, cancelled_on), 1, 7)")):
+    ended = dialect.later("established_on", "cancelled_on")
+    for table, grain, established, ended_at in (
+            ("register_day_counts", "day", "established_on", ended),
+            ("register_month_counts", "month", dialect.month("established_on"), dialect.month(ended))):
         keys = f"zone_id, {grain}, entity_type, division"
         update = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTED)
-        conn.exec_driver_sql(
-            f"INSERT INTO {table} ({keys}, {', '.join(COUNTED)}) SELECT ?, {established}, entity_type, "
+        conn.execute(text(
+            f"INSERT INTO {table} ({keys}, {', '.join(COUNTED)}) SELECT :zone, {established}, entity_type, "
             "substr(industry_code, 1, 3), count(*), 0, coalesce(sum(registered_capital), 0), "
             f"sum(CASE WHEN address_commitment THEN 1 ELSE 0 END) FROM {BASE} WHERE true "
             f"GROUP BY {established}, entity_type, substr(industry_code, 1, 3) "
-            f"ON CONFLICT ({keys}) DO UPDATE SET {update}", (zone_id,))
-        conn.exec_driver_sql(
-            f"INSERT INTO {table} ({keys}, {', '.join(COUNTED)}) SELECT ?, {ended}, entity_type, "
+            f"ON CONFLICT ({keys}) DO UPDATE SET {update}"), {"zone": zone_id})
+        conn.execute(text(
+            f"INSERT INTO {table} ({keys}, {', '.join(COUNTED)}) SELECT :zone, {ended_at}, entity_type, "
             f"substr(industry_code, 1, 3), 0, count(*), 0, 0 FROM {BASE} WHERE cancelled_on IS NOT NULL "
-            f"GROUP BY {ended}, entity_type, substr(industry_code, 1, 3) "
-            f"ON CONFLICT ({keys}) DO UPDATE SET {update}", (zone_id,))
+            f"GROUP BY {ended_at}, entity_type, substr(industry_code, 1, 3) "
+            f"ON CONFLICT ({keys}) DO UPDATE SET {update}"), {"zone": zone_id})
 
 
 def copy_register(db: Database, zone_id: str, target: int, *, block: int = SYNTHETIC_BLOCK,
@@ -81,8 +117,9 @@ def copy_register(db: Database, zone_id: str, target: int, *, block: int = SYNTH
     whole copies only; returns the entities the zone's synthetic register then holds."""
     with db.write() as session:
         conn = session.connection()
-        held = int(conn.exec_driver_sql("SELECT count(*) FROM enterprises WHERE zone_id = ? AND source = 'synthetic'",
-                                        (zone_id,)).scalar_one())
+        dialect = Dialect(conn.dialect.name)
+        held = int(conn.execute(text("SELECT count(*) FROM enterprises WHERE zone_id = :zone "
+                                     "AND source = 'synthetic'"), {"zone": zone_id}).scalar_one())
     base_division = BENCH_DIVISIONS[0]
     if held >= target or held < block:
         return held
@@ -90,11 +127,12 @@ def copy_register(db: Database, zone_id: str, target: int, *, block: int = SYNTH
     with db.write() as session:
         conn = session.connection()
         _drop_base(conn)
-        conn.exec_driver_sql(f"CREATE TABLE {BASE} AS SELECT * FROM enterprises WHERE zone_id = ? "
-                             f"AND source = 'synthetic' AND substr(uscc, 3, 6) = ?", (zone_id, base_division))
+        conn.execute(text(f"CREATE TABLE {BASE} AS SELECT * FROM enterprises WHERE zone_id = :zone "
+                          f"AND source = 'synthetic' AND substr(uscc, 3, 6) = :division"),
+                     {"zone": zone_id, "division": base_division})
         conn.exec_driver_sql(f"CREATE TABLE {BASE_ADDRESSES} AS SELECT a.uscc, a.kind, a.text, a.proof, "
                              f"a.added_at FROM enterprise_addresses a JOIN {BASE} b ON b.uscc = a.uscc")
-        columns = [row[1] for row in conn.exec_driver_sql("PRAGMA table_info(enterprises)")]
+    columns = [column.name for column in table_of(Enterprise).columns]
     try:
         while held < target:
             copy = held // block
@@ -102,23 +140,32 @@ def copy_register(db: Database, zone_id: str, target: int, *, block: int = SYNTH
                 break  # only whole copies, up to the last division code
             division = BENCH_DIVISIONS[copy]
             shift = check_shift(base_division, division)
-            chosen = ", ".join(recoded("uscc", division, shift) if c == "uscc" else c for c in columns)
+            chosen = ", ".join(recoded("uscc", division, shift, dialect) if c == "uscc" else c for c in columns)
             with db.write() as session:  # one copy, one transaction
                 conn = session.connection()
-                conn.exec_driver_sql(PAUSE, (1,))
-                conn.exec_driver_sql(f"INSERT INTO enterprises ({', '.join(columns)}) SELECT {chosen} FROM {BASE}")
-                conn.exec_driver_sql(f"INSERT INTO enterprise_addresses (uscc, kind, text, proof, added_at) "
-                                     f"SELECT {recoded('uscc', division, shift)}, kind, text, proof, added_at "
-                                     f"FROM {BASE_ADDRESSES}")
-                _counts(conn, zone_id)
-                conn.exec_driver_sql(PAUSE, (0,))
+                conn.exec_driver_sql(dialect.pause(True))
+                # text(): the driver's placeholders escaped (the check character's ``%``)
+                conn.execute(text(f"INSERT INTO enterprises ({', '.join(columns)}) SELECT {chosen} FROM {BASE}"))
+                conn.execute(text(f"INSERT INTO enterprise_addresses (uscc, kind, text, proof, added_at) "
+                                  f"SELECT {recoded('uscc', division, shift, dialect)}, kind, text, proof, "
+                                  f"added_at FROM {BASE_ADDRESSES}"))
+                _counts(conn, zone_id, dialect)
+                conn.exec_driver_sql(dialect.pause(False))
             held += block
             if on_progress:
                 on_progress(held)
     finally:
         with db.write() as session:
             _drop_base(session.connection())
+    if dialect.postgresql:
+        analyse(db)
     return held
+
+
+def analyse(db: Database) -> None:
+    """PostgreSQL: fresh planner statistics after a bulk load (autovacuum would take them later)."""
+    with db.engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
 
 
 def _drop_base(conn: Connection) -> None:

@@ -97,7 +97,10 @@ def page_command(registry: Registry, standard: StandardSource) -> Callable[..., 
                     runs: Annotated[int, typer.Option("--runs", min=1, help="Timed visits of each page")] = 3,
                     keep: Annotated[Path | None, typer.Option("--keep", help="Keep the seeded database in this "
                                                               "directory; a later run with the same directory "
-                                                              "visits it again without seeding")] = None) -> None:
+                                                              "visits it again without seeding")] = None,
+                    db: Annotated[str | None, typer.Option("--db", help="An empty database to seed and visit "
+                                                           "(default: a fresh SQLite file); kept afterwards")]
+                    = None) -> None:
         """The demo's zone at a scale of its own behind yima serve: every page visited as a role
         that may see it, the slowest ten against /healthz."""
         paths = [route.path for router in registry.items(ROUTERS) for route in router.routes
@@ -105,8 +108,7 @@ def page_command(registry: Registry, standard: StandardSource) -> Callable[..., 
         applied = standard()
         jobs = lambda db, now: run_jobs(db, now, applied, registry.items(JOBS), registry.items(STANDARD_JOBS))  # noqa: E731
         run_pages_benchmark(console, paths, applied, jobs, entities=entities, projects=projects,
-                            suggestions=suggestions, runs=runs,
-                            keep=keep)
+                            suggestions=suggestions, runs=runs, keep=keep, db_url=db)
 
     return bench_pages
 

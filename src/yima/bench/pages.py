@@ -119,12 +119,15 @@ class PagesResult:
 def run_pages_benchmark(console: Console, paths: Sequence[str], standard: MatterStandard, jobs: JobRun, *,
                         entities: int = 500,
                         projects: int = 0, suggestions: int = 0, runs: int = 3, observers: bool = True,
-                        keep: Path | None = None) -> PagesResult:
+                        keep: Path | None = None, db_url: str | None = None) -> PagesResult:
     """``keep``: a directory whose database is kept for the next run, which visits it again
-    instead of seeding (a database seeded at another scale is visited as it is)."""
+    instead of seeding (a database seeded at another scale is visited as it is). ``db_url``: an
+    empty database to seed instead of a SQLite file in the directory (a PostgreSQL one, say); it
+    is left as it is afterwards, and a later run with it (and the same ``keep``, which holds the
+    server's data directory) visits it again."""
     workdir = keep or Path(tempfile.mkdtemp(prefix="yima-bench-pages-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    url = f"sqlite:///{workdir / 'bench.db'}"
+    url = db_url or f"sqlite:///{workdir / 'bench.db'}"
     try:
         upgrade(url)
         db = Database(url)

@@ -124,22 +124,25 @@ async def new_submit(request: Request, db: DB, settings: AppSettings, actor: Opt
 
 
 def _detail(request: Request, db: DB, actor: Actor, suggestion_id: int, errors: list[dict[str, str]] | None = None,
-            status: int = 200) -> Response:
+            status: int = 200, find: str = "") -> Response:
     try:
-        page = views.suggestion_page(db, actor, suggestion_id, utcnow())
+        page = views.suggestion_page(db, actor, suggestion_id, utcnow(), find)
     except DomainError as err:
         return _error(request, err)
     return render(request, "observers/suggestion.html", {
         "s": page.suggestion, "office": page.office, "answering": page.answering, "draft": page.draft,
-        "earlier": page.merge_candidates, "own": page.own, "departments": page.departments,
+        "earlier": page.merge_candidates, "more_earlier": page.more_candidates, "find": page.find,
+        "mergeable": page.office and page.suggestion.state in rules.TRANSITIONS["merge"],
+        "own": page.own, "departments": page.departments,
         "errors": errors or [], "calendar": official_calendar().version(), **_labels()}, status=status)
 
 
 @router.get("/suggestions/{suggestion_id}")
-def suggestion_page(request: Request, suggestion_id: RowId, db: DB, actor: OptionalActor) -> Response:
+def suggestion_page(request: Request, suggestion_id: RowId, db: DB, actor: OptionalActor, find: str = "") -> Response:
+    """``find``: the reform office's search for an earlier suggestion to merge into."""
     if actor is None:
         return _login(request)
-    return _detail(request, db, actor, suggestion_id)
+    return _detail(request, db, actor, suggestion_id, find=find)
 
 
 Step = Callable[[Actor, FormData, int], object]

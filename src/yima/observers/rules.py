@@ -20,6 +20,7 @@ Pure: no database, no clock; ``today`` is always an argument.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -142,6 +143,20 @@ def merge_candidates(suggestion: Mergeable, ledger: Iterable[M]) -> list[M]:
         return []
     return [row for row in ledger if row.ledger_no and row.id != suggestion.id
             and row.state != "merged" and row.submitted_at <= suggestion.submitted_at]
+
+
+#: How many merge candidates the office's page offers at a time (a search finds the others).
+MERGE_CHOICES = 20
+_LEDGER_CODE = re.compile(r"(?:(\d{4})\s*[-－—]\s*)?0*(\d{1,6})")
+
+
+def ledger_code_of(text: str) -> tuple[int | None, int] | None:
+    """What a search for a ledger number asks for: ``2026-0007`` is (2026, 7), ``0007`` or ``7``
+    is (None, 7) (that number in any year); None when the text is not a ledger number."""
+    found = _LEDGER_CODE.fullmatch(text.strip())
+    if found is None or int(found.group(2)) == 0:
+        return None
+    return (int(found.group(1)) if found.group(1) else None), int(found.group(2))
 
 
 def rating_of(word: str | None, score: int | None) -> tuple[int, str]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from yima import satisfaction
@@ -18,7 +18,7 @@ from yima.actors import Actor
 from yima.clock import as_utc, china_days, local_date
 from yima.db import Database
 from yima.errors import Forbidden, NotFound
-from yima.listing import PageOf, PageRequest, like_pattern
+from yima.listing import PageOf, PageRequest, like_pattern, search_text
 from yima.observers import rules
 from yima.observers.calendar import official_calendar
 from yima.observers.service import department_of, require_office
@@ -199,21 +199,77 @@ class SuggestionPage:
     answering: bool  # the department it is assigned to: draft, publish, ask for an extension
     own: bool  # the observer who made it: attach, rate
     draft: ReplyView | None  # the department's unpublished reply of this round
-    merge_candidates: list[SuggestionView]
+    merge_candidates: list[MergeCandidate]
     departments: list[DepartmentView]
+    #: more earlier suggestions qualify than ``merge_candidates`` shows: a search narrows them
+    more_candidates: bool = False
+    #: the search the candidates answer ('' for the default: the same category first, newest first)
+    find: str = ""
 
 
-def suggestion_page(db: Database, actor: Actor, suggestion_id: int, now: datetime) -> SuggestionPage:
+@dataclass(frozen=True)
+class MergeCandidate:
+    """An earlier suggestion of the ledger offered to merge into (``rules.Mergeable``)."""
+
+    id: int
+    ledger_no: int | None
+    ledger_code: str | None
+    title: str
+    category: str
+    state: str
+    submitted_at: str
+
+
+def suggestion_page(db: Database, actor: Actor, suggestion_id: int, now: datetime, find: str = ""
+                    ) -> SuggestionPage:
+    """The page of a suggestion; for its zone's reform office also the earlier suggestions it may
+    be merged into: ``find`` (title, text or ledger number) when given, else the same category's
+    newest first, at most ``rules.MERGE_CHOICES`` of them."""
     found = get_suggestion(db, actor, suggestion_id, now)
     office = actor.role == "reform_office" and actor.zone_id == found.zone
     with db.read() as session:
         department = department_of(session, actor)
-    earlier = rules.merge_candidates(found, ledger(db, actor, now, LedgerFilter(zone=found.zone))) if office else []
+    earlier, more = merge_candidates(db, found, find) if office else ([], False)
     return SuggestionPage(
         suggestion=found, office=office, answering=department is not None and department.id == found.department_id,
         own=actor.role == "observer" and found.observer_id in own_observer_ids(db, actor),
         draft=next((r for r in found.replies if r.round == found.round and not r.published), None),
-        merge_candidates=earlier, departments=departments(db, found.zone) if office else [])
+        merge_candidates=earlier, departments=departments(db, found.zone) if office else [],
+        more_candidates=more, find=search_text(find))
+
+
+def merge_candidates(db: Database, suggestion: SuggestionView, find: str = "", limit: int = rules.MERGE_CHOICES
+                     ) -> tuple[list[MergeCandidate], bool]:
+    """At most ``limit`` earlier suggestions of the zone's ledger that ``suggestion`` may be merged
+    into (``rules.merge_candidates`` decides which qualify; one bounded query reads them), and
+    whether more qualify. ``find`` narrows them to a title or text containing it, or a ledger
+    number (``2026-0007``, ``7``); without it the same category's come first, then the rest, newest
+    first."""
+    if suggestion.state not in rules.TRANSITIONS["merge"]:
+        return [], False
+    find = search_text(find)
+    s = Suggestion
+    received = select(s.submitted_at).where(s.id == suggestion.id).scalar_subquery()
+    query = (select(s.id, s.ledger_year, s.ledger_no, s.title, s.category, s.state, s.submitted_at)
+             .where(s.zone_id == suggestion.zone, s.ledger_no.is_not(None), s.id != suggestion.id,
+                    s.state != "merged", s.submitted_at <= received))
+    if find:
+        pattern = like_pattern(find)
+        matches: list[ColumnElement[bool]] = [s.title.ilike(pattern, escape="\\"), s.text.ilike(pattern, escape="\\")]
+        code = rules.ledger_code_of(find)
+        if code is not None:
+            year, number = code
+            matches.append(and_(s.ledger_no == number, *([s.ledger_year == year] if year else [])))
+        query = query.where(or_(*matches)).order_by(s.submitted_at.desc(), s.id.desc())
+    else:
+        query = query.order_by(case((s.category == suggestion.category, 0), else_=1), s.submitted_at.desc(),
+                               s.id.desc())
+    with db.read() as session:
+        rows = session.execute(query.limit(limit + 1)).all()
+    found = [MergeCandidate(id=r.id, ledger_no=r.ledger_no, ledger_code=rules.ledger_code(r.ledger_year, r.ledger_no),
+                            title=r.title, category=r.category, state=r.state,
+                            submitted_at=as_utc(r.submitted_at).isoformat()) for r in rows]
+    return rules.merge_candidates(suggestion, found[:limit]), len(found) > limit
 
 
 def ledger(db: Database, actor: Actor, now: datetime, filters: LedgerFilter = LedgerFilter()
