@@ -8,7 +8,6 @@ figures is the number of licences delivered.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -61,15 +60,15 @@ def compute(db: Database, zone_id: str, period: Period) -> CrossRegionFigures:
                               issued_for_partners=int(issued), unanswered_after_a_day=int(late or 0))
 
 
-def rows(numbers: Mapping[str, Any]) -> list[SectionRow]:
+def rows(figures: CrossRegionFigures) -> list[SectionRow]:
     return [SectionRow("为合作开发区受理的申请", "Applications accepted for partner zones",
-                       numbers.get("accepted_for_partners"), "件", ""),
+                       figures.accepted_for_partners, "件", ""),
             SectionRow("合作开发区送达的营业执照", "Licences delivered by partner zones",
-                       numbers.get("licences_delivered"), "份", ""),
+                       figures.licences_delivered, "份", ""),
             SectionRow("为合作开发区申请人核发的设立登记", "Establishments issued for partners' applicants",
-                       numbers.get("issued_for_partners"), "户", ""),
+                       figures.issued_for_partners, "户", ""),
             SectionRow("超过一天未获答复的转交", "Forwarded with no answer after a day",
-                       numbers.get("unanswered_after_a_day"), "件", "")]
+                       figures.unanswered_after_a_day, "件", "")]
 
 
 SECTION = Section("cross_region", "跨省异地办照", "Cross-region registration", compute, rows,

@@ -10,7 +10,6 @@ category and by department. Replies and ratings count as now recorded.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -89,16 +88,15 @@ def compute(db: Database, zone_id: str, period: Period) -> ObserverFigures:
                                          and s.department.name == name], period) for name in names})
 
 
-def rows(numbers: Mapping[str, Any]) -> list[SectionRow]:
-    if not numbers:
-        return []
+def rows(figures: ObserverFigures) -> list[SectionRow]:
+    total = figures.total
     return [
-        SectionRow("在任营商环境观察员", "Observers serving on the last day", numbers["observers_serving"], "名",
+        SectionRow("在任营商环境观察员", "Observers serving on the last day", figures.observers_serving, "名",
                    "people"),
-        SectionRow("收到建议", "Suggestions received", numbers["received"], "条", "suggestions"),
-        SectionRow("按时答复", "Replied on time", numbers["replied_on_time"], "条", "replies"),
-        SectionRow("按时答复率", "Replied on time, share of those due", numbers["on_time_pct"], "%", "%"),
-        SectionRow("满意率（满意和基本满意）", "Satisfied or basically satisfied", numbers["satisfied_pct"], "%", "%"),
+        SectionRow("收到建议", "Suggestions received", total.received, "条", "suggestions"),
+        SectionRow("按时答复", "Replied on time", total.replied_on_time, "条", "replies"),
+        SectionRow("按时答复率", "Replied on time, share of those due", total.on_time_pct, "%", "%"),
+        SectionRow("满意率（满意和基本满意）", "Satisfied or basically satisfied", total.satisfied_pct, "%", "%"),
     ]
 
 

@@ -9,9 +9,6 @@ and ``GET /api/v1/ratings/figures`` (anonymous).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from yima.db import Database
 from yima.ratings import service
 from yima.ratings.rules import RatingFigures
@@ -23,15 +20,14 @@ def compute(db: Database, zone_id: str, period: Period) -> RatingFigures:
     return service.figures_of(db, zone_id, period)
 
 
-def rows(numbers: Mapping[str, Any]) -> list[SectionRow]:
-    if not numbers:
-        return []
+def rows(figures: RatingFigures) -> list[SectionRow]:
+    total = figures.total
     return [
-        SectionRow("评价数（好差评）", "Ratings of cases", numbers["ratings"], "件", "ratings"),
-        SectionRow("满意率（满意和非常满意）", "Satisfied or very satisfied", numbers["satisfied_pct"], "%", "%"),
-        SectionRow("差评", "Bad ratings", numbers["bad"], "件", "ratings"),
-        SectionRow("差评按时整改", "Bad ratings put right on time", numbers["put_right_on_time"], "件", "ratings"),
-        SectionRow("差评按时整改率", "Put right on time, share of those due", numbers["put_right_on_time_pct"], "%",
+        SectionRow("评价数（好差评）", "Ratings of cases", total.ratings, "件", "ratings"),
+        SectionRow("满意率（满意和非常满意）", "Satisfied or very satisfied", total.satisfied_pct, "%", "%"),
+        SectionRow("差评", "Bad ratings", total.bad, "件", "ratings"),
+        SectionRow("差评按时整改", "Bad ratings put right on time", total.put_right_on_time, "件", "ratings"),
+        SectionRow("差评按时整改率", "Put right on time, share of those due", total.put_right_on_time_pct, "%",
                    "%"),
     ]
 

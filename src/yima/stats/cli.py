@@ -104,7 +104,8 @@ def print_figures(figures: ZoneFigures) -> None:
                            f"{t.mean_hours or 0:.3f}", f"{t.statutory_days} d", pct(t.within_limit_pct))
         console.print(timing)
     for section in sections():
-        lines = section.rows(figures.sections.get(section.name, {}))
+        numbers = figures.sections.get(section.name)
+        lines = section.rows(numbers) if numbers is not None else []
         if not lines:
             continue
         extra = Table("指标 / figure", "数值 / value", "单位", "上年同期 / year earlier", "增长 / growth",

@@ -9,6 +9,7 @@ pairs (Chinese, English) from ``briefing``, like the domain messages.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -21,7 +22,7 @@ from yima.clock import local_date, utcnow
 from yima.errors import DomainError
 from yima.stats.briefing import briefing_en, briefing_zh, figure_rows, section_names
 from yima.stats.report import figures_report_pdf
-from yima.stats.rules import CATEGORY_NAMES, SECTOR_NAMES, ZoneFigures
+from yima.stats.rules import CATEGORY_NAMES, SECTOR_NAMES, SectionFigures, ZoneFigures
 from yima.stats.sections import sections
 from yima.stats.service import zone_figures
 from yima.stats.spreadsheet import figures_workbook
@@ -31,6 +32,11 @@ from yima.web.templating import language, login_redirect, render, text
 from yima.zones.service import list_zones
 
 router = APIRouter(include_in_schema=False)
+
+
+def _as_json(figures: SectionFigures | None) -> Mapping[str, Any]:
+    """A section's numbers as its dashboard partial reads them: as the report carries them."""
+    return figures.as_json() if figures is not None else {}
 
 LABELS: dict[str, str] = {
     "title": N_("Dashboard"),
@@ -203,7 +209,7 @@ def dashboard(request: Request, db: DB, standard: Standard, settings: AppSetting
         "rows": {row.key: row for row in figure_rows(figures)},
         "briefing": briefing_en(figures) if lang == "en" else briefing_zh(figures),
         "extra_sections": [{"name": s.name, "title": s.title_en if lang == "en" else s.title_zh,
-                            "template": s.template, "section": figures.sections.get(s.name, {})}
+                            "template": s.template, "section": _as_json(figures.sections.get(s.name))}
                            for s in sections() if s.template],
         "data_json": _script_json({"figures": figures.as_json(), "charts": charts}),
         "tables": chart_tables(charts),

@@ -16,11 +16,11 @@ and the tests check the two against each other.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 from yima.errors import DomainError, Forbidden
 from yima.ranges import check_day
@@ -346,6 +346,14 @@ class BundledReduction:
         return reduction_pct(self.days_separate, self.days_bundled)
 
 
+class SectionFigures(Protocol):
+    """The numbers of a section a later feature adds to the report (``stats.sections``), typed by
+    the feature that counts them; ``as_json`` gives them as the report carries them (null where
+    undefined)."""
+
+    def as_json(self) -> Mapping[str, Any]: ...
+
+
 @dataclass(frozen=True)
 class ZoneFigures:
     """Every figure of the zone report, for one zone and period, compared with a year earlier."""
@@ -370,7 +378,7 @@ class ZoneFigures:
     seal_sets: int | None = None
     seal_set_price_yuan: int = 0
     bundled: BundledReduction | None = None
-    sections: dict[str, dict[str, object]] = field(default_factory=dict)  # by later features (stats.sections)
+    sections: Mapping[str, SectionFigures] = field(default_factory=dict)  # by later features (stats.sections)
     zone_name_en: str = ""  # the zone's English name ("" when it has none: the Chinese name is shown)
 
     def zone_name_in(self, lang: str) -> str:
@@ -442,7 +450,7 @@ class ZoneFigures:
                 "new_domestic_enterprises_year_earlier": m.new_domestic_year_earlier,
                 "registered_capital_year_earlier_yuan": _money(m.new_domestic_capital_year_earlier),
             } for m in self.monthly],
-            **self.sections,
+            **{name: dict(figures.as_json()) for name, figures in self.sections.items()},
         }
 
 

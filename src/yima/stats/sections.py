@@ -14,13 +14,13 @@ the same zone and period as the rest of the report.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Generic, TypeVar
 
 from yima.db import Database
 from yima.registry import Registry, Slot
-from yima.stats.rules import Period
+from yima.stats.rules import Period, SectionFigures
 
 
 @dataclass(frozen=True)
@@ -36,29 +36,31 @@ class SectionRow:
     growth_pct: float | None = None
 
 
-class SectionFigures(Protocol):
-    """A section's numbers, typed by the feature that counts them; ``as_json`` gives them as the
-    report carries them (null where undefined)."""
+F = TypeVar("F", bound=SectionFigures)
 
-    def as_json(self) -> Mapping[str, Any]: ...
+
+def _no_rows(figures: SectionFigures) -> list[SectionRow]:
+    return []
 
 
 @dataclass(frozen=True)
-class Section:
-    """``compute(db, zone_id, period)`` returns the section's numbers (``SectionFigures``);
-    ``rows(numbers)`` the lines of the command-line table and the printed report; ``template`` a
-    Jinja partial the dashboard includes with ``section`` bound to the numbers."""
+class Section(Generic[F]):
+    """``compute(db, zone_id, period)`` returns the section's numbers, typed by the feature that
+    counts them (``F``, a ``SectionFigures``; ``ZoneFigures.sections`` holds them); ``rows(figures)``
+    the lines of the command-line table and the printed report; ``template`` a Jinja partial the
+    dashboard includes with ``section`` bound to the numbers as the report carries them
+    (``as_json``: the same partial draws them on the feature's own page from its API's JSON)."""
 
     name: str
     title_zh: str
     title_en: str
-    compute: Callable[[Database, str, Period], SectionFigures]
-    rows: Callable[[Mapping[str, Any]], list[SectionRow]] = field(default=lambda numbers: [])
+    compute: Callable[[Database, str, Period], F]
+    rows: Callable[[F], list[SectionRow]] = field(default=_no_rows)
     template: str | None = None
 
 
-SECTIONS: Slot[Section] = Slot("figure sections")
-_plugged: tuple[Section, ...] = ()
+SECTIONS: Slot[Section[Any]] = Slot("figure sections")
+_plugged: tuple[Section[Any], ...] = ()
 
 
 def use(registry: Registry) -> None:
@@ -67,9 +69,9 @@ def use(registry: Registry) -> None:
     _plugged = registry.items(SECTIONS)
 
 
-def sections() -> list[Section]:
+def sections() -> list[Section[Any]]:
     return list(_plugged)
 
 
-def compute_sections(db: Database, zone_id: str, period: Period) -> dict[str, dict[str, Any]]:
-    return {section.name: dict(section.compute(db, zone_id, period).as_json()) for section in sections()}
+def compute_sections(db: Database, zone_id: str, period: Period) -> dict[str, SectionFigures]:
+    return {section.name: section.compute(db, zone_id, period) for section in sections()}
