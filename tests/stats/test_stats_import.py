@@ -17,7 +17,7 @@ from yima.registration.codes import make_uscc
 from yima.standard import load_standard
 from yima.stats.importer import import_register
 from yima.stats.rows import HEADER
-from yima.stats.storage import PostgresWriter
+from yima.stats.storage import SQLITE_COUNTS_TRIGGER, PostgresWriter, SqliteWriter
 from yima.stats.tables import RegisterDayCount, RegisterMonthCount
 
 STANDARD = load_standard()
@@ -123,6 +123,48 @@ def test_a_failure_midway_leaves_nothing_half_written(db, zone_cq, tmp_path):
     assert counts(db) == (0, 0)
     with db.read() as session:
         assert session.scalar(select(func.count()).select_from(RegisterDayCount)) == 0
+
+
+def _counts_trigger(db) -> str | None:
+    with db.read() as session:
+        return session.scalar(text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"),
+                              {"name": SQLITE_COUNTS_TRIGGER})
+
+
+def test_sqlite_import_puts_back_the_counts_trigger_and_the_foreign_keys(db, zone_cq):
+    """On SQLite the import drops the counts' insert trigger in its own transaction and checks the
+    foreign keys once a transaction: after a commit and after a rollback the trigger is there as it
+    was, the connection checks foreign keys again, and a zone deleted before the import began is
+    refused rather than referenced."""
+    if not db.is_sqlite:
+        pytest.skip("the trigger is dropped and foreign keys are set aside on SQLite only")
+    trigger = _counts_trigger(db)
+    assert trigger is not None
+    rows = [(code(n), f"重庆测试{n}有限公司", "domestic_enterprise", "I6513", "7", "2020-01-02", None, f"科城路{n}号",
+             False) for n in range(1, 4)]
+    with db.engine.connect() as conn:
+        writer = SqliteWriter(conn, zone_cq, "imported", NOW)
+        try:
+            assert writer.store(rows) == (3, 0)
+            writer.commit()
+            assert writer.store([(code(9), *rows[0][1:])]) == (1, 0)  # then given up: rolled back
+        finally:
+            writer.close()
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        conn.rollback()
+    assert _counts_trigger(db) == trigger
+    assert counts(db) == (3, 3)
+    with db.read() as session:
+        assert session.get(Enterprise, code(9)) is None
+        assert session.scalar(select(func.sum(RegisterDayCount.established))) == 3
+    with db.engine.connect() as conn:
+        writer = SqliteWriter(conn, "nowhere", "imported", NOW)
+        try:
+            with pytest.raises(NotFound):
+                writer.store([(code(10), *rows[0][1:])])
+        finally:
+            writer.close()
+    assert counts(db) == (3, 3) and _counts_trigger(db) == trigger
 
 
 def test_postgresql_copies_text_as_written_and_a_code_registered_meanwhile_counts_as_existing(db, zone_cq):

@@ -3,7 +3,7 @@
 The file is UTF-8 CSV with the header ``uscc,name,entity_type,industry_code,registered_capital,
 established_on,cancelled_on,address``; every row is checked by ``yima.stats.rows`` and a bad row
 is reported with its line number and reason and skipped. Good rows are inserted in batches
-(``storage``: on SQLite through a stage and ``INSERT ... ON CONFLICT (uscc) DO NOTHING``, on
+(``storage``: on SQLite with ``executemany`` of ``INSERT ... ON CONFLICT (uscc) DO NOTHING``, on
 PostgreSQL with ``COPY`` after one look-up of the batch's codes), so that importing a file again
 changes nothing: a credit code already in the register (or earlier in the same batch) counts as
 existing. Each imported entity gets its domicile in ``enterprise_addresses`` (proof: a lease, the

@@ -4,12 +4,12 @@ A batch's rows are inserted only when their credit code is new to the register (
 batch), so that importing a file again changes nothing and only new entities get a domicile.
 Every row goes through the tables' keys and indexes. Per database:
 
-- SQLite: the batch goes into a temporary table (the stage) with ``executemany``, as the checked
-  text it arrived in; statements built with SQLAlchemy Core move it: ``INSERT INTO enterprises ...
-  SELECT ... FROM stage ON CONFLICT (uscc) DO NOTHING`` in a savepoint, and only when SQLite
-  changed fewer rows than were staged (some codes already registered) is it undone, those codes
-  dropped from the stage and the move run again; then the domiciles, and the batch's register
-  counts with a few grouped statements.
+- SQLite: the batch goes straight into the two tables with ``executemany`` on the driver's cursor
+  (``INSERT ... ON CONFLICT (uscc) DO NOTHING``); only when SQLite inserted fewer rows than it was
+  given (some codes already registered) are the new ones read back (those above the largest
+  rowid before the batch) to give them, and only them, their domiciles. The register counts'
+  insert trigger and the foreign keys' per-row checks are replaced by once-a-transaction work
+  (``SqliteWriter``).
 - PostgreSQL: the batch's codes are looked up in one statement, and the new rows go straight into
   the two tables with ``COPY … FROM STDIN``, in a savepoint: should another transaction register
   one of the codes between the look-up and the ``COPY``, the key refuses it, the savepoint is
@@ -17,10 +17,10 @@ Every row goes through the tables' keys and indexes. Per database:
   The register counts of the rows copied are added up here (``RegisterTally``) and written with
   one grouped statement per table just before each commit.
 
-The register counts' triggers on ``enterprises`` pause in the import's own transaction only
-(SQLite: a flag row no other transaction sees set; PostgreSQL: a transaction-local setting), and
-the import adds the counts of what it inserted in the same transaction: every committed state
-holds counts equal to a recount of the rows.
+The register counts' triggers on ``enterprises`` do not run for the import's rows, in its own
+transaction only (SQLite: the insert trigger dropped and created again before the commit;
+PostgreSQL: a transaction-local setting), and the import adds the counts of what it inserted in
+the same transaction: every committed state holds counts equal to a recount of the rows.
 
 Foreign keys on PostgreSQL: each row checks its references with a trigger (its zone, its
 domicile's entity), which costs as much as storing the row. Where the database role may set
@@ -50,27 +50,9 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from psycopg.errors import InsufficientPrivilege, UniqueViolation
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Connection,
-    Date,
-    MetaData,
-    Numeric,
-    Select,
-    String,
-    Table,
-    case,
-    delete,
-    exists,
-    literal,
-    null,
-    select,
-    true,
-)
+from sqlalchemy import Column, ColumnElement, Connection, Dialect, String, case, literal, literal_column, null
 from sqlalchemy import insert as core_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.schema import CreateTable
 
 from yima.db.base import table_of
 from yima.errors import NotFound
@@ -81,20 +63,14 @@ ENTERPRISE_COLUMNS = ("uscc", "zone_id", "name", "entity_type", "industry_code",
                       "established_on", "cancelled_on", "status", "scope", "legal_representative", "shareholders",
                       "owner_id", "source", "address_commitment", "created_at", "updated_at")
 ADDRESS_COLUMNS = ("uscc", "kind", "text", "proof", "added_at")
-STAGE = "yima_import_stage"
 IMPORT_CACHE_KIB = 512 * 1024
 ANALYZE_AFTER_ROWS = 10_000
 #: How often a PostgreSQL batch is copied again after a concurrent registration took one of its codes.
 COPY_ATTEMPTS = 5
 #: The only trigger (besides the foreign keys' own) the PostgreSQL import may skip: it adds these counts itself.
 COUNTS_TRIGGER = "register_counts"
-
-#: The stage's columns are those of ``RowText``, in its order.
-stage = Table(STAGE, MetaData(), Column("uscc", String), Column("name", String), Column("entity_type", String),
-              Column("industry_code", String), Column("registered_capital", Numeric(20, 2)),
-              Column("established_on", Date), Column("cancelled_on", Date), Column("address", String),
-              Column("address_commitment", Boolean), prefixes=["TEMPORARY"])
-
+#: On SQLite, the register counts' insert trigger, which the import drops and creates again in its own transaction.
+SQLITE_COUNTS_TRIGGER = "register_counts_insert"
 
 COUNTS_STAGE = "yima_import_counts"
 
@@ -167,24 +143,6 @@ def _unique(rows: list[RowText], known: set[str] | frozenset[str] = frozenset())
     return list(unique.values())
 
 
-def staged_entities(zone_id: str, source: str, now: datetime) -> Select[Any]:
-    """The staged rows as ``enterprises`` rows, in ``ENTERPRISE_COLUMNS`` order."""
-    e, s = Enterprise.__table__.c, stage.c
-    return select(s.uscc, literal(zone_id), s.name, s.entity_type, s.industry_code, s.registered_capital,
-                  s.established_on, s.cancelled_on, case((s.cancelled_on.is_(None), "active"), else_="cancelled"),
-                  literal([], e.scope.type), literal({}, e.legal_representative.type), literal([], e.shareholders.type),
-                  null(), literal(source), s.address_commitment, literal(now, e.created_at.type),
-                  literal(now, e.updated_at.type)).where(true())  # SQLite needs a WHERE before ON CONFLICT
-
-
-def staged_domiciles(now: datetime) -> Select[Any]:
-    """The staged rows' addresses as ``enterprise_addresses`` rows, in ``ADDRESS_COLUMNS`` order."""
-    s = stage.c
-    return select(s.uscc, literal("domicile"), s.address,
-                  case((s.address_commitment == true(), "commitment"), else_="lease"),
-                  literal(now, EnterpriseAddress.__table__.c.added_at.type)).where(s.address != "")
-
-
 PAUSE = ("INSERT INTO register_counts_state (id, paused) VALUES (1, ?) "
          "ON CONFLICT (id) DO UPDATE SET paused = excluded.paused")
 COUNTS = ("established", "cancelled", "capital", "address_commitment")
@@ -218,13 +176,6 @@ def inserted_counts() -> list[str]:
     return statements
 
 
-def _create_stage(conn: Connection) -> None:
-    if not conn.in_transaction():
-        conn.begin()
-    conn.execute(CreateTable(stage, if_not_exists=True))
-    conn.commit()
-
-
 class _Writer:
     conn: Connection
 
@@ -234,61 +185,125 @@ class _Writer:
 
 
 class SqliteWriter(_Writer):
-    """Also enlarges the connection's page cache while it writes; ``close`` restores it."""
+    """Inserts a batch with ``executemany`` on the driver's cursor, straight into the two tables.
+
+    The import's constants (zone, source, time, empty JSON) are written into the statements as
+    literals by SQLAlchemy (from the values its column types would bind), so that each row's
+    checked text goes to SQLite as it arrived, without building a tuple per row. Two things each
+    row would do are done once per transaction instead (SQLite has one writer, and the import's
+    transaction holds the write lock from its first statement to its commit):
+
+    - The register counts' insert trigger is dropped at the start of the transaction and created
+      again, from the text SQLite kept of it, just before the commit, which also adds the counts
+      of the rows inserted (``inserted_counts``): even paused, the trigger asked for its flag row
+      once per row (a fifth of the time a row took). DDL is transactional in SQLite: no other
+      connection ever sees the register without the trigger, and a rollback brings it back.
+      Any other trigger on the two tables fires as before.
+    - Foreign keys are not checked row by row (``PRAGMA foreign_keys`` is off on this connection
+      while it imports; ``close`` turns it back on): the zone's row is checked once the
+      transaction holds the write lock, so it cannot be deleted before the commit; each domicile
+      is of an entity the same transaction inserted; ``owner_id`` is empty. Every other
+      connection checks them as before.
+
+    Also enlarges the connection's page cache while it writes; ``close`` restores it."""
 
     def __init__(self, conn: Connection, zone_id: str, source: str, now: datetime) -> None:
         self.conn = conn
         self.cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
         conn.exec_driver_sql(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
         conn.commit()
-        _create_stage(conn)
-        self.fill = f"INSERT INTO {STAGE} VALUES ({', '.join('?' * len(stage.columns))})"
-        self.move = sqlite_insert(table_of(Enterprise)).from_select(
-            list(ENTERPRISE_COLUMNS), staged_entities(zone_id, source, now)).on_conflict_do_nothing(
-            index_elements=["uscc"])
-        self.house = core_insert(table_of(EnterpriseAddress)).from_select(list(ADDRESS_COLUMNS), staged_domiciles(now))
-        registered = exists().where(Enterprise.__table__.c.uscc == stage.c.uscc)
-        self.drop_registered = delete(stage).where(registered)
+        raw = self._raw()
+        self.foreign_keys = int(raw.execute("PRAGMA foreign_keys").fetchone()[0])
+        raw.execute("PRAGMA foreign_keys=OFF")  # outside any transaction, where SQLite honours it
+        self.insert_entities, self.insert_domiciles = sqlite_statements(conn.dialect, zone_id, source, now)
         self.zone_id = zone_id
         self.count = inserted_counts()
         self.mark = 0
+        self.trigger: str | None = None
+
+    def _raw(self) -> Any:
+        return self.conn.connection.dbapi_connection
+
+    def _begin(self) -> None:
+        self.conn.begin()  # BEGIN IMMEDIATE: the write lock, until the commit
+        raw = self._raw()
+        if raw.execute("SELECT 1 FROM zones WHERE id = ?", (self.zone_id,)).fetchone() is None:
+            raise NotFound("zone.unknown", "zone", f"未知的开发区：{self.zone_id}", f"Unknown zone: {self.zone_id}")
+        found = raw.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ? AND tbl_name = "
+                            "'enterprises'", (SQLITE_COUNTS_TRIGGER,)).fetchone()
+        if found is not None:
+            self.trigger = found[0]
+            raw.execute(f"DROP TRIGGER {SQLITE_COUNTS_TRIGGER}")
+        else:  # a database whose counts are not kept by that trigger: pause them as any bulk writer does
+            self.trigger = None
+            raw.execute(PAUSE, (1,))
+        self.mark = int(raw.execute("SELECT coalesce(max(rowid), 0) FROM enterprises").fetchone()[0])
 
     def store(self, rows: list[RowText]) -> tuple[int, int]:
         unique = _unique(rows)
         if not self.conn.in_transaction():
-            self.conn.begin()
-            # the register counts' triggers pause in this transaction only; ``commit`` adds the counts
-            self.conn.exec_driver_sql(PAUSE, (1,))  # a write: the transaction holds the write lock from here
-            self.mark = int(self.conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM enterprises").scalar_one())
-        self.conn.exec_driver_sql(f"DELETE FROM {STAGE}")
-        self.conn.exec_driver_sql(self.fill, unique)
-        raw: Any = self.conn.connection.dbapi_connection
-        attempt = self.conn.begin_nested()
+            self._begin()
+        raw = self._raw()
+        top = raw.execute("SELECT coalesce(max(rowid), 0) FROM enterprises").fetchone()[0]
         before = raw.total_changes
-        self.conn.execute(self.move)
+        raw.executemany(self.insert_entities, unique)
         loaded = raw.total_changes - before
-        if loaded == len(unique):
-            attempt.commit()
-        else:
-            attempt.rollback()
-            loaded = len(unique) - self.conn.execute(self.drop_registered).rowcount
-            self.conn.execute(self.move)
-        self.conn.execute(self.house)
+        if loaded < len(unique):  # some codes were registered already: the rows above ``top`` are the new ones
+            inserted = {code for (code,) in raw.execute("SELECT uscc FROM enterprises WHERE rowid > ?", (top,))}
+            unique = [row for row in unique if row[0] in inserted]
+        raw.executemany(self.insert_domiciles, [(row[0], row[7], "commitment" if row[8] else "lease")
+                                                for row in unique if row[7]])
         return loaded, len(rows) - loaded
 
     def commit(self) -> None:
         if self.conn.in_transaction():
+            raw = self._raw()
             for statement in self.count:
-                self.conn.exec_driver_sql(statement, {"zone": self.zone_id, "mark": self.mark})
-            self.conn.exec_driver_sql(PAUSE, (0,))
+                raw.execute(statement, {"zone": self.zone_id, "mark": self.mark})
+            if self.trigger is not None:
+                raw.execute(self.trigger)
+            else:
+                raw.execute(PAUSE, (0,))
             self.conn.commit()
 
     def close(self) -> None:
-        if self.conn.in_transaction():
-            self.conn.rollback()
-        self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{STAGE}")
-        self.conn.exec_driver_sql(f"PRAGMA cache_size={int(self.cache or -2000)}")
-        self.conn.commit()
+        try:
+            if self.conn.in_transaction():
+                self.conn.rollback()  # the trigger comes back with it
+        finally:
+            raw = self._raw()
+            raw.execute(f"PRAGMA foreign_keys={'ON' if self.foreign_keys else 'OFF'}")
+            raw.execute(f"PRAGMA cache_size={int(self.cache or -2000)}")
+
+
+def _constant(dialect: Dialect, column: Column[Any], value: Any) -> ColumnElement[Any]:
+    """``value`` as the literal text ``column``'s type would bind for it."""
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return literal(process(value) if process else value, String())
+
+
+def sqlite_statements(dialect: Dialect, zone_id: str, source: str, now: datetime) -> tuple[str, str]:
+    """The statements that insert a batch on SQLite: an entity from a ``RowText`` as it is (its
+    values numbered ``?1``–``?9``; the address, ``?8``, is left to the second), new codes only;
+    a domicile from (credit code, address, proof)."""
+    e, a = table_of(Enterprise).c, table_of(EnterpriseAddress).c
+    value: list[ColumnElement[Any]] = [literal_column(f"?{n}") for n in range(1, 10)]
+    uscc, name, kind, industry, capital, established, cancelled, _, commitment = value
+    entities = sqlite_insert(table_of(Enterprise)).inline().values(
+        uscc=uscc, zone_id=_constant(dialect, e.zone_id, zone_id), name=name, entity_type=kind,
+        industry_code=industry, registered_capital=capital, established_on=established, cancelled_on=cancelled,
+        status=case((cancelled.is_(None), "active"), else_="cancelled"), scope=_constant(dialect, e.scope, []),
+        legal_representative=_constant(dialect, e.legal_representative, {}),
+        shareholders=_constant(dialect, e.shareholders, []), owner_id=null(),
+        source=_constant(dialect, e.source, source), address_commitment=commitment,
+        created_at=_constant(dialect, e.created_at, now), updated_at=_constant(dialect, e.updated_at, now),
+    ).on_conflict_do_nothing(index_elements=["uscc"])
+    domiciles = core_insert(table_of(EnterpriseAddress)).inline().values(
+        uscc=literal_column("?1"), kind="domicile", text=literal_column("?2"), proof=literal_column("?3"),
+        added_at=_constant(dialect, a.added_at, now))
+    literal_binds = {"literal_binds": True}
+    return (str(entities.compile(dialect=dialect, compile_kwargs=literal_binds)),
+            str(domiciles.compile(dialect=dialect, compile_kwargs=literal_binds)))
 
 
 NULL = "\\N"  # COPY's text format
