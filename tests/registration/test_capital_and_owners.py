@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from yima.errors import DomainError
 from yima.privacy import mask_id_number
 from yima.registration import capital, owners, rules
 from yima.registration.model import ApplicationIn
+from yima.registration.rules import EnterpriseFacts
 from yima.standard import load_standard
 
 TODAY = date(2026, 11, 25)
@@ -60,8 +62,8 @@ def test_a_term_of_exactly_five_years_passes_and_one_day_later_is_refused():
 
 
 def test_a_change_counts_from_the_enterprise_s_establishment():
-    enterprise = {"uscc": COMPANY["uscc"], "name": "重庆云帆科技有限公司", "entity_type": "llc", "status": "active",
-                  "owner_id": 1, "established_on": date(2025, 1, 10), "registered_capital": Decimal("1000000")}
+    enterprise = EnterpriseFacts(uscc=COMPANY["uscc"], name="重庆云帆科技有限公司", entity_type="llc", status="active",
+                                 owner_id=1, established_on=date(2025, 1, 10), registered_capital=Decimal("1000000"))
     change = {"matter": "change", "uscc": COMPANY["uscc"], "entity_type": None, "name": None,
               "registered_capital": None, "industry_code": None, "scope": None, "addresses": None,
               "legal_representative": None,
@@ -71,7 +73,7 @@ def test_a_change_counts_from_the_enterprise_s_establishment():
     assert ("capital.contribution_term", "shareholders.0.contribution_due") not in found(in_time)
     late = evaluate(context, **change, shareholders=[{**HOLDER, "contribution_due": "2030-01-11"}])
     assert ("capital.contribution_term", "shareholders.0.contribution_due") in found(late)
-    older = ctx(enterprise={**enterprise, "established_on": date(2019, 5, 1)})
+    older = ctx(enterprise=replace(enterprise, established_on=date(2019, 5, 1)))
     assert ("capital.contribution_term", "shareholders.0.contribution_due") not in found(
         evaluate(older, **change, shareholders=[{**HOLDER, "contribution_due": "2032-06-30"}]))
     assert ("capital.contribution_term", "shareholders.0.contribution_due") in found(

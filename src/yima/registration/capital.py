@@ -58,16 +58,15 @@ def subscribed(registered_capital: Decimal | str | float | None, share_pct: Deci
 
 def _established_on(app: ApplicationIn, ctx: RuleContext) -> date:
     """An establishment is dated the day it is decided (today); a change, the enterprise's date."""
-    if app.matter != "establish" and ctx.enterprise and ctx.enterprise.get("established_on"):
-        known = ctx.enterprise["established_on"]
-        return known if isinstance(known, date) else date.fromisoformat(str(known))
+    if app.matter != "establish" and ctx.enterprise:
+        return ctx.enterprise.established_on
     return ctx.today
 
 
 def _entity_type(app: ApplicationIn, ctx: RuleContext) -> str | None:
     if app.entity_type:
         return app.entity_type
-    return ctx.enterprise.get("entity_type") if ctx.enterprise else None
+    return ctx.enterprise.entity_type if ctx.enterprise else None
 
 
 def contribution_term(app: ApplicationIn, ctx: RuleContext) -> list[Finding]:
@@ -94,7 +93,7 @@ def paid_in_within_subscribed(app: ApplicationIn, ctx: RuleContext) -> list[Find
     """``capital.paid_in_exceeds`` and ``capital.paid_in_date``."""
     capital = app.registered_capital
     if capital is None and ctx.enterprise:
-        capital = ctx.enterprise.get("registered_capital")
+        capital = ctx.enterprise.registered_capital
     findings: list[Finding] = []
     for i, holder in enumerate(app.shareholders or []):
         if holder.paid_in is None:

@@ -42,7 +42,7 @@ BASIS_WORDS = {"shares_25": ("直接或间接持有25%以上股权（合伙权�
 def _entity_type(app: ApplicationIn, ctx: RuleContext) -> str | None:
     if app.entity_type:
         return app.entity_type
-    return ctx.enterprise.get("entity_type") if ctx.enterprise else None
+    return ctx.enterprise.entity_type if ctx.enterprise else None
 
 
 def exemption_applies(app: ApplicationIn) -> bool:

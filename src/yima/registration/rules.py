@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import Enum
-from typing import Any
 
 from yima.errors import DomainError, Finding
 from yima.identity import age_on, validate_id_number
@@ -44,6 +43,20 @@ class AddressBanEntry:
 
 
 @dataclass(frozen=True)
+class EnterpriseFacts:
+    """What the rules know of the enterprise a change, cancellation or filing is for: read from the
+    register (``service.enterprise_facts``) before the rules run."""
+
+    uscc: str
+    name: str
+    entity_type: str
+    status: str
+    owner_id: int | None
+    established_on: date
+    registered_capital: Decimal
+
+
+@dataclass(frozen=True)
 class RuleContext:
     standard: MatterStandard
     zone_id: str
@@ -52,7 +65,7 @@ class RuleContext:
     today: date
     taken_names: frozenset[str] = frozenset()
     address_bans: tuple[AddressBanEntry, ...] = ()
-    enterprise: dict[str, Any] | None = None
+    enterprise: EnterpriseFacts | None = None
     zone_division: str = ""  # GB/T 2260 code of the zone
     divisions: tuple[tuple[str, str], ...] = ()  # (place name, GB/T 2260 code prefix) an address may begin with
     registered: tuple[tuple[str, str], ...] = ()  # (name, uscc) of active enterprises sharing the 字号
@@ -79,7 +92,7 @@ def _f(rule: str, path: str, zh: str, en: str) -> Finding:
 def entity_type_of(app: ApplicationIn, ctx: RuleContext) -> str | None:
     if app.entity_type:
         return app.entity_type
-    return ctx.enterprise["entity_type"] if ctx.enterprise else None
+    return ctx.enterprise.entity_type if ctx.enterprise else None
 
 
 # --- INVALID: the application cannot stand as submitted ------------------------------------------
@@ -138,7 +151,7 @@ def enterprise_is_given(app: ApplicationIn, ctx: RuleContext) -> list[Finding]:
     if ctx.enterprise is None:
         return [_f("uscc.unknown", "uscc", f"本区没有统一社会信用代码为 {app.uscc} 的企业",
                    f"No enterprise of this zone has the credit code {app.uscc}")]
-    if ctx.enterprise.get("status") != "active":
+    if ctx.enterprise.status != "active":
         return [_f("enterprise.not_active", "uscc", "该企业已注销或被吊销，不能办理此事项",
                    "The enterprise is cancelled or revoked and cannot take this matter")]
     return []
@@ -277,7 +290,7 @@ def name_differs_from_the_register(app: ApplicationIn, ctx: RuleContext) -> list
 
 
 def _others(ctx: RuleContext) -> tuple[tuple[str, str], ...]:
-    own = ctx.enterprise["uscc"] if ctx.enterprise else None
+    own = ctx.enterprise.uscc if ctx.enterprise else None
     return tuple(entry for entry in ctx.registered if entry[1] != own)
 
 
@@ -332,7 +345,7 @@ def name_has_the_lawful_form(app: ApplicationIn, ctx: RuleContext) -> list[Findi
 def name_is_unique(app: ApplicationIn, ctx: RuleContext) -> list[Finding]:
     if not app.name:
         return []
-    own = ctx.enterprise["name"] if ctx.enterprise else None
+    own = ctx.enterprise.name if ctx.enterprise else None
     if app.name in ctx.taken_names and app.name != own:
         return [_f("name.taken", "name", "本区已有同名企业或同名在办申请", "The name is already taken in this zone")]
     return []

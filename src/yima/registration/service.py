@@ -133,10 +133,11 @@ def registered_alike(session: Session, standard: MatterStandard, zone_id: str, n
     return tuple((name, uscc) for name, uscc in _ALIKE.run(session, {"zone": zone_id, "pattern": pattern}))
 
 
-def enterprise_snapshot(enterprise: Enterprise) -> dict[str, Any]:
-    return {"uscc": enterprise.uscc, "name": enterprise.name, "entity_type": enterprise.entity_type,
-            "status": enterprise.status, "owner_id": enterprise.owner_id, "established_on": enterprise.established_on,
-            "registered_capital": enterprise.registered_capital}
+def enterprise_facts(enterprise: Enterprise) -> rules.EnterpriseFacts:
+    return rules.EnterpriseFacts(uscc=enterprise.uscc, name=enterprise.name, entity_type=enterprise.entity_type,
+                                 status=enterprise.status, owner_id=enterprise.owner_id,
+                                 established_on=enterprise.established_on,
+                                 registered_capital=enterprise.registered_capital)
 
 
 def build_context(standard: MatterStandard, body: ApplicationIn, now: datetime, zone: ZoneRuleSettings | None,
@@ -147,7 +148,7 @@ def build_context(standard: MatterStandard, body: ApplicationIn, now: datetime, 
         standard=standard, zone_id=body.zone, zone_known=zone is not None,
         place_names=zone.place_names if zone else (), today=local_date(now), taken_names=frozenset(),
         address_bans=tuple(rules.AddressBanEntry(p, r) for p, r in zone.address_bans) if zone else (),
-        enterprise=enterprise_snapshot(enterprise) if enterprise else None,
+        enterprise=enterprise_facts(enterprise) if enterprise else None,
         zone_division=zone.division_code if zone else "", divisions=zone.divisions if zone else ())
 
 
@@ -298,7 +299,7 @@ def _enterprise_for(session: Session, actor: Actor, body: ApplicationIn) -> Ente
 def _new_application(standard: MatterStandard, actor: Actor, body: ApplicationIn, ctx: rules.RuleContext,
                      evaluation: rules.Evaluation, now: datetime, idempotency_key: str | None) -> Application:
     matter = standard.matters[body.matter]
-    own_name = ctx.enterprise["name"] if ctx.enterprise else ""
+    own_name = ctx.enterprise.name if ctx.enterprise else ""
     return Application(
         zone_id=body.zone, applicant_id=actor.id, matter=body.matter,
         entity_type=rules.entity_type_of(body, ctx) or "", channel=body.channel, name=body.name or own_name,
