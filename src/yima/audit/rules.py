@@ -4,6 +4,11 @@ Each zone keeps one chain (the platform's own events, such as account changes, a
 An entry's hash is SHA-256 over the previous entry's hash and the entry's canonical JSON
 (sorted keys, no spaces, UTF-8, times in UTC to the microsecond), so changing, removing or
 reordering any stored entry breaks every hash after it. The chain starts from ``GENESIS``.
+
+Entries are linked in one of two ways, with the same hashes (``link``): in the transaction that
+records them (the chain's next places taken there), or stored pending first and linked after
+their transaction's commit, in the order in which they were stored (``sequence``), by the one
+integrator that holds the chain at the time (``yima.audit.service``).
 """
 
 from __future__ import annotations
@@ -65,6 +70,20 @@ def link(prev_hash: str, last_seq: int, events: Iterable[AuditEvent]) -> list[St
         entries.append(StoredEntry(last_seq, event, prev_hash, digest))
         prev_hash = digest
     return entries
+
+
+def sequence(prev_hash: str, last_seq: int,
+             pending: Iterable[tuple[int, AuditEvent]]) -> list[tuple[int, StoredEntry]]:
+    """Link pending entries, given as ``(id, event)``, after a chain's last entry: in the order of
+    their ids (the order they were stored in; a transaction's own entries in the order it recorded
+    them), whatever order they are read in. Each comes back with its id."""
+    ordered = sorted(pending, key=lambda p: p[0])
+    if len({id_ for id_, _ in ordered}) != len(ordered):
+        raise ValueError("an entry is pending twice")
+    if any(event.chain != ordered[0][1].chain for _, event in ordered):
+        raise ValueError("pending entries of another chain")
+    linked = link(prev_hash, last_seq, (event for _, event in ordered))
+    return [(id_, entry) for (id_, _), entry in zip(ordered, linked, strict=True)]
 
 
 @dataclass(frozen=True)

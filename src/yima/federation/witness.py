@@ -73,7 +73,7 @@ def hashes_at(db: Database, zone_id: str, seqs: Iterable[int]) -> dict[int, str]
     with db.read() as session:
         rows = session.execute(select(AuditEntry.seq, AuditEntry.hash)
                                .where(AuditEntry.chain == zone_id, AuditEntry.seq.in_(wanted))).all()
-    return {int(seq): str(digest) for seq, digest in rows}
+    return {int(seq): str(digest) for seq, digest in rows if seq is not None}  # linked entries only
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def entries_between(db: Database, zone_id: str, after: int, until: int) -> list[
                                                               AuditEntry.seq <= until)
                                     .order_by(AuditEntry.seq).limit(ENTRIES_PAGE)))
     return [ChainEntry(r.seq, as_utc(r.at).isoformat(timespec="microseconds"), r.actor_id, r.actor_role, r.action,
-                       r.subject, r.detail or {}) for r in rows]
+                       r.subject, r.detail or {}) for r in rows if r.seq is not None]
 
 
 def checked_entries_request(db: Database, standard_digest: str, data: bytes, now: datetime,
