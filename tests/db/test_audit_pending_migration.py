@@ -4,6 +4,7 @@ chain grows from its old head."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -29,7 +30,7 @@ def test_an_earlier_releases_chain_and_checkpoint_verify_after_the_upgrade_and_t
                                  ":subject, :detail, :prev, :hash)"),
                          {"chain": "cq-gxq", "seq": e.seq, "at": e.event.at.replace(tzinfo=None).isoformat(" "),
                           "actor": e.event.actor_id, "role": e.event.actor_role, "action": e.event.action,
-                          "subject": e.event.subject, "detail": '{"reason": "秒批", "n": %d}' % (e.seq - 1),
+                          "subject": e.event.subject, "detail": json.dumps(dict(e.event.detail), ensure_ascii=False),
                           "prev": e.prev_hash, "hash": e.hash})
         conn.execute(sa.text("INSERT INTO audit_heads (chain, seq, hash) VALUES ('cq-gxq', 5, :hash)"),
                      {"hash": entries[-1].hash})

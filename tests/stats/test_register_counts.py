@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, text, update
 
 from yima.register.tables import Enterprise
 from yima.registration.codes import make_uscc
@@ -111,8 +111,11 @@ def _kept(db: Any) -> tuple[dict[tuple[Any, ...], tuple[int, int, Decimal, int]]
     with db.read() as session:
         for table, grain in ((RegisterDayCount, RegisterDayCount.day), (RegisterMonthCount, RegisterMonthCount.month),
                              (RegisterYearCount, RegisterYearCount.year)):
-            rows = session.execute(select(table.zone_id, grain, table.entity_type, table.division, table.established,
-                                          table.cancelled, table.capital, table.address_commitment))
+            # the slots of a key added up (on PostgreSQL concurrent transactions keep theirs apart)
+            rows = session.execute(select(table.zone_id, grain, table.entity_type, table.division,
+                                          func.sum(table.established), func.sum(table.cancelled),
+                                          func.sum(table.capital), func.sum(table.address_commitment))
+                                   .group_by(table.zone_id, grain, table.entity_type, table.division))
             kept.append({tuple(r[:4]): (r[4], r[5], Decimal(str(r[6])).quantize(Decimal("0.01")), r[7])
                          for r in rows if r[4] or r[5] or r[6] or r[7]})
     return tuple(kept)
@@ -168,3 +171,30 @@ def test_a_bulk_import_adds_the_counts_of_what_it_loaded_and_leaves_the_triggers
         assert session.scalar(select(RegisterCountsState.paused)) in (0, None)  # never paused on PostgreSQL
     _apply(db, [("cancel", 3, date(2024, 1, 5)), ("delete", 7), ("register", ROW)])  # the triggers run again
     assert _kept(db) == _recount(db)
+
+
+def test_concurrent_registrations_of_one_kind_and_day_do_not_wait_for_each_others_commit(db, zone_cq):
+    """On PostgreSQL each transaction adds to the slot of its transaction id, so a second one
+    registering the same zone, day, type and division goes through while the first is still open
+    (it used to wait on the first's count row until that committed); the counts add up. On SQLite
+    (one writer at a time) every count is in slot 0."""
+    def enterprise(serial: int) -> Enterprise:
+        return Enterprise(uscc=f"91500000S{serial:09d}", zone_id="cq-gxq", name=f"主体{serial}", entity_type="llc",
+                          industry_code="I6513", registered_capital=Decimal(1), established_on=date(2024, 5, 1),
+                          address_commitment=True, created_at=NOW, updated_at=NOW)
+
+    if db.is_sqlite:
+        for serial in (1, 2):
+            with db.write() as session:
+                session.add(enterprise(serial))
+    else:
+        with db.write() as first:
+            first.add(enterprise(1))
+            first.flush()  # its counts' rows are written (and locked until its commit)
+            with db.write() as second:
+                second.execute(text("SET LOCAL lock_timeout = '2s'"))
+                second.add(enterprise(2))  # committed while the first is open: no wait
+    assert _kept(db) == _recount(db)
+    with db.read() as session:
+        slots = set(session.scalars(select(RegisterDayCount.slot).where(RegisterDayCount.day == date(2024, 5, 1))))
+    assert slots == {0} if db.is_sqlite else len(slots) == 2

@@ -102,12 +102,12 @@ def _counts(conn: Connection, zone_id: str, dialect: Dialect) -> None:
             "substr(industry_code, 1, 3), count(*), 0, coalesce(sum(registered_capital), 0), "
             f"sum(CASE WHEN address_commitment THEN 1 ELSE 0 END) FROM {BASE} WHERE true "
             f"GROUP BY {established}, entity_type, substr(industry_code, 1, 3) "
-            f"ON CONFLICT ({keys}) DO UPDATE SET {update}"), {"zone": zone_id})
+            f"ON CONFLICT ({keys}, slot) DO UPDATE SET {update}"), {"zone": zone_id})
         conn.execute(text(
             f"INSERT INTO {table} ({keys}, {', '.join(COUNTED)}) SELECT :zone, {ended_at}, entity_type, "
             f"substr(industry_code, 1, 3), 0, count(*), 0, 0 FROM {BASE} WHERE cancelled_on IS NOT NULL "
             f"GROUP BY {ended_at}, entity_type, substr(industry_code, 1, 3) "
-            f"ON CONFLICT ({keys}) DO UPDATE SET {update}"), {"zone": zone_id})
+            f"ON CONFLICT ({keys}, slot) DO UPDATE SET {update}"), {"zone": zone_id})
 
 
 def copy_register(db: Database, zone_id: str, target: int, *, block: int = SYNTHETIC_BLOCK,

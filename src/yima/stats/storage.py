@@ -115,7 +115,7 @@ def upsert_counts(table: str, grain: str, values: str) -> str:
     keys = f"zone_id, {grain}, entity_type, division"
     update = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTS)
     return (f"INSERT INTO {table} ({keys}, {', '.join(COUNTS)}) {values} "
-            f"ON CONFLICT ({keys}) DO UPDATE SET {update}")
+            f"ON CONFLICT ({keys}, slot) DO UPDATE SET {update}")
 
 
 class RegisterWriter(Protocol):
@@ -166,13 +166,13 @@ def inserted_counts() -> list[str]:
             "substr(industry_code, 1, 3), count(*), 0, coalesce(sum(registered_capital), 0), "
             "sum(CASE WHEN address_commitment THEN 1 ELSE 0 END) FROM enterprises WHERE rowid > :mark "
             f"GROUP BY {established}, entity_type, substr(industry_code, 1, 3) "
-            f"ON CONFLICT ({keys}) DO UPDATE SET {update}")
+            f"ON CONFLICT ({keys}, slot) DO UPDATE SET {update}")
         statements.append(
             f"INSERT INTO {table} ({keys}, {', '.join(COUNTS)}) SELECT :zone, {ended_at}, entity_type, "
             "substr(industry_code, 1, 3), 0, count(*), 0, 0 FROM enterprises "
             "WHERE rowid > :mark AND cancelled_on IS NOT NULL "
             f"GROUP BY {ended_at}, entity_type, substr(industry_code, 1, 3) "
-            f"ON CONFLICT ({keys}) DO UPDATE SET {update}")
+            f"ON CONFLICT ({keys}, slot) DO UPDATE SET {update}")
     return statements
 
 

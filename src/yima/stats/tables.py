@@ -20,10 +20,12 @@ from sqlalchemy import (
     Integer,
     Numeric,
     PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Text,
     func,
     literal_column,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -67,7 +69,12 @@ class _RegisterCounts:
     row, whichever way it is made (registration, import, correction, cancellation, deletion): an
     insert adds the row's contribution, a delete takes it away, an update does both. Rows whose
     counts fall to zero stay. ``tests/stats/test_register_counts.py`` checks the counts against a
-    recount from the rows after random changes."""
+    recount from the rows after random changes.
+
+    A count is kept in slots (``slot``, part of the key) that readers add up: on PostgreSQL each
+    transaction adds to the slot of its transaction id (modulo 32), so that concurrent
+    registrations of the same zone, day, type and division do not wait for each other's commit
+    on one row (migration 0039); on SQLite, and for a bulk import, everything is in slot 0."""
 
     zone_id: Mapped[str] = mapped_column(String(32))
     entity_type: Mapped[str] = mapped_column(String(32))
@@ -76,18 +83,19 @@ class _RegisterCounts:
     cancelled: Mapped[int] = mapped_column(Integer, default=0)
     capital: Mapped[Decimal] = mapped_column(Numeric(24, 2), default=0)
     address_commitment: Mapped[int] = mapped_column(Integer, default=0)
+    slot: Mapped[int] = mapped_column(SmallInteger, default=0, server_default=text("0"))
 
 
 class RegisterDayCount(_RegisterCounts, Base):
     __tablename__ = "register_day_counts"
-    __table_args__ = (PrimaryKeyConstraint("zone_id", "day", "entity_type", "division"),)
+    __table_args__ = (PrimaryKeyConstraint("zone_id", "day", "entity_type", "division", "slot"),)
 
     day: Mapped[date] = mapped_column(Date)
 
 
 class RegisterMonthCount(_RegisterCounts, Base):
     __tablename__ = "register_month_counts"
-    __table_args__ = (PrimaryKeyConstraint("zone_id", "month", "entity_type", "division"),)
+    __table_args__ = (PrimaryKeyConstraint("zone_id", "month", "entity_type", "division", "slot"),)
 
     month: Mapped[str] = mapped_column(String(7))  # 'YYYY-MM'
 
@@ -97,7 +105,7 @@ class RegisterYearCount(_RegisterCounts, Base):
     ``enterprises``), so they follow the month counts however those change (migration 0035)."""
 
     __tablename__ = "register_year_counts"
-    __table_args__ = (PrimaryKeyConstraint("zone_id", "year", "entity_type", "division"),)
+    __table_args__ = (PrimaryKeyConstraint("zone_id", "year", "entity_type", "division", "slot"),)
 
     year: Mapped[str] = mapped_column(String(4))  # 'YYYY'
 
