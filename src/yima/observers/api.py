@@ -249,9 +249,7 @@ def list_observers(zone: str, db: DB, actor: CurrentActor, on: Day | None = None
 @router.get("/api/v1/suggestions/departments", response_model=list[DepartmentOut])
 def list_departments(zone: str, db: DB, actor: CurrentActor) -> list[DepartmentOut]:
     """The zone's departments that handle suggestions (for anyone with a role in the ledger)."""
-    with db.read() as session:
-        views.scope_of(session, actor)
-    return [DepartmentOut.model_validate(d.as_json()) for d in views.departments(db, zone)]
+    return [DepartmentOut.model_validate(d.as_json()) for d in views.ledger_departments(db, actor, zone)]
 
 
 @router.post("/api/v1/suggestions/departments", response_model=DepartmentOut, status_code=201)

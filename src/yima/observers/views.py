@@ -367,9 +367,20 @@ def serving_today(db: Database, actor: Actor, today: date) -> bool:
 
 def departments(db: Database, zone_id: str) -> list[DepartmentView]:
     with db.read() as session:
-        return [DepartmentView(id=d.id, zone=d.zone_id, name=d.name, name_en=d.name_en)
-                for d in session.scalars(select(Department).where(Department.zone_id == zone_id)
-                                         .order_by(Department.id))]
+        return _departments(session, zone_id)
+
+
+def ledger_departments(db: Database, actor: Actor, zone_id: str) -> list[DepartmentView]:
+    """The zone's departments that handle suggestions, for anyone with a role in the ledger."""
+    with db.read() as session:
+        scope_of(session, actor)
+        return _departments(session, zone_id)
+
+
+def _departments(session: Session, zone_id: str) -> list[DepartmentView]:
+    return [DepartmentView(id=d.id, zone=d.zone_id, name=d.name, name_en=d.name_en)
+            for d in session.scalars(select(Department).where(Department.zone_id == zone_id)
+                                     .order_by(Department.id))]
 
 
 def observers(db: Database, actor: Actor | None, zone_id: str, on: date | None = None) -> list[ObserverView]:

@@ -28,6 +28,7 @@ from yima import satisfaction
 from yima.errors import Conflict, DomainError, Forbidden
 from yima.observers.calendar import PACKAGE_CALENDAR, OfficialCalendar
 from yima.observers.rules import Deadline, deadline
+from yima.registration.status import Status
 
 SCORES = satisfaction.SCORES
 INDICATORS = satisfaction.INDICATORS
@@ -39,7 +40,7 @@ CALLBACK_WORKING_DAYS = 1
 FIX_WORKING_DAYS = 15
 #: What may be rated: the kind of case, and the statuses after which it is decided (办结).
 DECIDED_STATUSES: dict[str, tuple[str, ...]] = {
-    "application": ("approved", "rejected"),  # a registration decision
+    "application": (Status.APPROVED, Status.REJECTED),  # a registration decision
     "key_enterprise_request": ("resolved",),  # a key enterprise's request (诉求), resolved
 }
 #: Cases that are no matter of the standard, by the name the figures give them.

@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 
 from yima.notifications.service import notify
 from yima.registration.model import ApplicationChanged
+from yima.registration.status import Status
 
 DECISIONS: dict[str, tuple[str, str]] = {
-    "approved": ("已核准登记", "approved"),
-    "rejected": ("不予登记", "rejected"),
-    "awaiting_materials": ("需补正材料", "materials are asked for"),
-    "lapsed": ("因逾期未补正已终止", "lapsed: the materials were not supplied in time"),
+    Status.APPROVED: ("已核准登记", "approved"),
+    Status.REJECTED: ("不予登记", "rejected"),
+    Status.AWAITING_MATERIALS: ("需补正材料", "materials are asked for"),
+    Status.LAPSED: ("因逾期未补正已终止", "lapsed: the materials were not supplied in time"),
 }
 
 
