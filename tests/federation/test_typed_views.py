@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from yima.audit.rules import GENESIS
-from yima.federation import service
-from yima.federation.api import ChainEntryOut, LoggedMessageOut
+from yima.federation import delivery, service
+from yima.federation.api import ChainEntryOut, LoggedMessageOut, RefusalOut
+from yima.federation.model import DeliveryRefusal
 from yima.federation.tables import Case
 from yima.federation.views import LoggedMessage
 from yima.federation.witness import ChainEntry, recompute
@@ -23,7 +24,7 @@ V1_KEYS = {"kind", "state", "error", "reason_zh", "reason_en", "advice_zh", "adv
 
 def test_a_dead_letter_has_the_v1_keys_and_one_sent_again_no_longer_counts():
     case = Case(partner_zone="cd-gxq", steps=[])
-    refusal = {"error": "federation.bad_signature", "message_zh": "签名无效", "message_en": "bad signature"}
+    refusal = DeliveryRefusal(422, "federation.bad_signature", "签名无效", "bad signature")
     service.dead_letter(case, "application.forwarded", "dead", refusal, NOW)
     service.dead_letter(case, "application.material", "expired", refusal, NOW)
     forwarded, material = service.dead_letters(case)
@@ -71,7 +72,7 @@ def _case_view(role: str, **case: Any) -> dict[str, Any]:
 
 
 def test_an_accepting_case_and_its_delivered_licence_keep_their_v1_json():
-    refusal = {"error": "federation.bad_signature", "message_zh": "签名无效", "message_en": "bad signature"}
+    refusal = DeliveryRefusal(422, "federation.bad_signature", "签名无效", "bad signature")
     row = Case(partner_zone="cd-gxq", steps=[])
     service.dead_letter(row, "application.material", "dead", refusal, NOW)
     waiting = _case_view("accepting", steps=[{"step": "forwarded", "at": NOW.isoformat(), "detail": ""},
@@ -99,3 +100,13 @@ def test_an_issuing_case_says_only_its_role_partner_steps_and_dead_letters():
     assert issuing["cross_region"] == {"role": "issuing", "partner_zone": "cd-gxq", "partner_application": 12,
                                        "steps": [], "dead_letters": []}
     assert issuing["accepting_zone"] == "cd-gxq" and "licence" not in issuing and "withdrawal" not in issuing
+
+
+def test_a_delivery_refusal_is_stored_as_refusal_out_and_read_from_the_partners_answer():
+    refusal = delivery.refusal_of(422, {"error": "federation.bad_signature", "message": "x",
+                                        "detail": [{"rule": "r", "message_zh": "签名无效\x07", "message_en": "bad"}]})
+    assert refusal == DeliveryRefusal(422, "federation.bad_signature", "签名无效", "bad")  # unprintables dropped
+    assert set(refusal.as_json()) == set(RefusalOut.model_fields)
+    assert RefusalOut.model_validate(refusal.as_json()).model_dump() == refusal.as_json()
+    bare = delivery.refusal_of(403, {})
+    assert (bare.error, bare.message_en) == ("http.403", "HTTP 403")

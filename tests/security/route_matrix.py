@@ -177,7 +177,8 @@ def dead_letter(world: World) -> str:
             row = service.queue(session, new_message("application.material", "cq-gxq", "gz-gxq",
                                                      load_standard().digest, {"application": None}, utcnow()), None)
             row.state, row.closed_at = "dead", utcnow()
-            row.refusal = refusal_words(422, "federation.malformed", "消息格式不正确", "The message is malformed")
+            row.refusal = refusal_words(422, "federation.malformed", "消息格式不正确",
+                                        "The message is malformed").as_json()
             return str(row.id)
     return str(world._reuse("dead_letter", make))
 

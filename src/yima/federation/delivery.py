@@ -52,7 +52,15 @@ from yima.config import get_settings
 from yima.db import Database
 from yima.errors import Conflict, DomainError, NotFound
 from yima.federation import network, service, withdrawal
-from yima.federation.model import LICENCE_PDF, RECEIPT, WITHDRAWN, Envelope, envelope_from_payload, new_message
+from yima.federation.model import (
+    LICENCE_PDF,
+    RECEIPT,
+    WITHDRAWN,
+    DeliveryRefusal,
+    Envelope,
+    envelope_from_payload,
+    new_message,
+)
 from yima.federation.rules import backoff_seconds, is_permanent
 from yima.federation.tables import PDF_DUE, Case, OutboxMessage, Partner
 from yima.licences import documents
@@ -315,12 +323,11 @@ def _printable(text: object, limit: int = 300) -> str:
     return "".join(ch for ch in str(text or "") if ch.isprintable())[:limit]
 
 
-def refusal_words(status: int | None, error: str, zh: str, en: str) -> dict[str, Any]:
-    return {"status": status, "error": _printable(error, 80), "message_zh": _printable(zh),
-            "message_en": _printable(en)}
+def refusal_words(status: int | None, error: str, zh: str, en: str) -> DeliveryRefusal:
+    return DeliveryRefusal(status, _printable(error, 80), _printable(zh), _printable(en))
 
 
-def refusal_of(status: int, answer: Mapping[str, Any]) -> dict[str, Any]:
+def refusal_of(status: int, answer: Mapping[str, Any]) -> DeliveryRefusal:
     """What the partner said when it refused: its rule and its words in both languages."""
     detail = answer.get("detail")
     first = detail[0] if isinstance(detail, list) and detail and isinstance(detail[0], Mapping) else {}
@@ -330,7 +337,7 @@ def refusal_of(status: int, answer: Mapping[str, Any]) -> dict[str, Any]:
                          first.get("message_en") or message or f"HTTP {status}")
 
 
-def _expired_refusal(expires: datetime) -> dict[str, Any]:
+def _expired_refusal(expires: datetime) -> DeliveryRefusal:
     return refusal_words(None, "federation.expired", f"消息在有效期内（至 {expires:%Y-%m-%d %H:%M}Z）未能送达",
                          f"The message could not be delivered before it expired ({expires:%Y-%m-%d %H:%M}Z)")
 
@@ -346,7 +353,7 @@ def _failed(db: Database, message_id: str, error: str, now: datetime) -> None:
     log.info("message %s to %s not delivered (attempt %d): %s", message_id, row.recipient, row.attempts, error)
 
 
-def settle(db: Database, message_id: str, state: str, refusal: dict[str, Any], now: datetime,
+def settle(db: Database, message_id: str, state: str, refusal: DeliveryRefusal, now: datetime,
            error: str = "") -> None:
     """The message stops being tried: ``dead`` (refused for good) or ``expired``; its application's
     case shows it to the applicant and the officers."""
@@ -354,13 +361,13 @@ def settle(db: Database, message_id: str, state: str, refusal: dict[str, Any], n
         row = session.get(OutboxMessage, message_id)
         if row is None or row.state != "pending":
             return
-        row.state, row.refusal, row.closed_at = state, refusal, now
-        row.last_error = (error or f"{refusal['error']}: {refusal['message_en']}")[:2000]
+        row.state, row.refusal, row.closed_at = state, refusal.as_json(), now
+        row.last_error = (error or f"{refusal.error}: {refusal.message_en}")[:2000]
         if state == "dead":
             row.attempts += 1
         audit.record(session, [audit.event(row.sender, None, now, f"federation.message_{state}",
                                            f"message:{message_id}", kind=row.kind, to=row.recipient,
-                                           status=refusal.get("status"), error=refusal.get("error"),
+                                           status=refusal.status, error=refusal.error,
                                            sha256=row.sha256 or None)])
         case = session.get(Case, row.application_id) if row.application_id else None
         if case is not None:

@@ -114,3 +114,20 @@ def envelope_from_payload(data: Any) -> Envelope:
     expires = parse_instant(data["expires"]) if data.get("expires") is not None else None
     return Envelope(texts["id"], texts["kind"], texts["from"], texts["to"], parse_instant(data.get("created")),
                     parse_instant(data.get("sent")), texts["standard"], dict(body), expires)
+
+
+@dataclass(frozen=True)
+class DeliveryRefusal:
+    """Why a message will not be delivered (it is ``dead`` or ``expired``): the partner's HTTP
+    status (None when no answer says so), its rule and its words in both languages, or this zone's
+    own (``federation.expired``, ``federation.not_partner``). Kept on the outbox row as its JSON
+    (``OutboxMessage.refusal``, ``RefusalOut``)."""
+
+    status: int | None
+    error: str
+    message_zh: str
+    message_en: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"status": self.status, "error": self.error, "message_zh": self.message_zh,
+                "message_en": self.message_en}

@@ -34,7 +34,7 @@ from yima.db import Base, Database
 from yima.errors import Conflict, DomainError, Forbidden
 from yima.federation import codec, network
 from yima.federation import partners as partner_store
-from yima.federation.model import LICENCE_PDF, RECEIPT, Envelope, new_message
+from yima.federation.model import LICENCE_PDF, RECEIPT, DeliveryRefusal, Envelope, new_message
 from yima.federation.refusals import log_refusal
 from yima.federation.rules import (
     WITHDRAWAL_REQUESTED,
@@ -130,33 +130,31 @@ _WHAT = {"application.forwarded": Words("申请", "the application"),
          LICENCE_PDF: Words("营业执照 PDF", "the licence PDF")}
 
 
-def dead_letter_words(partner: str, kind: str, state: str, refusal: Mapping[str, Any]) -> tuple[Words, Words]:
+def dead_letter_words(partner: str, kind: str, state: str, refusal: DeliveryRefusal) -> tuple[Words, Words]:
     """What happened to a message that will not be delivered, and what to do, in both languages."""
     what = _WHAT.get(kind, Words("消息", "the message"))
     if state == "expired":
-        said = Words(f"{what.zh}未能在有效期内送达合作开发区 {partner}：{refusal.get('message_zh', '')}",
+        said = Words(f"{what.zh}未能在有效期内送达合作开发区 {partner}：{refusal.message_zh}",
                      f"{what.en.capitalize()} could not be delivered to the partner zone {partner} in time: "
-                     f"{refusal.get('message_en', '')}")
+                     f"{refusal.message_en}")
         advice = Words(f"本区已停止重试。请联系本区政务服务中心，确认 {partner} 恢复联通后重新提交，"
                        f"或直接向 {partner} 申请。",
                        f"This zone has stopped trying. Contact this zone's service centre to submit again once "
                        f"{partner} can be reached, or apply to {partner} directly.")
     else:
-        said = Words(f"合作开发区 {partner} 拒绝接收{what.zh}：{refusal.get('message_zh', '')}"
-                     f"（{refusal.get('error', '')}）",
-                     f"The partner zone {partner} refused {what.en}: {refusal.get('message_en', '')} "
-                     f"({refusal.get('error', '')})")
+        said = Words(f"合作开发区 {partner} 拒绝接收{what.zh}：{refusal.message_zh}（{refusal.error}）",
+                     f"The partner zone {partner} refused {what.en}: {refusal.message_en} ({refusal.error})")
         advice = Words(f"重试不会改变结果，本区已停止发送。请联系本区政务服务中心处理，或直接向 {partner} 申请。",
                        f"Sending it again would not change the answer, so this zone has stopped. Contact this "
                        f"zone's service centre, or apply to {partner} directly.")
     return said, advice
 
 
-def dead_letter(case: Case, kind: str, state: str, refusal: Mapping[str, Any], now: datetime) -> None:
+def dead_letter(case: Case, kind: str, state: str, refusal: DeliveryRefusal, now: datetime) -> None:
     """Note on the case that one of its messages will not be delivered: why, and what to do."""
     said, advice = dead_letter_words(case.partner_zone, kind, state, refusal)
     _step(case, DEAD_LETTER, now, said.text[:600], detail_zh=said.zh[:600], detail_en=said.en[:600], kind=kind,
-          state=state, error=str(refusal.get("error") or ""), advice_zh=advice.zh, advice_en=advice.en)
+          state=state, error=refusal.error, advice_zh=advice.zh, advice_en=advice.en)
 
 
 RESENT = "delivery_resent"
