@@ -143,12 +143,14 @@ def db(migrated_url: str, _databases: dict[str, Database]) -> Iterator[Database]
     _empty(database)
     from yima.accounts.service import _activity, _checked
     from yima.keys.service import forget_cached
+    from yima.registration.reserve import forget_reserved
     from yima.zones.service import _settings
 
     forget_cached()  # keys read within the last seconds belong to the previous test's zones
     _checked.clear()  # and so do the users whose tokens were checked
     _activity.clear()  # and the sessions seen
     _settings.clear()  # and the zones' settings
+    forget_reserved()  # and the credit codes taken ahead from their counters
     yield database
 
 

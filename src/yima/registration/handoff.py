@@ -108,7 +108,9 @@ class TransitionListener(Protocol):
 class RegisterFollower(Protocol):
     def established(self, session: Session, standard: MatterStandard, enterprise: Enterprise,
                     establishment: Establishment, now: datetime) -> Sequence[Base]:
-        """The rows a new enterprise brings, for registration to insert with it (parents first)."""
+        """The rows a new enterprise brings, for registration to insert with it (parents first).
+        Only reads through ``session``: on the 秒批 path it is a read session before the write
+        transaction (the rows are built there, and inserted inside the writer lock)."""
 
     def changed(self, session: Session, standard: MatterStandard, enterprise: Enterprise, now: datetime,
                 actor: Actor | None) -> None: ...

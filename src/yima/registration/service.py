@@ -29,7 +29,7 @@ from yima.db.bulk import PendingKey, insert_new
 from yima.db.prepared import Prepared
 from yima.errors import Conflict, DomainError, Forbidden
 from yima.register.tables import Enterprise, EnterpriseAddress
-from yima.registration import capital, decisions, handoff, names, owner_records, rules
+from yima.registration import capital, decisions, handoff, names, owner_records, reserve, rules
 from yima.registration.appview import ApplicationView
 from yima.registration.codes import make_uscc
 from yima.registration.materials import clean_filename
@@ -199,8 +199,16 @@ def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body:
 
     # Built before the write transaction, which SQLite serialises: only a name taken meanwhile changes it.
     drafted = submitted(evaluation)
+    # An establishment approved with a code of the process's reserve (SQLite) has its rows and signed
+    # licence built now too; inside the writer lock they are only inserted.
+    ahead = _approved_ahead(db, standard, drafted, now) if status == Status.APPROVED else None
+    refill = db.is_sqlite and status == Status.APPROVED and body.matter == "establish" \
+        and reserve.claim_refill(db.url, body.zone)
+    codes: reserve.Codes | None = None
+    committed = False
 
     def store(session: Session) -> Application | ApplicationView:
+        nonlocal codes
         earlier = _by_idempotency_key(session, actor, idempotency_key)
         if earlier is not None:
             return application_view(earlier, now)
@@ -211,15 +219,18 @@ def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body:
                                                    *rules.name_is_unique(body, replace(ctx, taken_names=taken))])
             outcome = rules.outcome(findings)
             app = submitted(findings)
-        if outcome == Status.APPROVED:
-            created = _approve(session, standard, app, None, now,
-                               Words("秒批：全部规则通过", "instant approval: every rule passed"))
+        if outcome == Status.APPROVED and ahead is not None and app is drafted:
+            created = ahead
+        elif outcome == Status.APPROVED:
+            created = _approve(session, standard, app, None, now, INSTANT)
         else:
             created = []
             _transition(app, Step.EVALUATE, outcome, None, now,
                         Words.joined([Words(f.zh, f.en) for f in findings.findings]))
             if outcome == Status.REJECTED:
                 app.decided_at = now
+        if refill:  # after this approval's own code
+            codes = _reserve_codes(session, body.zone)
         insert_new(session, [app, *app.transitions, *created])
         owner_records.store(session, app, body.beneficial_owners or [], now)
         _record(session, app, 0, created)
@@ -229,6 +240,7 @@ def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body:
         # Submissions waiting at the same time share one transaction and one durable commit, each in
         # its own savepoint (``Database.write_grouped``): a refused one changes nothing of the others.
         stored = db.write_grouped(store)
+        committed = True
     except IntegrityError as err:
         if idempotency_key:
             with db.read() as session:
@@ -237,6 +249,9 @@ def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body:
                     return application_view(again, now)
         raise Conflict("application.conflict", "name", "与同时提交的另一申请冲突，请重试",
                        "Conflicts with another submission made at the same time; try again") from err
+    finally:
+        if refill:  # the codes taken count only once their commit is durable
+            reserve.refilled(db.url, body.zone, codes if committed else None)
     return stored if isinstance(stored, ApplicationView) else application_view(stored, now)
 
 
@@ -315,6 +330,41 @@ def application_body(body: ApplicationIn) -> dict[str, Any]:
     return body.model_dump(mode="json", exclude={"beneficial_owners"})
 
 
+INSTANT = Words("秒批：全部规则通过", "instant approval: every rule passed")
+
+
+def _approved_ahead(db: Database, standard: MatterStandard, app: Application, now: datetime) -> list[Base] | None:
+    """The rows of an establishment that 秒批 approves (the enterprise, its addresses, the
+    followers' permits, signed licence and seal set), built before the write transaction with a
+    code of the process's reserve; None when there is none (the write transaction then takes the
+    code and builds them). ``app`` is then approved."""
+    if app.matter != "establish" or not db.is_sqlite:
+        return None
+    code = reserve.take(db.url, app.zone_id)
+    if code is None:
+        return None
+    uscc = make_uscc(app.entity_type, code.division_code, code.seq, code.block_start)
+    with db.read() as session:  # the followers read (the zone's signing keys), never write
+        return _approve(session, standard, app, None, now, INSTANT, uscc=uscc)
+
+
+#: ``org_next_seq`` moves by ``n`` only while the block has ``n`` codes left: near its end codes
+#: are taken one at a time, in the write transaction (``_next_uscc``), until it is used up.
+_RESERVE_ORG_SEQ = Prepared(update(_ZONES).where(_ZONES.c.id == bindparam("zone"),
+                                                 _ZONES.c.org_next_seq + bindparam("n") <= _ZONES.c.org_block_size)
+                            .values(org_next_seq=_ZONES.c.org_next_seq + bindparam("n"))
+                            .returning(_ZONES.c.org_next_seq, _ZONES.c.division_code, _ZONES.c.org_block_start))
+
+
+def _reserve_codes(session: Session, zone_id: str) -> reserve.Codes | None:
+    """Take ``reserve.RESERVE`` codes from the zone's counter in the write transaction (SQLite)."""
+    rows = _RESERVE_ORG_SEQ.run(session, {"zone": zone_id, "n": reserve.RESERVE})
+    if not rows:
+        return None
+    (last, division_code, block_start), = rows
+    return reserve.Codes(last - reserve.RESERVE + 1, last, division_code, block_start)
+
+
 def _next_uscc(session: Session, zone_id: str, entity_type: str) -> str:
     """The zone's next credit code: on SQLite from the zone's counter (writers take turns anyway);
     on PostgreSQL from the zone's sequence, which no transaction holds until its commit."""
@@ -344,7 +394,7 @@ def _addresses(body: dict[str, Any], now: datetime, first_is_domicile: bool,
 
 
 def _approve(session: Session, standard: MatterStandard, app: Application, actor: Actor | None, now: datetime,
-             reason: Words) -> list[Base]:
+             reason: Words, *, uscc: str | None = None) -> list[Base]:
     """Carry out an approved matter on the enterprise register; the register's followers
     (``handoff.RegisterFollower``: licences, seals) keep their records in step.
 
@@ -357,7 +407,7 @@ def _approve(session: Session, standard: MatterStandard, app: Application, actor
     app.decided_at = now
     _transition(app, Step.EVALUATE if actor is None else Step.APPROVE, Status.APPROVED, actor, now, reason)
     if app.matter == "establish":
-        uscc = _next_uscc(session, app.zone_id, app.entity_type)
+        uscc = uscc or _next_uscc(session, app.zone_id, app.entity_type)
         founded = Enterprise(
             uscc=uscc, zone_id=app.zone_id, name=app.name, entity_type=app.entity_type,
             industry_code=body["industry_code"], registered_capital=body["registered_capital"],
