@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from yima.actors import Actor
+from yima.register.rules import may_revoke
 from yima.registration import status as st
 from yima.registration.appview import ApplicationView, PartnerCase
 from yima.registration.status import DECISIONS, PENDING, Party, Status, Step, allowed, leads_to, offered
@@ -115,3 +116,12 @@ def test_only_registrations_service_writes_an_applications_status(path):
 def test_the_table_names_every_status_it_reaches():
     reached = {target for move in st.TRANSITIONS.values() for target in move.targets}
     assert reached == set(Status) - set()
+
+
+def test_who_may_revoke_a_licence_is_one_rule_of_the_register():
+    assert may_revoke(OFFICER, "cq-gxq", "active") and may_revoke(Actor(3, "root", "admin", None), "gz-gxq", "active")
+    assert not may_revoke(OFFICER, "gz-gxq", "active")  # another zone's officer
+    assert not may_revoke(OFFICER, "cq-gxq", "revoked") and not may_revoke(APPLICANT, "cq-gxq", "active")
+    assert not may_revoke(None, "cq-gxq", "active")
+    template = (SRC / "registration" / "templates" / "enterprise.html").read_text(encoding="utf-8")
+    assert "{% if may_revoke %}" in template and "actor.role" not in template  # the page only shows the answer

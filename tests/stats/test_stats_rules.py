@@ -19,6 +19,7 @@ from yima.stats.rules import (
     check_may_see_zone,
     growth_pct,
     is_active_on,
+    may_see_zone,
     merge_months,
     parse_period,
     per_10k_residents,
@@ -166,3 +167,10 @@ def test_whole_months_are_the_months_a_period_covers_from_their_first_day_to_the
     whole = [first for first in covered if all(first + timedelta(days=n) in days for n in range(31)
                                                if (first + timedelta(days=n)).month == first.month)]
     assert whole_months(period) == ((whole[0], whole[-1]) if whole else None)
+
+
+def test_the_zones_an_actor_may_see_figures_of_are_those_the_check_lets_through():
+    assert may_see_zone("admin", None, "gz-gxq") and may_see_zone("leader", "cq-gxq", "cq-gxq")
+    assert not may_see_zone("leader", "cq-gxq", "gz-gxq") and not may_see_zone("applicant", "cq-gxq", "cq-gxq")
+    with pytest.raises(Forbidden):
+        check_may_see_zone("applicant", "cq-gxq", "cq-gxq")

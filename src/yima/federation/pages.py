@@ -29,7 +29,7 @@ def federation_page(request: Request, db: DB, actor: OptionalActor) -> Response:
     now = utcnow()
     return render(request, "federation/overview.html", {
         "network": network.member_state(db), "network_closed": network.closed_reason(db, now),
-        "partners": [p for p in partners.list_partners(db) if actor.role == "admin" or p.local_zone == actor.zone_id],
+        "partners": partners.partners_of(db, actor),
         "cases": found, "late": [c for c in found if c.late],
         "dead": sorted(dead, key=lambda m: m.settled_at or "", reverse=True)[:50]})
 

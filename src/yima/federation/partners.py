@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from yima.accounts.service import add_user, disable_user
 from yima.accounts.tables import User
+from yima.actors import Actor
 from yima.audit import service as audit
 from yima.clock import as_utc
 from yima.config import get_settings
@@ -185,6 +186,11 @@ def list_partners(db: Database) -> list[PartnerView]:
                                     .group_by(OutboxMessage.recipient)).all())
         return [partner_view(p, last.get(p.zone_id), int(waiting.get(p.zone_id, 0)), int(dead.get(p.zone_id, 0)))
                 for p in session.scalars(select(Partner).order_by(Partner.zone_id))]
+
+
+def partners_of(db: Database, actor: Actor) -> list[PartnerView]:
+    """The partners of the actor's zone (an administrator's: every zone's), as ``list_partners``."""
+    return [p for p in list_partners(db) if actor.role == "admin" or p.local_zone == actor.zone_id]
 
 
 def partner_keys(db: Database) -> dict[str, PartnerKeys]:

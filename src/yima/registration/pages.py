@@ -17,6 +17,7 @@ from yima.actors import Actor
 from yima.clock import utcnow
 from yima.errors import DomainError, Finding
 from yima.listing import search_text
+from yima.register.rules import may_revoke
 from yima.registration import decisions, owner_records, owners, service, views
 from yima.registration.model import ApplicationIn
 from yima.registration.status import DECISIONS, Step
@@ -362,9 +363,10 @@ def enterprise_lookup(uscc: str = "") -> Response:
 
 
 @router.get("/enterprises/{uscc}")
-def enterprise_page(request: Request, uscc: str, db: DB, standard: Standard) -> Response:
+def enterprise_page(request: Request, uscc: str, db: DB, standard: Standard, actor: OptionalActor) -> Response:
     try:
         enterprise = views.get_enterprise(db, standard, uscc)
     except DomainError as err:
         return render(request, "error.html", {"errors": _messages(request, err.findings)}, status=err.status)
-    return render(request, "enterprise.html", {"e": enterprise})
+    return render(request, "enterprise.html", {
+        "e": enterprise, "may_revoke": may_revoke(actor, enterprise.zone, enterprise.status)})

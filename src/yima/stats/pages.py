@@ -24,7 +24,7 @@ from yima.stats.briefing import briefing_en, briefing_zh, figure_rows, section_n
 from yima.stats.report import figures_report_pdf
 from yima.stats.rules import CATEGORY_NAMES, SECTOR_NAMES, SectionFigures, ZoneFigures
 from yima.stats.sections import sections
-from yima.stats.service import zone_figures
+from yima.stats.service import zone_figures, zones_for
 from yima.stats.spreadsheet import figures_workbook
 from yima.web.deps import DB, AppSettings, OptionalActor, Standard
 from yima.web.i18n import N_, translations
@@ -203,7 +203,7 @@ def dashboard(request: Request, db: DB, standard: Standard, settings: AppSetting
     figures, params = loaded
     lang = language(request)
     charts = chart_data(figures, lang)
-    zones = [z for z in list_zones(db) if actor and (actor.role == "admin" or z.id == actor.zone_id)]
+    zones = zones_for(db, actor)
     return render(request, "stats/dashboard.html", {
         "t": _labels(lang), "f": figures, "params": params, "query": urlencode(params), "zones": zones,
         "rows": {row.key: row for row in figure_rows(figures)},

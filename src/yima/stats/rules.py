@@ -191,8 +191,12 @@ def parse_period(start: str | None, end: str | None) -> Period:
     return Period(first, last)
 
 
+def may_see_zone(role: str, actor_zone: str | None, zone_id: str) -> bool:
+    return role == "admin" or (role in ZONE_FIGURE_ROLES and actor_zone == zone_id)
+
+
 def check_may_see_zone(role: str, actor_zone: str | None, zone_id: str) -> None:
-    if role == "admin" or (role in ZONE_FIGURE_ROLES and actor_zone == zone_id):
+    if may_see_zone(role, actor_zone, zone_id):
         return
     raise Forbidden("stats.zone_not_yours", "zone", "只能查看本区的统计数据",
                     "You may see the figures of your own zone only")

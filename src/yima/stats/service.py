@@ -32,6 +32,7 @@ from yima.stats.rules import (
     ZoneFigures,
     check_may_see_zone,
     is_domestic_enterprise,
+    may_see_zone,
     merge_months,
     parse_period,
     same_day_year_earlier,
@@ -40,6 +41,7 @@ from yima.stats.rules import (
     statistical_category,
 )
 from yima.stats.sections import compute_sections
+from yima.zones.service import ZoneView, list_zones
 from yima.zones.tables import Zone
 
 CountSource = Callable[[Database, str, Period], int]
@@ -181,3 +183,10 @@ def zone_figures(db: Database, standard: MatterStandard, actor: Actor, zone_id: 
     period = parse_period(start, end)
     check_may_see_zone(actor.role, actor.zone_id, zone_id)
     return compute_figures(db, zone_id, period, standard, seal_set_price_yuan=seal_set_price_yuan, sources=sources)
+
+
+def zones_for(db: Database, actor: Actor | None) -> list[ZoneView]:
+    """The zones whose figures ``actor`` may see (the dashboard's choice of zone)."""
+    if actor is None:
+        return []
+    return [z for z in list_zones(db) if may_see_zone(actor.role, actor.zone_id, z.id)]
