@@ -67,6 +67,11 @@ REMINDERS_SHOWN = 20
 def ledger_page(request: Request, db: DB, actor: OptionalActor, q: str = "", page: PageNo = 1) -> Response:
     if actor is None:
         return _login(request)
+    with db.one_read():  # the page's reads in one read transaction
+        return _ledger_page(request, db, actor, q, page)
+
+
+def _ledger_page(request: Request, db: DB, actor: Actor, q: str, page: int) -> Response:
     query = request.query_params
     try:
         filters = views.LedgerFilter(query.get("zone") or None, query.get("state") or None,

@@ -107,7 +107,8 @@ def projects_page(request: Request, db: DB, actor: OptionalActor, zone: str | No
                   end: Annotated[str | None, Query(alias="to")] = None, q: str = "", page: PageNo = 1) -> Response:
     if actor is None:
         return login_redirect(request)
-    return _list_page(request, db, actor, zone, start, end, q=q, page=page)
+    with db.one_read():  # the list and the figures in one read transaction
+        return _list_page(request, db, actor, zone, start, end, q=q, page=page)
 
 
 @router.post("/projects")

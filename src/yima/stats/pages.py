@@ -197,6 +197,13 @@ def _script_json(value: Any) -> str:
 def dashboard(request: Request, db: DB, standard: Standard, settings: AppSettings, actor: OptionalActor,
               zone: str | None = None, start: Annotated[str | None, Query(alias="from")] = None,
               end: Annotated[str | None, Query(alias="to")] = None) -> Response:
+    """The zone's figures: every feature's reads in one read transaction (``Database.one_read``)."""
+    with db.one_read():
+        return _dashboard(request, db, standard, settings, actor, zone, start, end)
+
+
+def _dashboard(request: Request, db: DB, standard: Standard, settings: AppSettings, actor: Actor | None,
+               zone: str | None, start: str | None, end: str | None) -> Response:
     loaded = _figures(request, db, standard, settings, actor, zone, start, end)
     if isinstance(loaded, Response):
         return loaded

@@ -8,8 +8,9 @@ stays in ``app.state.registry``, where a page finds what a higher feature added 
 
 from __future__ import annotations
 
+import logging
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
 
@@ -17,6 +18,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import configure_mappers
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -27,7 +29,7 @@ from yima import __version__
 from yima.config import Settings, use_settings
 from yima.db import Database
 from yima.db.base import Base
-from yima.errors import Finding
+from yima.errors import DomainError, Finding
 from yima.registry import Registry, Slot
 from yima.standard.model import MatterStandard
 from yima.web import api_docs, errors, health
@@ -41,8 +43,13 @@ from yima.web.security import SecurityMiddleware
 from yima.web.templating import TEMPLATE_GLOBALS, TEMPLATES, environment, render, text
 from yima.web.textguard import no_hidden_characters
 
+log = logging.getLogger("yima.web")
+
 #: Every feature's JSON API and pages, in the order their routes should match.
 ROUTERS: Slot[APIRouter] = Slot("routers")
+#: What a feature does once at start-up so that the first visit of its pages need not (``warm_up``):
+#: called with the database and the standard; whatever it reads is dropped, nothing is kept.
+WARM_UPS: Slot[Callable[[Database, MatterStandard], None]] = Slot("start-up warm-ups")
 
 
 #: Seconds a thread may keep the interpreter lock while another waits for it (Python's default 5 ms).
@@ -101,8 +108,11 @@ def warm_up(app: FastAPI) -> None:
     process before it takes requests: compile every page template (about 20–40 ms each, several
     per page), configure the ORM's mappers and compile a query of each mapped table for the
     database's dialect (the first query SQLAlchemy compiles costs about 100 ms of set-up; nothing
-    is sent to the database) and read the translation catalogues. ``yima serve`` does it in each
-    worker (``yima.app.asgi``); an app built for a test leaves it to the first request."""
+    is sent to the database) and read the translation catalogues; then the features' ``WARM_UPS``
+    (the dashboard's queries run once: their SQL compiled, the database's pages and, on PostgreSQL,
+    a connection with its catalogue caches ready). ``yima serve`` does it in each worker
+    (``yima.app.asgi``); an app built for a test leaves it to the first request. A warm-up that
+    fails on the database (not migrated yet, say) is logged and skipped: the pages then pay it."""
     configure_mappers()
     dialect = app.state.db.engine.dialect
     for mapper in Base.registry.mappers:
@@ -112,6 +122,11 @@ def warm_up(app: FastAPI) -> None:
     templates = app.state.templates
     for name in templates.list_templates(filter_func=lambda name: name.endswith(".html")):
         templates.get_template(name)
+    for warm in app.state.registry.items(WARM_UPS):
+        try:
+            warm(app.state.db, app.state.standard)
+        except (SQLAlchemyError, DomainError) as err:
+            log.warning("warm_up.skipped %s: %s", getattr(warm, "__name__", warm), type(err).__name__)
 
 
 def build_app(settings: Settings, db: Database, standard: MatterStandard, registry: Registry) -> FastAPI:
