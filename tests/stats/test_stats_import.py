@@ -168,43 +168,58 @@ def test_sqlite_import_puts_back_the_counts_trigger_and_the_foreign_keys(db, zon
 
 
 def test_postgresql_copies_text_as_written_and_a_code_registered_meanwhile_counts_as_existing(db, zone_cq):
-    """The COPY path: a backslash in an address arrives as written, and a code another transaction
-    registered after the batch's look-up (forced here between the two) makes the COPY fail on the
-    key, the batch is looked up again and that code counts as existing; the counts stay equal to
-    a recount."""
+    """The COPY path: a backslash in an address arrives as written. A batch is copied without a
+    look-up first: a code another transaction registered before the COPY (forced here) makes the
+    key refuse it, and the batch is looked up and copied again; a code registered between that
+    look-up and the COPY (forced too) makes the key refuse it once more, and the batch is looked
+    up again. Both codes count as existing, and the counts stay equal to a recount."""
     if db.is_sqlite:
         pytest.skip("SQLite has one writer: nothing can register a code between the look-up and the insert")
     rows = [(code(n), f"重庆测试{n}有限公司", "domestic_enterprise", "I6513", "100.50", "2020-01-02",
-             "2021-03-04" if n % 2 else None, f"重庆市科城路{n}号\\B座", n == 3) for n in range(1, 6)]
+             "2021-03-04" if n % 2 else None, f"重庆市科城路{n}号\\B座", n == 3) for n in range(1, 7)]
+
+    def register_elsewhere(n: int) -> None:
+        with db.engine.connect() as other:  # a registration, committed meanwhile (the triggers count it)
+            other.execute(insert(Enterprise).values(
+                uscc=code(n), zone_id=zone_cq, name="别处登记", entity_type="llc", industry_code="I6513",
+                registered_capital=1, established_on=date(2020, 1, 2), status="active", scope=[],
+                legal_representative={}, shareholders=[], source="registered", address_commitment=False,
+                created_at=NOW, updated_at=NOW))
+            other.commit()
 
     class Raced(PostgresWriter):
+        copies = 0
+        looked_up = 0
+
+        def _copy(self, new: list) -> None:
+            self.copies += 1
+            if self.copies == 1:
+                register_elsewhere(2)
+            super()._copy(new)
+
         def _registered(self, codes: list[str]) -> set[str]:
             found = super()._registered(codes)
-            if not hasattr(self, "raced"):
-                self.raced = True
-                with db.engine.connect() as other:  # a registration, committed meanwhile (the triggers count it)
-                    other.execute(insert(Enterprise).values(
-                        uscc=code(2), zone_id=zone_cq, name="别处登记", entity_type="llc", industry_code="I6513",
-                        registered_capital=1, established_on=date(2020, 1, 2), status="active", scope=[],
-                        legal_representative={}, shareholders=[], source="registered", address_commitment=False,
-                        created_at=NOW, updated_at=NOW))
-                    other.commit()
+            self.looked_up += 1
+            if self.looked_up == 1:
+                register_elsewhere(4)
             return found
 
     with db.engine.connect() as conn:
         writer = Raced(conn, zone_cq, "imported", NOW)
         try:
-            assert writer.store(rows) == (4, 1)
+            assert writer.store(rows) == (4, 2)
+            assert (writer.copies, writer.looked_up) == (3, 2)
             writer.commit()
         finally:
             writer.close()
     with db.read() as session:
         assert session.get(Enterprise, code(2)).name == "别处登记"
+        assert session.get(Enterprise, code(4)).name == "别处登记"
         assert [a.text for a in session.get(Enterprise, code(1)).addresses] == ["重庆市科城路1号\\B座"]
         assert session.get(Enterprise, code(3)).address_commitment is True
-        assert session.scalar(select(func.sum(RegisterDayCount.established))) == 5
+        assert session.scalar(select(func.sum(RegisterDayCount.established))) == 6
         assert session.scalar(select(func.sum(RegisterDayCount.cancelled))) == 3
-        assert session.scalar(select(func.sum(RegisterMonthCount.capital))) == Decimal("403.00")
+        assert session.scalar(select(func.sum(RegisterMonthCount.capital))) == Decimal("404.00")
         assert session.scalar(select(func.sum(RegisterMonthCount.address_commitment))) == 1
 
 

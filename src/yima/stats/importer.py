@@ -9,9 +9,9 @@ changes nothing: a credit code already in the register (or earlier in the same b
 existing. Each imported entity gets its domicile in ``enterprise_addresses`` (proof: a lease, the
 norm before address commitments).
 
-Speed: checking a row costs about as much as storing it, so for a large file the checks run in a
-second process (``checker``) that hands batches of checked rows to this one, which only stores
-them (``storage``).
+Speed: for a large file the checks run in a second process (``checker``) that hands batches of
+checked rows (for PostgreSQL with their register counts added up, ``tally``) to this one, which
+only stores them (``storage``).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from yima.errors import DomainError, NotFound
 from yima.standard.model import MatterStandard
 from yima.stats.checker import BATCH_SIZE, Batch, checked_in_worker, read_batches
 from yima.stats.rows import BadRow, EntityRow, RowText
-from yima.stats.storage import register_writer
+from yima.stats.storage import counts_where_checked, register_writer
 from yima.zones.tables import Zone
 
 #: Files smaller than this are checked in this process; starting a second one costs about half a second.
@@ -70,9 +70,9 @@ def store_batches(db: Database, zone_id: str, batches: Iterable[Batch], now: dat
         writer = register_writer(conn, zone_id, source, now)
         try:
             uncommitted = 0
-            for good, bad, handled in batches:
+            for good, bad, handled, counts in batches:
                 if good:
-                    loaded, existing = writer.store(good)
+                    loaded, existing = writer.store(good, counts)
                     summary.loaded += loaded
                     summary.existing += existing
                     uncommitted += loaded
@@ -101,10 +101,10 @@ def batched(rows: Iterable[EntityRow | BadRow], batch_size: int = BATCH_SIZE) ->
         else:
             good.append(row.as_text())
         if handled % batch_size == 0:
-            yield good, bad, handled
+            yield good, bad, handled, None
             good, bad = [], []
     if good or bad:
-        yield good, bad, handled
+        yield good, bad, handled, None
 
 
 def load_entities(db: Database, zone_id: str, rows: Iterable[EntityRow | BadRow], now: datetime, *,
@@ -123,5 +123,7 @@ def import_register(db: Database, standard: MatterStandard, zone_id: str, path: 
     require_zone(db, zone_id)
     if pipeline is None:
         pipeline = path.stat().st_size >= PIPELINE_MIN_BYTES
-    batches = checked_in_worker(path, today, standard) if pipeline else read_batches(path, today, standard)
+    counts = counts_where_checked(db)
+    batches = checked_in_worker(path, today, standard, counts=counts) if pipeline \
+        else read_batches(path, today, standard, counts=counts)
     return store_batches(db, zone_id, batches, now, on_progress=on_progress)

@@ -14,13 +14,16 @@ Every row goes through the tables' keys and indexes. Per database:
   the two tables with ``COPY … FROM STDIN``, in a savepoint: should another transaction register
   one of the codes between the look-up and the ``COPY``, the key refuses it, the savepoint is
   rolled back, and the batch is looked up and copied again (the code now counts as existing).
-  The register counts of the rows copied are added up here (``RegisterTally``) and written with
-  one grouped statement per table just before each commit.
+  A batch is copied first without the look-up, and looked up only when the key refuses it (and
+  for the batches after one that held known codes, as a second import of a file does).
 
 The register counts' triggers on ``enterprises`` do not run for the import's rows, in its own
 transaction only (SQLite: the insert trigger dropped and created again before the commit;
 PostgreSQL: a transaction-local setting), and the import adds the counts of what it inserted in
-the same transaction: every committed state holds counts equal to a recount of the rows.
+the same transaction: the counts of a batch, added up where its rows were checked (``tally``) or
+here for a batch not inserted in full, are summed by day and written with one grouped statement
+per table just before each commit, so every committed state holds counts equal to a recount of
+the rows.
 
 Foreign keys on PostgreSQL: each row checks its references with a trigger (its zone, its
 domicile's entity), which costs as much as storing the row. Where the database role may set
@@ -44,9 +47,7 @@ their busy timeout); readers are not held up (WAL).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, Protocol
 
 from psycopg.errors import InsufficientPrivilege, UniqueViolation
@@ -54,10 +55,12 @@ from sqlalchemy import Column, ColumnElement, Connection, Dialect, String, case,
 from sqlalchemy import insert as core_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from yima.db import Database
 from yima.db.base import table_of
 from yima.errors import NotFound
 from yima.register.tables import Enterprise, EnterpriseAddress
 from yima.stats.rows import RowText
+from yima.stats.tally import CountRow, tally
 
 ENTERPRISE_COLUMNS = ("uscc", "zone_id", "name", "entity_type", "industry_code", "registered_capital",
                       "established_on", "cancelled_on", "status", "scope", "legal_representative", "shareholders",
@@ -73,42 +76,7 @@ COUNTS_TRIGGER = "register_counts"
 SQLITE_COUNTS_TRIGGER = "register_counts_insert"
 
 COUNTS_STAGE = "yima_import_counts"
-
-
-class RegisterTally:
-    """What the register counts' triggers would have added for the rows inserted, by day: the
-    entities established that day (count, capital, address commitments) and those ended that day
-    (the later of establishment and cancellation), by entity type and GB/T 4754 division. The
-    database sums the days into months when the counts are written."""
-
-    def __init__(self) -> None:
-        self.days: dict[tuple[str, str, str], list[Any]] = {}
-
-    def add(self, rows: Iterable[RowText]) -> None:
-        days = self.days
-        for _, _, kind, industry, capital, established, cancelled, _, commitment in rows:
-            key = (established, kind, industry[:3])
-            counts = days.get(key)
-            if counts is None:
-                days[key] = [1, 0, Decimal(capital), 1 if commitment else 0]
-            else:
-                counts[0] += 1
-                counts[2] += Decimal(capital)
-                if commitment:
-                    counts[3] += 1
-            if cancelled:
-                key = (max(established, cancelled), kind, key[2])
-                counts = days.get(key)
-                if counts is None:
-                    days[key] = [0, 1, Decimal(0), 0]
-                else:
-                    counts[1] += 1
-
-    def __bool__(self) -> bool:
-        return bool(self.days)
-
-    def clear(self) -> None:
-        self.days.clear()
+COUNTS = ("established", "cancelled", "capital", "address_commitment")
 
 
 def upsert_counts(table: str, grain: str, values: str) -> str:
@@ -118,14 +86,23 @@ def upsert_counts(table: str, grain: str, values: str) -> str:
             f"ON CONFLICT ({keys}, slot) DO UPDATE SET {update}")
 
 
+
+
 class RegisterWriter(Protocol):
-    def store(self, rows: list[RowText]) -> tuple[int, int]:
-        """Insert the rows not in the register yet; returns (loaded, existing)."""
+    def store(self, rows: list[RowText], counts: list[CountRow] | None = None) -> tuple[int, int]:
+        """Insert the rows not in the register yet; returns (loaded, existing). ``counts``, when
+        given, are the rows' register counts (``tally.tally(rows)``), used if every row is new."""
         ...
 
     def commit(self) -> None: ...
 
     def close(self) -> None: ...
+
+
+def counts_where_checked(db: Database) -> bool:
+    """Whether the writer for ``db`` wants each batch's register counts added up where its rows are
+    checked (``tally``): PostgreSQL's does, SQLite's adds them up from the rows it inserted."""
+    return not db.is_sqlite
 
 
 def register_writer(conn: Connection, zone_id: str, source: str, now: datetime) -> RegisterWriter:
@@ -145,7 +122,6 @@ def _unique(rows: list[RowText], known: set[str] | frozenset[str] = frozenset())
 
 PAUSE = ("INSERT INTO register_counts_state (id, paused) VALUES (1, ?) "
          "ON CONFLICT (id) DO UPDATE SET paused = excluded.paused")
-COUNTS = ("established", "cancelled", "capital", "address_commitment")
 
 
 def inserted_counts() -> list[str]:
@@ -195,9 +171,10 @@ class SqliteWriter(_Writer):
 
     - The register counts' insert trigger is dropped at the start of the transaction and created
       again, from the text SQLite kept of it, just before the commit, which also adds the counts
-      of the rows inserted (``inserted_counts``): even paused, the trigger asked for its flag row
-      once per row (a fifth of the time a row took). DDL is transactional in SQLite: no other
-      connection ever sees the register without the trigger, and a rollback brings it back.
+      of the rows inserted (``inserted_counts``, a few grouped statements): even
+      paused, the trigger asked for its flag row once per row (a fifth of the time a row took).
+      DDL is transactional in SQLite: no other connection ever sees the register without the
+      trigger, and a rollback brings it back.
       Any other trigger on the two tables fires as before.
     - Foreign keys are not checked row by row (``PRAGMA foreign_keys`` is off on this connection
       while it imports; ``close`` turns it back on): the zone's row is checked once the
@@ -216,8 +193,8 @@ class SqliteWriter(_Writer):
         self.foreign_keys = int(raw.execute("PRAGMA foreign_keys").fetchone()[0])
         raw.execute("PRAGMA foreign_keys=OFF")  # outside any transaction, where SQLite honours it
         self.insert_entities, self.insert_domiciles = sqlite_statements(conn.dialect, zone_id, source, now)
+        self.add_counts = inserted_counts()
         self.zone_id = zone_id
-        self.count = inserted_counts()
         self.mark = 0
         self.trigger: str | None = None
 
@@ -239,26 +216,27 @@ class SqliteWriter(_Writer):
             raw.execute(PAUSE, (1,))
         self.mark = int(raw.execute("SELECT coalesce(max(rowid), 0) FROM enterprises").fetchone()[0])
 
-    def store(self, rows: list[RowText]) -> tuple[int, int]:
-        unique = _unique(rows)
+    def store(self, rows: list[RowText], counts: list[CountRow] | None = None) -> tuple[int, int]:
+        """``counts`` are not needed: the rows' counts are added up from the rows inserted, in SQL."""
         if not self.conn.in_transaction():
             self._begin()
         raw = self._raw()
         top = raw.execute("SELECT coalesce(max(rowid), 0) FROM enterprises").fetchone()[0]
         before = raw.total_changes
-        raw.executemany(self.insert_entities, unique)
+        raw.executemany(self.insert_entities, rows)
         loaded = raw.total_changes - before
-        if loaded < len(unique):  # some codes were registered already: the rows above ``top`` are the new ones
+        new = rows
+        if loaded < len(rows):  # codes registered already or given twice: the new rows have the rowids above ``top``
             inserted = {code for (code,) in raw.execute("SELECT uscc FROM enterprises WHERE rowid > ?", (top,))}
-            unique = [row for row in unique if row[0] in inserted]
+            new = _unique([row for row in rows if row[0] in inserted])
         raw.executemany(self.insert_domiciles, [(row[0], row[7], "commitment" if row[8] else "lease")
-                                                for row in unique if row[7]])
+                                                for row in new if row[7]])
         return loaded, len(rows) - loaded
 
     def commit(self) -> None:
         if self.conn.in_transaction():
             raw = self._raw()
-            for statement in self.count:
+            for statement in self.add_counts:
                 raw.execute(statement, {"zone": self.zone_id, "mark": self.mark})
             if self.trigger is not None:
                 raw.execute(self.trigger)
@@ -326,19 +304,20 @@ class PostgresWriter(_Writer):
         self.copy_addresses = f"COPY enterprise_addresses ({', '.join(ADDRESS_COLUMNS)}) FROM STDIN"
         self.copy_counts = f"COPY {COUNTS_STAGE} FROM STDIN"
         summed = ", ".join(f"sum({c})" for c in COUNTS)
-        self.counts = [  # a day comes once; its month's sum is of the days of the month
+        self.counts = [  # the stage holds the counts by batch: a day key may come more than once
             upsert_counts("register_day_counts", "day", f"SELECT %(zone)s, day::date, entity_type, division, "
-                          f"{', '.join(COUNTS)} FROM {COUNTS_STAGE}"),
+                          f"{summed} FROM {COUNTS_STAGE} GROUP BY day, entity_type, division"),
             upsert_counts("register_month_counts", "month", f"SELECT %(zone)s, month, entity_type, division, "
                           f"{summed} FROM {COUNTS_STAGE} GROUP BY month, entity_type, division")]
-        self.tally = RegisterTally()
+        self.counted: list[CountRow] = []  # the register counts of the rows copied, by batch
         self.loaded = 0
+        #: look the batch's codes up before copying it: after a batch that held known codes (see ``store``)
+        self.look_up = False
         if not conn.in_transaction():
             conn.begin()
         conn.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {COUNTS_STAGE} (day text, month text, "
-                             "entity_type text, "
-                             "division text, established integer, cancelled integer, capital numeric, "
-                             "address_commitment integer)")
+                             "entity_type text, division text, established integer, cancelled integer, "
+                             "capital numeric, address_commitment integer)")
         # triggers that fire or not by session_replication_role, on the tables the import writes
         # (``ENABLE ALWAYS`` ones fire either way; the foreign keys' own are internal)
         triggers = conn.exec_driver_sql(
@@ -380,9 +359,29 @@ class PostgresWriter(_Writer):
                            (",".join(codes),))
             return {code for (code,) in cursor.fetchall()}
 
-    def store(self, rows: list[RowText]) -> tuple[int, int]:
+    def store(self, rows: list[RowText], counts: list[CountRow] | None = None) -> tuple[int, int]:
+        """Copy the rows in as they are, unless the last batch held known codes; if the key refuses
+        them (a code registered already or given twice), look the codes up and copy the new ones."""
         if not self.conn.in_transaction():
             self._begin()
+        new = rows
+        if not self.look_up:
+            savepoint = self.conn.begin_nested()
+            try:
+                self._copy(rows)
+            except UniqueViolation:
+                savepoint.rollback()
+                self.look_up = True
+            else:
+                savepoint.commit()
+        if self.look_up:
+            new = self._copy_new(rows)
+            self.look_up = len(new) < len(rows)
+        self.counted.extend(counts if counts is not None and len(new) == len(rows) else tally(new))
+        self.loaded += len(new)
+        return len(new), len(rows) - len(new)
+
+    def _copy_new(self, rows: list[RowText]) -> list[RowText]:
         codes = [row[0] for row in rows]
         for attempt in range(COPY_ATTEMPTS):
             new = _unique(rows, self._registered(codes))
@@ -395,10 +394,8 @@ class PostgresWriter(_Writer):
                     raise
                 continue
             savepoint.commit()
-            break
-        self.tally.add(new)
-        self.loaded += len(new)
-        return len(new), len(rows) - len(new)
+            return new
+        raise AssertionError("unreachable")
 
     def _copy(self, new: list[RowText]) -> None:
         zone, source, now = self.zone, self.source, self.now
@@ -418,17 +415,17 @@ class PostgresWriter(_Writer):
                     copy.write(addresses)
 
     def _add_counts(self) -> None:
-        if not self.tally:
+        if not self.counted:
             return
         with self._raw().cursor() as cursor:
             cursor.execute(f"TRUNCATE {COUNTS_STAGE}")
             with cursor.copy(self.copy_counts) as copy:
-                copy.write("".join(f"{day}\t{day[:7]}\t{_copy_text(kind)}\t{division}\t{counts[0]}\t{counts[1]}\t"
-                                   f"{counts[2]}\t{counts[3]}\n"
-                                   for (day, kind, division), counts in self.tally.days.items()))
+                copy.write("".join(f"{day}\t{month}\t{_copy_text(kind)}\t{division}\t{established}\t{cancelled}\t"
+                                   f"{capital}\t{commitments}\n" for day, month, kind, division, established,
+                                   cancelled, capital, commitments in self.counted))
             for statement in self.counts:
                 cursor.execute(statement, {"zone": self.zone_id})
-        self.tally.clear()
+        self.counted = []
 
     def commit(self) -> None:
         if self.conn.in_transaction():
@@ -438,7 +435,7 @@ class PostgresWriter(_Writer):
     def close(self) -> None:
         if self.conn.in_transaction():
             self.conn.rollback()
-        self.tally.clear()
+        self.counted = []
         self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {COUNTS_STAGE}")
         if self.loaded >= ANALYZE_AFTER_ROWS:  # fresh statistics now, rather than when autovacuum comes by
             self.conn.exec_driver_sql("ANALYZE enterprises")
