@@ -69,6 +69,8 @@ def test_the_officers_applications_are_paged_searched_and_exported(server, stand
         found = api.get("/api/v1/applications", params={"q": "小面"})
         assert [a["id"] for a in found.json()] == ids[1:] and found.headers["X-Total-Count"] == "2"
         assert [a["id"] for a in api.get("/api/v1/applications", params={"q": str(ids[0])}).json()] == ids[:1]
+        superscript = api.get("/api/v1/applications", params={"q": "²"})  # a digit to str.isdigit, not to int()
+        assert superscript.status_code == 200 and superscript.json() == []
         assert api.get("/api/v1/applications", params={"per_page": 101}).status_code == 422
         rows = csv_rows(api.get("/api/v1/applications/export.csv", params={"q": "小面"}))
         assert rows[0][:3] == ["id", "zone", "matter"] and [int(r[0]) for r in rows[1:]] == ids[1:]

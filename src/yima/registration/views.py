@@ -156,7 +156,8 @@ def _applications(actor: Actor, now: datetime, filters: ApplicationFilter, q: st
         pattern = like_pattern(q)
         found = or_(Application.name.like(pattern, escape="\\"),
                     Application.enterprise_uscc.like(like_pattern(q.upper()), escape="\\"))
-        query = query.where(or_(found, Application.id == int(q)) if q.isdigit() and len(q) <= 9 else found)
+        by_id = q.isascii() and q.isdigit() and len(q) <= 9  # not '²', a digit to isdigit() but not to int()
+        query = query.where(or_(found, Application.id == int(q)) if by_id else found)
     return query.order_by(Application.id.desc()) if own else query.order_by(Application.submitted_at, Application.id)
 
 
