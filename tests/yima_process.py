@@ -36,10 +36,16 @@ from pathlib import Path
 
 #: The zygote: import the command once, then one forked child per request line on stdin; each
 #: request is answered with the child's pid, then with its exit status (for a command left running,
-#: ``detach``, with the status of the middle process that handed it over).
+#: ``detach``, with the status of the middle process that handed it over). Its password hashing
+#: is the suite's (``conftest``): Argon2id at the lowest cost, since the commands' users and sign-ins
+#: (the demo's, the federation instances') are not what any test measures; a hash keeps its
+#: parameters, so a server started elsewhere checks it as written.
 ZYGOTE = r"""
 import atexit, io, json, os, sys, traceback
 from yima.cli import app
+from yima.accounts.service import configure_hasher
+
+configure_hasher(time_cost=1, memory_kib=1024)
 
 def run(request):
     os.chdir(request["cwd"])
