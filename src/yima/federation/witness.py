@@ -7,6 +7,11 @@ check cannot reveal) publishes other hashes at the witnessed positions, and its 
 The partner publishes only the hashes of its entries (``GET /api/v1/federation/chain``), not
 their content; a checkpoint's signature is checked against the partner's trust list as
 ``yima.audit.rules.checkpoint_message`` defines it.
+
+A partner whose zone this instance hosts itself (the single-instance demo, where both zones share
+one database and each records the other as its partner) is not witnessed: its history is this
+instance's own, and it is not across a network. An instance with no other partner fetches nothing
+and says nothing.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from yima.keys.model import kid_from_text
 from yima.keys.service import keyring
 from yima.keys.trustlist import TrustList
 from yima.outbound import fetch, tls
+from yima.zones.tables import Zone
 
 TIMEOUT_SECONDS = 15.0
 MAX_ANSWER_BYTES = 1024 * 1024
@@ -206,10 +212,18 @@ def _fetch_checkpoint(partner: Partner) -> dict[str, Any]:
     return dict(_get_json(f"{partner.url}/api/v1/audit/checkpoint", {"zone": partner.zone_id}))
 
 
-def witness_partners_job(db: Database, now: datetime) -> list[str]:
-    """Fetch and keep each partner's current signed checkpoint (a scheduled job)."""
+def witnessed_partners(db: Database) -> list[Partner]:
+    """The partners to witness: those on other instances (a partner zone this instance hosts shares
+    its database and its history)."""
     with db.read() as session:
-        found = list(session.scalars(select(Partner)))
+        hosted = select(Zone.id)
+        return list(session.scalars(select(Partner).where(Partner.zone_id.not_in(hosted)).order_by(Partner.zone_id)))
+
+
+def witness_partners_job(db: Database, now: datetime) -> list[str]:
+    """Fetch and keep each partner's current signed checkpoint (a scheduled job); partners on
+    this instance are left out (``witnessed_partners``)."""
+    found = witnessed_partners(db)
     lines = []
     for partner in found:
         try:
