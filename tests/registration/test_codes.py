@@ -168,3 +168,20 @@ def test_the_fast_validation_agrees_with_stdnums_check_character(body: str, last
 @given(body=st.text(alphabet=USCC_ALPHABET, min_size=17, max_size=17))
 def test_the_check_character_is_stdnums(body: str) -> None:
     assert uscc_check_char(body) == stdnum_uscc.calc_check_digit(body)
+
+
+_REFERENCE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXYIOZSVa٣ -"
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=_REFERENCE_CHARS, min_size=16, max_size=19), st.booleans())
+def test_the_check_equals_the_definition_on_any_text(text: str, fix_check: bool) -> None:
+    """``is_valid_uscc`` (which remembers the sums of code heads it has seen) decides every text as
+    GB 32100 defines it: 18 characters of the set, digits in positions 3-8, the check character
+    right. Half the texts get their right check character, so that valid codes come up too."""
+    if fix_check and len(text) == 18 and set(text[:17]) <= set(USCC_ALPHABET):
+        text = text[:17] + uscc_check_char(text[:17])
+    expected = (len(text) == 18 and set(text) <= set(USCC_ALPHABET) and text[2:8].isdigit()
+                and uscc_check_char(text[:17]) == text[17])
+    assert is_valid_uscc(text) == expected
+    assert is_valid_uscc(text) == expected  # again, from the remembered head

@@ -53,16 +53,31 @@ def test_yima_types_and_the_other_categories_are_accepted():
     ({"registered_capital": "NaN"}, "registered_capital", "import.registered_capital"),
     ({"established_on": "2019/03/01"}, "established_on", "import.established_on"),
     ({"established_on": "2019-3-1"}, "established_on", "import.established_on"),
+    ({"established_on": "2019-W10-1"}, "established_on", "import.established_on"),  # ISO, but not YYYY-MM-DD
+    ({"cancelled_on": "20200102"}, "cancelled_on", "import.cancelled_on"),
     ({"established_on": "2027-01-01"}, "established_on", "import.established_on_future"),
     ({"cancelled_on": "2019-02-28"}, "cancelled_on", "import.dates_order"),
     ({"name": "  "}, "name", "import.name"),
 ])
 def test_a_bad_row_names_its_line_field_and_reason(changes, field, rule):
+    """Also the second time the same value comes (the checks of repeating values are remembered),
+    with the same finding."""
     row = parse_row(17, record(**changes), TODAY, STANDARD)
     assert isinstance(row, BadRow)
     assert (row.line, row.finding.field, row.finding.rule) == (17, field, rule)
     assert row.finding.zh != row.finding.en
     assert "第17行" in row.message and "line 17" in row.message
+    again = parse_row(18, record(**changes), TODAY, STANDARD)
+    assert isinstance(again, BadRow) and (again.line, again.finding) == (18, row.finding)
+    assert isinstance(parse_row(19, record(), TODAY, STANDARD), EntityRow)
+
+
+def test_a_remembered_date_is_decided_again_for_another_day():
+    """A date in the future is refused today and accepted once its day has come."""
+    future = record(established_on="2026-11-26")
+    assert parse_row(2, future, TODAY, STANDARD).finding.rule == "import.established_on_future"
+    assert isinstance(parse_row(2, future, date(2026, 11, 26), STANDARD), EntityRow)
+    assert parse_row(2, future, TODAY, STANDARD).finding.rule == "import.established_on_future"
 
 
 def test_a_header_without_a_column_is_refused():

@@ -85,6 +85,13 @@ def _check_char(first17: str) -> str:
     return USCC_ALPHABET[-total % 31]
 
 
+#: Positions 1-8 (authority, category, division) of codes seen -> their part of the weighted sum:
+#: a register's codes share a few hundred such heads, so a check sums the other nine positions.
+_HEAD_SUMS: dict[str, int] = {}
+_HEAD_SUMS_LIMIT = 8192
+_TAIL_WEIGHTS = _USCC_WEIGHTS[8:]
+
+
 def is_valid_uscc(code: str) -> bool:
     """An 18-character credit code, exactly as written, with a right GB 32100 check character.
 
@@ -92,9 +99,21 @@ def is_valid_uscc(code: str) -> bool:
     The GB 11714 check of the embedded organisation code is a separate question, see
     ``is_valid_org_code(org_code_of(code))``.
     """
-    if len(code) != 18 or not _USCC_CHARS.issuperset(code) or not code[2:8].isdigit():
+    if len(code) != 18:
         return False
-    return _check_char(code[:17]) == code[17]
+    head = code[:8]
+    total = _HEAD_SUMS.get(head)
+    if total is None:
+        if not _USCC_CHARS.issuperset(head) or not head[2:].isdigit():
+            return False
+        total = sum(map(int.__mul__, map(_USCC_VALUE.__getitem__, head), _USCC_WEIGHTS))
+        if len(_HEAD_SUMS) < _HEAD_SUMS_LIMIT:
+            _HEAD_SUMS[head] = total
+    try:  # a character outside the set has no value
+        total += sum(map(int.__mul__, map(_USCC_VALUE.__getitem__, code[8:17]), _TAIL_WEIGHTS))
+    except KeyError:
+        return False
+    return USCC_ALPHABET[-total % 31] == code[17]
 
 
 def org_code_of(uscc: str) -> str:

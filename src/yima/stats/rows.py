@@ -131,9 +131,9 @@ def check_capital(value: str) -> Decimal:
 
 def check_date(value: str, field_name: str, today: date) -> date:
     try:
-        if len(value) != 10:
-            raise ValueError(value)
         day = date.fromisoformat(value)
+        if day.isoformat() != value:  # only YYYY-MM-DD (fromisoformat also reads 2020-W01-1 and 20200101)
+            raise ValueError(value)
     except ValueError:
         raise RowError(f"import.{field_name}", field_name, f"日期“{value}”须为 YYYY-MM-DD 格式",
                        f"Date '{value}' must be YYYY-MM-DD") from None
@@ -141,6 +141,75 @@ def check_date(value: str, field_name: str, today: date) -> date:
         raise RowError(f"import.{field_name}_future", field_name, f"日期{value}晚于今天（{today}）",
                        f"Date {value} is after today ({today})")
     return day
+
+
+class _Remembered:
+    """What the checks of one value decided, for values that repeat from row to row (industry
+    codes, amounts, dates: a register of millions has a few thousand of each): the rule function
+    runs once per distinct value (and day, for dates), and its finding, if any, is raised again
+    as it was. Each table is emptied when it reaches ``LIMIT`` entries."""
+
+    LIMIT = 100_000
+
+    def __init__(self) -> None:
+        self.today: date | None = None
+        self.industry: dict[str, str | Finding] = {}
+        self.capital: dict[str, str | Finding] = {}
+        self.dates: dict[tuple[str, str], str | Finding] = {}
+
+    def on(self, today: date) -> _Remembered:
+        if today != self.today:
+            self.today = today
+            self.dates = {}
+        return self
+
+    @staticmethod
+    def _decided(result: str | Finding) -> str:
+        if isinstance(result, Finding):
+            raise RowError(result.rule, result.field, result.zh, result.en)
+        return result
+
+    def industry_code(self, value: str) -> str:
+        result = self.industry.get(value)
+        if result is None:
+            if len(self.industry) >= self.LIMIT:
+                self.industry.clear()
+            try:
+                result = check_industry_code(value)
+            except RowError as err:
+                result = err.finding
+            self.industry[value] = result
+        return self._decided(result)
+
+    def capital_text(self, value: str) -> str:
+        """The amount in the one written form it is stored in (``1e3`` is ``1000``)."""
+        result = self.capital.get(value)
+        if result is None:
+            if len(self.capital) >= self.LIMIT:
+                self.capital.clear()
+            try:
+                result = format(check_capital(value), "f")
+            except RowError as err:
+                result = err.finding
+            self.capital[value] = result
+        return self._decided(result)
+
+    def date_text(self, value: str, field_name: str, today: date) -> str:
+        """The date as YYYY-MM-DD text (the ``value`` itself, once it passed)."""
+        key = (value, field_name)
+        result = self.dates.get(key)
+        if result is None:
+            if len(self.dates) >= self.LIMIT:
+                self.dates.clear()
+            try:
+                result = check_date(value, field_name, today).isoformat()
+            except RowError as err:
+                result = err.finding
+            self.dates[key] = result
+        return self._decided(result)
+
+
+_remembered = _Remembered()
 
 
 class _PassedCharacters:
@@ -187,8 +256,10 @@ def check_text(name: str, address: str, standard: MatterStandard) -> None:
 
 def check_values(line: int, values: Sequence[str], today: date, standard: MatterStandard) -> RowText | BadRow:
     """Check the eight values of one row, in ``HEADER`` order; a good row comes back as checked text
-    (the industry code in Yima's written form), ready to store without converting it again."""
-    uscc, name, entity_type, industry, capital, established, cancelled, address = [v.strip() for v in values]
+    (the industry code in Yima's written form), ready to store without converting it again. The
+    checks of values that repeat (industry code, capital, dates) are remembered (``_Remembered``)."""
+    uscc, name, entity_type, industry, capital, established, cancelled, address = map(str.strip, values)
+    remembered = _remembered.on(today)
     try:
         if not name or len(name) > 200:
             raise RowError("import.name", "name", "名称不能为空且不超过200字",
@@ -196,10 +267,10 @@ def check_values(line: int, values: Sequence[str], today: date, standard: Matter
         check_text(name, address, standard)
         check_entity_type(entity_type)
         check_uscc(uscc, entity_type)
-        industry = check_industry_code(industry)
-        capital = format(check_capital(capital), "f")  # one written form for every database: "1e3" is 1000
-        established_on = check_date(established, "established_on", today)
-        if cancelled and check_date(cancelled, "cancelled_on", today) < established_on:
+        industry = remembered.industry_code(industry)
+        capital = remembered.capital_text(capital)  # one written form for every database: "1e3" is 1000
+        established = remembered.date_text(established, "established_on", today)
+        if cancelled and remembered.date_text(cancelled, "cancelled_on", today) < established:
             raise RowError("import.dates_order", "cancelled_on", f"注销日期{cancelled}早于成立日期{established}",
                            f"Cancelled on {cancelled}, before it was established ({established})")
         if len(address) > 300:
