@@ -27,6 +27,7 @@ which the chain then fixes for good. ``tests/audit/test_audit_pending.py``.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -74,17 +75,21 @@ _INSERT_COLUMNS = ("chain", "seq", "at", "actor_id", "actor_role", "action", "su
 _PENDING_COLUMNS = ("chain", "at", "actor_id", "actor_role", "action", "subject", "detail")
 _MOVE = Prepared(update(_HEADS).where(_HEADS.c.chain == bindparam("chain_"))
                  .values(seq=bindparam("seq_"), hash=bindparam("hash_")))
+#: Pending entries linked per integrating transaction (the work one does for others is bounded).
+INTEGRATE_BATCH = 2_000
 _LINKED = _ENTRIES.c.seq.is_not(None)
 _IS_PENDING = _ENTRIES.c.seq.is_(None)
 _ANY_PENDING = Prepared(select(_ENTRIES.c.id).where(_ENTRIES.c.chain == bindparam("chain"), _IS_PENDING).limit(1))
+_PENDING = Prepared(select(_ENTRIES.c.id, _ENTRIES.c.at, _ENTRIES.c.actor_id, _ENTRIES.c.actor_role,
+                           _ENTRIES.c.action, _ENTRIES.c.subject, _ENTRIES.c.detail)
+                    .where(_ENTRIES.c.chain == bindparam("chain"), _IS_PENDING).order_by(_ENTRIES.c.id)
+                    .limit(INTEGRATE_BATCH))
 _PLACE = Prepared(update(_ENTRIES).where(_ENTRIES.c.id == bindparam("id_"), _IS_PENDING)
                   .values(seq=bindparam("seq_"), prev_hash=bindparam("prev_"), hash=bindparam("hash_")))
 _CHAIN_LOCK = Prepared(select(func.pg_advisory_xact_lock(bindparam("key"))))
 #: ``session.info`` key: the chains a transaction recorded pending entries in.
 _RECORDED = "yima.audit.pending"
 READ_BATCH = 5_000
-#: Pending entries linked per integrating transaction (the work one does for others is bounded).
-INTEGRATE_BATCH = 2_000
 
 
 def defers(conn: Connection) -> bool:
@@ -164,10 +169,6 @@ def _chain_key(chain: str) -> int:
 
 def _integrate_on(engine: Engine, chain: str) -> int:
     with engine.connect() as conn:
-        if not _ANY_PENDING.run(conn, {"chain": chain}):  # another integrator linked them already
-            conn.rollback()
-            return 0
-        conn.rollback()
         linked = 0
         while True:
             with conn.begin():
@@ -183,12 +184,14 @@ def integrate_in(conn: Connection, chain: str) -> int:
     the chain's advisory lock (held until it ends), so one integrator at a time links a chain."""
     if conn.dialect.name == "postgresql":
         _CHAIN_LOCK.run(conn, {"key": _chain_key(chain)})
-    rows = conn.execute(select(_ENTRIES).where(_ENTRIES.c.chain == chain, _IS_PENDING)
-                        .order_by(_ENTRIES.c.id).limit(INTEGRATE_BATCH)).all()
+    rows = _PENDING.run(conn, {"chain": chain})  # often none: the integrator before took them
     if not rows:
         return 0
     seq, hash_ = _head(conn, chain)
-    pending = [(int(r.id), _event(r)) for r in rows]
+    pending = [(int(id_), AuditEvent(chain, as_utc(at if isinstance(at, datetime) else datetime.fromisoformat(at)),
+                                     actor_id, role, action, subject,
+                                     (json.loads(detail) if isinstance(detail, str) else detail) or {}))
+               for id_, at, actor_id, role, action, subject, detail in rows]  # the driver's own values
     placed = sequence(hash_, seq, pending)
     _PLACE.run_many(conn, [{"id_": id_, "seq_": e.seq, "prev_": e.prev_hash, "hash_": e.hash} for id_, e in placed],
                     ["id_", "seq_", "prev_", "hash_"])
