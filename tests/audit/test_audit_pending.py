@@ -56,23 +56,42 @@ def _rows(db, chain: str) -> list[AuditEntry]:
         return list(session.scalars(select(AuditEntry).where(AuditEntry.chain == chain).order_by(AuditEntry.id)))
 
 
+def _pending(db, chain: str = "cq-gxq") -> int:
+    with db.read() as session:
+        return int(session.scalar(select(func.count()).select_from(AuditEntry)
+                                  .where(AuditEntry.chain == chain, AuditEntry.seq.is_(None))) or 0)
+
+
 @pytest.mark.db
-def test_recorded_entries_are_linked_once_their_transaction_commits_and_gone_when_it_rolls_back(db, zone_cq):
+def test_a_transaction_never_waits_for_the_chain_and_its_entries_are_linked_by_the_holder(db, zone_cq):
+    """On PostgreSQL a transaction that finds the chain held (here by an open transaction of the
+    same thread, which waiting would deadlock) stores its entries pending and commits at once;
+    the holder links them after its own commit. On SQLite the writer links them in its
+    transaction. Either way the chain ends in commit order, and a rolled back transaction leaves
+    nothing."""
     before = len(_rows(db, "cq-gxq"))
-    with db.write() as session:
-        audit.record(session, _events(3))
-        inside = session.scalar(select(func.count()).select_from(AuditEntry)
-                                .where(AuditEntry.chain == "cq-gxq", AuditEntry.seq.is_(None)))
-    assert inside == (3 if not db.is_sqlite else 0)  # PostgreSQL: pending until the commit
-    rows = _rows(db, "cq-gxq")
-    assert len(rows) == before + 3 and all(r.seq is not None for r in rows)
-    assert [r.action for r in rows[-3:]] == ["thing.step0", "thing.step1", "thing.step2"]
+    if db.is_sqlite:
+        for subject in ("thing:1", "thing:2"):
+            with db.write() as session:
+                audit.record(session, _events(3, subject=subject))
+    else:
+        with db.write() as holder:
+            audit.record(holder, _events(3, subject="thing:1"))  # takes the chain: linked now
+            with db.write() as other:
+                other.execute(sa.text("SET LOCAL lock_timeout = '2s'"))
+                audit.record(other, _events(3, subject="thing:2"))
+            assert _pending(db) == 3  # committed, not linked: the chain is held
+        # the holder looked again after its commit
+    assert _pending(db) == 0
+    rows = sorted(_rows(db, "cq-gxq"), key=lambda r: r.seq)
+    assert [(r.subject, r.action) for r in rows[before:]] == [
+        (f"thing:{n}", f"thing.step{i}") for n in (1, 2) for i in range(3)]
     with pytest.raises(RuntimeError), db.write() as session:
-        audit.record(session, _events(2, subject="thing:2"))
+        audit.record(session, _events(2, subject="thing:3"))
         raise RuntimeError("the use case fails")
-    assert len(_rows(db, "cq-gxq")) == before + 3
+    assert len(_rows(db, "cq-gxq")) == before + 6
     check = audit.verify_chain(db, "cq-gxq")
-    assert check.ok and check.entries == before + 3
+    assert check.ok and check.entries == before + 6
 
 
 @pytest.mark.db

@@ -1,27 +1,31 @@
 """Appending to the audit log inside a use case's transaction; checking and reading the chains.
 
 An entry is recorded in the use case's transaction (the change and its record are committed
-together or not at all), and linked into its zone's hash chain in one of two ways:
+together or not at all) and linked into its zone's hash chain by whoever holds the chain:
 
-- **SQLite**: in that transaction. Its writers already take turns (one write lock), so reading
-  the chain's head, linking the new entries to it and moving the head costs no waiting.
-- **PostgreSQL**: pending first. The transaction only inserts its entries without a place in the
-  chain (``seq``, ``prev_hash`` and ``hash`` empty; their ``id`` comes from a sequence, which no
-  transaction holds), and after its commit one integrator links the chain's pending entries in
-  the order of their ids (``rules.sequence``) and moves the head, in a short transaction of its
-  own under the chain's advisory lock. Linking in the use case's transaction would hold the
-  head's row lock until that transaction's durable commit, so that every approval in a zone
-  would wait for the one before it (a zone's 秒批 ran at a tenth of its floor). This is how
-  transparency logs do it (entries queued durably, then sequenced and integrated into the tree
-  by one sequencer): an entry's place is decided once it is committed, and no writer waits.
+- **SQLite**: the writer, in that transaction. Its writers take turns anyway (one write lock),
+  so reading the chain's head, linking the new entries to it and moving the head costs no wait.
+- **PostgreSQL**: a chain is held with an advisory lock that transactions only *try* to take
+  (``take``), never wait for. A use case's transaction that gets it links the chain's pending
+  entries and then its own, and holds the chain until it ends; one that does not (another
+  transaction holds the chain) inserts its entries pending (``seq``, ``prev_hash`` and ``hash``
+  empty; their ``id`` comes from a sequence, which no transaction holds) and commits without
+  waiting. After its commit every transaction that recorded entries looks again, and links what
+  is pending if the chain is free (``_integrate_on``); the pending entries are linked in the
+  order of their ids (``rules.sequence``). Until revision 0038 each transaction read the head
+  with a row lock (``SELECT ... FOR UPDATE``) held until its durable commit, so every approval in
+  a zone waited for the one before it. This is how transparency logs do it: entries are queued
+  durably, then sequenced and integrated into the log by one sequencer at a time, and no writer
+  waits for the sequencer.
 
-Nothing is lost between the two steps: a pending entry is committed with the change it records.
-The integrator runs after each commit that recorded entries (``_after_commit``), in the jobs
-(``integrate_pending_job``), and before anything reads a chain (``verify_chain``, the pages, the
-API and the CLI, ``signed_checkpoint``): those read only linked entries, after linking what is
-pending, so no surface shows an entry as chained before it is. A transaction's own entries keep
-their order; entries of concurrent transactions are linked in the order their ids were taken,
-which the chain then fixes for good. ``tests/audit/test_audit_pending.py``.
+Nothing is lost between the steps: a pending entry is committed with the change it records, and
+each committed entry is linked by the last to hold its chain after that commit, or, when that
+one has done its bounded share (``ROUNDS``), by the next commit, read or job in the chain
+(``integrate_pending_job``). Whatever reads a chain (``verify_chain``, the pages, the API, the CLI,
+``signed_checkpoint``) links what is pending first, where the chain is free, and reads only linked
+entries: no surface shows an entry as chained before it is. A transaction's own entries keep their
+order; entries of concurrent transactions are linked in the order they were linked, which the
+chain then fixes for good. ``tests/audit/test_audit_pending.py``.
 """
 
 from __future__ import annotations
@@ -75,8 +79,10 @@ _INSERT_COLUMNS = ("chain", "seq", "at", "actor_id", "actor_role", "action", "su
 _PENDING_COLUMNS = ("chain", "at", "actor_id", "actor_role", "action", "subject", "detail")
 _MOVE = Prepared(update(_HEADS).where(_HEADS.c.chain == bindparam("chain_"))
                  .values(seq=bindparam("seq_"), hash=bindparam("hash_")))
-#: Pending entries linked per integrating transaction (the work one does for others is bounded).
+#: Pending entries linked per integrating transaction, and transactions per integrator, at most
+#: (the work one does for others is bounded; what is left, the next commit, read or job links).
 INTEGRATE_BATCH = 2_000
+ROUNDS = 4
 _LINKED = _ENTRIES.c.seq.is_not(None)
 _IS_PENDING = _ENTRIES.c.seq.is_(None)
 _ANY_PENDING = Prepared(select(_ENTRIES.c.id).where(_ENTRIES.c.chain == bindparam("chain"), _IS_PENDING).limit(1))
@@ -86,7 +92,7 @@ _PENDING = Prepared(select(_ENTRIES.c.id, _ENTRIES.c.at, _ENTRIES.c.actor_id, _E
                     .limit(INTEGRATE_BATCH))
 _PLACE = Prepared(update(_ENTRIES).where(_ENTRIES.c.id == bindparam("id_"), _IS_PENDING)
                   .values(seq=bindparam("seq_"), prev_hash=bindparam("prev_"), hash=bindparam("hash_")))
-_CHAIN_LOCK = Prepared(select(func.pg_advisory_xact_lock(bindparam("key"))))
+_TRY_CHAIN_LOCK = Prepared(select(func.pg_try_advisory_xact_lock(bindparam("key"))))
 #: ``session.info`` key: the chains a transaction recorded pending entries in.
 _RECORDED = "yima.audit.pending"
 READ_BATCH = 5_000
@@ -106,16 +112,26 @@ def record(session: Session, events: Sequence[AuditEvent]) -> None:
     if not defers(conn):
         _link_now(conn, events)
         return
-    _INSERT.run_many(conn, [{"chain": e.chain, "at": e.at, "actor_id": e.actor_id, "actor_role": e.actor_role,
-                             "action": e.action, "subject": e.subject, "detail": dict(e.detail)} for e in events],
-                     _PENDING_COLUMNS)
+    pending: list[AuditEvent] = []
+    for chain, in_chain in groupby(sorted(events, key=lambda e: e.chain), key=lambda e: e.chain):
+        if take(conn, chain):
+            # No one holds the chain: this transaction does until it ends (no one waits for that:
+            # others only try) and links what is pending, then its own entries, now.
+            _link_pending(conn, chain)
+            _link_now(conn, list(in_chain))
+        else:
+            pending.extend(in_chain)
+    if pending:
+        _INSERT.run_many(conn, [{"chain": e.chain, "at": e.at, "actor_id": e.actor_id, "actor_role": e.actor_role,
+                                 "action": e.action, "subject": e.subject, "detail": dict(e.detail)}
+                                for e in pending], _PENDING_COLUMNS)
     recorded: set[str] | None = session.info.get(_RECORDED)
     if recorded is None:
         recorded = session.info[_RECORDED] = set()
         if not sa_event.contains(session, "after_commit", _after_commit):
             sa_event.listen(session, "after_commit", _after_commit)
             sa_event.listen(session, "after_soft_rollback", _after_rollback)
-    recorded.update(e.chain for e in events)
+    recorded.update(e.chain for e in events)  # held or not: look again after the commit
 
 
 def _link_now(conn: Connection, events: Sequence[AuditEvent]) -> None:
@@ -168,22 +184,36 @@ def _chain_key(chain: str) -> int:
 
 
 def _integrate_on(engine: Engine, chain: str) -> int:
+    """While the chain has pending entries: in a transaction of its own, take the chain if no one
+    holds it (never wait: the holder might be this very thread, in a transaction it has not
+    committed yet) and link a batch. Whoever holds a chain looks again after releasing it (each
+    transaction that recorded entries in it runs this after its commit), so an entry whose own
+    integrator found the chain held is linked by the holder: each committed entry is linked by the
+    last to hold its chain after its commit or, past ``ROUNDS``, stays pending, shown as not
+    linked, until the next commit, read or job in that chain."""
+    linked = 0
     with engine.connect() as conn:
-        linked = 0
-        while True:
-            with conn.begin():
-                done = integrate_in(conn, chain)
-            linked += done
-            if done < INTEGRATE_BATCH:
+        for _ in range(ROUNDS):
+            if not _ANY_PENDING.run(conn, {"chain": chain}):
+                conn.rollback()
                 return linked
+            conn.rollback()
+            with conn.begin():
+                if not take(conn, chain):
+                    return linked
+                linked += _link_pending(conn, chain)
+    return linked
 
 
-def integrate_in(conn: Connection, chain: str) -> int:
-    """Link up to ``INTEGRATE_BATCH`` of the chain's pending entries in ``conn``'s transaction, in
-    the order of their ids, and move its head; how many. On PostgreSQL the transaction first takes
-    the chain's advisory lock (held until it ends), so one integrator at a time links a chain."""
-    if conn.dialect.name == "postgresql":
-        _CHAIN_LOCK.run(conn, {"key": _chain_key(chain)})
+def take(conn: Connection, chain: str) -> bool:
+    """Hold the chain until the transaction ends, if no one else does (PostgreSQL's advisory lock;
+    on SQLite the writer holds everything)."""
+    return conn.dialect.name == "sqlite" or bool(_TRY_CHAIN_LOCK.run(conn, {"key": _chain_key(chain)})[0][0])
+
+
+def _link_pending(conn: Connection, chain: str) -> int:
+    """Link up to ``INTEGRATE_BATCH`` of the chain's pending entries, in the order of their ids, in
+    a transaction that holds the chain (``take``), and move its head; how many."""
     rows = _PENDING.run(conn, {"chain": chain})  # often none: the integrator before took them
     if not rows:
         return 0
@@ -200,17 +230,21 @@ def integrate_in(conn: Connection, chain: str) -> int:
 
 
 def integrate(db: Database, chain: str) -> int:
-    """Link the chain's pending entries (none on SQLite unless written elsewhere); how many."""
+    """Link the chain's pending entries, unless another holds the chain (who links them after
+    its commit); how many. None are pending on SQLite unless written elsewhere."""
     with db.read() as session:
         if not _ANY_PENDING.run(session, {"chain": chain}):
             return 0
+    if not db.is_sqlite:
+        return _integrate_on(db.engine, chain)
     linked = 0
-    while True:
-        with db.write() as session:
-            done = integrate_in(session.connection(), chain)
+    for _ in range(ROUNDS):
+        with db.write() as session:  # the writer holds every chain
+            done = _link_pending(session.connection(), chain)
         linked += done
         if done < INTEGRATE_BATCH:
-            return linked
+            break
+    return linked
 
 
 def pending_chains(db: Database) -> list[str]:
