@@ -100,3 +100,40 @@ def test_units_that_come_while_another_writer_holds_the_lock_join_the_next_commi
     assert len(commits) == (2 if db.is_sqlite else 4)
     with db.read() as session:
         assert set(session.scalars(sa.select(AuditHead.chain))) == {"writer", "a", "b", "c"}
+
+
+def test_other_threads_give_way_to_the_writer_until_its_commit(db: Database) -> None:
+    """``give_way``: while a grouped transaction holds SQLite's writer lock, another thread of the
+    process waits (at most its timeout) until the commit; the writer itself never waits."""
+    inside, release = threading.Event(), threading.Event()
+    own_wait: list[float] = []
+
+    def work(session: Session) -> str:
+        session.execute(sa.insert(AuditHead).values(chain="writer", seq=0, hash="x"))
+        inside.set()
+        release.wait(30)
+        started = time.monotonic()
+        db.give_way(timeout=10)
+        own_wait.append(time.monotonic() - started)
+        return "written"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        writer = pool.submit(db.write_grouped, work)
+        assert inside.wait(30)
+        started = time.monotonic()
+        db.give_way(timeout=0.2)
+        waited = time.monotonic() - started
+        if db.is_sqlite:
+            assert waited >= 0.2  # the writer still holds the lock: the timeout bounds the wait
+            waiting = pool.submit(db.give_way, 30)
+            time.sleep(0.1)
+            assert not waiting.done()
+        else:
+            assert waited < 0.2  # each unit its own transaction: nothing to give way to
+            waiting = pool.submit(db.give_way, 30)
+        release.set()
+        waiting.result(timeout=30)
+        assert writer.result(timeout=30) == "written"
+    assert own_wait[0] < 5
+    with db.read() as session:
+        assert session.scalar(sa.select(AuditHead.chain).where(AuditHead.chain == "writer")) == "writer"

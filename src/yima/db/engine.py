@@ -15,7 +15,10 @@ with ordinary deferred transactions, so they never wait.
 ``Database.write_grouped`` commits the units of work that wait at the same time together (group
 commit, SQLite): each runs in its own savepoint of one transaction, which is committed once, and
 each caller returns only after that commit, or raises its own error, its savepoint rolled back
-and the others kept. One lock hand-over and one durable commit serve many requests (秒批).
+and the others kept. One lock hand-over and one durable commit serve many requests (秒批). While
+a group's transaction holds the writer lock, the process's other threads that call
+``Database.give_way`` wait for it (briefly, until the durable commit starts), so that the holder
+does not wait for the interpreter lock between its statements.
 
 ``Database.one_read`` makes every ``read`` of a block (a page that gathers figures from many
 features, each with reads of its own) one read transaction on one connection: on PostgreSQL two
@@ -52,6 +55,8 @@ def normalise_url(url: str) -> str:
 SYNCHRONOUS = ("FULL", "NORMAL")
 #: At most this many units of work share one grouped commit (the work a leader does for others is bounded).
 GROUP_LIMIT = 32
+#: At most this long a thread gives way to its process's grouped write transaction (``Database.give_way``).
+GIVE_WAY_SECONDS = 0.05
 T = TypeVar("T")
 
 
@@ -123,6 +128,9 @@ class Database:
         self._leader = threading.Lock()  # one grouped commit at a time in this process
         self._queue_guard = threading.Lock()
         self._queue: list[_Waiting[Any]] = []
+        # The thread of this process committing a group while it holds SQLite's writer lock (see ``give_way``).
+        self._writer: int | None = None
+        self._writer_done = threading.Condition()
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -176,19 +184,43 @@ class Database:
                 group, self._queue = [waiting, *self._queue[:GROUP_LIMIT - 1]], self._queue[GROUP_LIMIT - 1:]
             self._commit_group(group)
 
+    def give_way(self, timeout: float = GIVE_WAY_SECONDS) -> None:
+        """Wait, at most ``timeout`` seconds, while another thread of this process runs a grouped
+        write transaction holding SQLite's writer lock (until it commits).
+
+        That transaction gives up the interpreter lock around every statement and gets it back only
+        when the thread that took it meanwhile lets go, up to the switch interval later (and then the
+        operating system's scheduling): every other writer of both processes waits for that. A
+        thread about to do a stretch of Python work that can wait (a request's rules, its answer)
+        calls this first, so the holder runs its statements without waiting for the interpreter."""
+        writer = self._writer
+        if writer is None or writer == threading.get_ident():
+            return
+        with self._writer_done:
+            self._writer_done.wait_for(lambda: self._writer is None, timeout)
+
     def _commit_group(self, group: list[_Waiting[Any]]) -> None:
         """The group's units in one transaction; the caller holds the writer lock."""
         try:
-            with self.engine.connect() as connection, connection.begin():
-                # Alone, a unit needs no savepoint: its error rolls the whole transaction back.
-                joining: JoinTransactionMode = "create_savepoint" if len(group) > 1 else "rollback_only"
-                for waiting in group:
-                    try:
-                        with Session(connection, join_transaction_mode=joining,
-                                     expire_on_commit=False) as session, session.begin():
-                            waiting.result = waiting.work(session)
-                    except Exception as err:  # handed to the thread whose work it was
-                        waiting.error = err
+            with self.engine.connect() as connection:
+                transaction = connection.begin()
+                self._writer = threading.get_ident()
+                try:
+                    # Alone, a unit needs no savepoint: its error rolls the whole transaction back.
+                    joining: JoinTransactionMode = "create_savepoint" if len(group) > 1 else "rollback_only"
+                    for waiting in group:
+                        try:
+                            with Session(connection, join_transaction_mode=joining,
+                                         expire_on_commit=False) as session, session.begin():
+                                waiting.result = waiting.work(session)
+                        except Exception as err:  # handed to the thread whose work it was
+                            waiting.error = err
+                except BaseException:
+                    self._writer_gone()
+                    transaction.rollback()
+                    raise
+                self._writer_gone()  # the durable commit mostly waits for the disk: others may run meanwhile
+                transaction.commit()
         except BaseException as err:  # the commit (or the lock, the connection) failed: nothing was stored
             for waiting in group:
                 if waiting.error is None:
@@ -196,6 +228,11 @@ class Database:
         finally:
             for waiting in group:
                 waiting.done = True
+
+    def _writer_gone(self) -> None:
+        with self._writer_done:
+            self._writer = None
+            self._writer_done.notify_all()
 
     @contextmanager
     def _file_lock(self) -> Iterator[None]:

@@ -171,6 +171,7 @@ def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body:
     way than the v1 API (``cross_region``).
     """
     require_role(actor, "applicant", "officer", "admin")
+    db.give_way()  # the rules and the rows built before the lock wait while this process's writer holds it
     forwarder = handoff.forwarder_for(db, body.zone) if channel is None else None
     if forwarder is not None:
         return forwarder.submit(db, standard, actor, body, now, idempotency_key)
@@ -187,6 +188,7 @@ def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body:
     if body.name and ctx.zone_known:
         with db.read() as session:
             ctx = replace(ctx, registered=registered_alike(session, standard, body.zone, body.name, ctx.place_names))
+    db.give_way()
     evaluation = rules.evaluate(body, ctx)
     status = rules.outcome(evaluation)  # invalid input raises here, before anything is written
 
@@ -201,6 +203,7 @@ def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body:
     drafted = submitted(evaluation)
     # An establishment approved with a code of the process's reserve (SQLite) has its rows and signed
     # licence built now too; inside the writer lock they are only inserted.
+    db.give_way()
     ahead = _approved_ahead(db, standard, drafted, now) if status == Status.APPROVED else None
     refill = db.is_sqlite and status == Status.APPROVED and body.matter == "establish" \
         and reserve.claim_refill(db.url, body.zone)
@@ -252,6 +255,7 @@ def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body:
     finally:
         if refill:  # the codes taken count only once their commit is durable
             reserve.refilled(db.url, body.zone, codes if committed else None)
+    db.give_way()  # and so does the answer
     return stored if isinstance(stored, ApplicationView) else application_view(stored, now)
 
 
