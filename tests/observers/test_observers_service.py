@@ -311,7 +311,7 @@ def _life(db, gz):
 
 
 def test_the_figures_count_observers_suggestions_replies_on_time_and_satisfaction(db, gz):
-    _life(db, gz)
+    ids = _life(db, gz)
     figures = compute(db, ZONE, Period(date(2025, 9, 1), date(2025, 9, 30)))
     numbers = figures.total
     assert figures.observers_serving == 2 and numbers.received == 3
@@ -321,6 +321,13 @@ def test_the_figures_count_observers_suggestions_replies_on_time_and_satisfactio
     assert figures.by_department["区市场监督管理局"].satisfied_pct == 100.0
     assert figures.as_json()["by_department"]["区市场监督管理局"]["satisfied_pct"] == 100.0  # as the report carries it
     assert compute(db, ZONE, Period(date(2024, 9, 1), date(2024, 9, 30))).observers_serving == 1
+    # the reopened one answered again and rated satisfied: its latest rating counts, its first reply's lateness stays
+    service.assign(db, gz.office, ids[1], gz.tax_id, 5, at("2025-09-12"))
+    service.save_draft(db, gz.tax, ids[1], "已办结", at("2025-09-15"))
+    service.publish_reply(db, gz.tax, ids[1], at("2025-09-15"))
+    service.rate(db, gz.xie, ids[1], "satisfied", "", at("2025-09-16"))
+    again = compute(db, ZONE, Period(date(2025, 9, 1), date(2025, 9, 30))).total
+    assert (again.satisfied, again.rated, again.replied_on_time, again.replies_due) == (2, 2, 1, 3)
 
 
 def test_the_ledger_workbook_reads_back_in_the_government_layout(db, gz):
