@@ -88,7 +88,9 @@ def test_administrators_disable_and_enable_accounts_over_http(server):
         own = admin.post("/api/v1/users/admin/disable")
         assert own.status_code == 422 and own.json()["error"] == "user.disable_self"
         unknown = admin.post("/api/v1/users/alice/delete")
-        assert unknown.status_code == 422 and unknown.json()["field"] == "action"
+        # one route per action: any other is no route of an account (404), named with the actions there are
+        assert unknown.status_code == 404 and unknown.json()["field"] == "action"
+        assert unknown.json()["error"] == "user.action" and "sign-out" in unknown.json()["message"]
         assert admin.post("/api/v1/users/nobody/disable").status_code == 404
         done = admin.post("/api/v1/users/alice/disable")
         assert done.status_code == 200 and done.json() == {"username": "alice", "role": "applicant",

@@ -312,7 +312,12 @@ ROUTES: list[Route] = [
     row("POST", "/account/password", SIGNED_IN, lambda w: Call("/account/password", data=PASSWORD_CHANGE),
         signs_out=True),
     row("POST", "/api/v1/auth/sign-out", SIGNED_IN, lambda w: Call("/api/v1/auth/sign-out"), signs_out=True),
-    row("POST", "/api/v1/users/{username}/{action}", ADMIN, lambda w: Call("/api/v1/users/carol/sign-out")),
+    # one route per action; carol is disabled and at once enabled again (her sign-in rows come before)
+    row("POST", "/api/v1/users/{username}/disable", ADMIN, lambda w: Call("/api/v1/users/carol/disable")),
+    row("POST", "/api/v1/users/{username}/enable", ADMIN, lambda w: Call("/api/v1/users/carol/enable")),
+    row("POST", "/api/v1/users/{username}/sign-out", ADMIN, lambda w: Call("/api/v1/users/carol/sign-out")),
+    row("POST", "/api/v1/users/{username}/unlock", ADMIN, lambda w: Call("/api/v1/users/carol/unlock")),
+    row("POST", "/api/v1/users/{username}/{action}", frozenset(), lambda w: Call("/api/v1/users/carol/rename")),
     row("GET", "/api/v1/users", ADMIN, lambda w: Call("/api/v1/users")),
     row("GET", "/api/v1/users/export.csv", ADMIN, lambda w: Call("/api/v1/users/export.csv")),
     # --- registration -----------------------------------------------------------------------------
@@ -440,7 +445,11 @@ ROUTES: list[Route] = [
         lambda w: Call("/dashboard/export.xlsx", params={"zone": "cq-gxq"})),
     row("GET", "/audit", STAFF, lambda w: Call("/audit", params={"zone": "cq-gxq"})),
     row("GET", "/admin/users", ADMIN, lambda w: Call("/admin/users")),
-    row("POST", "/admin/users/{username}/{action}", ADMIN, lambda w: Call("/admin/users/carol/sign-out")),
+    row("POST", "/admin/users/{username}/disable", ADMIN, lambda w: Call("/admin/users/carol/disable")),  # asks first
+    row("POST", "/admin/users/{username}/enable", ADMIN, lambda w: Call("/admin/users/carol/enable")),
+    row("POST", "/admin/users/{username}/sign-out", ADMIN, lambda w: Call("/admin/users/carol/sign-out")),
+    row("POST", "/admin/users/{username}/unlock", ADMIN, lambda w: Call("/admin/users/carol/unlock")),
+    row("POST", "/admin/users/{username}/{action}", frozenset(), lambda w: Call("/admin/users/carol/rename")),
     # --- cross-region registration (跨省异地办照) -------------------------------------------------------
     row("POST", "/api/v1/federation/messages", EVERYONE, partner_message, public=True),
     row("POST", "/api/v1/federation/chain/entries", EVERYONE, entries_request),

@@ -20,11 +20,11 @@ from yima.accounts.service import (
     issue_token,
     list_users,
     sign_out_everywhere,
+    unknown_action,
     unlock_user,
 )
-from yima.actors import require_role
+from yima.actors import Actor, require_role
 from yima.clock import as_utc, utcnow
-from yima.errors import DomainError
 from yima.listing import PER_PAGE
 from yima.web.deps import DB, AppSettings, CurrentActor
 from yima.web.listing import CSV, PageNo, PerPage, Search, csv_download, page_request, set_page_headers
@@ -70,7 +70,6 @@ def sign_out(db: DB, actor: CurrentActor) -> SignedOutOut:
     return SignedOutOut(signed_out=True)
 
 
-ACCOUNT_ACTIONS = ("disable", "enable", "sign-out", "unlock")
 RoleQuery = Annotated[str | None, Query(max_length=32, description="Only accounts of this role")]
 
 
@@ -99,20 +98,40 @@ def export_accounts(db: DB, actor: CurrentActor, role: RoleQuery = None, q: Sear
 
 
 
-@router.post("/users/{username}/{action}")
-def account_action(username: str, action: str, db: DB, actor: CurrentActor) -> AccountActionOut:
-    """Administrators: ``disable`` an account (no sign-in, tokens refused), ``enable`` it again,
-    ``sign-out`` its sessions everywhere, or ``unlock`` it: lift the delays failed sign-ins put on it."""
-    require_role(actor, "admin")
-    if action not in ACCOUNT_ACTIONS:
-        raise DomainError("user.action", "action", f"操作须为 {' | '.join(ACCOUNT_ACTIONS)}",
-                          f"action must be one of {' | '.join(ACCOUNT_ACTIONS)}")
-    if action == "disable":
-        changed = disable_user(db, username, utcnow(), actor)
-    elif action == "enable":
-        changed = enable_user(db, username, utcnow(), actor)
-    elif action == "unlock":
-        changed = unlock_user(db, username, utcnow(), actor)
-    else:
-        changed = sign_out_everywhere(db, username, utcnow(), actor)
+def _done(changed: Actor, action: str) -> AccountActionOut:
     return AccountActionOut(username=changed.username, role=changed.role, action=action)
+
+
+@router.post("/users/{username}/disable")
+def disable_account(username: str, db: DB, actor: CurrentActor) -> AccountActionOut:
+    """Administrators: disable an account (no sign-in, tokens refused, its sessions end)."""
+    require_role(actor, "admin")
+    return _done(disable_user(db, username, utcnow(), actor), "disable")
+
+
+@router.post("/users/{username}/enable")
+def enable_account(username: str, db: DB, actor: CurrentActor) -> AccountActionOut:
+    """Administrators: enable a disabled account again."""
+    require_role(actor, "admin")
+    return _done(enable_user(db, username, utcnow(), actor), "enable")
+
+
+@router.post("/users/{username}/sign-out")
+def sign_out_account(username: str, db: DB, actor: CurrentActor) -> AccountActionOut:
+    """Administrators: end the account's sessions everywhere (every token issued to it stops working)."""
+    require_role(actor, "admin")
+    return _done(sign_out_everywhere(db, username, utcnow(), actor), "sign-out")
+
+
+@router.post("/users/{username}/unlock")
+def unlock_account(username: str, db: DB, actor: CurrentActor) -> AccountActionOut:
+    """Administrators: lift the delays failed sign-ins put on the account."""
+    require_role(actor, "admin")
+    return _done(unlock_user(db, username, utcnow(), actor), "unlock")
+
+
+@router.post("/users/{username}/{action}")
+def unknown_account_action(username: str, action: str, actor: CurrentActor) -> AccountActionOut:
+    """There is no other action: 404, naming those there are (``user.action``)."""
+    require_role(actor, "admin")
+    raise unknown_action()

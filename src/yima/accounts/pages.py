@@ -5,6 +5,7 @@ which the audit log records. Every action ends on the accounts page saying what 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from fastapi import APIRouter, Request
@@ -16,6 +17,7 @@ from yima.accounts.service import (
     list_users,
     sign_in_delays,
     sign_out_everywhere,
+    unknown_action,
     unlock_user,
 )
 from yima.clock import CHINA, utcnow
@@ -26,7 +28,6 @@ from yima.web.listing import PageNo, filters_query, page_request, pager
 from yima.web.templating import ROLE_NAMES, flash, page_actor, render, text
 
 router = APIRouter(include_in_schema=False)
-ACTIONS = ("disable", "enable", "sign-out", "unlock")
 DONE = {"disable": ("账号 {u} 已停用，其所有会话已结束。",
                     "The account {u} is disabled and all its sessions have ended."),
         "enable": ("账号 {u} 已启用。", "The account {u} is enabled again."),
@@ -74,34 +75,65 @@ def _confirm_disable(request: Request, username: str, reason: str, errors: list[
         "confirm_label": text(request, "确认停用", "Disable the account")}, status=422 if errors else 200)
 
 
-@router.post("/admin/users/{username}/{action}")
-async def user_action(request: Request, username: str, action: str, db: DB, signed_in: OptionalActor) -> Response:
-    actor = page_actor(request, signed_in, "admin")
-    if isinstance(actor, Response):
-        return actor
-    form = await request.form()
-    reason = str(form.get("reason", "")).strip()
+def _carry_out(request: Request, db: DB, username: str, action: str, change: Callable[[], object]) -> Response:
+    """Make the change, then back to the accounts page saying what was done (or what was refused)."""
     try:
-        if action not in ACTIONS:
-            raise DomainError("user.action", "action", f"操作须为 {' | '.join(ACTIONS)}",
-                              f"action must be one of {' | '.join(ACTIONS)}")
-        if action == "disable":
-            if form.get("confirmed") != "1":
-                return _confirm_disable(request, username, reason, [])
-            if not reason:
-                return _confirm_disable(request, username, reason, [{
-                    "rule": "user.reason_required", "text": text(request, "停用账号须说明理由",
-                                                                 "Disabling an account needs a reason")}])
-            disable_user(db, username, utcnow(), actor, reason)
-        elif action == "enable":
-            enable_user(db, username, utcnow(), actor)
-        elif action == "unlock":
-            unlock_user(db, username, utcnow(), actor)
-        else:
-            sign_out_everywhere(db, username, utcnow(), actor)
+        change()
     except DomainError as err:
         return _page(request, db, [{"rule": f.rule, "text": text(request, f.zh, f.en)} for f in err.findings],
                      err.status)
     zh, en = DONE[action]
     return flash(request, RedirectResponse("/admin/users", status_code=303), zh.format(u=username),
                  en.format(u=username))
+
+
+@router.post("/admin/users/{username}/disable")
+async def disable_page(request: Request, username: str, db: DB, signed_in: OptionalActor) -> Response:
+    """Disable an account: a page that asks to confirm, with the reason, then the change."""
+    actor = page_actor(request, signed_in, "admin")
+    if isinstance(actor, Response):
+        return actor
+    form = await request.form()
+    reason = str(form.get("reason", "")).strip()
+    if form.get("confirmed") != "1":
+        return _confirm_disable(request, username, reason, [])
+    if not reason:
+        return _confirm_disable(request, username, reason, [{
+            "rule": "user.reason_required", "text": text(request, "停用账号须说明理由",
+                                                         "Disabling an account needs a reason")}])
+    return _carry_out(request, db, username, "disable", lambda: disable_user(db, username, utcnow(), actor, reason))
+
+
+@router.post("/admin/users/{username}/enable")
+def enable_page(request: Request, username: str, db: DB, signed_in: OptionalActor) -> Response:
+    actor = page_actor(request, signed_in, "admin")
+    if isinstance(actor, Response):
+        return actor
+    return _carry_out(request, db, username, "enable", lambda: enable_user(db, username, utcnow(), actor))
+
+
+@router.post("/admin/users/{username}/sign-out")
+def sign_out_page(request: Request, username: str, db: DB, signed_in: OptionalActor) -> Response:
+    actor = page_actor(request, signed_in, "admin")
+    if isinstance(actor, Response):
+        return actor
+    return _carry_out(request, db, username, "sign-out", lambda: sign_out_everywhere(db, username, utcnow(), actor))
+
+
+@router.post("/admin/users/{username}/unlock")
+def unlock_page(request: Request, username: str, db: DB, signed_in: OptionalActor) -> Response:
+    actor = page_actor(request, signed_in, "admin")
+    if isinstance(actor, Response):
+        return actor
+    return _carry_out(request, db, username, "unlock", lambda: unlock_user(db, username, utcnow(), actor))
+
+
+@router.post("/admin/users/{username}/{action}")
+def unknown_action_page(request: Request, username: str, action: str, db: DB, signed_in: OptionalActor) -> Response:
+    """There is no other action: the accounts page says which there are (``user.action``, 404)."""
+    actor = page_actor(request, signed_in, "admin")
+    if isinstance(actor, Response):
+        return actor
+    err = unknown_action()
+    return _page(request, db, [{"rule": f.rule, "text": text(request, f.zh, f.en)} for f in err.findings],
+                 err.status)

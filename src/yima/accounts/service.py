@@ -431,6 +431,15 @@ def _change_user(db: Database, username: str, action: str, now: datetime, by: Ac
     return actor
 
 
+ACCOUNT_ACTIONS = ("disable", "enable", "sign-out", "unlock")
+"""What an administrator may do to an account (one route each)."""
+
+
+def unknown_action(actions: Sequence[str] = ACCOUNT_ACTIONS) -> NotFound:
+    return NotFound("user.action", "action", f"操作须为 {' | '.join(actions)}",
+                    f"action must be one of {' | '.join(actions)}")
+
+
 def sign_out_everywhere(db: Database, username: str, now: datetime, by: Actor | None = None) -> Actor:
     """Every token issued to the user so far stops working (``by``: who did it; None, the operator)."""
     return _change_user(db, username, "user.signed_out", now, by)
