@@ -66,8 +66,9 @@ def test_bad_rows_are_reported_by_line_and_good_rows_load(db, zone_cq, tmp_path,
     path = write(tmp_path / "register.csv", [GOOD[0], BAD[0], GOOD[1], BAD[1], [], BAD[2], GOOD[2], BAD[3]])
     summary = import_register(db, STANDARD, zone_cq, path, NOW, TODAY, pipeline=pipeline)
     assert (summary.loaded, summary.existing, summary.bad) == (3, 0, 4)
-    assert [(b.line, b.finding.field) for b in summary.bad_rows] == [
-        (3, "uscc"), (5, "industry_code"), (7, "cancelled_on"), (9, "row")]
+    assert [(b.line, b.finding.field, b.finding.rule) for b in summary.bad_rows] == [
+        (3, "uscc", "import.uscc"), (5, "industry_code", "import.industry_code"),
+        (7, "cancelled_on", "import.dates_order"), (9, "row", "import.columns")]
     assert counts(db) == (3, 2)  # the third entity has no address
     with db.read() as session:
         shop = session.get(Enterprise, code(2, "individual_business"))
