@@ -158,3 +158,15 @@ def test_cli_disables_enables_signs_out_and_sets_passwords(tmp_path):
     assert run("users", "password", "zhao", "--password-stdin", stdin="second-password\n").returncode == 0
     unknown = run("users", "disable", "nobody")
     assert unknown.returncode == 1 and "user.unknown" in unknown.stderr
+
+
+def test_an_account_line_is_typed_and_answers_as_user_out():
+    from datetime import timedelta
+
+    from yima.accounts.schemas import UserOut
+
+    line = service.AccountLine("alice", "Alice", "applicant", None, False, NOW, NOW + timedelta(seconds=5), 6)
+    shown = line.as_json()
+    assert set(shown) == set(UserOut.model_fields) and UserOut.model_validate(shown).model_dump() == shown
+    assert shown["created_at"] == NOW.isoformat() and shown["locked_until"].endswith("+00:00")
+    assert service.AccountLine("bob", "", "applicant", None, True, NOW, None, 0).as_json()["locked_until"] is None

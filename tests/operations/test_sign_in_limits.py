@@ -101,9 +101,9 @@ def test_a_guesser_is_slowed_and_the_right_password_still_signs_in_after_the_del
         service.authenticate(db, "admin", PASSWORD, now=NOW + timedelta(seconds=1), address=here)
     assert slowed.value.status == 429 and slowed.value.finding.rule == "auth.throttled"
     assert slowed.value.retry_after == 5
-    listed = {u["username"]: u for u in service.list_users(db, NOW + timedelta(seconds=1)).items}
-    assert listed["admin"]["failed_sign_ins"] == throttle.PAIR.free + 1 and listed["admin"]["locked_until"]
-    assert listed["bob"]["locked_until"] is None
+    listed = {u.username: u for u in service.list_users(db, NOW + timedelta(seconds=1)).items}
+    assert listed["admin"].failed_sign_ins == throttle.PAIR.free + 1 and listed["admin"].locked_until
+    assert listed["bob"].locked_until is None
     after_the_delay = NOW + timedelta(seconds=5.1)
     assert service.authenticate(db, "admin", PASSWORD, now=after_the_delay, address=here).username == "admin"
     # the right password cleared the count: the first failures are free again

@@ -31,7 +31,7 @@ def page_session(server, username: str) -> tuple[httpx.Client, str]:
 
 
 def disabled(server, username: str) -> bool:
-    return next(u for u in list_users(server.app.state.db).items if u["username"] == username)["disabled"]
+    return next(u for u in list_users(server.app.state.db).items if u.username == username).disabled
 
 
 def test_a_form_post_without_a_valid_csrf_token_is_refused_and_changes_nothing(server):

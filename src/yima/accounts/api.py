@@ -3,7 +3,6 @@ everywhere; an administrator disabling, enabling or signing out an account."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -24,7 +23,7 @@ from yima.accounts.service import (
     unlock_user,
 )
 from yima.actors import Actor, require_role
-from yima.clock import as_utc, utcnow
+from yima.clock import utcnow
 from yima.listing import PER_PAGE
 from yima.web.deps import DB, AppSettings, CurrentActor
 from yima.web.listing import CSV, PageNo, PerPage, Search, csv_download, page_request, set_page_headers
@@ -73,10 +72,6 @@ def sign_out(db: DB, actor: CurrentActor) -> SignedOutOut:
 RoleQuery = Annotated[str | None, Query(max_length=32, description="Only accounts of this role")]
 
 
-def _iso(value: object) -> str | None:
-    return as_utc(value).isoformat() if isinstance(value, datetime) else None
-
-
 @router.get("/users")
 def list_accounts(db: DB, actor: CurrentActor, response: Response, role: RoleQuery = None, q: Search = "",
                   page: PageNo = 1, per_page: PerPage = PER_PAGE) -> list[UserOut]:
@@ -85,8 +80,7 @@ def list_accounts(db: DB, actor: CurrentActor, response: Response, role: RoleQue
     require_role(actor, "admin")
     found = list_users(db, utcnow(), page_request(page, per_page, q), role or None)
     set_page_headers(response, "/api/v1/users", found, {"role": role, "q": q})
-    return [UserOut.model_validate({**u, "created_at": _iso(u["created_at"]), "locked_until": _iso(u["locked_until"])})
-            for u in found.items]
+    return [UserOut.model_validate(u.as_json()) for u in found.items]
 
 
 @router.get("/users/export.csv", response_class=Response,

@@ -41,7 +41,7 @@ def _page(request: Request, db: DB, errors: list[dict[str, str]] | None = None, 
     now = utcnow()
     role = role if role in ROLE_NAMES else ""
     found = list_users(db, now, page_request(page, q=q), role or None)
-    users = [{**u, "locked_until": _local(u["locked_until"])} for u in found.items]
+    users = found.items
     addresses = sorted((key, _local(until), failures) for (scope, key), (until, failures)
                        in sign_in_delays(db, now).items() if scope == "address")
     filters = {"q": search_text(q), "role": role}

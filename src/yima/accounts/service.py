@@ -20,7 +20,9 @@ import logging
 import secrets
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
 from argon2 import PasswordHasher
@@ -483,8 +485,30 @@ def _users(q: str, role: str | None) -> Select[User]:
     return query
 
 
+@dataclass(frozen=True)
+class AccountLine:
+    """An account as administrators list it (no password hash); while failed sign-ins make its next
+    sign-in wait, until when (``locked_until``) and after how many (``failed_sign_ins``)."""
+
+    username: str
+    display_name: str
+    role: str
+    zone: str | None
+    disabled: bool
+    created_at: datetime
+    locked_until: datetime | None
+    failed_sign_ins: int
+
+    def as_json(self) -> dict[str, Any]:
+        """As ``UserOut``: times in ISO 8601, UTC."""
+        return {"username": self.username, "display_name": self.display_name, "role": self.role, "zone": self.zone,
+                "disabled": self.disabled, "created_at": as_utc(self.created_at).isoformat(),
+                "locked_until": as_utc(self.locked_until).isoformat() if self.locked_until else None,
+                "failed_sign_ins": self.failed_sign_ins}
+
+
 def list_users(db: Database, now: datetime | None = None, request: PageRequest = PageRequest(),
-               role: str | None = None) -> PageOf[dict[str, object]]:
+               role: str | None = None) -> PageOf[AccountLine]:
     """One page of the accounts (by role, then name; searched by user name or name, ``q``), for
     administrators: no password hashes; ``locked_until`` and ``failed_sign_ins`` when failed
     sign-ins lock it now."""
@@ -493,12 +517,11 @@ def list_users(db: Database, now: datetime | None = None, request: PageRequest =
     with db.read() as session:
         total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
         users = session.scalars(query.offset(request.offset).limit(request.per_page)).all()
-    result: list[dict[str, object]] = []
+    result: list[AccountLine] = []
     for u in users:
         until, failures = locks.get(("account", u.username), (None, 0))
-        result.append({"username": u.username, "display_name": u.display_name, "role": u.role, "zone": u.zone_id,
-                       "disabled": u.disabled_at is not None, "created_at": u.created_at,
-                       "locked_until": until, "failed_sign_ins": failures})
+        result.append(AccountLine(u.username, u.display_name, u.role, u.zone_id, u.disabled_at is not None,
+                                  u.created_at, until, failures))
     return PageOf(result, int(total), request.page, request.per_page)
 
 
