@@ -89,8 +89,11 @@ def start_schemathesis(world: World, role: str, workdir: Path) -> tuple[subproce
     if token:
         command += ["--header", f"Authorization: Bearer {token}"]
     log = (workdir / "output.txt").open("w")
+    # A small environment: requests reads the proxy settings from every variable on every request
+    # (about 75 µs a request with the suite's environment, some 5 CPU seconds over both runs).
+    env = {name: os.environ[name] for name in ("PATH", "HOME", "LANG", "LC_ALL") if name in os.environ}
     return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True, cwd=workdir,  # its caches too
-                            env={**os.environ, "NO_COLOR": "1"}), report
+                            env={**env, "NO_COLOR": "1"}), report
 
 
 def test_generated_requests_get_no_5xx_and_match_the_schema(server, world: World, tmp_path):
