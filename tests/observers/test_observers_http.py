@@ -270,3 +270,19 @@ def test_the_office_s_page_of_a_suggestion_finds_an_earlier_one_to_merge_into(db
         assert 'value="水电"' in found.text
         none = office.get(f"/suggestions/{ids['suggestion_id']}", params={"find": "没有这样的建议"})
         assert 'id="merge-none"' in none.text and 'id="merge-form"' not in none.text
+
+
+def test_the_office_s_page_says_when_more_earlier_suggestions_qualify_than_it_lists(db, gz):
+    """Past ``rules.MERGE_CHOICES`` candidates the page lists that many and says so (its count
+    filled into the translated sentence), with and without a search."""
+    for n in range(rules.MERGE_CHOICES + 1):
+        earlier = service.submit(db, gz.xie, f"刻章收费问题{n}", "内容。", "registration", utcnow())
+        service.accept(db, gz.office, earlier, utcnow())
+    ids = prepare(db, gz, "mergeable")
+    with gz.server.client("office") as office:
+        page = office.get(f"/suggestions/{ids['suggestion_id']}")
+        assert page.status_code == 200 and 'id="merge-more"' in page.text
+        assert f"列出同一领域优先的最新 {rules.MERGE_CHOICES} 条建议" in page.text
+        assert page.text.count("<option value=") >= rules.MERGE_CHOICES
+        found = office.get(f"/suggestions/{ids['suggestion_id']}", params={"find": "刻章收费问题"})
+        assert found.status_code == 200 and f"仅列出最新的 {rules.MERGE_CHOICES} 条匹配结果" in found.text
