@@ -189,14 +189,14 @@ class SqliteWriter(_Writer):
         self.cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
         conn.exec_driver_sql(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
         conn.commit()
-        raw = self._raw()
-        self.foreign_keys = int(raw.execute("PRAGMA foreign_keys").fetchone()[0])
-        raw.execute("PRAGMA foreign_keys=OFF")  # outside any transaction, where SQLite honours it
         self.insert_entities, self.insert_domiciles = sqlite_statements(conn.dialect, zone_id, source, now)
         self.add_counts = inserted_counts()
         self.zone_id = zone_id
         self.mark = 0
         self.trigger: str | None = None
+        raw = self._raw()  # last, so that a writer made is a writer closed (``close`` turns them on again)
+        self.foreign_keys = int(raw.execute("PRAGMA foreign_keys").fetchone()[0])
+        raw.execute("PRAGMA foreign_keys=OFF")  # outside any transaction, where SQLite honours it
 
     def _raw(self) -> Any:
         return self.conn.connection.dbapi_connection
