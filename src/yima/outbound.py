@@ -76,7 +76,7 @@ def _read(attempt: _Attempt, url: str, max_bytes: int, headers: dict[str, str]) 
                     url = target
                     continue
                 declared = response.headers.get("content-length")
-                if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+                if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
                     raise _too_large(url, max_bytes)
                 body = bytearray()
                 for chunk in response.iter_bytes():

@@ -51,7 +51,7 @@ def row_id_text(value: str | None, field: str) -> int | None:
     if not value:
         return None
     text = value.strip()
-    if not text.isdigit() or len(text) > 10 or not 1 <= int(text) <= MAX_ROW_ID:
+    if not (text.isascii() and text.isdigit()) or len(text) > 10 or not 1 <= int(text) <= MAX_ROW_ID:
         raise DomainError(f"{field}.number", field, f"须为 1 至 {MAX_ROW_ID} 之间的整数：{value[:40]}",
                           f"Must be a whole number from 1 to {MAX_ROW_ID}: {value[:40]}")
     return int(text)

@@ -40,6 +40,6 @@ async def notifications_read(request: Request, db: DB, actor: OptionalActor) -> 
         return login_redirect(request)
     form = await request.form()
     one = form.get("id")
-    ids = [int(one)] if isinstance(one, str) and one.isdigit() else None
+    ids = [int(one)] if isinstance(one, str) and one.isascii() and one.isdigit() else None
     service.mark_read(db, actor, ids, utcnow())
     return RedirectResponse("/notifications", status_code=303)

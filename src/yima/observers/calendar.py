@@ -148,7 +148,8 @@ def parse_supplement(text: str, source: str = "calendar") -> dict[int, YearArran
     found: dict[int, YearArrangement] = {}
     for key, table in years.items():
         where = f"years.{key}"
-        if not (isinstance(key, str) and key.isdigit() and len(key) == 4) or not isinstance(table, dict):
+        four_digits = isinstance(key, str) and key.isascii() and key.isdigit() and len(key) == 4
+        if not four_digits or not isinstance(table, dict):
             raise _problem(where, "year", f"{where}：年份须为四位数字的表",
                            f"{where}: a year must be a table named by four digits")
         year = int(key)

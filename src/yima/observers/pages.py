@@ -258,7 +258,7 @@ def _score(form: FormData) -> int | None:
     value = _one(form, "score")
     if not value and _one(form, "rating"):
         return None
-    if not value.isdigit() or len(value) > 1:
+    if not (value.isascii() and value.isdigit()) or len(value) > 1:
         raise DomainError("rating.score", "score", "请选择评分（1 至 5）", "Choose a score (1 to 5)")
     return int(value)
 

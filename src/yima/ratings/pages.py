@@ -50,7 +50,7 @@ async def rate_form(request: Request, app_id: RowId, db: DB, actor: OptionalActo
     indicators = [v for v in form.getlist("indicators") if isinstance(v, str)]
     chosen: dict[str, Any] = {"score": score_text, "indicators": indicators, "comment": comment}
     try:
-        score = int(score_text) if score_text.isdigit() and len(score_text) == 1 else 0
+        score = int(score_text) if score_text.isascii() and score_text.isdigit() and len(score_text) == 1 else 0
         service.rate_application(db, actor, app_id, score, indicators[:20], comment, utcnow())
     except DomainError as err:
         try:  # the form again, with what was chosen and what is wrong (nothing was stored)

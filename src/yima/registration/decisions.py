@@ -86,6 +86,6 @@ def proved_addresses(findings: Iterable[Mapping[str, Any]]) -> set[int]:
     for finding in findings:
         head, _, rest = str(finding.get("field", "")).partition(".")
         index = rest.partition(".")[0]
-        if finding.get("proved_by") and head == "addresses" and index.isdigit():
+        if finding.get("proved_by") and head == "addresses" and index.isascii() and index.isdigit():
             indexes.add(int(index))
     return indexes

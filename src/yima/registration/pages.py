@@ -124,7 +124,7 @@ def form_words(path: str) -> tuple[str, str]:
     its business sites."""
     head, _, rest = path.partition(".")
     index, _, part = rest.partition(".")
-    if head == "addresses" and index.isdigit() and part in ("", "text"):
+    if head == "addresses" and index.isascii() and index.isdigit() and part in ("", "text"):
         n = int(index)
         return ("住所", "domicile") if n == 0 else (f"第{n}个经营场所", f"business site {n}")
     return field_words(path)
@@ -140,11 +140,11 @@ def form_field(path: str) -> str:
     if head == "legal_representative":
         return _LR_FIELDS.get(index, "lr_name")
     if head == "addresses":
-        return f"site_{int(index) - 1}" if index.isdigit() and int(index) > 0 else "domicile_text"
+        return f"site_{int(index) - 1}" if index.isascii() and index.isdigit() and int(index) > 0 else "domicile_text"
     if head == "shareholders":
-        return f"sh_{index}" if index.isdigit() else "shareholders"
+        return f"sh_{index}" if index.isascii() and index.isdigit() else "shareholders"
     if head == "beneficial_owners":
-        return f"bo_{index}" if index.isdigit() else "beneficial_owners"
+        return f"bo_{index}" if index.isascii() and index.isdigit() else "beneficial_owners"
     if head == "commitments":
         return "commit_address"
     return head
@@ -159,9 +159,9 @@ def form_anchor(key: str) -> str:
     """The id of the element an error-summary link jumps to for a form field (:func:`form_field`);
     empty when the form has no such element (the summary then shows the message without a link)."""
     head, _, index = key.partition("_")
-    if head in ("sh", "bo") and index.isdigit():
+    if head in ("sh", "bo") and index.isascii() and index.isdigit():
         return f"{head}_name_{index}"
-    if head == "site" and index.isdigit():
+    if head == "site" and index.isascii() and index.isdigit():
         return key
     if key == "beneficial_owners":
         return "owners"

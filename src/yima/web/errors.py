@@ -90,7 +90,7 @@ def field_words(path: str) -> tuple[str, str]:
         return FIELD_WORDS[path]
     head, _, rest = path.partition(".")
     index, _, part = rest.partition(".")
-    if head in ITEM_WORDS and index.isdigit():
+    if head in ITEM_WORDS and index.isascii() and index.isdigit():
         zh_item, en_item, zh_parts, en_parts = ITEM_WORDS[head]
         n = int(index) + 1
         zh, en = zh_item.format(n=n), en_item.format(n=n)
