@@ -82,23 +82,25 @@ def run_stats_benchmark(console: Console, standard: MatterStandard, n: int = 1_0
             report_seconds_best=min(timings), pdf_seconds=pdf_seconds,
             active_entities=int(figures.market_entities.current), database=scratch.database)
         workdir = scratch.workdir
-    table = Table("measure", "value", "target", title=f"yima bench stats — {result.database}")
-    table.add_row("entities imported", f"{result.rows:,}", "")
-    table.add_row("generate CSV", f"{result.generate_seconds:.1f} s", "")
-    table.add_row("import", f"{result.import_seconds:.1f} s = {result.import_rows_per_second:,.0f} rows/s",
-                  "≥ 50,000 rows/s (SQLite)")
-    ratio = result.import_rows_per_second / result.native_rows_per_second if result.native_rows_per_second else 0.0
-    table.add_row(f"native loader ({result.native_loader})", f"{result.native_rows_per_second:,.0f} rows/s", "")
-    table.add_row("import ÷ native loader", f"{ratio:.2f} ×", "≥ 0.3 ×")
-    table.add_row("full report, first", f"{result.report_seconds_first * 1000:.0f} ms", "< 1 s")
-    table.add_row("full report, best of 3", f"{result.report_seconds_best * 1000:.0f} ms", "< 1 s")
-    table.add_row("report PDF", f"{result.pdf_seconds * 1000:.0f} ms", "")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    table.add_row("peak memory (this process)", f"{peak:,.0f} MiB", "")
-    table.add_row("active market entities", f"{result.active_entities:,}", "")
-    if keep:
-        table.add_row("kept", f"zone {zone_id}, files in {workdir}", "")
-    console.print(table)
+        table = Table("measure", "value", "target", title=f"yima bench stats — {result.database}")
+        table.add_row("entities imported", f"{result.rows:,}", "")
+        table.add_row("generate CSV", f"{result.generate_seconds:.1f} s", "")
+        table.add_row("import", f"{result.import_seconds:.1f} s = {result.import_rows_per_second:,.0f} rows/s",
+                      "≥ 50,000 rows/s (SQLite)")
+        ratio = result.import_rows_per_second / result.native_rows_per_second if result.native_rows_per_second else 0.0
+        table.add_row(f"native loader ({result.native_loader})", f"{result.native_rows_per_second:,.0f} rows/s", "")
+        table.add_row("import ÷ native loader", f"{ratio:.2f} ×", "≥ 0.3 ×")
+        table.add_row("full report, first", f"{result.report_seconds_first * 1000:.0f} ms", "< 1 s")
+        table.add_row("full report, best of 3", f"{result.report_seconds_best * 1000:.0f} ms", "< 1 s")
+        table.add_row("report PDF", f"{result.pdf_seconds * 1000:.0f} ms", "")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+        table.add_row("peak memory (this process)", f"{peak:,.0f} MiB", "")
+        table.add_row("active market entities", f"{result.active_entities:,}", "")
+        if keep:
+            table.add_row("kept", f"zone {zone_id}, files in {workdir}", "")
+        console.print(table)  # before the clean-up, which on a large register takes a while
+        if db_url and not keep:
+            console.print("removing the benchmark's rows from the database (--keep leaves them) …")
     return result
 
 
