@@ -382,9 +382,14 @@ def test_after_both_zones_rotate_their_keys_messages_and_receipts_are_accepted_w
                        and v, seconds=60)
     assert decided, view(chongqing, answer["id"])
     assert not decided["cross_region"]["dead_letters"]
-    forwarded = [m for m in chongqing.get("/api/v1/federation/messages?partner=cd-gxq", chongqing.token("officer-cq"))
-                 if m["application"] == answer["id"] and m["direction"] == "out"]
-    assert forwarded and all(m["state"] == "delivered" for m in forwarded), forwarded
+
+    def forwarded() -> list[dict]:
+        return [m for m in chongqing.get("/api/v1/federation/messages?partner=cd-gxq", chongqing.token("officer-cq"))
+                if m["application"] == answer["id"] and m["direction"] == "out"]
+
+    # the partner's decision may come back before the sender has written down its forward's answer
+    delivered = wait_for(lambda: (f := forwarded()) and all(m["state"] == "delivered" for m in f), seconds=30)
+    assert delivered, [(m["kind"], m["state"], m["attempts"], m.get("error")) for m in forwarded()]
     # each side took the other's new key, vouched for by the key it knew, and wrote it down
     (followed_at_cd, *_) = _actions(chengdu, "federation.partner_keys_followed")
     assert old_cq in followed_at_cd["before"] and chongqing_key(chongqing).kid_text in followed_at_cd["keys"]

@@ -110,8 +110,8 @@ def test_any_csv_file_gives_batches_or_a_domain_error(tmp_path: Path, rows: list
     except DomainError as err:
         assert err.finding.field == "file" and "line" in err.finding.en.lower()
     else:
-        good = sum(len(rows_) for rows_, _, _ in batches)
-        bad = sum(len(bad_) for _, bad_, _ in batches)
+        good = sum(len(rows_) for rows_, _, _, _ in batches)
+        bad = sum(len(bad_) for _, bad_, _, _ in batches)
         assert good + bad <= len(rows) + tail.count(b"\n") + 1
 
 

@@ -81,7 +81,7 @@ def start_schemathesis(world: World, role: str, workdir: Path) -> tuple[subproce
                "--request-timeout", "60", "--report", "json", "--report-json-path", str(report),
                # No example database: with one (``.hypothesis/`` in the working directory) a run first
                # replays what earlier runs saved (other roles', the other database's, yesterday's), so
-               # the cases depended on the runs before; without it the seed alone decides them.
+               # the cases depended on the runs before; without it its random seed alone decides them.
                "--generation-database", "none"]
     for path in EXCLUDED:
         command += ["--exclude-path", path]
