@@ -136,10 +136,22 @@ def _empty_once(database: Database) -> None:
                 "JOIN pg_sequence s ON s.seqrelid = c.oid WHERE c.relnamespace = current_schema()::regnamespace")
 
 
+def _settle_workers(timeout: float = 30.0) -> None:
+    """Wait until this process's federation workers, woken by the previous test on the same database,
+    have stopped: a licence PDF made by a worker still running would otherwise be made, at the
+    wall clock's time, for the next test's case."""
+    from yima.federation.delivery import LANES, RENDERER
+
+    deadline = time.monotonic() + timeout
+    while (not RENDERER.idle() or LANES.busy()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 @pytest.fixture
 def db(migrated_url: str, _databases: dict[str, Database]) -> Iterator[Database]:
     """An empty, migrated database: SQLite, then PostgreSQL."""
     database = _databases.setdefault(migrated_url, Database(migrated_url))
+    _settle_workers()
     _empty(database)
     from yima.accounts.service import _activity, _checked
     from yima.keys.service import forget_cached
