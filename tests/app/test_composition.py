@@ -8,6 +8,10 @@ import subprocess
 import sys
 import weakref
 from pathlib import Path
+from typing import Any
+
+import fastapi.dependencies.utils as fastapi_dependencies
+from fastapi.testclient import TestClient
 
 from yima.app.features import INSTALLS, registry
 from yima.app.web import create_app
@@ -104,6 +108,28 @@ def test_the_served_app_is_warmed_up_before_its_first_request(tmp_path):
     assert len(pages) > 30 and all(templates.cache.get((loader, name)) is None for name in pages)
     warm_up(app)
     assert all(templates.cache.get((loader, name)) is not None for name in pages)
+
+
+def test_warm_up_prepares_every_route_before_the_first_request(tmp_path, monkeypatch):
+    """FastAPI works out a route's signature and dependencies the first time a request is matched
+    against its router; ``warm_up`` has done it for every route, so a first visit does none."""
+    prepared: list[object] = []
+    signature = fastapi_dependencies.get_typed_signature
+
+    def counted(call: Any) -> Any:
+        prepared.append(call)
+        return signature(call)
+
+    monkeypatch.setattr(fastapi_dependencies, "get_typed_signature", counted)
+    for warmed in (False, True):
+        app = create_app(Settings(database_url=f"sqlite:///{tmp_path / f'{warmed}.db'}"))
+        if warmed:
+            warm_up(app)
+        prepared.clear()
+        with TestClient(app) as client:
+            assert client.get("/login").status_code == 200
+            assert client.get("/dashboard", follow_redirects=False).status_code in (303, 307)
+        assert bool(prepared) is not warmed, (warmed, prepared[:3])
 
 
 def test_a_feature_that_cannot_be_imported_stops_the_start():
