@@ -42,3 +42,28 @@ def test_reads_in_the_block_share_one_transaction_and_others_do_not(db, tmp_path
 def _session_of(db: Database) -> object:
     with db.read() as session:
         return session
+
+
+def test_a_glance_runs_its_statement_without_a_transaction_of_its_own_on_postgresql(db):
+    """``Database.glance``: on PostgreSQL no ``BEGIN``/``ROLLBACK`` around the statement (each
+    statement is a transaction of its own, so two see two transaction times); elsewhere, and inside
+    ``one_read``, a read transaction as ``read``; and the connection goes back to the pool able to
+    run transactions again."""
+    from sqlalchemy import text
+
+    if db.is_sqlite:
+        with db.glance() as session:
+            assert session.execute(text("SELECT 1")).scalar_one() == 1
+        return
+    stamp = text("SELECT now()")
+    with db.glance() as session:
+        first = session.execute(stamp).scalar_one()
+        assert session.execute(stamp).scalar_one() > first  # a second transaction: not inside one
+    with db.read() as session:
+        first = session.execute(stamp).scalar_one()
+        assert session.execute(stamp).scalar_one() == first  # a read is one transaction
+    with db.one_read(), db.glance() as session, db.read() as shared:
+        assert session is shared
+    with db.write() as session:  # the pooled connections run transactions again
+        first = session.execute(stamp).scalar_one()
+        assert session.execute(stamp).scalar_one() == first

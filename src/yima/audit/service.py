@@ -194,10 +194,11 @@ def _integrate_on(engine: Engine, chain: str) -> int:
     linked = 0
     with engine.connect() as conn:
         for _ in range(ROUNDS):
+            # Most often nothing is pending: asked in one round trip, outside a transaction.
+            conn.execution_options(isolation_level="AUTOCOMMIT")
             if not _ANY_PENDING.run(conn, {"chain": chain}):
-                conn.rollback()
                 return linked
-            conn.rollback()
+            conn.execution_options(isolation_level=conn.default_isolation_level)
             with conn.begin():
                 if not take(conn, chain):
                     return linked

@@ -106,7 +106,7 @@ def _execute(connection: Connection, compiled: _Compiled, parameters: list[Any],
     dialect = connection.dialect
     cursor = connection.connection.cursor()
     try:
-        if not compiled.returns and not many:
+        if not compiled.returns and (not many or len(parameters) == 1):  # one row: no pipeline to set up
             cursor.execute(compiled.sql, parameters[0])
             if touched is not None:
                 touched.append(cursor.rowcount)

@@ -1,7 +1,8 @@
-"""Credit codes a server process takes ahead from a zone's counter (SQLite), so that an approval
-(秒批) knows its code before the write transaction and its rows and signed licence are built
-before SQLite's writer lock is taken; inside the lock only the checks, the inserts and the audit
-entries remain.
+"""Credit codes a server process takes ahead from a zone's counter (SQLite) or sequence
+(PostgreSQL), so that an approval (秒批) knows its code before the write transaction and its rows
+and signed licence are built before it: inside SQLite's writer lock only the checks, the inserts
+and the audit entries remain; on PostgreSQL the transaction has one round trip fewer (the
+sequence's ``nextval``), the reserve's ``RESERVE`` codes costing one statement.
 
 A process's reserve of a zone is refilled inside an approval's own write transaction, in the same
 commit (``RESERVE`` codes taken from ``zones.org_next_seq`` at once, when fewer than ``LOW`` are
@@ -10,6 +11,10 @@ A code is used once, by the approval it was handed to. Codes a process does not 
 an approval is not approved after all: a name taken meanwhile, a retried idempotency key) are a gap,
 never reused — as with PostgreSQL's sequences, codes are unique and increasing per process, not
 gap-free. A zone's block holds a million codes, so a gap of ``RESERVE`` a restart costs nothing.
+On PostgreSQL a refill takes ``RESERVE`` values of the zone's sequence in one statement outside any
+transaction (a sequence's values are never given back, whatever becomes of a transaction), so the
+codes are the process's at once (``refilled_with``); with several processes they need not be
+consecutive.
 
 The reserve belongs to the database's URL and zone; ``forget_reserved`` drops every reserve (a
 database emptied and its zones made again starts its counters anew).
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 #: Codes taken from a zone's counter at once.
@@ -85,12 +91,17 @@ def claim_refill(url: str, zone_id: str) -> bool:
 
 def refilled(url: str, zone_id: str, codes: Codes | None) -> None:
     """The refill's codes, once their transaction is committed (None: nothing was committed)."""
+    refilled_with(url, zone_id, None if codes is None else [
+        Reserved(seq, codes.division_code, codes.block_start) for seq in range(codes.first, codes.last + 1)])
+
+
+def refilled_with(url: str, zone_id: str, codes: Sequence[Reserved] | None) -> None:
+    """The refill's codes, in the order to hand them out, once they are the process's (None: none)."""
     with _guard:
         zone = _zone(url, zone_id)
         zone.refilling = False
         if codes is not None:
-            zone.free.extend(Reserved(seq, codes.division_code, codes.block_start)
-                             for seq in range(codes.first, codes.last + 1))
+            zone.free.extend(codes)
 
 
 def forget_reserved() -> None:

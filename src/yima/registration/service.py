@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, func, select, union, update
+from sqlalchemy import Integer, String, bindparam, cast, func, select, true, union, update
 from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -186,7 +186,7 @@ def submit_with_view(db: Database, standard: MatterStandard, actor: Actor, body:
             enterprise = _enterprise_for(session, actor, body)
     ctx = build_context(standard, body, now, rule_settings(db, body.zone), enterprise)
     if body.name and ctx.zone_known:
-        with db.read() as session:
+        with db.glance() as session:  # one statement
             ctx = replace(ctx, registered=registered_alike(session, standard, body.zone, body.name, ctx.place_names))
     db.give_way()
     evaluation = rules.evaluate(body, ctx)
@@ -341,9 +341,16 @@ def _approved_ahead(db: Database, standard: MatterStandard, app: Application, no
     """The rows of an establishment that 秒批 approves (the enterprise, its addresses, the
     followers' permits, signed licence and seal set), built before the write transaction with a
     code of the process's reserve; None when there is none (the write transaction then takes the
-    code and builds them). ``app`` is then approved."""
-    if app.matter != "establish" or not db.is_sqlite:
+    code and builds them). ``app`` is then approved. On PostgreSQL a low reserve is refilled here
+    from the zone's sequence (on SQLite in the write transaction: ``_reserve_codes``)."""
+    if app.matter != "establish":
         return None
+    if not db.is_sqlite and reserve.claim_refill(db.url, app.zone_id):
+        codes: list[reserve.Reserved] | None = None
+        try:
+            codes = _codes_from_sequence(db, app.zone_id)
+        finally:
+            reserve.refilled_with(db.url, app.zone_id, codes)
     code = reserve.take(db.url, app.zone_id)
     if code is None:
         return None
@@ -358,6 +365,23 @@ _RESERVE_ORG_SEQ = Prepared(update(_ZONES).where(_ZONES.c.id == bindparam("zone"
                                                  _ZONES.c.org_next_seq + bindparam("n") <= _ZONES.c.org_block_size)
                             .values(org_next_seq=_ZONES.c.org_next_seq + bindparam("n"))
                             .returning(_ZONES.c.org_next_seq, _ZONES.c.division_code, _ZONES.c.org_block_start))
+
+
+_SEQUENCE_VALUES = Prepared(
+    select(func.nextval(cast(bindparam("sequence", type_=String()), REGCLASS)), _ZONES.c.division_code,
+           _ZONES.c.org_block_start, _ZONES.c.org_block_size)
+    .select_from(_ZONES.join(func.generate_series(1, bindparam("n", type_=Integer())).table_valued("i"), true()))
+    .where(_ZONES.c.id == bindparam("zone")))
+
+
+def _codes_from_sequence(db: Database, zone_id: str) -> list[reserve.Reserved]:
+    """``reserve.RESERVE`` values of the zone's sequence (PostgreSQL), in one statement outside a
+    transaction: no rollback gives them back. Those past the zone's block are dropped (the write
+    transaction's ``_next_uscc`` then refuses the approval, naming the used-up block)."""
+    with db.glance() as session:
+        rows = _SEQUENCE_VALUES.run(session, {"zone": zone_id, "sequence": org_sequence(zone_id), "n": reserve.RESERVE})
+    return [reserve.Reserved(int(seq), division_code, block_start)
+            for seq, division_code, block_start, block_size in sorted(rows) if seq <= block_size]
 
 
 def _reserve_codes(session: Session, zone_id: str) -> reserve.Codes | None:
