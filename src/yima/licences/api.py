@@ -14,6 +14,7 @@ from yima.licences import documents, service
 from yima.licences.qr import render_qr_png, render_qr_svg
 from yima.licences.schemas import DecidedOut, LicenceOut, PermitOut, TrustListOut
 from yima.listing import PER_PAGE
+from yima.register.status import EnterpriseStatus
 from yima.web.deps import DB, CurrentActor, RowId, Standard
 from yima.web.listing import CSV, PageNo, PerPage, Search, csv_download, page_request, set_page_headers
 from yima.web.ratelimit import rate_limited
@@ -184,4 +185,4 @@ def change_permit(uscc: str, permit_type: str, body: PermitChangeIn, db: DB, sta
 def revoke(uscc: str, body: RevocationIn, db: DB, standard: Standard, actor: CurrentActor) -> Done:
     """Revoke the business licence (吊销): permits and seals end, the QR check shows it."""
     service.revoke_enterprise(db, standard, actor, uscc.upper(), body.reason, utcnow())
-    return Done(status="revoked")
+    return Done(status=EnterpriseStatus.REVOKED.value)

@@ -22,6 +22,7 @@ from yima.pki.gbt38540 import UNIT_SEAL, SealPicture, make_seal
 from yima.pki.pades import sign_pdf
 from yima.pki.service import load_zone_pki, sm2_maker_certificate
 from yima.pki.sm2 import Sm2PrivateKey
+from yima.register.status import in_existence
 from yima.seals.images import seal_png
 from yima.seals.model import SealType
 from yima.standard.model import MatterStandard
@@ -40,7 +41,7 @@ def licence_view(db: Database, standard: MatterStandard, uscc: str) -> LicenceOu
         ofd_available = keys.keyring(session, enterprise.zone_id).active_national is not None
     return LicenceOut(
         uscc=enterprise.uscc, name=enterprise.name, status=enterprise.status, zone=enterprise.zone_id,
-        in_force=enterprise.status == "active",
+        in_force=in_existence(enterprise.status),
         version=licence.version, issued_at=as_utc(licence.issued_at).isoformat(), kid=licence.kid,
         qr=licence.qr_text,
         qr_png_url=f"/api/v1/licences/{enterprise.uscc}/qr.png",

@@ -36,6 +36,9 @@ from yima.licences.tables import Licence, Permit
 from yima.licences.verdict import ScanVerdict
 from yima.licences.verify import verify_licence
 from yima.listing import PageOf, PageRequest, check_export_size, like_pattern, search_text
+from yima.register import service as register
+from yima.register.status import EnterpriseStatus as RegisterStatus
+from yima.register.status import EnterpriseStep
 from yima.register.tables import Enterprise
 from yima.registration.handoff import Approval, Establishment
 from yima.seals.service import revoke_enterprise_seals
@@ -102,11 +105,13 @@ def on_enterprise_changed(session: Session, standard: MatterStandard, enterprise
         issue_licence(session, standard, enterprise, now, actor)
 
 
-def on_enterprise_ended(session: Session, enterprise: Enterprise, now: datetime, status: str, reason: str) -> None:
-    """Cancellation (注销) or revocation (吊销): permits end with the enterprise; seals are revoked."""
+def on_enterprise_ended(session: Session, enterprise: Enterprise, now: datetime, status: RegisterStatus,
+                        reason: str) -> None:
+    """Cancellation (注销) or revocation (吊销): permits end with the enterprise (as ``cancelled`` or
+    ``revoked`` too); seals are revoked."""
     for permit in session.scalars(select(Permit).where(Permit.uscc == enterprise.uscc,
                                                        Permit.status.in_(LIVE_PERMIT))):
-        _set_permit_status(permit, status, now, reason)
+        _set_permit_status(permit, PermitStatus(status.value), now, reason)
     revoke_enterprise_seals(session, enterprise.uscc, now, reason)
 
 
@@ -227,10 +232,10 @@ def verify_commitment(db: Database, standard: MatterStandard, actor: Actor, perm
                               "Finding a commitment false needs a reason")
         _set_permit_status(permit, "revoked", now, f"承诺不实 / false commitment: {reason}")
         if standard.permits[permit.type].revoke_licence_on_false_commitment:
-            enterprise.status = "revoked"
+            ended = register.end(enterprise, EnterpriseStep.REVOKE, now)
             audit.record(session, [audit.event(enterprise.zone_id, actor, now, "enterprise.revoked",
                                                f"enterprise:{enterprise.uscc}", reason="承诺不实 / false commitment")])
-            on_enterprise_ended(session, enterprise, now, "revoked", reason)
+            on_enterprise_ended(session, enterprise, now, ended, reason)
         issue_licence(session, standard, enterprise, now, actor)
 
 
@@ -286,12 +291,10 @@ def revoke_enterprise(db: Database, standard: MatterStandard, actor: Actor, uscc
         enterprise = _enterprise(session, uscc)
         if not may_work_zone(actor, enterprise.zone_id):
             raise _unknown_enterprise(uscc)
-        if enterprise.status != "active":
-            raise Conflict("enterprise.not_active", "uscc", "该企业不在存续状态", "The enterprise is not active")
-        enterprise.status, enterprise.updated_at = "revoked", now
+        ended = register.end(enterprise, EnterpriseStep.REVOKE, now)
         audit.record(session, [audit.event(enterprise.zone_id, actor, now, "enterprise.revoked",
                                            f"enterprise:{enterprise.uscc}", reason=reason.strip())])
-        on_enterprise_ended(session, enterprise, now, "revoked", reason)
+        on_enterprise_ended(session, enterprise, now, ended, reason)
         issue_licence(session, standard, enterprise, now, actor)
 
 
@@ -413,7 +416,8 @@ class LicencesFollowTheRegister:
                 actor: Actor | None) -> None:
         on_enterprise_changed(session, standard, enterprise, now, actor)
 
-    def ended(self, session: Session, enterprise: Enterprise, now: datetime, status: str, reason: str) -> None:
+    def ended(self, session: Session, enterprise: Enterprise, now: datetime, status: RegisterStatus,
+              reason: str) -> None:
         on_enterprise_ended(session, enterprise, now, status, reason)
 
     def audit_event(self, row: Base, approval: Approval) -> AuditEvent | None:

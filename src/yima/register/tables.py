@@ -13,6 +13,7 @@ from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Index, Inte
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yima.db.base import Base
+from yima.register.status import EnterpriseStatus
 
 
 class Enterprise(Base):
@@ -29,7 +30,7 @@ class Enterprise(Base):
     registered_capital: Mapped[Decimal] = mapped_column(Numeric(20, 2))
     established_on: Mapped[date] = mapped_column(Date)
     cancelled_on: Mapped[date | None] = mapped_column(Date, nullable=True)
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=EnterpriseStatus.ACTIVE.value)
     scope: Mapped[list[str]] = mapped_column(JSON, default=list)
     legal_representative: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     shareholders: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -36,6 +36,7 @@ from yima.actors import Actor
 from yima.audit.rules import AuditEvent
 from yima.db import Base, Database
 from yima.db.bulk import PendingKey
+from yima.register.status import EnterpriseStatus
 from yima.register.tables import Enterprise
 from yima.registration.appview import ApplicationView
 from yima.registration.model import ApplicationChanged, ApplicationIn, ApplicationRecord
@@ -115,7 +116,8 @@ class RegisterFollower(Protocol):
     def changed(self, session: Session, standard: MatterStandard, enterprise: Enterprise, now: datetime,
                 actor: Actor | None) -> None: ...
 
-    def ended(self, session: Session, enterprise: Enterprise, now: datetime, status: str, reason: str) -> None: ...
+    def ended(self, session: Session, enterprise: Enterprise, now: datetime, status: EnterpriseStatus,
+              reason: str) -> None: ...
 
     def audit_event(self, row: Base, approval: Approval) -> AuditEvent | None:
         """The entry for a row ``established`` returned (None: not one of this follower's)."""

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from yima.db import Database
 from yima.errors import Finding
+from yima.register.status import EnterpriseStatus
 from yima.register.tables import Enterprise
 from yima.registration import names, persons, rules
 from yima.registration.model import ApplicationIn
@@ -64,7 +65,8 @@ def register_breaches(db: Database, standard: MatterStandard, zone_id: str) -> I
     ``(uscc, finding)``: what ``yima zones check-names`` flags for the registration office.
     The register is read in batches, so a zone of millions of entities is checked in bounded memory."""
     query = (select(Enterprise.uscc, Enterprise.name, Enterprise.legal_representative, Enterprise.shareholders)
-             .where(Enterprise.zone_id == zone_id, Enterprise.status == "active").order_by(Enterprise.uscc)
+             .where(Enterprise.zone_id == zone_id, Enterprise.status == EnterpriseStatus.ACTIVE)
+             .order_by(Enterprise.uscc)
              .execution_options(yield_per=1000))
     with db.read() as session:
         for row in session.execute(query):

@@ -22,6 +22,7 @@ from enum import Enum
 
 from yima.errors import DomainError, Finding
 from yima.identity import age_on, validate_id_number
+from yima.register.status import in_existence
 from yima.registration import addresses, capital, names, owners, persons
 from yima.registration.model import ApplicationIn
 from yima.registration.status import Status
@@ -151,7 +152,7 @@ def enterprise_is_given(app: ApplicationIn, ctx: RuleContext) -> list[Finding]:
     if ctx.enterprise is None:
         return [_f("uscc.unknown", "uscc", f"本区没有统一社会信用代码为 {app.uscc} 的企业",
                    f"No enterprise of this zone has the credit code {app.uscc}")]
-    if ctx.enterprise.status != "active":
+    if not in_existence(ctx.enterprise.status):
         return [_f("enterprise.not_active", "uscc", "该企业已注销或被吊销，不能办理此事项",
                    "The enterprise is cancelled or revoked and cannot take this matter")]
     return []

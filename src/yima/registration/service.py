@@ -28,6 +28,9 @@ from yima.db.base import table_of
 from yima.db.bulk import PendingKey, insert_new
 from yima.db.prepared import Prepared
 from yima.errors import Conflict, DomainError, Forbidden
+from yima.register import service as register
+from yima.register.service import not_in_existence, require_in_existence
+from yima.register.status import EnterpriseStatus, EnterpriseStep, entry_status
 from yima.register.tables import Enterprise, EnterpriseAddress
 from yima.registration import capital, decisions, handoff, names, owner_records, reserve, rules
 from yima.registration.appview import ApplicationView
@@ -96,7 +99,8 @@ def _record(session: Session, app: Application, since: int, created: Sequence[Ba
 _ENTERPRISES, _APPLICATIONS, _ZONES = table_of(Enterprise), table_of(Application), table_of(Zone)
 _TAKEN_NAMES = Prepared(union(
     select(_ENTERPRISES.c.name).where(_ENTERPRISES.c.zone_id == bindparam("zone"),
-                                      _ENTERPRISES.c.name == bindparam("name"), _ENTERPRISES.c.status == "active"),
+                                      _ENTERPRISES.c.name == bindparam("name"),
+                                      _ENTERPRISES.c.status == EnterpriseStatus.ACTIVE),
     select(_APPLICATIONS.c.name).where(_APPLICATIONS.c.zone_id == bindparam("zone"),
                                        _APPLICATIONS.c.name == bindparam("name"), _APPLICATIONS.c.status.in_(PENDING))))
 _NEXT_ORG_SEQ = Prepared(update(_ZONES).where(_ZONES.c.id == bindparam("zone"))
@@ -118,7 +122,7 @@ def _taken_names(session: Session, zone_id: str, name: str | None) -> frozenset[
 #: At most this many active enterprises sharing a 字号 are compared with a new name (work per request is bounded).
 MAX_ALIKE = 50
 _ALIKE = Prepared(select(_ENTERPRISES.c.name, _ENTERPRISES.c.uscc)
-                  .where(_ENTERPRISES.c.zone_id == bindparam("zone"), _ENTERPRISES.c.status == "active",
+                  .where(_ENTERPRISES.c.zone_id == bindparam("zone"), _ENTERPRISES.c.status == EnterpriseStatus.ACTIVE,
                          _ENTERPRISES.c.name.like(bindparam("pattern"), escape="\\"))
                   .order_by(_ENTERPRISES.c.uscc).limit(MAX_ALIKE))
 
@@ -439,7 +443,7 @@ def _approve(session: Session, standard: MatterStandard, app: Application, actor
         founded = Enterprise(
             uscc=uscc, zone_id=app.zone_id, name=app.name, entity_type=app.entity_type,
             industry_code=body["industry_code"], registered_capital=body["registered_capital"],
-            established_on=today, cancelled_on=None, status="active", scope=body["scope"],
+            established_on=today, cancelled_on=None, status=entry_status(EnterpriseStep.ESTABLISH), scope=body["scope"],
             legal_representative=body["legal_representative"],
             shareholders=capital.stored_shareholders(body.get("shareholders") or [], app.entity_type, today),
             owner_id=app.applicant_id, source="registered",
@@ -453,13 +457,13 @@ def _approve(session: Session, standard: MatterStandard, app: Application, actor
                 *(row for follower in handoff.followers()
                   for row in follower.established(session, standard, founded, establishment, now))]
     enterprise = session.get(Enterprise, app.enterprise_uscc) if app.enterprise_uscc else None
-    if enterprise is None or enterprise.status != "active":
-        raise Conflict("enterprise.not_active", "uscc", "该企业已不在存续状态",
-                       "The enterprise is no longer active")
+    if enterprise is None:
+        raise not_in_existence(app.enterprise_uscc or "")
+    require_in_existence(enterprise)
     if app.matter == "cancel":
-        enterprise.status, enterprise.cancelled_on = "cancelled", today
+        ended = register.end(enterprise, EnterpriseStep.CANCEL, now)
         for follower in handoff.followers():
-            follower.ended(session, enterprise, now, "cancelled", "注销 / cancelled")
+            follower.ended(session, enterprise, now, ended, "注销 / cancelled")
     elif app.matter == "filing":
         enterprise.addresses.extend(_addresses(body, now, first_is_domicile=False, proved=proved))
     else:
@@ -542,7 +546,7 @@ def check_approval(db: Database, standard: MatterStandard, actor: Actor, app_id:
 
 def _name_in_use(session: Session, app: Application) -> bool:
     query = select(Enterprise.uscc).where(Enterprise.zone_id == app.zone_id, Enterprise.name == app.name,
-                                          Enterprise.status == "active")
+                                          Enterprise.status == EnterpriseStatus.ACTIVE)
     return any(uscc != app.enterprise_uscc for uscc in session.scalars(query))
 
 

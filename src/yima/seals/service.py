@@ -38,6 +38,7 @@ from yima.errors import DomainError, Forbidden, NotFound
 from yima.pki.ca import Revocation, build_crl, issue_signing_certificate, read_signer_identity
 from yima.pki.keys import PrivateKey, cert_to_pem, new_signing_key, to_pkcs12
 from yima.pki.service import crl_url, decrypt_key, encrypt_key, load_zone_pki
+from yima.register.status import EnterpriseStatus
 from yima.register.tables import Enterprise
 from yima.registration.handoff import Approval, Establishment
 from yima.seals.images import DRAWN, SealLook
@@ -365,7 +366,7 @@ def crl_reason_for(enterprise_status: str | None, reason: str) -> x509.ReasonFla
     for flag in x509.ReasonFlags:
         if reason.strip() in (flag.value, flag.name):
             return flag
-    if enterprise_status == "revoked" or "吊销" in reason:
+    if enterprise_status == EnterpriseStatus.REVOKED or "吊销" in reason:
         return x509.ReasonFlags.privilege_withdrawn
     return x509.ReasonFlags.cessation_of_operation
 
@@ -435,7 +436,8 @@ class SealsFollowTheRegister:
                 actor: Actor | None) -> None:
         return None
 
-    def ended(self, session: Session, enterprise: Enterprise, now: datetime, status: str, reason: str) -> None:
+    def ended(self, session: Session, enterprise: Enterprise, now: datetime, status: EnterpriseStatus,
+              reason: str) -> None:
         return None
 
     def audit_event(self, row: Base, approval: Approval) -> AuditEvent | None:

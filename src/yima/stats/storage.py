@@ -58,6 +58,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from yima.db import Database
 from yima.db.base import table_of
 from yima.errors import NotFound
+from yima.register.status import EnterpriseStep, entry_status
 from yima.register.tables import Enterprise, EnterpriseAddress
 from yima.stats.rows import RowText
 from yima.stats.tally import CountRow, tally
@@ -76,6 +77,9 @@ COUNTS_TRIGGER = "register_counts"
 SQLITE_COUNTS_TRIGGER = "register_counts_insert"
 
 COUNTS_STAGE = "yima_import_counts"
+#: The stored status of an imported entity without, and with, a cancellation date (``register.status``).
+IN_EXISTENCE = entry_status(EnterpriseStep.IMPORT).value
+CANCELLED = entry_status(EnterpriseStep.IMPORT, cancelled=True).value
 COUNTS = ("established", "cancelled", "capital", "address_commitment")
 
 
@@ -270,7 +274,7 @@ def sqlite_statements(dialect: Dialect, zone_id: str, source: str, now: datetime
     entities = sqlite_insert(table_of(Enterprise)).inline().values(
         uscc=uscc, zone_id=_constant(dialect, e.zone_id, zone_id), name=name, entity_type=kind,
         industry_code=industry, registered_capital=capital, established_on=established, cancelled_on=cancelled,
-        status=case((cancelled.is_(None), "active"), else_="cancelled"), scope=_constant(dialect, e.scope, []),
+        status=case((cancelled.is_(None), IN_EXISTENCE), else_=CANCELLED), scope=_constant(dialect, e.scope, []),
         legal_representative=_constant(dialect, e.legal_representative, {}),
         shareholders=_constant(dialect, e.shareholders, []), owner_id=null(),
         source=_constant(dialect, e.source, source), address_commitment=commitment,
@@ -398,10 +402,10 @@ class PostgresWriter(_Writer):
         raise AssertionError("unreachable")
 
     def _copy(self, new: list[RowText]) -> None:
-        zone, source, now = self.zone, self.source, self.now
+        zone, source, now, active, ended = self.zone, self.source, self.now, IN_EXISTENCE, CANCELLED
         entities = "".join(
             f"{uscc}\t{zone}\t{_copy_text(name)}\t{kind}\t{industry}\t{capital}\t{established}\t"
-            f"{cancelled or NULL}\t{'active' if cancelled is None else 'cancelled'}\t[]\t{{}}\t[]\t{NULL}\t{source}\t"
+            f"{cancelled or NULL}\t{active if cancelled is None else ended}\t[]\t{{}}\t[]\t{NULL}\t{source}\t"
             f"{'t' if commitment else 'f'}\t{now}\t{now}\n"
             for uscc, name, kind, industry, capital, established, cancelled, _, commitment in new)
         addresses = "".join(
