@@ -35,3 +35,34 @@ def test_constants_enums_and_typed_values(db: Database, people: dict) -> None:
     with db.read() as session:
         due = dict(session.execute(select(Application.status, Application.statutory_due_at)).all())
     assert due[Status.SUBMITTED].year == 2030 and due[Status.APPROVED].year == NOW.year
+
+
+def test_statements_sent_together_return_their_rows_and_raise_their_errors(db: Database, people: dict) -> None:
+    """``send_many`` in a ``pipeline`` block (on PostgreSQL queued and sent together; elsewhere at
+    once): each statement's RETURNING rows come back in order, read in the block or after it; a
+    statement that fails raises SQLAlchemy's ``IntegrityError`` by the block's end at the latest,
+    and its transaction stores nothing."""
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    from yima.db.prepared import pipeline
+
+    add = Prepared(insert(_APPS).returning(_APPS.c.id, _APPS.c.name))
+
+    def row(name: str, zone: str = "cq-gxq") -> dict:
+        return {"zone_id": zone, "applicant_id": people["alice"].id, "matter": "establish", "entity_type": "llc",
+                "channel": "online", "name": name, "status": "submitted", "body": {}, "findings": [],
+                "missing_materials": [], "statutory_due_at": NOW, "submitted_at": NOW, "standard_digest": "0" * 64}
+
+    with db.write() as session, pipeline(session):
+        first = add.send_many(session, [row("重庆甲科技有限公司")])
+        assert [name for _, name in first.rows()] == ["重庆甲科技有限公司"]  # read in the block
+        later = add.send_many(session, [row("重庆乙科技有限公司"), row("重庆丙科技有限公司")])
+    assert [name for _, name in later.rows()] == ["重庆乙科技有限公司", "重庆丙科技有限公司"]  # read after it
+    assert first.rows()[0][0] < later.rows()[0][0] < later.rows()[1][0]
+    with pytest.raises(IntegrityError), db.write() as session:
+        with pipeline(session):
+            add.send_many(session, [row("重庆丁科技有限公司"), row("重庆戊科技有限公司", zone="no-such-zone")])
+    with db.read() as session:
+        names = set(session.scalars(select(_APPS.c.name)))
+    assert names == {"重庆甲科技有限公司", "重庆乙科技有限公司", "重庆丙科技有限公司"}

@@ -39,7 +39,7 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, true, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -63,7 +63,7 @@ from yima.audit.tables import AuditEntry, AuditHead
 from yima.clock import as_utc
 from yima.db import Database
 from yima.db.base import table_of
-from yima.db.prepared import Prepared
+from yima.db.prepared import Prepared, pipeline
 from yima.errors import DomainError, Forbidden, NotFound
 from yima.keys import service as keys
 from yima.keys.signature import ZoneSignature, verify
@@ -92,6 +92,14 @@ _PENDING = Prepared(select(_ENTRIES.c.id, _ENTRIES.c.at, _ENTRIES.c.actor_id, _E
                     .limit(INTEGRATE_BATCH))
 _PLACE = Prepared(update(_ENTRIES).where(_ENTRIES.c.id == bindparam("id_"), _IS_PENDING)
                   .values(seq=bindparam("seq_"), prev_hash=bindparam("prev_"), hash=bindparam("hash_")))
+_PENDING_NOW = select(_ENTRIES.c.id, _ENTRIES.c.at, _ENTRIES.c.actor_id, _ENTRIES.c.actor_role, _ENTRIES.c.action,
+                      _ENTRIES.c.subject, _ENTRIES.c.detail).where(
+    _ENTRIES.c.chain == bindparam("chain"), _IS_PENDING).order_by(_ENTRIES.c.id).limit(INTEGRATE_BATCH).lateral("p")
+#: The chain's head and its pending entries, in one statement (PostgreSQL): one row per pending entry, or
+#: one with the entry's columns empty; none when the chain has no head yet.
+_HEAD_AND_PENDING = Prepared(select(_HEADS.c.seq, _HEADS.c.hash, *_PENDING_NOW.c)
+                             .select_from(_HEADS.outerjoin(_PENDING_NOW, true()))
+                             .where(_HEADS.c.chain == bindparam("chain")).order_by(_PENDING_NOW.c.id))
 _TRY_CHAIN_LOCK = Prepared(select(func.pg_try_advisory_xact_lock(bindparam("key"))))
 #: ``session.info`` key: the chains a transaction recorded pending entries in.
 _RECORDED = "yima.audit.pending"
@@ -117,8 +125,7 @@ def record(session: Session, events: Sequence[AuditEvent]) -> None:
         if take(conn, chain):
             # No one holds the chain: this transaction does until it ends (no one waits for that:
             # others only try) and links what is pending, then its own entries, now.
-            _link_pending(conn, chain)
-            _link_now(conn, list(in_chain))
+            _link_held(conn, chain, list(in_chain))
         else:
             pending.extend(in_chain)
     if pending:
@@ -143,6 +150,47 @@ def _link_now(conn: Connection, events: Sequence[AuditEvent]) -> None:
                                  "subject": e.event.subject, "detail": dict(e.event.detail),
                                  "prev_hash": e.prev_hash, "hash": e.hash} for e in entries], _INSERT_COLUMNS)
         _MOVE.run(conn, {"chain_": chain, "seq_": entries[-1].seq, "hash_": entries[-1].hash})
+
+
+def _link_held(conn: Connection, chain: str, events: Sequence[AuditEvent]) -> int:
+    """In a transaction holding the chain (PostgreSQL, ``take``): link up to ``INTEGRATE_BATCH``
+    of its pending entries, in the order of their ids, then ``events``, and move the head once; how
+    many pending entries were linked. The head and the pending entries are read by one statement
+    after the chain is held (a statement begun before might see an older head), the entries and
+    the head written in one round trip (``yima.db.prepared.pipeline``). Pending entries committed
+    after that read are linked by whoever holds the chain next (``_integrate_on``)."""
+    rows = _HEAD_AND_PENDING.run(conn, {"chain": chain})
+    if not rows:  # a new chain: made at its start
+        seq, hash_ = _head(conn, chain)
+        pending = _PENDING.run(conn, {"chain": chain})
+        rows = [(seq, hash_, *row) for row in pending] or [(seq, hash_, *(None,) * 7)]
+    seq, hash_ = int(rows[0][0]), str(rows[0][1])
+    placed = sequence(hash_, seq, [_pending_event(chain, row[2:]) for row in rows if row[2] is not None])
+    if placed:
+        seq, hash_ = placed[-1][1].seq, placed[-1][1].hash
+    entries = link(hash_, seq, events)
+    if not placed and not entries:
+        return 0
+    last = entries[-1] if entries else placed[-1][1]
+    with pipeline(conn):
+        if placed:
+            _PLACE.send_many(conn, [{"id_": id_, "seq_": e.seq, "prev_": e.prev_hash, "hash_": e.hash}
+                                    for id_, e in placed], ["id_", "seq_", "prev_", "hash_"])
+        if entries:
+            _INSERT.send_many(conn, [{"chain": chain, "seq": e.seq, "at": e.event.at, "actor_id": e.event.actor_id,
+                                      "actor_role": e.event.actor_role, "action": e.event.action,
+                                      "subject": e.event.subject, "detail": dict(e.event.detail),
+                                      "prev_hash": e.prev_hash, "hash": e.hash} for e in entries], _INSERT_COLUMNS)
+        _MOVE.send_many(conn, [{"chain_": chain, "seq_": last.seq, "hash_": last.hash}])
+    return len(placed)
+
+
+def _pending_event(chain: str, row: Sequence[Any]) -> tuple[int, AuditEvent]:
+    """A pending entry as the driver returns it: ``(id, at, actor_id, actor_role, action, subject, detail)``."""
+    id_, at, actor_id, role, action, subject, detail = row
+    return int(id_), AuditEvent(chain, as_utc(at if isinstance(at, datetime) else datetime.fromisoformat(at)),
+                                actor_id, role, action, subject,
+                                (json.loads(detail) if isinstance(detail, str) else detail) or {})
 
 
 def _head(conn: Connection, chain: str) -> tuple[int, str]:
@@ -202,7 +250,7 @@ def _integrate_on(engine: Engine, chain: str) -> int:
             with conn.begin():
                 if not take(conn, chain):
                     return linked
-                linked += _link_pending(conn, chain)
+                linked += _link_held(conn, chain, ())
     return linked
 
 
@@ -219,11 +267,7 @@ def _link_pending(conn: Connection, chain: str) -> int:
     if not rows:
         return 0
     seq, hash_ = _head(conn, chain)
-    pending = [(int(id_), AuditEvent(chain, as_utc(at if isinstance(at, datetime) else datetime.fromisoformat(at)),
-                                     actor_id, role, action, subject,
-                                     (json.loads(detail) if isinstance(detail, str) else detail) or {}))
-               for id_, at, actor_id, role, action, subject, detail in rows]  # the driver's own values
-    placed = sequence(hash_, seq, pending)
+    placed = sequence(hash_, seq, [_pending_event(chain, row) for row in rows])
     _PLACE.run_many(conn, [{"id_": id_, "seq_": e.seq, "prev_": e.prev_hash, "hash_": e.hash} for id_, e in placed],
                     ["id_", "seq_", "prev_", "hash_"])
     _MOVE.run(conn, {"chain_": chain, "seq_": placed[-1][1].seq, "hash_": placed[-1][1].hash})

@@ -12,16 +12,23 @@ processing: use it for statements whose results are numbers and text.
 
 Statements with parameters expanded at execution (``IN`` over a list given when run) are not
 prepared; they go through SQLAlchemy.
+
+On PostgreSQL the statements ``send_many`` sends inside a ``pipeline`` block go to the server
+together (psycopg's pipeline mode) and their results are read when asked for or after the block:
+one round trip for a use case's inserts instead of one per table. A statement's error is raised
+when its results are read or, at the latest, when the block ends, before anything is committed.
+Elsewhere ``send_many`` runs the statement at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from enum import Enum
 from typing import Any
 
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -99,6 +106,86 @@ class Prepared:
         connection = where.connection() if isinstance(where, Session) else where
         compiled = self.compiled(connection.dialect, column_keys if column_keys is not None else list(rows[0]))
         return _execute(connection, compiled, [compiled.parameters(row) for row in rows], many=True)
+
+
+    def send_many(self, where: Session | Connection, rows: Sequence[Mapping[str, Any]],
+                  column_keys: Sequence[str] | None = None) -> Sent:
+        """``run_many``, its results read later (``Sent.rows``): inside a ``pipeline`` block on
+        PostgreSQL the statement is only queued; otherwise it runs now."""
+        connection = where.connection() if isinstance(where, Session) else where
+        compiled = self.compiled(connection.dialect, column_keys if column_keys is not None else list(rows[0]))
+        parameters: list[Any] = [compiled.parameters(row) for row in rows]
+        if not _PIPELINED.get(id(connection.connection.dbapi_connection), False):
+            return Sent(connection, compiled, None, _execute(connection, compiled, parameters, many=True))
+        cursor = connection.connection.cursor()
+        try:
+            if compiled.returns and len(parameters) > 1:
+                cursor.executemany(compiled.sql, parameters, returning=True)  # type: ignore[call-arg]
+            elif len(parameters) > 1:
+                cursor.executemany(compiled.sql, parameters)
+            else:
+                cursor.execute(compiled.sql, parameters[0])
+        except connection.dialect.loaded_dbapi.Error as err:
+            cursor.close()
+            raise _wrapped(connection, compiled.sql, err) from err
+        return Sent(connection, compiled, cursor, [])
+
+
+class Sent:
+    """A statement ``Prepared.send_many`` sent; ``rows`` reads what it returned (RETURNING), once
+    the server has answered (inside the ``pipeline`` block this waits for it)."""
+
+    __slots__ = ("_connection", "_compiled", "_cursor", "_rows")
+
+    def __init__(self, connection: Connection, compiled: _Compiled, cursor: Any, rows: list[tuple[Any, ...]]) -> None:
+        self._connection, self._compiled, self._cursor, self._rows = connection, compiled, cursor, rows
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        cursor = self._cursor
+        if cursor is None:
+            return self._rows
+        self._cursor = None
+        try:
+            if self._compiled.returns:
+                while True:
+                    self._rows.extend(tuple(row) for row in cursor.fetchall())
+                    if not cursor.nextset():
+                        break
+        except self._connection.dialect.loaded_dbapi.Error as err:
+            raise _wrapped(self._connection, self._compiled.sql, err) from err
+        finally:
+            cursor.close()
+        return self._rows
+
+
+#: The driver connections (by ``id``) inside a ``pipeline`` block.
+_PIPELINED: dict[int, bool] = {}
+
+
+@contextmanager
+def pipeline(where: Session | Connection) -> Iterator[None]:
+    """On PostgreSQL, what ``Prepared.send_many`` sends in the block goes to the server in one
+    round trip at the block's end (or when a result is read); an error of any of it is raised here.
+    Elsewhere, and inside a block already, nothing changes."""
+    connection = where.connection() if isinstance(where, Session) else where
+    dbapi_connection = connection.connection.dbapi_connection
+    key = id(dbapi_connection)
+    if connection.dialect.name != "postgresql" or key in _PIPELINED:
+        yield
+        return
+    _PIPELINED[key] = True
+    try:
+        with dbapi_connection.pipeline():  # type: ignore[union-attr]
+            yield
+    except connection.dialect.loaded_dbapi.Error as err:
+        raise _wrapped(connection, "(statements sent together)", err) from err
+    finally:
+        del _PIPELINED[key]
+
+
+def _wrapped(connection: Connection, sql: str, err: Exception) -> StatementError:
+    dialect = connection.dialect
+    return DBAPIError.instance(sql, None, err, dialect.loaded_dbapi.Error, hide_parameters=True, dialect=dialect)
 
 
 def _execute(connection: Connection, compiled: _Compiled, parameters: list[Any], *, many: bool,
