@@ -198,3 +198,52 @@ def test_concurrent_registrations_of_one_kind_and_day_do_not_wait_for_each_other
     with db.read() as session:
         slots = set(session.scalars(select(RegisterDayCount.slot).where(RegisterDayCount.day == date(2024, 5, 1))))
     assert slots == {0} if db.is_sqlite else len(slots) == 2
+
+
+def test_an_import_racing_with_registrations_leaves_counts_equal_to_a_recount(db, zone_cq):
+    """The import adds its counts itself (on PostgreSQL with the counts' and the years' triggers
+    paused in its own transaction, one grouped statement per table) while registrations of the
+    same days, types and divisions go on through the triggers: on PostgreSQL each batch is
+    followed, its transaction still open, by a registration and a cancellation another connection
+    commits (SQLite has one writer: there they come between two imports). Afterwards the day,
+    month and year counts equal a recount, and a registration after the import is counted by the
+    triggers again."""
+    from yima.stats.importer import store_batches
+    from yima.stats.tally import tally
+
+    def row(n: int) -> tuple[Any, ...]:
+        return (make_uscc("llc", "500107", 10_000 + n, 0), f"导入{n}", "llc", INDUSTRIES[n % 4], f"{n}.25",
+                (FIRST + timedelta(days=n % 9)).isoformat(),
+                (FIRST + timedelta(days=30 + n % 5)).isoformat() if n % 3 == 0 else None, f"科城路{n}号", n % 2 == 0)
+
+    registered = 0
+
+    def register_elsewhere() -> None:
+        nonlocal registered
+        registered += 1
+        with db.write() as session:  # committed at once, through the triggers
+            session.add(Enterprise(uscc=f"91500000R{registered:09d}", zone_id=zone_cq, name=f"登记{registered}",
+                                   entity_type="llc", industry_code=INDUSTRIES[registered % 4],
+                                   registered_capital=Decimal("3.50"),
+                                   established_on=FIRST + timedelta(days=registered % 9),
+                                   address_commitment=True, created_at=NOW, updated_at=NOW))
+        with db.write() as session:
+            session.execute(update(Enterprise).where(Enterprise.uscc == f"91500000R{registered:09d}")
+                            .values(cancelled_on=FIRST + timedelta(days=31), status="cancelled"))
+
+    def batches(first: int, racing: bool) -> Any:
+        for start in range(first, first + 60, 20):
+            good = [row(n) for n in range(start, start + 20)]
+            yield good, [], start + 20, None if db.is_sqlite else tally(good)
+            if racing:
+                register_elsewhere()
+
+    racing = not db.is_sqlite
+    assert store_batches(db, zone_cq, batches(0, racing), NOW).loaded == 60
+    register_elsewhere()
+    assert store_batches(db, zone_cq, batches(40, racing), NOW).loaded == 40  # 20 of them already there
+    assert _kept(db) == _recount(db)
+    with db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Enterprise)) == 100 + registered
+    _apply(db, [("register", {**ROW, "zone": zone_cq, "on": FIRST + timedelta(days=3)})])
+    assert _kept(db) == _recount(db)

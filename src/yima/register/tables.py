@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Index, Integer, Numeric, String
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yima.db.base import Base
@@ -20,7 +21,10 @@ class Enterprise(Base):
     """A market entity of the zone: registered here, or imported from an earlier register."""
 
     __tablename__ = "enterprises"
-    __table_args__ = (Index("ix_enterprises_zone_name", "zone_id", "name"),)
+    # owner_id by its users only: most entities (every imported one) have none (revision 0041)
+    __table_args__ = (Index("ix_enterprises_zone_name", "zone_id", "name"),
+                      Index("ix_enterprises_owner_id", "owner_id", postgresql_where=sql("owner_id IS NOT NULL"),
+                            sqlite_where=sql("owner_id IS NOT NULL")))
 
     uscc: Mapped[str] = mapped_column(String(18), primary_key=True)
     zone_id: Mapped[str] = mapped_column(ForeignKey("zones.id"))
@@ -34,7 +38,7 @@ class Enterprise(Base):
     scope: Mapped[list[str]] = mapped_column(JSON, default=list)
     legal_representative: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     shareholders: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     source: Mapped[str] = mapped_column(String(16), default="registered")
     address_commitment: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -46,7 +50,8 @@ class Enterprise(Base):
 
 
 class EnterpriseAddress(Base):
-    """一照多址: a domicile plus business sites; 一址多照: many enterprises may share one text."""
+    """一照多址: a domicile plus business sites; 一址多照: many enterprises may share one text.
+    Nothing looks addresses up by their text, so the text has no index (revision 0041)."""
 
     __tablename__ = "enterprise_addresses"
 
@@ -54,7 +59,7 @@ class EnterpriseAddress(Base):
                                     autoincrement=True)
     uscc: Mapped[str] = mapped_column(ForeignKey("enterprises.uscc"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
-    text: Mapped[str] = mapped_column(String(300), index=True)
+    text: Mapped[str] = mapped_column(String(300))
     proof: Mapped[str] = mapped_column(String(16))
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

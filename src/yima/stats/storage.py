@@ -23,7 +23,9 @@ PostgreSQL: a transaction-local setting), and the import adds the counts of what
 the same transaction: the counts of a batch, added up where its rows were checked (``tally``) or
 here for a batch not inserted in full, are summed by day and written with one grouped statement
 per table just before each commit, so every committed state holds counts equal to a recount of
-the rows.
+the rows. On PostgreSQL the year counts' trigger on the month counts is paused in the import's
+transaction too (``yima.year_counts_paused``, revision 0041): rather than one trigger call per
+month count written, the years are added with one more grouped statement.
 
 Foreign keys on PostgreSQL: each row checks its references with a trigger (its zone, its
 domicile's entity), which costs as much as storing the row. Where the database role may set
@@ -75,6 +77,9 @@ COPY_ATTEMPTS = 5
 COUNTS_TRIGGER = "register_counts"
 #: On SQLite, the register counts' insert trigger, which the import drops and creates again in its own transaction.
 SQLITE_COUNTS_TRIGGER = "register_counts_insert"
+
+#: The transaction-local setting that pauses the year counts' trigger on PostgreSQL (revision 0041).
+YEAR_COUNTS_PAUSED = "yima.year_counts_paused"
 
 COUNTS_STAGE = "yima_import_counts"
 #: The stored status of an imported entity without, and with, a cancellation date (``register.status``).
@@ -313,6 +318,9 @@ class PostgresWriter(_Writer):
                           f"{summed} FROM {COUNTS_STAGE} GROUP BY day, entity_type, division"),
             upsert_counts("register_month_counts", "month", f"SELECT %(zone)s, month, entity_type, division, "
                           f"{summed} FROM {COUNTS_STAGE} GROUP BY month, entity_type, division")]
+        self.years = upsert_counts("register_year_counts", "year", f"SELECT %(zone)s, substr(month, 1, 4), "
+                                   f"entity_type, division, {summed} FROM {COUNTS_STAGE} "
+                                   "GROUP BY substr(month, 1, 4), entity_type, division")
         self.counted: list[CountRow] = []  # the register counts of the rows copied, by batch
         self.loaded = 0
         #: look the batch's codes up before copying it: after a batch that held known codes (see ``store``)
@@ -330,6 +338,11 @@ class PostgresWriter(_Writer):
             "'register_month_counts'::regclass)").scalars().all()
         #: whether per-row triggers may be skipped (see the module's docstring); found out by trying
         self.replica: bool | None = None if list(triggers) == [COUNTS_TRIGGER] else False
+        #: whether the year counts' trigger on the month counts can be paused (revision 0041): then
+        #: the import adds the years of its month counts itself, with one grouped statement
+        self.years_paused = YEAR_COUNTS_PAUSED in (conn.exec_driver_sql(
+            "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = 'register_year_counts' "
+            "AND tgrelid = 'register_month_counts'::regclass").scalar() or "")
         conn.commit()
 
     def _raw(self) -> Any:
@@ -339,6 +352,8 @@ class PostgresWriter(_Writer):
         self.conn.begin()
         # the register counts' trigger pauses in this transaction only; ``commit`` adds the counts
         self.conn.exec_driver_sql("SELECT set_config('yima.register_counts_paused', 'on', true)")
+        if self.years_paused:
+            self.conn.exec_driver_sql(f"SELECT set_config('{YEAR_COUNTS_PAUSED}', 'on', true)")
         if self.replica is not False:
             attempt = self.conn.begin_nested()
             try:
@@ -427,7 +442,7 @@ class PostgresWriter(_Writer):
                 copy.write("".join(f"{day}\t{month}\t{_copy_text(kind)}\t{division}\t{established}\t{cancelled}\t"
                                    f"{capital}\t{commitments}\n" for day, month, kind, division, established,
                                    cancelled, capital, commitments in self.counted))
-            for statement in self.counts:
+            for statement in [*self.counts, self.years] if self.years_paused else self.counts:
                 cursor.execute(statement, {"zone": self.zone_id})
         self.counted = []
 
