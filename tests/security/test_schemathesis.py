@@ -79,7 +79,8 @@ def unicode_tables(home: Path) -> Path:
     tables = home / ".hypothesis" / "unicode_data"
     if not tables.exists():
         home.mkdir(parents=True, exist_ok=True)
-        warm = "from hypothesis.internal.charmap import charmap, intervals_from_codec; charmap(); intervals_from_codec('utf-8')"
+        warm = ("from hypothesis.internal.charmap import charmap, intervals_from_codec; "
+                "charmap(); intervals_from_codec('utf-8')")
         subprocess.run([sys.executable, "-c", warm], cwd=home, check=True, env={"PATH": os.environ.get("PATH", "")})
     return tables
 
