@@ -13,7 +13,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from yima.audit.tables import AuditHead
+from factories import NOW
+from yima.audit.tables import AuditEntry, AuditHead
 from yima.db import Database
 
 pytestmark = pytest.mark.db
@@ -137,3 +138,84 @@ def test_other_threads_give_way_to_the_writer_until_its_commit(db: Database) -> 
     assert own_wait[0] < 5
     with db.read() as session:
         assert session.scalar(sa.select(AuditHead.chain).where(AuditHead.chain == "writer")) == "writer"
+
+
+def _queued(db: Database, n: int) -> None:
+    deadline = time.monotonic() + 30
+    while db.is_sqlite and (len(db._queue) < n or not db._leader.locked()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def test_a_groups_audit_entries_chain_as_singles_and_a_refused_units_leave_nothing(db: Database) -> None:
+    """In one grouped transaction the audit chain's head is read once and moved once before the
+    commit (``group_state``); a unit that records entries and then fails leaves none of them, and
+    the head goes back to where the unit before it left it: the chain verifies, without a gap."""
+    from yima.audit import service as audit
+    from yima.audit.rules import AuditEvent
+
+    def unit(name: str, entries: int, fail: bool = False):
+        def work(session: Session) -> str:
+            audit.record(session, [AuditEvent("group-chain", NOW, None, "system", f"test.{name}", f"unit:{name}:{i}")
+                                   for i in range(entries)])
+            if fail:
+                raise ValueError(f"{name} refused")
+            return name
+        return work
+
+    assert db.write_grouped(unit("alone", 1)) == "alone"  # the head exists, as after any earlier commit
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        with db._writer_lock:  # the units queue behind it and then share one transaction (SQLite)
+            first = pool.submit(db.write_grouped, unit("a", 2))
+            _queued(db, 1)
+            refused = pool.submit(db.write_grouped, unit("b", 3, fail=True))
+            _queued(db, 2)
+            last = pool.submit(db.write_grouped, unit("c", 2))
+            _queued(db, 3)
+        assert first.result(timeout=60) == "a" and last.result(timeout=60) == "c"
+        with pytest.raises(ValueError, match="b refused"):
+            refused.result(timeout=60)
+    check = audit.verify_chain(db, "group-chain")
+    assert check.ok and check.entries == 5
+    with db.read() as session:
+        subjects = list(session.scalars(sa.select(AuditEntry.subject).where(AuditEntry.chain == "group-chain")
+                                        .order_by(AuditEntry.seq)))
+        head = session.scalar(sa.select(AuditHead.seq).where(AuditHead.chain == "group-chain"))
+    expected = ["unit:alone:0", "unit:a:0", "unit:a:1", "unit:c:0", "unit:c:1"]
+    # SQLite: in the group's order; PostgreSQL: no writer lock to queue behind, each commits alone
+    assert subjects == expected if db.is_sqlite else sorted(subjects) == sorted(expected)
+    assert head == 5
+    assert db.write_grouped(unit("after", 1)) == "after"  # the next transaction reads the moved head
+    assert audit.verify_chain(db, "group-chain").entries == 6
+
+
+def test_group_state_goes_back_when_a_unit_fails_and_runs_its_finishers_once(db: Database) -> None:
+    from yima.db.engine import BEFORE_COMMIT, group_state
+
+    finished: list[dict] = []
+
+    def unit(name: str, fail: bool = False):
+        def work(session: Session) -> str:
+            state = group_state(session.connection())
+            if state is not None:
+                state[("seen", name)] = True
+                state[(BEFORE_COMMIT, "test")] = lambda _connection, st: finished.append(dict(st))
+            if fail:
+                raise ValueError(name)
+            return name
+        return work
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        with db._writer_lock:
+            units = [pool.submit(db.write_grouped, unit("a"))]
+            _queued(db, 1)
+            units.append(pool.submit(db.write_grouped, unit("b", fail=True)))
+            _queued(db, 2)
+            units.append(pool.submit(db.write_grouped, unit("c")))
+            _queued(db, 3)
+        assert units[0].result(timeout=60) == "a" and units[2].result(timeout=60) == "c"
+        with pytest.raises(ValueError):
+            units[1].result(timeout=60)
+    if db.is_sqlite:
+        assert len(finished) == 1 and {k for k in finished[0] if k[0] == "seen"} == {("seen", "a"), ("seen", "c")}
+    else:  # no group: each unit its own transaction and no state
+        assert finished == []

@@ -66,3 +66,40 @@ def test_statements_sent_together_return_their_rows_and_raise_their_errors(db: D
     with db.read() as session:
         names = set(session.scalars(select(_APPS.c.name)))
     assert names == {"重庆甲科技有限公司", "重庆乙科技有限公司", "重庆丙科技有限公司"}
+
+
+def test_many_rows_are_inserted_by_few_statements_with_their_values(db: Database) -> None:
+    """``run_many`` of an ``INSERT`` stores every row with its typed values; on SQLite as one
+    statement of many rows (up to ``MAX_VALUES`` values a statement), not one a row, and a
+    duplicate key fails the statement as a whole."""
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    from yima.audit.tables import AuditEntry
+    from yima.db.prepared import MAX_VALUES
+
+    entries = table_of(AuditEntry)
+    add = Prepared(insert(entries))
+    columns = ("chain", "seq", "at", "actor_role", "action", "subject", "detail", "prev_hash", "hash")
+    rows = [{"chain": "many", "seq": i, "at": NOW, "actor_role": "system", "action": "test", "subject": f"s:{i}",
+             "detail": {"i": i, "名": "值"}, "prev_hash": "0" * 64, "hash": f"{i:064d}"} for i in range(1, 251)]
+    ran: list[str] = []
+    with db.write() as session:
+        raw = session.connection().connection.driver_connection
+        if db.is_sqlite:
+            raw.set_trace_callback(ran.append)
+        add.run_many(session, rows, columns)
+        if db.is_sqlite:
+            raw.set_trace_callback(None)
+    if db.is_sqlite:
+        per_statement = MAX_VALUES // len(columns)
+        assert len(ran) == -(-250 // per_statement) and ran[0].count("), (") == per_statement - 1
+    with db.read() as session:
+        stored = session.execute(select(entries.c.seq, entries.c.at, entries.c.detail)
+                                 .where(entries.c.chain == "many").order_by(entries.c.seq)).all()
+    assert [(seq, detail) for seq, _, detail in stored] == [(i, {"i": i, "名": "值"}) for i in range(1, 251)]
+    assert stored[0][1].replace(tzinfo=None) == NOW.replace(tzinfo=None)
+    with pytest.raises(IntegrityError), db.write() as session:
+        add.run_many(session, [{**rows[0], "seq": 300, "hash": "x" * 64}, rows[1]], columns)  # (many, 2) again
+    with db.read() as session:
+        assert session.scalar(select(entries.c.seq).where(entries.c.seq == 300)) is None

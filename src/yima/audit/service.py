@@ -63,6 +63,7 @@ from yima.audit.tables import AuditEntry, AuditHead
 from yima.clock import as_utc
 from yima.db import Database
 from yima.db.base import table_of
+from yima.db.engine import BEFORE_COMMIT, GroupState, group_state
 from yima.db.prepared import Prepared, pipeline
 from yima.errors import DomainError, Forbidden, NotFound
 from yima.keys import service as keys
@@ -142,14 +143,34 @@ def record(session: Session, events: Sequence[AuditEvent]) -> None:
 
 
 def _link_now(conn: Connection, events: Sequence[AuditEvent]) -> None:
+    """Link the events into their chains now. In a grouped write transaction (SQLite's group
+    commit) the chains' heads are kept in the group's state between its units, read once and moved
+    once before the commit (``_move_heads``), not read and moved by every unit."""
+    state = group_state(conn)
     for chain, in_chain in groupby(sorted(events, key=lambda e: e.chain), key=lambda e: e.chain):
-        seq, hash_ = _head(conn, chain)
+        held = state.get((_GROUP_HEAD, chain)) if state is not None else None
+        seq, hash_ = held if held is not None else _head(conn, chain)
         entries = link(hash_, seq, in_chain)
         _INSERT.run_many(conn, [{"chain": chain, "seq": e.seq, "at": e.event.at, "actor_id": e.event.actor_id,
                                  "actor_role": e.event.actor_role, "action": e.event.action,
                                  "subject": e.event.subject, "detail": dict(e.event.detail),
                                  "prev_hash": e.prev_hash, "hash": e.hash} for e in entries], _INSERT_COLUMNS)
-        _MOVE.run(conn, {"chain_": chain, "seq_": entries[-1].seq, "hash_": entries[-1].hash})
+        if state is None:
+            _MOVE.run(conn, {"chain_": chain, "seq_": entries[-1].seq, "hash_": entries[-1].hash})
+        else:
+            state[(_GROUP_HEAD, chain)] = (entries[-1].seq, entries[-1].hash)
+            state[(BEFORE_COMMIT, "yima.audit.heads")] = _move_heads
+
+
+#: A grouped transaction's state: a chain's head as its units left it, ``(_GROUP_HEAD, chain)``.
+_GROUP_HEAD = "yima.audit.head"
+
+
+def _move_heads(conn: Connection, state: GroupState) -> None:
+    """Move each chain's head to where the group's units left it (before the group's commit)."""
+    for key, (seq, hash_) in sorted(((k, v) for k, v in state.items()
+                                      if isinstance(k, tuple) and k[0] == _GROUP_HEAD), key=str):
+        _MOVE.run(conn, {"chain_": key[1], "seq_": seq, "hash_": hash_})
 
 
 def _link_held(conn: Connection, chain: str, events: Sequence[AuditEvent]) -> int:

@@ -18,7 +18,9 @@ each caller returns only after that commit, or raises its own error, its savepoi
 and the others kept. One lock hand-over and one durable commit serve many requests (秒批). While
 a group's transaction holds the writer lock, the process's other threads that call
 ``Database.give_way`` wait for it (briefly, until the durable commit starts), so that the holder
-does not wait for the interpreter lock between its statements.
+does not wait for the interpreter lock between its statements. A group's units may keep state
+for the whole transaction (``group_state``: the audit chain's head, moved once before the commit
+instead of once a unit); it goes back to what it was when a unit's savepoint is rolled back.
 
 ``Database.one_read`` makes every ``read`` of a block (a page that gathers figures from many
 features, each with reads of its own) one read transaction on one connection: on PostgreSQL two
@@ -36,13 +38,13 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.session import JoinTransactionMode
@@ -63,6 +65,22 @@ GROUP_LIMIT = 32
 #: At most this long a thread gives way to its process's grouped write transaction (``Database.give_way``).
 GIVE_WAY_SECONDS = 0.05
 T = TypeVar("T")
+#: ``Connection.info`` key of a grouped write transaction's state (``group_state``).
+_GROUP_STATE = "yima.db.group_state"
+#: Keys ``(BEFORE_COMMIT, name)`` of a group's state hold callables run before the group's commit.
+BEFORE_COMMIT = "before commit"
+GroupState = dict[Hashable, Any]
+
+
+def group_state(connection: Connection) -> GroupState | None:
+    """The state the units of a grouped write transaction (``Database.write_grouped``, SQLite)
+    share on ``connection``, or None outside one. A unit keeps immutable values in it; when a unit
+    fails, its savepoint is rolled back and the state is put back as it was before that unit. A
+    callable ``f(connection, state)`` kept under the key ``(BEFORE_COMMIT, name)`` runs once, in
+    the order of the names, after the last unit and before the commit (a failure there fails the
+    whole group). Outside a group (``Database.write``, PostgreSQL) there is none: the caller does
+    at once what it would have left to the end."""
+    return connection.info.get(_GROUP_STATE)
 
 
 class _Waiting(Generic[T]):
@@ -176,20 +194,24 @@ class Database:
 
     def _lead(self, waiting: _Waiting[Any]) -> None:
         """Take the writer lock, then the group: the units that came while another process held
-        the lock join this commit instead of waiting for the next."""
+        the lock join this commit instead of waiting for the next. The connection is taken from the
+        pool before the lock, so the lock's hold does not include it."""
         try:
-            locks = ExitStack()
-            locks.enter_context(self._writer_lock)
-            locks.enter_context(self._file_lock())
+            with ExitStack() as taken:
+                connection = taken.enter_context(self.engine.connect())
+                locks = ExitStack()
+                locks.enter_context(self._writer_lock)
+                locks.enter_context(self._file_lock())
+                taken.pop_all()
         except BaseException:
             with self._queue_guard:
                 self._queue.remove(waiting)
             raise
-        with locks:
+        with connection, locks:
             with self._queue_guard:
                 self._queue.remove(waiting)  # its own first, then the oldest of the others
                 group, self._queue = [waiting, *self._queue[:GROUP_LIMIT - 1]], self._queue[GROUP_LIMIT - 1:]
-            self._commit_group(group)
+            self._commit_group(connection, group)
 
     def give_way(self, timeout: float = GIVE_WAY_SECONDS) -> None:
         """Wait, at most ``timeout`` seconds, while another thread of this process runs a grouped
@@ -206,28 +228,38 @@ class Database:
         with self._writer_done:
             self._writer_done.wait_for(lambda: self._writer is None, timeout)
 
-    def _commit_group(self, group: list[_Waiting[Any]]) -> None:
-        """The group's units in one transaction; the caller holds the writer lock."""
+    def _commit_group(self, connection: Connection, group: list[_Waiting[Any]]) -> None:
+        """The group's units in one transaction on ``connection``; the caller holds the writer lock."""
         try:
-            with self.engine.connect() as connection:
-                transaction = connection.begin()
-                self._writer = threading.get_ident()
-                try:
-                    # Alone, a unit needs no savepoint: its error rolls the whole transaction back.
-                    joining: JoinTransactionMode = "create_savepoint" if len(group) > 1 else "rollback_only"
-                    for waiting in group:
-                        try:
-                            with Session(connection, join_transaction_mode=joining,
-                                         expire_on_commit=False) as session, session.begin():
-                                waiting.result = waiting.work(session)
-                        except Exception as err:  # handed to the thread whose work it was
-                            waiting.error = err
-                except BaseException:
-                    self._writer_gone()
-                    transaction.rollback()
-                    raise
-                self._writer_gone()  # the durable commit mostly waits for the disk: others may run meanwhile
-                transaction.commit()
+            transaction = connection.begin()
+            self._writer = threading.get_ident()
+            state: GroupState = {}
+            connection.info[_GROUP_STATE] = state
+            try:
+                # Alone, a unit needs no savepoint: its error rolls the whole transaction back.
+                joining: JoinTransactionMode = "create_savepoint" if len(group) > 1 else "rollback_only"
+                for waiting in group:
+                    before = dict(state)
+                    try:
+                        with Session(connection, join_transaction_mode=joining,
+                                     expire_on_commit=False) as session, session.begin():
+                            waiting.result = waiting.work(session)
+                    except Exception as err:  # handed to the thread whose work it was
+                        waiting.error = err
+                        state.clear()
+                        state.update(before)
+                if transaction.is_active:
+                    for key in sorted((k for k in state if isinstance(k, tuple) and k[:1] == (BEFORE_COMMIT,)),
+                                      key=str):
+                        state[key](connection, state)
+            except BaseException:
+                self._writer_gone()
+                transaction.rollback()
+                raise
+            finally:
+                connection.info.pop(_GROUP_STATE, None)
+            self._writer_gone()  # the durable commit mostly waits for the disk: others may run meanwhile
+            transaction.commit()
         except BaseException as err:  # the commit (or the lock, the connection) failed: nothing was stored
             for waiting in group:
                 if waiting.error is None:

@@ -10,6 +10,13 @@ session's connection and transaction. Driver errors are raised as SQLAlchemy's (
 and the like), so callers handle them as before. Rows come back as plain tuples, without result
 processing: use it for statements whose results are numbers and text.
 
+On SQLite an ``INSERT`` of several rows without ``RETURNING`` is one statement with a row of
+values per row (``VALUES (?, ?), (?, ?)``, up to ``ROWS_PER_INSERT`` rows a statement, as
+SQLAlchemy's "insertmanyvalues" does), not an ``executemany``: the driver gives up the interpreter
+lock around each statement it runs, and a thread holding SQLite's writer lock (the 秒批 group
+commit) then waits to get the interpreter back once per statement, which on a busy machine costs
+far more than the statement.
+
 Statements with parameters expanded at execution (``IN`` over a list given when run) are not
 prepared; they go through SQLAlchemy.
 
@@ -34,6 +41,8 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 _Bind = tuple[str, str, Any, Callable[[Any], Any] | None]  # compiled name, parameter key, default, processor
+#: At most this many bound values in one multi-row ``INSERT`` on SQLite (its limit is 32,766).
+MAX_VALUES = 900
 
 
 class _Compiled:
@@ -60,6 +69,27 @@ class _Compiled:
             if processor is None and bind is not None:
                 processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
             self.binds.append((name, key, default, processor))
+        # ``INSERT ... VALUES (?, ...)`` on SQLite: the head and one row's values, for several rows at once.
+        self.values_row: tuple[str, str] | None = None
+        if compiled.isinsert and not self.returns and self.positional and dialect.name == "sqlite":
+            head, keyword, row = self.sql.rpartition(" VALUES ")
+            if keyword and row.startswith("(") and row.endswith(")") and row.count("?") == len(self.binds) \
+                    and "SELECT" not in head.upper():
+                self.values_row = (head + keyword, row)
+        self._many_sql: dict[int, str] = {}
+
+    def rows_sql(self, rows: int) -> str:
+        """This ``INSERT`` with ``rows`` rows of values (SQLite)."""
+        found = self._many_sql.get(rows)
+        if found is None:
+            assert self.values_row is not None
+            head, row = self.values_row
+            found = self._many_sql[rows] = head + ", ".join([row] * rows)
+        return found
+
+    @property
+    def rows_per_statement(self) -> int:
+        return max(1, MAX_VALUES // max(1, len(self.binds)))
 
     def parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         converted = []
@@ -198,6 +228,12 @@ def _execute(connection: Connection, compiled: _Compiled, parameters: list[Any],
             if touched is not None:
                 touched.append(cursor.rowcount)
             return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
+        if not compiled.returns and compiled.values_row is not None and len(parameters) > 1:
+            step = compiled.rows_per_statement
+            for start in range(0, len(parameters), step):
+                chunk = parameters[start:start + step]
+                cursor.execute(compiled.rows_sql(len(chunk)), [value for row in chunk for value in row])
+            return []
         if not compiled.returns:
             cursor.executemany(compiled.sql, parameters)
             return []
