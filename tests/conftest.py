@@ -120,9 +120,9 @@ def _empty_once(database: Database) -> None:
     with database.engine.begin() as conn:
         present = set(inspect(conn).get_table_names())
         tables = [t.name for t in reversed(metadata.sorted_tables) if t.name in present]
-        # the register's counts last: deleting enterprises runs the triggers that keep them, and
-        # deleting the month counts those that keep the year counts
-        counts = ("register_day_counts", "register_month_counts", "register_year_counts")
+        # the kept counts last: deleting enterprises runs the triggers that keep the register's, and
+        # deleting the month counts those that keep the year counts; deleting projects keeps theirs
+        counts = ("register_day_counts", "register_month_counts", "register_year_counts", "project_counts")
         tables.sort(key=lambda name: counts.index(name) + 1 if name in counts else 0)
         if not database.is_sqlite:
             holding = set(conn.exec_driver_sql(" UNION ALL ".join(

@@ -1,6 +1,7 @@
-"""Revision 0040: an index of the projects by their enterprise. A database of the release before
-migrates with its projects and enterprises unchanged; the index then answers the foreign key's
-check when an enterprise is deleted, which still refuses to leave a project without its enterprise."""
+"""Revisions 0040 and 0041: an index of the projects by their enterprise, and each zone's kept
+number of projects. A database of the release before migrates with its projects and enterprises
+unchanged and its projects counted; the index then answers the foreign key's check when an
+enterprise is deleted, which still refuses to leave a project without its enterprise."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ def test_an_earlier_releases_projects_and_enterprises_are_unchanged_and_the_key_
     try:
         assert _rows(engine) == before
         with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT zone_id, projects FROM project_counts")).all() == [("cq-gxq", 3)]
             assert "ix_projects_enterprise_uscc" in {ix["name"] for ix in sa.inspect(conn).get_indexes("projects")}
             plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
                 "EXPLAIN QUERY PLAN SELECT 1 FROM projects WHERE enterprise_uscc = ?", (ENTERPRISES[0][0],)))

@@ -35,7 +35,7 @@ from yima.projects.model import (
     StageOut,
 )
 from yima.projects.rules import ProjectFigures
-from yima.projects.tables import Project, ProjectFund, ProjectStage
+from yima.projects.tables import Project, ProjectCount, ProjectFund, ProjectStage
 from yima.register.tables import Enterprise
 from yima.standard.industry import normalise
 from yima.stats.rules import Period
@@ -301,7 +301,10 @@ def list_projects(db: Database, actor: Actor, zone_id: str | None,
     zone = office_zone(actor, zone_id)
     query = _matching(zone, request.q)
     with db.read() as session:
-        total = session.scalar(select(func.count()).select_from(query.with_only_columns(Project.id).subquery())) or 0
+        # the zone's count as the database keeps it (``ProjectCount``); a search counts its matches
+        total = session.scalar(
+            select(ProjectCount.projects).where(ProjectCount.zone_id == zone) if not request.q
+            else select(func.count()).select_from(query.with_only_columns(Project.id).subquery())) or 0
         projects = list(session.scalars(query.order_by(*_ORDER).offset(request.offset).limit(request.per_page)))
         funds = dict(session.execute(select(ProjectFund.project_id, func.sum(ProjectFund.amount))
                                      .where(ProjectFund.project_id.in_([p.id for p in projects]),

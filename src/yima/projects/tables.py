@@ -40,6 +40,16 @@ class Project(Base):
                                                     cascade="all, delete-orphan")
 
 
+class ProjectCount(Base):
+    """How many projects a zone has, kept by the database's triggers with every insert, deletion or
+    move of a project (revision 0041): what the list's pager shows without counting the projects."""
+
+    __tablename__ = "project_counts"
+
+    zone_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    projects: Mapped[int] = mapped_column(Integer)
+
+
 class ProjectStage(Base):
     """Who set a stage, to which day, on what evidence (a note and an optional document by hash)."""
 
