@@ -15,9 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, case, func, literal, or_, select, union_all
 
 from yima.clock import china_days
 from yima.register.tables import Enterprise
@@ -115,30 +116,45 @@ def counted_registrations_by_month(conn: Connection, zone_id: str, period: Perio
     the day counts (``RegisterDayCount``) — a few hundred rows a month, however large the register."""
     months = whole_months(period)
     day_ranges = [(period.start, period.end)]
-    queries: list[Any] = []
+    values: dict[str, Any] = {"zone": zone_id}
     if months is not None:
         first, last = months
         day_ranges = [(start, end) for start, end in ((period.start, first - timedelta(days=1)),
                                                       (next_month(last), period.end)) if start <= end]
+        values.update(first_month=first.isoformat()[:7], last_month=last.isoformat()[:7])
+    for i, (start, end) in enumerate(day_ranges):
+        values.update({f"start{i}": start, f"end{i}": end})
+    query = _registrations_statement(conn.dialect.name, months is not None, len(day_ranges))
+    return {row[0]: MonthSums(_one(row[1]), Decimal(row[2] or 0).quantize(Decimal("0.01")), _one(row[3]),
+                              _one(row[4]))
+            for row in conn.execute(query, values) if row[3] or row[1]}
+
+
+@cache
+def _registrations_statement(dialect: str, whole_months: bool, day_ranges: int) -> Any:
+    """``counted_registrations_by_month``'s one statement (its parts cover different months: on
+    PostgreSQL one round trip, not three) for a period of this shape, built once: its values are
+    bound parameters (a dashboard's forty statements took more of its time to build in Python than
+    the database took to answer them)."""
+    queries: list[Any] = []
+    if whole_months:
         domestic_m = M.entity_type.in_(DOMESTIC_ENTERPRISE_TYPES)
         queries.append(select(M.month, func.sum(case((domestic_m, M.established), else_=0)),
                               func.sum(case((domestic_m, M.capital), else_=0)), func.sum(M.established),
                               func.sum(M.address_commitment))
-                       .where(M.zone_id == zone_id, M.month.between(first.isoformat()[:7], last.isoformat()[:7]))
+                       .where(M.zone_id == bindparam("zone"),
+                              M.month.between(bindparam("first_month"), bindparam("last_month")))
                        .group_by(M.month))
-    month = _month(conn, D.day).label("month")
+    month = (func.substr(D.day, 1, 7) if dialect == "sqlite" else func.to_char(D.day, "YYYY-MM")).label("month")
     domestic = D.entity_type.in_(DOMESTIC_ENTERPRISE_TYPES)
-    for start, end in day_ranges:
+    for i in range(day_ranges):
         queries.append(select(month, func.sum(case((domestic, D.established), else_=0)),
                               func.sum(case((domestic, D.capital), else_=0)), func.sum(D.established),
                               func.sum(D.address_commitment))
-                       .where(D.zone_id == zone_id, D.day.between(start, end))
+                       .where(D.zone_id == bindparam("zone"),
+                              D.day.between(bindparam(f"start{i}"), bindparam(f"end{i}")))
                        .group_by(month))
-    # one statement (its parts cover different months): on PostgreSQL one round trip, not three
-    query = queries[0] if len(queries) == 1 else union_all(*queries)
-    return {row[0]: MonthSums(_one(row[1]), Decimal(row[2] or 0).quantize(Decimal("0.01")), _one(row[3]),
-                              _one(row[4]))
-            for row in conn.execute(query) if row[3] or row[1]}
+    return queries[0] if len(queries) == 1 else union_all(*queries)
 
 
 def counted_active_by_type_and_division(conn: Connection, zone_id: str, on: date,
@@ -147,24 +163,36 @@ def counted_active_by_type_and_division(conn: Connection, zone_id: str, on: date
     established minus what ended up to that day, summed over the whole years before it (the year
     counts), the whole months of its year before its month (the month counts) and the days of its
     own month (the day counts): a few thousand counts, however long the register's history."""
-    parts: list[Any] = []
+    values: dict[str, Any] = {"zone": zone_id}
     for index, day in enumerate((on, year_earlier_on)):
         first = day.replace(day=1)
-        parts += [
-            select(literal(index), Y.entity_type, Y.division, func.sum(Y.established - Y.cancelled))
-            .where(Y.zone_id == zone_id, Y.year < f"{day.year:04d}")
-            .group_by(Y.entity_type, Y.division),
-            select(literal(index), M.entity_type, M.division, func.sum(M.established - M.cancelled))
-            .where(M.zone_id == zone_id, M.month >= f"{day.year:04d}-01", M.month < first.isoformat()[:7])
-            .group_by(M.entity_type, M.division),
-            select(literal(index), D.entity_type, D.division, func.sum(D.established - D.cancelled))
-            .where(D.zone_id == zone_id, D.day.between(first, day))
-            .group_by(D.entity_type, D.division)]
+        values.update({f"year{index}": f"{day.year:04d}", f"january{index}": f"{day.year:04d}-01",
+                       f"month{index}": first.isoformat()[:7], f"first{index}": first, f"day{index}": day})
     totals: dict[tuple[str, str], list[int]] = {}
-    for index, entity_type, division, count in conn.execute(union_all(*parts)):  # one statement, one round trip
+    for index, entity_type, division, count in conn.execute(_active_statement(), values):
         totals.setdefault((entity_type, division), [0, 0])[int(index)] += _one(count)
     return [ActiveGroup(entity_type, division_key(division), now, then)
             for (entity_type, division), (now, then) in sorted(totals.items()) if now or then]
+
+
+@cache
+def _active_statement() -> Any:
+    """``counted_active_by_type_and_division``'s one statement (the years, months and days before
+    each of the two days: one round trip), built once with its values as bound parameters."""
+    parts: list[Any] = []
+    zone = bindparam("zone")
+    for index in (0, 1):
+        parts += [
+            select(literal(index), Y.entity_type, Y.division, func.sum(Y.established - Y.cancelled))
+            .where(Y.zone_id == zone, Y.year < bindparam(f"year{index}"))
+            .group_by(Y.entity_type, Y.division),
+            select(literal(index), M.entity_type, M.division, func.sum(M.established - M.cancelled))
+            .where(M.zone_id == zone, M.month >= bindparam(f"january{index}"), M.month < bindparam(f"month{index}"))
+            .group_by(M.entity_type, M.division),
+            select(literal(index), D.entity_type, D.division, func.sum(D.established - D.cancelled))
+            .where(D.zone_id == zone, D.day.between(bindparam(f"first{index}"), bindparam(f"day{index}")))
+            .group_by(D.entity_type, D.division)]
+    return union_all(*parts)
 
 
 def matters_decided(conn: Connection, zone_id: str, period: Period) -> dict[tuple[str, str], int]:
