@@ -7,12 +7,14 @@ Every change is appended to the zone's audit log in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, String, and_, case, cast, func, literal, or_, select, text
+from sqlalchemy import BigInteger, String, and_, bindparam, case, cast, func, literal, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from yima.accounts.tables import User
@@ -387,7 +389,7 @@ def _tag_figures() -> list[Any]:
             for tag in rules.INVESTOR_TAGS]
 
 
-def _landed_figures(period: Period) -> list[Any]:
+def _landed_figures(period: Period | _Window) -> list[Any]:
     """``landed_large`` and ``landed`` of ``period``."""
     landed = Project.landed_on.between(period.start, period.end)
     return [func.count(case((and_(landed, Project.amount >= rules.LARGE_PROJECT_YUAN), 1))),
@@ -398,56 +400,93 @@ SIGNED_FIGURES = ("signed", "signed_amount", "signed_large", *(f"tag:{tag}" for 
 MILESTONE_FIGURES = ("landed_large", "landed", "started", "completed", "started_or_completed")
 
 
+@dataclass(frozen=True)
+class _Window:
+    """A window of days as bound parameters (``zone_project_figures``' values)."""
+
+    start: Any
+    end: Any
+
+
+@dataclass(frozen=True)
+class _FigureStatements:
+    signed: tuple[Any, ...]  # the period, the year before
+    tagged: tuple[Any, ...]
+    landed: Any
+    begun: Any
+    ended: Any
+    funnel: Any
+    days: Any
+    industries: Any
+    funds: Any
+
+
+@cache
+def _figures_statements(dialect: str) -> _FigureStatements:
+    """``zone_project_figures``' statements, built once (building them took longer in Python than
+    the database took to answer them): the zone, the period (``start``, ``end``), the same days a
+    year earlier (``base_start``, ``base_end``) and the two together (``first``, ``last``) bound."""
+    period = _Window(bindparam("start"), bindparam("end"))
+    base = _Window(bindparam("base_start"), bindparam("base_end"))
+    everything = _Window(bindparam("first"), bindparam("last"))
+
+    def within(column: Any, days: _Window = everything) -> Any:
+        return column.between(days.start, days.end)
+
+    signed_now = within(Project.signed_on, period)
+    in_zone = Project.zone_id == bindparam("zone")
+    tagged = TAGGED.get(dialect, literal(True))
+    of_zone = select(Project.id).where(Project.id == ProjectFund.project_id, in_zone).exists()
+    return _FigureStatements(
+        signed=tuple(select(*_signed_figures()).where(in_zone, within(Project.signed_on, days))
+                     for days in (period, base)),
+        tagged=tuple(select(*_tag_figures()).where(in_zone, within(Project.signed_on, days), tagged)
+                     for days in (period, base)),
+        landed=select(*_landed_figures(period), *_landed_figures(base)).where(in_zone, within(Project.landed_on)),
+        begun=select(*(func.count(case((within(Project.started_on, days), 1))) for days in (period, base)))
+        .where(in_zone, within(Project.started_on)),
+        ended=select(*(func.count(case((within(Project.completed_on, days), 1))) for days in (period, base)),
+                     *(func.count(case((and_(within(Project.completed_on, days), within(Project.started_on, days)), 1)))
+                       for days in (period, base)))
+        .where(in_zone, within(Project.completed_on)),
+        funnel=select(func.count(), *(func.count(case((column <= period.end, 1)))
+                                      for column in (Project.landed_on, Project.started_on, Project.completed_on)))
+        .where(in_zone, signed_now),
+        # by day (in the index's order), added up by month in Python: at most two years of days
+        days=select(Project.signed_on, func.count(case((signed_now, 1))), _cents(Project.amount))
+        .where(in_zone, within(Project.signed_on), or_(signed_now, within(Project.signed_on, base)))
+        .group_by(Project.signed_on),
+        industries=select(Project.industry_code, func.count(), _cents(Project.amount)).where(in_zone, signed_now)
+        .group_by(Project.industry_code),
+        # the receipts of the two windows (by their day's index), each matched to its project's zone
+        funds=select(*(_cents(case((within(ProjectFund.received_on, days), ProjectFund.amount)))
+                       for days in (period, base)))
+        .where(within(ProjectFund.received_on), ProjectFund.reversed_at.is_(None), of_zone))
+
+
 def zone_project_figures(db: Database, zone_id: str, period: Period) -> ProjectFigures:
     """The figures, counted and summed by the database: a few aggregate rows, each query reading
     through an index only the projects with a milestone (or the receipts) dated between the first
     day a year earlier and the period's end, whatever the number of projects
-    (``rules.project_figures`` assembles them; no other row changes a figure)."""
+    (``rules.project_figures`` assembles them; no other row changes a figure). The statements are
+    built once for each database (``_figures_statements``), the zone and the days bound to them."""
     base = period.year_earlier()
-    first, last = min(period.start, base.start), period.end
-
-    def within(column: Any, days: Period | None = None) -> Any:
-        return column.between(days.start, days.end) if days else column.between(first, last)
-
-    signed_now = within(Project.signed_on, period)
-    in_zone = Project.zone_id == zone_id
+    values = {"zone": zone_id, "start": period.start, "end": period.end, "base_start": base.start,
+              "base_end": base.end, "first": min(period.start, base.start), "last": period.end}
     with db.read() as session:
-        tagged = TAGGED.get(session.get_bind().dialect.name, literal(True))
-        signed = [(*session.execute(select(*_signed_figures()).where(in_zone, within(Project.signed_on, days))).one(),
-                   *session.execute(select(*_tag_figures()).where(in_zone, within(Project.signed_on, days), tagged))
-                   .one()) for days in (period, base)]
-        landed = session.execute(select(*_landed_figures(period), *_landed_figures(base))
-                                 .where(in_zone, within(Project.landed_on))).one()
+        q = _figures_statements(session.get_bind().dialect.name)
+        signed = [(*session.execute(q.signed[i], values).one(), *session.execute(q.tagged[i], values).one())
+                  for i in (0, 1)]
+        landed = session.execute(q.landed, values).one()
         # started, then completed (each through its own index); started or completed is the two
         # less the projects that did both in the window
-        begun = session.execute(select(*(func.count(case((within(Project.started_on, days), 1)))
-                                         for days in (period, base)))
-                                .where(in_zone, within(Project.started_on))).one()
-        ended = session.execute(select(*(func.count(case((within(Project.completed_on, days), 1)))
-                                         for days in (period, base)),
-                                       *(func.count(case((and_(within(Project.completed_on, days),
-                                                               within(Project.started_on, days)), 1)))
-                                         for days in (period, base)))
-                                .where(in_zone, within(Project.completed_on))).one()
+        begun = session.execute(q.begun, values).one()
+        ended = session.execute(q.ended, values).one()
         started = [(begun[i], ended[i], begun[i] + ended[i] - ended[2 + i]) for i in (0, 1)]
-        funnel = session.execute(
-            select(func.count(), *(func.count(case((column <= period.end, 1)))
-                                   for column in (Project.landed_on, Project.started_on, Project.completed_on)))
-            .where(in_zone, signed_now)).one()
-        # by day (in the index's order), added up by month in Python: at most two years of days
-        days = session.execute(select(Project.signed_on, func.count(case((signed_now, 1))), _cents(Project.amount))
-                               .where(in_zone, within(Project.signed_on),
-                                      or_(signed_now, within(Project.signed_on, base)))
-                               .group_by(Project.signed_on)).all()
-        industries = session.execute(select(Project.industry_code, func.count(), _cents(Project.amount))
-                                     .where(in_zone, signed_now)
-                                     .group_by(Project.industry_code)).all()
-        # the receipts of the two windows (by their day's index), each matched to its project's zone
-        of_zone = select(Project.id).where(Project.id == ProjectFund.project_id, in_zone).exists()
-        funds = session.execute(
-            select(*(_cents(case((within(ProjectFund.received_on, days), ProjectFund.amount)))
-                     for days in (period, base)))
-            .where(within(ProjectFund.received_on), ProjectFund.reversed_at.is_(None), of_zone)).one()
+        funnel = session.execute(q.funnel, values).one()
+        days = session.execute(q.days, values).all()
+        industries = session.execute(q.industries, values).all()
+        funds = session.execute(q.funds, values).one()
 
     def window(signed: Sequence[Any], landed: Sequence[Any], started: Sequence[Any]) -> dict[str, int | Decimal]:
         figures: dict[str, int | Decimal] = {key: int(value) for key, value in zip(

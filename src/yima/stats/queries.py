@@ -180,7 +180,7 @@ def _active_statement() -> Any:
     """``counted_active_by_type_and_division``'s one statement (the years, months and days before
     each of the two days: one round trip), built once with its values as bound parameters."""
     parts: list[Any] = []
-    zone = bindparam("zone")
+    zone: Any = bindparam("zone")
     for index in (0, 1):
         parts += [
             select(literal(index), Y.entity_type, Y.division, func.sum(Y.established - Y.cancelled))
