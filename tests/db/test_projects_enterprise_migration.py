@@ -1,4 +1,4 @@
-"""Revisions 0040 and 0041: an index of the projects by their enterprise, and each zone's kept
+"""Revisions 0040 and 0042: an index of the projects by their enterprise, and each zone's kept
 number of projects. A database of the release before migrates with its projects and enterprises
 unchanged and its projects counted; the index then answers the foreign key's check when an
 enterprise is deleted, which still refuses to leave a project without its enterprise."""

@@ -1,4 +1,4 @@
-"""Each zone's number of projects, kept by the database (revision 0041), equals a recount of the
+"""Each zone's number of projects, kept by the database (revision 0042), equals a recount of the
 projects after any sequence of changes (the ORM, a many-row statement, plain SQL; inserts,
 deletions, moves to another zone) on both databases, and the list's pager shows it: the kept
 count with no search, the matches counted with one."""

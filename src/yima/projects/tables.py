@@ -42,7 +42,7 @@ class Project(Base):
 
 class ProjectCount(Base):
     """How many projects a zone has, kept by the database's triggers with every insert, deletion or
-    move of a project (revision 0041): what the list's pager shows without counting the projects."""
+    move of a project (revision 0042): what the list's pager shows without counting the projects."""
 
     __tablename__ = "project_counts"
 

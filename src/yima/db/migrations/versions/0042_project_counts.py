@@ -2,8 +2,8 @@
 insert, deletion or move of a project (whichever code or tool makes it), so that the list's
 pager reads one row instead of counting the zone's projects on every visit
 
-Revision ID: 0041
-Revises: 0040
+Revision ID: 0042
+Revises: 0041
 Create Date: 2026-12-05 18:55:00
 
 The counts start from the projects already there. SQLite: a row trigger for each change.
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0041'
-down_revision = '0040'
+revision = '0042'
+down_revision = '0041'
 branch_labels = None
 depends_on = None
 
