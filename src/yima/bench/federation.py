@@ -43,6 +43,7 @@ from yima.db.migrate import upgrade
 from yima.federation import network, network_rules
 from yima.federation.delivery import unb64
 from yima.federation.service import PDF_DELIVERED
+from yima.federation.states import CaseRole
 from yima.federation.tables import Case
 from yima.identity import make_id_number
 from yima.registration.tables import Application
@@ -246,7 +247,7 @@ def delivered_latencies(instance: Instance, pdf: bool = False) -> list[float]:
         with db.read() as session:
             rows = session.execute(select(Application.submitted_at, Case.licence_delivered_at, Case.steps)
                                    .join(Case, Case.application_id == Application.id)
-                                   .where(Case.role == "accepting").order_by(Application.id)).all()
+                                   .where(Case.role == CaseRole.ACCEPTING).order_by(Application.id)).all()
     finally:
         db.dispose()
     if pdf:
@@ -261,7 +262,8 @@ def _pdf_count(instance: Instance) -> int:
     try:
         with db.read() as session:
             return int(session.scalar(select(func.count()).select_from(Case).where(
-                Case.role == "accepting", Case.licence_delivered_at.is_not(None), Case.licence_pdf.is_not(None))) or 0)
+                Case.role == CaseRole.ACCEPTING, Case.licence_delivered_at.is_not(None),
+                Case.licence_pdf.is_not(None))) or 0)
     finally:
         db.dispose()
 
@@ -271,7 +273,7 @@ def _delivered_count(instance: Instance) -> int:
     try:
         with db.read() as session:
             return int(session.scalar(select(func.count()).select_from(Case).where(
-                Case.role == "accepting", Case.licence_delivered_at.is_not(None))) or 0)
+                Case.role == CaseRole.ACCEPTING, Case.licence_delivered_at.is_not(None))) or 0)
     finally:
         db.dispose()
 

@@ -22,6 +22,7 @@ from yima.accounts.tables import User
 from yima.config import get_settings
 from yima.db import Database
 from yima.federation import delivery, inbox, partners, service
+from yima.federation.states import CaseRole
 from yima.federation.tables import Case, OutboxMessage, Partner
 from yima.identity import make_id_number
 from yima.registration.model import ApplicationIn
@@ -97,7 +98,7 @@ def seed_cross_region_history(accepting: Database, issuing: Database, standard: 
         actor = actor_of(user)
     with accepting.read() as session:
         done = session.scalar(select(func.count()).select_from(Case).where(
-            Case.role == "accepting", Case.created_at < datetime(2022, 1, 1, tzinfo=UTC))) or 0
+            Case.role == CaseRole.ACCEPTING, Case.created_at < datetime(2022, 1, 1, tzinfo=UTC))) or 0
     if done >= count:
         yield f"cross-region: the {count} cross-region licences of 2021 are already stored"
         return

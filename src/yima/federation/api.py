@@ -16,6 +16,7 @@ from yima.clock import utcnow
 from yima.config import Settings
 from yima.errors import DomainError, NotFound
 from yima.federation import delivery, inbox, network, network_rules, partners, views, witness
+from yima.federation.states import MessageState
 from yima.licences.documents import default_zone
 from yima.licences.qr import render_qr_png
 from yima.listing import search_text
@@ -165,7 +166,7 @@ def resend_message(message_id: Annotated[str, Path(pattern=r"^[0-9a-fA-F-]{36}$"
     audited). Its signed bytes go again while their expiry lasts, else it is signed anew."""
     require_role(actor, "officer", "admin")
     partner = delivery.resend(db, standard, actor, message_id, utcnow())
-    return ResentOut(id=message_id, state="pending", partner=partner)
+    return ResentOut(id=message_id, state=MessageState.PENDING.value, partner=partner)
 
 
 @router.get("/api/v1/federation/partners", response_model=list[PartnerOut])

@@ -62,6 +62,7 @@ from yima.federation.model import (
     new_message,
 )
 from yima.federation.rules import backoff_seconds, is_permanent
+from yima.federation.states import UNDELIVERED, CaseRole, MessageState, may_move
 from yima.federation.tables import PDF_DUE, Case, OutboxMessage, Partner
 from yima.licences import documents
 from yima.outbound import tls
@@ -107,10 +108,10 @@ def _due(now: datetime, recipient: str | None = None, only: str | None = None) -
     about the same application to the same partner."""
     earlier = aliased(OutboxMessage)
     blocked = exists().where(earlier.application_id == OutboxMessage.application_id,
-                             earlier.recipient == OutboxMessage.recipient, earlier.state == "pending",
+                             earlier.recipient == OutboxMessage.recipient, earlier.state == MessageState.PENDING,
                              earlier.created_at < OutboxMessage.created_at)
-    query = select(OutboxMessage.id).where(OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= now,
-                                           ~blocked)
+    query = select(OutboxMessage.id).where(OutboxMessage.state == MessageState.PENDING,
+                                           OutboxMessage.next_attempt_at <= now, ~blocked)
     if recipient is not None:
         query = query.where(OutboxMessage.recipient == recipient)
     if only is not None:
@@ -136,7 +137,7 @@ def due_partners(db: Database, now: datetime) -> list[str]:
     """The partners with a message due now."""
     with db.read() as session:
         return sorted(session.scalars(select(OutboxMessage.recipient).distinct().where(
-            OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= now)))
+            OutboxMessage.state == MessageState.PENDING, OutboxMessage.next_attempt_at <= now)))
 
 
 def renew_lease(db: Database, message_id: str, lease: datetime, now: datetime) -> bool:
@@ -145,7 +146,7 @@ def renew_lease(db: Database, message_id: str, lease: datetime, now: datetime) -
     with db.write() as session:
         renewed = session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.state == "pending",
+            .where(OutboxMessage.id == message_id, OutboxMessage.state == MessageState.PENDING,
                    OutboxMessage.next_attempt_at == lease)
             .values(next_attempt_at=now + LEASE)
             .execution_options(synchronize_session=False))
@@ -172,10 +173,10 @@ def licence_pdf(db: Database, standard: MatterStandard, application_id: int | No
     bytes. A case rendered by two processes at once keeps the first one's PDF."""
     with db.read() as session:
         case = session.get(Case, application_id) if application_id else None
-        if case is not None and case.role == "issuing" and case.licence_pdf and case.licence_qr == qr:
+        if case is not None and case.role == CaseRole.ISSUING and case.licence_pdf and case.licence_qr == qr:
             return case.licence_pdf
     pdf = documents.signed_licence_pdf(db, standard, uscc, now)
-    if case is None or case.role != "issuing":
+    if case is None or case.role != CaseRole.ISSUING:
         return pdf
     with db.write() as session:
         case = session.get(Case, application_id)
@@ -205,7 +206,7 @@ def render_licence(db: Database, standard: MatterStandard, application_id: int, 
     by another process meanwhile included, or the case now notes another licence)."""
     with db.read() as session:
         case = session.get(Case, application_id)
-        if case is None or case.role != "issuing" or not case.licence_qr or not case.uscc or case.licence_pdf:
+        if case is None or case.role != CaseRole.ISSUING or not case.licence_qr or not case.uscc or case.licence_pdf:
             return None
         qr, uscc = case.licence_qr, case.uscc
     pdf = documents.signed_licence_pdf(db, standard, uscc, now)
@@ -271,15 +272,15 @@ def deliver_one(db: Database, message_id: str, standard: MatterStandard,
     now = now or utcnow()
     with db.read() as session:
         row = session.get(OutboxMessage, message_id)
-        if row is None or row.state != "pending":
-            return row is not None and row.state == "delivered"
+        if row is None or row.state != MessageState.PENDING:
+            return row is not None and row.state == MessageState.DELIVERED
         partner = session.get(Partner, row.recipient)
         recipient, sender, expires = row.recipient, row.sender, row.expires_at
     if expires is not None and as_utc(expires) <= now:
-        settle(db, message_id, "expired", _expired_refusal(as_utc(expires)), now)
+        settle(db, message_id, MessageState.EXPIRED, _expired_refusal(as_utc(expires)), now)
         return False
     if partner is None:
-        settle(db, message_id, "dead", refusal_words(None, "federation.not_partner",
+        settle(db, message_id, MessageState.DEAD, refusal_words(None, "federation.not_partner",
                                                      f"{recipient} 已不是本区的合作伙伴",
                                                      f"{recipient} is no longer a partner of this zone"), now)
         return False
@@ -296,7 +297,7 @@ def deliver_one(db: Database, message_id: str, standard: MatterStandard,
     if status != 200:
         error = f"HTTP {status} {answer.get('error', '')}: {answer.get('message', '')}"
         if is_permanent(status):
-            settle(db, message_id, "dead", refusal_of(status, answer), now, error)
+            settle(db, message_id, MessageState.DEAD, refusal_of(status, answer), now, error)
         else:
             _failed(db, message_id, error, now)
         return False
@@ -345,7 +346,7 @@ def _expired_refusal(expires: datetime) -> DeliveryRefusal:
 def _failed(db: Database, message_id: str, error: str, now: datetime) -> None:
     with db.write() as session:
         row = session.get(OutboxMessage, message_id)
-        if row is None or row.state != "pending":
+        if row is None or row.state != MessageState.PENDING:
             return
         row.attempts += 1
         row.next_attempt_at = now + timedelta(seconds=backoff_seconds(row.attempts, random.uniform(0.5, 1.0)))
@@ -353,17 +354,19 @@ def _failed(db: Database, message_id: str, error: str, now: datetime) -> None:
     log.info("message %s to %s not delivered (attempt %d): %s", message_id, row.recipient, row.attempts, error)
 
 
-def settle(db: Database, message_id: str, state: str, refusal: DeliveryRefusal, now: datetime,
+def settle(db: Database, message_id: str, state: MessageState, refusal: DeliveryRefusal, now: datetime,
            error: str = "") -> None:
     """The message stops being tried: ``dead`` (refused for good) or ``expired``; its application's
     case shows it to the applicant and the officers."""
+    if state not in UNDELIVERED:
+        raise ValueError(f"a message settles as dead or expired, not {state}")
     with db.write() as session:
         row = session.get(OutboxMessage, message_id)
-        if row is None or row.state != "pending":
+        if row is None or not may_move(row.state, state):
             return
         row.state, row.refusal, row.closed_at = state, refusal.as_json(), now
         row.last_error = (error or f"{refusal.error}: {refusal.message_en}")[:2000]
-        if state == "dead":
+        if state is MessageState.DEAD:
             row.attempts += 1
         audit.record(session, [audit.event(row.sender, None, now, f"federation.message_{state}",
                                            f"message:{message_id}", kind=row.kind, to=row.recipient,
@@ -379,9 +382,9 @@ def expire_due(db: Database, now: datetime) -> int:
     """Every pending message past its expiry becomes ``expired``; how many did."""
     with db.read() as session:
         found = list(session.execute(select(OutboxMessage.id, OutboxMessage.expires_at).where(
-            OutboxMessage.state == "pending", OutboxMessage.expires_at <= now)).all())
+            OutboxMessage.state == MessageState.PENDING, OutboxMessage.expires_at <= now)).all())
     for message_id, expires in found:
-        settle(db, message_id, "expired", _expired_refusal(as_utc(expires or now)), now)
+        settle(db, message_id, MessageState.EXPIRED, _expired_refusal(as_utc(expires or now)), now)
     return len(found)
 
 
@@ -390,9 +393,9 @@ def _delivered(db: Database, message_id: str, receipt: bytes, answered: Envelope
     receipt_sha256 = hashlib.sha256(receipt).hexdigest()
     with db.write() as session:
         row = session.get(OutboxMessage, message_id)
-        if row is None or row.state != "pending":
+        if row is None or not may_move(row.state, MessageState.DELIVERED):
             return
-        row.delivered_at, row.receipt, row.last_error, row.state = now, receipt, "", "delivered"
+        row.delivered_at, row.receipt, row.last_error, row.state = now, receipt, "", MessageState.DELIVERED
         row.receipt_sha256, row.closed_at = receipt_sha256, now
         row.attempts += 1
         log.info("message %s (%s) delivered to %s after %d attempt(s)", message_id, row.kind, row.recipient,
@@ -402,11 +405,11 @@ def _delivered(db: Database, message_id: str, receipt: bytes, answered: Envelope
                                            sent_sha256=sent_sha256, received_sha256=answered.body.get("sha256"),
                                            receipt=answered.id, receipt_sha256=receipt_sha256)])
         case = session.get(Case, row.application_id) if row.application_id else None
-        if case is not None and case.role == "accepting" and row.kind == "application.forwarded":
+        if case is not None and case.role == CaseRole.ACCEPTING and row.kind == "application.forwarded":
             result = answered.body.get("result") or {}
             case.remote_application_id = case.remote_application_id or result.get("application")
             service.step_once(case, "received", now, f"{row.recipient} #{result.get('application')}")
-        elif case is not None and case.role == "accepting" and row.kind == WITHDRAWN:
+        elif case is not None and case.role == CaseRole.ACCEPTING and row.kind == WITHDRAWN:
             withdrawal.on_receipt(session, case, answered.body.get("result") or {}, now)
 
 
@@ -452,9 +455,9 @@ def deliver_outbox_job(db: Database, standard: MatterStandard, now: datetime) ->
     rendered = render_due(db, standard, now, limit=500)
     delivered, attempted = deliver_every_partner(db, now, standard=standard)
     with db.read() as session:
-        late = [m for m in session.scalars(select(OutboxMessage).where(OutboxMessage.state == "pending"))
+        late = [m for m in session.scalars(select(OutboxMessage).where(OutboxMessage.state == MessageState.PENDING))
                 if now - as_utc(m.created_at) > timedelta(days=1)]
-        dead = len(list(session.scalars(select(OutboxMessage.id).where(OutboxMessage.state.in_(("dead", "expired"))))))
+        dead = len(list(session.scalars(select(OutboxMessage.id).where(OutboxMessage.state.in_(UNDELIVERED)))))
     lines = [f"federation: delivered {delivered} of {attempted} due message(s)"]
     if rendered:
         lines.insert(0, f"federation: made {len(rendered)} licence PDF(s) still to be made")
@@ -637,7 +640,7 @@ def resend(db: Database, standard: MatterStandard, actor: Actor, message_id: str
         row = session.get(OutboxMessage, message_id)
         if row is None or not may_work_zone(actor, row.sender):
             raise NotFound("federation.message_unknown", "id", "没有这条消息", "No such message")
-        if row.state not in ("dead", "expired"):
+        if not may_move(row.state, MessageState.PENDING):
             raise Conflict("federation.not_dead", "id", f"消息状态为 {row.state}，只有未送达的消息可以重发",
                            f"The message is {row.state}; only a dead or expired message is sent again")
         expires = now + timedelta(hours=get_settings().message_ttl_h)
@@ -647,7 +650,7 @@ def resend(db: Database, standard: MatterStandard, actor: Actor, message_id: str
             row.payload = envelope.expiring(expires).payload()
             row.signed, row.sha256, row.signed_at = None, "", None
         previous = {"state": row.state, "error": (row.refusal or {}).get("error"), "sha256": row.sha256 or None}
-        row.state, row.refusal, row.closed_at, row.next_attempt_at = "pending", None, None, now
+        row.state, row.refusal, row.closed_at, row.next_attempt_at = MessageState.PENDING, None, None, now
         row.expires_at = expires if renewed else row.expires_at
         row.last_error = f"resent by {actor.username} after: {previous['error'] or previous['state']}"[:2000]
         audit.record(session, [audit.event(row.sender, actor, now, "federation.message_resent",

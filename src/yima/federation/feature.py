@@ -10,6 +10,7 @@ from pathlib import Path
 from yima.audit.cli import WITNESSES
 from yima.cli_support import COMMANDS
 from yima.federation import api, cli, delivery, figures, network, pages, service, withdrawal, witness
+from yima.federation.states import CaseRole
 from yima.jobs import JOBS, STANDARD_JOBS
 from yima.registration import handoff
 from yima.registry import Registry
@@ -19,11 +20,12 @@ from yima.web.app import ROUTERS
 from yima.web.health import READINESS
 from yima.web.limits import BODY_LIMITS
 from yima.web.server import LOOPS
-from yima.web.templating import TEMPLATES
+from yima.web.templating import TEMPLATE_GLOBALS, TEMPLATES
 
 
 def install(registry: Registry) -> None:
     registry.add(TEMPLATES, Path(__file__).with_name("templates"))
+    registry.add(TEMPLATE_GLOBALS, ("CaseRole", CaseRole))  # a case's pages say which side this zone is on
     registry.add(ROUTERS, api.router, pages.router)
     registry.add(BODY_LIMITS, (delivery.MESSAGES_PATH, api.message_body_limit))
     registry.add(COMMANDS, cli.add_commands)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from yima.db import Database
 from yima.federation.rules import LATE_AFTER
+from yima.federation.states import CaseRole
 from yima.federation.tables import Case
 from yima.registration.records import application_ids, count_applications
 from yima.registration.status import Status
@@ -29,7 +30,7 @@ def licences_delivered(db: Database, zone_id: str, period: Period) -> int:
     """Licences that partner zones issued for applications this zone accepted, delivered in the period."""
     start, end = utc_bounds(period)
     query = select(func.count()).select_from(Case).where(
-        Case.role == "accepting", Case.application_id.in_(application_ids(zone_id=zone_id)),
+        Case.role == CaseRole.ACCEPTING, Case.application_id.in_(application_ids(zone_id=zone_id)),
         Case.licence_delivered_at >= start, Case.licence_delivered_at < end)
     with db.read() as session:
         return int(session.scalar(query) or 0)
@@ -49,7 +50,8 @@ class CrossRegionFigures:
 def compute(db: Database, zone_id: str, period: Period) -> CrossRegionFigures:
     start, end = utc_bounds(period)
     accepting = select(func.count()).select_from(Case).where(
-        Case.role == "accepting", Case.application_id.in_(application_ids(zone_id=zone_id, submitted=(start, end))))
+        Case.role == CaseRole.ACCEPTING,
+        Case.application_id.in_(application_ids(zone_id=zone_id, submitted=(start, end))))
     with db.read() as session:
         accepted = session.scalar(accepting)
         late = session.scalar(accepting.where(Case.remote_status == "", Case.created_at < end - LATE_AFTER))

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from yima.clock import utcnow
 from yima.errors import DomainError
 from yima.federation import delivery, network, partners, views
+from yima.federation.states import UNDELIVERED
 from yima.web.deps import DB, OptionalActor, Standard
 from yima.web.templating import render
 
@@ -24,7 +25,7 @@ def federation_page(request: Request, db: DB, actor: OptionalActor) -> Response:
     if actor is None or actor.role not in ("officer", "admin"):
         return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
     found = views.cases(db, actor, utcnow())
-    dead = [m for state in ("dead", "expired") for m in views.messages(db, actor, state=state, direction="out",
+    dead = [m for state in UNDELIVERED for m in views.messages(db, actor, state=state, direction="out",
                                                                          limit=50)]
     now = utcnow()
     return render(request, "federation/overview.html", {

@@ -28,6 +28,7 @@ from yima.db import Database
 from yima.errors import Conflict, DomainError, NotFound
 from yima.federation import keysets
 from yima.federation.rules import PartnerKeys, check_partner_url, standard_mismatch
+from yima.federation.states import UNDELIVERED, MessageState
 from yima.federation.tables import OutboxMessage, Partner
 from yima.keys.service import keyring
 from yima.keys.trustlist import TrustList
@@ -179,10 +180,10 @@ def list_partners(db: Database) -> list[PartnerView]:
         last = dict(session.execute(select(OutboxMessage.recipient, func.max(OutboxMessage.delivered_at))
                                     .group_by(OutboxMessage.recipient)).all())
         waiting = dict(session.execute(select(OutboxMessage.recipient, func.count())
-                                       .where(OutboxMessage.state == "pending")
+                                       .where(OutboxMessage.state == MessageState.PENDING)
                                        .group_by(OutboxMessage.recipient)).all())
         dead = dict(session.execute(select(OutboxMessage.recipient, func.count())
-                                    .where(OutboxMessage.state.in_(("dead", "expired")))
+                                    .where(OutboxMessage.state.in_(UNDELIVERED))
                                     .group_by(OutboxMessage.recipient)).all())
         return [partner_view(p, last.get(p.zone_id), int(waiting.get(p.zone_id, 0)), int(dead.get(p.zone_id, 0)))
                 for p in session.scalars(select(Partner).order_by(Partner.zone_id))]

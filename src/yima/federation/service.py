@@ -48,6 +48,7 @@ from yima.federation.rules import (
     unknown_forwarded_application,
     withdrawal_state,
 )
+from yima.federation.states import CaseRole, MessageState
 from yima.federation.tables import Case, InboxMessage, OutboxMessage, Partner
 from yima.keys.service import keyring
 from yima.licences.tables import Licence
@@ -79,7 +80,7 @@ def queue(session: Session, envelope: Envelope, application_id: int | None) -> O
         envelope = envelope.expiring(envelope.created + timedelta(hours=get_settings().message_ttl_h))
     row = OutboxMessage(id=envelope.id, sender=envelope.sender, recipient=envelope.recipient, kind=envelope.kind,
                         payload=envelope.payload(), application_id=application_id, created_at=envelope.created,
-                        attempts=0, next_attempt_at=envelope.created, last_error="", state="pending",
+                        attempts=0, next_attempt_at=envelope.created, last_error="", state=MessageState.PENDING,
                         expires_at=envelope.expires, sha256="", receipt_sha256="")
     session.add(row)
     session.info.setdefault(OUTBOX_KEY, []).append(envelope.id)
@@ -133,7 +134,7 @@ _WHAT = {"application.forwarded": Words("申请", "the application"),
 def dead_letter_words(partner: str, kind: str, state: str, refusal: DeliveryRefusal) -> tuple[Words, Words]:
     """What happened to a message that will not be delivered, and what to do, in both languages."""
     what = _WHAT.get(kind, Words("消息", "the message"))
-    if state == "expired":
+    if state == MessageState.EXPIRED:
         said = Words(f"{what.zh}未能在有效期内送达合作开发区 {partner}：{refusal.message_zh}",
                      f"{what.en.capitalize()} could not be delivered to the partner zone {partner} in time: "
                      f"{refusal.message_en}")
@@ -203,7 +204,7 @@ class CaseView:
 
     @property
     def accepting(self) -> bool:
-        return self.role == "accepting"
+        return self.role == CaseRole.ACCEPTING
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"role": self.role, "partner_zone": self.partner_zone,
@@ -236,7 +237,8 @@ def dead_letters(case: Case) -> list[DeadLetter]:
     ordered: list[DeadLetter] = []
     for s in case.steps:
         if s.get("step") == DEAD_LETTER:
-            ordered.append(DeadLetter(kind=s.get("kind", ""), state=s.get("state", "dead"), error=s.get("error", ""),
+            ordered.append(DeadLetter(kind=s.get("kind", ""), state=s.get("state", MessageState.DEAD.value),
+                                      error=s.get("error", ""),
                                       reason_zh=s.get("detail_zh", ""), reason_en=s.get("detail_en", ""),
                                       advice_zh=s.get("advice_zh", ""), advice_en=s.get("advice_en", ""),
                                       at=s["at"]))
@@ -299,7 +301,7 @@ def forward(db: Database, standard: MatterStandard, actor: Actor, body: Applicat
     with db.write() as session:
         said = Words(f"转交合作开发区 {body.zone} 办理", f"forwarded to the partner zone {body.zone}")
         app = registration.file_forwarded(session, standard, actor, body, ctx, local_zone, now, idempotency_key, said)
-        case = Case(application_id=app.id, role="accepting", partner_zone=body.zone, remote_status="",
+        case = Case(application_id=app.id, role=CaseRole.ACCEPTING, partner_zone=body.zone, remote_status="",
                     remote_version=0, remote_findings=[], remote_missing=[], steps=[], created_at=now, updated_at=now)
         _step(case, "forwarded", now)
         session.add(case)
@@ -347,7 +349,7 @@ def overlay(app: ApplicationRecord, view: ApplicationView, case: Case, now: date
     """The application as its case knows it: on the accepting side, the partner's status, findings,
     credit code and delivered licence; on either side, the steps of the journey."""
     letters = tuple(dead_letters(case))
-    if case.role == "accepting":
+    if case.role == CaseRole.ACCEPTING:
         status = case.remote_status or Status.FORWARDED.value
         if not case.remote_status and any(d.kind == "application.forwarded" for d in letters):
             status = "undeliverable"  # the partner never took it: not "forwarded", not decided
@@ -468,7 +470,7 @@ def on_transition(session: Session, changed: ApplicationChanged, created: Sequen
     if app.channel != CHANNEL:
         return
     case = session.get(Case, app.id)
-    if case is not None and case.role == "issuing" and changed.changes:
+    if case is not None and case.role == CaseRole.ISSUING and changed.changes:
         send_status(session, app, changed.version, case, changed.changes[-1].at, created)
 
 
@@ -510,7 +512,7 @@ def _receive_forwarded(db: Database, standard: MatterStandard, env: Envelope, no
         app = records.application_record(session, app_id)
         assert app is not None
         case = session.get(Case, app_id) or Case(
-            application_id=app_id, role="issuing", partner_zone=env.sender,
+            application_id=app_id, role=CaseRole.ISSUING, partner_zone=env.sender,
             remote_application_id=int(env.body.get("application") or 0), remote_status="", remote_version=0,
             remote_findings=[], remote_missing=[], steps=[], created_at=now, updated_at=now)
         session.add(case)
@@ -525,7 +527,7 @@ def _receive_decided(env: Envelope, now: datetime) -> Applied:
 
     def apply(session: Session) -> None:
         case = session.get(Case, int(body.get("application") or 0))
-        if case is None or case.role != "accepting" or case.partner_zone != env.sender:
+        if case is None or case.role != CaseRole.ACCEPTING or case.partner_zone != env.sender:
             raise Refusal("unknown_application", 422, "消息所指的申请不是转交给该开发区的申请",
                           "The message is about no application forwarded to that zone")
         version = int(body.get("version") or 0)
@@ -576,7 +578,7 @@ def _receive_licence_pdf(env: Envelope, now: datetime) -> Applied:
 
     def apply(session: Session) -> None:
         case = session.get(Case, int(body.get("application") or 0))
-        if case is None or case.role != "accepting" or case.partner_zone != env.sender:
+        if case is None or case.role != CaseRole.ACCEPTING or case.partner_zone != env.sender:
             raise Refusal("unknown_application", 422, "消息所指的申请不是转交给该开发区的申请",
                           "The message is about no application forwarded to that zone")
         if not case.licence_qr:
@@ -600,7 +602,7 @@ def _receive_material(db: Database, standard: MatterStandard, env: Envelope, now
     content = bytes(body.get("content") or b"")
     with db.read() as session:
         case = session.get(Case, app_id)
-        if case is None or case.role != "issuing" or case.partner_zone != env.sender:
+        if case is None or case.role != CaseRole.ISSUING or case.partner_zone != env.sender:
             raise unknown_forwarded_application()
         actor = partner_actor(session, env.sender)
         done = records.has_upload(session, app_id, hashlib.sha256(content).hexdigest())

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yima.db.base import Base
+from yima.federation.states import CaseRole, MessageState
 
 
 class Partner(Base):
@@ -51,7 +52,7 @@ class OutboxMessage(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     receipt: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    state: Mapped[str] = mapped_column(String(16), default="pending")
+    state: Mapped[str] = mapped_column(String(16), default=MessageState.PENDING.value)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     signed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
     signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -108,7 +109,7 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-PDF_DUE = (Case.licence_qr.is_not(None), Case.licence_pdf.is_(None), Case.role == "issuing")
+PDF_DUE = (Case.licence_qr.is_not(None), Case.licence_pdf.is_(None), Case.role == CaseRole.ISSUING)
 """An issuing case whose licence PDF is still to be made (read through ``ix_federation_cases_pdf_due``)."""
 
 

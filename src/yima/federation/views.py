@@ -14,6 +14,7 @@ from yima.clock import as_utc
 from yima.db import Database
 from yima.errors import NotFound
 from yima.federation.rules import LATE_AFTER, is_late
+from yima.federation.states import CaseRole, MessageState
 from yima.federation.tables import Case, InboxMessage, OutboxMessage
 from yima.listing import PageOf, PageRequest, like_pattern
 from yima.registration.records import application_ids, application_record, application_records
@@ -48,7 +49,7 @@ class CrossRegionCase:
 
 def late_cases(db: Database, actor: Actor, now: datetime) -> list[LateCase]:
     """Forwarded applications with no answer from the partner after ``LATE_AFTER``."""
-    query = (select(Case).where(Case.role == "accepting", Case.remote_status == "",
+    query = (select(Case).where(Case.role == CaseRole.ACCEPTING, Case.remote_status == "",
                                 Case.created_at < now - LATE_AFTER).order_by(Case.created_at))
     if actor.role == "officer":
         query = query.where(Case.application_id.in_(application_ids(zone_id=actor.zone_id)))
@@ -74,7 +75,7 @@ def delivered_licence(db: Database, actor: Actor, app_id: int, pdf: bool = True)
         case = session.get(Case, app_id)
         if app is None or not (app.applicant_id == actor.id or may_work_zone(actor, app.zone_id)):
             raise NotFound("application.unknown", "id", f"没有编号为 {app_id} 的申请", f"No application {app_id}")
-        if case is None or case.role != "accepting":  # this zone's own application
+        if case is None or case.role != CaseRole.ACCEPTING:  # this zone's own application
             if app.enterprise_uscc and app.status == Status.APPROVED:
                 return app.enterprise_uscc
             raise NotFound("licence.none", "id", f"申请 {app_id} 当前为 {app.status}，没有营业执照",
@@ -98,15 +99,15 @@ def cases(db: Database, actor: Actor, now: datetime, limit: int = 200) -> list[C
         apps = application_records(session, (case.application_id for case in found))
         return [CrossRegionCase(
             application=app.id, role=case.role, partner_zone=case.partner_zone, name=app.name,
-            status=(case.remote_status or Status.FORWARDED.value) if case.role == "accepting" else app.status,
-            uscc=case.uscc if case.role == "accepting" else app.enterprise_uscc,
+            status=(case.remote_status or Status.FORWARDED.value) if case.role == CaseRole.ACCEPTING else app.status,
+            uscc=case.uscc if case.role == CaseRole.ACCEPTING else app.enterprise_uscc,
             licence_delivered=case.licence_delivered_at is not None,
-            late=case.role == "accepting" and is_late(as_utc(case.created_at), bool(case.remote_status), now),
+            late=case.role == CaseRole.ACCEPTING and is_late(as_utc(case.created_at), bool(case.remote_status), now),
             since=as_utc(case.created_at).isoformat())
             for case in found if (app := apps.get(case.application_id)) is not None]
 
 
-MESSAGE_STATES = ("pending", "delivered", "dead", "expired")
+MESSAGE_STATES = tuple(MessageState)
 
 Ts = TypeVarTuple("Ts")
 
@@ -143,13 +144,13 @@ def _message_log(actor: Actor, filters: MessageFilter) -> Any:
         if filters.state:
             out = out.where(OutboxMessage.state == filters.state)
         parts.append(_narrowed(out, OutboxMessage, OutboxMessage.recipient, OutboxMessage.sender, filters, actor))
-    if filters.direction in (None, "in") and filters.state in (None, "delivered"):
+    if filters.direction in (None, "in") and filters.state in (None, MessageState.DELIVERED):
         moment = DateTime(timezone=True)
         inbound = select(InboxMessage.id.label("id"), InboxMessage.kind.label("kind"),
                          cast(literal("in"), String).label("direction"), InboxMessage.sender.label("partner"),
                          InboxMessage.recipient.label("zone"), InboxMessage.sha256.label("sha256"),
                          InboxMessage.receipt_sha256.label("receipt_sha256"),
-                         cast(literal("delivered"), String).label("state"),
+                         cast(literal(MessageState.DELIVERED.value), String).label("state"),
                          InboxMessage.received_at.label("created_at"), cast(null(), moment).label("signed_at"),
                          InboxMessage.received_at.label("settled_at"), cast(null(), moment).label("expires_at"),
                          cast(literal(0), Integer).label("attempts"), cast(literal(""), Text).label("last_error"),
@@ -202,7 +203,8 @@ class LoggedMessage:
 def _logged(row: Any) -> LoggedMessage:
     return LoggedMessage(row.id, row.kind, row.direction, row.partner, row.zone, row.sha256, row.receipt_sha256,
                          row.state, _iso(row.created_at), _iso(row.signed_at), _iso(row.settled_at),
-                         _iso(row.expires_at), row.attempts or 0, row.last_error if row.state != "delivered" else "",
+                         _iso(row.expires_at), row.attempts or 0,
+                         row.last_error if row.state != MessageState.DELIVERED else "",
                          row.refusal, row.application)
 
 

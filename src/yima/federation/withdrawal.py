@@ -32,6 +32,7 @@ from yima.federation.rules import (
     too_late_state,
     unknown_forwarded_application,
 )
+from yima.federation.states import CaseRole
 from yima.federation.tables import Case, InboxMessage, OutboxMessage
 from yima.registration import service as registration
 from yima.registration.model import ApplicationRecord
@@ -53,7 +54,7 @@ class PartnerWithdrawal:
 
     def withdraw(self, session: Session, app: ApplicationRecord, actor: Actor, now: datetime) -> None:
         case = session.get(Case, app.id)
-        if case is None or case.role != "accepting":
+        if case is None or case.role != CaseRole.ACCEPTING:
             raise not_withdrawable(app.status)
         check_may_withdraw(case.steps, case.remote_status, case.partner_zone)
         forwarded = session.scalar(select(OutboxMessage.id).where(OutboxMessage.application_id == app.id,
@@ -92,9 +93,9 @@ def _issuing_case(session: Session, sender: str, body: Mapping[str, Any]) -> Cas
     if isinstance(ours, int) and ours > 0:
         case = session.get(Case, ours)
     elif isinstance(theirs, int) and theirs > 0:
-        case = session.scalar(select(Case).where(Case.role == "issuing", Case.partner_zone == sender,
+        case = session.scalar(select(Case).where(Case.role == CaseRole.ISSUING, Case.partner_zone == sender,
                                                  Case.remote_application_id == theirs))
-    if case is None or case.role != "issuing" or case.partner_zone != sender:
+    if case is None or case.role != CaseRole.ISSUING or case.partner_zone != sender:
         return None
     if isinstance(theirs, int) and case.remote_application_id not in (None, theirs):
         return None
