@@ -192,11 +192,11 @@ def test_postgresql_copies_text_as_written_and_a_code_registered_meanwhile_count
         copies = 0
         looked_up = 0
 
-        def _copy(self, new: list) -> None:
+        def _copy(self, new: list, prepared: tuple[bytes, bytes] | None = None) -> None:
             self.copies += 1
             if self.copies == 1:
                 register_elsewhere(2)
-            super()._copy(new)
+            super()._copy(new, prepared)
 
         def _registered(self, codes: list[str]) -> set[str]:
             found = super()._registered(codes)

@@ -11,23 +11,28 @@ norm before address commitments).
 
 Speed: for a large file the checks run in a second process (``checker``) that hands batches of
 checked rows (for PostgreSQL with their register counts added up, ``tally``) to this one, which
-only stores them (``storage``).
+only stores them (``storage``). On PostgreSQL a thread of this process reads the batches and makes
+each one's ``COPY`` text (``read_ahead``) while the server stores the batch before it (the driver
+lets other threads run while it waits for the server); the connection is used by one thread only.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import cast
 
 from yima.db import Database
 from yima.errors import DomainError, NotFound
 from yima.standard.model import MatterStandard
 from yima.stats.checker import BATCH_SIZE, Batch, checked_in_worker, read_batches
 from yima.stats.rows import BadRow, EntityRow, RowText
-from yima.stats.storage import counts_where_checked, register_writer
+from yima.stats.storage import CopyText, counts_where_checked, register_writer
 from yima.zones.tables import Zone
 
 #: Files smaller than this are checked in this process; starting a second one costs about half a second.
@@ -68,11 +73,13 @@ def store_batches(db: Database, zone_id: str, batches: Iterable[Batch], now: dat
     started = time.perf_counter()
     with db.engine.connect() as conn:
         writer = register_writer(conn, zone_id, source, now)
+        items: Generator[Prepared, None, None] = read_ahead(batches, writer.prepare) if writer.ahead \
+            else ((batch, None) for batch in batches)
         try:
             uncommitted = 0
-            for good, bad, handled, counts in batches:
+            for (good, bad, handled, counts), prepared in items:
                 if good:
-                    loaded, existing = writer.store(good, counts)
+                    loaded, existing = writer.store(good, counts, prepared)
                     summary.loaded += loaded
                     summary.existing += existing
                     uncommitted += loaded
@@ -85,9 +92,59 @@ def store_batches(db: Database, zone_id: str, batches: Iterable[Batch], now: dat
                     on_progress(handled)
             writer.commit()
         finally:
+            items.close()  # stops the reading thread, if any, before the writer
             writer.close()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+_END = object()
+#: A batch and what the writer made of it ahead (``RegisterWriter.prepare``).
+Prepared = tuple[Batch, CopyText | None]
+
+
+def read_ahead(batches: Iterable[Batch], prepare: Callable[[list[RowText]], CopyText | None],
+               depth: int = 2) -> Generator[Prepared, None, None]:
+    """The batches with each one's ``prepare``d text, read and prepared in a thread of their own,
+    up to ``depth`` batches ahead of the caller. An error there (a bad file, the checking process
+    gone) is raised here, in order; closing this generator stops the thread (after the batch it
+    is reading) and closes ``batches``."""
+    ready: queue.Queue[object] = queue.Queue(depth)
+    stop = threading.Event()
+
+    def offer(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        source = iter(batches)
+        try:
+            for batch in source:
+                if not offer((batch, prepare(batch[0]) if batch[0] else None)):
+                    return
+            offer(_END)
+        except BaseException as err:  # handed to the caller's thread, which raises it
+            offer(err)
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
+
+    reader = threading.Thread(target=read, name="yima-import-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while (item := ready.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield cast(Prepared, item)
+    finally:
+        stop.set()
+        reader.join()
 
 
 def batched(rows: Iterable[EntityRow | BadRow], batch_size: int = BATCH_SIZE) -> Iterator[Batch]:

@@ -97,10 +97,24 @@ def upsert_counts(table: str, grain: str, values: str) -> str:
 
 
 
+#: A batch as ``COPY`` text (UTF-8): its entities and their domiciles.
+CopyText = tuple[bytes, bytes]
+
+
 class RegisterWriter(Protocol):
-    def store(self, rows: list[RowText], counts: list[CountRow] | None = None) -> tuple[int, int]:
+    #: whether ``prepare`` does work worth doing ahead of ``store``, in the importer's reading thread
+    ahead: bool
+
+    def prepare(self, rows: list[RowText]) -> CopyText | None:
+        """What ``store`` will need for ``rows`` that can be made without the database (no
+        connection is touched: the importer calls it from its reading thread)."""
+        ...
+
+    def store(self, rows: list[RowText], counts: list[CountRow] | None = None,
+              prepared: CopyText | None = None) -> tuple[int, int]:
         """Insert the rows not in the register yet; returns (loaded, existing). ``counts``, when
-        given, are the rows' register counts (``tally.tally(rows)``), used if every row is new."""
+        given, are the rows' register counts (``tally.tally(rows)``), used if every row is new;
+        ``prepared``, when given, is ``prepare(rows)``."""
         ...
 
     def commit(self) -> None: ...
@@ -225,7 +239,13 @@ class SqliteWriter(_Writer):
             raw.execute(PAUSE, (1,))
         self.mark = int(raw.execute("SELECT coalesce(max(rowid), 0) FROM enterprises").fetchone()[0])
 
-    def store(self, rows: list[RowText], counts: list[CountRow] | None = None) -> tuple[int, int]:
+    ahead = False
+
+    def prepare(self, rows: list[RowText]) -> CopyText | None:
+        return None
+
+    def store(self, rows: list[RowText], counts: list[CountRow] | None = None,
+              prepared: CopyText | None = None) -> tuple[int, int]:
         """``counts`` are not needed: the rows' counts are added up from the rows inserted, in SQL."""
         if not self.conn.in_transaction():
             self._begin()
@@ -378,16 +398,21 @@ class PostgresWriter(_Writer):
                            (",".join(codes),))
             return {code for (code,) in cursor.fetchall()}
 
-    def store(self, rows: list[RowText], counts: list[CountRow] | None = None) -> tuple[int, int]:
-        """Copy the rows in as they are, unless the last batch held known codes; if the key refuses
-        them (a code registered already or given twice), look the codes up and copy the new ones."""
+    #: the ``COPY`` text of a batch is made ahead, while the server stores the batch before it
+    ahead = True
+
+    def store(self, rows: list[RowText], counts: list[CountRow] | None = None,
+              prepared: CopyText | None = None) -> tuple[int, int]:
+        """Copy the rows in as they are (``prepared``: their ``COPY`` text, if made already), unless
+        the last batch held known codes; if the key refuses them (a code registered already or
+        given twice), look the codes up and copy the new ones."""
         if not self.conn.in_transaction():
             self._begin()
         new = rows
         if not self.look_up:
             savepoint = self.conn.begin_nested()
             try:
-                self._copy(rows)
+                self._copy(rows, prepared)
             except UniqueViolation:
                 savepoint.rollback()
                 self.look_up = True
@@ -416,16 +441,22 @@ class PostgresWriter(_Writer):
             return new
         raise AssertionError("unreachable")
 
-    def _copy(self, new: list[RowText]) -> None:
+    def prepare(self, rows: list[RowText]) -> CopyText:
+        """The ``COPY`` text of the rows' entities and of their domiciles (the import's constants
+        written in; no connection touched)."""
         zone, source, now, active, ended = self.zone, self.source, self.now, IN_EXISTENCE, CANCELLED
         entities = "".join(
             f"{uscc}\t{zone}\t{_copy_text(name)}\t{kind}\t{industry}\t{capital}\t{established}\t"
             f"{cancelled or NULL}\t{active if cancelled is None else ended}\t[]\t{{}}\t[]\t{NULL}\t{source}\t"
             f"{'t' if commitment else 'f'}\t{now}\t{now}\n"
-            for uscc, name, kind, industry, capital, established, cancelled, _, commitment in new)
+            for uscc, name, kind, industry, capital, established, cancelled, _, commitment in rows)
         addresses = "".join(
             f"{row[0]}\tdomicile\t{_copy_text(row[7])}\t{'commitment' if row[8] else 'lease'}\t{now}\n"
-            for row in new if row[7])
+            for row in rows if row[7])
+        return entities.encode(), addresses.encode()
+
+    def _copy(self, new: list[RowText], prepared: CopyText | None = None) -> None:
+        entities, addresses = prepared or self.prepare(new)
         with self._raw().cursor() as cursor:
             with cursor.copy(self.copy_entities) as copy:
                 copy.write(entities)
