@@ -170,22 +170,36 @@ def counted_active_by_type_and_division(conn: Connection, zone_id: str, on: date
                        f"month{index}": first.isoformat()[:7], f"first{index}": first, f"day{index}": day})
     totals: dict[tuple[str, str], list[int]] = {}
     for index, entity_type, division, count in conn.execute(_active_statement(), values):
-        totals.setdefault((entity_type, division), [0, 0])[int(index)] += _one(count)
+        counts = totals.setdefault((entity_type, division), [0, 0])
+        for which in YEAR_DAYS.get(int(index), (int(index),)):
+            counts[which] += _one(count)
     return [ActiveGroup(entity_type, division_key(division), now, then)
             for (entity_type, division), (now, then) in sorted(totals.items()) if now or then]
+
+
+#: What the first column of a row of ``_active_statement`` says: the days (0, 1) it counts for.
+#: A month or day count row names its day; a year count row one of these codes.
+YEAR_FIRST, YEAR_SECOND, YEAR_BOTH = 10, 11, 12
+YEAR_DAYS = {YEAR_FIRST: (0,), YEAR_SECOND: (1,), YEAR_BOTH: (0, 1)}
 
 
 @cache
 def _active_statement() -> Any:
     """``counted_active_by_type_and_division``'s one statement (the years, months and days before
     each of the two days: one round trip), built once with its values as bound parameters."""
-    parts: list[Any] = []
     zone: Any = bindparam("zone")
+    # the year counts read once for both days: a row's first column says which days it counts for
+    # (``YEAR_DAYS``: the years before the earlier day count for both)
+    year0: Any = bindparam("year0")
+    year1: Any = bindparam("year1")
+    days = case((and_(Y.year < year0, Y.year < year1), literal(YEAR_BOTH)), (Y.year < year0, literal(YEAR_FIRST)),
+                else_=literal(YEAR_SECOND)).label("days")
+    parts: list[Any] = [
+        select(days, Y.entity_type, Y.division, func.sum(Y.established - Y.cancelled))
+        .where(Y.zone_id == zone, or_(Y.year < year0, Y.year < year1))
+        .group_by(days, Y.entity_type, Y.division)]
     for index in (0, 1):
         parts += [
-            select(literal(index), Y.entity_type, Y.division, func.sum(Y.established - Y.cancelled))
-            .where(Y.zone_id == zone, Y.year < bindparam(f"year{index}"))
-            .group_by(Y.entity_type, Y.division),
             select(literal(index), M.entity_type, M.division, func.sum(M.established - M.cancelled))
             .where(M.zone_id == zone, M.month >= bindparam(f"january{index}"), M.month < bindparam(f"month{index}"))
             .group_by(M.entity_type, M.division),
