@@ -142,3 +142,25 @@ def test_a_dead_letter_resent_is_stored_and_answered_as_before(db, people, stand
                                             "ORDER BY id")).scalars())
     assert stored == "pending" and type(stored) is str
     assert actions == ["federation.message_queued", "federation.message_dead", "federation.message_resent"]
+
+
+def _state_writers(tree: ast.AST) -> dict[str, bool]:
+    """The functions assigning ``<row>.state``, each with whether it asks ``may_move`` first."""
+    writers = {}
+    for func in ast.walk(tree):
+        if not isinstance(func, ast.FunctionDef):
+            continue
+        for node in ast.walk(func):
+            targets = node.targets if isinstance(node, ast.Assign) else []
+            flat = [e for t in targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])]
+            if any(isinstance(t, ast.Attribute) and t.attr == "state" for t in flat):
+                writers[func.name] = any(isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
+                                         and c.func.id == "may_move" for c in ast.walk(func))
+    return writers
+
+
+def test_only_delivery_moves_a_message_and_only_after_asking_the_table():
+    # every module that can reach a message row names its table (other packages' ``state`` is their own)
+    found = {str(p.relative_to(SRC)): w for p in sorted(SRC.rglob("*.py"))
+             if "OutboxMessage" in (t := p.read_text("utf-8")) and (w := _state_writers(ast.parse(t)))}
+    assert found == {"federation/delivery.py": {"settle": True, "_delivered": True, "resend": True}}
