@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 
 from factories import NOW, PASSWORD  # noqa: E402,I001
 from live import LiveServer, free_port  # noqa: F401 - free_port is used by tests through conftest
+from route_preparation import share as share_route_preparation
 from web.browser import unmarked_browser_test
 from yima.accounts.service import add_user, authenticate, configure_hasher
 from yima.app.features import registry
@@ -35,6 +36,7 @@ from yima.zones.service import add_zone
 
 configure_hasher(time_cost=1, memory_kib=1024)  # still argon2id, just cheap enough for hundreds of sign-ins
 registry()  # every feature installed and plugged in, as the app, the command and the job runner start
+share_route_preparation()  # one preparation of each route for the suite's ~400 apps (route_preparation.py)
 
 
 def _patient_httpx(seconds: float = 60.0) -> None:

@@ -13,6 +13,8 @@ from typing import Any
 import fastapi.dependencies.utils as fastapi_dependencies
 from fastapi.testclient import TestClient
 
+from route_preparation import counts as route_counts
+from route_preparation import unshared
 from yima.app.features import INSTALLS, registry
 from yima.app.web import create_app
 from yima.cli_support import COMMANDS
@@ -121,15 +123,32 @@ def test_warm_up_prepares_every_route_before_the_first_request(tmp_path, monkeyp
         return signature(call)
 
     monkeypatch.setattr(fastapi_dependencies, "get_typed_signature", counted)
-    for warmed in (False, True):
-        app = create_app(Settings(database_url=f"sqlite:///{tmp_path / f'{warmed}.db'}"))
-        if warmed:
-            warm_up(app)
-        prepared.clear()
+    with unshared():  # what FastAPI does for one app, as in ``yima serve``: the suite's sharing off
+        for warmed in (False, True):
+            app = create_app(Settings(database_url=f"sqlite:///{tmp_path / f'{warmed}.db'}"))
+            if warmed:
+                warm_up(app)
+            prepared.clear()
+            with TestClient(app) as client:
+                assert client.get("/login").status_code == 200
+                assert client.get("/dashboard", follow_redirects=False).status_code in (303, 307)
+            assert bool(prepared) is not warmed, (warmed, prepared[:3])
+
+
+def test_the_suites_apps_share_route_preparation_and_answer_alike(tmp_path):
+    """The suite hands an app the routes an earlier app prepared (``tests/route_preparation.py``);
+    the second app prepares none and answers as the first, down to its OpenAPI document."""
+    answers = []
+    for n in range(2):
+        app = create_app(Settings(database_url=f"sqlite:///{tmp_path / f'{n}.db'}"))
         with TestClient(app) as client:
-            assert client.get("/login").status_code == 200
-            assert client.get("/dashboard", follow_redirects=False).status_code in (303, 307)
-        assert bool(prepared) is not warmed, (warmed, prepared[:3])
+            before = route_counts()
+            login, dashboard = client.get("/login"), client.get("/dashboard", follow_redirects=False)
+            assert client.get("/no-such-page").status_code == 404  # matched against every router
+            prepared, shared = (after - then for after, then in zip(route_counts(), before, strict=True))
+            answers.append((login.status_code, dashboard.status_code, client.get("/openapi.json").json()))
+    assert (prepared, shared > 200) == (0, True)
+    assert answers[0] == answers[1] and answers[0][:2] == (200, 303)
 
 
 def test_a_feature_that_cannot_be_imported_stops_the_start():
