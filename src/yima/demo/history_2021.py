@@ -44,6 +44,7 @@ from yima.licences.tables import Licence
 from yima.register.tables import Enterprise
 from yima.registration.codes import make_uscc
 from yima.registration.handoff import Establishment
+from yima.registration.status import Status
 from yima.registration.tables import Application, Transition
 from yima.seals.tables import SealSet
 from yima.standard.model import MatterStandard
@@ -229,7 +230,7 @@ def seed_matters(targets: SeedTargets = CHONGQING_2021, *, seed: int = 11209) ->
     def record(day: date, channel: str, status: str) -> MatterRecord:
         matter = rng.choices(matters, weights)[0]
         decided = _local_instant(day, rng)
-        instant = status == "approved" and channel == "online" and matter == "establish" and rng.random() < 0.8
+        instant = status == Status.APPROVED and channel == "online" and matter == "establish" and rng.random() < 0.8
         if instant:
             took = timedelta(seconds=rng.uniform(0.3, 2.5))
         else:

@@ -21,6 +21,7 @@ from yima.actors import Actor
 from yima.db import Database
 from yima.ratings import service as ratings
 from yima.ratings.tables import Rating, Rectification
+from yima.registration.status import Status
 from yima.registration.tables import Application
 
 ZONE = "cq-gxq"
@@ -55,7 +56,7 @@ def seed_ratings(db: Database, now: datetime, password: str) -> Iterator[str]:
                 Application.applicant_id == person.id, Application.name == name, Application.zone_id == ZONE)).first()
             done = app is not None and session.scalar(select(Rating.id).where(
                 Rating.case_kind == ratings.APPLICATION, Rating.case_id == app.id).limit(1)) is not None
-        if app is None or done or app.status not in ("approved", "rejected"):
+        if app is None or done or app.status not in (Status.APPROVED, Status.REJECTED):
             continue
         rating_id = ratings.rate(db, person, ratings.APPLICATION, app.id, score, indicators, comment, now)
         rated += 1

@@ -46,6 +46,7 @@ from yima.licences.service import rotate_key
 from yima.register.tables import Enterprise
 from yima.registration import service
 from yima.registration.model import ApplicationIn
+from yima.registration.status import Status
 from yima.registration.tables import Application
 from yima.seals.tables import SealSet
 from yima.standard.model import MatterStandard
@@ -157,7 +158,7 @@ def seed_demo(db: Database, standard: MatterStandard, now: datetime, jobs: JobRu
     with db.read() as session:
         deferrable = session.execute(select(Application.id, Application.status)
                                      .where(Application.name == "重庆渝味便利店有限公司")).first()
-    if deferrable is not None and deferrable.status == "under_review":
+    if deferrable is not None and deferrable.status == Status.UNDER_REVIEW:
         officer = authenticate(db, "officer-cq", DEMO_PASSWORD)
         service.decide(db, standard, officer, deferrable.id, "accept_with_missing", "容缺受理：章程15日内补交", now)
         yield f"application {deferrable.id}: accepted with missing materials (容缺受理)"

@@ -8,6 +8,7 @@ from yima.cli_support import COMMANDS
 from yima.jobs import JOBS
 from yima.register.status import EnterpriseStatus
 from yima.registration import api, cli, handoff, notices, pages, service
+from yima.registration.status import Status
 from yima.registry import Registry
 from yima.web.app import ROUTERS
 from yima.web.templating import TEMPLATE_GLOBALS, TEMPLATES
@@ -15,8 +16,8 @@ from yima.web.templating import TEMPLATE_GLOBALS, TEMPLATES
 
 def install(registry: Registry) -> None:
     registry.add(TEMPLATES, Path(__file__).with_name("templates"))
-    # The register's states, for every page that shows an enterprise (registration's, licences', seals').
-    registry.add(TEMPLATE_GLOBALS, ("EnterpriseStatus", EnterpriseStatus))
+    # An application's and the register's states, for every page that shows one (registration's, licences', seals').
+    registry.add(TEMPLATE_GLOBALS, ("EnterpriseStatus", EnterpriseStatus), ("Status", Status))
     registry.add(ROUTERS, api.router, pages.router)
     registry.add(COMMANDS, cli.add_commands)
     registry.add(JOBS, service.lapse_overdue_job)
