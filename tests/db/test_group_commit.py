@@ -30,9 +30,10 @@ def _add(chain: str, fail: bool = False):
 
 
 def test_waiting_units_share_one_commit_and_a_refused_one_leaves_nothing(db: Database) -> None:
-    release = threading.Event()
+    release, running = threading.Event(), threading.Event()
 
     def first(session: Session) -> str:  # holds the leader until the others wait behind it
+        running.set()  # its group is taken: whoever comes now waits for the next commit
         session.execute(sa.insert(AuditHead).values(chain="first", seq=0, hash="x"))
         release.wait(30)
         return "first"
@@ -46,8 +47,7 @@ def test_waiting_units_share_one_commit_and_a_refused_one_leaves_nothing(db: Dat
     try:
         with ThreadPoolExecutor(max_workers=4) as pool:
             leader = pool.submit(db.write_grouped, first)
-            while db.is_sqlite and not db._leader.locked():
-                time.sleep(0.01)
+            assert running.wait(30)
             others = [pool.submit(db.write_grouped, _add(name, fail=name == "c"))
                       for name in ("b", "c", "d")]
             if db.is_sqlite:
