@@ -41,9 +41,11 @@ TRANSITIONS: Mapping[EnterpriseStep, Move] = {
     EnterpriseStep.CANCEL: Move(frozenset({_E.ACTIVE}), frozenset({_E.CANCELLED})),
     EnterpriseStep.REVOKE: Move(frozenset({_E.ACTIVE}), frozenset({_E.REVOKED})),
 }
-#: What ending an enterprise (``CANCEL``, ``REVOKE``) leaves it as.
-ENDS_AS: Mapping[EnterpriseStep, EnterpriseStatus] = {EnterpriseStep.CANCEL: _E.CANCELLED,
-                                                      EnterpriseStep.REVOKE: _E.REVOKED}
+#: What ending an enterprise leaves it as, read off the table: the steps taken from a status on the
+#: register (not from ``None``), each with its one target (``CANCEL``: cancelled, ``REVOKE``: revoked).
+ENDS_AS: Mapping[EnterpriseStep, EnterpriseStatus] = {
+    step: target for step, move in TRANSITIONS.items()
+    if None not in move.sources and len(move.targets) == 1 for target in move.targets}
 
 
 def in_existence(status: str | None) -> bool:

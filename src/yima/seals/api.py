@@ -15,6 +15,7 @@ from yima.errors import NotFound
 from yima.registration.materials import clean_filename
 from yima.seals import documents, national, service
 from yima.seals.schemas import SealCheckOut, SealOut
+from yima.seals.status import in_force
 from yima.web.deps import DB, AppSettings, CurrentActor
 from yima.web.ratelimit import rate_limited
 
@@ -55,7 +56,7 @@ def list_seals(uscc: str, db: DB, actor: CurrentActor) -> list[SealOut]:
     (``sm2_certificate``) and the ``SESeal`` at ``seseal_url``."""
     now = utcnow()
     seals = service.list_seals(db, actor, uscc, now)
-    forms = national.ensure_national_forms(db, [s.id for s in seals if s.status == service.ACTIVE], now)
+    forms = national.ensure_national_forms(db, [s.id for s in seals if in_force(s.status)], now)
     return [SealOut.model_validate({**seal.as_dict(), **_national_fields(forms.get(seal.id))}) for seal in seals]
 
 

@@ -9,12 +9,14 @@ from yima.jobs import JOBS
 from yima.registration import handoff
 from yima.registry import Registry
 from yima.seals import api, cli, national, pages, service
+from yima.seals.status import SealStatus
 from yima.web.app import ROUTERS
-from yima.web.templating import TEMPLATES
+from yima.web.templating import TEMPLATE_GLOBALS, TEMPLATES
 
 
 def install(registry: Registry) -> None:
     registry.add(TEMPLATES, Path(__file__).with_name("templates"))
+    registry.add(TEMPLATE_GLOBALS, ("SealStatus", SealStatus))  # a seal in force or revoked, on the seals page
     registry.add(ROUTERS, api.router, pages.router)
     registry.add(COMMANDS, cli.add_commands)
     registry.add(JOBS, service.issue_pending_seal_sets_job, national.make_national_forms_job)

@@ -39,7 +39,8 @@ from yima.pki.service import decrypt_key, encrypt_key, load_zone_pki, pem_to_der
 from yima.pki.sm2 import Sm2PrivateKey
 from yima.pki.sm2cert import issue_sm2_certificate, sm2_public_key_of
 from yima.pki.tables import ZoneCertificate
-from yima.seals.service import ACTIVE, REVOKED, look_of, seal_picture, seals_for_use
+from yima.seals.service import look_of, seal_picture, seals_for_use
+from yima.seals.status import SealStatus, in_force
 from yima.seals.tables import NationalSeal, Seal, SealSet
 from yima.zones.tables import Zone
 
@@ -79,7 +80,7 @@ def national_form(db: Database, seal_id: str, now: datetime) -> NationalForm:
         seal = session.get(Seal, seal_id)
         if seal is None:
             raise NotFound("seal.unknown", "id", f"没有编号为 {seal_id} 的印章", f"No seal {seal_id}")
-        if seal.status != ACTIVE:
+        if not in_force(seal.status):
             raise DomainError("seal.revoked", "seal", f"印章 {seal_id} 已被吊销",
                               f"The seal {seal_id} has been revoked")
         zone_id = seal.seal_set.zone_id
@@ -148,7 +149,7 @@ def make_national_forms_job(db: Database, now: datetime) -> list[str]:
             return []
         missing = list(session.scalars(
             select(Seal.id).join(SealSet, SealSet.id == Seal.set_id)
-            .where(SealSet.zone_id.in_(zones), Seal.status == ACTIVE,
+            .where(SealSet.zone_id.in_(zones), Seal.status == SealStatus.ACTIVE,
                    ~select(NationalSeal.seal_id).where(NationalSeal.seal_id == Seal.id).exists())
             .order_by(Seal.id).limit(NATIONAL_FORMS_PER_RUN)))
     if not missing:
@@ -263,7 +264,7 @@ def _judge(db: Database, check: OfdSignatureCheck, issuers: list[x509.Certificat
                  and seal_check.signer_in_cert_list and seal_check.data_hash)
     trusted = bool(signer and maker and _chained(signer, issuers, now) and _chained(maker, issuers, now)
                    and seal_check and seal_check.within_validity)
-    revoked = status == REVOKED
+    revoked = status == SealStatus.REVOKED
     problems_zh: list[str] = []
     problems_en: list[str] = []
     if check.problem:

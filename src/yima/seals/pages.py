@@ -16,6 +16,7 @@ from yima.registration import views
 from yima.registration.pages import login_redirect
 from yima.seals import documents, national, service
 from yima.seals.api import attachment, sealed_name
+from yima.seals.status import in_force
 from yima.web.deps import DB, AppSettings, OptionalActor, Standard
 from yima.web.ratelimit import rate_limited
 from yima.web.templating import render, text
@@ -39,7 +40,7 @@ def _seals_page(request: Request, db: DB, standard: Standard, actor: Actor, uscc
         seals = service.list_seals(db, actor, uscc, utcnow())
     except DomainError as err:
         return _error_page(request, err)
-    national_forms = national.ensure_national_forms(db, [s.id for s in seals if s.status == service.ACTIVE], utcnow())
+    national_forms = national.ensure_national_forms(db, [s.id for s in seals if in_force(s.status)], utcnow())
     chosen = set(form.getlist("seal")) if form is not None else set()
     values = {k: v for k, v in form.items() if isinstance(v, str)} if form is not None else {}
     return render(request, "seals.html", {"e": enterprise, "seals": seals, "errors": errors or [],

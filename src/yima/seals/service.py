@@ -43,14 +43,20 @@ from yima.register.tables import Enterprise
 from yima.registration.handoff import Approval, Establishment
 from yima.seals.images import DRAWN, SealLook
 from yima.seals.model import SEAL_SET, SealFormat, SealType, seal_identity
+from yima.seals.status import (
+    SealSetStatus,
+    SealStatus,
+    in_force,
+    seal_may_move,
+    seals_moving_to,
+    set_may_move,
+)
 from yima.seals.tables import Seal, SealSet
 from yima.standard.model import MatterStandard
 from yima.zones.tables import Zone
 
 log = logging.getLogger("yima.seals")
 
-PENDING, ISSUED, REVOKED = "pending", "issued", "revoked"
-ACTIVE = "active"
 CRL_VALIDITY = timedelta(days=1)
 PKCS12_MIN_PASSPHRASE = 8
 
@@ -61,14 +67,14 @@ class SealView:
 
     id: str
     type: SealType
-    status: str
+    status: SealStatus
     certificate_pem: str
     serial: str
     uscc: str
     enterprise_name: str
 
     def as_dict(self) -> dict[str, str]:
-        return {"id": self.id, "type": self.type.value, "type_name": self.type.zh, "status": self.status,
+        return {"id": self.id, "type": self.type.value, "type_name": self.type.zh, "status": self.status.value,
                 "certificate": self.certificate_pem, "serial": self.serial,
                 "image_png_url": f"/api/v1/seals/{self.id}/image.png",
                 "image_svg_url": f"/api/v1/seals/{self.id}/image.svg"}
@@ -116,8 +122,26 @@ def enqueue_seal_set(session: Session, uscc: str, now: datetime) -> None:
 
 def new_seal_set(enterprise: Enterprise, now: datetime) -> SealSet:
     """The free seal set a newly established enterprise is owed, queued for issue."""
-    return SealSet(enterprise=enterprise, uscc=enterprise.uscc, zone_id=enterprise.zone_id, status=PENDING,
-                   requested_at=now)
+    seal_set = SealSet(enterprise=enterprise, uscc=enterprise.uscc, zone_id=enterprise.zone_id, requested_at=now)
+    _move_set(seal_set, SealSetStatus.PENDING)
+    return seal_set
+
+
+def _move_set(seal_set: SealSet, target: SealSetStatus) -> bool:
+    """The one writer of a seal set's status: moves it to ``target`` where the table of moves
+    (``seals.status``) allows; False, and the set untouched, where it does not."""
+    if not set_may_move(seal_set.status, target):
+        return False
+    seal_set.status = target
+    return True
+
+
+def _move_seal(seal: Seal, target: SealStatus) -> None:
+    """The one writer of one seal's status (a new seal is made ``active``); revoking a set's seals
+    together selects them by the same table (``_revoke_seals``)."""
+    if not seal_may_move(seal.status, target):
+        raise ValueError(f"a seal {seal.status or 'not yet made'} cannot become {target}")
+    seal.status = target
 
 
 @dataclass(frozen=True)
@@ -150,21 +174,22 @@ def _issue_set(db: Database, set_id: int, now: datetime) -> str | None:
     """Issue one pending set; the credit code when this call issued it, None when it was no longer pending."""
     with db.read() as session:
         seal_set = session.get(SealSet, set_id)
-        if seal_set is None or seal_set.status != PENDING:
+        if seal_set is None or not set_may_move(seal_set.status, SealSetStatus.ISSUED):
             return None
         made = _make_seals(session, seal_set, now)
     with db.write() as session:
         seal_set = session.scalar(select(SealSet).where(SealSet.id == set_id).with_for_update())
-        if seal_set is None or seal_set.status != PENDING:
+        if seal_set is None or not _move_set(seal_set, SealSetStatus.ISSUED):
             return None  # issued by someone else meanwhile, or revoked: drop what was made
+        seal_set.issued_at = now
         for position, seal in enumerate(made):
-            session.add(Seal(id=secrets.token_hex(8), set_id=set_id, position=position, type=seal.type.value,
-                             format=SealFormat.X509_PADES.value, cert_serial=format(seal.cert.serial_number, "x"),
-                             cert_pem=cert_to_pem(seal.cert).decode("ascii"), key_pem=seal.key_pem,
-                             image_svg="", image_png=b"", look_name=seal.look.enterprise_name,
-                             look_uscc=seal.look.uscc, look_person=seal.look.person_name,
-                             status=ACTIVE, created_at=now))
-        seal_set.status, seal_set.issued_at = ISSUED, now
+            row = Seal(id=secrets.token_hex(8), set_id=set_id, position=position, type=seal.type.value,
+                       format=SealFormat.X509_PADES.value, cert_serial=format(seal.cert.serial_number, "x"),
+                       cert_pem=cert_to_pem(seal.cert).decode("ascii"), key_pem=seal.key_pem,
+                       image_svg="", image_png=b"", look_name=seal.look.enterprise_name,
+                       look_uscc=seal.look.uscc, look_person=seal.look.person_name, created_at=now)
+            _move_seal(row, SealStatus.ACTIVE)
+            session.add(row)
         seal_set.price_yuan = Decimal(get_settings().seal_set_price_yuan)
         audit.record(session, [audit.event(seal_set.zone_id, None, now, "seal_set.issued", f"seal_set:{seal_set.uscc}",
                                            certificates=[format(m.cert.serial_number, "x") for m in made])])
@@ -178,7 +203,8 @@ def issue_pending_seal_sets(db: Database, now: datetime) -> list[str]:
     pending and is logged; the others go on.
     """
     with db.read() as session:
-        pending = list(session.scalars(select(SealSet.id).where(SealSet.status == PENDING).order_by(SealSet.id)))
+        pending = list(session.scalars(select(SealSet.id).where(SealSet.status == SealSetStatus.PENDING)
+                                       .order_by(SealSet.id)))
     issued = []
     for set_id in pending:
         try:
@@ -194,7 +220,8 @@ def issue_pending_seal_sets(db: Database, now: datetime) -> list[str]:
 def issue_pending_seal_sets_job(db: Database, now: datetime) -> list[str]:
     issued = issue_pending_seal_sets(db, now)
     with db.read() as session:
-        left = session.scalar(select(func.count()).select_from(SealSet).where(SealSet.status == PENDING)) or 0
+        left = session.scalar(select(func.count()).select_from(SealSet)
+                              .where(SealSet.status == SealSetStatus.PENDING)) or 0
     line = f"issued {len(issued)} seal set(s)" + (f": {', '.join(issued)}" if issued else "")
     return [line + (f"; {left} still pending (see the log)" if left else "")]
 
@@ -202,8 +229,8 @@ def issue_pending_seal_sets_job(db: Database, now: datetime) -> list[str]:
 # --- what the enterprise sees and uses -------------------------------------------------------------
 
 def _view(seal: Seal, enterprise: Enterprise) -> SealView:
-    return SealView(seal.id, SealType(seal.type), seal.status, seal.cert_pem, seal.cert_serial, enterprise.uscc,
-                    enterprise.name)
+    return SealView(seal.id, SealType(seal.type), SealStatus(seal.status), seal.cert_pem, seal.cert_serial,
+                    enterprise.uscc, enterprise.name)
 
 
 def list_seals(db: Database, actor: Actor | None, uscc: str, now: datetime) -> list[SealView]:
@@ -217,7 +244,7 @@ def list_seals(db: Database, actor: Actor | None, uscc: str, now: datetime) -> l
         seal_set = session.scalar(select(SealSet).where(SealSet.uscc == uscc))
         if seal_set is None:
             return []
-        pending_id = seal_set.id if seal_set.status == PENDING else None
+        pending_id = seal_set.id if seal_set.status == SealSetStatus.PENDING else None
     if pending_id is not None:
         _issue_set(db, pending_id, now)
     with db.read() as session:
@@ -243,7 +270,7 @@ def seals_for_use(db: Database, actor: Actor | None, seal_ids: Sequence[str]) ->
         for seal_id in seal_ids:
             seal, enterprise = _load_seal(session, seal_id)
             require_owner(enterprise, actor)
-            if seal.status != ACTIVE:
+            if not in_force(seal.status):
                 raise DomainError("seal.revoked", "seal", f"印章 {seal_id} 已被吊销，不能再用于签章",
                                   f"The seal {seal_id} has been revoked and can no longer seal")
             zone_id = seal.seal_set.zone_id
@@ -374,18 +401,25 @@ def crl_reason_for(enterprise_status: str | None, reason: str) -> x509.ReasonFla
 def revoke_enterprise_seals(session: Session, uscc: str, now: datetime, reason: str) -> None:
     """Revoke the enterprise's seal set (a pending one is never issued), in the caller's transaction."""
     seal_set = session.scalar(select(SealSet).where(SealSet.uscc == uscc).with_for_update())
-    if seal_set is None or seal_set.status == REVOKED:
+    if seal_set is None or not _move_set(seal_set, SealSetStatus.REVOKED):
         return
     reason = reason[:400]
     crl_reason = crl_reason_for(session.scalar(select(Enterprise.status).where(Enterprise.uscc == uscc)), reason)
-    seal_set.status, seal_set.revoked_at, seal_set.revoke_reason = REVOKED, now, reason
-    session.execute(update(Seal).where(Seal.set_id == seal_set.id, Seal.status == ACTIVE).values(
-        status=REVOKED, revoked_at=now, revoke_reason=reason, crl_reason=crl_reason.value))
+    seal_set.revoked_at, seal_set.revoke_reason = now, reason
+    _revoke_seals(session, seal_set.id, now, reason, crl_reason)
+
+
+def _revoke_seals(session: Session, set_id: int, now: datetime, reason: str, crl_reason: x509.ReasonFlags) -> None:
+    """Every seal of the set that the table lets become ``revoked`` (the active ones), in one statement."""
+    session.execute(update(Seal).where(Seal.set_id == set_id, Seal.status.in_(seals_moving_to(SealStatus.REVOKED)))
+                    .values(status=SealStatus.REVOKED.value, revoked_at=now, revoke_reason=reason,
+                            crl_reason=crl_reason.value))
 
 
 def revocations(session: Session, zone_id: str) -> list[Revocation]:
     rows = session.execute(select(Seal.cert_serial, Seal.revoked_at, Seal.crl_reason).join(SealSet)
-                           .where(SealSet.zone_id == zone_id, Seal.status == REVOKED).order_by(Seal.revoked_at))
+                           .where(SealSet.zone_id == zone_id, Seal.status == SealStatus.REVOKED)
+                           .order_by(Seal.revoked_at))
     listed: list[Revocation] = []
     for serial, at, code in rows:
         if at is None:  # revoking sets the time with the status; a CRL entry cannot go without one
