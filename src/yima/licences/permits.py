@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from yima.licences.status import PermitStatus
 from yima.registration.rules import permits_needed
 from yima.standard.model import MatterStandard
 
@@ -22,7 +23,7 @@ PERMIT_COMMITMENT = "permit_conditions"
 class PermitDecision:
     type: str
     items: tuple[str, ...]
-    status: str  # active | filed | pending
+    status: PermitStatus  # active (by commitment) | filed | pending (for its department)
     decided_by: str  # commitment | filing | review
     valid_from: date | None
     valid_to: date | None
@@ -48,13 +49,13 @@ def decide_permits(scope: list[str], commitments: list[str], standard: MatterSta
         permit = standard.permits[permit_id]
         items = tuple(s for s in scope if standard.scope[s].permit == permit_id)
         if permit.kind == "filing":
-            decisions.append(PermitDecision(permit_id, items, "filed", "filing", today, None, None))
+            decisions.append(PermitDecision(permit_id, items, PermitStatus.FILED, "filing", today, None, None))
         elif permit.commitment and PERMIT_COMMITMENT in commitments:
             due = today + timedelta(days=permit.verification_days or 30)
-            decisions.append(PermitDecision(permit_id, items, "active", "commitment", today,
+            decisions.append(PermitDecision(permit_id, items, PermitStatus.ACTIVE, "commitment", today,
                                             validity(standard, permit_id, today), due))
         else:
-            decisions.append(PermitDecision(permit_id, items, "pending", "review", None, None, None))
+            decisions.append(PermitDecision(permit_id, items, PermitStatus.PENDING, "review", None, None, None))
     return decisions
 
 

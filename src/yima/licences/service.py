@@ -29,9 +29,11 @@ from yima.keys.trustlist import trust_list_for
 from yima.licences import permits as permit_rules
 from yima.licences import standing as standing_rules
 from yima.licences.cose import sign_licence
-from yima.licences.payload import EnterpriseStatus, LicencePayload, PermitEntry, PermitStatus
+from yima.licences.payload import EnterpriseStatus, LicencePayload, PermitEntry
+from yima.licences.payload import PermitStatus as SignedPermitStatus
 from yima.licences.qr import extract_cose_bytes, licence_url
 from yima.licences.schemas import PermitOut
+from yima.licences.status import DECIDED_AS, PermitStatus, PermitStep, leads_to, on_licence, sources
 from yima.licences.tables import Licence, Permit
 from yima.licences.verdict import ScanVerdict
 from yima.licences.verify import verify_licence
@@ -43,8 +45,6 @@ from yima.register.tables import Enterprise
 from yima.registration.handoff import Approval, Establishment
 from yima.seals.service import revoke_enterprise_seals
 from yima.standard.model import MatterStandard
-
-LIVE_PERMIT = ("active", "filed", "pending")
 
 
 def _unknown_enterprise(uscc: str) -> NotFound:
@@ -73,14 +73,24 @@ def _new_permit(standard: MatterStandard, enterprise: Enterprise, establishment:
                 decision: permit_rules.PermitDecision, index: int, now: datetime) -> Permit:
     number = permit_rules.permit_number(standard.permits[decision.type].number_prefix, enterprise.uscc,
                                         local_date(now).year, index)
-    return Permit(enterprise=enterprise, zone_id=enterprise.zone_id,
-                  application_id=establishment.application_id if establishment is not None else None,
-                  type=decision.type,
-                    number=number, items=list(decision.items), status=decision.status,
+    permit = Permit(enterprise=enterprise, zone_id=enterprise.zone_id,
+                    application_id=establishment.application_id if establishment is not None else None,
+                    type=decision.type, number=number, items=list(decision.items),
                     decided_by=decision.decided_by, valid_from=decision.valid_from, valid_to=decision.valid_to,
                     verification_due_on=decision.verification_due_on,
-                    history=[{"at": now.isoformat(), "status": decision.status, "by": decision.decided_by}],
-                    created_at=now, decided_at=now if decision.status != "pending" else None)
+                    history=[{"at": now.isoformat(), "status": decision.status.value, "by": decision.decided_by}],
+                    created_at=now, decided_at=now if decision.status != PermitStatus.PENDING else None)
+    _move(permit, PermitStep.DECIDE, decision.status)
+    return permit
+
+
+def _move(permit: Permit, step: PermitStep, target: PermitStatus) -> None:
+    """The one writer of a permit's status: ``step`` to ``target`` where the table (``licences.status``)
+    allows it, or a conflict naming the permit's status."""
+    if not leads_to(step, permit.status, target):
+        raise Conflict("permit.state", "decision", f"许可当前状态为 {permit.status}，不能作此决定",
+                       f"The permit is {permit.status}; it cannot be decided")
+    permit.status = target
 
 
 def on_establishment_approved(session: Session, standard: MatterStandard, enterprise: Enterprise,
@@ -93,7 +103,7 @@ def on_establishment_approved(session: Session, standard: MatterStandard, enterp
     decisions = permit_rules.decide_permits(list(enterprise.scope), list(establishment.commitments), standard,
                                             local_date(now))
     permits = [_new_permit(standard, enterprise, establishment, d, i + 1, now) for i, d in enumerate(decisions)]
-    pending = [d.type for d in decisions if d.status == "pending"]
+    pending = [d.type for d in decisions if d.status == PermitStatus.PENDING]
     if not permit_rules.licence_may_issue(pending, standard):
         return list(permits)
     return [*permits, _signed_licence(session, standard, enterprise, permits, 1, now)]
@@ -110,15 +120,16 @@ def on_enterprise_ended(session: Session, enterprise: Enterprise, now: datetime,
     """Cancellation (注销) or revocation (吊销): permits end with the enterprise (as ``cancelled`` or
     ``revoked`` too); seals are revoked."""
     for permit in session.scalars(select(Permit).where(Permit.uscc == enterprise.uscc,
-                                                       Permit.status.in_(LIVE_PERMIT))):
-        _set_permit_status(permit, PermitStatus(status.value), now, reason)
+                                                       Permit.status.in_(sources(PermitStep.END)))):
+        _set_permit_status(permit, PermitStep.END, PermitStatus(status.value), now, reason)
     revoke_enterprise_seals(session, enterprise.uscc, now, reason)
 
 
-def _set_permit_status(permit: Permit, status: str, now: datetime, reason: str, by: str = "officer") -> None:
-    permit.status = status
+def _set_permit_status(permit: Permit, step: PermitStep, status: PermitStatus, now: datetime, reason: str,
+                       by: str = "officer") -> None:
+    _move(permit, step, status)
     permit.decided_at = now
-    permit.history = [*permit.history, {"at": now.isoformat(), "status": status, "by": by, "reason": reason}]
+    permit.history = [*permit.history, {"at": now.isoformat(), "status": status.value, "by": by, "reason": reason}]
 
 
 def _latest(session: Session, uscc: str) -> Licence | None:
@@ -137,7 +148,7 @@ def build_payload(standard: MatterStandard, enterprise: Enterprise, permits: lis
         scope=tuple(enterprise.scope or ()), established_on=enterprise.established_on, zone=enterprise.zone_id,
         permits=tuple(PermitEntry(type=p.type, number=p.number, items=tuple(p.items),
                                   valid_from=p.valid_from or local_date(now), valid_to=p.valid_to,
-                                  status=PermitStatus(p.status)) for p in permits),
+                                  status=SignedPermitStatus(p.status)) for p in permits if on_licence(p.status)),
         issued_at=now.replace(microsecond=0), version=version, status=EnterpriseStatus(enterprise.status))
 
 
@@ -168,7 +179,7 @@ def _signed_licence(session: Session, standard: MatterStandard, enterprise: Ente
     return Licence(enterprise=enterprise, uscc=enterprise.uscc, zone_id=enterprise.zone_id, version=version,
                    kid=ring.active.kid_text,
                    cose=cose, qr_text=licence_url(cose, get_settings().public_base_url),
-                   permit_count=len(permits), issued_at=now)
+                   permit_count=len(payload.permits), issued_at=now)
 
 
 # --- use cases with their own transaction ---------------------------------------------------------
@@ -195,7 +206,8 @@ def decide_permit(db: Database, standard: MatterStandard, actor: Actor, permit_i
                           "decision must be approve or reject")
     with db.write() as session:
         permit = _permit_for_officer(session, actor, permit_id)
-        if permit.status != "pending":
+        step = PermitStep.APPROVE if decision == "approve" else PermitStep.REJECT
+        if not leads_to(step, permit.status, DECIDED_AS[step]):
             raise Conflict("permit.state", "decision", f"许可当前状态为 {permit.status}，不能作此决定",
                            f"The permit is {permit.status}; it cannot be decided")
         if decision == "reject" and not reason.strip():
@@ -203,7 +215,7 @@ def decide_permit(db: Database, standard: MatterStandard, actor: Actor, permit_i
         if decision == "approve":
             today = local_date(now)
             permit.valid_from, permit.valid_to = today, permit_rules.validity(standard, permit.type, today)
-        _set_permit_status(permit, "active" if decision == "approve" else "rejected", now, reason)
+        _set_permit_status(permit, step, DECIDED_AS[step], now, reason)
         audit.record(session, [audit.event(permit.zone_id, actor, now, f"permit.{permit.status}",
                                            f"permit:{permit.number}", reason=reason.strip() or None)])
         issue_licence(session, standard, _enterprise(session, permit.uscc), now, actor)
@@ -215,7 +227,8 @@ def verify_commitment(db: Database, standard: MatterStandard, actor: Actor, perm
     (and the licence, where the standard says so)."""
     with db.write() as session:
         permit = _permit_for_officer(session, actor, permit_id)
-        if permit.decided_by != "commitment" or permit.status != "active":
+        if permit.decided_by != "commitment" or not leads_to(PermitStep.FIND_FALSE, permit.status,
+                                                             PermitStatus.REVOKED):
             raise Conflict("permit.not_by_commitment", "id", "该许可不是以承诺方式作出的有效许可",
                            "The permit is not an active permit decided by commitment")
         enterprise = _enterprise(session, permit.uscc)
@@ -230,7 +243,8 @@ def verify_commitment(db: Database, standard: MatterStandard, actor: Actor, perm
         if not reason.strip():
             raise DomainError("decision.reason_required", "reason", "认定承诺不实必须说明理由",
                               "Finding a commitment false needs a reason")
-        _set_permit_status(permit, "revoked", now, f"承诺不实 / false commitment: {reason}")
+        _set_permit_status(permit, PermitStep.FIND_FALSE, PermitStatus.REVOKED, now,
+                           f"承诺不实 / false commitment: {reason}")
         if standard.permits[permit.type].revoke_licence_on_false_commitment:
             ended = register.end(enterprise, EnterpriseStep.REVOKE, now)
             audit.record(session, [audit.event(enterprise.zone_id, actor, now, "enterprise.revoked",
@@ -256,7 +270,7 @@ def renew_or_change_permit(db: Database, standard: MatterStandard, actor: Actor,
         if enterprise.owner_id != actor.id:
             raise Forbidden("enterprise.not_yours", "uscc", "只能为本人名下的企业办理", "Only for your own enterprise")
         permit = session.scalar(select(Permit).where(Permit.uscc == uscc, Permit.type == permit_type,
-                                                     Permit.status == "active"))
+                                                     Permit.status.in_(sources(PermitStep.RENEW))))
         if permit is None:
             raise NotFound("permit.unknown", "type", "该企业没有有效的此类许可",
                            "The enterprise holds no such active permit")
@@ -273,8 +287,9 @@ def renew_or_change_permit(db: Database, standard: MatterStandard, actor: Actor,
             permit.items = wanted
         permit.decided_by = "commitment"
         permit.verification_due_on = today + timedelta(days=kind.verification_days or 30)
-        permit.history = [*permit.history, {"at": now.isoformat(), "status": "active", "by": "commitment",
-                                            "reason": action}]
+        _move(permit, PermitStep.RENEW, PermitStatus.ACTIVE)
+        permit.history = [*permit.history, {"at": now.isoformat(), "status": PermitStatus.ACTIVE.value,
+                                            "by": "commitment", "reason": action}]
         permit.decided_at = now
         done = "permit.changed" if action == "change" else "permit.renewed"
         audit.record(session, [audit.event(permit.zone_id, actor, now, done, f"permit:{permit.number}",
@@ -301,7 +316,7 @@ def revoke_enterprise(db: Database, standard: MatterStandard, actor: Actor, uscc
 def _pending(actor: Actor, q: str) -> Select[Permit]:
     """Permits awaiting their department's decision (officers: their zone's; administrators:
     every zone's), oldest first, matching ``q`` (the credit code or the permit number)."""
-    query = select(Permit).where(Permit.status == "pending").order_by(Permit.created_at, Permit.id)
+    query = select(Permit).where(Permit.status == PermitStatus.PENDING).order_by(Permit.created_at, Permit.id)
     if actor.role == "officer":
         query = query.where(Permit.zone_id == actor.zone_id)
     elif actor.role != "admin":
@@ -399,7 +414,7 @@ def expire_overdue_verifications_job(db: Database, now: datetime) -> list[str]:
     """Reports permits decided by commitment whose verification is overdue (the officers' to-do)."""
     with db.read() as session:
         overdue = session.scalar(select(func.count()).select_from(Permit).where(
-            Permit.status == "active", Permit.decided_by == "commitment",
+            Permit.status == PermitStatus.ACTIVE, Permit.decided_by == "commitment",
             Permit.verification_due_on < local_date(now)))
     return [f"{overdue} permit(s) decided by commitment await verification past their due date"]
 
