@@ -8,9 +8,12 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from sqlalchemy import select
+
 from factories import NOW, PASSWORD
 from yima.accounts import idle, service
-from yima.clock import utcnow
+from yima.accounts.tables import SessionActivity
+from yima.clock import as_utc, utcnow
 from yima.errors import Unauthorized
 
 IDLE = timedelta(minutes=30)
@@ -46,6 +49,29 @@ def test_a_session_unused_for_longer_than_the_timeout_ends_in_every_process(db, 
     with pytest.raises(Unauthorized):  # never used at all: idle from its issue
         service.check_activity(db, unused, alice, NOW + timedelta(minutes=31), IDLE)
     assert service.purge_session_activity_job(db, NOW + timedelta(hours=13)) == ["expired sessions forgotten: 1"]
+
+
+def test_requests_within_a_minute_write_the_activity_once(db, people):
+    """A page view is a read: the session's activity is written at most every ``WRITE_EVERY`` per
+    process, and the requests in between still count (in that process, to the second)."""
+    alice = people["alice"]
+    token = service.issue_token(alice, SECRET, NOW, 12 * 60)
+    key = idle.session_key(token)
+
+    def stored() -> object:
+        with db.read() as session:
+            return as_utc(session.scalar(select(SessionActivity.last_seen_at)
+                                                 .where(SessionActivity.key == key)))
+
+    service.check_activity(db, token, alice, NOW + timedelta(minutes=1), IDLE)
+    for seconds in (1, 30, 59):  # the cache settles these, the database keeps the first
+        at = NOW + timedelta(minutes=1, seconds=seconds)
+        if not service.check_activity_cached(token, at, IDLE):
+            service.check_activity(db, token, alice, at, IDLE)
+    assert stored() == NOW + timedelta(minutes=1)
+    assert service._activity[key][0] == NOW + timedelta(minutes=1, seconds=59)  # yet each request counted here
+    service.check_activity(db, token, alice, NOW + timedelta(minutes=2), IDLE)  # a minute on: written
+    assert stored() == NOW + timedelta(minutes=2)
 
 
 # --- over HTTP: the API and the pages ----------------------------------------------------------
