@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import httpx
 import pytest
-
 from sqlalchemy import select
 
 from factories import NOW, PASSWORD

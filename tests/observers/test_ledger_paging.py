@@ -3,6 +3,8 @@ number, the same view and scope as the whole ledger; notifications page back by 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from observer_helpers import at, build_zone
 
@@ -61,3 +63,29 @@ def test_the_reminders_are_read_from_the_suggestions_due_soon_and_listed_up_to_a
     assert [r.id for r in everything] == ids[:3] and total == 3
     assert shown == everything[:2]
     assert views.due_soon(db, zone.office, later) == (everything, 3)
+
+
+def test_a_page_of_the_ledger_shows_its_rows_as_the_full_view_without_their_steps(db):
+    """The ledger page reads its rows brief (no steps or attachments loaded; reading them would
+    raise): every other field as the full view has it — the rating, the merge, the time left."""
+    zone = build_zone(db, NOW)
+    ids = [service.submit(db, zone.xie, f"建议{i}", "内容", "registration", NOW) for i in range(3)]
+    for suggestion in ids:
+        service.accept(db, zone.office, suggestion, NOW)
+    service.merge(db, zone.office, ids[2], ids[0], NOW)
+    service.assign(db, zone.office, ids[0], zone.market_id, 2, NOW)
+    service.save_draft(db, zone.market, ids[0], "已办理", NOW)
+    service.publish_reply(db, zone.market, ids[0], NOW)
+    service.rate(db, zone.xie, ids[0], None, "", NOW, score=5)
+    service.assign(db, zone.office, ids[1], zone.market_id, 1, NOW)
+    later = at("2026-03-03")
+    for actor in (zone.office, zone.market, zone.xie):
+        full = views.ledger_page(db, actor, later, views.LedgerFilter(), PageRequest())
+        brief = views.ledger_page(db, actor, later, views.LedgerFilter(), PageRequest(), brief=True)
+        assert brief.total == full.total and full.items and any(r.steps for r in full.items)
+        assert brief.items == [replace(r, steps=(), attachments=(), accepted_at=None) for r in full.items]
+    rated = views.ledger_page(db, zone.office, later, views.LedgerFilter(), PageRequest(), brief=True).items
+    assert rated[0].rating and rated[2].merged_into_code == rated[0].ledger_code
+    assert views.due_soon(db, zone.office, later, brief=True) == \
+        ([replace(r, steps=(), attachments=(), accepted_at=None) for r in views.due_soon(db, zone.office, later)[0]],
+         1)

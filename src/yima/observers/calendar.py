@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from importlib.metadata import version as package_version
+from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,13 @@ from yima.errors import DomainError
 
 PACKAGE = "chinese-calendar"
 VERSION_LENGTH = 64  # the column the version is stored in
+
+
+@lru_cache(maxsize=1)
+def package_version() -> str:
+    """The installed calendar package's version (read once: it cannot change while the process runs,
+    and reading the installed packages' metadata took a few ms of every ledger page)."""
+    return installed_version(PACKAGE)
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,7 @@ class OfficialCalendar:
         return last + 1 if today.year > last or (today.year == last and today.month >= 10) else None
 
     def version(self) -> str:
-        base = f"{PACKAGE} {package_version(PACKAGE)}"
+        base = f"{PACKAGE} {package_version()}"
         if not self.supplement:
             return base
         years = ",".join(str(year) for year in sorted(self.supplement))

@@ -77,9 +77,10 @@ def _ledger_page(request: Request, db: DB, actor: Actor, q: str, page: int) -> R
         filters = views.LedgerFilter(query.get("zone") or None, query.get("state") or None,
                                      _int(query.get("department"), "department"), query.get("category") or None,
                                      _date(query.get("from"), "from"), _date(query.get("to"), "to"))
-        found = views.ledger_page(db, actor, utcnow(), filters, page_request(page, q=q))
+        # the rows as the list shows them (no steps or attachments)
+        found = views.ledger_page(db, actor, utcnow(), filters, page_request(page, q=q), brief=True)
         # what is due soon among the filtered suggestions, on every page
-        reminders, due = views.due_soon(db, actor, utcnow(), filters, limit=REMINDERS_SHOWN) \
+        reminders, due = views.due_soon(db, actor, utcnow(), filters, limit=REMINDERS_SHOWN, brief=True) \
             if filters.state in (None, "assigned") else ([], 0)
     except DomainError as err:
         return _error(request, err)

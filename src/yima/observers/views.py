@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, aliased, raiseload, selectinload
 
 from yima import satisfaction
 from yima.accounts.tables import User
@@ -118,7 +118,9 @@ def _reply_view(reply: Reply, scope: Scope) -> ReplyView | None:
                      rated_at=as_utc(reply.rated_at).isoformat() if reply.rated_at else None)
 
 
-def suggestion_view(suggestion: Suggestion, scope: Scope, today: date) -> SuggestionView:
+def suggestion_view(suggestion: Suggestion, scope: Scope, today: date, *, brief: bool = False) -> SuggestionView:
+    """``brief``: a row of a list (the ledger's page), its steps and attachments left out (empty,
+    ``accepted_at`` None): loaded with ``_with_children(brief=True)``."""
     left = (rules.time_left(suggestion.due_on, today, official_calendar())
             if suggestion.due_on is not None and suggestion.state == "assigned" else None)
     replies = tuple(r for r in (_reply_view(reply, scope) for reply in suggestion.replies) if r is not None)
@@ -158,12 +160,15 @@ def suggestion_view(suggestion: Suggestion, scope: Scope, today: date) -> Sugges
                                 decided_on=_iso(suggestion.extension_decided_on),
                                 note=suggestion.extension_note or "") if suggestion.extension_state else None,
         replies=replies, rating=rated[-1].rating if rated else None,
-        attachments=tuple(AttachmentView(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size,
-                                         sha256=a.sha256) for a in suggestion.attachments),
-        steps=tuple(StepView(at=as_utc(s.at).isoformat(), actor_role=s.actor_role, action=s.action,
-                             state=s.state, note=s.note, internal=bool(s.internal)) for s in suggestion.steps
-                    if (scope.sees_drafts or s.action != "reply_drafted") and (scope.sees_internal or not s.internal)),
-        accepted_at=next((as_utc(s.at).isoformat() for s in suggestion.steps if s.action == "accepted"), None),
+        attachments=() if brief else tuple(
+            AttachmentView(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size, sha256=a.sha256)
+            for a in suggestion.attachments),
+        steps=() if brief else tuple(
+            StepView(at=as_utc(s.at).isoformat(), actor_role=s.actor_role, action=s.action, state=s.state,
+                     note=s.note, internal=bool(s.internal)) for s in suggestion.steps
+            if (scope.sees_drafts or s.action != "reply_drafted") and (scope.sees_internal or not s.internal)),
+        accepted_at=None if brief else next((as_utc(s.at).isoformat() for s in suggestion.steps
+                                             if s.action == "accepted"), None),
         closed_at=as_utc(suggestion.closed_at).isoformat() if suggestion.closed_at else None,
     )
 
@@ -172,9 +177,14 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def _with_children(query: Select[Any]) -> Select[Any]:
+def _with_children(query: Select[Any], *, brief: bool = False) -> Select[Any]:
     """Each suggestion's replies, attachments, steps and the suggestion it was merged into, each
-    kind in one more query for all the rows (not one query per row)."""
+    kind in one more query for all the rows (not one query per row). ``brief``: what a row of a
+    list shows (the replies, for the rating, and the suggestion merged into), the steps and the
+    attachments not loaded (reading them would raise, never query row by row)."""
+    if brief:
+        return query.options(selectinload(Suggestion.replies), selectinload(Suggestion.merged_into),
+                             raiseload(Suggestion.steps), raiseload(Suggestion.attachments))
     return query.options(selectinload(Suggestion.replies), selectinload(Suggestion.attachments),
                          selectinload(Suggestion.steps), selectinload(Suggestion.merged_into))
 
@@ -288,8 +298,9 @@ _LEDGER_CODE = re.compile(r"(\d{4})-0*(\d+)")
 
 
 def ledger_page(db: Database, actor: Actor, now: datetime, filters: LedgerFilter,
-                request: PageRequest) -> PageOf[SuggestionView]:
-    """One page of ``ledger`` (oldest first), searched by title or ledger number (``2026-0007``)."""
+                request: PageRequest, *, brief: bool = False) -> PageOf[SuggestionView]:
+    """One page of ``ledger`` (oldest first), searched by title or ledger number (``2026-0007``);
+    ``brief``: its rows as a list shows them (``suggestion_view``'s ``brief``)."""
     query = _ledger_query(filters)
     if request.q:
         code = _LEDGER_CODE.fullmatch(request.q)
@@ -301,9 +312,9 @@ def ledger_page(db: Database, actor: Actor, now: datetime, filters: LedgerFilter
         visible = _visible(query, scope)
         total = session.scalar(select(func.count()).select_from(
             visible.with_only_columns(Suggestion.id).subquery())) or 0
-        found = session.scalars(_with_children(visible).order_by(Suggestion.submitted_at, Suggestion.id)
+        found = session.scalars(_with_children(visible, brief=brief).order_by(Suggestion.submitted_at, Suggestion.id)
                                 .offset(request.offset).limit(request.per_page)).unique().all()
-        return PageOf([suggestion_view(s, scope, local_date(now)) for s in found], total, request.page,
+        return PageOf([suggestion_view(s, scope, local_date(now), brief=brief) for s in found], total, request.page,
                       request.per_page)
 
 
@@ -333,7 +344,7 @@ def reminders(rows: list[SuggestionView]) -> list[SuggestionView]:
 
 
 def due_soon(db: Database, actor: Actor, now: datetime, filters: LedgerFilter = LedgerFilter(), *,
-             limit: int | None = None) -> tuple[list[SuggestionView], int]:
+             limit: int | None = None, brief: bool = False) -> tuple[list[SuggestionView], int]:
     """``reminders`` of the actor's assigned suggestions matching ``filters``, oldest first (the
     first ``limit`` of them, if given), and how many there are in all: read from the suggestions
     due by ``rules.remind_horizon`` (each of which calls for a reminder), not every one assigned."""
@@ -345,9 +356,9 @@ def due_soon(db: Database, actor: Actor, now: datetime, filters: LedgerFilter = 
         visible = _visible(query, scope)
         total = session.scalar(select(func.count()).select_from(
             visible.with_only_columns(Suggestion.id).subquery())) or 0
-        chosen = _with_children(visible).order_by(Suggestion.submitted_at, Suggestion.id)
+        chosen = _with_children(visible, brief=brief).order_by(Suggestion.submitted_at, Suggestion.id)
         found = session.scalars(chosen if limit is None else chosen.limit(limit)).unique().all()
-        return reminders([suggestion_view(s, scope, today) for s in found]), total
+        return reminders([suggestion_view(s, scope, today, brief=brief) for s in found]), total
 
 
 def own_observer_ids(db: Database, actor: Actor) -> set[int]:
