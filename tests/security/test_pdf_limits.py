@@ -111,3 +111,18 @@ def test_all_workers_busy_answers_429_with_retry_after() -> None:
         holder.join()
     assert caught.value.finding.rule == "pdf.busy" and caught.value.status == 429
     assert getattr(caught.value, "retry_after", 0) >= 1
+
+
+def test_every_child_starts_with_every_features_parsers_loaded() -> None:
+    """The fork server imports the modules of every declared job when it starts (the suite's
+    ``registry()`` declared them), whichever job starts it: a seal check forked after an upload
+    check does not spend a second importing pyHanko in its child."""
+    from bounded_probe import loaded
+    from yima.app.features import registry
+    from yima.bounded import JOBS
+
+    jobs = {f"{func.__module__}": func for func in registry().items(JOBS)}
+    assert {"yima.uploads", "yima.seals.sealing"} <= set(jobs)
+    wanted = [*sorted(jobs), "pyhanko.sign.validation", "PIL.Image"]
+    run_bounded(time.sleep, 0, budget=Budget(seconds=30), subject=PDF)  # whichever job comes first
+    assert run_bounded(loaded, wanted, budget=Budget(seconds=30), subject=PDF) == wanted

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from yima import bounded, uploads
 from yima.accounts import feature as accounts
 from yima.audit import feature as audit
 from yima.bench import feature as bench
@@ -35,7 +36,9 @@ def registry() -> Registry:
     built = Registry()
     for install in INSTALLS:
         install(built)
+    built.add(bounded.JOBS, uploads.read_content)  # the kernel's own: every upload's content check
     handoff.use(built)
+    bounded.use(built)
     sections.use(built)
     figures.use(built)
     return built
