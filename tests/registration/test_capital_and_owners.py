@@ -172,6 +172,6 @@ def test_near_misses_of_owners_pass():
 def test_an_owner_masked_for_any_log_or_export():
     record = owners.owner_record(ApplicationIn.model_validate(
         application_body(beneficial_owners=[OWNER])).beneficial_owners[0])  # type: ignore[index]
-    shown = owners.masked(record)
-    assert shown["name"] == "李*" and shown["id_number"] == mask_id_number(OWNER["id_number"])
-    assert OWNER["id_number"] not in str(shown)
+    shown = record.masked()
+    assert shown.name == "李*" and shown.id_number == mask_id_number(OWNER["id_number"])
+    assert OWNER["id_number"] not in str(shown) and record.id_number == OWNER["id_number"].upper()

@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from factories import NOW
 from yima.seals import service
-from yima.seals.schemas import SealOut
+from yima.seals.api import seal_out
 from yima.seals.status import (
     SEAL_MOVES,
     SET_MOVES,
@@ -164,7 +164,7 @@ def test_stored_values_and_the_json_are_the_v1_strings(db, people, standard):
     with db.read() as session:
         assert session.execute(text("SELECT status FROM seal_sets WHERE uscc = :u"), {"u": uscc}).scalar() == "pending"
     seals = service.list_seals(db, alice, uscc, NOW)  # the owner's first look issues the set
-    answered = [json.loads(SealOut.model_validate(s.as_dict()).model_dump_json())["status"] for s in seals]
+    answered = [json.loads(seal_out(s, None).model_dump_json())["status"] for s in seals]
     assert answered == ["active"] * 5
     with db.write() as session:
         service.revoke_enterprise_seals(session, uscc, NOW + timedelta(days=1), "注销 / cancelled")
@@ -175,5 +175,5 @@ def test_stored_values_and_the_json_are_the_v1_strings(db, people, standard):
     assert stored_set == "revoked" and type(stored_set) is str
     assert stored == ["revoked"] * 5 and {type(s) for s in stored} == {str}
     after = service.list_seals(db, alice, uscc, NOW + timedelta(days=1))
-    assert [json.loads(SealOut.model_validate(s.as_dict()).model_dump_json())["status"] for s in after] \
+    assert [json.loads(seal_out(s, None).model_dump_json())["status"] for s in after] \
         == ["revoked"] * 5

@@ -3,6 +3,7 @@ translate HTTP to the service and views, which decide who may do what."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any
 
@@ -236,8 +237,8 @@ def appoint(body: ObserverIn, db: DB, actor: CurrentActor) -> ObserverOut:
     observer_id = service.appoint_observer(db, actor, body.zone, body.name, body.sector, body.term_from,
                                            body.term_to, utcnow(), body.organisation, body.user)
     found = next(o for o in views.observers(db, actor, body.zone) if o.id == observer_id)
-    return ObserverOut.model_validate({**found.as_json(), "serving": rules.serving(body.term_from, body.term_to,
-                                                                                   local_date(utcnow()))})
+    serving = rules.serving(body.term_from, body.term_to, local_date(utcnow()))
+    return ObserverOut.model_validate(replace(found, serving=serving).as_json())
 
 
 @router.get("/api/v1/observers", response_model=list[ObserverOut])

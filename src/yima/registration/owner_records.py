@@ -8,8 +8,8 @@ owners themselves); everyone else gets the 404 that hides an application.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,8 +32,7 @@ def store(session: Session, app: Application, reported: list[BeneficialOwnerIn],
     if not reported:
         return
     session.add_all(BeneficialOwner(application_id=app.id, zone_id=app.zone_id, recorded_at=now,
-                                    **{k: (Decimal(v) if k == "share_pct" and v is not None else v)
-                                       for k, v in owners.owner_record(owner).items()})
+                                    **asdict(owners.owner_record(owner)))
                     for owner in reported)
     session.flush()
     audit.record(session, [audit.event(app.zone_id, None, now, "beneficial_owners.recorded",

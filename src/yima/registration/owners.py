@@ -17,8 +17,10 @@ in force 2024-11-01), as plain functions.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from yima.errors import DomainError, Finding
 from yima.privacy import mask_id_number, mask_name
@@ -90,14 +92,25 @@ def beneficial_owner_is_declared(app: ApplicationIn, ctx: RuleContext) -> list[F
                     "No beneficial owners reported and no commitment made (where the exemption applies)")]
 
 
-def owner_record(owner: BeneficialOwnerIn) -> dict[str, Any]:
+@dataclass(frozen=True)
+class OwnerRecord:
+    """An owner as stored in the owners' table (``BeneficialOwner``'s columns)."""
+
+    name: str
+    id_type: str
+    id_number: str
+    nationality: str
+    basis: str
+    share_pct: Decimal | None
+    since: date
+
+    def masked(self) -> OwnerRecord:
+        """The owner as any log line or export may carry it: name and document number masked."""
+        return replace(self, name=mask_name(self.name), id_number=mask_id_number(self.id_number))
+
+
+def owner_record(owner: BeneficialOwnerIn) -> OwnerRecord:
     """An owner as stored in the owners' table."""
-    return {"name": owner.name, "id_type": owner.id_type, "id_number": owner.id_number.upper(),
-            "nationality": owner.nationality, "basis": owner.basis,
-            "share_pct": str(owner.share_pct) if owner.share_pct is not None else None, "since": owner.since}
-
-
-def masked(owner: dict[str, Any]) -> dict[str, Any]:
-    """An owner as any log line or export may carry it: name and document number masked."""
-    return {**owner, "name": mask_name(str(owner.get("name", ""))),
-            "id_number": mask_id_number(str(owner.get("id_number", "")))}
+    return OwnerRecord(name=owner.name, id_type=owner.id_type, id_number=owner.id_number.upper(),
+                       nationality=owner.nationality, basis=owner.basis, share_pct=owner.share_pct,
+                       since=owner.since)

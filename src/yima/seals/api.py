@@ -57,13 +57,15 @@ def list_seals(uscc: str, db: DB, actor: CurrentActor) -> list[SealOut]:
     now = utcnow()
     seals = service.list_seals(db, actor, uscc, now)
     forms = national.ensure_national_forms(db, [s.id for s in seals if in_force(s.status)], now)
-    return [SealOut.model_validate({**seal.as_dict(), **_national_fields(forms.get(seal.id))}) for seal in seals]
+    return [seal_out(seal, forms.get(seal.id)) for seal in seals]
 
 
-def _national_fields(form: national.NationalForm | None) -> dict[str, str | None]:
-    if form is None:
-        return {"sm2_certificate": None, "seseal_url": None}
-    return {"sm2_certificate": form.cert_pem, "seseal_url": f"/api/v1/seals/{form.seal_id}/seseal.der"}
+def seal_out(seal: service.SealView, form: national.NationalForm | None) -> SealOut:
+    """A seal as the API answers it, with its national form where it has one."""
+    return SealOut(id=seal.id, type=seal.type.value, type_name=seal.type.zh, status=seal.status.value,
+                   certificate=seal.certificate_pem, serial=seal.serial, image_png_url=seal.image_png_url,
+                   image_svg_url=seal.image_svg_url, sm2_certificate=form.cert_pem if form else None,
+                   seseal_url=f"/api/v1/seals/{form.seal_id}/seseal.der" if form else None)
 
 
 @router.get("/api/v1/seals/{seal_id}/seseal.der", response_class=Response,

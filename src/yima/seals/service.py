@@ -73,11 +73,13 @@ class SealView:
     uscc: str
     enterprise_name: str
 
-    def as_dict(self) -> dict[str, str]:
-        return {"id": self.id, "type": self.type.value, "type_name": self.type.zh, "status": self.status.value,
-                "certificate": self.certificate_pem, "serial": self.serial,
-                "image_png_url": f"/api/v1/seals/{self.id}/image.png",
-                "image_svg_url": f"/api/v1/seals/{self.id}/image.svg"}
+    @property
+    def image_png_url(self) -> str:
+        return f"/api/v1/seals/{self.id}/image.png"
+
+    @property
+    def image_svg_url(self) -> str:
+        return f"/api/v1/seals/{self.id}/image.svg"
 
 
 @dataclass(frozen=True)
