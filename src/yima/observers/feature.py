@@ -8,6 +8,7 @@ from pathlib import Path
 from yima.cli_support import COMMANDS
 from yima.jobs import JOBS
 from yima.observers import api, cli, figures, pages, rules, service, views
+from yima.observers.states import ExtensionState, SuggestionState, allowed
 from yima.registry import Registry
 from yima.stats.sections import SECTIONS
 from yima.web.app import ROUTERS
@@ -22,3 +23,6 @@ def install(registry: Registry) -> None:
                  service.notify_due_suggestions_job)
     registry.add(SECTIONS, figures.SECTION)
     registry.add(TEMPLATE_GLOBALS, ("observer_categories", rules.CATEGORIES))  # the stats dashboard's section
+    # a suggestion's states, and which actions its page offers (the table of observers.states)
+    registry.add(TEMPLATE_GLOBALS, ("SuggestionState", SuggestionState), ("ExtensionState", ExtensionState),
+                 ("suggestion_may", allowed))

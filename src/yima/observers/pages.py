@@ -19,6 +19,7 @@ from yima.errors import DomainError, Finding
 from yima.listing import search_text
 from yima.observers import rules, service, views
 from yima.observers.calendar import official_calendar
+from yima.observers.states import Action, SuggestionState, allowed
 from yima.ranges import day_text, row_id_text
 from yima.web.deps import DB, AppSettings, OptionalActor, RowId
 from yima.web.listing import PageNo, page_request, pager
@@ -81,7 +82,7 @@ def _ledger_page(request: Request, db: DB, actor: Actor, q: str, page: int) -> R
         found = views.ledger_page(db, actor, utcnow(), filters, page_request(page, q=q), brief=True)
         # what is due soon among the filtered suggestions, on every page
         reminders, due = views.due_soon(db, actor, utcnow(), filters, limit=REMINDERS_SHOWN, brief=True) \
-            if filters.state in (None, "assigned") else ([], 0)
+            if filters.state in (None, SuggestionState.ASSIGNED) else ([], 0)
     except DomainError as err:
         return _error(request, err)
     zone = _zone_of(actor, filters.zone)
@@ -138,7 +139,7 @@ def _detail(request: Request, db: DB, actor: Actor, suggestion_id: int, errors: 
     return render(request, "observers/suggestion.html", {
         "s": page.suggestion, "office": page.office, "answering": page.answering, "draft": page.draft,
         "earlier": page.merge_candidates, "more_earlier": page.more_candidates, "find": page.find,
-        "mergeable": page.office and page.suggestion.state in rules.TRANSITIONS["merge"],
+        "mergeable": page.office and allowed(Action.MERGE, page.suggestion.state),
         "own": page.own, "departments": page.departments,
         "errors": errors or [], "calendar": official_calendar().version(), **_labels()}, status=status)
 

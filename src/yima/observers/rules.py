@@ -29,6 +29,7 @@ from typing import Protocol, TypeVar
 from yima import satisfaction
 from yima.errors import Conflict, DomainError
 from yima.observers.calendar import PACKAGE_CALENDAR, NotCovered, OfficialCalendar
+from yima.observers.states import Action, SuggestionState, allowed
 
 SECTORS: dict[str, tuple[str, str]] = {
     "enterprise": ("企业", "Enterprise"),
@@ -54,21 +55,16 @@ RATINGS: dict[str, tuple[str, str]] = {
 }
 SATISFIED = ("satisfied", "basically_satisfied")
 
-# submitted → accepted (into the ledger) or merged (into an earlier suggestion: final)
-# accepted → assigned (to a department, with a deadline) → replied (a published reply)
-# replied → closed (rated satisfied or basically satisfied, or dissatisfied with the second reply)
-# replied → reopened (dissatisfied with the first reply) → assigned (same department, new deadline)
-# submitted or accepted → declined (with a reason the observer reads: final)
-# assigned → transferred (another department, the same deadline) or taken back (accepted/reopened)
+# The states and what each action may do to them: ``observers.states``.
 STATES: dict[str, tuple[str, str]] = {
-    "submitted": ("已提交", "Submitted"),
-    "accepted": ("已纳入台账", "In the ledger"),
-    "assigned": ("办理中", "With the department"),
-    "replied": ("已答复", "Replied"),
-    "reopened": ("重新办理", "Reopened"),
-    "closed": ("已办结", "Closed"),
-    "merged": ("已合并", "Merged"),
-    "declined": ("不予受理", "Declined"),
+    SuggestionState.SUBMITTED: ("已提交", "Submitted"),
+    SuggestionState.ACCEPTED: ("已纳入台账", "In the ledger"),
+    SuggestionState.ASSIGNED: ("办理中", "With the department"),
+    SuggestionState.REPLIED: ("已答复", "Replied"),
+    SuggestionState.REOPENED: ("重新办理", "Reopened"),
+    SuggestionState.CLOSED: ("已办结", "Closed"),
+    SuggestionState.MERGED: ("已合并", "Merged"),
+    SuggestionState.DECLINED: ("不予受理", "Declined"),
 }
 STEPS: dict[str, tuple[str, str]] = {
     "submitted": ("提出建议", "Submitted"),
@@ -89,32 +85,15 @@ STEPS: dict[str, tuple[str, str]] = {
     "noted": ("内部备注", "Internal note"),
     "deadline_recounted": ("重新计算期限", "Deadline re-counted"),
 }
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "accept": ("submitted",),
-    "merge": ("submitted", "accepted"),
-    "assign": ("accepted", "reopened"),
-    "draft_reply": ("assigned",),
-    "publish_reply": ("assigned",),
-    "request_extension": ("assigned",),
-    "decide_extension": ("assigned",),
-    "rate": ("replied",),
-    "attach": ("submitted", "accepted", "assigned", "reopened"),
-    "decline": ("submitted", "accepted"),
-    "transfer": ("assigned",),
-    "take_back": ("assigned",),
-    "urge": ("assigned",),
-    "note": ("submitted", "accepted", "assigned", "replied", "reopened", "closed", "merged", "declined"),
-}
-OPEN = ("submitted", "accepted", "assigned", "reopened")
 MAX_ROUNDS = 2  # the first reply and, once reopened, a second one
 MAX_WORKING_DAYS = 60
 REMIND_WITHIN = 2  # working days
 
 
 def check_transition(action: str, state: str) -> None:
-    """A Conflict naming the state when the action is not allowed in it."""
-    if state not in TRANSITIONS[action]:
-        zh, en = STATES[state]
+    """A Conflict naming the state when the action is not allowed in it (``states.TRANSITIONS``)."""
+    if not allowed(action, state):
+        zh, en = STATES.get(state, (state, state))
         raise Conflict(f"suggestion.{action}.state", "state", f"建议当前为“{zh}”，不能执行此操作",
                        f"The suggestion is {en.lower()}; this step is not possible now")
 
@@ -139,10 +118,10 @@ def merge_candidates(suggestion: Mergeable, ledger: Iterable[M]) -> list[M]:
     """The earlier suggestions of the ledger that ``suggestion`` may be merged into: in the ledger
     (numbered), not itself, not merged away, received no later than it; none once it may no longer
     be merged."""
-    if suggestion.state not in TRANSITIONS["merge"]:
+    if not allowed(Action.MERGE, suggestion.state):
         return []
     return [row for row in ledger if row.ledger_no and row.id != suggestion.id
-            and row.state != "merged" and row.submitted_at <= suggestion.submitted_at]
+            and row.state != SuggestionState.MERGED and row.submitted_at <= suggestion.submitted_at]
 
 
 #: How many merge candidates the office's page offers at a time (a search finds the others).
@@ -178,12 +157,13 @@ def rating_of(word: str | None, score: int | None) -> tuple[int, str]:
     return score, satisfaction.ledger_word(score)
 
 
-def after_rating(rating: str, round_no: int) -> str:
+def after_rating(rating: str, round_no: int) -> SuggestionState:
     """The state a rating leads to: a first reply rated dissatisfied reopens the suggestion, once."""
     if rating not in RATINGS:
         raise DomainError("rating.value", "rating", f"未知评价：{rating}（可选：{', '.join(RATINGS)}）",
                           f"Unknown rating: {rating} (one of: {', '.join(RATINGS)})")
-    return "reopened" if rating == "dissatisfied" and round_no < MAX_ROUNDS else "closed"
+    reopens = rating == "dissatisfied" and round_no < MAX_ROUNDS
+    return SuggestionState.REOPENED if reopens else SuggestionState.CLOSED
 
 
 def check_choice(value: str, choices: dict[str, tuple[str, str]], field: str, label_zh: str, label_en: str) -> None:

@@ -29,6 +29,7 @@ from yima.notifications.service import notify, users_of_role
 from yima.notifications.tables import Notification
 from yima.observers import rules
 from yima.observers.calendar import official_calendar
+from yima.observers.states import Action, ExtensionState, SuggestionState, extension_may_move, leads_to
 from yima.observers.tables import Attachment, Department, DepartmentMember, Observer, Reply, Step, Suggestion
 from yima.textcheck import check_clean
 from yima.uploads import check_upload, store_upload
@@ -172,6 +173,22 @@ def _step(session: Session, suggestion: Suggestion, actor: Actor, action: str, n
                                        f"suggestion:{suggestion.id}", state=suggestion.state, **detail)])
 
 
+def _move(suggestion: Suggestion, action: Action, target: SuggestionState) -> None:
+    """The one writer of a suggestion's state: ``action`` moves it to ``target`` where the table
+    (``observers.states``) allows, or a conflict naming the state it is in."""
+    if not leads_to(action, suggestion.state, target):
+        rules.check_transition(action, suggestion.state)
+        raise ValueError(f"{action} does not lead from {suggestion.state} to {target}")
+    suggestion.state = target
+
+
+def _move_extension(suggestion: Suggestion, target: ExtensionState | None) -> None:
+    """The one writer of an extension request's state (None: withdrawn), as the table allows."""
+    if not extension_may_move(suggestion.extension_state, target):
+        raise ValueError(f"an extension request {suggestion.extension_state} cannot become {target}")
+    suggestion.extension_state = target
+
+
 def _code(suggestion: Suggestion) -> str:
     return rules.ledger_code(suggestion.ledger_year, suggestion.ledger_no) or f"#{suggestion.id}"
 
@@ -252,8 +269,8 @@ def submit(db: Database, actor: Actor, title: str, text: str, category: str, now
     with db.write() as session:
         observer = _serving_observer(session, actor, local_date(now))
         suggestion = Suggestion(zone_id=observer.zone_id, observer=observer, title=title, text=text,
-                                category=category, state="submitted", submitted_at=now, round_no=0,
-                                extension_reason="")
+                                category=category, submitted_at=now, round_no=0, extension_reason="")
+        _move(suggestion, Action.SUBMIT, SuggestionState.SUBMITTED)
         session.add(suggestion)
         digests = _attach(session, suggestion, uploads or [], now, data_dir, max_bytes)
         session.flush()
@@ -268,7 +285,7 @@ def attach(db: Database, actor: Actor, suggestion_id: int, upload: Upload, now: 
     with db.write() as session:
         suggestion = _load(session, suggestion_id)
         _own(session, actor, suggestion)
-        rules.check_transition("attach", suggestion.state)
+        rules.check_transition(Action.ATTACH, suggestion.state)
         digests = _attach(session, suggestion, [upload], now, data_dir, max_bytes)
         _step(session, suggestion, actor, "attached", now, upload.filename[:100], sha256=digests[0])
 
@@ -279,12 +296,12 @@ def accept(db: Database, actor: Actor, suggestion_id: int, now: datetime) -> int
     with db.write() as session:
         suggestion = _load(session, suggestion_id)
         require_office(actor, suggestion.zone_id)
-        rules.check_transition("accept", suggestion.state)
+        rules.check_transition(Action.ACCEPT, suggestion.state)
         year = local_date(now).year
         last = session.scalar(select(func.max(Suggestion.ledger_no))
                               .where(Suggestion.zone_id == suggestion.zone_id, Suggestion.ledger_year == year))
         suggestion.ledger_no, suggestion.ledger_year = (last or 0) + 1, year
-        suggestion.state = "accepted"
+        _move(suggestion, Action.ACCEPT, SuggestionState.ACCEPTED)
         _step(session, suggestion, actor, "accepted", now, rules.ledger_code(year, suggestion.ledger_no) or "",
               ledger_no=suggestion.ledger_no, ledger_year=year)
         _tell(session, _observer(suggestion), "accepted", suggestion, "您的建议已纳入台账",
@@ -297,15 +314,15 @@ def merge(db: Database, actor: Actor, suggestion_id: int, into_id: int, now: dat
     with db.write() as session:
         suggestion = _load(session, suggestion_id)
         require_office(actor, suggestion.zone_id)
-        rules.check_transition("merge", suggestion.state)
+        rules.check_transition(Action.MERGE, suggestion.state)
         target = session.get(Suggestion, into_id)
         if (target is None or target.zone_id != suggestion.zone_id or target.id == suggestion.id
                 or target.submitted_at > suggestion.submitted_at or target.ledger_no is None
-                or target.state == "merged"):
+                or target.state == SuggestionState.MERGED):
             raise DomainError("suggestion.merge_target", "into", f"建议 {into_id} 不是本区台账中更早的建议",
                               f"Suggestion {into_id} is not an earlier suggestion in this zone's ledger")
         suggestion.merged_into_id = target.id
-        suggestion.state = "merged"
+        _move(suggestion, Action.MERGE, SuggestionState.MERGED)
         suggestion.closed_at = now
         code = rules.ledger_code(target.ledger_year, target.ledger_no)
         _step(session, suggestion, actor, "merged", now, note or f"并入第 {code} 号 / merged into no. {code}",
@@ -319,12 +336,12 @@ def assign(db: Database, actor: Actor, suggestion_id: int, department_id: int, w
     with db.write() as session:
         suggestion = _load(session, suggestion_id)
         require_office(actor, suggestion.zone_id)
-        rules.check_transition("assign", suggestion.state)
+        rules.check_transition(Action.ASSIGN, suggestion.state)
         department = session.get(Department, department_id)
         if department is None or department.zone_id != suggestion.zone_id:
             raise DomainError("department.unknown", "department", f"部门 {department_id} 不在本区名单中",
                               f"Department {department_id} is not on this zone's list")
-        if suggestion.state == "reopened" and department.id != suggestion.department_id:
+        if suggestion.state == SuggestionState.REOPENED and department.id != suggestion.department_id:
             raise DomainError("suggestion.reopened_department", "department", "重新办理须由原承办部门再次答复",
                               "A reopened suggestion goes back to the department that replied")
         due = rules.deadline(local_date(now), working_days, official_calendar())
@@ -333,7 +350,7 @@ def assign(db: Database, actor: Actor, suggestion_id: int, department_id: int, w
         suggestion.due_on, suggestion.calendar = due.due_on, due.calendar
         suggestion.original_due_on, suggestion.due_provisional = due.due_on, due.provisional
         suggestion.round_no += 1
-        suggestion.state = "assigned"
+        _move(suggestion, Action.ASSIGN, SuggestionState.ASSIGNED)
         _step(session, suggestion, actor, "assigned", now, f"{department.name} → {due.due_on} ({working_days})",
               department=department.id, due_on=due.due_on.isoformat(), calendar=due.calendar)
         _tell(session, department_users(session, department.id), "assigned", suggestion,
@@ -361,7 +378,7 @@ def save_draft(db: Database, actor: Actor, suggestion_id: int, text: str, now: d
     with db.write() as session:
         suggestion = _load(session, suggestion_id)
         department = _for_department(session, actor, suggestion)
-        rules.check_transition("draft_reply", suggestion.state)
+        rules.check_transition(Action.DRAFT_REPLY, suggestion.state)
         reply = _current_reply(suggestion)
         if reply is None:
             suggestion.replies.append(Reply(round_no=suggestion.round_no, department_id=department.id, text=text,
@@ -376,17 +393,17 @@ def publish_reply(db: Database, actor: Actor, suggestion_id: int, now: datetime)
     with db.write() as session:
         suggestion = _load(session, suggestion_id)
         _for_department(session, actor, suggestion)
-        rules.check_transition("publish_reply", suggestion.state)
+        rules.check_transition(Action.PUBLISH_REPLY, suggestion.state)
         reply = _current_reply(suggestion)
         if reply is None:
             raise Conflict("reply.no_draft", "text", "请先起草答复", "Draft the reply first")
         assert suggestion.due_on is not None  # assigned suggestions have one
         original = suggestion.original_due_on or suggestion.due_on
-        granted = suggestion.extension_decided_on if suggestion.extension_state == "granted" else None
+        granted = suggestion.extension_decided_on if suggestion.extension_state == ExtensionState.GRANTED else None
         in_force = rules.due_in_force(original, suggestion.due_on, granted)
         reply.published_at, reply.due_on = now, in_force
         reply.on_time = rules.on_time(local_date(now), original, suggestion.due_on, granted)
-        suggestion.state = "replied"
+        _move(suggestion, Action.PUBLISH_REPLY, SuggestionState.REPLIED)
         _step(session, suggestion, actor, "reply_published", now, round=reply.round_no, on_time=reply.on_time)
         _tell(session, _observer(suggestion), "replied", suggestion, "已答复，请评价", "replied; please rate the reply",
               now)
@@ -401,13 +418,14 @@ def request_extension(db: Database, actor: Actor, suggestion_id: int, working_da
     with db.write() as session:
         suggestion = _load(session, suggestion_id)
         _for_department(session, actor, suggestion)
-        rules.check_transition("request_extension", suggestion.state)
-        if suggestion.extension_state is not None:
+        rules.check_transition(Action.REQUEST_EXTENSION, suggestion.state)
+        if not extension_may_move(suggestion.extension_state, ExtensionState.REQUESTED):
             raise Conflict("extension.once", "working_days", "每条建议只能申请一次延期",
                            "An extension may be asked for only once per suggestion")
         assert suggestion.due_on is not None
         rules.check_before_deadline(local_date(now), suggestion.due_on, "申请")
-        suggestion.extension_state, suggestion.extension_days = "requested", working_days
+        _move_extension(suggestion, ExtensionState.REQUESTED)
+        suggestion.extension_days = working_days
         suggestion.extension_reason, suggestion.extension_requested_on = reason, local_date(now)
         _step(session, suggestion, actor, "extension_requested", now, reason, working_days=working_days)
         _tell(session, users_of_role(session, suggestion.zone_id, "reform_office"), "extension_requested",
@@ -421,8 +439,9 @@ def decide_extension(db: Database, actor: Actor, suggestion_id: int, grant: bool
     with db.write() as session:
         suggestion = _load(session, suggestion_id)
         require_office(actor, suggestion.zone_id)
-        rules.check_transition("decide_extension", suggestion.state)
-        if suggestion.extension_state != "requested":
+        rules.check_transition(Action.DECIDE_EXTENSION, suggestion.state)
+        decided = ExtensionState.GRANTED if grant else ExtensionState.REFUSED
+        if not extension_may_move(suggestion.extension_state, decided):
             raise Conflict("extension.none_pending", "extension", "没有待审批的延期申请",
                            "There is no extension request to decide")
         assert suggestion.due_on is not None and suggestion.extension_days is not None
@@ -433,7 +452,7 @@ def decide_extension(db: Database, actor: Actor, suggestion_id: int, grant: bool
             due = rules.deadline(suggestion.due_on, suggestion.extension_days, official_calendar())
             suggestion.due_on, suggestion.calendar = due.due_on, due.calendar
             suggestion.due_provisional = suggestion.due_provisional or due.provisional
-        suggestion.extension_state = "granted" if grant else "refused"
+        _move_extension(suggestion, decided)
         suggestion.extension_decided_on, suggestion.extension_note = local_date(now), note.strip()[:1000]
         _step(session, suggestion, actor, "extension_granted" if grant else "extension_refused", now, note,
               due_on=suggestion.due_on.isoformat(), calendar=suggestion.calendar)
@@ -460,19 +479,19 @@ def rate(db: Database, actor: Actor, suggestion_id: int, rating: str | None, com
     with db.write() as session:
         suggestion = _load(session, suggestion_id)
         _own(session, actor, suggestion)
-        rules.check_transition("rate", suggestion.state)
+        rules.check_transition(Action.RATE, suggestion.state)
         reply = _current_reply(suggestion)
         assert reply is not None and reply.published_at is not None  # a replied suggestion has one
-        suggestion.state = rules.after_rating(word, reply.round_no)
+        _move(suggestion, Action.RATE, rules.after_rating(word, reply.round_no))
         if word == "dissatisfied" and not comment:
             raise DomainError("rating.comment_required", "comment", "不满意时请说明原因",
                               "Say why you are dissatisfied")
         reply.rating, reply.rating_score, reply.rating_indicators = word, score, list(chosen)
         reply.rating_comment, reply.rated_at = comment, now
-        if suggestion.state == "closed":
+        if suggestion.state == SuggestionState.CLOSED:
             suggestion.closed_at = now
         _step(session, suggestion, actor, "rated", now, comment, rating=word, score=score, round=reply.round_no)
-        if suggestion.state == "reopened":
+        if suggestion.state == SuggestionState.REOPENED:
             _tell(session, users_of_role(session, suggestion.zone_id, "reform_office"), "reopened", suggestion,
                   "观察员不满意，需重新交办", "the observer is dissatisfied; assign it again", now)
         return suggestion.state
@@ -486,8 +505,9 @@ def decline(db: Database, actor: Actor, suggestion_id: int, reason: str, now: da
     with db.write() as session:
         suggestion = _load(session, suggestion_id)
         require_office(actor, suggestion.zone_id)
-        rules.check_transition("decline", suggestion.state)
-        suggestion.state, suggestion.decline_reason, suggestion.closed_at = "declined", reason, now
+        rules.check_transition(Action.DECLINE, suggestion.state)
+        _move(suggestion, Action.DECLINE, SuggestionState.DECLINED)
+        suggestion.decline_reason, suggestion.closed_at = reason, now
         _step(session, suggestion, actor, "declined", now, reason)
         _tell(session, _observer(suggestion), "declined", suggestion, f"不予受理：{reason}", f"declined: {reason}", now)
 
@@ -498,7 +518,7 @@ def transfer(db: Database, actor: Actor, suggestion_id: int, department_id: int,
     with db.write() as session:
         suggestion = _load(session, suggestion_id)
         require_office(actor, suggestion.zone_id)
-        rules.check_transition("transfer", suggestion.state)
+        rules.check_transition(Action.TRANSFER, suggestion.state)
         department = session.get(Department, department_id)
         if department is None or department.zone_id != suggestion.zone_id:
             raise DomainError("department.unknown", "department", f"部门 {department_id} 不在本区名单中",
@@ -511,8 +531,8 @@ def transfer(db: Database, actor: Actor, suggestion_id: int, department_id: int,
                      None)
         if draft is not None:  # the former department's draft is not the new one's
             suggestion.replies.remove(draft)
-        if suggestion.extension_state == "requested":
-            suggestion.extension_state = None
+        if extension_may_move(suggestion.extension_state, None):  # an undecided request is withdrawn
+            _move_extension(suggestion, None)
         suggestion.department = department
         _step(session, suggestion, actor, "transferred", now, f"{before} → {department.name}：{reason}",
               department=department.id)
@@ -527,19 +547,20 @@ def take_back(db: Database, actor: Actor, suggestion_id: int, reason: str, now: 
     with db.write() as session:
         suggestion = _load(session, suggestion_id)
         require_office(actor, suggestion.zone_id)
-        rules.check_transition("take_back", suggestion.state)
+        rules.check_transition(Action.TAKE_BACK, suggestion.state)
         draft = next((r for r in suggestion.replies if r.round_no == suggestion.round_no and r.published_at is None),
                      None)
         if draft is not None:
             suggestion.replies.remove(draft)
         suggestion.round_no -= 1
-        suggestion.state = "reopened" if suggestion.round_no >= 1 else "accepted"
-        if suggestion.state == "accepted":
+        _move(suggestion, Action.TAKE_BACK,
+              SuggestionState.REOPENED if suggestion.round_no >= 1 else SuggestionState.ACCEPTED)
+        if suggestion.state == SuggestionState.ACCEPTED:
             suggestion.department = None
         suggestion.assigned_on = suggestion.working_days = suggestion.due_on = suggestion.original_due_on = None
         suggestion.due_provisional = False
-        if suggestion.extension_state == "requested":
-            suggestion.extension_state = None
+        if extension_may_move(suggestion.extension_state, None):  # an undecided request is withdrawn
+            _move_extension(suggestion, None)
         _step(session, suggestion, actor, "taken_back", now, reason)
         _tell(session, users_of_role(session, suggestion.zone_id, "reform_office"), "unassigned", suggestion,
               "已收回，待重新交办", "taken back; waits to be assigned again", now)
@@ -551,7 +572,7 @@ def urge(db: Database, actor: Actor, suggestion_id: int, note: str, now: datetim
     with db.write() as session:
         suggestion = _load(session, suggestion_id)
         require_office(actor, suggestion.zone_id)
-        rules.check_transition("urge", suggestion.state)
+        rules.check_transition(Action.URGE, suggestion.state)
         _step(session, suggestion, actor, "urged", now, note, internal=True)
         _tell(session, department_users(session, suggestion.department_id), "urged", suggestion,
               f"改革办催办，期限 {suggestion.due_on}" + (f"：{note}" if note else ""),
@@ -566,7 +587,7 @@ def add_note(db: Database, actor: Actor, suggestion_id: int, text: str, now: dat
         suggestion = _load(session, suggestion_id)
         if not (actor.role == "reform_office" and actor.zone_id == suggestion.zone_id):
             _for_department(session, actor, suggestion)
-        rules.check_transition("note", suggestion.state)
+        rules.check_transition(Action.NOTE, suggestion.state)
         _step(session, suggestion, actor, "noted", now, text, internal=True)
 
 
@@ -583,7 +604,7 @@ def recount_provisional_deadlines_job(db: Database, now: datetime) -> list[str]:
                 continue
             first = rules.deadline(suggestion.assigned_on, suggestion.working_days, calendar)
             due, provisional = first.due_on, first.provisional
-            if suggestion.extension_state == "granted" and suggestion.extension_days:
+            if suggestion.extension_state == ExtensionState.GRANTED and suggestion.extension_days:
                 extended = rules.deadline(first.due_on, suggestion.extension_days, calendar)
                 due, provisional = extended.due_on, provisional or extended.provisional
             if provisional:
@@ -608,7 +629,7 @@ def notify_due_suggestions_job(db: Database, now: datetime) -> list[str]:
     calendar = official_calendar()
     told = 0
     with db.write() as session:
-        for suggestion in session.scalars(select(Suggestion).where(Suggestion.state == "assigned")
+        for suggestion in session.scalars(select(Suggestion).where(Suggestion.state == SuggestionState.ASSIGNED)
                                           .order_by(Suggestion.id)):
             assert suggestion.due_on is not None
             left = rules.time_left(suggestion.due_on, today, calendar)

@@ -24,6 +24,7 @@ from yima.clock import china_time, local_date
 from yima.exports import put_cell
 from yima.observers import rules
 from yima.observers.calendar import official_calendar
+from yima.observers.states import ExtensionState, SuggestionState
 from yima.observers.suggestionview import ReplyView, SuggestionView
 from yima.observers.views import label
 from yima.satisfaction import SCORES
@@ -58,12 +59,14 @@ def extension_text(row: SuggestionView) -> str:
     extension = row.extension
     if not extension:
         return ""
-    state = {"requested": "待审批", "granted": "已批准", "refused": "不同意"}.get(extension.state, "")
+    words: dict[str, str] = {ExtensionState.REQUESTED: "待审批", ExtensionState.GRANTED: "已批准",
+                             ExtensionState.REFUSED: "不同意"}
+    state = words.get(extension.state or "", "")
     parts = [f"{extension.working_days}个工作日（{state}）", f"理由：{extension.reason}"]
     if extension.requested_on:
         parts.append(f"申请 {extension.requested_on}")
     if extension.decided_on:
-        parts.append(f"{'批准' if extension.state == 'granted' else '决定'} {extension.decided_on}")
+        parts.append(f"{'批准' if extension.state == ExtensionState.GRANTED else '决定'} {extension.decided_on}")
     if extension.note:
         parts.append(f"意见：{extension.note}")
     return "；".join(parts)
@@ -71,9 +74,9 @@ def extension_text(row: SuggestionView) -> str:
 
 def progress_text(row: SuggestionView) -> str:
     state = label(rules.STATES, row.state, "zh")
-    if row.state == "merged":
+    if row.state == SuggestionState.MERGED:
         return f"{state}：并入第 {row.merged_into_code or row.merged_into} 号"
-    if row.state == "declined":
+    if row.state == SuggestionState.DECLINED:
         return f"{state}：{row.decline_reason}"
     last = _last_published(row)
     if last is None:

@@ -22,6 +22,7 @@ from yima.listing import PageOf, PageRequest, like_pattern, search_text
 from yima.observers import rules
 from yima.observers.calendar import official_calendar
 from yima.observers.service import department_of, require_office
+from yima.observers.states import Action, SuggestionState, allowed
 from yima.observers.suggestionview import (
     AttachmentView,
     DepartmentView,
@@ -122,7 +123,7 @@ def suggestion_view(suggestion: Suggestion, scope: Scope, today: date, *, brief:
     """``brief``: a row of a list (the ledger's page), its steps and attachments left out (empty,
     ``accepted_at`` None): loaded with ``_with_children(brief=True)``."""
     left = (rules.time_left(suggestion.due_on, today, official_calendar())
-            if suggestion.due_on is not None and suggestion.state == "assigned" else None)
+            if suggestion.due_on is not None and suggestion.state == SuggestionState.ASSIGNED else None)
     replies = tuple(r for r in (_reply_view(reply, scope) for reply in suggestion.replies) if r is not None)
     rated = [r for r in replies if r.rating]
     provisional_zh = provisional_en = ""
@@ -255,14 +256,14 @@ def merge_candidates(db: Database, suggestion: SuggestionView, find: str = "", l
     whether more qualify. ``find`` narrows them to a title or text containing it, or a ledger
     number (``2026-0007``, ``7``); without it the same category's come first, then the rest, newest
     first."""
-    if suggestion.state not in rules.TRANSITIONS["merge"]:
+    if not allowed(Action.MERGE, suggestion.state):
         return [], False
     find = search_text(find)
     s = Suggestion
     received = select(s.submitted_at).where(s.id == suggestion.id).scalar_subquery()
     query = (select(s.id, s.ledger_year, s.ledger_no, s.title, s.category, s.state, s.submitted_at)
              .where(s.zone_id == suggestion.zone, s.ledger_no.is_not(None), s.id != suggestion.id,
-                    s.state != "merged", s.submitted_at <= received))
+                    s.state != SuggestionState.MERGED, s.submitted_at <= received))
     if find:
         pattern = like_pattern(find)
         matches: list[ColumnElement[bool]] = [s.title.ilike(pattern, escape="\\"), s.text.ilike(pattern, escape="\\")]
@@ -349,7 +350,7 @@ def due_soon(db: Database, actor: Actor, now: datetime, filters: LedgerFilter = 
     first ``limit`` of them, if given), and how many there are in all: read from the suggestions
     due by ``rules.remind_horizon`` (each of which calls for a reminder), not every one assigned."""
     today = local_date(now)
-    query = _ledger_query(replace(filters, state="assigned")).where(
+    query = _ledger_query(replace(filters, state=SuggestionState.ASSIGNED)).where(
         Suggestion.due_on <= rules.remind_horizon(today, official_calendar()))
     with db.read() as session:
         scope = scope_of(session, actor)
@@ -416,7 +417,7 @@ def remind_due_suggestions_job(db: Database, now: datetime) -> list[str]:
     today = local_date(now)
     lines = []
     with db.read() as session:
-        for s in session.scalars(select(Suggestion).where(Suggestion.state == "assigned")
+        for s in session.scalars(select(Suggestion).where(Suggestion.state == SuggestionState.ASSIGNED)
                                  .order_by(Suggestion.zone_id, Suggestion.due_on)):
             assert s.due_on is not None
             left = rules.time_left(s.due_on, today, official_calendar())
@@ -474,6 +475,6 @@ def rated_replies(db: Database, zone_id: str, start: datetime, end: datetime, to
                 on_time = bool(again.on_time)
             else:
                 # assigned again: late once the deadline in force passed; not yet assigned: not due
-                on_time = False if state == "assigned" and due_on is not None and today > due_on else None
+                on_time = False if state == SuggestionState.ASSIGNED and due_on is not None and today > due_on else None
         found.append(RatedReply(score, as_utc(rated_at), on_time))
     return found
