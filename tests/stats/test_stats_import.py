@@ -17,8 +17,8 @@ from yima.registration.codes import make_uscc
 from yima.standard import load_standard
 from yima.stats.importer import import_register
 from yima.stats.rows import HEADER
-from yima.stats.storage import SQLITE_COUNTS_TRIGGER, PostgresWriter, SqliteWriter
-from yima.stats.tables import RegisterDayCount, RegisterMonthCount
+from yima.stats.storage import IMPORT_SLOT, SQLITE_COUNTS_TRIGGER, PostgresWriter, SqliteWriter
+from yima.stats.tables import RegisterDayCount, RegisterMonthCount, RegisterYearCount
 
 STANDARD = load_standard()
 
@@ -222,6 +222,58 @@ def test_postgresql_copies_text_as_written_and_a_code_registered_meanwhile_count
         assert session.scalar(select(func.sum(RegisterDayCount.cancelled))) == 3
         assert session.scalar(select(func.sum(RegisterMonthCount.capital))) == Decimal("404.00")
         assert session.scalar(select(func.sum(RegisterMonthCount.address_commitment))) == 1
+
+
+def test_postgresql_import_counts_go_to_its_own_slot_and_a_key_written_meanwhile_is_added_to(db, zone_cq):
+    """The import writes its day, month and year counts with ``COPY`` into a slot no trigger
+    writes (``IMPORT_SLOT``), after looking up the keys that slot holds. Another import commits a
+    count of one of the same keys between that look-up and the ``COPY`` (forced here): the key
+    refuses the ``COPY``, the keys are looked up again and that one is added to. The counts equal
+    a recount, in that slot only."""
+    if db.is_sqlite:
+        pytest.skip("on SQLite every count is in slot 0 and one writer writes at a time")
+    rows = [(code(n), f"重庆测试{n}有限公司", "domestic_enterprise", "I6513", "10.25", "2020-01-02",
+             "2021-03-04" if n % 2 else None, f"科城路{n}号", False) for n in range(1, 5)]
+    other = [(code(9), "重庆别处导入有限公司", "domestic_enterprise", "I6520", "1.50", "2020-01-02", None, "科城路9号",
+              True)]
+
+    def import_elsewhere() -> None:
+        with db.engine.connect() as conn:
+            writer = PostgresWriter(conn, zone_cq, "imported", NOW)
+            try:
+                assert writer.store(other) == (1, 0)
+                writer.commit()
+            finally:
+                writer.close()
+
+    class Raced(PostgresWriter):
+        looks: list[str] = []
+
+        def _held(self, table: str, grain: str, keys: list[str]) -> set[str]:
+            held = super()._held(table, grain, keys)
+            self.looks.append(grain)
+            if len(self.looks) == 1:  # after the day counts' look-up, before their COPY
+                import_elsewhere()
+            return held
+
+    with db.engine.connect() as conn:
+        writer = Raced(conn, zone_cq, "imported", NOW)
+        try:
+            assert writer.store(rows) == (4, 0)
+            writer.commit()
+        finally:
+            writer.close()
+    assert Raced.looks == ["day", "day", "month", "year"]
+    with db.read() as session:
+        for table in (RegisterDayCount, RegisterMonthCount, RegisterYearCount):
+            assert set(session.scalars(select(table.slot).distinct())) == {IMPORT_SLOT}
+            assert session.execute(select(func.sum(table.established), func.sum(table.cancelled),
+                                          func.sum(table.capital), func.sum(table.address_commitment))).one() == \
+                (5, 2, Decimal("42.50"), 1)
+        day = session.execute(select(RegisterDayCount.established, RegisterDayCount.capital)
+                              .where(RegisterDayCount.day == date(2020, 1, 2))).one()
+        assert day == (5, Decimal("42.50"))  # one row: the other import's count added to
+        assert session.scalar(select(func.count()).select_from(RegisterDayCount)) == 2
 
 
 def test_postgresql_import_skips_no_trigger_it_does_not_know(db, zone_cq, tmp_path):

@@ -30,7 +30,7 @@ from typing import Any, BinaryIO
 from yima.errors import DomainError, Finding
 from yima.standard.model import MatterStandard
 from yima.stats.rows import BadRow, RowText, check_header, check_values, wrong_width
-from yima.stats.tally import CountRow, tally
+from yima.stats.tally import DayCounts, tally
 
 BATCH_SIZE = 10_000
 _LENGTH = struct.Struct("<Q")
@@ -38,7 +38,7 @@ _LENGTH = struct.Struct("<Q")
 #: Checked rows (as text), bad rows, how many records of the file have been read so far, and the
 #: register counts of the checked rows when asked for (``tally``; the storing process writes them
 #: when it inserts every one of the rows).
-Batch = tuple[list[RowText], list[BadRow], int, list[CountRow] | None]
+Batch = tuple[list[RowText], list[BadRow], int, DayCounts | None]
 
 
 def read_batches(path: Path, today: date, standard: MatterStandard, batch_size: int = BATCH_SIZE, *,

@@ -39,6 +39,9 @@ from yima.zones.tables import Zone
 PIPELINE_MIN_BYTES = 4_000_000
 MAX_REPORTED_BAD_ROWS = 1_000
 COMMIT_ROWS = 500_000
+#: How many batches the reading thread may hold ready: enough that the checking process goes on
+#: while the server writes a transaction's counts before its commit (about a second for 500,000 rows).
+READ_AHEAD = 12
 
 
 @dataclass
@@ -104,7 +107,7 @@ Prepared = tuple[Batch, CopyText | None]
 
 
 def read_ahead(batches: Iterable[Batch], prepare: Callable[[list[RowText]], CopyText | None],
-               depth: int = 2) -> Generator[Prepared, None, None]:
+               depth: int = READ_AHEAD) -> Generator[Prepared, None, None]:
     """The batches with each one's ``prepare``d text, read and prepared in a thread of their own,
     up to ``depth`` batches ahead of the caller. An error there (a bad file, the checking process
     gone) is raised here, in order; closing this generator stops the thread (after the batch it

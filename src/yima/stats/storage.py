@@ -20,12 +20,18 @@ Every row goes through the tables' keys and indexes. Per database:
 The register counts' triggers on ``enterprises`` do not run for the import's rows, in its own
 transaction only (SQLite: the insert trigger dropped and created again before the commit;
 PostgreSQL: a transaction-local setting), and the import adds the counts of what it inserted in
-the same transaction: the counts of a batch, added up where its rows were checked (``tally``) or
-here for a batch not inserted in full, are summed by day and written with one grouped statement
-per table just before each commit, so every committed state holds counts equal to a recount of
-the rows. On PostgreSQL the year counts' trigger on the month counts is paused in the import's
-transaction too (``yima.year_counts_paused``, revision 0041): rather than one trigger call per
-month count written, the years are added with one more grouped statement.
+the same transaction, just before each commit, so every committed state holds counts equal to a
+recount of the rows. SQLite adds them up from the rows inserted, with a few grouped statements.
+PostgreSQL: the counts of a batch, added up where its rows were checked (``tally``, or here for a
+batch not inserted in full), are added up by day, month and year in this process, and written
+into a slot of the counts of the import's own (``IMPORT_SLOT``; the triggers write slots 0–31,
+revision 0039), so that no registration ever waits on one of its count rows: the keys that slot
+already holds (an earlier transaction of the import, another import) are looked up, once per
+table and commit, and added to with one grouped statement; the others, nearly all, are written
+with ``COPY`` (a third of what the grouped upsert cost per row). Should another import write one
+of the keys between the look-up and the ``COPY``, the key refuses it and the keys are looked up
+again. The year counts' trigger on the month counts is paused in the import's transaction too
+(``yima.year_counts_paused``, revision 0041), which writes the years itself.
 
 Foreign keys on PostgreSQL: each row checks its references with a trigger (its zone, its
 domicile's entity), which costs as much as storing the row. Where the database role may set
@@ -63,7 +69,7 @@ from yima.errors import NotFound
 from yima.register.status import EnterpriseStep, entry_status
 from yima.register.tables import Enterprise, EnterpriseAddress
 from yima.stats.rows import RowText
-from yima.stats.tally import CountRow, tally
+from yima.stats.tally import DayCounts, RegisterTally, rolled_up, yuan
 
 ENTERPRISE_COLUMNS = ("uscc", "zone_id", "name", "entity_type", "industry_code", "registered_capital",
                       "established_on", "cancelled_on", "status", "scope", "legal_representative", "shareholders",
@@ -82,19 +88,23 @@ SQLITE_COUNTS_TRIGGER = "register_counts_insert"
 YEAR_COUNTS_PAUSED = "yima.year_counts_paused"
 
 COUNTS_STAGE = "yima_import_counts"
+#: The slot of the register counts (revision 0039) the PostgreSQL import writes its counts to. The
+#: counts' triggers write slots 0–31 (a transaction's id modulo 32), so no registration ever holds
+#: or waits on a count row of this slot, and the import ``COPY``s the counts of keys new to it.
+IMPORT_SLOT = 32
 #: The stored status of an imported entity without, and with, a cancellation date (``register.status``).
 IN_EXISTENCE = entry_status(EnterpriseStep.IMPORT).value
 CANCELLED = entry_status(EnterpriseStep.IMPORT, cancelled=True).value
 COUNTS = ("established", "cancelled", "capital", "address_commitment")
 
 
-def upsert_counts(table: str, grain: str, values: str) -> str:
-    keys = f"zone_id, {grain}, entity_type, division"
+def _add_staged(table: str, grain: str) -> str:
+    """Add the counts in the stage (one row per key) to the keys of ``table`` in the import's slot."""
+    keys = f"zone_id, {grain}, entity_type, division, slot"
     update = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTS)
-    return (f"INSERT INTO {table} ({keys}, {', '.join(COUNTS)}) {values} "
-            f"ON CONFLICT ({keys}, slot) DO UPDATE SET {update}")
-
-
+    return (f"INSERT INTO {table} ({keys}, {', '.join(COUNTS)}) SELECT %(zone)s, "
+            f"{'key::date' if grain == 'day' else 'key'}, entity_type, division, {IMPORT_SLOT}, {', '.join(COUNTS)} "
+            f"FROM {COUNTS_STAGE} ON CONFLICT ({keys}) DO UPDATE SET {update}")
 
 
 #: A batch as ``COPY`` text (UTF-8): its entities and their domiciles.
@@ -110,7 +120,7 @@ class RegisterWriter(Protocol):
         connection is touched: the importer calls it from its reading thread)."""
         ...
 
-    def store(self, rows: list[RowText], counts: list[CountRow] | None = None,
+    def store(self, rows: list[RowText], counts: DayCounts | None = None,
               prepared: CopyText | None = None) -> tuple[int, int]:
         """Insert the rows not in the register yet; returns (loaded, existing). ``counts``, when
         given, are the rows' register counts (``tally.tally(rows)``), used if every row is new;
@@ -244,7 +254,7 @@ class SqliteWriter(_Writer):
     def prepare(self, rows: list[RowText]) -> CopyText | None:
         return None
 
-    def store(self, rows: list[RowText], counts: list[CountRow] | None = None,
+    def store(self, rows: list[RowText], counts: DayCounts | None = None,
               prepared: CopyText | None = None) -> tuple[int, int]:
         """``counts`` are not needed: the rows' counts are added up from the rows inserted, in SQL."""
         if not self.conn.in_transaction():
@@ -331,25 +341,16 @@ class PostgresWriter(_Writer):
         self.zone, self.source, self.now = _copy_text(zone_id), _copy_text(source), now.isoformat()
         self.copy_entities = f"COPY enterprises ({', '.join(ENTERPRISE_COLUMNS)}) FROM STDIN"
         self.copy_addresses = f"COPY enterprise_addresses ({', '.join(ADDRESS_COLUMNS)}) FROM STDIN"
-        self.copy_counts = f"COPY {COUNTS_STAGE} FROM STDIN"
-        summed = ", ".join(f"sum({c})" for c in COUNTS)
-        self.counts = [  # the stage holds the counts by batch: a day key may come more than once
-            upsert_counts("register_day_counts", "day", f"SELECT %(zone)s, day::date, entity_type, division, "
-                          f"{summed} FROM {COUNTS_STAGE} GROUP BY day, entity_type, division"),
-            upsert_counts("register_month_counts", "month", f"SELECT %(zone)s, month, entity_type, division, "
-                          f"{summed} FROM {COUNTS_STAGE} GROUP BY month, entity_type, division")]
-        self.years = upsert_counts("register_year_counts", "year", f"SELECT %(zone)s, substr(month, 1, 4), "
-                                   f"entity_type, division, {summed} FROM {COUNTS_STAGE} "
-                                   "GROUP BY substr(month, 1, 4), entity_type, division")
-        self.counted: list[CountRow] = []  # the register counts of the rows copied, by batch
+        self.copy_stage = f"COPY {COUNTS_STAGE} FROM STDIN"
+        self.counted = RegisterTally()  # the register counts of the rows copied in this transaction
         self.loaded = 0
         #: look the batch's codes up before copying it: after a batch that held known codes (see ``store``)
         self.look_up = False
         if not conn.in_transaction():
             conn.begin()
-        conn.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {COUNTS_STAGE} (day text, month text, "
-                             "entity_type text, division text, established integer, cancelled integer, "
-                             "capital numeric, address_commitment integer)")
+        conn.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {COUNTS_STAGE} (key text, entity_type text, "
+                             "division text, established integer, cancelled integer, capital numeric, "
+                             "address_commitment integer)")
         # triggers that fire or not by session_replication_role, on the tables the import writes
         # (``ENABLE ALWAYS`` ones fire either way; the foreign keys' own are internal)
         triggers = conn.exec_driver_sql(
@@ -401,7 +402,7 @@ class PostgresWriter(_Writer):
     #: the ``COPY`` text of a batch is made ahead, while the server stores the batch before it
     ahead = True
 
-    def store(self, rows: list[RowText], counts: list[CountRow] | None = None,
+    def store(self, rows: list[RowText], counts: DayCounts | None = None,
               prepared: CopyText | None = None) -> tuple[int, int]:
         """Copy the rows in as they are (``prepared``: their ``COPY`` text, if made already), unless
         the last batch held known codes; if the key refuses them (a code registered already or
@@ -421,7 +422,10 @@ class PostgresWriter(_Writer):
         if self.look_up:
             new = self._copy_new(rows)
             self.look_up = len(new) < len(rows)
-        self.counted.extend(counts if counts is not None and len(new) == len(rows) else tally(new))
+        if counts is not None and len(new) == len(rows):
+            self.counted.merge(counts)
+        else:
+            self.counted.add(new)
         self.loaded += len(new)
         return len(new), len(rows) - len(new)
 
@@ -465,17 +469,60 @@ class PostgresWriter(_Writer):
                     copy.write(addresses)
 
     def _add_counts(self) -> None:
+        """Write the counts of the rows copied in this transaction into the import's slot: by day,
+        by month and (the year counts' trigger paused) by year."""
         if not self.counted:
             return
+        days = self.counted.days
+        months = rolled_up(days, 7)
+        tables = [("register_day_counts", "day", days), ("register_month_counts", "month", months)]
+        if self.years_paused:
+            tables.append(("register_year_counts", "year", rolled_up(months, 4)))
+        for table, grain, counts in tables:
+            self._write_counts(table, grain, counts)
+        self.counted = RegisterTally()
+
+    def _write_counts(self, table: str, grain: str, counts: DayCounts) -> None:
+        """``COPY`` the counts of keys the import's slot does not hold yet; add the others to what
+        it holds (a key written by an earlier transaction of this import or by another import)."""
+        zone = self.zone
+        for attempt in range(COPY_ATTEMPTS):
+            held = self._held(table, grain, sorted({key.split("\t", 1)[0] for key in counts}))
+            savepoint = self.conn.begin_nested()
+            try:
+                new = counts if not held else {key: value for key, value in counts.items() if key not in held}
+                with self._raw().cursor() as cursor:
+                    with cursor.copy(f"COPY {table} (zone_id, {grain}, entity_type, division, slot, "
+                                     f"{', '.join(COUNTS)}) FROM STDIN") as copy:
+                        # capital in fen, as yuan: an import's amounts are never negative
+                        copy.write("".join(
+                            f"{zone}\t{key}\t{IMPORT_SLOT}\t{established}\t{cancelled}\t"
+                            f"{capital // 100}.{capital % 100:02d}\t{commitments}\n"
+                            for key, (established, cancelled, capital, commitments) in new.items()))
+                    if held:
+                        cursor.execute(f"TRUNCATE {COUNTS_STAGE}")
+                        with cursor.copy(self.copy_stage) as copy:
+                            copy.write("".join(
+                                f"{key}\t{established}\t{cancelled}\t{yuan(capital)}\t{commitments}\n"
+                                for key, (established, cancelled, capital, commitments) in counts.items()
+                                if key in held))
+                        cursor.execute(_add_staged(table, grain), {"zone": self.zone_id})
+            except UniqueViolation:  # another import wrote one of the keys since the look-up
+                savepoint.rollback()
+                if attempt == COPY_ATTEMPTS - 1:
+                    raise
+                continue
+            savepoint.commit()
+            return
+
+    def _held(self, table: str, grain: str, keys: list[str]) -> set[str]:
+        """The (day, month or year; type; division) keys of ``table`` the import's slot holds for
+        the zone, among those of the days (months, years) ``keys``."""
+        column, cast = (f"to_char({grain}, 'YYYY-MM-DD')", "date") if grain == "day" else (grain, "text")
         with self._raw().cursor() as cursor:
-            cursor.execute(f"TRUNCATE {COUNTS_STAGE}")
-            with cursor.copy(self.copy_counts) as copy:
-                copy.write("".join(f"{day}\t{month}\t{_copy_text(kind)}\t{division}\t{established}\t{cancelled}\t"
-                                   f"{capital}\t{commitments}\n" for day, month, kind, division, established,
-                                   cancelled, capital, commitments in self.counted))
-            for statement in [*self.counts, self.years] if self.years_paused else self.counts:
-                cursor.execute(statement, {"zone": self.zone_id})
-        self.counted = []
+            cursor.execute(f"SELECT {column}, entity_type, division FROM {table} WHERE zone_id = %s AND slot = %s "
+                           f"AND {grain} = ANY(%s::{cast}[])", (self.zone_id, IMPORT_SLOT, keys))
+            return {f"{key}\t{kind}\t{division}" for key, kind, division in cursor.fetchall()}
 
     def commit(self) -> None:
         if self.conn.in_transaction():
@@ -485,7 +532,7 @@ class PostgresWriter(_Writer):
     def close(self) -> None:
         if self.conn.in_transaction():
             self.conn.rollback()
-        self.counted = []
+        self.counted = RegisterTally()
         self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {COUNTS_STAGE}")
         if self.loaded >= ANALYZE_AFTER_ROWS:  # fresh statistics now, rather than when autovacuum comes by
             self.conn.exec_driver_sql("ANALYZE enterprises")

@@ -74,7 +74,8 @@ class _RegisterCounts:
     A count is kept in slots (``slot``, part of the key) that readers add up: on PostgreSQL each
     transaction adds to the slot of its transaction id (modulo 32), so that concurrent
     registrations of the same zone, day, type and division do not wait for each other's commit
-    on one row (migration 0039); on SQLite, and for a bulk import, everything is in slot 0."""
+    on one row (migration 0039); on SQLite everything is in slot 0; a bulk import on PostgreSQL
+    writes slot 32, which no trigger writes (``storage.IMPORT_SLOT``)."""
 
     zone_id: Mapped[str] = mapped_column(String(32))
     entity_type: Mapped[str] = mapped_column(String(32))
