@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from yima.bench.bulk import copy_register
 from yima.register.tables import Enterprise, EnterpriseAddress
@@ -42,6 +42,11 @@ def test_copies_of_the_first_block_are_valid_new_entities_and_counted(db, zone_c
     assert new_counted == new_recounted
     assert _nonzero(active_counted) == _nonzero(active_recounted) and sum(g.active for g in active_counted) > 0
     assert copy_register(db, zone_cq, 120, block=40) == 120  # a kept database is not copied again
+    if db.engine.dialect.name == "postgresql":  # the counts laid out in the order of their key
+        with db.read() as session:
+            clustered = set(session.scalars(text(
+                "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid WHERE i.indisclustered")))
+        assert {"register_day_counts", "register_month_counts", "register_year_counts"} <= clustered
 
 
 def _nonzero(groups: list[queries.ActiveGroup]) -> dict[tuple[str, str], tuple[int, int]]:

@@ -10,8 +10,9 @@ six division digits change and its GB 32100 check character is worked out again 
 and unique. Each copy is one transaction that pauses the register counts' triggers in that
 transaction only (as the import does: a row of ``register_counts_state`` on SQLite, a setting
 local to the transaction on PostgreSQL) and adds the copy's counts with a few grouped statements;
-the SQL that differs by dialect is chosen by ``Dialect``. On PostgreSQL the tables are analysed
-after the copies, as autovacuum would do after a bulk load.
+the SQL that differs by dialect is chosen by ``Dialect``. On PostgreSQL the register's counts
+are then laid out in the order of their key, as a zone's own history writes them (``analyse``),
+and the tables analysed, as autovacuum would do after a bulk load.
 
 The suggestions: copies of the demo's observers' suggestions (every state of the ledger), with
 their replies and steps, numbered on in the zone's ledger; the audit entries and notifications the
@@ -32,6 +33,7 @@ from yima.observers.tables import Reply, Step, Suggestion
 from yima.register.tables import Enterprise
 from yima.registration.codes import USCC_ALPHABET, uscc_check_char
 from yima.stats.synthetic import BENCH_DIVISIONS, SYNTHETIC_BLOCK
+from yima.stats.tables import RegisterDayCount, RegisterMonthCount, RegisterYearCount
 
 BASE = "bench_register_base"
 BASE_ADDRESSES = "bench_register_base_addresses"
@@ -162,10 +164,28 @@ def copy_register(db: Database, zone_id: str, target: int, *, block: int = SYNTH
     return held
 
 
+#: The register's counts, which each copy updates in place.
+COUNTS = (RegisterDayCount, RegisterMonthCount, RegisterYearCount)
+
+
 def analyse(db: Database) -> None:
-    """PostgreSQL: fresh planner statistics after a bulk load (autovacuum would take them later)."""
+    """PostgreSQL, after the copies: the register's counts rewritten in the order of their key,
+    then fresh planner statistics (autovacuum would take them later).
+
+    Each copy updates every count of the first million in place, so the copies leave ten dead
+    versions of each row behind (``register_year_counts`` 12 MB for 4,807 rows; vacuum frees the
+    space but a scan still reads it) and a day's counts scattered over as many pages as it has
+    rows (the first million is loaded in credit-code order, not by day). A zone's own history
+    writes a day's counts on that day, next to each other, and updates the years before it no
+    more. ``CLUSTER`` on the primary key (zone, day or month or year, ...) lays them out so: the
+    dashboard's statement over the year, month and day counts read 3,507 pages in 69 ms at 10
+    million entities before, 20 ms after."""
     with db.engine.connect() as conn:
-        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+        auto = conn.execution_options(isolation_level="AUTOCOMMIT")
+        for counts in COUNTS:
+            table = table_of(counts)
+            auto.exec_driver_sql(f"CLUSTER {table.name} USING {table.primary_key.name}")
+        auto.exec_driver_sql("ANALYZE")
 
 
 def _drop_base(conn: Connection) -> None:
