@@ -7,6 +7,7 @@ from pathlib import Path
 
 from yima.jobs import JOBS
 from yima.ratings import api, figures, pages, rules, service
+from yima.ratings.states import step_allowed
 from yima.registration import handoff
 from yima.registry import Registry
 from yima.stats.sections import SECTIONS
@@ -22,4 +23,5 @@ def install(registry: Registry) -> None:
     registry.add(handoff.VIEW_EXTENSIONS, service.extend_view)  # an application's ratings on its page and JSON
     registry.add(TEMPLATE_GLOBALS, ("rating_scores", rules.SCORES), ("rating_indicators", rules.INDICATORS),
                  ("rating_appeal_states", rules.APPEAL_STATES), ("rating_rect_states", rules.RECTIFICATION_STATES),
-                 ("rating_other_matters", rules.OTHER_MATTERS))
+                 ("rating_other_matters", rules.OTHER_MATTERS),
+                 ("rectification_may", step_allowed))  # which steps the ledger offers (ratings.states)

@@ -28,6 +28,7 @@ from yima import satisfaction
 from yima.errors import Conflict, DomainError, Forbidden
 from yima.observers.calendar import PACKAGE_CALENDAR, OfficialCalendar
 from yima.observers.rules import Deadline, deadline
+from yima.ratings.states import AppealState, RectificationState, appeal_may_move, step_allowed
 from yima.registration.status import Status
 
 SCORES = satisfaction.SCORES
@@ -59,15 +60,15 @@ def is_decided(kind: str, status: str) -> bool:
 
 #: A rectification item (差评整改): open → called back → put right; an upheld appeal withdraws it.
 RECTIFICATION_STATES: dict[str, tuple[str, str]] = {
-    "open": ("待回访", "Waiting for the call back"),
-    "called_back": ("已回访，整改中", "Called back; being put right"),
-    "put_right": ("已整改", "Put right"),
-    "withdrawn": ("申诉成立，已撤销", "Withdrawn: the appeal was upheld"),
+    RectificationState.OPEN: ("待回访", "Waiting for the call back"),
+    RectificationState.CALLED_BACK: ("已回访，整改中", "Called back; being put right"),
+    RectificationState.PUT_RIGHT: ("已整改", "Put right"),
+    RectificationState.WITHDRAWN: ("申诉成立，已撤销", "Withdrawn: the appeal was upheld"),
 }
 APPEAL_STATES: dict[str, tuple[str, str]] = {
-    "pending": ("申诉待核实", "Appeal pending"),
-    "upheld": ("申诉成立（不计入统计）", "Appeal upheld (excluded from the figures)"),
-    "rejected": ("申诉不成立", "Appeal rejected"),
+    AppealState.PENDING: ("申诉待核实", "Appeal pending"),
+    AppealState.UPHELD: ("申诉成立（不计入统计）", "Appeal upheld (excluded from the figures)"),
+    AppealState.REJECTED: ("申诉不成立", "Appeal rejected"),
 }
 
 
@@ -152,23 +153,17 @@ def rectification_due(rated_on: date, calendar: OfficialCalendar = PACKAGE_CALEN
                             deadline(rated_on, FIX_WORKING_DAYS, calendar))
 
 
-RECTIFICATION_STEPS: dict[str, tuple[str, ...]] = {
-    "call_back": ("open",),
-    "put_right": ("open", "called_back"),
-    "withdraw": ("open", "called_back"),
-}
-
-
 def check_rectification_step(step: str, state: str) -> None:
-    if state not in RECTIFICATION_STEPS[step]:
-        zh, en = RECTIFICATION_STATES[state]
+    """A Conflict naming the item's state when ``step`` is not allowed in it (``states.RECTIFICATION_MOVES``)."""
+    if not step_allowed(step, state):
+        zh, en = RECTIFICATION_STATES.get(state, (state, state))
         raise Conflict(f"rectification.{step}.state", "state", f"整改事项当前为“{zh}”，不能执行此操作",
                        f"The rectification item is: {en.lower()}; this step is not possible now")
 
 
 def check_appeal(appeal_state: str | None, reason: str) -> str:
     """An officer's appeal of a rating as malicious: once, with a reason; the reason as stored."""
-    if appeal_state is not None:
+    if not appeal_may_move(appeal_state, AppealState.PENDING):
         raise Conflict("appeal.once", "id", "该评价已申诉过，每条评价只能申诉一次",
                        "This rating has been appealed already; a rating is appealed once")
     reason = reason.strip()
@@ -179,7 +174,7 @@ def check_appeal(appeal_state: str | None, reason: str) -> str:
 
 
 def check_appeal_decision(appeal_state: str | None) -> None:
-    if appeal_state != "pending":
+    if not appeal_may_move(appeal_state, AppealState.UPHELD):
         raise Conflict("appeal.none_pending", "id", "该评价没有待核实的申诉", "This rating has no appeal to decide")
 
 

@@ -31,6 +31,15 @@ from yima.observers.calendar import official_calendar
 from yima.projects import key_enterprises
 from yima.ratings import rules
 from yima.ratings.ratingview import AppealView, ApplicationRatings, RatingView, RectificationView
+from yima.ratings.states import (
+    WAITING,
+    AppealState,
+    RectificationState,
+    RectificationStep,
+    appeal_may_move,
+    step_allowed,
+    step_leads_to,
+)
 from yima.ratings.tables import Rating, Rectification
 from yima.registration import views as applications
 from yima.registration.appview import ApplicationView
@@ -78,7 +87,7 @@ def rating_view(rating: Rating, *, office: bool = False) -> RatingView:
 
 def rectification_view(rect: Rectification, *, with_rating: bool = True) -> RectificationView:
     today = local_date(utcnow())
-    waiting = rect.state in ("open", "called_back")
+    waiting = rect.state in WAITING
     return RectificationView(
         id=rect.id, code=rules.ledger_code(rect.ledger_year, rect.ledger_no), zone=rect.zone_id, state=rect.state,
         opened_on=rect.opened_on.isoformat(), callback_due_on=rect.callback_due_on.isoformat(),
@@ -87,7 +96,7 @@ def rectification_view(rect: Rectification, *, with_rating: bool = True) -> Rect
         callback_on_time=local_date(rect.called_back_at) <= rect.callback_due_on if rect.called_back_at else None,
         put_right_at=_iso(rect.put_right_at), fix_note=rect.fix_note,
         put_right_on_time=local_date(rect.put_right_at) <= rect.fix_due_on if rect.put_right_at else None,
-        callback_overdue=rect.state == "open" and today > rect.callback_due_on,
+        callback_overdue=rect.state == RectificationState.OPEN and today > rect.callback_due_on,
         fix_overdue=waiting and today > rect.fix_due_on,
         rating=rating_view(rect.rating, office=True) if with_rating else None)
 
@@ -199,7 +208,7 @@ def _rated(db: Database, kind: str, case_id: int) -> bool:
     with db.read() as session:
         given = list(session.scalars(select(Rating).where(Rating.case_kind == kind, Rating.case_id == case_id)))
     return bool(given) and not (len(given) == 1 and given[0].rectification is not None
-                                and given[0].rectification.state == "put_right")
+                                and given[0].rectification.state == RectificationState.PUT_RIGHT)
 
 
 def _store_rating(db: Database, actor: Actor, case_ref: CaseRef, asked: rules.RatingAsked, now: datetime) -> int:
@@ -220,15 +229,32 @@ def _store_rating(db: Database, actor: Actor, case_ref: CaseRef, asked: rules.Ra
         return rating.id
 
 
+def _move_item(rect: Rectification, step: RectificationStep, target: RectificationState) -> None:
+    """The one writer of a rectification item's state: ``step`` to ``target`` where the table
+    (``ratings.states``) allows, or the conflict naming the state it is in."""
+    if not step_leads_to(step, rect.state, target):
+        rules.check_rectification_step(step, rect.state)
+        raise ValueError(f"{step} does not lead from {rect.state} to {target}")
+    rect.state = target
+
+
+def _move_appeal(rating: Rating, target: AppealState) -> None:
+    """The one writer of a rating's appeal state, as the table allows (callers refuse first, naming why)."""
+    if not appeal_may_move(rating.appeal_state, target):
+        raise ValueError(f"an appeal {rating.appeal_state or 'not made'} cannot become {target}")
+    rating.appeal_state = target
+
+
 def _open_rectification(session: Session, rating: Rating, now: datetime) -> Rectification:
     today = local_date(now)
     due = rules.rectification_due(today, official_calendar())
     number = (session.scalar(select(func.max(Rectification.ledger_no)).where(
         Rectification.zone_id == rating.zone_id, Rectification.ledger_year == today.year)) or 0) + 1
     rect = Rectification(rating_id=rating.id, zone_id=rating.zone_id, ledger_year=today.year, ledger_no=number,
-                         state="open", opened_on=today, callback_due_on=due.callback.due_on,
+                         opened_on=today, callback_due_on=due.callback.due_on,
                          fix_due_on=due.fix.due_on, calendar=due.fix.calendar, due_provisional=due.provisional,
                          callback_note="", fix_note="")
+    _move_item(rect, RectificationStep.OPEN, RectificationState.OPEN)
     session.add(rect)
     session.flush()
     code = rules.ledger_code(rect.ledger_year, rect.ledger_no)
@@ -294,7 +320,8 @@ def call_back(db: Database, actor: Actor, rect_id: int, note: str, now: datetime
         rect = _rectification(session, actor, rect_id)
         _require_office(actor, rect.zone_id)
         rules.check_rectification_step("call_back", rect.state)
-        rect.state, rect.called_back_at, rect.callback_note = "called_back", now, note
+        _move_item(rect, RectificationStep.CALL_BACK, RectificationState.CALLED_BACK)
+        rect.called_back_at, rect.callback_note = now, note
         audit.record(session, [audit.event(rect.zone_id, actor, now, "rectification.called_back",
                                            f"rectification:{rect.id}",
                                            on_time=local_date(now) <= rect.callback_due_on)])
@@ -307,7 +334,8 @@ def put_right(db: Database, actor: Actor, rect_id: int, note: str, now: datetime
         rect = _rectification(session, actor, rect_id)
         _require_office(actor, rect.zone_id)
         rules.check_rectification_step("put_right", rect.state)
-        rect.state, rect.put_right_at, rect.fix_note = "put_right", now, note
+        _move_item(rect, RectificationStep.PUT_RIGHT, RectificationState.PUT_RIGHT)
+        rect.put_right_at, rect.fix_note = now, note
         if rect.called_back_at is None:  # putting it right reached the person too
             rect.called_back_at = now
         rating = rect.rating
@@ -349,7 +377,8 @@ def case_of_rating(db: Database, actor: Actor, rating_id: int) -> int:
 def pending_appeals(db: Database, actor: Actor) -> list[RatingView]:
     """The appeals of the office's zone waiting for its decision, oldest first."""
     with db.read() as session:
-        found = session.scalars(select(Rating).where(Rating.zone_id == actor.zone_id, Rating.appeal_state == "pending")
+        found = session.scalars(select(Rating).where(Rating.zone_id == actor.zone_id,
+                                                     Rating.appeal_state == AppealState.PENDING)
                                 .order_by(Rating.appealed_at).limit(500))
         return [rating_view(r, office=True) for r in found]
 
@@ -363,7 +392,8 @@ def appeal(db: Database, actor: Actor, rating_id: int, reason: str, now: datetim
             raise NotFound("rating.unknown", "id", f"没有编号为 {rating_id} 的评价", f"No rating {rating_id}")
         rating.appeal_reason = rules.check_appeal(rating.appeal_state, reason)
         zh_case, en_case = case_words(rating.case_kind, rating.case_id)
-        rating.appeal_state, rating.appealed_by, rating.appealed_at = "pending", actor.id, now
+        _move_appeal(rating, AppealState.PENDING)
+        rating.appealed_by, rating.appealed_at = actor.id, now
         audit.record(session, [audit.event(rating.zone_id, actor, now, "rating.appealed", f"rating:{rating.id}",
                                            reason=rating.appeal_reason)])
         notify(session, users_of_role(session, rating.zone_id, "reform_office"), "rating.appealed",
@@ -381,21 +411,22 @@ def decide_appeal(db: Database, actor: Actor, rating_id: int, upheld: bool, note
         if not (actor.role == "reform_office" and actor.zone_id == rating.zone_id):
             raise NotFound("rating.unknown", "id", f"没有编号为 {rating_id} 的评价", f"No rating {rating_id}")
         rules.check_appeal_decision(rating.appeal_state)
-        rating.appeal_state, rating.appeal_note, rating.appeal_decided_at = (
-            "upheld" if upheld else "rejected"), note, now
+        decided = AppealState.UPHELD if upheld else AppealState.REJECTED
+        _move_appeal(rating, decided)
+        rating.appeal_note, rating.appeal_decided_at = note, now
         rating.excluded = upheld
         rect = rating.rectification
-        withdrawn = upheld and rect is not None and rect.state in rules.RECTIFICATION_STEPS["withdraw"]
+        withdrawn = upheld and rect is not None and step_allowed(RectificationStep.WITHDRAW, rect.state)
         if withdrawn and rect is not None:
-            rect.state = "withdrawn"
+            _move_item(rect, RectificationStep.WITHDRAW, RectificationState.WITHDRAWN)
         audit.record(session, [audit.event(rating.zone_id, actor, now,
                                            "rating.appeal_upheld" if upheld else "rating.appeal_rejected",
                                            f"rating:{rating.id}", excluded=upheld, note=note or None,
                                            rectification_withdrawn=withdrawn or None)])
         if rating.appealed_by is not None:
-            zh, en = rules.APPEAL_STATES[rating.appeal_state]
+            zh, en = rules.APPEAL_STATES[decided]
             zh_case, en_case = case_words(rating.case_kind, rating.case_id)
-            notify(session, [rating.appealed_by], f"rating.appeal_{rating.appeal_state}",
+            notify(session, [rating.appealed_by], f"rating.appeal_{decided.value}",
                    (f"{zh_case} 评价的申诉：{zh}", f"Appeal of a rating of {en_case}: {en.lower()}"),
                    (note or zh, note or en), now, link=case_link(rating.case_kind, rating.case_id),
                    zone_id=rating.zone_id)
@@ -415,7 +446,7 @@ def facts(db: Database, zone_id: str, period: Period, now: datetime) -> list[rul
         for rating in found:
             rect = rating.rectification
             on_time = None
-            if rect is not None and rect.state != "withdrawn":
+            if rect is not None and rect.state != RectificationState.WITHDRAWN:
                 on_time = rules.put_right_on_time(local_date(rect.put_right_at) if rect.put_right_at else None,
                                                   rect.fix_due_on, today)
             result.append(rules.RatingFact(rating.matter, china_time(rating.rated_at).strftime("%Y-%m"),
@@ -489,14 +520,14 @@ def remind_rectifications_job(db: Database, now: datetime) -> list[str]:
     today = local_date(now)
     told = 0
     with db.write() as session:
-        waiting = session.scalars(select(Rectification).where(Rectification.state.in_(("open", "called_back")))
+        waiting = session.scalars(select(Rectification).where(Rectification.state.in_(WAITING))
                                   .order_by(Rectification.id).limit(1000))
         for rect in waiting:
             code = rules.ledger_code(rect.ledger_year, rect.ledger_no)
             late = [(kind, due, zh, en) for kind, due, zh, en in (
                 ("callback_overdue", rect.callback_due_on, "回访已逾期", "call back overdue"),
                 ("fix_overdue", rect.fix_due_on, "整改已逾期", "putting it right is overdue"))
-                if today > due and (kind == "fix_overdue" or rect.state == "open")]
+                if today > due and (kind == "fix_overdue" or rect.state == RectificationState.OPEN)]
             for kind, due, zh, en in late:
                 link = f"/ratings#rect-{rect.id}"
                 if session.scalar(select(Notification.id).where(Notification.kind == f"rating.{kind}",
