@@ -107,11 +107,11 @@ def test_the_register_stores_an_absent_term_as_the_statutory_limit_and_publishes
     shown = capital.public_contributions({**stored[1], "share_pct": "40", "paid_in": {"amount": "1000",
                                                                                        "date": "2027-01-01"}},
                                          Decimal("1000000"), "llc", date(2026, 11, 25))
-    assert shown == {"subscribed": "400000.00", "contribution_due": "2028-01-01", "contribution_due_statutory": False,
-                     "paid_in": "1000.00", "paid_in_on": "2027-01-01"}
+    assert shown == capital.Contribution(subscribed="400000.00", contribution_due="2028-01-01",
+                                         contribution_due_statutory=False, paid_in="1000.00", paid_in_on="2027-01-01")
     # a row stored before this release is shown with the statutory limit, marked as such
     legacy = capital.public_contributions(HOLDER, Decimal("1000000"), "llc", date(2020, 1, 1))
-    assert legacy["contribution_due"] == "2032-06-30" and legacy["contribution_due_statutory"] is True
+    assert legacy.contribution_due == "2032-06-30" and legacy.contribution_due_statutory is True
     assert capital.stored_shareholders([HOLDER], "joint_stock", TODAY) == [HOLDER]
 
 

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
@@ -128,16 +129,28 @@ def stored_shareholders(holders: list[dict[str, Any]], entity_type: str, establi
     return result
 
 
+@dataclass(frozen=True)
+class Contribution:
+    """What the law publishes (公示) of a shareholder's contribution (``ShareholderOut``'s fields)."""
+
+    subscribed: str  # yuan, two decimals
+    contribution_due: str | None  # YYYY-MM-DD (an LLC's or a company's that subscribes)
+    contribution_due_statutory: bool  # no term declared: the date is the statutory limit
+    paid_in: str  # yuan, two decimals
+    paid_in_on: str | None
+
+
 def public_contributions(holder: dict[str, Any], registered_capital: Decimal, entity_type: str,
-                         established_on: date) -> dict[str, Any]:
+                         established_on: date) -> Contribution:
     """What the law publishes (公示) of a shareholder's contribution: subscribed amount and term,
     paid-in amount and date. No personal datum is in here."""
     paid = holder.get("paid_in") or {}
     due, statutory = holder.get("contribution_due"), bool(holder.get("contribution_due_statutory"))
     if entity_type in SUBSCRIBING_TYPES and not due:  # a row stored before the statutory default
         due, statutory = statutory_due(established_on).isoformat(), True
-    return {"subscribed": f"{subscribed(registered_capital, holder.get('share_pct')):.2f}",
-            "contribution_due": due if entity_type in SUBSCRIBING_TYPES else None,
-            "contribution_due_statutory": statutory if entity_type in SUBSCRIBING_TYPES else False,
-            "paid_in": f"{Decimal(str(paid['amount'])):.2f}" if paid.get("amount") is not None else "0.00",
-            "paid_in_on": paid.get("date")}
+    subscribing = entity_type in SUBSCRIBING_TYPES
+    return Contribution(subscribed=f"{subscribed(registered_capital, holder.get('share_pct')):.2f}",
+                        contribution_due=due if subscribing else None,
+                        contribution_due_statutory=statutory if subscribing else False,
+                        paid_in=f"{Decimal(str(paid['amount'])):.2f}" if paid.get("amount") is not None else "0.00",
+                        paid_in_on=paid.get("date"))

@@ -21,7 +21,7 @@ from yima.registration.appview import ApplicationDetail, ApplicationView, Transi
 from yima.registration.capital import public_contributions
 from yima.registration.handoff import forwarder_for, view_extensions
 from yima.registration.records import record_of
-from yima.registration.schemas import EnterpriseOut
+from yima.registration.schemas import EnterpriseOut, ShareholderOut
 from yima.registration.status import PENDING, QUEUED, Party, Status, Step, offered
 from yima.registration.tables import Application
 from yima.standard.model import MatterStandard
@@ -217,6 +217,18 @@ def start_zone(db: Database, actor: Actor, asked: str) -> tuple[str, str]:
     return "", ""
 
 
+def _shareholder_out(holder: dict[str, Any], enterprise: Enterprise) -> ShareholderOut:
+    """A shareholder as anyone may see it: the document number masked, the contribution as published."""
+    published = public_contributions(holder, enterprise.registered_capital, enterprise.entity_type,
+                                     enterprise.established_on)
+    return ShareholderOut(name=holder.get("name", ""), share_pct=holder.get("share_pct"),
+                          id_number=mask_id_number(holder["id_number"]) if holder.get("id_number") else None,
+                          uscc=holder.get("uscc"), subscribed=published.subscribed,
+                          contribution_due=published.contribution_due,
+                          contribution_due_statutory=published.contribution_due_statutory,
+                          paid_in=published.paid_in, paid_in_on=published.paid_in_on)
+
+
 def enterprise_public_view(standard: MatterStandard, enterprise: Enterprise) -> EnterpriseOut:
     """What anyone may see of an enterprise: personal data masked."""
     rep = enterprise.legal_representative or {}
@@ -232,12 +244,7 @@ def enterprise_public_view(standard: MatterStandard, enterprise: Enterprise) -> 
         "legal_representative": {"name": rep.get("name", ""),
                                  "id_number": mask_id_number(rep.get("id_number", "")),
                                  "phone": mask_phone(rep["phone"]) if rep.get("phone") else None},
-        "shareholders": [{"name": h.get("name", ""), "share_pct": h.get("share_pct"),
-                          "id_number": mask_id_number(h["id_number"]) if h.get("id_number") else None,
-                          "uscc": h.get("uscc"),
-                          **public_contributions(h, enterprise.registered_capital, enterprise.entity_type,
-                                                 enterprise.established_on)}
-                         for h in enterprise.shareholders or []],
+        "shareholders": [_shareholder_out(h, enterprise) for h in enterprise.shareholders or []],
         "scope": [{"id": s, "name": standard.scope[s].name.zh if s in standard.scope else s}
                   for s in enterprise.scope or []],
         "addresses": [{"kind": a.kind, "text": a.text, "by_commitment": a.proof == "commitment"}
