@@ -7,14 +7,14 @@ Every change is appended to the zone's audit log in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, String, and_, bindparam, case, cast, func, literal, or_, select, text
+from sqlalchemy import BigInteger, String, and_, bindparam, case, cast, func, literal, or_, select, text, true
 from sqlalchemy.orm import Session, selectinload
 
 from yima.accounts.tables import User
@@ -419,6 +419,26 @@ class _FigureStatements:
     days: Any
     industries: Any
     funds: Any
+    #: The one-row statements above (``ONE_ROW``) as one statement, their columns side by side:
+    #: one round trip, not nine.
+    one_row: Any = None
+    widths: tuple[int, ...] = ()
+
+
+#: ``_FigureStatements``' statements of one row each (aggregates over the whole window), in the
+#: order ``one_row`` puts their columns.
+ONE_ROW = ("signed0", "tagged0", "signed1", "tagged1", "landed", "begun", "ended", "funnel", "funds")
+
+
+def _one_row(statements: dict[str, Any]) -> tuple[Any, tuple[int, ...]]:
+    """The one-row statements side by side in one statement (each a subquery of one row, joined
+    on true), and how many columns each contributes."""
+    parts = [statements[name].subquery(name) for name in ONE_ROW]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined.join(part, true())
+    return (select(*(column for part in parts for column in part.c)).select_from(joined),
+            tuple(len(part.c) for part in parts))
 
 
 @cache
@@ -437,7 +457,7 @@ def _figures_statements(dialect: str) -> _FigureStatements:
     in_zone = Project.zone_id == bindparam("zone")
     tagged = TAGGED.get(dialect, literal(True))
     of_zone = select(Project.id).where(Project.id == ProjectFund.project_id, in_zone).exists()
-    return _FigureStatements(
+    statements = _FigureStatements(
         signed=tuple(select(*_signed_figures()).where(in_zone, within(Project.signed_on, days))
                      for days in (period, base)),
         tagged=tuple(select(*_tag_figures()).where(in_zone, within(Project.signed_on, days), tagged)
@@ -462,6 +482,11 @@ def _figures_statements(dialect: str) -> _FigureStatements:
         funds=select(*(_cents(case((within(ProjectFund.received_on, days), ProjectFund.amount)))
                        for days in (period, base)))
         .where(within(ProjectFund.received_on), ProjectFund.reversed_at.is_(None), of_zone))
+    one_row, widths = _one_row({"signed0": statements.signed[0], "tagged0": statements.tagged[0],
+                                "signed1": statements.signed[1], "tagged1": statements.tagged[1],
+                                "landed": statements.landed, "begun": statements.begun, "ended": statements.ended,
+                                "funnel": statements.funnel, "funds": statements.funds})
+    return replace(statements, one_row=one_row, widths=widths)
 
 
 def zone_project_figures(db: Database, zone_id: str, period: Period) -> ProjectFigures:
@@ -475,18 +500,18 @@ def zone_project_figures(db: Database, zone_id: str, period: Period) -> ProjectF
               "base_end": base.end, "first": min(period.start, base.start), "last": period.end}
     with db.read() as session:
         q = _figures_statements(session.get_bind().dialect.name)
-        signed = [(*session.execute(q.signed[i], values).one(), *session.execute(q.tagged[i], values).one())
-                  for i in (0, 1)]
-        landed = session.execute(q.landed, values).one()
-        # started, then completed (each through its own index); started or completed is the two
-        # less the projects that did both in the window
-        begun = session.execute(q.begun, values).one()
-        ended = session.execute(q.ended, values).one()
-        started = [(begun[i], ended[i], begun[i] + ended[i] - ended[2 + i]) for i in (0, 1)]
-        funnel = session.execute(q.funnel, values).one()
+        # the one-row figures in one statement (``ONE_ROW``), then the rows by day and by industry
+        row = tuple(session.execute(q.one_row, values).one())
         days = session.execute(q.days, values).all()
         industries = session.execute(q.industries, values).all()
-        funds = session.execute(q.funds, values).one()
+    one: dict[str, tuple[Any, ...]] = {}
+    for name, width in zip(ONE_ROW, q.widths, strict=True):
+        one[name], row = row[:width], row[width:]
+    signed = [(*one[f"signed{i}"], *one[f"tagged{i}"]) for i in (0, 1)]
+    landed, begun, ended, funnel, funds = one["landed"], one["begun"], one["ended"], one["funnel"], one["funds"]
+    # started, then completed (each through its own index); started or completed is the two less
+    # the projects that did both in the window
+    started = [(begun[i], ended[i], begun[i] + ended[i] - ended[2 + i]) for i in (0, 1)]
 
     def window(signed: Sequence[Any], landed: Sequence[Any], started: Sequence[Any]) -> dict[str, int | Decimal]:
         figures: dict[str, int | Decimal] = {key: int(value) for key, value in zip(
