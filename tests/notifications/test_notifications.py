@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import text
 
 from live import free_port
 from yima.config import get_settings, use_settings
@@ -112,6 +113,10 @@ def test_a_refusing_smtp_server_keeps_the_notification_and_it_is_retried_until_s
     assert notes.deliver_notifications_job(db, later) == ["notifications: 1 emailed, 0 to retry"]
     assert [rcpts for rcpts, _ in smtp.messages] == [["xie@observer.example"]]
     assert notes.notifications(db, gz.xie)[0].email == "sent"
+    with db.read() as session:  # the stored values are the v1 strings: sent to the observer, none for the office
+        stored_states = dict(session.execute(text("SELECT user_id, email_state FROM notifications")).all())
+    assert stored_states == {gz.xie.id: "sent", gz.office.id: "none"}
+    assert {type(s) for s in stored_states.values()} == {str}
 
 
 def test_no_smtp_server_answering_is_a_failure_kept_for_later(db):

@@ -29,11 +29,26 @@ from yima.db import Database
 from yima.db.base import table_of
 from yima.db.prepared import Prepared
 from yima.errors import DomainError
+from yima.notifications.states import EmailState, email_may_move
 from yima.notifications.tables import Notification, NotificationAddress
 
 MAX_PER_RUN = 50
 MAX_BACKOFF = timedelta(hours=6)
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
+
+
+def _entering(state: EmailState) -> str:
+    """A new notification's email state, as the table (``notifications.states``) lets one be made."""
+    if not email_may_move(None, state):
+        raise ValueError(f"a notification is not made {state}")
+    return state.value
+
+
+def _sent(stored: Notification, now: datetime) -> None:
+    """The one move of a made notification's email state: pending → sent, as the table allows."""
+    if not email_may_move(stored.email_state, EmailState.SENT):
+        raise ValueError(f"a notification whose email is {stored.email_state} is not sent")
+    stored.email_state, stored.sent_at, stored.last_error = EmailState.SENT, now, ""
 
 
 def _notify_statement(mail: bool, one: bool = False) -> Insert:
@@ -43,7 +58,8 @@ def _notify_statement(mail: bool, one: bool = False) -> Insert:
     users, addresses, table = table_of(User), table_of(NotificationAddress), table_of(Notification)
     to = addresses.c.email
     now = bindparam("now", type_=DateTime(timezone=True))
-    state: Any = case((to.is_not(None), "pending"), else_="none") if mail else literal("none")
+    state: Any = case((to.is_not(None), _entering(EmailState.PENDING)), else_=_entering(EmailState.NONE)) if mail \
+        else literal(_entering(EmailState.NONE))
     next_at: Any = case((to.is_not(None), now), else_=null()) if mail else null()
     rows = (select(users.c.id, bindparam("zone_id", type_=String()), bindparam("kind"), bindparam("subject_zh"),
                    bindparam("subject_en"), bindparam("body_zh"), bindparam("body_en"), bindparam("link"), now,
@@ -189,7 +205,7 @@ def deliver_notifications_job(db: Database, now: datetime) -> list[str]:
     host, port, sender, user, password, tls = _server(settings.smtp_url)
     with db.read() as session:
         due = list(session.scalars(select(Notification).where(
-            Notification.email_state == "pending", Notification.next_attempt_at <= now)
+            Notification.email_state == EmailState.PENDING, Notification.next_attempt_at <= now)
             .order_by(Notification.id).limit(MAX_PER_RUN)))
         for n in due:
             session.expunge(n)
@@ -212,6 +228,6 @@ def deliver_notifications_job(db: Database, now: datetime) -> list[str]:
                 stored.last_error, stored.next_attempt_at = error, now + backoff(stored.attempts)
                 failed += 1
             else:
-                stored.email_state, stored.sent_at, stored.last_error = "sent", now, ""
+                _sent(stored, now)
                 sent += 1
     return [f"notifications: {sent} emailed, {failed} to retry"] if due else []
