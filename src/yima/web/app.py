@@ -38,6 +38,7 @@ from yima.web.i18n import LOCALES, translations
 from yima.web.limits import BODY_LIMITS, BodySizeLimit
 from yima.web.logs import RequestLog
 from yima.web.ratelimit import DatabaseStorage, RateLimits
+from yima.web.routeindex import IndexedRouter, index_routes
 from yima.web.schemas import ERRORS
 from yima.web.security import SecurityMiddleware
 from yima.web.templating import TEMPLATE_GLOBALS, TEMPLATES, environment, render, text
@@ -140,7 +141,10 @@ def _match_every_route(app: FastAPI) -> None:
     scope = {"type": "http", "method": "GET", "path": "/.yima-warm-up/", "root_path": "", "query_string": b"",
              "headers": [], "app": app}
     for route in app.router.routes:
-        route.matches(dict(scope))
+        if isinstance(route, IndexedRouter):
+            route.match_unindexed(dict(scope))
+        else:
+            route.matches(dict(scope))
 
 
 def build_app(settings: Settings, db: Database, standard: MatterStandard, registry: Registry) -> FastAPI:
@@ -165,5 +169,6 @@ def build_app(settings: Settings, db: Database, standard: MatterStandard, regist
     static = resources.files("yima.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     api_docs.install(app)
+    index_routes(app)
     app.add_middleware(RequestLog)
     return app
