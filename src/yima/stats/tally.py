@@ -88,12 +88,12 @@ class RegisterTally:
 
 
 def rolled_up(counts: DayCounts, width: int) -> DayCounts:
-    """Counts by day (or by month) added up by the first ``width`` characters of their key's date:
-    7 gives months ('YYYY-MM'), 4 years."""
+    """Counts by day (or by month) added up by the first ``width`` characters of their key's ISO
+    date (or month): 7 gives months ('YYYY-MM'), 4 years."""
     rolled: DayCounts = {}
     for key, (established, cancelled, capital, commitments) in counts.items():
-        grain, rest = key.split("\t", 1)
-        key = f"{grain[:width]}\t{rest}"
+        tab = key.index("\t")
+        key = key[:width] + key[tab:]
         found = rolled.get(key)
         if found is None:
             rolled[key] = [established, cancelled, capital, commitments]
