@@ -48,12 +48,17 @@ def is_hidden(char: str, multiline: bool = False) -> bool:
     return ord(char) in _BLANK or unicodedata.category(char) in _REFUSED_CATEGORIES
 
 
+def has_nothing_hidden(value: str) -> bool:
+    """True when ``value`` certainly holds no hidden character, even in a one-line field (False:
+    look character by character). ``str.isprintable`` is false for every character of the
+    categories Other (Cc, Cf, Cs, Co, Cn) and Separator but the ASCII space, from the same Unicode
+    database as ``unicodedata``; printable text without a blank character has nothing hidden."""
+    return value.isprintable() and _BLANK_PATTERN.search(value) is None
+
+
 def hidden_character(value: str, field: str, multiline: bool = False) -> Finding | None:
     """The finding for the first control or invisible character of ``value``, or None."""
-    # Fast path: ``str.isprintable`` is false for every character of the categories Other (Cc, Cf,
-    # Cs, Co, Cn) and Separator but the ASCII space, from the same Unicode database as
-    # ``unicodedata``; printable text without a blank character has nothing hidden.
-    if value.isprintable() and _BLANK_PATTERN.search(value) is None:
+    if has_nothing_hidden(value):
         return None
     for position, char in enumerate(value):
         if is_hidden(char, multiline):

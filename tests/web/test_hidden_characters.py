@@ -44,3 +44,13 @@ def test_a_page_form_with_a_hidden_character_is_refused_with_a_page_naming_field
                               headers={"Accept": "text/html"})
     assert answer.status_code == 422 and "text/html" in answer.headers["content-type"]
     assert "text.hidden_character" in answer.text and "U+0000" in answer.text and "username" in answer.text
+
+
+def test_a_json_body_is_passed_unparsed_only_when_no_string_in_it_can_hide_a_character():
+    from yima.web.textguard import _clean_json_text
+
+    assert _clean_json_text('{"name": "重庆云帆科技有限公司", "scope": ["a b"]}'.encode())
+    for body in ('{"name": "重庆\u200b云帆"}', '{"reason": "x\u202ey"}', '{"a": "x\u3164"}',
+                 '{"name": "重庆\\u200b云帆"}', '{"note": "line\\nbreak"}', '{\n"a": "b"}'):
+        assert not _clean_json_text(body.encode()), body  # walked string by string, as before
+    assert not _clean_json_text(b'{"a": "\xff"}')  # not UTF-8: left to the parser

@@ -64,7 +64,7 @@ from yima.clock import as_utc
 from yima.db import Database
 from yima.db.base import table_of
 from yima.db.engine import BEFORE_COMMIT, GroupState, group_state
-from yima.db.prepared import Prepared, pipeline
+from yima.db.prepared import Prepared, connection_of, pipeline
 from yima.errors import DomainError, Forbidden, NotFound
 from yima.keys import service as keys
 from yima.keys.signature import ZoneSignature, verify
@@ -117,7 +117,7 @@ def record(session: Session, events: Sequence[AuditEvent]) -> None:
     """Record the events in the session's transaction (in the order given within each chain)."""
     if not events:
         return
-    conn = session.connection()
+    conn = connection_of(session)
     if not defers(conn):
         _link_now(conn, events)
         return
@@ -306,7 +306,7 @@ def integrate(db: Database, chain: str) -> int:
     linked = 0
     for _ in range(ROUNDS):
         with db.write() as session:  # the writer holds every chain
-            done = _link_pending(session.connection(), chain)
+            done = _link_pending(connection_of(session), chain)
         linked += done
         if done < INTEGRATE_BATCH:
             break

@@ -49,6 +49,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.session import JoinTransactionMode
 
+from yima.db.prepared import SESSION_CONNECTION
+
 
 def normalise_url(url: str) -> str:
     """Accept ``postgresql://`` and ``postgres://`` and use the psycopg 3 driver."""
@@ -243,6 +245,8 @@ class Database:
                     try:
                         with Session(connection, join_transaction_mode=joining,
                                      expire_on_commit=False) as session, session.begin():
+                            # The unit's savepoint is begun here; its statements then find the connection at once.
+                            session.info[SESSION_CONNECTION] = session.connection()
                             waiting.result = waiting.work(session)
                     except Exception as err:  # handed to the thread whose work it was
                         waiting.error = err
