@@ -88,13 +88,14 @@ def group_state(connection: Connection) -> GroupState | None:
 class _Waiting(Generic[T]):
     """A unit of work waiting for a grouped commit, and what came of it."""
 
-    __slots__ = ("work", "done", "result", "error")
+    __slots__ = ("work", "done", "result", "error", "wake")
 
     def __init__(self, work: Callable[[Session], T]) -> None:
         self.work = work
         self.done = False
         self.result: T | None = None
         self.error: BaseException | None = None
+        self.wake = threading.Event()  # set when done, or when it is this unit's turn to try to lead
 
 
 def _sqlite_engine(url: str, begin: str, synchronous: str) -> Engine:
@@ -187,9 +188,20 @@ class Database:
         waiting: _Waiting[T] = _Waiting(work)
         with self._queue_guard:
             self._queue.append(waiting)
-        with self._leader:  # a thread whose work a leader carried finds it done
-            if not waiting.done:
-                self._lead(waiting)
+        # A thread whose work a leader carried is woken by that leader alone; it does not queue for
+        # the leader's lock behind the others of its group, each woken in turn only to find its work
+        # done while the next group's leader waits behind them all.
+        while not waiting.done:
+            if not self._leader.acquire(blocking=False):
+                waiting.wake.wait()  # done, or the leader before has finished: try to lead
+                waiting.wake.clear()
+                continue
+            try:
+                if not waiting.done:
+                    self._lead(waiting)
+            finally:
+                self._leader.release()
+                self._wake_next()
         if waiting.error is not None:
             raise waiting.error
         return waiting.result  # type: ignore[return-value]
@@ -214,6 +226,13 @@ class Database:
                 self._queue.remove(waiting)  # its own first, then the oldest of the others
                 group, self._queue = [waiting, *self._queue[:GROUP_LIMIT - 1]], self._queue[GROUP_LIMIT - 1:]
             self._commit_group(connection, group)
+
+    def _wake_next(self) -> None:
+        """The oldest unit still waiting tries to lead next (a leader has let go of ``_leader``)."""
+        with self._queue_guard:
+            first = self._queue[0] if self._queue else None
+        if first is not None:
+            first.wake.set()
 
     def give_way(self, timeout: float = GIVE_WAY_SECONDS) -> None:
         """Wait, at most ``timeout`` seconds, while another thread of this process runs a grouped
@@ -271,6 +290,7 @@ class Database:
         finally:
             for waiting in group:
                 waiting.done = True
+                waiting.wake.set()
 
     def _writer_gone(self) -> None:
         with self._writer_done:
