@@ -22,6 +22,7 @@ from yima.csvtext import ValueProblem, parse_day, parse_number
 from yima.errors import DomainError
 from yima.projects.rules import (
     Certificate,
+    Stage,
     check_amount,
     check_certificate,
     check_service,
@@ -55,8 +56,8 @@ class ProjectRow:
     completed_on: date | None
 
     def stage_dates(self) -> dict[str, date | None]:
-        return {"signed": self.signed_on, "landed": self.landed_on, "started": self.started_on,
-                "completed": self.completed_on}
+        return {Stage.SIGNED: self.signed_on, Stage.LANDED: self.landed_on, Stage.STARTED: self.started_on,
+                Stage.COMPLETED: self.completed_on}
 
 
 @dataclass(frozen=True)

@@ -28,20 +28,34 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
 from yima.errors import DomainError
 from yima.standard.industry import lookup
 from yima.stats.rules import Period, YearOnYear, rounded, shift_month_year_earlier
 
-STAGES: tuple[str, ...] = ("signed", "registered", "landed", "started", "completed")
-#: The dated milestones, in order; each needs the ones before it.
-CHAIN: tuple[str, ...] = ("signed", "landed", "started", "completed")
+
+class Stage(StrEnum):
+    """A project's stage (its milestones): the strings stored in ``project_stages.stage`` and named in
+    the v1 JSON (``stage``, ``stages_on``) since v1."""
+
+    SIGNED = "signed"
+    REGISTERED = "registered"  # the project company on the register: off the chain, at any time
+    LANDED = "landed"
+    STARTED = "started"
+    COMPLETED = "completed"
+
+
+STAGES: tuple[Stage, ...] = tuple(Stage)
+#: The dated milestones, in order; each needs the ones before it (the table ``check_stage_dates``
+#: and ``next_stages`` read).
+CHAIN: tuple[Stage, ...] = (Stage.SIGNED, Stage.LANDED, Stage.STARTED, Stage.COMPLETED)
 STAGE_NAMES: dict[str, tuple[str, str]] = {
-    "signed": ("签约", "Signed"),
-    "registered": ("注册", "Registered"),
-    "landed": ("落地", "Landed"),
-    "started": ("开工", "Started"),
-    "completed": ("竣工投产", "Completed"),
+    Stage.SIGNED: ("签约", "Signed"),
+    Stage.REGISTERED: ("注册", "Registered"),
+    Stage.LANDED: ("落地", "Landed"),
+    Stage.STARTED: ("开工", "Started"),
+    Stage.COMPLETED: ("竣工投产", "Completed"),
 }
 INVESTOR_TAGS: dict[str, tuple[str, str]] = {
     "fortune_global_500": ("世界500强", "Fortune Global 500"),
@@ -90,7 +104,7 @@ def check_stage_dates(dates: Mapping[str, date | None], today: date) -> None:
 
 def next_stages(dates: Mapping[str, date | None]) -> list[str]:
     """The stages that may be set now: registration any time, else the first milestone not reached."""
-    result = ["registered"] if dates.get("registered") is None else []
+    result: list[str] = [Stage.REGISTERED] if dates.get(Stage.REGISTERED) is None else []
     upcoming = next((stage for stage in CHAIN if dates.get(stage) is None), None)
     return ([upcoming] if upcoming else []) + result
 

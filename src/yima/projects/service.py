@@ -36,7 +36,7 @@ from yima.projects.model import (
     StageIn,
     StageOut,
 )
-from yima.projects.rules import ProjectFigures
+from yima.projects.rules import ProjectFigures, Stage
 from yima.projects.tables import Project, ProjectCount, ProjectFund, ProjectStage
 from yima.register.tables import Enterprise
 from yima.standard.industry import normalise
@@ -74,8 +74,8 @@ def _project(session: Session, actor: Actor, project_id: int) -> Project:
 
 
 def dates_of(project: Project) -> dict[str, date | None]:
-    return {"signed": project.signed_on, "registered": project.registered_on, "landed": project.landed_on,
-            "started": project.started_on, "completed": project.completed_on}
+    return {Stage.SIGNED: project.signed_on, Stage.REGISTERED: project.registered_on, Stage.LANDED: project.landed_on,
+            Stage.STARTED: project.started_on, Stage.COMPLETED: project.completed_on}
 
 
 def _set_date(project: Project, stage: str, day: date) -> None:
@@ -122,14 +122,14 @@ def create_project(db: Database, actor: Actor, body: ProjectIn, now: datetime) -
     industry = normalise(body.industry_code)
     rules.check_amount(body.amount)
     if body.signed_on is not None:
-        rules.check_stage_dates({"signed": body.signed_on}, local_date(now))
+        rules.check_stage_dates({Stage.SIGNED: body.signed_on}, local_date(now))
     with db.write() as session:
         if session.get(Zone, body.zone) is None:
             raise NotFound("zone.unknown", "zone", f"未知的开发区：{body.zone}", f"Unknown zone: {body.zone}")
         project = new_project(session, body.zone, body.code, body.name, body.investor,
                               rules.check_tags(body.investor_tags), industry, body.amount, now)
         if body.signed_on is not None:
-            add_stage(project, "signed", body.signed_on, body.note, actor, now)
+            add_stage(project, Stage.SIGNED, body.signed_on, body.note, actor, now)
         session.flush()
         audit.record(session, [audit.event(body.zone, actor, now, "project.created", f"project:{body.code}",
                                            amount=str(body.amount), signed_on=_iso(body.signed_on))])
@@ -150,7 +150,7 @@ def set_stage(db: Database, actor: Actor, project_id: int, body: StageIn, now: d
         stored = (store_upload(data_dir, content), filename[:255], content_type, len(content))
     with db.write() as session:
         project = _project(session, actor, project_id)
-        if body.stage == "registered":
+        if body.stage == Stage.REGISTERED:
             if not body.enterprise_uscc:
                 raise DomainError("project.enterprise_required", "enterprise_uscc",
                                   "注册阶段须填写项目公司的统一社会信用代码",
