@@ -16,8 +16,10 @@ from sqlalchemy import text
 from factories import NOW, application_body
 from yima.errors import Conflict
 from yima.federation import api, delivery, service, views
+from yima.federation.rules import WITHDRAWAL_REQUESTED, WITHDRAWAL_TOO_LATE, withdrawal_state
 from yima.federation.states import MESSAGE_MOVES, UNDELIVERED, CaseRole, MessageState, may_move
 from yima.registration import service as registration
+from yima.registration.appview import Withdrawal
 from yima.registration.model import ApplicationIn
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "yima"
@@ -164,3 +166,18 @@ def test_only_delivery_moves_a_message_and_only_after_asking_the_table():
     found = {str(p.relative_to(SRC)): w for p in sorted(SRC.rglob("*.py"))
              if "OutboxMessage" in (t := p.read_text("utf-8")) and (w := _state_writers(ast.parse(t)))}
     assert found == {"federation/delivery.py": {"settle": True, "_delivered": True, "resend": True}}
+
+
+def test_a_withdrawal_asked_of_the_partner_is_read_off_the_case_and_named_by_its_enum():
+    assert [w.value for w in Withdrawal] == ["requested", "confirmed", "too_late"]  # the v1 JSON's words
+    asked = [{"step": WITHDRAWAL_REQUESTED}]
+    assert withdrawal_state([], "submitted") is None
+    assert withdrawal_state(asked, "submitted") is Withdrawal.REQUESTED
+    assert withdrawal_state(asked, "approved") is Withdrawal.TOO_LATE
+    assert withdrawal_state([*asked, {"step": WITHDRAWAL_TOO_LATE}], "submitted") is Withdrawal.TOO_LATE
+    assert withdrawal_state(asked, "withdrawn") is Withdrawal.CONFIRMED
+    spelled = {str(p.relative_to(SRC)) for p in [*SRC.rglob("*.py"), *SRC.rglob("*.html")]
+               if "migrations" not in p.parts
+               and re.search(r"withdrawal\s*(?:[!=]=|in)\s*\(?[\"'](?:requested|confirmed|too_late)[\"']",
+                             p.read_text(encoding="utf-8"))}
+    assert spelled == set()

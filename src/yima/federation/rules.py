@@ -19,6 +19,7 @@ from yima.federation.errors import Refusal as Refusal
 from yima.federation.model import Envelope
 from yima.keys.model import KeyStatus
 from yima.keys.trustlist import TrustList
+from yima.registration.appview import Withdrawal
 from yima.registration.status import DECIDED, Status
 
 MAX_AGE = timedelta(minutes=10)
@@ -189,25 +190,25 @@ def too_late_state(result: Mapping[str, object]) -> str | None:
     return state if isinstance(state, str) and state else "decided"
 
 
-def withdrawal_state(steps: Sequence[Mapping[str, object]], remote_status: str) -> str | None:
+def withdrawal_state(steps: Sequence[Mapping[str, object]], remote_status: str) -> Withdrawal | None:
     """``requested`` | ``confirmed`` | ``too_late`` for a forwarded application whose applicant asked
     to withdraw it, None when nobody asked. Only the issuing zone's own status ``withdrawn``
     confirms; its decided status, or a receipt saying it had decided, makes the request too late."""
     names = {s.get("step") for s in steps}
     if remote_status == Status.WITHDRAWN:
-        return "confirmed"
+        return Withdrawal.CONFIRMED
     if WITHDRAWAL_REQUESTED not in names:
         return None
     if WITHDRAWAL_TOO_LATE in names or remote_status in DECIDED:
-        return "too_late"
-    return "requested"
+        return Withdrawal.TOO_LATE
+    return Withdrawal.REQUESTED
 
 
 def check_may_withdraw(steps: Sequence[Mapping[str, object]], remote_status: str, partner_zone: str) -> None:
     """Refuse a withdrawal the accepting side must not send: one already in flight, or one of an
     application the issuing zone has decided (as for a local application)."""
     state = withdrawal_state(steps, remote_status)
-    if state == "requested":
+    if state == Withdrawal.REQUESTED:
         raise Conflict("withdraw.in_flight", "id", f"撤回申请已发出，正在等待 {partner_zone} 确认，请勿重复提交",
                        f"A withdrawal was already sent and awaits {partner_zone}'s confirmation; it cannot be "
                        "sent twice")

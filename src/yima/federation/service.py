@@ -54,7 +54,7 @@ from yima.keys.service import keyring
 from yima.licences.tables import Licence
 from yima.registration import records
 from yima.registration import service as registration
-from yima.registration.appview import ApplicationView, PartnerCase, TransitionView
+from yima.registration.appview import ApplicationView, PartnerCase, TransitionView, Withdrawal
 from yima.registration.model import ApplicationChanged, ApplicationIn, ApplicationRecord
 from yima.registration.status import DECIDED, QUEUED, Status, Step, allowed
 from yima.registration.views import view_of
@@ -199,7 +199,7 @@ class CaseView:
     partner_application: int | None
     steps: tuple[Mapping[str, Any], ...]
     dead_letters: tuple[DeadLetter, ...]
-    withdrawal: str | None = None
+    withdrawal: Withdrawal | None = None
     late: bool = False
 
     @property

@@ -9,6 +9,7 @@ the same keys, present in the same cases, as before the view was typed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Protocol
 
 
@@ -61,6 +62,15 @@ class ApplicationDetail:
     uploads: tuple[UploadView, ...]
 
 
+class Withdrawal(StrEnum):
+    """Where a withdrawal asked of the partner zone stands (the v1 JSON's ``withdrawal``), read off the
+    case's steps and the partner's status (``federation.rules.withdrawal_state``)."""
+
+    REQUESTED = "requested"  # sent, awaiting the partner's confirmation
+    CONFIRMED = "confirmed"  # the partner withdrew it
+    TOO_LATE = "too_late"  # the partner had decided
+
+
 @dataclass(frozen=True)
 class PartnerCase:
     """What cross-region registration (跨省异地办照) adds: the zone that accepted the application,
@@ -72,7 +82,7 @@ class PartnerCase:
     cross_region: ViewPart
     accepting: bool
     licence: ViewPart | None = None
-    withdrawal: str | None = None
+    withdrawal: Withdrawal | None = None
 
 
 @dataclass(frozen=True)
@@ -129,7 +139,7 @@ class ApplicationView:
         return self.partner.licence if self.partner else None
 
     @property
-    def withdrawal(self) -> str | None:
+    def withdrawal(self) -> Withdrawal | None:
         return self.partner.withdrawal if self.partner else None
 
     def as_json(self) -> dict[str, Any]:

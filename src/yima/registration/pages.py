@@ -19,6 +19,7 @@ from yima.errors import DomainError, Finding
 from yima.listing import search_text
 from yima.register.rules import may_revoke
 from yima.registration import decisions, owner_records, owners, service, views
+from yima.registration.appview import Withdrawal
 from yima.registration.model import ApplicationIn
 from yima.registration.status import DECISIONS, Step
 from yima.web.deps import DB, AppSettings, OptionalActor, RowId, Standard
@@ -329,10 +330,10 @@ def withdraw_form(request: Request, app_id: RowId, db: DB, standard: Standard, a
     except DomainError as err:
         return _detail(request, db, standard, actor, app_id, _messages(request, err.findings), err.status)
     zh, en = "申请已撤回。", "The application has been withdrawn."
-    if app.withdrawal in ("requested", "too_late"):  # forwarded: the partner zone confirms, or has decided
+    if app.withdrawal in (Withdrawal.REQUESTED, Withdrawal.TOO_LATE):  # forwarded: the partner confirms, or decided
         zone = app.zone
         zh, en = ((f"撤回申请已发出，等待 {zone} 确认。", f"Withdrawal sent, awaiting {zone}'s confirmation.")
-                  if app.withdrawal == "requested" else
+                  if app.withdrawal == Withdrawal.REQUESTED else
                   (f"撤回未成功：{zone} 已作出决定。", f"Too late to withdraw: {zone} had already decided."))
     return flash(request, RedirectResponse(f"/applications/{app_id}", status_code=303), zh, en)
 
