@@ -31,6 +31,11 @@ def test_history_cases_are_forwarded_issued_and_delivered_and_counted_on_both_si
     assert chongqing.cross_region_licences == 4
     assert chongqing.sections["cross_region"].as_json()["accepted_for_partners"] == 4
     assert chengdu.sections["cross_region"].as_json()["issued_for_partners"] == 4
+    # the section's four counts (one statement) as each zone's records give them
+    assert chongqing.sections["cross_region"].as_json() == {
+        "accepted_for_partners": 4, "licences_delivered": 4, "issued_for_partners": 0, "unanswered_after_a_day": 0}
+    assert chengdu.sections["cross_region"].as_json() == {
+        "accepted_for_partners": 0, "licences_delivered": 0, "issued_for_partners": 4, "unanswered_after_a_day": 0}
     assert chengdu.cross_region_licences == 0  # Chengdu issued them; the delivered licences count at Chongqing
     assert compute_figures(db, "cq-gxq", Period(date(2022, 1, 1), date(2022, 8, 31)), standard) \
         .cross_region_licences == 0
@@ -48,3 +53,10 @@ def test_history_cases_are_forwarded_issued_and_delivered_and_counted_on_both_si
         result = verify_licence(extract_cose_bytes(case.licence_qr or ""), trust, NOW)
         assert result.valid and result.payload is not None and result.payload.uscc == case.uscc
     assert verify_chain(db, "cq-gxq").ok and verify_chain(db, "cd-gxq").ok
+    with db.write() as session:  # one forwarded case never answered: late, and no licence delivered
+        unanswered = session.scalars(select(Case).where(Case.role == "accepting")
+                                     .order_by(Case.application_id)).first()
+        assert unanswered is not None
+        unanswered.remote_status, unanswered.licence_delivered_at = "", None
+    assert compute_figures(db, "cq-gxq", PERIOD, standard).sections["cross_region"].as_json() == {
+        "accepted_for_partners": 4, "licences_delivered": 3, "issued_for_partners": 0, "unanswered_after_a_day": 1}
