@@ -67,3 +67,18 @@ def test_a_glance_runs_its_statement_without_a_transaction_of_its_own_on_postgre
     with db.write() as session:  # the pooled connections run transactions again
         first = session.execute(stamp).scalar_one()
         assert session.execute(stamp).scalar_one() == first
+
+
+def test_a_serial_block_plans_without_parallel_workers_on_postgresql_and_only_in_its_transaction(db):
+    def workers() -> str | None:
+        with db.read() as session:
+            return session.connection().exec_driver_sql("SHOW max_parallel_workers_per_gather").scalar() \
+                if db.engine.dialect.name == "postgresql" else None
+
+    before = workers()
+    with db.one_read(serial=True):
+        inside = workers()
+    if db.engine.dialect.name == "postgresql":
+        assert inside == "0" and before != "0" and workers() == before  # SET LOCAL: the transaction only
+    else:
+        assert inside is None  # SQLite has no parallel plans: nothing to set

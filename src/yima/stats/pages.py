@@ -198,7 +198,7 @@ def dashboard(request: Request, db: DB, standard: Standard, settings: AppSetting
               zone: str | None = None, start: Annotated[str | None, Query(alias="from")] = None,
               end: Annotated[str | None, Query(alias="to")] = None) -> Response:
     """The zone's figures: every feature's reads in one read transaction (``Database.one_read``)."""
-    with db.one_read():
+    with db.one_read(serial=True):  # many small aggregates: no parallel workers (PostgreSQL)
         return _dashboard(request, db, standard, settings, actor, zone, start, end)
 
 
