@@ -211,6 +211,7 @@ class Database:
         two servers)."""
         if not self.is_sqlite:
             with self.write() as session:
+                session.info[SESSION_CONNECTION] = session.connection()  # as in a group (below)
                 return work(session)
         waiting: _Waiting[T] = _Waiting(work)
         with self._queue_guard:
