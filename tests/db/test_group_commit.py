@@ -219,3 +219,32 @@ def test_group_state_goes_back_when_a_unit_fails_and_runs_its_finishers_once(db:
         assert len(finished) == 1 and {k for k in finished[0] if k[0] == "seen"} == {("seen", "a"), ("seen", "c")}
     else:  # no group: each unit its own transaction and no state
         assert finished == []
+
+
+def test_many_threads_each_return_once_their_own_unit_is_committed_or_refused(db: Database) -> None:
+    """Threads woken by the leader that carried their units (not queueing for its lock): under a
+    crowd of writers, some refused, every caller returns with its own answer and nothing is lost
+    (on PostgreSQL, where each unit commits alone, the same holds)."""
+    answers: dict[str, str] = {}
+
+    def caller(k: int) -> None:
+        for i in range(12):
+            chain, fail = f"crowd-{k}-{i}", (k + i) % 7 == 0
+            try:
+                answers[chain] = db.write_grouped(_add(chain, fail))
+            except ValueError as err:
+                answers[chain] = str(err)
+
+    threads = [threading.Thread(target=caller, args=(k,)) for k in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not any(thread.is_alive() for thread in threads), "a caller was never woken"
+    refused = {f"crowd-{k}-{i}" for k in range(16) for i in range(12) if (k + i) % 7 == 0}
+    assert answers == {chain: f"{chain} refused" if chain in refused else chain for chain in answers}
+    assert len(answers) == 16 * 12
+    with db.read() as session:
+        stored = set(session.scalars(sa.select(AuditHead.chain).where(AuditHead.chain.like("crowd-%"))))
+    assert stored == set(answers) - refused
+    assert not db._queue  # no unit left behind
