@@ -8,6 +8,12 @@ by a server thread) with a cap on its address space. The fork server imports the
 job function the features declare (``JOBS``, plugged in by the composition root with ``use``) when
 it starts, so that no child pays for importing a parser itself: a PDF seal check forked from a
 server started for an upload check took a second of imports before its forty milliseconds of work.
+It also imports what the server's main program imports: multiprocessing runs the parent's main
+program again in every child (as ``__mp_main__``, so that its functions unpickle), and a server
+started as ``yima serve`` or ``python -m yima.cli`` imported the whole application again in each
+child, about three seconds of CPU per upload check; with those modules loaded in the fork server,
+running the main program again finds them loaded. (Python 3.11's fork server would load the main
+program itself, but asks for it under a key the preparation data does not have.)
 The calling thread waits on a pipe, which frees the event loop and the interpreter lock; when the
 time is up the child is killed and the caller gets a 422 naming the rule. At most ``workers``
 children run at once per server process; a request that finds them all busy for longer than the
@@ -21,14 +27,17 @@ with the child's traceback. Never a 500.
 
 from __future__ import annotations
 
+import ast
 import logging
 import multiprocessing
 import resource
+import sys
 import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any, TypeVar
 
 from yima.errors import DomainError, Finding, TooManyRequests
@@ -101,15 +110,38 @@ def _slots_for(workers: int) -> threading.BoundedSemaphore:
         return _slots.setdefault(workers, threading.BoundedSemaphore(max(1, workers)))
 
 
+def main_imports() -> set[str]:
+    """The modules a child imports when it runs the parent's main program again: the main module
+    itself when it was run with ``-m``, or what a main script imports at its top level."""
+    main = sys.modules.get("__main__")
+    name = getattr(getattr(main, "__spec__", None), "name", None)
+    if name:
+        return set() if name == "__main__" or name.endswith(".__main__") else {name}
+    path = getattr(main, "__file__", None)
+    if not path:
+        return set()
+    try:
+        tree = ast.parse(Path(path).read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return set()
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+    return names
+
+
 def _prepare(func: Callable[..., Any]) -> None:
-    """Before the fork server starts, have it import every job's module once (``use``), and this
-    job's, so that each child starts with the parsers loaded."""
+    """Before the fork server starts, have it import every job's module once (``use``), this
+    job's, and the main program's imports, so that each child starts with them loaded."""
     global _preloaded
     # a library function (a test's time.sleep) says nothing about what to preload
     own = {func.__module__} if func.__module__.split(".")[0] == __name__.split(".")[0] else set()
     with _lock:
         if not _preloaded:
-            _CONTEXT.set_forkserver_preload(sorted(_modules | own))
+            _CONTEXT.set_forkserver_preload(sorted(_modules | own | main_imports()))
             _preloaded = True
 
 

@@ -126,3 +126,42 @@ def test_every_child_starts_with_every_features_parsers_loaded() -> None:
     wanted = [*sorted(jobs), "pyhanko.sign.validation", "PIL.Image"]
     run_bounded(time.sleep, 0, budget=Budget(seconds=30), subject=PDF)  # whichever job comes first
     assert run_bounded(loaded, wanted, budget=Budget(seconds=30), subject=PDF) == wanted
+
+
+MAIN_SCRIPT = """
+import bounded_marker
+from yima.bounded import Budget, run_bounded
+from yima.pdfcheck import PDF
+
+if __name__ == "__main__":
+    import os
+    print(*(run_bounded(os.getpid, budget=Budget(seconds=60), subject=PDF) for _ in range(3)))
+"""
+
+
+@pytest.mark.parametrize("how", ["script", "module"])
+def test_a_child_does_not_import_the_servers_main_program_again(tmp_path, how) -> None:
+    """multiprocessing runs the parent's main program again in every child; a server started as
+    the ``yima`` script or with ``python -m yima.cli`` imported the whole application again in each
+    child (about 3 s of CPU an upload check). The fork server now loads what the main program
+    imports, so running it again in a child imports nothing: the marker module's body runs in the
+    parent and the fork server, never in a child."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    marks = tmp_path / "marks.txt"
+    (tmp_path / "bounded_marker.py").write_text(
+        f"import os\nwith open({str(marks)!r}, 'a') as f:\n    f.write(f'{{os.getpid()}}\\n')\n")
+    (tmp_path / "bounded_main.py").write_text(MAIN_SCRIPT)
+    src = Path(__file__).resolve().parents[2] / "src"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(src)])}
+    command = [sys.executable, "bounded_main.py"] if how == "script" else [sys.executable, "-m", "bounded_main"]
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    children = set(done.stdout.split())
+    assert len(children) == 3
+    ran_in = marks.read_text().split()
+    assert not children & set(ran_in), f"the main program's imports ran again in a child: {ran_in}"
+    assert len(ran_in) <= 2  # the parent, and the fork server that loaded it once
