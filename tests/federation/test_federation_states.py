@@ -7,13 +7,13 @@ import ast
 import json
 import re
 from datetime import timedelta
-from pathlib import Path
 from typing import get_args, get_type_hints
 
 import pytest
 from sqlalchemy import text
 
 from factories import NOW, application_body
+from source_scan import SRC, pages, scan
 from yima.errors import Conflict
 from yima.federation import api, delivery, service, views
 from yima.federation.rules import WITHDRAWAL_REQUESTED, WITHDRAWAL_TOO_LATE, withdrawal_state
@@ -21,8 +21,6 @@ from yima.federation.states import MESSAGE_MOVES, UNDELIVERED, CaseRole, Message
 from yima.registration import service as registration
 from yima.registration.appview import Withdrawal
 from yima.registration.model import ApplicationIn
-
-SRC = Path(__file__).resolve().parents[2] / "src" / "yima"
 
 
 def test_the_stored_values_are_the_v1_strings():
@@ -101,21 +99,12 @@ def test_the_probe_finds_what_it_looks_for():
     assert _bare_uses(ast.parse(others)) == []
 
 
-_SUSPECT = re.compile(r"[\"'](?:accepting|issuing|pending|delivered|dead|expired)[\"']")
+_SUSPECT = r"[\"'](?:accepting|issuing|pending|delivered|dead|expired)[\"']"
 
 
 def test_nobody_spells_a_case_role_or_a_message_state():
-    found = {}
-    for path in sorted(SRC.rglob("*.py")):
-        source = path.read_text(encoding="utf-8")
-        if "migrations" in path.parts or path == SRC / "federation" / "states.py" or not _SUSPECT.search(source):
-            continue
-        if lines := _bare_uses(ast.parse(source)):
-            found[str(path.relative_to(SRC))] = lines
-    assert found == {}
-    pages = {str(p.relative_to(SRC)) for p in SRC.rglob("*.html")
-             if re.search(r"role\s*[!=]=\s*'(accepting|issuing)'", p.read_text(encoding="utf-8"))}
-    assert pages == set()
+    assert scan(_bare_uses, mentions=_SUSPECT, skip=SRC / "federation" / "states.py") == {}
+    assert pages(r"role\s*[!=]=\s*'(accepting|issuing)'") == set()
 
 
 @pytest.mark.db
@@ -163,9 +152,8 @@ def _state_writers(tree: ast.AST) -> dict[str, bool]:
 
 def test_only_delivery_moves_a_message_and_only_after_asking_the_table():
     # every module that can reach a message row names its table (other packages' ``state`` is their own)
-    found = {str(p.relative_to(SRC)): w for p in sorted(SRC.rglob("*.py"))
-             if "OutboxMessage" in (t := p.read_text("utf-8")) and (w := _state_writers(ast.parse(t)))}
-    assert found == {"federation/delivery.py": {"settle": True, "_delivered": True, "resend": True}}
+    assert scan(_state_writers, mentions="OutboxMessage") == {
+        "federation/delivery.py": {"settle": True, "_delivered": True, "resend": True}}
 
 
 def test_a_withdrawal_asked_of_the_partner_is_read_off_the_case_and_named_by_its_enum():

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import ast
 import json
-import re
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from factories import CATERING, HOTEL, NOW, application_body
+from source_scan import SRC, pages, scan
 from yima.errors import Conflict
 from yima.licences import service
 from yima.licences.payload import PermitStatus as SignedPermitStatus
@@ -29,8 +28,6 @@ from yima.licences.status import (
 from yima.registration import service as registration
 from yima.registration import views
 from yima.registration.model import ApplicationIn
-
-SRC = Path(__file__).resolve().parents[2] / "src" / "yima"
 
 
 def test_the_stored_values_are_the_v1_strings():
@@ -113,21 +110,13 @@ def test_the_probe_finds_what_it_looks_for():
     assert _bare_uses(ast.parse(others)) == []
 
 
-_SUSPECT = re.compile(r"[\"'](?:pending|active|filed|rejected|revoked|cancelled)[\"']|Permit\(")
+_SUSPECT = r"[\"'](?:pending|active|filed|rejected|revoked|cancelled)[\"']|Permit\("
 
 
 def test_nobody_spells_a_permit_s_status():
-    found = {}
-    for path in sorted(SRC.rglob("*.py")):
-        source = path.read_text(encoding="utf-8")
-        if "migrations" in path.parts or path == SRC / "licences" / "status.py" or not _SUSPECT.search(source):
-            continue
-        if lines := _bare_uses(ast.parse(source)):
-            found[str(path.relative_to(SRC))] = lines
-    assert found == {}
-    pages = {str(p.relative_to(SRC)) for p in SRC.rglob("*.html")
-             if re.search(r"(?<![\w.])(?:p\.status|now_status)\s*(?:[!=]=|in)\s*\(?'", p.read_text(encoding="utf-8"))}
-    assert pages == set()  # the licence and verification pages ask permit_in_force and name PermitStatus
+    assert scan(_bare_uses, mentions=_SUSPECT, skip=SRC / "licences" / "status.py") == {}
+    # the licence and verification pages ask permit_in_force and name PermitStatus
+    assert pages(r"(?<![\w.])(?:p\.status|now_status)\s*(?:[!=]=|in)\s*\(?'") == set()
 
 
 def _status_writers(tree: ast.AST) -> dict[str, bool]:
@@ -147,10 +136,7 @@ def _status_writers(tree: ast.AST) -> dict[str, bool]:
 
 
 def test_only_the_licences_service_writes_a_permit_s_status_and_only_after_asking_the_table():
-    found = {str(p.relative_to(SRC)): w for p in sorted(SRC.rglob("*.py"))
-             if "migrations" not in p.parts and "Permit" in (t := p.read_text("utf-8"))
-             and (w := _status_writers(ast.parse(t)))}
-    assert found == {"licences/service.py": {"_move": True}}
+    assert scan(_status_writers, mentions="Permit") == {"licences/service.py": {"_move": True}}
 
 
 # --- what is stored and what the v1 API answers stays byte for byte ----------------------------------

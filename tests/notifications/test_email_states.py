@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import ast
 import re
-from pathlib import Path
 
+from source_scan import SRC, scan
 from yima.notifications.states import EMAIL_MOVES, EmailState, email_may_move
-
-SRC = Path(__file__).resolve().parents[2] / "src" / "yima"
 
 
 def test_the_stored_values_are_the_v1_strings_and_a_pending_email_is_sent_once():
@@ -48,10 +46,7 @@ def test_the_probe_finds_what_it_looks_for():
 
 
 def test_nobody_spells_an_email_state_and_only_the_service_writes_one_after_asking_the_table():
-    found = {str(p.relative_to(SRC)): lines for p in sorted(SRC.rglob("*.py"))
-             if "migrations" not in p.parts and "email_state" in (t := p.read_text("utf-8"))
-             and (lines := _bare_uses(ast.parse(t)))}
-    assert found == {}
+    assert scan(_bare_uses, mentions="email_state") == {}
     service = ast.parse((SRC / "notifications" / "service.py").read_text("utf-8"))
     writers = {f.name for f in ast.walk(service) if isinstance(f, ast.FunctionDef) and any(
         isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) and t.attr == "email_state"

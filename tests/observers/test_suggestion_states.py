@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import ast
 import json
-import re
-from pathlib import Path
 
 import pytest
 from observer_helpers import at, build_zone
 from sqlalchemy import text
 
+from source_scan import SRC, pages, scan
 from yima.errors import Conflict
 from yima.observers import rules, service, views
 from yima.observers.api import SuggestionOut
@@ -27,8 +26,6 @@ from yima.observers.states import (
     extension_may_move,
     leads_to,
 )
-
-SRC = Path(__file__).resolve().parents[2] / "src" / "yima"
 
 
 def test_the_stored_values_are_the_v1_strings():
@@ -116,16 +113,9 @@ def test_the_probe_finds_what_it_looks_for():
 
 
 def test_nobody_spells_a_suggestion_s_state():
-    found = {}
-    for path in sorted((SRC / "observers").rglob("*.py")):
-        if path.name == "states.py":
-            continue
-        if lines := _bare_uses(ast.parse(path.read_text(encoding="utf-8"))):
-            found[str(path.relative_to(SRC))] = lines
-    assert found == {}
-    pages = {str(p.relative_to(SRC)) for p in (SRC / "observers").rglob("*.html")
-             if re.search(r"state\s*(?:[!=]=|in)\s*\(?'", p.read_text(encoding="utf-8"))}
-    assert pages == set()  # the pages name the enums and ask suggestion_may which forms to offer
+    assert scan(_bare_uses, under=SRC / "observers", skip=SRC / "observers" / "states.py") == {}
+    # the pages name the enums and ask suggestion_may which forms to offer
+    assert pages(r"state\s*(?:[!=]=|in)\s*\(?'", under=SRC / "observers") == set()
 
 
 def _state_writers(tree: ast.AST) -> dict[str, set[str]]:
@@ -146,10 +136,8 @@ def _state_writers(tree: ast.AST) -> dict[str, set[str]]:
 
 
 def test_only_the_service_writes_a_state_and_only_after_asking_the_table():
-    found = {str(p.relative_to(SRC)): w for p in sorted(SRC.rglob("*.py"))
-             if "migrations" not in p.parts and "Suggestion" in (t := p.read_text("utf-8"))
-             and (w := _state_writers(ast.parse(t)))}
-    assert found == {"observers/service.py": {"_move": {"leads_to"}, "_move_extension": {"extension_may_move"}}}
+    assert scan(_state_writers, mentions="Suggestion") == {
+        "observers/service.py": {"_move": {"leads_to"}, "_move_extension": {"extension_may_move"}}}
 
 
 # --- what is stored and what the v1 API answers stays byte for byte ----------------------------------

@@ -8,19 +8,17 @@ import json
 import re
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import get_args
 
 import pytest
 from sqlalchemy import text
 
 from factories import NOW
+from source_scan import SRC, pages, scan
 from yima.errors import DomainError
 from yima.projects import rules, service
 from yima.projects.model import ProjectIn, StageIn, StageName
 from yima.projects.rules import CHAIN, STAGE_NAMES, STAGES, Stage
-
-SRC = Path(__file__).resolve().parents[2] / "src" / "yima"
 
 
 def test_the_stages_are_the_v1_strings_and_the_api_names_the_same():
@@ -65,16 +63,11 @@ def test_the_probe_finds_what_it_looks_for():
 
 
 def test_nobody_spells_a_stage_and_only_add_stage_records_one():
-    found = {str(p.relative_to(SRC)): lines for p in sorted(SRC.rglob("*.py"))
-             if "migrations" not in p.parts and "stage" in (t := p.read_text("utf-8"))
-             and (lines := _bare_uses(ast.parse(t)))}
-    assert found == {}
+    assert scan(_bare_uses, mentions="stage") == {}
     makers = {str(p.relative_to(SRC)) for p in SRC.rglob("*.py")
               if "migrations" not in p.parts and re.search(r"(?<!class )\bProjectStage\(", p.read_text("utf-8"))}
     assert makers == {"projects/service.py"}
-    pages = {str(p.relative_to(SRC)) for p in (SRC / "projects").rglob("*.html")
-             if re.search(r"\bstage\s*(?:[!=]=|in)\s*\(?['\"]", p.read_text(encoding="utf-8"))}
-    assert pages == set()
+    assert pages(r"\bstage\s*(?:[!=]=|in)\s*\(?['\"]", under=SRC / "projects") == set()
 
 
 @pytest.mark.db

@@ -7,12 +7,12 @@ from __future__ import annotations
 import ast
 import json
 import re
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from factories import NOW, PASSWORD, application_body
+from source_scan import SRC, pages, scan
 from yima.accounts.service import add_user, authenticate
 from yima.errors import Conflict
 from yima.ratings import rules, service
@@ -30,8 +30,6 @@ from yima.ratings.states import (
 )
 from yima.registration import service as registration
 from yima.registration.model import ApplicationIn
-
-SRC = Path(__file__).resolve().parents[2] / "src" / "yima"
 
 
 def test_the_stored_values_are_the_v1_strings():
@@ -107,16 +105,9 @@ def test_the_probe_finds_what_it_looks_for():
 
 
 def test_nobody_spells_an_item_s_or_an_appeal_s_state():
-    found = {}
-    for path in sorted((SRC / "ratings").rglob("*.py")):
-        if path.name == "states.py":
-            continue
-        if lines := _bare_uses(ast.parse(path.read_text(encoding="utf-8"))):
-            found[str(path.relative_to(SRC))] = lines
-    assert found == {}
-    pages = {str(p.relative_to(SRC)) for p in (SRC / "ratings").rglob("*.html")
-             if re.search(r"state\s*(?:[!=]=|in)\s*\(?'", p.read_text(encoding="utf-8"))}
-    assert pages == set()  # the ledger asks rectification_may which steps to offer
+    assert scan(_bare_uses, under=SRC / "ratings", skip=SRC / "ratings" / "states.py") == {}
+    # the ledger asks rectification_may which steps to offer
+    assert pages(r"state\s*(?:[!=]=|in)\s*\(?'", under=SRC / "ratings") == set()
 
 
 def _state_writers(tree: ast.AST) -> dict[str, set[str]]:
@@ -136,10 +127,8 @@ def _state_writers(tree: ast.AST) -> dict[str, set[str]]:
 
 
 def test_only_the_ratings_service_writes_a_state_and_only_after_asking_the_table():
-    found = {str(p.relative_to(SRC)): w for p in sorted(SRC.rglob("*.py"))
-             if "migrations" not in p.parts and re.search(r"\b(?:Rectification|Rating)\b", t := p.read_text("utf-8"))
-             and (w := _state_writers(ast.parse(t)))}
-    assert found == {"ratings/service.py": {"_move_item": {"step_leads_to"}, "_move_appeal": {"appeal_may_move"}}}
+    assert scan(_state_writers, mentions=r"\b(?:Rectification|Rating)\b") == {
+        "ratings/service.py": {"_move_item": {"step_leads_to"}, "_move_appeal": {"appeal_may_move"}}}
 
 
 # --- what is stored and what the v1 API answers stays byte for byte ----------------------------------

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import ast
 import re
-from pathlib import Path
 
+from source_scan import pages, scan
 from yima.registration.status import Status
 
-SRC = Path(__file__).resolve().parents[2] / "src" / "yima"
 _VALUES = {s.value for s in Status}
 _SUSPECT = re.compile("[\"'](?:" + "|".join(_VALUES) + ")[\"']")
 
@@ -32,11 +31,5 @@ def test_the_probe_finds_what_it_looks_for():
 
 
 def test_no_application_status_is_compared_with_a_bare_string():
-    found = {}
-    for path in sorted(SRC.rglob("*.py")):
-        text = path.read_text(encoding="utf-8")
-        if "migrations" not in path.parts and _SUSPECT.search(text) and (lines := _bare(ast.parse(text))):
-            found[str(path.relative_to(SRC))] = lines
-    assert found == {}
-    literal = re.compile(r"\bstatus\s*(?:==|!=)\s*'(?:" + "|".join(_VALUES) + ")'")
-    assert {str(p.relative_to(SRC)) for p in SRC.rglob("*.html") if literal.search(p.read_text("utf-8"))} == set()
+    assert scan(_bare, mentions=_SUSPECT.pattern) == {}
+    assert pages(r"\bstatus\s*(?:==|!=)\s*'(?:" + "|".join(_VALUES) + ")'") == set()

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import ast
 import json
-import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from seal_helpers import establish
 from sqlalchemy import text
 
 from factories import NOW
+from source_scan import SRC, pages, scan
 from yima.seals import service
 from yima.seals.api import seal_out
 from yima.seals.status import (
@@ -26,8 +25,6 @@ from yima.seals.status import (
     seals_moving_to,
     set_may_move,
 )
-
-SRC = Path(__file__).resolve().parents[2] / "src" / "yima"
 
 
 def test_the_stored_values_are_the_v1_strings():
@@ -109,21 +106,12 @@ def test_the_probe_finds_what_it_looks_for():
     assert _bare_uses(ast.parse(others)) == []
 
 
-_SUSPECT = re.compile(r"[\"'](?:pending|issued|revoked|active)[\"']|Seal(?:Set)?\(")
+_SUSPECT = r"[\"'](?:pending|issued|revoked|active)[\"']|Seal(?:Set)?\("
 
 
 def test_nobody_spells_a_seal_s_or_a_set_s_status():
-    found = {}
-    for path in sorted(SRC.rglob("*.py")):
-        source = path.read_text(encoding="utf-8")
-        if "migrations" in path.parts or path == SRC / "seals" / "status.py" or not _SUSPECT.search(source):
-            continue
-        if lines := _bare_uses(ast.parse(source)):
-            found[str(path.relative_to(SRC))] = lines
-    assert found == {}
-    pages = {str(p.relative_to(SRC)) for p in SRC.rglob("*.html")
-             if re.search(r"\bs\.status\s*(?:[!=]=|in)\s*\(?'", p.read_text(encoding="utf-8"))}
-    assert pages == set()  # the seals page compares with SealStatus
+    assert scan(_bare_uses, mentions=_SUSPECT, skip=SRC / "seals" / "status.py") == {}
+    assert pages(r"\bs\.status\s*(?:[!=]=|in)\s*\(?'") == set()  # the seals page compares with SealStatus
 
 
 def _status_writers(tree: ast.AST) -> dict[str, bool]:
@@ -149,10 +137,8 @@ def _status_writers(tree: ast.AST) -> dict[str, bool]:
 
 def test_only_the_seals_service_writes_a_status_and_only_after_asking_the_table():
     # every module that can reach a seal row names its table (others' ``status`` is their own)
-    found = {str(p.relative_to(SRC)): w for p in sorted(SRC.rglob("*.py"))
-             if "migrations" not in p.parts and re.search(r"\bSeal(?:Set)?\b", t := p.read_text("utf-8"))
-             and (w := _status_writers(ast.parse(t)))}
-    assert found == {"seals/service.py": {"_move_set": True, "_move_seal": True, "_revoke_seals": True}}
+    assert scan(_status_writers, mentions=r"\bSeal(?:Set)?\b") == {
+        "seals/service.py": {"_move_set": True, "_move_seal": True, "_revoke_seals": True}}
 
 
 # --- what is stored and what the v1 API answers stays byte for byte ----------------------------------
