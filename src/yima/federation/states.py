@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 
+from yima import moves
+
 
 class CaseRole(StrEnum):
     ACCEPTING = "accepting"  # forwarded from here: the partner zone decides, the answer comes back
@@ -43,8 +45,4 @@ MESSAGE_MOVES: Mapping[MessageState | None, frozenset[MessageState]] = {
 
 def may_move(state: str | None, target: MessageState) -> bool:
     """Whether a message in ``state`` (None: not yet written) may become ``target``."""
-    try:
-        current = None if state is None else MessageState(state)
-    except ValueError:
-        return False
-    return target in MESSAGE_MOVES[current]
+    return moves.may_move(MESSAGE_MOVES, MessageState, state, target)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 
+from yima import moves
+
 
 class EmailState(StrEnum):
     NONE = "none"  # no address, or no mail server configured when it was made
@@ -30,8 +32,4 @@ EMAIL_MOVES: Mapping[EmailState | None, frozenset[EmailState]] = {
 
 def email_may_move(state: str | None, target: EmailState) -> bool:
     """Whether a notification whose email is ``state`` (None: not yet made) may become ``target``."""
-    try:
-        current = None if state is None else EmailState(state)
-    except ValueError:
-        return False
-    return target in EMAIL_MOVES[current]
+    return moves.may_move(EMAIL_MOVES, EmailState, state, target)

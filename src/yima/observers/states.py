@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from yima import moves
+
 
 class SuggestionState(StrEnum):
     SUBMITTED = "submitted"
@@ -118,8 +120,4 @@ def leads_to(action: str, state: str | None, target: str) -> bool:
 
 def extension_may_move(state: str | None, target: str | None) -> bool:
     """Whether an extension request in ``state`` (None: none asked for) may become ``target``."""
-    try:
-        current = None if state is None else ExtensionState(state)
-    except ValueError:
-        return False
-    return target in EXTENSION_MOVES[current]
+    return moves.may_move(EXTENSION_MOVES, ExtensionState, state, target)

@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from yima import moves
+
 
 class RectificationState(StrEnum):
     OPEN = "open"  # waiting for the call back (回访)
@@ -83,8 +85,4 @@ def step_leads_to(step: str, state: str | None, target: str) -> bool:
 
 def appeal_may_move(state: str | None, target: str) -> bool:
     """Whether an appeal in ``state`` (None: the rating was never appealed) may become ``target``."""
-    try:
-        current = None if state is None else AppealState(state)
-    except ValueError:
-        return False
-    return target in APPEAL_MOVES[current]
+    return moves.may_move(APPEAL_MOVES, AppealState, state, target)

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 
+from yima import moves
+
 
 class SealSetStatus(StrEnum):
     PENDING = "pending"  # requested with the enterprise; issued by the job or on the owner's first look
@@ -43,20 +45,12 @@ SEAL_MOVES: Mapping[SealStatus | None, frozenset[SealStatus]] = {
 
 def set_may_move(status: str | None, target: SealSetStatus) -> bool:
     """Whether a seal set in ``status`` (None: not yet requested) may become ``target``."""
-    try:
-        current = None if status is None else SealSetStatus(status)
-    except ValueError:
-        return False
-    return target in SET_MOVES[current]
+    return moves.may_move(SET_MOVES, SealSetStatus, status, target)
 
 
 def seal_may_move(status: str | None, target: SealStatus) -> bool:
     """Whether a seal in ``status`` (None: not yet made) may become ``target``."""
-    try:
-        current = None if status is None else SealStatus(status)
-    except ValueError:
-        return False
-    return target in SEAL_MOVES[current]
+    return moves.may_move(SEAL_MOVES, SealStatus, status, target)
 
 
 def seals_moving_to(target: SealStatus) -> tuple[SealStatus, ...]:
