@@ -35,7 +35,7 @@ from yima.demo.twozones import run_federated_demo
 from yima.observers.calendar import official_calendar
 from yima.web.server import LOOPS, UnsafeSettings, check_public_settings, run_server
 
-#: What uvicorn imports in each worker process to serve.
+#: What uvicorn imports to serve (with several workers, once, before they are forked from it).
 ASGI = "yima.app.asgi:app"
 app = typer.Typer(help="Yima 一码 — market-access platform / 市场准入系统", no_args_is_help=True)
 jobs_app = typer.Typer(help="Scheduled jobs", no_args_is_help=True)

@@ -112,9 +112,10 @@ def warm_up(app: FastAPI) -> None:
     costs about 100 ms of set-up; nothing is sent to the database) and read the translation
     catalogues; then the features' ``WARM_UPS`` (the dashboard's queries run once: their SQL
     compiled, the database's pages and, on PostgreSQL, a connection with its catalogue caches
-    ready). ``yima serve`` does it in each worker (``yima.app.asgi``); an app built for a test
-    leaves it to the first request. A warm-up that fails on the database (not migrated yet, say)
-    is logged and skipped: the pages then pay it."""
+    ready). ``yima serve`` does it when it builds the app (``yima.app.asgi``), with several workers
+    once, before they are forked from it (``yima.web.prefork``: each then opens connections of its
+    own); an app built for a test leaves it to the first request. A warm-up that fails on the
+    database (not migrated yet, say) is logged and skipped: the pages then pay it."""
     _match_every_route(app)
     configure_mappers()
     dialect = app.state.db.engine.dialect

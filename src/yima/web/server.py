@@ -1,4 +1,5 @@
-"""Runs the app under uvicorn, with the scheduled jobs on a background thread.
+"""Runs the app under uvicorn, with the scheduled jobs on a background thread (with several
+workers, in a process beside them: ``yima.web.prefork``).
 
 Every process logs JSON lines to standard error (``yima.web.logs``). A server bound to any
 address other than loopback refuses to start while a secret still has its development default.
@@ -12,6 +13,7 @@ import logging.config
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import uvicorn
 
@@ -21,6 +23,7 @@ from yima.db import Database
 from yima.jobs import JobRun
 from yima.registry import Slot
 from yima.standard.model import MatterStandard
+from yima.web import prefork
 from yima.web.logs import log_config, log_job_run
 
 #: Seconds a worker process may take to answer its supervisor. uvicorn's default (5 s) is shorter
@@ -96,21 +99,39 @@ def _job_loop(url: str, every: int, stop: threading.Event, jobs: JobRun) -> None
 
 def run_server(asgi: str, url: str, host: str, port: int, workers: int, jobs_every: int, settings: Settings, *,
                standard: MatterStandard, jobs: JobRun, loops: Sequence[Loop], log_format: str = "json") -> None:
-    """Serve the app that ``asgi`` (``module:attribute``, which uvicorn imports in each worker
-    process) builds, until stopped; lines in ``settings.log_format``, else in ``log_format``. The
-    jobs every ``jobs_every`` seconds and the ``loops`` run beside it in this process."""
+    """Serve the app that ``asgi`` (``module:attribute``) builds, until stopped; lines in
+    ``settings.log_format``, else in ``log_format``. The jobs every ``jobs_every`` seconds and the
+    ``loops`` run beside it: in this process with one worker, in a process of their own with more
+    (``yima.web.prefork``: the app built once here, its workers forked from it)."""
     check_public_settings(host, settings)
-    set_database_url(url)  # the app (here and in worker processes) builds itself from the settings
+    set_database_url(url)  # the app builds itself from the settings
     config = log_config(settings.log_format or log_format)
     logging.config.dictConfig(config)
+
+    def beside(stop: threading.Event) -> None:
+        if jobs_every > 0:
+            threading.Thread(target=_job_loop, args=(url, jobs_every, stop, jobs), daemon=True).start()
+        for loop in loops:
+            threading.Thread(target=loop, args=(url, standard, stop), daemon=True,
+                             name=f"{loop.__module__}.{loop.__name__}").start()
+
+    if workers > 1 and prefork.supported():
+        status = prefork.serve_forked(
+            uvicorn.Config(asgi, host=host, port=port, workers=workers, log_config=config, access_log=False),
+            workers, release=_release, beside=beside if jobs_every > 0 or loops else None)
+        if status:
+            raise SystemExit(status)
+        return
     stop = threading.Event()
-    if jobs_every > 0:
-        threading.Thread(target=_job_loop, args=(url, jobs_every, stop, jobs), daemon=True).start()
-    for loop in loops:
-        threading.Thread(target=loop, args=(url, standard, stop), daemon=True,
-                         name=f"{loop.__module__}.{loop.__name__}").start()
+    beside(stop)
     try:
         uvicorn.run(asgi, host=host, port=port, workers=workers, log_config=config,
                     access_log=False, timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
     finally:
         stop.set()
+
+
+def _release(app: Any) -> None:
+    """Before the workers are forked: the app's database engines let go of the connections the
+    warm-up opened (and of SQLite's writer-lock file), so that each worker opens its own."""
+    app.state.db.dispose()
