@@ -47,8 +47,8 @@ class ServeProcess:
 
     def start(self, timeout: float = 180) -> ServeProcess:
         """Start (forked from the worker's zygote, see ``yima_process``) and wait for /healthz. The
-        allowance is generous: on a loaded 2-core CI machine a restart with two workers imports the
-        application twice (each worker process)."""
+        allowance is generous: on a loaded 2-core CI machine a start builds the application and
+        warms it up (once, before the workers are forked from it: ``yima.web.prefork``)."""
         self.process = spawn_yima(["serve", "--port", str(self.port), "--workers", str(self.workers),
                                    "--jobs-every", str(self.jobs_every)], env=self.env, log=self.log_path,
                                   stdout=os.devnull)
