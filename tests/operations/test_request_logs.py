@@ -6,10 +6,11 @@ a query string or a failed sign-in."""
 from __future__ import annotations
 
 import logging
+import random
 import re
 import time
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
@@ -21,7 +22,7 @@ from yima.accounts.service import add_user
 from yima.db import Database
 from yima.db.migrate import upgrade
 from yima.identity import make_id_number
-from yima.web.logs import TextFormatter, redact, request_id
+from yima.web.logs import TextFormatter, redact, request_id, utc_time
 from yima.zones.service import add_zone
 
 PASSWORD = "a-secret-passphrase-9"
@@ -39,6 +40,14 @@ def test_a_sane_request_id_is_kept_and_anything_else_replaced():
     assert request_id("req-2026.12.01:abc") == "req-2026.12.01:abc"
     for insane in (None, "", "short", "has space in it", "x" * 129, "line\nbreak-injected", "名字名字名字名字名字"):
         assert re.fullmatch(r"[0-9a-f]{32}", request_id(insane))
+
+
+def test_the_time_of_a_line_is_what_datetime_writes():
+    rng = random.Random(22)
+    moments = [1_764_608_813.0, 1_764_608_813.9999996, 1_659_918_709.0229998, 1_764_608_813.0005]
+    moments += [round(rng.uniform(1.6e9, 1.9e9), rng.randint(0, 7)) for _ in range(20_000)]
+    for moment in moments:
+        assert utc_time(moment) == datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds"), moment
 
 
 def test_redaction_masks_id_numbers_and_phone_numbers_but_not_credit_codes():

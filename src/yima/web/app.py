@@ -32,7 +32,7 @@ from yima.db.base import Base
 from yima.errors import DomainError, Finding
 from yima.registry import Registry, Slot
 from yima.standard.model import MatterStandard
-from yima.web import api_docs, errors, health
+from yima.web import api_docs, errors, handoff, health
 from yima.web.deps import AUTHENTICATOR
 from yima.web.i18n import LOCALES, translations
 from yima.web.limits import BODY_LIMITS, BodySizeLimit
@@ -67,6 +67,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Blocking handlers run in worker threads. Many threads buy nothing under one GIL and cost
     # convoys of lock hand-offs, so a handful serve the requests in turn.
     anyio.to_thread.current_default_thread_limiter().total_tokens = app.state.settings.worker_threads
+    handoff.use_threads(app.state.settings.worker_threads)  # and so do the async routes' hand-offs
     interval = sys.getswitchinterval()
     sys.setswitchinterval(SWITCH_INTERVAL)
     try:

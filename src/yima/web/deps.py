@@ -16,7 +16,6 @@ from typing import Annotated, Protocol
 
 from fastapi import Depends, Path, Request
 from fastapi.security import OAuth2PasswordBearer
-from starlette.concurrency import run_in_threadpool
 
 from yima import ranges
 from yima.actors import Actor
@@ -26,6 +25,7 @@ from yima.db import Database
 from yima.errors import Unauthorized
 from yima.registry import Slot
 from yima.standard.model import MatterStandard
+from yima.web.handoff import in_thread
 
 COOKIE = "yima_token"
 # The largest id an INTEGER column holds on PostgreSQL (SQLite holds more): a larger one in a path
@@ -93,10 +93,10 @@ async def _checked(request: Request, token: str) -> Actor:
     actor = auth.read_token(token, request.app.state.settings.secret_key)
     checked: Actor | None = auth.check_current_cached(db, actor)
     if checked is None:
-        checked = await run_in_threadpool(auth.check_current, db, actor)
+        checked = await in_thread(auth.check_current, db, actor)
     now, idle = utcnow(), timedelta(minutes=request.app.state.settings.idle_timeout_min)
     if not auth.check_activity_cached(token, now, idle):
-        await run_in_threadpool(auth.check_activity, db, token, checked, now, idle)
+        await in_thread(auth.check_activity, db, token, checked, now, idle)
     request.state.actor_id = checked.id  # for the request's log line
     return checked
 

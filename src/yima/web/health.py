@@ -39,8 +39,8 @@ class Readiness(BaseModel):
 
 
 @router.get("/healthz", response_model=Health)
-def health(request: Request) -> Health:
-    """Alive: answers without touching the database."""
+async def health(request: Request) -> Health:
+    """Alive: answers without touching the database (on the event loop: nothing here blocks)."""
     return Health(status="ok", standard=request.app.state.standard.digest)
 
 

@@ -121,7 +121,10 @@ def inline_script_hashes(html: str) -> list[str]:
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
-    """The request's cookies exactly as the app reads them (``Request.cookies``)."""
+    """The request's cookies exactly as the app reads them (``Request.cookies``); a request without
+    a ``Cookie`` header (an API client's) has none, and no request object is built for it."""
+    if not any(name == b"cookie" for name, _ in scope.get("headers", ())):
+        return {}
     return Request(scope).cookies
 
 
@@ -198,9 +201,14 @@ _OURS = {b"content-security-policy", *(name for name, _ in HEADERS)}
 DOCS_PAGES = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 
 
+#: The policy of every page but the API documentation's, encoded once.
+_CSP_HEADER = (b"content-security-policy", CSP.format(extra="").encode())
+
+
 def _secure_start(message: Message, scope: Scope, state: dict[str, Any], extra_scripts: str) -> None:
     headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _OURS]
-    headers += [*HEADERS, (b"content-security-policy", CSP.format(extra=extra_scripts).encode())]
+    headers += [*HEADERS, (b"content-security-policy", CSP.format(extra=extra_scripts).encode())
+                if extra_scripts else _CSP_HEADER]
     if not any(k.lower() == b"cache-control" for k, _ in headers) and not scope.get("path", "").startswith("/static/"):
         headers.append((b"cache-control", b"no-store"))  # pages and API answers may carry personal data
     if is_https(scope):

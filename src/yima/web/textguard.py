@@ -17,6 +17,7 @@ import json
 
 from fastapi import Request
 from starlette.datastructures import UploadFile
+from starlette.types import Scope
 
 from yima.errors import DomainError, Finding
 from yima.textcheck import has_nothing_hidden, hidden_character, walk_strings
@@ -47,13 +48,25 @@ def _clean_json_text(raw: bytes) -> bool:
     return has_nothing_hidden(text)
 
 
+def _content_type(scope: Scope) -> str:
+    """The request's media type, lower case (what ``request.headers.get("content-type")`` starts with)."""
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            return str(value.decode("latin-1")).split(";")[0].strip().lower()
+    return ""
+
+
 async def no_hidden_characters(request: Request) -> None:
-    query = [hit for key, value in request.query_params.multi_items()
-             if (hit := hidden_character(value, key)) is not None]
-    _first(query)  # a query is read into database lookups, where a NUL cannot even be stored
-    if request.method not in UNSAFE or request.url.path in STORES_NOTHING:
+    # Read from the ASGI scope: a request without a query string and a safe method (most of them)
+    # costs no parsed query, URL or headers object.
+    scope = request.scope
+    if scope.get("query_string"):
+        query = [hit for key, value in request.query_params.multi_items()
+                 if (hit := hidden_character(value, key)) is not None]
+        _first(query)  # a query is read into database lookups, where a NUL cannot even be stored
+    if scope["method"] not in UNSAFE or scope["path"] in STORES_NOTHING:
         return
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    kind = _content_type(scope)
     found: list[Finding] = []
     if kind == "application/json" or kind.endswith("+json"):
         raw = await request.body()
