@@ -9,9 +9,10 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from factories import NOW, application_body
+from yima.audit.tables import AuditEntry
 from yima.errors import Conflict, NotFound
 from yima.federation import delivery, service, views
 from yima.federation.model import RECEIPT, WITHDRAWN, envelope_from_payload, new_message
@@ -21,7 +22,9 @@ from yima.licences.cose import decode_cbor, decode_sign1, sign1
 from yima.registration import records
 from yima.registration import service as registration
 from yima.registration.model import ApplicationIn
+from yima.registration.status import Status
 from yima.registration.tables import Application
+from yima.registration.views import get_application
 
 
 @pytest.fixture
@@ -327,3 +330,36 @@ def test_a_decision_goes_with_its_licence_and_the_pdf_made_after_its_commit_foll
     delivery.deliver_one(db, queued[0], standard, down, later + timedelta(seconds=1))
     assert len(sent) == 3 and sent[2] != sent[0]  # signed anew, with a new expiry …
     assert pdf_of(sent[2]) == first  # … around the same PDF
+
+
+@pytest.mark.parametrize("word", ["hacked", "forwarded", None])
+def test_a_decision_with_a_status_word_the_standard_has_not_is_refused_and_nothing_is_kept(
+        db, people, standard, guangzhou, word) -> None:
+    """The partner's status is shown to the applicant and decides what may be done next (supply,
+    withdraw): a word that is not one of an application's states is refused on arrival, naming it,
+    before the case, its steps or the audit chain take anything from the message."""
+    app_id, _ = _forwarded(db, people, standard)
+    with db.read() as session:
+        before = session.get(Case, app_id)
+        assert before is not None
+        steps, chain = list(before.steps), session.scalar(select(func.count()).select_from(AuditEntry))
+    body = {"application": app_id, "partner_application": 7, "version": 1, "status": word, "findings": [],
+            "missing_materials": [], "materials_due_on": None, "uscc": None, "licence": None}
+    decided = new_message("application.decided", "gz-gxq", "cq-gxq", standard.digest, body, NOW)
+    with pytest.raises(Refusal) as refused:
+        service.receive(db, standard, sign1(decided.payload(), guangzhou.active), NOW)
+    assert refused.value.reason == "malformed" and refused.value.status == 422
+    assert repr(word) in refused.value.finding.en and repr(word) in refused.value.finding.zh
+    with db.read() as session:
+        case = session.get(Case, app_id)
+        assert case is not None and case.remote_status == "" and case.remote is None
+        assert case.steps == steps and case.remote_version == 0
+        assert session.scalar(select(func.count()).select_from(AuditEntry)) == chain
+    assert get_application(db, people["alice"], app_id, NOW).as_json()["status"] == "forwarded"
+
+    body["status"] = "awaiting_materials"  # the same message with a word it may say is applied
+    good = new_message("application.decided", "gz-gxq", "cq-gxq", standard.digest, body, NOW)
+    service.receive(db, standard, sign1(good.payload(), guangzhou.active), NOW)
+    with db.read() as session:
+        case = session.get(Case, app_id)
+        assert case is not None and case.remote is Status.AWAITING_MATERIALS and case.remote_version == 1

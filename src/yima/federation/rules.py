@@ -184,13 +184,28 @@ def too_late_state(result: Mapping[str, object]) -> str | None:
     """What a receipt's ``result`` for ``application.withdrawn`` means: the issuing zone's decided
     state when it was too late (``{"status": "too_late", "state": "approved"}``), else None (the
     withdrawal was applied there; its ``application.decided`` with ``withdrawn`` confirms it)."""
-    if result.get("status") != "too_late":
+    if result.get("status") != Withdrawal.TOO_LATE:
         return None
     state = result.get("state")
     return state if isinstance(state, str) and state else "decided"
 
 
-def withdrawal_state(steps: Sequence[Mapping[str, object]], remote_status: str) -> Withdrawal | None:
+def partner_status(word: object) -> Status:
+    """The status an issuing zone reports in ``application.decided``: one of its applications'
+    states, never ``forwarded`` (a partner decides what it was sent; it does not send it on).
+    ``ValueError`` names any other word, which the message is refused for before anything of it is
+    kept."""
+    try:
+        status = Status(word) if isinstance(word, str) else None
+    except ValueError:
+        status = None
+    if status is None or status == Status.FORWARDED:
+        raise ValueError(f"status {word!r} is not one an issuing zone reports "
+                         f"({', '.join(s.value for s in Status if s != Status.FORWARDED)})")
+    return status
+
+
+def withdrawal_state(steps: Sequence[Mapping[str, object]], remote_status: Status | None) -> Withdrawal | None:
     """``requested`` | ``confirmed`` | ``too_late`` for a forwarded application whose applicant asked
     to withdraw it, None when nobody asked. Only the issuing zone's own status ``withdrawn``
     confirms; its decided status, or a receipt saying it had decided, makes the request too late."""
@@ -204,7 +219,8 @@ def withdrawal_state(steps: Sequence[Mapping[str, object]], remote_status: str) 
     return Withdrawal.REQUESTED
 
 
-def check_may_withdraw(steps: Sequence[Mapping[str, object]], remote_status: str, partner_zone: str) -> None:
+def check_may_withdraw(steps: Sequence[Mapping[str, object]], remote_status: Status | None,
+                       partner_zone: str) -> None:
     """Refuse a withdrawal the accepting side must not send: one already in flight, or one of an
     application the issuing zone has decided (as for a local application)."""
     state = withdrawal_state(steps, remote_status)
@@ -213,7 +229,7 @@ def check_may_withdraw(steps: Sequence[Mapping[str, object]], remote_status: str
                        f"A withdrawal was already sent and awaits {partner_zone}'s confirmation; it cannot be "
                        "sent twice")
     if state is not None or remote_status in DECIDED:
-        shown = remote_status if remote_status in DECIDED else next(
+        shown = remote_status.value if remote_status in DECIDED and remote_status else next(
             (str(s.get("state")) for s in steps if s.get("step") == WITHDRAWAL_TOO_LATE), "decided")
         raise Conflict("withdraw.state", "id", f"申请当前状态为 {shown}（{partner_zone} 已作出决定），不能撤回",
                        f"The application is {shown} ({partner_zone} has decided it); it cannot be withdrawn")

@@ -44,6 +44,7 @@ from yima.federation.rules import (
     is_late,
     keys_unavailable,
     open_envelope,
+    partner_status,
     standard_mismatch,
     unknown_forwarded_application,
     withdrawal_state,
@@ -324,8 +325,8 @@ class MaterialCourier:
     def supply(self, session: Session, app: ApplicationRecord, actor: Actor, material_id: str, filename: str,
                content_type: str, content: bytes, now: datetime) -> None:
         case = session.get(Case, app.id)
-        if case is None or not allowed(Step.SUPPLY, case.remote_status):
-            state = case.remote_status if case and case.remote_status else Status.FORWARDED
+        if case is None or not allowed(Step.SUPPLY, case.remote):
+            state = (case.remote if case else None) or Status.FORWARDED
             raise Conflict("materials.state", "material", f"合作开发区的申请状态为 {state}，不能补交材料",
                            f"The partner's application is {state}; materials cannot be supplied")
         if material_id not in case.remote_missing:
@@ -350,12 +351,12 @@ def overlay(app: ApplicationRecord, view: ApplicationView, case: Case, now: date
     credit code and delivered licence; on either side, the steps of the journey."""
     letters = tuple(dead_letters(case))
     if case.role == CaseRole.ACCEPTING:
-        status = case.remote_status or Status.FORWARDED.value
-        if not case.remote_status and any(d.kind == "application.forwarded" for d in letters):
+        status = (case.remote or Status.FORWARDED).value
+        if case.remote is None and any(d.kind == "application.forwarded" for d in letters):
             status = "undeliverable"  # the partner never took it: not "forwarded", not decided
         block = CaseView(case.role, case.partner_zone, case.remote_application_id, tuple(case.steps), letters,
-                         withdrawal=withdrawal_state(case.steps, case.remote_status),
-                         late=is_late(as_utc(case.created_at), bool(case.remote_status), now))
+                         withdrawal=withdrawal_state(case.steps, case.remote),
+                         late=is_late(as_utc(case.created_at), case.remote is not None, now))
         # The licence is delivered with its decision; its signed PDF may follow in a message of its
         # own: until it is here, no PDF is claimed (``pdf_url`` and ``pdf_delivered_at`` are null).
         licence = (DeliveredLicence(
@@ -524,6 +525,10 @@ def _receive_forwarded(db: Database, standard: MatterStandard, env: Envelope, no
 
 def _receive_decided(env: Envelope, now: datetime) -> Applied:
     body = env.body
+    try:
+        reported = partner_status(body.get("status"))
+    except ValueError as err:
+        raise Refusal("malformed", 422, f"决定消息不正确：{err}", f"The decision is malformed: {err}") from err
 
     def apply(session: Session) -> None:
         case = session.get(Case, int(body.get("application") or 0))
@@ -535,19 +540,19 @@ def _receive_decided(env: Envelope, now: datetime) -> Applied:
             return
         case.remote_version = version
         case.remote_application_id = body.get("partner_application") or case.remote_application_id
-        case.remote_status = str(body.get("status"))
+        case.remote_status = reported.value
         case.remote_findings = list(body.get("findings") or [])
         case.remote_missing = list(body.get("missing_materials") or [])
         case.remote_due_on = body.get("materials_due_on")
         case.uscc = body.get("uscc")
         step_once(case, "received", now, f"{env.sender} #{case.remote_application_id}")
-        if case.remote_status in (*QUEUED, *DECIDED):
+        if reported in (*QUEUED, *DECIDED):
             said = (Words(f"{env.sender} 已确认撤回", f"{env.sender} confirmed the withdrawal")
-                    if case.remote_status == Status.WITHDRAWN else
+                    if reported == Status.WITHDRAWN else
                     Words.joined([Words(str(f.get("message_zh") or f.get("message", "")),
                                         str(f.get("message_en") or f.get("message", "")))
                                   for f in case.remote_findings]))
-            _step(case, case.remote_status, now, said.text[:300], detail_zh=said.zh[:300], detail_en=said.en[:300])
+            _step(case, reported.value, now, said.text[:300], detail_zh=said.zh[:300], detail_en=said.en[:300])
         licence = body.get("licence")
         if isinstance(licence, Mapping) and licence.get("qr"):
             qr = str(licence["qr"])
@@ -562,7 +567,7 @@ def _receive_decided(env: Envelope, now: datetime) -> Applied:
         app = records.application_record(session, case.application_id)
         audit.record(session, [audit.event(app.zone_id if app else env.recipient, None, now,
                                            "application.partner_status", f"application:{case.application_id}",
-                                           status=case.remote_status, uscc=case.uscc, message=env.id,
+                                           status=reported.value, uscc=case.uscc, message=env.id,
                                            licence=bool(case.licence_qr))])
     return {"status": "applied"}, apply
 

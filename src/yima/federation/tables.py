@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from yima.db.base import Base
 from yima.federation.states import CaseRole, MessageState
+from yima.registration.status import Status
 
 
 class Partner(Base):
@@ -94,7 +95,7 @@ class Case(Base):
     role: Mapped[str] = mapped_column(String(16))
     partner_zone: Mapped[str] = mapped_column(String(32), index=True)
     remote_application_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    remote_status: Mapped[str] = mapped_column(String(32), default="")
+    remote_status: Mapped[str] = mapped_column(String(32), default="")  # "" until the partner reports; see ``remote``
     remote_version: Mapped[int] = mapped_column(Integer, default=0)
     remote_findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     remote_missing: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -107,6 +108,12 @@ class Case(Base):
     licence_delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def remote(self) -> Status | None:
+        """The partner's status as reported (checked on arrival, ``rules.partner_status``), None
+        until its first ``application.decided``."""
+        return Status(self.remote_status) if self.remote_status else None
 
 
 PDF_DUE = (Case.licence_qr.is_not(None), Case.licence_pdf.is_(None), Case.role == CaseRole.ISSUING)

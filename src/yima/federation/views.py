@@ -99,10 +99,10 @@ def cases(db: Database, actor: Actor, now: datetime, limit: int = 200) -> list[C
         apps = application_records(session, (case.application_id for case in found))
         return [CrossRegionCase(
             application=app.id, role=case.role, partner_zone=case.partner_zone, name=app.name,
-            status=(case.remote_status or Status.FORWARDED.value) if case.role == CaseRole.ACCEPTING else app.status,
+            status=(case.remote or Status.FORWARDED).value if case.role == CaseRole.ACCEPTING else app.status,
             uscc=case.uscc if case.role == CaseRole.ACCEPTING else app.enterprise_uscc,
             licence_delivered=case.licence_delivered_at is not None,
-            late=case.role == CaseRole.ACCEPTING and is_late(as_utc(case.created_at), bool(case.remote_status), now),
+            late=case.role == CaseRole.ACCEPTING and is_late(as_utc(case.created_at), case.remote is not None, now),
             since=as_utc(case.created_at).isoformat())
             for case in found if (app := apps.get(case.application_id)) is not None]
 

@@ -35,6 +35,7 @@ from yima.federation.rules import (
 from yima.federation.states import CaseRole
 from yima.federation.tables import Case, InboxMessage, OutboxMessage
 from yima.registration import service as registration
+from yima.registration.appview import Withdrawal
 from yima.registration.model import ApplicationRecord
 from yima.registration.records import application_record
 from yima.registration.status import PENDING, Status
@@ -56,7 +57,7 @@ class PartnerWithdrawal:
         case = session.get(Case, app.id)
         if case is None or case.role != CaseRole.ACCEPTING:
             raise not_withdrawable(app.status)
-        check_may_withdraw(case.steps, case.remote_status, case.partner_zone)
+        check_may_withdraw(case.steps, case.remote, case.partner_zone)
         forwarded = session.scalar(select(OutboxMessage.id).where(OutboxMessage.application_id == app.id,
                                                                   OutboxMessage.kind == "application.forwarded"))
         envelope = new_message(WITHDRAWN, app.zone_id, case.partner_zone, app.standard_digest,
@@ -121,7 +122,8 @@ def receive_withdrawn(db: Database, standard: MatterStandard, env: Envelope, now
     with db.read() as session:
         case = _issuing_case(session, env.sender, env.body)
         if case is None and _refused_on_arrival(session, env.sender, env.body.get("forwarded_message")):
-            return {"status": "too_late", "state": Status.REJECTED.value, "application": None}, lambda session: None
+            refused = {"status": Withdrawal.TOO_LATE.value, "state": Status.REJECTED.value, "application": None}
+            return refused, lambda session: None
         if case is None:
             raise unknown_forwarded_application()
         app_id = case.application_id
@@ -141,7 +143,7 @@ def receive_withdrawn(db: Database, standard: MatterStandard, env: Envelope, now
             status = app.status if app else ""
     if status == Status.WITHDRAWN:
         return {"status": Status.WITHDRAWN.value, "application": app_id}, lambda session: None
-    result = {"status": "too_late", "state": status, "application": app_id}
+    result = {"status": Withdrawal.TOO_LATE.value, "state": status, "application": app_id}
 
     def note(session: Session) -> None:
         audit.record(session, [audit.event(env.recipient, actor, now, "application.withdrawal_refused",

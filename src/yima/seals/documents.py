@@ -30,6 +30,7 @@ from yima.seals import national
 from yima.seals.model import SealType
 from yima.seals.sealing import SealJob, cert_der, check_pdf_seals, key_der, seal_pdf
 from yima.seals.service import seals_for_use, zone_crl
+from yima.seals.status import SealStatus
 from yima.seals.tables import Seal
 from yima.zones.tables import Zone
 
@@ -74,7 +75,7 @@ class SealCheck:
 
     report: SignatureReport
     seal_id: str | None
-    seal_status: str | None
+    seal_status: SealStatus | None
 
     @property
     def seal_type(self) -> SealType | None:
@@ -136,5 +137,5 @@ def check_document(db: Database, filename: str, pdf: bytes, now: datetime, *, ma
     checks = []
     for report in reports:
         seal = seals.get(report.certificate_serial)
-        checks.append(SealCheck(report, seal.id if seal else None, seal.status if seal else None))
+        checks.append(SealCheck(report, seal.id if seal else None, SealStatus(seal.status) if seal else None))
     return checks

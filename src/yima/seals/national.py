@@ -227,7 +227,7 @@ class OfdSeal:
 
     report: SignatureReport
     seal_id: str | None
-    seal_status: str | None
+    seal_status: SealStatus | None
 
 
 def check_ofd_document(db: Database, content: bytes, now: datetime) -> list[OfdSeal]:
@@ -257,14 +257,14 @@ def _judge(db: Database, check: OfdSignatureCheck, issuers: list[x509.Certificat
     with db.read() as session:
         row = session.scalar(select(Seal).join(NationalSeal, NationalSeal.seal_id == Seal.id)
                              .where(NationalSeal.cert_serial == serial)) if serial else None
-        seal_id, status, revoked_at = (row.id, row.status, row.revoked_at) if row else (None, None, None)
+        seal_id, status, revoked_at = (row.id, SealStatus(row.status), row.revoked_at) if row else (None, None, None)
         seal_type = row.type if row else None
     who = read_signer_identity(signer.subject) if signer else None
     valid = bool(seal_check and seal_check.maker_signature and seal_check.signer_signature
                  and seal_check.signer_in_cert_list and seal_check.data_hash)
     trusted = bool(signer and maker and _chained(signer, issuers, now) and _chained(maker, issuers, now)
                    and seal_check and seal_check.within_validity)
-    revoked = status == SealStatus.REVOKED
+    revoked = status is SealStatus.REVOKED
     problems_zh: list[str] = []
     problems_en: list[str] = []
     if check.problem:
