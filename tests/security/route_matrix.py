@@ -161,12 +161,14 @@ def partner_message(world: World) -> Call:
 
 
 def received_message(world: World) -> Call:
-    """The signed bytes of a message the zone received from its partner (posted first, by nobody in particular)."""
-    sent = partner_message(world)
-    answer = world.client("anonymous").post(sent.url, json=sent.json)
-    assert answer.status_code == 200, answer.text
-    message_id = envelope_from_payload(cbor2.loads(decode_sign1(unb64(str(sent.json["message"]))).payload)).id
-    return Call(f"/api/v1/federation/messages/{message_id}/signed")
+    """The signed bytes of a message the zone received from its partner (posted first, by nobody in
+    particular; once for the roles asking in a row, as any fresh object: a read changes nothing)."""
+    def post() -> str:
+        sent = partner_message(world)
+        answer = world.client("anonymous").post(sent.url, json=sent.json)
+        assert answer.status_code == 200, answer.text
+        return envelope_from_payload(cbor2.loads(decode_sign1(unb64(str(sent.json["message"]))).payload)).id
+    return Call(f"/api/v1/federation/messages/{world._reuse('received message', post)}/signed")
 
 
 def dead_letter(world: World) -> str:
