@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from factories import NOW, application_body
-from source_scan import SRC, pages, scan
+from source_scan import SRC, pages, scan, writers
 from yima.errors import Conflict
 from yima.federation import api, delivery, service, views
 from yima.federation.rules import WITHDRAWAL_REQUESTED, WITHDRAWAL_TOO_LATE, withdrawal_state
@@ -135,25 +135,10 @@ def test_a_dead_letter_resent_is_stored_and_answered_as_before(db, people, stand
     assert actions == ["federation.message_queued", "federation.message_dead", "federation.message_resent"]
 
 
-def _state_writers(tree: ast.AST) -> dict[str, bool]:
-    """The functions assigning ``<row>.state``, each with whether it asks ``may_move`` first."""
-    writers = {}
-    for func in ast.walk(tree):
-        if not isinstance(func, ast.FunctionDef):
-            continue
-        for node in ast.walk(func):
-            targets = node.targets if isinstance(node, ast.Assign) else []
-            flat = [e for t in targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])]
-            if any(isinstance(t, ast.Attribute) and t.attr == "state" for t in flat):
-                writers[func.name] = any(isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
-                                         and c.func.id == "may_move" for c in ast.walk(func))
-    return writers
-
-
 def test_only_delivery_moves_a_message_and_only_after_asking_the_table():
     # every module that can reach a message row names its table (other packages' ``state`` is their own)
-    assert scan(_state_writers, mentions="OutboxMessage") == {
-        "federation/delivery.py": {"settle": True, "_delivered": True, "resend": True}}
+    assert scan(writers({"state"}, {"may_move"}), mentions="OutboxMessage") == {
+        "federation/delivery.py": {"settle": {"may_move"}, "_delivered": {"may_move"}, "resend": {"may_move"}}}
 
 
 def test_a_withdrawal_asked_of_the_partner_is_read_off_the_case_and_named_by_its_enum():

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 import re
 
-from source_scan import SRC, scan
+from source_scan import SRC, scan, writers
 from yima.notifications.states import EMAIL_MOVES, EmailState, email_may_move
 
 
@@ -48,11 +48,7 @@ def test_the_probe_finds_what_it_looks_for():
 def test_nobody_spells_an_email_state_and_only_the_service_writes_one_after_asking_the_table():
     assert scan(_bare_uses, mentions="email_state") == {}
     service = ast.parse((SRC / "notifications" / "service.py").read_text("utf-8"))
-    writers = {f.name for f in ast.walk(service) if isinstance(f, ast.FunctionDef) and any(
-        isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) and t.attr == "email_state"
-                                          for tt in n.targets for t in (tt.elts if isinstance(tt, ast.Tuple) else [tt]))
-        for n in ast.walk(f))}
-    assert writers == {"_sent"}
+    assert set(writers({"email_state"}, ())(service)) == {"_sent"}
     source = (SRC / "notifications" / "service.py").read_text("utf-8")
     # a new notification's state is made in SQL only through the table's entry states
     assert not re.search(r"[\"'](?:none|pending|sent)[\"']", source)

@@ -11,7 +11,7 @@ import pytest
 from observer_helpers import at, build_zone
 from sqlalchemy import text
 
-from source_scan import SRC, pages, scan
+from source_scan import SRC, pages, scan, writers
 from yima.errors import Conflict
 from yima.observers import rules, service, views
 from yima.observers.api import SuggestionOut
@@ -118,25 +118,9 @@ def test_nobody_spells_a_suggestion_s_state():
     assert pages(r"state\s*(?:[!=]=|in)\s*\(?'", under=SRC / "observers") == set()
 
 
-def _state_writers(tree: ast.AST) -> dict[str, set[str]]:
-    """The functions assigning ``<suggestion>.state`` or ``.extension_state``, each with the table's
-    functions it asks."""
-    asks = {"leads_to", "allowed", "extension_may_move"}
-    writers = {}
-    for func in ast.walk(tree):
-        if not isinstance(func, ast.FunctionDef):
-            continue
-        for node in ast.walk(func):
-            targets = node.targets if isinstance(node, ast.Assign) else []
-            flat = [e for t in targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])]
-            if any(isinstance(t, ast.Attribute) and t.attr in ("state", "extension_state") for t in flat):
-                writers[func.name] = {c.func.id for c in ast.walk(func) if isinstance(c, ast.Call)
-                                      and isinstance(c.func, ast.Name) and c.func.id in asks}
-    return writers
-
-
 def test_only_the_service_writes_a_state_and_only_after_asking_the_table():
-    assert scan(_state_writers, mentions="Suggestion") == {
+    probe = writers({"state", "extension_state"}, {"leads_to", "allowed", "extension_may_move"})
+    assert scan(probe, mentions="Suggestion") == {
         "observers/service.py": {"_move": {"leads_to"}, "_move_extension": {"extension_may_move"}}}
 
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import ast
 import json
-import re
 
 import pytest
 from sqlalchemy import text
 
 from factories import NOW, PASSWORD, application_body
-from source_scan import SRC, pages, scan
+from source_scan import SRC, pages, scan, writers
 from yima.accounts.service import add_user, authenticate
 from yima.errors import Conflict
 from yima.ratings import rules, service
@@ -110,24 +109,9 @@ def test_nobody_spells_an_item_s_or_an_appeal_s_state():
     assert pages(r"state\s*(?:[!=]=|in)\s*\(?'", under=SRC / "ratings") == set()
 
 
-def _state_writers(tree: ast.AST) -> dict[str, set[str]]:
-    asks = {"step_leads_to", "appeal_may_move"}
-    writers = {}
-    for func in ast.walk(tree):
-        if not isinstance(func, ast.FunctionDef):
-            continue
-        for node in ast.walk(func):
-            targets = node.targets if isinstance(node, ast.Assign) else []
-            flat = [e for t in targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])]
-            if any(isinstance(t, ast.Attribute) and t.attr in ("state", "appeal_state")
-                   and re.search(r"rect|item|rating", ast.unparse(t.value)) for t in flat):
-                writers[func.name] = {c.func.id for c in ast.walk(func) if isinstance(c, ast.Call)
-                                      and isinstance(c.func, ast.Name) and c.func.id in asks}
-    return writers
-
-
 def test_only_the_ratings_service_writes_a_state_and_only_after_asking_the_table():
-    assert scan(_state_writers, mentions=r"\b(?:Rectification|Rating)\b") == {
+    probe = writers({"state", "appeal_state"}, {"step_leads_to", "appeal_may_move"}, owner=r"rect|item|rating")
+    assert scan(probe, mentions=r"\b(?:Rectification|Rating)\b") == {
         "ratings/service.py": {"_move_item": {"step_leads_to"}, "_move_appeal": {"appeal_may_move"}}}
 
 

@@ -12,7 +12,7 @@ from seal_helpers import establish
 from sqlalchemy import text
 
 from factories import NOW
-from source_scan import SRC, pages, scan
+from source_scan import SRC, pages, scan, writers
 from yima.seals import service
 from yima.seals.api import seal_out
 from yima.seals.status import (
@@ -114,31 +114,12 @@ def test_nobody_spells_a_seal_s_or_a_set_s_status():
     assert pages(r"\bs\.status\s*(?:[!=]=|in)\s*\(?'") == set()  # the seals page compares with SealStatus
 
 
-def _status_writers(tree: ast.AST) -> dict[str, bool]:
-    """The functions writing a seal's or a set's ``status`` (an assignment, or ``.values(status=...)``
-    of an UPDATE), each with whether it asks the table first."""
-    asks = ("set_may_move", "seal_may_move", "seals_moving_to")
-    writers = {}
-    for func in ast.walk(tree):
-        if not isinstance(func, ast.FunctionDef):
-            continue
-        for node in ast.walk(func):
-            flat: list[ast.expr] = []
-            if isinstance(node, ast.Assign):
-                flat = [e for t in node.targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])]
-            writes = any(isinstance(t, ast.Attribute) and t.attr == "status" for t in flat) or (
-                isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "values"
-                and any(k.arg == "status" for k in node.keywords))
-            if writes:
-                writers[func.name] = any(isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
-                                         and c.func.id in asks for c in ast.walk(func))
-    return writers
-
-
 def test_only_the_seals_service_writes_a_status_and_only_after_asking_the_table():
     # every module that can reach a seal row names its table (others' ``status`` is their own)
-    assert scan(_status_writers, mentions=r"\bSeal(?:Set)?\b") == {
-        "seals/service.py": {"_move_set": True, "_move_seal": True, "_revoke_seals": True}}
+    probe = writers({"status"}, {"set_may_move", "seal_may_move", "seals_moving_to"}, updates=True)
+    assert scan(probe, mentions=r"\bSeal(?:Set)?\b") == {
+        "seals/service.py": {"_move_set": {"set_may_move"}, "_move_seal": {"seal_may_move"},
+                             "_revoke_seals": {"seals_moving_to"}}}
 
 
 # --- what is stored and what the v1 API answers stays byte for byte ----------------------------------
@@ -163,3 +144,14 @@ def test_stored_values_and_the_json_are_the_v1_strings(db, people, standard):
     after = service.list_seals(db, alice, uscc, NOW + timedelta(days=1))
     assert [json.loads(seal_out(s, None).model_dump_json())["status"] for s in after] \
         == ["revoked"] * 5
+
+
+def test_the_writer_probe_finds_assignments_updates_and_what_each_asks():
+    code = ast.parse("def a(s):\n    s.status = X\n"
+                     "def b(s):\n    if seal_may_move(s.status, T):\n        s.status, s.at = T, now\n"
+                     "def c():\n    update(Seal).values(status='revoked')\n"
+                     "def d(s, n):\n    s.other = 1\n    n.status == 'active'\n"
+                     "def e(p):\n    p.permit.status = Y\n")
+    assert writers({"status"}, {"seal_may_move"}, updates=True)(code) == {
+        "a": set(), "b": {"seal_may_move"}, "c": set(), "e": set()}
+    assert writers({"status"}, {"seal_may_move"}, owner=r"^s$")(code) == {"a": set(), "b": {"seal_may_move"}}
