@@ -10,16 +10,20 @@ from datetime import date, timedelta
 import pytest
 from observer_helpers import ZONE, at, build_zone
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from factories import PASSWORD, tiny_png
-from yima.accounts.service import add_user, authenticate
+from yima.accounts.service import add_user, authenticate, set_password
+from yima.accounts.tables import User
 from yima.audit.service import recent_entries, verify_chain
+from yima.audit.tables import AuditEntry
 from yima.config import get_settings, use_settings
-from yima.errors import Conflict, DomainError, Forbidden, NotFound
+from yima.errors import Conflict, DomainError, Forbidden, NotFound, Unauthorized
 from yima.observers import rules, service, views
 from yima.observers.calendar import load_calendar, official_calendar
 from yima.observers.figures import compute
 from yima.observers.spreadsheet import HEADERS, ledger_workbook
+from yima.observers.tables import Observer
 from yima.stats.rules import Period
 from yima.uploads import upload_path
 
@@ -291,6 +295,24 @@ def test_appointing_checks_sector_term_and_the_account(db, gz):
     serving = views.observers(db, gz.office, ZONE, date(2025, 6, 1))
     assert [o.name for o in serving] == ["谢泽帆", "李律师"]
     assert len(views.observers(db, gz.office, ZONE)) == 3
+
+
+def test_a_new_observers_account_has_no_password_until_one_is_set(db, gz):
+    number = service.appoint_observer(db, None, ZONE, "王晓明", "other", date(2025, 1, 1), date(2026, 12, 31),
+                                      at("2025-01-01"))
+    with db.read() as session:
+        user = session.scalar(select(User).where(User.username == "observer-gz-kfq-004"))
+        observer = session.get(Observer, number)
+        assert user is not None and observer is not None and observer.user_id == user.id
+        assert (user.role, user.zone_id, user.display_name, user.password_hash) == ("observer", ZONE, "王晓明", "")
+        added = list(session.scalars(select(AuditEntry.detail).where(AuditEntry.action == "user.added",
+                                                                     AuditEntry.subject == "user:observer-gz-kfq-004")))
+    assert added == [{"role": "observer", "zone": ZONE, "password": False}]
+    for typed in ("", PASSWORD, "any-password-1"):
+        with pytest.raises(Unauthorized):
+            authenticate(db, "observer-gz-kfq-004", typed)
+    set_password(db, "observer-gz-kfq-004", "observer-pass-4", at("2025-01-02"))
+    assert authenticate(db, "observer-gz-kfq-004", "observer-pass-4").role == "observer"
 
 
 def _life(db, gz):

@@ -54,6 +54,28 @@ def configure_hasher(time_cost: int, memory_kib: int) -> None:
     _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
 
 
+@dataclass(frozen=True)
+class SharedPassword:
+    """A password that several accounts are given (the demo's, published in the README), hashed
+    once: each of them stores the same hash, so adding them costs one Argon2 hash, not one each.
+    Made only by ``shared_password``, so the hash is always of ``text``."""
+
+    text: str
+    hash: str
+
+
+def shared_password(text: str) -> SharedPassword:
+    return SharedPassword(text, _hasher.hash(text))
+
+
+def _hash(password: str | SharedPassword) -> str:
+    return password.hash if isinstance(password, SharedPassword) else _hasher.hash(password)
+
+
+def _text_of(password: str | SharedPassword) -> str:
+    return password.text if isinstance(password, SharedPassword) else password
+
+
 def actor_of(user: User) -> Actor:
     return Actor(id=user.id, username=user.username, role=user.role, zone_id=user.zone_id,
                  display_name=user.display_name or user.username, token_generation=user.token_generation)
@@ -61,10 +83,10 @@ def actor_of(user: User) -> Actor:
 
 
 
-def add_user(db: Database, username: str, role: str, password: str, now: datetime,
+def add_user(db: Database, username: str, role: str, password: str | SharedPassword, now: datetime,
              zone_id: str | None = None, display_name: str = "") -> Actor:
     check_role(role, zone_id)
-    check_password(password, username)
+    check_password(_text_of(password), username)
     if not username or len(username) > 64:
         raise DomainError("user.username", "username", "用户名须为 1 至 64 个字符",
                           "The username must have 1 to 64 characters")
@@ -74,7 +96,7 @@ def add_user(db: Database, username: str, role: str, password: str, now: datetim
         if session.scalar(select(User).where(User.username == username)) is not None:
             raise Conflict("user.exists", "username", f"用户名 {username} 已存在", f"User {username} exists")
         user = User(username=username, role=role, zone_id=zone_id, display_name=display_name,
-                    password_hash=_hasher.hash(password), created_at=now)
+                    password_hash=_hash(password), created_at=now)
         session.add(user)
         session.flush()
         audit.record(session, [audit.event(None, None, now, "user.added", f"user:{username}", role=role,
@@ -82,15 +104,18 @@ def add_user(db: Database, username: str, role: str, password: str, now: datetim
         return actor_of(user)
 
 
-def add_account_without_password(session: Session, username: str, role: str, zone_id: str, now: datetime,
-                                 by: Actor | None = None) -> User:
+def add_account_without_password(session: Session, username: str, role: str, zone_id: str | None, now: datetime,
+                                 by: Actor | None = None, display_name: str = "") -> User:
     """An account nobody can sign in to until an administrator sets its password (an import's
-    unknown user), in the caller's transaction."""
+    unknown user, a newly appointed observer), in the caller's transaction. It has no password
+    hash, which ``authenticate`` refuses as it refuses an unknown name (no Argon2 hash of a random
+    password, 0.2 CPU s at the production cost, is made for it)."""
     check_role(role, zone_id)
     if not username or len(username) > 64:
         raise DomainError("user.username", "username", "用户名须为 1 至 64 个字符",
                           "The username must have 1 to 64 characters")
-    user = User(username=username, role=role, zone_id=zone_id, display_name="", password_hash="", created_at=now)
+    user = User(username=username, role=role, zone_id=zone_id, display_name=display_name, password_hash="",
+                created_at=now)
     session.add(user)
     session.flush()
     audit.record(session, [audit.event(None, by, now, "user.added", f"user:{username}", role=role, zone=zone_id,
@@ -459,10 +484,11 @@ def enable_user(db: Database, username: str, now: datetime, by: Actor | None = N
     return _change_user(db, username, "user.enabled", now, by, disabled_at=None)
 
 
-def set_password(db: Database, username: str, password: str, now: datetime, by: Actor | None = None) -> Actor:
+def set_password(db: Database, username: str, password: str | SharedPassword, now: datetime,
+                 by: Actor | None = None) -> Actor:
     """A new password; tokens issued with the old one stop working."""
-    check_password(password, username)
-    return _change_user(db, username, "user.password_set", now, by, password_hash=_hasher.hash(password))
+    check_password(_text_of(password), username)
+    return _change_user(db, username, "user.password_set", now, by, password_hash=_hash(password))
 
 
 def display_names(db: Database, ids: Iterable[int | None]) -> dict[int, str]:

@@ -22,9 +22,10 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from yima.accounts.service import add_user
+from yima.accounts.service import SharedPassword, add_user
 from yima.accounts.tables import User
 from yima.db import Database
+from yima.demo.users import demo_password
 from yima.projects.importer import load_funds, load_key_enterprises, load_projects, load_services
 from yima.projects.rows import FundRow, KeyEnterpriseRow, ProjectRow, ServiceRow
 from yima.projects.rules import Certificate
@@ -185,16 +186,17 @@ def key_enterprise_candidates(db: Database, zone_id: str, count: int) -> list[st
     return codes
 
 
-def seed_investment(db: Database, zone_id: str, now: datetime, password: str) -> Iterator[str]:
+def seed_investment(db: Database, zone_id: str, now: datetime, password: str | SharedPassword) -> Iterator[str]:
     """Load the investment office's records into the zone; its users sign in with ``password``.
     Running it again (an interrupted demo seed) adds only what is missing."""
     users = [(OFFICE_USER, "investment_office", "重庆高新区招商部 张招商")]
     users += [(name, "service_specialist", f"服务专员 {i}号") for i, name in enumerate(SPECIALISTS, 1)]
     with db.read() as session:
         present = set(session.scalars(select(User.username).where(User.username.in_([u[0] for u in users]))))
+    shared = demo_password(password)
     for name, role, display in users:
         if name not in present:
-            add_user(db, name, role, password, now, zone_id=zone_id, display_name=display)
+            add_user(db, name, role, shared, now, zone_id=zone_id, display_name=display)
     projects, funds = project_rows()
     loaded = load_projects(db, zone_id, projects, now, source="2021年招商台账")
     received = load_funds(db, zone_id, funds, now, source="2021年到位资金台账")

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
-from yima.accounts.service import add_user, authenticate, set_password
+from yima.accounts.service import SharedPassword, add_user, set_password
 from yima.db import Database
+from yima.demo.users import demo_actor, demo_password
 from yima.observers import service
 from yima.zones.service import add_zone
 from yima.zones.tables import Zone
@@ -40,10 +41,11 @@ def at(day: str, hour: int = 2) -> datetime:
     return datetime.combine(date.fromisoformat(day), datetime.min.time(), UTC).replace(hour=hour)
 
 
-def seed_observers(db: Database, now: datetime, password: str) -> Iterator[str]:
+def seed_observers(db: Database, now: datetime, password: str | SharedPassword) -> Iterator[str]:
     with db.read() as session:
         if session.get(Zone, ZONE) is not None:
             return
+    password = demo_password(password)
     add_zone(db, ZONE, "广州开发区", "440112", 1_270_000, now, name_en="Guangzhou Development Zone",
              authority_name="广州市黄埔区市场监督管理局", place_names=["广州", "广州市", "黄埔", "广东", "广东省"])
     office_user = "reform-gz"
@@ -67,17 +69,17 @@ def seed_observers(db: Database, now: datetime, password: str) -> Iterator[str]:
     observer_users = ("observer-gz-kfq-001", "observer-gz-kfq-002", "observer-gz-kfq-036")
     for username in observer_users:
         set_password(db, username, password, now)
-    yield from _suggestions(db, password, department_ids)
+    yield from _suggestions(db, department_ids)
     yield (f"observers: users {office_user} (reform office), dept-gz-scj, dept-gz-zwfw, dept-gz-tax (departments), "
-           f"{', '.join(observer_users)} (observers; the last one's term has ended) — password {password}; "
+           f"{', '.join(observer_users)} (observers; the last one's term has ended) — password {password.text}; "
            f"see /ledger")
 
 
-def _suggestions(db: Database, password: str, departments: list[int]) -> Iterator[str]:
-    office = authenticate(db, "reform-gz", password)
-    xie = authenticate(db, "observer-gz-kfq-001", password)
-    li = authenticate(db, "observer-gz-kfq-002", password)
-    scj, zwfw, tax = (authenticate(db, u, password) for u in ("dept-gz-scj", "dept-gz-zwfw", "dept-gz-tax"))
+def _suggestions(db: Database, departments: list[int]) -> Iterator[str]:
+    office = demo_actor(db, "reform-gz")
+    xie = demo_actor(db, "observer-gz-kfq-001")
+    li = demo_actor(db, "observer-gz-kfq-002")
+    scj, zwfw, tax = (demo_actor(db, u) for u in ("dept-gz-scj", "dept-gz-zwfw", "dept-gz-tax"))
     market, services, taxes, housing = departments
 
     def new(who: object, title: str, text: str, category: str, day: str) -> int:

@@ -15,10 +15,11 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from yima.accounts.service import add_user, authenticate
+from yima.accounts.service import SharedPassword, add_user
 from yima.accounts.tables import User
 from yima.actors import Actor
 from yima.db import Database
+from yima.demo.users import demo_actor, demo_password
 from yima.ratings import service as ratings
 from yima.ratings.tables import Rating, Rectification
 from yima.registration.status import Status
@@ -39,18 +40,20 @@ PUT_RIGHT = "已修订办事指南的食品经营材料清单并附示范文本�
 AGAIN = (4, ("guide",), "办事指南已改清楚，回访及时。")
 
 
-def seed_ratings(db: Database, now: datetime, password: str) -> Iterator[str]:
+def seed_ratings(db: Database, now: datetime, password: str | SharedPassword) -> Iterator[str]:
     """Rate the demo's decided applications (those not rated yet), and put the bad rating right."""
     with db.read() as session:
         present = session.scalar(select(User.id).where(User.username == OFFICE_USER))
     if present is None:
-        add_user(db, OFFICE_USER, "reform_office", password, now, zone_id=ZONE,
+        add_user(db, OFFICE_USER, "reform_office", demo_password(password), now, zone_id=ZONE,
                  display_name="重庆高新区营商环境改革办 刘专员")
-    office = authenticate(db, OFFICE_USER, password)
+    office = demo_actor(db, OFFICE_USER)
     people: dict[str, Actor] = {}
     rated = 0
     for username, name, score, indicators, comment in RATINGS:
-        person = people.setdefault(username, authenticate(db, username, password))
+        if username not in people:
+            people[username] = demo_actor(db, username)
+        person = people[username]
         with db.read() as session:
             app = session.execute(select(Application.id, Application.status).where(
                 Application.applicant_id == person.id, Application.name == name, Application.zone_id == ZONE)).first()

@@ -9,7 +9,6 @@ the entry counts as "demo data already present".
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -17,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from yima.accounts.service import add_user, authenticate, disable_user
+from yima.accounts.service import SharedPassword, add_account_without_password, add_user, disable_user
 from yima.accounts.tables import User
 from yima.actors import Actor
 from yima.audit import service as audit
@@ -38,6 +37,7 @@ from yima.demo.history_2021 import (
 from yima.demo.investment import seed_investment
 from yima.demo.observers import seed_observers
 from yima.demo.ratings import seed_ratings
+from yima.demo.users import demo_actor, demo_password
 from yima.identity import make_id_number
 from yima.jobs import JobRun
 from yima.keys import service as keys
@@ -145,9 +145,10 @@ def seed_demo(db: Database, standard: MatterStandard, now: datetime, jobs: JobRu
         return
     if state == "partial":
         yield "demo data incomplete (an earlier seed was interrupted): finishing it"
-    yield from _seed_zones(db, now)
-    alice = authenticate(db, "alice", DEMO_PASSWORD)
-    bob = authenticate(db, "bob", DEMO_PASSWORD)
+    password = demo_password(DEMO_PASSWORD)  # one Argon2 hash for every demo account
+    yield from _seed_zones(db, now, password)
+    alice = demo_actor(db, "alice")
+    bob = demo_actor(db, "bob")
     for actor, body in submissions(alice, bob):
         with db.read() as session:
             app_id = session.scalar(select(Application.id).where(Application.applicant_id == actor.id,
@@ -159,12 +160,12 @@ def seed_demo(db: Database, standard: MatterStandard, now: datetime, jobs: JobRu
         deferrable = session.execute(select(Application.id, Application.status)
                                      .where(Application.name == "重庆渝味便利店有限公司")).first()
     if deferrable is not None and deferrable.status == Status.UNDER_REVIEW:
-        officer = authenticate(db, "officer-cq", DEMO_PASSWORD)
+        officer = demo_actor(db, "officer-cq")
         service.decide(db, standard, officer, deferrable.id, "accept_with_missing", "容缺受理：章程15日内补交", now)
         yield f"application {deferrable.id}: accepted with missing materials (容缺受理)"
     if observers:
-        yield from seed_observers(db, now, DEMO_PASSWORD)
-    yield from seed_ratings(db, now, DEMO_PASSWORD)
+        yield from seed_observers(db, now, password)
+    yield from seed_ratings(db, now, password)
     yield from jobs(db, now)
     if history:
         account = history_account(db, now)
@@ -175,13 +176,13 @@ def seed_demo(db: Database, standard: MatterStandard, now: datetime, jobs: JobRu
         load_entities(db, "cq-gxq", synthetic_register(count, local_date(now), SEED_ORG_BLOCK), now,
                       source="synthetic", on_progress=(lambda done: on_progress(done, count)) if on_progress else None)
         yield f"register: {count:,} synthetic entities"
-    yield from seed_investment(db, "cq-gxq", now, DEMO_PASSWORD)
+    yield from seed_investment(db, "cq-gxq", now, password)
     with db.write() as session:
         audit.record(session, [audit.event(None, None, now, SEEDED, "demo:cq-gxq", zones=["cq-gxq", "cd-gxq"])])
     yield "demo data complete"
 
 
-def _seed_zones(db: Database, now: datetime) -> Iterator[str]:
+def _seed_zones(db: Database, now: datetime, password: str | SharedPassword = DEMO_PASSWORD) -> Iterator[str]:
     with db.read() as session:
         zones = set(session.scalars(select(Zone.id)))
         banned = session.scalar(select(AddressBan.id).where(AddressBan.zone_id == "cq-gxq",
@@ -202,21 +203,23 @@ def _seed_zones(db: Database, now: datetime) -> Iterator[str]:
     yield "keys: cq-gxq signs with Ed25519 and SM2 (licences signed twice, OFD sealed); cd-gxq with Ed25519"
     if banned is None:
         ban_address(db, "cq-gxq", "科城路99号", "规划拆迁区域 / planned demolition area", now)
+    shared = demo_password(password)
     for username, role, zone, display in DEMO_USERS:
         if username not in users:
-            add_user(db, username, role, DEMO_PASSWORD, now, zone_id=zone, display_name=display)
+            add_user(db, username, role, shared, now, zone_id=zone, display_name=display)
     yield f"users: {', '.join(u[0] for u in DEMO_USERS)} (password {DEMO_PASSWORD})"
 
 
 def history_account(db: Database, now: datetime) -> int:
     """The account the 2021 matters are filed under, so that they stay out of the demo users'
-    lists; disabled, with a password nobody knows."""
+    lists; disabled, without a password."""
     with db.read() as session:
         found = session.execute(select(User.id, User.disabled_at).where(User.username == HISTORY_USER)).first()
     if found is None:
-        history = add_user(db, HISTORY_USER, "applicant", secrets.token_urlsafe(24), now,
-                           display_name="2021年历史办件 / matters of 2021")
-        user_id, disabled = history.id, False
+        with db.write() as session:
+            user_id = add_account_without_password(session, HISTORY_USER, "applicant", None, now,
+                                                   display_name="2021年历史办件 / matters of 2021").id
+        disabled = False
     else:
         user_id, disabled = found.id, found.disabled_at is not None
     if not disabled:

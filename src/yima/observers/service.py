@@ -8,7 +8,6 @@ Reads live in ``views``.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yima import satisfaction
-from yima.accounts.service import add_user
+from yima.accounts.service import add_account_without_password
 from yima.accounts.tables import User
 from yima.actors import Actor
 from yima.audit import service as audit
@@ -147,12 +146,14 @@ def appoint_observer(db: Database, by: Actor | None, zone_id: str, name: str, se
             if existing.role != "observer" or existing.zone_id != zone_id:
                 raise DomainError("observer.user_role", "user", f"用户 {username} 须为本区“营商环境观察员”角色",
                                   f"User {username} must have the role observer in zone {zone_id}")
-    if existing is None:  # unusable until ``yima users password`` sets one
-        user_id = add_user(db, username, "observer", secrets.token_urlsafe(24), now, zone_id=zone_id,
-                           display_name=name).id
-    else:
-        user_id = existing.id
     with db.write() as session:
+        if existing is None:  # no password: unusable until ``yima users password`` sets one
+            if session.scalar(select(User.id).where(User.username == username)) is not None:
+                raise Conflict("user.exists", "username", f"用户名 {username} 已存在", f"User {username} exists")
+            user_id = add_account_without_password(session, username, "observer", zone_id, now, by,
+                                                   display_name=name).id
+        else:
+            user_id = existing.id
         observer = Observer(zone_id=zone_id, user_id=user_id, name=name, sector=sector,
                             organisation=organisation.strip(), term_from=term_from, term_to=term_to, created_at=now)
         session.add(observer)
