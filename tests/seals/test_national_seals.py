@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from seal_helpers import NAME, establish, seal_ids
 
 from factories import NOW
+from yima.app.jobs import job_run
 from yima.bench.seals import sample_contract_ofd_parts
 from yima.config import Settings, get_settings, use_settings
 from yima.errors import DomainError
@@ -132,6 +133,17 @@ def test_the_job_runner_makes_the_national_forms_the_seals_page_would_make_on_it
     assert made == [f"made the national forms (GB/T 38540) of {len(seals)} seal(s)"]
     assert set(national.stored_forms(db, list(seals.values()))) == set(seals.values())
     assert national.make_national_forms_job(db, NOW) == []  # nothing left to make
+
+
+@pytest.mark.db
+def test_a_job_run_that_leaves_out_the_national_forms_leaves_them_to_the_next_full_run(db, people, national_zone,
+                                                                                    standard):
+    seals = list(seal_ids(db, people["alice"], national_zone).values())
+    seeding = job_run(standard, leave_out=(national.make_national_forms_job,))(db, NOW)  # as ``yima demo`` runs
+    assert not any("national forms" in line for line in seeding)
+    assert national.stored_forms(db, seals) == {}
+    assert f"made the national forms (GB/T 38540) of {len(seals)} seal(s)" in job_run(standard)(db, NOW)
+    assert set(national.stored_forms(db, seals)) == set(seals)
 
 
 def test_without_an_sm2_key_a_seal_has_no_national_form(db, people, standard):
