@@ -84,6 +84,10 @@ def serve_forked(config: uvicorn.Config, workers: int, *, release: Callable[[Any
         gc.freeze()
         return _Supervisor(config, sock, workers, beside).run()
     finally:
+        # Taken here, a signal still pending (the SIGTERM that stopped it, a SIGHUP meanwhile) does
+        # not end the process by its default action once unblocked.
+        while signal.sigpending() & SIGNALS:
+            signal.sigtimedwait(SIGNALS, 0)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
 
 
