@@ -32,6 +32,8 @@ _USCC_VALUE = {char: value for value, char in enumerate(USCC_ALPHABET)}
 _USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _ORG_BODY_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_ORG_BODY_CHARS = frozenset(_ORG_BODY_ALPHABET)
+_ORG_BODY_VALUE = {char: value for value, char in enumerate(_ORG_BODY_ALPHABET)}
 _ORG_BODY_MAX = 99_999_999
 
 #: Yima entity type -> GB 32100 registration authority ('9', market regulation, 原工商) followed by
@@ -49,10 +51,9 @@ ENTITY_CATEGORY: dict[str, str] = {
 
 def org_code_check_char(first8: str) -> str:
     """GB 11714 check character (0-9 or X) of an 8-character organisation-code body."""
-    if len(first8) != 8 or any(ch not in _ORG_BODY_ALPHABET for ch in first8):
+    if len(first8) != 8 or not _ORG_BODY_CHARS.issuperset(first8):
         raise ValueError(f"organisation code body must be 8 digits or capital letters, got {first8!r}")
-    values = (_ORG_BODY_ALPHABET.index(ch) for ch in first8)
-    total = sum(value * weight for value, weight in zip(values, _ORG_WEIGHTS, strict=True))
+    total = sum(map(int.__mul__, map(_ORG_BODY_VALUE.__getitem__, first8), _ORG_WEIGHTS))
     check = 11 - total % 11
     if check == 10:
         return "X"

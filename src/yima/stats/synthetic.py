@@ -86,12 +86,18 @@ def _classes_by_division() -> dict[str, list[str]]:
     return result
 
 
+@lru_cache(maxsize=4096)
+def _sector_of(code: str) -> int:
+    """``three_industry`` of a class code, kept: a synthetic register asks it once per row."""
+    return three_industry(code)
+
+
 def pick_industry(rng: random.Random, sector: int) -> str:
     """A GB/T 4754 class code of the given sector, popular divisions drawn more often."""
     names, weights = _divisions_by_sector()[sector]
     division = rng.choices(names, weights)[0]
     code = rng.choice(_classes_by_division()[division])
-    if three_industry(code) != sector:  # divisions 05, 11, 43 sit in another section's sector
+    if _sector_of(code) != sector:  # divisions 05, 11, 43 sit in another section's sector
         return pick_industry(rng, sector)
     return code
 
