@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
+from pathlib import Path
 
 from yima_process import run_yima
 
@@ -43,3 +45,18 @@ def test_the_default_database_is_created_with_its_directory(tmp_path):
     assert (tmp_path / "var" / "yima.db").is_file()
     nested = run("init", db=f"sqlite:///{tmp_path / 'deep' / 'er' / 'x.db'}")
     assert nested.returncode == 0 and (tmp_path / "deep" / "er" / "x.db").is_file()
+
+
+def test_no_command_prints_pyhankos_dsa_notice() -> None:
+    """pyHanko's import makes cryptography print a deprecation notice about DSA (which Yima never
+    uses) on stderr; importing it through Yima silences that one message, and only that one."""
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env = {**os.environ, "PYTHONPATH": src, "PYTHONWARNINGS": "default"}
+    bare = subprocess.run([sys.executable, "-c", "import pyhanko.sign"], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert bare.returncode == 0 and "DSA is deprecated" in bare.stderr  # the notice is real without Yima
+    shown = ("import warnings, yima, pyhanko.sign\n"
+             "warnings.warn('another notice', DeprecationWarning)\n")
+    through = subprocess.run([sys.executable, "-c", shown], env=env, capture_output=True, text=True, timeout=120)
+    assert through.returncode == 0, through.stderr
+    assert "DSA is deprecated" not in through.stderr and "another notice" in through.stderr
