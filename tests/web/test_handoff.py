@@ -5,12 +5,23 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 
 from yima.web import handoff
 
+T = TypeVar("T")
 ASKED_BY: contextvars.ContextVar[str] = contextvars.ContextVar("asked_by", default="nobody")
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` in a thread of its own: the worker's thread may hold a running loop of an
+    earlier test (Playwright's synchronous API keeps one), which ``asyncio.run`` refuses to nest in."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _where(value: int) -> tuple[int, int, str]:
@@ -23,7 +34,7 @@ def test_work_runs_in_another_thread_with_the_callers_context_and_answers():
         doubled, thread, asked_by = await handoff.in_thread(_where, 21)
         return doubled, thread, asked_by, threading.get_ident()
 
-    doubled, thread, asked_by, loop_thread = asyncio.run(main())
+    doubled, thread, asked_by, loop_thread = _run(main())
     assert doubled == 42 and asked_by == "request 7" and thread != loop_thread
 
 
@@ -32,7 +43,7 @@ def test_an_error_in_the_thread_is_raised_to_the_caller():
         raise LookupError("refused in the thread")
 
     with pytest.raises(LookupError, match="refused in the thread"):
-        asyncio.run(handoff.in_thread(refuse))
+        _run(handoff.in_thread(refuse))
 
 
 def test_no_more_threads_than_the_setting_run_at_once():
@@ -54,7 +65,7 @@ def test_no_more_threads_than_the_setting_run_at_once():
 
     handoff.use_threads(3)
     try:
-        asyncio.run(main())
+        _run(main())
     finally:
         handoff.use_threads(handoff.DEFAULT_THREADS)
     assert most == 3

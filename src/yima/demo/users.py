@@ -1,5 +1,5 @@
-"""The demo's accounts as the seed uses them: one published password, hashed once, and the
-accounts the seed acts as, read rather than signed in to."""
+"""The demo's accounts as the demo seeding uses them: one published password, hashed once, and the
+accounts the demo seeding acts as, read rather than signed in to."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def demo_password(password: str | SharedPassword) -> SharedPassword:
 
 
 def demo_actor(db: Database, username: str) -> Actor:
-    """The account ``username``, which the seed made and now acts as (submits, decides, rates):
+    """The account ``username``, which the demo seeding made and now acts as (submits, decides, rates):
     read, not signed in, so that no Argon2 check of the password it was just given is made."""
     with db.read() as session:
         user = session.scalar(select(User).where(User.username == username))
