@@ -93,8 +93,7 @@ def add_user(db: Database, username: str, role: str, password: str | SharedPassw
     with db.write() as session:
         if zone_id is not None and session.get(Zone, zone_id) is None:
             raise NotFound("zone.unknown", "zone", f"未知的开发区：{zone_id}", f"Unknown zone: {zone_id}")
-        if session.scalar(select(User).where(User.username == username)) is not None:
-            raise Conflict("user.exists", "username", f"用户名 {username} 已存在", f"User {username} exists")
+        _check_free(session, username)
         user = User(username=username, role=role, zone_id=zone_id, display_name=display_name,
                     password_hash=_hash(password), created_at=now)
         session.add(user)
@@ -102,6 +101,12 @@ def add_user(db: Database, username: str, role: str, password: str | SharedPassw
         audit.record(session, [audit.event(None, None, now, "user.added", f"user:{username}", role=role,
                                            zone=zone_id)])
         return actor_of(user)
+
+
+def _check_free(session: Session, username: str) -> None:
+    """``user.exists`` (409) when an account is named ``username`` already."""
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict("user.exists", "username", f"用户名 {username} 已存在", f"User {username} exists")
 
 
 def add_account_without_password(session: Session, username: str, role: str, zone_id: str | None, now: datetime,
@@ -114,6 +119,7 @@ def add_account_without_password(session: Session, username: str, role: str, zon
     if not username or len(username) > 64:
         raise DomainError("user.username", "username", "用户名须为 1 至 64 个字符",
                           "The username must have 1 to 64 characters")
+    _check_free(session, username)
     user = User(username=username, role=role, zone_id=zone_id, display_name=display_name, password_hash="",
                 created_at=now)
     session.add(user)
