@@ -80,6 +80,43 @@ def test_a_killed_worker_is_replaced_and_sigterm_stops_every_process(tmp_path):
         server.stop()
 
 
+def test_sighup_replaces_every_worker_without_a_gap_or_an_error(tmp_path):
+    """SIGHUP forks the new workers first, then retires the old ones: the server answers all the
+    while, the old workers finish and go (logged as retired, at info level), and nothing is logged
+    as an error. SIGTTOU retires one worker alike; SIGTTIN adds one."""
+    server = ServeProcess(f"sqlite:///{tmp_path / 'sighup.db'}", tmp_path, workers=2).start()
+    try:
+        assert server.process is not None
+        wait_for(lambda: len(started(server, "serve.worker_started")) == 2, "two workers started")
+        old = started(server, "serve.worker_started")
+        server.process.send_signal(signal.SIGHUP)
+        answers = []
+        deadline = time.monotonic() + 120
+        while len(started(server, "serve.worker_retired")) < 2 and time.monotonic() < deadline:
+            answers.append(httpx.get(f"{server.base}/readyz", timeout=30).status_code)
+        retired = [line for line in server.log_lines() if line.get("event") == "serve.worker_retired"]
+        # uvicorn ends a worker that finished its requests by raising the SIGTERM it handled again.
+        assert sorted((line["pid"], line["status"], line["level"]) for line in retired) == \
+            sorted((pid, -signal.SIGTERM, "info") for pid in old)
+        new = started(server, "serve.worker_started")[2:]
+        assert len(new) == 2 and all(map(alive, new)) and not any(map(alive, old))
+        assert answers and set(answers) == {200}, answers
+
+        server.process.send_signal(signal.SIGTTOU)  # one worker fewer: retired, not replaced
+        wait_for(lambda: len(started(server, "serve.worker_retired")) == 3, "one worker retired")
+        time.sleep(1.5)  # a replacement would be forked within the restart pause
+        assert len(started(server, "serve.worker_started")) == 4
+        assert httpx.get(f"{server.base}/readyz", timeout=30).status_code == 200
+
+        server.process.send_signal(signal.SIGTERM)
+        assert server.process.wait(timeout=60) == 0
+        lines = server.log_lines()
+        assert not [line for line in lines if line.get("level") == "error"], lines
+        assert not [line for line in lines if line.get("event") == "serve.worker_exited"]
+    finally:
+        server.stop()
+
+
 def database_handles(pid: int, url: str) -> set[str]:
     """What process ``pid`` holds open on the database: its sockets connected to the PostgreSQL
     server's port (``socket:[inode]``), or the SQLite file and its companions (``-wal``, ``-shm``,

@@ -14,8 +14,13 @@ The supervisor is written here rather than taken from uvicorn because uvicorn's
 module, with no way to ask for a fork. It does what that one does for ``yima serve``: a worker
 that dies is replaced; SIGTERM or SIGINT is passed on to every worker, which finishes the requests
 it has begun, and the supervisor exits 0 once they all have; a worker that fails its start
-(uvicorn's exit status 3) stops the server with that status; SIGHUP replaces the workers one by
-one, SIGTTIN adds one and SIGTTOU retires one. It does not ping the workers (uvicorn's ping is
+(uvicorn's exit status 3) stops the server with that status; SIGHUP replaces every worker (the
+new ones are forked first, then the old ones are told to finish their requests and go, so the
+socket is never left without a worker accepting on it), SIGTTIN adds one and SIGTTOU retires one.
+A worker the supervisor retired (SIGHUP, SIGTTOU) is logged as ``serve.worker_retired`` at info
+level; any other exit of a worker is ``serve.worker_exited`` at error level. The new workers are
+forked from the same built application: SIGHUP does not read the configuration or the code again.
+It does not ping the workers (uvicorn's ping is
 answered by a thread of the worker, not by its event loop, so it finds a process that is gone, as
 the supervisor's ``waitpid`` does, rather than one that is stuck).
 
@@ -35,6 +40,7 @@ sent SIGTERM by the kernel (Linux ``PR_SET_PDEATHSIG``) rather than left serving
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import gc
@@ -58,6 +64,9 @@ SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHL
 #: A worker that dies sooner than this after its fork is started again only this long after it
 #: started: a worker that cannot live does not make the supervisor fork in a loop.
 RESTART_PAUSE_SECONDS = 1.0
+#: How long a stopping worker that no longer accepts waits for the connections it accepted last to
+#: send their request, before it closes the idle ones.
+ACCEPTED_LINGER_SECONDS = 0.25
 PR_SET_PDEATHSIG = 1
 
 
@@ -103,6 +112,7 @@ class _Supervisor:
                  beside: Callable[[threading.Event], None] | None) -> None:
         self.config, self.sock, self.wanted, self.beside = config, sock, workers, beside
         self.workers: dict[int, float] = {}  # pid -> when it was forked (monotonic)
+        self.retiring: set[int] = set()  # workers told to finish and go (SIGHUP, SIGTTOU)
         self.beside_pid: int | None = None
         self.beside_not_before = 0.0
         self.pid = os.getpid()
@@ -130,7 +140,7 @@ class _Supervisor:
         return self.status
 
     def _short(self) -> bool:
-        return self.stopping is None and len(self.workers) < self.wanted
+        return self.stopping is None and len(self.workers) - len(self.retiring) < self.wanted
 
     def _keep_up(self) -> None:
         while self._short() and time.monotonic() >= self.not_before:
@@ -144,15 +154,22 @@ class _Supervisor:
                 log.info("serve.stopping", extra={"fields": {"signal": sig.name}})
             self.stopping = sig
             self._signal_all(signal.SIGTERM)  # as uvicorn does: a second SIGINT would cut requests short
-        elif sig == signal.SIGHUP:  # each worker finishes its requests; its replacement is forked as it exits
-            log.info("serve.restarting_workers", extra={"fields": {"workers": sorted(self.workers)}})
-            for pid in list(self.workers):
+        elif sig == signal.SIGHUP and self.stopping is None:
+            # The replacements first, then each old worker finishes its requests and goes.
+            old = sorted(set(self.workers) - self.retiring)
+            log.info("serve.restarting_workers", extra={"fields": {"workers": old}})
+            self.retiring.update(old)
+            while self._short():
+                self._fork_worker()
+            for pid in old:
                 self._send(pid, signal.SIGTERM)
         elif sig == signal.SIGTTIN and self.stopping is None:
             self.wanted += 1
-        elif sig == signal.SIGTTOU and self.wanted > 1 and self.workers:
+        elif sig == signal.SIGTTOU and self.wanted > 1 and len(self.workers) > len(self.retiring):
             self.wanted -= 1
-            self._send(max(self.workers), signal.SIGTERM)
+            pid = max(set(self.workers) - self.retiring)
+            self.retiring.add(pid)
+            self._send(pid, signal.SIGTERM)
 
     def _signal_all(self, sig: signal.Signals) -> None:
         for pid in [*self.workers, *([self.beside_pid] if self.beside_pid else [])]:
@@ -179,6 +196,12 @@ class _Supervisor:
                     self.beside_not_before = time.monotonic() + RESTART_PAUSE_SECONDS
                 continue
             forked = self.workers.pop(pid, None)
+            if pid in self.retiring:  # told to go (SIGHUP, SIGTTOU): its place is already taken
+                self.retiring.discard(pid)
+                # uvicorn re-raises the SIGTERM it handled once its requests are done: -SIGTERM is the normal end.
+                log.log(logging.INFO if code in (0, -signal.SIGTERM) else logging.WARNING, "serve.worker_retired",
+                        extra={"fields": {"pid": pid, "status": code}})
+                continue
             if forked is None or self.stopping is not None:
                 continue
             if code == STARTUP_FAILURE:  # the application cannot start: another worker would fail alike
@@ -187,15 +210,14 @@ class _Supervisor:
                 self.stopping = signal.SIGTERM
                 self._signal_all(signal.SIGTERM)
                 continue
-            level = logging.INFO if len(self.workers) >= self.wanted else logging.ERROR  # retired, or died
-            log.log(level, "serve.worker_exited", extra={"fields": {"pid": pid, "status": code}})
+            log.error("serve.worker_exited", extra={"fields": {"pid": pid, "status": code}})
             if time.monotonic() - forked < RESTART_PAUSE_SECONDS:
                 self.not_before = forked + RESTART_PAUSE_SECONDS
 
     def _fork_worker(self) -> None:
         pid = os.fork()
         if pid == 0:
-            self._child(lambda: uvicorn.Server(self.config).run(sockets=[self.sock]))
+            self._child(lambda: _Worker(self.config).run(sockets=[self.sock]))
         self.workers[pid] = time.monotonic()
         log.info("serve.worker_started", extra={"fields": {"pid": pid}})
 
@@ -229,6 +251,21 @@ class _Supervisor:
                 with contextlib.suppress(Exception):
                     stream.flush()
             os._exit(code)
+
+
+class _Worker(uvicorn.Server):
+    """A worker that, told to stop, first stops accepting and gives the connections it accepted
+    last a moment to send their request, so that each of them is answered.
+
+    uvicorn's shutdown stops accepting and at once closes every connection with no request under
+    way; on a socket that other workers go on serving (a SIGHUP, a SIGTTOU), a client that had just
+    been accepted by the retiring worker would have its connection reset instead of answered."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:
+            server.close()
+        await asyncio.sleep(ACCEPTED_LINGER_SECONDS)
+        await super().shutdown(sockets)
 
 
 class _Stop(Exception):
