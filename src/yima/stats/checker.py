@@ -1,9 +1,12 @@
 """Reads a register file and checks its rows, in batches; also runs as its own process.
 
 ``python -m yima.stats.checker FILE TODAY BATCH_SIZE counts|rows`` writes the batches to standard output as a
-stream of ``marshal`` frames (plain tuples, lists, dicts, text and integers: the checked rows, the
+stream of ``marshal`` frames (plain tuples, lists, dicts, bytes, text and integers: the checked rows, the
 bad rows' findings, the count of records read and the batch's register counts), each after its
-length, then an empty frame (or a header error as ``("error", rule, field, zh, en)``). The
+length, then an empty frame (or a header error as ``("error", rule, field, zh, en)``). For
+PostgreSQL the checked rows travel as the ``COPY`` text the storing process hands the server
+(``copytext``), made here: that process then neither reads the rows in again nor writes them out
+once more (measured: a third of its CPU a row). The
 importer starts it with ``subprocess`` rather than ``multiprocessing`` so that no caller's main
 module is imported again and no threads are forked; the frames come only from this program,
 started by the importer itself. (``marshal`` writes and reads such data three to four times
@@ -25,20 +28,21 @@ import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from yima.errors import DomainError, Finding
 from yima.standard.model import MatterStandard
+from yima.stats.copytext import CopyConstants, CopyRows, copy_rows
 from yima.stats.rows import BadRow, RowText, check_header, check_values, wrong_width
 from yima.stats.tally import DayCounts, tally
 
 BATCH_SIZE = 10_000
 _LENGTH = struct.Struct("<Q")
 
-#: Checked rows (as text), bad rows, how many records of the file have been read so far, and the
-#: register counts of the checked rows when asked for (``tally``; the storing process writes them
-#: when it inserts every one of the rows).
-Batch = tuple[list[RowText], list[BadRow], int, DayCounts | None]
+#: Checked rows (as text, or as ``COPY`` text from the checking process when asked for), bad rows,
+#: how many records of the file have been read so far, and the register counts of the checked rows
+#: when asked for (``tally``; the storing process writes them when it inserts every one of the rows).
+Batch = tuple[list[RowText] | CopyRows, list[BadRow], int, DayCounts | None]
 
 
 def read_batches(path: Path, today: date, standard: MatterStandard, batch_size: int = BATCH_SIZE, *,
@@ -114,9 +118,10 @@ def _read_frame(stream: BinaryIO) -> object:
 
 
 def checked_in_worker(path: Path, today: date, standard: MatterStandard, batch_size: int = BATCH_SIZE, *,
-                      counts: bool = False) -> Iterator[Batch]:
+                      counts: bool = False, copy: CopyConstants | None = None) -> Iterator[Batch]:
     """``read_batches`` run in a second process, so that checking and storing overlap; the process
-    reads the standard to check by from its standard input."""
+    reads the standard to check by (and ``copy``) from its standard input. With ``copy`` the
+    checked rows come as ``CopyRows``, written with those constants."""
     worker = subprocess.Popen([sys.executable, "-m", "yima.stats.checker", str(path), today.isoformat(),
                                str(batch_size), "counts" if counts else "rows"],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -124,7 +129,7 @@ def checked_in_worker(path: Path, today: date, standard: MatterStandard, batch_s
     given: BinaryIO = worker.stdin  # type: ignore[assignment]
     try:
         with given:
-            pickle.dump(standard, given, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((standard, copy), given, protocol=pickle.HIGHEST_PROTOCOL)
         while True:
             try:
                 item: Any = _read_frame(stream)
@@ -136,6 +141,8 @@ def checked_in_worker(path: Path, today: date, standard: MatterStandard, batch_s
             if item[0] == "error":
                 raise DomainError(*item[1:])
             good, bad, handled, counted = item
+            if isinstance(good, tuple):
+                good = CopyRows(*good)
             yield good, [BadRow(line, Finding(*finding)) for line, *finding in bad], handled, counted
     finally:
         if worker.poll() is None:
@@ -146,11 +153,13 @@ def checked_in_worker(path: Path, today: date, standard: MatterStandard, batch_s
 
 def main(argv: list[str]) -> int:
     path, today, batch_size, counts = Path(argv[0]), date.fromisoformat(argv[1]), int(argv[2]), argv[3] == "counts"
-    standard: MatterStandard = pickle.load(sys.stdin.buffer)
+    given: tuple[MatterStandard, CopyConstants | None] = pickle.load(sys.stdin.buffer)
+    standard, copy = given
     out = sys.stdout.buffer
     try:
         for good, bad, handled, counted in read_batches(path, today, standard, batch_size, counts=counts):
-            _write_frame(out, (good, [(b.line, b.finding.rule, b.finding.field, b.finding.zh, b.finding.en)
+            rows = good if copy is None else copy_rows(cast(list[RowText], good), copy)
+            _write_frame(out, (rows, [(b.line, b.finding.rule, b.finding.field, b.finding.zh, b.finding.en)
                                       for b in bad], handled, counted))
     except DomainError as err:
         f = err.finding

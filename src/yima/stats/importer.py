@@ -11,9 +11,11 @@ norm before address commitments).
 
 Speed: for a large file the checks run in a second process (``checker``) that hands batches of
 checked rows (for PostgreSQL with their register counts added up, ``tally``) to this one, which
-only stores them (``storage``). On PostgreSQL a thread of this process reads the batches and makes
-each one's ``COPY`` text (``read_ahead``) while the server stores the batch before it (the driver
-lets other threads run while it waits for the server); the connection is used by one thread only.
+only stores them (``storage``). For PostgreSQL the checking process writes each batch as the
+``COPY`` text the server is given (``copytext``), and a thread of this process reads the batches
+and sorts each one's entities by name (``read_ahead``) while the server stores the batch before it
+(the driver lets other threads run while it waits for the server); the connection is used by one
+thread only.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from yima.errors import DomainError, NotFound
 from yima.standard.model import MatterStandard
 from yima.stats.checker import BATCH_SIZE, Batch, checked_in_worker, read_batches
 from yima.stats.rows import BadRow, EntityRow, RowText
-from yima.stats.storage import CopyText, counts_where_checked, register_writer
+from yima.stats.storage import CopyText, Rows, copy_where_checked, counts_where_checked, register_writer
 from yima.zones.tables import Zone
 
 #: Files smaller than this are checked in this process; starting a second one costs about half a second.
@@ -42,6 +44,8 @@ COMMIT_ROWS = 500_000
 #: How many batches the reading thread may hold ready: enough that the checking process goes on
 #: while the server writes a transaction's counts before its commit (about a second for 500,000 rows).
 READ_AHEAD = 12
+#: The ``source`` of an entity a register file brought.
+SOURCE = "imported"
 
 
 @dataclass
@@ -69,7 +73,7 @@ def require_zone(db: Database, zone_id: str) -> None:
             raise NotFound("zone.unknown", "zone", f"未知的开发区：{zone_id}", f"Unknown zone: {zone_id}")
 
 
-def store_batches(db: Database, zone_id: str, batches: Iterable[Batch], now: datetime, *, source: str = "imported",
+def store_batches(db: Database, zone_id: str, batches: Iterable[Batch], now: datetime, *, source: str = SOURCE,
                   on_progress: Callable[[int], None] | None = None) -> ImportSummary:
     require_zone(db, zone_id)
     summary = ImportSummary()
@@ -106,7 +110,7 @@ _END = object()
 Prepared = tuple[Batch, CopyText | None]
 
 
-def read_ahead(batches: Iterable[Batch], prepare: Callable[[list[RowText]], CopyText | None],
+def read_ahead(batches: Iterable[Batch], prepare: Callable[[Rows], CopyText | None],
                depth: int = READ_AHEAD) -> Generator[Prepared, None, None]:
     """The batches with each one's ``prepare``d text, read and prepared in a thread of their own,
     up to ``depth`` batches ahead of the caller. An error there (a bad file, the checking process
@@ -168,7 +172,7 @@ def batched(rows: Iterable[EntityRow | BadRow], batch_size: int = BATCH_SIZE) ->
 
 
 def load_entities(db: Database, zone_id: str, rows: Iterable[EntityRow | BadRow], now: datetime, *,
-                  source: str = "imported", on_progress: Callable[[int], None] | None = None) -> ImportSummary:
+                  source: str = SOURCE, on_progress: Callable[[int], None] | None = None) -> ImportSummary:
     """Store rows made in this process (synthetic registers, tests)."""
     return store_batches(db, zone_id, batched(rows), now, source=source, on_progress=on_progress)
 
@@ -184,6 +188,7 @@ def import_register(db: Database, standard: MatterStandard, zone_id: str, path: 
     if pipeline is None:
         pipeline = path.stat().st_size >= PIPELINE_MIN_BYTES
     counts = counts_where_checked(db)
-    batches = checked_in_worker(path, today, standard, counts=counts) if pipeline \
+    batches = checked_in_worker(path, today, standard, counts=counts,
+                                copy=copy_where_checked(db, zone_id, SOURCE, now)) if pipeline \
         else read_batches(path, today, standard, counts=counts)
-    return store_batches(db, zone_id, batches, now, on_progress=on_progress)
+    return store_batches(db, zone_id, batches, now, source=SOURCE, on_progress=on_progress)

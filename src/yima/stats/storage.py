@@ -56,7 +56,6 @@ their busy timeout); readers are not held up (WAL).
 from __future__ import annotations
 
 from datetime import datetime
-from operator import itemgetter
 from typing import Any, Protocol
 
 from psycopg.errors import InsufficientPrivilege, UniqueViolation
@@ -69,13 +68,20 @@ from yima.db.base import table_of
 from yima.errors import NotFound
 from yima.register.status import EnterpriseStep, entry_status
 from yima.register.tables import Enterprise, EnterpriseAddress
+from yima.stats.copytext import (
+    ADDRESS_COLUMNS,
+    ENTITY_COLUMNS,
+    CopyConstants,
+    CopyRows,
+    by_name,
+    copy_constants,
+    copy_rows,
+    copy_value,
+    rows_of,
+)
 from yima.stats.rows import RowText
 from yima.stats.tally import DayCounts, RegisterTally, rolled_up, yuan
 
-ENTERPRISE_COLUMNS = ("uscc", "zone_id", "name", "entity_type", "industry_code", "registered_capital",
-                      "established_on", "cancelled_on", "status", "scope", "legal_representative", "shareholders",
-                      "owner_id", "source", "address_commitment", "created_at", "updated_at")
-ADDRESS_COLUMNS = ("uscc", "kind", "text", "proof", "added_at")
 IMPORT_CACHE_KIB = 512 * 1024
 ANALYZE_AFTER_ROWS = 10_000
 #: How often a PostgreSQL batch is copied again after a concurrent registration took one of its codes.
@@ -110,18 +116,20 @@ def _add_staged(table: str, grain: str) -> str:
 
 #: A batch as ``COPY`` text (UTF-8): its entities and their domiciles.
 CopyText = tuple[bytes, bytes]
+#: A batch's checked rows: as text, or as ``COPY`` text made where they were checked (PostgreSQL).
+Rows = list[RowText] | CopyRows
 
 
 class RegisterWriter(Protocol):
     #: whether ``prepare`` does work worth doing ahead of ``store``, in the importer's reading thread
     ahead: bool
 
-    def prepare(self, rows: list[RowText]) -> CopyText | None:
+    def prepare(self, rows: Rows) -> CopyText | None:
         """What ``store`` will need for ``rows`` that can be made without the database (no
         connection is touched: the importer calls it from its reading thread)."""
         ...
 
-    def store(self, rows: list[RowText], counts: DayCounts | None = None,
+    def store(self, rows: Rows, counts: DayCounts | None = None,
               prepared: CopyText | None = None) -> tuple[int, int]:
         """Insert the rows not in the register yet; returns (loaded, existing). ``counts``, when
         given, are the rows' register counts (``tally.tally(rows)``), used if every row is new;
@@ -137,6 +145,16 @@ def counts_where_checked(db: Database) -> bool:
     """Whether the writer for ``db`` wants each batch's register counts added up where its rows are
     checked (``tally``): PostgreSQL's does, SQLite's adds them up from the rows it inserted."""
     return not db.is_sqlite
+
+
+def copy_where_checked(db: Database, zone_id: str, source: str, now: datetime) -> CopyConstants | None:
+    """The constants with which the checking process is to write each batch as ``COPY`` text
+    (``copytext``) for the writer of ``db``, if it wants that: PostgreSQL's does."""
+    return None if db.is_sqlite else _copy_constants(zone_id, source, now)
+
+
+def _copy_constants(zone_id: str, source: str, now: datetime) -> CopyConstants:
+    return copy_constants(zone_id, source, now, IN_EXISTENCE, CANCELLED)
 
 
 def register_writer(conn: Connection, zone_id: str, source: str, now: datetime) -> RegisterWriter:
@@ -252,12 +270,14 @@ class SqliteWriter(_Writer):
 
     ahead = False
 
-    def prepare(self, rows: list[RowText]) -> CopyText | None:
+    def prepare(self, rows: Rows) -> CopyText | None:
         return None
 
-    def store(self, rows: list[RowText], counts: DayCounts | None = None,
+    def store(self, rows: Rows, counts: DayCounts | None = None,
               prepared: CopyText | None = None) -> tuple[int, int]:
         """``counts`` are not needed: the rows' counts are added up from the rows inserted, in SQL."""
+        if isinstance(rows, CopyRows):
+            rows = rows_of(rows)
         if not self.conn.in_transaction():
             self._begin()
         raw = self._raw()
@@ -324,24 +344,13 @@ def sqlite_statements(dialect: Dialect, zone_id: str, source: str, now: datetime
             str(domiciles.compile(dialect=dialect, compile_kwargs=literal_binds)))
 
 
-NULL = "\\N"  # COPY's text format
-_BY_NAME = itemgetter(1)
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_text(value: str) -> str:
-    """A value in ``COPY``'s text format (checked text holds no tabs or line breaks; a backslash
-    is doubled)."""
-    return value.translate(_COPY_ESCAPES) if "\\" in value or "\t" in value or "\n" in value or "\r" in value \
-        else value
-
-
 class PostgresWriter(_Writer):
     def __init__(self, conn: Connection, zone_id: str, source: str, now: datetime) -> None:
         self.conn = conn
         self.zone_id = zone_id
-        self.zone, self.source, self.now = _copy_text(zone_id), _copy_text(source), now.isoformat()
-        self.copy_entities = f"COPY enterprises ({', '.join(ENTERPRISE_COLUMNS)}) FROM STDIN"
+        self.zone = copy_value(zone_id)
+        self.constants = _copy_constants(zone_id, source, now)
+        self.copy_entities = f"COPY enterprises ({', '.join(ENTITY_COLUMNS)}) FROM STDIN"
         self.copy_addresses = f"COPY enterprise_addresses ({', '.join(ADDRESS_COLUMNS)}) FROM STDIN"
         self.copy_stage = f"COPY {COUNTS_STAGE} FROM STDIN"
         self.counted = RegisterTally()  # the register counts of the rows copied in this transaction
@@ -404,14 +413,15 @@ class PostgresWriter(_Writer):
     #: the ``COPY`` text of a batch is made ahead, while the server stores the batch before it
     ahead = True
 
-    def store(self, rows: list[RowText], counts: DayCounts | None = None,
+    def store(self, rows: Rows, counts: DayCounts | None = None,
               prepared: CopyText | None = None) -> tuple[int, int]:
         """Copy the rows in as they are (``prepared``: their ``COPY`` text, if made already), unless
         the last batch held known codes; if the key refuses them (a code registered already or
-        given twice), look the codes up and copy the new ones."""
+        given twice), look the codes up and copy the new ones (rows given as ``COPY`` text are read
+        back into rows for that)."""
         if not self.conn.in_transaction():
             self._begin()
-        new = rows
+        new: Rows = rows
         if not self.look_up:
             savepoint = self.conn.begin_nested()
             try:
@@ -422,12 +432,12 @@ class PostgresWriter(_Writer):
             else:
                 savepoint.commit()
         if self.look_up:
-            new = self._copy_new(rows)
+            new = self._copy_new(rows_of(rows) if isinstance(rows, CopyRows) else rows)
             self.look_up = len(new) < len(rows)
         if counts is not None and len(new) == len(rows):
             self.counted.merge(counts)
         else:
-            self.counted.add(new)
+            self.counted.add(rows_of(new) if isinstance(new, CopyRows) else new)
         self.loaded += len(new)
         return len(new), len(rows) - len(new)
 
@@ -447,24 +457,18 @@ class PostgresWriter(_Writer):
             return new
         raise AssertionError("unreachable")
 
-    def prepare(self, rows: list[RowText]) -> CopyText:
+    def prepare(self, rows: Rows) -> CopyText:
         """The ``COPY`` text of the rows' entities and of their domiciles (the import's constants
-        written in; no connection touched). The entities go in the order of their names: each one's
-        entry in the zone-and-name index then lands next to the one before (measured on 200,000
-        rows: the server's time a row for the entities' ``COPY`` 7.4–8.1 → 6.1–6.6 µs)."""
-        zone, source, now, active, ended = self.zone, self.source, self.now, IN_EXISTENCE, CANCELLED
-        entities = "".join(
-            f"{uscc}\t{zone}\t{_copy_text(name)}\t{kind}\t{industry}\t{capital}\t{established}\t"
-            f"{cancelled or NULL}\t{active if cancelled is None else ended}\t[]\t{{}}\t[]\t{NULL}\t{source}\t"
-            f"{'t' if commitment else 'f'}\t{now}\t{now}\n"
-            for uscc, name, kind, industry, capital, established, cancelled, _, commitment
-            in sorted(rows, key=_BY_NAME))
-        addresses = "".join(
-            f"{row[0]}\tdomicile\t{_copy_text(row[7])}\t{'commitment' if row[8] else 'lease'}\t{now}\n"
-            for row in rows if row[7])
-        return entities.encode(), addresses.encode()
+        written in; no connection touched), as made where they were checked or made here. The
+        entities go in the order of their names: each one's entry in the zone-and-name index then
+        lands next to the one before (measured on 200,000 rows: the server's time a row for the
+        entities' ``COPY`` 7.4–8.1 → 6.1–6.6 µs)."""
+        if isinstance(rows, CopyRows):
+            return by_name(rows.entities), rows.addresses
+        entities, addresses, _ = copy_rows(rows, self.constants)
+        return by_name(entities), addresses
 
-    def _copy(self, new: list[RowText], prepared: CopyText | None = None) -> None:
+    def _copy(self, new: Rows, prepared: CopyText | None = None) -> None:
         entities, addresses = prepared or self.prepare(new)
         with self._raw().cursor() as cursor:
             with cursor.copy(self.copy_entities) as copy:
