@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+import cpu_census  # noqa: I001
 from factories import NOW, PASSWORD  # noqa: E402,I001
 from live import LiveServer, free_port  # noqa: F401 - free_port is used by tests through conftest
 from route_preparation import share as share_route_preparation
@@ -74,6 +75,7 @@ def postgres_url() -> Iterator[str]:
             pytest.fail(message)
         pytest.skip(message)
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    cpu_census.DATABASES.add(name)  # its backends' CPU, when the census is on
     yield url
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -311,6 +313,7 @@ def pytest_configure(config: pytest.Config) -> None:
             logger.setLevel(logging.INFO if name == "yima" else logging.WARNING)
         logger.addHandler(handler)
     config.stash[_log_handler] = handler
+    cpu_census.install(config)  # off unless YIMA_CPU_CENSUS names a file (cpu_census.py)
 
 
 _log_handler = pytest.StashKey[Any]()
