@@ -107,16 +107,29 @@ class YimaApp(FastAPI):
 
 def warm_up(app: FastAPI) -> None:
     """Do at start-up what the first request of a page would otherwise do once, in the server's
-    process before it takes requests: prepare every route (``_match_every_route``), compile every
-    page template (about 20–40 ms each, several per page), configure the ORM's mappers and compile
-    a query of each mapped table for the database's dialect (the first query SQLAlchemy compiles
-    costs about 100 ms of set-up; nothing is sent to the database) and read the translation
-    catalogues; then the features' ``WARM_UPS`` (the dashboard's queries run once: their SQL
-    compiled, the database's pages and, on PostgreSQL, a connection with its catalogue caches
-    ready). ``yima serve`` does it when it builds the app (``yima.app.asgi``), with several workers
-    once, before they are forked from it (``yima.web.prefork``: each then opens connections of its
-    own); an app built for a test leaves it to the first request. A warm-up that fails on the
-    database (not migrated yet, say) is logged and skipped: the pages then pay it."""
+    process before it takes requests: what ``prepare`` does, then the features' ``WARM_UPS`` (the
+    dashboard's queries run once: their SQL compiled, the database's pages and, on PostgreSQL, a
+    connection with its catalogue caches ready). ``yima serve`` does it when it builds the app
+    (``yima.app.asgi``), with several workers once, before they are forked from it
+    (``yima.web.prefork``: each then opens connections of its own); an app built for a test leaves
+    it to the first request. A warm-up that fails on the database (not migrated yet, say) is logged
+    and skipped: the pages then pay it."""
+    prepare(app)
+    for warm in app.state.registry.items(WARM_UPS):
+        try:
+            warm(app.state.db, app.state.standard)
+        except (SQLAlchemyError, DomainError) as err:
+            log.warning("warm_up.skipped %s: %s", getattr(warm, "__name__", warm), type(err).__name__)
+
+
+def prepare(app: FastAPI) -> None:
+    """The part of ``warm_up`` that sends nothing to the database and keeps what it makes in the
+    process: prepare every route (``_match_every_route``), compile every page template (about 20–40
+    ms each, several per page; kept for every environment of the process, ``yima.web.templating``),
+    configure the ORM's mappers and compile a query of each mapped table for the database's dialect
+    (the first query SQLAlchemy compiles costs about 100 ms of set-up) and read the translation
+    catalogues. A process that forks servers (the test suite's command zygote) does it once, so
+    that what each forked server's ``warm_up`` does again is quick."""
     _match_every_route(app)
     configure_mappers()
     dialect = app.state.db.engine.dialect
@@ -127,11 +140,6 @@ def warm_up(app: FastAPI) -> None:
     templates = app.state.templates
     for name in templates.list_templates(filter_func=lambda name: name.endswith(".html")):
         templates.get_template(name)
-    for warm in app.state.registry.items(WARM_UPS):
-        try:
-            warm(app.state.db, app.state.standard)
-        except (SQLAlchemyError, DomainError) as err:
-            log.warning("warm_up.skipped %s: %s", getattr(warm, "__name__", warm), type(err).__name__)
 
 
 def _match_every_route(app: FastAPI) -> None:
