@@ -163,7 +163,7 @@ def run_as_every_role(target: Target, roles: tuple[str, ...], workdir: Path, tab
     """The cases drawn once, as ``roles[0]``, and each sent as every role (the four checks on every
     answer); the stateful phase run as each role by itself, its links carrying ids from the answers
     that role received. The operations are dealt out to ``SHARDS`` runs (each operation's cases
-    come from the seed and its name, whichever run draws them), so that the server is not left
+    come from the random seed and its name, whichever run draws them), so that the server is not left
     waiting for a single client; the runs go side by side, forked from one process that imported
     schemathesis once (``schemathesis_fork.py``)."""
     drawn_as, others = roles[0], list(roles[1:])
