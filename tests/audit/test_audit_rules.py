@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
-from yima.audit.rules import GENESIS, AuditEvent, check_chain, entry_hash, link
+from yima.audit.rules import GENESIS, AuditEvent, canonical, check_chain, entry_hash, link
 
 T0 = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 
@@ -64,3 +65,21 @@ def test_a_rewritten_chain_does_not_match_the_stored_head():
     forged = link(GENESIS, 0, [replace(e, detail={"reason": "伪造"}) for e in _events(3)])
     check = check_chain("cq-gxq", forged, _head(chain))
     assert not check.ok
+
+
+def test_the_canonical_form_is_json_with_sorted_keys_in_utc_whatever_the_offset():
+    """What is hashed: JSON with sorted keys, no spaces, UTF-8, the time in UTC to the microsecond,
+    for a time in UTC, naive (read back from SQLite) or at another offset, and the same moment given
+    twice running (the text of the last one is kept) or another after it."""
+    china = timezone(timedelta(hours=8))
+    for at in (T0, T0.replace(tzinfo=None), T0.astimezone(china), T0, T0 + timedelta(microseconds=1), T0):
+        event = AuditEvent("cq-gxq", at, None, "system", "enterprise.established", "enterprise:1",
+                           {"名称": "重庆云帆科技有限公司", "when": date(2026, 12, 6)})
+        expected = json.dumps({"chain": "cq-gxq", "seq": 3, "at": (at if at.tzinfo else at.replace(tzinfo=UTC))
+                               .astimezone(UTC).isoformat(timespec="microseconds"), "actor_id": None,
+                               "actor_role": "system", "action": "enterprise.established",
+                               "subject": "enterprise:1",
+                               "detail": {"名称": "重庆云帆科技有限公司", "when": "2026-12-06"}},
+                              sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        assert canonical(3, event) == expected
+    assert canonical(1, _events(1)[0]).startswith(b'{"action":"application.approved","actor_id":7,')

@@ -4,13 +4,17 @@ own processors, rows touched counted."""
 
 from __future__ import annotations
 
+import random
+from datetime import UTC, date, datetime, timedelta, timezone
+
 import pytest
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import sqlite
 
 from factories import NOW
 from yima.db import Database
 from yima.db.base import table_of
-from yima.db.prepared import Prepared
+from yima.db.prepared import Prepared, _sqlite_datetime
 from yima.registration.status import PENDING, Status
 from yima.registration.tables import Application
 
@@ -103,3 +107,23 @@ def test_many_rows_are_inserted_by_few_statements_with_their_values(db: Database
         add.run_many(session, [{**rows[0], "seq": 300, "hash": "x" * 64}, rows[1]], columns)  # (many, 2) again
     with db.read() as session:
         assert session.scalar(select(entries.c.seq).where(entries.c.seq == 300)) is None
+
+
+def test_sqlite_times_are_written_as_sqlalchemy_writes_them() -> None:
+    """The quicker processor of SQLite's ``DATETIME`` writes SQLAlchemy's text for every time (naive,
+    UTC or another offset, any year, with and without microseconds, the same moment twice running);
+    a date goes to SQLAlchemy's own."""
+    dialect = sqlite.dialect()
+    theirs = sqlite.DATETIME().bind_processor(dialect)
+    assert theirs is not None
+    ours = _sqlite_datetime(theirs)
+    pick = random.Random(7)
+    for _ in range(5_000):
+        moment = datetime(pick.randint(1, 9999), pick.randint(1, 12), pick.randint(1, 28), pick.randint(0, 23),
+                          pick.randint(0, 59), pick.randint(0, 59), pick.choice([0, pick.randint(0, 999_999)]),
+                          tzinfo=pick.choice([None, UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5))]))
+        assert ours(moment) == theirs(moment) == ours(moment)
+    assert ours(date(2026, 12, 6)) == theirs(date(2026, 12, 6)) == "2026-12-06 00:00:00.000000"
+    assert ours(None) is None
+    assert Prepared(select(_APPS.c.id).where(_APPS.c.submitted_at > bindparam("at"))) \
+        .compiled(dialect).binds[0][3].__qualname__ == _sqlite_datetime(theirs).__qualname__

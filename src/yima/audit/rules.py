@@ -45,16 +45,29 @@ class StoredEntry:
     hash: str
 
 
+#: The last moment ``_utc`` wrote and its text: a use case's entries mostly share one moment.
+_last_utc: tuple[datetime, str] | None = None
+
+
 def _utc(moment: datetime) -> str:
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return moment.isoformat(timespec="microseconds")
+    global _last_utc
+    last = _last_utc  # one read: another thread may replace it meanwhile
+    if last is not None and last[0] is moment:
+        return last[1]
+    text = (moment if moment.tzinfo is UTC else moment.replace(tzinfo=UTC) if moment.tzinfo is None
+            else moment.astimezone(UTC)).isoformat(timespec="microseconds")
+    _last_utc = (moment, text)
+    return text
+
+
+#: ``json.dumps`` with options builds an encoder for every call; the canonical form's is built once.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def canonical(seq: int, event: AuditEvent) -> bytes:
-    return json.dumps({"chain": event.chain, "seq": seq, "at": _utc(event.at), "actor_id": event.actor_id,
-                       "actor_role": event.actor_role, "action": event.action, "subject": event.subject,
-                       "detail": dict(event.detail)},
-                      sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
+    return _CANONICAL.encode({"chain": event.chain, "seq": seq, "at": _utc(event.at), "actor_id": event.actor_id,
+                              "actor_role": event.actor_role, "action": event.action, "subject": event.subject,
+                              "detail": dict(event.detail)}).encode("utf-8")
 
 
 def entry_hash(prev_hash: str, seq: int, event: AuditEvent) -> str:

@@ -110,6 +110,13 @@ class _Plan:
                         for rel in mapper.relationships if rel.direction is MANYTOONE]
         self.attribute = {c.key: mapper.get_property_by_column(c).key for c in self.columns}
         self.foreign = [c.key for c in self.columns if c.foreign_keys]
+        # Per column, worked out once: its key, the attribute holding it, whether its key is generated,
+        # and its default (None, or whether it is called and what it is).
+        self.fields: list[tuple[str, str, bool, tuple[bool, Any] | None]] = [
+            (c.key, self.attribute[c.key], c is self.generated_key,
+             None if c.default is None else (bool(getattr(c.default, "is_callable", False)),
+                                             getattr(c.default, "arg", None)))
+            for c in self.columns]
 
 
 def _key(column: ColumnElement[Any]) -> str:
@@ -126,14 +133,14 @@ def _plan(cls: type[Base]) -> _Plan:
 def _row(plan: _Plan, obj: Base) -> dict[str, Any]:
     state = obj.__dict__
     row: dict[str, Any] = {}
-    for column in plan.columns:
-        value = state.get(plan.attribute[column.key])
-        if value is None and column is plan.generated_key:
-            continue
-        if value is None and column.default is not None:
-            default = column.default
-            value = default.arg(None) if default.is_callable else default.arg  # type: ignore[attr-defined]
-        row[column.key] = value
+    for key, attribute, generated, default in plan.fields:
+        value = state.get(attribute)
+        if value is None:
+            if generated:
+                continue
+            if default is not None:
+                value = default[1](None) if default[0] else default[1]
+        row[key] = value
     for key in plan.foreign:
         value = row.get(key)
         if type(value) is PendingKey:

@@ -31,9 +31,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
@@ -47,6 +49,30 @@ SESSION_CONNECTION = "yima.db.connection"
 _Bind = tuple[str, str, Any, Callable[[Any], Any] | None]  # compiled name, parameter key, default, processor
 #: At most this many bound values in one multi-row ``INSERT`` on SQLite (its limit is 32,766).
 MAX_VALUES = 900
+
+
+#: How SQLAlchemy's SQLite ``DATETIME`` stores a time by default (naive, to the microsecond).
+_SQLITE_DATETIME_FORMAT = SQLITE_DATETIME()._storage_format
+_last_datetime: tuple[datetime, str] | None = None
+
+
+def _sqlite_datetime(slow: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """SQLite's ``DATETIME`` text of a ``datetime`` as SQLAlchemy's processor writes it (the same
+    text, the offset left out: ``isoformat`` pads the year to four digits as its format does), in a
+    third of its time; anything else (a ``date``) goes to SQLAlchemy's."""
+
+    def process(value: Any) -> Any:
+        global _last_datetime
+        if type(value) is not datetime:
+            return slow(value)
+        last = _last_datetime  # one read: another thread may replace it meanwhile
+        if last is not None and last[0] is value:  # a use case's rows mostly share one moment
+            return last[1]
+        text = value.isoformat(" ", "microseconds")[:26]
+        _last_datetime = (value, text)
+        return text
+
+    return process
 
 
 def connection_of(where: Session | Connection) -> Connection:
@@ -77,9 +103,14 @@ class _Compiled:
             default = None if name in given else expanded.parameters.get(name)
             if isinstance(default, Enum):  # a driver may send an enum's name, SQLAlchemy sends its value
                 default = default.value
-            processor = expanded.processors.get(name)  # a list's members; the others' by their type
+            # A list's members' processor; the others' by their type.
+            processor: Callable[[Any], Any] | None = expanded.processors.get(name)
             if processor is None and bind is not None:
-                processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+                impl = bind.type.dialect_impl(dialect)
+                processor = impl.bind_processor(dialect)
+                if type(impl) is SQLITE_DATETIME and processor is not None \
+                        and impl._storage_format == _SQLITE_DATETIME_FORMAT:
+                    processor = _sqlite_datetime(processor)
             self.binds.append((name, key, default, processor))
         # ``INSERT ... VALUES (?, ...)`` on SQLite: the head and one row's values, for several rows at once.
         self.values_row: tuple[str, str] | None = None

@@ -22,10 +22,11 @@ them, and its caller records the rotation in the audit log.
 from __future__ import annotations
 
 import time
+import weakref
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from yima.clock import as_utc
@@ -42,6 +43,16 @@ from yima.standard.model import MatterStandard
 
 KEYRING_TTL_SECONDS = 5.0
 _recent: dict[tuple[str, str], tuple[float, ZoneKeyring]] = {}
+#: Each engine's URL as text (``str(URL)`` renders it anew each time, a fair part of a cached read).
+_url_text: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def _database_of(session: Session) -> str:
+    engine = session.get_bind().engine
+    text = _url_text.get(engine)
+    if text is None:
+        text = _url_text[engine] = str(engine.url)
+    return text
 
 
 def create_zone_key(session: Session, zone_id: str, now: datetime,
@@ -58,7 +69,7 @@ def keyring(session: Session, zone_id: str, *, fresh: bool = False) -> ZoneKeyri
     """The zone's keys as stored. Signing reuses what was read in the last few seconds: a rotation
     made by another process takes effect within ``KEYRING_TTL_SECONDS`` (retired keys keep verifying,
     so a licence signed meanwhile stays valid)."""
-    cache_key = (str(session.get_bind().engine.url), zone_id)
+    cache_key = (_database_of(session), zone_id)
     hit = _recent.get(cache_key)
     if hit is not None and not fresh and time.monotonic() - hit[0] < KEYRING_TTL_SECONDS:
         return hit[1]
