@@ -34,6 +34,7 @@ _CENT = Decimal("0.01")
 #: GB 32100 position 2 under registration authority 9 (market regulation), by entity type.
 _CATEGORY_CHAR = {"individual_business": "2", "farmer_cooperative": "3"}
 _ENTERPRISE_CHAR = "1"
+_ENTITY_TYPES = frozenset(MARKET_ENTITY_TYPES)
 
 #: A row as text, the way it travels between processes and into SQLite: uscc, name, entity type,
 #: industry code (canonical), capital, established (ISO), cancelled (ISO or None), address, and
@@ -257,7 +258,10 @@ def check_text(name: str, address: str, standard: MatterStandard) -> None:
 def check_values(line: int, values: Sequence[str], today: date, standard: MatterStandard) -> RowText | BadRow:
     """Check the eight values of one row, in ``HEADER`` order; a good row comes back as checked text
     (the industry code in Yima's written form), ready to store without converting it again. The
-    checks of values that repeat (industry code, capital, dates) are remembered (``_Remembered``)."""
+    checks of values that repeat (industry code, capital, dates) are remembered (``_Remembered``).
+    A value that passes is passed here without calling its rule's function again (a value it
+    already passed, a type in the list, a credit code whose check character and category are
+    right); anything else goes to the rule's function, which raises its finding."""
     uscc, name, entity_type, industry, capital, established, cancelled, address = map(str.strip, values)
     remembered = _remembered.on(today)
     try:
@@ -265,14 +269,23 @@ def check_values(line: int, values: Sequence[str], today: date, standard: Matter
             raise RowError("import.name", "name", "名称不能为空且不超过200字",
                            "The name is required, at most 200 characters")
         check_text(name, address, standard)
-        check_entity_type(entity_type)
-        check_uscc(uscc, entity_type)
-        industry = remembered.industry_code(industry)
-        capital = remembered.capital_text(capital)  # one written form for every database: "1e3" is 1000
-        established = remembered.date_text(established, "established_on", today)
-        if cancelled and remembered.date_text(cancelled, "cancelled_on", today) < established:
-            raise RowError("import.dates_order", "cancelled_on", f"注销日期{cancelled}早于成立日期{established}",
-                           f"Cancelled on {cancelled}, before it was established ({established})")
+        if entity_type not in _ENTITY_TYPES:
+            check_entity_type(entity_type)
+        if not is_valid_uscc(uscc) or (uscc[0] == "9" and uscc[1] != _CATEGORY_CHAR.get(entity_type, _ENTERPRISE_CHAR)):
+            check_uscc(uscc, entity_type)
+        found = remembered.industry.get(industry)
+        industry = found if found.__class__ is str else remembered.industry_code(industry)
+        found = remembered.capital.get(capital)  # one written form for every database: "1e3" is 1000
+        capital = found if found.__class__ is str else remembered.capital_text(capital)
+        found = remembered.dates.get((established, "established_on"))
+        established = found if found.__class__ is str else \
+            remembered.date_text(established, "established_on", today)
+        if cancelled:
+            found = remembered.dates.get((cancelled, "cancelled_on"))
+            if (found if found.__class__ is str else remembered.date_text(cancelled, "cancelled_on", today)) \
+                    < established:
+                raise RowError("import.dates_order", "cancelled_on", f"注销日期{cancelled}早于成立日期{established}",
+                               f"Cancelled on {cancelled}, before it was established ({established})")
         if len(address) > 300:
             raise RowError("import.address", "address", "住所不超过300字", "The address is at most 300 characters")
     except RowError as err:
