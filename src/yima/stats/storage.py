@@ -56,6 +56,7 @@ their busy timeout); readers are not held up (WAL).
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import islice
 from typing import Any, Protocol
 
 from psycopg.errors import InsufficientPrivilege, UniqueViolation
@@ -103,6 +104,8 @@ IMPORT_SLOT = 32
 IN_EXISTENCE = entry_status(EnterpriseStep.IMPORT).value
 CANCELLED = entry_status(EnterpriseStep.IMPORT, cancelled=True).value
 COUNTS = ("established", "cancelled", "capital", "address_commitment")
+#: Count rows written to the server at a time.
+COUNTS_PART = 4096
 
 
 def _add_staged(table: str, grain: str) -> str:
@@ -354,6 +357,9 @@ class PostgresWriter(_Writer):
         self.copy_addresses = f"COPY enterprise_addresses ({', '.join(ADDRESS_COLUMNS)}) FROM STDIN"
         self.copy_stage = f"COPY {COUNTS_STAGE} FROM STDIN"
         self.counted = RegisterTally()  # the register counts of the rows copied in this transaction
+        #: the counts of the last batch copied in full, added to ``counted`` while the server
+        #: stores the next batch (``_copy``) or before the commit
+        self.pending: DayCounts | None = None
         self.loaded = 0
         #: look the batch's codes up before copying it: after a batch that held known codes (see ``store``)
         self.look_up = False
@@ -435,7 +441,8 @@ class PostgresWriter(_Writer):
             new = self._copy_new(rows_of(rows) if isinstance(rows, CopyRows) else rows)
             self.look_up = len(new) < len(rows)
         if counts is not None and len(new) == len(rows):
-            self.counted.merge(counts)
+            self._settle()
+            self.pending = counts
         else:
             self.counted.add(rows_of(new) if isinstance(new, CopyRows) else new)
         self.loaded += len(new)
@@ -468,11 +475,20 @@ class PostgresWriter(_Writer):
         entities, addresses, _ = copy_rows(rows, self.constants)
         return by_name(entities), addresses
 
+    def _settle(self) -> None:
+        """Add the last batch's counts to the transaction's."""
+        if self.pending is not None:
+            self.counted.merge(self.pending)
+            self.pending = None
+
     def _copy(self, new: Rows, prepared: CopyText | None = None) -> None:
+        """``COPY`` the rows' entities and domiciles; while the server stores the entities, the
+        counts of the batch before are added up (whether or not the key refuses these rows)."""
         entities, addresses = prepared or self.prepare(new)
         with self._raw().cursor() as cursor:
             with cursor.copy(self.copy_entities) as copy:
                 copy.write(entities)
+                self._settle()
             if addresses:
                 with cursor.copy(self.copy_addresses) as copy:
                     copy.write(addresses)
@@ -480,6 +496,7 @@ class PostgresWriter(_Writer):
     def _add_counts(self) -> None:
         """Write the counts of the rows copied in this transaction into the import's slot: by day,
         by month and (the year counts' trigger paused) by year."""
+        self._settle()
         if not self.counted:
             return
         days = self.counted.days
@@ -503,11 +520,14 @@ class PostgresWriter(_Writer):
                 with self._raw().cursor() as cursor:
                     with cursor.copy(f"COPY {table} (zone_id, {grain}, entity_type, division, slot, "
                                      f"{', '.join(COUNTS)}) FROM STDIN") as copy:
-                        # capital in fen, as yuan: an import's amounts are never negative
-                        copy.write("".join(
-                            f"{zone}\t{key}\t{IMPORT_SLOT}\t{established}\t{cancelled}\t"
-                            f"{capital // 100}.{capital % 100:02d}\t{commitments}\n"
-                            for key, (established, cancelled, capital, commitments) in new.items()))
+                        # capital in fen, as yuan: an import's amounts are never negative; sent a
+                        # part at a time, so that the server stores one while the next is written
+                        lines = iter(new.items())
+                        while part := "".join(
+                                f"{zone}\t{key}\t{IMPORT_SLOT}\t{established}\t{cancelled}\t"
+                                f"{capital // 100}.{capital % 100:02d}\t{commitments}\n"
+                                for key, (established, cancelled, capital, commitments) in islice(lines, COUNTS_PART)):
+                            copy.write(part)
                     if held:
                         cursor.execute(f"TRUNCATE {COUNTS_STAGE}")
                         with cursor.copy(self.copy_stage) as copy:
@@ -541,7 +561,7 @@ class PostgresWriter(_Writer):
     def close(self) -> None:
         if self.conn.in_transaction():
             self.conn.rollback()
-        self.counted = RegisterTally()
+        self.counted, self.pending = RegisterTally(), None
         self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {COUNTS_STAGE}")
         if self.loaded >= ANALYZE_AFTER_ROWS:  # fresh statistics now, rather than when autovacuum comes by
             self.conn.exec_driver_sql("ANALYZE enterprises")
