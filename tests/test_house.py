@@ -12,10 +12,18 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
+from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
+
 from web.browser import unmarked_browser_test
+
+# One worker takes the whole module: its rules share one parse of the source tree (``_tree``).
+pytestmark = pytest.mark.xdist_group("house")
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "yima"
@@ -64,15 +72,20 @@ def _targets(module: str, node: ast.Import | ast.ImportFrom) -> set[str]:
     return loaded - {module}
 
 
-def _graph() -> dict[str, set[str]]:
-    graph: dict[str, set[str]] = {}
-    for module, path in MODULES.items():
-        tree = ast.parse(path.read_text("utf-8"))
-        graph[module] = set().union(*(_targets(module, n) for n in _imports(tree)))
-    return graph
+@cache
+def _tree(module: str) -> ast.Module:
+    """A module's syntax tree, parsed once per process for every rule here (the checks only read
+    it): parsing the ~400 files was about 2.5 CPU s, which each of four tests paid."""
+    return ast.parse(MODULES[module].read_text("utf-8"))
 
 
-def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+@cache
+def _graph() -> dict[str, frozenset[str]]:
+    return {module: frozenset(set().union(*(_targets(module, n) for n in _imports(_tree(module)))))
+            for module in MODULES}
+
+
+def _cycles(graph: Mapping[str, AbstractSet[str]]) -> list[list[str]]:
     """The strongly connected components with more than one module (Tarjan's algorithm)."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
@@ -127,7 +140,7 @@ def test_no_feature_service_imports_one_that_imports_it_back() -> None:
     assert both_ways == []
 
 
-def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+def _reachable(graph: Mapping[str, AbstractSet[str]], start: str) -> set[str]:
     seen: set[str] = set()
     pending = [start]
     while pending:
@@ -152,8 +165,8 @@ def _hidden_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
 
 
 def test_no_import_of_a_yima_module_hides_in_a_function() -> None:
-    found = sorted({f"{path.relative_to(SRC)}:{node.lineno}" for path in MODULES.values()
-                    for node in _hidden_imports(ast.parse(path.read_text("utf-8")))})
+    found = sorted({f"{path.relative_to(SRC)}:{node.lineno}" for module, path in MODULES.items()
+                    for node in _hidden_imports(_tree(module))})
     assert found == []
 
 
@@ -184,6 +197,5 @@ def _loads_by_name(tree: ast.Module) -> list[int]:
 
 def test_nothing_is_loaded_by_name() -> None:
     assert _loads_by_name(ast.parse("import importlib\nimportlib.import_module('yima.x')\n")) == [2]
-    found = {module: lines for module, path in MODULES.items()
-             if (lines := _loads_by_name(ast.parse(path.read_text("utf-8"))))}
+    found = {module: lines for module in MODULES if (lines := _loads_by_name(_tree(module)))}
     assert found == {}
