@@ -104,6 +104,40 @@ DRAWN_AS = "officer"
 SHARDS = 4
 
 
+def schema_nodes(node: Any, document: dict[str, Any], seen: frozenset[str] = frozenset()) -> int:
+    """How many objects ``node`` holds, each ``$ref`` followed (once on a path, so a recursive one ends)."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/") and ref not in seen:
+            target: Any = document
+            for part in ref[2:].split("/"):
+                target = target[part]
+            return schema_nodes(target, document, seen | {ref})
+        return 1 + sum(schema_nodes(value, document, seen) for value in node.values())
+    if isinstance(node, list):
+        return sum(schema_nodes(value, document, seen) for value in node)
+    return 0
+
+
+def expected_cases(operation: dict[str, Any], document: dict[str, Any]) -> int:
+    """A weight for the cases an operation draws: the objects its parameters and body hold (the
+    coverage phase draws edge cases per property, type and constraint). Against the cases each
+    operation drew (2026-12-06) it correlates at 0.96: about 4.3 cases an object."""
+    return schema_nodes([operation.get("parameters", []), operation.get("requestBody", {})], document)
+
+
+def dealt_out(operations: dict[str, int], shards: int) -> list[list[str]]:
+    """The operations (by id, with their weights) dealt out to ``shards`` runs of about the same total
+    weight: the heaviest first, each to the lightest run so far (in the document's order on ties)."""
+    runs: list[list[str]] = [[] for _ in range(shards)]
+    totals = [0] * shards
+    for operation in sorted(operations, key=lambda name: -operations[name]):  # stable: the document's order
+        lightest = totals.index(min(totals))
+        runs[lightest].append(operation)
+        totals[lightest] += operations[operation]
+    return runs
+
+
 @dataclass
 class Target:
     """Where one ``schemathesis run`` sends its cases: its role's token, the server, the database's name."""
@@ -162,17 +196,18 @@ class Outcome:
 def run_as_every_role(target: Target, roles: tuple[str, ...], workdir: Path, tables: Path) -> Outcome:
     """The cases drawn once, as ``roles[0]``, and each sent as every role (the four checks on every
     answer); the stateful phase run as each role by itself, its links carrying ids from the answers
-    that role received. The operations are dealt out to ``SHARDS`` runs (each operation's cases
-    come from the random seed and its name, whichever run draws them), so that the server is not left
-    waiting for a single client; the runs go side by side, forked from one process that imported
-    schemathesis once (``schemathesis_fork.py``)."""
+    that role received. The operations are dealt out to ``SHARDS`` runs by their expected cases
+    (``dealt_out``; each operation's cases come from the random seed and its name, whichever run draws
+    them), so that the server is not left waiting for a single client; the runs go side by side, forked
+    from one process that imported schemathesis once (``schemathesis_fork.py``)."""
     drawn_as, others = roles[0], list(roles[1:])
-    paths = json.loads(target.schema)["paths"]
-    operations = [operation["operationId"] for path, item in paths.items() if path not in EXCLUDED
-                  for operation in item.values() if isinstance(operation, dict) and "operationId" in operation]
-    shards = min(SHARDS, len(operations))
-    runs = {f"drawn-as-{drawn_as}-{n + 1}-of-{shards}": (drawn_as, others, "examples,coverage,fuzzing",
-                                                         operations[n::shards]) for n in range(shards)}
+    document = json.loads(target.schema)
+    operations = {operation["operationId"]: expected_cases(operation, document)
+                  for path, item in document["paths"].items() if path not in EXCLUDED
+                  for operation in item.values() if isinstance(operation, dict) and "operationId" in operation}
+    shards = dealt_out(operations, min(SHARDS, len(operations)))
+    runs = {f"drawn-as-{drawn_as}-{n + 1}-of-{len(shards)}": (drawn_as, others, "examples,coverage,fuzzing", selected)
+            for n, selected in enumerate(shards)}
     runs |= {f"stateful-as-{role}": (role, [], "stateful", None) for role in roles}
     jobs, results = workdir / "jobs.json", workdir / "exits.json"
     jobs.write_text(json.dumps([schemathesis_job(target, role, replay, phases, selected, workdir / name, tables)
