@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from factories import NOW
 from yima.db import Database
-from yima.db.bulk import PendingKey, insert_new
+from yima.db.bulk import PendingKey, insert_new, new_row
 from yima.licences.tables import Licence, Permit
 from yima.register.tables import Enterprise, EnterpriseAddress
 from yima.registration.tables import Application, Transition
@@ -92,3 +92,49 @@ def test_a_failed_insert_leaves_nothing(db: Database, people: dict) -> None:
     with db.read() as session:
         assert session.get(Enterprise, "91500107MA00000002") is None
         assert session.scalars(select(EnterpriseAddress)).all() == []
+
+
+def _drafted_application(applicant_id: int) -> Application:
+    app = new_row(Application, zone_id="cq-gxq", applicant_id=applicant_id, matter="establish", entity_type="llc",
+                  channel="online", name="重庆测试科技有限公司", status="approved", body={"k": "v"},
+                  statutory_due_at=NOW, submitted_at=NOW, standard_digest="0" * 64, uploads=[])
+    for to in ("submitted", "approved"):
+        app.transitions.append(new_row(Transition, from_status=None, to_status=to, actor_role="system", at=NOW))
+    return app
+
+
+@pytest.mark.parametrize("through", ["insert_new", "session"])
+def test_a_new_row_is_stored_as_the_constructors_object_is(db: Database, people: dict, through: str) -> None:
+    """``new_row`` puts the column values in the object's state without the instrumentation's events;
+    relationships still go through them: the transitions know their application (the back-reference)
+    and both ``insert_new`` and a session's flush store every value."""
+    drafted, built = _drafted_application(people["alice"].id), _application(people["alice"].id)
+    columns = [c.key for c in Application.__table__.columns]
+    assert [getattr(drafted, key) for key in columns] == [getattr(built, key) for key in columns]
+    assert all(t.application is drafted for t in drafted.transitions)
+    address = new_row(EnterpriseAddress, kind="site", text="重庆市九龙坡区科园一路1号", proof="lease", added_at=NOW)
+    enterprise = _enterprise("91500107MA00000002")
+    enterprise.addresses.append(address)
+    assert address.enterprise is enterprise
+    with db.write() as session:  # the constructor's object beside it, stored the same way
+        if through == "insert_new":
+            insert_new(session, [enterprise, *enterprise.addresses, drafted, *drafted.transitions,
+                                 built, *built.transitions])
+        else:
+            session.add_all([enterprise, drafted, built])
+            session.flush()
+    assert drafted.id is not None and built.id is not None
+    with db.read() as session:
+        stored, expected = session.get(Application, drafted.id), session.get(Application, built.id)
+        assert stored is not None and expected is not None
+        assert [getattr(stored, key) for key in columns if key != "id"] == [
+            getattr(expected, key) for key in columns if key != "id"]
+        assert [t.to_status for t in stored.transitions] == ["submitted", "approved"]
+        assert [a.text for a in session.get(Enterprise, "91500107MA00000002").addresses][-1] == address.text
+
+
+def test_a_new_row_refuses_what_its_class_does_not_map() -> None:
+    with pytest.raises(TypeError, match="'colour' is an invalid keyword argument for Application"):
+        new_row(Application, colour="red")
+    with pytest.raises(TypeError):
+        Application(colour="red")  # as the constructor does

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Column, ColumnElement, Table, insert
 from sqlalchemy.orm import Mapper, Session, class_mapper
@@ -24,6 +24,8 @@ from sqlalchemy.orm.interfaces import MANYTOONE
 
 from yima.db.base import Base
 from yima.db.prepared import Prepared, Sent, pipeline
+
+B = TypeVar("B", bound=Base)
 
 
 class PendingKey:
@@ -52,6 +54,45 @@ class PendingKey:
         if key is None:
             raise LookupError(f"the {type(self._row).__name__} row is not inserted yet: insert the parents first")
         return key
+
+
+class _Drafting:
+    """What ``new_row`` needs of a mapped class, worked out once per class."""
+
+    def __init__(self, cls: type[Base]) -> None:
+        mapper = class_mapper(cls)
+        self.new_instance = mapper.class_manager.new_instance
+        self.columns = frozenset(prop.key for prop in mapper.column_attrs)
+        self.relationships = frozenset(rel.key for rel in mapper.relationships)
+
+
+@cache
+def _drafting(cls: type[Base]) -> _Drafting:
+    return _Drafting(cls)
+
+
+def new_row(cls: type[B], /, **values: Any) -> B:
+    """A new object of a mapped class, as ``cls(**values)`` makes it, at a fraction of the cost.
+
+    The declarative constructor sets each value through the attribute's instrumentation, which
+    records its history and fires its events: about 80–160 µs for an application's sixteen values,
+    some ten objects an approval (秒批). A new object has no history to keep, so the column values
+    are put in its state directly; relationships are still set through their attributes, so
+    back-references and cascades behave as with the constructor. The object may be given to
+    ``insert_new`` or added to a session alike (a flush inserts the values in its state). An
+    attribute the class does not map raises ``TypeError``, as the constructor does. Written by hand
+    because SQLAlchemy's only public way to make a mapped object is the instrumented constructor."""
+    drafting = _drafting(cls)
+    obj = drafting.new_instance()
+    state = obj.__dict__
+    for key, value in values.items():
+        if key in drafting.columns:
+            state[key] = value
+        elif key in drafting.relationships:
+            setattr(obj, key, value)
+        else:
+            raise TypeError(f"{key!r} is an invalid keyword argument for {cls.__name__}")
+    return cast(B, obj)
 
 
 def insert_new(session: Session, objects: Iterable[Base]) -> None:

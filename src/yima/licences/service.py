@@ -21,6 +21,7 @@ from yima.audit.rules import AuditEvent
 from yima.clock import local_date
 from yima.config import get_settings
 from yima.db import Base, Database
+from yima.db.bulk import new_row
 from yima.errors import Conflict, DomainError, Forbidden, NotFound
 from yima.keys import service as keys
 from yima.keys.model import SigningAlgorithm
@@ -73,7 +74,7 @@ def _new_permit(standard: MatterStandard, enterprise: Enterprise, establishment:
                 decision: permit_rules.PermitDecision, index: int, now: datetime) -> Permit:
     number = permit_rules.permit_number(standard.permits[decision.type].number_prefix, enterprise.uscc,
                                         local_date(now).year, index)
-    permit = Permit(enterprise=enterprise, zone_id=enterprise.zone_id,
+    permit = new_row(Permit, enterprise=enterprise, zone_id=enterprise.zone_id,
                     application_id=establishment.application_id if establishment is not None else None,
                     type=decision.type, number=number, items=list(decision.items),
                     decided_by=decision.decided_by, valid_from=decision.valid_from, valid_to=decision.valid_to,
@@ -176,7 +177,7 @@ def _signed_licence(session: Session, standard: MatterStandard, enterprise: Ente
     payload = build_payload(standard, enterprise, permits, version, now)
     ring = keys.keyring(session, enterprise.zone_id)
     cose = sign_licence(payload, ring)
-    return Licence(enterprise=enterprise, uscc=enterprise.uscc, zone_id=enterprise.zone_id, version=version,
+    return new_row(Licence, enterprise=enterprise, uscc=enterprise.uscc, zone_id=enterprise.zone_id, version=version,
                    kid=ring.active.kid_text,
                    cose=cose, qr_text=licence_url(cose, get_settings().public_base_url),
                    permit_count=len(payload.permits), issued_at=now)

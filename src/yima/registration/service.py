@@ -25,7 +25,7 @@ from yima.audit.rules import AuditEvent
 from yima.clock import local_date
 from yima.db import Base, Database
 from yima.db.base import table_of
-from yima.db.bulk import PendingKey, insert_new
+from yima.db.bulk import PendingKey, insert_new, new_row
 from yima.db.prepared import Prepared
 from yima.errors import Conflict, DomainError, Forbidden
 from yima.register import service as register
@@ -57,7 +57,7 @@ def _transition(app: Application, step: Step, to: Status, actor: Actor | None, n
         raise Conflict("application.state", "status", f"申请当前状态为 {before}，不能{step}至 {to}",
                        f"The application is {before}; {step} cannot make it {to}")
     words = reason or Words("", "")
-    app.transitions.append(Transition(from_status=before, to_status=to,
+    app.transitions.append(new_row(Transition, from_status=before, to_status=to,
                                       actor_id=actor.id if actor else None,
                                       actor_role=actor.role if actor else "system", reason=words.text,
                                       reason_zh=words.zh, reason_en=words.en, at=now))
@@ -287,7 +287,7 @@ def file_forwarded(session: Session, standard: MatterStandard, actor: Actor, bod
     """Store, in the caller's transaction (which writes the message that carries it), an application
     the partner zone decides: filed in ``zone_id``, the zone that accepted it, as ``forwarded``."""
     matter = standard.matters[body.matter]
-    app = Application(zone_id=zone_id, applicant_id=actor.id, matter=body.matter,
+    app = new_row(Application, zone_id=zone_id, applicant_id=actor.id, matter=body.matter,
                       entity_type=rules.entity_type_of(body, ctx) or "", channel=body.channel,
                       name=body.name or "", status=Status.FORWARDED.value, enterprise_uscc=None,
                       body=application_body(body), findings=[], missing_materials=rules.missing_materials(body, ctx),
@@ -323,8 +323,8 @@ def _new_application(standard: MatterStandard, actor: Actor, body: ApplicationIn
                      evaluation: rules.Evaluation, now: datetime, idempotency_key: str | None) -> Application:
     matter = standard.matters[body.matter]
     own_name = ctx.enterprise.name if ctx.enterprise else ""
-    return Application(
-        zone_id=body.zone, applicant_id=actor.id, matter=body.matter,
+    return new_row(
+        Application, zone_id=body.zone, applicant_id=actor.id, matter=body.matter,
         entity_type=rules.entity_type_of(body, ctx) or "", channel=body.channel, name=body.name or own_name,
         status=Status.SUBMITTED, enterprise_uscc=body.uscc, body=application_body(body),
         findings=[f.as_dict() for f in evaluation.findings], missing_materials=rules.missing_materials(body, ctx),
@@ -419,7 +419,7 @@ def _addresses(body: dict[str, Any], now: datetime, first_is_domicile: bool,
     for i, item in enumerate(body.get("addresses") or []):
         kind = item.get("kind") or ("domicile" if i == 0 and first_is_domicile else "site")
         proof = decisions.PROVED_ADDRESS if i in proved else item["proof"]
-        result.append(EnterpriseAddress(kind=kind, text=item["text"], proof=proof, added_at=now))
+        result.append(new_row(EnterpriseAddress, kind=kind, text=item["text"], proof=proof, added_at=now))
     return result
 
 
@@ -440,8 +440,8 @@ def _approve(session: Session, standard: MatterStandard, app: Application, actor
     _transition(app, Step.EVALUATE if actor is None else Step.APPROVE, Status.APPROVED, actor, now, reason)
     if app.matter == "establish":
         uscc = uscc or _next_uscc(session, app.zone_id, app.entity_type)
-        founded = Enterprise(
-            uscc=uscc, zone_id=app.zone_id, name=app.name, entity_type=app.entity_type,
+        founded = new_row(
+            Enterprise, uscc=uscc, zone_id=app.zone_id, name=app.name, entity_type=app.entity_type,
             industry_code=body["industry_code"], registered_capital=body["registered_capital"],
             established_on=today, cancelled_on=None, status=entry_status(EnterpriseStep.ESTABLISH), scope=body["scope"],
             legal_representative=body["legal_representative"],

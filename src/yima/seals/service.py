@@ -34,6 +34,7 @@ from yima.audit.rules import AuditEvent
 from yima.clock import as_utc, china_days
 from yima.config import get_settings
 from yima.db import Base, Database
+from yima.db.bulk import new_row
 from yima.errors import DomainError, Forbidden, NotFound
 from yima.pki.ca import Revocation, build_crl, issue_signing_certificate, read_signer_identity
 from yima.pki.keys import PrivateKey, cert_to_pem, new_signing_key, to_pkcs12
@@ -124,7 +125,8 @@ def enqueue_seal_set(session: Session, uscc: str, now: datetime) -> None:
 
 def new_seal_set(enterprise: Enterprise, now: datetime) -> SealSet:
     """The free seal set a newly established enterprise is owed, queued for issue."""
-    seal_set = SealSet(enterprise=enterprise, uscc=enterprise.uscc, zone_id=enterprise.zone_id, requested_at=now)
+    seal_set = new_row(SealSet, enterprise=enterprise, uscc=enterprise.uscc, zone_id=enterprise.zone_id,
+                       requested_at=now)
     _move_set(seal_set, SealSetStatus.PENDING)
     return seal_set
 
