@@ -89,7 +89,8 @@ def new_row(cls: type[B], /, **values: Any) -> B:
         if key in drafting.columns:
             state[key] = value
         elif key in drafting.relationships:
-            setattr(obj, key, value)
+            if value != []:  # an empty collection is what a new object's collection starts as
+                setattr(obj, key, value)
         else:
             raise TypeError(f"{key!r} is an invalid keyword argument for {cls.__name__}")
     return cast(B, obj)

@@ -480,11 +480,11 @@ RULES: tuple[tuple[Kind, Rule], ...] = (
 def evaluate(app: ApplicationIn, ctx: RuleContext) -> Evaluation:
     """Run every rule. Meaning rules run only once the input is valid."""
     result = Evaluation()
+    lists = {Kind.INVALID: result.invalid, Kind.REFUSE: result.refusals, Kind.REVIEW: result.review}
     for kind, rule in RULES:
         if kind is not Kind.INVALID and result.invalid:
             break
-        found = rule(app, ctx)
-        {Kind.INVALID: result.invalid, Kind.REFUSE: result.refusals, Kind.REVIEW: result.review}[kind].extend(found)
+        lists[kind].extend(rule(app, ctx))
     return result
 
 
