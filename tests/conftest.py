@@ -171,24 +171,45 @@ def db(migrated_url: str, _databases: dict[str, Database]) -> Iterator[Database]
 
 
 @pytest.fixture
+def postgres_db(postgres_url: str, _databases: dict[str, Database]) -> Database:
+    """An empty, migrated PostgreSQL database beside the test's own ``db``, for a test that serves it
+    from a process of its own (the schemathesis test's second world): it skips (fails in CI) as
+    ``postgres_url`` does. This process's caches are not cleared: it does not serve this database."""
+    upgrade(postgres_url)  # at its head already when an earlier test of this worker migrated it (35 ms)
+    database = _databases.setdefault(postgres_url, Database(postgres_url))
+    _empty(database)
+    return database
+
+
+@pytest.fixture
 def standard():
     return load_standard()
 
 
-@pytest.fixture
-def zone_cq(db: Database) -> str:
+def add_zones(db: Database) -> str:
+    """The two zones of ``zone_cq`` (also for a world served from another process)."""
     add_zone(db, "cq-gxq", "重庆高新区", "500107", 575_047, NOW, place_names=["重庆", "重庆市"])
     add_zone(db, "cd-gxq", "成都高新区", "510109", 1_000_000, NOW, place_names=["成都", "成都市"])
     return "cq-gxq"
 
 
-@pytest.fixture
-def people(db: Database, zone_cq: str) -> dict[str, Any]:
+def add_people(db: Database) -> dict[str, Any]:
+    """The users of ``people``, signed in (also for a world served from another process)."""
     for name, role, zone in (("alice", "applicant", None), ("bob", "applicant", None),
                              ("officer-cq", "officer", "cq-gxq"), ("officer-cd", "officer", "cd-gxq"),
                              ("admin", "admin", None)):
         add_user(db, name, role, PASSWORD, NOW, zone_id=zone)
     return {name: authenticate(db, name, PASSWORD) for name in ("alice", "bob", "officer-cq", "officer-cd", "admin")}
+
+
+@pytest.fixture
+def zone_cq(db: Database) -> str:
+    return add_zones(db)
+
+
+@pytest.fixture
+def people(db: Database, zone_cq: str) -> dict[str, Any]:
+    return add_people(db)
 
 
 @pytest.fixture
@@ -201,12 +222,12 @@ def server(db: Database, people: dict[str, Any], tmp_path: Path) -> Iterator[Liv
 # longest first. ``make test`` runs pytest-xdist with ``--dist loadgroup --no-loadscope-reorder``:
 # the work units (a test, or a whole ``xdist_group`` module) are handed out in this order, the first
 # four to the four workers and each worker then queues one more unit behind the one it runs. So the
-# two schemathesis runs and the route matrix on PostgreSQL start at once on different workers, the
-# fresh clone, the full demo seed and the federation modules next (their servers are forked from the
-# zygote since, so they are shorter than they were), and nothing long is left to start last.
+# schemathesis test (one for both databases: the cases drawn once), the route matrix on PostgreSQL and
+# the fresh clone start at once on different workers, the full demo seed and the federation modules
+# next (their servers are forked from the zygote since, so they are shorter than they were), and
+# nothing long is left to start last.
 LONGEST_FIRST = (
-    "tests/security/test_schemathesis.py::test_generated_requests_get_no_5xx_and_match_the_schema[sqlite]",
-    "tests/security/test_schemathesis.py::test_generated_requests_get_no_5xx_and_match_the_schema[postgresql]",
+    "tests/security/test_schemathesis.py::test_generated_requests_get_no_5xx_and_match_the_schema",
     "tests/security/test_route_matrix.py::test_every_role_gets_only_what_it_may[postgresql]",
     "tests/test_fresh_machine.py",
     "tests/standard/test_one_standard.py::test_every_command_uses_the_configured_standard_and_the_demo_port",
@@ -317,6 +338,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 _log_handler = pytest.StashKey[Any]()
+
+
+@pytest.fixture
+def run_log_dir(request: pytest.FixtureRequest) -> Path:
+    """Where this run's log records go, for a process a test starts whose logs the run scans too."""
+    return _run_log_dir(request.config)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -19,8 +19,9 @@ def test_a_grouped_test_carries_its_group_under_loadgroup(request: pytest.Fixtur
 
 def test_the_units_are_handed_out_longest_first(request: pytest.FixtureRequest) -> None:
     """``LONGEST_FIRST`` (tests/conftest.py) orders the work units only if xdist keeps that order:
-    its default sorts them by their number of tests, which put every grouped module before the two
-    schemathesis runs and let one worker queue both of them."""
+    its default sorts them by their number of tests, which put every grouped module before the
+    schemathesis test and the route matrix and let one worker queue two of them (the two schemathesis
+    runs, one per database, before they became one test)."""
     if not getattr(request.config.option, "loadgroup", False):
         pytest.skip("not a pytest-xdist run with --dist loadgroup (make test runs one)")
     assert request.config.option.loadscopereorder is False, "make test passes --no-loadscope-reorder"

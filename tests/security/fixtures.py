@@ -5,6 +5,7 @@ conftest by name, which a second one would shadow."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from security.route_matrix import PARTNER
 from security.world import World, add_feature_people, build_world, populate_features
 from yima.accounts.service import add_user
 from yima.clock import utcnow
+from yima.db import Database
 from yima.federation import network, partners
 from yima.keys.model import SigningAlgorithm
 from yima.keys.trustlist import trust_list_for
@@ -20,8 +22,8 @@ from yima.licences.service import rotate_key
 from yima.standard import load_standard
 
 
-@pytest.fixture(name="world")
-def world_fixture(server, db) -> Iterator[World]:
+def furnish(url: str, secret_key: str, data_dir: Path, db: Database) -> World:
+    """The world on the server at ``url`` serving ``db`` (whose zones and people are made already)."""
     add_user(db, "carol", "applicant", PASSWORD, NOW)  # the account the account-management rows act on
     partners._cache.clear()
     partners.record_partner(db, load_standard(), "gz-gxq", "http://127.0.0.1:9", "route matrix",
@@ -29,8 +31,14 @@ def world_fixture(server, db) -> Iterator[World]:
     network.init_network(db, "matrix", "路由矩阵网络", utcnow())  # a host: its network.json is public
     add_feature_people(db, PASSWORD, NOW)
     rotate_key(db, "cq-gxq", NOW, SigningAlgorithm.SM2)  # the national profile: licences signed twice, OFD
+    built = build_world(url, PASSWORD, secret_key)
+    populate_features(built, db, PASSWORD, data_dir)
+    return built
+
+
+@pytest.fixture(name="world")
+def world_fixture(server, db) -> Iterator[World]:
     settings = server.app.state.settings
-    built = build_world(server.url, PASSWORD, settings.secret_key)
-    populate_features(built, db, PASSWORD, settings.data_dir)
+    built = furnish(server.url, settings.secret_key, settings.data_dir, db)
     yield built
     built.close()

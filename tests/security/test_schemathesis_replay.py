@@ -1,9 +1,11 @@
-"""The schemathesis test draws its cases as one role and sends each as every role
-(``schemathesis_replay.py``): a wrong answer to a role that only receives the replayed requests must
-fail the run, naming that role and the database, with the request that role sent.
+"""The schemathesis test draws its cases as one role against one server and sends each as every role
+to every server (``schemathesis_replay.py``): a wrong answer to a role that only receives the
+replayed requests must fail the run, naming that role and the database, with the request that role
+sent to that server; and a value of the first world drawn into a case must reach the other server as
+that world's.
 
-A tiny app on a real uvicorn server answers its one operation as documented, except to one token,
-which gets a body its schema refuses.
+Two tiny apps on real uvicorn servers (two "databases", each with its own tokens) answer as
+documented, except to one token of the second, which gets a body its schema refuses.
 """
 
 from __future__ import annotations
@@ -21,14 +23,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from live import free_port
-from security.test_schemathesis import Target, run_as_every_role, tightened, unicode_tables
+from security.test_schemathesis import Target, WorldValues, config, run_as_every_role, tightened, unicode_tables
 
 
 class Greeting(BaseModel):
     text: str
 
 
-def tiny_app() -> FastAPI:
+def tiny_app(seen: list[str] | None = None) -> FastAPI:
     app = FastAPI()
 
     @app.get("/greeting", responses={200: {"model": Greeting}})
@@ -36,6 +38,12 @@ def tiny_app() -> FastAPI:
         if request.headers.get("authorization") == "Bearer broken":
             return JSONResponse({"text": 5})  # not a string: the schema refuses it
         return JSONResponse({"text": "你好"})
+
+    @app.get("/api/v1/seals/{seal_id}", responses={200: {"model": Greeting}})
+    def seal(seal_id: str) -> JSONResponse:
+        if seen is not None:
+            seen.append(seal_id)
+        return JSONResponse({"text": seal_id})
 
     return app
 
@@ -58,15 +66,26 @@ def served(app: FastAPI) -> Iterator[str]:
 
 
 def test_a_wrong_answer_to_a_replayed_role_fails_naming_that_role_and_the_database(tmp_path, tmp_path_factory):
+    """Two worlds (two servers, each with its own tokens): the officer's token of the second world gets
+    the refused body; only that role on that server may fail, with its own request."""
     tables = unicode_tables(tmp_path_factory.getbasetemp() / "hypothesis-home")
-    with served(tiny_app()) as url:
-        schema = json.dumps(tightened(httpx.get(f"{url}/openapi.json").json()))
-        target = Target(url, {"applicant": "fine", "officer": "broken"}, "the tiny app's database",
-                        "[phases.coverage]\nunexpected-methods = []\n", schema)
-        outcome = run_as_every_role(target, ("applicant", "anonymous", "officer"), tmp_path, tables)
+    first_seen: list[str] = []
+    second_seen: list[str] = []
+    with served(tiny_app(first_seen)) as first_url, served(tiny_app(second_seen)) as second_url:
+        schema = json.dumps(tightened(httpx.get(f"{first_url}/openapi.json").json()))
+        first = WorldValues(first_url, {"applicant": "fine", "officer": "fine too"}, "U1", "S1", "seal-one", 1, 1)
+        second = WorldValues(second_url, {"applicant": "fine", "officer": "broken"}, "U2", "S2", "seal-two", 1, 1)
+        targets = [Target("the first database", first, config(first)),
+                   Target("the second database", second, config(second))]
+        outcome = run_as_every_role(targets, schema, ("applicant", "anonymous", "officer"), tmp_path, tables)
     drawn = next(failure for failure in outcome.failures if failure.startswith("--- drawn-as-applicant"))
-    assert "(as officer on the tiny app's database)" in drawn, drawn
+    assert "(as officer on the second database)" in drawn, drawn
     assert "Reproduce with:" in drawn and "curl -X GET -H 'Authorization: " in drawn, drawn  # the officer's request
+    assert f"{second_url}/greeting" in drawn, drawn  # sent to that server
     assert "Response violates schema" in drawn, drawn
-    for failure in outcome.failures:  # the run's own role and anonymous got the documented answer
+    for failure in outcome.failures:  # every other role and server got the documented answer
+        assert "(as officer on the first database)" not in failure, failure
         assert "(as applicant on" not in failure and "(as anonymous on" not in failure, failure
+    # the first world's seal id, drawn from the configuration's dictionary, reached the second server as its own
+    assert "seal-one" in first_seen and "seal-two" not in first_seen, first_seen
+    assert "seal-two" in second_seen and not any("seal-one" in value for value in second_seen), second_seen
