@@ -25,6 +25,15 @@ def _current(db, token: str):
     return service.check_current(db, service.read_token(token, SECRET))
 
 
+def test_the_people_the_suite_adds_are_who_signing_in_gives(db, people):
+    """The suite's ``people`` fixture answers ``add_user``'s actors, which share one password hash:
+    signing in as each gives the same actor, and the hash is each account's own password's."""
+    for name, actor in people.items():
+        assert service.authenticate(db, name, PASSWORD) == actor
+    with pytest.raises(Unauthorized):
+        service.authenticate(db, "alice", PASSWORD + "x")
+
+
 def test_signing_out_everywhere_refuses_earlier_tokens_only(db, people):
     before = _token(db, "alice")
     assert _current(db, before).username == "alice"
