@@ -284,13 +284,22 @@ def browser() -> Iterator[Any]:
     yield from launch()
 
 
+@pytest.fixture(scope="session")
+def browser_context(browser: Any) -> Iterator[Any]:
+    """One context per worker for the ``page`` fixture (``web.browser.SharedContext``)."""
+    from web.browser import SharedContext
+
+    shared = SharedContext(browser)
+    yield shared
+    shared.close()
+
+
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(30_000)  # servers and chromium share the CPU with other test workers
-    yield page
-    context.close()
+def page(browser_context: Any) -> Iterator[Any]:
+    """A new page, in a context that remembers nothing of earlier tests (no cookies, permissions,
+    cache or storage), zh-CN and 1280 x 900 as before."""
+    with browser_context.fresh_page() as page:
+        yield page
 
 
 @pytest.fixture

@@ -147,7 +147,7 @@ def matrix_pages() -> dict[str, list[object]]:
 
 
 def test_axe_finds_no_serious_violation_on_any_page_of_the_route_matrix(db, browser, request):
-    """One browser, a context per role and viewport (~70 page views, about a minute): run once, on
+    """One browser, one context for every role and viewport (~70 page views, about a minute): run once, on
     SQLite. The markup does not depend on the database; the route matrix itself runs on both."""
     from security.world import USERS
 
@@ -159,12 +159,16 @@ def test_axe_finds_no_serious_violation_on_any_page_of_the_route_matrix(db, brow
     assert sum(len(routes) for routes in pages.values()) >= 30
     problems: list[str] = []
     checked = 0
+    # one context and one page for every role (a new context and page per role started a renderer
+    # each time), its cookies cleared before each role signs in; the phone's pass resizes the page
+    # before it loads the role's pages again
+    context = browser.new_context(locale="zh-CN", viewport=VIEWPORTS["desktop"], bypass_csp=True)
+    with_axe(context)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
     for role, routes in pages.items():
-        # one context and one sign-in per role: the phone's pass resizes the page before it loads them again
-        context = browser.new_context(locale="zh-CN", viewport=VIEWPORTS["desktop"], bypass_csp=True)
-        with_axe(context)
-        page = context.new_page()
-        page.set_default_timeout(30_000)
+        context.clear_cookies()
+        assert context.cookies() == []
         username = USERS[role]
         if username:
             sign_in(page, world, username)
@@ -184,7 +188,7 @@ def test_axe_finds_no_serious_violation_on_any_page_of_the_route_matrix(db, brow
                 if width > size["width"]:
                     problems.append(f"{call.url} as {role}, {lang} {view}: {width} px wide, scrolls sideways")
                 checked += 1
-        context.close()
+    context.close()
     assert problems == [], "\n".join(problems)
     print(f"axe: {checked} page views without a serious or critical violation")
 
