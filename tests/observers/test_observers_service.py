@@ -371,3 +371,56 @@ def test_the_ledger_workbook_reads_back_in_the_government_layout(db, gz):
     assert body[2][column["现行时限"]] == "2025-09-08 已逾期22天"
     assert sheet.cell(row=5, column=column["现行时限"] + 1).font.color.rgb.endswith("C00000")  # overdue in red
     assert not body[2][column["满意度"]] and len(ids) == 3
+
+
+def test_a_draft_published_while_the_office_takes_the_suggestion_back_is_refused_not_a_500(db, gz, monkeypatch):
+    """The office takes a suggestion back (deleting its department's draft) while the department
+    publishes that draft. The take-back is held just after it has read the suggestion; the publish
+    starts meanwhile. Each change locks the suggestion's row first (PostgreSQL; on SQLite the writers
+    take turns anyway), so the publish waits, then reads the taken-back suggestion and is refused (it
+    is no longer the department's), instead of failing on the deleted draft (StaleDataError, a 500,
+    found by schemathesis)."""
+    import threading
+
+    sid = service.submit(db, gz.xie, "办税窗口排队久", "建议增设自助终端。", "registration", at("2025-09-25"))
+    service.accept(db, gz.office, sid, at("2025-09-25"))
+    service.assign(db, gz.office, sid, gz.market_id, 5, at("2025-09-25"))
+    service.save_draft(db, gz.market, sid, "草稿：研究中", at("2025-09-26"))
+
+    loaded, release = threading.Event(), threading.Event()
+    taking_back = threading.current_thread()
+    real_load = service._load
+
+    def held_load(session, suggestion_id):
+        suggestion = real_load(session, suggestion_id)
+        if threading.current_thread() is taking_back:  # the take-back pauses with the suggestion read
+            loaded.set()
+            release.wait(10)
+        return suggestion
+
+    monkeypatch.setattr(service, "_load", held_load)
+    outcome: list[BaseException | bool] = []
+
+    def publish() -> None:
+        try:
+            outcome.append(service.publish_reply(db, gz.market, sid, at("2025-09-27")))
+        except BaseException as err:  # noqa: BLE001 - what it raised is the point
+            outcome.append(err)
+
+    publisher = threading.Thread(target=publish)
+
+    def let_the_publish_start() -> None:
+        loaded.wait(10)
+        publisher.start()
+        publisher.join(0.5)  # it waits on the row (or the writer lock) until the take-back commits
+        release.set()
+
+    helper = threading.Thread(target=let_the_publish_start)
+    helper.start()
+    service.take_back(db, gz.office, sid, "重新交办", at("2025-09-27"))
+    helper.join(15)
+    publisher.join(15)
+    assert len(outcome) == 1 and isinstance(outcome[0], DomainError), outcome
+    assert outcome[0].finding.rule == "suggestion.not_assigned_to_you"
+    seen = views.get_suggestion(db, gz.office, sid, at("2025-09-27"))
+    assert seen.state == "accepted" and seen.replies == ()
