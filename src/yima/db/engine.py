@@ -120,14 +120,21 @@ def _sqlite_engine(url: str, begin: str, synchronous: str) -> Engine:
     def _on_begin(connection: Any) -> None:
         # On the driver's connection, as the savepoints below: SQLAlchemy's execution of the text cost
         # about a tenth of a millisecond a transaction, three or four transactions an approval (秒批).
-        try:
-            connection.connection.driver_connection.execute(begin)
-        except engine.dialect.loaded_dbapi.Error as err:
-            raise DBAPIError.instance(begin, None, err, engine.dialect.loaded_dbapi.Error, hide_parameters=True,
-                                      dialect=engine.dialect) from err
+        _on_the_driver(connection, begin)
 
     _savepoints_on_the_driver(engine)
     return engine
+
+
+def _on_the_driver(connection: Connection, statement: str) -> None:
+    """``statement`` run on the driver's connection (SQLite's ``BEGIN`` and savepoints); a driver
+    error raised as SQLAlchemy's, as its own execution would raise it."""
+    dialect = connection.dialect
+    try:
+        connection.connection.driver_connection.execute(statement)  # type: ignore[union-attr]
+    except dialect.loaded_dbapi.Error as err:
+        raise DBAPIError.instance(statement, None, err, dialect.loaded_dbapi.Error, hide_parameters=True,
+                                  dialect=dialect) from err
 
 
 def _savepoints_on_the_driver(engine: Engine) -> None:
@@ -141,12 +148,7 @@ def _savepoints_on_the_driver(engine: Engine) -> None:
 
     def send(sql: str) -> Callable[[Connection, str], None]:
         def run(connection: Connection, name: str) -> None:
-            statement = f"{sql} {quote(name)}"
-            try:
-                connection.connection.driver_connection.execute(statement)  # type: ignore[union-attr]
-            except dialect.loaded_dbapi.Error as err:
-                raise DBAPIError.instance(statement, None, err, dialect.loaded_dbapi.Error, hide_parameters=True,
-                                          dialect=dialect) from err
+            _on_the_driver(connection, f"{sql} {quote(name)}")
         return run
 
     # The dialect instance is this engine's own: its methods are replaced on it, not on the class.
