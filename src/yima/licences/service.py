@@ -75,12 +75,13 @@ def _new_permit(standard: MatterStandard, enterprise: Enterprise, establishment:
     number = permit_rules.permit_number(standard.permits[decision.type].number_prefix, enterprise.uscc,
                                         local_date(now).year, index)
     permit = new_row(Permit, enterprise=enterprise, zone_id=enterprise.zone_id,
-                    application_id=establishment.application_id if establishment is not None else None,
-                    type=decision.type, number=number, items=list(decision.items),
-                    decided_by=decision.decided_by, valid_from=decision.valid_from, valid_to=decision.valid_to,
-                    verification_due_on=decision.verification_due_on,
-                    history=[{"at": now.isoformat(), "status": decision.status.value, "by": decision.decided_by}],
-                    created_at=now, decided_at=now if decision.status != PermitStatus.PENDING else None)
+                     application_id=establishment.application_id if establishment is not None else None,
+                     type=decision.type, number=number, items=list(decision.items),
+                     decided_by=decision.decided_by, valid_from=decision.valid_from, valid_to=decision.valid_to,
+                     verification_due_on=decision.verification_due_on,
+                     history=[{"at": now.isoformat(), "status": decision.status.value,
+                               "by": decision.decided_by}],
+                     created_at=now, decided_at=now if decision.status != PermitStatus.PENDING else None)
     _move(permit, PermitStep.DECIDE, decision.status)
     return permit
 

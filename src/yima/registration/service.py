@@ -58,9 +58,9 @@ def _transition(app: Application, step: Step, to: Status, actor: Actor | None, n
                        f"The application is {before}; {step} cannot make it {to}")
     words = reason or Words("", "")
     app.transitions.append(new_row(Transition, from_status=before, to_status=to,
-                                      actor_id=actor.id if actor else None,
-                                      actor_role=actor.role if actor else "system", reason=words.text,
-                                      reason_zh=words.zh, reason_en=words.en, at=now))
+                                   actor_id=actor.id if actor else None,
+                                   actor_role=actor.role if actor else "system", reason=words.text,
+                                   reason_zh=words.zh, reason_en=words.en, at=now))
     app.status = to.value
 
 
@@ -288,12 +288,13 @@ def file_forwarded(session: Session, standard: MatterStandard, actor: Actor, bod
     the partner zone decides: filed in ``zone_id``, the zone that accepted it, as ``forwarded``."""
     matter = standard.matters[body.matter]
     app = new_row(Application, zone_id=zone_id, applicant_id=actor.id, matter=body.matter,
-                      entity_type=rules.entity_type_of(body, ctx) or "", channel=body.channel,
-                      name=body.name or "", status=Status.FORWARDED.value, enterprise_uscc=None,
-                      body=application_body(body), findings=[], missing_materials=rules.missing_materials(body, ctx),
-                      statutory_due_at=now + timedelta(days=matter.statutory_days),
-                      idempotency_key=idempotency_key, submitted_at=now, standard_digest=standard.digest,
-                      uploads=[])
+                  entity_type=rules.entity_type_of(body, ctx) or "", channel=body.channel,
+                  name=body.name or "", status=Status.FORWARDED.value, enterprise_uscc=None,
+                  body=application_body(body), findings=[],
+                  missing_materials=rules.missing_materials(body, ctx),
+                  statutory_due_at=now + timedelta(days=matter.statutory_days),
+                  idempotency_key=idempotency_key, submitted_at=now, standard_digest=standard.digest,
+                  uploads=[])
     _transition(app, Step.FORWARD, Status.FORWARDED, actor, now, reason)
     session.add(app)
     session.flush()
