@@ -132,6 +132,11 @@ def _empty_once(database: Database) -> None:
             holding = set(conn.exec_driver_sql(" UNION ALL ".join(
                 f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in tables)).scalars())
             tables = [name for name in tables if name in holding]
+            # Every table is emptied, so the foreign keys' checks (a look-up in the referencing table for each
+            # deleted row, most without an index: 20 s after the 2021 history's 70,708 entities, 0.75 s
+            # without them) and the kept counts' triggers are turned off for this transaction, where allowed.
+            conn.exec_driver_sql("SELECT set_config('session_replication_role', 'replica', true) "
+                                 "WHERE (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)")
         for name in tables:
             conn.exec_driver_sql(f'DELETE FROM "{name}"')
         if not database.is_sqlite:
