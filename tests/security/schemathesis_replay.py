@@ -213,16 +213,27 @@ class EveryRole:
         self.counts: Counter[str] = Counter()
         self.targets = [Target(t["role"], t["database"], t["url"], t["token"], t["map"]) for t in SETTINGS["replay"]]
 
-    def _checked(self, ctx: CheckContext, response: Response, case: Case, role: str, database: str) -> list[Failure]:
+    def _checked(self, ctx: CheckContext, response: Response, case: Case, role: str, database: str,
+                 passed: set[tuple[Any, ...]]) -> list[Failure]:
+        """The four checks on one answer to ``case``. They are functions of the case's operation and of the
+        answer's status, content type and body alone, so an answer equal in these to one of the same case
+        that passed them (``passed``: most roles get the same refusal, both databases the same
+        validation error) passes as that one did, without running them again."""
         self.counts[f"{role} on {database}"] += 1
+        key = (response.status_code, tuple(response.headers.get("content-type", ())), response.content)
+        if key in passed:
+            return []
         found = [failure for check in CHECKS for failure in _failures(check, ctx, response, case)]
+        if not found:
+            passed.add(key)
         for failure in found:
             failure.title = f"{failure.title} (as {role} on {database})"
             failure.case_id = failure.case_id or case.id
         return found
 
     def after_response(self, ctx: CheckContext, response: Response, case: Case) -> bool | None:
-        found = self._checked(ctx, response, case, SETTINGS["role"], SETTINGS["database"])
+        passed: set[tuple[Any, ...]] = set()
+        found = self._checked(ctx, response, case, SETTINGS["role"], SETTINGS["database"], passed)
         stateful = case.meta is not None and case.meta.phase.name.value == "stateful"
         if not stateful and self.targets:
             kwargs = dict(ctx.internals.transport_kwargs or {})
@@ -231,7 +242,7 @@ class EveryRole:
             follow = _follows_redirects(case)
             for target in self.targets:
                 answer = target.send(target.request(drawn, case.id), follow)
-                wrong = self._checked(ctx, answer, case, target.role, target.database)
+                wrong = self._checked(ctx, answer, case, target.role, target.database, passed)
                 if wrong:  # the report shows the request this role sent to this server (``curl``)
                     probe = case.derive()  # under an id of its own: the case's answer is the run's role's
                     target.as_sent(probe)
