@@ -8,16 +8,9 @@ When PostgreSQL is unreachable those tests skip saying why, except under
 
 from __future__ import annotations
 
-import gc
+import gc_thresholds
 
-#: The cyclic garbage collector's thresholds in the suite's processes (the controller, the workers and
-#: the servers they run in-process), set before the application is imported. With Python's (700, 10,
-#: 10) a test process made about 2,900 collections over 780 tests, most while it imported the
-#: application, and spent a tenth of its CPU in them, mostly in full collections that walk the whole
-#: heap (the app, its models and schemas, fonts); (50,000, 20, 20) makes about 30, half the time.
-#: Memory is ample here; garbage in cycles is still collected, less often.
-GC_THRESHOLDS = (50_000, 20, 20)
-gc.set_threshold(*GC_THRESHOLDS)
+gc_thresholds.apply()  # before the application is imported (gc_thresholds.py)
 
 import os
 import time

@@ -39,13 +39,15 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from gc_thresholds import GC_THRESHOLDS
+
 #: The zygote: import the command once, then one forked child per request line on stdin; each
 #: request is answered with the child's pid, then with its exit status (for a command left running,
 #: ``detach``, with the status of the middle process that handed it over). Its password hashing
 #: is the suite's (``conftest``): Argon2id at the lowest cost, since the commands' users and sign-ins
 #: (the demo's, the federation instances') are not what any test measures; a hash keeps its
 #: parameters, so a server started elsewhere checks it as written.
-ZYGOTE = r"""
+ZYGOTE = f"import gc\ngc.set_threshold{GC_THRESHOLDS!r}  # the suite's (gc_thresholds.py)\n" + r"""
 import atexit, io, json, os, sys, tempfile, traceback
 from yima.cli import app
 from yima.accounts.service import configure_hasher
