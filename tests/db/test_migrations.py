@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 
 from yima.app.schema import metadata
 from yima.db import Database
+from yima.db.base import made_on
 
 pytestmark = pytest.mark.db
 
@@ -17,5 +18,6 @@ pytestmark = pytest.mark.db
 def test_migrations_match_the_tables(db: Database) -> None:
     with db.engine.connect() as conn, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SQLite cannot reflect expression indexes; alembic says so
-        diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+        options = {"compare_type": True, "include_object": made_on(conn.dialect.name)}
+        diffs = compare_metadata(MigrationContext.configure(conn, opts=options), metadata)
     assert diffs == []

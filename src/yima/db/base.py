@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
@@ -24,3 +26,14 @@ def table_of(cls: type[Base]) -> Table:
     if not isinstance(table, Table):
         raise TypeError(f"{cls.__name__} is not mapped to a single table")
     return table
+
+
+def made_on(dialect: str) -> Any:
+    """Alembic's ``include_object`` for a database of ``dialect``: what the tables declare for other
+    databases only (``ddl_if(dialect=...)``, such as PostgreSQL's index of names in byte order) is
+    neither made nor expected there."""
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        condition = getattr(obj, "_ddl_if", None)  # SQLAlchemy's record of ``ddl_if``
+        return condition is None or condition.dialect in (None, dialect)
+
+    return include

@@ -22,7 +22,11 @@ class Enterprise(Base):
 
     __tablename__ = "enterprises"
     # owner_id by its users only: most entities (every imported one) have none (revision 0041)
+    # The names beginning with a text, in byte order whatever the database's collation: PostgreSQL's
+    # pattern operators (revision 0043; SQLite's BINARY order is the index above's already).
     __table_args__ = (Index("ix_enterprises_zone_name", "zone_id", "name"),
+                      Index("ix_enterprises_zone_name_prefix", "zone_id", "name",
+                            postgresql_ops={"name": "text_pattern_ops"}).ddl_if(dialect="postgresql"),
                       Index("ix_enterprises_owner_id", "owner_id", postgresql_where=sql("owner_id IS NOT NULL"),
                             sqlite_where=sql("owner_id IS NOT NULL")))
 

@@ -11,10 +11,11 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, cast, func, select, true, union, update
+from sqlalchemy import Integer, String, and_, bindparam, cast, func, select, true, union, union_all, update
 from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -121,20 +122,46 @@ def _taken_names(session: Session, zone_id: str, name: str | None) -> frozenset[
 
 #: At most this many active enterprises sharing a 字号 are compared with a new name (work per request is bounded).
 MAX_ALIKE = 50
-_ALIKE = Prepared(select(_ENTERPRISES.c.name, _ENTERPRISES.c.uscc)
-                  .where(_ENTERPRISES.c.zone_id == bindparam("zone"), _ENTERPRISES.c.status == EnterpriseStatus.ACTIVE,
-                         _ENTERPRISES.c.name.like(bindparam("pattern"), escape="\\"))
-                  .order_by(_ENTERPRISES.c.uscc).limit(MAX_ALIKE))
+#: Above every text that begins with a given one, in the byte order of UTF-8 (SQLite's ``BINARY``
+#: collation; PostgreSQL's ``text_pattern_ops`` operators, whatever the database's collation).
+_ABOVE = "\U0010ffff"
+
+
+@lru_cache(maxsize=64)
+def _alike_statement(dialect: str, beginnings: int) -> Prepared:
+    """The zone's active enterprises whose names begin with one of ``beginnings`` texts (parameters
+    ``from0``, ``to0``, …): one range of the index on (zone, name) each, at most ``MAX_ALIKE`` of each
+    (revision 0043 gives PostgreSQL an index in byte order, ``ix_enterprises_zone_name_prefix``)."""
+    name, uscc = _ENTERPRISES.c.name, _ENTERPRISES.c.uscc
+    arms = []
+    for n in range(beginnings):
+        low, high = bindparam(f"from{n}", type_=String), bindparam(f"to{n}", type_=String)
+        within = (and_(name.op("~>=~")(low), name.op("~<~")(high)) if dialect == "postgresql"
+                  else and_(name >= low, name < high))
+        arms.append(select(name, uscc)
+                    .where(_ENTERPRISES.c.zone_id == bindparam("zone"),
+                           _ENTERPRISES.c.status == EnterpriseStatus.ACTIVE, within)
+                    .order_by(uscc).limit(MAX_ALIKE).subquery().select())
+    return Prepared(arms[0] if len(arms) == 1 else union_all(*arms))
 
 
 def registered_alike(session: Session, standard: MatterStandard, zone_id: str, name: str | None,
                      place_names: Sequence[str]) -> tuple[tuple[str, str], ...]:
-    """``(name, uscc)`` of the zone's active enterprises whose name contains the 字号 of ``name``."""
+    """``(name, uscc)`` of the zone's active enterprises whose names may have the 字号 of ``name``: those
+    that begin as a name with that 字号 does (``names.trade_beginnings``), the first ``MAX_ALIKE`` by
+    credit code. An index range each, so the work does not grow with the zone's register (a search for
+    the 字号 anywhere in a name read every name of the zone: 14 ms at the demo's 60,000, seconds at
+    millions). ``names.register_findings`` then keeps those whose 字号 is the same."""
     parts = names.parse(name, place_names, standard) if name else None
     if parts is None or not parts.trade:
         return ()
-    pattern = "%" + parts.trade.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return tuple((name, uscc) for name, uscc in _ALIKE.run(session, {"zone": zone_id, "pattern": pattern}))
+    beginnings = names.trade_beginnings(parts.trade, place_names)
+    values: dict[str, str] = {"zone": zone_id}
+    for n, text in enumerate(beginnings):
+        values[f"from{n}"], values[f"to{n}"] = text, text + _ABOVE
+    statement = _alike_statement(session.get_bind().dialect.name, len(beginnings))
+    found = {(str(row[0]), str(row[1])) for row in statement.run(session, values)}
+    return tuple(sorted(found, key=lambda row: row[1])[:MAX_ALIKE])
 
 
 def enterprise_facts(enterprise: Enterprise) -> rules.EnterpriseFacts:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from yima.db.base import Base
+from yima.db.base import Base, made_on
 
 config = context.config
 # The tables whose modules are imported: all of them once the composition root's
@@ -23,7 +23,8 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = create_engine(config.get_main_option("sqlalchemy.url") or "", poolclass=pool.NullPool)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
+                          include_object=made_on(connection.dialect.name))
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

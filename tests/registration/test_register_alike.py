@@ -1,0 +1,104 @@
+"""The register's names that may carry a new name's 字号 (秒批 and the name check): found by where a
+字号 stands in a name, a few ranges of an index, so the lookup does not read the zone's whole register;
+every enterprise with the same 字号 is found, however many other names contain it."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from sqlalchemy import text
+
+from factories import NOW, application_body
+from yima.db import Database
+from yima.register.tables import Enterprise
+from yima.registration import names, service, views
+from yima.registration.model import ApplicationIn
+from yima.standard import load_standard
+
+STANDARD = load_standard()
+PLACES = ("重庆", "重庆市")
+FORMS = sorted({s for t in STANDARD.entity_types.values() for s in t.name_suffixes})
+TRADE = st.text(alphabet="云帆山城华信两江天府长安", min_size=2, max_size=4)
+
+
+def _shaped(shape: str, place: str, trade: str, feature: str, form: str) -> str:
+    return {"before": f"{place}{trade}{feature}{form}",  # 重庆云帆科技有限公司
+            "after": f"{trade}{feature}（{place}）{form}",  # 云帆科技（重庆）有限公司 (实施办法 art. 9)
+            "after-ascii": f"{trade}{feature}({place}){form}",
+            "bracket-first": f"（{place}）{trade}{feature}{form}"}[shape]
+
+
+@given(st.sampled_from(["before", "after", "after-ascii", "bracket-first"]), st.sampled_from(PLACES), TRADE,
+       st.sampled_from(sorted(STANDARD.industry_words)), st.sampled_from(FORMS))
+def test_every_name_begins_as_the_lookup_expects_of_its_trade_name(shape, place, trade, feature, form):
+    name = _shaped(shape, place, trade, feature, form)
+    parts = names.parse(name, PLACES, STANDARD)
+    assume(parts is not None and parts.trade)
+    assert parts is not None
+    assert any(name.startswith(b) for b in names.trade_beginnings(parts.trade, PLACES)), name
+
+
+def test_a_bracketed_division_inside_the_trade_name_is_the_documented_exception():
+    name = "华（重庆）信科技有限公司"  # no rule of naming allows it; parse still reads 字号 华信
+    parts = names.parse(name, PLACES, STANDARD)
+    assert parts is not None and parts.trade == "华信"
+    assert not any(name.startswith(b) for b in names.trade_beginnings("华信", PLACES))
+
+
+def _enterprise(n: int, name: str, status: str = "active") -> Enterprise:
+    made = datetime(2026, 1, 1, tzinfo=UTC)
+    return Enterprise(uscc=f"91500107MA{n:07d}X", zone_id="cq-gxq", name=name, entity_type="llc",
+                      industry_code="I6513", registered_capital=Decimal("100"), established_on=date(2026, 1, 1),
+                      status=status, created_at=made, updated_at=made)
+
+
+@pytest.mark.db
+def test_every_enterprise_with_the_trade_name_is_found_however_many_names_contain_it(db: Database, zone_cq, people):
+    # Sixty names hold 云帆 without it being their 字号 (飞云帆…), each with a credit code before the
+    # real ones': a search for 云帆 anywhere, the first 50 by code, found none of the three below.
+    crowd = [_enterprise(n, f"重庆飞云帆{'一二三四五六七八九十'[n % 10]}科技有限公司") for n in range(60)]
+    same = [_enterprise(100, "重庆云帆科技有限公司"), _enterprise(101, "云帆餐饮（重庆）有限公司"),
+            _enterprise(102, "重庆市云帆物流有限公司")]
+    gone = _enterprise(103, "重庆云帆建筑有限公司", status="cancelled")
+    with db.write() as session:
+        session.add_all([*crowd, *same, gone])
+    with db.read() as session:
+        found = service.registered_alike(session, STANDARD, "cq-gxq", "重庆云帆科技股份有限公司", PLACES)
+    kept = {uscc for name, uscc in found
+            if (parts := names.parse(name, PLACES, STANDARD)) is not None and parts.trade == "云帆"}
+    assert kept == {e.uscc for e in same}
+
+    # Through 秒批: the same 字号 and feature is refused naming the registered enterprise.
+    body = ApplicationIn.model_validate(application_body(name="重庆云帆科技股份有限公司", entity_type="joint_stock"))
+    app_id = service.submit(db, STANDARD, people["alice"], body, NOW)
+    view = views.get_application(db, people["alice"], app_id, NOW).as_json()
+    assert view["status"] == "rejected", view["findings"]
+    by_rule = {(f["rule"], uscc) for f in view["findings"] for uscc in {e.uscc for e in [*same, *crowd, gone]}
+               if uscc in f["message"]}
+    assert ("name.same_as_registered", same[0].uscc) in by_rule
+    assert {("name.similar", same[1].uscc), ("name.similar", same[2].uscc)} <= by_rule
+    assert not {uscc for _, uscc in by_rule} - {e.uscc for e in same}
+
+
+@pytest.mark.db
+def test_the_lookup_is_ranges_of_an_index_on_both_databases(db: Database):
+    beginnings = names.trade_beginnings("云帆", PLACES)
+    statement = service._alike_statement(db.engine.dialect.name, len(beginnings))
+    compiled = statement.compiled(db.engine.dialect)
+    values = {"zone": "cq-gxq"} | {f"from{n}": b for n, b in enumerate(beginnings)} \
+        | {f"to{n}": b + "\U0010ffff" for n, b in enumerate(beginnings)}
+    with db.engine.connect() as connection:
+        if db.is_sqlite:
+            plan = " | ".join(str(row[-1]) for row in connection.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + compiled.sql, tuple(compiled.parameters(values))))
+            assert plan.count("USING INDEX ix_enterprises_zone_name (zone_id=? AND name>? AND name<?)") \
+                == len(beginnings), plan
+        else:
+            connection.execute(text("SET LOCAL enable_seqscan = off"))  # a tiny table: whether the index serves
+            plan = " | ".join(str(row[0]) for row in connection.exec_driver_sql(
+                "EXPLAIN " + compiled.sql, compiled.parameters(values)))
+            assert plan.count("ix_enterprises_zone_name_prefix") == len(beginnings) and "~>=~" in plan, plan
