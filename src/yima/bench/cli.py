@@ -34,14 +34,19 @@ def bench_register(clients: Annotated[int, typer.Option(help="Concurrent clients
                    servers: Annotated[int, typer.Option(min=1, help="yima serve processes sharing the load "
                                                         "(on PostgreSQL: stateless servers on one database)")] = 1,
                    floor: Annotated[bool, typer.Option(help="Measure the floor first (uvicorn, ApplicationIn, "
-                                                       "one INSERT per request)")] = True) -> None:
+                                                       "one INSERT per request)")] = True,
+                   register: Annotated[int, typer.Option(
+                       "--register", min=0, help="Synthetic enterprises in the zone's register before the runs (the "
+                       "first million loaded, whole millions beyond it copied): 秒批 at a province's scale")] = 0,
+                   ) -> None:
     """A live server and C clients submitting applications that qualify for 秒批."""
     if sqlite_synchronous.upper() not in ("FULL", "NORMAL"):
         err_console.print("[red]✗ bench.sqlite_synchronous[/red] [--sqlite-synchronous] 须为 FULL 或 NORMAL / "
                           "must be FULL or NORMAL")
         raise typer.Exit(2)
     run_register_benchmark(console, clients=clients, count=count, db_url=db, workers=workers,
-                           sqlite_synchronous=sqlite_synchronous.upper(), servers=servers, floor=floor)
+                           sqlite_synchronous=sqlite_synchronous.upper(), servers=servers, floor=floor,
+                           register=register)
 
 
 def bench_verify(n: Annotated[int, typer.Option(help="Verifications to time")] = 5000) -> None:

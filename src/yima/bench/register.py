@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import httpx
@@ -30,14 +30,19 @@ from rich.table import Table
 from sqlalchemy import text
 
 from yima.accounts.service import add_user
+from yima.bench.bulk import copy_register
 from yima.bench.floor import create_floor_table, drop_floor_table
-from yima.clock import utcnow
+from yima.clock import local_date, utcnow
 from yima.db import Database
 from yima.db.migrate import upgrade
 from yima.identity import make_id_number
+from yima.stats.importer import load_entities
+from yima.stats.synthetic import SYNTHETIC_BLOCK, synthetic_register
 from yima.zones.service import add_zone
 
 PASSWORD = "bench-password-1"
+#: Organisation codes of the synthetic register (``--register``), far from the zone's own block.
+REGISTER_ORG_BLOCK = 90_000_000
 #: Untimed requests per client before each run is timed.
 WARM_UP = 4
 TRADE_CHARS = "云帆星河山城嘉陵渝州巴蜀锦绣长江明月青松翠竹金桥银杏红岩朝天"
@@ -97,9 +102,12 @@ class LoadResult:
 
 
 def run_register_benchmark(console: Console, *, clients: int, count: int, db_url: str | None, workers: int,
-                           sqlite_synchronous: str = "FULL", servers: int = 1, floor: bool = True) -> None:
+                           sqlite_synchronous: str = "FULL", servers: int = 1, floor: bool = True,
+                           register: int = 0) -> None:
     """The floor (``yima.bench.floor``) and then 秒批, each by the same clients on the same database;
-    ``servers`` ``yima serve`` processes (each with ``workers`` workers) share the load."""
+    ``servers`` ``yima serve`` processes (each with ``workers`` workers) share the load. ``register``:
+    the zone's register holds that many synthetic enterprises first (whole millions beyond the first),
+    whose names the applications' names are checked against."""
     workdir = Path(tempfile.mkdtemp(prefix="yima-bench-"))
     url = db_url or f"sqlite:///{workdir / 'bench.db'}"
     console.print(f"database: {url}")
@@ -110,6 +118,7 @@ def run_register_benchmark(console: Console, *, clients: int, count: int, db_url
     add_zone(database, "cq-gxq", "重庆高新区", "500107", 575_047, now, place_names=["重庆", "重庆市"])
     for i in range(clients):
         add_user(database, f"bench{i}", "applicant", PASSWORD, now)
+    held = _register(console, database, register, now) if register else 0
     env = {**os.environ, "YIMA_DATABASE_URL": url, "YIMA_DATA_DIR": str(workdir),
            "YIMA_SQLITE_SYNCHRONOUS": sqlite_synchronous}
     runs: list[tuple[str, LoadResult]] = []
@@ -128,7 +137,8 @@ def run_register_benchmark(console: Console, *, clients: int, count: int, db_url
             drop_floor_table(database)
         database.dispose()
     table = Table(title=f"yima bench register — {count:,} applications, {clients} clients, {workers} worker(s) "
-                        f"a server, {'SQLite' if url.startswith('sqlite') else 'PostgreSQL'} {durability}; floor: "
+                        f"a server, {'SQLite' if url.startswith('sqlite') else 'PostgreSQL'} {durability}, "
+                        f"{held:,} enterprises in the zone's register before; floor: "
                         "uvicorn, ApplicationIn, one INSERT a request")
     for column in ("run", "approvals/s", "× floor", "p50 ms", "p95 ms", "p99 ms", "mean ms", "failed"):
         table.add_column(column, justify="right")
@@ -141,6 +151,22 @@ def run_register_benchmark(console: Console, *, clients: int, count: int, db_url
     for _, result in runs:
         for failure in result.failures[:5]:
             console.print(f"[red]{failure}[/red]")
+
+
+def _register(console: Console, database: Database, entities: int, now: datetime) -> int:
+    """The zone's register grown to ``entities`` synthetic enterprises (their 字号 are not the
+    applications', so each application is still approved at once); how many it holds."""
+    first = min(entities, SYNTHETIC_BLOCK)
+    started = time.perf_counter()
+    load_entities(database, "cq-gxq", synthetic_register(first, local_date(now), REGISTER_ORG_BLOCK), now,
+                  source="synthetic")
+    held = copy_register(database, "cq-gxq", entities) if entities > first else first
+    with database.read() as session:
+        active = int(session.execute(text("SELECT count(*) FROM enterprises WHERE zone_id = 'cq-gxq' "
+                                          "AND status = 'active'")).scalar_one())
+    console.print(f"register: {held:,} synthetic enterprises, {active:,} active, in "
+                  f"{time.perf_counter() - started:.0f} s")
+    return held
 
 
 def _measure(console: Console, label: str, commands: list[list[str]], env: dict[str, str], workdir: Path,
