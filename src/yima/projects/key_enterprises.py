@@ -293,8 +293,10 @@ def _key_query(actor: Actor, zone_id: str | None, q: str) -> Any:
         query = query.where(KeyEnterprise.zone_id == office_zone(actor, zone_id))
     if q:
         pattern = like_pattern(q.upper() if len(q) == 18 else q)
-        named = select(Enterprise.uscc).where(Enterprise.name.like(pattern, escape="\\"))
-        query = query.where(or_(KeyEnterprise.uscc.like(pattern, escape="\\"), KeyEnterprise.uscc.in_(named)))
+        # each key enterprise's own register entry, by its key: not the names of the whole register
+        named = select(Enterprise.uscc).where(Enterprise.uscc == KeyEnterprise.uscc,
+                                              Enterprise.name.like(pattern, escape="\\")).exists()
+        query = query.where(or_(KeyEnterprise.uscc.like(pattern, escape="\\"), named))
     return query
 
 
