@@ -29,10 +29,11 @@ def _shaped(shape: str, place: str, trade: str, feature: str, form: str) -> str:
     return {"before": f"{place}{trade}{feature}{form}",  # 重庆云帆科技有限公司
             "after": f"{trade}{feature}（{place}）{form}",  # 云帆科技（重庆）有限公司 (实施办法 art. 9)
             "after-ascii": f"{trade}{feature}({place}){form}",
+            "after-trade": f"{trade}（{place}）{feature}{form}",  # 云帆（重庆）科技有限公司
             "bracket-first": f"（{place}）{trade}{feature}{form}"}[shape]
 
 
-@given(st.sampled_from(["before", "after", "after-ascii", "bracket-first"]), st.sampled_from(PLACES), TRADE,
+@given(st.sampled_from(["before", "after", "after-ascii", "after-trade", "bracket-first"]), st.sampled_from(PLACES), TRADE,
        st.sampled_from(sorted(STANDARD.industry_words)), st.sampled_from(FORMS))
 def test_every_name_begins_as_the_lookup_expects_of_its_trade_name(shape, place, trade, feature, form):
     name = _shaped(shape, place, trade, feature, form)
@@ -40,6 +41,7 @@ def test_every_name_begins_as_the_lookup_expects_of_its_trade_name(shape, place,
     assume(parts is not None and parts.trade)
     assert parts is not None
     assert any(name.startswith(b) for b in names.trade_beginnings(parts.trade, PLACES)), name
+    assert name.startswith(names.trade_beginnings(parts.trade, PLACES, parts.feature)), name
 
 
 def test_a_bracketed_division_inside_the_trade_name_is_the_documented_exception():
@@ -85,8 +87,27 @@ def test_every_enterprise_with_the_trade_name_is_found_however_many_names_contai
 
 
 @pytest.mark.db
+def test_a_common_trade_name_still_finds_the_one_with_the_same_feature(db: Database, zone_cq, people):
+    # Sixty enterprises with the 字号 云帆 and another feature whose names sort first (咨询 before 科技):
+    # each range stops after 50 names, before 重庆云帆科技…; the ranges of 字号 and feature find it.
+    others = [_enterprise(n, "重庆云帆咨询有限公司") for n in range(60)]
+    same = _enterprise(100, "重庆云帆科技有限公司")
+    with db.write() as session:
+        session.add_all([*others, same])
+    with db.read() as session:
+        found = service.registered_alike(session, STANDARD, "cq-gxq", "重庆云帆科技股份有限公司", PLACES)
+    assert len(found) == service.MAX_ALIKE and found[0] == (same.name, same.uscc)
+    body = ApplicationIn.model_validate(application_body(name="重庆云帆科技股份有限公司", entity_type="joint_stock"))
+    view = views.get_application(db, people["alice"], service.submit(db, STANDARD, people["alice"], body, NOW),
+                                 NOW).as_json()
+    assert view["status"] == "rejected"
+    refused = [f for f in view["findings"] if f["rule"] == "name.same_as_registered"]
+    assert len(refused) == 1 and same.uscc in refused[0]["message"]
+
+
+@pytest.mark.db
 def test_the_lookup_is_ranges_of_an_index_on_both_databases(db: Database):
-    beginnings = names.trade_beginnings("云帆", PLACES)
+    beginnings = names.trade_beginnings("云帆", PLACES, "科技")
     statement = service._alike_statement(db.engine.dialect.name, len(beginnings))
     compiled = statement.compiled(db.engine.dialect)
     values = {"zone": "cq-gxq"} | {f"from{n}": b for n, b in enumerate(beginnings)} \
@@ -97,8 +118,10 @@ def test_the_lookup_is_ranges_of_an_index_on_both_databases(db: Database):
                 "EXPLAIN QUERY PLAN " + compiled.sql, tuple(compiled.parameters(values))))
             assert plan.count("USING INDEX ix_enterprises_zone_name (zone_id=? AND name>? AND name<?)") \
                 == len(beginnings), plan
+            assert "TEMP B-TREE" not in plan, plan  # read in the index's order: each range stops after 50
         else:
             connection.execute(text("SET LOCAL enable_seqscan = off"))  # a tiny table: whether the index serves
             plan = " | ".join(str(row[0]) for row in connection.exec_driver_sql(
                 "EXPLAIN " + compiled.sql, compiled.parameters(values)))
             assert plan.count("ix_enterprises_zone_name_prefix") == len(beginnings) and "~>=~" in plan, plan
+            assert "Sort" not in plan, plan  # read in the index's order: each range stops after 50

@@ -144,16 +144,19 @@ def parse(name: str, place_names: Sequence[str], standard: MatterStandard) -> Na
     return NameParts(division, core[: len(core) - len(feature)], feature, form)
 
 
-def trade_beginnings(trade: str, place_names: Sequence[str]) -> tuple[str, ...]:
+def trade_beginnings(trade: str, place_names: Sequence[str], feature: str = "") -> tuple[str, ...]:
     """How a name begins that ``parse`` splits to the 字号 ``trade``: after its division (重庆华信…,
-    重庆市华信…), with the division in brackets after the 字号 (华信（重庆）…; 实施办法 art. 9) or before
-    it (（重庆）华信…). The register is searched for names with these beginnings, each a range of an
-    index, instead of reading every name of the zone for the 字号 anywhere in it. A name whose
-    bracketed division stands inside its 字号 (华（重庆）信…), which no rule of naming allows, is not
-    among them."""
-    found = [trade]
+    重庆市华信…), with the division in brackets after the 字号 (华信（重庆）…, 华信科技（重庆）…; 实施办法
+    art. 9) or before it (（重庆）华信…). With ``feature``, how a name with that 字号 and that industry
+    feature begins (重庆华信科技…, 华信（重庆）科技…, 华信科技（重庆）…). The register is searched for
+    names with these beginnings, each a range of an index, instead of reading every name of the zone
+    for the 字号 anywhere in it. A name whose bracketed division stands inside its 字号 (华（重庆）信…),
+    which no rule of naming allows, is not among them."""
+    found = [trade + feature]
     for place in place_names:
-        found += [place + trade, f"（{place}）{trade}", f"({place}){trade}"]
+        found += [place + trade + feature, f"（{place}）{trade}{feature}", f"({place}){trade}{feature}"]
+        if feature:
+            found += [f"{trade}（{place}）{feature}", f"{trade}({place}){feature}"]
     return tuple(dict.fromkeys(found))
 
 
