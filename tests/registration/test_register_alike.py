@@ -33,8 +33,11 @@ def _shaped(shape: str, place: str, trade: str, feature: str, form: str) -> str:
             "bracket-first": f"（{place}）{trade}{feature}{form}"}[shape]
 
 
-@given(st.sampled_from(["before", "after", "after-ascii", "after-trade", "bracket-first"]), st.sampled_from(PLACES), TRADE,
-       st.sampled_from(sorted(STANDARD.industry_words)), st.sampled_from(FORMS))
+SHAPES = ["before", "after", "after-ascii", "after-trade", "bracket-first"]
+
+
+@given(st.sampled_from(SHAPES), st.sampled_from(PLACES), TRADE, st.sampled_from(sorted(STANDARD.industry_words)),
+       st.sampled_from(FORMS))
 def test_every_name_begins_as_the_lookup_expects_of_its_trade_name(shape, place, trade, feature, form):
     name = _shaped(shape, place, trade, feature, form)
     parts = names.parse(name, PLACES, STANDARD)
