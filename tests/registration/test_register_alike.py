@@ -113,8 +113,7 @@ def test_the_lookup_is_ranges_of_an_index_on_both_databases(db: Database):
     beginnings = names.trade_beginnings("云帆", PLACES, "科技")
     statement = service._alike_statement(db.engine.dialect.name, len(beginnings))
     compiled = statement.compiled(db.engine.dialect)
-    values = {"zone": "cq-gxq"} | {f"from{n}": b for n, b in enumerate(beginnings)} \
-        | {f"to{n}": b + "\U0010ffff" for n, b in enumerate(beginnings)}
+    values = service._alike_values("cq-gxq", beginnings)
     with db.engine.connect() as connection:
         if db.is_sqlite:
             plan = " | ".join(str(row[-1]) for row in connection.exec_driver_sql(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import MetaData, Table
@@ -28,7 +29,7 @@ def table_of(cls: type[Base]) -> Table:
     return table
 
 
-def made_on(dialect: str) -> Any:
+def made_on(dialect: str) -> Callable[[Any, str | None, str, bool, Any], bool]:
     """Alembic's ``include_object`` for a database of ``dialect``: what the tables declare for other
     databases only (``ddl_if(dialect=...)``, such as PostgreSQL's index of names in byte order) is
     neither made nor expected there."""

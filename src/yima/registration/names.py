@@ -151,7 +151,8 @@ def trade_beginnings(trade: str, place_names: Sequence[str], feature: str = "") 
     feature begins (重庆华信科技…, 华信（重庆）科技…, 华信科技（重庆）…). The register is searched for
     names with these beginnings, each a range of an index, instead of reading every name of the zone
     for the 字号 anywhere in it. A name whose bracketed division stands inside its 字号 (华（重庆）信…),
-    which no rule of naming allows, is not among them."""
+    a form the naming measures do not provide for (and which the form rule, ``name.form``, does not
+    refuse either), is not among them."""
     found = [trade + feature]
     for place in place_names:
         found += [place + trade + feature, f"（{place}）{trade}{feature}", f"({place}){trade}{feature}"]

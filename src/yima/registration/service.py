@@ -175,10 +175,16 @@ def registered_alike(session: Session, standard: MatterStandard, zone_id: str, n
 
 def _names_beginning(session: Session, dialect: str, zone_id: str,
                      beginnings: Sequence[str]) -> list[tuple[str, str]]:
-    values: dict[str, str] = {"zone": zone_id}
+    statement = _alike_statement(dialect, len(beginnings))
+    return [(str(row[0]), str(row[1])) for row in statement.run(session, _alike_values(zone_id, beginnings))]
+
+
+def _alike_values(zone_id: str, beginnings: Sequence[str]) -> dict[str, str]:
+    """The parameters of ``_alike_statement``: the zone, and each beginning's range."""
+    values = {"zone": zone_id}
     for n, text_ in enumerate(beginnings):
         values[f"from{n}"], values[f"to{n}"] = text_, text_ + _ABOVE
-    return [(str(row[0]), str(row[1])) for row in _alike_statement(dialect, len(beginnings)).run(session, values)]
+    return values
 
 
 def enterprise_facts(enterprise: Enterprise) -> rules.EnterpriseFacts:
