@@ -160,3 +160,10 @@ def test_change_needs_the_enterprise_credit_code():
     body = {"zone": "cq-gxq", "matter": "change", "registered_capital": "2000000"}
     evaluation = rules.evaluate(ApplicationIn.model_validate(body), ctx())
     assert rule_ids(evaluation.invalid) == {"uscc.required"}
+
+
+def test_the_warm_up_sample_passes_every_rule_so_every_rule_reads_its_tables():
+    """``rules.warm`` runs at a process's start; a sample stopped by an invalid field would leave the
+    meaning rules (and the tables they read) to the first applicant."""
+    evaluation = rules.warm(load_standard(), date(2026, 12, 6))
+    assert evaluation == rules.Evaluation()

@@ -11,7 +11,7 @@ from yima.registration import api, cli, handoff, notices, pages, service
 from yima.registration.appview import Withdrawal
 from yima.registration.status import Status
 from yima.registry import Registry
-from yima.web.app import ROUTERS
+from yima.web.app import ROUTERS, WARM_UPS
 from yima.web.templating import TEMPLATE_GLOBALS, TEMPLATES
 
 
@@ -24,3 +24,4 @@ def install(registry: Registry) -> None:
     registry.add(COMMANDS, cli.add_commands)
     registry.add(JOBS, service.lapse_overdue_job)
     registry.add(handoff.TRANSITION_LISTENERS, notices.on_transition)
+    registry.add(WARM_UPS, service.warm_rules)

@@ -488,6 +488,26 @@ def evaluate(app: ApplicationIn, ctx: RuleContext) -> Evaluation:
     return result
 
 
+#: What ``warm`` evaluates: an establishment every rule reads (a name of Chinese characters, an
+#: industry code, identity numbers, an address); made up, no one's.
+SAMPLE: dict[str, object] = {"zone": "sample", "matter": "establish", "entity_type": "llc", "channel": "online",
+          "name": "重庆示例科技有限公司", "registered_capital": "1000000.00", "industry_code": "I6513",
+          "scope": ["software_development"], "addresses": [{"text": "重庆市九龙坡区科城路60号", "proof": "commitment"}],
+          "legal_representative": {"name": "张三", "id_number": "110101199001010015", "phone": "13800000000"},
+          "shareholders": [{"name": "张三", "id_number": "110101199001010015", "share_pct": "100"}],
+          "materials": ["application_form", "articles_of_association"], "commitments": ["address", "beneficial_owner"]}
+
+
+def warm(standard: MatterStandard, today: date) -> Evaluation:
+    """Every rule once on ``SAMPLE``, so that the tables the rules read when first asked (the
+    characters the licence font draws, the standard characters, the industry classification) are
+    read at a process's start rather than by its first applicant: that first 秒批 took about 0.12 s
+    more CPU than the next ones (0.1 s of it reading the font's character map)."""
+    ctx = RuleContext(standard=standard, zone_id="sample", zone_known=True, place_names=("重庆", "重庆市"),
+                      today=today)
+    return evaluate(ApplicationIn.model_validate(SAMPLE), ctx)
+
+
 def outcome(evaluation: Evaluation) -> Status:
     """The status an evaluated submission takes: rejected, under_review, or approved (秒批)."""
     if evaluation.invalid:

@@ -24,7 +24,7 @@ from sqlalchemy.sql.elements import ColumnElement, TextClause
 from yima.actors import Actor, may_work_zone, require_role
 from yima.audit import service as audit
 from yima.audit.rules import AuditEvent
-from yima.clock import local_date
+from yima.clock import local_date, utcnow
 from yima.db import Base, Database
 from yima.db.base import table_of
 from yima.db.bulk import PendingKey, insert_new, new_row
@@ -693,6 +693,12 @@ def lapse_overdue(db: Database, now: datetime) -> list[int]:
                               f"deferred materials not supplied by {app.materials_due_on}"))
             _record(session, app, since)
         return [app.id for app in overdue]
+
+
+def warm_rules(db: Database, standard: MatterStandard) -> None:
+    """At start-up (``yima.web.app.WARM_UPS``): the rules once on a sample (``rules.warm``), so that
+    a process's first applicant does not wait for the tables they read. Nothing is stored."""
+    rules.warm(standard, local_date(utcnow()))
 
 
 def lapse_overdue_job(db: Database, now: datetime) -> list[str]:

@@ -49,7 +49,7 @@ log = logging.getLogger("yima.web")
 #: Every feature's JSON API and pages, in the order their routes should match.
 ROUTERS: Slot[APIRouter] = Slot("routers")
 #: What a feature does once at start-up so that the first visit of its pages need not (``warm_up``):
-#: called with the database and the standard; whatever it reads is dropped, nothing is kept.
+#: called with the database and the standard; nothing it reads from the database is kept.
 WARM_UPS: Slot[Callable[[Database, MatterStandard], None]] = Slot("start-up warm-ups")
 
 
