@@ -233,7 +233,7 @@ def server(db: Database, people: dict[str, Any], tmp_path: Path) -> Iterator[Liv
         yield live
 
 
-# The suite's longest work units (``pytest --durations``; see the README's development section),
+# The suite's longest work units (``pytest --durations``; the README's development section and docs/suite-speed.md),
 # longest first. ``make test`` runs pytest-xdist with ``--dist loadgroup --no-loadscope-reorder``:
 # the work units (a test, or a whole ``xdist_group`` module) are handed out in this order, the first
 # four to the four workers and each worker then queues one more unit behind the one it runs. So the

@@ -1,4 +1,4 @@
-"""The suite's apps share FastAPI's preparation of their routes (see the README's development section).
+"""The suite's apps share FastAPI's preparation of their routes (see docs/suite-speed.md).
 
 FastAPI prepares a route of an included router (its signature, parameters, dependencies, the
 models of its body and answer) the first time a request is matched against that router, once per
