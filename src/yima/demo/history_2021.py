@@ -124,7 +124,7 @@ class _Plan:
         seq = SEED_SEQUENCE_START + len(self.rows)
         uscc = make_uscc(credit_code_type(entity_type), self.division_code, seq, self.org_block_start)
         industry = pick_industry(rng, sector if sector is not None else pick_sector(rng, entity_type))
-        self.rows.append(EntityRow(uscc, entity_name(rng, entity_type), entity_type, industry,
+        self.rows.append(EntityRow(uscc, entity_name(rng, entity_type, seq), entity_type, industry,
                                    capital if capital is not None else capital_for(rng, entity_type),
                                    established, cancelled, address(rng), commitment))
 

@@ -46,7 +46,7 @@ DIVISION_WEIGHT: dict[str, float] = {
     "S91": 0, "S92": 0, "S93": 0, "S94": 0, "S95": 0, "S96": 0, "T97": 0,
 }
 TRADE_WORDS = ("科技", "信息技术", "贸易", "商贸", "建筑工程", "餐饮管理", "电子", "智能制造", "生物医药",
-               "文化传媒", "物流", "咨询", "教育科技", "环保", "新材料", "汽车服务", "网络", "企业管理")
+               "文化传媒", "物流", "咨询", "教育科技", "环保", "新材料", "汽车服务", "网络科技", "企业管理")
 BRAND_WORDS = ("云帆", "渝新", "山城", "嘉陵", "科城", "金凤", "西永", "含谷", "白市驿", "曾家", "巴福",
                "长江", "缙云", "两江", "鹏程", "博远", "锦华", "星辰", "睿思", "汇通", "启明", "天成")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -111,14 +111,40 @@ def credit_code_type(entity_type: str) -> str:
     return entity_type if entity_type in ("individual_business", "farmer_cooperative") else "llc"
 
 
-def entity_name(rng: random.Random, entity_type: str) -> str:
+#: The characters that follow a synthetic 字号's first word: common in real 字号, standard characters
+#: the licence font draws, and none of 中, 国, 华 (中国, 中华 and 国际 are words the name rules
+#: reserve), so that no two of them make a word the rules refuse.
+TAIL = ("安邦宝博昌诚达德鼎东方丰福富广海瀚浩和恒弘宏辉汇佳建金锦晶景久聚凯康坤朗乐利联良林龙隆茂美铭明宁品"
+        "平启千乾荣瑞润森盛晟世顺泰天通同拓万旺伟文祥鑫信兴旭雅阳业亿易益谊银英永优宇源远悦越泽正志致智众卓")
+
+
+def unique_tail(n: int) -> str:
+    """Two or more characters of ``TAIL`` that no other ``n`` (≥ 0) gives: ``n`` written in bijective
+    base ``len(TAIL)``, from the first number of two digits on (two characters for ``n`` up to 9,603,
+    three up to 950,795, four beyond)."""
+    if n < 0:
+        raise ValueError(f"n must be 0 or more, not {n}")
+    base = len(TAIL)
+    m, digits = n + base + 1, []
+    while m:
+        m, r = divmod(m - 1, base)
+        digits.append(TAIL[r])
+    return "".join(reversed(digits))
+
+
+def entity_name(rng: random.Random, entity_type: str, n: int) -> str:
+    """The name of the register's ``n``-th entity: its words drawn from ``rng`` (the same draws
+    whatever ``n``), its 字号 made distinct by ``unique_tail(n)``, so that a register's names are
+    all different, as the name rules require within a registration authority (a register of 60,000
+    entities once held 1,015 names, one of them 203 times)."""
+    tail = unique_tail(n)
     if entity_type == "individual_business":
-        return f"九龙坡区{rng.choice(SURNAMES)}记{rng.choice(SHOPS)}"
+        return f"九龙坡区{rng.choice(SURNAMES)}记{tail}{rng.choice(SHOPS)}"
     if entity_type == "farmer_cooperative":
-        return f"重庆{rng.choice(BRAND_WORDS)}种植专业合作社"
+        return f"重庆{rng.choice(BRAND_WORDS)}{tail}种植专业合作社"
     if entity_type == "foreign_enterprise":
-        return f"{rng.choice(BRAND_WORDS)}（重庆）{rng.choice(TRADE_WORDS)}有限公司"
-    return f"重庆{rng.choice(BRAND_WORDS)}{rng.choice(TRADE_WORDS)}有限公司"
+        return f"{rng.choice(BRAND_WORDS)}{tail}（重庆）{rng.choice(TRADE_WORDS)}有限公司"
+    return f"重庆{rng.choice(BRAND_WORDS)}{tail}{rng.choice(TRADE_WORDS)}有限公司"
 
 
 def capital_for(rng: random.Random, entity_type: str) -> Decimal:
@@ -174,7 +200,7 @@ def synthetic_register(n: int, today: date, org_block_start: int, *, seed: int =
             closing = established + timedelta(days=int(rng.expovariate(1 / (5 * 365))) + 1)
             cancelled = closing if closing <= today else None
         uscc = synthetic_uscc(i, entity_type, org_block_start)
-        yield EntityRow(uscc, entity_name(rng, entity_type), entity_type,
+        yield EntityRow(uscc, entity_name(rng, entity_type, i), entity_type,
                         pick_industry(rng, pick_sector(rng, entity_type)), capital_for(rng, entity_type),
                         established, cancelled, address(rng))
 
