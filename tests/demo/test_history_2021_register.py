@@ -10,7 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from yima.demo.history_2021 import CHONGQING_2021, SMALL, seed_matters, seed_register
+from yima.registration import rules
 from yima.registration.codes import is_valid_uscc
+from yima.registration.model import ApplicationIn
+from yima.standard import load_standard
 from yima.stats.rules import (
     RegisterEntry,
     growth_pct,
@@ -19,7 +22,14 @@ from yima.stats.rules import (
     same_day_year_earlier,
     sector_of,
 )
-from yima.stats.synthetic import synthetic_register, synthetic_uscc
+from yima.stats.synthetic import (
+    TAIL,
+    credit_code_type,
+    entity_name,
+    synthetic_register,
+    synthetic_uscc,
+    unique_tail,
+)
 
 
 def entries(rows):
@@ -94,10 +104,6 @@ def test_a_synthetic_register_of_ten_million_has_ten_million_distinct_credit_cod
 def _name_findings(name: str, entity_type: str, standard) -> list[str]:
     """What the name rules that need no register find in ``name`` of an entity of the import type
     ``entity_type`` (characters, form, words), as an establishment of that kind would meet them."""
-    from yima.registration import rules
-    from yima.registration.model import ApplicationIn
-    from yima.stats.synthetic import credit_code_type
-
     body = ApplicationIn.model_construct(zone="cq-gxq", matter="establish", name=name, channel="online",
                                          entity_type=credit_code_type(entity_type), materials=[], commitments=[])
     ctx = rules.RuleContext(standard=standard, zone_id="cq-gxq", zone_known=True, place_names=("重庆", "重庆市"),
@@ -112,9 +118,6 @@ def _name_findings(name: str, entity_type: str, standard) -> list[str]:
                                     "farmer_cooperative"]))
 @settings(max_examples=300, deadline=None)
 def test_every_synthetic_name_passes_the_name_rules(n, seed, entity_type):
-    from yima.standard import load_standard
-    from yima.stats.synthetic import entity_name
-
     name = entity_name(random.Random(seed), entity_type, n)
     assert _name_findings(name, entity_type, load_standard()) == [], name
 
@@ -123,8 +126,6 @@ def test_a_register_holds_each_name_once_and_its_figures_do_not_depend_on_the_na
     """Names are unique within a registration authority; the synthetic registers once held 1,015 names
     for 60,000 entities. Each 字号 takes a tail of its own (``unique_tail``) and nothing else is drawn
     differently, so every other field, and every figure, is as before."""
-    from yima.stats.synthetic import TAIL, unique_tail
-
     for rows in (seed_register(SMALL), list(synthetic_register(20_000, date(2026, 11, 25), 0))):
         names = [r.name for r in rows]
         assert len(set(names)) == len(names)

@@ -490,12 +490,14 @@ def evaluate(app: ApplicationIn, ctx: RuleContext) -> Evaluation:
 
 #: What ``warm`` evaluates: an establishment every rule reads (a name of Chinese characters, an
 #: industry code, identity numbers, an address); made up, no one's.
-SAMPLE: dict[str, object] = {"zone": "sample", "matter": "establish", "entity_type": "llc", "channel": "online",
-          "name": "重庆示例科技有限公司", "registered_capital": "1000000.00", "industry_code": "I6513",
-          "scope": ["software_development"], "addresses": [{"text": "重庆市九龙坡区科城路60号", "proof": "commitment"}],
-          "legal_representative": {"name": "张三", "id_number": "110101199001010015", "phone": "13800000000"},
-          "shareholders": [{"name": "张三", "id_number": "110101199001010015", "share_pct": "100"}],
-          "materials": ["application_form", "articles_of_association"], "commitments": ["address", "beneficial_owner"]}
+SAMPLE: dict[str, object] = {
+    "zone": "sample", "matter": "establish", "entity_type": "llc", "channel": "online",
+    "name": "重庆示例科技有限公司", "registered_capital": "1000000.00", "industry_code": "I6513",
+    "scope": ["software_development"], "addresses": [{"text": "重庆市九龙坡区科城路60号", "proof": "commitment"}],
+    "legal_representative": {"name": "张三", "id_number": "110101199001010015", "phone": "13800000000"},
+    "shareholders": [{"name": "张三", "id_number": "110101199001010015", "share_pct": "100"}],
+    "materials": ["application_form", "articles_of_association"], "commitments": ["address", "beneficial_owner"],
+}
 
 
 def warm(standard: MatterStandard, today: date) -> Evaluation:
