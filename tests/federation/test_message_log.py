@@ -26,6 +26,7 @@ from yima.db import Database
 from yima.federation import service
 from yima.federation.delivery import b64
 from yima.federation.model import new_message
+from yima.federation.states import MessageState
 from yima.federation.tables import Case, InboxMessage, OutboxMessage, Partner
 from yima.identity import make_id_number
 from yima.keys.model import ZoneKeyring, generate_signing_key
@@ -67,6 +68,29 @@ def audit_length(instance: Instance) -> int:
     try:
         with db.read() as session:
             return int(session.scalar(select(func.count()).select_from(AuditEntry)) or 0)
+    finally:
+        db.dispose()
+
+
+def latest_entries(instance: Instance, count: int) -> list[tuple[str, str, str]]:
+    """The instance's ``count`` newest audit entries (chain, action, subject): what a failed count saw."""
+    db = Database(instance.db_url)
+    try:
+        with db.read() as session:
+            rows = session.execute(select(AuditEntry.chain, AuditEntry.action, AuditEntry.subject)
+                                   .order_by(AuditEntry.id.desc()).limit(max(count, 0))).all()
+            return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
+    finally:
+        db.dispose()
+
+
+def undelivered(instance: Instance, application_id: int) -> list[str]:
+    """The ids of the application's messages still being sent from the instance's outbox."""
+    db = Database(instance.db_url)
+    try:
+        with db.read() as session:
+            return list(session.scalars(select(OutboxMessage.id).where(
+                OutboxMessage.application_id == application_id, OutboxMessage.state == MessageState.PENDING)))
     finally:
         db.dispose()
 
@@ -361,14 +385,18 @@ def test_audit_verify_zone_recomputes_the_partners_chain_from_its_entries(pair) 
     told = caught.stderr.replace("\n", "")
     assert "rewrote its chain: recomputed from its entries" in told and "改写" in told
 
-    # only partners are answered: a request signed by a stranger is refused and nothing is written
+    # only partners are answered: a request signed by a stranger is refused and nothing is written.
+    # Chengdu records each of the case's messages as delivered when Chongqing's receipt comes back (the
+    # PDF's can come after Chongqing shows the PDF): the count waits for those, so that it sees only
+    # what the stranger's request would write.
+    assert wait_for(lambda: not undelivered(chengdu, case.application_id), seconds=60)
     before = audit_length(chengdu)
     stranger = new_message("chain.entries", "cq-gxq", "cd-gxq", chengdu.get("/healthz")["standard"],
                            {"zone": "cd-gxq", "after": 0, "until": 10}, utcnow())
     refused = httpx.post(chengdu.url + "/api/v1/federation/chain/entries", timeout=30,
                          json={"message": b64(sign1(stranger.payload(), generate_signing_key(utcnow())))})
     assert refused.status_code == 403 and refused.json()["error"] == "federation.bad_signature"
-    assert audit_length(chengdu) == before
+    assert audit_length(chengdu) == before, latest_entries(chengdu, audit_length(chengdu) - before)
 
 
 def _actions(instance: Instance, action: str) -> list[dict[str, Any]]:
