@@ -9,6 +9,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,9 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
+from yima.db import Database
 from yima.db.engine import normalise_url
 from yima.outbound import tls
 from yima_process import Spawned, run_yima, spawn_yima
@@ -43,6 +46,16 @@ class Instance:
         self.tokens: dict[str, str] = {}
         self.env = {**os.environ, "YIMA_PUBLIC_BASE_URL": self.url, "YIMA_DATA_DIR": str(home / "data"),
                     "YIMA_DATABASE_URL": db_url, "YIMA_SECRET_KEY": "federation-test-secret-0123456789abcdef"}
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read session on the instance's database, its engine disposed afterwards."""
+        db = Database(self.db_url)
+        try:
+            with db.read() as session:
+                yield session
+        finally:
+            db.dispose()
 
     def cli(self, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
         result = run_yima([*args, "--db", self.db_url], input=stdin, timeout=180, env=self.env)

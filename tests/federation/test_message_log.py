@@ -64,46 +64,30 @@ def view(chongqing: Instance, app_id: int) -> dict[str, Any]:
 
 
 def audit_length(instance: Instance) -> int:
-    db = Database(instance.db_url)
-    try:
-        with db.read() as session:
-            return int(session.scalar(select(func.count()).select_from(AuditEntry)) or 0)
-    finally:
-        db.dispose()
+    with instance.reading() as session:
+        return int(session.scalar(select(func.count()).select_from(AuditEntry)) or 0)
 
 
 def latest_entries(instance: Instance, count: int) -> list[tuple[str, str, str]]:
     """The instance's ``count`` newest audit entries (chain, action, subject): what a failed count saw."""
-    db = Database(instance.db_url)
-    try:
-        with db.read() as session:
-            rows = session.execute(select(AuditEntry.chain, AuditEntry.action, AuditEntry.subject)
-                                   .order_by(AuditEntry.id.desc()).limit(max(count, 0))).all()
-            return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
-    finally:
-        db.dispose()
+    with instance.reading() as session:
+        rows = session.execute(select(AuditEntry.chain, AuditEntry.action, AuditEntry.subject)
+                               .order_by(AuditEntry.id.desc()).limit(max(count, 0))).all()
+        return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
 
 
 def undelivered(instance: Instance, application_id: int) -> list[str]:
     """The ids of the application's messages still being sent from the instance's outbox."""
-    db = Database(instance.db_url)
-    try:
-        with db.read() as session:
-            return list(session.scalars(select(OutboxMessage.id).where(
-                OutboxMessage.application_id == application_id, OutboxMessage.state == MessageState.PENDING)))
-    finally:
-        db.dispose()
+    with instance.reading() as session:
+        return list(session.scalars(select(OutboxMessage.id).where(
+            OutboxMessage.application_id == application_id, OutboxMessage.state == MessageState.PENDING)))
 
 
 def outbox(instance: Instance, message_id: str) -> OutboxMessage:
-    db = Database(instance.db_url)
-    try:
-        with db.read() as session:
-            row = session.get(OutboxMessage, message_id)
-            assert row is not None
-            return row
-    finally:
-        db.dispose()
+    with instance.reading() as session:
+        row = session.get(OutboxMessage, message_id)
+        assert row is not None
+        return row
 
 
 def chongqing_key(chongqing: Instance) -> Any:
@@ -327,12 +311,8 @@ def test_an_expired_message_is_no_longer_sent(pair) -> None:
 
 
 def _applications_named(instance: Instance, name: str) -> list[int]:
-    db = Database(instance.db_url)
-    try:
-        with db.read() as session:
-            return list(session.scalars(select(Application.id).where(Application.name == name)))
-    finally:
-        db.dispose()
+    with instance.reading() as session:
+        return list(session.scalars(select(Application.id).where(Application.name == name)))
 
 
 def test_audit_verify_zone_recomputes_the_partners_chain_from_its_entries(pair) -> None:
@@ -400,12 +380,8 @@ def test_audit_verify_zone_recomputes_the_partners_chain_from_its_entries(pair) 
 
 
 def _actions(instance: Instance, action: str) -> list[dict[str, Any]]:
-    db = Database(instance.db_url)
-    try:
-        with db.read() as session:
-            return [row.detail for row in session.scalars(select(AuditEntry).where(AuditEntry.action == action))]
-    finally:
-        db.dispose()
+    with instance.reading() as session:
+        return [row.detail for row in session.scalars(select(AuditEntry).where(AuditEntry.action == action))]
 
 
 def test_after_both_zones_rotate_their_keys_messages_and_receipts_are_accepted_with_no_manual_step(pair) -> None:
@@ -438,9 +414,5 @@ def test_after_both_zones_rotate_their_keys_messages_and_receipts_are_accepted_w
 
 
 def _active_kid(instance: Instance, zone: str) -> str:
-    db = Database(instance.db_url)
-    try:
-        with db.read() as session:
-            return keyring(session, zone, fresh=True).active.kid_text
-    finally:
-        db.dispose()
+    with instance.reading() as session:
+        return keyring(session, zone, fresh=True).active.kid_text

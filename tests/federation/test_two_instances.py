@@ -71,22 +71,14 @@ def view(chongqing: Instance, app_id: int) -> dict[str, Any]:
 
 
 def audit_actions(instance: Instance, chain: str) -> list[tuple[str, dict[str, Any]]]:
-    db = Database(instance.db_url)
-    try:
-        with db.read() as session:
-            return [(row.action, row.detail) for row in session.scalars(
-                select(AuditEntry).where(AuditEntry.chain == chain).order_by(AuditEntry.seq))]
-    finally:
-        db.dispose()
+    with instance.reading() as session:
+        return [(row.action, row.detail) for row in session.scalars(
+            select(AuditEntry).where(AuditEntry.chain == chain).order_by(AuditEntry.seq))]
 
 
 def applications_named(instance: Instance, name: str) -> list[Application]:
-    db = Database(instance.db_url)
-    try:
-        with db.read() as session:
-            return list(session.scalars(select(Application).where(Application.name == name)))
-    finally:
-        db.dispose()
+    with instance.reading() as session:
+        return list(session.scalars(select(Application).where(Application.name == name)))
 
 
 def pycose_key(jwk: dict[str, str]) -> OKPKey | EC2Key:
@@ -274,13 +266,9 @@ def test_the_partner_killed_during_submission_gets_the_application_exactly_once(
 
 
 def _outbox(instance: Instance, app_id: int) -> OutboxMessage:
-    db = Database(instance.db_url)
-    try:
-        with db.read() as session:
-            return session.scalars(select(OutboxMessage).where(OutboxMessage.application_id == app_id,
-                                                               OutboxMessage.kind == "application.forwarded")).one()
-    finally:
-        db.dispose()
+    with instance.reading() as session:
+        return session.scalars(select(OutboxMessage).where(OutboxMessage.application_id == app_id,
+                                                           OutboxMessage.kind == "application.forwarded")).one()
 
 
 def _signed_by_chongqing(chongqing: Instance, **changes: Any) -> bytes:
