@@ -9,7 +9,7 @@ from rich.console import Console
 from sqlalchemy import func, select
 
 from factories import NOW
-from yima.bench.register import _register, body
+from yima.bench.register import _register, _settle, body
 from yima.db import Database
 from yima.register.tables import Enterprise
 from yima.registration import service
@@ -31,3 +31,23 @@ def test_the_register_is_grown_and_the_applications_are_still_approved_at_once(d
     for n in range(0, 400, 20):
         view = service.submit_with_view(db, standard, people["alice"], ApplicationIn.model_validate(body(n)), NOW)
         assert view.status == "approved", (body(n)["name"], view.findings)
+
+
+def test_the_timed_run_starts_on_a_database_with_the_statistics_a_running_zone_has(db: Database, zone_cq,
+                                                                                    people) -> None:
+    """After the warm-up (``_settle``), PostgreSQL's tables have statistics, as autovacuum gives a
+    running zone's (and their update makes the servers' sessions plan their prepared statements
+    again); SQLite is left as a zone's is (Yima never runs ``ANALYZE`` there)."""
+    standard = load_standard()
+    for n in range(60):
+        service.submit(db, standard, people["alice"], ApplicationIn.model_validate(body(n)), NOW)
+    _settle(db)
+    with db.engine.connect() as connection:
+        if db.is_sqlite:
+            assert connection.exec_driver_sql(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'").scalar_one() == 0
+            return
+        analysed = dict(connection.exec_driver_sql(
+            "SELECT relname, last_analyze IS NOT NULL FROM pg_stat_user_tables "
+            "WHERE relname IN ('applications', 'enterprises')").all())
+        assert analysed == {"applications": True, "enterprises": True}

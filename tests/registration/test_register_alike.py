@@ -127,3 +127,28 @@ def test_the_lookup_is_ranges_of_an_index_on_both_databases(db: Database):
                 "EXPLAIN " + compiled.sql, compiled.parameters(values)))
             assert plan.count("ix_enterprises_zone_name_prefix") == len(beginnings) and "~>=~" in plan, plan
             assert "Sort" not in plan, plan  # read in the index's order: each range stops after 50
+
+
+@pytest.mark.db
+def test_the_check_for_a_taken_name_reads_one_range_of_an_index_on_both_databases(db: Database):
+    """The check inside 秒批's write transaction: the zone's active enterprises and pending applications
+    with the name, each one range of an index on (zone, name), not every pending application of the
+    zone (which the index on (zone, status) alone made it read, a cost growing with the zone's history)."""
+    compiled = service._TAKEN_NAMES.compiled(db.engine.dialect)
+    values = compiled.parameters({"zone": "cq-gxq", "name": "重庆云帆科技有限公司"})
+    with db.engine.connect() as connection:
+        if db.is_sqlite:
+            plan = " | ".join(str(row[-1]) for row in connection.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + compiled.sql, tuple(values)))
+            assert "SEARCH applications USING INDEX ix_applications_zone_name (zone_id=? AND name=?)" in plan, plan
+            assert "SEARCH enterprises USING INDEX ix_enterprises_zone_name (zone_id=? AND name=?)" in plan, plan
+        else:
+            connection.execute(text("SET LOCAL enable_seqscan = off"))  # a tiny table: whether the index serves
+            lines = [str(row[0]).strip() for row in connection.exec_driver_sql(
+                "EXPLAIN (COSTS OFF) " + compiled.sql, values)]
+            plan = " | ".join(lines)
+            for table, index in (("applications", "ix_applications_zone_name"),
+                                 ("enterprises", "ix_enterprises_zone_name")):
+                scan = next(n for n, line in enumerate(lines) if line.endswith(f" on {table}"))
+                assert index in lines[scan] and lines[scan + 1].startswith("Index Cond:"), plan
+                assert "(name)::text = '重庆云帆科技有限公司'" in lines[scan + 1], plan

@@ -33,6 +33,8 @@ class Application(Base):
         Index("ix_applications_zone_status", "zone_id", "status", "submitted_at"),
         # The statistics' "decided in a period, by status, channel and matter" (migration 0002).
         Index("ix_applications_stats", "zone_id", "decided_at", "status", "channel", "matter"),
+        # 秒批's check that no pending application of the zone holds the same name (migration 0044).
+        Index("ix_applications_zone_name", "zone_id", "name"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
