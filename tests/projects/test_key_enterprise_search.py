@@ -25,5 +25,7 @@ def test_a_search_by_name_looks_the_register_up_by_credit_code(db: Database) -> 
         else:
             connection.execute(text("SET LOCAL enable_seqscan = off"))
             plan = " | ".join(str(row[0]) for row in connection.exec_driver_sql("EXPLAIN " + sql))
-            assert "Index Scan using pk_enterprises on enterprises" in plan, plan
+            # an index scan or, with statistics that make a table look small, a bitmap scan of the same index
+            assert "Index Scan using pk_enterprises on enterprises" in plan \
+                or "Bitmap Index Scan on pk_enterprises" in plan, plan
             assert "Index Cond: ((uscc)::text = (key_enterprises.uscc)::text)" in plan, plan
