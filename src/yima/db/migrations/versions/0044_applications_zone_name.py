@@ -9,9 +9,10 @@ Every 秒批 checks, inside its write transaction, that neither an active enterp
 application of the zone already holds the name (``registration.service._taken_names``). The
 enterprises' side had an index on (zone, name); the applications' side had only (zone, status,
 submitted), so both databases read every submitted, under-review and awaiting application of the
-zone and compared its name: a cost that grew with every application the zone had taken, paid while
-the zone's writes waited (on PostgreSQL 4.5 ms and 3,072 buffers an approval once the zone had 3,064
-applications). Now one range of this index. Building it reads the applications once; nothing is changed.
+zone and compared its name: a cost that grew with the zone's queue, paid while the zone's writes
+waited (on PostgreSQL with 2,042 pending applications a sequential scan, 733 buffers and 1.4 ms a
+check; with this index 4 buffers and 0.05 ms). Now one range of this index. Building it reads the
+applications once; nothing is changed.
 """
 from __future__ import annotations
 
