@@ -78,6 +78,9 @@ def test_the_page_refuses_with_the_same_rule(server, page, change, rule, field):
     page.select_option("#zone", "cq-gxq")
     rep = person()
     page.fill("#name", change.get("name", "重庆云帆科技有限公司"))
+    # the name check's findings take more room than the line kept for its answer: wait for them before
+    # clicking what they move
+    page.locator("#name-check[data-state=ok], #name-check[data-state=findings]").wait_for()
     page.fill("#registered_capital", "1000000.00")
     page.check("input[name=scope][value=software_development]")
     page.fill("#domicile_text", "重庆市九龙坡区科城路60号")

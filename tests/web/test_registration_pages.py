@@ -50,6 +50,19 @@ def test_applicant_applies_online_and_is_approved_instantly(server, page):
     assert uscc in page.text_content("#applications")
 
 
+def test_the_name_check_s_answer_does_not_move_the_form(server, page):
+    """The answer to the name typed comes a moment later; the usual one (the name passes) takes the
+    line kept for it, so a scope box the founder is about to click stays where it was."""
+    sign_in(page, server, "alice")
+    page.goto(f"{server.url}/apply")
+    page.select_option("#zone", "cq-gxq")
+    box = page.locator("input[name=scope][value=software_development]")
+    before = box.bounding_box()
+    page.fill("#name", "重庆云帆科技有限公司")
+    page.locator("#name-check[data-state=ok]").wait_for()
+    assert box.bounding_box() == before
+
+
 def test_invalid_id_number_is_shown_next_to_the_form_in_chinese_and_english(server, page):
     sign_in(page, server, "alice")
     page.goto(f"{server.url}/apply")
