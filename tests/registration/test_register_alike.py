@@ -12,9 +12,9 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from conftest import add_people, add_zones
 from factories import NOW, application_body
 from federation.instances import throwaway_postgres
+from yima.accounts.service import add_user
 from yima.db import Database
 from yima.db.migrate import upgrade
 from yima.register.tables import Enterprise
@@ -22,6 +22,7 @@ from yima.registration import names, service, views
 from yima.registration.model import ApplicationIn
 from yima.registration.tables import Application
 from yima.standard import load_standard
+from yima.zones.service import add_zone
 
 STANDARD = load_standard()
 PLACES = ("重庆", "重庆市")
@@ -163,8 +164,8 @@ def test_the_check_for_a_taken_name_reads_one_range_of_an_index_on_both_database
         upgrade(url)
         own = Database(url)
         try:
-            add_zones(own)
-            alice = add_people(own)["alice"]
+            add_zone(own, "cq-gxq", "重庆高新区", "500107", 575_047, NOW, place_names=["重庆", "重庆市"])
+            alice = add_user(own, "alice", "applicant", "password-123456", NOW)
             body = ApplicationIn.model_validate(application_body(name="重庆云帆数据科技有限公司"))
             service.submit(own, STANDARD, alice, body, NOW)
             with own.engine.begin() as connection:  # a zone's queue and history: 300 more, their names distinct
