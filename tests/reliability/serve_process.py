@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -83,8 +84,31 @@ class ServeProcess:
             self.kill()
 
     def log_lines(self) -> list[dict[str, Any]]:
-        """Every JSON line the server wrote (a line that is not JSON fails the test)."""
-        return [json.loads(line) for line in self.log_path.read_text("utf-8").splitlines() if line.strip()]
+        """Every whole JSON line the server wrote (a line that is not JSON fails the test); a last line
+        still being written, without its newline yet, is left for the next read."""
+        written = self.log_path.read_text("utf-8")
+        whole = written[: written.rfind("\n") + 1]
+        return [json.loads(line) for line in whole.splitlines() if line.strip()]
+
+    def wait_for_log(self, wanted: Callable[[dict[str, Any]], bool], what: str,
+                     timeout: float = 30) -> list[dict[str, Any]]:
+        """The log's lines once one of them is ``wanted``: a request's line is written after its
+        response has been sent, so on a loaded machine it comes a moment after the answer."""
+        deadline = time.monotonic() + timeout
+        while True:
+            lines = self.log_lines()
+            if any(wanted(line) for line in lines):
+                return lines
+            assert time.monotonic() < deadline, f"{what} was not logged within {timeout} s"
+            time.sleep(0.1)
+
+    def wait_for_text(self, pattern: re.Pattern[str], timeout: float = 30) -> str:
+        """The text log once ``pattern`` is found in it (for ``YIMA_LOG_FORMAT=text``)."""
+        deadline = time.monotonic() + timeout
+        while not pattern.search(written := self.log_path.read_text("utf-8")):
+            assert time.monotonic() < deadline, f"{pattern.pattern} not logged within {timeout} s: {written[-2000:]}"
+            time.sleep(0.1)
+        return written
 
     def __enter__(self) -> ServeProcess:
         return self.start()
