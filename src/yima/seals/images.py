@@ -16,8 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from io import BytesIO
@@ -29,6 +27,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from yima.errors import DomainError
 from yima.fonts import cjk_font_path
+from yima.kept import KeptBytes
 from yima.seals.model import SealShape, SealType, seal_display_name
 
 INK = (212, 0, 0)
@@ -373,48 +372,36 @@ class SealLook:
 
 
 class DrawnImages:
-    """A least-recently-used cache of drawn pictures by content hash, bounded in bytes, safe across threads.
+    """Drawn pictures kept by content hash (``yima.kept.KeptBytes``), bounded in bytes.
 
     A PNG takes about 0.2 s to draw and 300 KB to keep; the bound (``max_bytes``) keeps the pictures
     of the seals looked at lately and lets the rest be drawn again when asked."""
 
     def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self._items: OrderedDict[str, bytes] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-        self.draws = 0
+        self._kept = KeptBytes(max_bytes)
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._kept)
+
+    @property
+    def max_bytes(self) -> int:
+        return self._kept.max_bytes
 
     @property
     def size(self) -> int:
-        return self._size
+        return self._kept.size
+
+    @property
+    def draws(self) -> int:
+        return self._kept.made
 
     def get(self, look: SealLook, kind: str, width: int = SIZE) -> tuple[bytes, str]:
-        """The picture and its content hash, drawn now unless cached."""
+        """The picture and its content hash, drawn now unless kept."""
         digest = look.digest(kind, width)
-        with self._lock:
-            found = self._items.get(digest)
-            if found is not None:
-                self._items.move_to_end(digest)
-                return found, digest
-        data = look.draw(kind, width)  # outside the lock: two threads may draw the same picture once each
-        with self._lock:
-            self.draws += 1
-            if digest not in self._items and len(data) <= self.max_bytes:
-                self._items[digest] = data
-                self._size += len(data)
-                while self._size > self.max_bytes:
-                    _, dropped = self._items.popitem(last=False)
-                    self._size -= len(dropped)
-        return data, digest
+        return self._kept.get(digest, lambda: look.draw(kind, width)), digest
 
     def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self._size = 0
+        self._kept.clear()
 
 
 DRAWN = DrawnImages(max_bytes=48 * 1024 * 1024)
