@@ -5,7 +5,10 @@ own processors, rows touched counted."""
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from sqlalchemy import bindparam, select, update
@@ -73,14 +76,15 @@ def test_statements_sent_together_return_their_rows_and_raise_their_errors(db: D
 
 
 def test_many_rows_are_inserted_by_few_statements_with_their_values(db: Database) -> None:
-    """``run_many`` of an ``INSERT`` stores every row with its typed values; on SQLite as one
-    statement of many rows (up to ``MAX_VALUES`` values a statement), not one a row, and a
+    """``run_many`` of an ``INSERT`` stores every row with its typed values, on both databases as
+    one statement of many rows (up to ``MAX_VALUES`` values a statement), not one a row, also when
+    sent in a ``pipeline`` block (PostgreSQL's ``executemany`` would send a command a row); a
     duplicate key fails the statement as a whole."""
     from sqlalchemy import insert
     from sqlalchemy.exc import IntegrityError
 
     from yima.audit.tables import AuditEntry
-    from yima.db.prepared import MAX_VALUES
+    from yima.db.prepared import MAX_VALUES, pipeline
 
     entries = table_of(AuditEntry)
     add = Prepared(insert(entries))
@@ -90,14 +94,13 @@ def test_many_rows_are_inserted_by_few_statements_with_their_values(db: Database
     ran: list[str] = []
     with db.write() as session:
         raw = session.connection().connection.driver_connection
-        if db.is_sqlite:
-            raw.set_trace_callback(ran.append)
-        add.run_many(session, rows, columns)
-        if db.is_sqlite:
-            raw.set_trace_callback(None)
-    if db.is_sqlite:
-        per_statement = MAX_VALUES // len(columns)
-        assert len(ran) == -(-250 // per_statement) and ran[0].count("), (") == per_statement - 1
+        with _statements_counted(raw, ran, db.is_sqlite):
+            add.run_many(session, rows[:200], columns)
+            with pipeline(session):
+                add.send_many(session, rows[200:], columns)
+    per_statement = MAX_VALUES // len(columns)
+    assert len(ran) == -(-200 // per_statement) + 1 and ran[0].count("), (") == per_statement - 1
+    assert "RETURNING" not in ran[0] and ran[-1].count("), (") == 49
     with db.read() as session:
         stored = session.execute(select(entries.c.seq, entries.c.at, entries.c.detail)
                                  .where(entries.c.chain == "many").order_by(entries.c.seq)).all()
@@ -107,6 +110,36 @@ def test_many_rows_are_inserted_by_few_statements_with_their_values(db: Database
         add.run_many(session, [{**rows[0], "seq": 300, "hash": "x" * 64}, rows[1]], columns)  # (many, 2) again
     with db.read() as session:
         assert session.scalar(select(entries.c.seq).where(entries.c.seq == 300)) is None
+
+
+@contextmanager
+def _statements_counted(raw: Any, ran: list[str], sqlite: bool) -> Iterator[None]:
+    """Every statement the driver connection ``raw`` runs meanwhile, appended to ``ran``: SQLite's
+    trace callback; on psycopg a cursor class that notes what it is asked to execute."""
+    if sqlite:
+        raw.set_trace_callback(ran.append)
+        try:
+            yield
+        finally:
+            raw.set_trace_callback(None)
+        return
+    before = raw.cursor_factory
+
+    class Counting(before):  # type: ignore[misc, valid-type]
+        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            ran.append(str(query))
+            return super().execute(query, params, **kwargs)
+
+        def executemany(self, query: Any, params_seq: Any, **kwargs: Any) -> Any:
+            params_seq = list(params_seq)
+            ran.extend([str(query)] * len(params_seq))
+            return super().executemany(query, params_seq, **kwargs)
+
+    raw.cursor_factory = Counting
+    try:
+        yield
+    finally:
+        raw.cursor_factory = before
 
 
 def test_sqlite_times_are_written_as_sqlalchemy_writes_them() -> None:

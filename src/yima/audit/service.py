@@ -39,8 +39,9 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, true, update
+from sqlalchemy import BigInteger, Connection, Engine, String, bindparam, cast, func, insert, select, true, update
 from sqlalchemy import event as sa_event
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -93,6 +94,13 @@ _PENDING = Prepared(select(_ENTRIES.c.id, _ENTRIES.c.at, _ENTRIES.c.actor_id, _E
                     .limit(INTEGRATE_BATCH))
 _PLACE = Prepared(update(_ENTRIES).where(_ENTRIES.c.id == bindparam("id_"), _IS_PENDING)
                   .values(seq=bindparam("seq_"), prev_hash=bindparam("prev_"), hash=bindparam("hash_")))
+#: The same for many entries at once on PostgreSQL: one statement of four arrays, not a command an
+#: entry (psycopg's ``executemany`` in pipeline mode); its text is the same for any number of entries.
+_PLACING = func.unnest(cast(bindparam("ids"), ARRAY(BigInteger)), cast(bindparam("seqs"), ARRAY(BigInteger)),
+                       cast(bindparam("prevs"), ARRAY(String)), cast(bindparam("hashes"), ARRAY(String))) \
+    .table_valued("id", "seq", "prev", "hash").render_derived(name="placed")
+_PLACE_ALL = Prepared(update(_ENTRIES).where(_ENTRIES.c.id == _PLACING.c.id, _IS_PENDING)
+                      .values(seq=_PLACING.c.seq, prev_hash=_PLACING.c.prev, hash=_PLACING.c.hash))
 _PENDING_NOW = select(_ENTRIES.c.id, _ENTRIES.c.at, _ENTRIES.c.actor_id, _ENTRIES.c.actor_role, _ENTRIES.c.action,
                       _ENTRIES.c.subject, _ENTRIES.c.detail).where(
     _ENTRIES.c.chain == bindparam("chain"), _IS_PENDING).order_by(_ENTRIES.c.id).limit(INTEGRATE_BATCH).lateral("p")
@@ -195,8 +203,7 @@ def _link_held(conn: Connection, chain: str, events: Sequence[AuditEvent]) -> in
     last = entries[-1] if entries else placed[-1][1]
     with pipeline(conn):
         if placed:
-            _PLACE.send_many(conn, [{"id_": id_, "seq_": e.seq, "prev_": e.prev_hash, "hash_": e.hash}
-                                    for id_, e in placed], ["id_", "seq_", "prev_", "hash_"])
+            _place(conn, placed)
         if entries:
             _INSERT.send_many(conn, [{"chain": chain, "seq": e.seq, "at": e.event.at, "actor_id": e.event.actor_id,
                                       "actor_role": e.event.actor_role, "action": e.event.action,
@@ -204,6 +211,17 @@ def _link_held(conn: Connection, chain: str, events: Sequence[AuditEvent]) -> in
                                       "prev_hash": e.prev_hash, "hash": e.hash} for e in entries], _INSERT_COLUMNS)
         _MOVE.send_many(conn, [{"chain_": chain, "seq_": last.seq, "hash_": last.hash}])
     return len(placed)
+
+
+def _place(conn: Connection, placed: Sequence[tuple[int, StoredEntry]]) -> None:
+    """Write the pending entries' places in their chain (``sequence``): on PostgreSQL one statement
+    (sent with the rest inside a ``pipeline`` block), elsewhere one a row."""
+    if conn.dialect.name == "postgresql":
+        _PLACE_ALL.send_many(conn, [{"ids": [id_ for id_, _ in placed], "seqs": [e.seq for _, e in placed],
+                                     "prevs": [e.prev_hash for _, e in placed], "hashes": [e.hash for _, e in placed]}])
+        return
+    _PLACE.run_many(conn, [{"id_": id_, "seq_": e.seq, "prev_": e.prev_hash, "hash_": e.hash} for id_, e in placed],
+                    ["id_", "seq_", "prev_", "hash_"])
 
 
 def _pending_event(chain: str, row: Sequence[Any]) -> tuple[int, AuditEvent]:
@@ -289,8 +307,7 @@ def _link_pending(conn: Connection, chain: str) -> int:
         return 0
     seq, hash_ = _head(conn, chain)
     placed = sequence(hash_, seq, [_pending_event(chain, row) for row in rows])
-    _PLACE.run_many(conn, [{"id_": id_, "seq_": e.seq, "prev_": e.prev_hash, "hash_": e.hash} for id_, e in placed],
-                    ["id_", "seq_", "prev_", "hash_"])
+    _place(conn, placed)
     _MOVE.run(conn, {"chain_": chain, "seq_": placed[-1][1].seq, "hash_": placed[-1][1].hash})
     return len(placed)
 

@@ -10,12 +10,14 @@ session's connection and transaction. Driver errors are raised as SQLAlchemy's (
 and the like), so callers handle them as before. Rows come back as plain tuples, without result
 processing: use it for statements whose results are numbers and text.
 
-On SQLite an ``INSERT`` of several rows without ``RETURNING`` is one statement with a row of
-values per row (``VALUES (?, ?), (?, ?)``, up to ``ROWS_PER_INSERT`` rows a statement, as
-SQLAlchemy's "insertmanyvalues" does), not an ``executemany``: the driver gives up the interpreter
+An ``INSERT`` of several rows without ``RETURNING`` is one statement with a row of values per row
+(``VALUES (?, ?), (?, ?)``, up to ``MAX_VALUES`` values a statement, as SQLAlchemy's
+"insertmanyvalues" does), not an ``executemany``. On SQLite the driver gives up the interpreter
 lock around each statement it runs, and a thread holding SQLite's writer lock (the 秒批 group
 commit) then waits to get the interpreter back once per statement, which on a busy machine costs
-far more than the statement.
+far more than the statement. On PostgreSQL psycopg's ``executemany`` sends a command a row, each
+with its own exchange in pipeline mode (an approval's five audit entries were five); the row's named
+parameters (``%(chain)s``) are written as positional ones (``%s``) repeated per row.
 
 Statements with parameters expanded at execution (``IN`` over a list given when run) are not
 prepared; they go through SQLAlchemy.
@@ -29,6 +31,7 @@ Elsewhere ``send_many`` runs the statement at once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -41,6 +44,7 @@ from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.dml import Insert
 
 #: ``Session.info`` key of the connection a session's unit of work runs on, when its caller knows it
 #: (``Database.write_grouped``): ``Session.connection()`` works it out anew each time it is asked,
@@ -49,6 +53,8 @@ SESSION_CONNECTION = "yima.db.connection"
 _Bind = tuple[str, str, Any, Callable[[Any], Any] | None]  # compiled name, parameter key, default, processor
 #: At most this many bound values in one multi-row ``INSERT`` on SQLite (its limit is 32,766).
 MAX_VALUES = 900
+#: A named parameter in PostgreSQL's SQL as SQLAlchemy writes it for psycopg (``%(name)s``).
+_NAMED = re.compile(r"%\((\w+)\)s")
 
 
 #: How SQLAlchemy's SQLite ``DATETIME`` stores a time by default (naive, to the microsecond).
@@ -85,7 +91,10 @@ def connection_of(where: Session | Connection) -> Connection:
 
 class _Compiled:
     def __init__(self, statement: ClauseElement, dialect: Dialect, column_keys: Sequence[str] | None) -> None:
-        compiled = statement.compile(dialect=dialect, column_keys=list(column_keys) if column_keys else None)
+        # An ``INSERT`` compiled as for ``executemany``: without the ``RETURNING`` of its generated key
+        # that PostgreSQL's dialect adds to a one-row insert (a key wanted is asked for by ``returning``).
+        compiled = statement.compile(dialect=dialect, column_keys=list(column_keys) if column_keys else None,
+                                     for_executemany=isinstance(statement, Insert))
         assert isinstance(compiled, SQLCompiler)
         given = {name for name, bind in compiled.binds.items() if bind.required}
         if any(compiled.binds[name].expanding for name in given):
@@ -112,13 +121,20 @@ class _Compiled:
                         and impl._storage_format == _SQLITE_DATETIME_FORMAT:
                     processor = _sqlite_datetime(processor)
             self.binds.append((name, key, default, processor))
-        # ``INSERT ... VALUES (?, ...)`` on SQLite: the head and one row's values, for several rows at once.
+        # ``INSERT ... VALUES (...)``: the head and one row's values, for several rows at once; on
+        # PostgreSQL the row's named parameters become positional ones (``%s``), in ``row_names``' order.
         self.values_row: tuple[str, str] | None = None
-        if compiled.isinsert and not self.returns and self.positional and dialect.name == "sqlite":
+        self.row_names: tuple[str, ...] | None = None
+        if compiled.isinsert and not self.returns:
             head, keyword, row = self.sql.rpartition(" VALUES ")
-            if keyword and row.startswith("(") and row.endswith(")") and row.count("?") == len(self.binds) \
-                    and "SELECT" not in head.upper():
-                self.values_row = (head + keyword, row)
+            if keyword and row.startswith("(") and row.endswith(")") and "SELECT" not in head.upper():
+                if self.positional and dialect.name == "sqlite" and row.count("?") == len(self.binds):
+                    self.values_row = (head + keyword, row)
+                elif not self.positional and dialect.name == "postgresql":
+                    named = _NAMED.findall(row)
+                    if sorted(named) == sorted(bind[0] for bind in self.binds) and "%s" not in row:
+                        self.values_row = (head + keyword, _NAMED.sub("%s", row))
+                        self.row_names = tuple(named)
         self._many_sql: dict[int, str] = {}
 
     def rows_sql(self, rows: int) -> str:
@@ -133,6 +149,20 @@ class _Compiled:
     @property
     def rows_per_statement(self) -> int:
         return max(1, MAX_VALUES // max(1, len(self.binds)))
+
+    def flat(self, rows: Sequence[Any]) -> list[Any]:
+        """The values of ``rows`` (as ``parameters`` gave them) in the order of ``rows_sql``."""
+        names = self.row_names
+        if names is None:
+            return [value for row in rows for value in row]
+        return [row[name] for row in rows for name in names]
+
+    def run_rows(self, cursor: Any, parameters: Sequence[Any]) -> None:
+        """Run this ``INSERT`` for ``parameters``, up to ``rows_per_statement`` rows a statement."""
+        step = self.rows_per_statement
+        for start in range(0, len(parameters), step):
+            chunk = parameters[start:start + step]
+            cursor.execute(self.rows_sql(len(chunk)), self.flat(chunk))
 
     def parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         converted = []
@@ -194,6 +224,8 @@ class Prepared:
         try:
             if compiled.returns and len(parameters) > 1:
                 cursor.executemany(compiled.sql, parameters, returning=True)  # type: ignore[call-arg]
+            elif len(parameters) > 1 and compiled.values_row is not None:
+                compiled.run_rows(cursor, parameters)
             elif len(parameters) > 1:
                 cursor.executemany(compiled.sql, parameters)
             else:
@@ -272,10 +304,7 @@ def _execute(connection: Connection, compiled: _Compiled, parameters: list[Any],
                 touched.append(cursor.rowcount)
             return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
         if not compiled.returns and compiled.values_row is not None and len(parameters) > 1:
-            step = compiled.rows_per_statement
-            for start in range(0, len(parameters), step):
-                chunk = parameters[start:start + step]
-                cursor.execute(compiled.rows_sql(len(chunk)), [value for row in chunk for value in row])
+            compiled.run_rows(cursor, parameters)
             return []
         if not compiled.returns:
             cursor.executemany(compiled.sql, parameters)
