@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 
 from factories import NOW
 from federation.instances import throwaway_postgres
-from yima.bench.register import _register, _settle, body
+from yima.bench.register import _register, body, settle
 from yima.db import Database
 from yima.register.tables import Enterprise
 from yima.registration import service
@@ -54,14 +54,14 @@ def settle_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
 
 
 def test_the_timed_run_starts_on_a_database_with_the_statistics_a_running_zone_has(settle_database: Database) -> None:
-    """After the warm-up (``_settle``), PostgreSQL's tables have statistics, as autovacuum gives a
+    """After the warm-up (``settle``), PostgreSQL's tables have statistics, as autovacuum gives a
     running zone's (and their update makes the servers' sessions plan their prepared statements
     again); SQLite is left as a zone's is (Yima never runs ``ANALYZE`` there)."""
     with settle_database.engine.begin() as connection:
         connection.exec_driver_sql("CREATE TABLE applications (id INTEGER PRIMARY KEY, name VARCHAR(100))")
         connection.execute(text("INSERT INTO applications (id, name) VALUES (:id, :name)"),
                            [{"id": n, "name": f"重庆{n}科技有限公司"} for n in range(1, 61)])
-    _settle(settle_database)
+    settle(settle_database)
     with settle_database.engine.connect() as connection:
         if settle_database.is_sqlite:
             assert connection.exec_driver_sql(

@@ -170,7 +170,7 @@ def _register(console: Console, database: Database, entities: int, now: datetime
     return held
 
 
-def _settle(database: Database) -> None:
+def settle(database: Database) -> None:
     """The database as a running zone's is after its warm-up: on PostgreSQL with its tables' statistics,
     which autovacuum gathers within a minute of a zone's first fifty applications. A fresh benchmark
     database has none, and the statements the servers' sessions prepared while its tables were empty
@@ -205,7 +205,7 @@ def _measure(console: Console, label: str, commands: list[list[str]], env: dict[
         # Untimed first: each worker loads what it loads on first use (the licence font's glyph table,
         # the zone's keys), as a server that has run a while has.
         _load(console, f"{label} warm-up", spread, tokens, WARM_UP * clients, first=count)
-        _settle(database)
+        settle(database)
         return _load(console, label, spread, tokens, count)
     finally:
         for server, _ in servers:
