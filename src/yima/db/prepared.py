@@ -51,7 +51,7 @@ from sqlalchemy.sql.dml import Insert
 #: at about a fortieth of a millisecond, a dozen times an approval.
 SESSION_CONNECTION = "yima.db.connection"
 _Bind = tuple[str, str, Any, Callable[[Any], Any] | None]  # compiled name, parameter key, default, processor
-#: At most this many bound values in one multi-row ``INSERT`` on SQLite (its limit is 32,766).
+#: At most this many bound values in one multi-row ``INSERT`` (SQLite allows 32,766, PostgreSQL 65,535).
 MAX_VALUES = 900
 #: A named parameter in PostgreSQL's SQL as SQLAlchemy writes it for psycopg (``%(name)s``).
 _NAMED = re.compile(r"%\((\w+)\)s")
