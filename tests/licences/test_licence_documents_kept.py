@@ -83,5 +83,7 @@ def test_kept_bytes_stay_within_their_bound_and_keep_what_was_used_last():
     kept.get(digest_of("bb"), lambda: make("bb"))
     assert made == ["aa", "bb", "cc", "bb"]
     huge = kept.get(digest_of("dd"), lambda: make("dd", size=1000))
-    assert len(huge) == 1000 and digest_of("dd") and kept.size <= 250  # given, but larger than the bound: not kept
+    assert len(huge) == 1000 and len(kept) == 2 and kept.size <= 250  # given, but larger than the bound: not kept
+    kept.get(digest_of("dd"), lambda: make("dd", size=1000))
+    assert made[-2:] == ["dd", "dd"]  # so made again when asked again
     assert digest_of({"a": 1, "b": 2}) == digest_of({"b": 2, "a": 1}) != digest_of({"a": 1, "b": 3})

@@ -68,11 +68,18 @@ def licence_view(db: Database, standard: MatterStandard, uscc: str) -> LicenceOu
 SIGNED = KeptBytes(max_bytes=64 * 1024 * 1024)
 
 
+def _permit_type_names(standard: MatterStandard) -> dict[str, str]:
+    return {k: v.name.zh for k, v in standard.permits.items()}
+
+
+def _scope_names(standard: MatterStandard) -> dict[str, str]:
+    return {k: v.name.zh for k, v in standard.scope.items()}
+
+
 def _names(standard: MatterStandard) -> Any:
     """What of the standard a document's text depends on: its digest, or the names themselves when it
     has none (a standard built in code rather than loaded from its file)."""
-    return standard.digest or [{k: v.name.zh for k, v in standard.permits.items()},
-                               {k: v.name.zh for k, v in standard.scope.items()}]
+    return standard.digest or [_permit_type_names(standard), _scope_names(standard)]
 
 
 def _fingerprint(cert: x509.Certificate) -> str:
@@ -99,8 +106,7 @@ def signed_licence_pdf(db: Database, standard: MatterStandard, uscc: str, now: d
     def make() -> bytes:
         unsigned = render_licence_pdf(
             payload, render_qr_png(licence.qr_text, scale=8, border=2), authority,
-            permit_type_names={k: v.name.zh for k, v in standard.permits.items()},
-            scope_names={k: v.name.zh for k, v in standard.scope.items()})
+            permit_type_names=_permit_type_names(standard), scope_names=_scope_names(standard))
         # A revoked or cancelled enterprise's PDF is signed as what it is: the page and the signature's
         # reason carry the status (``render_licence_pdf`` marks the page), never as a licence in force.
         standing = "" if payload.status.in_force else f"（{STATUS_NAMES[payload.status][0]}，不再有效）"
@@ -148,8 +154,7 @@ def sealed_licence_ofd(db: Database, standard: MatterStandard, uscc: str, now: d
                          created=valid_from, valid_start=valid_from, valid_end=valid_to)
         parts = render_licence_ofd(payload, render_qr_png(licence.qr_text, scale=8, border=2), authority,
                                    font_path=cjk_font_path(),
-                                   permit_type_names={k: v.name.zh for k, v in standard.permits.items()},
-                                   scope_names={k: v.name.zh for k, v in standard.scope.items()})
+                                   permit_type_names=_permit_type_names(standard), scope_names=_scope_names(standard))
         return seal_ofd(parts, seal, key, cert, now)
 
     return SIGNED.get(digest, make)

@@ -13,8 +13,6 @@ same font (read with fontTools), so that it looks the same on a machine without 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,7 +25,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from yima.errors import DomainError
 from yima.fonts import cjk_font_path
-from yima.kept import KeptBytes
+from yima.kept import KeptBytes, digest_of
 from yima.seals.model import SealShape, SealType, seal_display_name
 
 INK = (212, 0, 0)
@@ -361,9 +359,7 @@ class SealLook:
 
     def digest(self, kind: str, width: int = SIZE) -> str:
         """The content hash a drawn picture is cached and tagged (HTTP ETag) under."""
-        key = json.dumps([kind, width, self.seal_type.value, self.enterprise_name, self.uscc, self.person_name],
-                         ensure_ascii=False)
-        return hashlib.sha256(key.encode("utf-8")).hexdigest()
+        return digest_of(kind, width, self.seal_type.value, self.enterprise_name, self.uscc, self.person_name)
 
     def draw(self, kind: str, width: int = SIZE) -> bytes:
         if kind == "svg":
